@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
+#include <stdio.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "auth.h"
+
+bool auth_token_name_valid(const char *name) {
+        size_t n = strlen(name);
+
+        if (n == 0 || n > TOKEN_NAME_MAX)
+                return false;
+        for (const char *p = name; *p; p++)
+                if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') || ('0' <= *p && *p <= '9') ||
+                      strchr("_.-", *p)))
+                        return false;
+        return true;
+}
+
+static int add_warning(char ***w, const char *fmt, ...) _printf_(2, 3);
+static int add_warning(char ***w, const char *fmt, ...) {
+        char *s = NULL;
+        va_list ap;
+
+        if (!w)
+                return 0;
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        return s ? strv_push(w, s) : -ENOMEM;
+}
+
+static int tokens_add(AuthTokens *t, const char *name, const char *secret, size_t len) {
+        AuthToken *n = realloc(t->tokens, sizeof(AuthToken) * (t->n + 1));
+
+        if (!n)
+                return -ENOMEM;
+        t->tokens = n;
+        n[t->n].name = strdup(name);
+        n[t->n].secret = strndup(secret, len);
+        n[t->n].secret_len = len;
+        if (!n[t->n].name || !n[t->n].secret) {
+                free(n[t->n].name);
+                erase_and_free(n[t->n].secret);
+                return -ENOMEM;
+        }
+        t->n++;
+        return 0;
+}
+
+int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
+        _cleanup_free_ char *text = NULL;
+        AuthTokens t = {};
+        unsigned line = 0;
+        char *p, *env;
+        int r;
+
+        r = read_full_file(path, 1 << 20, &text, NULL);
+        if (r < 0 && !(r == -ENOENT && getenv("ABBOT_SKILL_RUNNER_TOKEN")))
+                return r;
+
+        for (p = text; p && *p;) {
+                char *nl = strchr(p, '\n'), *colon, *secret, *end;
+                line++;
+                if (nl)
+                        *nl = 0;
+                end = p + strlen(p);
+                while (end > p && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+                        *--end = 0;
+                while (*p == ' ' || *p == '\t')
+                        p++;
+                if (*p && *p != '#') {
+                        colon = strchr(p, ':');
+                        if (!colon)
+                                add_warning(ret_warnings, "%s:%u: expected 'name:token', line ignored", path, line);
+                        else {
+                                *colon = 0;
+                                secret = colon + 1;
+                                if (!auth_token_name_valid(p))
+                                        add_warning(ret_warnings, "%s:%u: invalid token name, line ignored", path, line);
+                                else if (strlen(secret) < TOKEN_MIN_LEN)
+                                        add_warning(ret_warnings,
+                                                    "%s:%u: token '%s' is shorter than %d bytes, refused", path,
+                                                    line, p, TOKEN_MIN_LEN);
+                                else if ((r = tokens_add(&t, p, secret, strlen(secret))) < 0)
+                                        goto fail;
+                        }
+                }
+                if (!nl)
+                        break;
+                p = nl + 1;
+        }
+        if (text)
+                explicit_bzero(text, strlen(text));
+
+        env = getenv("ABBOT_SKILL_RUNNER_TOKEN");
+        if (env) {
+                if (strlen(env) < TOKEN_MIN_LEN)
+                        add_warning(ret_warnings, "ABBOT_SKILL_RUNNER_TOKEN is shorter than %d bytes, refused",
+                                    TOKEN_MIN_LEN);
+                else if ((r = tokens_add(&t, "abbot", env, strlen(env))) < 0)
+                        goto fail;
+                explicit_bzero(env, strlen(env));
+        }
+        *ret = t;
+        return 0;
+fail:
+        if (text)
+                explicit_bzero(text, strlen(text));
+        auth_done(&t);
+        return r;
+}
+
+const char *auth_check(const AuthTokens *t, const char *presented) {
+        size_t plen = strlen(presented);
+        const char *match = NULL;
+
+        for (size_t i = 0; i < t->n; i++) {
+                const AuthToken *k = &t->tokens[i];
+                /* Always walk the stored token's full length: the time depends on the stored
+                 * secrets' lengths only, never on how much of the presented one matches. */
+                unsigned char diff = (unsigned char) (plen != k->secret_len);
+                for (size_t j = 0; j < k->secret_len; j++)
+                        diff |= (unsigned char) (k->secret[j] ^ (j < plen ? presented[j] : 0));
+                if (diff == 0 && !match)
+                        match = k->name;
+        }
+        return match;
+}
+
+const char *auth_bearer_token(const char *authorization) {
+        const char *p;
+
+        if (!authorization || strncasecmp(authorization, "bearer", 6) != 0)
+                return NULL;
+        p = authorization + 6;
+        if (*p != ' ' && *p != '\t')
+                return NULL;
+        while (*p == ' ' || *p == '\t')
+                p++;
+        return *p ? p : NULL;
+}
+
+void auth_done(AuthTokens *t) {
+        for (size_t i = 0; i < t->n; i++) {
+                free(t->tokens[i].name);
+                explicit_bzero(t->tokens[i].secret, t->tokens[i].secret_len);
+                free(t->tokens[i].secret);
+        }
+        free(t->tokens);
+        t->tokens = NULL;
+        t->n = 0;
+}
+
+int auth_generate(const char *name, char **ret) {
+        static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        unsigned char raw[33];
+        char tok[45];
+        size_t got = 0, o = 0;
+
+        if (!auth_token_name_valid(name))
+                return -EINVAL;
+        while (got < sizeof(raw)) {
+                ssize_t k = getrandom(raw + got, sizeof(raw) - got, 0);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                got += (size_t) k;
+        }
+        /* 33 bytes → exactly 44 base64url characters, no padding: 264 bits of entropy */
+        for (size_t i = 0; i < sizeof(raw); i += 3) {
+                uint32_t v = (uint32_t) raw[i] << 16 | (uint32_t) raw[i + 1] << 8 | raw[i + 2];
+                tok[o++] = b64url[(v >> 18) & 63];
+                tok[o++] = b64url[(v >> 12) & 63];
+                tok[o++] = b64url[(v >> 6) & 63];
+                tok[o++] = b64url[v & 63];
+        }
+        tok[o] = 0;
+        explicit_bzero(raw, sizeof(raw));
+        if (asprintf(ret, "%s:%s", name, tok) < 0)
+                return -ENOMEM;
+        explicit_bzero(tok, sizeof(tok));
+        return 0;
+}

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <getopt.h>
+#include <stdio.h>
+
+#include "auth.h"
+#include "cli.h"
+#include "journal.h"
+#include "log.h"
+#include "manifest.h"
+#include "response.h"
+#include "run.h"
+#include "sandbox.h"
+
+void cli_help(void) {
+        printf("Usage: skillrun [COMMAND] [OPTIONS]\n"
+               "\n"
+               "Run one skill per HTTP request in a kernel sandbox (socket-activated worker).\n"
+               "\n"
+               "Commands:\n"
+               "  serve                    Handle the connection on fd 3 (socket activation) or stdin (default)\n"
+               "  run NAME [OPTIONS]       Run a skill locally through the same sandbox; print the result JSON\n"
+               "      --input FILE|-       Give FILE (or standard input) to the skill's stdin\n"
+               "      --request FILE|-     Use FILE as the whole run request body (JSON, design §4)\n"
+               "      --arg ARG            Append ARG to the skill's command (repeatable)\n"
+               "  check                    Validate configuration and every manifest; print kernel features\n"
+               "  list                     List the skills\n"
+               "  token NAME               Print a new NAME:TOKEN line for the tokens file\n"
+               "\n"
+               "Options:\n"
+               "  -h --help                Show this help\n"
+               "     --version             Show the version\n"
+               "\n"
+               "Configuration: %s (or $SKILLRUN_CONFIG), SKILLRUN_<KEY> environment variables.\n"
+               "See skillrun(8), skillrun.conf(5), skillrun.skill(5).\n",
+               DEFAULT_CONFIG_PATH);
+}
+
+static int load_settings(Settings *s) {
+        _cleanup_free_ char *err = NULL;
+        int r;
+
+        settings_init(s);
+        r = settings_load(s, &err);
+        if (r < 0) {
+                log_error("%s", err ? err : strerror(-r));
+                return r;
+        }
+        return 0;
+}
+
+static int read_input(const char *path, size_t max, char **ret, size_t *ret_len) {
+        if (streq(path, "-"))
+                return read_full_fd(STDIN_FILENO, max, ret, ret_len);
+        return read_full_file(path, max, ret, ret_len);
+}
+
+int cli_run(int argc, char **argv) {
+        static const struct option options[] = {
+                { "input", required_argument, NULL, 'i' },
+                { "request", required_argument, NULL, 'r' },
+                { "arg", required_argument, NULL, 'a' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        _cleanup_manifest_ Manifest *m = NULL;
+        _cleanup_free_ char *err = NULL, *body = NULL;
+        _cleanup_strv_free_ char **args = NULL;
+        const char *input = NULL, *request = NULL, *name;
+        Settings s;
+        RunRequest req = {};
+        RunResult res;
+        RequestLog log = REQUEST_LOG_INIT;
+        size_t len = 0;
+        int c, r, ret = 1;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'i':
+                        input = optarg;
+                        break;
+                case 'r':
+                        request = optarg;
+                        break;
+                case 'a':
+                        if (strv_extend(&args, optarg) < 0)
+                                return log_error_errno(-ENOMEM, "Out of memory"), 1;
+                        break;
+                case 'h':
+                        cli_help();
+                        return 0;
+                default:
+                        return 2;
+                }
+        if (optind + 1 != argc) {
+                log_error("Usage: skillrun run NAME [--input FILE|-] [--request FILE|-] [--arg ARG]...");
+                return 2;
+        }
+        if (input && request) {
+                log_error("--input and --request are mutually exclusive");
+                return 2;
+        }
+        name = argv[optind];
+
+        if (load_settings(&s) < 0)
+                return 1;
+        r = manifest_load(&s, name, &m, &err);
+        if (r == -ENOENT) {
+                log_error("No skill named '%s' in '%s'", name, DEFAULT_SKILLS_DIR);
+                goto out;
+        }
+        if (r < 0) {
+                log_error("%s", err ? err : strerror(-r));
+                goto out;
+        }
+        if (request || input) {
+                r = read_input(request ? request : input, (size_t) s.max_body, &body, &len);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to read '%s': %m", request ? request : input);
+                        goto out;
+                }
+        }
+        if (request) {
+                r = run_request_parse(&s, m, body, len, &req, &err);
+                if (r < 0) {
+                        log_error("%s: %s", request, err ? err : strerror(-r));
+                        goto out;
+                }
+        } else if (input) {
+                if (m->input == INPUT_NONE) {
+                        log_error("Skill '%s' takes no input", name);
+                        goto out;
+                }
+                req.stdin_data = steal_pointer(&body);
+                req.stdin_len = len;
+        }
+        for (char **a = args; a && *a; a++)
+                if (strv_extend(&req.args, *a) < 0)
+                        goto out;
+
+        /* the same path as a served request, confinement of the caller included */
+        r = sandbox_confine_worker();
+        if (r < 0)
+                log_warning_errno(r, "Failed to confine this process, continuing without: %m");
+
+        run_result_init(&res);
+        uint64_t t0 = now_usec();
+        r = run_skill(&s, m, &req, -1, &res, &err);
+        if (r < 0) {
+                log_error("Running skill '%s' failed: %s", name, err ? err : strerror(-r));
+        } else {
+                json_object *j = run_result_to_json(&res);
+                if (j) {
+                        printf("%s\n", json_to_string(j));
+                        json_object_put(j);
+                        ret = 0;
+                }
+                log.run_id = res.run_id;
+                log.skill = name;
+                log.method = "CLI";
+                log.path = "run";
+                log.outcome = outcome_to_string(res.outcome);
+                log.exit_code = res.exit_code;
+                log.max_rss_kb = res.max_rss_kb;
+                log.duration_usec = now_usec() - t0;
+                if (getenv("SKILLRUN_LOG_CLI"))
+                        journal_log_request(&log);
+        }
+        run_result_done(&res);
+out:
+        run_request_done(&req);
+        settings_done(&s);
+        return ret;
+}
+
+int cli_check(int argc, char **argv) {
+        _cleanup_strv_free_ char **warnings = NULL, **seen = NULL;
+        _cleanup_free_ char *err = NULL;
+        SandboxFeatures f = {};
+        AuthTokens tokens = {};
+        Settings s;
+        int r, errors = 0;
+
+        settings_init(&s);
+        r = settings_load(&s, &err);
+        if (r < 0) {
+                printf("error: %s\n", err ? err : strerror(-r));
+                settings_done(&s);
+                return 1;
+        }
+        printf("config: %s\n", s.config_path ? s.config_path : DEFAULT_CONFIG_PATH);
+
+        r = auth_load(s.tokens_file, &tokens, &warnings);
+        if (r < 0)
+                printf("warning: tokens file '%s': %s (every authenticated request will be refused)\n",
+                       s.tokens_file, strerror(-r));
+        else
+                printf("tokens: %zu usable in '%s'\n", tokens.n, s.tokens_file);
+        for (char **w = warnings; w && *w; w++)
+                printf("warning: %s\n", *w);
+        auth_done(&tokens);
+
+        for (char **d = s.skills_dirs; d && *d; d++) {
+                DIR *dir = opendir(*d);
+                struct dirent *de;
+
+                if (!dir) {
+                        if (errno != ENOENT) {
+                                printf("error: %s: %s\n", *d, strerror(errno));
+                                errors++;
+                        }
+                        continue;
+                }
+                while ((de = readdir(dir))) {
+                        _cleanup_free_ char *path = NULL, *text = NULL, *name = NULL, *merr = NULL;
+                        _cleanup_manifest_ Manifest *m = NULL;
+                        size_t n = strlen(de->d_name), len;
+
+                        if (n <= 5 || !streq(de->d_name + n - 5, ".json"))
+                                continue;
+                        name = strndup(de->d_name, n - 5);
+                        if (!name || asprintf(&path, "%s/%s", *d, de->d_name) < 0) {
+                                closedir(dir);
+                                settings_done(&s);
+                                return 1;
+                        }
+                        if (!skill_name_valid(name)) {
+                                printf("error: %s: invalid skill name '%s' (want [a-z0-9][a-z0-9_-]{0,63})\n", path, name);
+                                errors++;
+                                continue;
+                        }
+                        if (strv_contains(seen, name)) {
+                                printf("note: %s: shadowed by an earlier directory\n", path);
+                                continue;
+                        }
+                        (void) strv_extend(&seen, name);
+                        r = read_full_file(path, 1 << 20, &text, &len);
+                        if (r >= 0)
+                                r = manifest_parse(&s, name, path, text, len, &m, &merr);
+                        if (r < 0) {
+                                printf("error: %s\n", merr ? merr : strerror(-r));
+                                errors++;
+                                continue;
+                        }
+                        printf("ok: %s (%s, policy %s)\n", name, path, policy_to_string(m->policy));
+                }
+                closedir(dir);
+        }
+
+        (void) sandbox_probe(&f);
+        json_object *fj = sandbox_features_to_json(&f), *lj = limits_to_json(&s.limits);
+        printf("kernel: %s\n", fj ? json_to_string(fj) : "?");
+        printf("limits: %s\n", lj ? json_to_string(lj) : "?");
+        printf("policy: %s, sandbox: %s\n", policy_to_string(s.policy), sandbox_mode_to_string(s.sandbox));
+        json_object_put(fj);
+        json_object_put(lj);
+        settings_done(&s);
+        if (errors) {
+                printf("%d error(s)\n", errors);
+                return 1;
+        }
+        return 0;
+}
+
+int cli_list(int argc, char **argv) {
+        _cleanup_strv_free_ char **names = NULL;
+        Settings s;
+        int r, ret = 0;
+
+        if (load_settings(&s) < 0)
+                return 1;
+        r = manifest_list_names(&s, &names);
+        if (r < 0) {
+                log_error_errno(r, "Failed to list skills: %m");
+                settings_done(&s);
+                return 1;
+        }
+        for (char **n = names; n && *n; n++) {
+                _cleanup_manifest_ Manifest *m = NULL;
+                _cleanup_free_ char *err = NULL;
+                r = manifest_load(&s, *n, &m, &err);
+                if (r < 0) {
+                        printf("%s\t(broken: %s)\n", *n, err ? err : strerror(-r));
+                        ret = 1;
+                } else
+                        printf("%s\t%s\n", *n, strempty(m->description));
+        }
+        settings_done(&s);
+        return ret;
+}
+
+int cli_token(int argc, char **argv) {
+        _cleanup_free_ char *line = NULL;
+        int r;
+
+        if (argc != 2) {
+                log_error("Usage: skillrun token NAME");
+                return 2;
+        }
+        r = auth_generate(argv[1], &line);
+        if (r == -EINVAL) {
+                log_error("Invalid token name '%s' (letters, digits, '_', '.', '-'; at most %d)", argv[1], TOKEN_NAME_MAX);
+                return 2;
+        }
+        if (r < 0) {
+                log_error_errno(r, "Failed to generate a token: %m");
+                return 1;
+        }
+        printf("%s\n", line);
+        explicit_bzero(line, strlen(line));
+        return 0;
+}

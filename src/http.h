@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "util.h"
+
+/* A strict HTTP/1.x request-head parser (design §2). Pure: no I/O, fuzzed. */
+
+#define HTTP_MAX_METHOD 16
+
+typedef struct HttpHeader {
+        char *name;   /* as sent; compare case-insensitively */
+        char *value;  /* leading/trailing whitespace removed */
+} HttpHeader;
+
+typedef struct HttpLimits {
+        size_t max_header;        /* bytes of the whole head, request line included */
+        size_t max_fields;        /* header fields */
+        uint64_t max_body;        /* Content-Length above this: 413 */
+} HttpLimits;
+
+typedef struct HttpRequest {
+        char *head;                 /* owned, NUL-separated copy; every char * below points into it */
+        char *method;
+        char *target;               /* origin-form as sent, e.g. "/v1/skills/wc/run?x=1" */
+        char *path;                 /* target up to '?', percent-decoding NOT applied */
+        char *query;                /* after '?', or NULL */
+        int version_minor;          /* 0 or 1 (HTTP/1.x) */
+        HttpHeader *headers;
+        size_t n_headers;
+        /* well-known headers (NULL when absent) */
+        const char *authorization;
+        const char *x_functions_key;
+        const char *x_abbot_skillapitoken;
+        const char *content_type;
+        const char *accept;
+        const char *host;
+        bool expect_continue;       /* "Expect: 100-continue" */
+        bool has_content_length;
+        uint64_t content_length;
+        size_t head_len;            /* bytes of the head in the input, terminator included */
+        char *body;                 /* owned, filled by the caller (server.c) */
+        size_t body_len;
+} HttpRequest;
+
+/* Parse the request head at the start of buf[0..len).
+ *   returns 0       the head is not complete yet and still within bounds: read more
+ *   returns 1       complete; *req is filled, req->head_len tells where the body starts
+ *   returns -EBADMSG  the request is refused: *ret_status is the HTTP status (400, 405 never,
+ *                   411, 413, 414, 431, 501, 505) and *ret_msg a static human-readable reason
+ *   returns -ENOMEM  out of memory; *ret_status is 500 (so a status is set on every failure)
+ * *req is reset on entry and owns nothing unless 1 is returned. lim NULL means the defaults.
+ * Duplicate X-Functions-Key, X-Abbot-SkillApiToken and Expect are refused like Authorization.
+ * Rules: request line "METHOD SP origin-form SP HTTP/1.x", CRLF or bare LF line ends; a request
+ * line longer than max_header → 414; head longer than max_header or more than max_fields fields
+ * → 431; "HTTP/2.0" and higher → 505, other versions/garbage → 400; obsolete line folding → 400;
+ * Transfer-Encoding → 501, Transfer-Encoding with Content-Length → 400; duplicate Content-Length,
+ * Authorization or Host → 400; bad Content-Length → 400; Content-Length above max_body → 413;
+ * POST/PUT/PATCH without Content-Length → 411; Expect other than 100-continue → 417 is not in
+ * our set, so → 400. */
+int http_parse_head(const char *buf, size_t len, const HttpLimits *lim, HttpRequest *req, int *ret_status,
+                    const char **ret_msg);
+
+void http_request_done(HttpRequest *req);
+
+/* Case-insensitive lookup of the first field with this name. */
+const char *http_request_header(const HttpRequest *req, const char *name);
+
+/* Standard reason phrase ("Not Found") and our JSON error code ("not_found") for a status. */
+const char *http_status_reason(int status);
+const char *http_status_code(int status);

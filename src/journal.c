@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+#include <stdio.h>
+#include <syslog.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
+
+#include "journal.h"
+
+static bool journal_available(void) {
+        return access("/run/systemd/journal/socket", W_OK) == 0;
+}
+
+void journal_log_request(const RequestLog *l) {
+        char message[512];
+        int prio = l->status >= 500 ? LOG_ERR : l->status >= 400 ? LOG_NOTICE : LOG_INFO;
+
+        snprintf(message, sizeof(message), "%s %s → %d%s%s%s%s%s%s", strempty(l->method), strempty(l->path),
+                 l->status, l->skill ? " skill=" : "", strempty(l->skill), l->outcome ? " outcome=" : "",
+                 strempty(l->outcome), l->error ? ": " : "", strempty(l->error));
+
+        if (journal_available()) {
+                int r = sd_journal_send("MESSAGE=%s", message, "PRIORITY=%d", prio, "SYSLOG_IDENTIFIER=skillrun",
+                                        "SKILLRUN_RUN_ID=%s", strempty(l->run_id), "SKILLRUN_SKILL=%s",
+                                        strempty(l->skill), "SKILLRUN_TOKEN_NAME=%s", strempty(l->token_name),
+                                        "SKILLRUN_PEER=%s", strempty(l->peer), "SKILLRUN_METHOD=%s",
+                                        strempty(l->method), "SKILLRUN_PATH=%s", strempty(l->path),
+                                        "SKILLRUN_STATUS=%d", l->status, "SKILLRUN_OUTCOME=%s", strempty(l->outcome),
+                                        "SKILLRUN_EXIT_CODE=%d", l->exit_code, "SKILLRUN_DURATION_USEC=%" PRIu64,
+                                        l->duration_usec, "SKILLRUN_MAX_RSS_KB=%" PRIu64, l->max_rss_kb, NULL);
+                if (r >= 0)
+                        return;
+        }
+        fprintf(stderr,
+                "skillrun: status=%d method=%s path=%s skill=%s outcome=%s exit_code=%d run_id=%s token=%s peer=%s "
+                "duration_usec=%" PRIu64 " max_rss_kb=%" PRIu64 "%s%s\n",
+                l->status, strempty(l->method), strempty(l->path), l->skill ? l->skill : "-",
+                l->outcome ? l->outcome : "-", l->exit_code, l->run_id ? l->run_id : "-",
+                l->token_name ? l->token_name : "-", l->peer ? l->peer : "-", l->duration_usec, l->max_rss_kb,
+                l->error ? " error=" : "", strempty(l->error));
+}

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One run: work dir, sandbox plan, fork, sandbox_enter, execve, supervision, cleanup. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include "sandbox.h"
+#include "supervise.h"
+#include "workdir.h"
+
+#define SKILL_PATH "/usr/local/bin:/usr/bin:/bin"
+
+/* What the child reports through the CLOEXEC pipe when a step before execve fails. */
+typedef struct ChildError {
+        int error;
+        char step[32];
+} ChildError;
+
+static int build_argv(const Manifest *m, const RunRequest *req, const char *code_path, char ***ret) {
+        _cleanup_strv_free_ char **argv = strv_copy(m->command);
+
+        if (!argv)
+                return -ENOMEM;
+        if (code_path && strv_extend(&argv, code_path) < 0)
+                return -ENOMEM;
+        for (char **a = req->args; a && *a; a++)
+                if (strv_extend(&argv, *a) < 0)
+                        return -ENOMEM;
+        *ret = steal_pointer(&argv);
+        return 0;
+}
+
+static int env_add(char ***env, const char *fmt, ...) _printf_(2, 3);
+static int env_add(char ***env, const char *fmt, ...) {
+        char *s;
+        va_list ap;
+        int k;
+
+        va_start(ap, fmt);
+        k = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+                return -ENOMEM;
+        return strv_push(env, s);
+}
+
+/* From scratch: nothing of the worker's environment reaches the skill. */
+static int build_env(const Manifest *m, const RunRequest *req, const char *workdir, const char *run_id, char ***ret) {
+        _cleanup_strv_free_ char **env = NULL;
+
+        if (env_add(&env, "PATH=%s", SKILL_PATH) < 0 || env_add(&env, "HOME=%s", workdir) < 0 ||
+            env_add(&env, "TMPDIR=%s", workdir) < 0 || env_add(&env, "LANG=C.UTF-8") < 0 ||
+            env_add(&env, "SKILLRUN_RUN_ID=%s", run_id) < 0 || env_add(&env, "SKILLRUN_SKILL=%s", m->name) < 0)
+                return -ENOMEM;
+        /* manifest env overrides the defaults above; allowed request env overrides both */
+        for (int pass = 0; pass < 2; pass++)
+                for (char **e = pass == 0 ? m->env : req->env; e && *e; e++) {
+                        size_t n = strcspn(*e, "=");
+                        for (char **o = env; *o; o++)
+                                if (strncmp(*o, *e, n) == 0 && (*o)[n] == '=') {
+                                        char *d = strdup(*e);
+                                        if (!d)
+                                                return -ENOMEM;
+                                        free(*o);
+                                        *o = d;
+                                        goto next;
+                                }
+                        if (strv_extend(&env, *e) < 0)
+                                return -ENOMEM;
+                next:;
+                }
+        *ret = steal_pointer(&env);
+        return 0;
+}
+
+static _noreturn_ void child_fail(int errfd, const char *step, int error) {
+        ChildError ce = { .error = error < 0 ? -error : error };
+        snprintf(ce.step, sizeof(ce.step), "%s", step);
+        (void) !write(errfd, &ce, sizeof(ce));
+        _exit(127);
+}
+
+static _noreturn_ void child_exec(SandboxPlan *plan, int in_fd, int out_fd, int err_fd, int errfd, char **argv,
+                                  char **envp, const char *workdir) {
+        const char *step = "setup";
+        sigset_t all;
+        int r;
+
+        /* dispositions set to "ignore" survive execve: give the skill a clean slate */
+        for (int sig = 1; sig < _NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        (void) signal(sig, SIG_DFL);
+        sigemptyset(&all);
+        (void) sigprocmask(SIG_SETMASK, &all, NULL);
+
+        if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
+                child_fail(errfd, "stdio", -errno);
+        if (chdir(workdir) < 0)
+                child_fail(errfd, "chdir", -errno);
+
+        r = sandbox_enter(plan, errfd, &step);
+        if (r < 0)
+                child_fail(errfd, step, r);
+        execve(argv[0], argv, envp);
+        child_fail(errfd, "execve", -errno);
+}
+
+int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int client_fd, RunResult *ret,
+              char **ret_error) {
+        _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
+        _cleanup_strv_free_ char **argv = NULL, **envp = NULL;
+        _cleanup_free_ char *code_path = NULL;
+        Workdir w = WORKDIR_INIT;
+        int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, ep[2] = { -1, -1 };
+        Limits limits;
+        uid_t uid;
+        gid_t gid;
+        pid_t pid;
+        ChildError ce;
+        ssize_t k;
+        int r;
+
+        r = random_hex(ret->run_id, 16);
+        if (r < 0)
+                return r;
+        free(ret->skill);
+        ret->skill = strdup(m->name);
+        if (!ret->skill)
+                return -ENOMEM;
+        run_effective_limits(m, req, &limits);
+        ret->limits = limits;
+        ret->output_mode = m->output;
+
+        /* orphaned descendants (setsid, double fork) come back to us, so they can be killed */
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+                return negative_errno();
+
+        r = workdir_create(s->work_dir, ret->run_id, &w);
+        if (r < 0) {
+                if (ret_error)
+                        (void) asprintf(ret_error, "cannot create work directory in '%s': %s", s->work_dir,
+                                        strerror(-r));
+                return r;
+        }
+        r = workdir_populate(&w, m, req, &code_path);
+        if (r < 0) {
+                if (ret_error)
+                        (void) asprintf(ret_error, "cannot write request files: %s", strerror(-r));
+                goto out;
+        }
+        r = sandbox_prepare(s, m, w.path, &limits, &plan, &ret->sandbox, ret_error);
+        if (r < 0)
+                goto out;
+        if (sandbox_plan_user(plan, &uid, &gid)) {
+                r = workdir_chown(&w, uid, gid);
+                if (r < 0)
+                        goto out;
+        }
+        r = build_argv(m, req, code_path, &argv);
+        if (r < 0)
+                goto out;
+        r = build_env(m, req, w.path, ret->run_id, &envp);
+        if (r < 0)
+                goto out;
+
+        if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
+            pipe2(ep, O_CLOEXEC) < 0) {
+                r = negative_errno();
+                goto out;
+        }
+        if (m->input == INPUT_NONE || !req->stdin_data) {
+                /* the skill sees EOF at once */
+                close(in[1]);
+                in[1] = -1;
+        }
+
+        pid = sandbox_fork(plan);
+        if (pid < 0) {
+                r = pid;
+                goto out;
+        }
+        if (pid == 0)
+                child_exec(plan, in[0], out[1], err[1], ep[1], argv, envp, w.path);
+
+        (void) setpgid(pid, pid); /* also done in the child: whoever is first closes the race */
+        close(in[0]), in[0] = -1;
+        close(out[1]), out[1] = -1;
+        close(err[1]), err[1] = -1;
+        close(ep[1]), ep[1] = -1;
+
+        do
+                k = read(ep[0], &ce, sizeof(ce));
+        while (k < 0 && errno == EINTR);
+        if (k == (ssize_t) sizeof(ce)) {
+                /* nothing was executed: report which layer failed, never run half-sandboxed */
+                ce.step[sizeof(ce.step) - 1] = 0;
+                (void) waitpid(pid, NULL, 0);
+                supervise_kill_descendants();
+                ret->outcome = OUTCOME_SANDBOX_ERROR;
+                if (asprintf(&ret->sandbox_error, "%s: %s", ce.step, strerror(ce.error)) < 0)
+                        ret->sandbox_error = NULL;
+                r = 0;
+                goto out;
+        }
+
+        SuperviseIO io = {
+                .stdin_fd = in[1],
+                .stdout_fd = out[0],
+                .stderr_fd = err[0],
+                .in = req->stdin_data,
+                .in_len = req->stdin_data ? req->stdin_len : 0,
+                .client_fd = client_fd,
+                .workdir = w.path,
+        };
+        in[1] = out[0] = err[0] = -1;
+        r = supervise_run(pid, &io, &limits, s->kill_grace_ms, plan, ret);
+        if (io.stdin_fd >= 0)
+                close(io.stdin_fd);
+        if (io.stdout_fd >= 0)
+                close(io.stdout_fd);
+        if (io.stderr_fd >= 0)
+                close(io.stderr_fd);
+        if (r >= 0) {
+                bool oom = false;
+                uint64_t peak = 0;
+                sandbox_collect(plan, &oom, &peak);
+                if (oom && ret->outcome != OUTCOME_KILLED)
+                        ret->outcome = OUTCOME_OOM;
+                if (peak / 1024 > ret->max_rss_kb)
+                        ret->max_rss_kb = peak / 1024;
+        }
+out:
+        for (size_t i = 0; i < 2; i++) {
+                if (in[i] >= 0)
+                        close(in[i]);
+                if (out[i] >= 0)
+                        close(out[i]);
+                if (err[i] >= 0)
+                        close(err[i]);
+                if (ep[i] >= 0)
+                        close(ep[i]);
+        }
+        plan = sandbox_plan_free(plan);
+        workdir_remove(&w);
+        return r;
+}

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The run request body (design §4): pure parsing and validation, no I/O. */
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "run.h"
+
+static int fail(char **ret_error, const char *fmt, ...) _printf_(2, 3);
+static int fail(char **ret_error, const char *fmt, ...) {
+        va_list ap;
+
+        if (ret_error) {
+                va_start(ap, fmt);
+                if (vasprintf(ret_error, fmt, ap) < 0)
+                        *ret_error = NULL;
+                va_end(ap);
+        }
+        return -EINVAL;
+}
+
+/* A JSON string without embedded NULs (they would silently cut argv/env entries short). */
+static int get_plain_string(json_object *v, const char **ret, size_t *ret_len) {
+        const char *s;
+        size_t n;
+
+        if (!json_object_is_type(v, json_type_string))
+                return -EINVAL;
+        s = json_object_get_string(v);
+        n = (size_t) json_object_get_string_len(v);
+        if (strlen(s) != n)
+                return -EINVAL;
+        *ret = s;
+        if (ret_len)
+                *ret_len = n;
+        return 0;
+}
+
+bool run_file_name_valid(const char *name) {
+        size_t n = strlen(name);
+
+        if (n == 0 || n > 255 || streq(name, ".") || streq(name, ".."))
+                return false;
+        for (const char *p = name; *p; p++)
+                if (*p == '/' || (unsigned char) *p < 0x20 || *p == 0x7f)
+                        return false;
+        return true;
+}
+
+static int parse_args(json_object *v, RunRequest *r, char **ret_error) {
+        size_t n;
+
+        if (!json_object_is_type(v, json_type_array))
+                return fail(ret_error, "args: expected an array of strings");
+        n = json_object_array_length(v);
+        for (size_t i = 0; i < n; i++) {
+                const char *s;
+                if (get_plain_string(json_object_array_get_idx(v, i), &s, NULL) < 0)
+                        return fail(ret_error, "args[%zu]: expected a string without NUL bytes", i);
+                if (strv_extend(&r->args, s) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static bool env_name_valid(const char *n) {
+        if (!*n || ('0' <= *n && *n <= '9'))
+                return false;
+        for (; *n; n++)
+                if (!(*n == '_' || ('a' <= *n && *n <= 'z') || ('A' <= *n && *n <= 'Z') || ('0' <= *n && *n <= '9')))
+                        return false;
+        return true;
+}
+
+static int parse_env(const Manifest *m, json_object *v, RunRequest *r, char **ret_error) {
+        if (!json_object_is_type(v, json_type_object))
+                return fail(ret_error, "env: expected an object of strings");
+        json_object_object_foreach(v, name, val) {
+                const char *s;
+                char *e;
+                if (!env_name_valid(name))
+                        return fail(ret_error, "env: invalid variable name '%s'", name);
+                if (!strv_contains(m->allow_env, name))
+                        return fail(ret_error, "env: '%s' is not allowed by skill '%s'", name, m->name);
+                if (get_plain_string(val, &s, NULL) < 0)
+                        return fail(ret_error, "env: '%s': expected a string without NUL bytes", name);
+                if (asprintf(&e, "%s=%s", name, s) < 0 || strv_push(&r->env, e) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int parse_files(const Settings *s, const Manifest *m, json_object *v, RunRequest *r, char **ret_error) {
+        uint64_t total = 0;
+
+        if (!json_object_is_type(v, json_type_object))
+                return fail(ret_error, "files: expected an object of base64 strings");
+        if ((uint64_t) json_object_object_length(v) > s->max_files)
+                return fail(ret_error, "files: more than %" PRIu64 " files", s->max_files);
+        r->files = calloc((size_t) json_object_object_length(v) + 1, sizeof(RunFile));
+        if (!r->files)
+                return -ENOMEM;
+        json_object_object_foreach(v, name, val) {
+                RunFile *f = &r->files[r->n_files];
+                const char *b64;
+                size_t len;
+                int k;
+
+                if (!run_file_name_valid(name))
+                        return fail(ret_error, "files: invalid file name '%s' (no '/', '.' or '..')", name);
+                if (r->has_code && m->code_file && streq(name, m->code_file))
+                        return fail(ret_error, "files: '%s' would overwrite the code file", name);
+                if (get_plain_string(val, &b64, &len) < 0)
+                        return fail(ret_error, "files: '%s': expected a base64 string", name);
+                f->name = strdup(name);
+                if (!f->name)
+                        return -ENOMEM;
+                r->n_files++;
+                k = base64_decode(b64, len, &f->data, &f->len);
+                if (k == -ENOMEM)
+                        return k;
+                if (k < 0)
+                        return fail(ret_error, "files: '%s': invalid base64", name);
+                total += f->len;
+                if (total > m->limits.workdir_max)
+                        return fail(ret_error, "files: more than %" PRIu64 " bytes in all", m->limits.workdir_max);
+        }
+        return 0;
+}
+
+int run_request_parse(const Settings *s, const Manifest *m, const char *body, size_t len, RunRequest *ret,
+                      char **ret_error) {
+        json_tokener *tok;
+        json_object *root, *v;
+        RunRequest r = {};
+        int k = 0;
+
+        if (len == 0) {
+                *ret = r;
+                return 0;
+        }
+        tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH);
+        if (!tok)
+                return -ENOMEM;
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+        root = json_tokener_parse_ex(tok, body, (int) len);
+        if (!root || json_tokener_get_error(tok) != json_tokener_success ||
+            json_tokener_get_parse_end(tok) != len) {
+                k = fail(ret_error, "request body is not valid JSON: %s",
+                         root ? "trailing data" : json_tokener_error_desc(json_tokener_get_error(tok)));
+                json_tokener_free(tok);
+                json_object_put(root);
+                return k;
+        }
+        json_tokener_free(tok);
+        if (!json_object_is_type(root, json_type_object)) {
+                json_object_put(root);
+                return fail(ret_error, "request body must be a JSON object");
+        }
+
+        /* "code" first, so that "files" can refuse a name that would overwrite the code file */
+        if (json_object_object_get_ex(root, "code", &v)) {
+                const char *c;
+                size_t n;
+                if (!m->accepts_code) {
+                        k = fail(ret_error, "code: skill '%s' does not accept code", m->name);
+                        goto out;
+                }
+                if (!json_object_is_type(v, json_type_string)) {
+                        k = fail(ret_error, "code: expected a string");
+                        goto out;
+                }
+                c = json_object_get_string(v);
+                n = (size_t) json_object_get_string_len(v);
+                r.code = malloc(n + 1);
+                if (!r.code) {
+                        k = -ENOMEM;
+                        goto out;
+                }
+                memcpy(r.code, c, n + 1);
+                r.code_len = n;
+                r.has_code = true;
+        }
+
+        json_object_object_foreach(root, key, val) {
+                if (streq(key, "code"))
+                        continue;
+                if (streq(key, "input") || streq(key, "stdin")) {
+                        if (r.stdin_data) {
+                                k = fail(ret_error, "input and stdin are mutually exclusive");
+                                goto out;
+                        }
+                        if (m->input == INPUT_NONE) {
+                                k = fail(ret_error, "%s: skill '%s' takes no input", key, m->name);
+                                goto out;
+                        }
+                        if (streq(key, "stdin")) {
+                                if (!json_object_is_type(val, json_type_string)) {
+                                        k = fail(ret_error, "stdin: expected a string");
+                                        goto out;
+                                }
+                                r.stdin_len = (size_t) json_object_get_string_len(val);
+                                r.stdin_data = malloc(r.stdin_len + 1);
+                                if (r.stdin_data)
+                                        memcpy(r.stdin_data, json_object_get_string(val), r.stdin_len + 1);
+                        } else {
+                                size_t n;
+                                const char *j = json_object_to_json_string_length(
+                                        val, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+                                r.stdin_data = strndup(j, n);
+                                r.stdin_len = n;
+                        }
+                        if (!r.stdin_data) {
+                                k = -ENOMEM;
+                                goto out;
+                        }
+                } else if (streq(key, "args"))
+                        k = parse_args(val, &r, ret_error);
+                else if (streq(key, "env"))
+                        k = parse_env(m, val, &r, ret_error);
+                else if (streq(key, "files"))
+                        k = parse_files(s, m, val, &r, ret_error);
+                else if (streq(key, "timeout_ms")) {
+                        int64_t t;
+                        if (!json_object_is_type(val, json_type_int) || (t = json_object_get_int64(val)) < 1) {
+                                k = fail(ret_error, "timeout_ms: expected a positive integer");
+                                goto out;
+                        }
+                        r.timeout_ms = (uint64_t) t;
+                } else
+                        k = fail(ret_error, "unknown field '%s'", key);
+                if (k < 0)
+                        goto out;
+        }
+out:
+        json_object_put(root);
+        if (k < 0) {
+                run_request_done(&r);
+                return k;
+        }
+        *ret = r;
+        return 0;
+}
+
+void run_request_done(RunRequest *r) {
+        free(r->stdin_data);
+        strv_free(r->args);
+        strv_free(r->env);
+        for (size_t i = 0; i < r->n_files; i++) {
+                free(r->files[i].name);
+                free(r->files[i].data);
+        }
+        free(r->files);
+        free(r->code);
+        *r = (RunRequest) {};
+}

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "response.h"
+#include "routes.h"
+#include "sandbox.h"
+#include "server.h"
+
+int server_get_connection(int *ret_fd) {
+        struct stat st;
+        int n = sd_listen_fds(1);
+
+        if (n < 0)
+                return n;
+        if (n > 1)
+                return -E2BIG; /* Accept=yes hands over exactly one connection */
+        if (n == 1) {
+                *ret_fd = SD_LISTEN_FDS_START;
+                return 0;
+        }
+        if (fstat(STDIN_FILENO, &st) == 0 && S_ISSOCK(st.st_mode)) {
+                *ret_fd = STDIN_FILENO;
+                return 0;
+        }
+        return -ENOTSOCK;
+}
+
+void server_log_error(Server *srv, const char *fmt, ...) {
+        va_list ap;
+
+        free(srv->log_error);
+        va_start(ap, fmt);
+        if (vasprintf(&srv->log_error, fmt, ap) < 0)
+                srv->log_error = NULL;
+        va_end(ap);
+        srv->log.error = srv->log_error;
+}
+
+static void describe_peer(int fd, char *buf, size_t n) {
+        struct sockaddr_storage sa;
+        socklen_t len = sizeof(sa);
+        char ip[INET6_ADDRSTRLEN];
+
+        snprintf(buf, n, "-");
+        if (getpeername(fd, (struct sockaddr *) &sa, &len) < 0)
+                return;
+        if (sa.ss_family == AF_INET) {
+                struct sockaddr_in *in = (struct sockaddr_in *) &sa;
+                inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+                snprintf(buf, n, "%s:%u", ip, ntohs(in->sin_port));
+        } else if (sa.ss_family == AF_INET6) {
+                struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) &sa;
+                inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+                snprintf(buf, n, "[%s]:%u", ip, ntohs(in6->sin6_port));
+        } else if (sa.ss_family == AF_UNIX)
+                snprintf(buf, n, "unix");
+}
+
+/* Wait for readability until the absolute deadline; -ETIMEDOUT when it passes. */
+static int wait_readable(int fd, uint64_t deadline) {
+        for (;;) {
+                uint64_t now = now_usec();
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                int k;
+                if (now >= deadline)
+                        return -ETIMEDOUT;
+                k = poll(&p, 1, (int) ((deadline - now + 999) / 1000));
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return negative_errno();
+                if (k > 0)
+                        return 0;
+        }
+}
+
+static ssize_t read_some(int fd, char *buf, size_t n, uint64_t deadline) {
+        int r = wait_readable(fd, deadline);
+        ssize_t k;
+
+        if (r < 0)
+                return r;
+        do
+                k = recv(fd, buf, n, MSG_DONTWAIT);
+        while (k < 0 && errno == EINTR);
+        if (k < 0 && errno == EAGAIN)
+                return 0;
+        if (k < 0)
+                return negative_errno();
+        if (k == 0)
+                return -ECONNRESET;
+        return k;
+}
+
+/* Read the head and the body. Returns 0 or the HTTP status to refuse with (message in *ret_msg);
+ * -errno when the client is gone (nothing to answer). */
+static int read_request(Server *srv, const char **ret_msg) {
+        const Settings *s = &srv->settings;
+        HttpLimits lim = {
+                .max_header = s->max_header,
+                .max_fields = s->max_header_fields,
+                .max_body = s->max_body,
+        };
+        uint64_t deadline = srv->start_usec + s->read_timeout_ms * 1000;
+        size_t cap = s->max_header + 1, len = 0;
+        _cleanup_free_ char *buf = malloc(cap + 1);
+        int status = 0, r;
+
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t k;
+                if (len > 0) {
+                        r = http_parse_head(buf, len, &lim, &srv->req, &status, ret_msg);
+                        if (r < 0) {
+                                explicit_bzero(buf, len);
+                                return status;
+                        }
+                        if (r > 0)
+                                break;
+                }
+                if (len >= cap) { /* cannot happen: the parser refuses heads over the bound */
+                        *ret_msg = "request header too large";
+                        return 431;
+                }
+                k = read_some(srv->fd, buf + len, cap - len, deadline);
+                if (k == -ETIMEDOUT) {
+                        *ret_msg = "the request did not arrive in time";
+                        explicit_bzero(buf, len);
+                        return len > 0 ? 408 : -ETIMEDOUT;
+                }
+                if (k < 0) {
+                        explicit_bzero(buf, len);
+                        return (int) k;
+                }
+                len += (size_t) k;
+        }
+
+        /* the body: what came with the head, then the rest */
+        if (srv->req.has_content_length && srv->req.content_length > 0) {
+                size_t want = (size_t) srv->req.content_length, have = MIN(len - srv->req.head_len, want);
+                srv->req.body = malloc(want + 1);
+                if (!srv->req.body)
+                        return -ENOMEM;
+                memcpy(srv->req.body, buf + srv->req.head_len, have);
+                if (have < want && srv->req.expect_continue) {
+                        r = http_write_continue(srv->fd);
+                        if (r < 0)
+                                return r;
+                }
+                while (have < want) {
+                        ssize_t k = read_some(srv->fd, srv->req.body + have, want - have, deadline);
+                        if (k == -ETIMEDOUT) {
+                                *ret_msg = "the request body did not arrive in time";
+                                explicit_bzero(buf, len);
+                                return 408;
+                        }
+                        if (k < 0) {
+                                explicit_bzero(buf, len);
+                                return (int) k;
+                        }
+                        have += (size_t) k;
+                }
+                srv->req.body[want] = 0;
+                srv->req.body_len = want;
+        }
+        /* the raw head held the token: wipe it, the parsed copy is wiped after auth */
+        explicit_bzero(buf, len);
+        return 0;
+}
+
+/* Closing with unread bytes (a pipelined request) would send a RST that can destroy the response
+ * in flight: half-close, then discard what the client still sends, bounded in time. */
+static void lingering_close(int fd) {
+        uint64_t end = now_usec() + 1000000;
+        char scratch[4096];
+
+        (void) shutdown(fd, SHUT_WR);
+        for (;;) {
+                ssize_t k = recv(fd, scratch, sizeof(scratch), MSG_DONTWAIT);
+                if (k > 0)
+                        continue;
+                if (k == 0 || (errno != EAGAIN && errno != EINTR))
+                        break;
+                /* nothing pending: if nothing was pending at all, there is nothing to protect */
+                if (wait_readable(fd, MIN(end, now_usec() + 100000)) < 0)
+                        break;
+        }
+}
+
+int server_main(void) {
+        Server srv = {
+                .fd = -1,
+                .log = REQUEST_LOG_INIT,
+        };
+        const char *msg = NULL;
+        int r, status, exit_code = 0;
+
+        srv.start_usec = now_usec();
+        r = server_get_connection(&srv.fd);
+        if (r < 0) {
+                log_error_errno(r, "No connection to serve: not socket-activated (LISTEN_FDS) and stdin is not a socket: %m");
+                return 1;
+        }
+        (void) fcntl(srv.fd, F_SETFD, FD_CLOEXEC);
+        (void) signal(SIGPIPE, SIG_IGN);
+        describe_peer(srv.fd, srv.peer, sizeof(srv.peer));
+        srv.log.peer = srv.peer;
+
+        /* before a byte from the client is parsed */
+        r = sandbox_confine_worker();
+        if (r < 0)
+                log_warning_errno(r, "Failed to confine the worker itself, continuing without: %m");
+
+        settings_init(&srv.settings);
+        srv.settings_error = settings_load(&srv.settings, &srv.settings_message);
+        if (srv.settings_error < 0) {
+                /* still answer, within default bounds */
+                log_error("Configuration error: %s", strempty(srv.settings_message));
+                settings_done(&srv.settings);
+                settings_init(&srv.settings);
+        }
+
+        status = read_request(&srv, &msg);
+        if (status < 0) {
+                /* the client left or never spoke (e.g. a port probe): nothing to answer */
+                if (status != -ECONNRESET && status != -ETIMEDOUT)
+                        log_debug_errno(status, "Reading the request failed: %m");
+                status = 0;
+                exit_code = 0;
+        } else if (status > 0) {
+                srv.log.method = srv.req.method;
+                srv.log.path = srv.req.path;
+                server_log_error(&srv, "%s", msg ? msg : http_status_reason(status));
+                r = http_write_error(srv.fd, status, NULL, "%s", msg ? msg : http_status_reason(status));
+                exit_code = status >= 500 && status != 505 && status != 501 ? 1 : 0;
+        } else {
+                srv.log.method = srv.req.method;
+                srv.log.path = srv.req.path;
+                if (srv.settings_error < 0) {
+                        status = 500;
+                        server_log_error(&srv, "configuration error: %s", strempty(srv.settings_message));
+                        (void) http_write_error(srv.fd, 500, NULL, "skillrun is misconfigured; see the journal");
+                } else
+                        status = routes_dispatch(&srv);
+                exit_code = status >= 500 && status != 501 && status != 503 ? 1 : 0;
+        }
+
+        if (status > 0) {
+                srv.log.status = status;
+                srv.log.duration_usec = now_usec() - srv.start_usec;
+                journal_log_request(&srv.log);
+        }
+        lingering_close(srv.fd);
+        http_request_done(&srv.req);
+        settings_done(&srv.settings);
+        free(srv.settings_message);
+        free(srv.log_error);
+        return exit_code;
+}

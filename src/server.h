@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "auth.h"
+#include "http.h"
+#include "journal.h"
+#include "settings.h"
+
+/* One connection, one request (design §1, §2). */
+typedef struct Server {
+        Settings settings;
+        int settings_error;        /* < 0: the configuration could not be loaded (answer 500) */
+        char *settings_message;
+        int fd;                    /* the connection */
+        char peer[128];
+        HttpRequest req;
+        RequestLog log;
+        char *log_error;           /* owned text behind log.error */
+        uint64_t start_usec;
+        /* what the record names; kept here so they outlive the routing code */
+        char skill_name[65];
+        char token_name[65];
+        char run_id[33];
+} Server;
+
+/* Find the connection: sd_listen_fds() (fd 3) or stdin when it is a socket. */
+int server_get_connection(int *ret_fd);
+
+/* `skillrun serve`: handle one connection end to end. Returns the process exit code:
+ * 0 when a response was sent (4xx included), 1 on internal errors (5xx, I/O). */
+int server_main(void);
+
+/* Set the record's reason text (copied). */
+void server_log_error(Server *srv, const char *fmt, ...) _printf_(2, 3);

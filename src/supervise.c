@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "supervise.h"
+
+#define DIR_CHECK_INTERVAL_USEC UINT64_C(200000)
+#define REAP_ROUNDS 200
+
+static int pidfd_open_compat(pid_t pid) {
+#ifdef SYS_pidfd_open
+        int fd = (int) syscall(SYS_pidfd_open, pid, 0);
+        if (fd >= 0)
+                return fd;
+#endif
+        return -1;
+}
+
+/* Our children's pids, from /proc/self/task/<tid>/children (the worker is single-threaded). */
+static size_t list_children(pid_t parent, pid_t *out, size_t max) {
+        char path[64], buf[4096];
+        size_t n = 0;
+        ssize_t k;
+        int fd;
+
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int) parent, (int) parent);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        k = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (k <= 0)
+                return 0;
+        buf[k] = 0;
+        for (char *p = buf; *p && n < max;) {
+                char *e;
+                long v = strtol(p, &e, 10);
+                if (e == p)
+                        break;
+                if (v > 0)
+                        out[n++] = (pid_t) v;
+                p = e;
+                while (*p == ' ')
+                        p++;
+        }
+        return n;
+}
+
+static void kill_subtree(pid_t pid, int depth) {
+        pid_t kids[256];
+        size_t n;
+
+        (void) kill(pid, SIGKILL);
+        /* a killed process keeps its children until it is reaped, so we can still walk them */
+        if (depth > 64)
+                return;
+        n = list_children(pid, kids, ELEMENTSOF(kids));
+        for (size_t i = 0; i < n; i++)
+                kill_subtree(kids[i], depth + 1);
+}
+
+void supervise_kill_descendants(void) {
+        pid_t self = getpid();
+
+        for (int round = 0; round < REAP_ROUNDS; round++) {
+                pid_t kids[256];
+                size_t n = list_children(self, kids, ELEMENTSOF(kids));
+                bool reaped_any = false;
+
+                for (size_t i = 0; i < n; i++)
+                        kill_subtree(kids[i], 0);
+                for (;;) {
+                        pid_t p = waitpid(-1, NULL, WNOHANG);
+                        if (p > 0) {
+                                reaped_any = true;
+                                continue;
+                        }
+                        if (p < 0 && errno == ECHILD)
+                                return;
+                        break;
+                }
+                if (!reaped_any)
+                        usleep(5000);
+        }
+}
+
+static void stream_append(OutputStream *s, const char *buf, size_t n, uint64_t cap) {
+        s->total += n;
+        if (s->len < cap) {
+                size_t take = (size_t) MIN((uint64_t) n, cap - s->len);
+                char *nb = realloc(s->buf, s->len + take + 1);
+                if (!nb) {
+                        s->truncated = true;
+                        return;
+                }
+                s->buf = nb;
+                memcpy(s->buf + s->len, buf, take);
+                s->len += take;
+                s->buf[s->len] = 0;
+                if (take < n)
+                        s->truncated = true;
+        } else if (n > 0)
+                s->truncated = true;
+}
+
+/* Read what is there; returns false on EOF/error (the fd is then closed). */
+static bool drain(int *fd, OutputStream *s, uint64_t cap) {
+        char buf[65536];
+
+        for (;;) {
+                ssize_t k = read(*fd, buf, sizeof(buf));
+                if (k > 0) {
+                        stream_append(s, buf, (size_t) k, cap);
+                        if ((size_t) k < sizeof(buf))
+                                return true;
+                        continue;
+                }
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0 && errno == EAGAIN)
+                        return true;
+                close(*fd);
+                *fd = -1;
+                return false;
+        }
+}
+
+uint64_t supervise_dir_usage(const char *path) {
+        uint64_t total = 0;
+        DIR *d;
+        struct dirent *de;
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+        if (fd < 0)
+                return 0;
+        d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return 0;
+        }
+        while ((de = readdir(d))) {
+                struct stat st;
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                total += (uint64_t) st.st_blocks * 512;
+                if (S_ISDIR(st.st_mode)) {
+                        char sub[4096];
+                        if ((size_t) snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name) < sizeof(sub))
+                                total += supervise_dir_usage(sub);
+                }
+        }
+        closedir(d);
+        return total;
+}
+
+static void signal_run(pid_t pid, SandboxPlan *plan, int sig) {
+        (void) kill(-pid, sig);
+        if (sig == SIGKILL) {
+                sandbox_kill(plan);
+                /* whatever left the process group (setsid) is still below us: walk the tree */
+                pid_t kids[256];
+                size_t n = list_children(getpid(), kids, ELEMENTSOF(kids));
+                for (size_t i = 0; i < n; i++)
+                        kill_subtree(kids[i], 0);
+        } else
+                (void) kill(pid, sig);
+}
+
+static void set_nonblock(int fd) {
+        int fl;
+        if (fd >= 0 && (fl = fcntl(fd, F_GETFL)) >= 0)
+                (void) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static void close_fd(int *fd) {
+        if (*fd >= 0)
+                close(*fd);
+        *fd = -1;
+}
+
+int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_grace_ms, SandboxPlan *plan,
+                  RunResult *r) {
+        uint64_t start = now_usec(), deadline = start + l->timeout_ms * 1000, kill_at = 0, exit_time = 0;
+        uint64_t next_dir_check = start + DIR_CHECK_INTERVAL_USEC;
+        size_t in_off = 0;
+        bool exited = false, timed_out = false, client_gone = false, too_big = false;
+        int status = 0;
+        _cleanup_close_ int pidfd = pidfd_open_compat(pid);
+        struct rusage ru = {};
+
+        set_nonblock(io->stdin_fd);
+        set_nonblock(io->stdout_fd);
+        set_nonblock(io->stderr_fd);
+        if (io->in_len == 0)
+                close_fd(&io->stdin_fd);
+
+        while (!exited || io->stdout_fd >= 0 || io->stderr_fd >= 0) {
+                struct pollfd p[5];
+                int n = 0, i_pid = -1, i_in = -1, i_out = -1, i_err = -1, i_cl = -1, k;
+                uint64_t now = now_usec(), wake = UINT64_MAX;
+
+                if (!exited && pidfd >= 0)
+                        p[i_pid = n++] = (struct pollfd) { .fd = pidfd, .events = POLLIN };
+                if (io->stdin_fd >= 0)
+                        p[i_in = n++] = (struct pollfd) { .fd = io->stdin_fd, .events = POLLOUT };
+                if (io->stdout_fd >= 0)
+                        p[i_out = n++] = (struct pollfd) { .fd = io->stdout_fd, .events = POLLIN };
+                if (io->stderr_fd >= 0)
+                        p[i_err = n++] = (struct pollfd) { .fd = io->stderr_fd, .events = POLLIN };
+                if (io->client_fd >= 0 && !client_gone)
+                        p[i_cl = n++] = (struct pollfd) { .fd = io->client_fd, .events = POLLIN | POLLRDHUP };
+
+                if (!exited && !timed_out && !client_gone)
+                        wake = MIN(wake, deadline);
+                if (kill_at)
+                        wake = MIN(wake, kill_at);
+                if (io->workdir && !exited)
+                        wake = MIN(wake, next_dir_check);
+                if (!exited && pidfd < 0)
+                        wake = MIN(wake, now + 20000);      /* no pidfd: poll waitpid */
+                if (exited)
+                        wake = MIN(wake, exit_time + 2000000); /* pipes held open by nobody we know */
+                k = poll(p, (nfds_t) n, wake == UINT64_MAX ? -1 : (int) ((MAX(wake, now) - now + 999) / 1000));
+                if (k < 0 && errno != EINTR) {
+                        int e = negative_errno();
+                        signal_run(pid, plan, SIGKILL);
+                        supervise_kill_descendants();
+                        return e;
+                }
+                if (k > 0) {
+                        if (i_in >= 0 && p[i_in].revents) {
+                                if (p[i_in].revents & POLLOUT) {
+                                        ssize_t w = write(io->stdin_fd, io->in + in_off, MIN(io->in_len - in_off, (size_t) 65536));
+                                        if (w > 0)
+                                                in_off += (size_t) w;
+                                        else if (w < 0 && errno != EAGAIN && errno != EINTR)
+                                                in_off = io->in_len; /* EPIPE: the skill does not read its input */
+                                } else
+                                        in_off = io->in_len;
+                                if (in_off >= io->in_len)
+                                        close_fd(&io->stdin_fd);
+                        }
+                        if (i_out >= 0 && p[i_out].revents)
+                                (void) drain(&io->stdout_fd, &r->out, l->output_max);
+                        if (i_err >= 0 && p[i_err].revents)
+                                (void) drain(&io->stderr_fd, &r->err, l->output_max);
+                        if (i_cl >= 0 && p[i_cl].revents) {
+                                char scratch[4096];
+                                ssize_t c = (p[i_cl].revents & POLLIN) ? recv(io->client_fd, scratch, sizeof(scratch), MSG_DONTWAIT) : 0;
+                                /* extra bytes (a pipelined request) are ignored; EOF or an error is a hang-up */
+                                if (c == 0 || (c < 0 && errno != EAGAIN && errno != EINTR) ||
+                                    (p[i_cl].revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+                                        client_gone = true;
+                                        signal_run(pid, plan, SIGKILL);
+                                        kill_at = 0;
+                                }
+                        }
+                }
+                if (!exited) {
+                        pid_t w = waitpid(pid, &status, WNOHANG);
+                        if (w == pid) {
+                                exited = true;
+                                exit_time = now_usec();
+                                /* the run is over when its main process is: nothing may outlive it */
+                                signal_run(pid, plan, SIGKILL);
+                                close_fd(&io->stdin_fd);
+                        }
+                }
+                now = now_usec();
+                if (!exited && !timed_out && !client_gone && now >= deadline) {
+                        timed_out = true;
+                        signal_run(pid, plan, SIGTERM);
+                        kill_at = now + kill_grace_ms * 1000;
+                }
+                if (kill_at && now >= kill_at) {
+                        signal_run(pid, plan, SIGKILL);
+                        kill_at = 0;
+                }
+                if (io->workdir && !exited && now >= next_dir_check) {
+                        next_dir_check = now + DIR_CHECK_INTERVAL_USEC;
+                        if (!too_big && supervise_dir_usage(io->workdir) > l->workdir_max) {
+                                too_big = true;
+                                signal_run(pid, plan, SIGKILL);
+                        }
+                }
+                if (exited && now >= exit_time + 2000000) {
+                        close_fd(&io->stdout_fd);
+                        close_fd(&io->stderr_fd);
+                }
+        }
+
+        supervise_kill_descendants();
+        (void) getrusage(RUSAGE_CHILDREN, &ru);
+        r->duration_ms = (now_usec() - start) / 1000;
+        r->cpu_ms = (uint64_t) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+                    (uint64_t) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+        r->max_rss_kb = (uint64_t) ru.ru_maxrss;
+
+        if (WIFEXITED(status))
+                r->exit_code = WEXITSTATUS(status);
+        else if (WIFSIGNALED(status))
+                r->signal = WTERMSIG(status);
+
+        if (client_gone)
+                r->outcome = OUTCOME_KILLED;
+        else if (timed_out)
+                r->outcome = OUTCOME_TIMEOUT;
+        else if (too_big || (r->signal == SIGXFSZ))
+                r->outcome = OUTCOME_OUTPUT_LIMIT;
+        else if (WIFEXITED(status))
+                r->outcome = r->exit_code == 0 ? OUTCOME_OK : OUTCOME_FAILED;
+        else if (r->signal == SIGKILL)
+                r->outcome = OUTCOME_KILLED;
+        else
+                r->outcome = OUTCOME_SIGNALED;
+        return 0;
+}

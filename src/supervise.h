@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <sys/types.h>
+
+#include "run.h"
+#include "sandbox.h"
+
+typedef struct SuperviseIO {
+        int stdin_fd;        /* write end of the skill's stdin, or -1 */
+        int stdout_fd;       /* read ends */
+        int stderr_fd;
+        const char *in;
+        size_t in_len;
+        int client_fd;       /* watched for hang-up, -1 for none */
+        const char *workdir; /* watched for size, NULL for none */
+} SuperviseIO;
+
+/* Pump stdin/stdout/stderr of the skill 'pid' (leader of its own process group) without
+ * deadlock, enforce the wall-clock timeout (SIGTERM, then SIGKILL after kill_grace_ms), the
+ * output caps and the work dir size, kill the run at once when the client hangs up, and at the
+ * end kill and reap every descendant (the worker is a child subreaper, so setsid()/double-fork
+ * cannot escape). Fills outcome, exit_code, signal, out/err, duration, cpu, rss. */
+int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_grace_ms, SandboxPlan *plan,
+                  RunResult *r);
+
+/* SIGKILL every descendant of this process and reap them all (bounded). */
+void supervise_kill_descendants(void);
+
+/* Bytes used below a directory (allocated blocks), without following symlinks. */
+uint64_t supervise_dir_usage(const char *path);

@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "util.h"
+
+const char *startswith(const char *s, const char *prefix) {
+        size_t l = strlen(prefix);
+        return strncmp(s, prefix, l) == 0 ? s + l : NULL;
+}
+
+char **strv_free(char **l) {
+        if (!l)
+                return NULL;
+        for (char **i = l; *i; i++)
+                free(*i);
+        free(l);
+        return NULL;
+}
+
+size_t strv_length(char *const *l) {
+        size_t n = 0;
+        if (l)
+                while (l[n])
+                        n++;
+        return n;
+}
+
+int strv_push(char ***l, char *s) {
+        size_t n = strv_length(*l);
+        char **c;
+
+        if (!s)
+                return -EINVAL;
+        c = realloc(*l, sizeof(char *) * (n + 2));
+        if (!c) {
+                free(s);
+                return -ENOMEM;
+        }
+        c[n] = s;
+        c[n + 1] = NULL;
+        *l = c;
+        return 0;
+}
+
+int strv_extend(char ***l, const char *s) {
+        char *d = strdup(s);
+        if (!d)
+                return -ENOMEM;
+        return strv_push(l, d);
+}
+
+char **strv_copy(char *const *l) {
+        char **c = calloc(strv_length(l) + 1, sizeof(char *));
+        size_t k = 0;
+
+        if (!c)
+                return NULL;
+        for (char *const *i = l; i && *i; i++) {
+                c[k] = strdup(*i);
+                if (!c[k])
+                        return strv_free(c);
+                k++;
+        }
+        return c;
+}
+
+bool strv_contains(char *const *l, const char *s) {
+        for (char *const *i = l; i && *i; i++)
+                if (streq(*i, s))
+                        return true;
+        return false;
+}
+
+int strv_split(const char *s, char sep, char ***ret) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+        const char *p = s;
+
+        if (!l)
+                return -ENOMEM;
+        for (;;) {
+                const char *e = strchr(p, sep);
+                size_t n = e ? (size_t) (e - p) : strlen(p);
+                if (n > 0) {
+                        char *w = strndup(p, n);
+                        int r = strv_push(&l, w);
+                        if (r < 0)
+                                return r;
+                }
+                if (!e)
+                        break;
+                p = e + 1;
+        }
+        *ret = steal_pointer(&l);
+        return 0;
+}
+
+void erase_and_free(char *s) {
+        if (!s)
+                return;
+        explicit_bzero(s, strlen(s));
+        free(s);
+}
+
+int parse_u64(const char *s, uint64_t *ret) {
+        uint64_t v = 0;
+
+        if (!s || !*s)
+                return -EINVAL;
+        for (const char *p = s; *p; p++) {
+                if (*p < '0' || *p > '9')
+                        return -EINVAL;
+                if (v > (UINT64_MAX - (uint64_t) (*p - '0')) / 10)
+                        return -ERANGE;
+                v = v * 10 + (uint64_t) (*p - '0');
+        }
+        *ret = v;
+        return 0;
+}
+
+int parse_size(const char *s, uint64_t *ret) {
+        char buf[32];
+        size_t n;
+        unsigned shift = 0;
+        uint64_t v;
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        n = strlen(s);
+        if (n == 0 || n >= sizeof(buf))
+                return -EINVAL;
+        memcpy(buf, s, n + 1);
+        switch (buf[n - 1]) {
+        case 'K': case 'k': shift = 10; break;
+        case 'M': case 'm': shift = 20; break;
+        case 'G': case 'g': shift = 30; break;
+        default: break;
+        }
+        if (shift)
+                buf[n - 1] = 0;
+        r = parse_u64(buf, &v);
+        if (r < 0)
+                return r;
+        if (shift && v > (UINT64_MAX >> shift))
+                return -ERANGE;
+        *ret = v << shift;
+        return 0;
+}
+
+int parse_bool(const char *s, bool *ret) {
+        if (streq(s, "1") || streq(s, "yes") || streq(s, "true") || streq(s, "on"))
+                *ret = true;
+        else if (streq(s, "0") || streq(s, "no") || streq(s, "false") || streq(s, "off"))
+                *ret = false;
+        else
+                return -EINVAL;
+        return 0;
+}
+
+int loop_write(int fd, const void *buf, size_t len) {
+        const char *p = buf;
+
+        while (len > 0) {
+                ssize_t k = write(fd, p, len);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (k == 0)
+                        return -EIO;
+                p += k;
+                len -= (size_t) k;
+        }
+        return 0;
+}
+
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, cap = 0;
+
+        for (;;) {
+                ssize_t k;
+                if (cap - len < 4096) {
+                        size_t ncap = cap ? cap * 2 : 4096;
+                        char *n;
+                        if (ncap > max + 1)
+                                ncap = max + 1;
+                        if (ncap <= len)
+                                return -EFBIG;
+                        n = realloc(buf, ncap + 1);
+                        if (!n)
+                                return -ENOMEM;
+                        buf = n;
+                        cap = ncap;
+                }
+                k = read(fd, buf + len, cap - len);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (k == 0)
+                        break;
+                len += (size_t) k;
+                if (len > max)
+                        return -EFBIG;
+        }
+        if (!buf && !(buf = malloc(1)))
+                return -ENOMEM;
+        buf[len] = 0;
+        *ret = steal_pointer(&buf);
+        if (ret_len)
+                *ret_len = len;
+        return 0;
+}
+
+int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+        return read_full_fd(fd, max, ret, ret_len);
+}
+
+int write_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode) {
+        _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+        int r;
+
+        if (fd < 0)
+                return negative_errno();
+        r = loop_write(fd, data, len);
+        if (r < 0)
+                return r;
+        return 0;
+}
+
+uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+int random_hex(char *buf, size_t n) {
+        static const char hex[] = "0123456789abcdef";
+        unsigned char raw[64];
+        size_t got = 0;
+
+        if (n > sizeof(raw))
+                return -EINVAL;
+        while (got < n) {
+                ssize_t k = getrandom(raw + got, n - got, 0);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                got += (size_t) k;
+        }
+        for (size_t i = 0; i < n; i++) {
+                buf[2 * i] = hex[raw[i] >> 4];
+                buf[2 * i + 1] = hex[raw[i] & 15];
+        }
+        buf[2 * n] = 0;
+        return 0;
+}
+
+static int rm_rf_children(int dfd, dev_t dev) {
+        DIR *d = fdopendir(dfd);
+        struct dirent *de;
+        int ret = 0;
+
+        if (!d) {
+                close(dfd);
+                return negative_errno();
+        }
+        while ((de = readdir(d))) {
+                struct stat st;
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        if (errno != ENOENT && ret == 0)
+                                ret = negative_errno();
+                        continue;
+                }
+                if (S_ISDIR(st.st_mode)) {
+                        int cfd;
+                        if (st.st_dev != dev)  /* never cross into another mount */
+                                continue;
+                        cfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (cfd >= 0) {
+                                /* a skill may have left a directory without write/exec bits */
+                                (void) fchmod(cfd, 0700);
+                                int r = rm_rf_children(cfd, dev);
+                                if (r < 0 && ret == 0)
+                                        ret = r;
+                        }
+                        if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT && ret == 0)
+                                ret = negative_errno();
+                } else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT && ret == 0)
+                        ret = negative_errno();
+        }
+        closedir(d);
+        return ret;
+}
+
+int rm_rf(const char *path) {
+        struct stat st;
+        int fd, r;
+
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        if (fstat(fd, &st) < 0) {
+                close(fd);
+                return negative_errno();
+        }
+        (void) fchmod(fd, 0700);
+        r = rm_rf_children(fd, st.st_dev);
+        if (rmdir(path) < 0 && errno != ENOENT)
+                return r < 0 ? r : negative_errno();
+        return r;
+}
+
+void safe_close_range_from(int first) {
+#ifdef SYS_close_range
+        if (syscall(SYS_close_range, (unsigned) first, ~0U, 0) == 0)
+                return;
+#endif
+        /* Fallback without allocation (we may be in a forked child): close a bounded range. */
+        for (int fd = first; fd < 4096; fd++)
+                (void) close(fd);
+}
+
+bool utf8_valid(const char *s, size_t len) {
+        const unsigned char *p = (const unsigned char *) s, *e = p + len;
+
+        while (p < e) {
+                unsigned c = *p;
+                size_t n;
+                uint32_t cp;
+
+                if (c < 0x80) {
+                        p++;
+                        continue;
+                } else if ((c & 0xe0) == 0xc0) {
+                        n = 1;
+                        cp = c & 0x1f;
+                } else if ((c & 0xf0) == 0xe0) {
+                        n = 2;
+                        cp = c & 0x0f;
+                } else if ((c & 0xf8) == 0xf0) {
+                        n = 3;
+                        cp = c & 0x07;
+                } else
+                        return false;
+                if ((size_t) (e - p) <= n)
+                        return false;
+                for (size_t i = 1; i <= n; i++) {
+                        if ((p[i] & 0xc0) != 0x80)
+                                return false;
+                        cp = (cp << 6) | (p[i] & 0x3f);
+                }
+                if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+                    (cp >= 0xd800 && cp <= 0xdfff))
+                        return false;
+                p += n + 1;
+        }
+        return true;
+}
+
+static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *base64_encode(const void *data, size_t len) {
+        const unsigned char *in = data;
+        char *out, *o;
+
+        if (len > (SIZE_MAX - 1) / 4 * 3 - 3)
+                return NULL;
+        out = malloc((len + 2) / 3 * 4 + 1);
+        if (!out)
+                return NULL;
+        o = out;
+        for (size_t i = 0; i < len; i += 3) {
+                uint32_t v = (uint32_t) in[i] << 16;
+                if (i + 1 < len)
+                        v |= (uint32_t) in[i + 1] << 8;
+                if (i + 2 < len)
+                        v |= in[i + 2];
+                *o++ = b64chars[(v >> 18) & 63];
+                *o++ = b64chars[(v >> 12) & 63];
+                *o++ = i + 1 < len ? b64chars[(v >> 6) & 63] : '=';
+                *o++ = i + 2 < len ? b64chars[v & 63] : '=';
+        }
+        *o = 0;
+        return out;
+}
+
+static int b64val(char c) {
+        const char *p = c ? strchr(b64chars, c) : NULL;
+        return p ? (int) (p - b64chars) : -1;
+}
+
+int base64_decode(const char *s, size_t len, char **ret, size_t *ret_len) {
+        _cleanup_free_ char *out = NULL;
+        size_t o = 0;
+
+        if (len % 4 != 0)
+                return -EINVAL;
+        out = malloc(len / 4 * 3 + 1);
+        if (!out)
+                return -ENOMEM;
+        for (size_t i = 0; i < len; i += 4) {
+                int a = b64val(s[i]), b = b64val(s[i + 1]), c, d;
+                bool last = i + 4 == len;
+                if (a < 0 || b < 0)
+                        return -EINVAL;
+                c = s[i + 2] == '=' && last ? -2 : b64val(s[i + 2]);
+                d = s[i + 3] == '=' && last ? -2 : b64val(s[i + 3]);
+                if (c == -1 || d == -1 || (c == -2 && d != -2))
+                        return -EINVAL;
+                out[o++] = (char) ((a << 2) | (b >> 4));
+                if (c >= 0)
+                        out[o++] = (char) (((b & 15) << 4) | (c >> 2));
+                if (d >= 0)
+                        out[o++] = (char) (((c & 3) << 6) | d);
+        }
+        out[o] = 0;
+        *ret = steal_pointer(&out);
+        *ret_len = o;
+        return 0;
+}

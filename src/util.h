@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _unused_ __attribute__((unused))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _noreturn_ __attribute__((noreturn))
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* Move ownership out of a cleanup-managed variable. */
+#define steal_pointer(pp)                   \
+        ({                                  \
+                __typeof__(*(pp)) _p = *(pp); \
+                *(pp) = NULL;               \
+                _p;                         \
+        })
+#define TAKE_FD(fd)                \
+        ({                         \
+                int _fd = (fd);    \
+                (fd) = -1;         \
+                _fd;               \
+        })
+
+static inline void freep(void *p) {
+        free(*(void **) p);
+}
+#define _cleanup_free_ _cleanup_(freep)
+
+static inline void closep(int *fd) {
+        if (*fd >= 0) {
+                int saved = errno;
+                close(*fd);
+                errno = saved;
+        }
+}
+#define _cleanup_close_ _cleanup_(closep)
+
+static inline int negative_errno(void) {
+        return errno > 0 ? -errno : -EIO;
+}
+
+static inline bool streq(const char *a, const char *b) {
+        return strcmp(a, b) == 0;
+}
+static inline bool streq_ptr(const char *a, const char *b) {
+        if (!a || !b)
+                return a == b;
+        return strcmp(a, b) == 0;
+}
+static inline const char *strempty(const char *s) {
+        return s ? s : "";
+}
+const char *startswith(const char *s, const char *prefix);
+
+/* NULL-terminated string vectors. */
+char **strv_free(char **l);
+static inline void strv_freep(char ***l) {
+        strv_free(*l);
+}
+#define _cleanup_strv_free_ _cleanup_(strv_freep)
+size_t strv_length(char *const *l);
+int strv_push(char ***l, char *s);  /* takes ownership of s, even on failure */
+int strv_extend(char ***l, const char *s);
+char **strv_copy(char *const *l);
+bool strv_contains(char *const *l, const char *s);
+int strv_split(const char *s, char sep, char ***ret);
+
+/* Secure zero and free of secrets. */
+void erase_and_free(char *s);
+
+/* Sizes: "1048576", "64K", "256M", "1G" (binary). */
+int parse_size(const char *s, uint64_t *ret);
+/* Non-negative decimal integers, no sign, no trailing junk. */
+int parse_u64(const char *s, uint64_t *ret);
+int parse_bool(const char *s, bool *ret);
+
+/* I/O helpers that retry on EINTR and short writes. */
+int loop_write(int fd, const void *buf, size_t len);
+int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len);
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len);
+int write_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
+
+/* Monotonic clock in microseconds. */
+uint64_t now_usec(void);
+
+/* Random hex id of 2*n bytes plus NUL written to buf (buf must hold 2*n+1). */
+int random_hex(char *buf, size_t n);
+
+/* Remove a directory tree without following symlinks or crossing mounts. */
+int rm_rf(const char *path);
+
+/* Async-signal-safe helpers for the forked child. */
+void safe_close_range_from(int first);
+
+/* UTF-8 validation (strict: no overlongs, no surrogates). */
+bool utf8_valid(const char *s, size_t len);
+
+/* Base64 (RFC 4648, with padding). */
+char *base64_encode(const void *data, size_t len);
+int base64_decode(const char *s, size_t len, char **ret, size_t *ret_len);
