@@ -21,7 +21,7 @@ typedef struct Manifest {
         char *name;
         char *path;            /* file it came from */
         char *dir;             /* directory of that file (the skill's own dir for restrictive) */
-        char *description;
+        char *description;     /* "" when the manifest has none */
         char **command;        /* absolute argv[0] + fixed args */
         InputMode input;
         OutputMode output;
@@ -57,7 +57,8 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
  * -ENOENT if no directory has it (then *ret_error is NULL). */
 int manifest_load(const Settings *s, const char *name, Manifest **ret, char **ret_error);
 
-/* Names of every skill visible through skills_dirs (deduplicated, sorted). */
+/* Names of every skill visible through skills_dirs (deduplicated, sorted; *ret is never NULL on
+ * success). Returns how many. Missing directories are skipped; unreadable ones are an error. */
 int manifest_list_names(const Settings *s, char ***ret);
 
 /* May token 'token_name' run this skill? */

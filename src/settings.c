@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "manifest.h"
+#include "settings.h"
+
+/* skillrun.conf is a handful of lines; anything bigger is a mistake, not a config. */
+#define SETTINGS_FILE_MAX (UINT64_C(1) << 20)
+
+static const char *const policy_table[_POLICY_MAX] = {
+        [POLICY_NONE] = "none",
+        [POLICY_PERMISSIVE] = "permissive",
+        [POLICY_RESTRICTIVE] = "restrictive",
+};
+
+const char *policy_to_string(Policy p) {
+        if (p < 0 || p >= _POLICY_MAX)
+                return NULL;
+        return policy_table[p];
+}
+
+Policy policy_from_string(const char *s) {
+        if (!s)
+                return _POLICY_INVALID;
+        for (Policy p = 0; p < _POLICY_MAX; p++)
+                if (streq(s, policy_table[p]))
+                        return p;
+        return _POLICY_INVALID;
+}
+
+static const char *const sandbox_mode_table[_SANDBOX_MODE_MAX] = {
+        [SANDBOX_STRICT] = "strict",
+        [SANDBOX_BEST_EFFORT] = "best-effort",
+};
+
+const char *sandbox_mode_to_string(SandboxMode m) {
+        if (m < 0 || m >= _SANDBOX_MODE_MAX)
+                return NULL;
+        return sandbox_mode_table[m];
+}
+
+SandboxMode sandbox_mode_from_string(const char *s) {
+        if (!s)
+                return _SANDBOX_MODE_INVALID;
+        for (SandboxMode m = 0; m < _SANDBOX_MODE_MAX; m++)
+                if (streq(s, sandbox_mode_table[m]))
+                        return m;
+        return _SANDBOX_MODE_INVALID;
+}
+
+int settings_parse_cpu_max(const char *s, uint64_t *ret) {
+        _cleanup_free_ char *digits = NULL;
+        uint64_t v;
+        size_t n;
+        int r;
+
+        if (!s || !ret)
+                return -EINVAL;
+        if (streq(s, "") || streq(s, "max")) {
+                *ret = 0;
+                return 0;
+        }
+
+        n = strlen(s);
+        if (s[n - 1] == '%')
+                n--;
+        if (n == 0)
+                return -EINVAL;
+        digits = strndup(s, n);
+        if (!digits)
+                return -ENOMEM;
+        r = parse_u64(digits, &v);
+        if (r < 0)
+                return r;
+        if (v > SETTINGS_CPU_MAX_LIMIT)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
+
+char *settings_format_size(uint64_t bytes) {
+        static const struct {
+                unsigned shift;
+                char suffix;
+        } units[] = { { 30, 'G' }, { 20, 'M' }, { 10, 'K' } };
+        char *s;
+
+        /* Only exact multiples get a suffix, so the text parses back to the same number. */
+        if (bytes > 0)
+                for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                        if ((bytes & ((UINT64_C(1) << units[i].shift) - 1)) == 0) {
+                                if (asprintf(&s, "%" PRIu64 "%c", bytes >> units[i].shift, units[i].suffix) < 0)
+                                        return NULL;
+                                return s;
+                        }
+
+        if (asprintf(&s, "%" PRIu64, bytes) < 0)
+                return NULL;
+        return s;
+}
+
+_printf_(3, 4) static int set_error(char **ret_error, int r, const char *fmt, ...) {
+        va_list ap;
+
+        if (!ret_error)
+                return r;
+        va_start(ap, fmt);
+        if (vasprintf(ret_error, fmt, ap) < 0)
+                *ret_error = NULL;
+        va_end(ap);
+        return r;
+}
+
+/* Value parsers. Each writes the field only on success, so a bad value leaves the previous one. */
+typedef int (*SettingParseFunc)(const char *value, void *field);
+
+static int parse_size_field(const char *value, void *field) {
+        uint64_t v;
+
+        if (parse_size(value, &v) < 0)
+                return -EINVAL;
+        *(uint64_t *) field = v;
+        return 0;
+}
+
+static int parse_size_positive_field(const char *value, void *field) {
+        uint64_t v;
+
+        if (parse_size(value, &v) < 0 || v == 0)
+                return -EINVAL;
+        *(uint64_t *) field = v;
+        return 0;
+}
+
+static int parse_integer_field(const char *value, void *field) {
+        uint64_t v;
+
+        if (parse_u64(value, &v) < 0)
+                return -EINVAL;
+        *(uint64_t *) field = v;
+        return 0;
+}
+
+static int parse_integer_positive_field(const char *value, void *field) {
+        uint64_t v;
+
+        if (parse_u64(value, &v) < 0 || v == 0)
+                return -EINVAL;
+        *(uint64_t *) field = v;
+        return 0;
+}
+
+static int parse_cpu_field(const char *value, void *field) {
+        uint64_t v;
+        int r;
+
+        r = settings_parse_cpu_max(value, &v);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return -EINVAL;
+        *(uint64_t *) field = v;
+        return 0;
+}
+
+static int parse_policy_field(const char *value, void *field) {
+        Policy p = policy_from_string(value);
+
+        if (p < 0)
+                return -EINVAL;
+        *(Policy *) field = p;
+        return 0;
+}
+
+static int parse_sandbox_field(const char *value, void *field) {
+        SandboxMode m = sandbox_mode_from_string(value);
+
+        if (m < 0)
+                return -EINVAL;
+        *(SandboxMode *) field = m;
+        return 0;
+}
+
+static int replace_string(char **field, const char *value) {
+        char *copy = strdup(value);
+
+        if (!copy)
+                return -ENOMEM;
+        free(*field);
+        *field = copy;
+        return 0;
+}
+
+static int parse_dir_list_field(const char *value, void *field) {
+        _cleanup_strv_free_ char **dirs = NULL;
+        char ***dirsp = field;
+        int r;
+
+        r = strv_split(value, ':', &dirs);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 || strv_length(dirs) == 0)
+                return -EINVAL;
+        /* Relative entries would depend on the worker's cwd; empty ones are typos. */
+        for (char **d = dirs; *d; d++)
+                if ((*d)[0] != '/')
+                        return -EINVAL;
+
+        strv_free(*dirsp);
+        *dirsp = steal_pointer(&dirs);
+        return 0;
+}
+
+static int parse_absolute_path_field(const char *value, void *field) {
+        if (value[0] != '/')
+                return -EINVAL;
+        return replace_string(field, value);
+}
+
+static int parse_user_field(const char *value, void *field) {
+        if (value[0] == '\0')
+                return -EINVAL;
+        /* A user name or a numeric uid: nothing that could split a passwd line or a path. */
+        for (const char *p = value; *p; p++)
+                if ((unsigned char) *p <= ' ' || *p == 0x7f || *p == ':' || *p == '/')
+                        return -EINVAL;
+        return replace_string(field, value);
+}
+
+static int parse_skill_name_field(const char *value, void *field) {
+        if (!skill_name_valid(value))
+                return -EINVAL;
+        return replace_string(field, value);
+}
+
+static int parse_url_field(const char *value, void *field) {
+        const char *rest;
+        char **fieldp = field;
+
+        /* Empty means "not configured": replies are only returned inline. */
+        if (value[0] == '\0') {
+                free(*fieldp);
+                *fieldp = NULL;
+                return 0;
+        }
+
+        rest = startswith(value, "https://");
+        if (!rest)
+                rest = startswith(value, "http://");
+        if (!rest || rest[0] == '\0' || rest[0] == '/')
+                return -EINVAL;
+        for (const char *p = value; *p; p++)
+                if ((unsigned char) *p <= ' ' || *p == 0x7f)
+                        return -EINVAL;
+        return replace_string(fieldp, value);
+}
+
+typedef struct SettingDef {
+        const char *key;
+        const char *kind; /* what a malformed value is called in the error message */
+        SettingParseFunc parse;
+        size_t offset;
+} SettingDef;
+
+/* Same order as settings_keys[]. */
+static const SettingDef setting_defs[] = {
+        { "skills_dir", "directory list", parse_dir_list_field, offsetof(Settings, skills_dirs) },
+        { "tokens_file", "absolute path", parse_absolute_path_field, offsetof(Settings, tokens_file) },
+        { "policy", "policy", parse_policy_field, offsetof(Settings, policy) },
+        { "sandbox", "sandbox mode", parse_sandbox_field, offsetof(Settings, sandbox) },
+        { "timeout_ms", "positive integer", parse_integer_positive_field, offsetof(Settings, limits.timeout_ms) },
+        { "memory_max", "positive size", parse_size_positive_field, offsetof(Settings, limits.memory_max) },
+        { "tasks_max", "positive integer", parse_integer_positive_field, offsetof(Settings, limits.tasks_max) },
+        { "cpu_max", "CPU percentage", parse_cpu_field, offsetof(Settings, limits.cpu_max) },
+        { "output_max", "size", parse_size_field, offsetof(Settings, limits.output_max) },
+        { "workdir_max", "size", parse_size_field, offsetof(Settings, limits.workdir_max) },
+        { "max_body", "size", parse_size_field, offsetof(Settings, max_body) },
+        { "max_header", "positive size", parse_size_positive_field, offsetof(Settings, max_header) },
+        { "max_header_fields", "positive integer", parse_integer_positive_field, offsetof(Settings, max_header_fields) },
+        { "read_timeout_ms", "positive integer", parse_integer_positive_field, offsetof(Settings, read_timeout_ms) },
+        { "kill_grace_ms", "integer", parse_integer_field, offsetof(Settings, kill_grace_ms) },
+        { "max_files", "integer", parse_integer_field, offsetof(Settings, max_files) },
+        { "run_user", "user name", parse_user_field, offsetof(Settings, run_user) },
+        { "work_dir", "absolute path", parse_absolute_path_field, offsetof(Settings, work_dir) },
+        { "abbot_skill", "skill name", parse_skill_name_field, offsetof(Settings, abbot_skill) },
+        { "abbot_api_base_url", "URL", parse_url_field, offsetof(Settings, abbot_api_base_url) },
+};
+
+const char *const settings_keys[ELEMENTSOF(setting_defs) + 1] = {
+        "skills_dir",
+        "tokens_file",
+        "policy",
+        "sandbox",
+        "timeout_ms",
+        "memory_max",
+        "tasks_max",
+        "cpu_max",
+        "output_max",
+        "workdir_max",
+        "max_body",
+        "max_header",
+        "max_header_fields",
+        "read_timeout_ms",
+        "kill_grace_ms",
+        "max_files",
+        "run_user",
+        "work_dir",
+        "abbot_skill",
+        "abbot_api_base_url",
+        NULL,
+};
+
+void settings_init(Settings *s) {
+        *s = (Settings) {
+                .policy = POLICY_PERMISSIVE,
+                .sandbox = SANDBOX_STRICT,
+                .limits = {
+                        .timeout_ms = DEFAULT_TIMEOUT_MS,
+                        .memory_max = DEFAULT_MEMORY_MAX,
+                        .tasks_max = DEFAULT_TASKS_MAX,
+                        .cpu_max = DEFAULT_CPU_MAX,
+                        .output_max = DEFAULT_OUTPUT_MAX,
+                        .workdir_max = DEFAULT_WORKDIR_MAX,
+                },
+                .max_body = DEFAULT_MAX_BODY,
+                .max_header = DEFAULT_MAX_HEADER,
+                .max_header_fields = DEFAULT_MAX_HEADER_FIELDS,
+                .read_timeout_ms = DEFAULT_READ_TIMEOUT_MS,
+                .kill_grace_ms = DEFAULT_KILL_GRACE_MS,
+                .max_files = DEFAULT_MAX_FILES,
+        };
+
+        /* No way to fail here; settings_load() notices a NULL left by a failed allocation. */
+        s->config_path = strdup(DEFAULT_CONFIG_PATH);
+        (void) strv_split(DEFAULT_SKILLS_DIR, ':', &s->skills_dirs);
+        s->tokens_file = strdup(DEFAULT_TOKENS_FILE);
+        s->run_user = strdup(DEFAULT_RUN_USER);
+        s->work_dir = strdup(DEFAULT_WORK_DIR);
+        s->abbot_skill = strdup(DEFAULT_ABBOT_SKILL);
+}
+
+void settings_done(Settings *s) {
+        if (!s)
+                return;
+        free(s->config_path);
+        strv_free(s->skills_dirs);
+        free(s->tokens_file);
+        free(s->run_user);
+        free(s->work_dir);
+        free(s->abbot_skill);
+        free(s->abbot_api_base_url);
+        /* Safe to call twice, and after a failed settings_load(). */
+        *s = (Settings) {};
+}
+
+static const SettingDef *setting_def_find(const char *key) {
+        for (size_t i = 0; i < ELEMENTSOF(setting_defs); i++)
+                if (streq(setting_defs[i].key, key))
+                        return &setting_defs[i];
+        return NULL;
+}
+
+/* 'label' is what the message names: the key, or the environment variable it came from. */
+static int setting_apply(Settings *s, const SettingDef *def, const char *label, const char *value, char **ret_error) {
+        int r;
+
+        r = def->parse(value, (uint8_t *) s + def->offset);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return set_error(ret_error, -EINVAL, "%s: invalid %s '%s'", label, def->kind, value);
+        return 0;
+}
+
+int settings_set(Settings *s, const char *key, const char *value, char **ret_error) {
+        const SettingDef *def;
+
+        if (ret_error)
+                *ret_error = NULL;
+        if (!s || !key || !value)
+                return -EINVAL;
+
+        def = setting_def_find(key);
+        if (!def)
+                return set_error(ret_error, -ENOENT, "unknown key '%s'", key);
+        return setting_apply(s, def, key, value, ret_error);
+}
+
+static bool is_blank(char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static char *trim(char *s) {
+        size_t n;
+
+        while (is_blank(*s))
+                s++;
+        n = strlen(s);
+        while (n > 0 && is_blank(s[n - 1]))
+                s[--n] = '\0';
+        return s;
+}
+
+int settings_parse_text(Settings *s, const char *path, const char *text, size_t len, char **ret_error) {
+        const char *p = text, *end = text + len;
+        unsigned line_no = 0;
+        int r;
+
+        if (ret_error)
+                *ret_error = NULL;
+        if (!s || (!text && len > 0))
+                return -EINVAL;
+        path = path ?: "skillrun.conf";
+
+        while (p < end) {
+                _cleanup_free_ char *line = NULL, *error = NULL;
+                const char *nl;
+                char *eq, *key, *value;
+                size_t n;
+
+                line_no++;
+                nl = memchr(p, '\n', end - p);
+                n = (nl ? nl : end) - p;
+                if (memchr(p, '\0', n))
+                        return set_error(ret_error, -EINVAL, "%s:%u: unexpected NUL byte", path, line_no);
+                line = strndup(p, n);
+                if (!line)
+                        return -ENOMEM;
+                p = nl ? nl + 1 : end;
+
+                key = trim(line);
+                if (key[0] == '\0' || key[0] == '#')
+                        continue;
+
+                /* No quoting and no trailing comments: the value is the rest of the line, trimmed. */
+                eq = strchr(key, '=');
+                if (!eq)
+                        return set_error(ret_error, -EINVAL, "%s:%u: expected 'key = value'", path, line_no);
+                *eq = '\0';
+                value = trim(eq + 1);
+                key = trim(key);
+                if (key[0] == '\0')
+                        return set_error(ret_error, -EINVAL, "%s:%u: expected 'key = value'", path, line_no);
+
+                const SettingDef *def = setting_def_find(key);
+                if (!def)
+                        return set_error(ret_error, -EINVAL, "%s:%u: unknown key '%s'", path, line_no, key);
+
+                r = setting_apply(s, def, key, value, &error);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return set_error(ret_error, r, "%s:%u: %s", path, line_no, strempty(error));
+        }
+
+        return 0;
+}
+
+/* Defaults that come from what systemd hands the service. */
+static int settings_apply_environment_defaults(Settings *s) {
+        const char *e;
+
+        e = getenv("CREDENTIALS_DIRECTORY");
+        if (e && e[0] == '/') {
+                char *t;
+
+                if (asprintf(&t, "%s/tokens", e) < 0)
+                        return -ENOMEM;
+                free(s->tokens_file);
+                s->tokens_file = t;
+        }
+
+        /* RuntimeDirectory= may list several directories; the first is ours. */
+        e = getenv("RUNTIME_DIRECTORY");
+        if (e && e[0] == '/') {
+                char *w = strndup(e, strcspn(e, ":"));
+
+                if (!w)
+                        return -ENOMEM;
+                free(s->work_dir);
+                s->work_dir = w;
+        }
+
+        return 0;
+}
+
+int settings_load(Settings *s, char **ret_error) {
+        _cleanup_free_ char *text = NULL;
+        const char *e;
+        size_t len = 0;
+        int r;
+
+        if (ret_error)
+                *ret_error = NULL;
+        if (!s)
+                return -EINVAL;
+
+        settings_init(s);
+        if (!s->config_path || !s->skills_dirs || !s->tokens_file || !s->run_user || !s->work_dir ||
+            !s->abbot_skill)
+                return -ENOMEM;
+
+        r = settings_apply_environment_defaults(s);
+        if (r < 0)
+                return r;
+
+        /* Empty counts as unset, as systemd's "Environment=SKILLRUN_CONFIG=" would leave it. */
+        e = getenv("SKILLRUN_CONFIG");
+        if (e && e[0] != '\0') {
+                r = replace_string(&s->config_path, e);
+                if (r < 0)
+                        return r;
+        }
+
+        r = read_full_file(s->config_path, SETTINGS_FILE_MAX, &text, &len);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 && r != -ENOENT)
+                return set_error(ret_error, r, "%s: %s", s->config_path, strerror(-r));
+        if (r >= 0) {
+                r = settings_parse_text(s, s->config_path, text, len, ret_error);
+                if (r < 0)
+                        return r;
+        }
+
+        for (size_t i = 0; i < ELEMENTSOF(setting_defs); i++) {
+                const SettingDef *def = &setting_defs[i];
+                char name[64] = "SKILLRUN_";
+                size_t n = strlen(name);
+
+                for (const char *k = def->key; *k && n < sizeof(name) - 1; k++)
+                        name[n++] = (*k >= 'a' && *k <= 'z') ? *k - 'a' + 'A' : *k;
+                name[n] = '\0';
+
+                e = getenv(name);
+                if (!e)
+                        continue;
+                r = setting_apply(s, def, name, e, ret_error);
+                if (r < 0)
+                        return r;
+        }
+
+        return 0;
+}

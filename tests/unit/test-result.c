@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+#include <stdio.h>
+
+#include "response.h"
+#include "run.h"
+#include "tap.h"
+
+static json_object *get(json_object *j, const char *k) {
+        json_object *v = NULL;
+        return json_object_object_get_ex(j, k, &v) ? v : NULL;
+}
+
+static void set_stream(OutputStream *s, const char *data, size_t len) {
+        free(s->buf);
+        s->buf = malloc(len + 1);
+        memcpy(s->buf, data, len);
+        s->buf[len] = 0;
+        s->len = len;
+        s->total = len;
+}
+
+int main(void) {
+        RunResult r;
+        json_object *j, *v;
+        static const char *const keys[] = { "run_id", "skill", "outcome", "exit_code", "signal", "stdout", "stderr",
+                                            "stdout_truncated", "stderr_truncated", "duration_ms", "cpu_ms",
+                                            "max_rss_kb", "limits", "sandbox" };
+
+        for (int o = 0; o < _OUTCOME_MAX; o++)
+                ok(outcome_to_string((Outcome) o) != NULL, "outcome %d has a name", o);
+        is_str(outcome_to_string(OUTCOME_OUTPUT_LIMIT), "output_limit", "output_limit");
+        ok(outcome_to_string(_OUTCOME_MAX) == NULL, "out of range is NULL");
+
+        run_result_init(&r);
+        strcpy(r.run_id, "0123456789abcdef0123456789abcdef");
+        r.skill = strdup("wc");
+        r.outcome = OUTCOME_OK;
+        r.exit_code = 0;
+        set_stream(&r.out, "3\n", 2);
+        r.limits = (Limits) { .timeout_ms = 1000, .memory_max = 64 << 20, .tasks_max = 8, .cpu_max = 0,
+                              .output_max = 65536, .workdir_max = 1 << 20 };
+        r.sandbox.policy = POLICY_RESTRICTIVE;
+        r.sandbox.landlock_abi = 7;
+        r.sandbox.seccomp = "restrictive";
+        r.sandbox.cgroup = "v1";
+        j = run_result_to_json(&r);
+        ok(j != NULL, "result serialises");
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                ok(json_object_object_get_ex(j, keys[i], NULL), "result has '%s'", keys[i]);
+        is_str(json_object_get_string(get(j, "outcome")), "ok", "outcome ok");
+        is_int(json_object_get_int(get(j, "exit_code")), 0, "exit_code 0");
+        ok(json_object_object_get_ex(j, "signal", &v) && v == NULL, "signal is null");
+        is_str(json_object_get_string(get(j, "stdout")), "3\n", "stdout text");
+        ok(!get(j, "stdout_encoding"), "no encoding for UTF-8");
+        ok(!get(j, "output"), "no output in text mode");
+        is_int(json_object_get_int64(get(get(j, "limits"), "memory_max")), 64 << 20, "limits.memory_max");
+        ok(json_object_object_get_ex(get(j, "limits"), "cpu_max", &v) && v == NULL, "cpu_max null when unlimited");
+        is_str(json_object_get_string(get(get(j, "sandbox"), "policy")), "restrictive", "sandbox.policy");
+        is_int(json_object_get_int(get(get(j, "sandbox"), "landlock_abi")), 7, "sandbox.landlock_abi");
+        is_str(json_object_get_string(get(get(j, "sandbox"), "cgroup")), "v1", "sandbox.cgroup");
+        ok(!get(get(j, "sandbox"), "missing"), "nothing missing");
+        json_object_put(j);
+
+        /* binary output, a signal, json output, truncation, missing features */
+        set_stream(&r.out, "a\0\xff", 3);
+        set_stream(&r.err, "{\"x\": 1}\n", 9);
+        r.outcome = OUTCOME_SIGNALED;
+        r.exit_code = -1;
+        r.signal = SIGSEGV;
+        r.err.truncated = true;
+        r.err.total = 100;
+        (void) strv_extend(&r.sandbox.missing, "landlock-network");
+        j = run_result_to_json(&r);
+        is_str(json_object_get_string(get(j, "stdout")), "YQD/", "binary stdout is base64");
+        is_str(json_object_get_string(get(j, "stdout_encoding")), "base64", "stdout_encoding base64");
+        ok(json_object_object_get_ex(j, "exit_code", &v) && v == NULL, "exit_code null when signaled");
+        is_str(json_object_get_string(get(j, "signal")), "SIGSEGV", "signal name");
+        is_str(json_object_get_string(get(j, "outcome")), "signaled", "outcome signaled");
+        ok(json_object_get_boolean(get(j, "stderr_truncated")), "stderr_truncated");
+        is_int(json_object_get_int64(get(j, "stderr_bytes")), 100, "stderr_bytes counts all");
+        is_str(json_object_get_string(json_object_array_get_idx(get(get(j, "sandbox"), "missing"), 0)), "landlock-network",
+               "missing features reported");
+        json_object_put(j);
+
+        r.output_mode = OUTPUT_JSON;
+        set_stream(&r.out, "{\"n\": [1, 2]}\n", 14);
+        j = run_result_to_json(&r);
+        is_str(json_object_to_json_string_ext(get(j, "output"), JSON_C_TO_STRING_PLAIN), "{\"n\":[1,2]}",
+               "json output parsed (trailing newline allowed)");
+        json_object_put(j);
+        set_stream(&r.out, "{\"n\": 1} junk", 13);
+        j = run_result_to_json(&r);
+        ok(!get(j, "output"), "no output when stdout is not exactly JSON");
+        json_object_put(j);
+        set_stream(&r.out, "{\"n\": 1}", 8);
+        r.out.truncated = true;
+        j = run_result_to_json(&r);
+        ok(!get(j, "output"), "no output from truncated stdout");
+        json_object_put(j);
+
+        r.outcome = OUTCOME_SANDBOX_ERROR;
+        r.sandbox_error = strdup("landlock: Operation not permitted");
+        j = run_result_to_json(&r);
+        is_str(json_object_get_string(get(j, "sandbox_error")), "landlock: Operation not permitted", "sandbox_error");
+        is_str(json_object_get_string(get(j, "outcome")), "sandbox_error", "outcome sandbox_error");
+        json_object_put(j);
+
+        run_result_done(&r);
+        ok(r.skill == NULL && r.out.buf == NULL && r.exit_code == -1, "run_result_done resets");
+        return done_testing();
+}

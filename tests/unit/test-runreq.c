@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+
+#include "manifest.h"
+#include "run.h"
+#include "tap.h"
+
+static Settings s;
+
+static Manifest *manifest(const char *text) {
+        Manifest *m = NULL;
+        _cleanup_free_ char *err = NULL;
+        int r = manifest_parse(&s, "t", "/test/t.json", text, strlen(text), &m, &err);
+        if (r < 0)
+                printf("# manifest_parse: %s\n", err ? err : "?");
+        return m;
+}
+
+/* Parse body; on error return the message (static buffer), on success "OK". */
+static const char *try(const Manifest *m, const char *body, RunRequest *ret) {
+        static char buf[512];
+        _cleanup_free_ char *err = NULL;
+        RunRequest r = {};
+        int k = run_request_parse(&s, m, body, strlen(body), &r, &err);
+        if (k < 0) {
+                snprintf(buf, sizeof(buf), "%d %s", k, err ? err : "(no message)");
+                return buf;
+        }
+        if (ret)
+                *ret = r;
+        else
+                run_request_done(&r);
+        return "OK";
+}
+
+int main(void) {
+        _cleanup_manifest_ Manifest *plain = NULL, *code = NULL, *noinput = NULL;
+        RunRequest r = {};
+
+        settings_init(&s);
+        plain = manifest("{\"command\": [\"/bin/cat\"], \"allow_env\": [\"FOO\"], \"timeout_ms\": 5000}");
+        code = manifest("{\"command\": [\"/usr/bin/python3\"], \"accepts_code\": true, \"code_file\": \"main.py\"}");
+        noinput = manifest("{\"command\": [\"/bin/true\"], \"input\": \"none\"}");
+        if (!plain || !code || !noinput)
+                return printf("Bail out! manifests did not parse\n"), 1;
+
+        is_str(try(plain, "", &r), "OK", "empty body is an empty request");
+        ok(!r.stdin_data && !r.args && !r.has_code, "empty request has nothing");
+        run_request_done(&r);
+
+        is_str(try(plain, "{\"input\": {\"a\": [1, \"x/y\"]}}", &r), "OK", "input");
+        is_str(r.stdin_data, "{\"a\":[1,\"x/y\"]}", "input is compact JSON on stdin, slashes unescaped");
+        is_int(r.stdin_len, strlen("{\"a\":[1,\"x/y\"]}"), "stdin_len");
+        run_request_done(&r);
+
+        is_str(try(plain, "{\"stdin\": \"raw\\ntext\"}", &r), "OK", "stdin");
+        is_str(r.stdin_data, "raw\ntext", "stdin verbatim");
+        run_request_done(&r);
+
+        is_str(try(plain, "{\"stdin\": \"a\\u0000b\"}", &r), "OK", "stdin may carry NUL bytes");
+        is_int(r.stdin_len, 3, "NUL kept in stdin");
+        run_request_done(&r);
+
+        is_str(try(plain, "{\"input\": 1, \"stdin\": \"x\"}", NULL), "-22 input and stdin are mutually exclusive",
+               "input and stdin together refused");
+        is_str(try(noinput, "{\"input\": 1}", NULL), "-22 input: skill 't' takes no input", "input to a no-input skill");
+        is_str(try(plain, "{\"stdin\": 5}", NULL), "-22 stdin: expected a string", "stdin type");
+
+        is_str(try(plain, "{\"args\": [\"-n\", \"x y\"]}", &r), "OK", "args");
+        is_int(strv_length(r.args), 2, "two args");
+        is_str(r.args[1], "x y", "args are not split");
+        run_request_done(&r);
+        is_str(try(plain, "{\"args\": \"-n\"}", NULL), "-22 args: expected an array of strings", "args type");
+        is_str(try(plain, "{\"args\": [1]}", NULL), "-22 args[0]: expected a string without NUL bytes", "args item type");
+        is_str(try(plain, "{\"args\": [\"a\\u0000b\"]}", NULL), "-22 args[0]: expected a string without NUL bytes",
+               "NUL in args refused");
+
+        is_str(try(plain, "{\"env\": {\"FOO\": \"bar\"}}", &r), "OK", "allowed env");
+        is_str(r.env[0], "FOO=bar", "env entry");
+        run_request_done(&r);
+        is_str(try(plain, "{\"env\": {\"BAR\": \"x\"}}", NULL), "-22 env: 'BAR' is not allowed by skill 't'",
+               "env not in allow_env refused");
+        is_str(try(plain, "{\"env\": {\"1X\": \"x\"}}", NULL), "-22 env: invalid variable name '1X'", "bad env name");
+        is_str(try(plain, "{\"env\": {\"FOO\": 1}}", NULL), "-22 env: 'FOO': expected a string without NUL bytes",
+               "env value type");
+
+        is_str(try(plain, "{\"files\": {\"data.csv\": \"YSxiCg==\"}}", &r), "OK", "files");
+        is_int(r.n_files, 1, "one file");
+        is_str(r.files[0].name, "data.csv", "file name");
+        ok(r.files[0].len == 4 && memcmp(r.files[0].data, "a,b\n", 4) == 0, "file decoded");
+        run_request_done(&r);
+        is_str(try(plain, "{\"files\": {\"../x\": \"\"}}", NULL), "-22 files: invalid file name '../x' (no '/', '.' or '..')",
+               "'..' path refused");
+        is_str(try(plain, "{\"files\": {\"..\": \"\"}}", NULL), "-22 files: invalid file name '..' (no '/', '.' or '..')",
+               "'..' refused");
+        is_str(try(plain, "{\"files\": {\"a/b\": \"\"}}", NULL), "-22 files: invalid file name 'a/b' (no '/', '.' or '..')",
+               "'/' refused");
+        is_str(try(plain, "{\"files\": {\"x\": \"!!\"}}", NULL), "-22 files: 'x': invalid base64", "bad base64");
+        {
+                char body[8192] = "{\"files\": {";
+                for (int i = 0; i < 65; i++)
+                        snprintf(body + strlen(body), sizeof(body) - strlen(body), "%s\"f%d\": \"\"", i ? "," : "", i);
+                strcat(body, "}}");
+                is_str(try(plain, body, NULL), "-22 files: more than 64 files", "file count bounded");
+        }
+        {
+                Manifest small = *plain;
+                small.limits.workdir_max = 3;
+                is_str(try(&small, "{\"files\": {\"a\": \"YWJjZA==\"}}", NULL), "-22 files: more than 3 bytes in all",
+                       "file bytes bounded by workdir_max");
+        }
+
+        is_str(try(plain, "{\"code\": \"print(1)\"}", NULL), "-22 code: skill 't' does not accept code",
+               "code refused without accepts_code");
+        is_str(try(code, "{\"code\": \"print(1)\", \"args\": [\"a\"]}", &r), "OK", "code accepted");
+        ok(r.has_code && r.code_len == 8, "code kept");
+        run_request_done(&r);
+        is_str(try(code, "{\"files\": {\"main.py\": \"\"}, \"code\": \"x\"}", NULL),
+               "-22 files: 'main.py' would overwrite the code file", "file may not overwrite the code file");
+
+        is_str(try(plain, "{\"timeout_ms\": 100}", &r), "OK", "timeout_ms");
+        is_int(r.timeout_ms, 100, "timeout_ms kept");
+        {
+                Limits l;
+                run_effective_limits(plain, &r, &l);
+                is_int(l.timeout_ms, 100, "timeout lowered");
+                r.timeout_ms = 999999;
+                run_effective_limits(plain, &r, &l);
+                is_int(l.timeout_ms, 5000, "timeout never raised above the manifest's");
+        }
+        run_request_done(&r);
+        is_str(try(plain, "{\"timeout_ms\": 0}", NULL), "-22 timeout_ms: expected a positive integer", "timeout 0");
+        is_str(try(plain, "{\"timeout_ms\": \"5\"}", NULL), "-22 timeout_ms: expected a positive integer", "timeout string");
+        is_str(try(plain, "{\"timeout_ms\": 1.5}", NULL), "-22 timeout_ms: expected a positive integer", "timeout double");
+
+        is_str(try(plain, "{\"nope\": 1}", NULL), "-22 unknown field 'nope'", "unknown field refused");
+        is_str(try(plain, "[1]", NULL), "-22 request body must be a JSON object", "array body refused");
+        contains_str(try(plain, "{\"a\":", NULL), "-22 request body is not valid JSON", "truncated JSON refused");
+        contains_str(try(plain, "{} x", NULL), "-22 request body is not valid JSON", "trailing garbage refused");
+
+        ok(run_file_name_valid("a.txt"), "plain name valid");
+        ok(!run_file_name_valid(""), "empty name invalid");
+        ok(!run_file_name_valid("."), "'.' invalid");
+        ok(!run_file_name_valid("a\nb"), "control character invalid");
+
+        settings_done(&s);
+        return done_testing();
+}

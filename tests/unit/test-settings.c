@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "settings.h"
+#include "tap.h"
+
+static char tmpdir[] = "/tmp/test-settings-XXXXXX";
+
+static void write_file(const char *path, const char *text) {
+        FILE *f = fopen(path, "we");
+        if (!f) {
+                perror(path);
+                exit(EXIT_FAILURE);
+        }
+        fputs(text, f);
+        fclose(f);
+}
+
+/* Every environment variable settings_load() reads, so the test's outcome does not depend on
+ * the environment it was started from. */
+static void clear_environment(void) {
+        unsetenv("SKILLRUN_CONFIG");
+        unsetenv("CREDENTIALS_DIRECTORY");
+        unsetenv("RUNTIME_DIRECTORY");
+        for (const char *const *k = settings_keys; *k; k++) {
+                char name[64] = "SKILLRUN_";
+                size_t n = strlen(name);
+                for (const char *p = *k; *p; p++)
+                        name[n++] = (char) (*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+                name[n] = 0;
+                unsetenv(name);
+        }
+}
+
+static void test_enums(void) {
+        is_str(policy_to_string(POLICY_NONE), "none", "policy none");
+        is_str(policy_to_string(POLICY_PERMISSIVE), "permissive", "policy permissive");
+        is_str(policy_to_string(POLICY_RESTRICTIVE), "restrictive", "policy restrictive");
+        ok(policy_to_string(_POLICY_MAX) == NULL, "policy out of range → NULL");
+        ok(policy_to_string(_POLICY_INVALID) == NULL, "policy invalid → NULL");
+        is_int(policy_from_string("none"), POLICY_NONE, "from none");
+        is_int(policy_from_string("permissive"), POLICY_PERMISSIVE, "from permissive");
+        is_int(policy_from_string("restrictive"), POLICY_RESTRICTIVE, "from restrictive");
+        is_int(policy_from_string("Restrictive"), -EINVAL, "policy names are case-sensitive");
+        is_int(policy_from_string(""), -EINVAL, "empty policy");
+        is_int(policy_from_string(NULL), -EINVAL, "NULL policy");
+
+        is_str(sandbox_mode_to_string(SANDBOX_STRICT), "strict", "sandbox strict");
+        is_str(sandbox_mode_to_string(SANDBOX_BEST_EFFORT), "best-effort", "sandbox best-effort");
+        ok(sandbox_mode_to_string(_SANDBOX_MODE_MAX) == NULL, "sandbox out of range → NULL");
+        is_int(sandbox_mode_from_string("strict"), SANDBOX_STRICT, "from strict");
+        is_int(sandbox_mode_from_string("best-effort"), SANDBOX_BEST_EFFORT, "from best-effort");
+        is_int(sandbox_mode_from_string("best_effort"), -EINVAL, "best_effort is not a mode");
+        is_int(sandbox_mode_from_string(NULL), -EINVAL, "NULL mode");
+}
+
+static void test_keys(void) {
+        static const char *const want[] = {
+                "skills_dir", "tokens_file", "policy", "sandbox", "timeout_ms", "memory_max", "tasks_max",
+                "cpu_max", "output_max", "workdir_max", "max_body", "max_header", "max_header_fields",
+                "read_timeout_ms", "kill_grace_ms", "max_files", "run_user", "work_dir", "abbot_skill",
+                "abbot_api_base_url",
+        };
+        size_t n = 0;
+
+        while (settings_keys[n])
+                n++;
+        is_int(n, ELEMENTSOF(want), "settings_keys has %zu keys", ELEMENTSOF(want));
+        for (size_t i = 0; i < ELEMENTSOF(want) && i < n; i++)
+                is_str(settings_keys[i], want[i], "settings_keys[%zu]", i);
+
+        /* Every documented key is one settings_set() knows. */
+        for (size_t i = 0; i < n; i++) {
+                Settings s;
+                char *error = NULL;
+                int r;
+
+                settings_init(&s);
+                r = settings_set(&s, settings_keys[i], "\x01", &error);
+                ok(r == -EINVAL && error && strncmp(error, settings_keys[i], strlen(settings_keys[i])) == 0,
+                   "settings_set knows '%s' (r=%d, '%s')", settings_keys[i], r, strempty(error));
+                free(error);
+                settings_done(&s);
+        }
+}
+
+static void test_defaults(void) {
+        Settings s;
+
+        settings_init(&s);
+        is_str(s.config_path, DEFAULT_CONFIG_PATH, "default config path");
+        is_int(strv_length(s.skills_dirs), 2, "two default skills dirs");
+        is_str(s.skills_dirs[0], "/etc/skillrun/skills", "admin dir first");
+        is_str(s.skills_dirs[1], "/usr/share/skillrun/skills", "packaged dir second");
+        is_str(s.tokens_file, DEFAULT_TOKENS_FILE, "default tokens file");
+        is_int(s.policy, POLICY_PERMISSIVE, "default policy");
+        is_int(s.sandbox, SANDBOX_STRICT, "default sandbox mode");
+        is_int(s.limits.timeout_ms, 30000, "default timeout");
+        is_int(s.limits.memory_max, 256 << 20, "default memory_max");
+        is_int(s.limits.tasks_max, 64, "default tasks_max");
+        is_int(s.limits.cpu_max, 0, "default cpu_max unlimited");
+        is_int(s.limits.output_max, 1 << 20, "default output_max");
+        is_int(s.limits.workdir_max, 64 << 20, "default workdir_max");
+        is_int(s.max_body, 1 << 20, "default max_body");
+        is_int(s.max_header, 16 << 10, "default max_header");
+        is_int(s.max_header_fields, 100, "default max_header_fields");
+        is_int(s.read_timeout_ms, 10000, "default read_timeout_ms");
+        is_int(s.kill_grace_ms, 500, "default kill_grace_ms");
+        is_int(s.max_files, 64, "default max_files");
+        is_str(s.run_user, "nobody", "default run_user");
+        is_str(s.work_dir, "/tmp", "default work_dir");
+        is_str(s.abbot_skill, "abbot-python", "default abbot_skill");
+        ok(s.abbot_api_base_url == NULL, "no default abbot_api_base_url");
+        settings_done(&s);
+        settings_done(&s);
+        ok(s.skills_dirs == NULL && s.run_user == NULL, "settings_done zeroes and is idempotent");
+}
+
+typedef struct {
+        const char *key, *value;
+        const char *error; /* NULL: must be accepted */
+} SetCase;
+
+static void test_set_messages(void) {
+        static const SetCase cases[] = {
+                { "skills_dir", "/a:/b", NULL },
+                { "skills_dir", "/a:rel", "skills_dir: invalid directory list '/a:rel'" },
+                { "skills_dir", "", "skills_dir: invalid directory list ''" },
+                { "skills_dir", ":", "skills_dir: invalid directory list ':'" },
+                { "tokens_file", "/run/tokens", NULL },
+                { "tokens_file", "tokens", "tokens_file: invalid absolute path 'tokens'" },
+                { "tokens_file", "", "tokens_file: invalid absolute path ''" },
+                { "policy", "restrictive", NULL },
+                { "policy", "strict", "policy: invalid policy 'strict'" },
+                { "sandbox", "best-effort", NULL },
+                { "sandbox", "lax", "sandbox: invalid sandbox mode 'lax'" },
+                { "timeout_ms", "1", NULL },
+                { "timeout_ms", "0", "timeout_ms: invalid positive integer '0'" },
+                { "timeout_ms", "5s", "timeout_ms: invalid positive integer '5s'" },
+                { "timeout_ms", "-1", "timeout_ms: invalid positive integer '-1'" },
+                { "memory_max", "512M", NULL },
+                { "memory_max", "lots", "memory_max: invalid positive size 'lots'" },
+                { "memory_max", "0", "memory_max: invalid positive size '0'" },
+                { "memory_max", "99999999999999999999", "memory_max: invalid positive size '99999999999999999999'" },
+                { "tasks_max", "1", NULL },
+                { "tasks_max", "0", "tasks_max: invalid positive integer '0'" },
+                { "cpu_max", "50%", NULL },
+                { "cpu_max", "half", "cpu_max: invalid CPU percentage 'half'" },
+                { "cpu_max", "%", "cpu_max: invalid CPU percentage '%'" },
+                { "cpu_max", "50%%", "cpu_max: invalid CPU percentage '50%%'" },
+                { "cpu_max", "100001", "cpu_max: invalid CPU percentage '100001'" },
+                { "output_max", "0", NULL },
+                { "output_max", "1T", "output_max: invalid size '1T'" },
+                { "workdir_max", "1G", NULL },
+                { "workdir_max", "-5", "workdir_max: invalid size '-5'" },
+                { "max_body", "2M", NULL },
+                { "max_body", "2 M", "max_body: invalid size '2 M'" },
+                { "max_header", "8K", NULL },
+                { "max_header", "0", "max_header: invalid positive size '0'" },
+                { "max_header_fields", "50", NULL },
+                { "max_header_fields", "0", "max_header_fields: invalid positive integer '0'" },
+                { "read_timeout_ms", "500", NULL },
+                { "read_timeout_ms", "0", "read_timeout_ms: invalid positive integer '0'" },
+                { "kill_grace_ms", "0", NULL },
+                { "kill_grace_ms", "1K", "kill_grace_ms: invalid integer '1K'" },
+                { "max_files", "0", NULL },
+                { "max_files", "", "max_files: invalid integer ''" },
+                { "run_user", "skill", NULL },
+                { "run_user", "", "run_user: invalid user name ''" },
+                { "run_user", "a b", "run_user: invalid user name 'a b'" },
+                { "work_dir", "/var/tmp", NULL },
+                { "work_dir", "tmp", "work_dir: invalid absolute path 'tmp'" },
+                { "abbot_skill", "my-abbot", NULL },
+                { "abbot_skill", "Abbot", "abbot_skill: invalid skill name 'Abbot'" },
+                { "abbot_skill", "", "abbot_skill: invalid skill name ''" },
+                { "abbot_api_base_url", "https://abbot.example/api", NULL },
+                { "abbot_api_base_url", "ftp://x", "abbot_api_base_url: invalid URL 'ftp://x'" },
+                { "abbot_api_base_url", "https://", "abbot_api_base_url: invalid URL 'https://'" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                const SetCase *c = &cases[i];
+                Settings s;
+                char *error = (char *) "sentinel";
+                int r;
+
+                settings_init(&s);
+                r = settings_set(&s, c->key, c->value, &error);
+                if (c->error) {
+                        is_int(r, -EINVAL, "%s = '%s' is refused", c->key, c->value);
+                        is_str(error, c->error, "%s = '%s' message", c->key, c->value);
+                        free(error);
+                } else {
+                        is_int(r, 0, "%s = '%s' is accepted", c->key, c->value);
+                        ok(error == NULL, "%s = '%s': no message", c->key, c->value);
+                }
+                settings_done(&s);
+        }
+}
+
+static void test_set_values(void) {
+        Settings s;
+        char *error = NULL;
+
+        settings_init(&s);
+        is_int(settings_set(&s, "skills_dir", "/a::/b/", NULL), 0, "skills_dir with empty entry");
+        is_int(strv_length(s.skills_dirs), 2, "empty entries are skipped");
+        is_str(s.skills_dirs[0], "/a", "first dir");
+        is_str(s.skills_dirs[1], "/b/", "second dir");
+
+        is_int(settings_set(&s, "skills_dir", "relative", NULL), -EINVAL, "bad skills_dir");
+        is_str(s.skills_dirs[0], "/a", "a refused value leaves the previous one");
+
+        is_int(settings_set(&s, "policy", "none", NULL), 0, "policy none");
+        is_int(s.policy, POLICY_NONE, "policy stored");
+        is_int(settings_set(&s, "sandbox", "best-effort", NULL), 0, "sandbox best-effort");
+        is_int(s.sandbox, SANDBOX_BEST_EFFORT, "sandbox stored");
+
+        is_int(settings_set(&s, "memory_max", "512M", NULL), 0, "memory_max 512M");
+        is_int(s.limits.memory_max, 512 << 20, "512M in bytes");
+        is_int(settings_set(&s, "output_max", "64K", NULL), 0, "output_max 64K");
+        is_int(s.limits.output_max, 64 << 10, "64K in bytes");
+        is_int(settings_set(&s, "workdir_max", "2G", NULL), 0, "workdir_max 2G");
+        is_int(s.limits.workdir_max, UINT64_C(2) << 30, "2G in bytes");
+        is_int(settings_set(&s, "max_body", "12345", NULL), 0, "max_body bytes");
+        is_int(s.max_body, 12345, "bare bytes");
+        is_int(settings_set(&s, "timeout_ms", "1500", NULL), 0, "timeout 1500");
+        is_int(s.limits.timeout_ms, 1500, "timeout stored");
+        is_int(settings_set(&s, "timeout_ms", "0", NULL), -EINVAL, "timeout 0 refused");
+        is_int(s.limits.timeout_ms, 1500, "timeout unchanged after refusal");
+
+        static const struct {
+                const char *v;
+                uint64_t want;
+        } cpu[] = {
+                { "50%", 50 }, { "200%", 200 }, { "150", 150 }, { "", 0 }, { "max", 0 }, { "0", 0 }, { "0%", 0 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cpu); i++) {
+                s.limits.cpu_max = 77;
+                is_int(settings_set(&s, "cpu_max", cpu[i].v, NULL), 0, "cpu_max '%s'", cpu[i].v);
+                is_int(s.limits.cpu_max, cpu[i].want, "cpu_max '%s' = %" PRIu64, cpu[i].v, cpu[i].want);
+        }
+
+        is_int(settings_set(&s, "abbot_api_base_url", "http://127.0.0.1:8080/api", NULL), 0, "url");
+        is_str(s.abbot_api_base_url, "http://127.0.0.1:8080/api", "url stored");
+        is_int(settings_set(&s, "abbot_api_base_url", "", NULL), 0, "empty url");
+        ok(s.abbot_api_base_url == NULL, "empty url unsets it");
+
+        is_int(settings_set(&s, "run_user", "1000", NULL), 0, "numeric run_user");
+        is_str(s.run_user, "1000", "run_user stored");
+
+        is_int(settings_set(&s, "config", "/x", &error), -ENOENT, "config is not a file key");
+        is_str(error, "unknown key 'config'", "unknown key message");
+        free(error);
+        error = NULL;
+        is_int(settings_set(&s, "nope", "1", &error), -ENOENT, "unknown key");
+        is_str(error, "unknown key 'nope'", "unknown key message names it");
+        free(error);
+        settings_done(&s);
+}
+
+static void test_format_size(void) {
+        static const struct {
+                uint64_t v;
+                const char *want;
+        } cases[] = {
+                { 0, "0" },         { 1, "1" },          { 1000, "1000" },     { 1024, "1K" },
+                { 1536, "1536" },   { 65536, "64K" },    { 1 << 20, "1M" },    { 256 << 20, "256M" },
+                { UINT64_C(3) << 30, "3G" }, { (UINT64_C(1) << 30) + 1024, "1048577K" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char *s = settings_format_size(cases[i].v);
+                is_str(s, cases[i].want, "format %" PRIu64, cases[i].v);
+                free(s);
+        }
+}
+
+static void parse_case(const char *text, int want_r, const char *want_error, const char *what) {
+        Settings s;
+        char *error = NULL;
+
+        settings_init(&s);
+        is_int(settings_parse_text(&s, "/etc/skillrun/skillrun.conf", text, strlen(text), &error), want_r, "%s",
+               what);
+        is_str(error, want_error, "%s: message", what);
+        free(error);
+        settings_done(&s);
+}
+
+static void test_parse_text(void) {
+        static const char good[] =
+                "# skillrun.conf\n"
+                "\n"
+                "   # indented comment\n"
+                "policy = restrictive\n"
+                "memory_max=128M\r\n"
+                "\t timeout_ms \t=\t 2000 \t\n"
+                "run_user = skill user ok?\n" /* refused below, so not here */;
+        static const char good2[] =
+                "policy = restrictive\n"
+                "memory_max=128M\r\n"
+                "\t timeout_ms \t=\t 2000 \t\n"
+                "cpu_max =\n"
+                "abbot_api_base_url = https://example.com/a#b\n"
+                "skills_dir = /srv/skills:/usr/share/skillrun/skills\n"
+                "policy = none"; /* no final newline; a later line wins */
+        Settings s;
+        char *error = NULL;
+
+        settings_init(&s);
+        s.limits.cpu_max = 5;
+        is_int(settings_parse_text(&s, "t.conf", good2, strlen(good2), &error), 0, "good file parses");
+        ok(error == NULL, "no message on success");
+        is_int(s.policy, POLICY_NONE, "last assignment wins");
+        is_int(s.limits.memory_max, 128 << 20, "CRLF line");
+        is_int(s.limits.timeout_ms, 2000, "tabs and spaces trimmed");
+        is_int(s.limits.cpu_max, 0, "empty value accepted where it means something");
+        is_str(s.abbot_api_base_url, "https://example.com/a#b", "'#' inside a value is kept");
+        is_str(s.skills_dirs[0], "/srv/skills", "skills_dir from file");
+        settings_done(&s);
+
+        parse_case(good, -EINVAL, "/etc/skillrun/skillrun.conf:7: run_user: invalid user name 'skill user ok?'",
+                   "bad value names path, line and key");
+        parse_case("", 0, NULL, "empty file");
+        parse_case("# only\n\n   \n", 0, NULL, "comments only");
+        parse_case("policy = none\njust words\n", -EINVAL, "/etc/skillrun/skillrun.conf:2: expected 'key = value'",
+                   "line without '='");
+        parse_case(" = 5\n", -EINVAL, "/etc/skillrun/skillrun.conf:1: expected 'key = value'", "empty key");
+        parse_case("\n\nmemory = 5\n", -EINVAL, "/etc/skillrun/skillrun.conf:3: unknown key 'memory'",
+                   "unknown key");
+        parse_case("config = /x\n", -EINVAL, "/etc/skillrun/skillrun.conf:1: unknown key 'config'",
+                   "config is env-only");
+        parse_case("# x\nmemory_max = 1X\n", -EINVAL,
+                   "/etc/skillrun/skillrun.conf:2: memory_max: invalid positive size '1X'", "bad size");
+        parse_case("policy = \"none\"\n", -EINVAL, "/etc/skillrun/skillrun.conf:1: policy: invalid policy '\"none\"'",
+                   "no quoting");
+        parse_case("timeout_ms = 5 # five\n", -EINVAL,
+                   "/etc/skillrun/skillrun.conf:1: timeout_ms: invalid positive integer '5 # five'",
+                   "no trailing comments");
+
+        settings_init(&s);
+        is_int(settings_parse_text(&s, "n.conf", "policy = none\0x\n", 16, &error), -EINVAL, "NUL byte refused");
+        is_str(error, "n.conf:1: unexpected NUL byte", "NUL message");
+        free(error);
+        settings_done(&s);
+}
+
+static void test_load(void) {
+        char conf[256], dir_conf[256], missing[256];
+        Settings s;
+        char *error = NULL;
+
+        snprintf(conf, sizeof(conf), "%s/skillrun.conf", tmpdir);
+        snprintf(dir_conf, sizeof(dir_conf), "%s/a-directory", tmpdir);
+        snprintf(missing, sizeof(missing), "%s/missing.conf", tmpdir);
+        write_file(conf, "memory_max = 128M\n"
+                         "timeout_ms = 2000\n"
+                         "policy = restrictive\n");
+        if (mkdir(dir_conf, 0700) < 0)
+                perror("mkdir");
+
+        clear_environment();
+
+        /* File only. */
+        setenv("SKILLRUN_CONFIG", conf, 1);
+        is_int(settings_load(&s, &error), 0, "load with config file");
+        ok(error == NULL, "no message");
+        is_str(s.config_path, conf, "config_path is the file consulted");
+        is_int(s.limits.memory_max, 128 << 20, "memory_max from file");
+        is_int(s.limits.timeout_ms, 2000, "timeout_ms from file");
+        is_int(s.policy, POLICY_RESTRICTIVE, "policy from file");
+        is_str(s.tokens_file, DEFAULT_TOKENS_FILE, "tokens_file default outside systemd");
+        is_str(s.work_dir, "/tmp", "work_dir default outside systemd");
+        settings_done(&s);
+
+        /* Environment wins over the file. */
+        setenv("SKILLRUN_MEMORY_MAX", "64M", 1);
+        setenv("SKILLRUN_POLICY", "none", 1);
+        setenv("SKILLRUN_ABBOT_API_BASE_URL", "http://127.0.0.1:1/", 1);
+        is_int(settings_load(&s, &error), 0, "load with env overrides");
+        is_int(s.limits.memory_max, 64 << 20, "env memory_max wins over file");
+        is_int(s.policy, POLICY_NONE, "env policy wins over file");
+        is_int(s.limits.timeout_ms, 2000, "file value kept where env is silent");
+        is_str(s.abbot_api_base_url, "http://127.0.0.1:1/", "env sets a key the file lacks");
+        settings_done(&s);
+
+        /* A bad environment value names the variable. */
+        setenv("SKILLRUN_MEMORY_MAX", "lots", 1);
+        is_int(settings_load(&s, &error), -EINVAL, "bad env value");
+        is_str(error, "SKILLRUN_MEMORY_MAX: invalid positive size 'lots'", "env message names the variable");
+        free(error);
+        error = NULL;
+        settings_done(&s);
+        unsetenv("SKILLRUN_MEMORY_MAX");
+        unsetenv("SKILLRUN_POLICY");
+        unsetenv("SKILLRUN_ABBOT_API_BASE_URL");
+
+        /* Bad file value. */
+        write_file(conf, "# c\ntasks_max = 0\n");
+        is_int(settings_load(&s, &error), -EINVAL, "bad file value");
+        {
+                char want[512];
+                snprintf(want, sizeof(want), "%s:2: tasks_max: invalid positive integer '0'", conf);
+                is_str(error, want, "file message has path and line");
+        }
+        free(error);
+        error = NULL;
+        settings_done(&s);
+
+        /* ... which a valid environment value does not rescue: the file is parsed first. */
+        setenv("SKILLRUN_TASKS_MAX", "4", 1);
+        is_int(settings_load(&s, &error), -EINVAL, "bad file value is an error even if env overrides");
+        free(error);
+        error = NULL;
+        settings_done(&s);
+        unsetenv("SKILLRUN_TASKS_MAX");
+
+        /* Missing file is fine. */
+        setenv("SKILLRUN_CONFIG", missing, 1);
+        setenv("SKILLRUN_TASKS_MAX", "4", 1);
+        is_int(settings_load(&s, &error), 0, "missing config file is fine");
+        ok(error == NULL, "no message for a missing file");
+        is_str(s.config_path, missing, "config_path still names it");
+        is_int(s.limits.tasks_max, 4, "env still applies without a file");
+        is_int(s.limits.memory_max, DEFAULT_MEMORY_MAX, "defaults without a file");
+        settings_done(&s);
+        unsetenv("SKILLRUN_TASKS_MAX");
+
+        /* Unreadable (here: a directory) is an error. */
+        setenv("SKILLRUN_CONFIG", dir_conf, 1);
+        is_int(settings_load(&s, &error), -EISDIR, "directory as config file");
+        {
+                char want[512];
+                snprintf(want, sizeof(want), "%s: %s", dir_conf, strerror(EISDIR));
+                is_str(error, want, "unreadable message names the path");
+        }
+        free(error);
+        error = NULL;
+        settings_done(&s);
+
+        /* systemd-provided directories. */
+        setenv("SKILLRUN_CONFIG", missing, 1);
+        setenv("CREDENTIALS_DIRECTORY", "/run/credentials/skillrun@1.service", 1);
+        setenv("RUNTIME_DIRECTORY", "/run/skillrun:/run/other", 1);
+        is_int(settings_load(&s, &error), 0, "load under systemd");
+        is_str(s.tokens_file, "/run/credentials/skillrun@1.service/tokens", "tokens_file from CREDENTIALS_DIRECTORY");
+        is_str(s.work_dir, "/run/skillrun", "work_dir is the first RUNTIME_DIRECTORY entry");
+        settings_done(&s);
+
+        /* Explicit settings beat the systemd-derived defaults. */
+        write_file(conf, "tokens_file = /etc/other-tokens\n");
+        setenv("SKILLRUN_CONFIG", conf, 1);
+        setenv("SKILLRUN_WORK_DIR", "/var/tmp", 1);
+        is_int(settings_load(&s, &error), 0, "load with explicit paths");
+        is_str(s.tokens_file, "/etc/other-tokens", "file tokens_file beats CREDENTIALS_DIRECTORY");
+        is_str(s.work_dir, "/var/tmp", "env work_dir beats RUNTIME_DIRECTORY");
+        settings_done(&s);
+        unsetenv("SKILLRUN_WORK_DIR");
+
+        /* Empty SKILLRUN_CONFIG counts as unset. */
+        setenv("SKILLRUN_CONFIG", "", 1);
+        settings_load(&s, &error);
+        is_str(s.config_path, DEFAULT_CONFIG_PATH, "empty SKILLRUN_CONFIG → default path");
+        free(error);
+        error = NULL;
+        settings_done(&s);
+
+        clear_environment();
+        unlink(conf);
+        rmdir(dir_conf);
+}
+
+int main(void) {
+        if (!mkdtemp(tmpdir)) {
+                perror("mkdtemp");
+                return EXIT_FAILURE;
+        }
+
+        test_enums();
+        test_keys();
+        test_defaults();
+        test_set_messages();
+        test_set_values();
+        test_format_size();
+        test_parse_text();
+        test_load();
+
+        rmdir(tmpdir);
+        return done_testing();
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "auth.h"
+#include "tap.h"
+#include "util.h"
+
+static void test_parse(void) {
+        uint64_t v = 0;
+
+        is_int(parse_size("0", &v), 0, "parse_size 0");
+        is_int(v, 0, "value 0");
+        is_int(parse_size("64K", &v), 0, "parse_size 64K");
+        is_int(v, 65536, "64K = 65536");
+        is_int(parse_size("256M", &v), 0, "parse_size 256M");
+        is_int(v, 256 << 20, "256M");
+        is_int(parse_size("1G", &v), 0, "parse_size 1G");
+        is_int(v, 1 << 30, "1G");
+        is_int(parse_size("12", &v), 0, "plain bytes");
+        is_int(v, 12, "12");
+        is_int(parse_size("", &v), -EINVAL, "empty size refused");
+        is_int(parse_size("M", &v), -EINVAL, "suffix alone refused");
+        is_int(parse_size("-1", &v), -EINVAL, "negative refused");
+        is_int(parse_size("1.5M", &v), -EINVAL, "fraction refused");
+        is_int(parse_size("1T", &v), -EINVAL, "unknown suffix refused");
+        is_int(parse_size(" 1", &v), -EINVAL, "leading space refused");
+        is_int(parse_size("99999999999999999999", &v), -ERANGE, "overflow refused");
+        is_int(parse_size("17179869184G", &v), -ERANGE, "suffix overflow refused");
+        is_int(parse_u64("18446744073709551615", &v), 0, "UINT64_MAX parses");
+        is_int(parse_u64("18446744073709551616", &v), -ERANGE, "UINT64_MAX+1 overflows");
+        is_int(parse_u64("+1", &v), -EINVAL, "sign refused");
+}
+
+static void test_strv(void) {
+        _cleanup_strv_free_ char **l = NULL;
+
+        is_int(strv_split("a::b:", ':', &l), 0, "split");
+        is_int(strv_length(l), 2, "empty fields dropped");
+        is_str(l[0], "a", "first");
+        is_str(l[1], "b", "second");
+        ok(strv_contains(l, "b") && !strv_contains(l, "c"), "contains");
+        is_int(strv_extend(&l, "c"), 0, "extend");
+        is_int(strv_length(l), 3, "length after extend");
+        is_int(strv_push(&l, NULL), -EINVAL, "push NULL refused");
+}
+
+static void test_base64_utf8(void) {
+        const char bin[] = { 'a', 0, (char) 0xff, 'z' };
+        _cleanup_free_ char *e = base64_encode(bin, sizeof(bin)), *d = NULL;
+        size_t n = 0;
+
+        is_str(e, "YQD/eg==", "encode binary");
+        is_int(base64_decode(e, strlen(e), &d, &n), 0, "decode");
+        ok(n == sizeof(bin) && memcmp(d, bin, n) == 0, "round trip");
+        free(d);
+        d = NULL;
+        is_int(base64_decode("YQ=", 3, &d, &n), -EINVAL, "bad length refused");
+        is_int(base64_decode("Y=Q=", 4, &d, &n), -EINVAL, "padding in the middle refused");
+        is_int(base64_decode("Y!==", 4, &d, &n), -EINVAL, "bad character refused");
+        is_int(base64_decode("", 0, &d, &n), 0, "empty decodes");
+        is_int(n, 0, "to nothing");
+
+        ok(utf8_valid("héllo €𝄞", strlen("héllo €𝄞")), "valid UTF-8");
+        ok(!utf8_valid("\xff", 1), "0xff invalid");
+        ok(!utf8_valid("\xc0\xaf", 2), "overlong invalid");
+        ok(!utf8_valid("\xed\xa0\x80", 3), "surrogate invalid");
+        ok(!utf8_valid("\xe2\x82", 2), "truncated sequence invalid");
+        ok(!utf8_valid("\xf4\x90\x80\x80", 4), "above U+10FFFF invalid");
+        ok(utf8_valid("a\0b", 3), "NUL is valid UTF-8");
+}
+
+static void test_rm_rf(void) {
+        char tmpl[] = "/tmp/test-util-XXXXXX";
+        char path[256];
+        int fd;
+
+        ok(mkdtemp(tmpl) != NULL, "mkdtemp");
+        snprintf(path, sizeof(path), "%s/sub", tmpl);
+        mkdir(path, 0700);
+        snprintf(path, sizeof(path), "%s/sub/f", tmpl);
+        fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+        close(fd);
+        snprintf(path, sizeof(path), "%s/sub", tmpl);
+        chmod(path, 0); /* a skill may leave a directory it cannot be entered */
+        snprintf(path, sizeof(path), "%s/link", tmpl);
+        (void) !symlink("/etc", path);
+        is_int(rm_rf(tmpl), 0, "rm_rf");
+        ok(access(tmpl, F_OK) < 0 && errno == ENOENT, "tree gone");
+        ok(access("/etc/passwd", F_OK) == 0, "symlink target untouched");
+        is_int(rm_rf(tmpl), 0, "rm_rf of a missing dir is fine");
+}
+
+static void test_auth(void) {
+        char tmpl[] = "/tmp/test-auth-XXXXXX";
+        int fd = mkstemp(tmpl);
+        const char *text = "# comment\n"
+                           "ci:0123456789abcdef0123456789abcdef\n"
+                           "short:tooshort\n"
+                           "bad name:0123456789abcdef0123456789abcdef\n"
+                           "nocolon\n"
+                           "  other:abcdefabcdefabcdefabcdefabcdefabcdef  \r\n";
+        _cleanup_strv_free_ char **warn = NULL;
+        _cleanup_free_ char *line = NULL;
+        AuthTokens t = {};
+
+        (void) !write(fd, text, strlen(text));
+        close(fd);
+        unsetenv("ABBOT_SKILL_RUNNER_TOKEN");
+        is_int(auth_load(tmpl, &t, &warn), 0, "auth_load");
+        is_int(t.n, 2, "two usable tokens");
+        is_int(strv_length(warn), 3, "three refused lines");
+        contains_str(warn ? warn[0] : NULL, ":3: token 'short' is shorter than 32 bytes", "short token refused with line");
+        ok(warn && !strstr(warn[0], "tooshort"), "the refused token itself is not in the message");
+        is_str(auth_check(&t, "0123456789abcdef0123456789abcdef"), "ci", "ci matches");
+        is_str(auth_check(&t, "abcdefabcdefabcdefabcdefabcdefabcdef"), "other", "trailing space and CR trimmed");
+        ok(auth_check(&t, "0123456789abcdef0123456789abcde") == NULL, "prefix does not match");
+        ok(auth_check(&t, "0123456789abcdef0123456789abcdef0") == NULL, "longer does not match");
+        ok(auth_check(&t, "") == NULL, "empty does not match");
+        auth_done(&t);
+        is_int(t.n, 0, "auth_done empties");
+
+        setenv("ABBOT_SKILL_RUNNER_TOKEN", "abbotabbotabbotabbotabbotabbotabbot", 1);
+        is_int(auth_load(tmpl, &t, NULL), 0, "auth_load with ABBOT_SKILL_RUNNER_TOKEN");
+        is_str(auth_check(&t, "abbotabbotabbotabbotabbotabbotabbot"), "abbot", "Abbot runner token is named 'abbot'");
+        auth_done(&t);
+        unsetenv("ABBOT_SKILL_RUNNER_TOKEN");
+        unlink(tmpl);
+        is_int(auth_load(tmpl, &t, NULL), -ENOENT, "missing tokens file is -ENOENT");
+
+        is_str(auth_bearer_token("Bearer abc"), "abc", "Bearer");
+        is_str(auth_bearer_token("bEaReR   abc"), "abc", "scheme case-insensitive, spaces skipped");
+        ok(auth_bearer_token("Basic abc") == NULL, "Basic refused");
+        ok(auth_bearer_token("Bearerabc") == NULL, "no separator refused");
+        ok(auth_bearer_token("Bearer ") == NULL, "empty token refused");
+        ok(auth_bearer_token(NULL) == NULL, "no header");
+
+        is_int(auth_generate("ci", &line), 0, "generate");
+        ok(line && strncmp(line, "ci:", 3) == 0 && strlen(line) == 3 + 44, "name:44 chars");
+        ok(line && strspn(line + 3, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == 44,
+           "base64url alphabet");
+        is_int(auth_generate("no spaces", &line), -EINVAL, "bad name refused");
+}
+
+int main(void) {
+        test_parse();
+        test_strv();
+        test_base64_utf8();
+        test_rm_rf();
+        test_auth();
+        return done_testing();
+}
