@@ -1,0 +1,659 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cgroup.c: the pure /proc parsers, the delegated-v2 and v1 logic against fake directory trees
+ * (cgroup_set_root_for_test), and, as root, real limits on whatever layout this machine has:
+ * a memory bomb is OOM-killed and reported, a fork bomb stops at tasks_max, cgroup_kill()
+ * reaches a setsid()+double-forked process, cgroup_free() leaves nothing behind. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "cgroup.h"
+#include "tap.h"
+#include "util.h"
+
+static char tmp_root[] = "/tmp/test-cgroup-XXXXXX";
+
+static void skip(const char *why) {
+        printf("ok %d # SKIP %s\n", ++tap_n, why);
+}
+
+static char *pathf(const char *fmt, ...) _printf_(1, 2);
+static char *pathf(const char *fmt, ...) {
+        static char buf[8][4096];
+        static int slot;
+        char *b = buf[slot++ % 8];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(b, sizeof buf[0], fmt, ap);
+        va_end(ap);
+        return b;
+}
+
+static void mkdir_p(const char *path) {
+        char buf[4096];
+
+        snprintf(buf, sizeof buf, "%s", path);
+        for (char *p = buf + 1; *p; p++)
+                if (*p == '/') {
+                        *p = '\0';
+                        (void) mkdir(buf, 0755);
+                        *p = '/';
+                }
+        (void) mkdir(buf, 0755);
+}
+
+static void put(const char *path, const char *text) {
+        FILE *f = fopen(path, "we");
+        if (!f) {
+                printf("# cannot write %s: %m\n", path);
+                exit(1);
+        }
+        fputs(text, f);
+        fclose(f);
+}
+
+/* File contents (static buffer), or "(missing)". */
+static const char *get(const char *path) {
+        static char buf[8][4096];
+        static int slot;
+        char *b = buf[slot++ % 8];
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+
+        if (fd < 0)
+                return "(missing)";
+        n = read(fd, b, sizeof buf[0] - 1);
+        close(fd);
+        b[n < 0 ? 0 : n] = '\0';
+        return b;
+}
+
+static bool exists(const char *path) {
+        struct stat st;
+        return stat(path, &st) == 0;
+}
+
+static const char self_hybrid[] = "12:pids:/\n"
+                                  "9:name=systemd:/\n"
+                                  "4:memory:/process_api/b835\n"
+                                  "3:cpuset:/\n"
+                                  "1:cpu,cpuacct:/x\n"
+                                  "0::/\n";
+static const char mountinfo_hybrid[] =
+        "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+        "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime shared:9 - cgroup cgroup rw,cpu,cpuacct\n"
+        "34 31 0:31 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset\n"
+        "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+        "39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
+        "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd\n"
+        "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+
+static void test_find_dir(void) {
+        char *dir = NULL, *path = NULL;
+
+        is_int(cgroup_find_dir(self_hybrid, mountinfo_hybrid, "memory", &dir, &path), 0, "hybrid: memory found");
+        is_str(dir, "/sys/fs/cgroup/memory/process_api/b835", "memory dir");
+        is_str(path, "/process_api/b835", "memory path");
+        free(dir), free(path), dir = path = NULL;
+
+        is_int(cgroup_find_dir(self_hybrid, mountinfo_hybrid, "pids", &dir, NULL), 0, "hybrid: pids found");
+        is_str(dir, "/sys/fs/cgroup/pids", "root cgroup is the mount point itself, no trailing slash");
+        free(dir), dir = NULL;
+
+        is_int(cgroup_find_dir(self_hybrid, mountinfo_hybrid, "cpu", &dir, NULL), 0, "co-mounted cpu,cpuacct");
+        is_str(dir, "/sys/fs/cgroup/cpu,cpuacct/x", "cpu dir");
+        free(dir), dir = NULL;
+
+        is_int(cgroup_find_dir(self_hybrid, mountinfo_hybrid, NULL, &dir, &path), 0, "hybrid: unified found");
+        is_str(dir, "/sys/fs/cgroup/unified", "unified dir");
+        is_str(path, "/", "unified path");
+        free(dir), free(path), dir = path = NULL;
+
+        is_int(cgroup_find_dir(self_hybrid, mountinfo_hybrid, "systemd", &dir, NULL), -ENOENT,
+               "'systemd' is not 'name=systemd'");
+        is_int(cgroup_find_dir(self_hybrid, mountinfo_hybrid, "hugetlb", &dir, NULL), -ENOENT,
+               "controller absent from /proc/self/cgroup");
+        is_int(cgroup_find_dir("5:cpuset:/\n", "34 31 0:31 / /c rw - cgroup cgroup rw,cpuset\n", "cpu", &dir, NULL),
+               -ENOENT, "'cpu' does not match 'cpuset'");
+        is_int(cgroup_find_dir("4:memory:/a\n", "", "memory", &dir, NULL), -ENOENT, "hierarchy not mounted");
+
+        is_int(cgroup_find_dir("0::/system.slice/skillrun@3.service\n",
+                               "25 1 0:22 / /sys/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 rw,nsdelegate\n", NULL,
+                               &dir, &path),
+               0, "pure v2 unit");
+        is_str(dir, "/sys/fs/cgroup/system.slice/skillrun@3.service", "unit directory");
+        is_str(path, "/system.slice/skillrun@3.service", "unit path");
+        free(dir), free(path), dir = path = NULL;
+
+        /* A container's bind mount of part of the hierarchy: path is below the mount's root. */
+        const char *mi = "100 99 0:30 /docker/abc /sys/fs/cgroup/memory ro - cgroup cgroup rw,memory\n"
+                         "101 99 0:30 /docker/abc /mnt/cg\\040x rw - cgroup cgroup rw,memory\n";
+        is_int(cgroup_find_dir("4:memory:/docker/abc/sub\n", mi, "memory", &dir, NULL), 0, "bind-mounted root");
+        is_str(dir, "/sys/fs/cgroup/memory/sub", "path below the mount's root");
+        free(dir), dir = NULL;
+        is_int(cgroup_find_dir("4:memory:/docker/abcd\n", mi, "memory", &dir, NULL), -ENOENT,
+               "'/docker/abcd' is not below '/docker/abc'");
+        is_int(cgroup_find_dir("4:memory:/docker/abc\n", mi + strlen(mi) / 2 + 1, "memory", &dir, NULL), 0,
+               "second mount");
+        is_str(dir, "/mnt/cg x", "octal escapes in the mount point undone");
+        free(dir), dir = NULL;
+        is_int(cgroup_find_dir("0::/../../other\n", "25 1 0:22 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", NULL,
+                               &dir, NULL),
+               -ENOENT, "cgroup outside our cgroup namespace");
+}
+
+static void test_mode_strings(void) {
+        is_str(cgroup_mode_to_string(CGROUP_MODE_NONE), "rlimit", "mode none");
+        is_str(cgroup_mode_to_string(CGROUP_MODE_V1), "v1", "mode v1");
+        is_str(cgroup_mode_to_string(CGROUP_MODE_DELEGATED), "delegated", "mode delegated");
+        is_str(cgroup_mode_to_string(_CGROUP_MODE_MAX), NULL, "mode out of range");
+}
+
+/* A fake root with a pure cgroup2 mount and our unit at /system.slice/u.service. */
+static const char *fake_v2(const char *name, const char *self_path, const char *controllers, const char *procs) {
+        char root[1024], unit[2048];
+
+        /* pathf() buffers rotate; these must outlive the calls below. */
+        snprintf(root, sizeof root, "%s/%s", tmp_root, name);
+        snprintf(unit, sizeof unit, "%s/sys/fs/cgroup%s", root, self_path);
+
+        mkdir_p(pathf("%s/proc/self", root));
+        put(pathf("%s/proc/self/cgroup", root), pathf("0::%s\n", self_path));
+        put(pathf("%s/proc/self/mountinfo", root),
+            "25 1 0:22 / /sys/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 rw,nsdelegate\n");
+        mkdir_p(unit);
+        put(pathf("%s/cgroup.controllers", unit), controllers);
+        put(pathf("%s/cgroup.procs", unit), procs);
+        put(pathf("%s/cgroup.subtree_control", unit), "");
+        is_int(cgroup_set_root_for_test(root), 0, "fake root '%s'", name);
+        return pathf("%s/sys/fs/cgroup%s", root, self_path);
+}
+
+static void test_fake_v2(void) {
+        Limits l = { .memory_max = 32 << 20, .tasks_max = 4, .cpu_max = 50 };
+        char mypid[32], *err = NULL, *text = NULL;
+        Cgroup *c = NULL;
+        bool oom = false;
+        uint64_t peak = 0;
+        const char *unit, *run;
+
+        snprintf(mypid, sizeof mypid, "%d\n", (int) getpid());
+        unit = strdup(fake_v2("v2", "/system.slice/u.service", "cpuset cpu io memory hugetlb pids\n", mypid));
+
+        is_int(cgroup_detect(), CGROUP_MODE_DELEGATED, "delegated unit detected");
+        is_int(cgroup_describe(&text), 0, "describe");
+        contains_str(text, "mode: delegated", "describe names the mode");
+        contains_str(text, "/sys/fs/cgroup/system.slice/u.service (controllers: memory pids cpu)", "and the path");
+        free(text);
+
+        is_int(cgroup_create(&l, "abc123", &c, &err), 0, "create");
+        is_str(err, NULL, "no error");
+        is_int(cgroup_mode(c), CGROUP_MODE_DELEGATED, "mode of the run");
+        run = strdup(pathf("%s/run-abc123", unit));
+        is_str(cgroup_path(c, 0), run, "run directory");
+        is_str(cgroup_path(c, 1), NULL, "one directory only");
+        ok(cgroup_dir_fd(c) >= 0, "dir fd for CLONE_INTO_CGROUP");
+        ok(cgroup_cpu_limited(c), "cpu limited");
+        is_str(get(pathf("%s/worker/cgroup.procs", unit)), "0", "worker moved itself into the leaf");
+        is_str(get(pathf("%s/cgroup.subtree_control", unit)), "+memory +pids +cpu", "controllers enabled");
+        is_str(get(pathf("%s/memory.max", run)), "33554432", "memory.max");
+        is_str(get(pathf("%s/memory.swap.max", run)), "0", "memory.swap.max");
+        is_str(get(pathf("%s/memory.oom.group", run)), "1", "memory.oom.group");
+        is_str(get(pathf("%s/pids.max", run)), "4", "pids.max");
+        is_str(get(pathf("%s/cpu.max", run)), "50000 100000", "cpu.max");
+        ok(exists(pathf("%s/cgroup.procs", run)), "cgroup.procs opened before fork");
+
+        cgroup_collect(c, &oom, &peak);
+        ok(!oom, "no oom without memory.events");
+        is_int(peak, 0, "no peak without memory.peak");
+        put(pathf("%s/memory.events", run), "low 0\nhigh 0\nmax 7\noom 1\noom_kill 1\noom_group_kill 1\n");
+        put(pathf("%s/memory.peak", run), "33550336\n");
+        cgroup_collect(c, &oom, &peak);
+        ok(oom, "oom from memory.events oom_kill");
+        is_int(peak, 33550336, "peak from memory.peak");
+
+        cgroup_kill(c);
+        is_str(get(pathf("%s/cgroup.kill", run)), "1", "cgroup.kill written");
+
+        /* Same run id again while the first exists: never share a run cgroup. */
+        Cgroup *dup = NULL;
+        is_int(cgroup_create(&l, "abc123", &dup, &err), -EEXIST, "duplicate run id");
+        contains_str(err, "cannot create", "duplicate: message");
+        ok(!dup, "duplicate: nothing returned");
+        free(err), err = NULL;
+        is_int(cgroup_create(&l, "../x", &dup, &err), -EINVAL, "run id with a slash");
+        contains_str(err, "invalid run id '../x'", "invalid run id: message");
+        free(err), err = NULL;
+        is_int(cgroup_create(&l, "", &dup, NULL), -EINVAL, "empty run id");
+
+        /* Second run: the leaf and the controllers are done once per process. */
+        unlink(pathf("%s/worker/cgroup.procs", unit));
+        put(pathf("%s/cgroup.subtree_control", unit), "x");
+        Limits l2 = { .memory_max = 0, .tasks_max = 64, .cpu_max = 0 };
+        Cgroup *c2 = NULL;
+        is_int(cgroup_create(&l2, "second", &c2, NULL), 0, "second create");
+        ok(!exists(pathf("%s/worker/cgroup.procs", unit)), "worker not moved twice");
+        is_str(get(pathf("%s/cgroup.subtree_control", unit)), "x", "controllers not enabled twice");
+        is_str(get(pathf("%s/run-second/memory.max", unit)), "max", "memory_max 0 → max");
+        ok(!exists(pathf("%s/run-second/memory.swap.max", unit)), "no swap.max without a memory limit");
+        is_str(get(pathf("%s/run-second/pids.max", unit)), "64", "pids.max");
+        ok(!exists(pathf("%s/run-second/cpu.max", unit)), "cpu_max 0: cpu.max untouched");
+        ok(!cgroup_cpu_limited(c2), "cpu not limited");
+
+        c = cgroup_free(c);
+        ok(!c, "free returns NULL");
+        ok(!exists(run), "run directory removed");
+        c2 = cgroup_free(c2);
+        ok(!exists(pathf("%s/run-second", unit)), "second run directory removed");
+        ok(exists(pathf("%s/worker", unit)), "the worker's leaf stays");
+        free((char *) unit);
+        free((char *) run);
+}
+
+static void test_fake_v2_variants(void) {
+        Limits l = { .memory_max = 1 << 20, .tasks_max = 2, .cpu_max = 10 };
+        char mypid[32], *text = NULL;
+        Cgroup *c = (Cgroup *) 1;
+        const char *unit;
+
+        snprintf(mypid, sizeof mypid, "%d\n", (int) getpid());
+
+        fake_v2("v2-nodeleg", "/system.slice/u.service", "cpu io\n", mypid);
+        is_int(cgroup_detect(), CGROUP_MODE_NONE, "v2 without memory/pids, no v1: none");
+        is_int(cgroup_describe(&text), 0, "describe");
+        contains_str(text, "mode: rlimit", "describe: rlimit");
+        contains_str(text, "controllers 'cpu io' lack memory and pids", "describe: why not v2");
+        contains_str(text, "cgroup v1 memory: not mounted", "describe: why not v1");
+        free(text);
+        is_int(cgroup_create(&l, "r", &c, NULL), 0, "create in mode none succeeds");
+        ok(!c, "... with no cgroup");
+        is_int(cgroup_dir_fd(c), -1, "no dir fd");
+        is_int(cgroup_attach_child(c), 0, "attach of NULL is a no-op");
+        cgroup_kill(c);
+        bool oom = true;
+        uint64_t peak = 1;
+        cgroup_collect(c, &oom, &peak);
+        ok(!oom && peak == 0, "collect of NULL: no oom, no peak");
+        ok(!cgroup_free(c), "free of NULL");
+
+        fake_v2("v2-shared", "/user.slice/session-1.scope", "memory pids\n", pathf("1\n%s", mypid));
+        is_int(cgroup_detect(), CGROUP_MODE_NONE, "v2 shared with other processes: not delegated");
+        is_int(cgroup_describe(&text), 0, "describe");
+        contains_str(text, "shared with other processes (pid 1)", "describe says why");
+        free(text);
+
+        /* Already in the leaf (a second probe after the worker moved): the unit stays the base. */
+        unit = fake_v2("v2-leaf", "/system.slice/u.service/worker", "", mypid);
+        const char *base = strdup(pathf("%.*s", (int) (strlen(unit) - strlen("/worker")), unit));
+        put(pathf("%s/cgroup.controllers", base), "memory pids\n");
+        put(pathf("%s/cgroup.procs", base), "");
+        put(pathf("%s/cgroup.subtree_control", base), "memory pids\n");
+        is_int(cgroup_set_root_for_test(pathf("%s/v2-leaf", tmp_root)), 0, "reset");
+        is_int(cgroup_detect(), CGROUP_MODE_DELEGATED, "in worker/: delegated");
+        is_int(cgroup_create(&l, "leaf", &c, NULL), 0, "create");
+        is_str(cgroup_path(c, 0), pathf("%s/run-leaf", base), "run made next to worker/, not inside");
+        is_str(get(pathf("%s/worker/cgroup.procs", base)), mypid, "not moved again");
+        is_str(get(pathf("%s/cgroup.subtree_control", base)), "memory pids\n", "already enabled: not rewritten");
+        ok(!cgroup_cpu_limited(c), "no cpu controller: cpu not limited");
+        ok(!exists(pathf("%s/run-leaf/cpu.max", base)), "no cpu.max");
+        c = cgroup_free(c);
+        free((char *) base);
+}
+
+static void test_fake_v1(void) {
+        char root[1024];
+        Limits l = { .memory_max = 32 << 20, .tasks_max = 4, .cpu_max = 25 };
+        char *text = NULL;
+        Cgroup *c = NULL;
+        bool oom = false;
+        uint64_t peak = 0;
+
+        snprintf(root, sizeof root, "%s/v1", tmp_root);
+        mkdir_p(pathf("%s/proc/self", root));
+        put(pathf("%s/proc/self/cgroup", root), self_hybrid);
+        put(pathf("%s/proc/self/mountinfo", root), mountinfo_hybrid);
+        mkdir_p(pathf("%s/sys/fs/cgroup/memory/process_api/b835", root));
+        mkdir_p(pathf("%s/sys/fs/cgroup/pids", root));
+        mkdir_p(pathf("%s/sys/fs/cgroup/cpu,cpuacct/x", root));
+        mkdir_p(pathf("%s/sys/fs/cgroup/unified", root));
+        put(pathf("%s/sys/fs/cgroup/unified/cgroup.controllers", root), "hugetlb\n");
+        is_int(cgroup_set_root_for_test(root), 0, "fake hybrid root");
+
+        is_int(cgroup_detect(), CGROUP_MODE_V1, "hybrid: v1");
+        is_int(cgroup_describe(&text), 0, "describe");
+        contains_str(text, "mode: v1", "describe: v1");
+        contains_str(text, "/sys/fs/cgroup/memory/process_api/b835\n", "describe: memory path");
+        contains_str(text, "controllers 'hugetlb' lack memory and pids", "describe: why not v2");
+        free(text);
+
+        is_int(cgroup_create(&l, "r1", &c, NULL), 0, "create");
+        is_int(cgroup_mode(c), CGROUP_MODE_V1, "mode v1");
+        is_int(cgroup_dir_fd(c), -1, "no CLONE_INTO_CGROUP in v1");
+        const char *mem = strdup(pathf("%s/sys/fs/cgroup/memory/process_api/b835/skillrun-run-r1", root));
+        const char *pids = strdup(pathf("%s/sys/fs/cgroup/pids/skillrun-run-r1", root));
+        const char *cpu = strdup(pathf("%s/sys/fs/cgroup/cpu,cpuacct/x/skillrun-run-r1", root));
+        is_str(cgroup_path(c, 0), mem, "memory run dir");
+        is_str(cgroup_path(c, 1), pids, "pids run dir");
+        is_str(cgroup_path(c, 2), cpu, "cpu run dir");
+        is_str(cgroup_path(c, 3), NULL, "three at most");
+        is_str(get(pathf("%s/memory.limit_in_bytes", mem)), "33554432", "memory.limit_in_bytes");
+        is_str(get(pathf("%s/memory.memsw.limit_in_bytes", mem)), "33554432", "memory.memsw.limit_in_bytes");
+        is_str(get(pathf("%s/pids.max", pids)), "4", "pids.max");
+        is_str(get(pathf("%s/cpu.cfs_period_us", cpu)), "100000", "cpu.cfs_period_us");
+        is_str(get(pathf("%s/cpu.cfs_quota_us", cpu)), "25000", "cpu.cfs_quota_us");
+        ok(cgroup_cpu_limited(c), "cpu limited");
+
+        put(pathf("%s/memory.oom_control", mem), "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
+        put(pathf("%s/memory.max_usage_in_bytes", mem), "33542144\n");
+        cgroup_collect(c, &oom, &peak);
+        ok(oom, "oom from memory.oom_control");
+        is_int(peak, 33542144, "peak from memory.max_usage_in_bytes");
+        put(pathf("%s/memory.oom_control", mem), "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
+        cgroup_collect(c, &oom, NULL);
+        ok(!oom, "oom_kill 0: no oom (oom_kill_disable is not oom_kill)");
+
+        cgroup_kill(c); /* empty cgroup.procs: returns at once */
+        c = cgroup_free(c);
+        ok(!exists(mem) && !exists(pids) && !exists(cpu), "all three removed");
+
+        Limits l2 = { .memory_max = 32 << 20, .tasks_max = 4, .cpu_max = 0 };
+        is_int(cgroup_create(&l2, "r2", &c, NULL), 0, "create without cpu_max");
+        is_str(cgroup_path(c, 2), NULL, "no cpu cgroup without cpu_max");
+        ok(!cgroup_cpu_limited(c), "cpu not limited");
+        c = cgroup_free(c);
+        free((char *) mem), free((char *) pids), free((char *) cpu);
+
+        /* pids hierarchy missing: v1 needs memory and pids. */
+        put(pathf("%s/proc/self/cgroup", root), "4:memory:/process_api/b835\n0::/\n");
+        is_int(cgroup_set_root_for_test(root), 0, "reset");
+        is_int(cgroup_detect(), CGROUP_MODE_NONE, "memory without pids: none");
+}
+
+/* ---- real cgroups (root) ---- */
+
+static int wait_child(pid_t pid, struct rusage *ru) {
+        int status;
+        while (wait4(pid, &status, 0, ru) < 0)
+                if (errno != EINTR)
+                        return -1;
+        return status;
+}
+
+static bool procs_empty(const char *dir, int wait_ms) {
+        for (int i = 0; i <= wait_ms; i++) {
+                if (get(pathf("%s/cgroup.procs", dir))[0] == '\0')
+                        return true;
+                usleep(1000);
+        }
+        return false;
+}
+
+static void real_memory(void) {
+        Limits l = { .memory_max = 32 << 20, .tasks_max = 16 };
+        _cleanup_free_ char *err = NULL;
+        Cgroup *c = NULL;
+        bool oom = false;
+        uint64_t peak = 0;
+
+        is_int(cgroup_create(&l, "t-mem", &c, &err), 0, "memory: create");
+        if (err)
+                printf("# %s\n", err);
+        if (!c)
+                return;
+        if (cgroup_mode(c) == CGROUP_MODE_V1 &&
+            exists(pathf("%s/memory.memsw.limit_in_bytes", cgroup_path(c, 0))))
+                is_str(get(pathf("%s/memory.memsw.limit_in_bytes", cgroup_path(c, 0))), "33554432\n",
+                       "memory+swap limited too");
+
+        pid_t pid = fork();
+        if (pid == 0) {
+                if (cgroup_attach_child(c) < 0)
+                        _exit(2);
+                size_t size = 100 << 20;
+                char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                if (p == MAP_FAILED)
+                        _exit(3);
+                for (size_t i = 0; i < size; i += 4096)
+                        p[i] = 1;
+                _exit(0);
+        }
+        int status = wait_child(pid, NULL);
+        ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "memory bomb SIGKILLed (status 0x%x)", status);
+        cgroup_collect(c, &oom, &peak);
+        ok(oom, "OOM reported");
+        ok(peak >= (16u << 20) && peak <= (33u << 20), "peak %" PRIu64 " near the 32M limit", peak);
+        c = cgroup_free(c);
+}
+
+static void real_fork_bomb(void) {
+        Limits l = { .memory_max = 256 << 20, .tasks_max = 4 };
+        Cgroup *c = NULL;
+
+        is_int(cgroup_create(&l, "t-bomb", &c, NULL), 0, "fork bomb: create");
+        if (!c)
+                return;
+        const char *dir = strdup(cgroup_path(c, 0));
+
+        pid_t pid = fork();
+        if (pid == 0) {
+                int forked = 0, first_errno = 0;
+                if (cgroup_attach_child(c) < 0)
+                        _exit(100);
+                for (int i = 0; i < 10; i++) {
+                        pid_t k = fork();
+                        if (k == 0) {
+                                sleep(30);
+                                _exit(0);
+                        }
+                        if (k > 0)
+                                forked++;
+                        else if (!first_errno)
+                                first_errno = errno;
+                }
+                _exit(forked | (first_errno == EAGAIN ? 0x10 : 0));
+        }
+        int status = wait_child(pid, NULL);
+        ok(WIFEXITED(status), "bomb exited");
+        is_int(WEXITSTATUS(status), 3 | 0x10, "3 forks succeeded besides itself, then EAGAIN");
+        ok(!procs_empty(dir, 0), "sleepers still in the cgroup");
+        cgroup_kill(c);
+        ok(procs_empty(dir, 1000), "cgroup_kill emptied the cgroup");
+        /* We are their subreaper: reap the three sleepers. */
+        int reaped = 0, killed = 0;
+        for (;;) {
+                int st;
+                pid_t k = waitpid(-1, &st, 0);
+                if (k < 0)
+                        break;
+                reaped++;
+                killed += WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+        }
+        is_int(reaped, 3, "three sleepers reaped");
+        is_int(killed, 3, "all SIGKILLed");
+        c = cgroup_free(c);
+        ok(!exists(dir), "run cgroup removed");
+        free((char *) dir);
+}
+
+static void real_kill_escaped(void) {
+        Limits l = { .memory_max = 256 << 20, .tasks_max = 16 };
+        Cgroup *c = NULL;
+        int pipefd[2];
+        char *dirs[3] = {};
+
+        is_int(cgroup_create(&l, "t-kill", &c, NULL), 0, "kill: create");
+        if (!c)
+                return;
+        for (unsigned i = 0; i < 3 && cgroup_path(c, i); i++)
+                dirs[i] = strdup(cgroup_path(c, i));
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return;
+
+        pid_t pid = fork();
+        if (pid == 0) {
+                if (cgroup_attach_child(c) < 0)
+                        _exit(100);
+                setsid();
+                pid_t k = fork();
+                if (k == 0) {
+                        pid_t g = fork();
+                        if (g == 0) {
+                                setsid();
+                                for (;;)
+                                        pause();
+                        }
+                        if (write(pipefd[1], &g, sizeof g) != sizeof g)
+                                _exit(1);
+                        _exit(0);
+                }
+                _exit(k > 0 && wait_child(k, NULL) == 0 ? 0 : 1);
+        }
+        close(pipefd[1]);
+        is_int(wait_child(pid, NULL), 0, "double fork done");
+        pid_t g = 0;
+        is_int(read(pipefd[0], &g, sizeof g), sizeof g, "got the grandchild's pid");
+        close(pipefd[0]);
+        contains_str(get(pathf("%s/cgroup.procs", dirs[0])), pathf("%d\n", (int) g), "orphan is in the run cgroup");
+
+        cgroup_kill(c);
+        int status = wait_child(g, NULL);
+        ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "escaped orphan SIGKILLed");
+        ok(procs_empty(dirs[0], 1000), "cgroup empty");
+        c = cgroup_free(c);
+        bool gone = true;
+        for (unsigned i = 0; i < 3; i++)
+                if (dirs[i]) {
+                        gone = gone && !exists(dirs[i]);
+                        free(dirs[i]);
+                }
+        ok(gone, "cgroup_free left no directory behind");
+}
+
+static uint64_t now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+static void real_cpu(void) {
+        Limits l = { .memory_max = 256 << 20, .tasks_max = 4, .cpu_max = 20 };
+        Cgroup *c = NULL;
+        struct rusage ru;
+
+        is_int(cgroup_create(&l, "t-cpu", &c, NULL), 0, "cpu: create");
+        if (!c)
+                return;
+        if (!cgroup_cpu_limited(c)) {
+                skip("no usable cpu controller");
+                c = cgroup_free(c);
+                return;
+        }
+        pid_t pid = fork();
+        if (pid == 0) {
+                if (cgroup_attach_child(c) < 0)
+                        _exit(100);
+                uint64_t end = now_ms() + 600;
+                while (now_ms() < end)
+                        ;
+                _exit(0);
+        }
+        is_int(wait_child(pid, &ru), 0, "spinner exited");
+        uint64_t cpu_ms = (uint64_t) ru.ru_utime.tv_sec * 1000 + (uint64_t) ru.ru_utime.tv_usec / 1000 +
+                          (uint64_t) ru.ru_stime.tv_sec * 1000 + (uint64_t) ru.ru_stime.tv_usec / 1000;
+        ok(cpu_ms > 0 && cpu_ms < 300, "600 ms spin at cpu_max 20%% used %" PRIu64 " ms of CPU", cpu_ms);
+        c = cgroup_free(c);
+}
+
+/* On a pure cgroup v2 host (CI) our cgroup is usually shared (a session scope, the runner's
+ * service): as root, make ourselves a delegated cgroup of our own next to the top, as systemd
+ * would with Delegate=yes, so that the delegated path runs for real. Returns the directory to
+ * undo, or NULL. */
+static char *make_own_v2_cgroup(char **ret_orig) {
+        char *dir, *orig = NULL, *mi = NULL, *self = NULL;
+
+        if (read_full_file("/proc/self/cgroup", 1 << 20, &self, NULL) < 0 ||
+            read_full_file("/proc/self/mountinfo", 4 << 20, &mi, NULL) < 0)
+                goto fail;
+        if (cgroup_find_dir(self, mi, NULL, &orig, NULL) < 0)
+                goto fail;
+        const char *top = "/sys/fs/cgroup";
+        if (!strstr(get(pathf("%s/cgroup.subtree_control", top)), "memory") ||
+            !strstr(get(pathf("%s/cgroup.subtree_control", top)), "pids"))
+                goto fail;
+        if (asprintf(&dir, "%s/skillrun-test-%d", top, (int) getpid()) < 0)
+                goto fail;
+        if (mkdir(dir, 0755) < 0) {
+                free(dir);
+                goto fail;
+        }
+        put(pathf("%s/cgroup.procs", dir), "0");
+        free(self), free(mi);
+        *ret_orig = orig;
+        return dir;
+fail:
+        free(self), free(mi), free(orig);
+        return NULL;
+}
+
+static void undo_own_v2_cgroup(char *dir, char *orig) {
+        if (!dir)
+                return;
+        put(pathf("%s/cgroup.procs", orig), "0");
+        (void) rmdir(pathf("%s/worker", dir));
+        ok(rmdir(dir) == 0, "own test cgroup removed");
+        free(dir), free(orig);
+}
+
+static void test_real(void) {
+        char *own = NULL, *orig = NULL, *text = NULL;
+
+        is_int(cgroup_set_root_for_test(NULL), 0, "back to the real system");
+        if (geteuid() != 0) {
+                skip("real cgroups need root");
+                return;
+        }
+        CgroupMode mode = cgroup_detect();
+        if (mode == CGROUP_MODE_NONE) {
+                own = make_own_v2_cgroup(&orig);
+                is_int(cgroup_set_root_for_test(NULL), 0, "re-detect");
+                mode = cgroup_detect();
+        }
+        if (cgroup_describe(&text) >= 0) {
+                for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+                        printf("# %s\n", line);
+                free(text);
+        }
+        if (mode == CGROUP_MODE_NONE) {
+                skip("no writable cgroup on this machine");
+                undo_own_v2_cgroup(own, orig);
+                return;
+        }
+        (void) prctl(PR_SET_CHILD_SUBREAPER, 1);
+        real_memory();
+        real_fork_bomb();
+        real_kill_escaped();
+        real_cpu();
+        undo_own_v2_cgroup(own, orig);
+}
+
+int main(void) {
+        if (!mkdtemp(tmp_root)) {
+                printf("Bail out! mkdtemp: %m\n");
+                return 1;
+        }
+        test_find_dir();
+        test_mode_strings();
+        test_fake_v2();
+        test_fake_v2_variants();
+        test_fake_v1();
+        test_real();
+        (void) rm_rf(tmp_root);
+        return done_testing();
+}
