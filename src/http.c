@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "http.h"
+#include "settings.h"
+
+/* The parser works in two passes over the caller's buffer. The first pass validates line by line
+ * without allocating, so a refusal can be decided as early as the bytes allow (an endless request
+ * line is refused once it passes the bound, not when the read timeout fires). The second pass runs
+ * only on a complete, syntactically valid head: it copies the head and cuts it into strings. */
+
+typedef struct Parser {
+        int status;
+        const char *msg;
+} Parser;
+
+static int refuse(Parser *p, int status, const char *msg) {
+        p->status = status;
+        p->msg = msg;
+        return -EBADMSG;
+}
+
+static bool is_digit(char c) {
+        return c >= '0' && c <= '9';
+}
+
+/* RFC 9110 §5.6.2 tchar. */
+static bool is_tchar(char c) {
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c))
+                return true;
+        return c != '\0' && strchr("!#$%&'*+-.^_`|~", c);
+}
+
+/* Visible ASCII but '#': a fragment never belongs in a request target. Characters RFC 3986 does
+ * not allow unencoded ('{', '|', ...) are tolerated since clients send them and routing compares
+ * exact strings anyway. */
+static bool is_target_char(char c) {
+        unsigned char u = (unsigned char) c;
+        return u > 0x20 && u < 0x7f && c != '#';
+}
+
+/* field-value: VCHAR, obs-text, SP, HTAB. Anything else (NUL, bare CR, DEL, ...) is refused. */
+static bool is_field_char(char c) {
+        unsigned char u = (unsigned char) c;
+        return u == '\t' || (u >= 0x20 && u != 0x7f);
+}
+
+/* ASCII-only: header names must not compare differently under a Turkish locale. */
+static char ascii_lower(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c;
+}
+
+static bool strcaseeq(const char *a, const char *b) {
+        for (; *a && ascii_lower(*a) == ascii_lower(*b); a++, b++)
+                ;
+        return ascii_lower(*a) == ascii_lower(*b);
+}
+
+static bool is_ows(char c) {
+        return c == ' ' || c == '\t';
+}
+
+typedef struct RequestLine {
+        size_t method_len;
+        size_t target_start, target_len;
+        int version_minor;
+} RequestLine;
+
+/* "HTTP/1.0" and "HTTP/1.1" are ours; a well-formed HTTP/2 or later gets 505 so the client learns
+ * to downgrade; everything else is garbage. */
+static int check_version(Parser *p, const char *s, size_t n, int *ret_minor) {
+        size_t i = 5, digits = 0;
+        unsigned major = 0;
+
+        if (n == 8 && memcmp(s, "HTTP/1.", 7) == 0 && (s[7] == '0' || s[7] == '1')) {
+                *ret_minor = s[7] - '0';
+                return 0;
+        }
+
+        if (n <= 5 || memcmp(s, "HTTP/", 5) != 0)
+                return refuse(p, 400, "Malformed HTTP version");
+        for (; i < n && is_digit(s[i]) && digits < 4; i++, digits++)
+                major = major * 10 + (unsigned) (s[i] - '0');
+        if (digits == 0)
+                return refuse(p, 400, "Malformed HTTP version");
+        if (i < n) {
+                if (s[i] != '.' || i + 1 == n || n - i - 1 > 4)
+                        return refuse(p, 400, "Malformed HTTP version");
+                for (i++; i < n; i++)
+                        if (!is_digit(s[i]))
+                                return refuse(p, 400, "Malformed HTTP version");
+        }
+        if (major >= 2)
+                return refuse(p, 505, "Only HTTP/1.0 and HTTP/1.1 are supported");
+        return refuse(p, 400, "Unsupported HTTP version");
+}
+
+/* Validate the request line l[0..n) (line end already cut off). With complete == false the line
+ * is still arriving: refuse only what no further byte can repair. */
+static int check_request_line(Parser *p, const char *l, size_t n, bool complete, RequestLine *ret) {
+        size_t i = 0, t;
+
+        while (i < n && is_tchar(l[i]))
+                i++;
+        if (i > HTTP_MAX_METHOD)
+                return refuse(p, 400, "Request method too long");
+        if (i == n) {
+                if (!complete)
+                        return 0;
+                return refuse(p, 400, n == 0 ? "Empty request line" : "Malformed request line");
+        }
+        if (i == 0 || l[i] != ' ')
+                return refuse(p, 400, "Invalid request method");
+        ret->method_len = i;
+
+        t = ++i;
+        for (; i < n && l[i] != ' '; i++)
+                if (!is_target_char(l[i]))
+                        return refuse(p, 400, "Invalid character in request target");
+        if (i > t && l[t] != '/')
+                return refuse(p, 400, "Request target must be an absolute path");
+        if (i == n) {
+                if (!complete)
+                        return 0;
+                return refuse(p, 400, "Malformed request line");
+        }
+        if (i == t)
+                return refuse(p, 400, "Empty request target");
+        ret->target_start = t;
+        ret->target_len = i - t;
+
+        for (size_t v = ++i; v < n; v++)
+                if (!is_tchar(l[v]) && l[v] != '/')
+                        return refuse(p, 400, "Malformed HTTP version");
+        if (!complete)
+                return 0;
+        return check_version(p, l + i, n - i, &ret->version_minor);
+}
+
+/* Validate one header field line "name:value"; partial lines as above. */
+static int check_field_line(Parser *p, const char *l, size_t n, bool complete) {
+        size_t i = 0;
+
+        if (n > 0 && is_ows(l[0]))
+                return refuse(p, 400, "Obsolete line folding is not accepted");
+        while (i < n && is_tchar(l[i]))
+                i++;
+        if (i == n) {
+                if (!complete)
+                        return 0;
+                return refuse(p, 400, "Header field without ':'");
+        }
+        if (l[i] != ':') {
+                if (is_ows(l[i]))
+                        return refuse(p, 400, "Whitespace between header field name and ':'");
+                return refuse(p, 400, "Invalid character in header field name");
+        }
+        if (i == 0)
+                return refuse(p, 400, "Empty header field name");
+        for (size_t j = i + 1; j < n; j++)
+                if (!is_field_char(l[j]))
+                        return refuse(p, 400, "Invalid character in header field value");
+        return 0;
+}
+
+typedef struct HeadScan {
+        RequestLine rl;
+        size_t n_fields;
+        size_t head_len;
+} HeadScan;
+
+/* Pass one. Returns 1 with *ret filled when the head is complete, 0 when more bytes are needed. */
+static int scan_head(Parser *p, const char *buf, size_t len, const HttpLimits *lim, HeadScan *ret) {
+        size_t window = MIN(len, lim->max_header), pos = 0;
+        bool first = true;
+        int r;
+
+        for (;;) {
+                const char *nl = memchr(buf + pos, '\n', window - pos);
+                size_t n;
+
+                if (!nl) {
+                        /* The line is still arriving. Strip a CR that may yet be followed by LF. */
+                        n = window - pos;
+                        if (n > 0 && buf[window - 1] == '\r')
+                                n--;
+                        if (first)
+                                r = check_request_line(p, buf + pos, n, false, &ret->rl);
+                        else if (n > 0 && ret->n_fields >= lim->max_fields)
+                                r = refuse(p, 431, "Too many header fields");
+                        else
+                                r = check_field_line(p, buf + pos, n, false);
+                        if (r < 0)
+                                return r;
+                        /* Nothing after the window can complete a head that fits in max_header. */
+                        if (len >= lim->max_header)
+                                return first ? refuse(p, 414, "Request line too long")
+                                             : refuse(p, 431, "Request header too large");
+                        return 0;
+                }
+
+                n = (size_t) (nl - (buf + pos));
+                if (n > 0 && buf[pos + n - 1] == '\r')
+                        n--;
+
+                if (first) {
+                        r = check_request_line(p, buf + pos, n, true, &ret->rl);
+                        if (r < 0)
+                                return r;
+                        first = false;
+                } else if (n == 0) {
+                        ret->head_len = (size_t) (nl - buf) + 1;
+                        return 1;
+                } else {
+                        if (ret->n_fields >= lim->max_fields)
+                                return refuse(p, 431, "Too many header fields");
+                        r = check_field_line(p, buf + pos, n, true);
+                        if (r < 0)
+                                return r;
+                        ret->n_fields++;
+                }
+                pos = (size_t) (nl - buf) + 1;
+        }
+}
+
+/* Set a well-known header slot; a second occurrence is ambiguous and refused. */
+static int take_unique(Parser *p, const char **slot, const char *value, const char *msg) {
+        if (*slot)
+                return refuse(p, 400, msg);
+        *slot = value;
+        return 0;
+}
+
+/* Pass two: cut the copied head into strings and apply the per-field rules. */
+static int fill_request(Parser *p, const HeadScan *scan, const HttpLimits *lim, HttpRequest *req) {
+        const char *transfer_encoding = NULL, *content_length = NULL, *expect = NULL;
+        char *line, *end;
+        int r;
+
+        /* Request line: "METHOD SP target SP version" */
+        line = req->head;
+        end = strchr(line, '\n');
+        *end = '\0';
+        req->method = line;
+        line[scan->rl.method_len] = '\0';
+        req->target = line + scan->rl.target_start;
+        req->target[scan->rl.target_len] = '\0';
+        req->version_minor = scan->rl.version_minor;
+
+        /* path and query are cut from a second copy of the target, kept after the head. */
+        req->path = req->head + scan->head_len + 1;
+        memcpy(req->path, req->target, scan->rl.target_len + 1);
+        req->query = strchr(req->path, '?');
+        if (req->query)
+                *req->query++ = '\0';
+
+        req->headers = calloc(MAX(scan->n_fields, 1u), sizeof(HttpHeader));
+        if (!req->headers)
+                return -ENOMEM;
+
+        for (line = end + 1; *line != '\r' && *line != '\n'; line = end + 1) {
+                HttpHeader *h = &req->headers[req->n_headers++];
+                char *v, *e;
+
+                end = strchr(line, '\n');
+                e = end;
+                if (e > line && e[-1] == '\r')
+                        e--;
+                v = strchr(line, ':');
+                *v++ = '\0';
+                while (v < e && is_ows(*v))
+                        v++;
+                while (e > v && is_ows(e[-1]))
+                        e--;
+                *e = '\0';
+                *end = '\0';
+                h->name = line;
+                h->value = v;
+
+                r = 0;
+                if (strcaseeq(h->name, "Content-Length"))
+                        r = take_unique(p, &content_length, v, "Duplicate Content-Length header");
+                else if (strcaseeq(h->name, "Transfer-Encoding"))
+                        transfer_encoding = v;
+                else if (strcaseeq(h->name, "Host"))
+                        r = take_unique(p, &req->host, v, "Duplicate Host header");
+                /* Two credentials are ambiguous: which one would be checked? */
+                else if (strcaseeq(h->name, "Authorization"))
+                        r = take_unique(p, &req->authorization, v, "Duplicate Authorization header");
+                else if (strcaseeq(h->name, "X-Functions-Key"))
+                        r = take_unique(p, &req->x_functions_key, v, "Duplicate X-Functions-Key header");
+                else if (strcaseeq(h->name, "X-Abbot-SkillApiToken"))
+                        r = take_unique(p, &req->x_abbot_skillapitoken, v,
+                                        "Duplicate X-Abbot-SkillApiToken header");
+                else if (strcaseeq(h->name, "Expect"))
+                        r = take_unique(p, &expect, v, "Duplicate Expect header");
+                else if (strcaseeq(h->name, "Content-Type") && !req->content_type)
+                        req->content_type = v;
+                else if (strcaseeq(h->name, "Accept") && !req->accept)
+                        req->accept = v;
+                if (r < 0)
+                        return r;
+        }
+
+        /* Both framing headers at once is the classic smuggling vector: refuse outright. */
+        if (transfer_encoding && content_length)
+                return refuse(p, 400, "Transfer-Encoding together with Content-Length");
+        if (transfer_encoding)
+                return refuse(p, 501, "Transfer-Encoding is not supported; send Content-Length");
+
+        if (content_length) {
+                /* parse_u64(): 1*DIGIT only, so no sign, no list ("5, 5"), no inner whitespace. */
+                r = parse_u64(content_length, &req->content_length);
+                if (r < 0)
+                        return refuse(p, 400, "Invalid Content-Length");
+                if (req->content_length > lim->max_body)
+                        return refuse(p, 413, "Request body too large");
+                req->has_content_length = true;
+        } else if (streq(req->method, "POST") || streq(req->method, "PUT") || streq(req->method, "PATCH"))
+                return refuse(p, 411, "Content-Length required");
+
+        if (expect) {
+                if (!strcaseeq(expect, "100-continue"))
+                        return refuse(p, 400, "Unsupported Expect header");
+                /* RFC 9110 §10.1.1: a 100-continue expectation from an HTTP/1.0 client is ignored. */
+                req->expect_continue = req->version_minor >= 1;
+        }
+
+        return 0;
+}
+
+int http_parse_head(const char *buf, size_t len, const HttpLimits *lim, HttpRequest *req, int *ret_status,
+                    const char **ret_msg) {
+        static const HttpLimits default_limits = {
+                .max_header = DEFAULT_MAX_HEADER,
+                .max_fields = DEFAULT_MAX_HEADER_FIELDS,
+                .max_body = DEFAULT_MAX_BODY,
+        };
+        Parser p = {};
+        HeadScan scan = {};
+        int r;
+
+        *req = (HttpRequest) {};
+        if (!lim)
+                lim = &default_limits;
+        if (len == 0)
+                return 0;
+
+        r = scan_head(&p, buf, len, lim, &scan);
+        if (r <= 0)
+                goto finish;
+
+        /* head, NUL, then a copy of the target to cut into path and query */
+        req->head = malloc(scan.head_len + 1 + scan.rl.target_len + 1);
+        if (!req->head) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        memcpy(req->head, buf, scan.head_len);
+        req->head[scan.head_len] = '\0';
+        req->head_len = scan.head_len;
+
+        r = fill_request(&p, &scan, lim, req);
+        if (r < 0) {
+                http_request_done(req);
+                goto finish;
+        }
+        return 1;
+
+finish:
+        /* Any failure comes with a status to answer, so a caller can never mistake it for 0. */
+        if (r < 0 && r != -EBADMSG)
+                (void) refuse(&p, 500, "Out of memory");
+        if (r < 0) {
+                if (ret_status)
+                        *ret_status = p.status;
+                if (ret_msg)
+                        *ret_msg = p.msg;
+        }
+        return r;
+}
+
+void http_request_done(HttpRequest *req) {
+        if (!req)
+                return;
+        free(req->head);
+        free(req->headers);
+        free(req->body);
+        *req = (HttpRequest) {};
+}
+
+const char *http_request_header(const HttpRequest *req, const char *name) {
+        for (size_t i = 0; i < req->n_headers; i++)
+                if (strcaseeq(req->headers[i].name, name))
+                        return req->headers[i].value;
+        return NULL;
+}
+
+const char *http_status_reason(int status) {
+        switch (status) {
+        case 100: return "Continue";
+        case 200: return "OK";
+        case 201: return "Created";
+        case 202: return "Accepted";
+        case 204: return "No Content";
+        case 400: return "Bad Request";
+        case 401: return "Unauthorized";
+        case 403: return "Forbidden";
+        case 404: return "Not Found";
+        case 405: return "Method Not Allowed";
+        case 406: return "Not Acceptable";
+        case 408: return "Request Timeout";
+        case 409: return "Conflict";
+        case 411: return "Length Required";
+        case 413: return "Payload Too Large";
+        case 414: return "URI Too Long";
+        case 415: return "Unsupported Media Type";
+        case 417: return "Expectation Failed";
+        case 422: return "Unprocessable Content";
+        case 429: return "Too Many Requests";
+        case 431: return "Request Header Fields Too Large";
+        case 500: return "Internal Server Error";
+        case 501: return "Not Implemented";
+        case 502: return "Bad Gateway";
+        case 503: return "Service Unavailable";
+        case 504: return "Gateway Timeout";
+        case 505: return "HTTP Version Not Supported";
+        default:  return "Unknown";
+        }
+}
+
+const char *http_status_code(int status) {
+        switch (status) {
+        case 400: return "bad_request";
+        case 401: return "unauthorized";
+        case 403: return "forbidden";
+        case 404: return "not_found";
+        case 405: return "method_not_allowed";
+        case 408: return "request_timeout";
+        case 411: return "length_required";
+        case 413: return "payload_too_large";
+        case 414: return "uri_too_long";
+        case 415: return "unsupported_media_type";
+        case 431: return "request_header_fields_too_large";
+        case 500: return "internal_error";
+        case 501: return "not_implemented";
+        case 503: return "service_unavailable";
+        case 505: return "http_version_not_supported";
+        default:  return "error";
+        }
+}

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/uio.h>
+
+#include "http.h"
+#include "response.h"
+
+/* Write head and body with as few syscalls as the kernel allows: one writev, then loop_write for
+ * whatever a short write left over. */
+static int write_two(int fd, const char *head, size_t head_len, const void *body, size_t body_len) {
+        struct iovec iov[2] = {
+                { .iov_base = (void *) head, .iov_len = head_len },
+                { .iov_base = (void *) body, .iov_len = body_len },
+        };
+        ssize_t n;
+
+        do
+                n = writev(fd, iov, body_len > 0 ? 2 : 1);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return negative_errno();
+
+        if ((size_t) n < head_len) {
+                int r = loop_write(fd, head + n, head_len - (size_t) n);
+                if (r < 0)
+                        return r;
+                n = (ssize_t) head_len;
+        }
+        n -= (ssize_t) head_len;
+        if ((size_t) n < body_len)
+                return loop_write(fd, (const char *) body + n, body_len - (size_t) n);
+        return 0;
+}
+
+/* A CR or LF in a header value we emit would let it forge further header lines. */
+static bool header_value_ok(const char *s) {
+        return !strpbrk(s, "\r\n");
+}
+
+static bool header_block_ok(const char *s) {
+        size_t n = strlen(s);
+
+        return n == 0 || (n >= 2 && s[n - 2] == '\r' && s[n - 1] == '\n');
+}
+
+int http_write_response(int fd, int status, const char *content_type, const char *extra_headers,
+                        const void *body, size_t len) {
+        _cleanup_free_ char *head = NULL;
+        char length_line[64] = "";
+        bool bodyless;
+        int n, r;
+
+        if (status < 100 || status > 999)
+                return -EINVAL;
+        if (content_type && !header_value_ok(content_type))
+                return -EINVAL;
+        if (extra_headers && !header_block_ok(extra_headers))
+                return -EINVAL;
+
+        /* RFC 9110 §8.6: no Content-Length (and no body) on 1xx and 204. */
+        bodyless = status < 200 || status == 204;
+        if (bodyless)
+                len = 0;
+        else
+                snprintf(length_line, sizeof length_line, "Content-Length: %zu\r\n", len);
+
+        n = asprintf(&head,
+                     "HTTP/1.1 %d %s\r\n"
+                     "%s%s%s"
+                     "%s"
+                     "Connection: close\r\n"
+                     "Cache-Control: no-store\r\n"
+                     "X-Content-Type-Options: nosniff\r\n"
+                     "%s"
+                     "\r\n",
+                     status, http_status_reason(status),
+                     content_type ? "Content-Type: " : "", strempty(content_type), content_type ? "\r\n" : "",
+                     length_line,
+                     strempty(extra_headers));
+        if (n < 0) {
+                head = NULL;
+                return -ENOMEM;
+        }
+
+        r = write_two(fd, head, (size_t) n, body, len);
+        if (r < 0)
+                return r;
+        return (int) MIN(len, (size_t) INT_MAX);
+}
+
+const char *json_to_string(json_object *j) {
+        return json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+int http_write_json(int fd, int status, json_object *j, const char *content_type, const char *extra_headers) {
+        const char *s = json_to_string(j);
+
+        if (!s)
+                return -ENOMEM;
+        return http_write_response(fd, status, content_type ?: "application/json", extra_headers, s, strlen(s));
+}
+
+int http_write_error(int fd, int status, const char *extra_headers, const char *fmt, ...) {
+        _cleanup_free_ char *msg = NULL;
+        json_object *j;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (r < 0) {
+                msg = NULL;
+                return -ENOMEM;
+        }
+        /* The message may quote client bytes; JSON must stay valid UTF-8. */
+        if (!utf8_valid(msg, (size_t) r))
+                for (char *c = msg; *c; c++)
+                        if ((unsigned char) *c >= 0x80)
+                                *c = '?';
+
+        j = json_object_new_object();
+        if (!j)
+                return -ENOMEM;
+        if (json_object_object_add(j, "error", json_object_new_string(http_status_code(status))) < 0 ||
+            json_object_object_add(j, "message", json_object_new_string(msg)) < 0) {
+                json_object_put(j);
+                return -ENOMEM;
+        }
+
+        r = http_write_json(fd, status, j, NULL, extra_headers);
+        json_object_put(j);
+        return r;
+}
+
+int http_write_continue(int fd) {
+        static const char line[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+        return loop_write(fd, line, sizeof line - 1);
+}
