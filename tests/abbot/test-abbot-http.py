@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Abbot's runner protocol through the real worker: systemd-socket-activate
+--accept, auth, the sandbox and the abbot-python shim, with requests shaped
+exactly like Abbot's (the SkillMessage fixture)."""
+
+import json
+import os
+import socket
+import stat
+import sys
+
+sys.dont_write_bytecode = True  # keep the source tree clean
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import abbottest as a  # noqa: E402
+import skillrun_test as st  # noqa: E402
+
+TIMEOUT_MS = 3000
+
+
+def abbot_manifest(**kw):
+    """The shipped manifest (contrib/abbot/abbot-python.json.in), pointed at the shim in
+    the source tree, which the sandbox must then be allowed to read."""
+    with open(os.path.join(a.TOP_SRCDIR, "contrib", "abbot", "abbot-python.json.in")) as f:
+        m = json.load(f)
+    m["command"] = [st.PY, "-I", a.SHIM]
+    m["read_paths"] = [os.path.dirname(a.SHIM)]
+    m["timeout_ms"] = TIMEOUT_MS
+    m.update(kw)
+    return m
+
+
+class AbbotWorker(st.Worker):
+    """A worker whose process also gets the ABBOT_* variables an operator would set in
+    the unit (systemd-socket-activate passes only what it is told to)."""
+
+    def __init__(self, abbot_env=None, **kw):
+        super().__init__(**kw)
+        # Skills run as an unprivileged user when the tests run as root: they must be able
+        # to reach the work dir below the test's private root.
+        os.chmod(self.root, 0o755)
+        os.chmod(self.work_dir, 0o755)
+        if abbot_env:
+            wrapper = os.path.join(self.root, "skillrun-with-abbot-env")
+            with open(wrapper, "w") as f:
+                f.write("#!/bin/sh\n")
+                for k, v in abbot_env.items():
+                    f.write("%s='%s'; export %s\n" % (k, v, k))
+                f.write("exec '%s' \"$@\"\n" % self.bin)
+            os.chmod(wrapper, stat.S_IRWXU)
+            self.bin = wrapper
+
+    def execute(self, msg, token="ci", header="Authorization", api_token="per-call-api-token",
+                content_type="application/json", body=None):
+        headers = []
+        tok = self.tokens.get(token, token) if token is not None else None
+        if tok is not None:
+            headers.append((header, "Bearer " + tok if header == "Authorization" else tok))
+        if api_token is not None:
+            headers.append(("X-Abbot-SkillApiToken", api_token))
+        data = body if body is not None else json.dumps(msg).encode()
+        return self.raw1(st.build_request("POST", "/api/v1/execute", data, headers, None,
+                                          content_type=content_type), timeout=30)
+
+
+def check_abbot(tap, r, want, what):
+    """200, Content-Type exactly Abbot's media type, framing, and the exact body in Abbot's key order."""
+    ok = tap.is_(r.status, 200, "%s: 200" % what)
+    ok &= tap.is_(r.header("Content-Type"), a.MEDIA_TYPE, "%s: Content-Type exactly %s" % (what, a.MEDIA_TYPE))
+    ok &= st.check_framing(tap, r, what, content_type=None)
+    try:
+        got = a.parse_ordered(r.body.decode())
+    except (ValueError, UnicodeDecodeError):
+        got = r.body
+    ok &= tap.is_(got, a.pairs(want), "%s: exact body" % what)
+    return ok
+
+
+def body(tap):
+    st.require_python()
+    if not os.path.exists(a.SHIM):
+        raise st.Skip("shim not found at " + a.SHIM)
+
+    runner_token = st.new_token()
+    w = AbbotWorker(skills={"abbot-python": abbot_manifest(tokens=["ci", "abbot"])},
+                    abbot_env={"ABBOT_SKILL_RUNNER_TOKEN": runner_token})
+    w.start()
+
+    # --- status, no auth ---
+    r = w.request("GET", "/api/v1/status", token=None)
+    tap.is_(r.status, 200, "GET /api/v1/status without a token: 200")
+    st.check_framing(tap, r, "status")
+    j = a.parse_ordered(r.body.decode()) if r.status == 200 else []
+    tap.is_([k for k, _ in j], ["status", "version", "skill"], "status keys")
+    tap.is_(dict(j).get("status"), "ok", "status is ok")
+    tap.is_(dict(j).get("skill"), "abbot-python", "status names the Abbot skill")
+
+    # --- every shared case, as Abbot sends it ---
+    for name, msg, want in a.cases():
+        check_abbot(tap, w.execute(msg), want, name)
+
+    # --- auth ---
+    reply = a.message('bot.reply(f"hi {bot.from_user.user_name}")')
+    check_abbot(tap, w.execute(reply, header="X-Functions-Key"), a.result(["hi haacked"]),
+                "auth by X-Functions-Key alone")
+    check_abbot(tap, w.execute(reply, token=runner_token, header="X-Functions-Key"), a.result(["hi haacked"]),
+                "ABBOT_SKILL_RUNNER_TOKEN is accepted (as token 'abbot')")
+    check_abbot(tap, w.execute(reply, token=runner_token), a.result(["hi haacked"]),
+                "ABBOT_SKILL_RUNNER_TOKEN as a Bearer token")
+    r = w.execute(reply, token=st.new_token())
+    st.check_error(tap, r, 401, "wrong token")
+    tap.ok((r.header("WWW-Authenticate") or "").startswith("Bearer"), "wrong token: WWW-Authenticate: Bearer")
+    st.check_error(tap, w.execute(reply, token=st.new_token(), header="X-Functions-Key"), 401,
+                   "wrong X-Functions-Key")
+    st.check_error(tap, w.execute(reply, token=None), 401, "no token")
+    st.check_error(tap, w.execute(reply, token="other"), 403, "a token the Abbot skill does not allow")
+
+    # --- malformed requests ---
+    r = w.execute(None, body=b"{")
+    st.check_error(tap, r, 400, "truncated SkillMessage")
+    tap.is_((r.json or {}).get("message"), "body is not valid JSON: unexpected end of data", "400 says why")
+    r = w.execute(None, body=json.dumps({"SkillInfo": {}, "RunnerInfo": {}}).encode())
+    st.check_error(tap, r, 400, "SkillMessage without code")
+    tap.is_((r.json or {}).get("message"), "RunnerInfo.Code: missing", "400 names the field")
+    st.check_error(tap, w.execute(reply, content_type="text/plain"), 415, "a SkillMessage that is not JSON")
+
+    # --- limits and the sandbox ---
+    check_abbot(tap, w.execute(a.message('bot.reply("spinning")\nwhile True:\n    pass\n')),
+                a.result(success=False, errors=[a.error(
+                    "Timeout", "The skill did not finish within its time limit of %d ms and was stopped" % TIMEOUT_MS)]),
+                "an infinite loop times out")
+    check_abbot(tap, w.execute(a.message('x = 1\nsecret = open("/etc/shadow").read()\nbot.reply(secret)\n')),
+                a.result(success=False, errors=[a.error(
+                    "PermissionError", "[Errno 13] Permission denied: '/etc/shadow'", 2)]),
+                "reading /etc/shadow is denied")
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    try:
+        code = ('import socket\n'
+                's = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n'
+                's.connect(("127.0.0.1", %d))\n'
+                'bot.reply("connected")\n' % port)
+        # seccomp refuses the INET socket itself (EPERM, line 2) before landlock could refuse the
+        # connect (EACCES, line 3).
+        check_abbot(tap, w.execute(a.message(code)),
+                    a.result(success=False, errors=[a.error("PermissionError", "[Errno 1] Operation not permitted", 2)]),
+                    "connecting a socket is denied (manifest network: false)")
+        try:
+            conn, _ = listener.accept()
+            conn.close()
+            tap.ok(False, "the listener saw no connection from the skill")
+        except socket.timeout:
+            tap.ok(True, "the listener saw no connection from the skill")
+    finally:
+        listener.close()
+
+    check_abbot(tap, w.execute(a.message('import os\nbot.reply(str("ABBOT_SKILL_API_TOKEN" in os.environ))\n'
+                                         'bot.reply(str(bot.api_available))\n')),
+                a.result(["False", "False"]), "network off: the per-call API token never reaches the skill")
+    w.stop(tap)
+
+    # --- callbacks: "network": true plus abbot_api_base_url hand the shim Abbot's API ---
+    api = a.FakeAbbotApi({
+        ("POST", "/api/skills/42/reply"): (200, {"success": True}),
+        ("GET", "/api/skills/42/brain?key=fave"): (200, {"value": "Dynamite"}),
+    })
+    try:
+        w = AbbotWorker(skills={"abbot-python": abbot_manifest(network=True)},
+                        settings={"abbot_api_base_url": api.base_url})
+        w.start()
+        code = ('import os\n'
+                'bot.reply("posted")\n'
+                'bot.outputs["fave"] = bot.brain.get("fave")\n'
+                'bot.outputs["token_in_env"] = "ABBOT_SKILL_API_TOKEN" in os.environ\n')
+        check_abbot(tap, w.execute(a.message(code), api_token="per-call-api-token"),
+                    a.result([], outputs={"fave": "Dynamite", "token_in_env": False}),
+                    "network allowed: the reply is POSTed to Abbot, bot.brain answers")
+        tap.is_([(r["method"], r["path"], r["headers"].get("x-abbot-skillapitoken")) for r in api.requests],
+                [("POST", "/api/skills/42/reply", "per-call-api-token"),
+                 ("GET", "/api/skills/42/brain?key=fave", "per-call-api-token")],
+                "the skill called Abbot's API with the per-call token from X-Abbot-SkillApiToken")
+        api.requests.clear()
+        check_abbot(tap, w.execute(a.message('bot.reply("inline")', PassiveReplies=True)), a.result(["inline"]),
+                    "network allowed, PassiveReplies: the reply comes back inline")
+        tap.is_(api.requests, [], "... and nothing was POSTed")
+        w.stop(tap)
+    finally:
+        api.close()
+
+    # --- ABBOT_SANDBOX_POLICY ---
+    w = AbbotWorker(skills={"abbot-python": abbot_manifest()}, abbot_env={"ABBOT_SANDBOX_POLICY": "restrictive"})
+    w.start()
+    check_abbot(tap, w.execute(reply), a.result(["hi haacked"]), "ABBOT_SANDBOX_POLICY=restrictive runs skills")
+    check_abbot(tap, w.execute(a.message('x = 1\nsecret = open("/etc/shadow").read()\n')),
+                a.result(success=False, errors=[a.error(
+                    "PermissionError", "[Errno 13] Permission denied: '/etc/shadow'", 2)]),
+                "restrictive: /etc/shadow denied")
+    w.stop(tap)
+
+    w = AbbotWorker(skills={"abbot-python": abbot_manifest()}, abbot_env={"ABBOT_SANDBOX_POLICY": "sandboxed"})
+    w.start()
+    st.check_error(tap, w.execute(reply), 500, "an unknown ABBOT_SANDBOX_POLICY is a server error")
+    w.stop(tap)
+
+
+if __name__ == "__main__":
+    st.main(body)
