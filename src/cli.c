@@ -40,7 +40,6 @@ static int load_settings(Settings *s) {
         _cleanup_free_ char *err = NULL;
         int r;
 
-        settings_init(s);
         r = settings_load(s, &err);
         if (r < 0) {
                 log_error("%s", err ? err : strerror(-r));
@@ -181,7 +180,6 @@ int cli_check(int argc, char **argv) {
         Settings s;
         int r, errors = 0;
 
-        settings_init(&s);
         r = settings_load(&s, &err);
         if (r < 0) {
                 printf("error: %s\n", err ? err : strerror(-r));

@@ -30,6 +30,11 @@ int server_get_connection(int *ret_fd) {
                 return 0;
         }
         if (fstat(STDIN_FILENO, &st) == 0 && S_ISSOCK(st.st_mode)) {
+                int listening = 0;
+                socklen_t l = sizeof(listening);
+                /* inetd "wait" style hands over the listening socket: we never accept ourselves */
+                if (getsockopt(STDIN_FILENO, SOL_SOCKET, SO_ACCEPTCONN, &listening, &l) == 0 && listening)
+                        return -EISCONN;
                 *ret_fd = STDIN_FILENO;
                 return 0;
         }
@@ -209,6 +214,15 @@ int server_main(void) {
 
         srv.start_usec = now_usec();
         r = server_get_connection(&srv.fd);
+        if (r == -EISCONN) {
+                log_error("Got a listening socket, not a connection: skillrun never accepts itself; use "
+                          "Accept=yes (systemd), --accept (systemd-socket-activate) or 'wait = no' (xinetd)");
+                return 1;
+        }
+        if (r == -E2BIG) {
+                log_error("Got more than one socket: skillrun serves one connection; use Accept=yes");
+                return 1;
+        }
         if (r < 0) {
                 log_error_errno(r, "No connection to serve: not socket-activated (LISTEN_FDS) and stdin is not a socket: %m");
                 return 1;
@@ -223,7 +237,6 @@ int server_main(void) {
         if (r < 0)
                 log_warning_errno(r, "Failed to confine the worker itself, continuing without: %m");
 
-        settings_init(&srv.settings);
         srv.settings_error = settings_load(&srv.settings, &srv.settings_message);
         if (srv.settings_error < 0) {
                 /* still answer, within default bounds */

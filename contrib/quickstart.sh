@@ -1,0 +1,54 @@
+#!/bin/sh
+# Quick start on a fresh Debian 12 machine, as root: install dependencies, build, install,
+# create a token and start skillrun on 127.0.0.1:8080 with the example skills.
+set -eu
+cd "$(dirname "$0")/.."
+top=$(pwd)
+port=${SKILLRUN_PORT:-8080}
+
+sh contrib/install-deps.sh
+[ -x configure ] || autoreconf -fi
+mkdir -p build
+cd build
+[ -f Makefile ] || ../configure -q --prefix=/usr --sysconfdir=/etc --localstatedir=/var
+make -j"$(nproc)" >/dev/null
+make install >/dev/null
+cd "$top"
+
+install -d -m 0755 /etc/skillrun /etc/skillrun/skills
+if ! grep -qs '^quickstart:' /etc/skillrun/tokens; then
+        umask 077
+        skillrun token quickstart >> /etc/skillrun/tokens
+fi
+chmod 0600 /etc/skillrun/tokens
+token=$(sed -n 's/^quickstart://p' /etc/skillrun/tokens)
+
+if [ -d /run/systemd/system ]; then
+        systemctl daemon-reload
+        systemctl enable --now skillrun.socket
+        how="systemd (skillrun.socket)"
+else
+        # no systemd as PID 1 (containers, chroots): the same per-connection worker under
+        # systemd-socket-activate, which hands each accepted connection to a new skillrun
+        pkill -f "systemd-socket-activate --accept -l 127.0.0.1:$port" 2>/dev/null || true
+        install -d -m 0755 /run/skillrun
+        cp /etc/skillrun/tokens /run/skillrun/tokens
+        setsid nohup systemd-socket-activate --accept -l "127.0.0.1:$port" \
+                -E SKILLRUN_TOKENS_FILE=/run/skillrun/tokens -E SKILLRUN_WORK_DIR=/run/skillrun \
+                /usr/bin/skillrun >/var/log/skillrun.log 2>&1 < /dev/null &
+        how="systemd-socket-activate (log: /var/log/skillrun.log)"
+fi
+for _ in $(seq 50); do
+        curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+        sleep 0.1
+done
+curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null
+skillrun check | tail -n 3
+cat <<MSG
+
+skillrun is listening on 127.0.0.1:$port via $how. Try:
+
+  curl -s -H 'Authorization: Bearer $token' -H 'Content-Type: application/json' \\
+       -d '{"stdin": "hello sandboxed world"}' http://127.0.0.1:$port/v1/skills/wc/run
+
+MSG

@@ -1,0 +1,188 @@
+#!/usr/bin/python3 -I
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""json-transform: select, filter, sort and project JSON data (a small jq).
+
+Reads one JSON object on stdin (the run request's "input"):
+
+  {"data": <any JSON>,
+   "query": "users[*].address.city",        optional path, default: the whole data
+   "where": [{"path": "age", "op": ">=", "value": 18}],   optional, on a list result
+   "sort_by": "name", "reverse": false,      optional, on a list result
+   "limit": 10,                              optional, on a list result
+   "fields": ["name", "address.city"],       optional projection of each object
+   "count": false}                           optional: answer the number of results
+
+Paths: keys separated by dots, [N] indexes (negative from the end), [*] every
+element (of a list) or value (of an object), ["key.with.dots"] for odd keys.
+Writes the result as JSON on stdout; on a bad request writes a message on
+stderr and exits 2.
+"""
+import json
+import re
+import sys
+
+_TOKEN = re.compile(r'\.?([A-Za-z_$][\w$-]*)|\[(-?\d+)\]|\[\*\]|\.\*|\["((?:[^"\\]|\\.)*)"\]')
+_WILD = object()
+
+
+class Fail(Exception):
+    pass
+
+
+def parse_path(path):
+    if not isinstance(path, str):
+        raise Fail("a path must be a string, not %s" % type(path).__name__)
+    if path in ("", "."):
+        return []
+    steps, pos = [], 0
+    while pos < len(path):
+        m = _TOKEN.match(path, pos)
+        if not m or m.end() == pos:
+            raise Fail("bad path %r at offset %d" % (path, pos))
+        key, index, quoted = m.group(1), m.group(2), m.group(3)
+        if key is not None:
+            steps.append(key)
+        elif index is not None:
+            steps.append(int(index))
+        elif quoted is not None:
+            steps.append(json.loads('"%s"' % quoted))
+        else:
+            steps.append(_WILD)
+        pos = m.end()
+    return steps
+
+
+def walk(value, steps):
+    """Follow steps; a wildcard fans out into a list. Missing keys give None."""
+    if not steps:
+        return value
+    step, rest = steps[0], steps[1:]
+    if step is _WILD:
+        if isinstance(value, list):
+            items = value
+        elif isinstance(value, dict):
+            items = list(value.values())
+        else:
+            return []
+        return [walk(v, rest) for v in items]
+    if isinstance(step, int):
+        if not isinstance(value, list) or not -len(value) <= step < len(value):
+            return None
+        return walk(value[step], rest)
+    if not isinstance(value, dict) or step not in value:
+        return None
+    return walk(value[step], rest)
+
+
+def get(value, path):
+    return walk(value, parse_path(path))
+
+
+def compare(op, a, b):
+    try:
+        if op == "==":
+            return a == b
+        if op == "!=":
+            return a != b
+        if op == "<":
+            return a is not None and a < b
+        if op == "<=":
+            return a is not None and a <= b
+        if op == ">":
+            return a is not None and a > b
+        if op == ">=":
+            return a is not None and a >= b
+    except TypeError:
+        return False
+    if op == "contains":
+        return isinstance(a, (str, list)) and b in a
+    if op == "startswith":
+        return isinstance(a, str) and isinstance(b, str) and a.startswith(b)
+    if op == "in":
+        return isinstance(b, list) and a in b
+    if op == "exists":
+        return (a is not None) == bool(b if b is not None else True)
+    if op == "matches":
+        return isinstance(a, str) and isinstance(b, str) and re.search(b, a) is not None
+    raise Fail("unknown operator %r" % op)
+
+
+def sort_key(v):
+    # None first, then numbers, strings, everything else by its JSON text: never a TypeError.
+    if v is None:
+        return (0, 0, "")
+    if isinstance(v, bool):
+        return (1, int(v), "")
+    if isinstance(v, (int, float)):
+        return (1, v, "")
+    if isinstance(v, str):
+        return (2, 0, v)
+    return (3, 0, json.dumps(v, sort_keys=True))
+
+
+def transform(req):
+    if not isinstance(req, dict):
+        raise Fail("input must be an object with \"data\" and optional \"query\"")
+    unknown = set(req) - {"data", "query", "where", "sort_by", "reverse", "limit", "fields", "count"}
+    if unknown:
+        raise Fail("unknown field(s): %s" % ", ".join(sorted(unknown)))
+    result = get(req.get("data"), req.get("query", "."))
+
+    list_ops = [k for k in ("where", "sort_by", "limit", "fields") if k in req]
+    if list_ops and not isinstance(result, list):
+        if "fields" in req and list_ops == ["fields"] and isinstance(result, dict):
+            result = [result]
+            single = True
+        else:
+            raise Fail("%s need(s) the query to select a list" % ", ".join(list_ops))
+    else:
+        single = False
+
+    for cond in req.get("where", []):
+        if not isinstance(cond, dict) or "op" not in cond:
+            raise Fail("each \"where\" entry is {\"path\", \"op\", \"value\"}")
+        path, op, value = cond.get("path", "."), cond["op"], cond.get("value")
+        result = [item for item in result if compare(op, get(item, path), value)]
+
+    if "sort_by" in req:
+        steps = parse_path(req["sort_by"])
+        result = sorted(result, key=lambda item: sort_key(walk(item, steps)), reverse=bool(req.get("reverse")))
+
+    if "limit" in req:
+        limit = req["limit"]
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+            raise Fail("limit must be a non-negative integer")
+        result = result[:limit]
+
+    if "fields" in req:
+        fields = req["fields"]
+        if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+            raise Fail("fields must be a list of paths")
+        steps = [(f, parse_path(f)) for f in fields]
+        result = [{f: walk(item, s) for f, s in steps} for item in result]
+        if single:
+            result = result[0]
+
+    if req.get("count"):
+        return len(result) if isinstance(result, (list, dict, str)) else (0 if result is None else 1)
+    return result
+
+
+def main():
+    try:
+        req = json.load(sys.stdin)
+    except ValueError as e:
+        sys.stderr.write("json-transform: input is not JSON: %s\n" % e)
+        return 2
+    try:
+        out = transform(req)
+    except Fail as e:
+        sys.stderr.write("json-transform: %s\n" % e)
+        return 2
+    json.dump(out, sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

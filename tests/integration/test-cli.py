@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The command line (design §8): --version, --help, token, list, check (file and
+# key named for every kind of manifest error), run (--input, --request, --arg),
+# and `serve` inetd-style: stdin is the socket, exit code 0 for any answered
+# request (4xx included), 1 for a 5xx.
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from skillrun_test import (SH, Worker, build_request, main, parse_responses, probe_skill, recv_all,  # noqa: E402
+                           require_python, sh_skill)
+
+
+def serve_once(w, request, timeout=30):
+    """Run `skillrun serve` with an accepted TCP connection as stdin/stdout (inetd style)."""
+    with socket.socket() as ls:
+        ls.bind(("127.0.0.1", 0))
+        ls.listen(1)
+        c = socket.create_connection(ls.getsockname())
+        conn, _ = ls.accept()
+        p = subprocess.Popen([w.bin, "serve"], stdin=conn, stdout=conn, stderr=subprocess.PIPE, env=w.env(),
+                             close_fds=True)
+        conn.close()
+        c.sendall(request)
+        got = recv_all(c, timeout)
+        c.close()
+        _, err = p.communicate(timeout=timeout)
+    rs = parse_responses(got) if got else []
+    return (rs[0].status if rs else None), p.returncode, err.decode(errors="replace")
+
+
+def body(tap):
+    require_python()
+    good = {"echo": sh_skill("cat", description="Echo stdin"),
+            "probe": probe_skill(),
+            "fail": sh_skill("echo bad >&2; exit 7"),
+            "quiet": sh_skill("cat", input="none")}
+    w = Worker(skills=good)
+
+    # --- --version / --help
+    p = w.cli("--version")
+    tap.is_(p.returncode, 0, "--version exits 0")
+    tap.like(p.stdout.decode(), r"^skillrun \d+\.\d+(\.\d+)?", "--version prints 'skillrun X.Y.Z'")
+    p = w.cli("--help")
+    tap.is_(p.returncode, 0, "--help exits 0")
+    for word in ("serve", "run", "check", "list", "token"):
+        tap.contains(p.stdout.decode(), word, "--help mentions %s" % word)
+    p = w.cli("no-such-command")
+    tap.ok(p.returncode != 0 and p.stderr, "an unknown command fails with a message")
+
+    # --- token
+    p = w.cli("token", "ci-bot")
+    line = p.stdout.decode()
+    tap.is_(p.returncode, 0, "token NAME exits 0")
+    tap.like(line, r"^ci-bot:[A-Za-z0-9_-]{43,}\n$", "token prints NAME:<43+ base64url chars>")
+    tap.isnt(w.cli("token", "ci-bot").stdout.decode(), line, "two tokens differ")
+    p = w.cli("token", "bad name:x")
+    tap.ok(p.returncode != 0 and p.stderr, "token with an invalid name fails with a message")
+    p = w.cli("token")
+    tap.ok(p.returncode != 0, "token without a name fails")
+    # the generated line is a working tokens file entry
+    newtok = line.strip().split(":", 1)[1]
+
+    # --- list
+    p = w.cli("list")
+    tap.is_(p.returncode, 0, "list exits 0")
+    tap.is_(sorted(l.split("\t")[0] for l in p.stdout.decode().splitlines()), sorted(good), "list shows every skill")
+    tap.contains(p.stdout.decode(), "Echo stdin", "list shows descriptions")
+
+    # --- check: a good configuration
+    p = w.cli("check")
+    tap.is_(p.returncode, 0, "check of good manifests exits 0")
+    tap.ok(p.stdout, "check prints a report")
+
+    # --- run
+    inp = os.path.join(w.root, "input.txt")
+    with open(inp, "w") as f:
+        f.write("from a file\n")
+    p = w.cli("run", "echo", "--input", inp)
+    tap.is_(p.returncode, 0, "run --input FILE exits 0")
+    j = json.loads(p.stdout or b"null") or {}
+    tap.is_((j.get("skill"), j.get("outcome"), j.get("stdout")), ("echo", "ok", "from a file\n"),
+            "run prints the result JSON; FILE is the skill's stdin")
+    p = w.cli("run", "echo", "--input", "-", input=b"from stdin")
+    tap.is_((json.loads(p.stdout or b"null") or {}).get("stdout"), "from stdin", "run --input - reads stdin")
+    p = w.cli("run", "probe", "--arg", "a b", "--arg", "--c")
+    tap.is_(((json.loads(p.stdout or b"null") or {}).get("output") or {}).get("argv"), ["a b", "--c"],
+            "run --arg appends arguments")
+    req = os.path.join(w.root, "req.json")
+    with open(req, "w") as f:
+        json.dump({"input": {"k": [1]}, "args": ["x"]}, f)
+    p = w.cli("run", "probe", "--request", req)
+    out = (json.loads(p.stdout or b"null") or {}).get("output") or {}
+    tap.is_((out.get("argv"), out.get("stdin")), (["x"], "eyJrIjpbMV19"), "run --request FILE: a whole run request")
+    p = w.cli("run", "fail")
+    j = json.loads(p.stdout or b"null") or {}
+    tap.is_((p.returncode, j.get("outcome"), j.get("exit_code"), j.get("stderr")), (0, "failed", 7, "bad\n"),
+            "run of a failing skill: exit 0 (the run happened), outcome failed")
+    tap.ok(not os.listdir(w.work_dir), "run leaves no work dir behind")
+    p = w.cli("run", "nope")
+    tap.ok(p.returncode == 1 and b"nope" in p.stderr and not p.stdout, "run of an unknown skill: exit 1, message",
+           "rc %d, stderr %r" % (p.returncode, p.stderr))
+    p = w.cli("run", "echo", "--input", os.path.join(w.root, "missing"))
+    tap.ok(p.returncode != 0 and p.stderr, "run --input of a missing file fails with a message")
+    p = w.cli("run", "quiet", "--input", inp)
+    tap.ok(p.returncode != 0 and p.stderr, "run --input for a skill with input none fails")
+    bad = os.path.join(w.root, "bad.json")
+    with open(bad, "w") as f:
+        f.write('{"bogus": 1}')
+    p = w.cli("run", "echo", "--request", bad)
+    tap.ok(p.returncode != 0 and b"bogus" in p.stderr, "run --request with an unknown field: fails naming it",
+           repr(p.stderr))
+    p = w.cli("run")
+    tap.ok(p.returncode != 0, "run without a name fails")
+
+    # --- serve, inetd style (stdin is the socket), and its exit codes
+    tap_token = w.token
+    status, rc, err = serve_once(w, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    tap.is_((status, rc), (200, 0), "serve with a socket on stdin: 200, exit 0")
+    status, rc, err = serve_once(w, build_request("POST", "/v1/skills/echo/run", {"stdin": "hi"}, token=tap_token))
+    tap.is_((status, rc), (200, 0), "serve: a run, exit 0")
+    status, rc, err = serve_once(w, build_request("POST", "/v1/skills/fail/run", {}, token=tap_token))
+    tap.is_((status, rc), (200, 0), "serve: a failing skill is still exit 0")
+    status, rc, err = serve_once(w, b"GET /v1/info HTTP/1.1\r\nHost: x\r\n\r\n")
+    tap.is_((status, rc), (401, 0), "serve: 401 is exit 0 (a client's mistake is not a failed worker)")
+    status, rc, err = serve_once(w, b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
+    tap.is_((status, rc), (404, 0), "serve: 404 is exit 0")
+    status, rc, err = serve_once(w, b"garbage\r\n\r\n")
+    tap.is_((status, rc), (400, 0), "serve: 400 is exit 0")
+    tap.ok(any(r.get("status") == "400" for r in w.records(stderr_text=err)),
+           "serve logs the request (stderr without a journal)", err)
+    with open(os.path.join(w.skills_dir, "broken.json"), "w") as f:
+        f.write('{"command": ["/bin/true"], "timeout_ms": "soon"}')
+    status, rc, err = serve_once(w, build_request("POST", "/v1/skills/broken/run", {}, token=tap_token))
+    tap.is_((status, rc), (500, 1), "serve: a broken manifest is 500 and exit 1")
+    tap.contains(w.all_log_text(stderr_text=err), "timeout_ms", "... and the reason is logged")
+    os.unlink(os.path.join(w.skills_dir, "broken.json"))
+    # a token made by `skillrun token` works
+    with open(w.tokens_file, "a") as f:
+        f.write(line)
+    status, rc, err = serve_once(w, build_request("GET", "/v1/info", token=newtok))
+    tap.is_((status, rc), (200, 0), "a token made by 'skillrun token' authenticates")
+    w.stop(tap)
+
+    # --- check: every kind of manifest error names the file and the key
+    cases = [
+        ("unknown.json", {"command": ["/bin/true"], "bogus": 1}, "bogus"),
+        ("wrongtype.json", {"command": ["/bin/true"], "timeout_ms": "soon"}, "timeout_ms"),
+        ("relative.json", {"command": ["bin/true"]}, "command"),
+        ("nocommand.json", {"description": "x"}, "command"),
+        ("emptycmd.json", {"command": []}, "command"),
+        ("ceiling.json", {"command": ["/bin/true"], "timeout_ms": 10 ** 9}, "timeout_ms"),
+        ("memceiling.json", {"command": ["/bin/true"], "memory_max": "64G"}, "memory_max"),
+        ("badsize.json", {"command": ["/bin/true"], "output_max": "12Q"}, "output_max"),
+        ("badpolicy.json", {"command": ["/bin/true"], "policy": "lax"}, "policy"),
+        ("badinput.json", {"command": ["/bin/true"], "input": "socket"}, "input"),
+        ("badoutput.json", {"command": ["/bin/true"], "output": "xml"}, "output"),
+        ("badenv.json", {"command": ["/bin/true"], "env": {"A": 1}}, "env"),
+        ("badallow.json", {"command": ["/bin/true"], "allow_env": "FOO"}, "allow_env"),
+        ("badtokens.json", {"command": ["/bin/true"], "tokens": [1]}, "tokens"),
+        ("badcode.json", {"command": ["/bin/true"], "accepts_code": "yes"}, "accepts_code"),
+        ("badcodefile.json", {"command": ["/bin/true"], "accepts_code": True, "code_file": "../x"}, "code_file"),
+        ("badnet.json", {"command": ["/bin/true"], "network": "no"}, "network"),
+        ("badpaths.json", {"command": ["/bin/true"], "read_paths": ["relative/path"]}, "read_paths"),
+        ("notobject.json", ["/bin/true"], None),
+    ]
+    for fname, manifest, key in cases:
+        wb = Worker(skills={}, raw_skills={"ok.json": json.dumps({"command": ["/bin/true"]}),
+                                           fname: json.dumps(manifest)})
+        p = wb.cli("check")
+        out = (p.stdout + p.stderr).decode(errors="replace")
+        tap.is_(p.returncode, 1, "check: %s exits 1" % fname)
+        path = os.path.join(wb.skills_dir, fname)
+        errline = next((l for l in out.splitlines() if fname in l and "ok:" not in l[:3]), "")
+        tap.contains(errline, path, "check names the file of %s" % fname)
+        if key == "bogus":
+            tap.like(errline, r"%s:.*\b%s\b" % (re.escape(path), re.escape(key)),
+                     "check names the unknown key %s in %s" % (key, fname))
+        elif key:
+            tap.like(errline, r"%s:\s*%s\b" % (re.escape(path), re.escape(key)),
+                     "check says '<file>: %s: why' for %s" % (key, fname))
+        wb.stop(None, check=False)
+
+    wb = Worker(skills={}, raw_skills={"notjson.json": "{ nope", "Bad_Name.json": json.dumps({"command": [SH]})})
+    p = wb.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 1, "check: invalid JSON and a bad skill name exit 1")
+    tap.contains(out, os.path.join(wb.skills_dir, "notjson.json"), "check names the file with invalid JSON")
+    tap.contains(out, "Bad_Name", "check names the badly named manifest")
+    wb.stop(None, check=False)
+
+    wb = Worker(skills={"echo": sh_skill("cat")}, settings={"timeout_ms": "ten"})
+    p = wb.cli("check")
+    tap.is_(p.returncode, 1, "check: a malformed setting exits 1")
+    tap.contains((p.stdout + p.stderr).decode().lower(), "timeout_ms", "... naming the key")
+    p = wb.cli("run", "echo")
+    tap.ok(p.returncode == 1 and b"timeout_ms" in p.stderr.lower(), "run with a malformed setting: exit 1 naming the key",
+           repr(p.stderr))
+    wb.stop(None, check=False)
+
+    wc = Worker(skills={"echo": sh_skill("cat")})
+    cpath = os.path.join(wc.root, "skillrun.conf")
+    with open(cpath, "w") as f:
+        f.write("# comment\n\nmemory_max = 12X\n")
+    wc.settings["config"] = cpath
+    p = wc.cli("check")
+    out = (p.stdout + p.stderr).decode()
+    tap.is_(p.returncode, 1, "check: a malformed skillrun.conf exits 1")
+    tap.ok(cpath in out and "memory_max" in out, "... naming the file and the key", out)
+    with open(cpath, "w") as f:
+        f.write("timeout_ms = 1234\n")
+    p = wc.cli("run", "echo")
+    tap.is_((json.loads(p.stdout or b"null") or {}).get("limits", {}).get("timeout_ms"), 1234,
+            "a key from skillrun.conf applies")
+    p = wc.cli("run", "echo", env={"SKILLRUN_TIMEOUT_MS": "999"})
+    tap.is_((json.loads(p.stdout or b"null") or {}).get("limits", {}).get("timeout_ms"), 999,
+            "SKILLRUN_<KEY> wins over skillrun.conf")
+    wc.stop(None, check=False)
+
+    # --- systemd-socket-activate --inetd
+    wi = Worker(skills=good, inetd=True).start()
+    r = wi.get("/healthz", token=None)
+    tap.is_(r.status, 200, "under systemd-socket-activate --inetd: healthz 200")
+    r = wi.run("echo", {"stdin": "inetd"})
+    tap.is_((r.json or {}).get("stdout"), "inetd", "under --inetd: a run works")
+    wi.stop(tap)
+
+
+main(body)

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The example skills of contrib/skills through the real worker. Their manifests are
+# generated from the .json.in templates with the install location of their scripts
+# pointed at the source tree, then served as any installed skill would be.
+import base64
+import glob
+import hashlib
+import json
+import os
+import shutil
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from skillrun_test import TOP_SRCDIR, Worker, b64, check_error, main, require_python  # noqa: E402
+
+CONTRIB = os.path.join(TOP_SRCDIR, "contrib", "skills")
+
+
+def manifests(skills_dir):
+    """The manifests as `make install` makes them, for skills installed in skills_dir."""
+    out = {}
+    for path in sorted(glob.glob(os.path.join(CONTRIB, "*.json.in"))):
+        with open(path) as f:
+            text = f.read().replace("@datadir@/skillrun/skills", skills_dir)
+        out[os.path.basename(path)[:-3]] = text
+    return out
+
+
+def install_scripts(skills_dir):
+    """Copy each skill's own directory (contrib/skills/<name>/) next to the manifests, as installed."""
+    for d in sorted(os.listdir(CONTRIB)):
+        src = os.path.join(CONTRIB, d)
+        if os.path.isdir(src):
+            dst = os.path.join(skills_dir, d)
+            shutil.copytree(src, dst)
+            os.chmod(dst, 0o755)
+            for f in os.listdir(dst):
+                os.chmod(os.path.join(dst, f), 0o755)
+
+
+def body(tap):
+    require_python()
+    # The skills as they ship (restrictive/permissive policies); best-effort so that a kernel
+    # without some sandbox feature still runs them: what is tested here is the skill.
+    w = Worker(settings={"sandbox": "best-effort"})
+    install_scripts(w.skills_dir)
+    raw = manifests(w.skills_dir)
+    for name, text in raw.items():
+        with open(os.path.join(w.skills_dir, name), "w") as f:
+            f.write(text)
+    tap.ok({"wc.json", "json-transform.json", "python.json", "sha256.json"} <= set(raw),
+           "contrib ships wc, json-transform, python and sha256", sorted(raw))
+    for name, text in raw.items():
+        m = json.loads(text)
+        tap.ok(all(os.path.isabs(c) for c in m["command"][:1]) and os.access(m["command"][0], os.X_OK),
+               "%s: command is an absolute path to an executable" % name)
+        for a in m["command"][1:]:
+            if a.startswith("/"):
+                tap.ok(os.path.exists(a), "%s: %s exists" % (name, a))
+    p = w.cli("check")
+    tap.is_(p.returncode, 0, "skillrun check accepts every contrib manifest")
+    if p.returncode:
+        tap.diag(p.stdout.decode() + p.stderr.decode())
+    w.start()
+
+    r = w.get("/v1/skills")
+    tap.is_(sorted(s["name"] for s in (r.json or {}).get("skills", [])), sorted(n[:-5] for n in raw),
+            "all contrib skills are listed")
+
+    def result(r, what):
+        j = r.json or {}
+        if not tap.is_((r.status, j.get("outcome")), (200, "ok"), "%s: 200, outcome ok" % what):
+            tap.diag(r.body[:2000].decode(errors="replace"))
+        return j
+
+    # --- wc
+    text = "hello world\nsecond line here\n\u00e9t\u00e9\n"
+    j = result(w.run("wc", {"stdin": text}), "wc")
+    tap.is_((j.get("stdout") or "").split(), ["3", "6", str(len(text.encode()))], "wc counts lines, words, bytes")
+    j = result(w.run("wc", {"stdin": text, "args": ["-w"]}), "wc -w")
+    tap.is_((j.get("stdout") or "").strip(), "6", "wc -w counts words")
+    j = result(w.run("wc", {"stdin": text, "args": ["-m"]}), "wc -m")
+    tap.is_((j.get("stdout") or "").strip(), str(len(text)), "wc -m counts characters (UTF-8 locale)")
+
+    # --- sha256
+    data = b"abc"
+    j = result(w.run("sha256", {"stdin": "abc"}), "sha256 of stdin")
+    tap.is_((j.get("stdout") or "").split()[:1], [hashlib.sha256(data).hexdigest()], "sha256 of stdin is right")
+    blob = os.urandom(3000)
+    j = result(w.run("sha256", {"files": {"a.bin": b64(blob), "b.txt": b64("x")}, "args": ["a.bin", "b.txt"]}),
+               "sha256 of files")
+    tap.is_((j.get("stdout") or "").splitlines(),
+            ["%s  a.bin" % hashlib.sha256(blob).hexdigest(), "%s  b.txt" % hashlib.sha256(b"x").hexdigest()],
+            "sha256 of uploaded files, by name")
+    j = (w.run("sha256", {"args": ["--version"]}).json or {})
+    tap.is_(j.get("outcome"), "failed", "sha256 takes no options from args ('--' in the manifest)")
+
+    # --- json-transform
+    data = {"users": [{"name": "bo", "age": 30, "address": {"city": "Oslo"}},
+                      {"name": "al", "age": 12, "address": {"city": "Rome"}},
+                      {"name": "cy", "age": 41}],
+            "meta": {"a.b": [5, 6, 7]}}
+    for req, want, what in [
+        ({"data": data, "query": "users[0].name"}, "bo", "path with an index"),
+        ({"data": data, "query": "users[-1].age"}, 41, "negative index"),
+        ({"data": data, "query": "users[*].address.city"}, ["Oslo", "Rome", None], "wildcard"),
+        ({"data": data, "query": 'meta["a.b"][1]'}, 6, "quoted key"),
+        ({"data": data, "query": "users", "where": [{"path": "age", "op": ">=", "value": 18}],
+          "sort_by": "name", "fields": ["name", "address.city"]},
+         [{"name": "bo", "address.city": "Oslo"}, {"name": "cy", "address.city": None}], "where, sort_by, fields"),
+        ({"data": data, "query": "users", "sort_by": "age", "reverse": True, "limit": 2, "fields": ["age"]},
+         [{"age": 41}, {"age": 30}], "reverse sort and limit"),
+        ({"data": data, "query": "users", "where": [{"path": "name", "op": "in", "value": ["al", "cy"]}],
+          "count": True}, 2, "count of a filtered list"),
+        ({"data": data}, data, "no query: the data itself"),
+        ({"data": data, "query": "nothing.here"}, None, "a missing path gives null"),
+    ]:
+        j = result(w.run("json-transform", {"input": req}), "json-transform %s" % what)
+        tap.is_(j.get("output"), want, "json-transform: %s" % what)
+    j = w.run("json-transform", {"input": {"data": [1], "query": "a..b"}}).json or {}
+    tap.is_((j.get("outcome"), j.get("exit_code")), ("failed", 2), "json-transform: a bad path fails with exit 2")
+    tap.contains(j.get("stderr") or "", "bad path", "... and says why on stderr")
+    j = w.run("json-transform", {"stdin": "not json"}).json or {}
+    tap.is_(j.get("exit_code"), 2, "json-transform: input that is not JSON fails with exit 2")
+
+    # --- python
+    j = result(w.run("python", {"code": "print(sum(range(10)))"}), "python code")
+    tap.is_(j.get("stdout"), "45\n", "python runs the submitted code")
+    code = ("import sys, json, os\n"
+            "data = json.load(sys.stdin)\n"
+            "print(json.dumps({'argv': sys.argv[1:], 'n': data['n'] * 2, 'file': open('in.txt').read(),\n"
+            "                  'script': os.path.basename(sys.argv[0])}))\n")
+    j = result(w.run("python", {"code": code, "args": ["a", "b"], "input": {"n": 21},
+                                "files": {"in.txt": b64("from a file")}}), "python with args/input/files")
+    tap.is_(json.loads(j.get("stdout") or "null"),
+            {"argv": ["a", "b"], "n": 42, "file": "from a file", "script": "main.py"},
+            "python: args, stdin JSON and files reach the code")
+    j = w.run("python", {"code": "raise SystemExit(3)"}).json or {}
+    tap.is_((j.get("outcome"), j.get("exit_code")), ("failed", 3), "python: the exit code is reported")
+    j = w.run("python", {"code": "1/0"}).json or {}
+    tap.contains(j.get("stderr") or "", "ZeroDivisionError", "python: the traceback is on stderr")
+    j = w.run("python", {"code": "import time; time.sleep(30)", "timeout_ms": 500}).json or {}
+    tap.is_(j.get("outcome"), "timeout", "python: timeout_ms applies")
+    j = w.run("python", {"code": "import sys; sys.stdout.buffer.write(bytes([255, 0]))"}).json or {}
+    tap.is_((j.get("stdout_encoding"), base64.b64decode(j.get("stdout") or "")), ("base64", b"\xff\x00"),
+            "python: binary output comes back base64")
+    check_error(tap, w.run("wc", {"code": "x"}), 400, "wc does not accept code")
+    w.stop(tap)
+
+
+main(body)

@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The HTTP subset (design §2) over real sockets: every bound and error status,
+# bare LF, Expect: 100-continue, one request per connection, the 408 deadline.
+import os
+import socket
+import sys
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from skillrun_test import (Worker, build_request, check_error, check_framing, main, parse_responses,  # noqa: E402
+                           recv_all, recv_until, sh_skill)
+
+READ_TIMEOUT_MS = 500
+MAX_BODY = 1 << 20
+
+
+def body(tap):
+    w = Worker(skills={"echo": sh_skill("cat"), "count": sh_skill("wc -c")},
+               settings={"read_timeout_ms": READ_TIMEOUT_MS}).start()
+    tok = w.token
+    auth = "Authorization: Bearer %s\r\n" % tok
+
+    # --- the basics
+    r = w.raw1(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    tap.is_(r.status, 200, "GET /healthz: 200")
+    check_framing(tap, r, "GET /healthz")
+    tap.is_(r.json.get("status") if r.json else None, "ok", "healthz body status ok")
+
+    r = w.raw1(b"GET /healthz HTTP/1.0\r\n\r\n")
+    tap.is_(r.status, 200, "HTTP/1.0 request without Host: 200")
+    check_framing(tap, r, "HTTP/1.0")
+
+    r = w.raw1(b"GET /healthz?probe=1&x=%20 HTTP/1.1\r\nHost: x\r\n\r\n")
+    tap.is_(r.status, 200, "query string is ignored by the router")
+
+    r = w.raw1(b"GET /healthz HTTP/1.1\nHost: x\nUser-Agent: lf-only\n\n")
+    tap.is_(r.status, 200, "bare LF line ends are tolerated")
+
+    payload = '{"stdin":"bare"}'
+    req = ("POST /v1/skills/echo/run HTTP/1.1\nHost: x\nAuthorization: Bearer %s\n"
+           "Content-Type: application/json\nContent-Length: %d\n\n%s" % (tok, len(payload), payload))
+    r = w.raw1(req.encode())
+    tap.is_(r.status, 200, "bare LF POST with a body runs the skill")
+    tap.is_(r.json.get("stdout") if r.json else None, "bare", "... and the body arrived intact")
+
+    r = w.raw1(("get /healthz HTTP/1.1\r\nhOST: x\r\n\r\n").encode())
+    tap.ok(r.status in (400, 405, 501), "lowercase method is not GET (methods are case-sensitive)",
+           "got %d" % r.status)
+
+    r = w.raw1(("POST /v1/skills/echo/run HTTP/1.1\r\nhost: x\r\nauthorization: bearer %s\r\n"
+                "content-type: application/json\r\ncontent-length: 2\r\n\r\n{}" % tok).encode())
+    tap.is_(r.status, 200, "header names and the auth scheme are case-insensitive")
+
+    # --- garbage and versions
+    for raw, what in [(b"HELLO\r\n\r\n", "garbage line"),
+                      (b"GET /healthz\r\n\r\n", "request line without version"),
+                      (b"GET  /healthz HTTP/1.1\r\n\r\n", "double space in request line"),
+                      (b"GET healthz HTTP/1.1\r\nHost: x\r\n\r\n", "target not in origin-form"),
+                      (b"GET /healthz FTP/1.1\r\nHost: x\r\n\r\n", "not HTTP"),
+                      (b"GET /healthz HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n", "header line without colon"),
+                      (b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Name: v\r\n\r\n", "space in header name"),
+                      (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: b\r\n  folded\r\n\r\n", "obsolete line folding"),
+                      (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", "a TLS client hello")]:
+        rs, got = w.raw(raw)
+        if len(rs) == 1:
+            check_error(tap, rs[0], 400, what)
+        else:
+            tap.ok(False, "%s: one 400 response" % what, repr(got[:300]))
+
+    for ver in (b"HTTP/2.0", b"HTTP/3.0", b"HTTP/2"):
+        r = w.raw1(b"GET /healthz " + ver + b"\r\nHost: x\r\n\r\n")
+        check_error(tap, r, 505, "request with %s" % ver.decode())
+
+    # --- bounds of the head (default 16 KiB, 100 fields)
+    r = w.raw1(b"GET /" + b"a" * 17000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    check_error(tap, r, 414, "request line over max_header")
+    r = w.raw1(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 17000 + b"\r\n\r\n")
+    check_error(tap, r, 431, "header line over max_header")
+    head = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-F%d: v\r\n" % i for i in range(120))
+    r = w.raw1(head + b"\r\n")
+    check_error(tap, r, 431, "more than 100 header fields")
+    head = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-F%d: v\r\n" % i for i in range(50))
+    r = w.raw1(head + b"\r\n")
+    tap.is_(r.status, 200, "51 header fields are fine")
+    head = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-G%d: %s\r\n" % (i, b"v" * 1000) for i in range(14))
+    r = w.raw1(head + b"\r\n")
+    tap.is_(r.status, 200, "a 14 KiB head is within the 16 KiB bound")
+
+    # --- bodies
+    r = w.raw1(("POST /v1/skills/echo/run HTTP/1.1\r\nHost: x\r\n%s\r\n" % auth).encode())
+    check_error(tap, r, 411, "POST without Content-Length")
+    r = w.raw1(("POST /v1/skills/echo/run HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\n"
+                "Content-Length: %d\r\n\r\n" % (auth, MAX_BODY + 1)).encode())
+    check_error(tap, r, 413, "Content-Length over max_body (body never sent)")
+    r = w.raw1(("POST /v1/skills/echo/run HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\n"
+                "Content-Length: 99999999999999999999999\r\n\r\n" % auth).encode())
+    tap.ok(r.status in (400, 413), "absurd Content-Length: 400 or 413", "got %d" % r.status)
+
+    pad = MAX_BODY - len('{"stdin":""}')
+    big = ('{"stdin":"' + "a" * pad + '"}').encode()
+    tap.is_(len(big), MAX_BODY, "(a body of exactly max_body)")
+    r = w.raw1(build_request("POST", "/v1/skills/count/run", big, token=tok), timeout=60)
+    tap.is_(r.status, 200, "a body of exactly max_body is accepted")
+    tap.is_((r.json or {}).get("stdout", "").strip(), str(pad), "... and reaches the skill whole")
+
+    te = "POST /v1/skills/echo/run HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\n" % auth
+    r = w.raw1((te + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n").encode())
+    check_error(tap, r, 501, "Transfer-Encoding: chunked")
+    r = w.raw1((te + "Transfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n{}").encode())
+    check_error(tap, r, 400, "Transfer-Encoding together with Content-Length (smuggling)")
+    r = w.raw1((te + "Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}").encode())
+    check_error(tap, r, 400, "duplicate Content-Length (same value)")
+    r = w.raw1((te + "Content-Length: 2\r\nContent-Length: 5\r\n\r\n{}").encode())
+    check_error(tap, r, 400, "duplicate Content-Length (different values)")
+    for bad in ("abc", "-1", "1 2", "0x10", "+2", ""):
+        r = w.raw1((te + "Content-Length: %s\r\n\r\n{}" % bad).encode())
+        check_error(tap, r, 400, "Content-Length %r" % bad, framing=False)
+    r = w.raw1(("GET /v1/info HTTP/1.1\r\nHost: x\r\n%s%s\r\n" % (auth, auth)).encode())
+    check_error(tap, r, 400, "duplicate Authorization")
+    r = w.raw1(("GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n").encode())
+    check_error(tap, r, 400, "duplicate Host")
+    r = w.raw1(("GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n").encode())
+    check_error(tap, r, 400, "Expect other than 100-continue")
+
+    # --- Expect: 100-continue: the interim response comes before we send the body
+    payload = b'{"stdin":"continued"}'
+    with w.connect() as s:
+        s.sendall(("POST /v1/skills/echo/run HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\n"
+                   "Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % (auth, len(payload))).encode())
+        first = recv_until(s, b"\r\n\r\n", timeout=5)
+        tap.ok(first.startswith(b"HTTP/1.1 100 Continue\r\n"), "Expect: 100-continue gets 'HTTP/1.1 100 Continue'",
+               repr(first[:200]))
+        s.sendall(payload)
+        rest = recv_all(s)
+    rs = parse_responses(rest)
+    tap.ok(len(rs) == 1 and rs[0].status == 200, "... then the final response after the body", repr(rest[:300]))
+    if rs:
+        tap.is_((rs[0].json or {}).get("stdout"), "continued", "... with the body we sent after the 100")
+        check_framing(tap, rs[0], "final response after 100 Continue")
+
+    # A client that sends head and body at once may or may not see the 100: the final answer is what counts.
+    rs, got = w.raw(("POST /v1/skills/echo/run HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\n"
+                     "Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % (auth, len(payload))).encode() + payload)
+    finals = [x for x in rs if x.status >= 200]
+    tap.ok(len(finals) == 1 and finals[0].status == 200, "Expect with the body already sent: one final 200",
+           repr(got[:300]))
+
+    # --- one request per connection: a pipelined second request is ignored
+    rs, got = w.raw(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nonexistent HTTP/1.1\r\nHost: x\r\n\r\n")
+    tap.is_([x.status for x in rs], [200], "pipelined second request gets no response")
+    p = b'{"stdin":"one"}'
+    rs, got = w.raw(build_request("POST", "/v1/skills/echo/run", p, token=tok)
+                    + build_request("POST", "/v1/skills/echo/run", b'{"stdin":"two"}', token=tok))
+    tap.is_([x.status for x in rs], [200], "pipelined request after a POST body: one response")
+    tap.is_((rs[0].json or {}).get("stdout") if rs else None, "one", "... for the first request only")
+
+    # --- 405 with Allow, 404
+    r = w.raw1(b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+    check_error(tap, r, 405, "POST /healthz")
+    tap.like(r.header("Allow"), r"\bGET\b", "405 for /healthz says Allow: GET")
+    r = w.request("GET", "/v1/skills/echo/run")
+    check_error(tap, r, 405, "GET /v1/skills/echo/run")
+    tap.like(r.header("Allow"), r"\bPOST\b", "405 for .../run says Allow: POST")
+    r = w.request("DELETE", "/v1/skills")
+    check_error(tap, r, 405, "DELETE /v1/skills")
+    tap.like(r.header("Allow"), r"\bGET\b", "405 for /v1/skills says Allow: GET")
+    r = w.request("PUT", "/v1/info", b"")
+    check_error(tap, r, 405, "PUT /v1/info")
+    r = w.get("/nonexistent")
+    check_error(tap, r, 404, "unknown path")
+    r = w.get("/v1/skills/echo/run/extra")
+    check_error(tap, r, 404, "path under a run route")
+    r = w.get("/")
+    check_error(tap, r, 404, "GET /")
+
+    # --- the read deadline: 408 for a client that stops half-way
+    for what, data in [("half a head", b"GET /healthz HTTP/1.1\r\nHost: x\r\n"),
+                       ("head but half the body",
+                        ("POST /v1/skills/echo/run HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\n"
+                         "Content-Length: 10\r\n\r\n{\"st" % auth).encode())]:
+        with w.connect() as s:
+            t0 = time.monotonic()
+            s.sendall(data)
+            got = recv_all(s, timeout=10)
+            dt = time.monotonic() - t0
+        rs = parse_responses(got) if got else []
+        tap.ok(len(rs) == 1 and rs[0].status == 408, "slow client (%s): 408" % what, repr(got[:300]))
+        if rs:
+            check_error(tap, rs[0], 408, "slow client (%s)" % what)
+        tap.ok(0.4 <= dt <= 3.0, "... after read_timeout_ms=%d (%.2fs)" % (READ_TIMEOUT_MS, dt))
+
+    # A trickling client cannot extend the deadline: one byte every 100 ms.
+    with w.connect() as s:
+        t0 = time.monotonic()
+        data = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"s" * 100
+        got = b""
+        try:
+            for c in data:
+                s.sendall(bytes([c]))
+                time.sleep(0.1)
+                if time.monotonic() - t0 > 4:
+                    break
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        try:
+            got = recv_all(s, timeout=5)
+        except OSError:
+            pass
+        dt = time.monotonic() - t0
+    tap.ok(got.startswith(b"HTTP/1.1 408") or got.startswith(b"HTTP/1.0 408"),
+           "trickling client gets 408 (deadline is for the whole request)", repr(got[:200]))
+    tap.ok(dt < 4.0, "... well before it finished trickling (%.2fs)" % dt)
+
+    with w.connect() as s:
+        t0 = time.monotonic()
+        got = recv_all(s, timeout=10)
+        dt = time.monotonic() - t0
+    tap.ok(dt <= 3.0, "a client that sends nothing is dropped after the deadline (%.2fs)" % dt)
+    tap.ok(got == b"" or got.split(b" ", 2)[1:2] == [b"408"], "... with a 408 or nothing", repr(got[:200]))
+
+    # A client that connects and closes at once costs nothing and leaves nothing.
+    s = socket.create_connection(("127.0.0.1", w.port))
+    s.close()
+
+    w.stop(tap)
+
+
+main(body)

@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Running a skill (design §4): every run request field, the result object, the
+# skill's environment, descriptors and work directory, exit codes and signals,
+# output modes and encodings.
+import base64
+import json
+import os
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from skillrun_test import (PY, SH, Worker, b64, check_error, check_framing, main, probe_skill,  # noqa: E402
+                           py_skill, require_python, sh_skill)
+
+RESULT_KEYS = {"run_id", "skill", "outcome", "exit_code", "signal", "stdout", "stderr", "stdout_truncated",
+               "stderr_truncated", "duration_ms", "cpu_ms", "max_rss_kb", "limits", "sandbox"}
+LIMIT_KEYS = {"timeout_ms", "memory_max", "tasks_max", "cpu_max", "output_max", "workdir_max"}
+SANDBOX_KEYS = {"policy", "landlock_abi", "seccomp", "cgroup", "network"}
+
+
+def body(tap):
+    require_python()
+    skills = {
+        "probe": probe_skill(command=[PY, "-I", "-S", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                                   "skills", "probe.py"), "fixed-arg"],
+                             allow_env=["FOO", "BAR_BAZ"], env={"LC_ALL": "C"}, timeout_ms=10000),
+        "cat": sh_skill("cat"),
+        "true": {"description": "nothing", "command": ["/bin/true"], "policy": "none"},
+        "noinput": sh_skill("cat", input="none"),
+        "code": {"description": "runs shell code", "command": [SH], "accepts_code": True, "policy": "none"},
+        "pycode": {"description": "runs python code", "command": [PY, "-I", "-S"], "accepts_code": True,
+                   "code_file": "main.py", "policy": "none"},
+        "exit3": sh_skill("echo out; echo err >&2; exit 3"),
+        "segv": sh_skill("echo before; kill -SEGV $$; echo after"),
+        "sleep": sh_skill("echo started; sleep 20", timeout_ms=5000),
+        "jsonout": sh_skill("echo '{\"a\": [1, 2], \"b\": \"x\"}'", output="json"),
+        "jsonbad": sh_skill("echo 'not json {'", output="json"),
+        "textjson": sh_skill("echo '{\"a\": 1}'"),
+        "binary": py_skill("import sys; sys.stdout.buffer.write(bytes(range(256))); "
+                           "sys.stderr.write('plain text')"),
+        "binerr": py_skill("import sys; sys.stderr.buffer.write(b'\\xff\\xfe err')"),
+        "utf8": py_skill("import sys; sys.stdout.buffer.write('h\u00e9llo \u2713\\n'.encode())"),
+        "bigout": py_skill("import sys; sys.stdout.write('x' * 5000); sys.stderr.write('y' * 3000)",
+                           output_max="1K"),
+        "bigfail": py_skill("import sys; sys.stdout.write('z' * 4096); sys.exit(4)", output_max="1K"),
+        "exact": py_skill("import sys; sys.stdout.write('e' * 1024)", output_max="1K"),
+        "small": probe_skill(workdir_max="4K"),
+        "fat": py_skill("import sys; sys.stdout.write('f' * 300000); sys.stderr.write('g' * 300000)"),
+    }
+    w = Worker(skills=skills).start()
+
+    # --- the result object
+    r = w.run("probe", {})
+    tap.is_(r.status, 200, "run with {}: 200")
+    check_framing(tap, r, "run result")
+    j = r.json or {}
+    tap.ok(set(j) >= RESULT_KEYS, "result has every field of design section 4", "missing: %s" % (RESULT_KEYS - set(j)))
+    tap.is_(j.get("skill"), "probe", "result skill")
+    tap.is_(j.get("outcome"), "ok", "outcome ok")
+    tap.is_(j.get("exit_code"), 0, "exit_code 0")
+    tap.is_(j.get("signal"), None, "signal null")
+    tap.is_(j.get("stderr"), "", "stderr empty")
+    tap.is_(j.get("stdout_truncated"), False, "stdout_truncated false")
+    tap.is_(j.get("stderr_truncated"), False, "stderr_truncated false")
+    tap.ok("stdout_encoding" not in j and "stderr_encoding" not in j, "no encoding fields for UTF-8 output")
+    tap.like(j.get("run_id"), r"^[A-Za-z0-9_-]{8,64}$", "run_id looks like an id")
+    for k in ("duration_ms", "cpu_ms", "max_rss_kb"):
+        tap.ok(isinstance(j.get(k), int) and j[k] >= 0, "%s is a non-negative integer" % k)
+    tap.ok(isinstance(j.get("max_rss_kb"), int) and j["max_rss_kb"] > 1000, "max_rss_kb of python > 1000 KiB",
+           "got %r" % j.get("max_rss_kb"))
+    tap.is_(set(j.get("limits") or {}), LIMIT_KEYS, "result limits keys")
+    tap.is_((j.get("limits") or {}).get("timeout_ms"), 10000, "result limits: the manifest's timeout_ms")
+    tap.ok(set(j.get("sandbox") or {}) >= SANDBOX_KEYS, "result sandbox has %s" % sorted(SANDBOX_KEYS),
+           "got %s" % sorted(j.get("sandbox") or {}))
+    tap.is_((j.get("sandbox") or {}).get("policy"), "none", "sandbox policy reported")
+    out = j.get("output") or {}
+    tap.ok(isinstance(j.get("output"), dict), "output json parsed into 'output'")
+    tap.is_(json.loads(j.get("stdout") or "null"), out, "stdout is kept next to output")
+    run_id = j.get("run_id")
+    r2 = w.run("probe", {})
+    tap.isnt((r2.json or {}).get("run_id"), run_id, "run_id differs between runs")
+
+    # --- environment rebuilt from scratch
+    env = out.get("env") or {}
+    tap.is_(sorted(env), sorted(["PATH", "HOME", "TMPDIR", "LANG", "SKILLRUN_RUN_ID", "SKILLRUN_SKILL", "LC_ALL",
+                                  "TEST_MARKER"]),
+            "skill environment: exactly the documented variables + manifest env")
+    tap.is_(env.get("PATH"), "/usr/local/bin:/usr/bin:/bin", "PATH")
+    tap.is_(env.get("LANG"), "C.UTF-8", "LANG")
+    tap.is_(env.get("LC_ALL"), "C", "manifest env passed")
+    tap.is_(env.get("SKILLRUN_RUN_ID"), run_id, "SKILLRUN_RUN_ID = result run_id")
+    tap.is_(env.get("SKILLRUN_SKILL"), "probe", "SKILLRUN_SKILL")
+    tap.is_(env.get("HOME"), out.get("cwd"), "HOME = cwd")
+    tap.is_(env.get("TMPDIR"), out.get("cwd"), "TMPDIR = cwd")
+    for k in ("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "SKILLRUN_CONFIG", "SKILLRUN_TOKENS_FILE",
+              "CREDENTIALS_DIRECTORY", "WORKER_MARKER"):
+        tap.ok(k not in env, "%s does not reach the skill" % k)
+    tap.ok(not any(w.token in v or w.tokens["other"] in v for v in env.values()), "no token in the environment")
+
+    # --- descriptors, work dir
+    tap.is_(out.get("fds"), [0, 1, 2], "only fds 0-2 are open in the skill")
+    cwd = out.get("cwd") or ""
+    tap.is_(os.path.dirname(cwd), w.work_dir, "cwd is under work_dir")
+    tap.is_(os.path.basename(cwd), "skillrun-%s" % run_id, "cwd is named skillrun-<run_id>")
+    tap.is_(out.get("cwd_mode"), "700", "work dir mode 0700")
+    tap.is_(out.get("files"), {}, "work dir starts empty")
+    tap.ok(not os.path.exists(cwd), "work dir removed after the run")
+    tap.is_(out.get("argv"), ["fixed-arg"], "no request args: only the manifest's")
+    tap.ok(out.get("pgid") == out.get("pid"), "skill leads its own process group")
+
+    # --- Content-Type
+    r = w.run("true", b"", content_type=None)
+    tap.is_(r.status, 200, "no body and no Content-Type: 200")
+    r = w.request("POST", "/v1/skills/true/run", None, content_type=None, headers={"Content-Length": "0"})
+    tap.is_(r.status, 200, "Content-Length: 0 without Content-Type: 200")
+    r = w.run("true", {}, content_type="application/json; charset=utf-8")
+    tap.is_(r.status, 200, "Content-Type with charset parameter: 200")
+    check_error(tap, w.run("true", {}, content_type="text/plain"), 415, "Content-Type text/plain")
+    check_error(tap, w.run("true", {}, content_type="application/x-www-form-urlencoded"), 415,
+                "Content-Type form-urlencoded")
+    check_error(tap, w.run("true", {}, content_type=None), 415, "a body without Content-Type")
+
+    # --- body shape
+    for bad, what in [(b"[]", "array body"), (b'"x"', "string body"), (b"null", "null body"), (b"{", "truncated JSON"),
+                      (b'{"a":1}', "unknown field"), (b'{"stdin":"x"} {}', "trailing garbage"),
+                      (b"\xff\xfe", "not UTF-8"), (b'{"input":1,"stdin":"x"}', "input and stdin together")]:
+        check_error(tap, w.run("cat", bad), 400, "bad body: %s" % what)
+
+    # --- input / stdin
+    inp = {"a": 1, "b": [True, None, "x y"], "c": {"d": 1.5, "e": "\u00e9"}}
+    r = w.run("cat", {"input": inp})
+    tap.is_((r.json or {}).get("stdout") and json.loads(r.json["stdout"]), inp, "input arrives as JSON on stdin")
+    tap.is_((r.json or {}).get("stdout"), json.dumps(inp, separators=(",", ":"), ensure_ascii=False),
+            "... compact, in key order, no newline")
+    r = w.run("cat", {"input": "just a string"})
+    tap.is_((r.json or {}).get("stdout"), '"just a string"', "a string input is JSON-encoded")
+    r = w.run("cat", {"input": None})
+    tap.is_((r.json or {}).get("stdout"), "null", "input null is written as null")
+    text = "line 1\nline 2 \u2713\n\n"
+    r = w.run("cat", {"stdin": text})
+    tap.is_((r.json or {}).get("stdout"), text, "stdin is passed verbatim")
+    r = w.run("cat", {})
+    tap.is_((r.json or {}).get("stdout"), "", "no input: empty stdin")
+    big = "0123456789abcdef" * 40000  # 640 KB in and out at once: the pump must not deadlock
+    r = w.run("cat", {"stdin": big})
+    tap.ok((r.json or {}).get("stdout") == big, "640 KB through cat: stdin pumped while stdout drained",
+           "status %d, len %d" % (r.status, len((r.json or {}).get("stdout") or "")))
+    r = w.run("true", {"stdin": big})
+    tap.is_((r.status, (r.json or {}).get("outcome")), (200, "ok"),
+            "a skill that never reads its stdin: ok (EPIPE is not the worker's death)")
+    check_error(tap, w.run("noinput", {"stdin": "x"}), 400, "stdin for a skill with input none")
+    r = w.run("noinput", {})
+    tap.is_((r.json or {}).get("stdout"), "", "input none: stdin is empty")
+    check_error(tap, w.run("cat", {"stdin": 5}), 400, "stdin not a string")
+
+    # --- args
+    args = ["--flag", "x y", "$HOME", ";rm -rf /", "", "\u00e9", "*"]
+    r = w.run("probe", {"args": args})
+    tap.is_(((r.json or {}).get("output") or {}).get("argv"), ["fixed-arg"] + args,
+            "args appended after the manifest command, verbatim, no shell")
+    check_error(tap, w.run("probe", {"args": "x"}), 400, "args not an array")
+    check_error(tap, w.run("probe", {"args": ["a", 1]}), 400, "args with a number")
+    check_error(tap, w.run("probe", {"args": ["a\u0000b"]}), 400, "args with a NUL byte")
+
+    # --- env
+    r = w.run("probe", {"env": {"FOO": "bar baz", "BAR_BAZ": ""}})
+    e = ((r.json or {}).get("output") or {}).get("env") or {}
+    tap.is_((e.get("FOO"), e.get("BAR_BAZ")), ("bar baz", ""), "allowed env passed")
+    check_error(tap, w.run("probe", {"env": {"NOPE": "x"}}), 400, "env name not in allow_env")
+    check_error(tap, w.run("probe", {"env": {"PATH": "/tmp"}}), 400, "PATH cannot be overridden unless allowed")
+    check_error(tap, w.run("probe", {"env": {"LD_PRELOAD": "/tmp/x.so"}}), 400, "LD_PRELOAD refused")
+    check_error(tap, w.run("cat", {"env": {"FOO": "x"}}), 400, "env for a skill that allows none")
+    check_error(tap, w.run("probe", {"env": {"FOO": 1}}), 400, "env value not a string")
+    check_error(tap, w.run("probe", {"env": ["FOO=x"]}), 400, "env not an object")
+    check_error(tap, w.run("probe", {"env": {"FOO": "a\u0000b"}}), 400, "env value with NUL")
+
+    # --- files
+    blob = bytes(range(256)) * 4
+    files = {"data.txt": b64("hello\n"), "bin.dat": b64(blob), "empty": "", ".hidden": b64("h")}
+    r = w.run("probe", {"files": files})
+    got = ((r.json or {}).get("output") or {}).get("files")
+    tap.is_(got, files, "files written into the work dir, exact bytes, nothing else there")
+    for bad in ("a/b", "..", ".", "", "../x", "x/", "/abs"):
+        check_error(tap, w.run("probe", {"files": {bad: b64("x")}}), 400, "file name %r refused" % bad)
+    check_error(tap, w.run("probe", {"files": {"x": "***not base64***"}}), 400, "file content not base64")
+    check_error(tap, w.run("probe", {"files": {"x": 5}}), 400, "file content not a string")
+    check_error(tap, w.run("probe", {"files": ["x"]}), 400, "files not an object")
+    many = {"f%03d" % i: b64("%d" % i) for i in range(64)}
+    r = w.run("probe", {"files": many})
+    tap.is_(len(((r.json or {}).get("output") or {}).get("files") or {}), 64, "64 files (max_files) are fine")
+    many["f064"] = b64("x")
+    check_error(tap, w.run("probe", {"files": many}), 400, "65 files: over max_files")
+
+    r = w.run("small", {"files": {"a": b64(b"a" * 3000)}})
+    tap.is_(r.status, 200, "files within workdir_max=4K: 200")
+    check_error(tap, w.run("small", {"files": {"a": b64(b"a" * 5000)}}), 400, "a file over workdir_max")
+    check_error(tap, w.run("small", {"files": {"a": b64(b"a" * 3000), "b": b64(b"b" * 3000)}}), 400,
+                "files adding up over workdir_max")
+
+    # --- code
+    code = 'echo "$0"; echo "$@"; pwd; cat "$0"'
+    r = w.run("code", {"code": code, "args": ["a", "b c"]})
+    lines = ((r.json or {}).get("stdout") or "").split("\n")
+    tap.is_((r.json or {}).get("outcome"), "ok", "code runs")
+    if len(lines) >= 4:
+        tap.is_(os.path.dirname(lines[0]), lines[2], "code file is in the work dir")
+        tap.is_(lines[1], "a b c", "args follow the code path")
+        tap.is_(os.path.basename(lines[0]), "code", "default code_file name")
+        tap.is_(lines[3:], [code], "code file holds the code verbatim")
+    else:
+        tap.ok(False, "code output", repr(lines))
+    r = w.run("pycode", {"code": "import os, sys; print(os.path.basename(sys.argv[0]), sys.argv[1:])",
+                         "args": ["x"]})
+    tap.is_((r.json or {}).get("stdout"), "main.py ['x']\n", "code_file from the manifest; path before args")
+    check_error(tap, w.run("probe", {"code": "print(1)"}), 400, "code for a skill without accepts_code")
+    check_error(tap, w.run("code", {"code": 5}), 400, "code not a string")
+
+    # --- exit codes, signals, timeouts
+    r = w.run("exit3", {})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("signal")), (200, "failed", 3, None),
+            "exit 3: 200, outcome failed, exit_code 3, signal null")
+    tap.is_((j.get("stdout"), j.get("stderr")), ("out\n", "err\n"), "stdout and stderr kept apart")
+    r = w.run("segv", {})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("signal")), (200, "signaled", None, "SIGSEGV"),
+            "death by SIGSEGV: outcome signaled, exit_code null, signal SIGSEGV")
+    tap.is_(j.get("stdout"), "before\n", "output before the signal kept")
+    r = w.run("sleep", {"timeout_ms": 300})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome")), (200, "timeout"), "timeout_ms lowered to 300: outcome timeout")
+    tap.is_((j.get("limits") or {}).get("timeout_ms"), 300, "result limits show the lowered timeout")
+    tap.ok(isinstance(j.get("duration_ms"), int) and 290 <= j["duration_ms"] < 3000,
+           "duration_ms about the timeout (%r)" % j.get("duration_ms"))
+    tap.is_(j.get("stdout"), "started\n", "output before the timeout kept")
+    r = w.run("true", {"timeout_ms": 10 ** 9})
+    j = r.json or {}
+    tap.is_((r.status, (j.get("limits") or {}).get("timeout_ms")), (200, 30000),
+            "timeout_ms above the limit does not raise it")
+    for bad in (0, -5, "300", 1.5, True, None):
+        check_error(tap, w.run("true", {"timeout_ms": bad}), 400, "timeout_ms %r refused" % (bad,))
+
+    # --- output modes and encodings
+    r = w.run("jsonout", {})
+    tap.is_((r.json or {}).get("output"), {"a": [1, 2], "b": "x"}, "output json: parsed into output")
+    r = w.run("jsonbad", {})
+    j = r.json or {}
+    tap.is_((j.get("outcome"), "output" in j, j.get("stdout")), ("ok", False, "not json {\n"),
+            "output json but stdout is not JSON: no output field, stdout kept")
+    r = w.run("textjson", {})
+    tap.ok("output" not in (r.json or {}), "output text: no output field even for JSON-looking stdout")
+    r = w.run("binary", {})
+    j = r.json or {}
+    tap.is_(j.get("stdout_encoding"), "base64", "non-UTF-8 stdout: stdout_encoding base64")
+    tap.is_(base64.b64decode(j.get("stdout") or ""), bytes(range(256)), "... decodes to the exact bytes")
+    tap.ok("stderr_encoding" not in j and j.get("stderr") == "plain text", "UTF-8 stderr stays text")
+    r = w.run("binerr", {})
+    j = r.json or {}
+    tap.is_((j.get("stderr_encoding"), base64.b64decode(j.get("stderr") or "")), ("base64", b"\xff\xfe err"),
+            "non-UTF-8 stderr: stderr_encoding base64")
+    r = w.run("utf8", {})
+    tap.is_((r.json or {}).get("stdout"), "h\u00e9llo \u2713\n", "UTF-8 stdout returned as text")
+
+    # --- output caps
+    r = w.run("bigout", {})
+    j = r.json or {}
+    tap.is_((j.get("outcome"), j.get("stdout"), j.get("stdout_truncated")), ("ok", "x" * 1024, True),
+            "output_max=1K: stdout cut at 1024 bytes, stdout_truncated, outcome still ok")
+    tap.is_((j.get("stderr"), j.get("stderr_truncated")), ("y" * 1024, True), "... stderr likewise")
+    tap.is_((j.get("limits") or {}).get("output_max"), 1024, "result limits.output_max 1024")
+    r = w.run("bigfail", {})
+    j = r.json or {}
+    tap.is_((j.get("outcome"), j.get("exit_code"), len(j.get("stdout") or ""), j.get("stdout_truncated")),
+            ("failed", 4, 1024, True), "truncated output of a failing skill: outcome failed")
+    r = w.run("exact", {})
+    j = r.json or {}
+    tap.is_((len(j.get("stdout") or ""), j.get("stdout_truncated")), (1024, False),
+            "exactly output_max bytes: not truncated")
+    r = w.run("fat", {})
+    j = r.json or {}
+    tap.is_((len(j.get("stdout") or ""), len(j.get("stderr") or ""), j.get("stdout_truncated")),
+            (300000, 300000, False), "300 KB on both streams under the default cap: all kept")
+
+    # --- the log: one line per request, never the token, never the input
+    secret = "input-that-must-not-be-logged-%s" % w.marker
+    r = w.run("cat", {"stdin": secret})
+    rid = (r.json or {}).get("run_id", "?")
+    w.wait_no_leftovers(3.0)
+    recs = [x for x in w.records(want=rid) if x.get("run_id") == rid]
+    tap.is_(len(recs), 1, "the run is logged once, with its run_id")
+    rec = recs[0] if recs else {}
+    for k, v in (("status", "200"), ("skill", "cat"), ("outcome", "ok"), ("exit_code", "0"), ("token", "ci")):
+        tap.is_(rec.get(k), v, "log record has %s=%s" % (k, v))
+    for k in ("peer", "duration_usec", "max_rss_kb"):
+        tap.ok(rec.get(k) not in (None, "", "-"), "log record has %s" % k)
+    log = w.all_log_text()
+    tap.ok(secret not in log, "the skill's input is never logged")
+    tap.ok(w.token not in log, "the token is never logged")
+
+    w.stop(tap)
+
+
+main(body)

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Supervision (issue 2 item 9): the timeout kills the whole process tree, daemons
+# that setsid() and double-fork included, SIGKILL after the grace period; a client
+# hang-up kills the run at once; nothing is left behind afterwards.
+import json
+import os
+import socket
+import sys
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from skillrun_test import (Worker, build_request, cmdline_of, main, pid_alive, require_python, sh_skill,  # noqa: E402
+                           tree_skill, wait_for, wait_gone)
+
+GRACE_MS = 300
+
+
+def pids_of(stdout):
+    try:
+        d = json.loads((stdout or "").strip().splitlines()[0])
+        return [d["skill"], d["daemon"]]
+    except (ValueError, IndexError, KeyError, TypeError):
+        return []
+
+
+def body(tap):
+    require_python()
+    w = Worker(skills={"tree": tree_skill(), "sleep": sh_skill("sleep 30", timeout_ms=20000),
+                       "spawner": sh_skill("sleep 30 & sleep 30 & (sleep 30 &) ; wait", timeout_ms=20000)},
+               settings={"kill_grace_ms": GRACE_MS}).start()
+
+    # --- timeout: the skill and its detached daemon both die
+    t0 = time.monotonic()
+    r = w.run("tree", {"timeout_ms": 700})
+    dt = time.monotonic() - t0
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome")), (200, "timeout"), "timeout: 200, outcome timeout")
+    tap.ok(0.7 <= dt < 5.0, "response after about the timeout (%.2fs)" % dt)
+    pids = pids_of(j.get("stdout"))
+    tap.is_(len(pids), 2, "the skill reported its pid and its daemon's", repr(j.get("stdout")))
+    tap.is_(wait_gone(pids, 2.0), [], "skill and setsid()+double-forked daemon are gone after a timeout")
+    dirs, procs = w.wait_no_leftovers(2.0)
+    tap.is_(dirs, [], "work dir removed after a timeout")
+
+    # --- SIGTERM ignored: SIGKILL after kill_grace_ms
+    t0 = time.monotonic()
+    r = w.run("tree", {"timeout_ms": 500, "args": ["--ignore-term"]})
+    dt = time.monotonic() - t0
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome")), (200, "timeout"), "SIGTERM ignored: still outcome timeout")
+    tap.ok(0.5 + GRACE_MS / 1000.0 - 0.05 <= dt < 5.0,
+           "SIGKILL came after the %d ms grace, not before (%.2fs)" % (GRACE_MS, dt))
+    pids = pids_of(j.get("stdout"))
+    tap.is_(len(pids), 2, "pids reported", repr(j.get("stdout")))
+    tap.is_(wait_gone(pids, 2.0), [], "SIGTERM-ignoring skill and daemon are gone")
+
+    # --- plain children in the background
+    t0 = time.monotonic()
+    r = w.run("spawner", {"timeout_ms": 400})
+    dt = time.monotonic() - t0
+    tap.is_((r.json or {}).get("outcome"), "timeout", "shell with background children: timeout")
+    tap.ok(dt < 3.0, "... answered in %.2fs (background children holding the pipes do not stall it)" % dt)
+    dirs, procs = w.wait_no_leftovers(2.0)
+    tap.is_(procs, [], "background children killed")
+
+    # --- a skill that exits at once but leaves a daemon: the daemon is killed too
+    t0 = time.monotonic()
+    r = w.run("tree", {"args": ["--exit"]})
+    dt = time.monotonic() - t0
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("exit_code")), (200, "ok", 0), "skill that leaves a daemon: ok")
+    tap.ok(dt < 3.0, "... answered without waiting for the daemon (%.2fs)" % dt)
+    pids = pids_of(j.get("stdout"))
+    tap.is_(len(pids), 2, "pids reported", repr(j.get("stdout")))
+    tap.is_(wait_gone(pids[1:], 2.0), [], "the daemon left behind is killed")
+
+    # --- client hang-up during a run kills it at once
+    pidfile = os.path.join(w.state_dir, "hangup.pid")
+    s = socket.create_connection(("127.0.0.1", w.port))
+    s.sendall(build_request("POST", "/v1/skills/tree/run", {"args": [pidfile]}, token=w.token))
+    ok = wait_for(lambda: os.path.exists(pidfile), 15)
+    tap.ok(ok, "the skill started and wrote its pidfile")
+    pids = []
+    if ok:
+        with open(pidfile) as f:
+            d = json.load(f)
+        pids = [d["skill"], d["daemon"]]
+        tap.ok(all(pid_alive(p) for p in pids), "both alive while the client waits")
+    t0 = time.monotonic()
+    s.close()
+    left = wait_gone(pids, 3.0)
+    dt = time.monotonic() - t0
+    tap.is_(left, [], "client hang-up: skill and daemon killed")
+    tap.ok(dt < 2.0, "... within %.2fs of the hang-up" % dt)
+    dirs, procs = w.wait_no_leftovers(3.0)
+    tap.is_(dirs, [], "work dir removed after a hang-up")
+    tap.is_(procs, [], "worker exited after a hang-up")
+
+    # --- hang-up with RST (SO_LINGER 0) rather than FIN
+    pidfile = os.path.join(w.state_dir, "rst.pid")
+    s = socket.create_connection(("127.0.0.1", w.port))
+    s.sendall(build_request("POST", "/v1/skills/tree/run", {"args": [pidfile]}, token=w.token))
+    ok = wait_for(lambda: os.path.exists(pidfile), 15)
+    pids = []
+    if ok:
+        with open(pidfile) as f:
+            d = json.load(f)
+        pids = [d["skill"], d["daemon"]]
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    s.close()
+    tap.ok(ok and wait_gone(pids, 3.0) == [], "connection reset: skill and daemon killed")
+
+    # --- hang-up on a plain sleep (nothing on stdout to notice)
+    s = socket.create_connection(("127.0.0.1", w.port))
+    s.sendall(build_request("POST", "/v1/skills/sleep/run", {}, token=w.token))
+    found = wait_for(lambda: [p for p in w.leftovers()[1] if cmdline_of(p) == "sleep 30 "], 10)
+    tap.ok(found, "sleep skill running")
+    s.close()
+    tap.is_(wait_gone(found or [], 3.0), [], "hang-up during sleep: killed")
+
+    w.stop(tap)
+
+
+main(body)

@@ -1,0 +1,49 @@
+#!/bin/bash
+# The whole test suite, as CI runs it (as root on a fresh Debian 12 checkout):
+# dependencies, a -Werror build with `make check`, the same under ASan+UBSan, `make distcheck`.
+# Ends with one line "tests: N passed, N failed, N skipped" over every run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+jobs=$(nproc)
+
+if [ "$(id -u)" = 0 ]; then sh contrib/install-deps.sh || exit 1; fi
+autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; exit 1; }
+
+pass=0 fail=0 skip=0 rc=0
+tally() { # test-suite.log summary of one build dir
+        local log=$1/test-suite.log
+        [ -f "$log" ] || { echo "no $log"; rc=1; return; }
+        local p f s e x
+        p=$(sed -n 's/^# PASS: *//p' "$log"); f=$(sed -n 's/^# FAIL: *//p' "$log")
+        s=$(sed -n 's/^# SKIP: *//p' "$log"); e=$(sed -n 's/^# ERROR: *//p' "$log")
+        x=$(sed -n 's/^# XPASS: *//p' "$log")
+        pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0} + ${e:-0} + ${x:-0})); skip=$((skip + ${s:-0}))
+}
+run_build() { # name, configure flags...
+        local name=$1; shift
+        local dir=$top/build-$name
+        echo "=== $name: configure $*"
+        rm -rf "$dir"; mkdir -p "$dir"
+        (cd "$dir" && "$top"/configure -q "$@") || { echo "configure ($name) failed"; rc=1; return; }
+        make -C "$dir" -j"$jobs" >"$dir/build.log" 2>&1 || { tail -n 40 "$dir/build.log"; echo "build ($name) failed"; rc=1; return; }
+        echo "=== $name: make check"
+        if ! make -C "$dir" -j"$jobs" check; then
+                rc=1
+                for l in "$dir"/tests/*/*.log "$dir"/fuzz/*.log "$dir"/man/*.log; do
+                        [ -f "$l" ] && grep -qE '^(not ok|FAIL|ERROR)' "$l" && { echo "--- $l"; tail -n 60 "$l"; }
+                done
+        fi
+        tally "$dir"
+}
+
+run_build release --enable-werror
+run_build asan --enable-werror --enable-sanitizers
+echo "=== distcheck"
+make -C "$top/build-release" -j"$jobs" distcheck >"$top/build-release/distcheck.log" 2>&1 \
+        || { tail -n 60 "$top/build-release/distcheck.log"; echo "distcheck failed"; rc=1; fail=$((fail + 1)); }
+[ $rc = 0 ] && echo "distcheck: ok"
+
+echo "tests: $pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ] || rc=1
+exit $rc
