@@ -390,7 +390,7 @@ static void probe_v2(const char *self_cgroup, const char *mountinfo) {
         _cleanup_free_ char *found = NULL, *path = NULL, *dir = NULL, *base = NULL;
         char controllers[512];
         const char *last;
-        pid_t other;
+        pid_t other = 0;
         int r;
 
         r = cgroup_find_dir(self_cgroup, mountinfo, NULL, &found, &path);

@@ -227,7 +227,9 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 bool oom = false;
                 uint64_t peak = 0;
                 sandbox_collect(plan, &oom, &peak);
-                if (oom && ret->outcome != OUTCOME_KILLED)
+                /* the OOM killer's SIGKILL looks like any other: the cgroup's counter tells
+                 * them apart (a hang-up or a timeout is still reported as such) */
+                if (oom && ret->outcome != OUTCOME_TIMEOUT && !ret->client_hangup)
                         ret->outcome = OUTCOME_OOM;
                 if (peak / 1024 > ret->max_rss_kb)
                         ret->max_rss_kb = peak / 1024;

@@ -81,6 +81,7 @@ typedef struct RunResult {
         OutputMode output_mode;
         SandboxReport sandbox;
         char *sandbox_error;        /* OUTCOME_SANDBOX_ERROR: which step and why */
+        bool client_hangup;         /* OUTCOME_KILLED because the client went away */
 } RunResult;
 
 void run_result_init(RunResult *r);

@@ -12,8 +12,9 @@
  *   child:  sandbox_enter() after fork, before execve, in this order:
  *           own process group, cgroup placement → rlimits (CORE=0, NOFILE, FSIZE, and AS/NPROC/CPU
  *           when no cgroup can enforce memory/tasks/cpu) → every fd but 0-2 (and keep_fd) closed →
- *           if root: setgroups/setresgid/setresuid to run_user → all capabilities dropped, bounding
- *           and ambient cleared, securebits locked → PR_SET_NO_NEW_PRIVS → landlock → seccomp.
+ *           if root: securebits locked (while CAP_SETPCAP is still held), setgroups/setresgid/
+ *           setresuid to run_user → all capabilities dropped, bounding and ambient cleared →
+ *           PR_SET_NO_NEW_PRIVS → landlock → seccomp.
  *           The caller then execve()s with an environment it rebuilt from scratch.
  *   parent: sandbox_kill() / sandbox_collect() / sandbox_plan_done() after the run. */
 

@@ -311,6 +311,7 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
         else if (WIFSIGNALED(status))
                 r->signal = WTERMSIG(status);
 
+        r->client_hangup = client_gone;
         if (client_gone)
                 r->outcome = OUTCOME_KILLED;
         else if (timed_out)

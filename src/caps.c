@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Capabilities with libcap. The calls used here (cap_set_secbits, cap_drop_bound, cap_max_bits)
+ * are thin syscall wrappers; where libcap would allocate (cap_init for cap_set_proc) capset(2)
+ * is called with an empty set on the stack, so the child between fork and execve never calls
+ * malloc. */
+#include <linux/capability.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include "caps.h"
+#include "util.h"
+
+#ifndef SECBIT_NOROOT
+#define SECBIT_NOROOT (1 << 0)
+#define SECBIT_NOROOT_LOCKED (1 << 1)
+#define SECBIT_NO_SETUID_FIXUP (1 << 2)
+#define SECBIT_NO_SETUID_FIXUP_LOCKED (1 << 3)
+#define SECBIT_KEEP_CAPS (1 << 4)
+#define SECBIT_KEEP_CAPS_LOCKED (1 << 5)
+#endif
+
+bool caps_have(int cap) {
+        struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+        struct __user_cap_data_struct cur[_LINUX_CAPABILITY_U32S_3] = {};
+
+        if (cap < 0 || CAP_TO_INDEX(cap) >= _LINUX_CAPABILITY_U32S_3 || syscall(SYS_capget, &hdr, cur) < 0)
+                return false;
+        return cur[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap);
+}
+
+int caps_lock_securebits(void) {
+        unsigned bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+                        SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED;
+
+        if (cap_set_secbits(bits) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int caps_switch_user(uid_t uid, gid_t gid) {
+        /* Raw syscalls: glibc's wrappers broadcast the change to every thread it believes exists,
+         * and after a raw clone3() that belief may be stale. The child has one thread. */
+        if (syscall(SYS_setgroups, 0, NULL) < 0)
+                return negative_errno();
+        if (syscall(SYS_setresgid, gid, gid, gid) < 0)
+                return negative_errno();
+        if (syscall(SYS_setresuid, uid, uid, uid) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int caps_drop_all(bool *ret_bounding_cleared) {
+        /* capset(2) directly with an all-zero set: cap_set_proc() would need a cap_t from
+         * cap_init(), which mallocs. */
+        struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+        struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+        bool bounding = false;
+
+        struct __user_cap_data_struct cur[_LINUX_CAPABILITY_U32S_3] = {};
+        if (syscall(SYS_capget, &hdr, cur) < 0)
+                return negative_errno();
+
+        /* PR_CAPBSET_DROP needs CAP_SETPCAP in the effective set. */
+        if (cur[CAP_TO_INDEX(CAP_SETPCAP)].effective & CAP_TO_MASK(CAP_SETPCAP)) {
+                for (cap_value_t c = 0; c < (cap_value_t) cap_max_bits(); c++)
+                        if (cap_drop_bound(c) < 0)
+                                return negative_errno();
+                bounding = true;
+        }
+
+        /* One prctl: libcap's cap_reset_ambient() first reads every bit back. EINVAL: a kernel
+         * before ambient capabilities (4.3), nothing to clear. */
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+                return negative_errno();
+
+        hdr = (struct __user_cap_header_struct) { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+        if (syscall(SYS_capset, &hdr, data) < 0)
+                return negative_errno();
+
+        if (ret_bounding_cleared)
+                *ret_bounding_cleared = bounding;
+        return 0;
+}

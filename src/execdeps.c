@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <elf.h>
+#include <fcntl.h>
+#include <stdio.h>
+
+#include "execdeps.h"
+#include "util.h"
+
+/* The PATH a skill gets (see run.c's environment) is where "env NAME" is looked up. */
+#define EXECDEPS_PATH "/usr/local/bin:/usr/bin:/bin"
+#define EXECDEPS_MAX_DEPTH 4 /* the kernel allows 4 levels of interpreters too */
+#define EXECDEPS_HEAD 4096
+
+int execdeps_parse_shebang(const char *buf, size_t len, char **ret_interp, char **ret_arg) {
+        size_t i = 2, start, end;
+
+        if (len < 3 || buf[0] != '#' || buf[1] != '!')
+                return -EINVAL;
+
+        /* Like the kernel: the line up to '\n', interpreter up to the first blank, the rest (trimmed)
+         * is one argument. */
+        size_t eol = 2;
+        while (eol < len && buf[eol] != '\n')
+                eol++;
+        while (i < eol && (buf[i] == ' ' || buf[i] == '\t'))
+                i++;
+        start = i;
+        while (i < eol && buf[i] != ' ' && buf[i] != '\t')
+                i++;
+        if (i == start)
+                return -EINVAL;
+        end = i;
+        while (i < eol && (buf[i] == ' ' || buf[i] == '\t'))
+                i++;
+        size_t arg_end = eol;
+        while (arg_end > i && (buf[arg_end - 1] == ' ' || buf[arg_end - 1] == '\t' || buf[arg_end - 1] == '\r'))
+                arg_end--;
+
+        _cleanup_free_ char *interp = strndup(buf + start, end - start);
+        if (!interp)
+                return -ENOMEM;
+        char *arg = NULL;
+        if (arg_end > i) {
+                arg = strndup(buf + i, arg_end - i);
+                if (!arg)
+                        return -ENOMEM;
+        }
+        *ret_interp = steal_pointer(&interp);
+        *ret_arg = arg;
+        return 0;
+}
+
+#define ELF_PARSE_INTERP(Ehdr, Phdr)                                                          \
+        do {                                                                                  \
+                const Ehdr *eh = (const Ehdr *) buf;                                          \
+                if (len < sizeof(Ehdr) || eh->e_phentsize != sizeof(Phdr))                    \
+                        return -EINVAL;                                                       \
+                for (size_t k = 0; k < eh->e_phnum; k++) {                                    \
+                        uint64_t off = (uint64_t) eh->e_phoff + k * sizeof(Phdr);             \
+                        Phdr ph;                                                              \
+                        if (off + sizeof(Phdr) > len)                                         \
+                                return -EINVAL;                                               \
+                        memcpy(&ph, buf + off, sizeof(ph));                                   \
+                        if (ph.p_type != PT_INTERP)                                           \
+                                continue;                                                     \
+                        if (ph.p_filesz < 2 || ph.p_offset + ph.p_filesz > len)               \
+                                return -EINVAL;                                               \
+                        interp = buf + ph.p_offset;                                           \
+                        interp_len = ph.p_filesz;                                             \
+                        break;                                                                \
+                }                                                                             \
+        } while (0)
+
+int execdeps_parse_elf_interp(const char *buf, size_t len, char **ret) {
+        const char *interp = NULL;
+        size_t interp_len = 0;
+
+        if (len < EI_NIDENT || memcmp(buf, ELFMAG, SELFMAG) != 0)
+                return -EINVAL;
+
+        /* Native byte order only: a foreign-endian binary does not run here anyway. */
+        if (buf[EI_CLASS] == ELFCLASS64)
+                ELF_PARSE_INTERP(Elf64_Ehdr, Elf64_Phdr);
+        else if (buf[EI_CLASS] == ELFCLASS32)
+                ELF_PARSE_INTERP(Elf32_Ehdr, Elf32_Phdr);
+        else
+                return -EINVAL;
+
+        if (!interp)
+                return -ENOENT;
+        /* NUL-terminated inside the segment; keep only what precedes the NUL. */
+        char *s = strndup(interp, strnlen(interp, interp_len));
+        if (!s)
+                return -ENOMEM;
+        if (s[0] != '/') {
+                free(s);
+                return -EINVAL;
+        }
+        *ret = s;
+        return 0;
+}
+
+static int read_head(const char *path, char *buf, size_t size, size_t *ret_len) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        ssize_t n;
+
+        if (fd < 0)
+                return negative_errno();
+        do
+                n = read(fd, buf, size);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return negative_errno();
+        *ret_len = (size_t) n;
+        return 0;
+}
+
+static int find_in_path(const char *name, char **ret) {
+        const char *p = EXECDEPS_PATH;
+
+        if (strchr(name, '/'))
+                return (*ret = strdup(name)) ? 0 : -ENOMEM;
+        while (*p) {
+                size_t n = strcspn(p, ":");
+                char *c;
+
+                if (asprintf(&c, "%.*s/%s", (int) n, p, name) < 0)
+                        return -ENOMEM;
+                if (access(c, X_OK) == 0) {
+                        *ret = c;
+                        return 0;
+                }
+                free(c);
+                p += n;
+                if (*p == ':')
+                        p++;
+        }
+        return -ENOENT;
+}
+
+/* "env [-S] [-i] [NAME=value…] prog …" → prog. */
+static int env_program(const char *arg, char **ret) {
+        _cleanup_strv_free_ char **words = NULL;
+        int r = strv_split(arg, ' ', &words);
+        if (r < 0)
+                return r;
+        for (char **w = words; w && *w; w++) {
+                if (**w == 0 || **w == '-' || strchr(*w, '='))
+                        continue;
+                return find_in_path(*w, ret);
+        }
+        return -ENOENT;
+}
+
+int execdeps_collect(const char *command, char ***ret) {
+        _cleanup_strv_free_ char **deps = NULL;
+        char buf[EXECDEPS_HEAD];
+        int r;
+
+        r = strv_extend(&deps, command);
+        if (r < 0)
+                return r;
+
+        /* deps doubles as the work queue: every file in it is examined once, and what it needs is
+         * appended. Bounded like the kernel's interpreter nesting (plus the loaders). */
+        for (size_t i = 0; deps[i] && i < 2 * EXECDEPS_MAX_DEPTH; i++) {
+                _cleanup_free_ char *interp = NULL, *arg = NULL, *prog = NULL;
+                size_t len;
+
+                if (read_head(deps[i], buf, sizeof(buf), &len) < 0)
+                        continue;
+
+                r = execdeps_parse_shebang(buf, len, &interp, &arg);
+                if (r == -ENOMEM)
+                        return r;
+                if (r >= 0) {
+                        const char *base = strrchr(interp, '/');
+                        /* "#!/usr/bin/env python3": env runs a program found in PATH, follow it */
+                        if (arg && streq(base ? base + 1 : interp, "env")) {
+                                r = env_program(arg, &prog);
+                                if (r == -ENOMEM)
+                                        return r;
+                        }
+                } else {
+                        r = execdeps_parse_elf_interp(buf, len, &interp);
+                        if (r == -ENOMEM)
+                                return r;
+                }
+
+                if (interp && !strv_contains(deps, interp)) {
+                        r = strv_extend(&deps, interp);
+                        if (r < 0)
+                                return r;
+                }
+                if (prog && !strv_contains(deps, prog)) {
+                        r = strv_extend(&deps, prog);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        *ret = steal_pointer(&deps);
+        return 0;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What a command needs to be executed at all, for the restrictive policy's landlock rules: the
+ * file itself, the "#!" interpreter chain (following "/usr/bin/env NAME" through a fixed PATH)
+ * and the ELF program interpreter (PT_INTERP, the dynamic loader) of the binary that finally
+ * runs. Paths are returned as found (symlinks unresolved: landlock rules follow them anyway).
+ * A file that cannot be read is skipped; execve will say why. */
+int execdeps_collect(const char *command, char ***ret);
+
+/* Pure parts, for tests. */
+/* "#!/usr/bin/env -S python3 -u\n" → interpreter "/usr/bin/env", argument "-S python3 -u".
+ * -EINVAL when buf does not start with "#!" and a path. */
+int execdeps_parse_shebang(const char *buf, size_t len, char **ret_interp, char **ret_arg);
+/* PT_INTERP of an ELF image held in buf (the first bytes of the file; 4 KiB is enough for
+ * every ordinary binary). -ENOENT when static, -EINVAL when not ELF. */
+int execdeps_parse_elf_interp(const char *buf, size_t len, char **ret);

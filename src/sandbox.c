@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The one place that fixes the order of the sandbox layers (see sandbox.h). The parent decides
+ * and builds everything that can be built before fork; the child only flips switches, with
+ * async-signal-safe calls, and any failing switch aborts the run before execve. */
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "caps.h"
+#include "cgroup.h"
+#include "landlock-policy.h"
+#include "landlock.h"
+#include "sandbox.h"
+#include "seccomp-filter.h"
+#include "util.h"
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* Open files a skill may hold at once (RLIMIT_NOFILE, soft and hard). */
+#define SANDBOX_NOFILE 256
+
+/* Set once the worker's own seccomp filter is loaded: it answers clone3 with ENOSYS (namespace
+ * flags cannot be checked there), so sandbox_fork() does not try CLONE_INTO_CGROUP. */
+static bool worker_confined;
+
+struct SandboxPlan {
+        Policy policy;
+        Limits limits;
+        bool switch_user;        /* we are root: become uid/gid */
+        bool lock_securebits;    /* … and hold CAP_SETPCAP (not so in some containers) */
+        uid_t uid;
+        gid_t gid;
+        bool rlimit_fallback;    /* no cgroup: RLIMIT_AS, RLIMIT_NPROC, RLIMIT_CPU */
+        LandlockRuleset landlock; /* fd -1: no landlock */
+        SeccompProgram seccomp;  /* fprog.filter NULL: no skill filter */
+        Cgroup *cgroup;
+        bool cgroup_placed;      /* the child was born in its cgroup (CLONE_INTO_CGROUP) */
+};
+
+/* ---- kernel features ------------------------------------------------------------------------ */
+
+int sandbox_probe(SandboxFeatures *ret) {
+        *ret = (SandboxFeatures) {
+                .landlock_abi = landlock_probe(&ret->landlock_errno),
+                .seccomp = seccomp_filter_available(),
+                .cgroup = cgroup_detect(),
+                .running_as_root = geteuid() == 0,
+        };
+        return 0;
+}
+
+json_object *sandbox_features_to_json(const SandboxFeatures *f) {
+        json_object *j = json_object_new_object();
+        if (!j)
+                return NULL;
+        if (json_object_object_add(j, "landlock_abi", json_object_new_int(f->landlock_abi)) < 0 ||
+            json_object_object_add(j, "landlock", json_object_new_string(landlock_status_to_string(
+                                                          f->landlock_abi, f->landlock_errno))) < 0 ||
+            json_object_object_add(j, "seccomp", json_object_new_boolean(f->seccomp)) < 0 ||
+            json_object_object_add(j, "cgroup", json_object_new_string(strempty(cgroup_mode_to_string(f->cgroup)))) < 0 ||
+            json_object_object_add(j, "root", json_object_new_boolean(f->running_as_root)) < 0) {
+                json_object_put(j);
+                return NULL;
+        }
+        return j;
+}
+
+/* ---- prepare -------------------------------------------------------------------------------- */
+
+static int add_missing(SandboxReport *report, const char *what) {
+        return strv_contains(report->missing, what) ? 0 : strv_extend(&report->missing, what);
+}
+
+/* The cgroup's name: the run id when the work dir is ".../skillrun-<id>", else a fresh one. */
+static int cgroup_run_id(const char *workdir, char ret[static 65]) {
+        const char *base = strrchr(workdir, '/');
+        const char *id = startswith(base ? base + 1 : workdir, "skillrun-");
+
+        if (id && *id && strlen(id) <= 64 && strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == strlen(id)) {
+                strcpy(ret, id);
+                return 0;
+        }
+        return random_hex(ret, 16);
+}
+
+/* strict mode: what the policy needs and the kernel lacks. */
+static int refuse(char **ret_error, Policy policy, const char *what) {
+        if (ret_error) {
+                free(*ret_error);
+                *ret_error = NULL;
+                (void) asprintf(ret_error, "sandbox: the '%s' policy needs %s, which this kernel lacks",
+                                policy_to_string(policy), what);
+        }
+        return -EOPNOTSUPP;
+}
+
+int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, const Limits *limits,
+                    SandboxPlan **ret, SandboxReport *report, char **ret_error) {
+        _cleanup_(sandbox_plan_freep) SandboxPlan *p = NULL;
+        SandboxFeatures f;
+        bool strict, confine;
+        int r;
+
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        p->landlock.fd = -1;
+        p->policy = m->policy;
+        p->limits = *limits;
+
+        (void) sandbox_probe(&f);
+        /* restrictive promises a kill on anything unexpected: never half of it */
+        strict = s->sandbox == SANDBOX_STRICT || m->policy == POLICY_RESTRICTIVE;
+        confine = m->policy != POLICY_NONE;
+
+        report->policy = m->policy;
+        report->landlock_abi = 0;
+        report->seccomp = "none";
+        report->cgroup = cgroup_mode_to_string(CGROUP_MODE_NONE);
+        report->network = m->policy == POLICY_NONE || (m->policy == POLICY_PERMISSIVE && m->network);
+        report->user_switched = false;
+        report->caps_dropped = false;
+        report->no_new_privs = false;
+        report->missing = strv_free(report->missing);
+
+        if (confine) {
+                if (f.landlock_abi <= 0) {
+                        if (strict)
+                                return refuse(ret_error, m->policy, "landlock");
+                        r = add_missing(report, "landlock");
+                        if (r < 0)
+                                return r;
+                }
+                if (!f.seccomp) {
+                        if (strict)
+                                return refuse(ret_error, m->policy, "seccomp filters");
+                        r = add_missing(report, "seccomp");
+                        if (r < 0)
+                                return r;
+                }
+                /* Defence in depth only: no refusal. Without landlock's network rules (ABI 4) the
+                 * seccomp socket filter still keeps AF_INET/AF_INET6 out; without scoping (ABI 6)
+                 * signals and abstract sockets are fenced by uid alone. */
+                if (f.landlock_abi > 0 && f.landlock_abi < 4 && !report->network) {
+                        r = add_missing(report, "landlock-network");
+                        if (r < 0)
+                                return r;
+                }
+                if (f.landlock_abi > 0 && f.landlock_abi < 6) {
+                        r = add_missing(report, "landlock-scope");
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        /* Root hands the skill to run_user; looked up here because NSS has no place after fork. */
+        if (f.running_as_root) {
+                struct passwd *pw;
+
+                errno = 0;
+                pw = getpwnam(s->run_user);
+                if (!pw) {
+                        r = errno > 0 ? -errno : -ESRCH;
+                        if (ret_error)
+                                (void) asprintf(ret_error, "run_user '%s' not found", s->run_user);
+                        return r;
+                }
+                if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+                        if (ret_error)
+                                (void) asprintf(ret_error, "run_user '%s' is root: skills never run as root", s->run_user);
+                        return -EPERM;
+                }
+                p->switch_user = true;
+                p->uid = pw->pw_uid;
+                p->gid = pw->pw_gid;
+                p->lock_securebits = caps_have(CAP_SETPCAP);
+        }
+
+        /* Limits hold for every policy: a per-run cgroup, else rlimits. A cgroup that cannot be
+         * made is no reason to refuse: the rlimits are the honest fallback and say so. */
+        if (f.cgroup != CGROUP_MODE_NONE) {
+                char id[65];
+                r = cgroup_run_id(workdir, id);
+                if (r < 0)
+                        return r;
+                r = cgroup_create(limits, id, &p->cgroup, NULL);
+                if (r < 0) {
+                        p->cgroup = NULL;
+                        r = add_missing(report, "cgroup");
+                        if (r < 0)
+                                return r;
+                }
+        }
+        p->rlimit_fallback = !p->cgroup;
+        report->cgroup = cgroup_mode_to_string(p->cgroup ? cgroup_mode(p->cgroup) : CGROUP_MODE_NONE);
+
+        if (confine && f.seccomp) {
+                SeccompProfile prof = m->policy == POLICY_RESTRICTIVE ? SECCOMP_PROFILE_RESTRICTIVE :
+                                      m->network                      ? SECCOMP_PROFILE_PERMISSIVE_NET :
+                                                                        SECCOMP_PROFILE_PERMISSIVE;
+                r = seccomp_program_get(prof, &p->seccomp);
+                if (r < 0)
+                        return r;
+                report->seccomp = policy_to_string(m->policy);
+        }
+
+        /* The landlock ruleset is built here, in the parent: the child only enforces it. */
+        if (confine && f.landlock_abi > 0) {
+                uint64_t net = report->network ? 0 : LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+
+                r = landlock_ruleset_new(&p->landlock, f.landlock_abi, LL_FS_ALL, net,
+                                         LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL);
+                if (r < 0)
+                        return r;
+                r = landlock_policy_build(&p->landlock, s, m, workdir, ret_error);
+                if (r < 0)
+                        return r;
+                report->landlock_abi = f.landlock_abi;
+        }
+
+        /* Every policy, "none" included: the user switch, the capability drop and no_new_privs
+         * (the worker set that already; it is inherited and cannot be undone). */
+        report->user_switched = p->switch_user;
+        report->caps_dropped = true;
+        report->no_new_privs = true;
+
+        *ret = steal_pointer(&p);
+        return 0;
+}
+
+bool sandbox_plan_user(const SandboxPlan *p, uid_t *ret_uid, gid_t *ret_gid) {
+        if (!p->switch_user)
+                return false;
+        if (ret_uid)
+                *ret_uid = p->uid;
+        if (ret_gid)
+                *ret_gid = p->gid;
+        return true;
+}
+
+/* ---- fork ----------------------------------------------------------------------------------- */
+
+pid_t sandbox_fork(SandboxPlan *p) {
+        int cg_fd = p->cgroup ? cgroup_dir_fd(p->cgroup) : -1;
+        pid_t pid;
+
+        /* Born in its cgroup: no migration, and nothing runs outside the limits even briefly. */
+        if (cg_fd >= 0 && !worker_confined) {
+                struct clone_args args = {
+                        .flags = CLONE_INTO_CGROUP,
+                        .exit_signal = SIGCHLD,
+                        .cgroup = (uint64_t) cg_fd,
+                };
+
+                pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+                if (pid >= 0) {
+                        /* The child runs on the raw syscall's copy of the parent: fine, it only
+                         * makes syscalls until execve. */
+                        p->cgroup_placed = true;
+                        return pid;
+                }
+                /* ENOSYS/E2BIG: kernel before 5.7 or seccomp; EINVAL: no CLONE_INTO_CGROUP. */
+                if (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EPERM)
+                        return -errno;
+        }
+
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        return pid;
+}
+
+/* ---- enter (child) -------------------------------------------------------------------------- */
+
+static int set_limit(int resource, rlim_t value) {
+        struct rlimit rl;
+
+        /* Only ever lower: an unprivileged worker cannot raise a hard limit. */
+        if (getrlimit(resource, &rl) < 0)
+                return -errno;
+        if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < value)
+                value = rl.rlim_max;
+        rl.rlim_cur = rl.rlim_max = value;
+        if (setrlimit(resource, &rl) < 0)
+                return -errno;
+        return 0;
+}
+
+static int set_rlimits(const SandboxPlan *p, rlim_t *ret_old_nofile) {
+        struct rlimit rl;
+        int r;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return -errno;
+        *ret_old_nofile = rl.rlim_max;
+
+        r = set_limit(RLIMIT_CORE, 0);
+        if (r < 0)
+                return r;
+        r = set_limit(RLIMIT_NOFILE, SANDBOX_NOFILE);
+        if (r < 0)
+                return r;
+        if (p->limits.workdir_max > 0) {
+                r = set_limit(RLIMIT_FSIZE, p->limits.workdir_max);
+                if (r < 0)
+                        return r;
+        }
+        if (!p->rlimit_fallback)
+                return 0;
+
+        /* No cgroup: the per-process approximations. RLIMIT_NPROC counts every process of the
+         * uid, not of this run, and RLIMIT_AS counts address space, not memory. */
+        if (p->limits.memory_max > 0) {
+                r = set_limit(RLIMIT_AS, p->limits.memory_max);
+                if (r < 0)
+                        return r;
+        }
+        if (p->limits.tasks_max > 0) {
+                r = set_limit(RLIMIT_NPROC, p->limits.tasks_max);
+                if (r < 0)
+                        return r;
+        }
+        if (p->limits.timeout_ms > 0) {
+                struct rlimit cpu;
+                rlim_t sec = (p->limits.timeout_ms + 999) / 1000 + 1;
+
+                /* SIGXCPU at the soft limit, SIGKILL a second later. */
+                if (getrlimit(RLIMIT_CPU, &cpu) < 0)
+                        return -errno;
+                if (cpu.rlim_max == RLIM_INFINITY || cpu.rlim_max > sec + 1)
+                        cpu.rlim_max = sec + 1;
+                cpu.rlim_cur = MIN(sec, cpu.rlim_max);
+                if (setrlimit(RLIMIT_CPU, &cpu) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+/* close_range(2), or before Linux 5.9 one close(2) at a time up to what could have been open. */
+static int close_between(unsigned first, unsigned last, rlim_t old_nofile) {
+        if (syscall(SYS_close_range, first, last, 0) >= 0)
+                return 0;
+        if (errno != ENOSYS)
+                return -errno;
+        rlim_t stop = old_nofile == RLIM_INFINITY || old_nofile > (1U << 20) ? (1U << 20) : old_nofile;
+        for (rlim_t fd = first; fd <= last && fd < stop; fd++)
+                (void) close((int) fd);
+        return 0;
+}
+
+/* Close every fd ≥ 3 except keep_a and keep_b (-1: none). */
+static int close_fds_except(int keep_a, int keep_b, rlim_t old_nofile) {
+        int keep[2] = { MIN(keep_a, keep_b), MAX(keep_a, keep_b) };
+        unsigned first = 3;
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(keep); i++) {
+                if (keep[i] < (int) first)
+                        continue; /* none, or the same fd twice */
+                if ((unsigned) keep[i] > first) {
+                        r = close_between(first, (unsigned) keep[i] - 1, old_nofile);
+                        if (r < 0)
+                                return r;
+                }
+                first = (unsigned) keep[i] + 1;
+        }
+        return close_between(first, ~0U, old_nofile);
+}
+
+int sandbox_enter(const SandboxPlan *p, int keep_fd, const char **ret_step) {
+        rlim_t old_nofile = RLIM_INFINITY;
+        const char *step;
+        int r;
+
+#define STEP(name, expr)                   \
+        do {                               \
+                step = (name);             \
+                r = (expr);                \
+                if (r < 0)                 \
+                        goto fail;         \
+        } while (0)
+
+        /* 1. own process group, in the run's cgroup (a plain write: the fds were opened by
+         *    cgroup_create) */
+        STEP("setpgid", setpgid(0, 0) < 0 ? -errno : 0);
+        if (p->cgroup && !p->cgroup_placed)
+                STEP("cgroup", cgroup_attach_child(p->cgroup));
+
+        /* 2. rlimits */
+        STEP("rlimit", set_rlimits(p, &old_nofile));
+
+        /* 3. every fd but 0-2, the caller's error pipe and the landlock ruleset */
+        STEP("close_range", close_fds_except(keep_fd >= 3 ? keep_fd : -1, p->landlock.fd, old_nofile));
+
+        /* 4. the run user. Securebits first, while root still holds CAP_SETPCAP; with
+         *    NO_SETUID_FIXUP the switch keeps our capabilities so step 5 can clear the bounding
+         *    set, and NOROOT makes sure no execve gives any back. */
+        if (p->switch_user) {
+                /* Without CAP_SETPCAP (root in some containers) the kernel's own fixup clears
+                 * the capabilities at the switch, and the bounding set stays (NNP makes it moot). */
+                if (p->lock_securebits)
+                        STEP("securebits", caps_lock_securebits());
+                STEP("user", caps_switch_user(p->uid, p->gid));
+        }
+
+        /* 5. capabilities: every set, bounding and ambient included */
+        STEP("capabilities", caps_drop_all(NULL));
+
+        /* 6. */
+        STEP("no_new_privs", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? -errno : 0);
+
+        /* 7. landlock: the ruleset was built by the parent */
+        if (p->landlock.fd >= 0) {
+                STEP("landlock", landlock_enforce(p->landlock.fd));
+                (void) close(p->landlock.fd);
+        }
+
+        /* 8. seccomp, last: from here on, only execve */
+        if (p->seccomp.fprog.filter)
+                STEP("seccomp", seccomp_program_load(&p->seccomp));
+
+#undef STEP
+        return 0;
+fail:
+        if (ret_step)
+                *ret_step = step;
+        return r;
+}
+
+/* ---- after the run -------------------------------------------------------------------------- */
+
+void sandbox_kill(SandboxPlan *p) {
+        if (p && p->cgroup)
+                cgroup_kill(p->cgroup);
+}
+
+void sandbox_collect(SandboxPlan *p, bool *ret_oom, uint64_t *ret_peak_bytes) {
+        cgroup_collect(p ? p->cgroup : NULL, ret_oom, ret_peak_bytes);
+}
+
+SandboxPlan *sandbox_plan_free(SandboxPlan *p) {
+        if (!p)
+                return NULL;
+        cgroup_free(p->cgroup);
+        landlock_ruleset_done(&p->landlock);
+        seccomp_program_done(&p->seccomp);
+        free(p);
+        return NULL;
+}
+
+/* ---- the worker ----------------------------------------------------------------------------- */
+
+int sandbox_confine_worker(void) {
+        SeccompProgram prog = {};
+        int r;
+
+        if (worker_confined)
+                return 0; /* filters stack: a second copy would only cost */
+
+        /* No core dumps, no ptrace by our own uid (a skill under DynamicUser shares it), and
+         * /proc/<worker>/ owned by root. */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                return -errno;
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return -errno;
+        if (!seccomp_filter_available())
+                return -EOPNOTSUPP;
+
+        r = seccomp_program_get(SECCOMP_PROFILE_WORKER, &prog);
+        if (r < 0)
+                return r;
+        r = seccomp_program_load(&prog);
+        seccomp_program_done(&prog);
+        if (r < 0)
+                return r;
+        worker_confined = true;
+        return 0;
+}

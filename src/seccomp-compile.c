@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The seccomp profiles, said once with libseccomp. Built at build time by seccomp-gen (so a run
+ * pays nothing for it) and at run time only as a fallback. */
+#include <sched.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "seccomp-filter.h"
+#include "util.h"
+
+/* LeakSanitizer stops the world with ptrace(2) at exit: a sanitizer build of the worker keeps
+ * ptrace (the skills' own filters still deny it). */
+#if defined(__SANITIZE_ADDRESS__)
+#define SKILLRUN_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SKILLRUN_ASAN 1
+#endif
+#endif
+
+/* What no sandboxed process needs and the kernel's biggest attack surface: EPERM, so programs
+ * that probe (e.g. for io_uring) fall back instead of dying. */
+static const char *const deny_list[] = {
+        /* mounts and the root */
+        "mount", "umount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen",
+        "fsconfig", "fsmount", "fspick", "mount_setattr",
+        /* other processes' memory */
+        "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp", "process_madvise",
+        /* kernel programs and observation */
+        "bpf", "perf_event_open", "lookup_dcookie", "syslog",
+        /* the kernel itself */
+        "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
+        "create_module", "reboot", "swapon", "swapoff", "acct", "quotactl", "quotactl_fd",
+        "iopl", "ioperm", "vhangup", "uselib", "nfsservctl", "_sysctl",
+        /* keyrings */
+        "keyctl", "add_key", "request_key",
+        /* namespaces (clone with namespace flags below) */
+        "unshare", "setns",
+        /* exploit helpers */
+        "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register",
+        "open_by_handle_at", "name_to_handle_at",
+        /* clocks */
+        "settimeofday", "stime", "clock_settime", "clock_settime64", "clock_adjtime",
+        "clock_adjtime64", "adjtimex",
+        /* vm86 and other legacy */
+        "vm86", "vm86old", "modify_ldt",
+};
+
+/* Ordinary process syscalls: enough for /bin/sh, coreutils and python3. */
+static const char *const allow_list[] = {
+        /* files */
+        "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "preadv2",
+        "pwritev2", "open", "openat", "openat2", "creat", "close", "close_range", "stat", "fstat",
+        "lstat", "newfstatat", "fstatat64", "stat64", "fstat64", "lstat64", "statx", "statfs",
+        "fstatfs", "statfs64", "fstatfs64", "access", "faccessat", "faccessat2", "lseek", "_llseek",
+        "getdents", "getdents64", "readlink", "readlinkat", "getcwd", "chdir", "fchdir", "rename",
+        "renameat", "renameat2", "mkdir", "mkdirat", "rmdir", "link", "linkat", "unlink",
+        "unlinkat", "symlink", "symlinkat", "mknod", "mknodat", "chmod", "fchmod", "fchmodat",
+        "chown", "fchown", "lchown", "fchownat", "umask", "utime", "utimes", "utimensat",
+        "futimesat", "fchmodat2", "truncate", "ftruncate", "fsync", "fdatasync", "sync_file_range", "fallocate",
+        "fadvise64", "readahead", "flock", "dup", "dup2", "dup3", "fcntl", "fcntl64", "ioctl",
+        "pipe", "pipe2", "sendfile", "sendfile64", "copy_file_range", "splice", "tee",
+        "getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr", "flistxattr",
+        "inotify_init", "inotify_init1", "inotify_add_watch", "inotify_rm_watch", "memfd_create",
+        /* memory */
+        "brk", "mmap", "mmap2", "munmap", "mremap", "mprotect", "madvise", "msync", "mincore",
+        "mlock", "munlock", "membarrier", "map_shadow_stack",
+        /* signals */
+        "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigreturn", "rt_sigsuspend",
+        "rt_sigpending", "rt_sigtimedwait", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "sigaltstack",
+        "kill", "tkill", "tgkill", "pause", "alarm", "setitimer", "getitimer", "restart_syscall",
+        "signalfd", "signalfd4",
+        /* processes and threads (clone: without namespace flags, below) */
+        "fork", "vfork", "execve", "execveat", "exit", "exit_group", "wait4", "waitid", "futex",
+        "futex_waitv", "set_robust_list", "get_robust_list", "set_tid_address", "rseq",
+        "arch_prctl", "prctl", "sched_yield", "sched_getaffinity", "sched_setaffinity",
+        "sched_getparam", "sched_getscheduler", "sched_get_priority_max", "sched_get_priority_min",
+        "getpriority", "setpgid", "getpgid", "getpgrp", "setsid", "getsid", "pidfd_open",
+        "pidfd_send_signal", "capget",
+        /* identity and limits */
+        "getpid", "getppid", "gettid", "getuid", "geteuid", "getgid", "getegid", "getresuid",
+        "getresgid", "getgroups", "getrlimit", "ugetrlimit", "setrlimit", "prlimit64", "getrusage",
+        "uname", "sysinfo", "times", "getcpu", "getrandom", "get_mempolicy",
+        /* changing ids: harmless without capabilities and under no_new_privs (only ever down) */
+        "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups", "setfsuid",
+        "setfsgid", "capset",
+        /* time */
+        "gettimeofday", "time", "clock_gettime", "clock_gettime64", "clock_getres",
+        "clock_getres_time64", "clock_nanosleep", "clock_nanosleep_time64", "nanosleep",
+        "timerfd_create", "timerfd_settime", "timerfd_gettime", "timer_create", "timer_settime",
+        "timer_gettime", "timer_getoverrun", "timer_delete",
+        /* waiting */
+        "poll", "ppoll", "select", "_newselect", "pselect6", "epoll_create", "epoll_create1",
+        "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2",
+        /* local sockets (socket itself: AF_UNIX only, below) */
+        "socketpair", "connect", "bind", "listen", "accept", "accept4", "getsockname",
+        "getpeername", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
+        "shutdown", "setsockopt", "getsockopt",
+};
+
+/* Namespace flags of clone(2). CLONE_NEWTIME (0x80) is left out: in clone(2) that bit belongs
+ * to the exit signal; unshare/clone3 are denied whole. */
+static const uint32_t clone_ns_flags[] = {
+        CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWPID,
+        CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP,
+};
+#define CLONE_NS_MASK \
+        (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
+
+const char *seccomp_profile_to_string(SeccompProfile p) {
+        static const char *const table[_SECCOMP_PROFILE_MAX] = {
+                [SECCOMP_PROFILE_WORKER] = "worker",
+                [SECCOMP_PROFILE_PERMISSIVE] = "permissive",
+                [SECCOMP_PROFILE_PERMISSIVE_NET] = "permissive-net",
+                [SECCOMP_PROFILE_RESTRICTIVE] = "restrictive",
+        };
+        return (unsigned) p < _SECCOMP_PROFILE_MAX ? table[p] : NULL;
+}
+
+unsigned seccomp_native_arch(void) {
+        return seccomp_arch_native();
+}
+
+/* Add a rule; a syscall this architecture (or this libseccomp) does not have is no error. */
+static int rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n, const struct scmp_arg_cmp *cmp) {
+        int nr = seccomp_syscall_resolve_name(name);
+        if (nr == __NR_SCMP_ERROR)
+                return 0;
+        int r = seccomp_rule_add_array(ctx, action, nr, n, cmp);
+        if (r == -EDOM || r == -EOPNOTSUPP)
+                return 0; /* pseudo-syscall not on this arch */
+        return r;
+}
+
+static int deny_all(scmp_filter_ctx ctx, SeccompProfile p, const char *const *names, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+#ifdef SKILLRUN_ASAN
+                if (p == SECCOMP_PROFILE_WORKER && streq(names[i], "ptrace"))
+                        continue;
+#endif
+                int r = rule(ctx, SCMP_ACT_ERRNO(EPERM), names[i], 0, NULL);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int deny_clone_namespaces(scmp_filter_ctx ctx) {
+        for (size_t i = 0; i < ELEMENTSOF(clone_ns_flags); i++) {
+                struct scmp_arg_cmp c = SCMP_A0_64(SCMP_CMP_MASKED_EQ, clone_ns_flags[i], clone_ns_flags[i]);
+                int r = rule(ctx, SCMP_ACT_ERRNO(EPERM), "clone", 1, &c);
+                if (r < 0)
+                        return r;
+        }
+        /* clone3 passes its flags in memory, out of BPF's reach: ENOSYS makes libc fall back to
+         * clone(2), where the flags are checked. */
+        return rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
+}
+
+/* personality(2): the query (0xffffffff) answers, any change is refused. Setting PER_LINUX (0),
+ * a no-op for a Linux process, is refused too: libseccomp allows one comparison per argument
+ * and rule, and saying "neither 0 nor ~0" costs 62 rules, i.e. ~190 BPF instructions that every
+ * load pays to JIT. */
+static int deny_personality(scmp_filter_ctx ctx) {
+        struct scmp_arg_cmp c = SCMP_A0_32(SCMP_CMP_NE, 0xffffffffU);
+        return rule(ctx, SCMP_ACT_ERRNO(EPERM), "personality", 1, &c);
+}
+
+/* socket(2) families. Without network: AF_UNIX only. With network: also AF_INET, AF_INET6 and
+ * NETLINK_ROUTE (getaddrinfo and if_nameindex use it); never AF_PACKET, other netlink
+ * families, AF_VSOCK, AF_ALG, AF_XDP and the rest of the long tail. */
+static int socket_families(scmp_filter_ctx ctx, uint32_t deny_action, bool network) {
+        int r;
+
+        if (!network) {
+                struct scmp_arg_cmp c = SCMP_A0_32(SCMP_CMP_NE, AF_UNIX);
+                return rule(ctx, deny_action, "socket", 1, &c);
+        }
+
+        /* Everything but AF_UNIX (1), AF_INET (2), AF_INET6 (10) and AF_NETLINK (16), in as few
+         * single-comparison rules as the ranges allow: 0, 3…9, 11…15, ≥ 17. */
+        static const uint32_t singles[] = { 0, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15 };
+        for (size_t i = 0; i < ELEMENTSOF(singles); i++) {
+                struct scmp_arg_cmp c = SCMP_A0_32(SCMP_CMP_EQ, singles[i]);
+                r = rule(ctx, deny_action, "socket", 1, &c);
+                if (r < 0)
+                        return r;
+        }
+        struct scmp_arg_cmp high = SCMP_A0_32(SCMP_CMP_GE, AF_NETLINK + 1);
+        r = rule(ctx, deny_action, "socket", 1, &high);
+        if (r < 0)
+                return r;
+        struct scmp_arg_cmp nl[2] = {
+                SCMP_A0_32(SCMP_CMP_EQ, AF_NETLINK),
+                SCMP_A2_32(SCMP_CMP_NE, 0 /* NETLINK_ROUTE */),
+        };
+        return rule(ctx, deny_action, "socket", 2, nl);
+}
+
+static int build_deny(scmp_filter_ctx ctx, SeccompProfile p) {
+        int r;
+
+        r = deny_all(ctx, p, deny_list, ELEMENTSOF(deny_list));
+        if (r < 0)
+                return r;
+        r = deny_clone_namespaces(ctx);
+        if (r < 0)
+                return r;
+        r = deny_personality(ctx);
+        if (r < 0)
+                return r;
+        if (p == SECCOMP_PROFILE_WORKER)
+                return 0; /* the worker's socket() is free: policy "none" skills inherit this filter */
+        return socket_families(ctx, SCMP_ACT_ERRNO(EPERM), p == SECCOMP_PROFILE_PERMISSIVE_NET);
+}
+
+static int build_allow(scmp_filter_ctx ctx) {
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(allow_list); i++) {
+                r = rule(ctx, SCMP_ACT_ALLOW, allow_list[i], 0, NULL);
+                if (r < 0)
+                        return r;
+        }
+
+        struct scmp_arg_cmp no_ns = SCMP_A0_64(SCMP_CMP_MASKED_EQ, CLONE_NS_MASK, 0);
+        r = rule(ctx, SCMP_ACT_ALLOW, "clone", 1, &no_ns);
+        if (r < 0)
+                return r;
+        r = rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
+        if (r < 0)
+                return r;
+
+        struct scmp_arg_cmp per_linux = SCMP_A0_32(SCMP_CMP_EQ, 0);
+        struct scmp_arg_cmp per_query = SCMP_A0_32(SCMP_CMP_EQ, 0xffffffffU);
+        r = rule(ctx, SCMP_ACT_ALLOW, "personality", 1, &per_linux);
+        if (r < 0)
+                return r;
+        r = rule(ctx, SCMP_ACT_ALLOW, "personality", 1, &per_query);
+        if (r < 0)
+                return r;
+
+        /* Unix sockets work; any other family is refused, not killed, so a library probing for
+         * IPv6 support survives. */
+        struct scmp_arg_cmp unix_only = SCMP_A0_32(SCMP_CMP_EQ, AF_UNIX);
+        r = rule(ctx, SCMP_ACT_ALLOW, "socket", 1, &unix_only);
+        if (r < 0)
+                return r;
+        return socket_families(ctx, SCMP_ACT_ERRNO(EPERM), false);
+}
+
+static int build(SeccompProfile p, scmp_filter_ctx *ret) {
+        uint32_t def = p == SECCOMP_PROFILE_RESTRICTIVE ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_ALLOW;
+        scmp_filter_ctx ctx;
+        int r;
+
+        ctx = seccomp_init(def);
+        if (!ctx)
+                return -ENOMEM;
+
+        /* A syscall of another architecture (int 0x80, x32) kills the process: every profile is
+         * written for the native table only. That includes the worker's, which skills of policy
+         * "none" inherit, so 32-bit programs do not run there either: a copy of the rules for
+         * i386 doubled the worker filter and its load time (≈ 0.1 ms vs 0.04 ms, per request). */
+        r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+        if (r < 0)
+                goto fail;
+        /* A binary search over syscall numbers instead of a linear chain: every syscall of the
+         * skill runs this program, and (measured) the kernel also loads the tree form faster. */
+        r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+        if (r < 0)
+                goto fail;
+        /* We set PR_SET_NO_NEW_PRIVS ourselves, at the step the sandbox order says. */
+        r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+        if (r < 0)
+                goto fail;
+        r = p == SECCOMP_PROFILE_RESTRICTIVE ? build_allow(ctx) : build_deny(ctx, p);
+        if (r < 0)
+                goto fail;
+
+        *ret = ctx;
+        return 0;
+fail:
+        seccomp_release(ctx);
+        return r;
+}
+
+/* libseccomp 2.5 exports to an fd only (seccomp_export_bpf_mem is 2.6): a memfd, read back. */
+static int export(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ struct sock_filter *prog = NULL;
+        struct stat st;
+        size_t done = 0;
+        int r;
+
+        fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        r = seccomp_export_bpf(ctx, fd);
+        if (r < 0)
+                return r;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (st.st_size <= 0 || st.st_size > (1 << 20) || st.st_size % sizeof(struct sock_filter) != 0)
+                return -EBADMSG;
+
+        prog = malloc(st.st_size);
+        if (!prog)
+                return -ENOMEM;
+        while (done < (size_t) st.st_size) {
+                ssize_t n = pread(fd, (char *) prog + done, st.st_size - done, done);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return negative_errno();
+                if (n == 0)
+                        return -EIO;
+                done += n;
+        }
+
+        *ret = steal_pointer(&prog);
+        *ret_len = st.st_size / sizeof(struct sock_filter);
+        return 0;
+}
+
+/* Uses nothing of util.c but its header, so the build-time generator links just this file. */
+int seccomp_profile_compile(SeccompProfile p, struct sock_filter **ret, size_t *ret_len) {
+        scmp_filter_ctx ctx = NULL;
+        int r;
+
+        if ((unsigned) p >= _SECCOMP_PROFILE_MAX)
+                return -EINVAL;
+
+        r = build(p, &ctx);
+        if (r < 0)
+                return r;
+        r = export(ctx, ret, ret_len);
+        seccomp_release(ctx);
+        return r;
+}

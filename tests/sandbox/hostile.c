@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A hostile skill: each argument names one attempt, and one line per attempt says what happened:
+ *   "<attempt> ok[ detail]"  or  "<attempt> denied errno=<ENAME>"
+ * Attempts the sandbox answers with a kill (seccomp restrictive, foreign-arch syscalls) end the
+ * process with SIGSYS instead; the caller then sees no line for it. Exit status 0 otherwise.
+ *
+ *   read:PATH write:PATH exec:PATH   open/read, create/write, fork+execve PATH (child's status)
+ *   connect:PORT bind:PORT udp       TCP to 127.0.0.1:PORT, bind 127.0.0.1:PORT, a UDP socket
+ *   netlink packet                   socket(AF_NETLINK, NETLINK_ROUTE), socket(AF_PACKET)
+ *   abstract-unix:NAME               connect to the abstract unix socket "@NAME"
+ *   kill:PID kill-parent             kill(PID or parent, 0)
+ *   ptrace-parent                    PTRACE_ATTACH to the parent
+ *   environ:PID|parent               read /proc/PID/environ
+ *   mount unshare-user unshare-net clone-newuser clone3 bpf perf keyctl io_uring userfaultfd
+ *   personality personality-query    personality(READ_IMPLIES_EXEC), personality(0xffffffff)
+ *   int80 x32                        getpid through the i386 (int 0x80) and x32 syscall ABIs
+ *   setuid-exec:PATH                 run PATH (a setuid-root copy of this program) "euid"
+ *   fd:N                             is fd N open?
+ *   caps                             capability sets, no_new_privs, seccomp mode, securebits
+ *   status                           NoNewPrivs/Seccomp/Cap* lines of /proc/self/status
+ *   uid euid                         ids ("euid" prints just the number: for setuid-exec)
+ *   fork-bomb alloc:MB fill:MB spin sleep:MS    for the limit tests
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/keyctl.h>
+#include <linux/perf_event.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef __NR_io_uring_setup
+#define __NR_io_uring_setup 425
+#endif
+#ifndef __NR_clone3
+#define __NR_clone3 435
+#endif
+
+static const char *attempt;
+
+static const char *errname(int e) {
+        const char *n = strerrorname_np(e);
+        static char buf[32];
+        if (n)
+                return n;
+        snprintf(buf, sizeof(buf), "%d", e);
+        return buf;
+}
+
+/* r < 0: denied with errno; else ok. */
+static void report(long r, const char *detail) {
+        if (r < 0)
+                printf("%s denied errno=%s\n", attempt, errname(errno));
+        else if (detail && *detail)
+                printf("%s ok %s\n", attempt, detail);
+        else
+                printf("%s ok\n", attempt);
+}
+
+static long do_read(const char *path) {
+        char c;
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -1;
+        long n = read(fd, &c, 1);
+        int e = errno;
+        close(fd);
+        errno = e;
+        return n < 0 ? -1 : 0;
+}
+
+static long do_write(const char *path) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
+        if (fd < 0)
+                return -1;
+        long n = write(fd, "x", 1);
+        int e = errno;
+        close(fd);
+        errno = e;
+        return n < 0 ? -1 : 0;
+}
+
+static void do_exec(const char *path) {
+        char detail[64];
+        int st;
+        pid_t pid = fork();
+        if (pid < 0)
+                return report(-1, NULL);
+        if (pid == 0) {
+                execl(path, path, (char *) NULL);
+                _exit(errno == EACCES ? 126 : 127);
+        }
+        if (waitpid(pid, &st, 0) < 0)
+                return report(-1, NULL);
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 126) {
+                errno = EACCES;
+                return report(-1, NULL);
+        }
+        snprintf(detail, sizeof(detail), "status=%d", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        report(0, detail);
+}
+
+static long inet_socket(int type, uint16_t port, bool do_bind, bool do_connect) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+        long r = 0;
+        if (fd < 0)
+                return -1;
+        if (do_bind)
+                r = bind(fd, (struct sockaddr *) &sa, sizeof(sa));
+        if (r >= 0 && do_connect)
+                r = connect(fd, (struct sockaddr *) &sa, sizeof(sa));
+        int e = errno;
+        close(fd);
+        errno = e;
+        return r;
+}
+
+static long do_abstract(const char *name) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        size_t n = strlen(name);
+        if (n + 1 > sizeof(sa.sun_path)) {
+                errno = ENAMETOOLONG;
+                return -1;
+        }
+        memcpy(sa.sun_path + 1, name, n);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -1;
+        long r = connect(fd, (struct sockaddr *) &sa, offsetof(struct sockaddr_un, sun_path) + 1 + n);
+        int e = errno;
+        close(fd);
+        errno = e;
+        return r;
+}
+
+static long do_environ(const char *who) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%ld/environ", strcmp(who, "parent") == 0 ? (long) getppid() : atol(who));
+        return do_read(path);
+}
+
+static long do_int80(void) {
+#if defined(__x86_64__)
+        long ret;
+        /* i386 getpid (20) through the 32-bit entry point */
+        __asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory", "rcx", "r11", "r8", "r9", "r10");
+        if (ret < 0) {
+                errno = (int) -ret;
+                return -1;
+        }
+        return 0;
+#else
+        errno = ENOSYS;
+        return -1;
+#endif
+}
+
+static long do_x32(void) {
+#if defined(__x86_64__)
+        return syscall(0x40000000L | 39 /* getpid */);
+#else
+        errno = ENOSYS;
+        return -1;
+#endif
+}
+
+static void do_setuid_exec(const char *path) {
+        int p[2];
+        char buf[64] = "";
+        int st;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return report(-1, NULL);
+        pid_t pid = fork();
+        if (pid < 0)
+                return report(-1, NULL);
+        if (pid == 0) {
+                dup2(p[1], 1);
+                execl(path, path, "euid", (char *) NULL);
+                _exit(127);
+        }
+        close(p[1]);
+        ssize_t n = read(p[0], buf, sizeof(buf) - 1);
+        close(p[0]);
+        waitpid(pid, &st, 0);
+        if (n <= 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+                errno = EACCES;
+                return report(-1, NULL);
+        }
+        buf[n] = 0;
+        buf[strcspn(buf, "\n")] = 0;
+        char detail[80];
+        snprintf(detail, sizeof(detail), "euid=%s", buf);
+        report(0, detail);
+}
+
+static void do_caps(void) {
+        struct { uint32_t version; int pid; } hdr = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
+        struct { uint32_t eff, prm, inh; } data[2] = {};
+        uint64_t bnd = 0, amb = 0;
+        char detail[256];
+
+        if (syscall(SYS_capget, &hdr, data) < 0)
+                return report(-1, NULL);
+        for (int c = 0; c < 64; c++) {
+                int r = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+                if (r < 0)
+                        break;
+                if (r > 0)
+                        bnd |= UINT64_C(1) << c;
+                if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) > 0)
+                        amb |= UINT64_C(1) << c;
+        }
+        snprintf(detail, sizeof(detail),
+                 "eff=%llx prm=%llx inh=%llx bnd=%llx amb=%llx nnp=%d seccomp=%d securebits=0x%x dumpable=%d",
+                 (unsigned long long) data[0].eff | (unsigned long long) data[1].eff << 32,
+                 (unsigned long long) data[0].prm | (unsigned long long) data[1].prm << 32,
+                 (unsigned long long) data[0].inh | (unsigned long long) data[1].inh << 32, (unsigned long long) bnd,
+                 (unsigned long long) amb, prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), prctl(PR_GET_SECCOMP, 0, 0, 0, 0),
+                 prctl(PR_GET_SECUREBITS, 0, 0, 0, 0), prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+        report(0, detail);
+}
+
+static void do_status(void) {
+        char buf[8192], detail[512] = "";
+        int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return report(-1, NULL);
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (n < 0)
+                return report(-1, NULL);
+        buf[n] = 0;
+        for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+                if (strncmp(line, "NoNewPrivs:", 11) && strncmp(line, "Seccomp:", 8) && strncmp(line, "CapEff:", 7) &&
+                    strncmp(line, "CapBnd:", 7) && strncmp(line, "CapPrm:", 7) && strncmp(line, "CapAmb:", 7) &&
+                    strncmp(line, "Uid:", 4))
+                        continue;
+                for (char *t = line; *t; t++)
+                        if (*t == '\t')
+                                *t = ' ';
+                strncat(detail, line, sizeof(detail) - strlen(detail) - 3);
+                strcat(detail, "; ");
+        }
+        report(0, detail);
+}
+
+static void do_fork_bomb(void) {
+        /* Children wait; the parent counts how many it got, then kills and reaps them. */
+        static pid_t pids[4096];
+        long n = 0;
+        int e = 0;
+        for (; n < (long) (sizeof(pids) / sizeof(pids[0])); n++) {
+                pid_t pid = fork();
+                if (pid < 0) {
+                        e = errno;
+                        break;
+                }
+                if (pid == 0) {
+                        pause();
+                        _exit(0);
+                }
+                pids[n] = pid;
+        }
+        for (long i = 0; i < n; i++)
+                kill(pids[i], SIGKILL);
+        for (long i = 0; i < n; i++)
+                waitpid(pids[i], NULL, 0);
+        char detail[64];
+        snprintf(detail, sizeof(detail), "forked=%ld errno=%s", n, e ? errname(e) : "0");
+        report(0, detail);
+}
+
+static void do_alloc(long mb) {
+        long done = 0;
+        for (; done < mb; done++) {
+                char *p = malloc(1 << 20);
+                if (!p)
+                        break;
+                memset(p, 1, 1 << 20);
+        }
+        char detail[64];
+        snprintf(detail, sizeof(detail), "mb=%ld", done);
+        report(done == mb ? 0 : -1, done == mb ? detail : NULL);
+}
+
+static void do_fill(long mb) {
+        static char block[1 << 16];
+        long bytes = 0;
+        int fd = open("fill.bin", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return report(-1, NULL);
+        signal(SIGXFSZ, SIG_IGN); /* get EFBIG instead of dying */
+        memset(block, 'x', sizeof(block));
+        while (bytes < mb << 20) {
+                ssize_t n = write(fd, block, sizeof(block));
+                if (n <= 0)
+                        break;
+                bytes += n;
+        }
+        int e = errno;
+        close(fd);
+        char detail[64];
+        snprintf(detail, sizeof(detail), "bytes=%ld", bytes);
+        if (bytes < mb << 20) {
+                errno = e;
+                return report(-1, NULL);
+        }
+        report(0, detail);
+}
+
+static void one(const char *a) {
+        const char *v = strchr(a, ':');
+        char detail[64];
+        v = v ? v + 1 : "";
+        attempt = a;
+
+        if (!strncmp(a, "read:", 5))
+                report(do_read(v), NULL);
+        else if (!strncmp(a, "write:", 6))
+                report(do_write(v), NULL);
+        else if (!strncmp(a, "exec:", 5))
+                do_exec(v);
+        else if (!strncmp(a, "connect:", 8))
+                report(inet_socket(SOCK_STREAM, (uint16_t) atoi(v), false, true), NULL);
+        else if (!strncmp(a, "bind:", 5))
+                report(inet_socket(SOCK_STREAM, (uint16_t) atoi(v), true, false), NULL);
+        else if (!strcmp(a, "udp"))
+                report(inet_socket(SOCK_DGRAM, 0, false, false), NULL);
+        else if (!strcmp(a, "netlink")) {
+                int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0);
+                report(fd, NULL);
+                if (fd >= 0)
+                        close(fd);
+        } else if (!strcmp(a, "packet")) {
+                int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+                report(fd, NULL);
+                if (fd >= 0)
+                        close(fd);
+        } else if (!strncmp(a, "abstract-unix:", 14))
+                report(do_abstract(v), NULL);
+        else if (!strncmp(a, "kill:", 5))
+                report(kill((pid_t) atol(v), 0), NULL);
+        else if (!strcmp(a, "kill-parent"))
+                report(kill(getppid(), 0), NULL);
+        else if (!strcmp(a, "ptrace-parent")) {
+                long r = ptrace(PTRACE_ATTACH, getppid(), NULL, NULL);
+                report(r, NULL);
+                if (r >= 0)
+                        ptrace(PTRACE_DETACH, getppid(), NULL, NULL);
+        } else if (!strncmp(a, "environ:", 8))
+                report(do_environ(v), NULL);
+        else if (!strcmp(a, "mount"))
+                report(mount("none", "/tmp", "tmpfs", 0, NULL), NULL);
+        else if (!strcmp(a, "unshare-user"))
+                report(unshare(CLONE_NEWUSER), NULL);
+        else if (!strcmp(a, "unshare-net"))
+                report(unshare(CLONE_NEWNET), NULL);
+        else if (!strcmp(a, "clone-newuser")) {
+                long pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, 0);
+                if (pid == 0)
+                        _exit(0);
+                if (pid > 0)
+                        waitpid((pid_t) pid, NULL, 0);
+                report(pid, NULL);
+        } else if (!strcmp(a, "clone3")) {
+                struct { uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls; } args = {
+                        .exit_signal = SIGCHLD,
+                };
+                long pid = syscall(__NR_clone3, &args, sizeof(args));
+                if (pid == 0)
+                        _exit(0);
+                if (pid > 0)
+                        waitpid((pid_t) pid, NULL, 0);
+                report(pid, NULL);
+        } else if (!strcmp(a, "bpf")) {
+                union bpf_attr attr = { .map_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 4, .max_entries = 1 };
+                long fd = syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+                report(fd, NULL);
+                if (fd >= 0)
+                        close((int) fd);
+        } else if (!strcmp(a, "perf")) {
+                struct perf_event_attr pa = { .type = PERF_TYPE_SOFTWARE, .size = sizeof(pa), .config = PERF_COUNT_SW_CPU_CLOCK,
+                                              .disabled = 1, .exclude_kernel = 1, .exclude_hv = 1 };
+                long fd = syscall(SYS_perf_event_open, &pa, 0, -1, -1, 0);
+                report(fd, NULL);
+                if (fd >= 0)
+                        close((int) fd);
+        } else if (!strcmp(a, "keyctl"))
+                report(syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0), NULL);
+        else if (!strcmp(a, "io_uring")) {
+                char params[120] = {};
+                long fd = syscall(__NR_io_uring_setup, 1, params);
+                report(fd, NULL);
+                if (fd >= 0)
+                        close((int) fd);
+        } else if (!strcmp(a, "userfaultfd")) {
+                long fd = syscall(SYS_userfaultfd, O_CLOEXEC);
+                report(fd, NULL);
+                if (fd >= 0)
+                        close((int) fd);
+        } else if (!strcmp(a, "personality"))
+                report(personality(READ_IMPLIES_EXEC), NULL);
+        else if (!strcmp(a, "personality-query"))
+                report(personality(0xffffffff), NULL);
+        else if (!strcmp(a, "int80"))
+                report(do_int80(), NULL);
+        else if (!strcmp(a, "x32"))
+                report(do_x32(), NULL);
+        else if (!strncmp(a, "setuid-exec:", 12))
+                do_setuid_exec(v);
+        else if (!strncmp(a, "fd:", 3))
+                report(fcntl(atoi(v), F_GETFD), NULL);
+        else if (!strcmp(a, "caps"))
+                do_caps();
+        else if (!strcmp(a, "status"))
+                do_status();
+        else if (!strcmp(a, "uid")) {
+                snprintf(detail, sizeof(detail), "uid=%d euid=%d gid=%d groups=%d", (int) getuid(), (int) geteuid(),
+                         (int) getgid(), getgroups(0, NULL));
+                report(0, detail);
+        } else if (!strcmp(a, "euid"))
+                printf("%d\n", (int) geteuid());
+        else if (!strcmp(a, "fork-bomb"))
+                do_fork_bomb();
+        else if (!strncmp(a, "alloc:", 6))
+                do_alloc(atol(v));
+        else if (!strncmp(a, "fill:", 5))
+                do_fill(atol(v));
+        else if (!strcmp(a, "spin"))
+                for (volatile unsigned long i = 0;; i++)
+                        ;
+        else if (!strncmp(a, "sleep:", 6)) {
+                struct timespec ts = { atol(v) / 1000, (atol(v) % 1000) * 1000000L };
+                nanosleep(&ts, NULL);
+                report(0, NULL);
+        } else {
+                printf("%s unknown\n", a);
+        }
+        fflush(stdout);
+}
+
+int main(int argc, char **argv) {
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        for (int i = 1; i < argc; i++)
+                one(argv[i]);
+        return 0;
+}

@@ -1,0 +1,653 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Sandbox escape tests without the worker: settings and a manifest as the worker would load them,
+ * then sandbox_prepare → sandbox_fork → sandbox_enter → execve of tests/sandbox/hostile, and the
+ * exact outcome of every attempt asserted per policy. Needs root (the skill must become another
+ * user, and the setuid test needs a root-owned setuid file); needs landlock and seccomp.
+ *
+ *   sandbox-driver            run the tests (TAP)
+ *   sandbox-driver bench N    time prepare+fork+enter+exec+wait of a trivial run per policy
+ *                             (hostile with no attempt), N times, and print p50 per policy */
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "landlock.h"
+#include "manifest.h"
+#include "run.h"
+#include "sandbox.h"
+#include "settings.h"
+#include "tap.h"
+#include "util.h"
+
+static char tmp[64];                /* our scratch tree, 0755 */
+static char hostile[128];           /* tmp/bin/hostile */
+static char hostile_suid[128];      /* tmp/bin/hostile-suid, setuid root */
+static char etc_secret_dir[64];
+static char tokens[128];
+static int tcp_port;
+static char abstract_name[64];
+static int leaked_fd = -1;
+static int landlock_abi;
+
+typedef struct Outcome_ {
+        char *out;        /* hostile's stdout */
+        int status;       /* wait status; -1: nothing ran */
+        char *step;       /* sandbox_enter failure step */
+        SandboxReport report;
+} Run;
+
+static void run_done(Run *r) {
+        free(r->out);
+        free(r->step);
+        sandbox_report_done(&r->report);
+}
+
+static void cleanup(void) {
+        if (*etc_secret_dir) {
+                (void) rm_rf(etc_secret_dir);
+                *etc_secret_dir = 0;
+        }
+        if (*tmp)
+                (void) rm_rf(tmp);
+}
+
+static int copy_file(const char *from, const char *to, mode_t mode) {
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        int r = read_full_file(from, 64 << 20, &data, &len);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+        if (fd < 0)
+                return -errno;
+        r = loop_write(fd, data, len);
+        if (r < 0)
+                return r;
+        /* after the write: writing clears the setuid bit */
+        return fchmod(fd, mode) < 0 ? -errno : 0;
+}
+
+static int setup(void) {
+        char self[PATH_MAX], path[256];
+        _cleanup_free_ char *built = NULL;
+        ssize_t n;
+        int r;
+
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n < 0)
+                return -errno;
+        self[n] = 0;
+        *strrchr(self, '/') = 0;
+
+        snprintf(tmp, sizeof(tmp), "/tmp/skillrun-sandbox-test-XXXXXX");
+        if (!mkdtemp(tmp))
+                return -errno;
+        atexit(cleanup);
+        if (chmod(tmp, 0755) < 0)
+                return -errno;
+        snprintf(path, sizeof(path), "%s/bin", tmp);
+        if (mkdir(path, 0755) < 0)
+                return -errno;
+        snprintf(path, sizeof(path), "%s/work", tmp);
+        if (mkdir(path, 0755) < 0)
+                return -errno;
+        /* world-writable, like /tmp: only landlock keeps the skill out */
+        snprintf(path, sizeof(path), "%s/open", tmp);
+        if (mkdir(path, 0755) < 0 || chmod(path, 01777) < 0)
+                return -errno;
+
+        /* A copy the run user can reach, wherever the build tree is (CI clones under /root). */
+        if (asprintf(&built, "%s/hostile", self) < 0)
+                return -ENOMEM;
+        snprintf(hostile, sizeof(hostile), "%s/bin/hostile", tmp);
+        r = copy_file(built, hostile, 0755);
+        if (r < 0)
+                return r;
+        snprintf(hostile_suid, sizeof(hostile_suid), "%s/bin/hostile-suid", tmp);
+        r = copy_file(built, hostile_suid, 04755);
+        if (r < 0)
+                return r;
+
+        /* The tokens file, world-readable on purpose: only landlock keeps it from the skill. In
+         * /etc, so the "every /etc entry but the secrets" rule is what is tested. */
+        snprintf(etc_secret_dir, sizeof(etc_secret_dir), "/etc/skillrun-test-%ld", (long) getpid());
+        if (mkdir(etc_secret_dir, 0755) < 0)
+                return -errno;
+        snprintf(tokens, sizeof(tokens), "%s/tokens", etc_secret_dir);
+        r = write_file_at(AT_FDCWD, tokens, "ci:0123456789abcdef0123456789abcdef\n", 36, 0644);
+        if (r < 0)
+                return r;
+        return 0;
+}
+
+static int listen_tcp(void) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof(sa);
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || listen(fd, 16) < 0 ||
+            getsockname(fd, (struct sockaddr *) &sa, &len) < 0)
+                return -errno;
+        tcp_port = ntohs(sa.sin_port);
+        return fd;
+}
+
+static int listen_abstract(void) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        snprintf(abstract_name, sizeof(abstract_name), "skillrun-test-%ld", (long) getpid());
+        memcpy(sa.sun_path + 1, abstract_name, strlen(abstract_name));
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 ||
+            bind(fd, (struct sockaddr *) &sa, offsetof(struct sockaddr_un, sun_path) + 1 + strlen(abstract_name)) < 0 ||
+            listen(fd, 16) < 0)
+                return -errno;
+        return fd;
+}
+
+static int make_settings(Settings *s, const char *mode) {
+        _cleanup_free_ char *err = NULL;
+        char work[128];
+
+        settings_init(s);
+        snprintf(work, sizeof(work), "%s/work", tmp);
+        if (settings_set(s, "tokens_file", tokens, &err) < 0 || settings_set(s, "run_user", "nobody", &err) < 0 ||
+            settings_set(s, "work_dir", work, &err) < 0 || settings_set(s, "sandbox", mode, &err) < 0) {
+                printf("# settings: %s\n", strempty(err));
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int make_manifest(const Settings *s, const char *policy, bool network, Manifest **ret) {
+        _cleanup_free_ char *text = NULL, *err = NULL, *path = NULL;
+        int r;
+
+        if (asprintf(&text,
+                     "{\"description\": \"hostile\", \"command\": [\"%s\"], \"policy\": \"%s\", \"network\": %s,"
+                     " \"read_paths\": [\"%s/bin\"], \"timeout_ms\": 10000}",
+                     hostile, policy, network ? "true" : "false", tmp) < 0 ||
+            asprintf(&path, "%s/skills/hostile.json", tmp) < 0)
+                return -ENOMEM;
+        r = manifest_parse(s, "hostile", path, text, strlen(text), ret, &err);
+        if (r < 0)
+                printf("# manifest: %s\n", strempty(err));
+        return r;
+}
+
+/* One sandboxed run of hostile with these attempts, the way run.c does it. */
+static int run_hostile(const char *policy, bool network, const char *mode, char *const *attempts, Run *ret) {
+        _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
+        _cleanup_manifest_ Manifest *m = NULL;
+        _cleanup_free_ char *err = NULL;
+        char workdir[256] = "", id[33];
+        char *argv[64];
+        char *envp[] = { (char *) "PATH=/usr/bin:/bin", NULL, NULL };
+        char home[300];
+        Settings s;
+        int out[2], ep[2];
+        size_t n = 0;
+        int r;
+
+        *ret = (Run) { .status = -1 };
+        r = make_settings(&s, mode);
+        if (r < 0)
+                return r;
+        r = make_manifest(&s, policy, network, &m);
+        if (r < 0)
+                goto finish;
+
+        r = random_hex(id, 16);
+        if (r < 0)
+                goto finish;
+        snprintf(workdir, sizeof(workdir), "%s/work/skillrun-%s", tmp, id);
+        if (mkdir(workdir, 0700) < 0) {
+                r = -errno;
+                goto finish;
+        }
+        snprintf(home, sizeof(home), "HOME=%s", workdir);
+        envp[1] = home;
+
+        r = sandbox_prepare(&s, m, workdir, &m->limits, &plan, &ret->report, &err);
+        if (r < 0) {
+                printf("# sandbox_prepare: %s (%s)\n", strerror(-r), strempty(err));
+                goto finish;
+        }
+        uid_t uid;
+        gid_t gid;
+        if (sandbox_plan_user(plan, &uid, &gid) && chown(workdir, uid, gid) < 0) {
+                r = -errno;
+                goto finish;
+        }
+
+        argv[n++] = hostile;
+        for (char *const *a = attempts; *a && n < ELEMENTSOF(argv) - 1; a++)
+                argv[n++] = *a;
+        argv[n] = NULL;
+
+        if (pipe2(out, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
+                r = -errno;
+                goto finish;
+        }
+        pid_t pid = sandbox_fork(plan);
+        if (pid < 0) {
+                r = pid;
+                goto finish;
+        }
+        if (pid == 0) {
+                const char *step = "setup";
+                int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (nul < 0 || dup2(nul, 0) < 0 || dup2(out[1], 1) < 0 || chdir(workdir) < 0)
+                        _exit(126);
+                r = sandbox_enter(plan, ep[1], &step);
+                if (r >= 0) {
+                        execve(argv[0], argv, envp);
+                        r = -errno;
+                        step = "execve";
+                }
+                dprintf(ep[1], "%s: %s", step, strerror(-r));
+                _exit(127);
+        }
+        close(out[1]);
+        close(ep[1]);
+
+        char buf[512];
+        ssize_t k = read(ep[0], buf, sizeof(buf) - 1);
+        if (k > 0) {
+                buf[k] = 0;
+                ret->step = strdup(buf);
+        }
+        close(ep[0]);
+        size_t len;
+        r = read_full_fd(out[0], 1 << 20, &ret->out, &len);
+        close(out[0]);
+        if (waitpid(pid, &ret->status, 0) < 0 && r >= 0)
+                r = -errno;
+        sandbox_kill(plan);
+finish:
+        if (*workdir)
+                (void) rm_rf(workdir);
+        settings_done(&s);
+        return r;
+}
+
+/* The line hostile printed for one attempt. */
+static const char *line_of(const Run *r, const char *attempt, char *buf, size_t size) {
+        size_t n = strlen(attempt);
+        for (const char *p = r->out; p && *p;) {
+                const char *e = strchr(p, '\n');
+                size_t l = e ? (size_t) (e - p) : strlen(p);
+                if (l > n && strncmp(p, attempt, n) == 0 && p[n] == ' ') {
+                        snprintf(buf, size, "%.*s", (int) (l - n - 1), p + n + 1);
+                        return buf;
+                }
+                p += l + (e ? 1 : 0);
+        }
+        return NULL;
+}
+
+#define expect(r, attempt, want)                                                              \
+        do {                                                                                  \
+                char _b[512];                                                                 \
+                is_str(line_of(r, attempt, _b, sizeof(_b)), want, "%s: %s → %s", policy_name, \
+                       attempt, want);                                                        \
+        } while (0)
+
+#define expect_prefix(r, attempt, want)                                                       \
+        do {                                                                                  \
+                char _b[512];                                                                 \
+                contains_str(line_of(r, attempt, _b, sizeof(_b)), want, "%s: %s → %s…",       \
+                             policy_name, attempt, want);                                     \
+        } while (0)
+
+/* An attempt that must kill the process with SIGSYS. */
+static void expect_killed(const char *policy, const char *policy_name, bool network, const char *attempt) {
+        char *a[] = { (char *) attempt, (char *) "uid", NULL };
+        Run r;
+        int k = run_hostile(policy, network, "strict", a, &r);
+        ok(k >= 0 && r.status >= 0 && WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGSYS && !strstr(strempty(r.out), "uid"),
+           "%s: %s → killed by SIGSYS", policy_name, attempt);
+        if (k >= 0 && r.status >= 0 && !(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGSYS))
+                printf("#   status 0x%x, output '%s'\n", r.status, strempty(r.out));
+        run_done(&r);
+}
+
+static void common_attempts(char **a, size_t *n, char *bufs, size_t bufsize) {
+        /* bufs: room for the formatted attempts, 8 × bufsize */
+        size_t i = 0;
+        char *b = bufs;
+#define ADD(...)                                        \
+        do {                                            \
+                snprintf(b, bufsize, __VA_ARGS__);      \
+                a[(*n)++] = b;                          \
+                b += bufsize;                           \
+                i++;                                    \
+        } while (0)
+        ADD("read:%s", tokens);
+        ADD("connect:%d", tcp_port);
+        ADD("abstract-unix:%s", abstract_name);
+        ADD("fd:%d", leaked_fd);
+        ADD("setuid-exec:%s", hostile_suid);
+        ADD("write:%s/open/escape", tmp);
+#undef ADD
+        (void) i;
+}
+
+static const char *const fixed_attempts[] = {
+        "read:/etc/shadow", "read:/etc/passwd", "read:/etc/hostname", "write:/etc/skillrun-escape", "write:/usr/escape",
+        "write:inside", "read:/proc/self/status", "environ:parent", "environ:1", "kill-parent", "kill:1",
+        "ptrace-parent", "mount", "unshare-user", "unshare-net", "clone-newuser", "clone3", "bpf", "perf", "keyctl",
+        "io_uring", "userfaultfd", "personality", "personality-query", "bind:0", "udp", "netlink", "packet",
+        "exec:/usr/bin/true", "caps", "uid",
+};
+
+static int full_run(const char *policy, bool network, Run *r) {
+        char *a[64], bufs[8][PATH_MAX + 32];
+        size_t n = 0;
+        common_attempts(a, &n, &bufs[0][0], sizeof(bufs[0]));
+        for (size_t i = 0; i < ELEMENTSOF(fixed_attempts); i++)
+                a[n++] = (char *) fixed_attempts[i];
+        a[n] = NULL;
+        return run_hostile(policy, network, "strict", a, r);
+}
+
+static void test_permissive(bool network) {
+        const char *policy_name = network ? "permissive+network" : "permissive";
+        char want[PATH_MAX + 64], key[PATH_MAX + 32];
+        Run r;
+
+        int k = full_run("permissive", network, &r);
+        ok(k >= 0 && !r.step && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "%s: hostile ran to the end", policy_name);
+        if (r.step)
+                printf("#   sandbox step failed: %s\n", r.step);
+        is_int(r.report.landlock_abi, landlock_abi, "%s: report landlock_abi", policy_name);
+        is_str(r.report.seccomp, "permissive", "%s: report seccomp", policy_name);
+        is_int(r.report.network, network, "%s: report network", policy_name);
+        ok(r.report.user_switched && r.report.caps_dropped && r.report.no_new_privs, "%s: report user/caps/nnp", policy_name);
+
+        /* files */
+        snprintf(key, sizeof(key), "read:%s", tokens);
+        expect(&r, key, "denied errno=EACCES");      /* 0644 in /etc: only landlock stops it */
+        expect(&r, "read:/etc/shadow", "denied errno=EACCES");
+        expect(&r, "read:/etc/passwd", "ok");         /* positive control */
+        expect(&r, "read:/etc/hostname", "ok");
+        expect(&r, "write:/etc/skillrun-escape", "denied errno=EACCES");
+        expect(&r, "write:/usr/escape", "denied errno=EACCES");
+        snprintf(key, sizeof(key), "write:%s/open/escape", tmp);
+        expect(&r, key, "denied errno=EACCES");      /* a 1777 directory, like /tmp */
+        expect(&r, "write:inside", "ok");             /* the work dir */
+        expect(&r, "read:/proc/self/status", "denied errno=EACCES");
+        expect(&r, "exec:/usr/bin/true", "ok status=0");
+        /* other processes */
+        expect(&r, "environ:parent", "denied errno=EACCES");
+        expect(&r, "environ:1", "denied errno=EACCES");
+        expect(&r, "kill-parent", "denied errno=EPERM");
+        expect(&r, "kill:1", "denied errno=EPERM");
+        expect(&r, "ptrace-parent", "denied errno=EPERM");
+        /* kernel attack surface */
+        expect(&r, "mount", "denied errno=EPERM");
+        expect(&r, "unshare-user", "denied errno=EPERM");
+        expect(&r, "unshare-net", "denied errno=EPERM");
+        expect(&r, "clone-newuser", "denied errno=EPERM");
+        expect(&r, "clone3", "denied errno=ENOSYS");
+        expect(&r, "bpf", "denied errno=EPERM");
+        expect(&r, "perf", "denied errno=EPERM");
+        expect(&r, "keyctl", "denied errno=EPERM");
+        expect(&r, "io_uring", "denied errno=EPERM");
+        expect(&r, "userfaultfd", "denied errno=EPERM");
+        expect(&r, "personality", "denied errno=EPERM");
+        expect(&r, "personality-query", "ok");
+        /* network */
+        snprintf(key, sizeof(key), "connect:%d", tcp_port);
+        expect(&r, key, network ? "ok" : "denied errno=EPERM");
+        expect(&r, "bind:0", network ? "ok" : "denied errno=EPERM");
+        expect(&r, "udp", network ? "ok" : "denied errno=EPERM");
+        expect(&r, "netlink", network ? "ok" : "denied errno=EPERM");
+        expect(&r, "packet", "denied errno=EPERM");
+        snprintf(key, sizeof(key), "abstract-unix:%s", abstract_name);
+        expect(&r, key, landlock_abi >= 6 ? "denied errno=EPERM" : "ok");
+        /* privileges */
+        snprintf(key, sizeof(key), "fd:%d", leaked_fd);
+        expect(&r, key, "denied errno=EBADF");
+        snprintf(key, sizeof(key), "setuid-exec:%s", hostile_suid);
+        expect(&r, key, "ok euid=65534");
+        expect_prefix(&r, "caps", "eff=0 prm=0 inh=0 bnd=0 amb=0 nnp=1 seccomp=2 securebits=0x2f");
+        expect(&r, "uid", "ok uid=65534 euid=65534 gid=65534 groups=0");
+        (void) want;
+        run_done(&r);
+
+        expect_killed("permissive", policy_name, network, "int80");
+        expect_killed("permissive", policy_name, network, "x32");
+}
+
+static void test_restrictive(void) {
+        const char *policy_name = "restrictive";
+        char key[PATH_MAX + 32];
+        Run r;
+
+        /* Only attempts that do not kill: the first killing one would end the list. */
+        char *a[64], bufs[8][PATH_MAX + 32];
+        size_t n = 0;
+        common_attempts(a, &n, &bufs[0][0], sizeof(bufs[0]));
+        const char *safe[] = { "read:/etc/passwd", "read:/etc/ld.so.cache", "read:/usr/lib/os-release", "write:inside",
+                               "write:/etc/escape", "exec:/usr/bin/true", "kill-parent", "environ:parent",
+                               "clone3", "personality-query", "udp", "netlink", "caps", "uid" };
+        for (size_t i = 0; i < ELEMENTSOF(safe); i++)
+                a[n++] = (char *) safe[i];
+        a[n] = NULL;
+        int k = run_hostile("restrictive", false, "best-effort" /* restrictive is always strict anyway */, a, &r);
+        ok(k >= 0 && !r.step && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "%s: hostile ran to the end", policy_name);
+        if (r.step)
+                printf("#   sandbox step failed: %s\n", r.step);
+        is_str(r.report.seccomp, "restrictive", "%s: report seccomp", policy_name);
+        is_int(r.report.network, false, "%s: report network", policy_name);
+
+        snprintf(key, sizeof(key), "read:%s", tokens);
+        expect(&r, key, "denied errno=EACCES");
+        expect(&r, "read:/etc/passwd", "denied errno=EACCES");
+        expect(&r, "read:/etc/ld.so.cache", "ok");
+        expect(&r, "read:/usr/lib/os-release", "ok");
+        expect(&r, "write:inside", "ok");
+        expect(&r, "write:/etc/escape", "denied errno=EACCES");
+        snprintf(key, sizeof(key), "write:%s/open/escape", tmp);
+        expect(&r, key, "denied errno=EACCES");
+        expect(&r, "exec:/usr/bin/true", "denied errno=EACCES");
+        expect(&r, "kill-parent", "denied errno=EPERM");
+        expect(&r, "environ:parent", "denied errno=EACCES");
+        expect(&r, "clone3", "denied errno=ENOSYS");
+        expect(&r, "personality-query", "ok");
+        snprintf(key, sizeof(key), "connect:%d", tcp_port);
+        expect(&r, key, "denied errno=EPERM");
+        expect(&r, "udp", "denied errno=EPERM");
+        expect(&r, "netlink", "denied errno=EPERM");
+        snprintf(key, sizeof(key), "fd:%d", leaked_fd);
+        expect(&r, key, "denied errno=EBADF");
+        snprintf(key, sizeof(key), "setuid-exec:%s", hostile_suid);
+        expect(&r, key, "ok euid=65534");
+        expect_prefix(&r, "caps", "eff=0 prm=0 inh=0 bnd=0 amb=0 nnp=1 seccomp=2 securebits=0x2f");
+        expect(&r, "uid", "ok uid=65534 euid=65534 gid=65534 groups=0");
+        run_done(&r);
+
+        static const char *const killers[] = { "mount", "ptrace-parent", "unshare-user", "bpf", "perf", "keyctl",
+                                               "io_uring", "personality", "clone-newuser", "int80", "x32" };
+        for (size_t i = 0; i < ELEMENTSOF(killers); i++)
+                expect_killed("restrictive", policy_name, false, killers[i]);
+}
+
+static void test_none(void) {
+        const char *policy_name = "none";
+        char key[PATH_MAX + 32];
+        Run r;
+
+        int k = full_run("none", false, &r);
+        ok(k >= 0 && !r.step && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "%s: hostile ran to the end", policy_name);
+        is_int(r.report.landlock_abi, 0, "%s: report landlock_abi", policy_name);
+        is_str(r.report.seccomp, "none", "%s: report seccomp", policy_name);
+        is_int(r.report.network, true, "%s: report network", policy_name);
+
+        /* as host, for the run user… */
+        expect(&r, "read:/etc/passwd", "ok");
+        expect(&r, "read:/proc/self/status", "ok");
+        snprintf(key, sizeof(key), "read:%s", tokens);
+        expect(&r, key, "ok"); /* no landlock: file modes only, and the file is 0644 */
+        snprintf(key, sizeof(key), "connect:%d", tcp_port);
+        expect(&r, key, "ok");
+        expect(&r, "udp", "ok");
+        expect(&r, "exec:/usr/bin/true", "ok status=0");
+        expect(&r, "write:inside", "ok");
+        snprintf(key, sizeof(key), "write:%s/open/escape", tmp);
+        expect(&r, key, "ok");
+        /* …but never root, never new privileges, and the worker's own filter still holds */
+        expect(&r, "mount", "denied errno=EPERM");
+        expect(&r, "unshare-user", "denied errno=EPERM");
+        expect(&r, "clone-newuser", "denied errno=EPERM");
+        expect(&r, "clone3", "denied errno=ENOSYS");
+        expect(&r, "bpf", "denied errno=EPERM");
+        expect(&r, "keyctl", "denied errno=EPERM");
+        expect(&r, "io_uring", "denied errno=EPERM");
+        expect(&r, "ptrace-parent", "denied errno=EPERM");
+        expect(&r, "environ:parent", "denied errno=EACCES");
+        snprintf(key, sizeof(key), "fd:%d", leaked_fd);
+        expect(&r, key, "denied errno=EBADF");
+        snprintf(key, sizeof(key), "setuid-exec:%s", hostile_suid);
+        expect(&r, key, "ok euid=65534");
+        expect_prefix(&r, "caps", "eff=0 prm=0 inh=0 bnd=0 amb=0 nnp=1 seccomp=2 securebits=0x2f");
+        expect(&r, "uid", "ok uid=65534 euid=65534 gid=65534 groups=0");
+        run_done(&r);
+
+        /* the worker's filter, which "none" inherits, kills foreign-arch syscalls too */
+        expect_killed("none", policy_name, false, "int80");
+        expect_killed("none", policy_name, false, "x32");
+}
+
+static void test_status_lines(void) {
+        /* /proc/self/status is out of reach under landlock: read it under "none", where the
+         * same user/caps/no_new_privs steps ran. */
+        const char *policy_name = "none";
+        char *a[] = { (char *) "status", NULL };
+        Run r;
+        int k = run_hostile("none", false, "strict", a, &r);
+        ok(k >= 0, "status run");
+        expect_prefix(&r, "status", "NoNewPrivs: 1");
+        expect_prefix(&r, "status", "Seccomp: 2");
+        expect_prefix(&r, "status", "CapEff: 0000000000000000");
+        expect_prefix(&r, "status", "CapBnd: 0000000000000000");
+        expect_prefix(&r, "status", "Uid: 65534 65534 65534 65534");
+        run_done(&r);
+}
+
+static void test_prepare_errors(void) {
+        _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
+        _cleanup_manifest_ Manifest *m = NULL;
+        _cleanup_free_ char *text = NULL, *err = NULL;
+        SandboxReport rep = {};
+        Settings s;
+        char dir[128];
+
+        /* A read path that contains the tokens file is refused, with the path named. */
+        if (make_settings(&s, "strict") < 0)
+                return;
+        if (asprintf(&text, "{\"command\": [\"%s\"], \"policy\": \"permissive\", \"read_paths\": [\"/etc\"]}", hostile) < 0)
+                return;
+        if (manifest_parse(&s, "hostile", "/nonexistent/hostile.json", text, strlen(text), &m, &err) < 0) {
+                ok(false, "manifest with read_paths /etc: %s", strempty(err));
+                settings_done(&s);
+                return;
+        }
+        snprintf(dir, sizeof(dir), "%s/work", tmp);
+        int r = sandbox_prepare(&s, m, dir, &m->limits, &plan, &rep, &err);
+        is_int(r, -EPERM, "read_paths [\"/etc\"] refused (it holds the tokens file)");
+        contains_str(err, "'/etc'", "…and the message names the path");
+        sandbox_report_done(&rep);
+        settings_done(&s);
+}
+
+static uint64_t time_run(const char *policy) {
+        char *a[] = { NULL };
+        Run r;
+        uint64_t t0 = now_usec();
+        int k = run_hostile(policy, false, "strict", a, &r);
+        uint64_t t = now_usec() - t0;
+        if (k < 0 || r.status != 0)
+                t = UINT64_MAX;
+        run_done(&r);
+        return t;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+        return x < y ? -1 : x > y;
+}
+
+static int bench(int n) {
+        static const char *const policies[] = { "none", "permissive", "restrictive" };
+        uint64_t *t[3], p50[3];
+
+        for (size_t p = 0; p < 3; p++)
+                t[p] = calloc(n, sizeof(uint64_t));
+        /* interleaved, so drift hits every policy alike */
+        for (int i = 0; i < n; i++)
+                for (size_t p = 0; p < 3; p++)
+                        t[p][i] = time_run(policies[p]);
+        for (size_t p = 0; p < 3; p++) {
+                qsort(t[p], n, sizeof(uint64_t), cmp_u64);
+                p50[p] = t[p][n / 2];
+        }
+        for (size_t p = 0; p < 3; p++)
+                printf("%-12s p50 %7.3f ms  added over none %+7.3f ms\n", policies[p], p50[p] / 1000.0,
+                       ((double) p50[p] - (double) p50[0]) / 1000.0);
+        for (size_t p = 0; p < 3; p++)
+                free(t[p]);
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        int errno_ll = 0, r, tcp, ab;
+
+        if (geteuid() != 0)
+                tap_skip_all("needs root (the skill switches to another user; setuid test)");
+        landlock_abi = landlock_probe(&errno_ll);
+        if (landlock_abi <= 0)
+                tap_skip_all("landlock unavailable");
+        if (!getpwnam("nobody") || getpwnam("nobody")->pw_uid != 65534)
+                tap_skip_all("no user 'nobody' with uid 65534");
+
+        r = setup();
+        if (r < 0) {
+                printf("Bail out! setup: %s\n", strerror(-r));
+                return 1;
+        }
+        tcp = listen_tcp();
+        ab = listen_abstract();
+        if (tcp < 0 || ab < 0) {
+                printf("Bail out! listeners: %s\n", strerror(-(tcp < 0 ? tcp : ab)));
+                return 1;
+        }
+        /* an fd without O_CLOEXEC: must not reach the skill */
+        leaked_fd = open("/etc/passwd", O_RDONLY);
+        if (leaked_fd < 0)
+                return 1;
+
+        /* as the worker does, before anything else */
+        r = sandbox_confine_worker();
+        if (r < 0) {
+                printf("Bail out! sandbox_confine_worker: %s\n", strerror(-r));
+                return 1;
+        }
+
+        if (argc > 2 && streq(argv[1], "bench"))
+                return bench(atoi(argv[2]));
+
+        test_permissive(false);
+        test_permissive(true);
+        test_restrictive();
+        test_none();
+        test_status_lines();
+        test_prepare_errors();
+        return done_testing();
+}

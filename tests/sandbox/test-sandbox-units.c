@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The sandbox's pure parts and build products, without root: #! and PT_INTERP parsing, the
+ * interpreter chain of a script, the precompiled seccomp programs against a fresh libseccomp
+ * build of the same profiles, the landlock probe and the features JSON. */
+#include <elf.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "execdeps.h"
+#include "landlock.h"
+#include "sandbox.h"
+#include "seccomp-filter.h"
+#include "tap.h"
+#include "util.h"
+
+static void test_shebang(void) {
+        static const struct {
+                const char *text, *interp, *arg;
+                int r;
+        } cases[] = {
+                { "#!/bin/sh\necho\n", "/bin/sh", NULL, 0 },
+                { "#! /usr/bin/env  python3 -u \nprint()\n", "/usr/bin/env", "python3 -u", 0 },
+                { "#!/bin/bash", "/bin/bash", NULL, 0 },
+                { "#!/usr/bin/python3\r\n", "/usr/bin/python3\r", NULL, 0 }, /* like the kernel: \r is part of it */
+                { "#!\n", NULL, NULL, -EINVAL },
+                { "#!   \n/bin/sh\n", NULL, NULL, -EINVAL },
+                { "\x7f" "ELF", NULL, NULL, -EINVAL },
+                { "echo hi\n", NULL, NULL, -EINVAL },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *interp = NULL, *arg = NULL;
+                int r = execdeps_parse_shebang(cases[i].text, strlen(cases[i].text), &interp, &arg);
+                is_int(r, cases[i].r, "shebang case %zu: return", i);
+                if (r < 0)
+                        continue;
+                is_str(interp, cases[i].interp, "shebang case %zu: interpreter", i);
+                is_str(arg, cases[i].arg, "shebang case %zu: argument", i);
+        }
+}
+
+static void test_elf(void) {
+        _cleanup_free_ char *interp = NULL, *data = NULL;
+        size_t len;
+        int r;
+
+        r = read_full_file("/bin/sh", 64 << 20, &data, &len);
+        ok(r >= 0, "read /bin/sh");
+        if (r >= 0) {
+                r = execdeps_parse_elf_interp(data, MIN(len, (size_t) 4096), &interp);
+                is_int(r, 0, "/bin/sh has a PT_INTERP");
+                ok(interp && interp[0] == '/' && strstr(interp, "ld"), "…naming the dynamic loader ('%s')", strempty(interp));
+        }
+
+        /* A static ELF: a header, no program header with PT_INTERP. */
+        char buf[sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr)] = {};
+        Elf64_Ehdr *eh = (Elf64_Ehdr *) buf;
+        Elf64_Phdr ph = { .p_type = PT_LOAD };
+        memcpy(eh->e_ident, ELFMAG, SELFMAG);
+        eh->e_ident[EI_CLASS] = ELFCLASS64;
+        eh->e_phoff = sizeof(Elf64_Ehdr);
+        eh->e_phentsize = sizeof(Elf64_Phdr);
+        eh->e_phnum = 1;
+        memcpy(buf + sizeof(Elf64_Ehdr), &ph, sizeof(ph));
+        char *s = NULL;
+        is_int(execdeps_parse_elf_interp(buf, sizeof(buf), &s), -ENOENT, "static ELF: no interpreter");
+
+        /* Program headers pointing past what was read: refused, not read out of bounds. */
+        eh->e_phnum = 100;
+        is_int(execdeps_parse_elf_interp(buf, sizeof(buf), &s), -EINVAL, "truncated program headers: -EINVAL");
+        is_int(execdeps_parse_elf_interp("#!/bin/sh\n", 10, &s), -EINVAL, "not ELF: -EINVAL");
+}
+
+static void test_collect(void) {
+        char dir[] = "/tmp/skillrun-execdeps-XXXXXX", script[64];
+        _cleanup_strv_free_ char **deps = NULL;
+
+        if (!mkdtemp(dir)) {
+                ok(false, "mkdtemp");
+                return;
+        }
+        snprintf(script, sizeof(script), "%s/skill", dir);
+        int r = write_file_at(AT_FDCWD, script, "#!/usr/bin/env sh\necho hi\n", 26, 0755);
+        ok(r >= 0, "write a '#!/usr/bin/env sh' script");
+
+        r = execdeps_collect(script, &deps);
+        is_int(r, 0, "execdeps_collect");
+        ok(deps && streq(deps[0], script), "the script itself comes first");
+        ok(strv_contains(deps, "/usr/bin/env"), "…then its interpreter, /usr/bin/env");
+        ok(strv_contains(deps, "/usr/local/bin/sh") || strv_contains(deps, "/usr/bin/sh") || strv_contains(deps, "/bin/sh"),
+           "…the program env runs, found in PATH");
+        bool loader = false;
+        for (char **d = deps; d && *d; d++)
+                if (strstr(*d, "/ld-") || strstr(*d, "/ld."))
+                        loader = true;
+        ok(loader, "…and the dynamic loader");
+        for (char **d = deps; d && *d; d++)
+                printf("#   %s\n", *d);
+        (void) rm_rf(dir);
+}
+
+static void test_seccomp(void) {
+        ok(seccomp_filter_available(), "seccomp filters available");
+        for (SeccompProfile p = 0; p < _SECCOMP_PROFILE_MAX; p++) {
+                _cleanup_free_ struct sock_filter *fresh = NULL;
+                SeccompProgram prog = {};
+                size_t len = 0;
+
+                is_int(seccomp_program_get(p, &prog), 0, "%s: program", seccomp_profile_to_string(p));
+                ok(!prog.owned, "%s: precompiled at build time (no libseccomp work per run)", seccomp_profile_to_string(p));
+                is_int(seccomp_profile_compile(p, &fresh, &len), 0, "%s: libseccomp builds it", seccomp_profile_to_string(p));
+                ok(len == prog.fprog.len && fresh && memcmp(fresh, prog.fprog.filter, len * sizeof(struct sock_filter)) == 0,
+                   "%s: the generated BPF is what libseccomp builds now (%zu instructions)", seccomp_profile_to_string(p), len);
+                seccomp_program_done(&prog);
+        }
+}
+
+static void test_features(void) {
+        SandboxFeatures f;
+        int e = -1;
+        int abi = landlock_probe(&e);
+
+        ok(abi >= 0 && abi <= LANDLOCK_ABI_KNOWN, "landlock ABI %d within 0…%d", abi, LANDLOCK_ABI_KNOWN);
+        ok(abi > 0 ? e == 0 : e != 0, "an errno exactly when landlock is unusable");
+        is_str(landlock_status_to_string(0, ENOSYS), "not built (ENOSYS)", "ENOSYS reads 'not built'");
+        is_str(landlock_status_to_string(0, EOPNOTSUPP), "disabled (EOPNOTSUPP)", "EOPNOTSUPP reads 'disabled'");
+        ok(landlock_fs_rights(1) == (LL_FS_ALL & ~(LL_FS_REFER | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV)), "ABI 1 rights");
+        ok(landlock_fs_rights(7) == LL_FS_ALL && landlock_net_rights(3) == 0 && landlock_net_rights(4) != 0 &&
+                   landlock_scopes(5) == 0 && landlock_scopes(6) != 0,
+           "rights, network and scopes by ABI");
+
+        is_int(sandbox_probe(&f), 0, "sandbox_probe");
+        is_int(f.landlock_abi, abi, "…landlock_abi");
+        json_object *j = sandbox_features_to_json(&f);
+        ok(j != NULL, "features JSON");
+        const char *text = j ? json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN) : NULL;
+        printf("#   %s\n", strempty(text));
+        json_object *v;
+        ok(j && json_object_object_get_ex(j, "landlock_abi", &v) && json_object_get_int(v) == abi, "…landlock_abi");
+        ok(j && json_object_object_get_ex(j, "landlock", &v) &&
+                   streq(json_object_get_string(v), landlock_status_to_string(abi, e)),
+           "…landlock status");
+        ok(j && json_object_object_get_ex(j, "seccomp", &v) && json_object_get_boolean(v) == f.seccomp, "…seccomp");
+        ok(j && json_object_object_get_ex(j, "cgroup", &v) && streq(json_object_get_string(v), cgroup_mode_to_string(f.cgroup)),
+           "…cgroup");
+        ok(j && json_object_object_get_ex(j, "root", &v) && json_object_get_boolean(v) == (geteuid() == 0), "…root");
+        json_object_put(j);
+}
+
+int main(void) {
+        test_shebang();
+        test_elf();
+        test_collect();
+        test_seccomp();
+        test_features();
+        return done_testing();
+}

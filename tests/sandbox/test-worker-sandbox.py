@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The hostile helper through the real worker: `skillrun run hostile-<policy> --arg …`.
+
+The same sandbox path a served request takes (settings, manifest, work dir, sandbox,
+supervision, result JSON), under every policy, with positive controls, plus the limits:
+fork bomb (tasks_max), memory bomb (oom, or ENOMEM under the rlimit fallback), disk fill
+(workdir_max), CPU spin (timeout), and a restrictive kill reported as signaled/SIGSYS.
+Needs root (the skill switches to the run user, as in CI); skips otherwise.
+"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+
+TOP_BUILDDIR = os.environ.get("top_builddir") or os.getcwd()
+SKILLRUN = os.environ.get("SKILLRUN_BIN") or os.path.join(TOP_BUILDDIR, "skillrun")
+HOSTILE = os.path.join(TOP_BUILDDIR, "tests", "sandbox", "hostile")
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, name, diag=None):
+        self.n += 1
+        print("%s %d - %s" % ("ok" if cond else "not ok", self.n, name.replace("#", "\\#")), flush=True)
+        if not cond:
+            self.failed += 1
+            for line in str(diag if diag is not None else "").splitlines():
+                print("#   " + line, flush=True)
+        return cond
+
+    def is_(self, got, want, name):
+        return self.ok(got == want, name, "got:  %r\nwant: %r" % (got, want))
+
+
+def skip_all(reason):
+    print("1..0 # SKIP %s" % reason, flush=True)
+    sys.exit(77)
+
+
+class Env:
+    def __init__(self):
+        self.root = tempfile.mkdtemp(prefix="skillrun-sbx-worker-")
+        os.chmod(self.root, 0o755)
+        self.bin = os.path.join(self.root, "bin")
+        self.skills = os.path.join(self.root, "skills")
+        self.work = os.path.join(self.root, "work")
+        for d in (self.bin, self.skills, self.work):
+            os.mkdir(d)
+            os.chmod(d, 0o755)
+        self.open = os.path.join(self.root, "open")  # world-writable, like /tmp
+        os.mkdir(self.open)
+        os.chmod(self.open, 0o1777)
+        self.hostile = os.path.join(self.bin, "hostile")
+        shutil.copy(HOSTILE, self.hostile)
+        os.chmod(self.hostile, 0o755)
+        # world-readable on purpose, outside every allowed path: only landlock keeps it out
+        self.secret = os.path.join(self.root, "tokens")
+        with open(self.secret, "w") as f:
+            f.write("ci:%s\n" % ("x" * 43))
+        os.chmod(self.secret, 0o644)
+
+    def skill(self, name, policy, **extra):
+        m = {"description": "hostile", "command": [self.hostile], "input": "none", "policy": policy,
+             "read_paths": [self.bin]}
+        m.update(extra)
+        with open(os.path.join(self.skills, name + ".json"), "w") as f:
+            json.dump(m, f)
+
+    def run(self, name, *attempts, sandbox="strict"):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLRUN_")}
+        env.update(SKILLRUN_CONFIG="/nonexistent/skillrun.conf", SKILLRUN_SKILLS_DIR=self.skills,
+                   SKILLRUN_WORK_DIR=self.work, SKILLRUN_TOKENS_FILE=self.secret, SKILLRUN_SANDBOX=sandbox)
+        args = [SKILLRUN, "run", name]
+        for a in attempts:
+            args += ["--arg", a]
+        p = subprocess.run(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        try:
+            res = json.loads(p.stdout)
+        except ValueError:
+            res = {"_stdout": p.stdout.decode(errors="replace"), "_stderr": p.stderr.decode(errors="replace")}
+            print("# skillrun run %s: exit %d, no result JSON; stderr:" % (name, p.returncode))
+            for line in res["_stderr"].splitlines()[:40]:
+                print("#   " + line)
+        res["_rc"] = p.returncode
+        return res
+
+    def close(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def lines(res):
+    out = {}
+    for line in res.get("stdout", "").splitlines():
+        k, _, v = line.partition(" ")
+        out[k] = v
+    return out
+
+
+def check_attempts(tap, label, res, expected):
+    got = lines(res)
+    for attempt, want in expected.items():
+        if want.endswith("…"):
+            tap.ok(got.get(attempt, "").startswith(want[:-1]), "%s: %s → %s" % (label, attempt, want),
+                   "got: %r" % got.get(attempt))
+        else:
+            tap.is_(got.get(attempt), want, "%s: %s → %s" % (label, attempt, want))
+
+
+def body(tap, env):
+    abi = None
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(16)
+    port = lsock.getsockname()[1]
+    connect = "connect:%d" % port
+    read_secret = "read:" + env.secret
+    write_tmp = "write:" + os.path.join(env.open, "escape")
+
+    common = ["read:/etc/shadow", "read:/etc/passwd", read_secret, "write:inside", "write:/etc/escape",
+              "write:/usr/escape", write_tmp, "environ:parent", "environ:1", "kill-parent", "fd:3", "clone3", connect,
+              "caps", "uid"]
+    privs = {"caps": "ok eff=0 prm=0 inh=0 bnd=0 amb=0 nnp=1 seccomp=2 securebits=0x2f…",
+             "uid": "ok uid=65534 euid=65534 gid=65534 groups=0", "fd:3": "denied errno=EBADF"}
+
+    # permissive, no network
+    env.skill("hostile-permissive", "permissive")
+    res = env.run("hostile-permissive", *(common + ["mount", "unshare-user", "ptrace-parent", "bpf", "keyctl",
+                                                    "io_uring", "perf", "udp"]))
+    tap.is_(res.get("outcome"), "ok", "permissive: outcome ok")
+    sb = res.get("sandbox", {})
+    abi = sb.get("landlock_abi")
+    tap.ok(isinstance(abi, int) and abi >= 1, "permissive: landlock applied (abi %r)" % abi)
+    tap.is_((sb.get("policy"), sb.get("seccomp"), sb.get("network")), ("permissive", "permissive", False),
+            "permissive: sandbox report")
+    check_attempts(tap, "permissive", res, dict(privs, **{
+        "read:/etc/shadow": "denied errno=EACCES", "read:/etc/passwd": "ok", read_secret: "denied errno=EACCES",
+        "write:inside": "ok", "write:/etc/escape": "denied errno=EACCES", "write:/usr/escape": "denied errno=EACCES",
+        write_tmp: "denied errno=EACCES", "environ:parent": "denied errno=EACCES", "environ:1": "denied errno=EACCES",
+        "kill-parent": "denied errno=EPERM", "clone3": "denied errno=ENOSYS", connect: "denied errno=EPERM",
+        "mount": "denied errno=EPERM", "unshare-user": "denied errno=EPERM", "ptrace-parent": "denied errno=EPERM",
+        "bpf": "denied errno=EPERM", "keyctl": "denied errno=EPERM", "io_uring": "denied errno=EPERM",
+        "perf": "denied errno=EPERM", "udp": "denied errno=EPERM"}))
+
+    # permissive with network: the positive control for the network rules
+    env.skill("hostile-net", "permissive", network=True)
+    res = env.run("hostile-net", connect, "udp", "packet", read_secret)
+    tap.is_(res.get("sandbox", {}).get("network"), True, "permissive+network: report network true")
+    check_attempts(tap, "permissive+network", res, {connect: "ok", "udp": "ok", "packet": "denied errno=EPERM",
+                                                    read_secret: "denied errno=EACCES"})
+
+    # restrictive: only non-killing attempts in one run, then each killer alone
+    env.skill("hostile-restrictive", "restrictive")
+    res = env.run("hostile-restrictive", *common)
+    tap.is_(res.get("outcome"), "ok", "restrictive: outcome ok")
+    tap.is_(res.get("sandbox", {}).get("seccomp"), "restrictive", "restrictive: report seccomp")
+    check_attempts(tap, "restrictive", res, dict(privs, **{
+        "read:/etc/shadow": "denied errno=EACCES", "read:/etc/passwd": "denied errno=EACCES",
+        read_secret: "denied errno=EACCES", "write:inside": "ok", "write:/etc/escape": "denied errno=EACCES",
+        write_tmp: "denied errno=EACCES", "environ:parent": "denied errno=EACCES", "kill-parent": "denied errno=EPERM",
+        "clone3": "denied errno=ENOSYS", connect: "denied errno=EPERM"}))
+    for killer in ("mount", "ptrace-parent", "bpf", "int80"):
+        res = env.run("hostile-restrictive", killer, "uid")
+        tap.is_((res.get("outcome"), res.get("signal")), ("signaled", "SIGSYS"),
+                "restrictive: %s → outcome signaled, SIGSYS" % killer)
+        tap.ok("uid" not in res.get("stdout", "x"), "restrictive: %s → nothing ran after it" % killer)
+
+    # none: as host for the run user, but never root and the worker's filter still holds
+    env.skill("hostile-none", "none")
+    res = env.run("hostile-none", *(common + ["mount", "unshare-user", "read:/proc/self/status"]))
+    tap.is_(res.get("outcome"), "ok", "none: outcome ok")
+    tap.is_((res.get("sandbox", {}).get("landlock_abi"), res.get("sandbox", {}).get("seccomp")), (0, "none"),
+            "none: report landlock 0, seccomp none")
+    check_attempts(tap, "none", res, dict(privs, **{
+        "read:/etc/passwd": "ok", read_secret: "ok", connect: "ok", "read:/proc/self/status": "ok", write_tmp: "ok",
+        "mount": "denied errno=EPERM", "unshare-user": "denied errno=EPERM", "clone3": "denied errno=ENOSYS",
+        "environ:parent": "denied errno=EACCES"}))
+
+    # limits
+    env.skill("bomb", "permissive", tasks_max=8, memory_max="64M", timeout_ms=1500, workdir_max="16M")
+    res = env.run("bomb", "fork-bomb")
+    got = lines(res).get("fork-bomb", "")
+    forked = int(got.split("forked=")[1].split()[0]) if "forked=" in got else -1
+    tap.ok(0 <= forked < 8 and got.endswith("errno=EAGAIN"), "fork bomb stopped by tasks_max 8 (%s)" % got)
+
+    res = env.run("bomb", "alloc:256")
+    cg = res.get("sandbox", {}).get("cgroup")
+    if cg in ("v1", "delegated"):
+        tap.is_(res.get("outcome"), "oom", "memory bomb → outcome oom (cgroup %s)" % cg)
+    else:
+        tap.is_(lines(res).get("alloc:256"), "denied errno=ENOMEM", "memory bomb → ENOMEM (rlimit fallback)")
+
+    res = env.run("bomb", "fill:64")
+    tap.is_(lines(res).get("fill:64"), "denied errno=EFBIG", "disk fill stopped at workdir_max 16M")
+
+    res = env.run("bomb", "spin")
+    tap.is_(res.get("outcome"), "timeout", "CPU spin killed at the timeout")
+    tap.ok(1500 <= res.get("duration_ms", 0) < 6000, "…after about 1.5 s (%r ms)" % res.get("duration_ms"))
+    lsock.close()
+
+
+def main():
+    if os.geteuid() != 0:
+        skip_all("needs root (skills switch to the run user)")
+    if not os.access(SKILLRUN, os.X_OK) or not os.access(HOSTILE, os.X_OK):
+        skip_all("skillrun or tests/sandbox/hostile not built")
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    # landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION): the ABI, or -1
+    if libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1)) < 1:
+        skip_all("landlock unavailable (strict mode would refuse every confined run)")
+    tap = Tap()
+    env = Env()
+    try:
+        body(tap, env)
+    except Exception:
+        import traceback
+        tap.ok(False, "test body raised", traceback.format_exc())
+    finally:
+        env.close()
+    print("1..%d" % tap.n, flush=True)
+    sys.exit(1 if tap.failed else 0)
+
+
+if __name__ == "__main__":
+    main()
