@@ -2,13 +2,22 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <syslog.h>
-#include <systemd/sd-journal.h>
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include "journal.h"
 
 static bool journal_available(void) {
         return access("/run/systemd/journal/socket", W_OK) == 0;
+}
+
+typedef int (*sd_journal_send_t)(const char *format, ...);
+
+/* libsystemd is loaded only here, after the response went out: linked at start-up its
+ * dependencies (gcrypt, lzma, zstd, lz4) would cost every request about a millisecond. */
+static sd_journal_send_t load_sd_journal_send(void) {
+        void *h = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+        return h ? (sd_journal_send_t) dlsym(h, "sd_journal_send") : NULL;
 }
 
 void journal_log_request(const RequestLog *l) {
@@ -19,7 +28,8 @@ void journal_log_request(const RequestLog *l) {
                  l->status, l->skill ? " skill=" : "", strempty(l->skill), l->outcome ? " outcome=" : "",
                  strempty(l->outcome), l->error ? ": " : "", strempty(l->error));
 
-        if (journal_available()) {
+        sd_journal_send_t sd_journal_send = journal_available() ? load_sd_journal_send() : NULL;
+        if (sd_journal_send) {
                 int r = sd_journal_send("MESSAGE=%s", message, "PRIORITY=%d", prio, "SYSLOG_IDENTIFIER=skillrun",
                                         "SKILLRUN_RUN_ID=%s", strempty(l->run_id), "SKILLRUN_SKILL=%s",
                                         strempty(l->skill), "SKILLRUN_TOKEN_NAME=%s", strempty(l->token_name),

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -9,7 +10,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <systemd/sd-daemon.h>
 
 #include "log.h"
 #include "response.h"
@@ -17,16 +17,44 @@
 #include "sandbox.h"
 #include "server.h"
 
+#define LISTEN_FDS_START 3
+
+/* The socket activation protocol (sd_listen_fds(3)): $LISTEN_PID names us, $LISTEN_FDS counts
+ * the fds from 3 on. Read here rather than through libsystemd, whose dependencies would
+ * double the start-up time of a process that lives for one request. */
+static int listen_fds(void) {
+        const char *e;
+        uint64_t pid, n;
+        int r = 0;
+
+        e = getenv("LISTEN_PID");
+        if (!e)
+                return 0;
+        if (parse_u64(e, &pid) < 0)
+                r = -EINVAL;
+        else if (pid != (uint64_t) getpid())
+                r = 0;
+        else if (!(e = getenv("LISTEN_FDS")) || parse_u64(e, &n) < 0 || n > INT_MAX - LISTEN_FDS_START)
+                r = -EINVAL;
+        else
+                r = (int) n;
+        /* nothing of the protocol must reach a skill or a child */
+        unsetenv("LISTEN_PID");
+        unsetenv("LISTEN_FDS");
+        unsetenv("LISTEN_FDNAMES");
+        return r;
+}
+
 int server_get_connection(int *ret_fd) {
         struct stat st;
-        int n = sd_listen_fds(1);
+        int n = listen_fds();
 
         if (n < 0)
                 return n;
         if (n > 1)
                 return -E2BIG; /* Accept=yes hands over exactly one connection */
         if (n == 1) {
-                *ret_fd = SD_LISTEN_FDS_START;
+                *ret_fd = LISTEN_FDS_START;
                 return 0;
         }
         if (fstat(STDIN_FILENO, &st) == 0 && S_ISSOCK(st.st_mode)) {
