@@ -35,9 +35,10 @@ typedef struct Limits {
 } Limits;
 
 /* Built-in defaults (documented in skillrun.conf(5)). */
-#define DEFAULT_CONFIG_PATH "/etc/skillrun/skillrun.conf"
-#define DEFAULT_SKILLS_DIR "/etc/skillrun/skills:/usr/share/skillrun/skills"
-#define DEFAULT_TOKENS_FILE "/etc/skillrun/tokens"
+/* SYSCONFDIR and DATADIR come from configure: /etc and /usr/share for a default build */
+#define DEFAULT_CONFIG_PATH SYSCONFDIR "/skillrun/skillrun.conf"
+#define DEFAULT_SKILLS_DIR SYSCONFDIR "/skillrun/skills:" DATADIR "/skillrun/skills"
+#define DEFAULT_TOKENS_FILE SYSCONFDIR "/skillrun/tokens"
 #define DEFAULT_TIMEOUT_MS UINT64_C(30000)
 #define DEFAULT_MEMORY_MAX (UINT64_C(256) << 20)
 #define DEFAULT_TASKS_MAX UINT64_C(64)

@@ -92,8 +92,8 @@ static void test_defaults(void) {
         settings_init(&s);
         is_str(s.config_path, DEFAULT_CONFIG_PATH, "default config path");
         is_int(strv_length(s.skills_dirs), 2, "two default skills dirs");
-        is_str(s.skills_dirs[0], "/etc/skillrun/skills", "admin dir first");
-        is_str(s.skills_dirs[1], "/usr/share/skillrun/skills", "packaged dir second");
+        is_str(s.skills_dirs[0], SYSCONFDIR "/skillrun/skills", "admin dir first");
+        is_str(s.skills_dirs[1], DATADIR "/skillrun/skills", "packaged dir second");
         is_str(s.tokens_file, DEFAULT_TOKENS_FILE, "default tokens file");
         is_int(s.policy, POLICY_PERMISSIVE, "default policy");
         is_int(s.sandbox, SANDBOX_STRICT, "default sandbox mode");

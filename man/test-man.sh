@@ -1,0 +1,66 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The man pages format without a single groff warning, and document exactly the keys the
+# code knows: settings_keys[] in skillrun.conf(5) SETTINGS, manifest_keys[] in
+# skillrun.skill(5) KEYS. A key is documented by a ".TP" followed by ".B key", ".BI key..."
+# or ".BR key ..." inside that section.
+srcdir=${top_srcdir:-.}/man
+builddir=${top_builddir:-.}/man
+GROFF=${GROFF:-groff}
+n=0; failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; }
+
+# keys documented in section $2 of page $1, one a line
+documented() {
+        awk -v sect="$2" '
+                /^\.SH / { insect = ($2 == sect || $2 == "\"" sect "\""); next }
+                !insect { next }
+                /^\.TP/ { tp = 1; next }
+                tp && /^\.B[IR]? / {
+                        k = $2; gsub(/"/, "", k); sub(/[^a-z_].*/, "", k)
+                        if (k != "") print k
+                }
+                { tp = 0 }' "$1" | sort -u
+}
+
+for page in skillrun.8 skillrun.conf.5 skillrun.skill.5; do
+        if [ ! -f "$srcdir/$page" ]; then
+                not_ok "$page exists"
+                continue
+        fi
+        if command -v "$GROFF" >/dev/null 2>&1; then
+                out=$("$GROFF" -ww -z -man "$srcdir/$page" 2>&1)
+                if [ -z "$out" ]; then ok "groff -ww -z -man $page is silent"
+                else not_ok "groff -ww -z -man $page is silent"; echo "$out" | sed 's/^/# /'; fi
+        else
+                n=$((n + 1)); echo "ok $n - # SKIP groff not installed ($page)"
+        fi
+done
+
+keys=$("$builddir/test-man-keys") || { not_ok "test-man-keys runs"; echo "1..$n"; exit 1; }
+code_settings=$(echo "$keys" | awk '$1 == "setting" { print $2 }' | sort -u)
+code_manifest=$(echo "$keys" | awk '$1 == "manifest" { print $2 }' | sort -u)
+[ -n "$code_settings" ] && ok "the code lists settings keys" || not_ok "the code lists settings keys"
+[ -n "$code_manifest" ] && ok "the code lists manifest keys" || not_ok "the code lists manifest keys"
+
+compare() { # what page section code_keys
+        doc=$(documented "$srcdir/$2" "$3")
+        missing=$(printf '%s\n' "$4" | while read -r k; do
+                printf '%s\n' "$doc" | grep -qx "$k" || echo "$k"; done)
+        extra=$(printf '%s\n' "$doc" | while read -r k; do
+                [ -z "$k" ] || printf '%s\n' "$4" | grep -qx "$k" || echo "$k"; done)
+        if [ -z "$missing" ]; then ok "every $1 key is documented in $2 $3"
+        else not_ok "every $1 key is documented in $2 $3"; echo "# undocumented: $(echo $missing)"; fi
+        if [ -z "$extra" ]; then ok "$2 $3 documents no key the code lacks"
+        else not_ok "$2 $3 documents no key the code lacks"; echo "# unknown to the code: $(echo $extra)"; fi
+}
+compare setting skillrun.conf.5 SETTINGS "$code_settings"
+compare manifest skillrun.skill.5 KEYS "$code_manifest"
+
+# the env-only key
+if grep -q '^\.B SKILLRUN_CONFIG$' "$srcdir/skillrun.conf.5"; then ok "SKILLRUN_CONFIG is documented"
+else not_ok "SKILLRUN_CONFIG is documented"; fi
+
+echo "1..$n"
+exit $failed

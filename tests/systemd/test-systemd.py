@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""skillrun under a real systemd: boots the distribution's systemd as PID 1 of private
+namespaces with the units and binary installed by `make install DESTDIR=`, and shows
+through real connections what the units promise (issue 4). TAP; root only (skip 77)."""
+
+import json
+import os
+import re
+import shutil
+import socket
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sdharness as sd  # noqa: E402
+
+n = 0
+failed = 0
+
+
+def ok(cond, name, diag=None):
+    global n, failed
+    n += 1
+    print("%sok %d - %s" % ("" if cond else "not ", n, name), flush=True)
+    if not cond:
+        failed += 1
+        if diag is not None:
+            for line in str(diag).splitlines()[-40:]:
+                print("#   " + line)
+    return cond
+
+
+def skip_all(why):
+    print("1..0 # SKIP " + why)
+    sys.exit(77)
+
+
+def body_json(r):
+    try:
+        return r.json()
+    except ValueError:
+        return None
+
+
+def wait_idle():
+    """Until no skillrun@ instance is left (connections of an earlier step)."""
+    for _ in range(200):
+        rc, out = sdm.run("systemctl", "list-units", "--no-legend", "--plain", "skillrun@*")
+        if not out.strip():
+            return
+        time.sleep(0.1)
+
+
+why = sd.missing_requirements()
+if why:
+    skip_all(why)
+top_builddir = os.environ.get("top_builddir")
+if not top_builddir or not os.access(os.path.join(top_builddir, "skillrun"), os.X_OK):
+    skip_all("skillrun is not built (top_builddir unset?)")
+
+work = tempfile.mkdtemp(prefix="skillrun-systemd-")
+port = sd.free_port()
+TOKEN, OTHER = sd.make_token(), sd.make_token()
+try:
+    inst = sd.Install(top_builddir, os.path.join(work, "payload"))
+except RuntimeError as e:
+    shutil.rmtree(work, ignore_errors=True)
+    print("Bail out! " + str(e).replace("\n", "\n# "))
+    sys.exit(1)
+print("# installed: %s (units in %s%s), config in %s" % (inst.exec_start, inst.unitdir,
+      ", copied to /etc/systemd/system" if inst.relocated else "", inst.confdir))
+if inst.moved_from:
+    print("# the install prefix %s is hidden by the unit's sandbox: moved to %s" % (inst.moved_from,
+          os.path.dirname(os.path.dirname(inst.exec_start))))
+
+# --- fixtures: tokens (root-only, as an administrator would leave them), skills, drop-ins
+inst.write(inst.tokens_file, "ci:%s\nother:%s\n" % (TOKEN, OTHER), mode=0o600)
+helpers = "/usr/local/lib/skillrun-test"
+inst.write(helpers + "/forkbomb.py", """import os, sys, time
+ok = 0; err = None
+for i in range(int(sys.argv[1])):
+    try:
+        pid = os.fork()
+    except OSError as e:
+        err = e.strerror; break
+    if pid == 0:
+        time.sleep(3); os._exit(0)
+    ok += 1
+print('{"forked": %d, "error": "%s"}' % (ok, err), flush=True)
+os._exit(0)
+""")
+inst.write(helpers + "/memhog.py", """import sys
+chunks = []
+for i in range(int(sys.argv[1]) // 16):
+    chunks.append(bytearray(16 << 20))
+    print('allocated %d MiB' % ((i + 1) * 16), flush=True)
+print('allocated all', flush=True)
+""")
+inst.skill("whoami", {
+    "description": "what the unit makes of a skill",
+    "command": ["/bin/sh", "-c", "id -u; pwd; grep -E '^(NoNewPrivs|Seccomp|CapEff):' /proc/self/status; "
+                "cat /proc/self/cgroup"],
+    "policy": "none", "input": "none"})
+inst.skill("true", {"command": ["/bin/true"], "input": "none"})
+inst.skill("readtokens", {
+    "description": "tries to read the token file and this instance's credential",
+    "command": ["/bin/sh", "-c", "cat %s; cat /run/credentials/*/tokens; exit 0" % inst.tokens_file],
+    "policy": "permissive", "input": "none"})
+inst.skill("forkbomb", {"command": ["/usr/bin/python3", helpers + "/forkbomb.py", "400"],
+                        "policy": "permissive", "input": "none", "output": "json"})
+inst.skill("memhog", {"command": ["/usr/bin/python3", helpers + "/memhog.py", "1600"],
+                      "policy": "permissive", "input": "none"})
+inst.skill("sleeper", {"command": ["/bin/sleep", "20"], "input": "none", "timeout_ms": 25000})
+inst.skill("cionly", {"command": ["/bin/true"], "input": "none", "tokens": ["ci"]})
+
+inst.dropin("skillrun.socket", "test", "[Socket]\nListenStream=\nListenStream=127.0.0.1:%d\n" % port)
+# The test skills live in the installed configuration directory; the ceilings are raised
+# far above the unit's MemoryMax=/TasksMax= so that the hostile skills meet the unit's
+# limits, not skillrun's own.
+inst.dropin("skillrun@.service", "test",
+            "[Service]\nEnvironment=SKILLRUN_SKILLS_DIR=%s/skills\n"
+            "Environment=SKILLRUN_TASKS_MAX=100000 SKILLRUN_MEMORY_MAX=16G\n"
+            # a sanitizer build: LeakSanitizer needs ptrace, which the unit's filter denies
+            "Environment=ASAN_OPTIONS=detect_leaks=0\n" % inst.confdir)
+inst.target("skillrun-test.target", ["skillrun.socket"])
+
+sdm = sd.Systemd(os.path.join(work, "sd"), inst.payload)
+try:
+    t0 = time.time()
+    sdm.start()
+    print("# systemd booted in %.1fs, port %d" % (time.time() - t0, port))
+
+    # --- the installed units themselves
+    unitdir = "/etc/systemd/system" if inst.relocated else inst.unitdir
+    rc, out = sdm.run("systemd-analyze", "verify", "--man=no", unitdir + "/skillrun.socket",
+                      unitdir + "/skillrun@.service", unitdir + "/skillrun.slice")
+    ok(rc == 0 and out.strip() == "", "systemd-analyze verify: installed units are clean", out)
+    ok(sdm.show("skillrun.socket", "ActiveState") == "active", "skillrun.socket is active")
+    ok(sdm.show("skillrun.socket", "Accept") == "yes", "Accept=yes")
+    ok(sdm.show("skillrun.socket", "MaxConnections") == "32" and
+       sdm.show("skillrun.socket", "MaxConnectionsPerSource") == "8", "MaxConnections=32, MaxConnectionsPerSource=8")
+    ok(sdm.show("skillrun.socket", "TriggerLimitBurst") == "5000", "trigger limit raised")
+
+    # --- HTTP through systemd
+    r = sd.request(port, "GET", "/healthz")
+    ok(r.status == 200 and (body_json(r) or {}).get("status") == "ok", "GET /healthz answers 200 through systemd",
+       r.raw[:500])
+    ok(r.headers.get("connection") == "close", "Connection: close")
+
+    r = sd.request(port, "GET", "/v1/info", token=TOKEN)
+    ok(r.status == 200 and "limits" in (body_json(r) or {}), "credential token accepted (GET /v1/info 200)", r.raw[:500])
+    r = sd.request(port, "GET", "/v1/info", token=sd.make_token())
+    ok(r.status == 401 and r.headers.get("www-authenticate", "").startswith("Bearer"), "unknown token refused (401)",
+       r.raw[:500])
+    r = sd.request(port, "GET", "/v1/info")
+    ok(r.status == 401, "missing token refused (401)", r.raw[:300])
+    r = sd.request(port, "POST", "/v1/skills/cionly/run", token=OTHER, body={})
+    ok(r.status == 403, "second credential token known, not allowed for a ci-only skill (403)", r.raw[:300])
+
+    # --- one instance per connection, DynamicUser, what the unit enforces
+    runs = []
+    for _ in range(2):
+        r = sd.request(port, "POST", "/v1/skills/whoami/run", token=TOKEN, body={})
+        runs.append((r, body_json(r) or {}))
+    r, res = runs[0]
+    ok(r.status == 200 and res.get("outcome") == "ok", "a skill runs through systemd", r.raw[:800])
+    lines = res.get("stdout", "").splitlines()
+    uid = int(lines[0]) if lines and lines[0].isdigit() else -1
+    ok(61184 <= uid <= 65519, "DynamicUser: the skill runs as a dynamic uid (%d), not root" % uid, res.get("stdout"))
+    units = []
+    for _, rr in runs:
+        m = re.search(r"^0::/skillrun\.slice/(skillrun@[^/\s]+\.service)", rr.get("stdout", ""), re.M)
+        units.append(m.group(1) if m else None)
+    ok(None not in units and units[0] != units[1], "one skillrun@ instance per connection, in skillrun.slice: %s" % units,
+       runs[1][1].get("stdout"))
+    out = res.get("stdout", "")
+    ok("NoNewPrivs:\t1" in out and "Seccomp:\t2" in out and "CapEff:\t0000000000000000" in out,
+       "skill has no_new_privs, a seccomp filter and no capabilities", out)
+    ok(len(lines) > 1 and lines[1] == "/run/skillrun/skillrun-%s" % res.get("run_id"),
+       "work directory is in the instance's private tmpfs (%s)" % (lines[1] if len(lines) > 1 else None), out)
+    run_id = res.get("run_id")
+
+    r = sd.request(port, "POST", "/v1/skills/readtokens/run", token=TOKEN, body={})
+    res = body_json(r) or {}
+    ok(r.status == 200 and TOKEN not in res.get("stdout", "") and TOKEN not in res.get("stderr", ""),
+       "a permissive skill reads neither the token file nor the credential", r.raw[:800])
+
+    # concurrent connections are separate instances, none of them root
+    held = [sd.hold(port) for _ in range(3)]
+    time.sleep(1.0)
+    rc, out = sdm.run("systemctl", "list-units", "--no-legend", "--plain", "--state=active", "skillrun@*")
+    active = [l.split()[0] for l in out.splitlines() if l.startswith("skillrun@")]
+    ok(len(active) == 3, "3 open connections = 3 active skillrun@ instances", out)
+    rc, out = sdm.run("sh", "-c", "for u in $(systemctl list-units --no-legend --plain 'skillrun@*' | cut -d' ' -f1); "
+                      "do systemctl show -p MainPID --value $u; done | xargs -r -n1 sh -c 'stat -c %u /proc/$0'")
+    uids = out.split()
+    ok(len(uids) == 3 and all(61184 <= int(u) <= 65519 for u in uids),
+       "every instance runs as the dynamic user: %s" % uids, out)
+    for s in held:
+        s.close()
+    rc, out = sdm.run("sh", "-c", "ls -A /run/skillrun 2>/dev/null")
+    ok(out.strip() == "", "no work directory is visible outside the instances", out)
+
+    # --- journal record of a run
+    rec = None
+    for _ in range(50):
+        rc, out = sdm.run("journalctl", "-o", "json", "--no-pager", "SKILLRUN_SKILL=whoami")
+        for line in out.splitlines():
+            try:
+                j = json.loads(line)
+            except ValueError:
+                continue
+            if j.get("SKILLRUN_RUN_ID") == run_id:
+                rec = j
+        if rec:
+            break
+        time.sleep(0.1)
+    ok(rec is not None and rec.get("SKILLRUN_STATUS") == "200" and rec.get("SKILLRUN_TOKEN_NAME") == "ci"
+       and rec.get("SKILLRUN_OUTCOME") == "ok" and rec.get("_SYSTEMD_UNIT", "").startswith("skillrun@"),
+       "journalctl SKILLRUN_SKILL=whoami finds the run's record (run_id %s)" % run_id, json.dumps(rec))
+    ok(rec is not None and TOKEN not in json.dumps(rec), "the journal record does not contain the token")
+
+    # --- MaxConnectionsPerSource= / MaxConnections=
+    wait_idle()
+    before = int(sdm.show("skillrun.socket", "NRefused") or 0)
+    conns = []
+    for _ in range(8):
+        conns.append(sd.hold(port, "127.0.0.1"))
+        time.sleep(0.05)
+    extra = sd.hold(port, "127.0.0.1")
+    ok(sd.refused(extra), "9th connection from one source refused (MaxConnectionsPerSource=8)")
+    ok(not any(sd.refused(c, 0.05) for c in conns), "the first 8 from that source are held by workers")
+    for src in ("127.0.0.2", "127.0.0.3", "127.0.0.4"):
+        for _ in range(8):
+            conns.append(sd.hold(port, src))
+            time.sleep(0.05)
+    time.sleep(0.5)
+    over = sd.hold(port, "127.0.0.5")
+    ok(sd.refused(over), "33rd connection refused (MaxConnections=32)")
+    refused_n = int(sdm.show("skillrun.socket", "NRefused") or 0) - before
+    ok(refused_n == 2, "NRefused counted both (%d)" % refused_n)
+    for c in conns + [extra, over]:
+        c.close()
+    wait_idle()   # systemd stops the 32 instances one by one; until then new ones are refused
+
+    # --- per-instance TasksMax=/MemoryMax= meet a hostile skill
+    r = sd.request(port, "POST", "/v1/skills/forkbomb/run", token=TOKEN, body={}, timeout=60)
+    res = body_json(r) or {}
+    out = res.get("output") or {}
+    ok(r.status == 200 and 0 < out.get("forked", 0) < 96 and out.get("error") == "Resource temporarily unavailable",
+       "fork bomb stopped by TasksMax=96 (forked %s)" % out.get("forked"), r.raw[:1000])
+    r = sd.request(port, "POST", "/v1/skills/memhog/run", token=TOKEN, body={}, timeout=60)
+    res = body_json(r) or {}
+    got = [int(x) for x in re.findall(r"allocated (\d+) MiB", res.get("stdout", ""))]
+    ok(r.status == 200 and (res.get("outcome") == "oom" or res.get("signal") == "SIGKILL")
+       and "allocated all" not in res.get("stdout", "") and got and max(got) < 384,
+       "memory hog killed by MemoryMax=384M (reached %s MiB, outcome %s)" % (max(got) if got else None,
+                                                                            res.get("outcome")), r.raw[:1500])
+
+    # --- a burst of bad requests leaves no failed instance, sustained load no failed socket
+    mark = len(sdm.console())
+    bad = [(dict(raw=b"garbage\r\n\r\n"), 400),
+           (dict(method="GET", path="/nope", token=TOKEN), 404),
+           (dict(method="GET", path="/v1/skills"), 401),
+           (dict(method="DELETE", path="/healthz"), 405),
+           (dict(method="POST", path="/v1/skills/whoami/run", token=TOKEN, body=b"{not json"), 400),
+           (dict(method="POST", path="/v1/skills/nosuch/run", token=TOKEN, body={}), 404),
+           (dict(method="POST", path="/v1/skills/true/run", token=TOKEN, raw=None,
+                 headers={"Content-Length": "999999999"}), 413)]
+
+    def one(i):
+        # a source address per client thread: a finished instance still counts against
+        # MaxConnectionsPerSource= until systemd has processed its exit
+        kw, want = bad[i % len(bad)]
+        return sd.request(port, src="127.0.1.%d" % (1 + i % 6), **kw).status, want
+    with ThreadPoolExecutor(6) as ex:
+        got = list(ex.map(one, range(70)))
+    wrong = [g for g in got if g[0] != g[1]]
+    ok(not wrong, "70 bad requests all got their 4xx", wrong[:10])
+    # a flood well above 100 connections/s for over 2 s: with the default trigger limit
+    # (200 per 2 s) systemd would put the socket into a failed state
+    flood, t0 = [], time.time()
+    for i in range(600):
+        try:
+            s = socket.socket()
+            s.bind(("127.0.0.%d" % (10 + i % 50), 0))
+            s.connect(("127.0.0.1", port))
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            flood.append(s)
+        except OSError:
+            s.close()
+    rate = len(flood) / (time.time() - t0)
+    for s in flood:
+        s.close()
+    ok(len(flood) == 600 and rate > 100, "600 connections at %.0f/s accepted by the kernel" % rate)
+    wait_idle()
+    time.sleep(1.0)
+    failed_logs = [l for l in sdm.console()[mark:].splitlines()
+                   if re.search(r"skillrun@.*(Failed with result|status=[1-9])", l)]
+    ok(not failed_logs, "no skillrun@ instance failed during the bursts", "\n".join(failed_logs[:10]))
+    rc, out = sdm.run("systemctl", "list-units", "--failed", "--no-legend", "--plain")
+    ok(out.strip() == "", "systemctl list-units --failed is empty", out)
+    ok(sdm.show("skillrun.socket", "ActiveState") == "active" and sdm.show("skillrun.socket", "Result") == "success",
+       "skillrun.socket still active after sustained load (trigger limit not hit)")
+
+    # --- RuntimeMaxSec= backstop (last: it needs a daemon-reload with a shorter limit)
+    rc, out = sdm.run("sh", "-c", "mkdir -p /etc/systemd/system/skillrun@.service.d && printf '[Service]\\n"
+                      "RuntimeMaxSec=3\\n' > /etc/systemd/system/skillrun@.service.d/zz-runtime.conf && "
+                      "systemctl daemon-reload")
+    ok(rc == 0, "drop-in RuntimeMaxSec=3 loaded", out)
+    mark = len(sdm.console())
+    t0 = time.time()
+    r = sd.request(port, "POST", "/v1/skills/sleeper/run", token=TOKEN, body={}, timeout=30)
+    took = time.time() - t0
+    ok(r.status is None and 2.8 <= took <= 6, "RuntimeMaxSec=3 stops a 20 s skill run with a 25 s timeout "
+       "(closed after %.1fs)" % took, r.raw[:300])
+    time.sleep(0.5)
+    log = sdm.console()[mark:]
+    ok(re.search(r"skillrun@.*runtime time limit", log) is not None and
+       re.search(r"skillrun@.*Failed with result 'timeout'", log) is not None,
+       "systemd logged the runtime limit and the failed instance", log[-2000:])
+    rc, out = sdm.run("sh", "-c", "pgrep -x sleep || true")
+    ok(out.strip() == "", "no skill process survives the stopped instance", out)
+finally:
+    sdm.stop()
+    if failed:
+        keep = os.path.join(top_builddir, "tests", "systemd", "console.log")
+        os.makedirs(os.path.dirname(keep), exist_ok=True)
+        with open(keep, "w") as f:
+            f.write(sdm.console())
+        print("# console log of the test systemd kept in " + keep)
+    shutil.rmtree(work, ignore_errors=True)
+
+print("1..%d" % n)
+sys.exit(1 if failed else 0)

@@ -1,0 +1,50 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The units as built: `systemd-analyze verify` is clean, and the hardening of
+# skillrun@.service rates an exposure of 2.0 or lower (systemd-analyze security --offline),
+# also with the latency trade-off drop-in of contrib/systemd. Needs no root: ExecStart= is
+# pointed at the built binary, since the installed path may not exist yet.
+srcdir=${top_srcdir:-.}
+builddir=${top_builddir:-.}
+n=0; failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; }
+
+command -v systemd-analyze >/dev/null 2>&1 || { echo "1..0 # SKIP no systemd-analyze"; exit 77; }
+[ -f "$builddir/units/skillrun@.service" ] || { echo "1..0 # SKIP units not generated (make all)"; exit 77; }
+bin=${SKILLRUN_BIN:-$builddir/skillrun}
+[ -x "$bin" ] || bin=/bin/true
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")   # ExecStart= wants an absolute path
+
+t=$(mktemp -d) || exit 1
+trap 'rm -rf "$t"' EXIT
+cp "$srcdir/units/skillrun.socket" "$srcdir/units/skillrun.slice" "$t/"
+sed "s|^ExecStart=[^ ]*|ExecStart=$bin|" "$builddir/units/skillrun@.service" > "$t/skillrun@.service"
+
+out=$(cd "$t" && systemd-analyze verify --man=no ./skillrun.socket ./skillrun@.service ./skillrun.slice 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && [ -z "$out" ]; then ok "systemd-analyze verify: socket, service, slice"
+else not_ok "systemd-analyze verify: socket, service, slice (rc $rc)"; echo "$out" | sed 's/^/# /'; fi
+
+# "→ Overall exposure level for skillrun@i.service: 1.2 OK"
+exposure() {
+        (cd "$t" && systemd-analyze security --offline=true "$1" 2>&1) |
+                sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'
+}
+if ! systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
+        n=$((n + 1)); echo "ok $n - # SKIP systemd-analyze security has no --offline"
+else
+        e=$(exposure ./skillrun@.service)
+        if [ -n "$e" ] && awk -v e="$e" 'BEGIN { exit !(e <= 2.0) }'; then ok "exposure of skillrun@.service is $e (<= 2.0)"
+        else not_ok "exposure of skillrun@.service is '$e' (<= 2.0)"
+                (cd "$t" && systemd-analyze security --offline=true ./skillrun@.service 2>&1) | grep '✗' | sed 's/^/# /'; fi
+        # a drop-in's settings apply after the unit's: appending it gives the same unit
+        { cat "$t/skillrun@.service"; grep -v '^\[Service\]' "$srcdir/contrib/systemd/latency.conf"; } \
+                > "$t/skillrun-latency@.service"
+        e2=$(exposure ./skillrun-latency@.service)
+        if [ -n "$e2" ]; then ok "exposure with contrib/systemd/latency.conf is $e2"
+        else not_ok "exposure with contrib/systemd/latency.conf could not be rated"; fi
+fi
+
+echo "1..$n"
+exit $failed
