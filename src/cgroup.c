@@ -8,12 +8,11 @@
 #include <sys/syscall.h>
 #include <time.h>
 
-#include "cgroup.h"
+#include "cgroup-internal.h"
 #include "util.h"
 
 /* cpu.max / cfs period; cpu_max is a percentage of one CPU, so quota = cpu_max * period / 100. */
 #define CPU_PERIOD_USEC UINT64_C(100000)
-#define RUN_ID_MAX 64
 /* /proc/self/mountinfo can be long on hosts with many mounts; cgroup.procs of a run is bounded
  * by pids.max but the fallback loop should still cope with a big one. */
 #define PROC_FILE_MAX (UINT64_C(4) << 20)
@@ -64,18 +63,6 @@ struct Cgroup {
         bool cpu_limited;
 };
 
-static const char *const cgroup_mode_table[_CGROUP_MODE_MAX] = {
-        [CGROUP_MODE_NONE] = "rlimit",
-        [CGROUP_MODE_V1] = "v1",
-        [CGROUP_MODE_DELEGATED] = "delegated",
-};
-
-const char *cgroup_mode_to_string(CgroupMode m) {
-        if (m < 0 || m >= _CGROUP_MODE_MAX)
-                return NULL;
-        return cgroup_mode_table[m];
-}
-
 static void sleep_retry(void) {
         struct timespec ts = { .tv_sec = 0, .tv_nsec = RETRY_SLEEP_NSEC };
         (void) nanosleep(&ts, NULL);
@@ -111,166 +98,6 @@ _printf_(1, 2) static void note(const char *fmt, ...) {
                 return;
         free(layout.notes);
         layout.notes = joined;
-}
-
-/* "a,b,c" contains word? */
-static bool list_contains(const char *list, char sep, const char *word) {
-        size_t n = strlen(word);
-
-        for (const char *p = list; p && *p;) {
-                const char *end = strchr(p, sep);
-                size_t len = end ? (size_t) (end - p) : strlen(p);
-
-                if (len == n && strncmp(p, word, n) == 0)
-                        return true;
-                p = end ? end + 1 : NULL;
-        }
-        return false;
-}
-
-/* Whitespace-separated list (cgroup.controllers, cgroup.subtree_control) contains word? */
-static bool words_contain(const char *words, const char *word) {
-        size_t n = strlen(word);
-
-        for (const char *p = words; *p;) {
-                p += strspn(p, " \t\n");
-                size_t len = strcspn(p, " \t\n");
-                if (len == n && strncmp(p, word, n) == 0)
-                        return true;
-                p += len;
-        }
-        return false;
-}
-
-/* mountinfo escapes space, tab, newline and backslash as \ooo. In place. */
-static void unoctal(char *s) {
-        char *w = s;
-
-        for (const char *r = s; *r;) {
-                if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' &&
-                    r[3] <= '7') {
-                        *w++ = (char) (((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
-                        r += 4;
-                } else
-                        *w++ = *r++;
-        }
-        *w = '\0';
-}
-
-static bool path_has_dotdot(const char *p) {
-        for (const char *c = p; (c = strstr(c, "..")); c += 2)
-                if ((c == p || c[-1] == '/') && (c[2] == '/' || c[2] == '\0'))
-                        return true;
-        return false;
-}
-
-/* Our path in one hierarchy from /proc/self/cgroup ("ID:controllers:path" lines). */
-static int self_cgroup_path(const char *text, const char *controller, char **ret) {
-        for (const char *line = text; line && *line;) {
-                const char *eol = strchr(line, '\n');
-                size_t len = eol ? (size_t) (eol - line) : strlen(line);
-                _cleanup_free_ char *copy = strndup(line, len);
-                if (!copy)
-                        return -ENOMEM;
-                line = eol ? eol + 1 : NULL;
-
-                char *c1 = strchr(copy, ':');
-                char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-                if (!c2)
-                        continue;
-                *c1 = *c2 = '\0';
-                const char *id = copy, *controllers = c1 + 1, *path = c2 + 1;
-
-                bool match = controller ? list_contains(controllers, ',', controller)
-                                        : streq(id, "0") && controllers[0] == '\0';
-                if (!match)
-                        continue;
-                /* "/.." prefixes: our cgroup lies outside our cgroup namespace, unreachable. */
-                if (path[0] != '/' || path_has_dotdot(path))
-                        return -ENOENT;
-                char *p = strdup(path);
-                if (!p)
-                        return -ENOMEM;
-                *ret = p;
-                return 0;
-        }
-        return -ENOENT;
-}
-
-/* The part of path below root, or NULL when path is not at or below root. */
-static const char *path_below(const char *path, const char *root) {
-        if (streq(root, "/"))
-                return path;
-        size_t n = strlen(root);
-        if (strncmp(path, root, n) != 0 || (path[n] != '\0' && path[n] != '/'))
-                return NULL;
-        return path + n;
-}
-
-static char *path_join(const char *a, const char *b) {
-        size_t n = strlen(a);
-        char *s;
-
-        b += strspn(b, "/");
-        if (*b == '\0')
-                return strdup(a);
-        while (n > 0 && a[n - 1] == '/')
-                n--;
-        if (asprintf(&s, "%.*s/%s", (int) n, a, b) < 0)
-                return NULL;
-        return s;
-}
-
-int cgroup_find_dir(const char *self_cgroup, const char *mountinfo, const char *controller, char **ret_dir,
-                    char **ret_path) {
-        _cleanup_free_ char *path = NULL;
-        int r;
-
-        r = self_cgroup_path(self_cgroup, controller, &path);
-        if (r < 0)
-                return r;
-
-        for (const char *line = mountinfo; line && *line;) {
-                const char *eol = strchr(line, '\n');
-                size_t len = eol ? (size_t) (eol - line) : strlen(line);
-                _cleanup_free_ char *copy = strndup(line, len);
-                if (!copy)
-                        return -ENOMEM;
-                line = eol ? eol + 1 : NULL;
-
-                /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS */
-                char *field[64];
-                size_t n = 0;
-                for (char *save = NULL, *t = strtok_r(copy, " ", &save); t && n < ELEMENTSOF(field);
-                     t = strtok_r(NULL, " ", &save))
-                        field[n++] = t;
-                size_t sep = 6;
-                while (sep < n && !streq(field[sep], "-"))
-                        sep++;
-                if (sep + 3 >= n)
-                        continue;
-                const char *fstype = field[sep + 1], *superopts = field[sep + 3];
-
-                if (controller ? !streq(fstype, "cgroup") || !list_contains(superopts, ',', controller)
-                               : !streq(fstype, "cgroup2"))
-                        continue;
-
-                char *root = field[3], *mount_point = field[4];
-                unoctal(root);
-                unoctal(mount_point);
-                const char *below = path_below(path, root);
-                if (!below)
-                        continue; /* a bind mount of some other part of the hierarchy */
-
-                char *dir = path_join(mount_point, below);
-                if (!dir)
-                        return -ENOMEM;
-                *ret_dir = dir;
-                if (ret_path)
-                        *ret_path = steal_pointer(&path);
-                return 0;
-        }
-        return -ENOENT;
 }
 
 /* A path of the (possibly fake) system. */
@@ -335,27 +162,6 @@ static int write_attr(int dirfd, const char *name, const char *value) {
         return (size_t) k == len ? 0 : -EIO;
 }
 
-/* "key N" line of a flat keyed file (memory.events, memory.oom_control). */
-static int keyed_u64(const char *text, const char *key, uint64_t *ret) {
-        size_t n = strlen(key);
-
-        for (const char *line = text; line && *line;) {
-                if (strncmp(line, key, n) == 0 && line[n] == ' ') {
-                        char *end;
-                        errno = 0;
-                        unsigned long long v = strtoull(line + n + 1, &end, 10);
-                        if (errno != 0 || end == line + n + 1)
-                                return -EINVAL;
-                        *ret = v;
-                        return 0;
-                }
-                line = strchr(line, '\n');
-                if (line)
-                        line++;
-        }
-        return -ENOENT;
-}
-
 /* Are all processes listed in dir/cgroup.procs us? *ret_other is the first other pid. */
 static int cgroup_alone(const char *dir, pid_t *ret_other) {
         _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -417,7 +223,7 @@ static void probe_v2(const char *self_cgroup, const char *mountinfo) {
                 return;
         }
         controllers[strcspn(controllers, "\n")] = '\0';
-        if (!words_contain(controllers, "memory") || !words_contain(controllers, "pids")) {
+        if (!cgroup_words_contain(controllers, "memory") || !cgroup_words_contain(controllers, "pids")) {
                 note("cgroup v2 '%s': controllers '%s' lack memory and pids (not delegated to us)", base,
                      controllers);
                 return;
@@ -426,7 +232,7 @@ static void probe_v2(const char *self_cgroup, const char *mountinfo) {
         /* mkdir for the run cgroups, cgroup.procs to move ourselves out, subtree_control. */
         static const char *const needed[] = { ".", "cgroup.procs", "cgroup.subtree_control" };
         for (size_t i = 0; i < ELEMENTSOF(needed); i++) {
-                _cleanup_free_ char *p = path_join(base, needed[i]);
+                _cleanup_free_ char *p = cgroup_path_join(base, needed[i]);
                 if (!p)
                         return;
                 if (access(p, W_OK) < 0) {
@@ -453,7 +259,7 @@ static void probe_v2(const char *self_cgroup, const char *mountinfo) {
                 path[last - path] = '\0';
         layout.v2_dir = steal_pointer(&base);
         layout.v2_path = steal_pointer(&path);
-        layout.v2_cpu = words_contain(controllers, "cpu");
+        layout.v2_cpu = cgroup_words_contain(controllers, "cpu");
         layout.v2_in_leaf = in_leaf;
         layout.mode = CGROUP_MODE_DELEGATED;
 }
@@ -564,27 +370,6 @@ int cgroup_describe(char **ret) {
         return 0;
 }
 
-static bool run_id_valid(const char *id) {
-        size_t n = id ? strlen(id) : 0;
-
-        if (n == 0 || n > RUN_ID_MAX)
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                char ch = id[i];
-                if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                      ch == '-' || ch == '_'))
-                        return false;
-        }
-        return true;
-}
-
-static void format_limit(char *buf, size_t size, uint64_t v) {
-        if (v == 0)
-                snprintf(buf, size, "max");
-        else
-                snprintf(buf, size, "%" PRIu64, v);
-}
-
 /* The delegated parent, once per process: move ourselves into the leaf "worker", then enable the
  * controllers for our children (the order the no-internal-process rule demands). */
 static int v2_prepare(char **ret_error) {
@@ -622,7 +407,7 @@ static int v2_prepare(char **ret_error) {
         for (size_t i = 0; i < ELEMENTSOF(wanted); i++) {
                 if (streq(wanted[i], "cpu") && !layout.v2_cpu)
                         continue;
-                if (words_contain(cur, wanted[i]))
+                if (cgroup_words_contain(cur, wanted[i]))
                         continue;
                 strcat(want, want[0] ? " +" : "+");
                 strcat(want, wanted[i]);
@@ -644,8 +429,8 @@ static int run_dir_make(RunDir *d, const char *parent, const char *parent_cg_pat
         _cleanup_close_ int pfd = -1;
 
         d->controller = controller;
-        d->path = path_join(parent, name);
-        d->cg_path = path_join(parent_cg_path ?: "/", name);
+        d->path = cgroup_path_join(parent, name);
+        d->cg_path = cgroup_path_join(parent_cg_path ?: "/", name);
         if (!d->path || !d->cg_path)
                 return -ENOMEM;
 
@@ -698,7 +483,7 @@ static int create_v2(Cgroup *c, const Limits *l, const char *run_id, char **ret_
         if (r < 0)
                 return r;
 
-        format_limit(buf, sizeof buf, l->memory_max);
+        cgroup_format_limit(buf, sizeof buf, l->memory_max);
         r = set_attr(d, "memory.max", buf, false, ret_error);
         if (r < 0)
                 return r;
@@ -712,7 +497,7 @@ static int create_v2(Cgroup *c, const Limits *l, const char *run_id, char **ret_
         r = set_attr(d, "memory.oom.group", "1", true, ret_error);
         if (r < 0)
                 return r;
-        format_limit(buf, sizeof buf, l->tasks_max);
+        cgroup_format_limit(buf, sizeof buf, l->tasks_max);
         r = set_attr(d, "pids.max", buf, false, ret_error);
         if (r < 0)
                 return r;
@@ -752,7 +537,7 @@ static int create_v1(Cgroup *c, const Limits *l, const char *run_id, char **ret_
                         c->memory_index = (int) (d - c->dirs);
                         if (l->memory_max == 0)
                                 break;
-                        format_limit(buf, sizeof buf, l->memory_max);
+                        cgroup_format_limit(buf, sizeof buf, l->memory_max);
                         r = set_attr(d, "memory.limit_in_bytes", buf, false, ret_error);
                         if (r < 0)
                                 return r;
@@ -764,7 +549,7 @@ static int create_v1(Cgroup *c, const Limits *l, const char *run_id, char **ret_
                         break;
                 case V1_PIDS:
                         c->kill_index = (int) (d - c->dirs);
-                        format_limit(buf, sizeof buf, l->tasks_max);
+                        cgroup_format_limit(buf, sizeof buf, l->tasks_max);
                         r = set_attr(d, "pids.max", buf, false, ret_error);
                         if (r < 0)
                                 return r;
@@ -795,7 +580,7 @@ int cgroup_create(const Limits *l, const char *run_id, Cgroup **ret, char **ret_
 
         if (!l || !ret)
                 return -EINVAL;
-        if (!run_id_valid(run_id))
+        if (!cgroup_run_id_valid(run_id))
                 return fail(ret_error, -EINVAL, "cgroup: invalid run id '%s'", strempty(run_id));
 
         mode = cgroup_detect();
@@ -857,7 +642,7 @@ static bool pid_in_cgroup(pid_t pid, const RunDir *d) {
         snprintf(proc, sizeof proc, "/proc/%d/cgroup", (int) pid);
         if (read_full_file(proc, PROC_FILE_MAX, &text, NULL) < 0)
                 return false;
-        if (self_cgroup_path(text, d->controller, &path) < 0)
+        if (cgroup_parse_proc_cgroup(text, d->controller, &path) < 0)
                 return false;
         return streq(path, d->cg_path);
 }
@@ -923,7 +708,7 @@ void cgroup_collect(Cgroup *c, bool *ret_oom, uint64_t *ret_peak_bytes) {
                 bool v2 = c->mode == CGROUP_MODE_DELEGATED;
 
                 if (read_attr(d->dir_fd, v2 ? "memory.events" : "memory.oom_control", text, sizeof text) >= 0)
-                        (void) keyed_u64(text, "oom_kill", &kills);
+                        (void) cgroup_keyed_u64(text, "oom_kill", &kills);
                 const char *peak_file = v2 ? "memory.peak" : "memory.max_usage_in_bytes";
 
                 if (read_attr(d->dir_fd, peak_file, text, sizeof text) >= 0)

@@ -3,17 +3,15 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <json.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "manifest.h"
+#include "manifest-internal.h"
 
 /* A manifest is a screenful of JSON; cap what we read and how deep we let the parser go. */
 #define MANIFEST_SIZE_MAX (UINT64_C(1) << 20)
 #define MANIFEST_JSON_DEPTH 16
 #define CODE_FILE_DEFAULT "code"
-#define FILE_NAME_MAX 255
 
 const char *const manifest_keys[] = {
         "description",
@@ -38,180 +36,13 @@ const char *const manifest_keys[] = {
         NULL,
 };
 
-bool skill_name_valid(const char *name) {
-        size_t n;
-
-        if (!name)
-                return false;
-        n = strlen(name);
-        if (n == 0 || n > SKILL_NAME_MAX)
-                return false;
-        if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= '0' && name[0] <= '9')))
-                return false;
-        for (const char *p = name + 1; *p; p++)
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
-                        return false;
-        return true;
-}
-
-static bool env_name_valid(const char *n) {
-        if (!n || !((*n >= 'A' && *n <= 'Z') || (*n >= 'a' && *n <= 'z') || *n == '_'))
-                return false;
-        for (const char *p = n + 1; *p; p++)
-                if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-                      *p == '_'))
-                        return false;
-        return true;
-}
-
-/* Names a skill must never set or receive: skillrun's own configuration, socket activation and
- * credentials of the worker, and dynamic-linker hooks that would run code before the skill's. */
-static bool env_name_reserved(const char *n) {
-        return startswith(n, "SKILLRUN_") || startswith(n, "LISTEN_") || streq(n, "CREDENTIALS_DIRECTORY") ||
-               streq(n, "LD_PRELOAD") || streq(n, "LD_LIBRARY_PATH") || streq(n, "LD_AUDIT");
-}
-
-static bool token_name_valid(const char *n) {
-        if (!n || !*n)
-                return false;
-        for (const char *p = n; *p; p++)
-                if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-                      *p == '_' || *p == '.' || *p == '-'))
-                        return false;
-        return true;
-}
-
-static bool file_name_valid(const char *n) {
-        return n && *n && !strchr(n, '/') && !streq(n, ".") && !streq(n, "..") && strlen(n) <= FILE_NAME_MAX;
-}
-
-static bool path_has_dotdot(const char *p) {
-        for (;;) {
-                size_t n = strcspn(p, "/");
-
-                if (n == 2 && p[0] == '.' && p[1] == '.')
-                        return true;
-                if (p[n] == '\0')
-                        return false;
-                p += n + 1;
-        }
-}
-
-_printf_(3, 4) static int set_error(char **ret_error, int r, const char *fmt, ...) {
-        va_list ap;
-
-        if (!ret_error)
-                return r;
-        va_start(ap, fmt);
-        if (vasprintf(ret_error, fmt, ap) < 0)
-                *ret_error = NULL;
-        va_end(ap);
-        return r;
-}
-
-/* "<path>: <key>: <why>", the shape every per-key error has. Always -EINVAL. */
-_printf_(4, 5) static int key_error(char **ret_error, const char *path, const char *key, const char *fmt, ...) {
-        _cleanup_free_ char *why = NULL;
-        va_list ap;
-
-        if (!ret_error)
-                return -EINVAL;
-        va_start(ap, fmt);
-        if (vasprintf(&why, fmt, ap) < 0)
-                why = NULL;
-        va_end(ap);
-        return set_error(ret_error, -EINVAL, "%s: %s: %s", path, key, strempty(why));
-}
-
-/* What each handler gets: where to report, and the settings for the ceilings. */
-typedef struct ParseContext {
-        const Settings *settings;
-        const char *path;
-        char **ret_error;
-} ParseContext;
-
-static int get_string(const ParseContext *c, const char *key, json_object *v, const char **ret) {
-        const char *s;
-
-        if (!json_object_is_type(v, json_type_string))
-                return key_error(c->ret_error, c->path, key, "expected a string");
-        s = json_object_get_string(v);
-        /* JSON allows "\u0000"; a C string would silently end there. */
-        if ((size_t) json_object_get_string_len(v) != strlen(s))
-                return key_error(c->ret_error, c->path, key, "unexpected NUL character");
-        *ret = s;
-        return 0;
-}
-
-static int get_string_array(const ParseContext *c, const char *key, json_object *v, char ***ret) {
-        _cleanup_strv_free_ char **l = NULL;
-        size_t n;
-
-        if (!json_object_is_type(v, json_type_array))
-                return key_error(c->ret_error, c->path, key, "expected an array of strings");
-        n = json_object_array_length(v);
-        l = calloc(n + 1, sizeof(char *));
-        if (!l)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                json_object *e = json_object_array_get_idx(v, i);
-                const char *s;
-
-                if (!json_object_is_type(e, json_type_string))
-                        return key_error(c->ret_error, c->path, key, "expected an array of strings");
-                if (get_string(c, key, e, &s) < 0)
-                        return -EINVAL;
-                l[i] = strdup(s);
-                if (!l[i])
-                        return -ENOMEM;
-        }
-        *ret = steal_pointer(&l);
-        return 0;
-}
-
-static int get_bool(const ParseContext *c, const char *key, json_object *v, bool *ret) {
-        if (!json_object_is_type(v, json_type_boolean))
-                return key_error(c->ret_error, c->path, key, "expected a boolean");
-        *ret = json_object_get_boolean(v);
-        return 0;
-}
-
-/* 'what' finishes "expected ..." for the type error. */
-static int get_uint(const ParseContext *c, const char *key, json_object *v, const char *what, uint64_t *ret) {
-        if (!json_object_is_type(v, json_type_int))
-                return key_error(c->ret_error, c->path, key, "expected %s", what);
-        if (json_object_get_int64(v) < 0)
-                return key_error(c->ret_error, c->path, key, "must not be negative");
-        *ret = json_object_get_uint64(v);
-        return 0;
-}
-
-static int check_ceiling_plain(const ParseContext *c, const char *key, uint64_t v, uint64_t ceiling) {
-        if (v > ceiling)
-                return key_error(c->ret_error, c->path, key, "%" PRIu64 " is above the ceiling %" PRIu64, v,
-                                 ceiling);
-        return 0;
-}
-
-static int check_ceiling_size(const ParseContext *c, const char *key, uint64_t v, uint64_t ceiling) {
-        _cleanup_free_ char *a = NULL, *b = NULL;
-
-        if (v <= ceiling)
-                return 0;
-        a = settings_format_size(v);
-        b = settings_format_size(ceiling);
-        if (!a || !b)
-                return -ENOMEM;
-        return key_error(c->ret_error, c->path, key, "%s is above the ceiling %s", a, b);
-}
-
 typedef int (*ManifestKeyFunc)(const ParseContext *c, const char *key, json_object *v, Manifest *m);
 
 static int parse_description(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
         const char *s;
         char *d;
 
-        if (get_string(c, key, v, &s) < 0)
+        if (manifest_get_string(c, key, v, &s) < 0)
                 return -EINVAL;
         d = strdup(s);
         if (!d)
@@ -225,14 +56,14 @@ static int parse_command(const ParseContext *c, const char *key, json_object *v,
         _cleanup_strv_free_ char **l = NULL;
         int r;
 
-        r = get_string_array(c, key, v, &l);
+        r = manifest_get_string_array(c, key, v, &l);
         if (r < 0)
                 return r;
         if (!l[0])
-                return key_error(c->ret_error, c->path, key, "must not be empty");
+                return manifest_key_error(c->ret_error, c->path, key, "must not be empty");
         /* Never looked up in $PATH: the manifest says exactly which binary runs. */
         if (l[0][0] != '/')
-                return key_error(c->ret_error, c->path, key, "'%s' is not an absolute path", l[0]);
+                return manifest_key_error(c->ret_error, c->path, key, "'%s' is not an absolute path", l[0]);
         strv_free(m->command);
         m->command = steal_pointer(&l);
         return 0;
@@ -241,28 +72,30 @@ static int parse_command(const ParseContext *c, const char *key, json_object *v,
 static int parse_input(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
         const char *s;
 
-        if (get_string(c, key, v, &s) < 0)
+        if (manifest_get_string(c, key, v, &s) < 0)
                 return -EINVAL;
         if (streq(s, "stdin"))
                 m->input = INPUT_STDIN;
         else if (streq(s, "none"))
                 m->input = INPUT_NONE;
         else
-                return key_error(c->ret_error, c->path, key, "invalid value '%s' (expected 'stdin' or 'none')", s);
+                return manifest_key_error(c->ret_error, c->path, key,
+                                          "invalid value '%s' (expected 'stdin' or 'none')", s);
         return 0;
 }
 
 static int parse_output(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
         const char *s;
 
-        if (get_string(c, key, v, &s) < 0)
+        if (manifest_get_string(c, key, v, &s) < 0)
                 return -EINVAL;
         if (streq(s, "text"))
                 m->output = OUTPUT_TEXT;
         else if (streq(s, "json"))
                 m->output = OUTPUT_JSON;
         else
-                return key_error(c->ret_error, c->path, key, "invalid value '%s' (expected 'text' or 'json')", s);
+                return manifest_key_error(c->ret_error, c->path, key,
+                                          "invalid value '%s' (expected 'text' or 'json')", s);
         return 0;
 }
 
@@ -270,12 +103,12 @@ static int parse_policy(const ParseContext *c, const char *key, json_object *v, 
         const char *s;
         Policy p;
 
-        if (get_string(c, key, v, &s) < 0)
+        if (manifest_get_string(c, key, v, &s) < 0)
                 return -EINVAL;
         p = policy_from_string(s);
         if (p < 0)
-                return key_error(c->ret_error, c->path, key,
-                                 "unknown policy '%s' (expected 'none', 'permissive' or 'restrictive')", s);
+                return manifest_key_error(c->ret_error, c->path, key,
+                                          "unknown policy '%s' (expected 'none', 'permissive' or 'restrictive')", s);
         m->policy = p;
         m->policy_set = true;
         return 0;
@@ -285,11 +118,11 @@ static int parse_timeout(const ParseContext *c, const char *key, json_object *v,
         uint64_t t;
         int r;
 
-        if (get_uint(c, key, v, "an integer", &t) < 0)
+        if (manifest_get_uint(c, key, v, "an integer", &t) < 0)
                 return -EINVAL;
         if (t == 0)
-                return key_error(c->ret_error, c->path, key, "must be at least 1");
-        r = check_ceiling_plain(c, key, t, c->settings->limits.timeout_ms);
+                return manifest_key_error(c->ret_error, c->path, key, "must be at least 1");
+        r = manifest_check_ceiling_plain(c, key, t, c->settings->limits.timeout_ms);
         if (r < 0)
                 return r;
         m->limits.timeout_ms = t;
@@ -300,29 +133,14 @@ static int parse_tasks(const ParseContext *c, const char *key, json_object *v, M
         uint64_t t;
         int r;
 
-        if (get_uint(c, key, v, "an integer", &t) < 0)
+        if (manifest_get_uint(c, key, v, "an integer", &t) < 0)
                 return -EINVAL;
         if (t == 0)
-                return key_error(c->ret_error, c->path, key, "must be at least 1");
-        r = check_ceiling_plain(c, key, t, c->settings->limits.tasks_max);
+                return manifest_key_error(c->ret_error, c->path, key, "must be at least 1");
+        r = manifest_check_ceiling_plain(c, key, t, c->settings->limits.tasks_max);
         if (r < 0)
                 return r;
         m->limits.tasks_max = t;
-        return 0;
-}
-
-/* An integer number of bytes or a size string ("64M"). */
-static int get_size(const ParseContext *c, const char *key, json_object *v, uint64_t *ret) {
-        const char *s;
-
-        if (json_object_is_type(v, json_type_int))
-                return get_uint(c, key, v, "an integer or a size string", ret);
-        if (!json_object_is_type(v, json_type_string))
-                return key_error(c->ret_error, c->path, key, "expected an integer or a size string");
-        if (get_string(c, key, v, &s) < 0)
-                return -EINVAL;
-        if (parse_size(s, ret) < 0)
-                return key_error(c->ret_error, c->path, key, "invalid size '%s'", s);
         return 0;
 }
 
@@ -331,12 +149,12 @@ static int parse_size_limit(const ParseContext *c, const char *key, json_object 
         uint64_t t;
         int r;
 
-        r = get_size(c, key, v, &t);
+        r = manifest_get_size(c, key, v, &t);
         if (r < 0)
                 return r;
         if (positive && t == 0)
-                return key_error(c->ret_error, c->path, key, "must be at least 1");
-        r = check_ceiling_size(c, key, t, ceiling);
+                return manifest_key_error(c->ret_error, c->path, key, "must be at least 1");
+        r = manifest_check_ceiling_size(c, key, t, ceiling);
         if (r < 0)
                 return r;
         *field = t;
@@ -360,50 +178,33 @@ static int parse_cpu(const ParseContext *c, const char *key, json_object *v, Man
         const char *s;
 
         if (json_object_is_type(v, json_type_int)) {
-                if (get_uint(c, key, v, "an integer or a percentage string", &t) < 0)
+                if (manifest_get_uint(c, key, v, "an integer or a percentage string", &t) < 0)
                         return -EINVAL;
                 if (t > SETTINGS_CPU_MAX_LIMIT)
-                        return key_error(c->ret_error, c->path, key, "invalid CPU percentage '%" PRIu64 "'", t);
+                        return manifest_key_error(c->ret_error, c->path, key,
+                                                  "invalid CPU percentage '%" PRIu64 "'", t);
         } else if (json_object_is_type(v, json_type_string)) {
                 int r;
 
-                if (get_string(c, key, v, &s) < 0)
+                if (manifest_get_string(c, key, v, &s) < 0)
                         return -EINVAL;
                 r = settings_parse_cpu_max(s, &t);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0)
-                        return key_error(c->ret_error, c->path, key, "invalid CPU percentage '%s'", s);
+                        return manifest_key_error(c->ret_error, c->path, key, "invalid CPU percentage '%s'", s);
         } else
-                return key_error(c->ret_error, c->path, key, "expected an integer or a percentage string");
+                return manifest_key_error(c->ret_error, c->path, key, "expected an integer or a percentage string");
 
         /* 0 means unlimited, which only fits under an unlimited ceiling. */
         if (ceiling != 0 && (t == 0 || t > ceiling)) {
                 if (t == 0)
-                        return key_error(c->ret_error, c->path, key, "unlimited is above the ceiling %" PRIu64 "%%",
-                                         ceiling);
-                return key_error(c->ret_error, c->path, key, "%" PRIu64 "%% is above the ceiling %" PRIu64 "%%", t,
-                                 ceiling);
+                        return manifest_key_error(c->ret_error, c->path, key,
+                                                  "unlimited is above the ceiling %" PRIu64 "%%", ceiling);
+                return manifest_key_error(c->ret_error, c->path, key,
+                                          "%" PRIu64 "%% is above the ceiling %" PRIu64 "%%", t, ceiling);
         }
         m->limits.cpu_max = t;
-        return 0;
-}
-
-static int get_path_array(const ParseContext *c, const char *key, json_object *v, char ***ret) {
-        _cleanup_strv_free_ char **l = NULL;
-        int r;
-
-        r = get_string_array(c, key, v, &l);
-        if (r < 0)
-                return r;
-        for (char **p = l; *p; p++) {
-                if ((*p)[0] != '/')
-                        return key_error(c->ret_error, c->path, key, "'%s' is not an absolute path", *p);
-                /* Landlock resolves paths itself, but the manifest should say what it means. */
-                if (path_has_dotdot(*p))
-                        return key_error(c->ret_error, c->path, key, "'%s' contains a '..' component", *p);
-        }
-        *ret = steal_pointer(&l);
         return 0;
 }
 
@@ -411,7 +212,7 @@ static int parse_read_paths(const ParseContext *c, const char *key, json_object 
         char **l;
         int r;
 
-        r = get_path_array(c, key, v, &l);
+        r = manifest_get_path_array(c, key, v, &l);
         if (r < 0)
                 return r;
         strv_free(m->read_paths);
@@ -423,7 +224,7 @@ static int parse_write_paths(const ParseContext *c, const char *key, json_object
         char **l;
         int r;
 
-        r = get_path_array(c, key, v, &l);
+        r = manifest_get_path_array(c, key, v, &l);
         if (r < 0)
                 return r;
         strv_free(m->write_paths);
@@ -432,19 +233,11 @@ static int parse_write_paths(const ParseContext *c, const char *key, json_object
 }
 
 static int parse_network(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
-        return get_bool(c, key, v, &m->network);
+        return manifest_get_bool(c, key, v, &m->network);
 }
 
 static int parse_accepts_code(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
-        return get_bool(c, key, v, &m->accepts_code);
-}
-
-static int check_env_name(const ParseContext *c, const char *key, const char *name) {
-        if (!env_name_valid(name))
-                return key_error(c->ret_error, c->path, key, "invalid variable name '%s'", name);
-        if (env_name_reserved(name))
-                return key_error(c->ret_error, c->path, key, "variable '%s' is reserved", name);
-        return 0;
+        return manifest_get_bool(c, key, v, &m->accepts_code);
 }
 
 static int parse_env(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
@@ -453,7 +246,7 @@ static int parse_env(const ParseContext *c, const char *key, json_object *v, Man
         int r;
 
         if (!json_object_is_type(v, json_type_object))
-                return key_error(c->ret_error, c->path, key, "expected an object of strings");
+                return manifest_key_error(c->ret_error, c->path, key, "expected an object of strings");
         l = calloc(json_object_object_length(v) + 1, sizeof(char *));
         if (!l)
                 return -ENOMEM;
@@ -463,12 +256,12 @@ static int parse_env(const ParseContext *c, const char *key, json_object *v, Man
                 json_object *val = (json_object *) e->v;
                 const char *s;
 
-                r = check_env_name(c, key, name);
+                r = manifest_check_env_name(c, key, name);
                 if (r < 0)
                         return r;
                 if (!json_object_is_type(val, json_type_string))
-                        return key_error(c->ret_error, c->path, key, "'%s': expected a string", name);
-                if (get_string(c, key, val, &s) < 0)
+                        return manifest_key_error(c->ret_error, c->path, key, "'%s': expected a string", name);
+                if (manifest_get_string(c, key, val, &s) < 0)
                         return -EINVAL;
                 if (asprintf(&l[n], "%s=%s", name, s) < 0) {
                         l[n] = NULL;
@@ -486,11 +279,11 @@ static int parse_allow_env(const ParseContext *c, const char *key, json_object *
         _cleanup_strv_free_ char **l = NULL;
         int r;
 
-        r = get_string_array(c, key, v, &l);
+        r = manifest_get_string_array(c, key, v, &l);
         if (r < 0)
                 return r;
         for (char **p = l; *p; p++) {
-                r = check_env_name(c, key, *p);
+                r = manifest_check_env_name(c, key, *p);
                 if (r < 0)
                         return r;
         }
@@ -503,10 +296,10 @@ static int parse_code_file(const ParseContext *c, const char *key, json_object *
         const char *s;
         char *d;
 
-        if (get_string(c, key, v, &s) < 0)
+        if (manifest_get_string(c, key, v, &s) < 0)
                 return -EINVAL;
-        if (!file_name_valid(s))
-                return key_error(c->ret_error, c->path, key, "invalid file name '%s'", s);
+        if (!manifest_file_name_valid(s))
+                return manifest_key_error(c->ret_error, c->path, key, "invalid file name '%s'", s);
         d = strdup(s);
         if (!d)
                 return -ENOMEM;
@@ -519,12 +312,12 @@ static int parse_tokens(const ParseContext *c, const char *key, json_object *v, 
         _cleanup_strv_free_ char **l = NULL;
         int r;
 
-        r = get_string_array(c, key, v, &l);
+        r = manifest_get_string_array(c, key, v, &l);
         if (r < 0)
                 return r;
         for (char **p = l; *p; p++)
-                if (!token_name_valid(*p))
-                        return key_error(c->ret_error, c->path, key, "invalid token name '%s'", *p);
+                if (!manifest_token_name_valid(*p))
+                        return manifest_key_error(c->ret_error, c->path, key, "invalid token name '%s'", *p);
         /* An empty list stays non-NULL: no token may run the skill over HTTP. */
         strv_free(m->tokens);
         m->tokens = steal_pointer(&l);
@@ -622,9 +415,10 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
         c = (ParseContext) { .settings = s, .path = label, .ret_error = ret_error };
 
         if (!skill_name_valid(name))
-                return set_error(ret_error, -EINVAL, "%s: invalid skill name '%s'", label, strempty(name));
+                return manifest_set_error(ret_error, -EINVAL, "%s: invalid skill name '%s'", label, strempty(name));
         if (len > MANIFEST_SIZE_MAX)
-                return set_error(ret_error, -EFBIG, "%s: larger than %" PRIu64 " bytes", label, MANIFEST_SIZE_MAX);
+                return manifest_set_error(ret_error, -EFBIG, "%s: larger than %" PRIu64 " bytes", label,
+                                          MANIFEST_SIZE_MAX);
 
         tok = json_tokener_new_ex(MANIFEST_JSON_DEPTH);
         if (!tok)
@@ -641,17 +435,17 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
                 parse_end = len;
         }
         if (jerr == json_tokener_continue || jerr == json_tokener_error_parse_eof)
-                return set_error(ret_error, -EINVAL, "%s: invalid JSON: unexpected end of input", label);
+                return manifest_set_error(ret_error, -EINVAL, "%s: invalid JSON: unexpected end of input", label);
         if (jerr != json_tokener_success)
-                return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: %s", label, line_of_offset(text, parse_end),
-                                 json_tokener_error_desc(jerr));
+                return manifest_set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: %s", label,
+                                          line_of_offset(text, parse_end), json_tokener_error_desc(jerr));
         /* Strict mode refuses trailing characters itself but stops quietly at a NUL byte. */
         for (size_t i = parse_end; i < len; i++)
                 if (!strchr(" \t\r\n", text[i]) || text[i] == '\0')
-                        return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: trailing data", label,
-                                         line_of_offset(text, i));
+                        return manifest_set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: trailing data", label,
+                                                  line_of_offset(text, i));
         if (!json_object_is_type(root, json_type_object))
-                return set_error(ret_error, -EINVAL, "%s: expected a JSON object", label);
+                return manifest_set_error(ret_error, -EINVAL, "%s: expected a JSON object", label);
 
         m = calloc(1, sizeof(Manifest));
         if (!m)
@@ -685,14 +479,14 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
                                 break;
                         }
                 if (!parse)
-                        return set_error(ret_error, -EINVAL, "%s: unknown key '%s'", label, key);
+                        return manifest_set_error(ret_error, -EINVAL, "%s: unknown key '%s'", label, key);
                 r = parse(&c, key, (json_object *) e->v, m);
                 if (r < 0)
                         return r;
         }
 
         if (!m->command)
-                return key_error(ret_error, label, "command", "missing");
+                return manifest_key_error(ret_error, label, "command", "missing");
 
         *ret = steal_pointer(&m);
         return 0;
@@ -704,7 +498,7 @@ int manifest_load(const Settings *s, const char *name, Manifest **ret, char **re
         if (!s || !ret)
                 return -EINVAL;
         if (!skill_name_valid(name))
-                return set_error(ret_error, -EINVAL, "invalid skill name '%s'", strempty(name));
+                return manifest_set_error(ret_error, -EINVAL, "invalid skill name '%s'", strempty(name));
 
         for (char **d = s->skills_dirs; d && *d; d++) {
                 _cleanup_free_ char *path = NULL, *text = NULL;
@@ -723,26 +517,26 @@ int manifest_load(const Settings *s, const char *name, Manifest **ret, char **re
                         if (errno == ENOENT)
                                 continue;
                         r = negative_errno();
-                        return set_error(ret_error, r, "%s: %s", path, strerror(-r));
+                        return manifest_set_error(ret_error, r, "%s: %s", path, strerror(-r));
                 }
                 if (fstat(fd, &st) < 0) {
                         r = negative_errno();
-                        return set_error(ret_error, r, "%s: %s", path, strerror(-r));
+                        return manifest_set_error(ret_error, r, "%s: %s", path, strerror(-r));
                 }
                 if (!S_ISREG(st.st_mode))
-                        return set_error(ret_error, -EINVAL, "%s: not a regular file", path);
+                        return manifest_set_error(ret_error, -EINVAL, "%s: not a regular file", path);
                 if ((uint64_t) st.st_size > MANIFEST_SIZE_MAX)
-                        return set_error(ret_error, -EFBIG, "%s: larger than %" PRIu64 " bytes", path,
-                                         MANIFEST_SIZE_MAX);
+                        return manifest_set_error(ret_error, -EFBIG, "%s: larger than %" PRIu64 " bytes", path,
+                                                  MANIFEST_SIZE_MAX);
 
                 r = read_full_fd(fd, MANIFEST_SIZE_MAX, &text, &len);
                 if (r == -ENOMEM)
                         return r;
                 if (r == -EFBIG)
-                        return set_error(ret_error, r, "%s: larger than %" PRIu64 " bytes", path,
-                                         MANIFEST_SIZE_MAX);
+                        return manifest_set_error(ret_error, r, "%s: larger than %" PRIu64 " bytes", path,
+                                                  MANIFEST_SIZE_MAX);
                 if (r < 0)
-                        return set_error(ret_error, r, "%s: %s", path, strerror(-r));
+                        return manifest_set_error(ret_error, r, "%s: %s", path, strerror(-r));
 
                 return manifest_parse(s, name, path, text, len, ret, ret_error);
         }
