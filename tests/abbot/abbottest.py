@@ -9,7 +9,8 @@ import sys
 import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TOP_SRCDIR = os.environ.get("top_srcdir") or os.path.normpath(os.path.join(HERE, "..", ".."))
+# realpath: under distcheck $(abs_top_srcdir) is ".../_build/sub/../..", and manifests refuse ".."
+TOP_SRCDIR = os.path.realpath(os.environ.get("top_srcdir") or os.path.join(HERE, "..", ".."))
 SHIM = os.path.join(TOP_SRCDIR, "contrib", "abbot", "abbot-python.py")
 FIXTURE = os.path.join(TOP_SRCDIR, "tests", "abbot", "skill-message.json")
 MEDIA_TYPE = "application/vnd.abbot.v1+json"

@@ -25,7 +25,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TOP_SRCDIR = os.environ.get("top_srcdir") or os.path.abspath(os.path.join(HERE, "..", ".."))
+# realpath: under distcheck $(abs_top_srcdir) is ".../_build/sub/../..", and manifests refuse ".."
+TOP_SRCDIR = os.path.realpath(os.environ.get("top_srcdir") or os.path.join(HERE, "..", ".."))
 SKILLS_SRC = os.path.join(TOP_SRCDIR, "tests", "integration", "skills")
 PY = "/usr/bin/python3"
 SH = "/bin/sh"
