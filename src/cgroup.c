@@ -322,6 +322,41 @@ static void layout_reset(void) {
         layout = (Layout) {};
 }
 
+/* OOM kills counted in our own cgroup (the unit's), whether or not we may write to it: the
+ * skill of a worker without a per-run cgroup dies by the unit's MemoryMax=, and only this
+ * counter tells that SIGKILL apart from any other. v2 memory.events, else v1 oom_control. */
+int cgroup_own_oom_kills(uint64_t *ret) {
+        _cleanup_free_ char *self_cgroup = NULL, *mountinfo = NULL;
+        static const struct {
+                const char *controller;
+                const char *file;
+        } sources[] = {
+                { NULL, "memory.events" },
+                { "memory", "memory.oom_control" },
+        };
+        int r;
+
+        r = read_sys_file("/proc/self/cgroup", &self_cgroup);
+        if (r >= 0)
+                r = read_sys_file("/proc/self/mountinfo", &mountinfo);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(sources); i++) {
+                _cleanup_free_ char *found = NULL, *path = NULL, *file = NULL, *text = NULL;
+
+                if (cgroup_find_dir(self_cgroup, mountinfo, sources[i].controller, &found, &path) < 0)
+                        continue;
+                file = cgroup_path_join(found, sources[i].file);
+                if (!file)
+                        return -ENOMEM;
+                if (read_sys_file(file, &text) < 0)
+                        continue;
+                if (cgroup_keyed_u64(text, "oom_kill", ret) >= 0)
+                        return 0;
+        }
+        return -ENODATA;
+}
+
 CgroupMode cgroup_detect(void) {
         if (!layout.probed)
                 layout_probe();

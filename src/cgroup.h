@@ -63,6 +63,9 @@ static inline void cgroup_freep(Cgroup **c) {
 #define _cleanup_cgroup_free_ _cleanup_(cgroup_freep)
 
 /* Human text for `skillrun check`: the mode, the paths, and why a better layout was not usable. */
+/* The oom_kill counter of our own cgroup (the unit's, e.g. skillrun@3.service): -ENODATA when
+ * no memory controller counts for us. Readable without write access. */
+int cgroup_own_oom_kills(uint64_t *ret);
 int cgroup_describe(char **ret);
 
 /* Pure: the directory of our cgroup for one hierarchy, from the text of /proc/self/cgroup and

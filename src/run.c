@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include "cgroup.h"
 #include "sandbox.h"
 #include "supervise.h"
 #include "workdir.h"
@@ -120,6 +121,8 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
         gid_t gid;
         pid_t pid;
         ChildError ce;
+        uint64_t oom_before = 0;
+        bool have_oom_before;
         ssize_t k;
         int r;
 
@@ -177,6 +180,9 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 in[1] = -1;
         }
 
+        /* the unit's own memory limit may be what kills the skill: count its OOM kills too */
+        have_oom_before = cgroup_own_oom_kills(&oom_before) >= 0;
+
         pid = sandbox_fork(plan);
         if (pid < 0) {
                 r = pid;
@@ -225,10 +231,12 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 close(io.stderr_fd);
         if (r >= 0) {
                 bool oom = false;
-                uint64_t peak = 0;
+                uint64_t peak = 0, oom_after = 0;
                 sandbox_collect(plan, &oom, &peak);
                 /* the OOM killer's SIGKILL looks like any other: the cgroup's counter tells
                  * them apart (a hang-up or a timeout is still reported as such) */
+                if (!oom && have_oom_before && ret->signal == SIGKILL && cgroup_own_oom_kills(&oom_after) >= 0)
+                        oom = oom_after > oom_before;
                 if (oom && ret->outcome != OUTCOME_TIMEOUT && !ret->client_hangup)
                         ret->outcome = OUTCOME_OOM;
                 if (peak / 1024 > ret->max_rss_kb)
