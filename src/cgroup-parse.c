@@ -73,16 +73,30 @@ static bool path_has_dotdot(const char *p) {
         return false;
 }
 
+/* Replaces *ret_line by a copy of the line at *cursor (without its newline, ours to cut up) and
+ * moves *cursor past it: 1, or 0 at the end of the text (a NULL text is empty), or -ENOMEM. */
+static int next_line(const char **cursor, char **ret_line) {
+        const char *line = *cursor, *eol;
+        char *copy;
+
+        if (!line || !*line)
+                return 0;
+        eol = strchr(line, '\n');
+        copy = strndup(line, eol ? (size_t) (eol - line) : strlen(line));
+        if (!copy)
+                return -ENOMEM;
+        *cursor = eol ? eol + 1 : NULL;
+        free(*ret_line);
+        *ret_line = copy;
+        return 1;
+}
+
 /* Our path in one hierarchy from /proc/self/cgroup ("ID:controllers:path" lines). */
 int cgroup_parse_proc_cgroup(const char *text, const char *controller, char **ret) {
-        for (const char *line = text; line && *line;) {
-                const char *eol = strchr(line, '\n');
-                size_t len = eol ? (size_t) (eol - line) : strlen(line);
-                _cleanup_free_ char *copy = strndup(line, len);
-                if (!copy)
-                        return -ENOMEM;
-                line = eol ? eol + 1 : NULL;
+        _cleanup_free_ char *copy = NULL;
+        int r;
 
+        for (const char *rest = text; (r = next_line(&rest, &copy)) > 0;) {
                 char *c1 = strchr(copy, ':');
                 char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
                 if (!c2)
@@ -103,7 +117,7 @@ int cgroup_parse_proc_cgroup(const char *text, const char *controller, char **re
                 *ret = p;
                 return 0;
         }
-        return -ENOENT;
+        return r < 0 ? r : -ENOENT;
 }
 
 /* The part of path below root, or NULL when path is not at or below root. */
@@ -132,21 +146,14 @@ char *cgroup_path_join(const char *a, const char *b) {
 
 int cgroup_find_dir(const char *self_cgroup, const char *mountinfo, const char *controller, char **ret_dir,
                     char **ret_path) {
-        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char *path = NULL, *copy = NULL;
         int r;
 
         r = cgroup_parse_proc_cgroup(self_cgroup, controller, &path);
         if (r < 0)
                 return r;
 
-        for (const char *line = mountinfo; line && *line;) {
-                const char *eol = strchr(line, '\n');
-                size_t len = eol ? (size_t) (eol - line) : strlen(line);
-                _cleanup_free_ char *copy = strndup(line, len);
-                if (!copy)
-                        return -ENOMEM;
-                line = eol ? eol + 1 : NULL;
-
+        for (const char *rest = mountinfo; (r = next_line(&rest, &copy)) > 0;) {
                 /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS */
                 char *field[64];
                 size_t n = 0;
@@ -179,7 +186,7 @@ int cgroup_find_dir(const char *self_cgroup, const char *mountinfo, const char *
                         *ret_path = steal_pointer(&path);
                 return 0;
         }
-        return -ENOENT;
+        return r < 0 ? r : -ENOENT;
 }
 
 /* "key N" line of a flat keyed file (memory.events, memory.oom_control). */

@@ -207,6 +207,23 @@ static int allow_devices(LandlockRuleset *rs) {
         return allow_list(rs, readable, ELEMENTSOF(readable), LL_FS_READ_FILE | LL_FS_IOCTL_DEV);
 }
 
+/* What every policy grants last: the skill's own directory (where its manifest lives, unless
+ * that would expose a secret), the manifest's paths, and the run's work dir. */
+static int allow_skill_paths(LandlockRuleset *rs, const Secrets *sec, const Manifest *m, const char *workdir,
+                             char **ret_error) {
+        int r;
+
+        if (m->dir && !exposes_secret(sec, m->dir)) {
+                r = allow_optional(rs, m->dir, LL_FS_READ_EXEC);
+                if (r < 0)
+                        return r;
+        }
+        r = allow_manifest_paths(rs, sec, m, ret_error);
+        if (r < 0)
+                return r;
+        return landlock_ruleset_allow_path(rs, AT_FDCWD, workdir, LL_FS_ALL);
+}
+
 static int landlock_permissive(LandlockRuleset *rs, const Secrets *sec, const Manifest *m, const char *workdir,
                                char **ret_error) {
         int r;
@@ -226,15 +243,7 @@ static int landlock_permissive(LandlockRuleset *rs, const Secrets *sec, const Ma
         r = allow_list(rs, proc_dirs, ELEMENTSOF(proc_dirs), LL_FS_READ);
         if (r < 0)
                 return r;
-        if (m->dir && !exposes_secret(sec, m->dir)) {
-                r = allow_optional(rs, m->dir, LL_FS_READ_EXEC);
-                if (r < 0)
-                        return r;
-        }
-        r = allow_manifest_paths(rs, sec, m, ret_error);
-        if (r < 0)
-                return r;
-        return landlock_ruleset_allow_path(rs, AT_FDCWD, workdir, LL_FS_ALL);
+        return allow_skill_paths(rs, sec, m, workdir, ret_error);
 }
 
 static int landlock_restrictive(LandlockRuleset *rs, const Secrets *sec, const Manifest *m, const char *workdir,
@@ -264,15 +273,7 @@ static int landlock_restrictive(LandlockRuleset *rs, const Secrets *sec, const M
         r = allow_devices(rs);
         if (r < 0)
                 return r;
-        if (m->dir && !exposes_secret(sec, m->dir)) {
-                r = allow_optional(rs, m->dir, LL_FS_READ_EXEC);
-                if (r < 0)
-                        return r;
-        }
-        r = allow_manifest_paths(rs, sec, m, ret_error);
-        if (r < 0)
-                return r;
-        return landlock_ruleset_allow_path(rs, AT_FDCWD, workdir, LL_FS_ALL);
+        return allow_skill_paths(rs, sec, m, workdir, ret_error);
 }
 
 int landlock_policy_build(LandlockRuleset *rs, const Settings *s, const Manifest *m, const char *workdir,

@@ -42,7 +42,7 @@ static bool env_name_reserved(const char *n) {
                streq(n, "LD_PRELOAD") || streq(n, "LD_LIBRARY_PATH") || streq(n, "LD_AUDIT");
 }
 
-bool manifest_token_name_valid(const char *n) {
+static bool token_name_valid(const char *n) {
         if (!n || !*n)
                 return false;
         for (const char *p = n; *p; p++)
@@ -68,18 +68,6 @@ static bool path_has_dotdot(const char *p) {
         }
 }
 
-_printf_(3, 4) int manifest_set_error(char **ret_error, int r, const char *fmt, ...) {
-        va_list ap;
-
-        if (!ret_error)
-                return r;
-        va_start(ap, fmt);
-        if (vasprintf(ret_error, fmt, ap) < 0)
-                *ret_error = NULL;
-        va_end(ap);
-        return r;
-}
-
 /* "<path>: <key>: <why>", the shape every per-key error has. Always -EINVAL. */
 _printf_(4, 5) int manifest_key_error(char **ret_error, const char *path, const char *key, const char *fmt, ...) {
         _cleanup_free_ char *why = NULL;
@@ -91,7 +79,7 @@ _printf_(4, 5) int manifest_key_error(char **ret_error, const char *path, const 
         if (vasprintf(&why, fmt, ap) < 0)
                 why = NULL;
         va_end(ap);
-        return manifest_set_error(ret_error, -EINVAL, "%s: %s: %s", path, key, strempty(why));
+        return set_error(ret_error, -EINVAL, "%s: %s: %s", path, key, strempty(why));
 }
 
 int manifest_get_string(const ParseContext *c, const char *key, json_object *v, const char **ret) {
@@ -107,7 +95,8 @@ int manifest_get_string(const ParseContext *c, const char *key, json_object *v, 
         return 0;
 }
 
-int manifest_get_string_array(const ParseContext *c, const char *key, json_object *v, char ***ret) {
+int manifest_get_string_array(const ParseContext *c, const char *key, json_object *v, ManifestCheckFunc check,
+                              char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
         size_t n;
 
@@ -128,6 +117,12 @@ int manifest_get_string_array(const ParseContext *c, const char *key, json_objec
                 l[i] = strdup(s);
                 if (!l[i])
                         return -ENOMEM;
+        }
+        /* Only once all are strings, so a type error anywhere is the one reported. */
+        for (char **p = l; check && *p; p++) {
+                int r = check(c, key, *p);
+                if (r < 0)
+                        return r;
         }
         *ret = steal_pointer(&l);
         return 0;
@@ -184,21 +179,12 @@ int manifest_get_size(const ParseContext *c, const char *key, json_object *v, ui
         return 0;
 }
 
-int manifest_get_path_array(const ParseContext *c, const char *key, json_object *v, char ***ret) {
-        _cleanup_strv_free_ char **l = NULL;
-        int r;
-
-        r = manifest_get_string_array(c, key, v, &l);
-        if (r < 0)
-                return r;
-        for (char **p = l; *p; p++) {
-                if ((*p)[0] != '/')
-                        return manifest_key_error(c->ret_error, c->path, key, "'%s' is not an absolute path", *p);
-                /* Landlock resolves paths itself, but the manifest should say what it means. */
-                if (path_has_dotdot(*p))
-                        return manifest_key_error(c->ret_error, c->path, key, "'%s' contains a '..' component", *p);
-        }
-        *ret = steal_pointer(&l);
+int manifest_check_path(const ParseContext *c, const char *key, const char *path) {
+        if (path[0] != '/')
+                return manifest_key_error(c->ret_error, c->path, key, "'%s' is not an absolute path", path);
+        /* Landlock resolves paths itself, but the manifest should say what it means. */
+        if (path_has_dotdot(path))
+                return manifest_key_error(c->ret_error, c->path, key, "'%s' contains a '..' component", path);
         return 0;
 }
 
@@ -207,5 +193,11 @@ int manifest_check_env_name(const ParseContext *c, const char *key, const char *
                 return manifest_key_error(c->ret_error, c->path, key, "invalid variable name '%s'", name);
         if (env_name_reserved(name))
                 return manifest_key_error(c->ret_error, c->path, key, "variable '%s' is reserved", name);
+        return 0;
+}
+
+int manifest_check_token_name(const ParseContext *c, const char *key, const char *name) {
+        if (!token_name_valid(name))
+                return manifest_key_error(c->ret_error, c->path, key, "invalid token name '%s'", name);
         return 0;
 }

@@ -17,8 +17,6 @@ typedef struct ParseContext {
         char **ret_error;
 } ParseContext;
 
-/* Formats *ret_error (if not NULL) and returns r. */
-_printf_(3, 4) int manifest_set_error(char **ret_error, int r, const char *fmt, ...);
 /* "<path>: <key>: <why>", the shape every per-key error has. Always -EINVAL. */
 _printf_(4, 5) int manifest_key_error(char **ret_error, const char *path, const char *key, const char *fmt, ...);
 
@@ -27,9 +25,11 @@ _printf_(4, 5) int manifest_key_error(char **ret_error, const char *path, const 
 
 /* Borrowed from v; refuses embedded NULs. */
 int manifest_get_string(const ParseContext *c, const char *key, json_object *v, const char **ret);
-int manifest_get_string_array(const ParseContext *c, const char *key, json_object *v, char ***ret);
-/* Absolute paths without ".." components. */
-int manifest_get_path_array(const ParseContext *c, const char *key, json_object *v, char ***ret);
+/* A check of one string, like manifest_check_env_name() below: 0, or -EINVAL and the error reported. */
+typedef int (*ManifestCheckFunc)(const ParseContext *c, const char *key, const char *s);
+/* Then each element in order through 'check', unless that is NULL. */
+int manifest_get_string_array(const ParseContext *c, const char *key, json_object *v, ManifestCheckFunc check,
+                              char ***ret);
 int manifest_get_bool(const ParseContext *c, const char *key, json_object *v, bool *ret);
 /* A non-negative integer; 'what' finishes "expected ..." for the type error. */
 int manifest_get_uint(const ParseContext *c, const char *key, json_object *v, const char *what, uint64_t *ret);
@@ -41,8 +41,10 @@ int manifest_check_ceiling_plain(const ParseContext *c, const char *key, uint64_
 int manifest_check_ceiling_size(const ParseContext *c, const char *key, uint64_t v, uint64_t ceiling);
 /* A valid environment variable name that skillrun does not reserve for itself. */
 int manifest_check_env_name(const ParseContext *c, const char *key, const char *name);
-
+/* An absolute path without ".." components. */
+int manifest_check_path(const ParseContext *c, const char *key, const char *path);
 /* [A-Za-z0-9_.-]+ */
-bool manifest_token_name_valid(const char *n);
+int manifest_check_token_name(const ParseContext *c, const char *key, const char *name);
+
 /* One path component, not "." or "..", at most 255 bytes. */
 bool manifest_file_name_valid(const char *n);

@@ -40,23 +40,17 @@ typedef int (*ManifestKeyFunc)(const ParseContext *c, const char *key, json_obje
 
 static int parse_description(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
         const char *s;
-        char *d;
 
         if (manifest_get_string(c, key, v, &s) < 0)
                 return -EINVAL;
-        d = strdup(s);
-        if (!d)
-                return -ENOMEM;
-        free(m->description);
-        m->description = d;
-        return 0;
+        return free_and_strdup(&m->description, s);
 }
 
 static int parse_command(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
         _cleanup_strv_free_ char **l = NULL;
         int r;
 
-        r = manifest_get_string_array(c, key, v, &l);
+        r = manifest_get_string_array(c, key, v, NULL, &l);
         if (r < 0)
                 return r;
         if (!l[0])
@@ -69,34 +63,35 @@ static int parse_command(const ParseContext *c, const char *key, json_object *v,
         return 0;
 }
 
-static int parse_input(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
+/* A string naming one of two modes: 0 for names[0], 1 for names[1]. */
+static int parse_either(const ParseContext *c, const char *key, json_object *v, const char *const names[2]) {
         const char *s;
 
         if (manifest_get_string(c, key, v, &s) < 0)
                 return -EINVAL;
-        if (streq(s, "stdin"))
-                m->input = INPUT_STDIN;
-        else if (streq(s, "none"))
-                m->input = INPUT_NONE;
-        else
-                return manifest_key_error(c->ret_error, c->path, key,
-                                          "invalid value '%s' (expected 'stdin' or 'none')", s);
-        return 0;
+        for (int i = 0; i < 2; i++)
+                if (streq(s, names[i]))
+                        return i;
+        return manifest_key_error(c->ret_error, c->path, key, "invalid value '%s' (expected '%s' or '%s')", s,
+                                  names[0], names[1]);
+}
+
+static int parse_input(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
+        static const char *const names[_INPUT_MODE_MAX] = { [INPUT_STDIN] = "stdin", [INPUT_NONE] = "none" };
+        int r = parse_either(c, key, v, names);
+
+        if (r >= 0)
+                m->input = r;
+        return r < 0 ? r : 0;
 }
 
 static int parse_output(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
-        const char *s;
+        static const char *const names[_OUTPUT_MODE_MAX] = { [OUTPUT_TEXT] = "text", [OUTPUT_JSON] = "json" };
+        int r = parse_either(c, key, v, names);
 
-        if (manifest_get_string(c, key, v, &s) < 0)
-                return -EINVAL;
-        if (streq(s, "text"))
-                m->output = OUTPUT_TEXT;
-        else if (streq(s, "json"))
-                m->output = OUTPUT_JSON;
-        else
-                return manifest_key_error(c->ret_error, c->path, key,
-                                          "invalid value '%s' (expected 'text' or 'json')", s);
-        return 0;
+        if (r >= 0)
+                m->output = r;
+        return r < 0 ? r : 0;
 }
 
 static int parse_policy(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
@@ -114,63 +109,54 @@ static int parse_policy(const ParseContext *c, const char *key, json_object *v, 
         return 0;
 }
 
-static int parse_timeout(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
+typedef enum LimitFlags {
+        LIMIT_POSITIVE = 1 << 0, /* 0 is refused */
+        LIMIT_SIZE = 1 << 1,     /* bytes: "64M" is accepted, and the ceiling is reported so */
+} LimitFlags;
+
+/* A limit the manifest may only lower: at most the settings' ceiling for it. */
+static int parse_limit(const ParseContext *c, const char *key, json_object *v, uint64_t *field, uint64_t ceiling,
+                       LimitFlags flags) {
         uint64_t t;
         int r;
 
-        if (manifest_get_uint(c, key, v, "an integer", &t) < 0)
-                return -EINVAL;
-        if (t == 0)
-                return manifest_key_error(c->ret_error, c->path, key, "must be at least 1");
-        r = manifest_check_ceiling_plain(c, key, t, c->settings->limits.timeout_ms);
+        if (flags & LIMIT_SIZE)
+                r = manifest_get_size(c, key, v, &t);
+        else
+                r = manifest_get_uint(c, key, v, "an integer", &t);
         if (r < 0)
                 return r;
-        m->limits.timeout_ms = t;
-        return 0;
-}
-
-static int parse_tasks(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
-        uint64_t t;
-        int r;
-
-        if (manifest_get_uint(c, key, v, "an integer", &t) < 0)
-                return -EINVAL;
-        if (t == 0)
+        if ((flags & LIMIT_POSITIVE) && t == 0)
                 return manifest_key_error(c->ret_error, c->path, key, "must be at least 1");
-        r = manifest_check_ceiling_plain(c, key, t, c->settings->limits.tasks_max);
-        if (r < 0)
-                return r;
-        m->limits.tasks_max = t;
-        return 0;
-}
-
-static int parse_size_limit(const ParseContext *c, const char *key, json_object *v, uint64_t *field,
-                            uint64_t ceiling, bool positive) {
-        uint64_t t;
-        int r;
-
-        r = manifest_get_size(c, key, v, &t);
-        if (r < 0)
-                return r;
-        if (positive && t == 0)
-                return manifest_key_error(c->ret_error, c->path, key, "must be at least 1");
-        r = manifest_check_ceiling_size(c, key, t, ceiling);
+        if (flags & LIMIT_SIZE)
+                r = manifest_check_ceiling_size(c, key, t, ceiling);
+        else
+                r = manifest_check_ceiling_plain(c, key, t, ceiling);
         if (r < 0)
                 return r;
         *field = t;
         return 0;
 }
 
+static int parse_timeout(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
+        return parse_limit(c, key, v, &m->limits.timeout_ms, c->settings->limits.timeout_ms, LIMIT_POSITIVE);
+}
+
+static int parse_tasks(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
+        return parse_limit(c, key, v, &m->limits.tasks_max, c->settings->limits.tasks_max, LIMIT_POSITIVE);
+}
+
 static int parse_memory(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
-        return parse_size_limit(c, key, v, &m->limits.memory_max, c->settings->limits.memory_max, true);
+        return parse_limit(c, key, v, &m->limits.memory_max, c->settings->limits.memory_max,
+                           LIMIT_SIZE | LIMIT_POSITIVE);
 }
 
 static int parse_output_max(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
-        return parse_size_limit(c, key, v, &m->limits.output_max, c->settings->limits.output_max, false);
+        return parse_limit(c, key, v, &m->limits.output_max, c->settings->limits.output_max, LIMIT_SIZE);
 }
 
 static int parse_workdir_max(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
-        return parse_size_limit(c, key, v, &m->limits.workdir_max, c->settings->limits.workdir_max, false);
+        return parse_limit(c, key, v, &m->limits.workdir_max, c->settings->limits.workdir_max, LIMIT_SIZE);
 }
 
 static int parse_cpu(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
@@ -208,28 +194,26 @@ static int parse_cpu(const ParseContext *c, const char *key, json_object *v, Man
         return 0;
 }
 
-static int parse_read_paths(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
+/* A string array, each element passing 'check', replaces *field. */
+static int parse_strv(const ParseContext *c, const char *key, json_object *v, ManifestCheckFunc check,
+                      char ***field) {
         char **l;
         int r;
 
-        r = manifest_get_path_array(c, key, v, &l);
+        r = manifest_get_string_array(c, key, v, check, &l);
         if (r < 0)
                 return r;
-        strv_free(m->read_paths);
-        m->read_paths = l;
+        strv_free(*field);
+        *field = l;
         return 0;
 }
 
-static int parse_write_paths(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
-        char **l;
-        int r;
+static int parse_read_paths(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
+        return parse_strv(c, key, v, manifest_check_path, &m->read_paths);
+}
 
-        r = manifest_get_path_array(c, key, v, &l);
-        if (r < 0)
-                return r;
-        strv_free(m->write_paths);
-        m->write_paths = l;
-        return 0;
+static int parse_write_paths(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
+        return parse_strv(c, key, v, manifest_check_path, &m->write_paths);
 }
 
 static int parse_network(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
@@ -276,52 +260,22 @@ static int parse_env(const ParseContext *c, const char *key, json_object *v, Man
 }
 
 static int parse_allow_env(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
-        _cleanup_strv_free_ char **l = NULL;
-        int r;
-
-        r = manifest_get_string_array(c, key, v, &l);
-        if (r < 0)
-                return r;
-        for (char **p = l; *p; p++) {
-                r = manifest_check_env_name(c, key, *p);
-                if (r < 0)
-                        return r;
-        }
-        strv_free(m->allow_env);
-        m->allow_env = steal_pointer(&l);
-        return 0;
+        return parse_strv(c, key, v, manifest_check_env_name, &m->allow_env);
 }
 
 static int parse_code_file(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
         const char *s;
-        char *d;
 
         if (manifest_get_string(c, key, v, &s) < 0)
                 return -EINVAL;
         if (!manifest_file_name_valid(s))
                 return manifest_key_error(c->ret_error, c->path, key, "invalid file name '%s'", s);
-        d = strdup(s);
-        if (!d)
-                return -ENOMEM;
-        free(m->code_file);
-        m->code_file = d;
-        return 0;
+        return free_and_strdup(&m->code_file, s);
 }
 
 static int parse_tokens(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
-        _cleanup_strv_free_ char **l = NULL;
-        int r;
-
-        r = manifest_get_string_array(c, key, v, &l);
-        if (r < 0)
-                return r;
-        for (char **p = l; *p; p++)
-                if (!manifest_token_name_valid(*p))
-                        return manifest_key_error(c->ret_error, c->path, key, "invalid token name '%s'", *p);
         /* An empty list stays non-NULL: no token may run the skill over HTTP. */
-        strv_free(m->tokens);
-        m->tokens = steal_pointer(&l);
-        return 0;
+        return parse_strv(c, key, v, manifest_check_token_name, &m->tokens);
 }
 
 /* Same order as manifest_keys[]. */
@@ -415,10 +369,9 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
         c = (ParseContext) { .settings = s, .path = label, .ret_error = ret_error };
 
         if (!skill_name_valid(name))
-                return manifest_set_error(ret_error, -EINVAL, "%s: invalid skill name '%s'", label, strempty(name));
+                return set_error(ret_error, -EINVAL, "%s: invalid skill name '%s'", label, strempty(name));
         if (len > MANIFEST_SIZE_MAX)
-                return manifest_set_error(ret_error, -EFBIG, "%s: larger than %" PRIu64 " bytes", label,
-                                          MANIFEST_SIZE_MAX);
+                return set_error(ret_error, -EFBIG, "%s: larger than %" PRIu64 " bytes", label, MANIFEST_SIZE_MAX);
 
         tok = json_tokener_new_ex(MANIFEST_JSON_DEPTH);
         if (!tok)
@@ -435,17 +388,17 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
                 parse_end = len;
         }
         if (jerr == json_tokener_continue || jerr == json_tokener_error_parse_eof)
-                return manifest_set_error(ret_error, -EINVAL, "%s: invalid JSON: unexpected end of input", label);
+                return set_error(ret_error, -EINVAL, "%s: invalid JSON: unexpected end of input", label);
         if (jerr != json_tokener_success)
-                return manifest_set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: %s", label,
-                                          line_of_offset(text, parse_end), json_tokener_error_desc(jerr));
+                return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: %s", label, line_of_offset(text, parse_end),
+                                 json_tokener_error_desc(jerr));
         /* Strict mode refuses trailing characters itself but stops quietly at a NUL byte. */
         for (size_t i = parse_end; i < len; i++)
                 if (!strchr(" \t\r\n", text[i]) || text[i] == '\0')
-                        return manifest_set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: trailing data", label,
-                                                  line_of_offset(text, i));
+                        return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: trailing data", label,
+                                         line_of_offset(text, i));
         if (!json_object_is_type(root, json_type_object))
-                return manifest_set_error(ret_error, -EINVAL, "%s: expected a JSON object", label);
+                return set_error(ret_error, -EINVAL, "%s: expected a JSON object", label);
 
         m = calloc(1, sizeof(Manifest));
         if (!m)
@@ -479,7 +432,7 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
                                 break;
                         }
                 if (!parse)
-                        return manifest_set_error(ret_error, -EINVAL, "%s: unknown key '%s'", label, key);
+                        return set_error(ret_error, -EINVAL, "%s: unknown key '%s'", label, key);
                 r = parse(&c, key, (json_object *) e->v, m);
                 if (r < 0)
                         return r;
@@ -498,7 +451,7 @@ int manifest_load(const Settings *s, const char *name, Manifest **ret, char **re
         if (!s || !ret)
                 return -EINVAL;
         if (!skill_name_valid(name))
-                return manifest_set_error(ret_error, -EINVAL, "invalid skill name '%s'", strempty(name));
+                return set_error(ret_error, -EINVAL, "invalid skill name '%s'", strempty(name));
 
         for (char **d = s->skills_dirs; d && *d; d++) {
                 _cleanup_free_ char *path = NULL, *text = NULL;
@@ -517,26 +470,25 @@ int manifest_load(const Settings *s, const char *name, Manifest **ret, char **re
                         if (errno == ENOENT)
                                 continue;
                         r = negative_errno();
-                        return manifest_set_error(ret_error, r, "%s: %s", path, strerror(-r));
+                        return set_error(ret_error, r, "%s: %s", path, strerror(-r));
                 }
                 if (fstat(fd, &st) < 0) {
                         r = negative_errno();
-                        return manifest_set_error(ret_error, r, "%s: %s", path, strerror(-r));
+                        return set_error(ret_error, r, "%s: %s", path, strerror(-r));
                 }
                 if (!S_ISREG(st.st_mode))
-                        return manifest_set_error(ret_error, -EINVAL, "%s: not a regular file", path);
+                        return set_error(ret_error, -EINVAL, "%s: not a regular file", path);
                 if ((uint64_t) st.st_size > MANIFEST_SIZE_MAX)
-                        return manifest_set_error(ret_error, -EFBIG, "%s: larger than %" PRIu64 " bytes", path,
-                                                  MANIFEST_SIZE_MAX);
+                        return set_error(ret_error, -EFBIG, "%s: larger than %" PRIu64 " bytes", path,
+                                         MANIFEST_SIZE_MAX);
 
                 r = read_full_fd(fd, MANIFEST_SIZE_MAX, &text, &len);
                 if (r == -ENOMEM)
                         return r;
                 if (r == -EFBIG)
-                        return manifest_set_error(ret_error, r, "%s: larger than %" PRIu64 " bytes", path,
-                                                  MANIFEST_SIZE_MAX);
+                        return set_error(ret_error, r, "%s: larger than %" PRIu64 " bytes", path, MANIFEST_SIZE_MAX);
                 if (r < 0)
-                        return manifest_set_error(ret_error, r, "%s: %s", path, strerror(-r));
+                        return set_error(ret_error, r, "%s: %s", path, strerror(-r));
 
                 return manifest_parse(s, name, path, text, len, ret, ret_error);
         }

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -102,18 +101,6 @@ char *settings_format_size(uint64_t bytes) {
         return s;
 }
 
-_printf_(3, 4) static int set_error(char **ret_error, int r, const char *fmt, ...) {
-        va_list ap;
-
-        if (!ret_error)
-                return r;
-        va_start(ap, fmt);
-        if (vasprintf(ret_error, fmt, ap) < 0)
-                *ret_error = NULL;
-        va_end(ap);
-        return r;
-}
-
 /* Value parsers. Each writes the field only on success, so a bad value leaves the previous one. */
 typedef int (*SettingParseFunc)(const char *value, void *field);
 
@@ -184,16 +171,6 @@ static int parse_sandbox_field(const char *value, void *field) {
         return 0;
 }
 
-static int replace_string(char **field, const char *value) {
-        char *copy = strdup(value);
-
-        if (!copy)
-                return -ENOMEM;
-        free(*field);
-        *field = copy;
-        return 0;
-}
-
 static int parse_dir_list_field(const char *value, void *field) {
         _cleanup_strv_free_ char **dirs = NULL;
         char ***dirsp = field;
@@ -217,7 +194,7 @@ static int parse_dir_list_field(const char *value, void *field) {
 static int parse_absolute_path_field(const char *value, void *field) {
         if (value[0] != '/')
                 return -EINVAL;
-        return replace_string(field, value);
+        return free_and_strdup(field, value);
 }
 
 static int parse_user_field(const char *value, void *field) {
@@ -227,13 +204,13 @@ static int parse_user_field(const char *value, void *field) {
         for (const char *p = value; *p; p++)
                 if ((unsigned char) *p <= ' ' || *p == 0x7f || *p == ':' || *p == '/')
                         return -EINVAL;
-        return replace_string(field, value);
+        return free_and_strdup(field, value);
 }
 
 static int parse_skill_name_field(const char *value, void *field) {
         if (!skill_name_valid(value))
                 return -EINVAL;
-        return replace_string(field, value);
+        return free_and_strdup(field, value);
 }
 
 static int parse_url_field(const char *value, void *field) {
@@ -255,7 +232,7 @@ static int parse_url_field(const char *value, void *field) {
         for (const char *p = value; *p; p++)
                 if ((unsigned char) *p <= ' ' || *p == 0x7f)
                         return -EINVAL;
-        return replace_string(fieldp, value);
+        return free_and_strdup(fieldp, value);
 }
 
 typedef struct SettingDef {
@@ -510,7 +487,7 @@ int settings_load(Settings *s, char **ret_error) {
         /* Empty counts as unset, as systemd's "Environment=SKILLRUN_CONFIG=" would leave it. */
         e = getenv("SKILLRUN_CONFIG");
         if (e && e[0] != '\0') {
-                r = replace_string(&s->config_path, e);
+                r = free_and_strdup(&s->config_path, e);
                 if (r < 0)
                         return r;
         }

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -434,5 +435,27 @@ int base64_decode(const char *s, size_t len, char **ret, size_t *ret_len) {
         out[o] = 0;
         *ret = steal_pointer(&out);
         *ret_len = o;
+        return 0;
+}
+
+int set_error(char **ret_error, int r, const char *fmt, ...) {
+        va_list ap;
+
+        if (!ret_error)
+                return r;
+        va_start(ap, fmt);
+        if (vasprintf(ret_error, fmt, ap) < 0)
+                *ret_error = NULL;
+        va_end(ap);
+        return r;
+}
+
+int free_and_strdup(char **p, const char *s) {
+        char *copy = strdup(s);
+
+        if (!copy)
+                return -ENOMEM;
+        free(*p);
+        *p = copy;
         return 0;
 }

@@ -108,3 +108,10 @@ bool utf8_valid(const char *s, size_t len);
 /* Base64 (RFC 4648, with padding). */
 char *base64_encode(const void *data, size_t len);
 int base64_decode(const char *s, size_t len, char **ret, size_t *ret_len);
+
+/* Formats *ret_error (when ret_error is not NULL; NULL there on OOM) and returns r, so that
+ * an error path is one statement: return set_error(ret_error, -EINVAL, "...", ...); */
+_printf_(3, 4) int set_error(char **ret_error, int r, const char *fmt, ...);
+
+/* Replaces *p by a copy of s, freeing the old string. 0, or -ENOMEM with *p untouched. */
+int free_and_strdup(char **p, const char *s);

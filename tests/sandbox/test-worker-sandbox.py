@@ -16,32 +16,13 @@ import subprocess
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # keep the source tree clean
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from skillrun_test import main as tap_main, skip_all  # noqa: E402
+
 TOP_BUILDDIR = os.environ.get("top_builddir") or os.getcwd()
 SKILLRUN = os.environ.get("SKILLRUN_BIN") or os.path.join(TOP_BUILDDIR, "skillrun")
 HOSTILE = os.path.join(TOP_BUILDDIR, "tests", "sandbox", "hostile")
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def ok(self, cond, name, diag=None):
-        self.n += 1
-        print("%s %d - %s" % ("ok" if cond else "not ok", self.n, name.replace("#", "\\#")), flush=True)
-        if not cond:
-            self.failed += 1
-            for line in str(diag if diag is not None else "").splitlines():
-                print("#   " + line, flush=True)
-        return cond
-
-    def is_(self, got, want, name):
-        return self.ok(got == want, name, "got:  %r\nwant: %r" % (got, want))
-
-
-def skip_all(reason):
-    print("1..0 # SKIP %s" % reason, flush=True)
-    sys.exit(77)
 
 
 class Env:
@@ -215,17 +196,12 @@ def main():
     # landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION): the ABI, or -1
     if libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1)) < 1:
         skip_all("landlock unavailable (strict mode would refuse every confined run)")
-    tap = Tap()
     env = Env()
     try:
-        body(tap, env)
-    except Exception:
-        import traceback
-        tap.ok(False, "test body raised", traceback.format_exc())
+        # The shared TAP runner: a crash in body is a failed test, then the plan and the exit code.
+        tap_main(lambda tap: body(tap, env))
     finally:
         env.close()
-    print("1..%d" % tap.n, flush=True)
-    sys.exit(1 if tap.failed else 0)
 
 
 if __name__ == "__main__":

@@ -143,11 +143,26 @@ static void test_auth(void) {
         is_int(auth_generate("no spaces", &line), -EINVAL, "bad name refused");
 }
 
+static void test_set_error_free_and_strdup(void) {
+        _cleanup_free_ char *error = NULL, *s = NULL;
+
+        is_int(set_error(NULL, -EINVAL, "ignored %d", 1), -EINVAL, "set_error without a message returns r");
+        is_int(set_error(&error, -ENOENT, "%s: %d", "key", 7), -ENOENT, "set_error returns r");
+        is_str(error, "key: 7", "set_error formats the message");
+
+        s = strdup("old");
+        is_int(free_and_strdup(&s, "new"), 0, "free_and_strdup");
+        is_str(s, "new", "free_and_strdup replaced the string");
+        is_int(free_and_strdup(&s, ""), 0, "free_and_strdup of the empty string");
+        is_str(s, "", "…is the empty string");
+}
+
 int main(void) {
         test_parse();
         test_strv();
         test_base64_utf8();
         test_rm_rf();
         test_auth();
+        test_set_error_free_and_strdup();
         return done_testing();
 }
