@@ -105,7 +105,14 @@ int cli_run(int argc, char **argv) {
                 return 1;
         r = manifest_load(&s, name, &m, &err);
         if (r == -ENOENT) {
-                log_error("No skill named '%s' in '%s'", name, DEFAULT_SKILLS_DIR);
+                _cleanup_free_ char *dirs = NULL;
+                size_t n = 0;
+                for (char **d = s.skills_dirs; d && *d; d++)
+                        n += strlen(*d) + 1;
+                dirs = calloc(1, n + 1);
+                for (char **d = s.skills_dirs; dirs && d && *d; d++)
+                        strcat(strcat(dirs, d == s.skills_dirs ? "" : ":"), *d);
+                log_error("No skill named '%s' in '%s'", name, dirs ? dirs : "?");
                 goto out;
         }
         if (r < 0) {

@@ -168,22 +168,29 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
         if (f.running_as_root) {
                 struct passwd *pw;
 
+                uint64_t numeric;
+
                 errno = 0;
                 pw = getpwnam(s->run_user);
-                if (!pw) {
+                if (pw) {
+                        p->uid = pw->pw_uid;
+                        p->gid = pw->pw_gid;
+                } else if (parse_u64(s->run_user, &numeric) >= 0 && numeric < UINT32_MAX) {
+                        /* a bare number needs no passwd entry: uid and gid alike */
+                        p->uid = (uid_t) numeric;
+                        p->gid = (gid_t) numeric;
+                } else {
                         r = errno > 0 ? -errno : -ESRCH;
                         if (ret_error)
                                 (void) asprintf(ret_error, "run_user '%s' not found", s->run_user);
                         return r;
                 }
-                if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+                if (p->uid == 0 || p->gid == 0) {
                         if (ret_error)
                                 (void) asprintf(ret_error, "run_user '%s' is root: skills never run as root", s->run_user);
                         return -EPERM;
                 }
                 p->switch_user = true;
-                p->uid = pw->pw_uid;
-                p->gid = pw->pw_gid;
                 p->lock_securebits = caps_have(CAP_SETPCAP);
         }
 
@@ -203,6 +210,13 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
                 }
         }
         p->rlimit_fallback = !p->cgroup;
+        /* a CPU share has no rlimit equivalent (RLIMIT_CPU bounds the total, from the timeout):
+         * without a cpu controller it is not enforced, and the report says so */
+        if (limits->cpu_max > 0 && !(p->cgroup && cgroup_cpu_limited(p->cgroup))) {
+                r = add_missing(report, "cpu_max");
+                if (r < 0)
+                        return r;
+        }
         report->cgroup = cgroup_mode_to_string(p->cgroup ? cgroup_mode(p->cgroup) : CGROUP_MODE_NONE);
 
         if (confine && f.seccomp) {

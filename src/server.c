@@ -274,6 +274,12 @@ int server_main(void) {
         }
 
         status = read_request(&srv, &msg);
+        if (status == -ENOMEM) {
+                /* ours, not the client's: answer if we still can */
+                log_error_errno(status, "Reading the request failed: %m");
+                status = 500;
+                msg = "out of memory";
+        }
         if (status < 0) {
                 /* the client left or never spoke (e.g. a port probe): nothing to answer */
                 if (status != -ECONNRESET && status != -ETIMEDOUT)
