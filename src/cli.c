@@ -6,6 +6,7 @@
 #include "auth.h"
 #include "cli.h"
 #include "journal.h"
+#include "landlock-policy.h"
 #include "log.h"
 #include "manifest.h"
 #include "response.h"
@@ -242,6 +243,13 @@ int cli_check(int argc, char **argv) {
                         r = read_full_file(path, 1 << 20, &text, &len);
                         if (r >= 0)
                                 r = manifest_parse(&s, name, path, text, len, &m, &merr);
+                        if (r >= 0) {
+                                /* what a run would refuse: better said before the first request */
+                                _cleanup_free_ char *why = NULL;
+                                r = landlock_policy_check(&s, m, &why);
+                                if (r < 0 && why && asprintf(&merr, "%s: %s", path, why) < 0)
+                                        merr = NULL;
+                        }
                         if (r < 0) {
                                 printf("error: %s\n", merr ? merr : strerror(-r));
                                 errors++;

@@ -180,16 +180,33 @@ static int allow_list(LandlockRuleset *rs, const char *const *paths, size_t n, u
 
 /* The manifest's own paths. A path that would expose skillrun's secrets is refused: an
  * operator listing "/etc" or "/" surely did not mean the tokens. */
-static int allow_manifest_paths(LandlockRuleset *rs, const Secrets *sec, const Manifest *m, char **ret_error) {
+static int check_manifest_paths(const Secrets *sec, const Manifest *m, char **ret_error) {
         for (unsigned w = 0; w < 2; w++)
-                for (char **p = w ? m->write_paths : m->read_paths; p && *p; p++) {
+                for (char **p = w ? m->write_paths : m->read_paths; p && *p; p++)
                         if (exposes_secret(sec, *p)) {
                                 if (ret_error)
                                         (void) asprintf(ret_error, "%s path '%s' would expose skillrun's tokens or configuration",
                                                         w ? "write" : "read", *p);
                                 return -EPERM;
                         }
-                        int r = allow_optional(rs, *p, w ? LL_FS_ALL : LL_FS_READ_EXEC);
+        return 0;
+}
+
+int landlock_policy_check(const Settings *s, const Manifest *m, char **ret_error) {
+        Secrets sec;
+
+        secrets_init(&sec, s);
+        return check_manifest_paths(&sec, m, ret_error);
+}
+
+static int allow_manifest_paths(LandlockRuleset *rs, const Secrets *sec, const Manifest *m, char **ret_error) {
+        int r = check_manifest_paths(sec, m, ret_error);
+
+        if (r < 0)
+                return r;
+        for (unsigned w = 0; w < 2; w++)
+                for (char **p = w ? m->write_paths : m->read_paths; p && *p; p++) {
+                        r = allow_optional(rs, *p, w ? LL_FS_ALL : LL_FS_READ_EXEC);
                         if (r < 0)
                                 return r;
                 }

@@ -10,3 +10,7 @@
  * or configuration; -EINVAL for policy none (no landlock at all). */
 int landlock_policy_build(LandlockRuleset *rs, const Settings *s, const Manifest *m, const char *workdir,
                           char **ret_error);
+
+/* Would the manifest's read_paths/write_paths expose the tokens or the configuration? -EPERM with
+ * the path named; what `skillrun check` reports before any run would refuse it. */
+int landlock_policy_check(const Settings *s, const Manifest *m, char **ret_error);

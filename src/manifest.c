@@ -156,7 +156,8 @@ static int parse_output_max(const ParseContext *c, const char *key, json_object 
 }
 
 static int parse_workdir_max(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
-        return parse_limit(c, key, v, &m->limits.workdir_max, c->settings->limits.workdir_max, LIMIT_SIZE);
+        return parse_limit(c, key, v, &m->limits.workdir_max, c->settings->limits.workdir_max,
+                           LIMIT_SIZE | LIMIT_POSITIVE);
 }
 
 static int parse_cpu(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
@@ -440,6 +441,9 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
 
         if (!m->command)
                 return manifest_key_error(ret_error, label, "command", "missing");
+        /* restrictive never has network: asking for both is a contradiction, not a wish to drop */
+        if (m->network && m->policy == POLICY_RESTRICTIVE)
+                return manifest_key_error(ret_error, label, "network", "not available under policy 'restrictive'");
 
         *ret = steal_pointer(&m);
         return 0;

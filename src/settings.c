@@ -253,7 +253,7 @@ static const SettingDef setting_defs[] = {
         { "tasks_max", "positive integer", parse_integer_positive_field, offsetof(Settings, limits.tasks_max) },
         { "cpu_max", "CPU percentage", parse_cpu_field, offsetof(Settings, limits.cpu_max) },
         { "output_max", "size", parse_size_field, offsetof(Settings, limits.output_max) },
-        { "workdir_max", "size", parse_size_field, offsetof(Settings, limits.workdir_max) },
+        { "workdir_max", "positive size", parse_size_positive_field, offsetof(Settings, limits.workdir_max) },
         { "max_body", "size", parse_size_field, offsetof(Settings, max_body) },
         { "max_header", "positive size", parse_size_positive_field, offsetof(Settings, max_header) },
         { "max_header_fields", "positive integer", parse_integer_positive_field, offsetof(Settings, max_header_fields) },

@@ -169,6 +169,8 @@ def body(tap):
         ("badnet.json", {"command": ["/bin/true"], "network": "no"}, "network"),
         ("badpaths.json", {"command": ["/bin/true"], "read_paths": ["relative/path"]}, "read_paths"),
         ("notobject.json", ["/bin/true"], None),
+        ("restrictnet.json", {"command": ["/bin/true"], "policy": "restrictive", "network": True}, "network"),
+        ("zerowork.json", {"command": ["/bin/true"], "workdir_max": 0}, "workdir_max"),
     ]
     for fname, manifest, key in cases:
         wb = Worker(skills={}, raw_skills={"ok.json": json.dumps({"command": ["/bin/true"]}),
@@ -186,6 +188,18 @@ def body(tap):
             tap.like(errline, r"%s:\s*%s\b" % (re.escape(path), re.escape(key)),
                      "check says '<file>: %s: why' for %s" % (key, fname))
         wb.stop(None, check=False)
+
+    # a read path over the tokens file would be refused at run time: check says so first
+    wb = Worker(skills={}, raw_skills={"ok.json": json.dumps({"command": ["/bin/true"]})})
+    with open(os.path.join(wb.skills_dir, "exposing.json"), "w") as f:
+        json.dump({"command": ["/bin/true"], "read_paths": [wb.root]}, f)
+    p = wb.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 1, "check: a read path exposing the tokens exits 1")
+    tap.contains(out, "%s: read path '%s' would expose skillrun's tokens or configuration"
+                 % (os.path.join(wb.skills_dir, "exposing.json"), wb.root),
+                 "check names the file and the exposing path")
+    wb.stop(None, check=False)
 
     wb = Worker(skills={}, raw_skills={"notjson.json": "{ nope", "Bad_Name.json": json.dumps({"command": [SH]})})
     p = wb.cli("check")

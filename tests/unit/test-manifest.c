@@ -136,12 +136,28 @@ static void test_defaults(void) {
         manifest_free(m);
 }
 
+static void test_contradictions(void) {
+        Manifest *m = NULL;
+        char *error = NULL;
+
+        is_int(parse("{\"command\": [\"/bin/true\"], \"policy\": \"restrictive\", \"network\": true}", &m, &error),
+               -EINVAL, "restrictive with network refused");
+        is_str(error, P ": network: not available under policy 'restrictive'", "restrictive+network message");
+        free(error);
+        error = NULL;
+        is_int(parse("{\"command\": [\"/bin/true\"], \"workdir_max\": 0}", &m, &error), -EINVAL,
+               "workdir_max 0 refused");
+        contains_str(error, P ": workdir_max:", "workdir_max 0 message names the key");
+        free(error);
+        manifest_free(m);
+}
+
 static void test_full(void) {
         static const char json[] =
                 "{\"description\": \"Word count of the input text\",\n"
                 " \"command\": [\"/usr/bin/wc\", \"-w\"],\n"
                 " \"input\": \"none\", \"output\": \"json\",\n"
-                " \"policy\": \"restrictive\",\n"
+                " \"policy\": \"permissive\",\n"
                 " \"timeout_ms\": 5000, \"memory_max\": \"64M\", \"tasks_max\": 8, \"cpu_max\": \"50%\",\n"
                 " \"output_max\": \"64K\", \"workdir_max\": 1048576,\n"
                 " \"read_paths\": [\"/usr/share/dict\"], \"write_paths\": [\"/var/tmp/x/\"], \"network\": true,\n"
@@ -162,7 +178,7 @@ static void test_full(void) {
         is_str(m->command[1], "-w", "command[1]");
         is_int(m->input, INPUT_NONE, "input none");
         is_int(m->output, OUTPUT_JSON, "output json");
-        is_int(m->policy, POLICY_RESTRICTIVE, "policy");
+        is_int(m->policy, POLICY_PERMISSIVE, "policy");
         ok(m->policy_set, "policy_set");
         is_int(m->limits.timeout_ms, 5000, "timeout");
         is_int(m->limits.memory_max, 64 << 20, "memory 64M");
@@ -600,6 +616,7 @@ int main(void) {
         test_keys();
         test_defaults();
         test_full();
+        test_contradictions();
         test_types();
         test_values();
         test_ceilings();
