@@ -326,6 +326,8 @@ static void layout_reset(void) {
  * skill of a worker without a per-run cgroup dies by the unit's MemoryMax=, and only this
  * counter tells that SIGKILL apart from any other. v2 memory.events, else v1 oom_control. */
 int cgroup_own_oom_kills(uint64_t *ret) {
+        /* read before and after every run: find the file once, as mountinfo is costly to read */
+        static char *cached_file = NULL;
         _cleanup_free_ char *self_cgroup = NULL, *mountinfo = NULL;
         static const struct {
                 const char *controller;
@@ -336,6 +338,13 @@ int cgroup_own_oom_kills(uint64_t *ret) {
         };
         int r;
 
+        if (cached_file) {
+                _cleanup_free_ char *text = NULL;
+                r = read_sys_file(cached_file, &text);
+                if (r < 0)
+                        return r;
+                return cgroup_keyed_u64(text, "oom_kill", ret) < 0 ? -ENODATA : 0;
+        }
         r = read_sys_file("/proc/self/cgroup", &self_cgroup);
         if (r >= 0)
                 r = read_sys_file("/proc/self/mountinfo", &mountinfo);
@@ -351,8 +360,10 @@ int cgroup_own_oom_kills(uint64_t *ret) {
                         return -ENOMEM;
                 if (read_sys_file(file, &text) < 0)
                         continue;
-                if (cgroup_keyed_u64(text, "oom_kill", ret) >= 0)
+                if (cgroup_keyed_u64(text, "oom_kill", ret) >= 0) {
+                        cached_file = steal_pointer(&file);
                         return 0;
+                }
         }
         return -ENODATA;
 }
