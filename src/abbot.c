@@ -15,19 +15,6 @@
 /* Bytes of the runner's stderr quoted when it died without a result. */
 #define ABBOT_STDERR_QUOTE_MAX 300
 
-static int fail(char **ret_error, int error, const char *fmt, ...) _printf_(3, 4);
-static int fail(char **ret_error, int error, const char *fmt, ...) {
-        va_list ap;
-
-        if (ret_error) {
-                va_start(ap, fmt);
-                if (vasprintf(ret_error, fmt, ap) < 0)
-                        *ret_error = NULL;
-                va_end(ap);
-        }
-        return error;
-}
-
 /* Optional member of the given type: 0 absent or null, 1 present, -EINVAL wrong type. */
 static int get_member(json_object *o, const char *key, json_type type, json_object **ret) {
         json_object *v;
@@ -61,10 +48,10 @@ static int check_member(json_object *o, const char *parent, const char *key, jso
         int k = get_member(o, key, type, &v);
 
         if (k < 0)
-                return fail(ret_error, -EINVAL, "%s%s%s: expected %s", strempty(parent), parent ? "." : "", key,
+                return set_error(ret_error, -EINVAL, "%s%s%s: expected %s", strempty(parent), parent ? "." : "", key,
                             json_type_noun(type));
         if (k == 0 && required)
-                return fail(ret_error, -EINVAL, "%s%s%s: missing", strempty(parent), parent ? "." : "", key);
+                return set_error(ret_error, -EINVAL, "%s%s%s: missing", strempty(parent), parent ? "." : "", key);
         if (ret)
                 *ret = v;
         return 0;
@@ -100,15 +87,15 @@ int abbot_build_run_request(const Settings *s, const Manifest *m, const char *bo
 
         /* The manifest is the operator's: a mismatch is a server fault, not the caller's. */
         if (!m->accepts_code)
-                return fail(ret_error, -ENOEXEC, "skill '%s' cannot run Abbot code: its manifest lacks \"accepts_code\": true",
+                return set_error(ret_error, -ENOEXEC, "skill '%s' cannot run Abbot code: its manifest lacks \"accepts_code\": true",
                             m->name);
         if (m->input != INPUT_STDIN)
-                return fail(ret_error, -ENOEXEC, "skill '%s' cannot run Abbot code: it takes no input on stdin", m->name);
+                return set_error(ret_error, -ENOEXEC, "skill '%s' cannot run Abbot code: it takes no input on stdin", m->name);
 
         if (len == 0)
-                return fail(ret_error, -EINVAL, "empty body: expected an Abbot SkillMessage");
+                return set_error(ret_error, -EINVAL, "empty body: expected an Abbot SkillMessage");
         if (!utf8_valid(body, len))
-                return fail(ret_error, -EINVAL, "body is not valid UTF-8");
+                return set_error(ret_error, -EINVAL, "body is not valid UTF-8");
 
         tok = json_tokener_new_ex(ABBOT_MAX_JSON_DEPTH);
         if (!tok)
@@ -117,7 +104,7 @@ int abbot_build_run_request(const Settings *s, const Manifest *m, const char *bo
         root = json_tokener_parse_ex(tok, body, (int) len);
         if (!root || json_tokener_get_error(tok) != json_tokener_success || json_tokener_get_parse_end(tok) != len) {
                 enum json_tokener_error e = json_tokener_get_error(tok);
-                k = fail(ret_error, -EINVAL, "body is not valid JSON: %s",
+                k = set_error(ret_error, -EINVAL, "body is not valid JSON: %s",
                          root ? "trailing data" :
                          e == json_tokener_continue ? "unexpected end of data" : json_tokener_error_desc(e));
                 json_tokener_free(tok);
@@ -127,7 +114,7 @@ int abbot_build_run_request(const Settings *s, const Manifest *m, const char *bo
         json_tokener_free(tok);
 
         if (!json_object_is_type(root, json_type_object)) {
-                k = fail(ret_error, -EINVAL, "body must be a JSON object (an Abbot SkillMessage)");
+                k = set_error(ret_error, -EINVAL, "body must be a JSON object (an Abbot SkillMessage)");
                 goto out;
         }
         /* Only what the shim cannot do without is checked here; every other field is optional
@@ -391,7 +378,7 @@ int abbot_policy_from_env(Policy *ret, char **ret_error) {
                 return 0;
         p = policy_from_string(v);
         if (p < 0)
-                return fail(ret_error, -EINVAL, "ABBOT_SANDBOX_POLICY: unknown policy '%s' (want none, permissive or restrictive)",
+                return set_error(ret_error, -EINVAL, "ABBOT_SANDBOX_POLICY: unknown policy '%s' (want none, permissive or restrictive)",
                             v);
         *ret = p;
         return 1;

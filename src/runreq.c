@@ -1,24 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The run request body (design §4): pure parsing and validation, no I/O. */
 #include <json-c/json.h>
-#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 
 #include "run.h"
-
-static int fail(char **ret_error, const char *fmt, ...) _printf_(2, 3);
-static int fail(char **ret_error, const char *fmt, ...) {
-        va_list ap;
-
-        if (ret_error) {
-                va_start(ap, fmt);
-                if (vasprintf(ret_error, fmt, ap) < 0)
-                        *ret_error = NULL;
-                va_end(ap);
-        }
-        return -EINVAL;
-}
 
 /* A JSON string without embedded NULs (they would silently cut argv/env entries short). */
 static int get_plain_string(json_object *v, const char **ret, size_t *ret_len) {
@@ -52,12 +38,12 @@ static int parse_args(json_object *v, RunRequest *r, char **ret_error) {
         size_t n;
 
         if (!json_object_is_type(v, json_type_array))
-                return fail(ret_error, "args: expected an array of strings");
+                return set_error(ret_error, -EINVAL, "args: expected an array of strings");
         n = json_object_array_length(v);
         for (size_t i = 0; i < n; i++) {
                 const char *s;
                 if (get_plain_string(json_object_array_get_idx(v, i), &s, NULL) < 0)
-                        return fail(ret_error, "args[%zu]: expected a string without NUL bytes", i);
+                        return set_error(ret_error, -EINVAL, "args[%zu]: expected a string without NUL bytes", i);
                 if (strv_extend(&r->args, s) < 0)
                         return -ENOMEM;
         }
@@ -75,16 +61,16 @@ static bool env_name_valid(const char *n) {
 
 static int parse_env(const Manifest *m, json_object *v, RunRequest *r, char **ret_error) {
         if (!json_object_is_type(v, json_type_object))
-                return fail(ret_error, "env: expected an object of strings");
+                return set_error(ret_error, -EINVAL, "env: expected an object of strings");
         json_object_object_foreach(v, name, val) {
                 const char *s;
                 char *e;
                 if (!env_name_valid(name))
-                        return fail(ret_error, "env: invalid variable name '%s'", name);
+                        return set_error(ret_error, -EINVAL, "env: invalid variable name '%s'", name);
                 if (!strv_contains(m->allow_env, name))
-                        return fail(ret_error, "env: '%s' is not allowed by skill '%s'", name, m->name);
+                        return set_error(ret_error, -EINVAL, "env: '%s' is not allowed by skill '%s'", name, m->name);
                 if (get_plain_string(val, &s, NULL) < 0)
-                        return fail(ret_error, "env: '%s': expected a string without NUL bytes", name);
+                        return set_error(ret_error, -EINVAL, "env: '%s': expected a string without NUL bytes", name);
                 if (asprintf(&e, "%s=%s", name, s) < 0 || strv_push(&r->env, e) < 0)
                         return -ENOMEM;
         }
@@ -95,9 +81,9 @@ static int parse_files(const Settings *s, const Manifest *m, json_object *v, Run
         uint64_t total = 0;
 
         if (!json_object_is_type(v, json_type_object))
-                return fail(ret_error, "files: expected an object of base64 strings");
+                return set_error(ret_error, -EINVAL, "files: expected an object of base64 strings");
         if ((uint64_t) json_object_object_length(v) > s->max_files)
-                return fail(ret_error, "files: more than %" PRIu64 " files", s->max_files);
+                return set_error(ret_error, -EINVAL, "files: more than %" PRIu64 " files", s->max_files);
         r->files = calloc((size_t) json_object_object_length(v) + 1, sizeof(RunFile));
         if (!r->files)
                 return -ENOMEM;
@@ -108,11 +94,11 @@ static int parse_files(const Settings *s, const Manifest *m, json_object *v, Run
                 int k;
 
                 if (!run_file_name_valid(name))
-                        return fail(ret_error, "files: invalid file name '%s' (no '/', '.' or '..')", name);
+                        return set_error(ret_error, -EINVAL, "files: invalid file name '%s' (no '/', '.' or '..')", name);
                 if (r->has_code && m->code_file && streq(name, m->code_file))
-                        return fail(ret_error, "files: '%s' would overwrite the code file", name);
+                        return set_error(ret_error, -EINVAL, "files: '%s' would overwrite the code file", name);
                 if (get_plain_string(val, &b64, &len) < 0)
-                        return fail(ret_error, "files: '%s': expected a base64 string", name);
+                        return set_error(ret_error, -EINVAL, "files: '%s': expected a base64 string", name);
                 f->name = strdup(name);
                 if (!f->name)
                         return -ENOMEM;
@@ -121,10 +107,10 @@ static int parse_files(const Settings *s, const Manifest *m, json_object *v, Run
                 if (k == -ENOMEM)
                         return k;
                 if (k < 0)
-                        return fail(ret_error, "files: '%s': invalid base64", name);
+                        return set_error(ret_error, -EINVAL, "files: '%s': invalid base64", name);
                 total += f->len;
                 if (total > m->limits.workdir_max)
-                        return fail(ret_error, "files: more than %" PRIu64 " bytes in all", m->limits.workdir_max);
+                        return set_error(ret_error, -EINVAL, "files: more than %" PRIu64 " bytes in all", m->limits.workdir_max);
         }
         return 0;
 }
@@ -147,7 +133,7 @@ int run_request_parse(const Settings *s, const Manifest *m, const char *body, si
         root = json_tokener_parse_ex(tok, body, (int) len);
         if (!root || json_tokener_get_error(tok) != json_tokener_success ||
             json_tokener_get_parse_end(tok) != len) {
-                k = fail(ret_error, "request body is not valid JSON: %s",
+                k = set_error(ret_error, -EINVAL, "request body is not valid JSON: %s",
                          root ? "trailing data" : json_tokener_error_desc(json_tokener_get_error(tok)));
                 json_tokener_free(tok);
                 json_object_put(root);
@@ -156,7 +142,7 @@ int run_request_parse(const Settings *s, const Manifest *m, const char *body, si
         json_tokener_free(tok);
         if (!json_object_is_type(root, json_type_object)) {
                 json_object_put(root);
-                return fail(ret_error, "request body must be a JSON object");
+                return set_error(ret_error, -EINVAL, "request body must be a JSON object");
         }
 
         /* "code" first, so that "files" can refuse a name that would overwrite the code file */
@@ -164,11 +150,11 @@ int run_request_parse(const Settings *s, const Manifest *m, const char *body, si
                 const char *c;
                 size_t n;
                 if (!m->accepts_code) {
-                        k = fail(ret_error, "code: skill '%s' does not accept code", m->name);
+                        k = set_error(ret_error, -EINVAL, "code: skill '%s' does not accept code", m->name);
                         goto out;
                 }
                 if (!json_object_is_type(v, json_type_string)) {
-                        k = fail(ret_error, "code: expected a string");
+                        k = set_error(ret_error, -EINVAL, "code: expected a string");
                         goto out;
                 }
                 c = json_object_get_string(v);
@@ -188,16 +174,16 @@ int run_request_parse(const Settings *s, const Manifest *m, const char *body, si
                         continue;
                 if (streq(key, "input") || streq(key, "stdin")) {
                         if (r.stdin_data) {
-                                k = fail(ret_error, "input and stdin are mutually exclusive");
+                                k = set_error(ret_error, -EINVAL, "input and stdin are mutually exclusive");
                                 goto out;
                         }
                         if (m->input == INPUT_NONE) {
-                                k = fail(ret_error, "%s: skill '%s' takes no input", key, m->name);
+                                k = set_error(ret_error, -EINVAL, "%s: skill '%s' takes no input", key, m->name);
                                 goto out;
                         }
                         if (streq(key, "stdin")) {
                                 if (!json_object_is_type(val, json_type_string)) {
-                                        k = fail(ret_error, "stdin: expected a string");
+                                        k = set_error(ret_error, -EINVAL, "stdin: expected a string");
                                         goto out;
                                 }
                                 r.stdin_len = (size_t) json_object_get_string_len(val);
@@ -224,12 +210,12 @@ int run_request_parse(const Settings *s, const Manifest *m, const char *body, si
                 else if (streq(key, "timeout_ms")) {
                         int64_t t;
                         if (!json_object_is_type(val, json_type_int) || (t = json_object_get_int64(val)) < 1) {
-                                k = fail(ret_error, "timeout_ms: expected a positive integer");
+                                k = set_error(ret_error, -EINVAL, "timeout_ms: expected a positive integer");
                                 goto out;
                         }
                         r.timeout_ms = (uint64_t) t;
                 } else
-                        k = fail(ret_error, "unknown field '%s'", key);
+                        k = set_error(ret_error, -EINVAL, "unknown field '%s'", key);
                 if (k < 0)
                         goto out;
         }
