@@ -54,11 +54,15 @@ class Env:
         with open(os.path.join(self.skills, name + ".json"), "w") as f:
             json.dump(m, f)
 
-    def run(self, name, *attempts, sandbox="strict"):
+    def run(self, name, *attempts, sandbox="strict", extra_env=None, no_cgroups=False):
         env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLRUN_")}
         env.update(SKILLRUN_CONFIG="/nonexistent/skillrun.conf", SKILLRUN_SKILLS_DIR=self.skills,
                    SKILLRUN_WORK_DIR=self.work, SKILLRUN_TOKENS_FILE=self.secret, SKILLRUN_SANDBOX=sandbox)
+        env.update(extra_env or {})
         args = [SKILLRUN, "run", name]
+        if no_cgroups:
+            # a private mount namespace with an empty /sys/fs/cgroup: the rlimit fallback
+            args = ["unshare", "-m", "sh", "-c", 'mount -t tmpfs none /sys/fs/cgroup && exec "$0" "$@"'] + args
         for a in attempts:
             args += ["--arg", a]
         p = subprocess.run(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
@@ -183,6 +187,18 @@ def body(tap, env):
     res = env.run("bomb", "spin")
     tap.is_(res.get("outcome"), "timeout", "CPU spin killed at the timeout")
     tap.ok(1500 <= res.get("duration_ms", 0) < 6000, "…after about 1.5 s (%r ms)" % res.get("duration_ms"))
+
+    # a bare uid as run_user needs no passwd entry
+    res = env.run("hostile-permissive", "uid", extra_env={"SKILLRUN_RUN_USER": "4242"})
+    tap.is_(lines(res).get("uid"), "ok uid=4242 euid=4242 gid=4242 groups=0", "numeric run_user: uid and gid 4242")
+
+    # without a cpu controller a CPU share cannot be enforced: the report must say so
+    env.skill("cpu-share", "permissive", cpu_max=50)
+    res = env.run("cpu-share", "uid", no_cgroups=True)
+    sbx = res.get("sandbox", {})
+    tap.is_(sbx.get("cgroup"), "rlimit", "no cgroup: the rlimit fallback is reported")
+    tap.ok("cpu_max" in (sbx.get("missing") or []), "cpu_max listed as missing (%r)" % sbx.get("missing"))
+    tap.is_(lines(res).get("uid"), "ok uid=65534 euid=65534 gid=65534 groups=0", "…and the skill still ran")
     lsock.close()
 
 
