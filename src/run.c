@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 
 #include "cgroup.h"
@@ -122,7 +123,9 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
         pid_t pid;
         ChildError ce;
         uint64_t oom_before = 0;
-        bool have_oom_before;
+        bool have_oom_before, mask_saved = false;
+        sigset_t stop_signals, saved_mask;
+        int stop_fd = -1;
         ssize_t k;
         int r;
 
@@ -180,6 +183,20 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 in[1] = -1;
         }
 
+        /* A stop request (SIGTERM from systemd, ^C) during the run ends the run instead of the
+         * worker: the skill tree is killed, the work dir and cgroup removed, the client answered.
+         * The child unblocks everything before execve. */
+        sigemptyset(&stop_signals);
+        sigaddset(&stop_signals, SIGTERM);
+        sigaddset(&stop_signals, SIGINT);
+        sigaddset(&stop_signals, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &stop_signals, &saved_mask) < 0) {
+                r = negative_errno();
+                goto out;
+        }
+        mask_saved = true;
+        stop_fd = signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK);
+
         /* the unit's own memory limit may be what kills the skill: count its OOM kills too */
         have_oom_before = cgroup_own_oom_kills(&oom_before) >= 0;
 
@@ -220,6 +237,7 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 .in_len = req->stdin_data ? req->stdin_len : 0,
                 .client_fd = client_fd,
                 .workdir = w.path,
+                .stop_fd = stop_fd,
         };
         in[1] = out[0] = err[0] = -1;
         r = supervise_run(pid, &io, &limits, s->kill_grace_ms, plan, ret);
@@ -237,7 +255,7 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                  * them apart (a hang-up or a timeout is still reported as such) */
                 if (!oom && have_oom_before && ret->signal == SIGKILL && cgroup_own_oom_kills(&oom_after) >= 0)
                         oom = oom_after > oom_before;
-                if (oom && ret->outcome != OUTCOME_TIMEOUT && !ret->client_hangup)
+                if (oom && ret->outcome != OUTCOME_TIMEOUT && !ret->client_hangup && !ret->worker_stopped)
                         ret->outcome = OUTCOME_OOM;
                 if (peak / 1024 > ret->max_rss_kb)
                         ret->max_rss_kb = peak / 1024;
@@ -255,5 +273,9 @@ out:
         }
         plan = sandbox_plan_free(plan);
         workdir_remove(&w);
+        if (stop_fd >= 0)
+                close(stop_fd);
+        if (mask_saved)
+                (void) sigprocmask(SIG_SETMASK, &saved_mask, NULL);
         return r;
 }

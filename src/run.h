@@ -82,6 +82,7 @@ typedef struct RunResult {
         SandboxReport sandbox;
         char *sandbox_error;        /* OUTCOME_SANDBOX_ERROR: which step and why */
         bool client_hangup;         /* OUTCOME_KILLED because the client went away */
+        bool worker_stopped;        /* OUTCOME_KILLED because the worker got SIGTERM/SIGINT/SIGHUP */
 } RunResult;
 
 void run_result_init(RunResult *r);

@@ -193,7 +193,7 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
         uint64_t start = now_usec(), deadline = start + l->timeout_ms * 1000, kill_at = 0, exit_time = 0;
         uint64_t next_dir_check = start + DIR_CHECK_INTERVAL_USEC;
         size_t in_off = 0;
-        bool exited = false, timed_out = false, client_gone = false, too_big = false;
+        bool exited = false, timed_out = false, client_gone = false, too_big = false, stopped = false;
         int status = 0;
         _cleanup_close_ int pidfd = pidfd_open_compat(pid);
         struct rusage ru = {};
@@ -205,8 +205,8 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                 close_fd(&io->stdin_fd);
 
         while (!exited || io->stdout_fd >= 0 || io->stderr_fd >= 0) {
-                struct pollfd p[5];
-                int n = 0, i_pid = -1, i_in = -1, i_out = -1, i_err = -1, i_cl = -1, k;
+                struct pollfd p[6];
+                int n = 0, i_pid = -1, i_in = -1, i_out = -1, i_err = -1, i_cl = -1, i_stop = -1, k;
                 uint64_t now = now_usec(), wake = UINT64_MAX;
 
                 if (!exited && pidfd >= 0)
@@ -219,8 +219,10 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                         p[i_err = n++] = (struct pollfd) { .fd = io->stderr_fd, .events = POLLIN };
                 if (io->client_fd >= 0 && !client_gone)
                         p[i_cl = n++] = (struct pollfd) { .fd = io->client_fd, .events = POLLIN | POLLRDHUP };
+                if (io->stop_fd >= 0 && !stopped)
+                        p[i_stop = n++] = (struct pollfd) { .fd = io->stop_fd, .events = POLLIN };
 
-                if (!exited && !timed_out && !client_gone)
+                if (!exited && !timed_out && !client_gone && !stopped)
                         wake = MIN(wake, deadline);
                 if (kill_at)
                         wake = MIN(wake, kill_at);
@@ -254,6 +256,16 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                                 (void) drain(&io->stdout_fd, &r->out, l->output_max);
                         if (i_err >= 0 && p[i_err].revents)
                                 (void) drain(&io->stderr_fd, &r->err, l->output_max);
+                        if (i_stop >= 0 && p[i_stop].revents) {
+                                /* the worker is being stopped (systemd's RuntimeMaxSec=, a shutdown,
+                                 * ^C): end the run now, so that cleanup and an answer still happen */
+                                char info[128];
+                                (void) !read(io->stop_fd, info, sizeof(info));
+                                stopped = true;
+                                if (!exited)
+                                        signal_run(pid, plan, SIGKILL);
+                                kill_at = 0;
+                        }
                         if (i_cl >= 0 && p[i_cl].revents) {
                                 char scratch[4096];
                                 ssize_t c = (p[i_cl].revents & POLLIN) ? recv(io->client_fd, scratch, sizeof(scratch), MSG_DONTWAIT) : 0;
@@ -277,7 +289,7 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                         }
                 }
                 now = now_usec();
-                if (!exited && !timed_out && !client_gone && now >= deadline) {
+                if (!exited && !timed_out && !client_gone && !stopped && now >= deadline) {
                         timed_out = true;
                         signal_run(pid, plan, SIGTERM);
                         kill_at = now + kill_grace_ms * 1000;
@@ -312,7 +324,8 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                 r->signal = WTERMSIG(status);
 
         r->client_hangup = client_gone;
-        if (client_gone)
+        r->worker_stopped = stopped;
+        if (client_gone || stopped)
                 r->outcome = OUTCOME_KILLED;
         else if (timed_out)
                 r->outcome = OUTCOME_TIMEOUT;

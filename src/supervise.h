@@ -14,6 +14,7 @@ typedef struct SuperviseIO {
         size_t in_len;
         int client_fd;       /* watched for hang-up, -1 for none */
         const char *workdir; /* watched for size, NULL for none */
+        int stop_fd;         /* signalfd of SIGTERM/SIGINT/SIGHUP to the worker, or -1 */
 } SuperviseIO;
 
 /* Pump stdin/stdout/stderr of the skill 'pid' (leader of its own process group) without

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# A worker told to stop (SIGTERM from systemd's RuntimeMaxSec= or a shutdown, ^C on
+# `skillrun run`) in the middle of a run ends the run, not itself: the skill tree is
+# killed, the work dir removed, and the caller still gets the result (outcome killed).
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from skillrun_test import (Worker, build_request, cmdline_of, main, processes_with, recv_all, parse_responses,  # noqa: E402
+                           sh_skill, wait_for)
+
+SKILL = "sleep 30 & (setsid sleep 30 &) ; sleep 30"
+
+
+def ppid_of(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+        return int(stat[stat.rfind(")") + 2:].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def body(tap):
+    w = Worker(skills={"sleepy": sh_skill(SKILL, timeout_ms=20000)})
+
+    # --- skillrun run, stopped with SIGTERM
+    p = subprocess.Popen([w.bin, "run", "sleepy"], env=w.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    skill = wait_for(lambda: [q for q in processes_with(w.marker) if q != p.pid], timeout=10)
+    tap.ok(len(skill) >= 1, "run: the skill started (%r)" % skill)
+    t0 = time.monotonic()
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=10)
+    dt = time.monotonic() - t0
+    tap.is_(p.returncode, 0, "run: SIGTERM ends the run, not the command: exit 0", err.decode(errors="replace"))
+    try:
+        res = json.loads(out)
+    except ValueError:
+        res = {}
+    tap.is_(res.get("outcome"), "killed", "run: outcome killed")
+    tap.is_(res.get("signal"), "SIGKILL", "run: the skill died of SIGKILL")
+    tap.ok(dt < 5, "run: answered at once (%.2fs)" % dt)
+    dirs, procs = w.wait_no_leftovers()
+    tap.is_(dirs, [], "run: no work dir left")
+    tap.is_(procs, [], "run: no skill process left (setsid one included)")
+
+    # --- a served request, its worker stopped with SIGTERM
+    w.start()
+    s = socket.create_connection(("127.0.0.1", w.port), timeout=20)
+    s.sendall(build_request("POST", "/v1/skills/sleepy/run", body=b"{}", token=w.token))
+
+    def find_worker():
+        # the skill's parent that is the skillrun binary (the activator's command line also
+        # carries the marker, in its paths: it must never be the one signalled)
+        for q in processes_with(w.marker):
+            pp = ppid_of(q)
+            if pp and cmdline_of(pp).split(" ")[0] == w.bin:
+                return pp
+        return None
+    worker = wait_for(find_worker, timeout=10)
+    tap.ok(worker is not None, "serve: found the worker of the run (%r)" % worker)
+    if worker:
+        os.kill(worker, signal.SIGTERM)
+    rs = parse_responses(recv_all(s))
+    s.close()
+    r = rs[0] if rs else None
+    tap.is_(r.status if r else None, 200, "serve: the client still gets an answer")
+    tap.is_((r.json or {}).get("outcome") if r else None, "killed", "serve: outcome killed")
+    dirs, procs = w.wait_no_leftovers()
+    tap.is_(dirs, [], "serve: no work dir left")
+    tap.is_(procs, [], "serve: no skill process left")
+    w.stop(tap)
+
+
+main(body)
