@@ -174,6 +174,7 @@ int cli_run(int argc, char **argv) {
                         journal_log_request(&log);
         }
         run_result_done(&res);
+        run_cleanup();
 out:
         run_request_done(&req);
         settings_done(&s);

@@ -110,6 +110,15 @@ static _noreturn_ void child_exec(SandboxPlan *plan, int in_fd, int out_fd, int 
         child_fail(errfd, "execve", -errno);
 }
 
+/* One worker, one run: what run_cleanup() still has to remove. */
+static Workdir pending_workdir = WORKDIR_INIT;
+static SandboxPlan *pending_plan = NULL;
+
+void run_cleanup(void) {
+        pending_plan = sandbox_plan_free(pending_plan);
+        workdir_remove(&pending_workdir);
+}
+
 int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int client_fd, RunResult *ret,
               char **ret_error) {
         _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
@@ -161,7 +170,7 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
         if (r < 0)
                 goto out;
         if (sandbox_plan_user(plan, &uid, &gid)) {
-                r = workdir_chown(&w, uid, gid);
+                r = workdir_chown(&w, uid, gid, req->n_files > 0 || req->has_code);
                 if (r < 0)
                         goto out;
         }
@@ -270,6 +279,12 @@ out:
                         close(err[i]);
                 if (ep[i] >= 0)
                         close(ep[i]);
+        }
+        if (r >= 0 && !pending_plan && !pending_workdir.path) {
+                /* every process of the run is gone: the rest can wait until the answer is out */
+                pending_plan = steal_pointer(&plan);
+                pending_workdir = w;
+                w = (Workdir) WORKDIR_INIT;
         }
         plan = sandbox_plan_free(plan);
         workdir_remove(&w);

@@ -99,3 +99,8 @@ void run_effective_limits(const Manifest *m, const RunRequest *req, Limits *ret)
  * *ret_error), other -errno on internal failure (→ 500). */
 int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int client_fd, RunResult *ret,
               char **ret_error);
+
+/* What run_skill() leaves once the run is over and every process of it reaped: removing the
+ * work dir and the run's cgroup. Deferred so that the answer goes out first; call it after
+ * answering (it is a no-op when nothing is pending). */
+void run_cleanup(void);

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "response.h"
 #include "routes.h"
+#include "run.h"
 #include "sandbox.h"
 #include "server.h"
 
@@ -304,6 +305,8 @@ int server_main(void) {
                 exit_code = status >= 500 && status != 501 && status != 503 ? 1 : 0;
         }
 
+        /* the answer is out: now remove what the run left (work dir, cgroup) */
+        run_cleanup();
         if (status > 0) {
                 srv.log.status = status;
                 srv.log.duration_usec = now_usec() - srv.start_usec;

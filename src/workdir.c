@@ -45,13 +45,15 @@ int workdir_populate(Workdir *w, const Manifest *m, const RunRequest *req, char 
         return 0;
 }
 
-int workdir_chown(Workdir *w, uid_t uid, gid_t gid) {
+int workdir_chown(Workdir *w, uid_t uid, gid_t gid, bool contents) {
         DIR *d;
         struct dirent *de;
         int dfd, r = 0;
 
         if (fchown(w->fd, uid, gid) < 0)
                 return negative_errno();
+        if (!contents)
+                return 0;
         /* only what we just wrote lives here: plain files, no subdirectories */
         dfd = fcntl(w->fd, F_DUPFD_CLOEXEC, 3);
         if (dfd < 0)

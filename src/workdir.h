@@ -18,7 +18,7 @@ int workdir_create(const char *base, const char *run_id, Workdir *ret);
 /* Write the request's files and code. *ret_code_path is the absolute path of the code file
  * (NULL without code). */
 int workdir_populate(Workdir *w, const Manifest *m, const RunRequest *req, char **ret_code_path);
-/* Hand the directory and what we wrote into it to the skill's user. */
-int workdir_chown(Workdir *w, uid_t uid, gid_t gid);
+/* Hand the directory, and with 'contents' what we wrote into it, to the skill's user. */
+int workdir_chown(Workdir *w, uid_t uid, gid_t gid, bool contents);
 /* Remove it, whatever the skill left inside. Safe to call on an unset Workdir. */
 void workdir_remove(Workdir *w);
