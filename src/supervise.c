@@ -133,17 +133,22 @@ static bool drain(int *fd, OutputStream *s, uint64_t cap) {
         }
 }
 
-uint64_t supervise_dir_usage(const char *path) {
+/* The skill owns what is below the work dir and may rearrange it while we look: walk by
+ * directory fds (no path strings, so no symlink in the middle is ever followed), and bound the
+ * depth so that a deeply nested tree can neither exhaust our stack nor our fds. */
+static uint64_t dir_usage_at(int dfd, unsigned depth, bool *ret_too_deep) {
         uint64_t total = 0;
-        DIR *d;
         struct dirent *de;
-        int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        DIR *d;
 
-        if (fd < 0)
+        if (depth > SUPERVISE_DIR_DEPTH_MAX) {
+                *ret_too_deep = true;
+                close(dfd);
                 return 0;
-        d = fdopendir(fd);
+        }
+        d = fdopendir(dfd);
         if (!d) {
-                close(fd);
+                close(dfd);
                 return 0;
         }
         while ((de = readdir(d))) {
@@ -154,12 +159,30 @@ uint64_t supervise_dir_usage(const char *path) {
                         continue;
                 total += (uint64_t) st.st_blocks * 512;
                 if (S_ISDIR(st.st_mode)) {
-                        char sub[4096];
-                        if ((size_t) snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name) < sizeof(sub))
-                                total += supervise_dir_usage(sub);
+                        int cfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (cfd >= 0)
+                                total += dir_usage_at(cfd, depth + 1, ret_too_deep);
                 }
+                if (*ret_too_deep)
+                        break;
         }
         closedir(d);
+        return total;
+}
+
+uint64_t supervise_dir_usage(const char *path, bool *ret_too_deep) {
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        bool too_deep = false;
+        uint64_t total;
+
+        if (fd < 0) {
+                if (ret_too_deep)
+                        *ret_too_deep = false;
+                return 0;
+        }
+        total = dir_usage_at(fd, 0, &too_deep);
+        if (ret_too_deep)
+                *ret_too_deep = too_deep;
         return total;
 }
 
@@ -300,7 +323,8 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                 }
                 if (io->workdir && !exited && now >= next_dir_check) {
                         next_dir_check = now + DIR_CHECK_INTERVAL_USEC;
-                        if (!too_big && supervise_dir_usage(io->workdir) > l->workdir_max) {
+                        bool too_deep = false;
+                        if (!too_big && (supervise_dir_usage(io->workdir, &too_deep) > l->workdir_max || too_deep)) {
                                 too_big = true;
                                 signal_run(pid, plan, SIGKILL);
                         }

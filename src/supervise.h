@@ -28,5 +28,7 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
 /* SIGKILL every descendant of this process and reap them all (bounded). */
 void supervise_kill_descendants(void);
 
-/* Bytes used below a directory (allocated blocks), without following symlinks. */
-uint64_t supervise_dir_usage(const char *path);
+/* Bytes used below a directory (allocated blocks), without following symlinks. A tree nested
+ * deeper than SUPERVISE_DIR_DEPTH_MAX sets *ret_too_deep: it counts as over workdir_max. */
+#define SUPERVISE_DIR_DEPTH_MAX 128
+uint64_t supervise_dir_usage(const char *path, bool *ret_too_deep);

@@ -272,7 +272,19 @@ int random_hex(char *buf, size_t n) {
         return 0;
 }
 
-static int rm_rf_children(int dfd, dev_t dev) {
+/* A skill may leave a tree nested deeper than we have fds (or stack) for. Below this depth a
+ * subdirectory is moved up to the top of the tree being removed and taken in a later pass,
+ * so the fds held at once stay bounded whatever the depth. */
+#define RM_RF_DEPTH_MAX 32
+
+typedef struct RmRf {
+        dev_t dev;
+        int rootfd;
+        unsigned seq;    /* names for moved directories */
+        unsigned moved;  /* directories moved up in this pass */
+} RmRf;
+
+static int rm_rf_children(int dfd, RmRf *ctx, unsigned depth) {
         DIR *d = fdopendir(dfd);
         struct dirent *de;
         int ret = 0;
@@ -292,13 +304,29 @@ static int rm_rf_children(int dfd, dev_t dev) {
                 }
                 if (S_ISDIR(st.st_mode)) {
                         int cfd;
-                        if (st.st_dev != dev)  /* never cross into another mount */
+                        if (st.st_dev != ctx->dev)  /* never cross into another mount */
                                 continue;
+                        if (depth >= RM_RF_DEPTH_MAX) {
+                                char name[32];
+                                for (unsigned i = 0; i < 64; i++) {
+                                        snprintf(name, sizeof(name), ".rm-rf-%u", ctx->seq++);
+                                        if (renameat(dirfd(d), de->d_name, ctx->rootfd, name) == 0) {
+                                                ctx->moved++;
+                                                break;
+                                        }
+                                        if (errno != EEXIST) {
+                                                if (ret == 0)
+                                                        ret = negative_errno();
+                                                break;
+                                        }
+                                }
+                                continue;
+                        }
                         cfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (cfd >= 0) {
                                 /* a skill may have left a directory without write/exec bits */
                                 (void) fchmod(cfd, 0700);
-                                int r = rm_rf_children(cfd, dev);
+                                int r = rm_rf_children(cfd, ctx, depth + 1);
                                 if (r < 0 && ret == 0)
                                         ret = r;
                         }
@@ -313,6 +341,7 @@ static int rm_rf_children(int dfd, dev_t dev) {
 
 int rm_rf(const char *path) {
         struct stat st;
+        RmRf ctx = {};
         int fd, r;
 
         fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -323,7 +352,20 @@ int rm_rf(const char *path) {
                 return negative_errno();
         }
         (void) fchmod(fd, 0700);
-        r = rm_rf_children(fd, st.st_dev);
+        ctx.dev = st.st_dev;
+        ctx.rootfd = fd;
+        do {
+                int pass_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+                if (pass_fd < 0) {
+                        r = negative_errno();
+                        break;
+                }
+                /* a fresh directory stream each pass: entries moved up are read anew */
+                (void) lseek(pass_fd, 0, SEEK_SET);
+                ctx.moved = 0;
+                r = rm_rf_children(pass_fd, &ctx, 0);
+        } while (ctx.moved > 0);
+        close(fd);
         if (rmdir(path) < 0 && errno != ENOENT)
                 return r < 0 ? r : negative_errno();
         return r;

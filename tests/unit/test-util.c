@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "auth.h"
+#include "supervise.h"
 #include "tap.h"
 #include "util.h"
 
@@ -92,6 +94,50 @@ static void test_rm_rf(void) {
         is_int(rm_rf(tmpl), 0, "rm_rf of a missing dir is fine");
 }
 
+/* A skill can nest directories far deeper than the worker has fds or stack for. */
+static int make_deep(const char *root, unsigned depth) {
+        int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        for (unsigned i = 0; fd >= 0 && i < depth; i++) {
+                int n;
+                if (mkdirat(fd, "d", 0700) < 0) {
+                        close(fd);
+                        return -1;
+                }
+                n = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                close(fd);
+                fd = n;
+        }
+        if (fd < 0)
+                return -1;
+        close(fd);
+        return 0;
+}
+
+static void test_deep_trees(void) {
+        char deep[] = "/tmp/test-deep-XXXXXX", shallow[] = "/tmp/test-shallow-XXXXXX";
+        struct rlimit saved, few = { .rlim_cur = 64 };
+        bool too_deep = false;
+
+        ok(mkdtemp(deep) != NULL, "mkdtemp for the deep tree");
+        is_int(make_deep(deep, 3000), 0, "a tree 3000 directories deep");
+        (void) supervise_dir_usage(deep, &too_deep);
+        ok(too_deep, "dir usage: deeper than %d levels is reported, without a crash", SUPERVISE_DIR_DEPTH_MAX);
+        /* with 64 fds, one fd per level could never reach the bottom */
+        getrlimit(RLIMIT_NOFILE, &saved);
+        few.rlim_max = saved.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &few);
+        is_int(rm_rf(deep), 0, "rm_rf removes a tree far deeper than the 64 fds it may hold");
+        setrlimit(RLIMIT_NOFILE, &saved);
+        ok(access(deep, F_OK) < 0 && errno == ENOENT, "deep tree gone");
+
+        ok(mkdtemp(shallow) != NULL, "mkdtemp for a shallow tree");
+        is_int(make_deep(shallow, 10), 0, "a tree 10 directories deep");
+        too_deep = true;
+        (void) supervise_dir_usage(shallow, &too_deep);
+        ok(!too_deep, "dir usage: 10 levels are not too deep");
+        is_int(rm_rf(shallow), 0, "rm_rf of the shallow tree");
+}
+
 static void test_auth(void) {
         char tmpl[] = "/tmp/test-auth-XXXXXX";
         int fd = mkstemp(tmpl);
@@ -162,6 +208,7 @@ int main(void) {
         test_strv();
         test_base64_utf8();
         test_rm_rf();
+        test_deep_trees();
         test_auth();
         test_set_error_free_and_strdup();
         return done_testing();
