@@ -52,12 +52,13 @@ static int tokens_add(AuthTokens *t, const char *name, const char *secret, size_
 
 int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
         _cleanup_free_ char *text = NULL;
+        size_t text_len = 0;
         AuthTokens t = {};
         unsigned line = 0;
         char *p, *env;
         int r;
 
-        r = read_full_file(path, 1 << 20, &text, NULL);
+        r = read_full_secret(path, 1 << 20, &text, &text_len);
         if (r < 0 && !(r == -ENOENT && getenv("ABBOT_SKILL_RUNNER_TOKEN")))
                 return r;
 
@@ -93,7 +94,7 @@ int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
                 p = nl + 1;
         }
         if (text)
-                explicit_bzero(text, strlen(text));
+                explicit_bzero(text, text_len); /* the parse put NULs in it */
 
         env = getenv("ABBOT_SKILL_RUNNER_TOKEN");
         if (env) {
@@ -108,7 +109,7 @@ int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
         return 0;
 fail:
         if (text)
-                explicit_bzero(text, strlen(text));
+                explicit_bzero(text, text_len); /* the parse put NULs in it */
         auth_done(&t);
         return r;
 }

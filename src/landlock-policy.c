@@ -224,16 +224,23 @@ static int allow_devices(LandlockRuleset *rs) {
         return allow_list(rs, readable, ELEMENTSOF(readable), LL_FS_READ_FILE | LL_FS_IOCTL_DEV);
 }
 
-/* What every policy grants last: the skill's own directory (where its manifest lives, unless
- * that would expose a secret), the manifest's paths, and the run's work dir. */
+/* What every policy grants last: the skill's own directory "<manifest dir>/<name>/" (where a
+ * packaged skill keeps its scripts, unless that would expose a secret), the manifest's paths,
+ * and the run's work dir. Never the manifest directory itself: other skills' manifests, their
+ * env and token lists, are not this skill's to read. */
 static int allow_skill_paths(LandlockRuleset *rs, const Secrets *sec, const Manifest *m, const char *workdir,
                              char **ret_error) {
         int r;
 
-        if (m->dir && !exposes_secret(sec, m->dir)) {
-                r = allow_optional(rs, m->dir, LL_FS_READ_EXEC);
-                if (r < 0)
-                        return r;
+        if (m->dir && m->name) {
+                _cleanup_free_ char *own = NULL;
+                if (asprintf(&own, "%s/%s", m->dir, m->name) < 0)
+                        return -ENOMEM;
+                if (!exposes_secret(sec, own)) {
+                        r = allow_optional(rs, own, LL_FS_READ_EXEC);
+                        if (r < 0)
+                                return r;
+                }
         }
         r = allow_manifest_paths(rs, sec, m, ret_error);
         if (r < 0)

@@ -113,10 +113,18 @@ static _noreturn_ void child_exec(SandboxPlan *plan, int in_fd, int out_fd, int 
 /* One worker, one run: what run_cleanup() still has to remove. */
 static Workdir pending_workdir = WORKDIR_INIT;
 static SandboxPlan *pending_plan = NULL;
+/* the stop signals stay blocked until the cleanup is done: a SIGTERM in between must not
+ * leave the work dir behind (it is delivered, and acted on, right after) */
+static sigset_t pending_mask;
+static bool pending_mask_saved = false;
 
 void run_cleanup(void) {
         pending_plan = sandbox_plan_free(pending_plan);
         workdir_remove(&pending_workdir);
+        if (pending_mask_saved) {
+                pending_mask_saved = false;
+                (void) sigprocmask(SIG_SETMASK, &pending_mask, NULL);
+        }
 }
 
 int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int client_fd, RunResult *ret,
@@ -205,6 +213,11 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
         }
         mask_saved = true;
         stop_fd = signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (stop_fd < 0) {
+                /* without it a stop request would wait, blocked and unread, for the whole run */
+                r = negative_errno();
+                goto out;
+        }
 
         /* the unit's own memory limit may be what kills the skill: count its OOM kills too */
         have_oom_before = cgroup_own_oom_kills(&oom_before) >= 0;
@@ -285,6 +298,11 @@ out:
                 pending_plan = steal_pointer(&plan);
                 pending_workdir = w;
                 w = (Workdir) WORKDIR_INIT;
+                if (mask_saved) {
+                        pending_mask = saved_mask;
+                        pending_mask_saved = true;
+                        mask_saved = false;
+                }
         }
         plan = sandbox_plan_free(plan);
         workdir_remove(&w);

@@ -162,6 +162,21 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
                         if (r < 0)
                                 return r;
                 }
+                /* below ABI 3 truncate(2) by path, below ABI 5 device ioctls are not ruled */
+                if (f.landlock_abi > 0 && f.landlock_abi < 3) {
+                        r = add_missing(report, "landlock-truncate");
+                        if (r < 0)
+                                return r;
+                }
+                if (f.landlock_abi > 0 && f.landlock_abi < 5) {
+                        r = add_missing(report, "landlock-ioctl");
+                        if (r < 0)
+                                return r;
+                }
+                /* Never claim a closed network nothing closes: in best-effort mode without the
+                 * seccomp socket filter and without landlock's TCP rules, the skill has it. */
+                if (!report->network && !f.seccomp && f.landlock_abi < 4)
+                        report->network = true;
         }
 
         /* Root hands the skill to run_user; looked up here because NSS has no place after fork. */

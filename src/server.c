@@ -214,6 +214,27 @@ static int read_request(Server *srv, const char **ret_msg) {
         return 0;
 }
 
+/* inetd and xinetd hand the connection over as stdin, stdout and stderr alike: whatever we log
+ * to stderr would land in the response, with paths and token names. Only 'fd' speaks to the
+ * client; the standard fds that are the same socket become /dev/null. */
+static void detach_stdio_from_connection(int fd) {
+        struct stat conn, st;
+
+        if (fstat(fd, &conn) < 0)
+                return;
+        for (int i = 0; i <= 2; i++) {
+                int null;
+                if (i == fd || fstat(i, &st) < 0 || st.st_dev != conn.st_dev || st.st_ino != conn.st_ino)
+                        continue;
+                null = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+                if (null < 0)
+                        continue;
+                (void) dup2(null, i);  /* dup2 clears CLOEXEC on the copy */
+                if (null != i)
+                        close(null);
+        }
+}
+
 /* Closing with unread bytes (a pipelined request) would send a RST that can destroy the response
  * in flight: half-close, then discard what the client still sends, bounded in time. */
 static void lingering_close(int fd) {
@@ -257,6 +278,7 @@ int server_main(void) {
                 return 1;
         }
         (void) fcntl(srv.fd, F_SETFD, FD_CLOEXEC);
+        detach_stdio_from_connection(srv.fd);
         (void) signal(SIGPIPE, SIG_IGN);
         describe_peer(srv.fd, srv.peer, sizeof(srv.peer));
         srv.log.peer = srv.peer;

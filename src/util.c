@@ -230,6 +230,45 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len) {
         return read_full_fd(fd, max, ret, ret_len);
 }
 
+int read_full_secret(const char *path, size_t max, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        struct stat st;
+        char *buf;
+        size_t len = 0;
+
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if ((uint64_t) st.st_size > max)
+                return -EFBIG;
+        /* one buffer of the final size: no realloc leaves a copy of the secret in freed memory */
+        buf = malloc((size_t) st.st_size + 1);
+        if (!buf)
+                return -ENOMEM;
+        while (len < (size_t) st.st_size) {
+                ssize_t k = read(fd, buf + len, (size_t) st.st_size - len);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0) {
+                        int r = negative_errno();
+                        explicit_bzero(buf, len);
+                        free(buf);
+                        return r;
+                }
+                if (k == 0)
+                        break;
+                len += (size_t) k;
+        }
+        buf[len] = 0;
+        *ret = buf;
+        if (ret_len)
+                *ret_len = len;
+        return 0;
+}
+
 int write_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode) {
         _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
         int r;
@@ -280,7 +319,6 @@ int random_hex(char *buf, size_t n) {
 typedef struct RmRf {
         dev_t dev;
         int rootfd;
-        unsigned seq;    /* names for moved directories */
         unsigned moved;  /* directories moved up in this pass */
 } RmRf;
 
@@ -307,10 +345,13 @@ static int rm_rf_children(int dfd, RmRf *ctx, unsigned depth) {
                         if (st.st_dev != ctx->dev)  /* never cross into another mount */
                                 continue;
                         if (depth >= RM_RF_DEPTH_MAX) {
-                                char name[32];
-                                for (unsigned i = 0; i < 64; i++) {
-                                        snprintf(name, sizeof(name), ".rm-rf-%u", ctx->seq++);
-                                        if (renameat(dirfd(d), de->d_name, ctx->rootfd, name) == 0) {
+                                /* unguessable names, never replacing anything: the tree's owner
+                                 * must not be able to make the move fail with decoys */
+                                char name[8 + 33] = ".rm-rf-";
+                                for (unsigned i = 0; i < 8; i++) {
+                                        if (random_hex(name + 7, 16) < 0)
+                                                break;
+                                        if (renameat2(dirfd(d), de->d_name, ctx->rootfd, name, RENAME_NOREPLACE) == 0) {
                                                 ctx->moved++;
                                                 break;
                                         }

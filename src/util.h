@@ -88,6 +88,8 @@ int parse_bool(const char *s, bool *ret);
 int loop_write(int fd, const void *buf, size_t len);
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len);
 int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len);
+/* For secrets: one allocation of the file's size, no realloc copies; the caller wipes it. */
+int read_full_secret(const char *path, size_t max, char **ret, size_t *ret_len);
 int write_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
 
 /* Monotonic clock in microseconds. */

@@ -107,8 +107,11 @@ def body(tap, env):
     connect = "connect:%d" % port
     read_secret = "read:" + env.secret
     write_tmp = "write:" + os.path.join(env.open, "escape")
+    # another skill's manifest (its env may carry API keys): not this skill's to read
+    env.skill("other", "permissive", env={"OTHER_API_KEY": "s3cr3t"})
+    read_manifest = "read:" + os.path.join(env.skills, "other.json")
 
-    common = ["read:/etc/shadow", "read:/etc/passwd", read_secret, "write:inside", "write:/etc/escape",
+    common = ["read:/etc/shadow", "read:/etc/passwd", read_secret, read_manifest, "write:inside", "write:/etc/escape",
               "write:/usr/escape", write_tmp, "environ:parent", "environ:1", "kill-parent", "fd:3", "clone3", connect,
               "caps", "uid"]
     privs = {"caps": "ok eff=0 prm=0 inh=0 bnd=0 amb=0 nnp=1 seccomp=2 securebits=0x2f…",
@@ -126,6 +129,7 @@ def body(tap, env):
             "permissive: sandbox report")
     check_attempts(tap, "permissive", res, dict(privs, **{
         "read:/etc/shadow": "denied errno=EACCES", "read:/etc/passwd": "ok", read_secret: "denied errno=EACCES",
+        read_manifest: "denied errno=EACCES",
         "write:inside": "ok", "write:/etc/escape": "denied errno=EACCES", "write:/usr/escape": "denied errno=EACCES",
         write_tmp: "denied errno=EACCES", "environ:parent": "denied errno=EACCES", "environ:1": "denied errno=EACCES",
         "kill-parent": "denied errno=EPERM", "clone3": "denied errno=ENOSYS", connect: "denied errno=EPERM",
@@ -147,7 +151,8 @@ def body(tap, env):
     tap.is_(res.get("sandbox", {}).get("seccomp"), "restrictive", "restrictive: report seccomp")
     check_attempts(tap, "restrictive", res, dict(privs, **{
         "read:/etc/shadow": "denied errno=EACCES", "read:/etc/passwd": "denied errno=EACCES",
-        read_secret: "denied errno=EACCES", "write:inside": "ok", "write:/etc/escape": "denied errno=EACCES",
+        read_secret: "denied errno=EACCES", read_manifest: "denied errno=EACCES", "write:inside": "ok",
+        "write:/etc/escape": "denied errno=EACCES",
         write_tmp: "denied errno=EACCES", "environ:parent": "denied errno=EACCES", "kill-parent": "denied errno=EPERM",
         "clone3": "denied errno=ENOSYS", connect: "denied errno=EPERM"}))
     for killer in ("mount", "ptrace-parent", "bpf", "int80"):

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -113,8 +114,27 @@ static int make_deep(const char *root, unsigned depth) {
         return 0;
 }
 
+static void test_read_secret(void) {
+        char path[] = "/tmp/test-secret-XXXXXX";
+        int fd = mkstemp(path);
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+
+        (void) !write(fd, "ci:abc\n\0x", 9);
+        close(fd);
+        is_int(read_full_secret(path, 1024, &text, &len), 0, "read_full_secret");
+        ok(len == 9 && memcmp(text, "ci:abc\n\0x", 9) == 0, "exact bytes, NUL included");
+        free(text);
+        text = NULL;
+        is_int(read_full_secret(path, 8, &text, &len), -EFBIG, "bounded");
+        is_int(read_full_secret("/dev/null", 8, &text, &len), -EBADFD, "only regular files");
+        unlink(path);
+        is_int(read_full_secret(path, 8, &text, &len), -ENOENT, "missing file");
+}
+
 static void test_deep_trees(void) {
         char deep[] = "/tmp/test-deep-XXXXXX", shallow[] = "/tmp/test-shallow-XXXXXX";
+        char deep2[] = "/tmp/test-decoy-XXXXXX";
         struct rlimit saved, few = { .rlim_cur = 64 };
         bool too_deep = false;
 
@@ -129,6 +149,17 @@ static void test_deep_trees(void) {
         is_int(rm_rf(deep), 0, "rm_rf removes a tree far deeper than the 64 fds it may hold");
         setrlimit(RLIMIT_NOFILE, &saved);
         ok(access(deep, F_OK) < 0 && errno == ENOENT, "deep tree gone");
+
+        /* decoys where a predictable name for a moved-up subtree would go */
+        ok(mkdtemp(deep2) != NULL, "mkdtemp for a deep tree with decoys");
+        is_int(make_deep(deep2, 100), 0, "a tree 100 directories deep");
+        for (unsigned i = 0; i < 64; i++) {
+                char decoy[PATH_MAX];
+                snprintf(decoy, sizeof(decoy), "%s/.rm-rf-%u", deep2, i);
+                close(open(decoy, O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+        }
+        is_int(rm_rf(deep2), 0, "rm_rf is not stopped by decoy files");
+        ok(access(deep2, F_OK) < 0 && errno == ENOENT, "tree with decoys gone");
 
         ok(mkdtemp(shallow) != NULL, "mkdtemp for a shallow tree");
         is_int(make_deep(shallow, 10), 0, "a tree 10 directories deep");
@@ -209,6 +240,7 @@ int main(void) {
         test_base64_utf8();
         test_rm_rf();
         test_deep_trees();
+        test_read_secret();
         test_auth();
         test_set_error_free_and_strdup();
         return done_testing();
