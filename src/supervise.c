@@ -24,6 +24,42 @@ static int pidfd_open_compat(pid_t pid) {
         return -1;
 }
 
+/* Without CONFIG_PROC_CHILDREN: every /proc/<pid>/stat whose parent is 'parent'. */
+size_t supervise_scan_children(pid_t parent, pid_t *out, size_t max) {
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+        size_t n = 0;
+
+        if (!d)
+                return 0;
+        while ((de = readdir(d)) && n < max) {
+                char path[300], buf[512], *rp;
+                ssize_t k;
+                long pid, ppid;
+                int fd;
+
+                if (de->d_name[0] < '1' || de->d_name[0] > '9')
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                k = read(fd, buf, sizeof(buf) - 1);
+                close(fd);
+                if (k <= 0)
+                        continue;
+                buf[k] = 0;
+                /* "pid (comm) state ppid ...": comm may hold anything, so from the last ')' */
+                rp = strrchr(buf, ')');
+                if (!rp || sscanf(buf, "%ld", &pid) != 1 || sscanf(rp + 1, " %*c %ld", &ppid) != 1)
+                        continue;
+                if (ppid == parent)
+                        out[n++] = (pid_t) pid;
+        }
+        closedir(d);
+        return n;
+}
+
 /* Our children's pids, from /proc/self/task/<tid>/children (the worker is single-threaded). */
 static size_t list_children(pid_t parent, pid_t *out, size_t max) {
         char path[64], buf[4096];
@@ -34,7 +70,7 @@ static size_t list_children(pid_t parent, pid_t *out, size_t max) {
         snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int) parent, (int) parent);
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
-                return 0;
+                return errno == ENOENT ? supervise_scan_children(parent, out, max) : 0;
         k = read(fd, buf, sizeof(buf) - 1);
         close(fd);
         if (k <= 0)
@@ -186,8 +222,11 @@ uint64_t supervise_dir_usage(const char *path, bool *ret_too_deep) {
         return total;
 }
 
+/* 'pid' is the run's process group (its leader's pid), or 0 once the leader is reaped: then
+ * the pgid may already belong to someone else, and only our own descendants are signalled. */
 static void signal_run(pid_t pid, SandboxPlan *plan, int sig) {
-        (void) kill(-pid, sig);
+        if (pid > 0)
+                (void) kill(-pid, sig);
         if (sig == SIGKILL) {
                 sandbox_kill(plan);
                 /* whatever left the process group (setsid) is still below us: walk the tree */
@@ -195,7 +234,7 @@ static void signal_run(pid_t pid, SandboxPlan *plan, int sig) {
                 size_t n = list_children(getpid(), kids, ELEMENTSOF(kids));
                 for (size_t i = 0; i < n; i++)
                         kill_subtree(kids[i], 0);
-        } else
+        } else if (pid > 0)
                 (void) kill(pid, sig);
 }
 
@@ -215,6 +254,7 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                   RunResult *r) {
         uint64_t start = now_usec(), deadline = start + l->timeout_ms * 1000, kill_at = 0, exit_time = 0;
         uint64_t next_dir_check = start + DIR_CHECK_INTERVAL_USEC;
+        pid_t group = pid;
         size_t in_off = 0;
         bool exited = false, timed_out = false, client_gone = false, too_big = false, stopped = false;
         int status = 0;
@@ -258,7 +298,7 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                 k = poll(p, (nfds_t) n, wake == UINT64_MAX ? -1 : (int) ((MAX(wake, now) - now + 999) / 1000));
                 if (k < 0 && errno != EINTR) {
                         int e = negative_errno();
-                        signal_run(pid, plan, SIGKILL);
+                        signal_run(group, plan, SIGKILL);
                         supervise_kill_descendants();
                         return e;
                 }
@@ -286,7 +326,7 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                                 (void) !read(io->stop_fd, info, sizeof(info));
                                 stopped = true;
                                 if (!exited)
-                                        signal_run(pid, plan, SIGKILL);
+                                        signal_run(group, plan, SIGKILL);
                                 kill_at = 0;
                         }
                         if (i_cl >= 0 && p[i_cl].revents) {
@@ -296,29 +336,32 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                                 if (c == 0 || (c < 0 && errno != EAGAIN && errno != EINTR) ||
                                     (p[i_cl].revents & (POLLRDHUP | POLLHUP | POLLERR))) {
                                         client_gone = true;
-                                        signal_run(pid, plan, SIGKILL);
+                                        signal_run(group, plan, SIGKILL);
                                         kill_at = 0;
                                 }
                         }
                 }
                 if (!exited) {
-                        pid_t w = waitpid(pid, &status, WNOHANG);
-                        if (w == pid) {
+                        siginfo_t si = {};
+                        /* WNOWAIT: the zombie leader keeps its pgid ours while we kill the group */
+                        if (waitid(P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) {
                                 exited = true;
                                 exit_time = now_usec();
                                 /* the run is over when its main process is: nothing may outlive it */
-                                signal_run(pid, plan, SIGKILL);
+                                signal_run(group, plan, SIGKILL);
+                                (void) waitpid(pid, &status, 0);
+                                group = 0;
                                 close_fd(&io->stdin_fd);
                         }
                 }
                 now = now_usec();
                 if (!exited && !timed_out && !client_gone && !stopped && now >= deadline) {
                         timed_out = true;
-                        signal_run(pid, plan, SIGTERM);
+                        signal_run(group, plan, SIGTERM);
                         kill_at = now + kill_grace_ms * 1000;
                 }
                 if (kill_at && now >= kill_at) {
-                        signal_run(pid, plan, SIGKILL);
+                        signal_run(group, plan, SIGKILL);
                         kill_at = 0;
                 }
                 if (io->workdir && !exited && now >= next_dir_check) {
@@ -326,7 +369,7 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                         bool too_deep = false;
                         if (!too_big && (supervise_dir_usage(io->workdir, &too_deep) > l->workdir_max || too_deep)) {
                                 too_big = true;
-                                signal_run(pid, plan, SIGKILL);
+                                signal_run(group, plan, SIGKILL);
                         }
                 }
                 if (exited && now >= exit_time + 2000000) {

@@ -25,6 +25,10 @@ typedef struct SuperviseIO {
 int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_grace_ms, SandboxPlan *plan,
                   RunResult *r);
 
+/* The children of 'parent' found by scanning /proc/<pid>/stat: the fallback for kernels
+ * without /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN). */
+size_t supervise_scan_children(pid_t parent, pid_t *out, size_t max);
+
 /* SIGKILL every descendant of this process and reap them all (bounded). */
 void supervise_kill_descendants(void);
 

@@ -114,6 +114,26 @@ static int make_deep(const char *root, unsigned depth) {
         return 0;
 }
 
+static void test_scan_children(void) {
+        pid_t kids[2], found[16];
+        size_t n;
+        int seen = 0;
+
+        for (int i = 0; i < 2; i++) {
+                kids[i] = fork();
+                if (kids[i] == 0) {
+                        pause();
+                        _exit(0);
+                }
+        }
+        n = supervise_scan_children(getpid(), found, ELEMENTSOF(found));
+        for (size_t i = 0; i < n; i++)
+                seen += found[i] == kids[0] || found[i] == kids[1];
+        is_int(seen, 2, "the /proc scan finds both children (the fallback without PROC_CHILDREN)");
+        supervise_kill_descendants();
+        is_int(supervise_scan_children(getpid(), found, ELEMENTSOF(found)), 0, "and none once they are killed and reaped");
+}
+
 static void test_read_secret(void) {
         char path[] = "/tmp/test-secret-XXXXXX";
         int fd = mkstemp(path);
@@ -241,6 +261,7 @@ int main(void) {
         test_rm_rf();
         test_deep_trees();
         test_read_secret();
+        test_scan_children();
         test_auth();
         test_set_error_free_and_strdup();
         return done_testing();
