@@ -257,6 +257,12 @@ int cli_check(int argc, char **argv) {
                                 continue;
                         }
                         printf("ok: %s (%s, policy %s)\n", name, path, policy_to_string(m->policy));
+                        if (m->policy == POLICY_NONE)
+                                /* as the worker's own uid (no root to switch from) it reads what the
+                                 * worker reads: under DynamicUser= the tokens credential too */
+                                printf("warning: %s: policy none: the skill can read whatever the worker "
+                                       "can, the tokens included when skillrun does not run as root\n",
+                                       path);
                 }
                 closedir(dir);
         }

@@ -95,7 +95,7 @@ static const char *const allow_list[] = {
         /* waiting */
         "poll", "ppoll", "select", "_newselect", "pselect6", "epoll_create", "epoll_create1",
         "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2",
-        /* local sockets (socket itself: AF_UNIX only, below) */
+        /* local sockets (socket(2) itself is refused, below: only socketpair pairs exist) */
         "socketpair", "connect", "bind", "listen", "accept", "accept4", "getsockname",
         "getpeername", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
         "shutdown", "setsockopt", "getsockopt",
@@ -243,13 +243,11 @@ static int build_allow(scmp_filter_ctx ctx) {
         if (r < 0)
                 return r;
 
-        /* Unix sockets work; any other family is refused, not killed, so a library probing for
-         * IPv6 support survives. */
-        struct scmp_arg_cmp unix_only = SCMP_A0_32(SCMP_CMP_EQ, AF_UNIX);
-        r = rule(ctx, SCMP_ACT_ALLOW, "socket", 1, &unix_only);
-        if (r < 0)
-                return r;
-        return socket_families(ctx, SCMP_ACT_ERRNO(EPERM), false);
+        /* No socket(2) at all, refused rather than killed so that a library probing for a
+         * daemon (nscd, syslog) falls back quietly: landlock before ABI 9 does not rule
+         * connect() to a unix socket by path, and journald, D-Bus or any socket the uid can
+         * reach would otherwise be open. socketpair(2) still gives a process its own pairs. */
+        return rule(ctx, SCMP_ACT_ERRNO(EPERM), "socket", 0, NULL);
 }
 
 static int build(SeccompProfile p, scmp_filter_ctx *ret) {

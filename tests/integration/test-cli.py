@@ -189,6 +189,15 @@ def body(tap):
                      "check says '<file>: %s: why' for %s" % (key, fname))
         wb.stop(None, check=False)
 
+    # policy none reads what the worker reads: check warns, but it is no error
+    wb = Worker(skills={}, raw_skills={"loose.json": json.dumps({"command": ["/bin/true"], "policy": "none"})})
+    p = wb.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 0, "check: a policy none skill is not an error")
+    tap.contains(out, "warning: %s: policy none" % os.path.join(wb.skills_dir, "loose.json"),
+                 "check warns about a policy none skill")
+    wb.stop(None, check=False)
+
     # a read path over the tokens file would be refused at run time: check says so first
     wb = Worker(skills={}, raw_skills={"ok.json": json.dumps({"command": ["/bin/true"]})})
     with open(os.path.join(wb.skills_dir, "exposing.json"), "w") as f:

@@ -8,6 +8,7 @@
  *   connect:PORT bind:PORT udp       TCP to 127.0.0.1:PORT, bind 127.0.0.1:PORT, a UDP socket
  *   netlink packet                   socket(AF_NETLINK, NETLINK_ROUTE), socket(AF_PACKET)
  *   abstract-unix:NAME               connect to the abstract unix socket "@NAME"
+ *   unix:PATH                        connect to the unix socket at PATH
  *   kill:PID kill-parent             kill(PID or parent, 0)
  *   ptrace-parent                    PTRACE_ATTACH to the parent
  *   environ:PID|parent               read /proc/PID/environ
@@ -126,6 +127,24 @@ static long inet_socket(int type, uint16_t port, bool do_bind, bool do_connect) 
                 r = bind(fd, (struct sockaddr *) &sa, sizeof(sa));
         if (r >= 0 && do_connect)
                 r = connect(fd, (struct sockaddr *) &sa, sizeof(sa));
+        int e = errno;
+        close(fd);
+        errno = e;
+        return r;
+}
+
+/* connect to a unix socket by path: landlock (before ABI 9) does not rule this, seccomp must */
+static long do_unix_path(const char *path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        if (strlen(path) >= sizeof(sa.sun_path)) {
+                errno = ENAMETOOLONG;
+                return -1;
+        }
+        strcpy(sa.sun_path, path);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -1;
+        long r = connect(fd, (struct sockaddr *) &sa, sizeof(sa));
         int e = errno;
         close(fd);
         errno = e;
@@ -356,6 +375,8 @@ static void one(const char *a) {
                         close(fd);
         } else if (!strncmp(a, "abstract-unix:", 14))
                 report(do_abstract(v), NULL);
+        else if (!strncmp(a, "unix:", 5))
+                report(do_unix_path(v), NULL);
         else if (!strncmp(a, "kill:", 5))
                 report(kill((pid_t) atol(v), 0), NULL);
         else if (!strcmp(a, "kill-parent"))

@@ -110,6 +110,13 @@ def body(tap, env):
     # another skill's manifest (its env may carry API keys): not this skill's to read
     env.skill("other", "permissive", env={"OTHER_API_KEY": "s3cr3t"})
     read_manifest = "read:" + os.path.join(env.skills, "other.json")
+    # a unix socket anyone may connect to (like journald's or D-Bus'): restrictive must not reach it
+    usock_path = os.path.join(env.open, "daemon.sock")
+    usock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    usock.bind(usock_path)
+    usock.listen(16)
+    os.chmod(usock_path, 0o777)
+    unix_connect = "unix:" + usock_path
 
     common = ["read:/etc/shadow", "read:/etc/passwd", read_secret, read_manifest, "write:inside", "write:/etc/escape",
               "write:/usr/escape", write_tmp, "environ:parent", "environ:1", "kill-parent", "fd:3", "clone3", connect,
@@ -120,7 +127,7 @@ def body(tap, env):
     # permissive, no network
     env.skill("hostile-permissive", "permissive")
     res = env.run("hostile-permissive", *(common + ["mount", "unshare-user", "ptrace-parent", "bpf", "keyctl",
-                                                    "io_uring", "perf", "udp"]))
+                                                    "io_uring", "perf", "udp", unix_connect]))
     tap.is_(res.get("outcome"), "ok", "permissive: outcome ok")
     sb = res.get("sandbox", {})
     abi = sb.get("landlock_abi")
@@ -135,7 +142,9 @@ def body(tap, env):
         "kill-parent": "denied errno=EPERM", "clone3": "denied errno=ENOSYS", connect: "denied errno=EPERM",
         "mount": "denied errno=EPERM", "unshare-user": "denied errno=EPERM", "ptrace-parent": "denied errno=EPERM",
         "bpf": "denied errno=EPERM", "keyctl": "denied errno=EPERM", "io_uring": "denied errno=EPERM",
-        "perf": "denied errno=EPERM", "udp": "denied errno=EPERM"}))
+        "perf": "denied errno=EPERM", "udp": "denied errno=EPERM",
+        # documented: permissive keeps the uid's unix sockets (landlock < ABI 9 cannot rule them)
+        unix_connect: "ok"}))
 
     # permissive with network: the positive control for the network rules
     env.skill("hostile-net", "permissive", network=True)
@@ -146,12 +155,13 @@ def body(tap, env):
 
     # restrictive: only non-killing attempts in one run, then each killer alone
     env.skill("hostile-restrictive", "restrictive")
-    res = env.run("hostile-restrictive", *common)
+    res = env.run("hostile-restrictive", *(common + [unix_connect]))
     tap.is_(res.get("outcome"), "ok", "restrictive: outcome ok")
     tap.is_(res.get("sandbox", {}).get("seccomp"), "restrictive", "restrictive: report seccomp")
     check_attempts(tap, "restrictive", res, dict(privs, **{
         "read:/etc/shadow": "denied errno=EACCES", "read:/etc/passwd": "denied errno=EACCES",
         read_secret: "denied errno=EACCES", read_manifest: "denied errno=EACCES", "write:inside": "ok",
+        unix_connect: "denied errno=EPERM",
         "write:/etc/escape": "denied errno=EACCES",
         write_tmp: "denied errno=EACCES", "environ:parent": "denied errno=EACCES", "kill-parent": "denied errno=EPERM",
         "clone3": "denied errno=ENOSYS", connect: "denied errno=EPERM"}))
@@ -205,6 +215,7 @@ def body(tap, env):
     tap.ok("cpu_max" in (sbx.get("missing") or []), "cpu_max listed as missing (%r)" % sbx.get("missing"))
     tap.is_(lines(res).get("uid"), "ok uid=65534 euid=65534 gid=65534 groups=0", "…and the skill still ran")
     lsock.close()
+    usock.close()
 
 
 def main():
