@@ -163,7 +163,7 @@ int execdeps_collect(const char *command, char ***ret) {
 
         /* deps doubles as the work queue: every file in it is examined once, and what it needs is
          * appended. Bounded like the kernel's interpreter nesting (plus the loaders). */
-        for (size_t i = 0; deps[i] && i < 2 * EXECDEPS_MAX_DEPTH; i++) {
+        for (size_t i = 0; i < 2 * EXECDEPS_MAX_DEPTH && deps[i]; i++) {
                 _cleanup_free_ char *interp = NULL, *arg = NULL, *prog = NULL;
                 size_t len;
 
