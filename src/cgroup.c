@@ -41,6 +41,8 @@ typedef struct Layout {
         char *v1_dir[_V1_MAX];  /* our v1 cgroup directory per controller, NULL if unusable */
         char *v1_path[_V1_MAX]; /* the same as /proc/self/cgroup names it */
         char *notes;        /* why better layouts are not usable, one line each */
+        char *self_cgroup;  /* /proc/self/cgroup and mountinfo as probed, for cgroup_own_oom_kills() */
+        char *mountinfo;
 } Layout;
 
 static Layout layout = {};
@@ -309,6 +311,8 @@ static void layout_probe(void) {
         probe_v2(self_cgroup, mountinfo);
         if (layout.mode == CGROUP_MODE_NONE)
                 probe_v1(self_cgroup, mountinfo);
+        layout.self_cgroup = steal_pointer(&self_cgroup);
+        layout.mountinfo = steal_pointer(&mountinfo);
 }
 
 static void layout_reset(void) {
@@ -319,6 +323,8 @@ static void layout_reset(void) {
                 free(layout.v1_path[i]);
         }
         free(layout.notes);
+        free(layout.self_cgroup);
+        free(layout.mountinfo);
         layout = (Layout) {};
 }
 
@@ -328,7 +334,6 @@ static void layout_reset(void) {
 int cgroup_own_oom_kills(uint64_t *ret) {
         /* read before and after every run: find the file once, as mountinfo is costly to read */
         static char *cached_file = NULL;
-        _cleanup_free_ char *self_cgroup = NULL, *mountinfo = NULL;
         static const struct {
                 const char *controller;
                 const char *file;
@@ -345,15 +350,14 @@ int cgroup_own_oom_kills(uint64_t *ret) {
                         return r;
                 return cgroup_keyed_u64(text, "oom_kill", ret) < 0 ? -ENODATA : 0;
         }
-        r = read_sys_file("/proc/self/cgroup", &self_cgroup);
-        if (r >= 0)
-                r = read_sys_file("/proc/self/mountinfo", &mountinfo);
-        if (r < 0)
-                return r;
+        /* the texts the layout probe read already: mountinfo is costly to render */
+        (void) cgroup_detect();
+        if (!layout.self_cgroup || !layout.mountinfo)
+                return -ENODATA;
         for (size_t i = 0; i < ELEMENTSOF(sources); i++) {
                 _cleanup_free_ char *found = NULL, *path = NULL, *file = NULL, *text = NULL;
 
-                if (cgroup_find_dir(self_cgroup, mountinfo, sources[i].controller, &found, &path) < 0)
+                if (cgroup_find_dir(layout.self_cgroup, layout.mountinfo, sources[i].controller, &found, &path) < 0)
                         continue;
                 file = cgroup_path_join(found, sources[i].file);
                 if (!file)
