@@ -110,6 +110,9 @@ def main(body):
                 import traceback
                 tap.ok(False, "teardown raised")
                 tap.diag(traceback.format_exc())
+        # workers never started (CLI tests) still own a temp dir: a failing body must not leak it
+        for w in list(Worker.created):
+            w.stop(None, check=False)
     tap.done()
 
 
@@ -397,7 +400,8 @@ def build_request(method, path, body=None, headers=None, token=None, version="HT
 
 
 class Worker:
-    live = []
+    live = []      # started: stopped with checks at the end of main()
+    created = []   # all of them: their temp dirs are removed at the end of main() whatever happened
 
     def __init__(self, skills=None, settings=None, tokens=None, inetd=False, raw_skills=None):
         """skills: name -> manifest dict (TEST_MARKER is added to its env);
@@ -443,6 +447,7 @@ class Worker:
         self.log_path = os.path.join(self.root, "activator.log")
         self.stopped = False
         self.t_start = time.time() - 1
+        Worker.created.append(self)
 
     @staticmethod
     def write_tokens(path, tokens):
@@ -558,6 +563,8 @@ class Worker:
         self.stopped = True
         if self in Worker.live:
             Worker.live.remove(self)
+        if self in Worker.created:
+            Worker.created.remove(self)
         dirs, procs = (self.wait_no_leftovers(3.0) if check else ([], []))
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
