@@ -51,18 +51,17 @@ static int tokens_add(AuthTokens *t, const char *name, const char *secret, size_
 }
 
 int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
-        _cleanup_free_ char *text = NULL;
-        size_t text_len = 0;
+        _cleanup_secret_buffer_ SecretBuffer file = {}; /* wiped whole: the parse puts NULs in it */
         AuthTokens t = {};
         unsigned line = 0;
         char *p, *env;
         int r;
 
-        r = read_full_secret(path, 1 << 20, &text, &text_len);
+        r = read_full_secret(path, 1 << 20, &file.data, &file.size);
         if (r < 0 && !(r == -ENOENT && getenv("ABBOT_SKILL_RUNNER_TOKEN")))
                 return r;
 
-        for (p = text; p && *p;) {
+        for (p = file.data; p && *p;) {
                 char *nl = strchr(p, '\n'), *colon, *secret, *end;
                 line++;
                 if (nl)
@@ -93,9 +92,6 @@ int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
                         break;
                 p = nl + 1;
         }
-        if (text)
-                explicit_bzero(text, text_len); /* the parse put NULs in it */
-
         env = getenv("ABBOT_SKILL_RUNNER_TOKEN");
         if (env) {
                 if (strlen(env) < TOKEN_MIN_LEN)
@@ -108,8 +104,6 @@ int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
         *ret = t;
         return 0;
 fail:
-        if (text)
-                explicit_bzero(text, text_len); /* the parse put NULs in it */
         auth_done(&t);
         return r;
 }

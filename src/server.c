@@ -148,7 +148,9 @@ static int read_request(Server *srv, const char **ret_msg) {
         };
         uint64_t deadline = srv->start_usec + s->read_timeout_ms * 1000;
         size_t cap = s->max_header + 1, len = 0;
-        _cleanup_free_ char *buf = malloc(cap + 1);
+        /* the raw head holds the token: wiped on every way out (the parsed copy after auth) */
+        _cleanup_secret_buffer_ SecretBuffer raw = { .data = malloc(cap + 1), .size = cap + 1 };
+        char *buf = raw.data;
         int status = 0, r;
 
         if (!buf)
@@ -157,10 +159,8 @@ static int read_request(Server *srv, const char **ret_msg) {
                 ssize_t k;
                 if (len > 0) {
                         r = http_parse_head(buf, len, &lim, &srv->req, &status, ret_msg);
-                        if (r < 0) {
-                                explicit_bzero(buf, len);
+                        if (r < 0)
                                 return status;
-                        }
                         if (r > 0)
                                 break;
                 }
@@ -171,13 +171,10 @@ static int read_request(Server *srv, const char **ret_msg) {
                 k = read_some(srv->fd, buf + len, cap - len, deadline);
                 if (k == -ETIMEDOUT) {
                         *ret_msg = "the request did not arrive in time";
-                        explicit_bzero(buf, len);
                         return len > 0 ? 408 : -ETIMEDOUT;
                 }
-                if (k < 0) {
-                        explicit_bzero(buf, len);
+                if (k < 0)
                         return (int) k;
-                }
                 len += (size_t) k;
         }
 
@@ -197,20 +194,15 @@ static int read_request(Server *srv, const char **ret_msg) {
                         ssize_t k = read_some(srv->fd, srv->req.body + have, want - have, deadline);
                         if (k == -ETIMEDOUT) {
                                 *ret_msg = "the request body did not arrive in time";
-                                explicit_bzero(buf, len);
                                 return 408;
                         }
-                        if (k < 0) {
-                                explicit_bzero(buf, len);
+                        if (k < 0)
                                 return (int) k;
-                        }
                         have += (size_t) k;
                 }
                 srv->req.body[want] = 0;
                 srv->req.body_len = want;
         }
-        /* the raw head held the token: wipe it, the parsed copy is wiped after auth */
-        explicit_bzero(buf, len);
         return 0;
 }
 

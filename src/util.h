@@ -78,6 +78,21 @@ int strv_split(const char *s, char sep, char ***ret);
 /* Secure zero and free of secrets. */
 void erase_and_free(char *s);
 
+/* A buffer that held a secret (a token, the raw request head): wiped over its whole size, then
+ * freed, however the scope is left. */
+typedef struct SecretBuffer {
+        char *data;
+        size_t size;
+} SecretBuffer;
+static inline void secret_buffer_done(SecretBuffer *b) {
+        if (b->data) {
+                explicit_bzero(b->data, b->size);
+                free(b->data);
+        }
+        *b = (SecretBuffer) {};
+}
+#define _cleanup_secret_buffer_ _cleanup_(secret_buffer_done)
+
 /* Sizes: "1048576", "64K", "256M", "1G" (binary). */
 int parse_size(const char *s, uint64_t *ret);
 /* Non-negative decimal integers, no sign, no trailing junk. */
