@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* One run: work dir, sandbox plan, fork, sandbox_enter, execve, supervision, cleanup. */
+/* One run: work dir, sandbox plan, spawn, sandbox_enter, execve, supervision, cleanup. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -85,8 +85,16 @@ static _noreturn_ void child_fail(int errfd, const char *step, int error) {
         _exit(127);
 }
 
-static _noreturn_ void child_exec(SandboxPlan *plan, int in_fd, int out_fd, int err_fd, int errfd, char **argv,
-                                  char **envp, const char *workdir) {
+/* What the child needs: all of it built by the parent, the child only makes syscalls. */
+typedef struct ChildArgs {
+        SandboxPlan *plan;
+        int in_fd, out_fd, err_fd, errfd;
+        char **argv, **envp;
+        const char *workdir;
+} ChildArgs;
+
+static void child_exec(void *userdata) {
+        const ChildArgs *a = userdata;
         const char *step = "setup";
         sigset_t all;
         int r;
@@ -98,16 +106,16 @@ static _noreturn_ void child_exec(SandboxPlan *plan, int in_fd, int out_fd, int 
         sigemptyset(&all);
         (void) sigprocmask(SIG_SETMASK, &all, NULL);
 
-        if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
-                child_fail(errfd, "stdio", -errno);
-        if (chdir(workdir) < 0)
-                child_fail(errfd, "chdir", -errno);
+        if (dup2(a->in_fd, 0) < 0 || dup2(a->out_fd, 1) < 0 || dup2(a->err_fd, 2) < 0)
+                child_fail(a->errfd, "stdio", -errno);
+        if (chdir(a->workdir) < 0)
+                child_fail(a->errfd, "chdir", -errno);
 
-        r = sandbox_enter(plan, errfd, &step);
+        r = sandbox_enter(a->plan, a->errfd, &step);
         if (r < 0)
-                child_fail(errfd, step, r);
-        execve(argv[0], argv, envp);
-        child_fail(errfd, "execve", -errno);
+                child_fail(a->errfd, step, r);
+        execve(a->argv[0], a->argv, a->envp);
+        child_fail(a->errfd, "execve", -errno);
 }
 
 /* One worker, one run: what run_cleanup() still has to remove. */
@@ -222,13 +230,21 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
         /* the unit's own memory limit may be what kills the skill: count its OOM kills too */
         have_oom_before = cgroup_own_oom_kills(&oom_before) >= 0;
 
-        pid = sandbox_fork(plan);
+        ChildArgs child = {
+                .plan = plan,
+                .in_fd = in[0],
+                .out_fd = out[1],
+                .err_fd = err[1],
+                .errfd = ep[1],
+                .argv = argv,
+                .envp = envp,
+                .workdir = w.path,
+        };
+        pid = sandbox_spawn(plan, child_exec, &child);
         if (pid < 0) {
                 r = pid;
                 goto out;
         }
-        if (pid == 0)
-                child_exec(plan, in[0], out[1], err[1], ep[1], argv, envp, w.path);
 
         (void) setpgid(pid, pid); /* also done in the child: whoever is first closes the race */
         close(in[0]), in[0] = -1;

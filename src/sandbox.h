@@ -9,7 +9,7 @@
 /* The one place that fixes the order of the sandbox layers (design §5, issue 3):
  *   parent: sandbox_prepare() probes the kernel, decides (strict refuses), builds everything
  *           that can be built before fork: landlock ruleset fd, the seccomp program, the cgroup.
- *   child:  sandbox_enter() after fork, before execve, in this order:
+ *   child:  sandbox_enter() after sandbox_spawn(), before execve, in this order:
  *           own process group, cgroup placement → rlimits (CORE=0, NOFILE, FSIZE, and AS/NPROC/CPU
  *           when no cgroup can enforce memory/tasks/cpu) → every fd but 0-2 (and keep_fd) closed →
  *           if root: securebits locked (while CAP_SETPCAP is still held), setgroups/setresgid/
@@ -49,9 +49,12 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
  * is not root (then the skill keeps the worker's uid). */
 bool sandbox_plan_user(const SandboxPlan *p, uid_t *ret_uid, gid_t *ret_gid);
 
-/* fork() — or clone3(CLONE_INTO_CGROUP) when the plan has a v2 cgroup. Returns 0 in the child,
- * the pid in the parent, -errno on failure. */
-pid_t sandbox_fork(SandboxPlan *p);
+/* Start child(userdata) in a new process and return its pid (-errno on failure). The child
+ * calls sandbox_enter() and execve(), or _exit()s; it must not return. It may share our memory
+ * until then (CLONE_VM | CLONE_VFORK; we resume once it exec'd or died), so it only makes
+ * syscalls and writes its own stack: no malloc, no stdio, no locks. With a v2 cgroup and a
+ * kernel that allows it, the child is a copy instead, born in its cgroup (CLONE_INTO_CGROUP). */
+pid_t sandbox_spawn(SandboxPlan *p, void (*child)(void *userdata), void *userdata);
 
 /* In the child. keep_fd (≥ 3) survives the fd sweep (the CLOEXEC error pipe). On failure returns
  * -errno and *ret_step names the step ("landlock", "seccomp", ...) for the report. */

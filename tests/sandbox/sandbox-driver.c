@@ -180,6 +180,33 @@ static int make_manifest(const Settings *s, const char *policy, bool network, Ma
         return r;
 }
 
+typedef struct HostileChild {
+        SandboxPlan *plan;
+        int out_fd, ep_fd;
+        const char *workdir;
+        char **argv, **envp;
+} HostileChild;
+
+/* The child of sandbox_spawn(): syscalls only, it may share the driver's memory. */
+static void hostile_child(void *userdata) {
+        const HostileChild *c = userdata;
+        const char *step = "setup";
+        char msg[256];
+        int r, nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+        if (nul < 0 || dup2(nul, 0) < 0 || dup2(c->out_fd, 1) < 0 || chdir(c->workdir) < 0)
+                _exit(126);
+        r = sandbox_enter(c->plan, c->ep_fd, &step);
+        if (r >= 0) {
+                execve(c->argv[0], c->argv, c->envp);
+                r = -errno;
+                step = "execve";
+        }
+        snprintf(msg, sizeof(msg), "%s: %s", step, strerrorname_np(-r) ?: "?");
+        (void) !write(c->ep_fd, msg, strlen(msg));
+        _exit(127);
+}
+
 /* One sandboxed run of hostile with these attempts, the way run.c does it. */
 static int run_hostile(const char *policy, bool network, const char *mode, char *const *attempts, Run *ret) {
         _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
@@ -234,24 +261,12 @@ static int run_hostile(const char *policy, bool network, const char *mode, char 
                 r = -errno;
                 goto finish;
         }
-        pid_t pid = sandbox_fork(plan);
+        HostileChild child = { .plan = plan, .out_fd = out[1], .ep_fd = ep[1], .workdir = workdir,
+                               .argv = argv, .envp = envp };
+        pid_t pid = sandbox_spawn(plan, hostile_child, &child);
         if (pid < 0) {
                 r = pid;
                 goto finish;
-        }
-        if (pid == 0) {
-                const char *step = "setup";
-                int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (nul < 0 || dup2(nul, 0) < 0 || dup2(out[1], 1) < 0 || chdir(workdir) < 0)
-                        _exit(126);
-                r = sandbox_enter(plan, ep[1], &step);
-                if (r >= 0) {
-                        execve(argv[0], argv, envp);
-                        r = -errno;
-                        step = "execve";
-                }
-                dprintf(ep[1], "%s: %s", step, strerror(-r));
-                _exit(127);
         }
         close(out[1]);
         close(ep[1]);
