@@ -6,6 +6,7 @@
 #include <linux/filter.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum SeccompProfile {
         SECCOMP_PROFILE_WORKER,          /* the worker itself, before it reads the request */
@@ -15,29 +16,29 @@ typedef enum SeccompProfile {
         _SECCOMP_PROFILE_MAX,
 } SeccompProfile;
 
-const char *seccomp_profile_to_string(SeccompProfile p);
-
 /* Can this kernel load seccomp filters (CONFIG_SECCOMP_FILTER)? */
 bool seccomp_filter_available(void);
 
-/* A BPF program ready for seccomp(SECCOMP_SET_MODE_FILTER). 'owned' programs were built at run
- * time and are freed by seccomp_program_done(); precompiled ones point into .rodata. */
+/* A BPF program ready for seccomp(SECCOMP_SET_MODE_FILTER). The programs are generated at build
+ * time and point into .rodata: seccomp_program_done() only resets. */
 typedef struct SeccompProgram {
         struct sock_fprog fprog;
-        bool owned;
 } SeccompProgram;
 
-/* The profile's program: the one generated at build time when it was made for this architecture,
- * else built now with libseccomp (≈ 0.1–0.3 ms, hence the precompiled copy). */
+/* The profile's program, as generated at build time. -EOPNOTSUPP if it was generated for another
+ * architecture than this binary's (the filter would kill us at the first syscall). */
 int seccomp_program_get(SeccompProfile p, SeccompProgram *ret);
 void seccomp_program_done(SeccompProgram *prog);
-
-/* Build the profile with libseccomp now, and export it. Used by the build-time generator and as
- * the fallback of seccomp_program_get(). */
-int seccomp_profile_compile(SeccompProfile p, struct sock_filter **ret, size_t *ret_len);
-/* The native audit arch libseccomp builds for (AUDIT_ARCH_*). */
-unsigned seccomp_native_arch(void);
 
 /* Install the program on the calling thread. Needs PR_SET_NO_NEW_PRIVS (or CAP_SYS_ADMIN).
  * Async-signal-safe: for the child between fork and execve. */
 int seccomp_program_load(const SeccompProgram *prog);
+
+/* Build time only, in seccomp-compile.c: linked into seccomp-gen and the tests that compare its
+ * output, never into skillrun, which would otherwise load libseccomp for every connection. */
+const char *seccomp_profile_to_string(SeccompProfile p);
+/* Build the profile with libseccomp for one architecture, a libseccomp token (SCMP_ARCH_*,
+ * 0 for libseccomp's native one), and export it. */
+int seccomp_profile_compile_arch(SeccompProfile p, uint32_t arch, struct sock_filter **ret, size_t *ret_len);
+/* The same for the architecture seccomp-gen runs on. */
+int seccomp_profile_compile(SeccompProfile p, struct sock_filter **ret, size_t *ret_len);

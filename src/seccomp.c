@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Loading seccomp programs. The programs themselves are said in seccomp-compile.c and, at build
  * time, turned into BPF by seccomp-gen into seccomp-bpf.h: building a libseccomp filter costs
- * 0.05–0.25 ms per run on the test VM, loading a ready one a few µs. */
-#include <limits.h>
+ * 0.05–0.25 ms per run on the test VM, loading a ready one a few µs, and not linking libseccomp
+ * spares every connection loading it. */
+#include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -10,6 +11,37 @@
 #include "seccomp-bpf.h"
 #include "seccomp-filter.h"
 #include "util.h"
+
+/* The AUDIT_ARCH_* the kernel reports for this binary's syscalls, i.e. the arch the generated
+ * programs must check for. Said by the compiler, not configure: a binary built with CC -m32 on
+ * an x86_64 host is an i386 one, whatever the host triplet told seccomp-gen. */
+#if defined(__x86_64__) && !defined(__ILP32__)
+#define SECCOMP_NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__x86_64__)
+#error "x32 is not supported: its syscalls report AUDIT_ARCH_X86_64 and need filters of their own"
+#elif defined(__i386__)
+#define SECCOMP_NATIVE_AUDIT_ARCH AUDIT_ARCH_I386
+#elif defined(__aarch64__) && defined(__AARCH64EL__)
+#define SECCOMP_NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#elif defined(__arm__) && defined(__ARMEL__)
+#define SECCOMP_NATIVE_AUDIT_ARCH AUDIT_ARCH_ARM
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SECCOMP_NATIVE_AUDIT_ARCH AUDIT_ARCH_PPC64LE
+#elif defined(__powerpc64__)
+#define SECCOMP_NATIVE_AUDIT_ARCH AUDIT_ARCH_PPC64
+#elif defined(__powerpc__)
+#define SECCOMP_NATIVE_AUDIT_ARCH AUDIT_ARCH_PPC
+#elif defined(__s390x__)
+#define SECCOMP_NATIVE_AUDIT_ARCH AUDIT_ARCH_S390X
+#elif defined(__s390__)
+#define SECCOMP_NATIVE_AUDIT_ARCH AUDIT_ARCH_S390
+#elif defined(__riscv) && __riscv_xlen == 64
+#define SECCOMP_NATIVE_AUDIT_ARCH AUDIT_ARCH_RISCV64
+#elif defined(__loongarch__) && __loongarch_grlen == 64 && defined(AUDIT_ARCH_LOONGARCH64)
+#define SECCOMP_NATIVE_AUDIT_ARCH AUDIT_ARCH_LOONGARCH64
+#else
+#error "Unknown architecture: add its AUDIT_ARCH_* to src/seccomp.c and its libseccomp name to configure.ac"
+#endif
 
 bool seccomp_filter_available(void) {
         /* EFAULT: the kernel knows filter mode and choked on our NULL program; EINVAL: it does
@@ -20,44 +52,23 @@ bool seccomp_filter_available(void) {
 }
 
 int seccomp_program_get(SeccompProfile p, SeccompProgram *ret) {
-        struct sock_filter *filter = NULL;
-        size_t len = 0;
-        int r;
-
         if ((unsigned) p >= _SECCOMP_PROFILE_MAX)
                 return -EINVAL;
 
-#if SECCOMP_BPF_PRECOMPILED
-        /* Precompiled for the build host's arch; a program for another arch would kill us at the
-         * first syscall, so only use it when it matches. */
-        if (seccomp_bpf_arch == seccomp_native_arch() && seccomp_bpf_programs[p].len > 0) {
-                *ret = (SeccompProgram) {
-                        .fprog.filter = (struct sock_filter *) seccomp_bpf_programs[p].filter,
-                        .fprog.len = seccomp_bpf_programs[p].len,
-                        .owned = false,
-                };
-                return 0;
-        }
-#endif
+        /* Generated for configure's idea of the host; a program for another arch would kill us
+         * at the first syscall (its bad-arch action), so refuse rather than load it. Both sides
+         * are constants: the check costs nothing. */
+        if (SECCOMP_BPF_AUDIT_ARCH != SECCOMP_NATIVE_AUDIT_ARCH)
+                return -EOPNOTSUPP;
 
-        r = seccomp_profile_compile(p, &filter, &len);
-        if (r < 0)
-                return r;
-        if (len > USHRT_MAX) {
-                free(filter);
-                return -E2BIG;
-        }
         *ret = (SeccompProgram) {
-                .fprog.filter = filter,
-                .fprog.len = (unsigned short) len,
-                .owned = true,
+                .fprog.filter = (struct sock_filter *) seccomp_bpf_programs[p].filter,
+                .fprog.len = seccomp_bpf_programs[p].len,
         };
         return 0;
 }
 
 void seccomp_program_done(SeccompProgram *prog) {
-        if (prog->owned)
-                free(prog->fprog.filter);
         *prog = (SeccompProgram) {};
 }
 
