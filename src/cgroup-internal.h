@@ -30,3 +30,7 @@ bool cgroup_run_id_valid(const char *id);
 
 /* A limit as cgroupfs takes it: 0 is "max", else the decimal number. */
 void cgroup_format_limit(char *buf, size_t size, uint64_t v);
+
+/* Tests: probe the real layout again, from /proc/self/mountinfo alone when mountinfo_only (else
+ * statmount(2) first, as in production); *ret_by_statmount says whether that sufficed. */
+int cgroup_probe_for_test(bool mountinfo_only, bool *ret_by_statmount);

@@ -10,10 +10,11 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 
-#include "cgroup.h"
+#include "cgroup-internal.h"
 #include "tap.h"
 #include "util.h"
 
@@ -611,6 +612,27 @@ static void undo_own_v2_cgroup(char *dir, char *orig) {
         free(dir), free(orig);
 }
 
+/* statmount(2) finds what /proc/self/mountinfo finds, or steps aside for it. */
+static void real_probe_paths_agree(void) {
+        _cleanup_free_ char *fast = NULL, *slow = NULL;
+        bool by_statmount = false, by_statmount_slow = true;
+
+        is_int(cgroup_probe_for_test(true, &by_statmount_slow), 0, "probe from mountinfo alone");
+        ok(!by_statmount_slow, "...and it did not use statmount");
+        is_int(cgroup_describe(&slow), 0, "describe (mountinfo)");
+        is_int(cgroup_probe_for_test(false, &by_statmount), 0, "probe as in production");
+        is_int(cgroup_describe(&fast), 0, "describe (production)");
+        is_str(fast, slow, "both probes found the same layout");
+        /* kernels before 6.8 have no statmount(2); with it the usual layout needs no mountinfo */
+        struct utsname u;
+        unsigned major = 0, minor = 0;
+        if (uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+            (major > 6 || (major == 6 && minor >= 8)) && cgroup_detect() != CGROUP_MODE_NONE)
+                ok(by_statmount, "statmount sufficed (kernel %s)", u.release);
+        else
+                skip(pathf("statmount(2) needs Linux 6.8 and a usable cgroup (kernel %s)", u.release));
+}
+
 static void test_real(void) {
         char *own = NULL, *orig = NULL, *text = NULL;
 
@@ -630,6 +652,7 @@ static void test_real(void) {
                         printf("# %s\n", line);
                 free(text);
         }
+        real_probe_paths_agree();
         if (mode == CGROUP_MODE_NONE) {
                 skip("no writable cgroup on this machine");
                 undo_own_v2_cgroup(own, orig);
