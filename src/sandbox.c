@@ -236,9 +236,17 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
         report->cgroup = cgroup_mode_to_string(p->cgroup ? cgroup_mode(p->cgroup) : CGROUP_MODE_NONE);
 
         if (confine && f.seccomp) {
-                SeccompProfile prof = m->policy == POLICY_RESTRICTIVE ? SECCOMP_PROFILE_RESTRICTIVE :
-                                      m->network                      ? SECCOMP_PROFILE_PERMISSIVE_NET :
-                                                                        SECCOMP_PROFILE_PERMISSIVE;
+                SeccompProfile prof;
+
+                if (m->policy == POLICY_RESTRICTIVE)
+                        prof = SECCOMP_PROFILE_RESTRICTIVE;
+                else if (worker_confined && SECCOMP_WORKER_IS_PERMISSIVE_BASE)
+                        /* The skill inherits the worker's filter, which is permissive's deny-list
+                         * but for socket(2): only that is left to load (a few instructions to
+                         * JIT instead of ~120, ≈ 30 µs a run). */
+                        prof = m->network ? SECCOMP_PROFILE_SOCKETS_NET : SECCOMP_PROFILE_SOCKETS_LOCAL;
+                else
+                        prof = m->network ? SECCOMP_PROFILE_PERMISSIVE_NET : SECCOMP_PROFILE_PERMISSIVE;
                 r = seccomp_program_get(prof, &p->seccomp);
                 if (r < 0)
                         return r;

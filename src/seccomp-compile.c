@@ -11,16 +11,6 @@
 #include "seccomp-filter.h"
 #include "util.h"
 
-/* LeakSanitizer stops the world with ptrace(2) at exit: a sanitizer build of the worker keeps
- * ptrace (the skills' own filters still deny it). */
-#if defined(__SANITIZE_ADDRESS__)
-#define SKILLRUN_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SKILLRUN_ASAN 1
-#endif
-#endif
-
 /* What no sandboxed process needs and the kernel's biggest attack surface: EPERM, so programs
  * that probe (e.g. for io_uring) fall back instead of dying. */
 static const char *const deny_list[] = {
@@ -116,6 +106,8 @@ const char *seccomp_profile_to_string(SeccompProfile p) {
                 [SECCOMP_PROFILE_PERMISSIVE] = "permissive",
                 [SECCOMP_PROFILE_PERMISSIVE_NET] = "permissive-net",
                 [SECCOMP_PROFILE_RESTRICTIVE] = "restrictive",
+                [SECCOMP_PROFILE_SOCKETS_LOCAL] = "sockets-local",
+                [SECCOMP_PROFILE_SOCKETS_NET] = "sockets-net",
         };
         return (unsigned) p < _SECCOMP_PROFILE_MAX ? table[p] : NULL;
 }
@@ -198,6 +190,10 @@ static int socket_families(scmp_filter_ctx ctx, uint32_t deny_action, bool netwo
 
 static int build_deny(scmp_filter_ctx ctx, SeccompProfile p) {
         int r;
+
+        /* permissive's remainder, stacked on the worker's filter that the skill inherits */
+        if (p == SECCOMP_PROFILE_SOCKETS_LOCAL || p == SECCOMP_PROFILE_SOCKETS_NET)
+                return socket_families(ctx, SCMP_ACT_ERRNO(EPERM), p == SECCOMP_PROFILE_SOCKETS_NET);
 
         r = deny_all(ctx, p, deny_list, ELEMENTSOF(deny_list));
         if (r < 0)

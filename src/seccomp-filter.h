@@ -13,8 +13,27 @@ typedef enum SeccompProfile {
         SECCOMP_PROFILE_PERMISSIVE,      /* deny-list, no network */
         SECCOMP_PROFILE_PERMISSIVE_NET,  /* deny-list, AF_INET/AF_INET6 and netlink route allowed */
         SECCOMP_PROFILE_RESTRICTIVE,     /* allow-list, anything else kills the process */
+        /* What permissive adds to the worker's filter, for a skill that inherits that filter:
+         * socket(2) families alone (AF_UNIX only; or without the long tail of families). */
+        SECCOMP_PROFILE_SOCKETS_LOCAL,
+        SECCOMP_PROFILE_SOCKETS_NET,
         _SECCOMP_PROFILE_MAX,
 } SeccompProfile;
+
+/* LeakSanitizer stops the world with ptrace(2) at exit: a sanitizer build's worker profile keeps
+ * ptrace, and is then no longer permissive's deny-list minus the socket families. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SKILLRUN_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SKILLRUN_ASAN 1
+#endif
+#endif
+#ifdef SKILLRUN_ASAN
+#define SECCOMP_WORKER_IS_PERMISSIVE_BASE 0
+#else
+#define SECCOMP_WORKER_IS_PERMISSIVE_BASE 1
+#endif
 
 /* Can this kernel load seccomp filters (CONFIG_SECCOMP_FILTER)? */
 bool seccomp_filter_available(void);
