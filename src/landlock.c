@@ -117,6 +117,17 @@ void landlock_ruleset_done(LandlockRuleset *rs) {
         if (rs->fd >= 0)
                 close(rs->fd);
         rs->fd = -1;
+        for (size_t i = 0; i < rs->n_held; i++)
+                close(rs->held[i]);
+        rs->n_held = 0;
+}
+
+/* Take an O_PATH fd whose rule is added: keep it for landlock_ruleset_done(), or close it. */
+static void hold_fd(LandlockRuleset *rs, int fd) {
+        if (rs->n_held < LANDLOCK_HELD_FDS_MAX)
+                rs->held[rs->n_held++] = fd;
+        else
+                close(fd);
 }
 
 static int add_rule_fd(int ruleset_fd, int fd, uint64_t access) {
@@ -145,15 +156,19 @@ int landlock_ruleset_allow_fd(LandlockRuleset *rs, int fd, int is_dir, uint64_t 
 }
 
 int landlock_ruleset_allow_path(LandlockRuleset *rs, int dirfd, const char *path, uint64_t access) {
-        _cleanup_close_ int fd = openat(dirfd, path, O_PATH | O_CLOEXEC);
+        int fd = openat(dirfd, path, O_PATH | O_CLOEXEC);
+        int r;
+
         if (fd < 0)
                 return negative_errno();
-        return landlock_ruleset_allow_fd(rs, fd, -1, access);
+        r = landlock_ruleset_allow_fd(rs, fd, -1, access);
+        hold_fd(rs, fd);
+        return r;
 }
 
 /* One rule for dirfd/name, typed by d_type when known. Missing targets are skipped. */
-static int allow_entry(int ruleset_fd, int dirfd, const char *name, unsigned char type, uint64_t access) {
-        _cleanup_close_ int fd = openat(dirfd, name, O_PATH | O_CLOEXEC);
+static int allow_entry(LandlockRuleset *rs, int dirfd, const char *name, unsigned char type, uint64_t access) {
+        int fd = openat(dirfd, name, O_PATH | O_CLOEXEC);
         int r;
 
         if (fd < 0)
@@ -165,16 +180,19 @@ static int allow_entry(int ruleset_fd, int dirfd, const char *name, unsigned cha
         case DT_BLK:
         case DT_FIFO:
         case DT_SOCK:
-                return add_rule_fd(ruleset_fd, fd, access & LL_FS_FILE_RIGHTS);
+                r = add_rule_fd(rs->fd, fd, access & LL_FS_FILE_RIGHTS);
+                break;
         default:
                 /* A directory, a symlink (we hold its target now) or no d_type: try directory
                  * rights, which fail with EINVAL on a file, instead of paying for a stat on every
                  * entry. */
-                r = add_rule_fd(ruleset_fd, fd, access);
+                r = add_rule_fd(rs->fd, fd, access);
                 if (r == -EINVAL)
-                        r = add_rule_fd(ruleset_fd, fd, access & LL_FS_FILE_RIGHTS);
-                return r;
+                        r = add_rule_fd(rs->fd, fd, access & LL_FS_FILE_RIGHTS);
+                break;
         }
+        hold_fd(rs, fd);
+        return r;
 }
 
 int landlock_ruleset_allow_entries(LandlockRuleset *rs, const char *path, uint64_t access,
@@ -205,7 +223,7 @@ int landlock_ruleset_allow_entries(LandlockRuleset *rs, const char *path, uint64
                                 continue;
                         if (skip && skip(name, userdata))
                                 continue;
-                        r = allow_entry(rs->fd, dfd, name, de->d_type, access);
+                        r = allow_entry(rs, dfd, name, de->d_type, access);
                         if (r < 0)
                                 return r;
                 }
