@@ -1,7 +1,12 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""What bench/core-latency and bench/policy-cost share: where the per-run work dirs go."""
+"""What bench/core-latency and bench/policy-cost share: a worker behind systemd-socket-activate,
+one timed request, and where the per-run work dirs go."""
+import json
 import os
+import socket
+import subprocess
 import tempfile
+import time
 
 
 def fs_type(path):
@@ -33,3 +38,65 @@ def work_dir(requested):
     d = tempfile.mkdtemp(prefix="skillrun-bench-work-", dir=parent)
     os.chmod(d, 0o1777)
     return d, "%s (%s)" % (d, fs_type(d))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, activate, argv, env):
+        self.port = free_port()
+        cmd = [activate, "--accept", "-l", "127.0.0.1:%d" % self.port]
+        for k, v in env.items():
+            cmd += ["-E", "%s=%s" % (k, v)]
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(cmd + argv, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            self.log.seek(0)
+            if b"Listening on" in self.log.read():
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        self.log.seek(0)
+        raise SystemExit("could not start %s:\n%s" % (argv[0], self.log.read().decode(errors="replace")))
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def complete(data):
+    """True once the head and Content-Length bytes of body are in: where an HTTP client is done
+    (both workers send Content-Length; what they do after the answer is not the client's wait)."""
+    head, sep, body = data.partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return len(body) >= int(value)
+    return False
+
+
+def one_request(port, payload):
+    t0 = time.perf_counter()
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(payload)
+        data = b""
+        while not complete(data):
+            c = s.recv(65536)
+            if not c:
+                break
+            data += c
+        dt = time.perf_counter() - t0
+    if not data.startswith(b"HTTP/1.1 200 "):
+        raise RuntimeError("unexpected response: %r" % data[:300])
+    body = data.split(b"\r\n\r\n", 1)[1]
+    if json.loads(body).get("outcome") != "ok":
+        raise RuntimeError("run did not succeed: %r" % body[:300])
+    return dt
