@@ -227,8 +227,10 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 goto out;
         }
 
-        /* the unit's own memory limit may be what kills the skill: count its OOM kills too */
-        have_oom_before = cgroup_own_oom_kills(&oom_before) >= 0;
+        /* The unit's own memory limit may be what kills the skill. A run cgroup sees that kill
+         * too (the kernel counts an OOM kill in the victim's memory cgroup, whichever limit was
+         * hit); without one, only the unit's own counter tells that SIGKILL apart. */
+        have_oom_before = !sandbox_plan_has_cgroup(plan) && cgroup_own_oom_kills(&oom_before) >= 0;
 
         ChildArgs child = {
                 .plan = plan,

@@ -287,6 +287,10 @@ bool sandbox_plan_user(const SandboxPlan *p, uid_t *ret_uid, gid_t *ret_gid) {
         return true;
 }
 
+bool sandbox_plan_has_cgroup(const SandboxPlan *p) {
+        return p && p->cgroup;
+}
+
 /* ---- spawn ---------------------------------------------------------------------------------- */
 
 /* The child's own stack while it shares our memory (CLONE_VM): sandbox_enter() and its callers

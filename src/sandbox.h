@@ -49,6 +49,9 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
  * is not root (then the skill keeps the worker's uid). */
 bool sandbox_plan_user(const SandboxPlan *p, uid_t *ret_uid, gid_t *ret_gid);
 
+/* Does the run get a cgroup of its own (v1 or v2), with its own memory accounting? */
+bool sandbox_plan_has_cgroup(const SandboxPlan *p);
+
 /* Start child(userdata) in a new process and return its pid (-errno on failure). The child
  * calls sandbox_enter() and execve(), or _exit()s; it must not return. It may share our memory
  * until then (CLONE_VM | CLONE_VFORK; we resume once it exec'd or died), so it only makes
