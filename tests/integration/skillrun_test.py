@@ -74,6 +74,10 @@ class Tap:
         return self.ok(isinstance(got, str) and re.search(regex, got) is not None, name,
                        "%r\n  does not match /%s/" % (got, regex))
 
+    def skip(self, reason):
+        self.n += 1
+        print("ok %d # SKIP %s" % (self.n, reason.replace("\n", " ")), flush=True)
+
     def diag(self, msg):
         for line in str(msg).splitlines() or [""]:
             print("# " + line, flush=True)

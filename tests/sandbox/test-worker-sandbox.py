@@ -206,6 +206,18 @@ def body(tap, env):
     # a bare uid as run_user needs no passwd entry
     res = env.run("hostile-permissive", "uid", extra_env={"SKILLRUN_RUN_USER": "4242"})
     tap.is_(lines(res).get("uid"), "ok uid=4242 euid=4242 gid=4242 groups=0", "numeric run_user: uid and gid 4242")
+    # a name is looked up in /etc/passwd (then NSS): Debian's daemon is 1:1
+    with open("/etc/passwd") as f:
+        daemon = next((l.split(":") for l in f if l.startswith("daemon:")), None)
+    if daemon:
+        res = env.run("hostile-permissive", "uid", extra_env={"SKILLRUN_RUN_USER": "daemon"})
+        tap.is_(lines(res).get("uid"), "ok uid=%s euid=%s gid=%s groups=0" % (daemon[2], daemon[2], daemon[3]),
+                "run_user daemon: its passwd ids %s:%s" % (daemon[2], daemon[3]))
+    else:
+        tap.skip("no user daemon in /etc/passwd")
+    res = env.run("hostile-permissive", "uid", extra_env={"SKILLRUN_RUN_USER": "no-such-user-xyz"})
+    tap.ok(res["_rc"] == 1 and "run_user 'no-such-user-xyz' not found" in res.get("_stderr", ""),
+           "unknown run_user: exit 1 naming it (%r, %r)" % (res["_rc"], res.get("_stderr", "")[:200]))
 
     # without a cpu controller a CPU share cannot be enforced: the report must say so
     env.skill("cpu-share", "permissive", cpu_max=50)
