@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/magic.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 
@@ -345,7 +347,7 @@ typedef struct StatMount {
  * all of /proc/self/mountinfo costs 50–130 µs on the test VM (more under a unit's sandboxing
  * mounts), a statmount ≈ 8 µs. -EOPNOTSUPP when the kernel (or a seccomp filter) says no, or a
  * name would need mountinfo's escaping: the caller reads the real thing. */
-static int mountinfo_usual(char **ret) {
+static int mountinfo_usual(char **ret, bool *ret_unified) {
         static const char *const points[] = {
                 "/sys/fs/cgroup", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids",
                 "/sys/fs/cgroup/cpu",
@@ -356,7 +358,11 @@ static int mountinfo_usual(char **ret) {
                 char buf[4096];
         } u;
 
-        for (size_t i = 0; i < ELEMENTSOF(points); i++) {
+        struct statfs sfs;
+        /* cgroup2 at /sys/fs/cgroup itself: unified, nothing else to look at */
+        bool unified = statfs(points[0], &sfs) >= 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
+
+        for (size_t i = 0; i < (unified ? 1 : ELEMENTSOF(points)); i++) {
                 struct statx stx;
                 MountIdReq req = { .size = 24, .param = STATMOUNT_MNT_ROOT_ | STATMOUNT_MNT_POINT_ |
                                                          STATMOUNT_FS_TYPE_ | STATMOUNT_MNT_OPTS_ };
@@ -390,6 +396,7 @@ static int mountinfo_usual(char **ret) {
         if (!text)
                 return -EOPNOTSUPP;
         *ret = steal_pointer(&text);
+        *ret_unified = unified;
         return 0;
 }
 
@@ -417,10 +424,14 @@ static void layout_probe(void) {
                 return;
         }
 
-        if (!test_root && !test_mountinfo_only && mountinfo_usual(&mountinfo) >= 0) {
-                probe_v2(self_cgroup, mountinfo);
-                if (layout.mode == CGROUP_MODE_NONE)
+        bool unified = false;
+        if (!test_root && !test_mountinfo_only && mountinfo_usual(&mountinfo, &unified) >= 0) {
+                /* v1 first on a hybrid host: a controller lives in one hierarchy, so with memory
+                 * and pids on v1 mounts v2 has neither, and its cgroup.controllers can be spared */
+                if (!unified)
                         probe_v1(self_cgroup, mountinfo);
+                if (layout.mode == CGROUP_MODE_NONE)
+                        probe_v2(self_cgroup, mountinfo);
                 if (layout_complete()) {
                         layout.by_statmount = true;
                         layout.self_cgroup = steal_pointer(&self_cgroup);

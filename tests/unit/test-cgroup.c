@@ -622,6 +622,12 @@ static void real_probe_paths_agree(void) {
         is_int(cgroup_describe(&slow), 0, "describe (mountinfo)");
         is_int(cgroup_probe_for_test(false, &by_statmount), 0, "probe as in production");
         is_int(cgroup_describe(&fast), 0, "describe (production)");
+        /* the layout, not the notes on what was not used: with memory and pids on v1 the fast
+         * probe does not look at v2 at all */
+        if (fast && strstr(fast, "not used:"))
+                *strstr(fast, "not used:") = 0;
+        if (slow && strstr(slow, "not used:"))
+                *strstr(slow, "not used:") = 0;
         is_str(fast, slow, "both probes found the same layout");
         /* kernels before 6.8 have no statmount(2); with it the usual layout needs no mountinfo */
         struct utsname u;
