@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "auth.h"
 #include "cli.h"
@@ -181,6 +182,20 @@ out:
         return ret;
 }
 
+/* Can the command be executed at all: a file, with an execute bit? (Who may run it is the
+ * sandbox's business; root's access(X_OK) would say yes to nearly anything.) */
+static int check_command(const char *path) {
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+                return -ENOEXEC;
+        return 0;
+}
+
 int cli_check(int argc, char **argv) {
         _cleanup_strv_free_ char **warnings = NULL, **seen = NULL;
         _cleanup_free_ char *err = NULL;
@@ -249,6 +264,13 @@ int cli_check(int argc, char **argv) {
                                 _cleanup_free_ char *why = NULL;
                                 r = landlock_policy_check(&s, m, &why);
                                 if (r < 0 && why && asprintf(&merr, "%s: %s", path, why) < 0)
+                                        merr = NULL;
+                        }
+                        if (r >= 0) {
+                                /* every run would end in sandbox_error "execve: ..." */
+                                r = check_command(m->command[0]);
+                                if (r < 0 && asprintf(&merr, "%s: command: '%s': %s", path, m->command[0],
+                                                      r == -ENOEXEC ? "not executable" : strerror(-r)) < 0)
                                         merr = NULL;
                         }
                         if (r < 0) {

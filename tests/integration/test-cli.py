@@ -171,6 +171,8 @@ def body(tap):
         ("notobject.json", ["/bin/true"], None),
         ("restrictnet.json", {"command": ["/bin/true"], "policy": "restrictive", "network": True}, "network"),
         ("zerowork.json", {"command": ["/bin/true"], "workdir_max": 0}, "workdir_max"),
+        ("gonecmd.json", {"command": ["/nonexistent/skillrun-test-prog"]}, "command"),
+        ("noexeccmd.json", {"command": ["/etc/passwd"]}, "command"),
     ]
     for fname, manifest, key in cases:
         wb = Worker(skills={}, raw_skills={"ok.json": json.dumps({"command": ["/bin/true"]}),
@@ -188,6 +190,19 @@ def body(tap):
             tap.like(errline, r"%s:\s*%s\b" % (re.escape(path), re.escape(key)),
                      "check says '<file>: %s: why' for %s" % (key, fname))
         wb.stop(None, check=False)
+
+    # ...and a run of such a skill stops before exec, with the step and errno in the result
+    wb = Worker(skills={}, raw_skills={"gone.json": json.dumps({"command": ["/nonexistent/skillrun-test-prog"],
+                                                                "input": "none"})})
+    p = wb.cli("run", "gone")
+    try:
+        res = json.loads(p.stdout)
+    except ValueError:
+        res = {}
+    tap.is_((p.returncode, res.get("outcome"), res.get("sandbox_error"), res.get("exit_code")),
+            (0, "sandbox_error", "execve: No such file or directory", None),
+            "run of a missing command: outcome sandbox_error naming execve and ENOENT", p.stderr)
+    wb.stop(None, check=False)
 
     # policy none reads what the worker reads: check warns, but it is no error
     wb = Worker(skills={}, raw_skills={"loose.json": json.dumps({"command": ["/bin/true"], "policy": "none"})})
