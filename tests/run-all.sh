@@ -1,6 +1,7 @@
 #!/bin/bash
 # The whole test suite, as CI runs it (as root on a fresh Debian 12 checkout):
-# dependencies, a -Werror build with `make check`, the same under ASan+UBSan, `make distcheck`.
+# dependencies, a -Werror build with `make check`, the same under ASan+UBSan and with
+# --enable-static-deps, `make distcheck`.
 # Ends with one line "tests: N passed, N failed, N skipped" over every run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +40,17 @@ run_build() { # name, configure flags...
 
 run_build release --enable-werror
 run_build asan --enable-werror --enable-sanitizers
+run_build static --enable-werror --enable-static-deps
+# the point of --enable-static-deps: nothing but glibc left to load at each connection
+if [ -x "$top/build-static/skillrun" ]; then
+        if ldd "$top/build-static/skillrun" | grep -qE 'libjson-c|libcap|libseccomp'; then
+                echo "not ok - static build still loads: $(ldd "$top/build-static/skillrun" | grep -E 'json-c|cap|seccomp' | tr '\n' ' ')"
+                fail=$((fail + 1))
+        else
+                echo "ok - static build loads no json-c, libcap or libseccomp"
+                pass=$((pass + 1))
+        fi
+fi
 echo "=== distcheck"
 make -C "$top/build-release" -j"$jobs" distcheck >"$top/build-release/distcheck.log" 2>&1 \
         || { tail -n 60 "$top/build-release/distcheck.log"; echo "distcheck failed"; rc=1; fail=$((fail + 1)); }
