@@ -228,7 +228,8 @@ static void detach_stdio_from_connection(int fd) {
 }
 
 /* Closing with unread bytes (a pipelined request) would send a RST that can destroy the response
- * in flight: half-close, then discard what the client still sends, bounded in time. */
+ * in flight: half-close (done already once an answer was sent), then discard what the client
+ * still sends, bounded in time. */
 static void lingering_close(int fd) {
         uint64_t end = now_usec() + 1000000;
         char scratch[4096];
@@ -319,7 +320,11 @@ int server_main(void) {
                 exit_code = status >= 500 && status != 501 && status != 503 ? 1 : 0;
         }
 
-        /* the answer is out: now remove what the run left (work dir, cgroup) */
+        /* The answer is out: say so with a FIN now, so that a client reading until EOF does not
+         * wait for what follows (removing the work dir and cgroup, the journal record), then
+         * clean up. lingering_close() still drains what the client sends after. */
+        if (status > 0)
+                (void) shutdown(srv.fd, SHUT_WR);
         run_cleanup();
         if (status > 0) {
                 srv.log.status = status;
