@@ -100,6 +100,9 @@ def main():
                 inst.dropin(name + "@.service", "latency", latency)
             configs.append((variant, kind, name, port))
     inst.target("skillrun-bench.target", [c[2] + ".socket" for c in configs])
+    # "plain" has no TemporaryFileSystem=/run/skillrun: its work dirs go to a plain directory
+    # there, made at boot (not as a side effect of a hardened instance making its mount point)
+    inst.write("/etc/tmpfiles.d/skillrun-bench.conf", "d /run/skillrun 1777 root root -\n")
 
     sdm = sd.Systemd(os.path.join(work, "sd"), inst.payload, target="skillrun-bench.target")
     errors = {}
