@@ -2,6 +2,7 @@
 /* The sandbox's pure parts and build products, without root: #! and PT_INTERP parsing, the
  * interpreter chain of a script, the precompiled seccomp programs against a fresh libseccomp
  * build of the same profiles, the landlock probe and the features JSON. */
+#include <dirent.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -147,11 +148,58 @@ static void test_features(void) {
         json_object_put(j);
 }
 
+static size_t count_fds(void) {
+        DIR *d = opendir("/proc/self/fd");
+        size_t n = 0;
+
+        if (!d)
+                return 0;
+        while (readdir(d))
+                n++;
+        closedir(d);
+        return n;
+}
+
+/* The rules' O_PATH fds stay open with the ruleset (bounded), and go with it. */
+static void test_landlock_held_fds(void) {
+        LandlockRuleset rs;
+        int e, abi = landlock_probe(&e);
+        size_t before, entries = 0;
+
+        if (abi <= 0) {
+                ok(1, "# SKIP landlock unavailable");
+                return;
+        }
+        for (int pass = 0; pass < 2; pass++) {
+                /* /etc: fewer entries than the bound; /usr/bin: more (1000+ on any distribution) */
+                const char *dir = pass == 0 ? "/etc" : "/usr/bin";
+                DIR *d = opendir(dir);
+                entries = 0;
+                while (d && readdir(d))
+                        entries++;
+                if (d)
+                        closedir(d);
+                entries -= 2; /* . and .. */
+
+                before = count_fds();
+                is_int(landlock_ruleset_new(&rs, abi, LL_FS_ALL, 0, 0), 0, "%s: ruleset", dir);
+                is_int(landlock_ruleset_allow_entries(&rs, dir, LL_FS_READ, NULL, NULL), 0, "%s: a rule per entry", dir);
+                size_t expect = MIN(entries, (size_t) LANDLOCK_HELD_FDS_MAX);
+                ok(rs.n_held <= expect && rs.n_held + 8 >= expect, "%s: %zu of %zu entries' fds held (bound %d)", dir,
+                   rs.n_held, entries, LANDLOCK_HELD_FDS_MAX);
+                is_int((int) count_fds(), (int) (before + 1 + rs.n_held), "%s: open fds: the ruleset and the held ones", dir);
+                landlock_ruleset_done(&rs);
+                is_int((int) count_fds(), (int) before, "%s: all closed with the ruleset", dir);
+                is_int((int) rs.n_held, 0, "%s: none held after done", dir);
+        }
+}
+
 int main(void) {
         test_shebang();
         test_elf();
         test_collect();
         test_seccomp();
         test_features();
+        test_landlock_held_fds();
         return done_testing();
 }
