@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Sandbox escape tests without the worker: settings and a manifest as the worker would load them,
- * then sandbox_prepare → sandbox_fork → sandbox_enter → execve of tests/sandbox/hostile, and the
+ * then sandbox_prepare → sandbox_spawn → sandbox_enter → execve of tests/sandbox/hostile, and the
  * exact outcome of every attempt asserted per policy. Needs root (the skill must become another
  * user, and the setuid test needs a root-owned setuid file); needs landlock and seccomp.
  *
  *   sandbox-driver            run the tests (TAP)
- *   sandbox-driver bench N    time prepare+fork+enter+exec+wait of a trivial run per policy
+ *   sandbox-driver bench N    time prepare+spawn+enter+exec+wait of a trivial run per policy
  *                             (hostile with no attempt), N times, and print p50 per policy */
 #include <fcntl.h>
 #include <limits.h>
