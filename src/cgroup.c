@@ -411,8 +411,20 @@ static bool layout_complete(void) {
         return layout.mode == CGROUP_MODE_V1;
 }
 
+/* The layout from these texts: v2 (delegated) before v1, or v1 first where it is known to hold
+ * memory and pids, since a controller lives in one hierarchy only. */
+static void layout_fill(const char *self_cgroup, const char *mountinfo, bool v1_first) {
+        if (v1_first)
+                probe_v1(self_cgroup, mountinfo);
+        if (layout.mode == CGROUP_MODE_NONE)
+                probe_v2(self_cgroup, mountinfo);
+        if (!v1_first && layout.mode == CGROUP_MODE_NONE)
+                probe_v1(self_cgroup, mountinfo);
+}
+
 static void layout_probe(void) {
         _cleanup_free_ char *self_cgroup = NULL, *mountinfo = NULL;
+        bool unified = false;
         int r;
 
         layout.probed = true;
@@ -424,25 +436,19 @@ static void layout_probe(void) {
                 return;
         }
 
-        bool unified = false;
         if (!test_root && !test_mountinfo_only && mountinfo_usual(&mountinfo, &unified) >= 0) {
-                /* v1 first on a hybrid host: a controller lives in one hierarchy, so with memory
-                 * and pids on v1 mounts v2 has neither, and its cgroup.controllers can be spared */
-                if (!unified)
-                        probe_v1(self_cgroup, mountinfo);
-                if (layout.mode == CGROUP_MODE_NONE)
-                        probe_v2(self_cgroup, mountinfo);
+                /* on a hybrid host, the v1 mounts first: with memory and pids there, v2 has
+                 * neither, and its cgroup.controllers need not be read */
+                layout_fill(self_cgroup, mountinfo, !unified);
                 if (layout_complete()) {
                         layout.by_statmount = true;
-                        layout.self_cgroup = steal_pointer(&self_cgroup);
-                        layout.mountinfo = steal_pointer(&mountinfo);
-                        return;
+                        goto keep;
                 }
+                /* anything less: from the real mountinfo, as if this had not happened */
                 free(mountinfo);
                 mountinfo = NULL;
                 layout_reset();
                 layout.probed = true;
-                layout.mode = CGROUP_MODE_NONE;
         }
 
         r = read_sys_file("/proc/self/mountinfo", &mountinfo);
@@ -450,10 +456,8 @@ static void layout_probe(void) {
                 note("cannot read /proc/self/mountinfo: %s", strerror(-r));
                 return;
         }
-
-        probe_v2(self_cgroup, mountinfo);
-        if (layout.mode == CGROUP_MODE_NONE)
-                probe_v1(self_cgroup, mountinfo);
+        layout_fill(self_cgroup, mountinfo, false);
+keep:
         layout.self_cgroup = steal_pointer(&self_cgroup);
         layout.mountinfo = steal_pointer(&mountinfo);
 }

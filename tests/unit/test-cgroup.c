@@ -612,6 +612,13 @@ static void undo_own_v2_cgroup(char *dir, char *orig) {
         free(dir), free(orig);
 }
 
+/* cgroup_describe() without its "not used:" notes. */
+static void cut_notes(char *text) {
+        char *notes = text ? strstr(text, "not used:") : NULL;
+        if (notes)
+                *notes = 0;
+}
+
 /* statmount(2) finds what /proc/self/mountinfo finds, or steps aside for it. */
 static void real_probe_paths_agree(void) {
         _cleanup_free_ char *fast = NULL, *slow = NULL;
@@ -624,10 +631,8 @@ static void real_probe_paths_agree(void) {
         is_int(cgroup_describe(&fast), 0, "describe (production)");
         /* the layout, not the notes on what was not used: with memory and pids on v1 the fast
          * probe does not look at v2 at all */
-        if (fast && strstr(fast, "not used:"))
-                *strstr(fast, "not used:") = 0;
-        if (slow && strstr(slow, "not used:"))
-                *strstr(slow, "not used:") = 0;
+        cut_notes(fast);
+        cut_notes(slow);
         is_str(fast, slow, "both probes found the same layout");
         /* kernels before 6.8 have no statmount(2); with it the usual layout needs no mountinfo */
         struct utsname u;
