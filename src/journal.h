@@ -21,5 +21,17 @@ typedef struct RequestLog {
 
 #define REQUEST_LOG_INIT { .exit_code = -1 }
 
+/* A value is cut to this many bytes (the request path, an error message); a record fits in
+ * JOURNAL_RECORD_MAX, far below a datagram's limit, so it is always one datagram. */
+#define JOURNAL_VALUE_MAX 2048
+#define JOURNAL_RECORD_MAX 16384
+
+/* The record in journald's native protocol; its length in buf. */
+size_t journal_format_record(const RequestLog *l, char *buf, size_t size);
+
+/* Send the record as one datagram to a journald socket: 0, or -errno (also when journald's
+ * queue is full, as the worker does not wait for it). */
+int journal_send_record(const char *socket_path, const RequestLog *l);
+
 /* To the journal when its socket is there, else one line on stderr. */
 void journal_log_request(const RequestLog *l);

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <systemd/sd-daemon.h>
 
 #include "log.h"
 #include "response.h"
@@ -18,11 +19,9 @@
 #include "sandbox.h"
 #include "server.h"
 
-#define LISTEN_FDS_START 3
-
 /* The socket activation protocol (sd_listen_fds(3)): $LISTEN_PID names us, $LISTEN_FDS counts
- * the fds from 3 on. Read here rather than through libsystemd, whose dependencies would
- * double the start-up time of a process that lives for one request. */
+ * the fds from SD_LISTEN_FDS_START on. Read here rather than through libsystemd, whose
+ * dependencies would double the start-up time of a process that lives for one request. */
 static int listen_fds(void) {
         const char *e;
         uint64_t pid, n;
@@ -35,7 +34,7 @@ static int listen_fds(void) {
                 r = -EINVAL;
         else if (pid != (uint64_t) getpid())
                 r = 0;
-        else if (!(e = getenv("LISTEN_FDS")) || parse_u64(e, &n) < 0 || n > INT_MAX - LISTEN_FDS_START)
+        else if (!(e = getenv("LISTEN_FDS")) || parse_u64(e, &n) < 0 || n > INT_MAX - SD_LISTEN_FDS_START)
                 r = -EINVAL;
         else
                 r = (int) n;
@@ -55,7 +54,7 @@ int server_get_connection(int *ret_fd) {
         if (n > 1)
                 return -E2BIG; /* Accept=yes hands over exactly one connection */
         if (n == 1) {
-                *ret_fd = LISTEN_FDS_START;
+                *ret_fd = SD_LISTEN_FDS_START;
                 return 0;
         }
         if (fstat(STDIN_FILENO, &st) == 0 && S_ISSOCK(st.st_mode)) {

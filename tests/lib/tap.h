@@ -53,6 +53,15 @@ __attribute__((format(printf, 2, 3))) static inline int ok(int cond, const char 
                                __FILE__, __LINE__);                                                    \
         } while (0)
 
+/* For what a test needs to go on at all: stops the plan with "Bail out!". */
+#define assert_se(x)                                                                                   \
+        do {                                                                                           \
+                if (!(x)) {                                                                            \
+                        printf("Bail out! %s:%d: %s\n", __FILE__, __LINE__, #x);                        \
+                        exit(1);                                                                       \
+                }                                                                                      \
+        } while (0)
+
 static inline int done_testing(void) {
         printf("1..%d\n", tap_n);
         return tap_failed ? 1 : 0;

@@ -9,14 +9,6 @@
 #include "response.h"
 #include "tap.h"
 
-#define assert_se(x)                                                      \
-        do {                                                              \
-                if (!(x)) {                                               \
-                        printf("Bail out! %s:%d: %s\n", __FILE__, __LINE__, #x); \
-                        exit(1);                                          \
-                }                                                         \
-        } while (0)
-
 /* Parse a string literal (it may hold NULs). */
 #define PARSE(l, s, req, status) parse_n(l, s, sizeof(s) - 1, req, status)
 

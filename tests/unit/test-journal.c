@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The request record in journald's native protocol: parsed back here as journald does, and sent
+ * to a datagram socket of our own, so that no journald is needed. */
+#include <endian.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "journal.h"
+#include "tap.h"
+#include "util.h"
+
+#define FIELDS_MAX 32
+
+typedef struct Field {
+        char key[64];
+        char *value;
+        size_t len;
+} Field;
+
+/* journald's reading of a datagram: -EBADMSG on anything it would refuse. */
+static int parse(const char *p, size_t n, Field *f, size_t *ret_n) {
+        const char *end = p + n;
+        size_t k = 0;
+
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                const char *eq;
+                if (!nl || k == FIELDS_MAX)
+                        return -EBADMSG;
+                eq = memchr(p, '=', (size_t) (nl - p));
+                size_t kl = (size_t) ((eq ?: nl) - p);
+                if (kl == 0 || kl >= sizeof f[k].key)
+                        return -EBADMSG;
+                memcpy(f[k].key, p, kl);
+                f[k].key[kl] = 0;
+                if (eq) {
+                        f[k].len = (size_t) (nl - eq - 1);
+                        f[k].value = strndup(eq + 1, f[k].len);
+                        p = nl + 1;
+                } else {
+                        uint64_t le;
+                        if ((size_t) (end - nl - 1) < sizeof le)
+                                return -EBADMSG;
+                        memcpy(&le, nl + 1, sizeof le);
+                        f[k].len = (size_t) le64toh(le);
+                        const char *v = nl + 1 + sizeof le;
+                        if ((size_t) (end - v) < f[k].len + 1 || v[f[k].len] != '\n')
+                                return -EBADMSG;
+                        f[k].value = strndup(v, f[k].len);
+                        p = v + f[k].len + 1;
+                }
+                for (const char *c = f[k].key; *c; c++)
+                        if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'))
+                                return -EBADMSG;
+                k++;
+        }
+        *ret_n = k;
+        return 0;
+}
+
+static const Field *find(const Field *f, size_t n, const char *key) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(f[i].key, key))
+                        return &f[i];
+        return NULL;
+}
+
+static const char *value(const Field *f, size_t n, const char *key) {
+        const Field *x = find(f, n, key);
+        return x ? x->value : "(missing)";
+}
+
+static void free_fields(Field *f, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(f[i].value);
+}
+
+static void test_format(void) {
+        static char buf[JOURNAL_RECORD_MAX];
+        Field f[FIELDS_MAX] = {};
+        size_t n = 0, len;
+        RequestLog l = {
+                .run_id = "0123456789abcdef0123456789abcdef",
+                .skill = "wc",
+                .token_name = "ci",
+                .peer = "127.0.0.1:4711",
+                .method = "POST",
+                .path = "/v1/skills/wc/run",
+                .status = 200,
+                .outcome = "ok",
+                .exit_code = 0,
+                .duration_usec = 1234,
+                .max_rss_kb = 512,
+        };
+
+        len = journal_format_record(&l, buf, sizeof buf);
+        is_int(parse(buf, len, f, &n), 0, "the record parses as journald reads it");
+        is_int(n, 14, "14 fields, no SKILLRUN_ERROR without an error");
+        is_str(value(f, n, "MESSAGE"), "POST /v1/skills/wc/run → 200 skill=wc outcome=ok", "MESSAGE");
+        is_str(value(f, n, "PRIORITY"), "6", "PRIORITY info for a 200");
+        is_str(value(f, n, "SYSLOG_IDENTIFIER"), "skillrun", "SYSLOG_IDENTIFIER");
+        is_str(value(f, n, "SKILLRUN_RUN_ID"), l.run_id, "SKILLRUN_RUN_ID");
+        is_str(value(f, n, "SKILLRUN_SKILL"), "wc", "SKILLRUN_SKILL");
+        is_str(value(f, n, "SKILLRUN_TOKEN_NAME"), "ci", "SKILLRUN_TOKEN_NAME");
+        is_str(value(f, n, "SKILLRUN_PEER"), "127.0.0.1:4711", "SKILLRUN_PEER");
+        is_str(value(f, n, "SKILLRUN_METHOD"), "POST", "SKILLRUN_METHOD");
+        is_str(value(f, n, "SKILLRUN_PATH"), "/v1/skills/wc/run", "SKILLRUN_PATH");
+        is_str(value(f, n, "SKILLRUN_STATUS"), "200", "SKILLRUN_STATUS");
+        is_str(value(f, n, "SKILLRUN_OUTCOME"), "ok", "SKILLRUN_OUTCOME");
+        is_str(value(f, n, "SKILLRUN_EXIT_CODE"), "0", "SKILLRUN_EXIT_CODE");
+        is_str(value(f, n, "SKILLRUN_DURATION_USEC"), "1234", "SKILLRUN_DURATION_USEC");
+        is_str(value(f, n, "SKILLRUN_MAX_RSS_KB"), "512", "SKILLRUN_MAX_RSS_KB");
+        free_fields(f, n);
+
+        /* an error with a newline takes the length-prefixed form; a 500 is an error */
+        RequestLog e = REQUEST_LOG_INIT;
+        e.method = "GET";
+        e.path = "/v1/skills/broken";
+        e.status = 500;
+        e.error = "manifest: line one\nline two";
+        len = journal_format_record(&e, buf, sizeof buf);
+        is_int(parse(buf, len, f, &n), 0, "a record with a multi-line value parses");
+        is_str(value(f, n, "SKILLRUN_ERROR"), "manifest: line one\nline two", "multi-line value kept whole");
+        ok(find(f, n, "SKILLRUN_ERROR") && find(f, n, "SKILLRUN_ERROR")->len == 27, "its length is exact");
+        is_str(value(f, n, "MESSAGE"), "GET /v1/skills/broken → 500: manifest: line one\nline two",
+               "MESSAGE multi-line too");
+        is_str(value(f, n, "PRIORITY"), "3", "PRIORITY err for a 500");
+        is_str(value(f, n, "SKILLRUN_EXIT_CODE"), "-1", "no exit code: -1");
+        is_str(value(f, n, "SKILLRUN_SKILL"), "", "no skill: empty");
+        free_fields(f, n);
+
+        /* a long value is cut, not split inside a UTF-8 sequence, and the record stays bounded */
+        char *longpath = malloc(3 * JOURNAL_VALUE_MAX + 2);
+        assert_se(longpath);
+        longpath[0] = '/';
+        for (size_t i = 1; i < 3 * JOURNAL_VALUE_MAX; i += 2)
+                memcpy(longpath + i, "\xc3\xa9", 2); /* é */
+        longpath[3 * JOURNAL_VALUE_MAX + 1] = 0;
+        e.path = longpath;
+        e.error = longpath;
+        e.status = 404;
+        e.method = "POST"; /* "POST /": 505 bytes of é pairs left in MESSAGE, which snprintf cuts in one */
+        len = journal_format_record(&e, buf, sizeof buf);
+        ok(len <= JOURNAL_RECORD_MAX, "record within JOURNAL_RECORD_MAX (%zu)", len);
+        is_int(parse(buf, len, f, &n), 0, "a record with long values parses");
+        const Field *p = find(f, n, "SKILLRUN_PATH");
+        ok(p && p->len <= JOURNAL_VALUE_MAX && p->len >= JOURNAL_VALUE_MAX - 1, "path cut to %d bytes (%zu)",
+           JOURNAL_VALUE_MAX, p ? p->len : 0);
+        ok(p && ((unsigned char) p->value[p->len - 1] == 0xa9), "cut after a whole 'é'");
+        const Field *m = find(f, n, "MESSAGE");
+        ok(m && m->len > 400 && m->len < 512 && (unsigned char) m->value[m->len - 1] == 0xa9,
+           "MESSAGE cut to its buffer after a whole 'é' (%zu bytes)", m ? m->len : 0);
+        is_str(value(f, n, "PRIORITY"), "5", "PRIORITY notice for a 404");
+        free_fields(f, n);
+        free(longpath);
+}
+
+static void test_send(void) {
+        char dir[] = "/tmp/test-journal-XXXXXX", path[PATH_MAX];
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        static char buf[JOURNAL_RECORD_MAX + 1];
+        Field f[FIELDS_MAX] = {};
+        size_t n = 0;
+        RequestLog l = REQUEST_LOG_INIT;
+        int fd;
+
+        l.method = "GET";
+        l.path = "/healthz";
+        l.status = 200;
+        assert_se(mkdtemp(dir));
+        snprintf(path, sizeof path, "%s/socket", dir);
+        is_int(journal_send_record(path, &l), -ENOENT, "no socket: -ENOENT (the caller falls back to stderr)");
+
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        assert_se(fd >= 0);
+        strcpy(sa.sun_path, path);
+        assert_se(bind(fd, (struct sockaddr *) &sa, sizeof sa) == 0);
+        is_int(journal_send_record(path, &l), 0, "sent to a datagram socket");
+        ssize_t k = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        ok(k > 0, "one datagram arrived (%zd bytes)", k);
+        is_int(k > 0 ? parse(buf, (size_t) k, f, &n) : -1, 0, "it parses");
+        is_str(value(f, n, "SKILLRUN_PATH"), "/healthz", "with the record's fields");
+        free_fields(f, n);
+
+        /* journald not draining its queue: refused at once, never waited for */
+        int sent = 0, r = 0;
+        while (sent < 100000 && (r = journal_send_record(path, &l)) == 0)
+                sent++;
+        is_int(r, -EAGAIN, "a full queue answers -EAGAIN after %d records instead of blocking", sent);
+
+        close(fd);
+        unlink(path);
+        rmdir(dir);
+        char toolong[200];
+        memset(toolong, 'a', sizeof toolong - 1);
+        toolong[sizeof toolong - 1] = 0;
+        is_int(journal_send_record(toolong, &l), -ENAMETOOLONG, "a socket path too long: -ENAMETOOLONG");
+}
+
+int main(void) {
+        test_format();
+        test_send();
+        return done_testing();
+}
