@@ -548,6 +548,10 @@ void sandbox_kill(SandboxPlan *p) {
                 cgroup_kill(p->cgroup);
 }
 
+bool sandbox_only_main_left(const SandboxPlan *p) {
+        return p && cgroup_only_one_task(p->cgroup);
+}
+
 void sandbox_collect(SandboxPlan *p, bool *ret_oom, uint64_t *ret_peak_bytes) {
         cgroup_collect(p ? p->cgroup : NULL, ret_oom, ret_peak_bytes);
 }

@@ -108,8 +108,15 @@ void supervise_kill_descendants(void) {
 
         for (int round = 0; round < REAP_ROUNDS; round++) {
                 pid_t kids[256];
-                size_t n = list_children(self, kids, ELEMENTSOF(kids));
+                size_t n;
                 bool reaped_any = false;
+
+                /* no child at all, the usual end of a run: nothing to list */
+                pid_t w = waitpid(-1, NULL, WNOHANG);
+                if (w < 0 && errno == ECHILD)
+                        return;
+                reaped_any = w > 0;
+                n = list_children(self, kids, ELEMENTSOF(kids));
 
                 for (size_t i = 0; i < n; i++)
                         kill_subtree(kids[i], 0);
@@ -347,8 +354,10 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                         if (waitid(P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) {
                                 exited = true;
                                 exit_time = now_usec();
-                                /* the run is over when its main process is: nothing may outlive it */
-                                signal_run(group, plan, SIGKILL);
+                                /* the run is over when its main process is: nothing may outlive it
+                                 * (the usual case, one read says there is nothing to kill) */
+                                if (!sandbox_only_main_left(plan))
+                                        signal_run(group, plan, SIGKILL);
                                 (void) waitpid(pid, &status, 0);
                                 group = 0;
                                 close_fd(&io->stdin_fd);
