@@ -95,10 +95,14 @@ static int cgroup_run_id(const char *workdir, char ret[static 65]) {
         return random_hex(ret, 16);
 }
 
+#ifndef STATIC_BINARY
+#define STATIC_BINARY 0 /* config.h: 1 with --enable-static-binary */
+#endif
+
 /* run_user's ids: /etc/passwd first, where hosts keep their system users (nobody, a packaged
  * skillrun user), read directly: NSS would first parse nsswitch.conf and set up its modules on
- * every run (≈ 30 µs here). Then NSS, for users only it knows (nss-systemd, LDAP). -ESRCH when
- * neither knows the name. */
+ * every run (≈ 30 µs here). Then NSS, for users only it knows (nss-systemd, LDAP), except in a
+ * static binary, which cannot load NSS modules reliably. -ESRCH when none knows the name. */
 static int lookup_user(const char *name, uid_t *ret_uid, gid_t *ret_gid) {
         _cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
         struct passwd *pw;
@@ -111,6 +115,9 @@ static int lookup_user(const char *name, uid_t *ret_uid, gid_t *ret_gid) {
                                 return 0;
                         }
 
+#if STATIC_BINARY
+        return -ESRCH;
+#else
         errno = 0;
         pw = getpwnam(name);
         if (!pw)
@@ -118,6 +125,7 @@ static int lookup_user(const char *name, uid_t *ret_uid, gid_t *ret_gid) {
         *ret_uid = pw->pw_uid;
         *ret_gid = pw->pw_gid;
         return 0;
+#endif
 }
 
 /* strict mode: what the policy needs and the kernel lacks. */
@@ -216,7 +224,9 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
                         p->gid = (gid_t) numeric;
                 } else if (r < 0) {
                         if (ret_error)
-                                (void) asprintf(ret_error, "run_user '%s' not found", s->run_user);
+                                (void) asprintf(ret_error, "run_user '%s' not found%s", s->run_user,
+                                                STATIC_BINARY ? " in /etc/passwd (a static skillrun does not use NSS: "
+                                                                "give a number or a user from /etc/passwd)" : "");
                         return r;
                 }
                 if (p->uid == 0 || p->gid == 0) {

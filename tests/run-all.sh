@@ -1,7 +1,7 @@
 #!/bin/bash
 # The whole test suite, as CI runs it (as root on a fresh Debian 12 checkout):
 # dependencies, a -Werror build with `make check`, the same under ASan+UBSan and with
-# --enable-static-deps, `make distcheck`.
+# --enable-static-binary, a build with --enable-static-deps, `make distcheck`.
 # Ends with one line "tests: N passed, N failed, N skipped" over every run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -40,16 +40,28 @@ run_build() { # name, configure flags...
 
 run_build release --enable-werror
 run_build asan --enable-werror --enable-sanitizers
-run_build static --enable-werror --enable-static-deps
-# the point of --enable-static-deps: nothing but glibc left to load at each connection
-if [ -x "$top/build-static/skillrun" ]; then
-        if ldd "$top/build-static/skillrun" | grep -qE 'libjson-c|libcap|libseccomp'; then
-                echo "not ok - static build still loads: $(ldd "$top/build-static/skillrun" | grep -E 'json-c|cap|seccomp' | tr '\n' ' ')"
+run_build static --enable-werror --enable-static-binary
+# the point of --enable-static-binary: no dynamic loader, nothing to load at each connection
+check_static() { # build dir, what ldd must not show, description
+        local bin=$1/skillrun
+        [ -x "$bin" ] || return
+        if ldd "$bin" 2>&1 | grep -qE "$2"; then
+                echo "not ok - $3: $(ldd "$bin" 2>&1 | grep -E "$2" | tr '\n' ' ')"
                 fail=$((fail + 1))
         else
-                echo "ok - static build loads no json-c, libcap or libseccomp"
+                echo "ok - $3"
                 pass=$((pass + 1))
         fi
+}
+check_static "$top/build-static" '=>|ld-linux' "--enable-static-binary links no shared library"
+# --enable-static-deps (glibc stays dynamic) is the same code, linked differently: build it only
+echo "=== static-deps: configure --enable-werror --enable-static-deps, build"
+rm -rf "$top/build-static-deps"; mkdir -p "$top/build-static-deps"
+if (cd "$top/build-static-deps" && "$top"/configure -q --enable-werror --enable-static-deps) &&
+        make -C "$top/build-static-deps" -j"$jobs" skillrun >"$top/build-static-deps/build.log" 2>&1; then
+        check_static "$top/build-static-deps" 'libjson-c|libcap|libseccomp' "--enable-static-deps loads no json-c, libcap or libseccomp"
+else
+        tail -n 40 "$top/build-static-deps/build.log"; echo "not ok - --enable-static-deps build failed"; fail=$((fail + 1))
 fi
 echo "=== distcheck"
 make -C "$top/build-release" -j"$jobs" distcheck >"$top/build-release/distcheck.log" 2>&1 \
