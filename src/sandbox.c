@@ -99,25 +99,28 @@ static int cgroup_run_id(const char *workdir, char ret[static 65]) {
 #define STATIC_BINARY 0 /* config.h: 1 with --enable-static-binary */
 #endif
 
+#define PASSWD_FILE_MAX (16U << 20)
+
 /* run_user's ids: /etc/passwd first, where hosts keep their system users (nobody, a packaged
- * skillrun user), read directly: NSS would first parse nsswitch.conf and set up its modules on
- * every run (≈ 30 µs here). Then NSS, for users only it knows (nss-systemd, LDAP), except in a
- * static binary, which cannot load NSS modules reliably. -ESRCH when none knows the name. */
+ * skillrun user), read and scanned directly: NSS would first parse nsswitch.conf and set up
+ * its modules, fgetpwent() parse every line (≈ 30 and 20 µs here). Then NSS, for users only it
+ * knows (nss-systemd, LDAP), except in a static binary, which cannot load NSS modules
+ * reliably. -ESRCH when none knows the name. */
 static int lookup_user(const char *name, uid_t *ret_uid, gid_t *ret_gid) {
-        _cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
-        struct passwd *pw;
+        _cleanup_free_ char *passwd = NULL;
+        uint32_t uid, gid;
 
-        if (f)
-                while ((pw = fgetpwent(f)))
-                        if (streq(pw->pw_name, name)) {
-                                *ret_uid = pw->pw_uid;
-                                *ret_gid = pw->pw_gid;
-                                return 0;
-                        }
-
+        if (read_full_file("/etc/passwd", PASSWD_FILE_MAX, &passwd, NULL) >= 0 &&
+            passwd_find(passwd, name, &uid, &gid) >= 0) {
+                *ret_uid = uid;
+                *ret_gid = gid;
+                return 0;
+        }
 #if STATIC_BINARY
         return -ESRCH;
 #else
+        struct passwd *pw;
+
         errno = 0;
         pw = getpwnam(name);
         if (!pw)

@@ -223,6 +223,43 @@ int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len) {
         return 0;
 }
 
+/* A decimal id field from p to the next ':' (or end): a uid_t/gid_t, never (uid_t) -1. */
+static const char *parse_id_field(const char *p, const char *end, uint32_t *ret) {
+        const char *colon = memchr(p, ':', (size_t) (end - p));
+        char buf[16];
+        uint64_t v;
+
+        if (!colon || colon == p || (size_t) (colon - p) >= sizeof buf)
+                return NULL;
+        memcpy(buf, p, (size_t) (colon - p));
+        buf[colon - p] = 0;
+        if (parse_u64(buf, &v) < 0 || v >= UINT32_MAX)
+                return NULL;
+        *ret = (uint32_t) v;
+        return colon + 1;
+}
+
+int passwd_find(const char *text, const char *name, uint32_t *ret_uid, uint32_t *ret_gid) {
+        size_t nl = strlen(name);
+
+        if (nl == 0)
+                return -ESRCH;
+        for (const char *line = text; *line;) {
+                const char *end = strchrnul(line, '\n'), *p;
+                uint32_t uid, gid;
+
+                if ((size_t) (end - line) > nl && memcmp(line, name, nl) == 0 && line[nl] == ':' &&
+                    (p = memchr(line + nl + 1, ':', (size_t) (end - line - nl - 1))) &&
+                    (p = parse_id_field(p + 1, end, &uid)) && parse_id_field(p, end, &gid)) {
+                        *ret_uid = uid;
+                        *ret_gid = gid;
+                        return 0;
+                }
+                line = *end ? end + 1 : end;
+        }
+        return -ESRCH;
+}
+
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)

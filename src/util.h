@@ -46,12 +46,6 @@ static inline void closep(int *fd) {
 }
 #define _cleanup_close_ _cleanup_(closep)
 
-static inline void fclosep(FILE **f) {
-        if (*f)
-                (void) fclose(*f);
-}
-#define _cleanup_fclose_ _cleanup_(fclosep)
-
 static inline int negative_errno(void) {
         return errno > 0 ? -errno : -EIO;
 }
@@ -105,6 +99,9 @@ int parse_size(const char *s, uint64_t *ret);
 /* Non-negative decimal integers, no sign, no trailing junk. */
 int parse_u64(const char *s, uint64_t *ret);
 int parse_bool(const char *s, bool *ret);
+/* The uid and gid of user 'name' in the text of a passwd(5) file ("name:pw:uid:gid:..."); lines
+ * that do not parse are skipped, as fgetpwent(3) does. -ESRCH when no line names the user. */
+int passwd_find(const char *text, const char *name, uint32_t *ret_uid, uint32_t *ret_gid);
 
 /* I/O helpers that retry on EINTR and short writes. */
 int loop_write(int fd, const void *buf, size_t len);

@@ -36,6 +36,44 @@ static void test_parse(void) {
         is_int(parse_u64("+1", &v), -EINVAL, "sign refused");
 }
 
+static void test_passwd_find(void) {
+        const char *text = "root:x:0:0:root:/root:/bin/bash\n"
+                           "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+                           "broken:x:12\n"
+                           "neg:x:-1:5::/:/bin/sh\n"
+                           "big:x:4294967295:5::/:/bin/sh\n"
+                           "nogid:x:7::::\n"
+                           "skillrun:x:999:996::/:/bin/sh\n"
+                           "skill:x:998:997::/nonexistent:/usr/sbin/nologin\n"
+                           "dup:x:10:10::/:/bin/sh\n"
+                           "dup:x:11:11::/:/bin/sh\n"
+                           "last:x:65534:65534::/:";
+        uint32_t uid = 1, gid = 1;
+
+        is_int(passwd_find(text, "root", &uid, &gid), 0, "root found");
+        ok(uid == 0 && gid == 0, "root is 0:0");
+        is_int(passwd_find(text, "daemon", &uid, &gid), 0, "daemon found");
+        ok(uid == 1 && gid == 1, "daemon is 1:1");
+        is_int(passwd_find(text, "skill", &uid, &gid), 0, "'skill' found");
+        ok(uid == 998 && gid == 997, "'skill' is 998:997, not skillrun's line (a prefix of it)");
+        is_int(passwd_find(text, "skillrun", &uid, &gid), 0, "skillrun found");
+        ok(uid == 999 && gid == 996, "skillrun is 999:996");
+        is_int(passwd_find(text, "dup", &uid, &gid), 0, "dup found");
+        is_int(uid, 10, "the first of two lines wins, as with getpwnam");
+        is_int(passwd_find(text, "last", &uid, &gid), 0, "a last line without a newline");
+        ok(uid == 65534 && gid == 65534, "last is 65534:65534");
+        uid = gid = 4242;
+        is_int(passwd_find(text, "broken", &uid, &gid), -ESRCH, "a line without a gid is skipped");
+        is_int(passwd_find(text, "neg", &uid, &gid), -ESRCH, "a negative uid is skipped");
+        is_int(passwd_find(text, "big", &uid, &gid), -ESRCH, "uid 4294967295 ((uid_t) -1) is skipped");
+        is_int(passwd_find(text, "nogid", &uid, &gid), -ESRCH, "an empty gid is skipped");
+        ok(uid == 4242 && gid == 4242, "nothing written when not found");
+        is_int(passwd_find(text, "sk", &uid, &gid), -ESRCH, "a prefix of a name is not the name");
+        is_int(passwd_find(text, "x", &uid, &gid), -ESRCH, "a password field is not a name");
+        is_int(passwd_find(text, "", &uid, &gid), -ESRCH, "empty name");
+        is_int(passwd_find("", "root", &uid, &gid), -ESRCH, "empty file");
+}
+
 static void test_strv(void) {
         _cleanup_strv_free_ char **l = NULL;
 
@@ -256,6 +294,7 @@ static void test_set_error_free_and_strdup(void) {
 
 int main(void) {
         test_parse();
+        test_passwd_find();
         test_strv();
         test_base64_utf8();
         test_rm_rf();
