@@ -13,6 +13,9 @@
 /* Whitespace-separated list (cgroup.controllers, cgroup.subtree_control) contains word? */
 bool cgroup_words_contain(const char *words, const char *word);
 
+/* A list separated by sep ("rw,memory" with ',') contains word? */
+bool cgroup_list_contains(const char *list, char sep, const char *word);
+
 /* The cgroup path in one hierarchy (controller NULL: v2) from the text of /proc/<pid>/cgroup.
  * -ENOENT when absent or outside our cgroup namespace. */
 int cgroup_parse_proc_cgroup(const char *text, const char *controller, char **ret);

@@ -22,8 +22,8 @@ const char *cgroup_mode_to_string(CgroupMode m) {
         return cgroup_mode_table[m];
 }
 
-/* "a,b,c" contains word? */
-static bool list_contains(const char *list, char sep, const char *word) {
+/* "a,b,c" (sep ',') contains word? */
+bool cgroup_list_contains(const char *list, char sep, const char *word) {
         size_t n = strlen(word);
 
         for (const char *p = list; p && *p;) {
@@ -104,7 +104,7 @@ int cgroup_parse_proc_cgroup(const char *text, const char *controller, char **re
                 *c1 = *c2 = '\0';
                 const char *id = copy, *controllers = c1 + 1, *path = c2 + 1;
 
-                bool match = controller ? list_contains(controllers, ',', controller)
+                bool match = controller ? cgroup_list_contains(controllers, ',', controller)
                                         : streq(id, "0") && controllers[0] == '\0';
                 if (!match)
                         continue;
@@ -167,7 +167,7 @@ int cgroup_find_dir(const char *self_cgroup, const char *mountinfo, const char *
                         continue;
                 const char *fstype = field[sep + 1], *superopts = field[sep + 3];
 
-                if (controller ? !streq(fstype, "cgroup") || !list_contains(superopts, ',', controller)
+                if (controller ? !streq(fstype, "cgroup") || !cgroup_list_contains(superopts, ',', controller)
                                : !streq(fstype, "cgroup2"))
                         continue;
 

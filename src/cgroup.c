@@ -348,10 +348,13 @@ typedef struct StatMount {
  * mounts), a statmount ≈ 8 µs. -EOPNOTSUPP when the kernel (or a seccomp filter) says no, or a
  * name would need mountinfo's escaping: the caller reads the real thing. */
 static int mountinfo_usual(char **ret, bool *ret_unified) {
+        /* the hybrid layout's unified mount last: with memory and pids on v1 mounts, v2 cannot
+         * hold them and is not looked at */
         static const char *const points[] = {
-                "/sys/fs/cgroup", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids",
-                "/sys/fs/cgroup/cpu",
+                "/sys/fs/cgroup", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids", "/sys/fs/cgroup/cpu",
+                "/sys/fs/cgroup/unified",
         };
+        bool v1_memory = false, v1_pids = false;
         _cleanup_free_ char *text = NULL;
         union {
                 StatMount sm;
@@ -362,12 +365,15 @@ static int mountinfo_usual(char **ret, bool *ret_unified) {
         /* cgroup2 at /sys/fs/cgroup itself: unified, nothing else to look at */
         bool unified = statfs(points[0], &sfs) >= 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
 
-        for (size_t i = 0; i < (unified ? 1 : ELEMENTSOF(points)); i++) {
+        for (size_t i = unified ? 0 : 1; i < (unified ? 1 : ELEMENTSOF(points)); i++) {
                 struct statx stx;
                 MountIdReq req = { .size = 24, .param = STATMOUNT_MNT_ROOT_ | STATMOUNT_MNT_POINT_ |
                                                          STATMOUNT_FS_TYPE_ | STATMOUNT_MNT_OPTS_ };
                 const char *root, *point, *type, *opts;
                 char *joined;
+
+                if (streq(points[i], "/sys/fs/cgroup/unified") && v1_memory && v1_pids)
+                        break;
 
                 if (statx(AT_FDCWD, points[i], 0, STATX_MNT_ID_UNIQUE_, &stx) < 0 ||
                     !(stx.stx_mask & STATX_MNT_ID_UNIQUE_) || !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT_))
@@ -386,6 +392,10 @@ static int mountinfo_usual(char **ret, bool *ret_unified) {
                         continue;
                 if (strpbrk(root, " \t\n\\") || strpbrk(point, " \t\n\\") || strpbrk(opts, " \t\n\\"))
                         return -EOPNOTSUPP;
+                if (streq(type, "cgroup")) {
+                        v1_memory = v1_memory || cgroup_list_contains(opts, ',', "memory");
+                        v1_pids = v1_pids || cgroup_list_contains(opts, ',', "pids");
+                }
                 /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS - FSTYPE SOURCE SUPEROPTIONS */
                 if (asprintf(&joined, "%s0 0 0:0 %s %s rw - %s %s rw%s%s\n", strempty(text), root, point, type,
                              type, *opts ? "," : "", opts) < 0)
