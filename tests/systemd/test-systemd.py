@@ -224,6 +224,25 @@ try:
        "journalctl SKILLRUN_SKILL=whoami finds the run's record (run_id %s)" % run_id, json.dumps(rec))
     ok(rec is not None and TOKEN not in json.dumps(rec), "the journal record does not contain the token")
 
+    # an error answer: its reason as a field of its own, at notice priority
+    r = sd.request(port, "GET", "/v1/skills/no-such-skill", token=TOKEN)
+    ok(r.status == 404, "GET of an unknown skill: 404", r.status)
+    rec = None
+    for _ in range(50):
+        rc, out = sdm.run("journalctl", "-o", "json", "--no-pager", "SKILLRUN_PATH=/v1/skills/no-such-skill")
+        for line in out.splitlines():
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+        if rec:
+            break
+        time.sleep(0.1)
+    ok(rec is not None and rec.get("SKILLRUN_STATUS") == "404" and rec.get("PRIORITY") == "5"
+       and "no-such-skill" in rec.get("SKILLRUN_ERROR", "") and rec.get("SYSLOG_IDENTIFIER") == "skillrun"
+       and rec.get("MESSAGE", "").startswith("GET /v1/skills/no-such-skill → 404"),
+       "the 404's record has SKILLRUN_ERROR, PRIORITY 5 and its MESSAGE", json.dumps(rec))
+
     # --- MaxConnectionsPerSource= / MaxConnections=
     wait_idle()
     before = int(sdm.show("skillrun.socket", "NRefused") or 0)
