@@ -18,6 +18,7 @@
 #include "journal.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
+#define MESSAGE_MAX 511
 
 typedef struct Record {
         char *buf;
@@ -32,20 +33,6 @@ static size_t utf8_cut(const char *v, size_t len, size_t max) {
         while (max > 0 && ((unsigned char) v[max] & 0xc0) == 0x80)
                 max--;
         return max;
-}
-
-/* Drop a UTF-8 sequence that snprintf() cut short at the end of s. */
-static void utf8_trim_incomplete(char *s) {
-        size_t n = strlen(s), j = n;
-
-        while (j > 0 && n - j < 4 && ((unsigned char) s[j - 1] & 0xc0) == 0x80)
-                j--;
-        if (j == 0)
-                return;
-        unsigned char lead = (unsigned char) s[j - 1];
-        size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-        if (n - (j - 1) < want)
-                s[j - 1] = 0;
 }
 
 static void put(Record *r, const void *p, size_t n) {
@@ -85,13 +72,14 @@ static void fieldf(Record *r, const char *key, const char *fmt, ...) {
 
 size_t journal_format_record(const RequestLog *l, char *buf, size_t size) {
         Record r = { .buf = buf, .size = size };
-        char message[512];
+        /* a UTF-8 sequence's worth beyond MESSAGE_MAX, so that utf8_cut() sees where it ends */
+        char message[MESSAGE_MAX + 4 + 1];
         int prio = l->status >= 500 ? LOG_ERR : l->status >= 400 ? LOG_NOTICE : LOG_INFO;
 
-        if (snprintf(message, sizeof(message), "%s %s → %d%s%s%s%s%s%s", strempty(l->method), strempty(l->path),
-                     l->status, l->skill ? " skill=" : "", strempty(l->skill), l->outcome ? " outcome=" : "",
-                     strempty(l->outcome), l->error ? ": " : "", strempty(l->error)) >= (int) sizeof(message))
-                utf8_trim_incomplete(message);
+        snprintf(message, sizeof(message), "%s %s → %d%s%s%s%s%s%s", strempty(l->method), strempty(l->path),
+                 l->status, l->skill ? " skill=" : "", strempty(l->skill), l->outcome ? " outcome=" : "",
+                 strempty(l->outcome), l->error ? ": " : "", strempty(l->error));
+        message[utf8_cut(message, strlen(message), MESSAGE_MAX)] = '\0';
 
         field(&r, "MESSAGE", message);
         fieldf(&r, "PRIORITY", "%d", prio);
@@ -134,7 +122,8 @@ int journal_send_record(const char *socket_path, const RequestLog *l) {
 }
 
 void journal_log_request(const RequestLog *l) {
-        if (access(JOURNAL_SOCKET, W_OK) == 0 && journal_send_record(JOURNAL_SOCKET, l) >= 0)
+        /* no journal (ENOENT), or one that does not take it: stderr */
+        if (journal_send_record(JOURNAL_SOCKET, l) >= 0)
                 return;
         fprintf(stderr,
                 "skillrun: status=%d method=%s path=%s skill=%s outcome=%s exit_code=%d run_id=%s token=%s peer=%s "
