@@ -46,6 +46,25 @@ def body_json(r):
         return None
 
 
+def journal_record(sdm, match, want=lambda j: True):
+    """The last journal record matching a journalctl match and want(), waited for up to 5 s
+    (journald writes it after the worker sent it); None if none came."""
+    for _ in range(50):
+        rc, out = sdm.run("journalctl", "-o", "json", "--no-pager", match)
+        rec = None
+        for line in out.splitlines():
+            try:
+                j = json.loads(line)
+            except ValueError:
+                continue
+            if want(j):
+                rec = j
+        if rec:
+            return rec
+        time.sleep(0.1)
+    return None
+
+
 def wait_idle():
     """Until no skillrun@ instance is left (connections of an earlier step)."""
     for _ in range(200):
@@ -206,19 +225,7 @@ try:
     ok(out.strip() == "", "no work directory is visible outside the instances", out)
 
     # --- journal record of a run
-    rec = None
-    for _ in range(50):
-        rc, out = sdm.run("journalctl", "-o", "json", "--no-pager", "SKILLRUN_SKILL=whoami")
-        for line in out.splitlines():
-            try:
-                j = json.loads(line)
-            except ValueError:
-                continue
-            if j.get("SKILLRUN_RUN_ID") == run_id:
-                rec = j
-        if rec:
-            break
-        time.sleep(0.1)
+    rec = journal_record(sdm, "SKILLRUN_SKILL=whoami", lambda j: j.get("SKILLRUN_RUN_ID") == run_id)
     ok(rec is not None and rec.get("SKILLRUN_STATUS") == "200" and rec.get("SKILLRUN_TOKEN_NAME") == "ci"
        and rec.get("SKILLRUN_OUTCOME") == "ok" and rec.get("_SYSTEMD_UNIT", "").startswith("skillrun@"),
        "journalctl SKILLRUN_SKILL=whoami finds the run's record (run_id %s)" % run_id, json.dumps(rec))
@@ -227,17 +234,7 @@ try:
     # an error answer: its reason as a field of its own, at notice priority
     r = sd.request(port, "GET", "/v1/skills/no-such-skill", token=TOKEN)
     ok(r.status == 404, "GET of an unknown skill: 404", r.status)
-    rec = None
-    for _ in range(50):
-        rc, out = sdm.run("journalctl", "-o", "json", "--no-pager", "SKILLRUN_PATH=/v1/skills/no-such-skill")
-        for line in out.splitlines():
-            try:
-                rec = json.loads(line)
-            except ValueError:
-                continue
-        if rec:
-            break
-        time.sleep(0.1)
+    rec = journal_record(sdm, "SKILLRUN_PATH=/v1/skills/no-such-skill")
     ok(rec is not None and rec.get("SKILLRUN_STATUS") == "404" and rec.get("PRIORITY") == "5"
        and "no-such-skill" in rec.get("SKILLRUN_ERROR", "") and rec.get("SYSLOG_IDENTIFIER") == "skillrun"
        and rec.get("MESSAGE", "").startswith("GET /v1/skills/no-such-skill → 404"),
