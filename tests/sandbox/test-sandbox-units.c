@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The sandbox's pure parts and build products, without root: #! and PT_INTERP parsing, the
- * interpreter chain of a script, the precompiled seccomp programs against a fresh libseccomp
- * build of the same profiles, the landlock probe and the features JSON. */
+/* The sandbox's pure parts and build products: #! and PT_INTERP parsing, the interpreter
+ * chain of a script, the precompiled seccomp programs against a fresh libseccomp build of the
+ * same profiles, the landlock probe and the features JSON; as root, src/caps.c's raw syscalls
+ * read back with libcap. */
 #include <dirent.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/capability.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
+#include "caps.h"
 #include "execdeps.h"
 #include "landlock.h"
 #include "sandbox.h"
@@ -194,6 +198,75 @@ static void test_landlock_held_fds(void) {
         }
 }
 
+/* What a child saw through libcap after src/caps.c's steps, as a skill's child takes them. */
+typedef struct CapsSeen {
+        int lock, switched, dropped; /* the steps' return values */
+        bool bounding_cleared;
+        int max_bits;                /* libcap's count of the kernel's capabilities */
+        int bound_left, ambient_left;
+        bool proc_empty;             /* cap_get_proc() equals cap_init() */
+        unsigned secbits;
+        uid_t uid;
+} CapsSeen;
+
+static void caps_child(int fd) {
+        CapsSeen s = {};
+
+        s.lock = caps_lock_securebits();
+        s.switched = caps_switch_user(65534, 65534);
+        s.dropped = caps_drop_all(&s.bounding_cleared);
+        s.max_bits = (int) cap_max_bits();
+        for (cap_value_t c = 0; c < s.max_bits; c++) {
+                s.bound_left += cap_get_bound(c) != 0;
+                s.ambient_left += cap_get_ambient(c) != 0;
+        }
+        cap_t cur = cap_get_proc(), none = cap_init();
+        s.proc_empty = cur && none && cap_compare(cur, none) == 0;
+        cap_free(cur);
+        cap_free(none);
+        s.secbits = cap_get_secbits();
+        s.uid = getuid();
+        _exit(write(fd, &s, sizeof(s)) == (ssize_t) sizeof(s) ? 0 : 1);
+}
+
+static void test_caps(void) {
+        CapsSeen seen = {};
+        int fds[2], status = -1;
+        pid_t pid;
+
+        if (geteuid() != 0 || cap_get_bound(CAP_SETPCAP) != 1) {
+                ok(1, "# SKIP caps: needs root with CAP_SETPCAP in the bounding set");
+                return;
+        }
+        /* the control: there is something to drop */
+        ok(cap_get_bound(CAP_SYS_ADMIN) == 1 && caps_have(CAP_SYS_ADMIN), "caps: we start with CAP_SYS_ADMIN");
+
+        assert_se(pipe(fds) == 0);
+        pid = fork();
+        assert_se(pid >= 0);
+        if (pid == 0) {
+                close(fds[0]);
+                caps_child(fds[1]);
+        }
+        close(fds[1]);
+        is_int(read(fds[0], &seen, sizeof(seen)), (int) sizeof(seen), "caps: the child's report");
+        close(fds[0]);
+        assert_se(waitpid(pid, &status, 0) == pid);
+        is_int(status, 0, "caps: child exited 0");
+
+        is_int(seen.lock, 0, "caps_lock_securebits");
+        is_int(seen.switched, 0, "caps_switch_user");
+        is_int(seen.dropped, 0, "caps_drop_all");
+        ok(seen.bounding_cleared, "…says it cleared the bounding set");
+        ok(seen.max_bits > CAP_SYS_ADMIN, "libcap counts %d capabilities", seen.max_bits);
+        is_int(seen.bound_left, 0, "libcap: bounding set empty");
+        is_int(seen.ambient_left, 0, "libcap: ambient set empty");
+        ok(seen.proc_empty, "libcap: effective, permitted and inheritable sets empty");
+        /* NOROOT, NO_SETUID_FIXUP, both locked, KEEP_CAPS off and locked */
+        is_int(seen.secbits, 0x2f, "libcap: securebits locked");
+        is_int(seen.uid, 65534, "uid switched");
+}
+
 int main(void) {
         test_shebang();
         test_elf();
@@ -201,5 +274,6 @@ int main(void) {
         test_seccomp();
         test_features();
         test_landlock_held_fds();
+        test_caps();
         return done_testing();
 }
