@@ -183,12 +183,9 @@ static int allow_list(LandlockRuleset *rs, const char *const *paths, size_t n, u
 static int check_manifest_paths(const Secrets *sec, const Manifest *m, char **ret_error) {
         for (unsigned w = 0; w < 2; w++)
                 for (char **p = w ? m->write_paths : m->read_paths; p && *p; p++)
-                        if (exposes_secret(sec, *p)) {
-                                if (ret_error)
-                                        (void) asprintf(ret_error, "%s path '%s' would expose skillrun's tokens or configuration",
-                                                        w ? "write" : "read", *p);
-                                return -EPERM;
-                        }
+                        if (exposes_secret(sec, *p))
+                                return set_error(ret_error, -EPERM, "%s path '%s' would expose skillrun's tokens or configuration",
+                                                 w ? "write" : "read", *p);
         return 0;
 }
 

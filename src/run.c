@@ -170,16 +170,11 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 return negative_errno();
 
         r = workdir_create(s->work_dir, ret->run_id, &w);
-        if (r < 0) {
-                if (ret_error)
-                        (void) asprintf(ret_error, "cannot create work directory in '%s': %s", s->work_dir,
-                                        strerror(-r));
-                return r;
-        }
+        if (r < 0)
+                return set_error(ret_error, r, "cannot create work directory in '%s': %s", s->work_dir, strerror(-r));
         r = workdir_populate(&w, m, req, &code_path);
         if (r < 0) {
-                if (ret_error)
-                        (void) asprintf(ret_error, "cannot write request files: %s", strerror(-r));
+                (void) set_error(ret_error, r, "cannot write request files: %s", strerror(-r));
                 goto out;
         }
         r = sandbox_prepare(s, m, w.path, &limits, &plan, &ret->sandbox, ret_error);

@@ -136,10 +136,9 @@ static int refuse(char **ret_error, Policy policy, const char *what) {
         if (ret_error) {
                 free(*ret_error);
                 *ret_error = NULL;
-                (void) asprintf(ret_error, "sandbox: the '%s' policy needs %s, which this kernel lacks",
-                                policy_to_string(policy), what);
         }
-        return -EOPNOTSUPP;
+        return set_error(ret_error, -EOPNOTSUPP, "sandbox: the '%s' policy needs %s, which this kernel lacks",
+                         policy_to_string(policy), what);
 }
 
 int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, const Limits *limits,
@@ -225,18 +224,12 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
                         /* a bare number needs no passwd entry: uid and gid alike */
                         p->uid = (uid_t) numeric;
                         p->gid = (gid_t) numeric;
-                } else if (r < 0) {
-                        if (ret_error)
-                                (void) asprintf(ret_error, "run_user '%s' not found%s", s->run_user,
-                                                STATIC_BINARY ? " in /etc/passwd (a static skillrun does not use NSS: "
-                                                                "give a number or a user from /etc/passwd)" : "");
-                        return r;
-                }
-                if (p->uid == 0 || p->gid == 0) {
-                        if (ret_error)
-                                (void) asprintf(ret_error, "run_user '%s' is root: skills never run as root", s->run_user);
-                        return -EPERM;
-                }
+                } else if (r < 0)
+                        return set_error(ret_error, r, "run_user '%s' not found%s", s->run_user,
+                                         STATIC_BINARY ? " in /etc/passwd (a static skillrun does not use NSS: "
+                                                         "give a number or a user from /etc/passwd)" : "");
+                if (p->uid == 0 || p->gid == 0)
+                        return set_error(ret_error, -EPERM, "run_user '%s' is root: skills never run as root", s->run_user);
                 p->switch_user = true;
                 p->lock_securebits = caps_have(CAP_SETPCAP);
         }
