@@ -3,7 +3,8 @@
 # Only installs what is missing, so it is cheap to call again.
 set -eu
 PKGS="build-essential autoconf automake pkg-config libsystemd-dev libjson-c-dev libseccomp-dev libcap-dev
-      systemd python3 curl clang libclang-rt-14-dev groff-base util-linux bsdutils iproute2"
+      systemd python3 curl clang libclang-rt-14-dev groff-base util-linux bsdutils iproute2
+      debhelper lintian"
 missing=""
 for p in $PKGS; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The whole test suite, as CI runs it (as root on a fresh Debian 12 checkout):
 # dependencies, a -Werror build with `make check`, the same under ASan+UBSan and with
-# --enable-static-binary, a build with --enable-static-deps, `make distcheck`.
+# --enable-static-binary, a build with --enable-static-deps, `make distcheck`, and the
+# Debian package built from the release tarball.
 # Ends with one line "tests: N passed, N failed, N skipped" over every run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -41,17 +42,22 @@ run_build() { # name, configure flags...
 run_build release --enable-werror
 run_build asan --enable-werror --enable-sanitizers
 run_build static --enable-werror --enable-static-binary
+report() { # status (0 = ok), description, details shown when not ok
+        if [ "$1" = 0 ]; then
+                echo "ok - $2"
+                pass=$((pass + 1))
+        else
+                echo "not ok - $2${3:+: $3}"
+                fail=$((fail + 1))
+        fi
+}
 # the point of --enable-static-binary: no dynamic loader, nothing to load at each connection
 check_static() { # build dir, what ldd must not show, description
         local bin=$1/skillrun
         [ -x "$bin" ] || return
-        if ldd "$bin" 2>&1 | grep -qE "$2"; then
-                echo "not ok - $3: $(ldd "$bin" 2>&1 | grep -E "$2" | tr '\n' ' ')"
-                fail=$((fail + 1))
-        else
-                echo "ok - $3"
-                pass=$((pass + 1))
-        fi
+        local found
+        found=$(ldd "$bin" 2>&1 | grep -E "$2" | tr '\n' ' ')
+        report "$([ -z "$found" ]; echo $?)" "$3" "$found"
 }
 check_static "$top/build-static" '=>|ld-linux' "--enable-static-binary links no shared library"
 # --enable-static-deps (glibc stays dynamic) is the same code, linked differently: build it only
@@ -61,12 +67,50 @@ if (cd "$top/build-static-deps" && "$top"/configure -q --enable-werror --enable-
         make -C "$top/build-static-deps" -j"$jobs" skillrun >"$top/build-static-deps/build.log" 2>&1; then
         check_static "$top/build-static-deps" 'libjson-c|libcap|libseccomp' "--enable-static-deps loads no json-c, libcap or libseccomp"
 else
-        tail -n 40 "$top/build-static-deps/build.log"; echo "not ok - --enable-static-deps build failed"; fail=$((fail + 1))
+        tail -n 40 "$top/build-static-deps/build.log"; report 1 "--enable-static-deps build failed"
 fi
 echo "=== distcheck"
 make -C "$top/build-release" -j"$jobs" distcheck >"$top/build-release/distcheck.log" 2>&1 \
         || { tail -n 60 "$top/build-release/distcheck.log"; echo "distcheck failed"; rc=1; fail=$((fail + 1)); }
 [ $rc = 0 ] && echo "distcheck: ok"
+
+# The Debian package, built as a distribution would: from the release tarball, with
+# dpkg-buildflags' hardening (fortify included), the tests skipped (they ran above).
+check_deb() { # dir holding the .deb and build.log
+        local deb ctl listing missing p
+        deb=$(ls "$1"/skillrun_*.deb)
+        ctl=$1/control
+        dpkg-deb -e "$deb" "$ctl"
+        listing=$(dpkg-deb -c "$deb")
+        report "$(! grep -q 'warning:' "$1/build.log"; echo $?)" "deb: builds without a warning" \
+                "$(grep -m3 'warning:' "$1/build.log" | tr '\n' ' ')"
+        missing=
+        for p in usr/bin/skillrun lib/systemd/system/skillrun.socket lib/systemd/system/skillrun@.service \
+                usr/lib/tmpfiles.d/skillrun.conf etc/skillrun/skillrun.conf usr/share/man/man8/skillrun.8.gz \
+                usr/share/man/man5/skillrun.skill.5.gz usr/share/skillrun/skills/wc.json \
+                usr/share/bash-completion/completions/skillrun; do
+                grep -q " \./$p\$" <<<"$listing" || missing="$missing $p"
+        done
+        report "$([ -z "$missing" ]; echo $?)" "deb: ships the binary, units, tmpfiles.d, config, man pages, skills, completion" "missing$missing"
+        report "$(dpkg-deb -f "$deb" Depends | grep -q 'libjson-c5' && ! dpkg-deb -f "$deb" Depends | grep -q 'libcap'; echo $?)" \
+                "deb: depends on libjson-c5, not libcap2" "$(dpkg-deb -f "$deb" Depends)"
+        report "$(grep -qx /etc/skillrun/skillrun.conf "$ctl/conffiles"; echo $?)" "deb: skillrun.conf is a conffile"
+        report "$(grep -q 'systemd-tmpfiles.*--create skillrun.conf' "$ctl/postinst" && ! grep -q 'deb-systemd-invoke' "$ctl/postinst"; echo $?)" \
+                "deb: postinst creates the token file, starts nothing"
+        if command -v lintian >/dev/null; then
+                lintian --fail-on error,warning "$1"/skillrun_*.changes >"$1/lintian.log" 2>&1
+                report $? "deb: lintian finds no error or warning" "$(grep -E '^[EW]:' "$1/lintian.log" | head -5 | tr '\n' ' ')"
+        fi
+}
+echo "=== deb: dpkg-buildpackage -b from the release tarball"
+rm -rf "$top/build-deb"; mkdir -p "$top/build-deb"
+tarball=$(ls "$top"/build-release/skillrun-*.tar.xz 2>/dev/null | head -n 1)
+if [ -n "$tarball" ] && tar -C "$top/build-deb" -xJf "$tarball" &&
+        (cd "$top"/build-deb/skillrun-*/ && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -b -us -uc) >"$top/build-deb/build.log" 2>&1; then
+        check_deb "$top/build-deb"
+else
+        tail -n 40 "$top/build-deb/build.log" 2>/dev/null; report 1 "deb: dpkg-buildpackage failed"
+fi
 
 echo "tests: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ] || rc=1
