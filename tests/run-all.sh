@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 top=$(pwd)
 jobs=$(nproc)
 
-if [ "$(id -u)" = 0 ]; then sh contrib/install-deps.sh || exit 1; fi
+if [ "$(id -u)" = 0 ]; then sh contrib/install-deps.sh --tests || exit 1; fi
 autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; exit 1; }
 
 pass=0 fail=0 skip=0 rc=0
@@ -101,7 +101,7 @@ check_deb() { # dir holding the .deb and build.log
                 lintian --fail-on error,warning "$1"/skillrun_*.changes >"$1/lintian.log" 2>&1
                 report $? "deb: lintian finds no error or warning" "$(grep -E '^[EW]:' "$1/lintian.log" | head -5 | tr '\n' ' ')"
         else
-                echo "ok - deb: lintian # SKIP not installed (contrib/install-deps.sh installs it)"
+                echo "ok - deb: lintian # SKIP not installed (contrib/install-deps.sh --tests installs it)"
                 skip=$((skip + 1))
         fi
 }
@@ -109,7 +109,7 @@ echo "=== deb: dpkg-buildpackage -b from the release tarball"
 rm -rf "$top/build-deb"; mkdir -p "$top/build-deb"
 tarball=$(ls "$top"/build-release/skillrun-*.tar.xz 2>/dev/null | head -n 1)
 if ! command -v dpkg-buildpackage >/dev/null || ! command -v dh >/dev/null; then
-        echo "ok - deb # SKIP dpkg-buildpackage or debhelper not installed (contrib/install-deps.sh installs them)"
+        echo "ok - deb # SKIP dpkg-buildpackage or debhelper not installed (contrib/install-deps.sh --tests installs them)"
         skip=$((skip + 1))
 elif [ -n "$tarball" ] && tar -C "$top/build-deb" -xJf "$tarball" &&
         (cd "$top"/build-deb/skillrun-*/ && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -b -us -uc) >"$top/build-deb/build.log" 2>&1; then
