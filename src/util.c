@@ -359,6 +359,31 @@ typedef struct RmRf {
         unsigned moved;  /* directories moved up in this pass */
 } RmRf;
 
+/* Open the directory name below dfd (AT_FDCWD: a path) for reading. A skill sharing our uid
+ * (DynamicUser) may have taken every permission away from a directory it owns; without
+ * CAP_DAC_OVERRIDE we then make it 0700 first. The O_PATH fd pins that very directory
+ * (O_NOFOLLOW: never what a symlink swapped in would name), and /proc/self/fd/N reaches
+ * exactly its inode for chmod and the reopen. -errno on failure. */
+static int open_dir_for_removal(int dfd, const char *name) {
+        _cleanup_close_ int pfd = -1;
+        char proc[32];
+        int fd;
+
+        fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0)
+                return fd;
+        if (errno != EACCES)
+                return negative_errno();
+        pfd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (pfd < 0)
+                return negative_errno();
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+        if (chmod(proc, 0700) < 0)
+                return negative_errno();
+        fd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return fd >= 0 ? fd : negative_errno();
+}
+
 static int rm_rf_children(int dfd, RmRf *ctx, unsigned depth) {
         DIR *d = fdopendir(dfd);
         struct dirent *de;
@@ -400,7 +425,7 @@ static int rm_rf_children(int dfd, RmRf *ctx, unsigned depth) {
                                 }
                                 continue;
                         }
-                        cfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        cfd = open_dir_for_removal(dirfd(d), de->d_name);
                         if (cfd >= 0) {
                                 /* a skill may have left a directory without write/exec bits */
                                 (void) fchmod(cfd, 0700);
@@ -422,9 +447,9 @@ int rm_rf(const char *path) {
         RmRf ctx = {};
         int fd, r;
 
-        fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        fd = open_dir_for_removal(AT_FDCWD, path);
         if (fd < 0)
-                return errno == ENOENT ? 0 : negative_errno();
+                return fd == -ENOENT ? 0 : fd;
         if (fstat(fd, &st) < 0) {
                 close(fd);
                 return negative_errno();

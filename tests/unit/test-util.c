@@ -2,8 +2,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <grp.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "auth.h"
 #include "supervise.h"
@@ -131,6 +133,64 @@ static void test_rm_rf(void) {
         ok(access(tmpl, F_OK) < 0 && errno == ENOENT, "tree gone");
         ok(access("/etc/passwd", F_OK) == 0, "symlink target untouched");
         is_int(rm_rf(tmpl), 0, "rm_rf of a missing dir is fine");
+}
+
+/* What the worker meets under DynamicUser: a work dir the skill, with the worker's own uid,
+ * made unreadable at every level. Removing it takes no CAP_DAC_OVERRIDE, only ownership; as
+ * root the test drops to nobody for it, so that it means the same in CI. */
+static void test_rm_rf_owner(void) {
+        char tmpl[] = "/tmp/test-util-owner-XXXXXX";
+        int status = -1;
+        pid_t pid;
+
+        assert_se(mkdtemp(tmpl));
+        if (geteuid() == 0)
+                assert_se(chown(tmpl, 65534, 65534) == 0);
+        pid = fork();
+        assert_se(pid >= 0);
+        if (pid == 0) {
+                static const struct { const char *rel; mode_t mode; } dirs[] = {
+                        { "tree", 0 },           /* the work dir itself */
+                        { "tree/none", 0 },      /* no permission at all */
+                        { "tree/wx", 0300 },     /* enterable, not listable */
+                        { "tree/rx", 0500 },     /* listable, entries not removable */
+                };
+                char p[256];
+                int bits = 0;
+
+                if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+                                       setresuid(65534, 65534, 65534) < 0))
+                        _exit(100);
+                for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                        snprintf(p, sizeof(p), "%s/%s", tmpl, dirs[i].rel);
+                        if (mkdir(p, 0700) < 0)
+                                _exit(101);
+                        if (i > 0) {
+                                snprintf(p, sizeof(p), "%s/%s/f", tmpl, dirs[i].rel);
+                                int fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+                                if (fd < 0)
+                                        _exit(102);
+                                close(fd);
+                        }
+                }
+                for (size_t i = ELEMENTSOF(dirs); i-- > 0;) { /* deepest first, else no way in */
+                        snprintf(p, sizeof(p), "%s/%s", tmpl, dirs[i].rel);
+                        if (chmod(p, dirs[i].mode) < 0)
+                                _exit(103);
+                }
+                snprintf(p, sizeof(p), "%s/tree", tmpl);
+                if (rm_rf(p) != 0)
+                        bits |= 1;
+                if (access(p, F_OK) == 0 || errno != ENOENT)
+                        bits |= 2;
+                _exit(bits);
+        }
+        assert_se(waitpid(pid, &status, 0) == pid);
+        ok(WIFEXITED(status) && WEXITSTATUS(status) < 100, "owner's tree built (as uid %d)",
+           geteuid() == 0 ? 65534 : (int) geteuid());
+        is_int(WIFEXITED(status) ? WEXITSTATUS(status) & 1 : -1, 0, "rm_rf of a tree its owner made unreadable, by the owner");
+        is_int(WIFEXITED(status) ? WEXITSTATUS(status) & 2 : -1, 0, "…and it is gone");
+        assert_se(rmdir(tmpl) == 0);
 }
 
 /* A skill can nest directories far deeper than the worker has fds or stack for. */
@@ -298,6 +358,7 @@ int main(void) {
         test_strv();
         test_base64_utf8();
         test_rm_rf();
+        test_rm_rf_owner();
         test_deep_trees();
         test_read_secret();
         test_scan_children();
