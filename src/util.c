@@ -377,11 +377,13 @@ static int open_dir_for_removal(int dfd, const char *name) {
         pfd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (pfd < 0)
                 return negative_errno();
+        /* The directory exists (it is pinned): a failure from here on, ENOENT without /proc
+         * included, leaves the first answer standing, never "nothing there". */
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
         if (chmod(proc, 0700) < 0)
-                return negative_errno();
+                return -EACCES;
         fd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        return fd >= 0 ? fd : negative_errno();
+        return fd >= 0 ? fd : -EACCES;
 }
 
 static int rm_rf_children(int dfd, RmRf *ctx, unsigned depth) {
