@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "log.h"
 #include "workdir.h"
 
 int workdir_create(const char *base, const char *run_id, Workdir *ret) {
@@ -75,8 +76,11 @@ void workdir_remove(Workdir *w) {
         if (w->fd >= 0)
                 close(w->fd);
         w->fd = -1;
-        if (w->path)
-                (void) rm_rf(w->path);
+        if (w->path) {
+                int r = rm_rf(w->path);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot remove work directory %s, left behind: %m", w->path);
+        }
         free(w->path);
         w->path = NULL;
 }

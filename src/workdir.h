@@ -20,5 +20,6 @@ int workdir_create(const char *base, const char *run_id, Workdir *ret);
 int workdir_populate(Workdir *w, const Manifest *m, const RunRequest *req, char **ret_code_path);
 /* Hand the directory, and with 'contents' what we wrote into it, to the skill's user. */
 int workdir_chown(Workdir *w, uid_t uid, gid_t gid, bool contents);
-/* Remove it, whatever the skill left inside. Safe to call on an unset Workdir. */
+/* Remove it, whatever the skill left inside; what cannot be removed is logged. Safe to call
+ * on an unset Workdir. */
 void workdir_remove(Workdir *w);
