@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cgroup-internal.h"
+#include "log.h"
 #include "util.h"
 
 /* cpu.max / cfs period; cpu_max is a percentage of one CPU, so quota = cpu_max * period / 100. */
@@ -933,16 +934,26 @@ void cgroup_collect(Cgroup *c, bool *ret_oom, uint64_t *ret_peak_bytes) {
                 *ret_peak_bytes = peak;
 }
 
+/* rmdir, retried while the kernel still says EBUSY (the last task's exit is not yet
+ * complete); what stays behind is logged for the operator. */
 static void remove_dir(const char *path) {
-        if (test_root) {
-                (void) rm_rf(path);
-                return;
-        }
-        for (int i = 0; i < RMDIR_TRIES; i++) {
-                if (rmdir(path) >= 0 || errno != EBUSY)
-                        return;
-                sleep_retry();
-        }
+        int r = 0;
+
+        if (test_root)
+                r = rm_rf(path);
+        else
+                for (int i = 0; i < RMDIR_TRIES; i++) {
+                        if (rmdir(path) >= 0 || errno == ENOENT) {
+                                r = 0;
+                                break;
+                        }
+                        r = negative_errno();
+                        if (r != -EBUSY)
+                                break;
+                        sleep_retry();
+                }
+        if (r < 0)
+                log_warning_errno(r, "Cannot remove run cgroup %s, left behind: %m", path);
 }
 
 Cgroup *cgroup_free(Cgroup *c) {

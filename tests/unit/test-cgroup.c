@@ -692,6 +692,40 @@ static void real_probe_paths_agree(void) {
                 skip(pathf("statmount(2) needs Linux 6.8 and a usable cgroup (kernel %s)", u.release));
 }
 
+/* A run cgroup that cannot go (here: a child cgroup inside, as a skill with write access to
+ * a delegated tree could make) is retried while EBUSY, then logged with its path. */
+static void real_left_behind(void) {
+        Limits l = { .memory_max = 64 << 20, .tasks_max = 8 };
+        _cleanup_free_ char *dir = NULL, *held = NULL;
+        char said[1024] = "";
+        Cgroup *c = NULL;
+        int fds[2], saved;
+
+        is_int(cgroup_create(&l, "t-busy", &c, NULL), 0, "left behind: create");
+        if (!c)
+                return;
+        dir = strdup(cgroup_path(c, 0));
+        held = strdup(pathf("%s/held", dir));
+        assert_se(dir && held && mkdir(held, 0755) == 0);
+
+        assert_se(pipe(fds) == 0);
+        saved = dup(STDERR_FILENO);
+        assert_se(saved >= 0 && dup2(fds[1], STDERR_FILENO) >= 0);
+        close(fds[1]);
+        c = cgroup_free(c);
+        assert_se(dup2(saved, STDERR_FILENO) >= 0);
+        close(saved);
+        (void) !read(fds[0], said, sizeof(said) - 1);
+        close(fds[0]);
+
+        ok(exists(dir), "left behind: the busy run cgroup is still there");
+        ok(strstr(said, "Cannot remove run cgroup") && strstr(said, dir) && strstr(said, strerror(EBUSY)),
+           "left behind: logged with its path and EBUSY");
+        printf("# %s", said);
+        is_int(rmdir(held), 0, "left behind: cleanup (held)");
+        is_int(rmdir(dir), 0, "left behind: cleanup (run cgroup)");
+}
+
 static void test_real(void) {
         char *own = NULL, *orig = NULL, *text = NULL;
 
@@ -723,6 +757,7 @@ static void test_real(void) {
         real_only_one_task();
         real_kill_escaped();
         real_cpu();
+        real_left_behind();
         undo_own_v2_cgroup(own, orig);
 }
 
