@@ -5,6 +5,10 @@
 # Debian package built from the release tarball as nobody, with its own `make check`.
 # Ends with one line "tests: N passed, N failed, N skipped" over every run.
 set -uo pipefail
+# The sandbox tests exec binaries built here as the unprivileged run user, and the real-systemd
+# test installs into a tree its DynamicUser must read: both need the usual 022, not a
+# caller's 077 (under which make check fails with execve EACCES, as it should).
+umask 022
 cd "$(dirname "$0")/.." || exit 1
 top=$(pwd)
 jobs=$(nproc)
