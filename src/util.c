@@ -359,9 +359,10 @@ typedef struct RmRf {
         unsigned moved;  /* directories moved up in this pass */
 } RmRf;
 
-/* Open the directory name below dfd (AT_FDCWD: a path) for reading. A skill sharing our uid
- * (DynamicUser) may have taken every permission away from a directory it owns; without
- * CAP_DAC_OVERRIDE we then make it 0700 first. The O_PATH fd pins that very directory
+/* Open the directory name below dfd (AT_FDCWD: a path) for reading, and make it 0700 so that
+ * its entries can be removed: a skill may leave a directory without write or exec bits. One
+ * sharing our uid (DynamicUser) may even take the read bit away; without CAP_DAC_OVERRIDE the
+ * open then fails, and the mode is changed first. The O_PATH fd pins that very directory
  * (O_NOFOLLOW: never what a symlink swapped in would name), and /proc/self/fd/N reaches
  * exactly its inode for chmod and the reopen. -errno on failure. */
 static int open_dir_for_removal(int dfd, const char *name) {
@@ -370,8 +371,10 @@ static int open_dir_for_removal(int dfd, const char *name) {
         int fd;
 
         fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd >= 0)
+        if (fd >= 0) {
+                (void) fchmod(fd, 0700);
                 return fd;
+        }
         if (errno != EACCES)
                 return negative_errno();
         pfd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -429,8 +432,6 @@ static int rm_rf_children(int dfd, RmRf *ctx, unsigned depth) {
                         }
                         cfd = open_dir_for_removal(dirfd(d), de->d_name);
                         if (cfd >= 0) {
-                                /* a skill may have left a directory without write/exec bits */
-                                (void) fchmod(cfd, 0700);
                                 int r = rm_rf_children(cfd, ctx, depth + 1);
                                 if (r < 0 && ret == 0)
                                         ret = r;
@@ -456,7 +457,6 @@ int rm_rf(const char *path) {
                 close(fd);
                 return negative_errno();
         }
-        (void) fchmod(fd, 0700);
         ctx.dev = st.st_dev;
         ctx.rootfd = fd;
         do {
