@@ -5,6 +5,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "execdeps.h"
 #include "landlock-policy.h"
@@ -40,11 +43,32 @@ static const char *const library_dirs[] = {
         "/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/local/lib", "/lib", "/lib64", "/lib32",
 };
 
+/* A configured secret outside /etc (a tokens file under /usr/local/etc, say, or in the
+ * credentials directory), by canonical path, with the identity of each of its ancestors: a tree
+ * the policy would allow whole is checked against those with the fstat it needs anyway. */
+#define OUTSIDE_DEPTH_MAX 32
+typedef struct Outside {
+        const char *path;
+        size_t n;
+        struct {
+                dev_t dev;
+                ino_t ino;
+                size_t len; /* path[0..len) names it */
+        } at[OUTSIDE_DEPTH_MAX];
+} Outside;
+
+#define CONFIGURED_MAX 3 /* the tokens file's directory, the tokens file, the config file */
+
 typedef struct Secrets {
-        const char *names[ELEMENTSOF(etc_secrets) + 2]; /* + tokens dir and config file below /etc */
+        /* relative to /etc: the fixed list, and skillrun's own files as given and as resolved */
+        const char *names[ELEMENTSOF(etc_secrets) + 2 + CONFIGURED_MAX];
         size_t n;
         char buf[2][PATH_MAX];
-        const char *files[2];    /* absolute: tokens file, config file */
+        const char *files[2];     /* absolute, as given: tokens file, config file */
+        char canon[CONFIGURED_MAX][PATH_MAX];
+        const char *canon_files[2]; /* the same, resolved (NULL: does not exist) */
+        Outside outside[CONFIGURED_MAX];
+        size_t n_outside;
 } Secrets;
 
 /* 'rel' below /etc, or NULL. */
@@ -53,12 +77,88 @@ static const char *below_etc(const char *path) {
         return r && *r ? r : NULL;
 }
 
+/* Is 'path' 'top' or below it? Both canonical. */
+static bool path_at_or_below(const char *path, const char *top) {
+        const char *r = streq(top, "/") ? path : startswith(path, top);
+        return r && (*r == 0 || *r == '/' || streq(top, "/"));
+}
+
+/* Trees a policy allows whole, and their parents: hiding one of those to hide a secret in it
+ * would leave no skill able to run. A tokens file right in one of them is hidden alone. */
+static bool is_system_tree(const char *canon) {
+        static const char *const trees[] = {
+                "/", "/usr", "/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/local", "/usr/local/lib", "/usr/bin",
+                "/usr/sbin", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(trees); i++)
+                if (streq(canon, trees[i]))
+                        return true;
+        return false;
+}
+
+/* Record the identities of canon's ancestors ("/a", "/a/b", …) and of canon itself. */
+static void outside_add(Secrets *sec, const char *canon) {
+        Outside *o = &sec->outside[sec->n_outside];
+        char buf[PATH_MAX];
+        size_t len = strlen(canon);
+
+        *o = (Outside) { .path = canon };
+        memcpy(buf, canon, len + 1);
+        for (size_t i = 1; i <= len && o->n < OUTSIDE_DEPTH_MAX; i++) {
+                struct stat st;
+
+                if (canon[i] != '/' && canon[i] != 0)
+                        continue;
+                buf[i] = 0;
+                if (stat(buf, &st) >= 0)
+                        o->at[o->n++] = (typeof(o->at[0])) { .dev = st.st_dev, .ino = st.st_ino, .len = i };
+                buf[i] = canon[i];
+        }
+        if (o->n > 0)
+                sec->n_outside++;
+}
+
+/* A secret as resolved now: named relative to /etc when it lies there, else by identity. */
+static const char *secret_resolved(Secrets *sec, size_t slot, const char *path, bool dir_of) {
+        char *c = sec->canon[slot];
+        _cleanup_free_ char *dir = NULL, *real = NULL;
+
+        if (dir_of) {
+                const char *slash = strrchr(path, '/');
+                if (!slash || slash == path)
+                        return NULL;
+                dir = strndup(path, slash - path);
+                if (!dir)
+                        return NULL;
+                path = dir;
+        }
+        real = realpath(path, NULL);
+        if (!real || strlen(real) >= PATH_MAX)
+                return NULL; /* not there (a missing config file is fine): nothing to hide */
+        /* the tokens' directory, unless that is a tree every policy needs */
+        if (dir_of && is_system_tree(real))
+                return NULL;
+        strcpy(c, real);
+
+        const char *rel = below_etc(c);
+        if (rel)
+                sec->names[sec->n++] = rel;
+        else if (!streq(c, "/etc")) {
+                for (size_t i = 0; i < sec->n_outside; i++)
+                        if (path_at_or_below(c, sec->outside[i].path))
+                                return c; /* the tokens file in the tokens' directory */
+                outside_add(sec, c);
+        }
+        return c;
+}
+
 static void secrets_init(Secrets *sec, const Settings *s) {
         *sec = (Secrets) {};
         for (size_t i = 0; i < ELEMENTSOF(etc_secrets); i++)
                 sec->names[sec->n++] = etc_secrets[i];
 
-        /* The tokens file's whole directory (credentials often come in pairs) and the config. */
+        /* As given: the tokens file's whole directory (credentials often come in pairs), and the
+         * config. */
         if (s->tokens_file) {
                 const char *rel = below_etc(s->tokens_file);
                 const char *slash = rel ? strrchr(rel, '/') : NULL;
@@ -78,17 +178,56 @@ static void secrets_init(Secrets *sec, const Settings *s) {
         }
         sec->files[0] = s->tokens_file;
         sec->files[1] = s->config_path;
+
+        /* As resolved: where the bytes are. Symlinks, or a prefix outside /etc, put them under
+         * a tree the policy allows whole (/usr/local/etc for a --prefix=/usr/local build). */
+        if (s->tokens_file) {
+                (void) secret_resolved(sec, 0, s->tokens_file, true);
+                sec->canon_files[0] = secret_resolved(sec, 1, s->tokens_file, false);
+        }
+        if (s->config_path)
+                sec->canon_files[1] = secret_resolved(sec, 2, s->config_path, false);
+}
+
+/* A symlink's canonical target: from the fd's /proc link, or resolved again without /proc. */
+static int canonical_of(int fd, const char *path, char buf[static PATH_MAX]) {
+        char link[sizeof("/proc/self/fd/") + 12];
+        ssize_t n;
+
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+        n = readlink(link, buf, PATH_MAX - 1);
+        if (n > 0 && buf[0] == '/') {
+                buf[n] = 0;
+                return 0;
+        }
+        if (!realpath(path, buf))
+                return -errno;
+        return 0;
+}
+
+/* Would a rule on canonical 'target' (a whole tree) reach a secret, or is it a secret? */
+static bool reaches_secret(const Secrets *sec, const char *target) {
+        if (path_at_or_below("/etc", target))
+                return true; /* "/" or "/etc" */
+        for (size_t i = 0; i < sec->n_outside; i++)
+                if (path_at_or_below(sec->outside[i].path, target) || path_at_or_below(target, sec->outside[i].path))
+                        return true;
+        return false;
 }
 
 typedef struct SkipCtx {
         const Secrets *sec;
-        const char *prefix; /* the directory being listed, relative to /etc ("" for /etc) */
+        const char *root;   /* the tree being walked: "/etc", or a system tree */
+        const char *const *names; /* to leave out, relative to root */
+        size_t n_names;
+        const char *prefix; /* the directory being listed, relative to root ("" for root) */
         LandlockRuleset *rs;
         uint64_t access;
         int error;
 } SkipCtx;
 
-static int allow_etc_dir(LandlockRuleset *rs, const Secrets *sec, const char *rel, uint64_t access);
+static int allow_dir_except(LandlockRuleset *rs, const Secrets *sec, const char *root, const char *const *names,
+                            size_t n_names, const char *rel, uint64_t access);
 
 /* Compare "prefix/name" with a secret without building the string. */
 static bool matches(const char *prefix, const char *name, const char *secret, bool *ret_below) {
@@ -114,9 +253,9 @@ static bool matches(const char *prefix, const char *name, const char *secret, bo
 static bool skip_secret(const char *name, void *userdata) {
         SkipCtx *ctx = userdata;
 
-        for (size_t i = 0; i < ctx->sec->n; i++) {
+        for (size_t i = 0; i < ctx->n_names; i++) {
                 bool below;
-                if (!matches(ctx->prefix, name, ctx->sec->names[i], &below))
+                if (!matches(ctx->prefix, name, ctx->names[i], &below))
                         continue;
                 if (below && ctx->error >= 0) {
                         /* A secret lies deeper: allow this directory's other entries instead. */
@@ -125,7 +264,8 @@ static bool skip_secret(const char *name, void *userdata) {
                             (int) sizeof(sub))
                                 ctx->error = -ENAMETOOLONG;
                         else {
-                                int r = allow_etc_dir(ctx->rs, ctx->sec, sub, ctx->access);
+                                int r = allow_dir_except(ctx->rs, ctx->sec, ctx->root, ctx->names, ctx->n_names, sub,
+                                                         ctx->access);
                                 if (r < 0 && r != -ENOENT && r != -ENOTDIR)
                                         ctx->error = r;
                         }
@@ -135,19 +275,39 @@ static bool skip_secret(const char *name, void *userdata) {
         return false;
 }
 
-static int allow_etc_dir(LandlockRuleset *rs, const Secrets *sec, const char *rel, uint64_t access) {
+/* A symlink among the entries: its rule would land on its target, which may be anywhere. One
+ * into /etc needs none (the target's own entry has its rule); one onto a secret, or onto a
+ * tree holding one, gets none. Unresolvable: none either. */
+static bool skip_link(int fd, const char *path, void *userdata) {
+        SkipCtx *ctx = userdata;
+        char target[PATH_MAX];
+
+        if (canonical_of(fd, path, target) < 0)
+                return true;
+        return path_at_or_below(target, "/etc") || reaches_secret(ctx->sec, target);
+}
+
+static int allow_dir_except(LandlockRuleset *rs, const Secrets *sec, const char *root, const char *const *names,
+                            size_t n_names, const char *rel, uint64_t access) {
         char path[PATH_MAX];
-        SkipCtx ctx = { .sec = sec, .prefix = rel, .rs = rs, .access = access };
+        SkipCtx ctx = { .sec = sec, .root = root, .names = names, .n_names = n_names, .prefix = rel, .rs = rs,
+                        .access = access };
+        LandlockEntryFilter filter = { .skip = skip_secret, .skip_link = skip_link, .userdata = &ctx };
         int r;
 
-        if (snprintf(path, sizeof(path), "/etc%s%s", *rel ? "/" : "", rel) >= (int) sizeof(path))
+        if (snprintf(path, sizeof(path), "%s%s%s", root, *rel ? "/" : "", rel) >= (int) sizeof(path))
                 return -ENAMETOOLONG;
-        r = landlock_ruleset_allow_entries(rs, path, access, skip_secret, &ctx);
+        r = landlock_ruleset_allow_entries(rs, path, access, &filter);
         return r < 0 ? r : ctx.error;
 }
 
-/* Would allowing 'path' (a whole tree) expose the tokens or the config file? */
-static bool exposes_secret(const Secrets *sec, const char *path) {
+static int allow_etc(LandlockRuleset *rs, const Secrets *sec, uint64_t access) {
+        return allow_dir_except(rs, sec, "/etc", sec->names, sec->n, "", access);
+}
+
+/* Would allowing 'path' (a whole tree) expose the tokens or the config file? Lexically, as
+ * given; and as resolved, when 'canon' is. */
+static bool exposes_secret(const Secrets *sec, const char *path, const char *canon) {
         size_t n = strlen(path);
 
         while (n > 1 && path[n - 1] == '/')
@@ -161,7 +321,53 @@ static bool exposes_secret(const Secrets *sec, const char *path) {
                 if (strncmp(f, path, n) == 0 && (f[n] == 0 || f[n] == '/'))
                         return true;
         }
+        for (size_t i = 0; canon && i < ELEMENTSOF(sec->canon_files); i++)
+                if (sec->canon_files[i] && path_at_or_below(sec->canon_files[i], canon))
+                        return true;
         return false;
+}
+
+/* A tree the policy allows whole (system, library and /proc directories): one rule, unless a
+ * configured secret lives inside it, then its entries but the secret. Missing: nothing. */
+static int allow_tree(LandlockRuleset *rs, const Secrets *sec, const char *path, uint64_t access) {
+        _cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
+        const char *below[CONFIGURED_MAX];
+        size_t n_below = 0;
+        struct stat st;
+        int r;
+
+        if (fd < 0)
+                return errno == ENOENT || errno == ENOTDIR || errno == EACCES ? 0 : negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        for (size_t i = 0; i < sec->n_outside; i++) {
+                const Outside *o = &sec->outside[i];
+                for (size_t j = 0; j < o->n; j++) {
+                        if (o->at[j].dev != st.st_dev || o->at[j].ino != st.st_ino)
+                                continue;
+                        if (o->path[o->at[j].len] == 0)
+                                return 0; /* the secret itself */
+                        below[n_below++] = o->path + o->at[j].len + 1;
+                        break;
+                }
+        }
+        if (n_below > 0)
+                return allow_dir_except(rs, sec, path, below, n_below, "", access);
+
+        r = landlock_ruleset_allow_fd(rs, fd, S_ISDIR(st.st_mode), access);
+        if (r < 0)
+                return r;
+        landlock_ruleset_hold_fd(rs, TAKE_FD(fd));
+        return 0;
+}
+
+static int allow_trees(LandlockRuleset *rs, const Secrets *sec, const char *const *paths, size_t n, uint64_t access) {
+        for (size_t i = 0; i < n; i++) {
+                int r = allow_tree(rs, sec, paths[i], access);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 static int allow_optional(LandlockRuleset *rs, const char *path, uint64_t access) {
@@ -179,13 +385,26 @@ static int allow_list(LandlockRuleset *rs, const char *const *paths, size_t n, u
 }
 
 /* The manifest's own paths. A path that would expose skillrun's secrets is refused: an
- * operator listing "/etc" or "/" surely did not mean the tokens. */
+ * operator listing "/etc" or "/" surely did not mean the tokens, nor a symlink to their
+ * directory. */
+static int check_manifest_path(const Secrets *sec, const char *path, bool write, char **ret_canon, char **ret_error) {
+        _cleanup_free_ char *canon = realpath(path, NULL);
+
+        if (exposes_secret(sec, path, canon))
+                return set_error(ret_error, -EPERM, "%s path '%s' would expose skillrun's tokens or configuration",
+                                 write ? "write" : "read", path);
+        if (ret_canon)
+                *ret_canon = steal_pointer(&canon);
+        return 0;
+}
+
 static int check_manifest_paths(const Secrets *sec, const Manifest *m, char **ret_error) {
         for (unsigned w = 0; w < 2; w++)
-                for (char **p = w ? m->write_paths : m->read_paths; p && *p; p++)
-                        if (exposes_secret(sec, *p))
-                                return set_error(ret_error, -EPERM, "%s path '%s' would expose skillrun's tokens or configuration",
-                                                 w ? "write" : "read", *p);
+                for (char **p = w ? m->write_paths : m->read_paths; p && *p; p++) {
+                        int r = check_manifest_path(sec, *p, w, NULL, ret_error);
+                        if (r < 0)
+                                return r;
+                }
         return 0;
 }
 
@@ -196,14 +415,21 @@ int landlock_policy_check(const Settings *s, const Manifest *m, char **ret_error
         return check_manifest_paths(&sec, m, ret_error);
 }
 
+/* Each path as it was checked: resolved. One that does not exist is skipped, as a missing
+ * path grants nothing. */
 static int allow_manifest_paths(LandlockRuleset *rs, const Secrets *sec, const Manifest *m, char **ret_error) {
-        int r = check_manifest_paths(sec, m, ret_error);
+        int r;
 
-        if (r < 0)
-                return r;
         for (unsigned w = 0; w < 2; w++)
                 for (char **p = w ? m->write_paths : m->read_paths; p && *p; p++) {
-                        r = allow_optional(rs, *p, w ? LL_FS_ALL : LL_FS_READ_EXEC);
+                        _cleanup_free_ char *canon = NULL;
+
+                        r = check_manifest_path(sec, *p, w, &canon, ret_error);
+                        if (r < 0)
+                                return r;
+                        if (!canon)
+                                continue;
+                        r = allow_optional(rs, canon, w ? LL_FS_ALL : LL_FS_READ_EXEC);
                         if (r < 0)
                                 return r;
                 }
@@ -233,8 +459,9 @@ static int allow_skill_paths(LandlockRuleset *rs, const Secrets *sec, const Mani
                 _cleanup_free_ char *own = NULL;
                 if (asprintf(&own, "%s/%s", m->dir, m->name) < 0)
                         return -ENOMEM;
-                if (!exposes_secret(sec, own)) {
-                        r = allow_optional(rs, own, LL_FS_READ_EXEC);
+                _cleanup_free_ char *canon = realpath(own, NULL);
+                if (canon && !exposes_secret(sec, own, canon)) {
+                        r = allow_optional(rs, canon, LL_FS_READ_EXEC);
                         if (r < 0)
                                 return r;
                 }
@@ -249,10 +476,10 @@ static int landlock_permissive(LandlockRuleset *rs, const Secrets *sec, const Ma
                                char **ret_error) {
         int r;
 
-        r = allow_list(rs, system_dirs, ELEMENTSOF(system_dirs), LL_FS_READ_EXEC);
+        r = allow_trees(rs, sec, system_dirs, ELEMENTSOF(system_dirs), LL_FS_READ_EXEC);
         if (r < 0)
                 return r;
-        r = allow_etc_dir(rs, sec, "", LL_FS_READ);
+        r = allow_etc(rs, sec, LL_FS_READ);
         if (r < 0)
                 return r;
         r = allow_devices(rs);
@@ -261,7 +488,7 @@ static int landlock_permissive(LandlockRuleset *rs, const Secrets *sec, const Ma
         r = allow_list(rs, proc_files, ELEMENTSOF(proc_files), LL_FS_READ_FILE);
         if (r < 0)
                 return r;
-        r = allow_list(rs, proc_dirs, ELEMENTSOF(proc_dirs), LL_FS_READ);
+        r = allow_trees(rs, sec, proc_dirs, ELEMENTSOF(proc_dirs), LL_FS_READ);
         if (r < 0)
                 return r;
         return allow_skill_paths(rs, sec, m, workdir, ret_error);
@@ -282,7 +509,7 @@ static int landlock_restrictive(LandlockRuleset *rs, const Secrets *sec, const M
                         return r;
         }
         /* Shared libraries (and an interpreter's own library tree, /usr/lib/python3*). */
-        r = allow_list(rs, library_dirs, ELEMENTSOF(library_dirs), LL_FS_READ_EXEC);
+        r = allow_trees(rs, sec, library_dirs, ELEMENTSOF(library_dirs), LL_FS_READ_EXEC);
         if (r < 0)
                 return r;
         r = allow_optional(rs, "/etc/ld.so.cache", LL_FS_READ_FILE);

@@ -122,8 +122,7 @@ void landlock_ruleset_done(LandlockRuleset *rs) {
         rs->n_held = 0;
 }
 
-/* Take an O_PATH fd whose rule is added: keep it for landlock_ruleset_done(), or close it. */
-static void hold_fd(LandlockRuleset *rs, int fd) {
+void landlock_ruleset_hold_fd(LandlockRuleset *rs, int fd) {
         if (rs->n_held < LANDLOCK_HELD_FDS_MAX)
                 rs->held[rs->n_held++] = fd;
         else
@@ -162,17 +161,36 @@ int landlock_ruleset_allow_path(LandlockRuleset *rs, int dirfd, const char *path
         if (fd < 0)
                 return negative_errno();
         r = landlock_ruleset_allow_fd(rs, fd, -1, access);
-        hold_fd(rs, fd);
+        landlock_ruleset_hold_fd(rs, fd);
         return r;
 }
 
 /* One rule for dirfd/name, typed by d_type when known. Missing targets are skipped. */
-static int allow_entry(LandlockRuleset *rs, int dirfd, const char *name, unsigned char type, uint64_t access) {
-        int fd = openat(dirfd, name, O_PATH | O_CLOEXEC);
-        int r;
+static int allow_entry(LandlockRuleset *rs, int dirfd, const char *dirpath, const char *name, unsigned char type,
+                       uint64_t access, const LandlockEntryFilter *filter) {
+        bool vet = filter && filter->skip_link;
+        int fd, r;
 
+        if (type == DT_UNKNOWN && vet) {
+                /* no d_type from this file system: only a stat tells a symlink */
+                struct stat st;
+                if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return errno == ENOENT ? 0 : negative_errno();
+                type = IFTODT(st.st_mode);
+        }
+
+        fd = openat(dirfd, name, O_PATH | O_CLOEXEC);
         if (fd < 0)
                 return errno == ENOENT || errno == ENOTDIR || errno == ELOOP || errno == EACCES ? 0 : negative_errno();
+
+        if (type == DT_LNK && vet) {
+                char full[PATH_MAX];
+                if (snprintf(full, sizeof(full), "%s/%s", dirpath, name) >= (int) sizeof(full) ||
+                    filter->skip_link(fd, full, filter->userdata)) {
+                        close(fd);
+                        return 0;
+                }
+        }
 
         switch (type) {
         case DT_REG:
@@ -191,12 +209,12 @@ static int allow_entry(LandlockRuleset *rs, int dirfd, const char *name, unsigne
                         r = add_rule_fd(rs->fd, fd, access & LL_FS_FILE_RIGHTS);
                 break;
         }
-        hold_fd(rs, fd);
+        landlock_ruleset_hold_fd(rs, fd);
         return r;
 }
 
 int landlock_ruleset_allow_entries(LandlockRuleset *rs, const char *path, uint64_t access,
-                                   bool (*skip)(const char *name, void *userdata), void *userdata) {
+                                   const LandlockEntryFilter *filter) {
         _cleanup_close_ int dfd = -1;
         /* /etc fits in one or two calls; on the stack so nothing is allocated per run. */
         char buf[16384] __attribute__((aligned(8)));
@@ -221,9 +239,9 @@ int landlock_ruleset_allow_entries(LandlockRuleset *rs, const char *path, uint64
                         off += de->d_reclen;
                         if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0)))
                                 continue;
-                        if (skip && skip(name, userdata))
+                        if (filter && filter->skip && filter->skip(name, filter->userdata))
                                 continue;
-                        r = allow_entry(rs, dfd, name, de->d_type, access);
+                        r = allow_entry(rs, dfd, path, name, de->d_type, access, filter);
                         if (r < 0)
                                 return r;
                 }

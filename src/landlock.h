@@ -78,12 +78,26 @@ int landlock_ruleset_allow_fd(LandlockRuleset *rs, int fd, int is_dir, uint64_t 
  * the target. -ENOENT when it does not exist (callers usually skip that). */
 int landlock_ruleset_allow_path(LandlockRuleset *rs, int dirfd, const char *path, uint64_t access);
 
-/* Allow every entry of directory 'path' except those for which skip(name, userdata) is true.
- * This is how "all of /etc but the secrets" is said in a language that can only allow.
- * Entries are opened relative to the directory and typed from d_type, so this costs one
- * openat and one landlock_add_rule per entry, no stat. */
+/* Take an O_PATH fd whose rule was added with landlock_ruleset_allow_fd(): held until
+ * landlock_ruleset_done(), or closed at once past the bound. */
+void landlock_ruleset_hold_fd(LandlockRuleset *rs, int fd);
+
+/* What landlock_ruleset_allow_entries() leaves out; either callback may be NULL. */
+typedef struct LandlockEntryFilter {
+        /* by name, before anything is opened */
+        bool (*skip)(const char *name, void *userdata);
+        /* a symlink, once its target is open (fd, O_PATH; path: the symlink's own): its rule
+         * would land on the target, wherever that is */
+        bool (*skip_link)(int fd, const char *path, void *userdata);
+        void *userdata;
+} LandlockEntryFilter;
+
+/* Allow every entry of directory 'path' but those the filter leaves out. This is how "all of
+ * /etc but the secrets" is said in a language that can only allow. Entries are opened relative
+ * to the directory and typed from d_type, so this costs one openat and one landlock_add_rule per
+ * entry, no stat (but for symlinks, and on file systems without d_type, when skip_link is set). */
 int landlock_ruleset_allow_entries(LandlockRuleset *rs, const char *path, uint64_t access,
-                                   bool (*skip)(const char *name, void *userdata), void *userdata);
+                                   const LandlockEntryFilter *filter);
 
 /* In the child, after PR_SET_NO_NEW_PRIVS: enforce. Async-signal-safe. */
 int landlock_enforce(int ruleset_fd);

@@ -187,7 +187,7 @@ static void test_landlock_held_fds(void) {
 
                 before = count_fds();
                 is_int(landlock_ruleset_new(&rs, abi, LL_FS_ALL, 0, 0), 0, "%s: ruleset", dir);
-                is_int(landlock_ruleset_allow_entries(&rs, dir, LL_FS_READ, NULL, NULL), 0, "%s: a rule per entry", dir);
+                is_int(landlock_ruleset_allow_entries(&rs, dir, LL_FS_READ, NULL), 0, "%s: a rule per entry", dir);
                 size_t expect = MIN(entries, (size_t) LANDLOCK_HELD_FDS_MAX);
                 ok(rs.n_held <= expect && rs.n_held + 8 >= expect, "%s: %zu of %zu entries' fds held (bound %d)", dir,
                    rs.n_held, entries, LANDLOCK_HELD_FDS_MAX);

@@ -54,7 +54,7 @@ class Env:
         with open(os.path.join(self.skills, name + ".json"), "w") as f:
             json.dump(m, f)
 
-    def run(self, name, *attempts, sandbox="strict", extra_env=None, no_cgroups=False):
+    def run(self, name, *attempts, sandbox="strict", extra_env=None, no_cgroups=False, setup=None):
         env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLRUN_")}
         env.update(SKILLRUN_CONFIG="/nonexistent/skillrun.conf", SKILLRUN_SKILLS_DIR=self.skills,
                    SKILLRUN_WORK_DIR=self.work, SKILLRUN_TOKENS_FILE=self.secret, SKILLRUN_SANDBOX=sandbox)
@@ -63,6 +63,9 @@ class Env:
         if no_cgroups:
             # a private mount namespace with an empty /sys/fs/cgroup: the rlimit fallback
             args = ["unshare", "-m", "sh", "-c", 'mount -t tmpfs none /sys/fs/cgroup && exec "$0" "$@"'] + args
+        elif setup:
+            # shell commands run first in a private mount namespace, as root
+            args = ["unshare", "-m", "sh", "-ec", 'mount --make-rprivate /\n%s\nexec "$0" "$@"' % setup] + args
         for a in attempts:
             args += ["--arg", a]
         p = subprocess.run(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
@@ -226,8 +229,69 @@ def body(tap, env):
     tap.is_(sbx.get("cgroup"), "rlimit", "no cgroup: the rlimit fallback is reported")
     tap.ok("cpu_max" in (sbx.get("missing") or []), "cpu_max listed as missing (%r)" % sbx.get("missing"))
     tap.is_(lines(res).get("uid"), "ok uid=65534 euid=65534 gid=65534 groups=0", "…and the skill still ran")
+    secrets_elsewhere(tap, env)
     lsock.close()
     usock.close()
+
+
+def secrets_elsewhere(tap, env):
+    """The tokens under a tree permissive allows whole (/usr/local/etc: a --prefix=/usr/local
+    build), and symlinks in /etc onto them, onto / and onto an ordinary directory: set up in a
+    private mount namespace (a tmpfs on /usr/local, an overlay on /etc), so the host's trees
+    are left alone."""
+    with open("/proc/filesystems") as f:
+        if "overlay" not in f.read():
+            try:
+                subprocess.run(["modprobe", "overlay"], stderr=subprocess.DEVNULL, timeout=30)
+            except OSError:
+                pass
+    ov = os.path.join(env.root, "overlay")
+    public = os.path.join(env.root, "public")
+    for d in (ov, os.path.join(ov, "upper"), os.path.join(ov, "work"), public):
+        os.mkdir(d)
+    os.chmod(public, 0o755)
+    with open(os.path.join(public, "file"), "w") as f:
+        f.write("public\n")
+    os.chmod(os.path.join(public, "file"), 0o644)
+    tokens = "/usr/local/etc/skillrun/tokens"
+    setup = "\n".join([
+        "mount -t tmpfs -o mode=0755 none /usr/local",
+        "mkdir -p /usr/local/etc/skillrun",
+        "cp %s %s && chmod 0644 %s" % (env.secret, tokens, tokens),
+        "echo other > /usr/local/etc/other.conf && chmod 0644 /usr/local/etc/other.conf",
+        "mount -t overlay overlay -o lowerdir=/etc,upperdir=%s/upper,workdir=%s/work /etc" % (ov, ov),
+        "ln -sfn /usr/local/etc/skillrun /etc/zz-tokens-dir",
+        "ln -sfn %s /etc/zz-tokens-file" % tokens,
+        "ln -sfn / /etc/zz-root",
+        "ln -sfn %s /etc/zz-public" % public,
+        # one of the host's secrets in /etc, world-readable, and a symlink onto it
+        "mkdir -p /etc/ssh && echo key > /etc/ssh/zz-key && chmod 0644 /etc/ssh/zz-key",
+        "ln -sfn /etc/ssh/zz-key /etc/zz-key",
+    ])
+    attempts = {
+        "read:" + tokens: "denied errno=EACCES",
+        "read:/usr/local/etc/other.conf": "ok",  # the rest of the tree stays readable
+        "read:/usr/lib/os-release": "ok",
+        "read:/etc/zz-tokens-dir/tokens": "denied errno=EACCES",
+        "read:/etc/zz-tokens-file": "denied errno=EACCES",
+        "read:/etc/zz-root" + env.secret: "denied errno=EACCES",  # a rule on / would allow everything
+        "read:/etc/zz-root/etc/passwd": "ok",  # /etc/passwd by its own rule
+        "read:/etc/zz-public/file": "ok",  # a symlink to an ordinary directory is still followed
+        "read:/etc/ssh/zz-key": "denied errno=EACCES",
+        "read:/etc/zz-key": "denied errno=EACCES",
+    }
+    res = env.run("hostile-permissive", *attempts, setup=setup, extra_env={"SKILLRUN_TOKENS_FILE": tokens})
+    if res.get("outcome") is None and "overlay" in res.get("_stderr", ""):
+        tap.skip("no overlay file system: secrets outside /etc not tested")
+        return
+    tap.is_(res.get("outcome"), "ok", "tokens in /usr/local/etc: outcome ok")
+    check_attempts(tap, "tokens in /usr/local/etc", res, attempts)
+
+    # a manifest path that is a symlink to the tokens' directory is refused, as the directory is
+    env.skill("hostile-linkpath", "permissive", read_paths=["/etc/zz-tokens-dir"])
+    res = env.run("hostile-linkpath", "uid", setup=setup, extra_env={"SKILLRUN_TOKENS_FILE": tokens})
+    tap.ok(res["_rc"] != 0 and "read path '/etc/zz-tokens-dir' would expose skillrun's tokens" in res.get("_stderr", ""),
+           "read path symlinked to the tokens' directory: refused (%r, %r)" % (res["_rc"], res.get("_stderr", "")[-200:]))
 
 
 def main():
