@@ -6,7 +6,8 @@ set -eu
 PKGS="build-essential autoconf automake pkg-config libsystemd-dev libjson-c-dev libseccomp-dev libcap-dev
       systemd python3 curl clang libclang-rt-14-dev groff-base util-linux bsdutils iproute2"
 if [ "${1:-}" = --tests ]; then
-        PKGS="$PKGS debhelper lintian"
+        # the .deb checks, and the TLS proxies test-proxy.py runs (never started as services)
+        PKGS="$PKGS debhelper lintian nginx-light haproxy openssl"
 fi
 missing=""
 for p in $PKGS; do
@@ -16,6 +17,19 @@ if [ -n "$missing" ]; then
         echo "installing:$missing"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
+        # Packages with a service (nginx, haproxy) are started by their postinst: not on a
+        # machine that only runs the tests. policy-rc.d is Debian's way to say so, and ours
+        # only while we install (one already there is left as it is).
+        if [ ! -e /usr/sbin/policy-rc.d ]; then
+                printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+                chmod 0755 /usr/sbin/policy-rc.d
+                trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+        fi
         # shellcheck disable=SC2086
         apt-get install -y -qq --no-install-recommends $missing
+        # ...nor at the next boot
+        if [ -d /run/systemd/system ]; then
+                case "$missing " in *" nginx-light "*) systemctl disable --quiet nginx || true ;; esac
+                case "$missing " in *" haproxy "*) systemctl disable --quiet haproxy || true ;; esac
+        fi
 fi

@@ -324,6 +324,27 @@ try:
     ok(sdm.show("skillrun.socket", "ActiveState") == "active" and sdm.show("skillrun.socket", "Result") == "success",
        "skillrun.socket still active after sustained load (trigger limit not hit)")
 
+    # --- contrib/proxy/skillrun-behind-proxy.conf: a proxy on this host (every connection from
+    # one address) may use all of MaxConnections=, not the per-source 8
+    import base64
+    with open(os.path.join(sd.HERE, "..", "..", "contrib", "proxy", "skillrun-behind-proxy.conf"), "rb") as f:
+        dropin = base64.b64encode(f.read()).decode()
+    rc, out = sdm.run("sh", "-c", "mkdir -p /etc/systemd/system/skillrun.socket.d && echo %s | base64 -d > "
+                      "/etc/systemd/system/skillrun.socket.d/behind-proxy.conf && systemctl daemon-reload" % dropin)
+    ok(rc == 0 and sdm.show("skillrun.socket", "MaxConnectionsPerSource") == "32",
+       "behind-proxy drop-in loaded: MaxConnectionsPerSource=32", out)
+    wait_idle()
+    conns = []
+    for _ in range(12):
+        conns.append(sd.hold(port, "127.0.0.1"))
+        time.sleep(0.05)
+    ok(not any(sd.refused(c, 0.05) for c in conns), "12 connections from one source held by workers")
+    for c in conns:
+        c.close()
+    rc, out = sdm.run("sh", "-c", "rm /etc/systemd/system/skillrun.socket.d/behind-proxy.conf && "
+                      "systemctl daemon-reload")
+    wait_idle()
+
     # --- RuntimeMaxSec= backstop (last: it needs a daemon-reload with a shorter limit)
     rc, out = sdm.run("sh", "-c", "mkdir -p /etc/systemd/system/skillrun@.service.d && printf '[Service]\\n"
                       "RuntimeMaxSec=3\\n' > /etc/systemd/system/skillrun@.service.d/zz-runtime.conf && "
