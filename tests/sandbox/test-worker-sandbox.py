@@ -287,6 +287,19 @@ def secrets_elsewhere(tap, env):
     tap.is_(res.get("outcome"), "ok", "tokens in /usr/local/etc: outcome ok")
     check_attempts(tap, "tokens in /usr/local/etc", res, attempts)
 
+    # the tokens right in a tree every policy needs (/usr/local): that file alone is hidden
+    loose = "/usr/local/zz-tokens"
+    setup_loose = "\n".join([
+        "mount -t tmpfs -o mode=0755 none /usr/local",
+        "cp %s %s && chmod 0644 %s" % (env.secret, loose, loose),
+        "echo other > /usr/local/zz-other && chmod 0644 /usr/local/zz-other",
+    ])
+    loose_attempts = {"read:" + loose: "denied errno=EACCES", "read:/usr/local/zz-other": "ok",
+                      "read:/usr/lib/os-release": "ok"}
+    res = env.run("hostile-permissive", *loose_attempts, setup=setup_loose, extra_env={"SKILLRUN_TOKENS_FILE": loose})
+    tap.is_(res.get("outcome"), "ok", "tokens right in /usr/local: outcome ok")
+    check_attempts(tap, "tokens right in /usr/local", res, loose_attempts)
+
     # a manifest path that is a symlink to the tokens' directory is refused, as the directory is
     env.skill("hostile-linkpath", "permissive", read_paths=["/etc/zz-tokens-dir"])
     res = env.run("hostile-linkpath", "uid", setup=setup, extra_env={"SKILLRUN_TOKENS_FILE": tokens})
