@@ -212,7 +212,7 @@ def check_proxy(tap, p, w, cl):
     # A client that hangs up: nginx closes its connection to skillrun, which kills the run at
     # once (its timeout is 20 s). HAProxy 2.6 keeps that connection until skillrun answers
     # (abortonclose covers only the queue and the connect), so the run lasts until its own
-    # timeout (5 s here) and the answer is dropped: what contrib/proxy/haproxy-skillrun.cfg says.
+    # timeout (8 s here) and the answer is dropped: what contrib/proxy/haproxy-skillrun.cfg says.
     passes_hangup = n == "nginx"
     skill = "sleep" if passes_hangup else "sleep-short"
     s = cl.send(p.port, "POST", "/v1/skills/%s/run" % skill, body=b"{}", token=w.token)
@@ -225,7 +225,7 @@ def check_proxy(tap, p, w, cl):
     else:
         time.sleep(1)
         tap.is_(len(sleepers(w)), 1, "%s: the client hangs up → the run goes on (as documented)" % n)
-        tap.is_(wait_for(lambda: not sleepers(w), 15) and sleepers(w), [], "%s: …until its timeout" % n)
+        tap.is_(wait_for(lambda: not sleepers(w), 25) and sleepers(w), [], "%s: …until its timeout" % n)
 
     # one client, more runs at once than the per-client cap: the one over it is refused
     held = [cl.send(p.port, "POST", "/v1/skills/%s/run" % skill, body=b"{}", token=w.token)
@@ -237,7 +237,7 @@ def check_proxy(tap, p, w, cl):
             (429, "application/json", "too_many_requests"), "%s: run %d from that client → 429, JSON" % (n, PER_CLIENT + 1))
     for s in held:
         s.close()
-    tap.is_(wait_for(lambda: not sleepers(w), 20) and sleepers(w), [], "%s: all %d runs end" % (n, PER_CLIENT))
+    tap.is_(wait_for(lambda: not sleepers(w), 30) and sleepers(w), [], "%s: all %d runs end" % (n, PER_CLIENT))
 
 
 def body(tap):
@@ -253,7 +253,7 @@ def body(tap):
 
     w = Worker(skills={"echo": sh_skill("cat", input="stdin"),
                        "sleep": sh_skill("exec sleep 30", timeout_ms=20000),
-                       "sleep-short": sh_skill("exec sleep 30", timeout_ms=5000)}).start()
+                       "sleep-short": sh_skill("exec sleep 30", timeout_ms=8000)}).start()
     d = tempfile.mkdtemp(prefix="skillrun-proxy-")
     proxies = []
     try:
