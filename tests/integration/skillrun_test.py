@@ -552,6 +552,17 @@ class Worker:
         procs = [p for p in processes_with(self.marker) if p != activator]
         return dirs, procs
 
+    def run_cgroups(self, dirs=()):
+        """Run cgroups (v1 'skillrun-run-<id>', v2 'run-<id>') still there for the runs this
+        worker logged or left a work dir of."""
+        ids = set(re.findall(r"run_id=([0-9a-f]{32})", self.read_log()))
+        ids.update(d[len("skillrun-"):] for d in dirs)
+        names = {"skillrun-run-" + i for i in ids} | {"run-" + i for i in ids}
+        found = []
+        for top, subdirs, _ in os.walk("/sys/fs/cgroup"):
+            found += [os.path.join(top, d) for d in subdirs if d in names]
+        return sorted(found)
+
     def wait_no_leftovers(self, timeout=3.0):
         """Wait until the work dir is empty of run dirs and no marked process lives."""
         deadline = time.monotonic() + timeout
@@ -582,6 +593,7 @@ class Worker:
         if tap is not None and check:
             tap.is_(dirs, [], "no run directory left in the work dir")
             tap.is_(procs, [], "no worker or skill process left")
+            tap.is_(self.run_cgroups(dirs), [], "no run cgroup left")
             # Served workers' sanitizer reports land in the activator's log, not in any response.
             reports = sanitizer_reports(self.read_log())
             tap.is_(reports, [], "no sanitizer report from any worker")
@@ -591,6 +603,16 @@ class Worker:
                 os.kill(p, signal.SIGKILL)
             except OSError:
                 pass
+        # A worker killed above could not remove its run cgroups: neither may the next test meet them.
+        for cg in self.run_cgroups(os.listdir(self.work_dir) if os.path.isdir(self.work_dir) else []):
+            for _ in range(200):
+                try:
+                    os.rmdir(cg)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.01)
         if tap is not None and tap.failed and os.environ.get("SKILLRUN_TEST_KEEP"):
             tap.diag("kept %s" % self.root)
             return
