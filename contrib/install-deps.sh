@@ -5,9 +5,11 @@
 set -eu
 PKGS="build-essential autoconf automake pkg-config libsystemd-dev libjson-c-dev libseccomp-dev libcap-dev
       systemd python3 curl clang libclang-rt-14-dev groff-base util-linux bsdutils iproute2"
+no_start=
 if [ "${1:-}" = --tests ]; then
         # the .deb checks, and the TLS proxies test-proxy.py runs (never started as services)
         PKGS="$PKGS debhelper lintian nginx-light haproxy openssl"
+        no_start=1
 fi
 missing=""
 for p in $PKGS; do
@@ -20,7 +22,7 @@ if [ -n "$missing" ]; then
         # Packages with a service (nginx, haproxy) are started by their postinst: not on a
         # machine that only runs the tests. policy-rc.d is Debian's way to say so, and ours
         # only while we install (one already there is left as it is).
-        if [ ! -e /usr/sbin/policy-rc.d ]; then
+        if [ -n "$no_start" ] && [ ! -e /usr/sbin/policy-rc.d ]; then
                 printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
                 chmod 0755 /usr/sbin/policy-rc.d
                 trap 'rm -f /usr/sbin/policy-rc.d' EXIT
