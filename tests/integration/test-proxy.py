@@ -52,8 +52,12 @@ def make_cert(d):
 
 
 class Proxy:
-    def __init__(self, name, args, port, log):
+    def __init__(self, name, args, port, log, check_args):
         self.name, self.port, self.log = name, port, log
+        # the proxy's own configuration check, as an operator runs it before a reload
+        p = subprocess.run(check_args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        self.check = (p.returncode, [ln for ln in p.stdout.decode(errors="replace").splitlines()
+                                     if "warn" in ln.lower() or "emerg" in ln.lower() or "alert" in ln.lower()])
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=open(log, "ab"), stderr=subprocess.STDOUT,
                                      start_new_session=True)
 
@@ -101,7 +105,7 @@ def start_nginx(binary, d, upstream, crt, key):
                 "http {\n access_log %(d)s/access.log;\n client_body_temp_path %(d)s/body;\n"
                 " proxy_temp_path %(d)s/proxy;\n fastcgi_temp_path %(d)s/fastcgi;\n uwsgi_temp_path %(d)s/uwsgi;\n"
                 " scgi_temp_path %(d)s/scgi;\n include %(d)s/site.conf;\n}\n" % {"d": d})
-    return Proxy("nginx", [binary, "-p", d, "-c", conf], port, os.path.join(d, "nginx.out"))
+    return Proxy("nginx", [binary, "-p", d, "-c", conf], port, os.path.join(d, "nginx.out"), [binary, "-t", "-p", d, "-c", conf])
 
 
 def start_haproxy(binary, d, upstream, pem):
@@ -114,7 +118,7 @@ def start_haproxy(binary, d, upstream, pem):
     conf = os.path.join(d, "haproxy.cfg")
     with open(conf, "w") as f:
         f.write(cfg)
-    return Proxy("haproxy", [binary, "-db", "-f", conf], port, os.path.join(d, "haproxy.out"))
+    return Proxy("haproxy", [binary, "-db", "-f", conf], port, os.path.join(d, "haproxy.out"), [binary, "-c", "-f", conf])
 
 
 class Client:
@@ -267,6 +271,7 @@ def body(tap):
             os.mkdir(pd)
             p = start_nginx(binary, pd, w.port, crt, key) if name == "nginx" else start_haproxy(binary, pd, w.port, pem)
             proxies.append(p)
+            tap.is_(p.check, (0, []), "%s: the shipped config passes its check without a warning" % name)
             p.wait_ready()
             check_proxy(tap, p, w, cl)
 
