@@ -222,6 +222,19 @@ static int scan_head(Parser *p, const char *buf, size_t len, const HttpLimits *l
 }
 
 /* Set a well-known header slot; a second occurrence is ambiguous and refused. */
+/* uri-host [ ":" port ] (RFC 3986 §3.2.2): a reg-name, an IPv4 address or an IP-literal in
+ * brackets, and digits. Checked by alphabet only: enough to refuse spaces, lists, userinfo and
+ * paths, and nothing downstream parses it further. */
+static bool host_value_ok(const char *v) {
+        for (; *v; v++) {
+                char c = *v;
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      strchr("-._~%!$&'()*+,;=:[]", c)))
+                        return false;
+        }
+        return true;
+}
+
 static int take_unique(Parser *p, const char **slot, const char *value, const char *msg) {
         if (*slot)
                 return refuse(p, 400, msg);
@@ -316,6 +329,13 @@ static int fill_request(Parser *p, const HeadScan *scan, const HttpLimits *lim, 
                 req->has_content_length = true;
         } else if (streq(req->method, "POST") || streq(req->method, "PUT") || streq(req->method, "PATCH"))
                 return refuse(p, 411, "Content-Length required");
+
+        /* RFC 9112 §3.2: an HTTP/1.1 request names its host (empty when the target has no
+         * authority), and a malformed one is refused, not guessed at. */
+        if (req->version_minor >= 1 && !req->host)
+                return refuse(p, 400, "Host header required");
+        if (req->host && !host_value_ok(req->host))
+                return refuse(p, 400, "Invalid Host header");
 
         if (expect) {
                 if (!strcaseeq(expect, "100-continue"))

@@ -45,6 +45,14 @@ static bool header_block_ok(const char *s) {
         return n == 0 || (n >= 2 && s[n - 2] == '\r' && s[n - 1] == '\n');
 }
 
+/* The connection whose request was HEAD: its responses keep their Content-Length and lose their
+ * body (RFC 9110 §9.3.2). A worker answers one request, so one fd is all there is. */
+static int head_only_fd = -1;
+
+void http_response_head_only(int fd) {
+        head_only_fd = fd;
+}
+
 int http_write_response(int fd, int status, const char *content_type, const char *extra_headers,
                         const void *body, size_t len) {
         _cleanup_free_ char *head = NULL;
@@ -65,6 +73,8 @@ int http_write_response(int fd, int status, const char *content_type, const char
                 len = 0;
         else
                 snprintf(length_line, sizeof length_line, "Content-Length: %zu\r\n", len);
+        if (fd == head_only_fd)
+                len = 0;
 
         n = asprintf(&head,
                      "HTTP/1.1 %d %s\r\n"

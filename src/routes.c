@@ -338,15 +338,17 @@ int routes_dispatch(Server *srv) {
         char *name = srv->skill_name, *token_name = srv->token_name;
         const char *allow = NULL, *method = srv->req.method;
         Route route = match_route(srv->req.path, name, sizeof(srv->skill_name), &allow);
-        bool head = streq(method, "HEAD");
+        /* HEAD is GET without the body (the response writer drops it): RFC 9110 §9.3.2 */
+        bool get = streq(allow, "GET");
         int r;
 
         if (route == ROUTE_NONE)
                 return answer_error(srv, 404, NULL, "no route for '%s'", srv->req.path);
-        if (!streq(method, allow) || head) {
+        if (!streq(method, allow) && !(get && streq(method, "HEAD"))) {
                 char extra[64];
-                snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
-                return answer_error(srv, 405, extra, "method %s is not allowed here (allowed: %s)", method, allow);
+                snprintf(extra, sizeof(extra), "Allow: %s\r\n", get ? "GET, HEAD" : allow);
+                return answer_error(srv, 405, extra, "method %s is not allowed here (allowed: %s)", method,
+                                    get ? "GET, HEAD" : allow);
         }
 
         switch (route) {

@@ -289,6 +289,8 @@ int server_main(void) {
         }
 
         status = read_request(&srv, &msg);
+        if (status >= 0 && srv.req.method && streq(srv.req.method, "HEAD"))
+                http_response_head_only(srv.fd);
         if (status == -ENOMEM) {
                 /* ours, not the client's: answer if we still can */
                 log_error_errno(status, "Reading the request failed: %m");

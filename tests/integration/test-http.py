@@ -159,7 +159,7 @@ def body(tap):
     # --- 405 with Allow, 404
     r = w.raw1(b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
     check_error(tap, r, 405, "POST /healthz")
-    tap.like(r.header("Allow"), r"\bGET\b", "405 for /healthz says Allow: GET")
+    tap.is_(r.header("Allow"), "GET, HEAD", "405 for /healthz says Allow: GET, HEAD")
     r = w.request("GET", "/v1/skills/echo/run")
     check_error(tap, r, 405, "GET /v1/skills/echo/run")
     tap.like(r.header("Allow"), r"\bPOST\b", "405 for .../run says Allow: POST")
@@ -168,6 +168,33 @@ def body(tap):
     tap.like(r.header("Allow"), r"\bGET\b", "405 for /v1/skills says Allow: GET")
     r = w.request("PUT", "/v1/info", b"")
     check_error(tap, r, 405, "PUT /v1/info")
+    # --- HEAD: a GET route's status and headers, Content-Length included, and no body (RFC 9110 §9.3.2)
+    _, got = w.raw(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    get_head, _, get_body = got.partition(b"\r\n\r\n")
+    _, got = w.raw(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    head, sep, rest = got.partition(b"\r\n\r\n")
+    tap.ok(head.startswith(b"HTTP/1.1 200 ") and sep and rest == b"", "HEAD /healthz: 200 and nothing after the head",
+           got[:300])
+    tap.ok(b"Content-Length: %d\r\n" % len(get_body) in head + b"\r\n",
+           "HEAD /healthz: the Content-Length of the GET (%d)" % len(get_body), head)
+    _, got = w.raw(b"HEAD /v1/info HTTP/1.1\r\nHost: x\r\n\r\n")
+    head, sep, rest = got.partition(b"\r\n\r\n")
+    tap.ok(head.startswith(b"HTTP/1.1 401 ") and b"WWW-Authenticate: Bearer" in head and sep and rest == b"",
+           "HEAD /v1/info without a token: 401, WWW-Authenticate, no body", got[:300])
+    _, got = w.raw(b"HEAD /v1/skills/echo/run HTTP/1.1\r\nHost: x\r\n\r\n")
+    head, sep, rest = got.partition(b"\r\n\r\n")
+    tap.ok(head.startswith(b"HTTP/1.1 405 ") and b"\r\nAllow: POST\r\n" in head + b"\r\n" and sep and rest == b"",
+           "HEAD on a run route: 405, Allow: POST, no body", got[:300])
+
+    # --- Host: required in HTTP/1.1, well-formed always (RFC 9112 §3.2)
+    r = w.raw1(b"GET /healthz HTTP/1.1\r\n\r\n")
+    check_error(tap, r, 400, "HTTP/1.1 without Host")
+    tap.is_((r.json or {}).get("message"), "Host header required", "... says Host is required")
+    r = w.raw1(b"GET /healthz HTTP/1.1\r\nHost: a b\r\n\r\n")
+    check_error(tap, r, 400, "malformed Host")
+    r = w.raw1(b"GET /healthz HTTP/1.0\r\n\r\n")
+    tap.is_(r.status, 200, "HTTP/1.0 without Host: 200")
+
     r = w.get("/nonexistent")
     check_error(tap, r, 404, "unknown path")
     r = w.get("/v1/skills/echo/run/extra")

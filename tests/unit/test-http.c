@@ -155,7 +155,7 @@ static void test_line_ends(void) {
         http_request_done(&req);
 
         /* "?" with nothing after: empty query, not NULL */
-        is_int(PARSE(&lim, "GET /p? HTTP/1.1\r\n\r\n", &req, &status), 1, "empty query parses");
+        is_int(PARSE(&lim, "GET /p? HTTP/1.1\r\nHost: h\r\n\r\n", &req, &status), 1, "empty query parses");
         is_str(req.path, "/p", "path before empty query");
         is_str(req.query, "", "empty query");
         http_request_done(&req);
@@ -165,7 +165,7 @@ static void test_prefixes(void) {
         static const char *const inputs[] = {
                 "POST /v1/skills/wc/run HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello",
                 "GET /healthz HTTP/1.0\n\n",
-                "GET / HTTP/1.1\r\nA: \r\n\r\n",
+                "GET / HTTP/1.1\r\nHost: h\r\nA: \r\n\r\n",
         };
 
         for (size_t k = 0; k < ELEMENTSOF(inputs); k++) {
@@ -211,17 +211,17 @@ static void test_pipelined(void) {
         http_request_done(&req);
 
         /* garbage after the head is the body's business, not the parser's */
-        static const char junk[] = "GET / HTTP/1.1\r\n\r\n\x00\r\x7f garbage";
+        static const char junk[] = "GET / HTTP/1.1\r\nHost: h\r\n\r\n\x00\r\x7f garbage";
         is_int(parse_n(&lim, junk, sizeof junk - 1, &req, &status), 1, "bytes after the head are not inspected");
         http_request_done(&req);
 }
 
 static void test_request_line(void) {
-        accepted("GET / HTTP/1.1\r\n\r\n", "minimal GET");
-        accepted("OPTIONS / HTTP/1.1\r\n\r\n", "OPTIONS");
-        accepted("get / HTTP/1.1\r\n\r\n", "lower-case method is still a token (router answers 405)");
-        accepted("ABCDEFGHIJKLMNOP / HTTP/1.1\r\n\r\n", "method of exactly HTTP_MAX_METHOD");
-        accepted("GET /{a}|b~c HTTP/1.1\r\n\r\n", "unencoded but visible target characters");
+        accepted("GET / HTTP/1.1\r\nHost: h\r\n\r\n", "minimal GET");
+        accepted("OPTIONS / HTTP/1.1\r\nHost: h\r\n\r\n", "OPTIONS");
+        accepted("get / HTTP/1.1\r\nHost: h\r\n\r\n", "lower-case method is still a token (router answers 405)");
+        accepted("ABCDEFGHIJKLMNOP / HTTP/1.1\r\nHost: h\r\n\r\n", "method of exactly HTTP_MAX_METHOD");
+        accepted("GET /{a}|b~c HTTP/1.1\r\nHost: h\r\n\r\n", "unencoded but visible target characters");
         refused("ABCDEFGHIJKLMNOPQ / HTTP/1.1\r\n\r\n", 400, "method one over HTTP_MAX_METHOD");
         refused("G(T / HTTP/1.1\r\n\r\n", 400, "method with a non-token character");
         refused(" GET / HTTP/1.1\r\n\r\n", 400, "leading space");
@@ -274,7 +274,7 @@ static void test_control_bytes(void) {
         refused("GET / HTTP/1.1\r\n\r\r\n", 400, "CR CR LF as the blank line");
         refused("GET / HTTP/1.1\r\nX-A: a\x01\r\n\r\n", 400, "control character in a value");
         refused("GET / HTTP/1.1\r\nX-A: a\x7f\r\n\r\n", 400, "DEL in a value");
-        accepted("GET / HTTP/1.1\r\nX-A: a\tb\r\n\r\n", "HTAB inside a value");
+        accepted("GET / HTTP/1.1\r\nHost: h\r\nX-A: a\tb\r\n\r\n", "HTAB inside a value");
 }
 
 static void test_fields(void) {
@@ -289,7 +289,7 @@ static void test_fields(void) {
         refused("GET / HTTP/1.1\r\nX-A: a\r\n b\r\n\r\n", 400, "obsolete line folding (space)");
         refused("GET / HTTP/1.1\r\nX-A: a\r\n\tb\r\n\r\n", 400, "obsolete line folding (tab)");
         refused("GET / HTTP/1.1\r\n \r\n\r\n", 400, "whitespace-only line");
-        accepted("GET / HTTP/1.1\r\n!#$%&'*+-.^_`|~09azAZ: v\r\n\r\n", "every tchar in a name");
+        accepted("GET / HTTP/1.1\r\nHost: h\r\n!#$%&'*+-.^_`|~09azAZ: v\r\n\r\n", "every tchar in a name");
 
         refused("GET / HTTP/1.1\r\nContent-Length: 1\r\ncontent-length: 1\r\n\r\n", 400, "duplicate Content-Length");
         refused("GET / HTTP/1.1\r\nAuthorization: Bearer a\r\nAUTHORIZATION: Bearer a\r\n\r\n", 400,
@@ -297,7 +297,7 @@ static void test_fields(void) {
         refused("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", 400, "duplicate Host");
         refused("GET / HTTP/1.1\r\nX-Functions-Key: a\r\nx-functions-key: a\r\n\r\n", 400, "duplicate X-Functions-Key");
         refused("GET / HTTP/1.1\r\nExpect: 100-continue\r\nExpect: 100-continue\r\n\r\n", 400, "duplicate Expect");
-        accepted("GET / HTTP/1.1\r\nX-A: 1\r\nX-A: 2\r\n\r\n", "other duplicate fields");
+        accepted("GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\nX-A: 2\r\n\r\n", "other duplicate fields");
 }
 
 static void test_content_length(void) {
@@ -317,17 +317,17 @@ static void test_content_length(void) {
         refused("POST / HTTP/1.1\r\nContent-Length: 18446744073709551615\r\n\r\n", 413, "UINT64_MAX Content-Length");
         refused("POST / HTTP/1.1\r\nContent-Length: 1048577\r\n\r\n", 413, "Content-Length max_body + 1");
 
-        is_int(PARSE(&lim, "POST / HTTP/1.1\r\nContent-Length:  1048576 \r\n\r\n", &req, &status), 1,
+        is_int(PARSE(&lim, "POST / HTTP/1.1\r\nHost: h\r\nContent-Length:  1048576 \r\n\r\n", &req, &status), 1,
                "Content-Length of exactly max_body");
         ok(req.has_content_length && req.content_length == 1048576, "content_length = max_body");
         http_request_done(&req);
 
-        is_int(PARSE(&lim, "POST / HTTP/1.1\r\nContent-Length: 007\r\n\r\n", &req, &status), 1,
+        is_int(PARSE(&lim, "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 007\r\n\r\n", &req, &status), 1,
                "leading zeros are digits");
         ok(req.content_length == 7, "content_length 7");
         http_request_done(&req);
 
-        is_int(PARSE(&lim, "GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\n", &req, &status), 1,
+        is_int(PARSE(&lim, "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n", &req, &status), 1,
                "GET with a body length is fine");
         ok(req.has_content_length && req.content_length == 5, "GET content_length 5");
         http_request_done(&req);
@@ -336,8 +336,8 @@ static void test_content_length(void) {
         refused("PUT / HTTP/1.1\r\n\r\n", 411, "PUT without Content-Length");
         refused("PATCH / HTTP/1.1\r\n\r\n", 411, "PATCH without Content-Length");
         refused("POST / HTTP/1.0\r\n\r\n", 411, "HTTP/1.0 POST without Content-Length");
-        accepted("POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n", "POST with Content-Length 0");
-        accepted("DELETE / HTTP/1.1\r\n\r\n", "DELETE without a length");
+        accepted("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n", "POST with Content-Length 0");
+        accepted("DELETE / HTTP/1.1\r\nHost: h\r\n\r\n", "DELETE without a length");
 
         refused("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 501, "Transfer-Encoding");
         refused("GET / HTTP/1.1\r\ntransfer-encoding: identity\r\n\r\n", 501, "any Transfer-Encoding");
@@ -353,12 +353,12 @@ static void test_expect(void) {
         HttpRequest req;
         int status;
 
-        is_int(PARSE(&lim, "POST / HTTP/1.1\r\nContent-Length: 1\r\nExpect: 100-continue\r\n\r\n", &req, &status),
+        is_int(PARSE(&lim, "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nExpect: 100-continue\r\n\r\n", &req, &status),
                1, "Expect: 100-continue parses");
         ok(req.expect_continue, "expect_continue set");
         http_request_done(&req);
 
-        is_int(PARSE(&lim, "POST / HTTP/1.1\r\nContent-Length: 1\r\nexpect:  100-Continue \r\n\r\n", &req, &status),
+        is_int(PARSE(&lim, "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nexpect:  100-Continue \r\n\r\n", &req, &status),
                1, "Expect value is case-insensitive");
         ok(req.expect_continue, "expect_continue set (mixed case)");
         http_request_done(&req);
@@ -371,9 +371,9 @@ static void test_expect(void) {
         refused("POST / HTTP/1.1\r\nContent-Length: 1\r\nExpect: something\r\n\r\n", 400, "other expectation");
 }
 
-/* "GET / HTTP/1.1\r\nX: <pad>\r\n\r\n" of exactly total bytes. */
+/* "GET / HTTP/1.1\r\nHost: h\r\nX: <pad>\r\n\r\n" of exactly total bytes. */
 static char *padded_request(size_t total) {
-        static const char pre[] = "GET / HTTP/1.1\r\nX: ";
+        static const char pre[] = "GET / HTTP/1.1\r\nHost: h\r\nX: ";
         static const char post[] = "\r\n\r\n";
         size_t fixed = sizeof pre - 1 + sizeof post - 1;
         char *s = malloc(total + 1);
@@ -385,9 +385,9 @@ static char *padded_request(size_t total) {
         return s;
 }
 
-/* "GET /aaa... HTTP/1.1" of exactly n bytes, no line end. */
+/* "GET /aaa... HTTP/1.0" of exactly n bytes, no line end (1.0: a complete head needs no Host). */
 static char *long_request_line(size_t n) {
-        static const char pre[] = "GET /", post[] = " HTTP/1.1";
+        static const char pre[] = "GET /", post[] = " HTTP/1.0";
         char *s = malloc(n + 1);
 
         assert_se(s && n >= sizeof pre + sizeof post);
@@ -465,28 +465,29 @@ static void test_bounds(const HttpLimits *l, const char *name) {
 }
 
 static void test_field_count(void) {
+        /* HTTP/1.0 throughout: no Host among the counted fields */
         char buf[512];
         HttpRequest req;
         int status;
         size_t n;
 
-        n = (size_t) snprintf(buf, sizeof buf, "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n");
+        n = (size_t) snprintf(buf, sizeof buf, "GET / HTTP/1.0\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n");
         is_int(parse_n(&small, buf, n, &req, &status), 1, "exactly max_fields fields accepted");
         is_int(req.n_headers, 4, "four fields");
         http_request_done(&req);
 
-        n = (size_t) snprintf(buf, sizeof buf, "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n");
+        n = (size_t) snprintf(buf, sizeof buf, "GET / HTTP/1.0\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n");
         refused_with(&small, buf, n, 431, "max_fields + 1 fields");
         /* decided as soon as the extra field starts, before the head ends */
-        n = (size_t) snprintf(buf, sizeof buf, "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE");
+        n = (size_t) snprintf(buf, sizeof buf, "GET / HTTP/1.0\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE");
         refused_with(&small, buf, n, 431, "start of field max_fields + 1");
-        n = (size_t) snprintf(buf, sizeof buf, "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r");
+        n = (size_t) snprintf(buf, sizeof buf, "GET / HTTP/1.0\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r");
         refused_with(&small, buf, n, 0, "CR after max_fields fields may still be the blank line");
 
         /* default bound: 100 fields ok, 101 not */
         {
                 char big[4096];
-                size_t len = (size_t) snprintf(big, sizeof big, "GET / HTTP/1.1\r\n");
+                size_t len = (size_t) snprintf(big, sizeof big, "GET / HTTP/1.0\r\n");
 
                 for (int i = 0; i < 100; i++)
                         len += (size_t) snprintf(big + len, sizeof big - len, "F%d: v\r\n", i);
@@ -498,6 +499,31 @@ static void test_field_count(void) {
                 len += (size_t) snprintf(big + len, sizeof big - len, "F100: v\r\n\r\n");
                 refused_with(&lim, big, len, 431, "101 fields");
         }
+}
+
+/* RFC 9112 §3.2: Host is required in HTTP/1.1, may be empty, and must be a uri-host[:port]. */
+static void test_host(void) {
+        HttpRequest req;
+        int status;
+
+        refused("GET / HTTP/1.1\r\n\r\n", 400, "HTTP/1.1 without Host");
+        refused("GET / HTTP/1.1\r\nX-Host: h\r\n\r\n", 400, "HTTP/1.1 with only a look-alike of Host");
+        accepted("GET / HTTP/1.0\r\n\r\n", "HTTP/1.0 without Host");
+        is_int(PARSE(&lim, "GET / HTTP/1.1\r\nHost:\r\n\r\n", &req, &status), 1, "empty Host (no authority)");
+        is_str(req.host, "", "empty host kept");
+        http_request_done(&req);
+        accepted("GET / HTTP/1.1\r\nhost: localhost:8080\r\n\r\n", "reg-name and port, lower-case name");
+        accepted("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "IPv4 address");
+        accepted("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", "IP-literal and port");
+        accepted("GET / HTTP/1.1\r\nHost: xn--caf-dma.example_1~%41\r\n\r\n", "unreserved and pct-encoded");
+        refused("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400, "space in Host");
+        refused("GET / HTTP/1.1\r\nHost: a, b\r\n\r\n", 400, "a list in Host");
+        refused("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400, "a path in Host");
+        refused("GET / HTTP/1.1\r\nHost: user@a\r\n\r\n", 400, "userinfo in Host");
+        refused("GET / HTTP/1.1\r\nHost: caf\xc3\xa9\r\n\r\n", 400, "non-ASCII Host");
+        refused("GET / HTTP/1.0\r\nHost: a b\r\n\r\n", 400, "a malformed Host is refused in HTTP/1.0 too");
+        /* the framing is judged first: its status says more */
+        refused("POST / HTTP/1.1\r\n\r\n", 411, "POST without length nor Host → 411");
 }
 
 static void test_early_refusal(void) {
@@ -748,6 +774,7 @@ int main(void) {
         test_bounds(&small, "small");
         test_bounds(&lim, "default");
         test_field_count();
+        test_host();
         test_early_refusal();
         test_status_names();
         test_writer();
