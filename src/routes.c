@@ -338,12 +338,13 @@ int routes_dispatch(Server *srv) {
         char *name = srv->skill_name, *token_name = srv->token_name;
         const char *allow = NULL, *method = srv->req.method;
         Route route = match_route(srv->req.path, name, sizeof(srv->skill_name), &allow);
-        /* HEAD is GET without the body (the response writer drops it): RFC 9110 §9.3.2 */
-        bool get = streq(allow, "GET");
+        bool get;
         int r;
 
         if (route == ROUTE_NONE)
                 return answer_error(srv, 404, NULL, "no route for '%s'", srv->req.path);
+        /* HEAD is GET without the body (the response writer drops it): RFC 9110 §9.3.2 */
+        get = streq(allow, "GET");
         if (!streq(method, allow) && !(get && streq(method, "HEAD"))) {
                 char extra[64];
                 snprintf(extra, sizeof(extra), "Allow: %s\r\n", get ? "GET, HEAD" : allow);
