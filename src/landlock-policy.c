@@ -47,6 +47,8 @@ static const char *const library_dirs[] = {
  * credentials directory), by canonical path, with the identity of each of its ancestors: a tree
  * the policy would allow whole is checked against those with the fstat it needs anyway. */
 #define OUTSIDE_DEPTH_MAX 32
+/* How deep a walk around a secret goes (about 30 KiB of stack a level) before it hides the rest. */
+#define WALK_DEPTH_MAX 16
 typedef struct Outside {
         const char *path;
         size_t n;
@@ -57,7 +59,7 @@ typedef struct Outside {
         } at[OUTSIDE_DEPTH_MAX];
 } Outside;
 
-#define CONFIGURED_MAX 3 /* the tokens file's directory, the tokens file, the config file */
+#define CONFIGURED_MAX 4 /* the tokens file and its directory, the config file and its directory */
 
 typedef struct Secrets {
         /* relative to /etc: the fixed list, and skillrun's own files as given and as resolved */
@@ -83,19 +85,6 @@ static bool path_at_or_below(const char *path, const char *top) {
         return r && (*r == 0 || *r == '/' || streq(top, "/"));
 }
 
-/* Trees a policy allows whole, and their parents: hiding one of those to hide a secret in it
- * would leave no skill able to run. A tokens file right in one of them is hidden alone. */
-static bool is_system_tree(const char *canon) {
-        static const char *const trees[] = {
-                "/", "/usr", "/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/local", "/usr/local/lib", "/usr/bin",
-                "/usr/sbin", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev",
-        };
-        for (size_t i = 0; i < ELEMENTSOF(trees); i++)
-                if (streq(canon, trees[i]))
-                        return true;
-        return false;
-}
-
 /* Record the identities of canon's ancestors ("/a", "/a/b", …) and of canon itself. */
 static void outside_add(Secrets *sec, const char *canon) {
         Outside *o = &sec->outside[sec->n_outside];
@@ -118,8 +107,11 @@ static void outside_add(Secrets *sec, const char *canon) {
                 sec->n_outside++;
 }
 
-/* A secret as resolved now: named relative to /etc when it lies there, else by identity. */
-static const char *secret_resolved(Secrets *sec, size_t slot, const char *path, bool dir_of) {
+/* A secret as resolved now: named relative to /etc when it lies there, else by identity.
+ * dir_of: the directory of 'path' instead, when it is skillrun's own (named "skillrun", as
+ * `make install` lays out any sysconfdir) or, with in_etc, anywhere below /etc; NULL otherwise,
+ * and then the file alone is the secret. */
+static const char *secret_resolved(Secrets *sec, size_t slot, const char *path, bool dir_of, bool in_etc) {
         char *c = sec->canon[slot];
         _cleanup_free_ char *dir = NULL, *real = NULL;
 
@@ -135,8 +127,7 @@ static const char *secret_resolved(Secrets *sec, size_t slot, const char *path, 
         real = realpath(path, NULL);
         if (!real || strlen(real) >= PATH_MAX)
                 return NULL; /* not there (a missing config file is fine): nothing to hide */
-        /* the tokens' directory, unless that is a tree every policy needs */
-        if (dir_of && is_system_tree(real))
+        if (dir_of && !streq(strrchr(real, '/') + 1, "skillrun") && !(in_etc && below_etc(real)))
                 return NULL;
         strcpy(c, real);
 
@@ -146,7 +137,7 @@ static const char *secret_resolved(Secrets *sec, size_t slot, const char *path, 
         else if (!streq(c, "/etc")) {
                 for (size_t i = 0; i < sec->n_outside; i++)
                         if (path_at_or_below(c, sec->outside[i].path))
-                                return c; /* the tokens file in the tokens' directory */
+                                return c; /* a file in a directory already hidden */
                 outside_add(sec, c);
         }
         return c;
@@ -182,11 +173,14 @@ static void secrets_init(Secrets *sec, const Settings *s) {
         /* As resolved: where the bytes are. Symlinks, or a prefix outside /etc, put them under
          * a tree the policy allows whole (/usr/local/etc for a --prefix=/usr/local build). */
         if (s->tokens_file) {
-                (void) secret_resolved(sec, 0, s->tokens_file, true);
-                sec->canon_files[0] = secret_resolved(sec, 1, s->tokens_file, false);
+                (void) secret_resolved(sec, 0, s->tokens_file, true, true);
+                sec->canon_files[0] = secret_resolved(sec, 1, s->tokens_file, false, false);
         }
-        if (s->config_path)
-                sec->canon_files[1] = secret_resolved(sec, 2, s->config_path, false);
+        if (s->config_path) {
+                /* its directory holds the operator's manifests, and maybe the tokens */
+                (void) secret_resolved(sec, 2, s->config_path, true, false);
+                sec->canon_files[1] = secret_resolved(sec, 3, s->config_path, false, false);
+        }
 }
 
 /* A symlink's canonical target: from the fd's /proc link, or resolved again without /proc. */
@@ -221,13 +215,14 @@ typedef struct SkipCtx {
         const char *const *names; /* to leave out, relative to root */
         size_t n_names;
         const char *prefix; /* the directory being listed, relative to root ("" for root) */
+        unsigned depth;     /* of prefix */
         LandlockRuleset *rs;
         uint64_t access;
         int error;
 } SkipCtx;
 
 static int allow_dir_except(LandlockRuleset *rs, const Secrets *sec, const char *root, const char *const *names,
-                            size_t n_names, const char *rel, uint64_t access);
+                            size_t n_names, const char *rel, unsigned depth, uint64_t access);
 
 /* Compare "prefix/name" with a secret without building the string. */
 static bool matches(const char *prefix, const char *name, const char *secret, bool *ret_below) {
@@ -252,27 +247,32 @@ static bool matches(const char *prefix, const char *name, const char *secret, bo
 
 static bool skip_secret(const char *name, void *userdata) {
         SkipCtx *ctx = userdata;
+        bool deeper = false;
 
+        /* the entry itself is a secret: whatever lies below it is hidden with it */
         for (size_t i = 0; i < ctx->n_names; i++) {
                 bool below;
-                if (!matches(ctx->prefix, name, ctx->names[i], &below))
-                        continue;
-                if (below && ctx->error >= 0) {
-                        /* A secret lies deeper: allow this directory's other entries instead. */
-                        char sub[PATH_MAX];
-                        if (snprintf(sub, sizeof(sub), "%s%s%s", ctx->prefix, *ctx->prefix ? "/" : "", name) >=
-                            (int) sizeof(sub))
-                                ctx->error = -ENAMETOOLONG;
-                        else {
-                                int r = allow_dir_except(ctx->rs, ctx->sec, ctx->root, ctx->names, ctx->n_names, sub,
-                                                         ctx->access);
-                                if (r < 0 && r != -ENOENT && r != -ENOTDIR)
-                                        ctx->error = r;
-                        }
+                if (matches(ctx->prefix, name, ctx->names[i], &below)) {
+                        if (!below)
+                                return true;
+                        deeper = true;
                 }
-                return true;
         }
-        return false;
+        if (!deeper)
+                return false;
+
+        /* A secret lies deeper: allow this directory's other entries instead. So deep a walk
+         * (each level costs stack and rules) hides the rest of the way instead: fail closed. */
+        if (ctx->depth + 1 >= WALK_DEPTH_MAX || ctx->error < 0)
+                return true;
+        char sub[PATH_MAX];
+        if (snprintf(sub, sizeof(sub), "%s%s%s", ctx->prefix, *ctx->prefix ? "/" : "", name) >= (int) sizeof(sub))
+                return true; /* too long to walk: hidden */
+        int r = allow_dir_except(ctx->rs, ctx->sec, ctx->root, ctx->names, ctx->n_names, sub, ctx->depth + 1,
+                                 ctx->access);
+        if (r < 0 && r != -ENOENT && r != -ENOTDIR)
+                ctx->error = r;
+        return true;
 }
 
 /* A symlink among the entries: its rule would land on its target, which may be anywhere. One
@@ -282,16 +282,21 @@ static bool skip_link(int fd, const char *path, void *userdata) {
         SkipCtx *ctx = userdata;
         char target[PATH_MAX];
 
+        /* Below a system tree the whole-tree rule never reached a symlink's target (landlock
+         * checks where a path resolves to): walking it must not start to. Only /etc's are
+         * followed, as resolv.conf and the like may point out of it. */
+        if (!streq(ctx->root, "/etc"))
+                return true;
         if (canonical_of(fd, path, target) < 0)
                 return true;
         return path_at_or_below(target, "/etc") || reaches_secret(ctx->sec, target);
 }
 
 static int allow_dir_except(LandlockRuleset *rs, const Secrets *sec, const char *root, const char *const *names,
-                            size_t n_names, const char *rel, uint64_t access) {
+                            size_t n_names, const char *rel, unsigned depth, uint64_t access) {
         char path[PATH_MAX];
-        SkipCtx ctx = { .sec = sec, .root = root, .names = names, .n_names = n_names, .prefix = rel, .rs = rs,
-                        .access = access };
+        SkipCtx ctx = { .sec = sec, .root = root, .names = names, .n_names = n_names, .prefix = rel, .depth = depth,
+                        .rs = rs, .access = access };
         LandlockEntryFilter filter = { .skip = skip_secret, .skip_link = skip_link, .userdata = &ctx };
         int r;
 
@@ -302,7 +307,7 @@ static int allow_dir_except(LandlockRuleset *rs, const Secrets *sec, const char 
 }
 
 static int allow_etc(LandlockRuleset *rs, const Secrets *sec, uint64_t access) {
-        return allow_dir_except(rs, sec, "/etc", sec->names, sec->n, "", access);
+        return allow_dir_except(rs, sec, "/etc", sec->names, sec->n, "", 0, access);
 }
 
 /* Would allowing 'path' (a whole tree) expose the tokens or the config file? Lexically, as
@@ -352,7 +357,7 @@ static int allow_tree(LandlockRuleset *rs, const Secrets *sec, const char *path,
                 }
         }
         if (n_below > 0)
-                return allow_dir_except(rs, sec, path, below, n_below, "", access);
+                return allow_dir_except(rs, sec, path, below, n_below, "", 0, access);
 
         r = landlock_ruleset_allow_fd(rs, fd, S_ISDIR(st.st_mode), access);
         if (r < 0)
@@ -415,21 +420,37 @@ int landlock_policy_check(const Settings *s, const Manifest *m, char **ret_error
         return check_manifest_paths(&sec, m, ret_error);
 }
 
-/* Each path as it was checked: resolved. One that does not exist is skipped, as a missing
- * path grants nothing. */
-static int allow_manifest_paths(LandlockRuleset *rs, const Secrets *sec, const Manifest *m, char **ret_error) {
+/* A path the rules name on purpose (the manifest's, the skill's own directory): opened first,
+ * then judged by where the open fd leads, so that what is checked is what is granted even if a
+ * symlink on the way is swapped meanwhile. 1: granted, 0: missing (grants nothing), -EPERM (with
+ * *ret_canon set): it would expose a secret. */
+static int allow_resolved(LandlockRuleset *rs, const Secrets *sec, const char *path, uint64_t access,
+                          char ret_canon[static PATH_MAX]) {
+        _cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
         int r;
 
+        if (fd < 0)
+                return errno == ENOENT || errno == ENOTDIR || errno == EACCES ? 0 : negative_errno();
+        if (canonical_of(fd, path, ret_canon) < 0)
+                return -EPERM; /* cannot tell where it leads: not granted */
+        if (exposes_secret(sec, path, ret_canon))
+                return -EPERM;
+        r = landlock_ruleset_allow_fd(rs, fd, -1, access);
+        if (r < 0)
+                return r;
+        landlock_ruleset_hold_fd(rs, TAKE_FD(fd));
+        return 1;
+}
+
+static int allow_manifest_paths(LandlockRuleset *rs, const Secrets *sec, const Manifest *m, char **ret_error) {
         for (unsigned w = 0; w < 2; w++)
                 for (char **p = w ? m->write_paths : m->read_paths; p && *p; p++) {
-                        _cleanup_free_ char *canon = NULL;
-
-                        r = check_manifest_path(sec, *p, w, &canon, ret_error);
-                        if (r < 0)
-                                return r;
-                        if (!canon)
-                                continue;
-                        r = allow_optional(rs, canon, w ? LL_FS_ALL : LL_FS_READ_EXEC);
+                        char canon[PATH_MAX];
+                        int r = allow_resolved(rs, sec, *p, w ? LL_FS_ALL : LL_FS_READ_EXEC, canon);
+                        if (r == -EPERM)
+                                return set_error(ret_error, -EPERM,
+                                                 "%s path '%s' would expose skillrun's tokens or configuration",
+                                                 w ? "write" : "read", *p);
                         if (r < 0)
                                 return r;
                 }
@@ -459,12 +480,10 @@ static int allow_skill_paths(LandlockRuleset *rs, const Secrets *sec, const Mani
                 _cleanup_free_ char *own = NULL;
                 if (asprintf(&own, "%s/%s", m->dir, m->name) < 0)
                         return -ENOMEM;
-                _cleanup_free_ char *canon = realpath(own, NULL);
-                if (canon && !exposes_secret(sec, own, canon)) {
-                        r = allow_optional(rs, canon, LL_FS_READ_EXEC);
-                        if (r < 0)
-                                return r;
-                }
+                char canon[PATH_MAX];
+                r = allow_resolved(rs, sec, own, LL_FS_READ_EXEC, canon);
+                if (r < 0 && r != -EPERM) /* one that would expose a secret is simply not granted */
+                        return r;
         }
         r = allow_manifest_paths(rs, sec, m, ret_error);
         if (r < 0)

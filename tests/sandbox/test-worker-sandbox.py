@@ -247,18 +247,21 @@ def secrets_elsewhere(tap, env):
                 pass
     ov = os.path.join(env.root, "overlay")
     public = os.path.join(env.root, "public")
-    for d in (ov, os.path.join(ov, "upper"), os.path.join(ov, "work"), public):
+    private = os.path.join(env.root, "private")  # reachable only through a symlink in /usr/local
+    for d in (ov, os.path.join(ov, "upper"), os.path.join(ov, "work"), public, private):
         os.mkdir(d)
-    os.chmod(public, 0o755)
-    with open(os.path.join(public, "file"), "w") as f:
-        f.write("public\n")
-    os.chmod(os.path.join(public, "file"), 0o644)
+    for d in (public, private):
+        os.chmod(d, 0o755)
+        with open(os.path.join(d, "file"), "w") as f:
+            f.write("a file\n")
+        os.chmod(os.path.join(d, "file"), 0o644)
     tokens = "/usr/local/etc/skillrun/tokens"
     setup = "\n".join([
         "mount -t tmpfs -o mode=0755 none /usr/local",
         "mkdir -p /usr/local/etc/skillrun",
         "cp %s %s && chmod 0644 %s" % (env.secret, tokens, tokens),
         "echo other > /usr/local/etc/other.conf && chmod 0644 /usr/local/etc/other.conf",
+        "ln -sfn %s /usr/local/zz-private" % private,
         "mount -t overlay overlay -o lowerdir=/etc,upperdir=%s/upper,workdir=%s/work /etc" % (ov, ov),
         "ln -sfn /usr/local/etc/skillrun /etc/zz-tokens-dir",
         "ln -sfn %s /etc/zz-tokens-file" % tokens,
@@ -277,6 +280,8 @@ def secrets_elsewhere(tap, env):
         "read:/etc/zz-root" + env.secret: "denied errno=EACCES",  # a rule on / would allow everything
         "read:/etc/zz-root/etc/passwd": "ok",  # /etc/passwd by its own rule
         "read:/etc/zz-public/file": "ok",  # a symlink to an ordinary directory is still followed
+        # walking /usr around the tokens must not follow its symlinks, which /usr whole never did
+        "read:/usr/local/zz-private/file": "denied errno=EACCES",
         "read:/etc/ssh/zz-key": "denied errno=EACCES",
         "read:/etc/zz-key": "denied errno=EACCES",
     }
@@ -299,6 +304,52 @@ def secrets_elsewhere(tap, env):
     res = env.run("hostile-permissive", *loose_attempts, setup=setup_loose, extra_env={"SKILLRUN_TOKENS_FILE": loose})
     tap.is_(res.get("outcome"), "ok", "tokens right in /usr/local: outcome ok")
     check_attempts(tap, "tokens right in /usr/local", res, loose_attempts)
+
+    # the config's own directory outside /etc holds the operator's manifests: hidden whole
+    conf_dir = "/usr/local/etc/skillrun"
+    setup_conf = "\n".join([
+        "mount -t tmpfs -o mode=0755 none /usr/local",
+        "mkdir -p %s/skills && : > %s/skillrun.conf" % (conf_dir, conf_dir),
+        "echo '{\"env\": {\"KEY\": \"s3cr3t\"}}' > %s/skills/other.json && chmod -R a+rX /usr/local" % conf_dir,
+        "echo other > /usr/local/etc/other.conf && chmod 0644 /usr/local/etc/other.conf",
+    ])
+    conf_attempts = {"read:%s/skills/other.json" % conf_dir: "denied errno=EACCES",
+                     "read:%s/skillrun.conf" % conf_dir: "denied errno=EACCES",
+                     "read:/usr/local/etc/other.conf": "ok"}
+    res = env.run("hostile-permissive", *conf_attempts, setup=setup_conf,
+                  extra_env={"SKILLRUN_CONFIG": conf_dir + "/skillrun.conf"})
+    tap.is_(res.get("outcome"), "ok", "config in /usr/local/etc/skillrun: outcome ok")
+    check_attempts(tap, "config in /usr/local/etc/skillrun", res, conf_attempts)
+
+    # a secret very deep below a system tree: the walk stops (hiding the rest), never crashes
+    for depth in (40, 300):
+        deep = "/usr/local" + "/d" * depth
+        setup_deep = "\n".join([
+            "mount -t tmpfs -o mode=0755 none /usr/local",
+            "mkdir -p %s && cp %s %s/tokens && chmod -R a+rX /usr/local" % (deep, env.secret, deep),
+            "echo other > /usr/local/zz-other && chmod 0644 /usr/local/zz-other",
+        ])
+        deep_attempts = {"read:%s/tokens" % deep: "denied errno=EACCES", "read:/usr/local/zz-other": "ok"}
+        res = env.run("hostile-permissive", *deep_attempts, setup=setup_deep,
+                      extra_env={"SKILLRUN_TOKENS_FILE": deep + "/tokens"})
+        tap.is_((res.get("outcome"), res["_rc"]), ("ok", 0), "tokens %d levels below /usr/local: outcome ok" % depth)
+        got = lines(res)
+        tap.is_(got.get("read:%s/tokens" % deep), "denied errno=EACCES", "… the tokens %d levels deep: denied" % depth)
+        tap.is_(got.get("read:/usr/local/zz-other"), "ok", "… /usr/local/zz-other: ok")
+
+    # tokens in a directory of /etc that also holds a listed secret deeper (ssl/private): the
+    # exact match wins, and the whole directory is hidden as the tokens' directory
+    setup_ssl = "\n".join([
+        "mount -t overlay overlay -o lowerdir=/etc,upperdir=%s/upper,workdir=%s/work /etc" % (ov, ov),
+        "mkdir -p /etc/ssl && cp %s /etc/ssl/zz-tokens && echo cred > /etc/ssl/zz-cred" % env.secret,
+        "chmod 0644 /etc/ssl/zz-tokens /etc/ssl/zz-cred",
+    ])
+    ssl_attempts = {"read:/etc/ssl/zz-tokens": "denied errno=EACCES", "read:/etc/ssl/zz-cred": "denied errno=EACCES",
+                    "read:/etc/passwd": "ok"}
+    res = env.run("hostile-permissive", *ssl_attempts, setup=setup_ssl,
+                  extra_env={"SKILLRUN_TOKENS_FILE": "/etc/ssl/zz-tokens"})
+    tap.is_(res.get("outcome"), "ok", "tokens in /etc/ssl: outcome ok")
+    check_attempts(tap, "tokens in /etc/ssl", res, ssl_attempts)
 
     # a manifest path that is a symlink to the tokens' directory is refused, as the directory is
     env.skill("hostile-linkpath", "permissive", read_paths=["/etc/zz-tokens-dir"])
