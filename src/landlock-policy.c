@@ -59,19 +59,30 @@ typedef struct Outside {
         } at[OUTSIDE_DEPTH_MAX];
 } Outside;
 
-#define CONFIGURED_MAX 4 /* the tokens file and its directory, the config file and its directory */
+/* Operator-named skills directories kept out, after which more are not (a list that long is
+ * not a real configuration; the packaged one is public and never counted). */
+#define SKILLS_DIRS_MAX 8
+/* The tokens file, its directory as given and as resolved; the same three for the config file;
+ * the skills directories. */
+#define CONFIGURED_MAX (6 + SKILLS_DIRS_MAX)
 
 typedef struct Secrets {
         /* relative to /etc: the fixed list, and skillrun's own files as given and as resolved */
         const char *names[ELEMENTSOF(etc_secrets) + 2 + CONFIGURED_MAX];
         size_t n;
         char buf[2][PATH_MAX];
-        const char *files[2];     /* absolute, as given: tokens file, config file */
-        char canon[CONFIGURED_MAX][PATH_MAX];
-        const char *canon_files[2]; /* the same, resolved (NULL: does not exist) */
+        const char *files[2];       /* absolute, as given: tokens file, config file */
+        char *canon[CONFIGURED_MAX]; /* every secret resolved (owned; names and outside point here) */
+        size_t n_canon;
         Outside outside[CONFIGURED_MAX];
         size_t n_outside;
 } Secrets;
+
+static void secrets_done(Secrets *sec) {
+        for (size_t i = 0; i < sec->n_canon; i++)
+                free(sec->canon[i]);
+        sec->n_canon = 0;
+}
 
 /* 'rel' below /etc, or NULL. */
 static const char *below_etc(const char *path) {
@@ -107,43 +118,67 @@ static void outside_add(Secrets *sec, const char *canon) {
                 sec->n_outside++;
 }
 
-/* A secret as resolved now: named relative to /etc when it lies there, else by identity.
- * dir_of: the directory of 'path' instead, when it is skillrun's own (named "skillrun", as
- * `make install` lays out any sysconfdir) or, with in_etc, anywhere below /etc; NULL otherwise,
- * and then the file alone is the secret. */
-static const char *secret_resolved(Secrets *sec, size_t slot, const char *path, bool dir_of, bool in_etc) {
-        char *c = sec->canon[slot];
-        _cleanup_free_ char *dir = NULL, *real = NULL;
+/* Record a resolved secret (taking 'real'): by name when below /etc, else by identity. */
+static void secret_add(Secrets *sec, char *real) {
+        const char *rel;
 
-        if (dir_of) {
-                const char *slash = strrchr(path, '/');
-                if (!slash || slash == path)
-                        return NULL;
-                dir = strndup(path, slash - path);
-                if (!dir)
-                        return NULL;
-                path = dir;
+        if (!real)
+                return;
+        /* a file inside a directory already kept out stays listed: read paths are judged against it */
+        for (size_t i = 0; i < sec->n_canon; i++)
+                if (streq(real, sec->canon[i])) {
+                        free(real);
+                        return;
+                }
+        if (sec->n_canon >= CONFIGURED_MAX || streq(real, "/") || streq(real, "/etc")) {
+                free(real);
+                return;
         }
-        real = realpath(path, NULL);
-        if (!real || strlen(real) >= PATH_MAX)
-                return NULL; /* not there (a missing config file is fine): nothing to hide */
-        if (dir_of && !streq(strrchr(real, '/') + 1, "skillrun") && !(in_etc && below_etc(real)))
-                return NULL;
-        strcpy(c, real);
-
-        const char *rel = below_etc(c);
+        sec->canon[sec->n_canon++] = real;
+        rel = below_etc(real);
         if (rel)
                 sec->names[sec->n++] = rel;
-        else if (!streq(c, "/etc")) {
-                for (size_t i = 0; i < sec->n_outside; i++)
-                        if (path_at_or_below(c, sec->outside[i].path))
-                                return c; /* a file in a directory already hidden */
-                outside_add(sec, c);
+        else
+                outside_add(sec, real);
+}
+
+static bool named_skillrun(const char *dir) {
+        const char *slash = strrchr(dir, '/');
+        return streq(slash ? slash + 1 : dir, "skillrun");
+}
+
+/* One of skillrun's files, where its bytes really are, and the directories it is kept in when
+ * those are skillrun's own: named "skillrun" (as `make install` lays out any sysconfdir; it holds
+ * the operator's manifests), or, with any_in_etc, anywhere below /etc. The directory is judged
+ * both as the path names it and as the resolved file lies. */
+static void secret_file(Secrets *sec, const char *path, bool any_in_etc) {
+        char *real = realpath(path, NULL);
+        const char *slash = strrchr(path, '/');
+
+        if (slash && slash != path) {
+                _cleanup_free_ char *given = strndup(path, slash - path);
+                char *d = given ? realpath(given, NULL) : NULL;
+                if (d && (named_skillrun(given) || named_skillrun(d) || (any_in_etc && below_etc(d))))
+                        secret_add(sec, d);
+                else
+                        free(d);
         }
-        return c;
+        if (real) {
+                char *d = strdup(real);
+                char *ds = d ? strrchr(d, '/') : NULL;
+                if (ds && ds != d) {
+                        *ds = 0;
+                        if (named_skillrun(d) || (any_in_etc && below_etc(d)))
+                                secret_add(sec, steal_pointer(&d));
+                }
+                free(d);
+                secret_add(sec, real);
+        }
 }
 
 static void secrets_init(Secrets *sec, const Settings *s) {
+        size_t n_skills = 0;
+
         *sec = (Secrets) {};
         for (size_t i = 0; i < ELEMENTSOF(etc_secrets); i++)
                 sec->names[sec->n++] = etc_secrets[i];
@@ -172,14 +207,17 @@ static void secrets_init(Secrets *sec, const Settings *s) {
 
         /* As resolved: where the bytes are. Symlinks, or a prefix outside /etc, put them under
          * a tree the policy allows whole (/usr/local/etc for a --prefix=/usr/local build). */
-        if (s->tokens_file) {
-                (void) secret_resolved(sec, 0, s->tokens_file, true, true);
-                sec->canon_files[0] = secret_resolved(sec, 1, s->tokens_file, false, false);
-        }
-        if (s->config_path) {
-                /* its directory holds the operator's manifests, and maybe the tokens */
-                (void) secret_resolved(sec, 2, s->config_path, true, false);
-                sec->canon_files[1] = secret_resolved(sec, 3, s->config_path, false, false);
+        if (s->tokens_file)
+                secret_file(sec, s->tokens_file, true);
+        if (s->config_path)
+                secret_file(sec, s->config_path, false);
+        /* The operator's manifests (other skills' env and token lists), wherever they are. The
+         * packaged ones under DATADIR are public and not walked around (/usr/share is big). */
+        for (char **d = s->skills_dirs; d && *d && n_skills < SKILLS_DIRS_MAX; d++) {
+                if (streq(*d, DATADIR "/skillrun/skills"))
+                        continue;
+                n_skills++;
+                secret_add(sec, realpath(*d, NULL));
         }
 }
 
@@ -194,8 +232,14 @@ static int canonical_of(int fd, const char *path, char buf[static PATH_MAX]) {
                 buf[n] = 0;
                 return 0;
         }
+        /* Without /proc: resolved again, which is only what fd names if nothing moved meanwhile */
+        struct stat a, b;
         if (!realpath(path, buf))
                 return -errno;
+        if (fstat(fd, &a) < 0 || stat(buf, &b) < 0)
+                return -errno;
+        if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+                return -ESTALE;
         return 0;
 }
 
@@ -265,9 +309,16 @@ static bool skip_secret(const char *name, void *userdata) {
          * (each level costs stack and rules) hides the rest of the way instead: fail closed. */
         if (ctx->depth + 1 >= WALK_DEPTH_MAX || ctx->error < 0)
                 return true;
-        char sub[PATH_MAX];
-        if (snprintf(sub, sizeof(sub), "%s%s%s", ctx->prefix, *ctx->prefix ? "/" : "", name) >= (int) sizeof(sub))
+        char sub[PATH_MAX], full[PATH_MAX];
+        struct stat st;
+        if (snprintf(sub, sizeof(sub), "%s%s%s", ctx->prefix, *ctx->prefix ? "/" : "", name) >= (int) sizeof(sub) ||
+            snprintf(full, sizeof(full), "%s/%s", ctx->root, sub) >= (int) sizeof(full))
                 return true; /* too long to walk: hidden */
+        /* Only a real directory is walked: through a symlink the walk would allow the entries of
+         * wherever it points (a link to / gives everything), a name given through it having made
+         * it look like the way to a secret. */
+        if (lstat(full, &st) < 0 || !S_ISDIR(st.st_mode))
+                return true;
         int r = allow_dir_except(ctx->rs, ctx->sec, ctx->root, ctx->names, ctx->n_names, sub, ctx->depth + 1,
                                  ctx->access);
         if (r < 0 && r != -ENOENT && r != -ENOTDIR)
@@ -310,8 +361,9 @@ static int allow_etc(LandlockRuleset *rs, const Secrets *sec, uint64_t access) {
         return allow_dir_except(rs, sec, "/etc", sec->names, sec->n, "", 0, access);
 }
 
-/* Would allowing 'path' (a whole tree) expose the tokens or the config file? Lexically, as
- * given; and as resolved, when 'canon' is. */
+/* Would allowing 'path' (a whole tree) expose skillrun's files? Lexically, the tokens and
+ * config files as given; and as resolved, when 'canon' is, any of them or the directories kept
+ * out with them. */
 static bool exposes_secret(const Secrets *sec, const char *path, const char *canon) {
         size_t n = strlen(path);
 
@@ -326,8 +378,8 @@ static bool exposes_secret(const Secrets *sec, const char *path, const char *can
                 if (strncmp(f, path, n) == 0 && (f[n] == 0 || f[n] == '/'))
                         return true;
         }
-        for (size_t i = 0; canon && i < ELEMENTSOF(sec->canon_files); i++)
-                if (sec->canon_files[i] && path_at_or_below(sec->canon_files[i], canon))
+        for (size_t i = 0; canon && i < sec->n_canon; i++)
+                if (path_at_or_below(sec->canon[i], canon))
                         return true;
         return false;
 }
@@ -414,7 +466,7 @@ static int check_manifest_paths(const Secrets *sec, const Manifest *m, char **re
 }
 
 int landlock_policy_check(const Settings *s, const Manifest *m, char **ret_error) {
-        Secrets sec;
+        _cleanup_(secrets_done) Secrets sec;
 
         secrets_init(&sec, s);
         return check_manifest_paths(&sec, m, ret_error);
@@ -429,8 +481,11 @@ static int allow_resolved(LandlockRuleset *rs, const Secrets *sec, const char *p
         _cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
         int r;
 
+        /* missing, or unreachable (a loop, a path too long): grants nothing, as before it existed */
         if (fd < 0)
-                return errno == ENOENT || errno == ENOTDIR || errno == EACCES ? 0 : negative_errno();
+                return errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == ELOOP || errno == ENAMETOOLONG
+                               ? 0
+                               : negative_errno();
         if (canonical_of(fd, path, ret_canon) < 0)
                 return -EPERM; /* cannot tell where it leads: not granted */
         if (exposes_secret(sec, path, ret_canon))
@@ -545,7 +600,7 @@ static int landlock_restrictive(LandlockRuleset *rs, const Secrets *sec, const M
 
 int landlock_policy_build(LandlockRuleset *rs, const Settings *s, const Manifest *m, const char *workdir,
                           char **ret_error) {
-        Secrets sec;
+        _cleanup_(secrets_done) Secrets sec;
 
         secrets_init(&sec, s);
         switch (m->policy) {

@@ -351,6 +351,62 @@ def secrets_elsewhere(tap, env):
     tap.is_(res.get("outcome"), "ok", "tokens in /etc/ssl: outcome ok")
     check_attempts(tap, "tokens in /etc/ssl", res, ssl_attempts)
 
+    # A name given through a symlink in /etc (config /etc/zz/skillrun.conf, /etc/zz -> /) made
+    # /etc/zz look like the way to a secret: it was walked, allowing every entry of /.
+    setup_via = "\n".join([
+        "mount -t overlay overlay -o lowerdir=/etc,upperdir=%s/upper,workdir=%s/work /etc" % (ov, ov),
+        "ln -sfn / /etc/zz-via",
+        "mkdir -p /etc/ssh && echo key > /etc/ssh/zz-key && chmod 0644 /etc/ssh/zz-key",
+    ])
+    via_attempts = {"read:/etc/ssh/zz-key": "denied errno=EACCES", "read:" + env.secret: "denied errno=EACCES",
+                    "read:/etc/passwd": "ok"}
+    res = env.run("hostile-permissive", *via_attempts, setup=setup_via,
+                  extra_env={"SKILLRUN_CONFIG": "/etc/zz-via/skillrun.conf"})
+    tap.is_(res.get("outcome"), "ok", "config named through /etc/zz-via -> /: outcome ok")
+    check_attempts(tap, "config named through /etc/zz-via -> /", res, via_attempts)
+
+    # skillrun's directory found however it is reached: the config file a symlink into it, or
+    # the directory a symlink to one named otherwise
+    for label, layout, conf, hidden in (
+            ("config file symlinked into skillrun/",
+             "mkdir -p /usr/local/etc/skillrun/skills && : > /usr/local/etc/skillrun/skillrun.conf && "
+             "ln -sfn skillrun/skillrun.conf /usr/local/etc/skillrun.conf",
+             "/usr/local/etc/skillrun.conf", "/usr/local/etc/skillrun"),
+            ("skillrun/ a symlink to sr-data/",
+             "mkdir -p /usr/local/etc/sr-data/skills && : > /usr/local/etc/sr-data/skillrun.conf && "
+             "ln -sfn sr-data /usr/local/etc/skillrun",
+             "/usr/local/etc/skillrun/skillrun.conf", "/usr/local/etc/sr-data")):
+        setup_l = "\n".join([
+            "mount -t tmpfs -o mode=0755 none /usr/local",
+            layout,
+            "echo '{}' > %s/skills/other.json && echo pw > %s/db-password" % (hidden, hidden),
+            "echo other > /usr/local/etc/other.conf && chmod -R a+rX /usr/local",
+        ])
+        att = {"read:%s/skills/other.json" % hidden: "denied errno=EACCES",
+               "read:%s/db-password" % hidden: "denied errno=EACCES", "read:/usr/local/etc/other.conf": "ok"}
+        res = env.run("hostile-permissive", *att, setup=setup_l, extra_env={"SKILLRUN_CONFIG": conf})
+        tap.is_(res.get("outcome"), "ok", "%s: outcome ok" % label)
+        check_attempts(tap, label, res, att)
+
+    # an operator's skills directory in a tree allowed whole: other skills' manifests kept out
+    setup_sk = "\n".join([
+        "mount -t tmpfs -o mode=0755 none /usr/local",
+        "mkdir -p /usr/local/srv-skills && echo '{}' > /usr/local/srv-skills/other.json",
+        "echo other > /usr/local/zz-other && chmod -R a+rX /usr/local",
+    ])
+    sk_att = {"read:/usr/local/srv-skills/other.json": "denied errno=EACCES", "read:/usr/local/zz-other": "ok"}
+    res = env.run("hostile-permissive", *sk_att, setup=setup_sk,
+                  extra_env={"SKILLRUN_SKILLS_DIR": env.skills + ":/usr/local/srv-skills"})
+    tap.is_(res.get("outcome"), "ok", "skills dir in /usr/local: outcome ok")
+    check_attempts(tap, "skills dir in /usr/local", res, sk_att)
+
+    # a read path that loops grants nothing and breaks nothing
+    loop = os.path.join(env.root, "loop")
+    os.symlink(loop, loop)
+    env.skill("hostile-loop", "permissive", read_paths=[env.bin, loop])
+    res = env.run("hostile-loop", "uid")
+    tap.is_((res.get("outcome"), res["_rc"]), ("ok", 0), "a read path that is a symlink loop: the run still happens")
+
     # a manifest path that is a symlink to the tokens' directory is refused, as the directory is
     env.skill("hostile-linkpath", "permissive", read_paths=["/etc/zz-tokens-dir"])
     res = env.run("hostile-linkpath", "uid", setup=setup, extra_env={"SKILLRUN_TOKENS_FILE": tokens})
