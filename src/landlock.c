@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -103,8 +104,16 @@ int landlock_ruleset_new(LandlockRuleset *rs, int abi, uint64_t handled_fs, uint
         if (fd < 0)
                 return negative_errno();
 
+        /* Hold at most half of what RLIMIT_NOFILE leaves: a low limit must not make the walk of
+         * /etc fail with EMFILE for fds kept only to close them later. */
+        struct rlimit nofile;
+        size_t hold_max = LANDLOCK_HELD_FDS_MAX;
+        if (getrlimit(RLIMIT_NOFILE, &nofile) >= 0 && nofile.rlim_cur != RLIM_INFINITY)
+                hold_max = MIN(hold_max, (size_t) nofile.rlim_cur / 2);
+
         *rs = (LandlockRuleset) {
                 .fd = (int) fd, /* the kernel makes it O_CLOEXEC */
+                .hold_max = hold_max,
                 .abi = abi,
                 .handled_fs = attr.handled_access_fs,
                 .handled_net = attr.handled_access_net,
@@ -123,7 +132,7 @@ void landlock_ruleset_done(LandlockRuleset *rs) {
 }
 
 void landlock_ruleset_hold_fd(LandlockRuleset *rs, int fd) {
-        if (rs->n_held < LANDLOCK_HELD_FDS_MAX)
+        if (rs->n_held < rs->hold_max)
                 rs->held[rs->n_held++] = fd;
         else
                 close(fd);
@@ -168,7 +177,7 @@ int landlock_ruleset_allow_path(LandlockRuleset *rs, int dirfd, const char *path
 /* One rule for dirfd/name, typed by d_type when known. Missing targets are skipped. */
 static int allow_entry(LandlockRuleset *rs, int dirfd, const char *dirpath, const char *name, unsigned char type,
                        uint64_t access, const LandlockEntryFilter *filter) {
-        bool vet = filter && filter->skip_link;
+        bool vet = filter && (filter->skip_link || filter->no_links);
         int fd, r;
 
         if (type == DT_UNKNOWN && vet) {
@@ -179,11 +188,18 @@ static int allow_entry(LandlockRuleset *rs, int dirfd, const char *dirpath, cons
                 type = IFTODT(st.st_mode);
         }
 
+        if (type == DT_LNK && filter && filter->no_links)
+                return 0;
+
         fd = openat(dirfd, name, O_PATH | O_CLOEXEC);
         if (fd < 0)
-                return errno == ENOENT || errno == ENOTDIR || errno == ELOOP || errno == EACCES ? 0 : negative_errno();
+                /* gone, unreachable or a link going nowhere (a loop, a name too long): no rule */
+                return errno == ENOENT || errno == ENOTDIR || errno == ELOOP || errno == EACCES ||
+                                       errno == ENAMETOOLONG
+                               ? 0
+                               : negative_errno();
 
-        if (type == DT_LNK && vet) {
+        if (type == DT_LNK && filter && filter->skip_link) {
                 char full[PATH_MAX];
                 if (snprintf(full, sizeof(full), "%s/%s", dirpath, name) >= (int) sizeof(full) ||
                     filter->skip_link(fd, full, filter->userdata)) {

@@ -64,6 +64,7 @@ typedef struct LandlockRuleset {
         uint64_t scoped;
         int held[LANDLOCK_HELD_FDS_MAX];
         size_t n_held;
+        size_t hold_max;     /* LANDLOCK_HELD_FDS_MAX, or less under a low RLIMIT_NOFILE */
 } LandlockRuleset;
 
 /* handled_fs/net/scoped are masked to the ABI first. Returns 0 or -errno; rs->fd is O_CLOEXEC. */
@@ -89,6 +90,8 @@ typedef struct LandlockEntryFilter {
         /* a symlink, once its target is open (fd, O_PATH; path: the symlink's own): its rule
          * would land on the target, wherever that is */
         bool (*skip_link)(int fd, const char *path, void *userdata);
+        /* symlinks left out unopened (a dangling or endless one cannot fail the walk) */
+        bool no_links;
         void *userdata;
 } LandlockEntryFilter;
 

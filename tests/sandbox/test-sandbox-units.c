@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/capability.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -188,14 +189,37 @@ static void test_landlock_held_fds(void) {
                 before = count_fds();
                 is_int(landlock_ruleset_new(&rs, abi, LL_FS_ALL, 0, 0), 0, "%s: ruleset", dir);
                 is_int(landlock_ruleset_allow_entries(&rs, dir, LL_FS_READ, NULL), 0, "%s: a rule per entry", dir);
-                size_t expect = MIN(entries, (size_t) LANDLOCK_HELD_FDS_MAX);
-                ok(rs.n_held <= expect && rs.n_held + 8 >= expect, "%s: %zu of %zu entries' fds held (bound %d)", dir,
-                   rs.n_held, entries, LANDLOCK_HELD_FDS_MAX);
+                size_t expect = MIN(entries, rs.hold_max);
+                ok(rs.hold_max <= LANDLOCK_HELD_FDS_MAX, "%s: hold bound %zu within %d", dir, rs.hold_max,
+                   LANDLOCK_HELD_FDS_MAX);
+                ok(rs.n_held <= expect && rs.n_held + 8 >= expect, "%s: %zu of %zu entries' fds held (bound %zu)", dir,
+                   rs.n_held, entries, rs.hold_max);
                 is_int((int) count_fds(), (int) (before + 1 + rs.n_held), "%s: open fds: the ruleset and the held ones", dir);
                 landlock_ruleset_done(&rs);
                 is_int((int) count_fds(), (int) before, "%s: all closed with the ruleset", dir);
                 is_int((int) rs.n_held, 0, "%s: none held after done", dir);
         }
+
+        /* Under a low RLIMIT_NOFILE the walk holds fewer, and never runs out of fds. */
+        pid_t pid = fork();
+        assert_se(pid >= 0);
+        if (pid == 0) {
+                struct rlimit rl = { 64, 64 };
+                int ret = 0;
+                if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || landlock_ruleset_new(&rs, abi, LL_FS_ALL, 0, 0) < 0)
+                        _exit(2);
+                if (rs.hold_max != 32)
+                        ret |= 4;
+                if (landlock_ruleset_allow_entries(&rs, "/usr/bin", LL_FS_READ, NULL) < 0)
+                        ret |= 8;
+                if (rs.n_held > 32)
+                        ret |= 16;
+                _exit(ret);
+        }
+        int st;
+        assert_se(waitpid(pid, &st, 0) == pid);
+        is_int(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0,
+               "RLIMIT_NOFILE 64: hold bound 32, /usr/bin walked without EMFILE, at most 32 held");
 }
 
 /* What a child saw through libcap after src/caps.c's steps, as a skill's child takes them. */

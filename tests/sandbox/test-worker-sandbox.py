@@ -400,6 +400,49 @@ def secrets_elsewhere(tap, env):
     tap.is_(res.get("outcome"), "ok", "skills dir in /usr/local: outcome ok")
     check_attempts(tap, "skills dir in /usr/local", res, sk_att)
 
+    # Third review. Host secrets reached through a symlink live where it points; manifests that
+    # are symlinks (a Stow layout) too; a path written with '//' still names skillrun/; a tokens
+    # directory named through /etc keeps its neighbours; many skills dirs are all kept out; a
+    # symlink whose target name is too long breaks no run.
+    ov3 = os.path.join(env.root, "overlay3")  # its own: these changes to /etc must not leak into others
+    for d in (ov3, os.path.join(ov3, "upper"), os.path.join(ov3, "work")):
+        os.mkdir(d)
+    stow = "/usr/local/stow/site/skills"
+    many = ":".join("/usr/local/sk%d" % i for i in range(10))
+    setup_3 = "\n".join([
+        "mount -t tmpfs -o mode=0755 none /usr/local",
+        "mkdir -p /usr/local/etc/ssh /usr/local/keys /usr/local/etc/sr-data /usr/local/etc/sr %s" % stow,
+        "echo k > /usr/local/etc/ssh/ssh_host_key && echo k > /usr/local/keys/server.key",
+        "echo '{}' > %s/other.json && : > /usr/local/etc/sr-data/skillrun.conf" % stow,
+        "echo pw > /usr/local/etc/sr-data/db-password && ln -sfn sr-data /usr/local/etc/skillrun",
+        "cp %s /usr/local/etc/sr/tokens && echo pw > /usr/local/etc/sr/db-password" % env.secret,
+        "for i in $(seq 0 9); do mkdir -p /usr/local/sk$i && echo '{}' > /usr/local/sk$i/m.json; done",
+        "ln -sfn /tmp/$(printf 'a%.0s' $(seq 300)) /usr/local/zz-long",
+        "echo other > /usr/local/zz-other && chmod -R a+rX /usr/local",
+        "mount -t overlay overlay -o lowerdir=/etc,upperdir=%s/upper,workdir=%s/work /etc" % (ov3, ov3),
+        "rm -rf /etc/ssh && ln -sfn /usr/local/etc/ssh /etc/ssh",
+        "mkdir -p /etc/ssl && rm -rf /etc/ssl/private && ln -sfn /usr/local/keys /etc/ssl/private",
+        "ln -sfn private/server.key /etc/ssl/zz-server.key",
+        "ln -sfn /usr/local/etc/sr /etc/zz-sr",
+        "ln -sfn /tmp/$(printf 'a%.0s' $(seq 300)) /etc/zz-long",
+        "mkdir -p %s/stowed && ln -sfn %s/other.json %s/stowed/other.json" % (env.root, stow, env.root),
+    ])
+    att_3 = {"read:/etc/ssh/ssh_host_key": "denied errno=EACCES",
+             "read:/usr/local/etc/ssh/ssh_host_key": "denied errno=EACCES",
+             "read:/etc/ssl/zz-server.key": "denied errno=EACCES",
+             "read:/usr/local/keys/server.key": "denied errno=EACCES",
+             "read:%s/other.json" % stow: "denied errno=EACCES",
+             "read:/usr/local/etc/sr-data/db-password": "denied errno=EACCES",
+             "read:/usr/local/etc/sr/db-password": "denied errno=EACCES",
+             "read:/usr/local/sk9/m.json": "denied errno=EACCES",
+             "read:/usr/local/zz-other": "ok", "read:/etc/passwd": "ok"}
+    res = env.run("hostile-permissive", *att_3, setup=setup_3,
+                  extra_env={"SKILLRUN_CONFIG": "/usr/local/etc/skillrun//skillrun.conf",
+                             "SKILLRUN_TOKENS_FILE": "/etc/zz-sr/tokens",
+                             "SKILLRUN_SKILLS_DIR": "%s:%s/stowed:%s" % (env.skills, env.root, many)})
+    tap.is_((res.get("outcome"), res["_rc"]), ("ok", 0), "third review layout: outcome ok")
+    check_attempts(tap, "third review layout", res, att_3)
+
     # a read path that loops grants nothing and breaks nothing
     loop = os.path.join(env.root, "loop")
     os.symlink(loop, loop)

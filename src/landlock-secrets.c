@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What a filesystem policy keeps out, found where it really is. Names below /etc are matched by
+ * the /etc walk; everything is also resolved, because a symlink, or an install prefix outside
+ * /etc, can put it in a tree the policy allows whole (/usr/local/etc for --prefix=/usr/local). */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "landlock-secrets.h"
+#include "util.h"
+
+/* Paths below /etc that a skill never reads, even where file modes would let it (the skill may
+ * share the worker's uid): relative to /etc. */
+static const char *const etc_secrets[] = {
+        "skillrun", /* our own configuration, tokens and manifests */
+        "shadow", "shadow-", "gshadow", "gshadow-", "sudoers", "sudoers.d",
+        "ssh",      /* host keys */
+        "ssl/private", "pki/tls/private", "credstore", "credstore.encrypted",
+        "krb5.keytab", "wireguard", "ipsec.secrets", "letsencrypt",
+};
+
+/* Grow *array (of elem-sized items) to hold one more; false (and sec->error) when out of memory. */
+static bool grow(Secrets *sec, void **array, size_t n, size_t *n_alloc, size_t elem) {
+        if (n < *n_alloc)
+                return true;
+        size_t want = MAX(*n_alloc * 2, (size_t) 8);
+        void *p = reallocarray(*array, want, elem);
+        if (!p) {
+                sec->error = -ENOMEM;
+                return false;
+        }
+        *array = p;
+        *n_alloc = want;
+        return true;
+}
+
+static void name_add(Secrets *sec, const char *rel) {
+        if (grow(sec, (void **) &sec->names, sec->n_names, &sec->n_names_alloc, sizeof(*sec->names)))
+                sec->names[sec->n_names++] = rel;
+}
+
+/* 'rel' below /etc, or NULL. */
+static const char *below_etc(const char *path) {
+        const char *r = startswith(path, "/etc/");
+        return r && *r ? r : NULL;
+}
+
+bool path_at_or_below(const char *path, const char *top) {
+        const char *r = streq(top, "/") ? path : startswith(path, top);
+        return r && (*r == 0 || *r == '/' || streq(top, "/"));
+}
+
+static void outside_add(Secrets *sec, const char *canon) {
+        char buf[PATH_MAX];
+        size_t len = strlen(canon);
+        SecretOutside *o;
+
+        if (len >= sizeof(buf) ||
+            !grow(sec, (void **) &sec->outside, sec->n_outside, &sec->n_outside_alloc, sizeof(*sec->outside)))
+                return;
+        o = &sec->outside[sec->n_outside];
+        *o = (SecretOutside) { .path = canon };
+        memcpy(buf, canon, len + 1);
+        for (size_t i = 1; i <= len && o->n < SECRET_DEPTH_MAX; i++) {
+                struct stat st;
+
+                if (canon[i] != '/' && canon[i] != 0)
+                        continue;
+                buf[i] = 0;
+                if (stat(buf, &st) >= 0)
+                        o->at[o->n++] = (typeof(o->at[0])) { .dev = st.st_dev, .ino = st.st_ino, .len = i };
+                buf[i] = canon[i];
+        }
+        if (o->n > 0)
+                sec->n_outside++;
+}
+
+/* Record a resolved secret (taking 'real'): by name when below /etc, else by identity. "/" and
+ * "/etc" themselves cannot be kept out without taking everything. */
+static void secret_add(Secrets *sec, char *real) {
+        const char *rel;
+
+        if (!real)
+                return;
+        for (size_t i = 0; i < sec->n_canon; i++)
+                if (streq(real, sec->canon[i])) {
+                        free(real);
+                        return;
+                }
+        if (streq(real, "/") || streq(real, "/etc") ||
+            !grow(sec, (void **) &sec->canon, sec->n_canon, &sec->n_canon_alloc, sizeof(*sec->canon))) {
+                free(real);
+                return;
+        }
+        sec->canon[sec->n_canon++] = real;
+        rel = below_etc(real);
+        if (rel)
+                name_add(sec, rel);
+        else
+                outside_add(sec, real);
+}
+
+/* 'path' with "//", "/./" and trailing slashes collapsed, nothing resolved: how it names things. */
+static char *path_lexical(const char *path) {
+        char *s = strdup(path), *w = s;
+
+        if (!s)
+                return NULL;
+        for (const char *p = path; *p;) {
+                if (*p == '/' && (p[1] == '/' || (p[1] == '.' && (p[2] == '/' || p[2] == 0)))) {
+                        p += p[1] == '/' ? 1 : 2;
+                        continue;
+                }
+                *w++ = *p++;
+        }
+        while (w > s + 1 && w[-1] == '/')
+                w--;
+        *w = 0;
+        return s;
+}
+
+static bool named_skillrun(const char *dir) {
+        const char *slash = strrchr(dir, '/');
+        return streq(slash ? slash + 1 : dir, "skillrun");
+}
+
+/* The directory part of a lexical path, or NULL (none, or "/"). */
+static char *dir_of(const char *path) {
+        const char *slash = strrchr(path, '/');
+        return slash && slash != path ? strndup(path, slash - path) : NULL;
+}
+
+/* One of skillrun's files where its bytes are, and the directories it is kept in when those are
+ * skillrun's own: named "skillrun" (as `make install` lays out any sysconfdir; it holds the
+ * operator's manifests), or, with any_in_etc, anywhere below /etc (credentials come in pairs).
+ * The directory is judged as the path names it and as the resolved file lies, by both names. */
+static void secret_file(Secrets *sec, const char *path, bool any_in_etc) {
+        _cleanup_free_ char *lex = path_lexical(path), *given = lex ? dir_of(lex) : NULL;
+        char *real = realpath(path, NULL);
+
+        if (given) {
+                char *d = realpath(given, NULL);
+                if (d && (named_skillrun(given) || named_skillrun(d) ||
+                          (any_in_etc && (below_etc(given) || below_etc(d)))))
+                        secret_add(sec, d);
+                else
+                        free(d);
+        }
+        if (real) {
+                char *d = dir_of(real);
+                if (d && (named_skillrun(d) || (any_in_etc && below_etc(d))))
+                        secret_add(sec, steal_pointer(&d));
+                free(d);
+                secret_add(sec, real);
+        }
+}
+
+/* The host's secrets are named below /etc, but a symlink on the way (/etc/ssh -> /usr/local/etc/ssh,
+ * /etc/ssl/private -> /srv/keys) puts them elsewhere: where any component is one, the secret is
+ * resolved and kept out where it lands. lstat only, unless a symlink is found. */
+static void etc_secret_resolved(Secrets *sec, const char *name) {
+        char path[PATH_MAX];
+        int n = snprintf(path, sizeof(path), "/etc/%s", name);
+
+        if (n < 0 || (size_t) n >= sizeof(path))
+                return;
+        for (char *p = path + 5;; p++) {
+                struct stat st;
+                char c = *p;
+
+                if (c != '/' && c != 0)
+                        continue;
+                *p = 0;
+                int r = lstat(path, &st);
+                *p = c;
+                if (r < 0)
+                        return; /* not there: nothing below it either */
+                if (S_ISLNK(st.st_mode)) {
+                        secret_add(sec, realpath(path, NULL)); /* the whole name, through the link */
+                        return;
+                }
+                if (c == 0)
+                        return;
+        }
+}
+
+/* Manifests in an operator's skills directory that are symlinks (a GNU Stow layout) live where
+ * they point: kept out there too. */
+static void skills_dir_links(Secrets *sec, const char *dir) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+        struct dirent *de;
+
+        if (fd < 0)
+                return;
+        d = fdopendir(fd);
+        if (!d)
+                return;
+        fd = -1; /* the DIR owns it */
+        while ((de = readdir(d))) {
+                size_t l = strlen(de->d_name);
+                char path[PATH_MAX];
+
+                if ((de->d_type != DT_LNK && de->d_type != DT_UNKNOWN) || l <= 5 ||
+                    !streq(de->d_name + l - 5, ".json"))
+                        continue;
+                if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int) sizeof(path))
+                        continue;
+                secret_add(sec, realpath(path, NULL));
+        }
+        closedir(d);
+}
+
+void secrets_init(Secrets *sec, const Settings *s) {
+        *sec = (Secrets) {};
+        for (size_t i = 0; i < ELEMENTSOF(etc_secrets); i++)
+                name_add(sec, etc_secrets[i]);
+
+        /* As given: the tokens file's whole directory (credentials often come in pairs), and the
+         * config. */
+        if (s->tokens_file) {
+                const char *rel = below_etc(s->tokens_file);
+                const char *slash = rel ? strrchr(rel, '/') : NULL;
+                if (slash && (size_t) (slash - rel) < sizeof(sec->buf[0])) {
+                        memcpy(sec->buf[0], rel, slash - rel);
+                        sec->buf[0][slash - rel] = 0;
+                        name_add(sec, sec->buf[0]);
+                } else if (rel)
+                        name_add(sec, rel);
+        }
+        if (s->config_path) {
+                const char *rel = below_etc(s->config_path);
+                if (rel && strlen(rel) < sizeof(sec->buf[1])) {
+                        strcpy(sec->buf[1], rel);
+                        name_add(sec, sec->buf[1]);
+                }
+        }
+        sec->files[0] = s->tokens_file;
+        sec->files[1] = s->config_path;
+
+        /* As resolved: where the bytes are. */
+        for (size_t i = 0; i < ELEMENTSOF(etc_secrets); i++)
+                etc_secret_resolved(sec, etc_secrets[i]);
+        if (s->tokens_file)
+                secret_file(sec, s->tokens_file, true);
+        if (s->config_path)
+                secret_file(sec, s->config_path, false);
+        /* The operator's manifests (other skills' env and token lists). The packaged ones under
+         * DATADIR are public and not walked around (/usr/share is big). */
+        for (char **d = s->skills_dirs; d && *d; d++) {
+                if (streq(*d, DATADIR "/skillrun/skills"))
+                        continue;
+                char *real = realpath(*d, NULL);
+                if (!real)
+                        continue;
+                skills_dir_links(sec, real);
+                secret_add(sec, real);
+        }
+}
+
+void secrets_done(Secrets *sec) {
+        for (size_t i = 0; i < sec->n_canon; i++)
+                free(sec->canon[i]);
+        free(sec->canon);
+        free(sec->names);
+        free(sec->outside);
+        *sec = (Secrets) {};
+}
+
+int secrets_canonical_of(int fd, const char *path, char buf[static PATH_MAX]) {
+        char link[sizeof("/proc/self/fd/") + 12];
+        struct stat a, b;
+        ssize_t n;
+
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+        n = readlink(link, buf, PATH_MAX - 1);
+        if (n > 0 && buf[0] == '/') {
+                buf[n] = 0;
+                return 0;
+        }
+        /* Without /proc: resolved again, which is only what fd names if nothing moved meanwhile */
+        if (!realpath(path, buf))
+                return -errno;
+        if (fstat(fd, &a) < 0 || stat(buf, &b) < 0)
+                return -errno;
+        if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+                return -ESTALE;
+        return 0;
+}
+
+bool secrets_reached_by(const Secrets *sec, const char *target) {
+        if (path_at_or_below("/etc", target))
+                return true; /* "/" or "/etc" */
+        for (size_t i = 0; i < sec->n_canon; i++)
+                if (path_at_or_below(sec->canon[i], target) || path_at_or_below(target, sec->canon[i]))
+                        return true;
+        return false;
+}
+
+bool secrets_exposed_by(const Secrets *sec, const char *path, const char *canon) {
+        size_t n = strlen(path);
+
+        while (n > 1 && path[n - 1] == '/')
+                n--;
+        for (size_t i = 0; i < ELEMENTSOF(sec->files); i++) {
+                const char *f = sec->files[i];
+                if (!f)
+                        continue;
+                if (n == 1 && path[0] == '/')
+                        return true;
+                if (strncmp(f, path, n) == 0 && (f[n] == 0 || f[n] == '/'))
+                        return true;
+        }
+        for (size_t i = 0; canon && i < sec->n_canon; i++)
+                if (path_at_or_below(sec->canon[i], canon))
+                        return true;
+        return false;
+}
+
+int secrets_in_tree(const Secrets *sec, const struct stat *st, const char **ret_below, size_t n, size_t *ret_n) {
+        size_t k = 0;
+
+        for (size_t i = 0; i < sec->n_outside; i++) {
+                const SecretOutside *o = &sec->outside[i];
+                for (size_t j = 0; j < o->n; j++) {
+                        if (o->at[j].dev != st->st_dev || o->at[j].ino != st->st_ino)
+                                continue;
+                        if (o->path[o->at[j].len] == 0)
+                                return 2;
+                        if (k < n)
+                                ret_below[k++] = o->path + o->at[j].len + 1;
+                        break;
+                }
+        }
+        *ret_n = k;
+        return k > 0;
+}
