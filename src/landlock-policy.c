@@ -156,6 +156,10 @@ static int allow_tree(LandlockRuleset *rs, const Secrets *sec, const char *path,
 
         if (fd < 0)
                 return errno == ENOENT || errno == ENOTDIR || errno == EACCES ? 0 : negative_errno();
+        /* a tree inside a hidden directory (/usr/local/lib when the tokens' directory is
+         * /usr/local) stays hidden with it */
+        if (secrets_contain(sec, path))
+                return 0;
         if (fstat(fd, &st) < 0)
                 return negative_errno();
         if (sec->n_outside > 0) {

@@ -43,6 +43,14 @@ static void name_add(Secrets *sec, const char *rel) {
                 sec->names[sec->n_names++] = rel;
 }
 
+/* realpath(), noting an out-of-memory failure: a secret not resolved is one not kept out. */
+static char *resolve(Secrets *sec, const char *path) {
+        char *r = realpath(path, NULL);
+        if (!r && errno == ENOMEM)
+                sec->error = -ENOMEM;
+        return r;
+}
+
 /* 'rel' below /etc, or NULL. */
 static const char *below_etc(const char *path) {
         const char *r = startswith(path, "/etc/");
@@ -140,10 +148,12 @@ static char *dir_of(const char *path) {
  * The directory is judged as the path names it and as the resolved file lies, by both names. */
 static void secret_file(Secrets *sec, const char *path, bool any_in_etc) {
         _cleanup_free_ char *lex = path_lexical(path), *given = lex ? dir_of(lex) : NULL;
-        char *real = realpath(path, NULL);
+        char *real = resolve(sec, path);
 
+        if (!lex)
+                sec->error = -ENOMEM;
         if (given) {
-                char *d = realpath(given, NULL);
+                char *d = resolve(sec, given);
                 if (d && (named_skillrun(given) || named_skillrun(d) ||
                           (any_in_etc && (below_etc(given) || below_etc(d)))))
                         secret_add(sec, d);
@@ -180,7 +190,7 @@ static void etc_secret_resolved(Secrets *sec, const char *name) {
                 if (r < 0)
                         return; /* not there: nothing below it either */
                 if (S_ISLNK(st.st_mode)) {
-                        secret_add(sec, realpath(path, NULL)); /* the whole name, through the link */
+                        secret_add(sec, resolve(sec, path)); /* the whole name, through the link */
                         return;
                 }
                 if (c == 0)
@@ -188,31 +198,62 @@ static void etc_secret_resolved(Secrets *sec, const char *name) {
         }
 }
 
-/* Manifests in an operator's skills directory that are symlinks (a GNU Stow layout) live where
- * they point: kept out there too. */
-static void skills_dir_links(Secrets *sec, const char *dir) {
-        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+/* A hidden directory's symlinks (one level: a Stow-style manifest, a key or a second credential
+ * kept elsewhere) lead out of it: where they land on a regular file, that is kept out too.
+ * json_only: a skills directory, where only manifests matter. */
+static void hidden_dir_links(Secrets *sec, const char *dir, bool json_only) {
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         DIR *d;
         struct dirent *de;
 
         if (fd < 0)
                 return;
         d = fdopendir(fd);
-        if (!d)
+        if (!d) {
+                close(fd);
+                sec->error = -ENOMEM;
                 return;
-        fd = -1; /* the DIR owns it */
+        }
         while ((de = readdir(d))) {
                 size_t l = strlen(de->d_name);
                 char path[PATH_MAX];
+                struct stat st;
 
-                if ((de->d_type != DT_LNK && de->d_type != DT_UNKNOWN) || l <= 5 ||
-                    !streq(de->d_name + l - 5, ".json"))
+                if (de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)
+                        continue;
+                if (json_only && (l <= 5 || !streq(de->d_name + l - 5, ".json")))
                         continue;
                 if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int) sizeof(path))
                         continue;
-                secret_add(sec, realpath(path, NULL));
+                /* a link to a directory (/usr/lib, say) would hide what every skill needs */
+                if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode) || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+                        continue;
+                secret_add(sec, resolve(sec, path));
         }
         closedir(d);
+}
+
+/* An operator's skills directory. One that is "/" or "/etc" itself cannot be hidden whole:
+ * then its manifests are, one by one. */
+static void skills_dir(Secrets *sec, char *real) {
+        if (streq(real, "/") || streq(real, "/etc")) {
+                DIR *d = opendir(real);
+                struct dirent *de;
+                while (d && (de = readdir(d))) {
+                        size_t l = strlen(de->d_name);
+                        char path[PATH_MAX];
+                        if (l > 5 && streq(de->d_name + l - 5, ".json") &&
+                            snprintf(path, sizeof(path), "%s/%s", streq(real, "/") ? "" : real, de->d_name) <
+                                    (int) sizeof(path))
+                                secret_add(sec, resolve(sec, path));
+                }
+                if (d)
+                        closedir(d);
+                free(real);
+                return;
+        }
+        hidden_dir_links(sec, real, true);
+        secret_add(sec, real);
 }
 
 void secrets_init(Secrets *sec, const Settings *s) {
@@ -252,14 +293,26 @@ void secrets_init(Secrets *sec, const Settings *s) {
         /* The operator's manifests (other skills' env and token lists). The packaged ones under
          * DATADIR are public and not walked around (/usr/share is big). */
         for (char **d = s->skills_dirs; d && *d; d++) {
-                if (streq(*d, DATADIR "/skillrun/skills"))
-                        continue;
-                char *real = realpath(*d, NULL);
+                char *real = resolve(sec, *d);
                 if (!real)
                         continue;
-                skills_dir_links(sec, real);
-                secret_add(sec, real);
+                /* the packaged directory itself, however written; not one that links elsewhere */
+                if (streq(real, DATADIR "/skillrun/skills")) {
+                        free(real);
+                        continue;
+                }
+                skills_dir(sec, real);
         }
+
+        /* Symlinks in the hidden directories lead to what they hold: the /etc secrets that are
+         * directories and skillrun's own directories found so far. */
+        for (size_t i = 0; i < ELEMENTSOF(etc_secrets); i++) {
+                char path[PATH_MAX];
+                if (snprintf(path, sizeof(path), "/etc/%s", etc_secrets[i]) < (int) sizeof(path))
+                        hidden_dir_links(sec, path, false);
+        }
+        for (size_t i = 0, n = sec->n_canon; i < n; i++)
+                hidden_dir_links(sec, sec->canon[i], false);
 }
 
 void secrets_done(Secrets *sec) {
@@ -317,6 +370,13 @@ bool secrets_exposed_by(const Secrets *sec, const char *path, const char *canon)
         }
         for (size_t i = 0; canon && i < sec->n_canon; i++)
                 if (path_at_or_below(sec->canon[i], canon))
+                        return true;
+        return false;
+}
+
+bool secrets_contain(const Secrets *sec, const char *path) {
+        for (size_t i = 0; i < sec->n_canon; i++)
+                if (path_at_or_below(path, sec->canon[i]))
                         return true;
         return false;
 }

@@ -56,6 +56,9 @@ bool secrets_reached_by(const Secrets *sec, const char *target);
  * files: the tokens or config file as given, or any secret kept out as resolved? */
 bool secrets_exposed_by(const Secrets *sec, const char *path, const char *canon);
 
+/* Is 'path' (one of the policy's own trees, as written) inside something kept out? */
+bool secrets_contain(const Secrets *sec, const char *path);
+
 /* For a tree the policy allows whole, the file st describes: 2 when it is a secret itself, 1 when
  * secrets lie below it (each relative to it, at most n, in ret_below; their count in ret_n), 0
  * when it holds none. */

@@ -443,6 +443,43 @@ def secrets_elsewhere(tap, env):
     tap.is_((res.get("outcome"), res["_rc"]), ("ok", 0), "third review layout: outcome ok")
     check_attempts(tap, "third review layout", res, att_3)
 
+    # Fourth review: a symlink inside a hidden directory leads to what it holds; a system tree
+    # inside a hidden directory stays hidden; a skills dir that is /etc hides its manifests one
+    # by one; a manifest link onto a directory hides nothing every skill needs.
+    ov4 = os.path.join(env.root, "overlay4")
+    for d in (ov4, os.path.join(ov4, "upper"), os.path.join(ov4, "work")):
+        os.mkdir(d)
+    stowed2 = os.path.join(env.root, "stowed2")
+    os.mkdir(stowed2)
+    os.chmod(stowed2, 0o755)
+    os.symlink("/usr/lib", os.path.join(stowed2, "a.json"))
+    setup_4 = "\n".join([
+        "mount -t tmpfs -o mode=0755 none /usr/local",
+        "mkdir -p /usr/local/etc/keys /usr/local/etc/cred /usr/local/lib",
+        "echo k > /usr/local/etc/keys/zz_host_key && echo k > /usr/local/etc/cred/abbot-key",
+        "echo c > /usr/local/lib/zz-cred && echo o > /usr/local/zz-other && chmod -R a+rX /usr/local",
+        "mount -t overlay overlay -o lowerdir=/etc,upperdir=%s/upper,workdir=%s/work /etc" % (ov4, ov4),
+        "mkdir -p /etc/ssh /etc/zz-sr && ln -sfn /usr/local/etc/keys/zz_host_key /etc/ssh/zz_host_key",
+        "cp %s /etc/zz-sr/tokens && ln -sfn /usr/local/etc/cred/abbot-key /etc/zz-sr/abbot-key" % env.secret,
+        "echo '{}' > /etc/zz-site.json && chmod 0644 /etc/zz-site.json /etc/zz-sr/tokens",
+    ])
+    att_4 = {"read:/etc/ssh/zz_host_key": "denied errno=EACCES",
+             "read:/usr/local/etc/keys/zz_host_key": "denied errno=EACCES",
+             "read:/usr/local/etc/cred/abbot-key": "denied errno=EACCES",
+             "read:/etc/zz-site.json": "denied errno=EACCES",
+             "read:/usr/lib/os-release": "ok", "read:/usr/local/zz-other": "ok", "read:/etc/passwd": "ok"}
+    res = env.run("hostile-permissive", *att_4, setup=setup_4,
+                  extra_env={"SKILLRUN_TOKENS_FILE": "/etc/zz-sr/tokens",
+                             "SKILLRUN_SKILLS_DIR": "%s:/etc:%s" % (env.skills, stowed2)})
+    tap.is_((res.get("outcome"), res["_rc"]), ("ok", 0), "fourth review layout: outcome ok")
+    check_attempts(tap, "fourth review layout", res, att_4)
+    # the tokens' directory a symlink to /usr/local: restrictive's /usr/local/lib rule is inside it
+    setup_4b = setup_4 + "\nln -sfn /usr/local /etc/zz-ul && cp %s /usr/local/tokens" % env.secret
+    res = env.run("hostile-restrictive", "read:/usr/local/lib/zz-cred", "uid", setup=setup_4b,
+                  extra_env={"SKILLRUN_TOKENS_FILE": "/etc/zz-ul/tokens"})
+    tap.is_(lines(res).get("read:/usr/local/lib/zz-cred"), "denied errno=EACCES",
+            "restrictive, tokens' directory -> /usr/local: /usr/local/lib stays hidden with it")
+
     # a read path that loops grants nothing and breaks nothing
     loop = os.path.join(env.root, "loop")
     os.symlink(loop, loop)
