@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <elf.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 
 #include "execdeps.h"
@@ -101,11 +102,23 @@ int execdeps_parse_elf_interp(const char *buf, size_t len, char **ret) {
 }
 
 static int read_head(const char *path, char *buf, size_t size, size_t *ret_len) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        _cleanup_close_ int fd = -1;
+        struct stat st;
         ssize_t n;
 
+        /* A #! line may name anything: only a regular file is read (opening a device as root
+         * could have side effects, a FIFO could stall us). */
+        if (stat(path, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -ENOEXEC;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -ENOEXEC;
         do
                 n = read(fd, buf, size);
         while (n < 0 && errno == EINTR);

@@ -123,6 +123,9 @@ static bool skip_link(int fd, const char *path, void *userdata) {
                 return true;
         if (secrets_canonical_of(fd, path, target) < 0)
                 return true;
+        /* resolved here, /proc/self is the worker's (/etc/mtab): nothing the skill should get */
+        if (path_at_or_below(target, "/proc"))
+                return true;
         return path_at_or_below(target, "/etc") || secrets_reached_by(ctx->sec, target);
 }
 
@@ -240,10 +243,41 @@ int landlock_policy_check(const Settings *s, const Manifest *m, char **ret_error
  * then judged by where the open fd leads, so that what is checked is what is granted even if a
  * symlink on the way is swapped meanwhile. 1: granted, 0: missing (grants nothing), -EPERM (with
  * *ret_canon set): it would expose a secret. */
+/* Does 'path' go through a symlink that someone but root could have made (a skill, in a write
+ * path of an earlier run)? Such a link could send a read path anywhere. The components as
+ * written are checked, not those inside the links' targets. */
+static bool through_foreign_link(const char *path) {
+        char buf[PATH_MAX];
+        size_t len = strlen(path);
+
+        if (len >= sizeof(buf))
+                return true;
+        memcpy(buf, path, len + 1);
+        for (size_t i = 1; i <= len; i++) {
+                struct stat st;
+
+                if (buf[i] != '/' && buf[i] != 0)
+                        continue;
+                char c = buf[i];
+                buf[i] = 0;
+                int r = lstat(buf, &st);
+                buf[i] = c;
+                if (r < 0)
+                        return false; /* the open that follows says what is missing */
+                if (S_ISLNK(st.st_mode) && st.st_uid != 0)
+                        return true;
+        }
+        return false;
+}
+
 static int allow_resolved(LandlockRuleset *rs, const Secrets *sec, const char *path, uint64_t access,
                           char ret_canon[static PATH_MAX]) {
-        _cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
+        _cleanup_close_ int fd = -1;
         int r;
+
+        if (through_foreign_link(path))
+                return -EXDEV;
+        fd = open(path, O_PATH | O_CLOEXEC);
 
         /* missing, or unreachable (a loop, a path too long): grants nothing, as before it existed */
         if (fd < 0)
@@ -273,6 +307,10 @@ static int allow_manifest_paths(LandlockRuleset *rs, const Secrets *sec, const M
                         if (r == -ESTALE)
                                 return set_error(ret_error, -EPERM,
                                                  "cannot tell where %s path '%s' leads (it moved, or no /proc)",
+                                                 w ? "write" : "read", *p);
+                        if (r == -EXDEV)
+                                return set_error(ret_error, -EPERM,
+                                                 "%s path '%s' goes through a symlink not owned by root",
                                                  w ? "write" : "read", *p);
                         if (r < 0)
                                 return r;
@@ -305,7 +343,7 @@ static int allow_skill_paths(LandlockRuleset *rs, const Secrets *sec, const Mani
                         return -ENOMEM;
                 char canon[PATH_MAX];
                 r = allow_resolved(rs, sec, own, LL_FS_READ_EXEC, canon);
-                if (r < 0 && r != -EPERM && r != -ESTALE) /* one that would expose a secret is not granted */
+                if (r < 0 && r != -EPERM && r != -ESTALE && r != -EXDEV) /* not granted, nothing more */
                         return r;
         }
         r = allow_manifest_paths(rs, sec, m, ret_error);
@@ -336,6 +374,28 @@ static int landlock_permissive(LandlockRuleset *rs, const Secrets *sec, const Ma
         return allow_skill_paths(rs, sec, m, workdir, ret_error);
 }
 
+/* One of the command's dependencies (the program, its #! interpreters, their loader): named by
+ * the skill's own files, so only ever a regular file, and never one of the secrets. */
+static int allow_dep(LandlockRuleset *rs, const Secrets *sec, const char *path) {
+        _cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
+        char canon[PATH_MAX];
+        struct stat st;
+        int r;
+
+        if (fd < 0)
+                return 0; /* missing: the execve will say so */
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return 0;
+        if (secrets_canonical_of(fd, path, canon) < 0 || secrets_exposed_by(sec, path, canon) ||
+            secrets_contain(sec, canon))
+                return 0;
+        r = landlock_ruleset_allow_fd(rs, fd, 0, LL_FS_READ_FILE | LL_FS_EXECUTE);
+        if (r < 0)
+                return r;
+        landlock_ruleset_hold_fd(rs, TAKE_FD(fd));
+        return 0;
+}
+
 static int landlock_restrictive(LandlockRuleset *rs, const Secrets *sec, const Manifest *m, const char *workdir,
                                 char **ret_error) {
         _cleanup_strv_free_ char **deps = NULL;
@@ -346,7 +406,7 @@ static int landlock_restrictive(LandlockRuleset *rs, const Secrets *sec, const M
         if (r < 0)
                 return r;
         for (char **d = deps; *d; d++) {
-                r = allow_optional(rs, *d, LL_FS_READ_FILE | LL_FS_EXECUTE);
+                r = allow_dep(rs, sec, *d);
                 if (r < 0)
                         return r;
         }

@@ -304,6 +304,10 @@ void secrets_init(Secrets *sec, const Settings *s) {
                 skills_dir(sec, real);
         }
 
+        /* The runs' work dirs: another run's files are not this skill's (all run as run_user). */
+        if (s->work_dir)
+                secret_add(sec, resolve(sec, s->work_dir));
+
         /* Symlinks in the hidden directories lead to what they hold: the /etc secrets that are
          * directories and skillrun's own directories found so far. */
         for (size_t i = 0; i < ELEMENTSOF(etc_secrets); i++) {
@@ -356,6 +360,20 @@ bool secrets_reached_by(const Secrets *sec, const char *target) {
 
 bool secrets_exposed_by(const Secrets *sec, const char *path, const char *canon) {
         size_t n = strlen(path);
+
+        /* Where a path leads elsewhere than it says (a symlink on the way, maybe a skill's own in a
+         * write path), it must not lead to, into or above a host secret of /etc either: naming
+         * /etc/ssh in read_paths is the operator's choice, arriving there by a link is not. */
+        if (canon) {
+                _cleanup_free_ char *lex = path_lexical(path);
+                if (!lex || !streq(lex, canon))
+                        for (size_t i = 0; i < ELEMENTSOF(etc_secrets); i++) {
+                                char abs[PATH_MAX];
+                                snprintf(abs, sizeof(abs), "/etc/%s", etc_secrets[i]);
+                                if (path_at_or_below(canon, abs) || path_at_or_below(abs, canon))
+                                        return true;
+                        }
+        }
 
         while (n > 1 && path[n - 1] == '/')
                 n--;

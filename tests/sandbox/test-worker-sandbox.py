@@ -480,6 +480,38 @@ def secrets_elsewhere(tap, env):
     tap.is_(lines(res).get("read:/usr/local/lib/zz-cred"), "denied errno=EACCES",
             "restrictive, tokens' directory -> /usr/local: /usr/local/lib stays hidden with it")
 
+    # Fifth review. Restrictive: a #! line naming a secret (env's -u takes a value, not a
+    # program) grants nothing. A read path through a symlink a skill could have made, or
+    # leading into an /etc secret, or covering the runs' work dirs, is refused.
+    script = os.path.join(env.bin, "env-trick")
+    with open(script, "w") as f:
+        f.write("#!/usr/bin/env -S -u %s %s\n" % (env.secret, env.hostile))
+    os.chmod(script, 0o755)
+    env.skill("hostile-envtrick", "restrictive", command=[script])
+    res = env.run("hostile-envtrick", "read:" + env.secret, "uid")
+    got = lines(res)
+    tap.is_((res.get("outcome"), got.get("read:" + env.secret)), ("ok", "denied errno=EACCES"),
+            "restrictive: a #! line naming the tokens does not grant them (%r)" % res.get("_stderr", "")[-200:])
+
+    state = os.path.join(env.open, "state")
+    os.mkdir(state)
+    os.chown(state, 65534, 65534)
+    link = os.path.join(state, "cfg")
+    os.symlink("/etc/ssh", link)
+    os.lchown(link, 65534, 65534)  # as a skill with this write path would have left it
+    env.skill("hostile-redirect", "permissive", read_paths=[env.bin, link])
+    res = env.run("hostile-redirect", "uid")
+    tap.ok(res["_rc"] != 0 and "read path '%s' goes through a symlink not owned by root" % link in res.get("_stderr", ""),
+           "read path through a symlink not owned by root: refused (%r)" % res.get("_stderr", "")[-200:])
+    os.lchown(link, 0, 0)
+    res = env.run("hostile-redirect", "uid")
+    tap.ok(res["_rc"] != 0 and "read path '%s' would expose" % link in res.get("_stderr", ""),
+           "read path led by a symlink into /etc/ssh: refused (%r)" % res.get("_stderr", "")[-200:])
+    env.skill("hostile-workbase", "permissive", read_paths=[env.bin, env.work])
+    res = env.run("hostile-workbase", "uid")
+    tap.ok(res["_rc"] != 0 and "read path '%s' would expose" % env.work in res.get("_stderr", ""),
+           "read path covering the runs' work dirs: refused (%r)" % res.get("_stderr", "")[-200:])
+
     # a read path that loops grants nothing and breaks nothing
     loop = os.path.join(env.root, "loop")
     os.symlink(loop, loop)
