@@ -158,6 +158,15 @@ static int env_program(const char *arg, char **ret) {
         if (r < 0)
                 return r;
         for (char **w = words; w && *w; w++) {
+                /* env's options that take a value in the next word (GNU coreutils: -u NAME,
+                 * -C DIR, -P PATH, --unset NAME, --chdir DIR, -S STRING is split above): that
+                 * word is no program. Others, "NAME=VALUE" and empty words are skipped. */
+                if (streq(*w, "-u") || streq(*w, "-C") || streq(*w, "-P") || streq(*w, "--unset") ||
+                    streq(*w, "--chdir") || streq(*w, "--split-string") || streq(*w, "-S")) {
+                        if (!streq(*w, "-S") && !streq(*w, "--split-string") && w[1])
+                                w++;
+                        continue;
+                }
                 if (**w == 0 || **w == '-' || strchr(*w, '='))
                         continue;
                 return find_in_path(*w, ret);

@@ -208,6 +208,13 @@ static void hidden_dir_links(Secrets *sec, const char *dir, bool json_only) {
 
         if (fd < 0)
                 return;
+        /* only a directory that root alone writes to: elsewhere anyone could plant links to
+         * what every skill needs (libc), and have it hidden */
+        struct stat dst;
+        if (fstat(fd, &dst) < 0 || dst.st_uid != 0 || (dst.st_mode & (S_IWGRP | S_IWOTH))) {
+                close(fd);
+                return;
+        }
         d = fdopendir(fd);
         if (!d) {
                 close(fd);
@@ -304,10 +311,6 @@ void secrets_init(Secrets *sec, const Settings *s) {
                 skills_dir(sec, real);
         }
 
-        /* The runs' work dirs: another run's files are not this skill's (all run as run_user). */
-        if (s->work_dir)
-                secret_add(sec, resolve(sec, s->work_dir));
-
         /* Symlinks in the hidden directories lead to what they hold: the /etc secrets that are
          * directories and skillrun's own directories found so far. */
         for (size_t i = 0; i < ELEMENTSOF(etc_secrets); i++) {
@@ -317,6 +320,11 @@ void secrets_init(Secrets *sec, const Settings *s) {
         }
         for (size_t i = 0, n = sec->n_canon; i < n; i++)
                 hidden_dir_links(sec, sec->canon[i], false);
+
+        /* The runs' work dirs: another run's files are not this skill's (all run as run_user).
+         * Added last, its symlinks unread: /tmp's are anybody's to plant. */
+        if (s->work_dir)
+                secret_add(sec, resolve(sec, s->work_dir));
 }
 
 void secrets_done(Secrets *sec) {

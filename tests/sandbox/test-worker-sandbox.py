@@ -493,6 +493,31 @@ def secrets_elsewhere(tap, env):
     tap.is_((res.get("outcome"), got.get("read:" + env.secret)), ("ok", "denied errno=EACCES"),
             "restrictive: a #! line naming the tokens does not grant them (%r)" % res.get("_stderr", "")[-200:])
 
+    # …nor one naming any other file after an option that takes a value
+    with open(script, "w") as f:
+        f.write("#!/usr/bin/env -S -u /etc/passwd %s\n" % env.hostile)
+    res = env.run("hostile-envtrick", "read:/etc/passwd", "uid")
+    got = lines(res)
+    tap.is_((res.get("outcome"), got.get("read:/etc/passwd")), ("ok", "denied errno=EACCES"),
+            "restrictive: 'env -u /etc/passwd' in a #! line does not grant /etc/passwd")
+
+    # Sixth review: the work dir base is anybody's to write (/tmp); links planted there must not
+    # hide what every skill needs (libc) from every run.
+    libc = os.path.realpath("/lib/x86_64-linux-gnu/libc.so.6") if os.path.exists(
+        "/lib/x86_64-linux-gnu/libc.so.6") else None
+    if libc:
+        openwork = os.path.join(env.root, "openwork")
+        os.mkdir(openwork)
+        os.chmod(openwork, 0o1777)
+        planted = os.path.join(openwork, "evil")
+        os.symlink(libc, planted)
+        os.lchown(planted, 65534, 65534)
+        res = env.run("hostile-permissive", "uid", extra_env={"SKILLRUN_WORK_DIR": openwork})
+        tap.is_((res.get("outcome"), res["_rc"]), ("ok", 0),
+                "a link to libc planted in the work dir base hides nothing (%r)" % res.get("_stderr", "")[-200:])
+    else:
+        tap.skip("no /lib/x86_64-linux-gnu/libc.so.6 to plant a link to")
+
     state = os.path.join(env.open, "state")
     os.mkdir(state)
     os.chown(state, 65534, 65534)
