@@ -3,6 +3,7 @@
  * the /etc walk; everything is also resolved, because a symlink, or an install prefix outside
  * /etc, can put it in a tree the policy allows whole (/usr/local/etc for --prefix=/usr/local). */
 #include <dirent.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -169,6 +170,44 @@ static void secret_file(Secrets *sec, const char *path, bool any_in_etc) {
         }
 }
 
+/* A hidden directory's symlinks (one level: a Stow-style manifest, a key or a second credential
+ * kept elsewhere) lead out of it: where they land on a regular file, that is kept out too.
+ * json_only: a skills directory, where only manifests matter. */
+static void hidden_dir_links(Secrets *sec, const char *dir, bool json_only) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        char buf[8192] __attribute__((aligned(8)));
+        struct stat dst;
+
+        /* only a directory that root alone writes to: elsewhere anyone could plant links to
+         * what every skill needs (libc), and have it hidden */
+        if (fd < 0 || fstat(fd, &dst) < 0 || dst.st_uid != 0 || (dst.st_mode & (S_IWGRP | S_IWOTH)))
+                return;
+        for (;;) {
+                long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+                if (n <= 0)
+                        return;
+                for (long off = 0; off < n;) {
+                        struct dirent64 *de = (struct dirent64 *) (buf + off);
+                        size_t l = strlen(de->d_name);
+                        char path[PATH_MAX];
+                        struct stat st;
+
+                        off += de->d_reclen;
+                        if (de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)
+                                continue;
+                        if (json_only && (l <= 5 || !streq(de->d_name + l - 5, ".json")))
+                                continue;
+                        if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int) sizeof(path))
+                                continue;
+                        /* a link to a directory (/usr/lib, say) would hide what every skill needs */
+                        if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode) ||
+                            fstatat(fd, de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
+                                continue;
+                        secret_add(sec, resolve(sec, path));
+                }
+        }
+}
+
 /* The host's secrets are named below /etc, but a symlink on the way (/etc/ssh -> /usr/local/etc/ssh,
  * /etc/ssl/private -> /srv/keys) puts them elsewhere: where any component is one, the secret is
  * resolved and kept out where it lands. lstat only, unless a symlink is found. */
@@ -193,51 +232,13 @@ static void etc_secret_resolved(Secrets *sec, const char *name) {
                         secret_add(sec, resolve(sec, path)); /* the whole name, through the link */
                         return;
                 }
-                if (c == 0)
+                if (c == 0) {
+                        /* a real directory: what its symlinks point to is what it holds */
+                        if (S_ISDIR(st.st_mode))
+                                hidden_dir_links(sec, path, false);
                         return;
+                }
         }
-}
-
-/* A hidden directory's symlinks (one level: a Stow-style manifest, a key or a second credential
- * kept elsewhere) lead out of it: where they land on a regular file, that is kept out too.
- * json_only: a skills directory, where only manifests matter. */
-static void hidden_dir_links(Secrets *sec, const char *dir, bool json_only) {
-        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        DIR *d;
-        struct dirent *de;
-
-        if (fd < 0)
-                return;
-        /* only a directory that root alone writes to: elsewhere anyone could plant links to
-         * what every skill needs (libc), and have it hidden */
-        struct stat dst;
-        if (fstat(fd, &dst) < 0 || dst.st_uid != 0 || (dst.st_mode & (S_IWGRP | S_IWOTH))) {
-                close(fd);
-                return;
-        }
-        d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                sec->error = -ENOMEM;
-                return;
-        }
-        while ((de = readdir(d))) {
-                size_t l = strlen(de->d_name);
-                char path[PATH_MAX];
-                struct stat st;
-
-                if (de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)
-                        continue;
-                if (json_only && (l <= 5 || !streq(de->d_name + l - 5, ".json")))
-                        continue;
-                if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int) sizeof(path))
-                        continue;
-                /* a link to a directory (/usr/lib, say) would hide what every skill needs */
-                if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode) || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
-                        continue;
-                secret_add(sec, resolve(sec, path));
-        }
-        closedir(d);
 }
 
 /* An operator's skills directory. One that is "/" or "/etc" itself cannot be hidden whole:
@@ -313,11 +314,6 @@ void secrets_init(Secrets *sec, const Settings *s) {
 
         /* Symlinks in the hidden directories lead to what they hold: the /etc secrets that are
          * directories and skillrun's own directories found so far. */
-        for (size_t i = 0; i < ELEMENTSOF(etc_secrets); i++) {
-                char path[PATH_MAX];
-                if (snprintf(path, sizeof(path), "/etc/%s", etc_secrets[i]) < (int) sizeof(path))
-                        hidden_dir_links(sec, path, false);
-        }
         for (size_t i = 0, n = sec->n_canon; i < n; i++)
                 hidden_dir_links(sec, sec->canon[i], false);
 
