@@ -213,7 +213,9 @@ static int check_manifest_path(const Secrets *sec, const char *path, bool write,
         _cleanup_free_ char *canon = realpath(path, NULL);
 
         if (secrets_exposed_by(sec, path, canon))
-                return set_error(ret_error, -EPERM, "%s path '%s' would expose skillrun's tokens or configuration",
+                return set_error(ret_error, -EPERM,
+                                 "%s path '%s' would expose what skillrun keeps out (its tokens, configuration, "
+                                 "manifests or other runs' work dirs)",
                                  write ? "write" : "read", path);
         if (ret_canon)
                 *ret_canon = steal_pointer(&canon);
@@ -302,17 +304,17 @@ static int allow_manifest_paths(LandlockRuleset *rs, const Secrets *sec, const M
                         int r = allow_resolved(rs, sec, *p, w ? LL_FS_ALL : LL_FS_READ_EXEC, canon);
                         if (r == -EPERM)
                                 return set_error(ret_error, -EPERM,
-                                                 "%s path '%s' would expose skillrun's tokens or configuration",
+                                                 "%s path '%s' would expose what skillrun keeps out (its "
+                                                 "tokens, configuration, manifests or other runs' work dirs)",
                                                  w ? "write" : "read", *p);
                         if (r == -ESTALE)
                                 return set_error(ret_error, -EPERM,
                                                  "cannot tell where %s path '%s' leads (it moved, or no /proc)",
                                                  w ? "write" : "read", *p);
-                        if (r == -EXDEV)
-                                return set_error(ret_error, -EPERM,
-                                                 "%s path '%s' goes through a symlink not owned by root",
-                                                 w ? "write" : "read", *p);
-                        if (r < 0)
+                        /* A symlink not root's (a skill's own, or anybody's in /tmp where the path
+                         * does not exist yet) grants nothing, as a missing path: refusing the run
+                         * would let any local user stop a skill. */
+                        if (r < 0 && r != -EXDEV)
                                 return r;
                 }
         return 0;

@@ -525,12 +525,17 @@ def secrets_elsewhere(tap, env):
     os.symlink("/etc/ssh", link)
     os.lchown(link, 65534, 65534)  # as a skill with this write path would have left it
     env.skill("hostile-redirect", "permissive", read_paths=[env.bin, link])
-    res = env.run("hostile-redirect", "uid")
-    tap.ok(res["_rc"] != 0 and "read path '%s' goes through a symlink not owned by root" % link in res.get("_stderr", ""),
-           "read path through a symlink not owned by root: refused (%r)" % res.get("_stderr", "")[-200:])
+    res = env.run("hostile-redirect", "read:%s/sshd_config" % link, "uid")
+    got = lines(res)
+    # as a missing path: nothing granted, and the run goes on (a local user's link in /tmp
+    # must not be able to stop a skill)
+    tap.is_((res.get("outcome"), res["_rc"], got.get("uid", "")[:2]), ("ok", 0, "ok"),
+            "read path through a symlink not owned by root: the run goes on (%r)" % res.get("_stderr", "")[-200:])
+    tap.ok(got.get("read:%s/sshd_config" % link, "").startswith("denied"),
+           "… and the link's target is not granted (%r)" % got.get("read:%s/sshd_config" % link))
     os.lchown(link, 0, 0)
     res = env.run("hostile-redirect", "uid")
-    tap.ok(res["_rc"] != 0 and "read path '%s' would expose" % link in res.get("_stderr", ""),
+    tap.ok(res["_rc"] != 0 and "read path '%s' would expose what skillrun keeps out" % link in res.get("_stderr", ""),
            "read path led by a symlink into /etc/ssh: refused (%r)" % res.get("_stderr", "")[-200:])
     env.skill("hostile-workbase", "permissive", read_paths=[env.bin, env.work])
     res = env.run("hostile-workbase", "uid")
@@ -547,7 +552,7 @@ def secrets_elsewhere(tap, env):
     # a manifest path that is a symlink to the tokens' directory is refused, as the directory is
     env.skill("hostile-linkpath", "permissive", read_paths=["/etc/zz-tokens-dir"])
     res = env.run("hostile-linkpath", "uid", setup=setup, extra_env={"SKILLRUN_TOKENS_FILE": tokens})
-    tap.ok(res["_rc"] != 0 and "read path '/etc/zz-tokens-dir' would expose skillrun's tokens" in res.get("_stderr", ""),
+    tap.ok(res["_rc"] != 0 and "read path '/etc/zz-tokens-dir' would expose what skillrun keeps out" in res.get("_stderr", ""),
            "read path symlinked to the tokens' directory: refused (%r, %r)" % (res["_rc"], res.get("_stderr", "")[-200:]))
 
 
