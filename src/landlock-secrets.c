@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "landlock-secrets.h"
+#include "manifest.h"
 #include "util.h"
 
 /* Paths below /etc that a skill never reads, even where file modes would let it (the skill may
@@ -88,9 +89,12 @@ static void outside_add(Secrets *sec, const char *canon) {
                 sec->n_outside++;
 }
 
+static void hidden_dir_links(Secrets *sec, const char *dir);
+
 /* Record a resolved secret (taking 'real'): by name when below /etc, else by identity. "/" and
- * "/etc" themselves cannot be kept out without taking everything. */
-static void secret_add(Secrets *sec, char *real) {
+ * "/etc" themselves cannot be kept out without taking everything. scan: a directory whose
+ * symlinks lead to what it holds (hidden_dir_links()), read once, when first recorded. */
+static void secret_add(Secrets *sec, char *real, bool scan) {
         const char *rel;
 
         if (!real)
@@ -111,6 +115,8 @@ static void secret_add(Secrets *sec, char *real) {
                 name_add(sec, rel);
         else
                 outside_add(sec, real);
+        if (scan)
+                hidden_dir_links(sec, real);
 }
 
 /* 'path' with "//", "/./" and trailing slashes collapsed, nothing resolved: how it names things. */
@@ -157,23 +163,22 @@ static void secret_file(Secrets *sec, const char *path, bool any_in_etc) {
                 char *d = resolve(sec, given);
                 if (d && (named_skillrun(given) || named_skillrun(d) ||
                           (any_in_etc && (below_etc(given) || below_etc(d)))))
-                        secret_add(sec, d);
+                        secret_add(sec, d, true);
                 else
                         free(d);
         }
         if (real) {
                 char *d = dir_of(real);
                 if (d && (named_skillrun(d) || (any_in_etc && below_etc(d))))
-                        secret_add(sec, steal_pointer(&d));
+                        secret_add(sec, steal_pointer(&d), true);
                 free(d);
-                secret_add(sec, real);
+                secret_add(sec, real, false);
         }
 }
 
 /* A hidden directory's symlinks (one level: a Stow-style manifest, a key or a second credential
- * kept elsewhere) lead out of it: where they land on a regular file, that is kept out too.
- * json_only: a skills directory, where only manifests matter. */
-static void hidden_dir_links(Secrets *sec, const char *dir, bool json_only) {
+ * kept elsewhere) lead out of it: where they land on a regular file, that is kept out too. */
+static void hidden_dir_links(Secrets *sec, const char *dir) {
         _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         char buf[8192] __attribute__((aligned(8)));
         struct stat dst;
@@ -188,14 +193,11 @@ static void hidden_dir_links(Secrets *sec, const char *dir, bool json_only) {
                         return;
                 for (long off = 0; off < n;) {
                         struct dirent64 *de = (struct dirent64 *) (buf + off);
-                        size_t l = strlen(de->d_name);
                         char path[PATH_MAX];
                         struct stat st;
 
                         off += de->d_reclen;
                         if (de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)
-                                continue;
-                        if (json_only && (l <= 5 || !streq(de->d_name + l - 5, ".json")))
                                 continue;
                         if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int) sizeof(path))
                                 continue;
@@ -203,7 +205,7 @@ static void hidden_dir_links(Secrets *sec, const char *dir, bool json_only) {
                         if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode) ||
                             fstatat(fd, de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
                                 continue;
-                        secret_add(sec, resolve(sec, path));
+                        secret_add(sec, resolve(sec, path), false);
                 }
         }
 }
@@ -229,13 +231,13 @@ static void etc_secret_resolved(Secrets *sec, const char *name) {
                 if (r < 0)
                         return; /* not there: nothing below it either */
                 if (S_ISLNK(st.st_mode)) {
-                        secret_add(sec, resolve(sec, path)); /* the whole name, through the link */
+                        secret_add(sec, resolve(sec, path), true); /* the whole name, through the link */
                         return;
                 }
                 if (c == 0) {
                         /* a real directory: what its symlinks point to is what it holds */
                         if (S_ISDIR(st.st_mode))
-                                hidden_dir_links(sec, path, false);
+                                hidden_dir_links(sec, path);
                         return;
                 }
         }
@@ -248,20 +250,18 @@ static void skills_dir(Secrets *sec, char *real) {
                 DIR *d = opendir(real);
                 struct dirent *de;
                 while (d && (de = readdir(d))) {
-                        size_t l = strlen(de->d_name);
                         char path[PATH_MAX];
-                        if (l > 5 && streq(de->d_name + l - 5, ".json") &&
+                        if (manifest_file_name(de->d_name) &&
                             snprintf(path, sizeof(path), "%s/%s", streq(real, "/") ? "" : real, de->d_name) <
                                     (int) sizeof(path))
-                                secret_add(sec, resolve(sec, path));
+                                secret_add(sec, resolve(sec, path), false);
                 }
                 if (d)
                         closedir(d);
                 free(real);
                 return;
         }
-        hidden_dir_links(sec, real, true);
-        secret_add(sec, real);
+        secret_add(sec, real, true);
 }
 
 void secrets_init(Secrets *sec, const Settings *s) {
@@ -312,15 +312,10 @@ void secrets_init(Secrets *sec, const Settings *s) {
                 skills_dir(sec, real);
         }
 
-        /* Symlinks in the hidden directories lead to what they hold: the /etc secrets that are
-         * directories and skillrun's own directories found so far. */
-        for (size_t i = 0, n = sec->n_canon; i < n; i++)
-                hidden_dir_links(sec, sec->canon[i], false);
-
         /* The runs' work dirs: another run's files are not this skill's (all run as run_user).
-         * Added last, its symlinks unread: /tmp's are anybody's to plant. */
+         * Its symlinks unread: /tmp's are anybody's to plant. */
         if (s->work_dir)
-                secret_add(sec, resolve(sec, s->work_dir));
+                secret_add(sec, resolve(sec, s->work_dir), false);
 }
 
 void secrets_done(Secrets *sec) {

@@ -25,6 +25,11 @@ bool skill_name_valid(const char *name) {
         return true;
 }
 
+bool manifest_file_name(const char *filename) {
+        const char *dot = strrchr(filename, '.');
+        return dot && streq(dot, ".json");
+}
+
 static bool env_name_valid(const char *n) {
         if (!n || !((*n >= 'A' && *n <= 'Z') || (*n >= 'a' && *n <= 'z') || *n == '_'))
                 return false;

@@ -538,9 +538,9 @@ int manifest_list_names(const Settings *s, char ***ret) {
 
                         if (de->d_type == DT_DIR)
                                 continue;
-                        dot = strrchr(de->d_name, '.');
-                        if (!dot || !streq(dot, ".json"))
+                        if (!manifest_file_name(de->d_name))
                                 continue;
+                        dot = strrchr(de->d_name, '.');
                         nm = strndup(de->d_name, dot - de->d_name);
                         if (!nm) {
                                 closedir(dir);

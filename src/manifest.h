@@ -42,6 +42,8 @@ extern const char *const manifest_keys[];
 
 #define SKILL_NAME_MAX 64
 bool skill_name_valid(const char *name);
+/* Is this directory entry a manifest's file name ("<name>.json")? The name part is not judged. */
+bool manifest_file_name(const char *filename);
 
 Manifest *manifest_free(Manifest *m);
 static inline void manifest_freep(Manifest **m) {
