@@ -161,10 +161,9 @@ static int env_program(const char *arg, char **ret) {
                 /* env's options that take a value in the next word (GNU coreutils: -u NAME,
                  * -C DIR, -P PATH, --unset NAME, --chdir DIR, -S STRING is split above): that
                  * word is no program. Others, "NAME=VALUE" and empty words are skipped. */
-                if (streq(*w, "-u") || streq(*w, "-C") || streq(*w, "-P") || streq(*w, "--unset") ||
-                    streq(*w, "--chdir") || streq(*w, "--split-string") || streq(*w, "-S")) {
-                        if (!streq(*w, "-S") && !streq(*w, "--split-string") && w[1])
-                                w++;
+                if ((streq(*w, "-u") || streq(*w, "-C") || streq(*w, "-P") || streq(*w, "--unset") ||
+                     streq(*w, "--chdir")) && w[1]) {
+                        w++;
                         continue;
                 }
                 if (**w == 0 || **w == '-' || strchr(*w, '='))

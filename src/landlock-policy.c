@@ -209,7 +209,7 @@ static int allow_list(LandlockRuleset *rs, const char *const *paths, size_t n, u
 /* The manifest's own paths. A path that would expose skillrun's secrets is refused: an
  * operator listing "/etc" or "/" surely did not mean the tokens, nor a symlink to their
  * directory. */
-static int check_manifest_path(const Secrets *sec, const char *path, bool write, char **ret_canon, char **ret_error) {
+static int check_manifest_path(const Secrets *sec, const char *path, bool write, char **ret_error) {
         _cleanup_free_ char *canon = realpath(path, NULL);
 
         if (secrets_exposed_by(sec, path, canon))
@@ -217,15 +217,13 @@ static int check_manifest_path(const Secrets *sec, const char *path, bool write,
                                  "%s path '%s' would expose what skillrun keeps out (its tokens, configuration, "
                                  "manifests or other runs' work dirs)",
                                  write ? "write" : "read", path);
-        if (ret_canon)
-                *ret_canon = steal_pointer(&canon);
         return 0;
 }
 
 static int check_manifest_paths(const Secrets *sec, const Manifest *m, char **ret_error) {
         for (unsigned w = 0; w < 2; w++)
                 for (char **p = w ? m->write_paths : m->read_paths; p && *p; p++) {
-                        int r = check_manifest_path(sec, *p, w, NULL, ret_error);
+                        int r = check_manifest_path(sec, *p, w, ret_error);
                         if (r < 0)
                                 return r;
                 }
@@ -241,10 +239,6 @@ int landlock_policy_check(const Settings *s, const Manifest *m, char **ret_error
         return check_manifest_paths(&sec, m, ret_error);
 }
 
-/* A path the rules name on purpose (the manifest's, the skill's own directory): opened first,
- * then judged by where the open fd leads, so that what is checked is what is granted even if a
- * symlink on the way is swapped meanwhile. 1: granted, 0: missing (grants nothing), -EPERM (with
- * *ret_canon set): it would expose a secret. */
 /* Does 'path' go through a symlink that someone but root could have made (a skill, in a write
  * path of an earlier run)? Such a link could send a read path anywhere. The components as
  * written are checked, not those inside the links' targets. */
@@ -272,6 +266,11 @@ static bool through_foreign_link(const char *path) {
         return false;
 }
 
+/* A path the rules name on purpose (the manifest's, the skill's own directory): opened first,
+ * then judged by where the open fd leads, so that what is checked is what is granted even if a
+ * symlink on the way is swapped meanwhile. 1: granted; 0: missing (grants nothing); -EXDEV:
+ * through a symlink not root's; -ESTALE: where it leads cannot be told; -EPERM: it would expose
+ * a secret (ret_canon says where it leads). */
 static int allow_resolved(LandlockRuleset *rs, const Secrets *sec, const char *path, uint64_t access,
                           char ret_canon[static PATH_MAX]) {
         _cleanup_close_ int fd = -1;

@@ -346,10 +346,10 @@ int routes_dispatch(Server *srv) {
         /* HEAD is GET without the body (the response writer drops it): RFC 9110 §9.3.2 */
         get = streq(allow, "GET");
         if (!streq(method, allow) && !(get && streq(method, "HEAD"))) {
+                const char *allowed = get ? "GET, HEAD" : allow;
                 char extra[64];
-                snprintf(extra, sizeof(extra), "Allow: %s\r\n", get ? "GET, HEAD" : allow);
-                return answer_error(srv, 405, extra, "method %s is not allowed here (allowed: %s)", method,
-                                    get ? "GET, HEAD" : allow);
+                snprintf(extra, sizeof(extra), "Allow: %s\r\n", allowed);
+                return answer_error(srv, 405, extra, "method %s is not allowed here (allowed: %s)", method, allowed);
         }
 
         switch (route) {
