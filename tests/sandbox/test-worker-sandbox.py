@@ -234,6 +234,16 @@ def body(tap, env):
     usock.close()
 
 
+def etc_overlay(env, name):
+    """The shell command that puts a private, writable overlay on /etc (inside the run's mount
+    namespace), its upper and work dirs under env.root/<name>: what the setup changes in /etc
+    stays there."""
+    ov = os.path.join(env.root, name)
+    for d in (ov, os.path.join(ov, "upper"), os.path.join(ov, "work")):
+        os.makedirs(d, exist_ok=True)
+    return "mount -t overlay overlay -o lowerdir=/etc,upperdir=%s/upper,workdir=%s/work /etc" % (ov, ov)
+
+
 def secrets_elsewhere(tap, env):
     """The tokens under a tree permissive allows whole (/usr/local/etc: a --prefix=/usr/local
     build), and symlinks in /etc onto them, onto / and onto an ordinary directory: set up in a
@@ -245,10 +255,10 @@ def secrets_elsewhere(tap, env):
                 subprocess.run(["modprobe", "overlay"], stderr=subprocess.DEVNULL, timeout=30)
             except OSError:
                 pass
-    ov = os.path.join(env.root, "overlay")
+    overlay = etc_overlay(env, "overlay")
     public = os.path.join(env.root, "public")
     private = os.path.join(env.root, "private")  # reachable only through a symlink in /usr/local
-    for d in (ov, os.path.join(ov, "upper"), os.path.join(ov, "work"), public, private):
+    for d in (public, private):
         os.mkdir(d)
     for d in (public, private):
         os.chmod(d, 0o755)
@@ -262,7 +272,7 @@ def secrets_elsewhere(tap, env):
         "cp %s %s && chmod 0644 %s" % (env.secret, tokens, tokens),
         "echo other > /usr/local/etc/other.conf && chmod 0644 /usr/local/etc/other.conf",
         "ln -sfn %s /usr/local/zz-private" % private,
-        "mount -t overlay overlay -o lowerdir=/etc,upperdir=%s/upper,workdir=%s/work /etc" % (ov, ov),
+        overlay,
         "ln -sfn /usr/local/etc/skillrun /etc/zz-tokens-dir",
         "ln -sfn %s /etc/zz-tokens-file" % tokens,
         "ln -sfn / /etc/zz-root",
@@ -340,7 +350,7 @@ def secrets_elsewhere(tap, env):
     # tokens in a directory of /etc that also holds a listed secret deeper (ssl/private): the
     # exact match wins, and the whole directory is hidden as the tokens' directory
     setup_ssl = "\n".join([
-        "mount -t overlay overlay -o lowerdir=/etc,upperdir=%s/upper,workdir=%s/work /etc" % (ov, ov),
+        overlay,
         "mkdir -p /etc/ssl && cp %s /etc/ssl/zz-tokens && echo cred > /etc/ssl/zz-cred" % env.secret,
         "chmod 0644 /etc/ssl/zz-tokens /etc/ssl/zz-cred",
     ])
@@ -354,7 +364,7 @@ def secrets_elsewhere(tap, env):
     # A name given through a symlink in /etc (config /etc/zz/skillrun.conf, /etc/zz -> /) made
     # /etc/zz look like the way to a secret: it was walked, allowing every entry of /.
     setup_via = "\n".join([
-        "mount -t overlay overlay -o lowerdir=/etc,upperdir=%s/upper,workdir=%s/work /etc" % (ov, ov),
+        overlay,
         "ln -sfn / /etc/zz-via",
         "mkdir -p /etc/ssh && echo key > /etc/ssh/zz-key && chmod 0644 /etc/ssh/zz-key",
     ])
@@ -404,9 +414,7 @@ def secrets_elsewhere(tap, env):
     # are symlinks (a Stow layout) too; a path written with '//' still names skillrun/; a tokens
     # directory named through /etc keeps its neighbours; many skills dirs are all kept out; a
     # symlink whose target name is too long breaks no run.
-    ov3 = os.path.join(env.root, "overlay3")  # its own: these changes to /etc must not leak into others
-    for d in (ov3, os.path.join(ov3, "upper"), os.path.join(ov3, "work")):
-        os.mkdir(d)
+    overlay3 = etc_overlay(env, "overlay3")  # its own: these changes to /etc must not leak into others
     stow = "/usr/local/stow/site/skills"
     many = ":".join("/usr/local/sk%d" % i for i in range(10))
     setup_3 = "\n".join([
@@ -419,7 +427,7 @@ def secrets_elsewhere(tap, env):
         "for i in $(seq 0 9); do mkdir -p /usr/local/sk$i && echo '{}' > /usr/local/sk$i/m.json; done",
         "ln -sfn /tmp/$(printf 'a%.0s' $(seq 300)) /usr/local/zz-long",
         "echo other > /usr/local/zz-other && chmod -R a+rX /usr/local",
-        "mount -t overlay overlay -o lowerdir=/etc,upperdir=%s/upper,workdir=%s/work /etc" % (ov3, ov3),
+        overlay3,
         "rm -rf /etc/ssh && ln -sfn /usr/local/etc/ssh /etc/ssh",
         "mkdir -p /etc/ssl && rm -rf /etc/ssl/private && ln -sfn /usr/local/keys /etc/ssl/private",
         "ln -sfn private/server.key /etc/ssl/zz-server.key",
@@ -446,9 +454,7 @@ def secrets_elsewhere(tap, env):
     # Fourth review: a symlink inside a hidden directory leads to what it holds; a system tree
     # inside a hidden directory stays hidden; a skills dir that is /etc hides its manifests one
     # by one; a manifest link onto a directory hides nothing every skill needs.
-    ov4 = os.path.join(env.root, "overlay4")
-    for d in (ov4, os.path.join(ov4, "upper"), os.path.join(ov4, "work")):
-        os.mkdir(d)
+    overlay4 = etc_overlay(env, "overlay4")
     stowed2 = os.path.join(env.root, "stowed2")
     os.mkdir(stowed2)
     os.chmod(stowed2, 0o755)
@@ -458,7 +464,7 @@ def secrets_elsewhere(tap, env):
         "mkdir -p /usr/local/etc/keys /usr/local/etc/cred /usr/local/lib",
         "echo k > /usr/local/etc/keys/zz_host_key && echo k > /usr/local/etc/cred/abbot-key",
         "echo c > /usr/local/lib/zz-cred && echo o > /usr/local/zz-other && chmod -R a+rX /usr/local",
-        "mount -t overlay overlay -o lowerdir=/etc,upperdir=%s/upper,workdir=%s/work /etc" % (ov4, ov4),
+        overlay4,
         "mkdir -p /etc/ssh /etc/zz-sr && ln -sfn /usr/local/etc/keys/zz_host_key /etc/ssh/zz_host_key",
         "cp %s /etc/zz-sr/tokens && ln -sfn /usr/local/etc/cred/abbot-key /etc/zz-sr/abbot-key" % env.secret,
         "echo '{}' > /etc/zz-site.json && chmod 0644 /etc/zz-site.json /etc/zz-sr/tokens",
