@@ -47,6 +47,7 @@ struct SandboxPlan {
         SeccompProgram seccomp;  /* fprog.filter NULL: no skill filter */
         Cgroup *cgroup;
         bool cgroup_placed;      /* the child was born in its cgroup (CLONE_INTO_CGROUP) */
+        pid_t worker;            /* the child's parent, for its parent-death signal */
 };
 
 /* ---- kernel features ------------------------------------------------------------------------ */
@@ -364,6 +365,8 @@ pid_t sandbox_spawn(SandboxPlan *p, void (*child)(void *userdata), void *userdat
         int cg_fd = p->cgroup ? cgroup_dir_fd(p->cgroup) : -1;
         pid_t pid;
 
+        p->worker = getpid();
+
         /* Born in its cgroup: no migration, and nothing runs outside the limits even briefly.
          * A plain fork's copy of us: the raw clone3() cannot share memory safely. */
         if (cg_fd >= 0 && !worker_confined) {
@@ -468,6 +471,19 @@ static int close_between(unsigned first, unsigned last, rlim_t old_nofile) {
         return 0;
 }
 
+/* SIGKILL when the worker dies. A worker killed outright (SIGKILL, OOM killer, a crash) can end
+ * nothing; under systemd the unit's cgroup goes with it, but behind systemd-socket-activate or
+ * inetd the skill would run on, past its timeout. Only this process: what it starts is killed
+ * with it only where a cgroup holds the run. */
+static int die_with_worker(pid_t worker) {
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+                return -errno;
+        /* the worker may already be gone: then we were handed to a reaper */
+        if (getppid() != worker)
+                return -ESRCH;
+        return 0;
+}
+
 /* Close every fd ≥ 3 except keep_a and keep_b (-1: none). */
 static int close_fds_except(int keep_a, int keep_b, rlim_t old_nofile) {
         int keep[2] = { MIN(keep_a, keep_b), MAX(keep_a, keep_b) };
@@ -522,6 +538,9 @@ int sandbox_enter(const SandboxPlan *p, int keep_fd, const char **ret_step) {
                         STEP("securebits", caps_lock_securebits());
                 STEP("user", caps_switch_user(p->uid, p->gid));
         }
+
+        /* 4b. after the switch, which clears it: die with the worker */
+        STEP("parent_death_signal", die_with_worker(p->worker));
 
         /* 5. capabilities: every set, bounding and ambient included */
         STEP("capabilities", caps_drop_all(NULL));

@@ -3,6 +3,8 @@
 # A worker told to stop (SIGTERM from systemd's RuntimeMaxSec= or a shutdown, ^C on
 # `skillrun run`) in the middle of a run ends the run, not itself: the skill tree is
 # killed, the work dir removed, and the caller still gets the result (outcome killed).
+# A worker killed outright (SIGKILL) can do none of that, but its skill must not run on:
+# it dies with the worker (PR_SET_PDEATHSIG), under every policy.
 import json
 import os
 import signal
@@ -14,7 +16,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from skillrun_test import (Worker, build_request, cmdline_of, main, processes_with, recv_all, parse_responses,  # noqa: E402
-                           sh_skill, wait_for)
+                           sh_skill, wait_for, wait_gone)
 
 SKILL = "sleep 30 & (setsid sleep 30 &) ; sleep 30"
 
@@ -26,6 +28,32 @@ def ppid_of(pid):
         return int(stat[stat.rfind(")") + 2:].split()[1])
     except (OSError, ValueError, IndexError):
         return None
+
+
+def find_worker(w):
+    """The worker of w's run: the skill's parent that is the skillrun binary (the activator's
+    command line also carries the marker, in its paths: it must never be the one signalled)."""
+    for q in processes_with(w.marker):
+        pp = ppid_of(q)
+        if pp and cmdline_of(pp).split(" ")[0] == w.bin:
+            return pp
+    return None
+
+
+def killed_outright(tap, policy):
+    w = Worker(skills={"sleepy": {"description": "sleeps", "command": ["/bin/sleep", "30"], "policy": policy,
+                                  "input": "none", "timeout_ms": 20000}})
+    w.start()
+    s = socket.create_connection(("127.0.0.1", w.port), timeout=20)
+    s.sendall(build_request("POST", "/v1/skills/sleepy/run", body=b"{}", token=w.token))
+    worker = wait_for(lambda: find_worker(w), timeout=10)
+    skill = [q for q in processes_with(w.marker) if ppid_of(q) == worker] if worker else []
+    tap.is_(len(skill), 1, "SIGKILL, %s: found the worker and its skill (%r, %r)" % (policy, worker, skill))
+    if worker:
+        os.kill(worker, signal.SIGKILL)
+    tap.is_(wait_gone(skill, 5.0), [], "SIGKILL, %s: the skill died with its worker" % policy)
+    s.close()
+    w.stop(check=False)  # the dead worker left its work dir (and run cgroup): stop() removes them
 
 
 def body(tap):
@@ -55,16 +83,7 @@ def body(tap):
     w.start()
     s = socket.create_connection(("127.0.0.1", w.port), timeout=20)
     s.sendall(build_request("POST", "/v1/skills/sleepy/run", body=b"{}", token=w.token))
-
-    def find_worker():
-        # the skill's parent that is the skillrun binary (the activator's command line also
-        # carries the marker, in its paths: it must never be the one signalled)
-        for q in processes_with(w.marker):
-            pp = ppid_of(q)
-            if pp and cmdline_of(pp).split(" ")[0] == w.bin:
-                return pp
-        return None
-    worker = wait_for(find_worker, timeout=10)
+    worker = wait_for(lambda: find_worker(w), timeout=10)
     tap.ok(worker is not None, "serve: found the worker of the run (%r)" % worker)
     if worker:
         os.kill(worker, signal.SIGTERM)
@@ -77,6 +96,9 @@ def body(tap):
     tap.is_(dirs, [], "serve: no work dir left")
     tap.is_(procs, [], "serve: no skill process left")
     w.stop(tap)
+
+    for policy in ("none", "permissive", "restrictive"):
+        killed_outright(tap, policy)
 
 
 main(body)
