@@ -3,6 +3,7 @@
 one timed request, and where the per-run work dirs go."""
 import json
 import os
+import pwd
 import socket
 import subprocess
 import tempfile
@@ -46,10 +47,35 @@ def free_port():
         return s.getsockname()[1]
 
 
+def as_user_prefix(user):
+    """A command prefix that runs what follows the way the shipped unit runs the worker
+    (DynamicUser=, CapabilityBoundingSet=, NoNewPrivileges=): as user, in its group only, with
+    no capability in any set. None: as we are."""
+    if not user:
+        return []
+    if os.geteuid() != 0:
+        raise SystemExit("--user needs root")
+    pw = pwd.getpwnam(user)
+    return ["setpriv", "--reuid=%d" % pw.pw_uid, "--regid=%d" % pw.pw_gid, "--clear-groups",
+            "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+
+
+def give_to(user, paths):
+    """chown paths (a directory and what it holds) to user, so a worker run as user reads them."""
+    if not user:
+        return
+    pw = pwd.getpwnam(user)
+    for top in paths:
+        os.chown(top, pw.pw_uid, pw.pw_gid)
+        for d, dirs, files in os.walk(top):
+            for n in dirs + files:
+                os.chown(os.path.join(d, n), pw.pw_uid, pw.pw_gid)
+
+
 class Server:
-    def __init__(self, activate, argv, env):
+    def __init__(self, activate, argv, env, user=None):
         self.port = free_port()
-        cmd = [activate, "--accept", "-l", "127.0.0.1:%d" % self.port]
+        cmd = as_user_prefix(user) + [activate, "--accept", "-l", "127.0.0.1:%d" % self.port]
         for k, v in env.items():
             cmd += ["-E", "%s=%s" % (k, v)]
         self.log = tempfile.TemporaryFile()
