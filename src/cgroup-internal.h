@@ -33,6 +33,7 @@ typedef struct CgroupLayout {
         char *self_cgroup;  /* /proc/self/cgroup and mountinfo as probed, for cgroup_own_oom_kills() */
         char *mountinfo;
         bool by_statmount;  /* found without reading /proc/self/mountinfo */
+        bool elsewhere;     /* a mount the usual places lack might have answered otherwise */
 } CgroupLayout;
 
 /* Probed once per process by cgroup_detect(); cgroup.c also records what it did to it (the

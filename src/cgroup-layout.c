@@ -23,6 +23,14 @@ CgroupLayout cgroup_layout = {};
 char *cgroup_test_root = NULL;
 static bool test_mountinfo_only = false;
 
+/* A cgroup directory refused by its own permissions is refused through any mount of its
+ * hierarchy; one refused for another reason (EROFS: a read-only mount, as ProtectControlGroups=
+ * makes, with a writable bind mount of the unit's subtree elsewhere) may not be. */
+static void refused(int error) {
+        if (error != EACCES && error != EPERM)
+                cgroup_layout.elsewhere = true;
+}
+
 _printf_(1, 2) static void note(const char *fmt, ...) {
         _cleanup_free_ char *line = NULL;
         char *joined;
@@ -107,6 +115,7 @@ static void probe_v2(const char *self_cgroup, const char *mountinfo) {
 
         r = cgroup_find_dir(self_cgroup, mountinfo, NULL, &found, &path);
         if (r < 0) {
+                cgroup_layout.elsewhere = true;
                 note("cgroup v2: no cgroup2 mount shows our cgroup");
                 return;
         }
@@ -125,6 +134,7 @@ static void probe_v2(const char *self_cgroup, const char *mountinfo) {
 
         r = read_attr_path(base, "cgroup.controllers", controllers, sizeof controllers);
         if (r < 0) {
+                refused(-r);
                 note("cgroup v2 '%s': cannot read cgroup.controllers: %s", base, strerror(-r));
                 return;
         }
@@ -142,6 +152,7 @@ static void probe_v2(const char *self_cgroup, const char *mountinfo) {
                 if (!p)
                         return;
                 if (access(p, W_OK) < 0) {
+                        refused(errno);
                         note("cgroup v2 '%s': '%s' not writable (%s): no Delegate=yes?", base, needed[i],
                              strerror(errno));
                         return;
@@ -152,6 +163,7 @@ static void probe_v2(const char *self_cgroup, const char *mountinfo) {
          * able to move every one of them (just us) into the leaf. */
         r = cgroup_alone(dir, &other);
         if (r < 0) {
+                refused(-r);
                 note("cgroup v2 '%s': cannot read cgroup.procs: %s", dir, strerror(-r));
                 return;
         }
@@ -178,6 +190,7 @@ static void probe_v1(const char *self_cgroup, const char *mountinfo) {
 
                 r = cgroup_find_dir(self_cgroup, mountinfo, cgroup_v1_controller[i], &found, &path);
                 if (r < 0) {
+                        cgroup_layout.elsewhere = true;
                         note("cgroup v1 %s: not mounted", cgroup_v1_controller[i]);
                         continue;
                 }
@@ -185,6 +198,7 @@ static void probe_v1(const char *self_cgroup, const char *mountinfo) {
                 if (!dir)
                         return;
                 if (access(dir, W_OK) < 0) {
+                        refused(errno);
                         note("cgroup v1 %s '%s': not writable (%s)", cgroup_v1_controller[i], dir, strerror(errno));
                         continue;
                 }
@@ -243,7 +257,7 @@ typedef struct StatMount {
  * all of /proc/self/mountinfo costs 50–130 µs on the test VM (more under a unit's sandboxing
  * mounts), a statmount ≈ 8 µs. -EOPNOTSUPP when the kernel (or a seccomp filter) says no, or a
  * name would need mountinfo's escaping: the caller reads the real thing. */
-static int mountinfo_usual(char **ret, bool *ret_unified) {
+static int mountinfo_usual(char **ret, bool *ret_unified, bool *ret_v1_both) {
         /* the hybrid layout's unified mount last: with memory and pids on v1 mounts, v2 cannot
          * hold them and is not looked at */
         static const char *const points[] = {
@@ -303,11 +317,13 @@ static int mountinfo_usual(char **ret, bool *ret_unified) {
                 return -EOPNOTSUPP;
         *ret = steal_pointer(&text);
         *ret_unified = unified;
+        *ret_v1_both = v1_memory && v1_pids;
         return 0;
 }
 
 /* Good enough to skip /proc/self/mountinfo: a delegated v2 cgroup (cgroup_alone() found our pid
- * in it), or every v1 controller found. Anything less is looked for in the real mountinfo. */
+ * in it), or every v1 controller found. Anything less is looked for in the real mountinfo,
+ * unless nothing but permissions stood in the way (refused()). */
 static bool layout_complete(void) {
         if (cgroup_layout.mode == CGROUP_MODE_DELEGATED)
                 return cgroup_layout.v2_self_listed;
@@ -318,19 +334,24 @@ static bool layout_complete(void) {
 }
 
 /* The layout from these texts: v2 (delegated) before v1, or v1 first where it is known to hold
- * memory and pids, since a controller lives in one hierarchy only. */
-static void layout_fill(const char *self_cgroup, const char *mountinfo, bool v1_first) {
+ * memory and pids, since a controller lives in one hierarchy only; then v2 is not looked at
+ * when the texts leave it out for that reason (v2_listed false). */
+static void layout_fill(const char *self_cgroup, const char *mountinfo, bool v1_first, bool v2_listed) {
         if (v1_first)
                 probe_v1(self_cgroup, mountinfo);
-        if (cgroup_layout.mode == CGROUP_MODE_NONE)
-                probe_v2(self_cgroup, mountinfo);
+        if (cgroup_layout.mode == CGROUP_MODE_NONE) {
+                if (v2_listed)
+                        probe_v2(self_cgroup, mountinfo);
+                else
+                        note("cgroup v2: holds neither memory nor pids (they are on v1)");
+        }
         if (!v1_first && cgroup_layout.mode == CGROUP_MODE_NONE)
                 probe_v1(self_cgroup, mountinfo);
 }
 
 static void layout_probe(void) {
         _cleanup_free_ char *self_cgroup = NULL, *mountinfo = NULL;
-        bool unified = false;
+        bool unified = false, v1_both = false;
         int r;
 
         cgroup_layout.probed = true;
@@ -342,11 +363,14 @@ static void layout_probe(void) {
                 return;
         }
 
-        if (!cgroup_test_root && !test_mountinfo_only && mountinfo_usual(&mountinfo, &unified) >= 0) {
+        if (!cgroup_test_root && !test_mountinfo_only && mountinfo_usual(&mountinfo, &unified, &v1_both) >= 0) {
                 /* on a hybrid host, the v1 mounts first: with memory and pids there, v2 has
                  * neither, and its cgroup.controllers need not be read */
-                layout_fill(self_cgroup, mountinfo, !unified);
-                if (layout_complete()) {
+                layout_fill(self_cgroup, mountinfo, !unified, !v1_both);
+                /* Nothing better to find when what is missing was refused by permissions alone:
+                 * an unprivileged worker behind systemd-socket-activate or inetd is spared the
+                 * mountinfo. (Under the unit, ProtectControlGroups= makes it EROFS: looked for.) */
+                if (layout_complete() || !cgroup_layout.elsewhere) {
                         cgroup_layout.by_statmount = true;
                         goto keep;
                 }
@@ -362,7 +386,7 @@ static void layout_probe(void) {
                 note("cannot read /proc/self/mountinfo: %s", strerror(-r));
                 return;
         }
-        layout_fill(self_cgroup, mountinfo, false);
+        layout_fill(self_cgroup, mountinfo, false, true);
 keep:
         cgroup_layout.self_cgroup = steal_pointer(&self_cgroup);
         cgroup_layout.mountinfo = steal_pointer(&mountinfo);

@@ -4,6 +4,7 @@
  * a memory bomb is OOM-killed and reported, a fork bomb stops at tasks_max, cgroup_kill()
  * reaches a setsid()+double-forked process, cgroup_free() leaves nothing behind. */
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -692,6 +693,59 @@ static void real_probe_paths_agree(void) {
                 skip(pathf("statmount(2) needs Linux 6.8 and a usable cgroup (kernel %s)", u.release));
 }
 
+/* As an unprivileged worker (the unit's DynamicUser=, a container) cgroups refused for their
+ * permissions alone are refused through any mount: the fast probe keeps its answer, the same
+ * as mountinfo's, rather than reading mountinfo to learn nothing more. */
+static void real_probe_unprivileged(void) {
+        struct {
+                bool same, by_statmount, elsewhere, statmount_kernel;
+                int mode;
+        } got = {};
+        int pfd[2];
+
+        if (pipe(pfd) < 0) {
+                ok(false, "pipe: %m");
+                return;
+        }
+        pid_t pid = fork();
+        if (pid == 0) {
+                _cleanup_free_ char *fast = NULL, *slow = NULL;
+                struct utsname u;
+                unsigned major = 0, minor = 0;
+
+                close(pfd[0]);
+                if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+                    setresuid(65534, 65534, 65534) < 0)
+                        _exit(2);
+                (void) cgroup_probe_for_test(true, NULL);
+                got.elsewhere = cgroup_layout.elsewhere;
+                (void) cgroup_describe(&slow);
+                (void) cgroup_probe_for_test(false, &got.by_statmount);
+                got.mode = cgroup_detect();
+                (void) cgroup_describe(&fast);
+                cut_notes(fast);
+                cut_notes(slow);
+                got.same = fast && slow && streq(fast, slow);
+                got.statmount_kernel = uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+                                       (major > 6 || (major == 6 && minor >= 8));
+                _exit(write(pfd[1], &got, sizeof(got)) == (ssize_t) sizeof(got) ? 0 : 3);
+        }
+        close(pfd[1]);
+        ssize_t n = pid > 0 ? read(pfd[0], &got, sizeof(got)) : -1;
+        close(pfd[0]);
+        int status = 0;
+        if (pid > 0)
+                (void) waitpid(pid, &status, 0);
+        is_int(n, (ssize_t) sizeof(got), "unprivileged probe ran (status %d)", status);
+        ok(got.same, "unprivileged: both probes found the same layout");
+        if (got.statmount_kernel && !got.elsewhere)
+                ok(got.by_statmount, "unprivileged, only permissions in the way: statmount sufficed (mode %s)",
+                   cgroup_mode_to_string(got.mode));
+        else
+                skip(got.elsewhere ? "unprivileged: a cgroup refused for more than its permissions"
+                                   : "statmount(2) needs Linux 6.8");
+}
+
 /* A run cgroup that cannot go (here: a child cgroup inside, as a skill with write access to
  * a delegated tree could make) is retried while EBUSY, then logged with its path. */
 static void real_left_behind(void) {
@@ -746,6 +800,7 @@ static void test_real(void) {
                 free(text);
         }
         real_probe_paths_agree();
+        real_probe_unprivileged();
         if (mode == CGROUP_MODE_NONE) {
                 skip("no writable cgroup on this machine");
                 undo_own_v2_cgroup(own, orig);
