@@ -64,6 +64,8 @@ def give_to(user, paths):
     """chown paths (a directory and what it holds) to user, so a worker run as user reads them."""
     if not user:
         return
+    if os.geteuid() != 0:
+        raise SystemExit("--user needs root")
     pw = pwd.getpwnam(user)
     for top in paths:
         os.chown(top, pw.pw_uid, pw.pw_gid)

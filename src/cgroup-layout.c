@@ -24,10 +24,22 @@ char *cgroup_test_root = NULL;
 static bool test_mountinfo_only = false;
 
 /* A cgroup directory refused by its own permissions is refused through any mount of its
- * hierarchy; one refused for another reason (EROFS: a read-only mount, as ProtectControlGroups=
- * makes, with a writable bind mount of the unit's subtree elsewhere) may not be. */
+ * hierarchy (every mount reaches the same kernfs node, and cgroupfs cannot be idmapped); one
+ * refused for another reason (EROFS: a read-only mount, as ProtectControlGroups= makes, with a
+ * writable bind mount of the unit's subtree elsewhere) may not be. (An LSM profile denying by
+ * path could also tell mounts apart; skillrun ships none.) */
 static void refused(int error) {
         if (error != EACCES && error != EPERM)
+                cgroup_layout.elsewhere = true;
+}
+
+/* No mount in these texts shows our cgroup of that hierarchy (controller NULL: v2). Another
+ * mount might, unless /proc/self/cgroup does not name one we can reach at all (v1 controllers
+ * on a cgroup2-only host, a cgroup outside our namespace). */
+static void unseen(const char *self_cgroup, const char *controller) {
+        _cleanup_free_ char *path = NULL;
+
+        if (cgroup_parse_proc_cgroup(self_cgroup, controller, &path) != -ENOENT)
                 cgroup_layout.elsewhere = true;
 }
 
@@ -115,7 +127,7 @@ static void probe_v2(const char *self_cgroup, const char *mountinfo) {
 
         r = cgroup_find_dir(self_cgroup, mountinfo, NULL, &found, &path);
         if (r < 0) {
-                cgroup_layout.elsewhere = true;
+                unseen(self_cgroup, NULL);
                 note("cgroup v2: no cgroup2 mount shows our cgroup");
                 return;
         }
@@ -190,7 +202,7 @@ static void probe_v1(const char *self_cgroup, const char *mountinfo) {
 
                 r = cgroup_find_dir(self_cgroup, mountinfo, cgroup_v1_controller[i], &found, &path);
                 if (r < 0) {
-                        cgroup_layout.elsewhere = true;
+                        unseen(self_cgroup, cgroup_v1_controller[i]);
                         note("cgroup v1 %s: not mounted", cgroup_v1_controller[i]);
                         continue;
                 }
@@ -370,7 +382,7 @@ static void layout_probe(void) {
                 /* Nothing better to find when what is missing was refused by permissions alone:
                  * an unprivileged worker behind systemd-socket-activate or inetd is spared the
                  * mountinfo. (Under the unit, ProtectControlGroups= makes it EROFS: looked for.) */
-                if (layout_complete() || !cgroup_layout.elsewhere) {
+                if (layout_complete() || (cgroup_layout.mode == CGROUP_MODE_NONE && !cgroup_layout.elsewhere)) {
                         cgroup_layout.by_statmount = true;
                         goto keep;
                 }
