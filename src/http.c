@@ -221,7 +221,6 @@ static int scan_head(Parser *p, const char *buf, size_t len, const HttpLimits *l
         }
 }
 
-/* Set a well-known header slot; a second occurrence is ambiguous and refused. */
 /* uri-host [ ":" port ] (RFC 3986 §3.2.2): a reg-name, an IPv4 address or an IP-literal in
  * brackets, and digits. Checked by alphabet only: enough to refuse spaces, lists, userinfo and
  * paths, and nothing downstream parses it further. */
@@ -235,6 +234,7 @@ static bool host_value_ok(const char *v) {
         return true;
 }
 
+/* Set a well-known header slot; a second occurrence is ambiguous and refused. */
 static int take_unique(Parser *p, const char **slot, const char *value, const char *msg) {
         if (*slot)
                 return refuse(p, 400, msg);

@@ -5,12 +5,12 @@
 
 #include "util.h"
 
-/* Every response carries Connection: close and an exact Content-Length. extra_headers is
- * either NULL or a block of complete "Name: value\r\n" lines. Returns bytes of body written
- * or -errno (EPIPE when the client left). */
 /* From now on, responses written to fd are sent without their body: the request was HEAD. */
 void http_response_head_only(int fd);
 
+/* Every response carries Connection: close and an exact Content-Length. extra_headers is
+ * either NULL or a block of complete "Name: value\r\n" lines. Returns bytes of body written
+ * or -errno (EPIPE when the client left). */
 int http_write_response(int fd, int status, const char *content_type, const char *extra_headers,
                         const void *body, size_t len);
 int http_write_json(int fd, int status, json_object *j, const char *content_type, const char *extra_headers);
