@@ -209,14 +209,18 @@ static int allow_list(LandlockRuleset *rs, const char *const *paths, size_t n, u
 /* The manifest's own paths. A path that would expose skillrun's secrets is refused: an
  * operator listing "/etc" or "/" surely did not mean the tokens, nor a symlink to their
  * directory. */
+static int refuse_exposing(const char *path, bool write, char **ret_error) {
+        return set_error(ret_error, -EPERM,
+                         "%s path '%s' would expose what skillrun keeps out (its tokens, configuration, "
+                         "manifests or other runs' work dirs)",
+                         write ? "write" : "read", path);
+}
+
 static int check_manifest_path(const Secrets *sec, const char *path, bool write, char **ret_error) {
         _cleanup_free_ char *canon = realpath(path, NULL);
 
         if (secrets_exposed_by(sec, path, canon))
-                return set_error(ret_error, -EPERM,
-                                 "%s path '%s' would expose what skillrun keeps out (its tokens, configuration, "
-                                 "manifests or other runs' work dirs)",
-                                 write ? "write" : "read", path);
+                return refuse_exposing(path, write, ret_error);
         return 0;
 }
 
@@ -302,10 +306,7 @@ static int allow_manifest_paths(LandlockRuleset *rs, const Secrets *sec, const M
                         char canon[PATH_MAX];
                         int r = allow_resolved(rs, sec, *p, w ? LL_FS_ALL : LL_FS_READ_EXEC, canon);
                         if (r == -EPERM)
-                                return set_error(ret_error, -EPERM,
-                                                 "%s path '%s' would expose what skillrun keeps out (its "
-                                                 "tokens, configuration, manifests or other runs' work dirs)",
-                                                 w ? "write" : "read", *p);
+                                return refuse_exposing(*p, w, ret_error);
                         if (r == -ESTALE)
                                 return set_error(ret_error, -EPERM,
                                                  "cannot tell where %s path '%s' leads (it moved, or no /proc)",
