@@ -120,16 +120,6 @@ int cgroup_parse_proc_cgroup(const char *text, const char *controller, char **re
         return r < 0 ? r : -ENOENT;
 }
 
-/* The part of path below root, or NULL when path is not at or below root. */
-static const char *path_below(const char *path, const char *root) {
-        if (streq(root, "/"))
-                return path;
-        size_t n = strlen(root);
-        if (strncmp(path, root, n) != 0 || (path[n] != '\0' && path[n] != '/'))
-                return NULL;
-        return path + n;
-}
-
 char *cgroup_path_join(const char *a, const char *b) {
         size_t n = strlen(a);
         char *s;

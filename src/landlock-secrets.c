@@ -59,11 +59,6 @@ static const char *below_etc(const char *path) {
         return r && *r ? r : NULL;
 }
 
-bool path_at_or_below(const char *path, const char *top) {
-        const char *r = streq(top, "/") ? path : startswith(path, top);
-        return r && (*r == 0 || *r == '/' || streq(top, "/"));
-}
-
 static void outside_add(Secrets *sec, const char *canon) {
         char buf[PATH_MAX];
         size_t len = strlen(canon);

@@ -42,9 +42,6 @@ typedef struct Secrets {
 void secrets_init(Secrets *sec, const Settings *s);
 void secrets_done(Secrets *sec);
 
-/* Is 'path' 'top' or below it? Both canonical. */
-bool path_at_or_below(const char *path, const char *top);
-
 /* The canonical path of what fd (O_PATH, opened from 'path') names: its /proc link, or without
  * /proc 'path' resolved again and checked to be the same inode (-ESTALE if not). */
 int secrets_canonical_of(int fd, const char *path, char buf[static PATH_MAX]);

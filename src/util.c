@@ -16,6 +16,15 @@ const char *startswith(const char *s, const char *prefix) {
         return strncmp(s, prefix, l) == 0 ? s + l : NULL;
 }
 
+const char *path_below(const char *path, const char *root) {
+        if (streq(root, "/"))
+                return path;
+        size_t n = strlen(root);
+        if (strncmp(path, root, n) != 0 || (path[n] != '\0' && path[n] != '/'))
+                return NULL;
+        return path + n;
+}
+
 char **strv_free(char **l) {
         if (!l)
                 return NULL;

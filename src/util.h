@@ -62,6 +62,13 @@ static inline const char *strempty(const char *s) {
         return s ? s : "";
 }
 const char *startswith(const char *s, const char *prefix);
+/* The part of 'path' below 'root' ("" when it is root itself, "/x" below it), or NULL when it
+ * is neither: compared by whole components, as written (canonical paths, or both as the kernel
+ * shows them). */
+const char *path_below(const char *path, const char *root);
+static inline bool path_at_or_below(const char *path, const char *root) {
+        return path_below(path, root) != NULL;
+}
 
 /* NULL-terminated string vectors. */
 char **strv_free(char **l);

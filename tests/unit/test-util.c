@@ -384,6 +384,17 @@ static void test_set_error_free_and_strdup(void) {
         is_str(s, "", "…is the empty string");
 }
 
+static void test_path_below(void) {
+        is_str(path_below("/etc/ssh/key", "/etc"), "/ssh/key", "path_below: the rest");
+        is_str(path_below("/etc", "/etc"), "", "path_below: root itself");
+        ok(!path_below("/etcetera", "/etc"), "path_below: whole components only");
+        ok(!path_below("/et", "/etc"), "path_below: shorter is not below");
+        is_str(path_below("/usr/lib", "/"), "/usr/lib", "path_below: everything is below /");
+        ok(path_at_or_below("/proc/self/mounts", "/proc"), "path_at_or_below: below");
+        ok(path_at_or_below("/proc", "/proc"), "path_at_or_below: at");
+        ok(!path_at_or_below("/process", "/proc"), "path_at_or_below: a longer name is not below");
+}
+
 int main(void) {
         test_parse();
         test_passwd_find();
@@ -397,5 +408,6 @@ int main(void) {
         test_scan_children();
         test_auth();
         test_set_error_free_and_strdup();
+        test_path_below();
         return done_testing();
 }
