@@ -423,16 +423,6 @@ void cgroup_kill(Cgroup *c) {
         kill_loop(d);
 }
 
-bool cgroup_only_one_task(const Cgroup *c) {
-        char text[32];
-
-        if (!c || c->n == 0)
-                return false;
-        /* v2: the one directory; v1: the pids hierarchy's */
-        return cgroup_read_attr(c->dirs[c->kill_index].dir_fd, "pids.current", text, sizeof text) >= 0 &&
-               streq(text, "1\n");
-}
-
 void cgroup_collect(Cgroup *c, bool *ret_oom, uint64_t *ret_peak_bytes) {
         char text[1024];
         uint64_t kills = 0, peak = 0;

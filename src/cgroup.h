@@ -50,11 +50,6 @@ int cgroup_attach_child(const Cgroup *c);
  * cgroup.procs, re-reading until empty (bounded). NULL is a no-op. */
 void cgroup_kill(Cgroup *c);
 
-/* Whether the run's only task is one not yet reaped (its main process, a zombie kept with
- * WNOWAIT): pids.current counts a task until it is reaped, and every descendant is charged at
- * fork, so 1 means nothing else runs or is being born. false when unsure (no cgroup, unreadable). */
-bool cgroup_only_one_task(const Cgroup *c);
-
 /* After the run: whether the OOM killer fired in the run's cgroup (v2: memory.events oom_kill;
  * v1: memory.oom_control oom_kill, kernel ≥ 4.13) and peak memory in bytes (v2: memory.peak,
  * kernel ≥ 5.19; v1: memory.max_usage_in_bytes); 0 when unknown. NULL gives false/0. */

@@ -573,14 +573,6 @@ void sandbox_kill(SandboxPlan *p) {
                 cgroup_kill(p->cgroup);
 }
 
-bool sandbox_only_main_left(const SandboxPlan *p) {
-        /* Only for a skill switched to run_user: the cgroup's files are then root's, and no
-         * process of the run can move itself out of it. One that shares the worker's uid (the
-         * DynamicUser case) could write its pid into a delegated sibling cgroup, uncounted
-         * here, and the kill sweep is what finds it. */
-        return p && p->switch_user && cgroup_only_one_task(p->cgroup);
-}
-
 void sandbox_collect(SandboxPlan *p, bool *ret_oom, uint64_t *ret_peak_bytes) {
         cgroup_collect(p ? p->cgroup : NULL, ret_oom, ret_peak_bytes);
 }

@@ -65,10 +65,6 @@ int sandbox_enter(const SandboxPlan *p, int keep_fd, const char **ret_step);
 
 /* Kill everything in the run's cgroup (cgroup.kill, or v1 freezer-less loop). No-op without one. */
 void sandbox_kill(SandboxPlan *p);
-/* Whether the run's cgroup holds nothing but its exited, unreaped main process and no process
- * of the run could have left that cgroup: then there is nothing to kill. false without a
- * cgroup, or for a skill with the worker's uid (the caller sweeps the process tree instead). */
-bool sandbox_only_main_left(const SandboxPlan *p);
 /* After the run: did the cgroup see an OOM kill, and its peak memory (0 if unknown). */
 void sandbox_collect(SandboxPlan *p, bool *ret_oom, uint64_t *ret_peak_bytes);
 /* Remove the cgroup, close fds, free. */

@@ -245,6 +245,12 @@ static void signal_run(pid_t pid, SandboxPlan *plan, int sig) {
                 (void) kill(pid, sig);
 }
 
+/* Any child, running or not yet reaped: one system call, no /proc. */
+static bool have_children(void) {
+        siginfo_t si = {};
+        return !(waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD);
+}
+
 static void set_nonblock(int fd) {
         int fl;
         if (fd >= 0 && (fl = fcntl(fd, F_GETFL)) >= 0)
@@ -349,17 +355,15 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                         }
                 }
                 if (!exited) {
-                        siginfo_t si = {};
-                        /* WNOWAIT: the zombie leader keeps its pgid ours while we kill the group */
-                        if (waitid(P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) {
+                        if (waitpid(pid, &status, WNOHANG) == pid) {
                                 exited = true;
                                 exit_time = now_usec();
-                                /* the run is over when its main process is: nothing may outlive it
-                                 * (the usual case, one read says there is nothing to kill) */
-                                if (!sandbox_only_main_left(plan))
-                                        signal_run(group, plan, SIGKILL);
-                                (void) waitpid(pid, &status, 0);
-                                group = 0;
+                                group = 0; /* reaped: its number is free for anybody's group */
+                                /* The run is over when its main process is: nothing may outlive it.
+                                 * What it left running came back to us (the subreaper), so having
+                                 * no child at all, the usual end, means nothing to kill. */
+                                if (have_children())
+                                        signal_run(0, plan, SIGKILL);
                                 close_fd(&io->stdin_fd);
                         }
                 }

@@ -28,7 +28,9 @@ def pids_of(stdout):
 def body(tap):
     require_python()
     w = Worker(skills={"tree": tree_skill(), "sleep": sh_skill("sleep 30", timeout_ms=20000),
-                       "spawner": sh_skill("sleep 30 & sleep 30 & (sleep 30 &) ; wait", timeout_ms=20000)},
+                       "spawner": sh_skill("sleep 30 & sleep 30 & (sleep 30 &) ; wait", timeout_ms=20000),
+                       "leaver": sh_skill("(sleep 1; echo late) & (setsid sh -c 'sleep 1; echo late2' &) ; echo early",
+                                          timeout_ms=20000)},
                settings={"kill_grace_ms": GRACE_MS}).start()
 
     # --- timeout: the skill and its detached daemon both die
@@ -75,6 +77,14 @@ def body(tap):
     pids = pids_of(j.get("stdout"))
     tap.is_(len(pids), 2, "pids reported", repr(j.get("stdout")))
     tap.is_(wait_gone(pids[1:], 2.0), [], "the daemon left behind is killed")
+
+    # --- background children still holding stdout die when the skill exits, before they write
+    r = w.run("leaver", {})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("exit_code")), (200, "ok", 0), "skill that leaves writers behind: ok")
+    tap.is_(j.get("stdout"), "early\n", "... they were killed when it exited (nothing 'late' on stdout)")
+    dirs, procs = w.wait_no_leftovers(2.0)
+    tap.is_(procs, [], "... and none is left")
 
     # --- client hang-up during a run kills it at once
     pidfile = os.path.join(w.state_dir, "hangup.pid")

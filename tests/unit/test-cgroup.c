@@ -221,14 +221,6 @@ static void test_fake_v2(void) {
         ok(oom, "oom from memory.events oom_kill");
         is_int(peak, 33550336, "peak from memory.peak");
 
-        ok(!cgroup_only_one_task(c), "no pids.current: not sure, so not alone");
-        put(pathf("%s/pids.current", run), "1\n");
-        ok(cgroup_only_one_task(c), "pids.current 1: only the main process");
-        put(pathf("%s/pids.current", run), "2\n");
-        ok(!cgroup_only_one_task(c), "pids.current 2: something else runs");
-        put(pathf("%s/pids.current", run), "0\n");
-        ok(!cgroup_only_one_task(c), "pids.current 0: not the state this is asked in");
-        ok(!cgroup_only_one_task(NULL), "no cgroup: not sure");
 
         cgroup_kill(c);
         is_str(get(pathf("%s/cgroup.kill", run)), "1", "cgroup.kill written");
@@ -370,10 +362,6 @@ static void test_fake_v1(void) {
         cgroup_collect(c, &oom, NULL);
         ok(!oom, "oom_kill 0: no oom (oom_kill_disable is not oom_kill)");
 
-        put(pathf("%s/pids.current", mem), "1\n");
-        ok(!cgroup_only_one_task(c), "v1: the memory hierarchy's pids.current is not read");
-        put(pathf("%s/pids.current", pids), "1\n");
-        ok(cgroup_only_one_task(c), "v1: the pids hierarchy's pids.current 1: only the main process");
 
         cgroup_kill(c); /* empty cgroup.procs: returns at once */
         c = cgroup_free(c);
@@ -500,38 +488,6 @@ static void real_fork_bomb(void) {
 
 /* pids.current counts the main process until it is reaped, and every other task: the check
  * that lets the worker skip killing after an ordinary exit. */
-static void real_only_one_task(void) {
-        Limits l = { .memory_max = 256 << 20, .tasks_max = 16 };
-        Cgroup *c = NULL;
-        int go[2];
-
-        is_int(cgroup_create(&l, "t-one", &c, NULL), 0, "one task: create");
-        if (!c || pipe2(go, O_CLOEXEC) < 0)
-                return;
-        pid_t pid = fork();
-        if (pid == 0) {
-                char b;
-                close(go[1]);
-                if (cgroup_attach_child(c) < 0)
-                        _exit(100);
-                pid_t k = fork(); /* waits for the go too, then main reaps it and exits */
-                if (read(go[0], &b, 1) < 0)
-                        _exit(1);
-                _exit(k == 0 || (k > 0 && wait_child(k, NULL) == 0) ? 0 : 1);
-        }
-        close(go[0]);
-        usleep(20000);
-        ok(!cgroup_only_one_task(c), "main and its child running: not alone");
-        close(go[1]);
-        siginfo_t si = {};
-        is_int(waitid(P_PID, (id_t) pid, &si, WEXITED | WNOWAIT), 0, "main exited (kept with WNOWAIT)");
-        is_int(si.si_status, 0, "after reaping its child");
-        ok(cgroup_only_one_task(c), "only the exited main process is left");
-        is_int(wait_child(pid, NULL), 0, "reaped");
-        ok(!cgroup_only_one_task(c), "reaped: pids.current 0, not 1");
-        c = cgroup_free(c);
-}
-
 static void real_kill_escaped(void) {
         Limits l = { .memory_max = 256 << 20, .tasks_max = 16 };
         Cgroup *c = NULL;
@@ -816,7 +772,6 @@ static void test_real(void) {
         (void) prctl(PR_SET_CHILD_SUBREAPER, 1);
         real_memory();
         real_fork_bomb();
-        real_only_one_task();
         real_kill_escaped();
         real_cpu();
         real_left_behind();
