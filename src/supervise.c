@@ -95,7 +95,9 @@ static void kill_subtree(pid_t pid, int depth) {
         size_t n;
 
         (void) kill(pid, SIGKILL);
-        /* a killed process keeps its children until it is reaped, so we can still walk them */
+        /* Its children as far as it has not exited yet: those it hands to us (the subreaper) as
+         * it exits, and those of its other threads, are found by supervise_kill_descendants()'s
+         * next round. */
         if (depth > 64)
                 return;
         n = list_children(pid, kids, ELEMENTSOF(kids));
@@ -355,15 +357,23 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                         }
                 }
                 if (!exited) {
-                        if (waitpid(pid, &status, WNOHANG) == pid) {
+                        siginfo_t si = {};
+                        /* WNOWAIT: the zombie leader keeps its pgid ours while we kill the group */
+                        if (waitid(P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) {
                                 exited = true;
                                 exit_time = now_usec();
-                                group = 0; /* reaped: its number is free for anybody's group */
                                 /* The run is over when its main process is: nothing may outlive it.
-                                 * What it left running came back to us (the subreaper), so having
-                                 * no child at all, the usual end, means nothing to kill. */
-                                if (have_children())
-                                        signal_run(0, plan, SIGKILL);
+                                 * The group in one call; then what left it came back to us (the
+                                 * subreaper), so no child at all, the usual end, means nothing is
+                                 * left. Else kill and reap in rounds: a killed parent hands its
+                                 * children to us only as it exits. */
+                                (void) kill(-group, SIGKILL);
+                                (void) waitpid(pid, &status, 0);
+                                group = 0;
+                                if (have_children()) {
+                                        sandbox_kill(plan);
+                                        supervise_kill_descendants();
+                                }
                                 close_fd(&io->stdin_fd);
                         }
                 }

@@ -14,6 +14,7 @@ import base64
 import http.client
 import json
 import os
+import pwd
 import re
 import secrets
 import shutil
@@ -407,10 +408,12 @@ class Worker:
     live = []      # started: stopped with checks at the end of main()
     created = []   # all of them: their temp dirs are removed at the end of main() whatever happened
 
-    def __init__(self, skills=None, settings=None, tokens=None, inetd=False, raw_skills=None):
+    def __init__(self, skills=None, settings=None, tokens=None, inetd=False, raw_skills=None, user=None):
         """skills: name -> manifest dict (TEST_MARKER is added to its env);
         raw_skills: file name -> text written as is (broken manifests);
-        settings: key -> value, passed as SKILLRUN_<KEY>."""
+        settings: key -> value, passed as SKILLRUN_<KEY>;
+        user: run the worker as that user without capabilities, as the shipped unit does
+        (DynamicUser=, CapabilityBoundingSet=): no user switch, and no cgroup it may write to here."""
         self.bin = skillrun_bin()
         self.activate = socket_activate_bin()
         self.marker = "skrt" + secrets.token_hex(8)
@@ -446,6 +449,7 @@ class Worker:
             with open(os.path.join(self.skills_dir, fname), "w") as f:
                 f.write(text)
         self.inetd = inetd
+        self.user = user
         self.proc = None
         self.port = None
         self.log_path = os.path.join(self.root, "activator.log")
@@ -501,6 +505,8 @@ class Worker:
             args.append(self.bin)
             if self.inetd:
                 args.append("serve")
+            if self.user:
+                args = self.as_user(args)
             self.log = open(self.log_path, "ab")
             self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
                                          start_new_session=True)
@@ -514,6 +520,16 @@ class Worker:
             if b"in use" not in self.read_log_bytes():
                 break
         raise RuntimeError("systemd-socket-activate did not start:\n" + self.read_log())
+
+    def as_user(self, args):
+        """args run as self.user with no capability in any set and no_new_privs; the worker's
+        files become that user's."""
+        pw = pwd.getpwnam(self.user)
+        for d, dirs, files in os.walk(self.root):
+            for n in [d] + [os.path.join(d, x) for x in dirs + files]:
+                os.lchown(n, pw.pw_uid, pw.pw_gid)
+        return ["setpriv", "--reuid=%d" % pw.pw_uid, "--regid=%d" % pw.pw_gid, "--clear-groups",
+                "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"] + args
 
     def read_log_bytes(self):
         try:

@@ -5,6 +5,7 @@
 # hang-up kills the run at once; nothing is left behind afterwards.
 import json
 import os
+import shutil
 import socket
 import sys
 import time
@@ -25,12 +26,28 @@ def pids_of(stdout):
         return []
 
 
+# Writers left behind by a skill that exits: in its group, in the group below a parent that waits
+# for them, out of it (setsid) below a parent that waits for them. Killed as the skill exits, none
+# may write "late".
+LEAVER = sh_skill("(sleep 1; echo late) & for i in 1 2 3 4; do (sh -c 'sleep 1; echo late$0' $i; true) & done; "
+                  "(setsid sh -c '(sleep 1; echo late-s; true); true' &); sleep 0.1; echo early", timeout_ms=20000)
+
+
+def leavers(tap, w, who):
+    r = w.run("leaver", {})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("exit_code")), (200, "ok", 0),
+            "%s: skill that leaves writers behind: ok" % who)
+    tap.is_(j.get("stdout"), "early\n", "... they were killed when it exited (nothing 'late' on stdout)")
+    dirs, procs = w.wait_no_leftovers(2.0)
+    tap.is_(procs, [], "... and none is left")
+
+
 def body(tap):
     require_python()
     w = Worker(skills={"tree": tree_skill(), "sleep": sh_skill("sleep 30", timeout_ms=20000),
                        "spawner": sh_skill("sleep 30 & sleep 30 & (sleep 30 &) ; wait", timeout_ms=20000),
-                       "leaver": sh_skill("(sleep 1; echo late) & (setsid sh -c 'sleep 1; echo late2' &) ; echo early",
-                                          timeout_ms=20000)},
+                       "leaver": LEAVER},
                settings={"kill_grace_ms": GRACE_MS}).start()
 
     # --- timeout: the skill and its detached daemon both die
@@ -79,12 +96,7 @@ def body(tap):
     tap.is_(wait_gone(pids[1:], 2.0), [], "the daemon left behind is killed")
 
     # --- background children still holding stdout die when the skill exits, before they write
-    r = w.run("leaver", {})
-    j = r.json or {}
-    tap.is_((r.status, j.get("outcome"), j.get("exit_code")), (200, "ok", 0), "skill that leaves writers behind: ok")
-    tap.is_(j.get("stdout"), "early\n", "... they were killed when it exited (nothing 'late' on stdout)")
-    dirs, procs = w.wait_no_leftovers(2.0)
-    tap.is_(procs, [], "... and none is left")
+    leavers(tap, w, "root worker, run cgroup")
 
     # --- client hang-up during a run kills it at once
     pidfile = os.path.join(w.state_dir, "hangup.pid")
@@ -130,6 +142,20 @@ def body(tap):
     s.close()
     tap.is_(wait_gone(found or [], 3.0), [], "hang-up during sleep: killed")
 
+    w.stop(tap)
+
+    # --- as the shipped unit runs it: no user to switch to and no cgroup it may write to here,
+    # only the process tree (the worker is the subreaper) to find what the skill left
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        tap.skip("an unprivileged worker needs root and setpriv to be started")
+        return
+    w = Worker(skills={"leaver": LEAVER, "tree": tree_skill()}, user="nobody").start()
+    leavers(tap, w, "unprivileged worker, no cgroup")
+    r = w.run("tree", {"args": ["--exit"]})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome")), (200, "ok"), "unprivileged: skill that leaves a daemon: ok")
+    tap.is_(j.get("sandbox", {}).get("cgroup"), "rlimit", "... with no run cgroup")
+    tap.is_(wait_gone(pids_of(j.get("stdout"))[1:], 2.0), [], "... the daemon left behind is killed")
     w.stop(tap)
 
 
