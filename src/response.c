@@ -1,11 +1,57 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include "http.h"
 #include "response.h"
+
+/* The connection whose client gets a bounded time to take each answer (design §2: a slow
+ * client can never hold a worker longer than the read timeout). A worker answers one
+ * connection, so one fd is all there is. */
+static int bounded_fd = -1;
+static uint64_t bounded_usec;
+
+void http_response_timeout(int fd, uint64_t timeout_ms) {
+        bounded_fd = fd;
+        bounded_usec = timeout_ms * 1000;
+}
+
+/* All of iov, or -ETIMEDOUT once the client has not taken it by the deadline: never blocked in a
+ * write, so a client that stops reading cannot stall us. -ENOTSOCK: not a socket, no bound. */
+static int send_by(int fd, struct iovec *iov, int n_iov, uint64_t deadline) {
+        for (;;) {
+                struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t) n_iov };
+                ssize_t k = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+                        return negative_errno();
+                size_t done = k > 0 ? (size_t) k : 0;
+                while (n_iov > 0 && done >= iov->iov_len) {
+                        done -= iov->iov_len;
+                        iov++;
+                        n_iov--;
+                }
+                if (n_iov == 0)
+                        return 0;
+                iov->iov_base = (char *) iov->iov_base + done;
+                iov->iov_len -= done;
+                if (k > 0)
+                        continue; /* it took some: maybe more right away */
+
+                uint64_t now = now_usec();
+                if (now >= deadline)
+                        return -ETIMEDOUT;
+                struct pollfd p = { .fd = fd, .events = POLLOUT };
+                if (poll(&p, 1, (int) MIN((deadline - now + 999) / 1000, (uint64_t) INT_MAX)) < 0 && errno != EINTR)
+                        return negative_errno();
+        }
+}
 
 /* Write head and body with as few syscalls as the kernel allows: one writev, then loop_write for
  * whatever a short write left over. */
@@ -15,6 +61,12 @@ static int write_two(int fd, const char *head, size_t head_len, const void *body
                 { .iov_base = (void *) body, .iov_len = body_len },
         };
         ssize_t n;
+
+        if (fd == bounded_fd) {
+                int r = send_by(fd, iov, body_len > 0 ? 2 : 1, now_usec() + bounded_usec);
+                if (r != -ENOTSOCK)
+                        return r;
+        }
 
         do
                 n = writev(fd, iov, body_len > 0 ? 2 : 1);
@@ -148,5 +200,5 @@ int http_write_error(int fd, int status, const char *extra_headers, const char *
 int http_write_continue(int fd) {
         static const char line[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
-        return loop_write(fd, line, sizeof line - 1);
+        return write_two(fd, line, sizeof line - 1, NULL, 0);
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <strings.h>
@@ -79,7 +80,10 @@ static int answer_json(Server *srv, int status, json_object *j, const char *cont
         }
         r = http_write_json(srv->fd, status, j, content_type, NULL);
         json_object_put(j);
-        if (r < 0)
+        if (r == -ETIMEDOUT)
+                server_log_error(srv, "the client did not take the answer within read_timeout_ms (%" PRIu64 " ms)",
+                                 srv->settings.read_timeout_ms);
+        else if (r < 0)
                 log_debug_errno(r, "Writing the response failed: %m");
         return status;
 }

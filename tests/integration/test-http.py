@@ -17,7 +17,9 @@ MAX_BODY = 1 << 20
 
 
 def body(tap):
-    w = Worker(skills={"echo": sh_skill("cat"), "count": sh_skill("wc -c")},
+    # "big" answers with about 12 MB of JSON: 1 MiB of \x01 on stdout and on stderr, \u0001 each
+    w = Worker(skills={"echo": sh_skill("cat"), "count": sh_skill("wc -c"),
+                       "big": sh_skill("head -c 1048576 /dev/zero | tr '\\0' '\\1' | tee /dev/stderr")},
                settings={"read_timeout_ms": READ_TIMEOUT_MS}).start()
     tok = w.token
     auth = "Authorization: Bearer %s\r\n" % tok
@@ -246,6 +248,20 @@ def body(tap):
         dt = time.monotonic() - t0
     tap.ok(dt <= 3.0, "a client that sends nothing is dropped after the deadline (%.2fs)" % dt)
     tap.ok(got == b"" or got.split(b" ", 2)[1:2] == [b"408"], "... with a 408 or nothing", repr(got[:200]))
+
+    # A client that stops reading cannot hold the worker either: the answer must be taken within
+    # read_timeout_ms, as the request had to come. Far more than the socket buffers hold.
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", w.port))
+    s.sendall(build_request("POST", "/v1/skills/big/run", {}, token=tok))
+    t0 = time.monotonic()
+    dirs, procs = w.wait_no_leftovers(10.0)
+    dt = time.monotonic() - t0
+    tap.is_(procs, [], "a client that does not read the answer: the worker gives up (%.2fs)" % dt)
+    tap.contains(w.all_log_text(), "the client did not take the answer within read_timeout_ms (%d ms)"
+                 % READ_TIMEOUT_MS, "... and says so in the request's record")
+    s.close()
 
     # A client that connects and closes at once costs nothing and leaves nothing.
     s = socket.create_connection(("127.0.0.1", w.port))
