@@ -369,7 +369,8 @@ int http_parse_head(const char *buf, size_t len, const HttpLimits *lim, HttpRequ
                 goto finish;
 
         /* head, NUL, then a copy of the target to cut into path and query */
-        req->head = malloc(scan.head_len + 1 + scan.rl.target_len + 1);
+        req->head_size = scan.head_len + 1 + scan.rl.target_len + 1;
+        req->head = malloc(req->head_size);
         if (!req->head) {
                 r = -ENOMEM;
                 goto finish;
@@ -401,6 +402,10 @@ finish:
 void http_request_done(HttpRequest *req) {
         if (!req)
                 return;
+        /* Routes wipe the credentials once checked, but a request refused or answered without the
+         * check (a parser refusal, /healthz, 404) still carries them here. */
+        if (req->head)
+                explicit_bzero(req->head, req->head_size);
         free(req->head);
         free(req->headers);
         free(req->body);

@@ -20,6 +20,7 @@ typedef struct HttpLimits {
 
 typedef struct HttpRequest {
         char *head;                 /* owned, NUL-separated copy; every char * below points into it */
+        size_t head_size;           /* bytes allocated at head, all wiped by http_request_done() */
         char *method;
         char *target;               /* origin-form as sent, e.g. "/v1/skills/wc/run?x=1" */
         char *path;                 /* target up to '?', percent-decoding NOT applied */
@@ -60,6 +61,7 @@ typedef struct HttpRequest {
 int http_parse_head(const char *buf, size_t len, const HttpLimits *lim, HttpRequest *req, int *ret_status,
                     const char **ret_msg);
 
+/* Wipes the head (it holds the credentials as sent) before freeing it. */
 void http_request_done(HttpRequest *req);
 
 /* Case-insensitive lookup of the first field with this name. */

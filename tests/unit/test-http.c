@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -559,6 +560,68 @@ static void test_early_refusal(void) {
         refused_lit(&lim, "", 0, "empty input: read more");
 }
 
+/* Every free() linked into this program, the parser's included, goes through __wrap_free (unit.am
+ * links it with -Wl,--wrap=free), which counts the freed blocks that still hold the secret. */
+void __real_free(void *p);
+void __wrap_free(void *p);
+
+static const char *watched_secret;
+static unsigned secret_leaks;
+
+void __wrap_free(void *p) {
+        if (p && watched_secret && memmem(p, malloc_usable_size(p), watched_secret, strlen(watched_secret)))
+                secret_leaks++;
+        __real_free(p);
+}
+
+#define SECRET "s3cr3t-token-that-must-not-outlive-the-request"
+
+static void test_credentials_wiped(void) {
+        static const struct {
+                const char *in;
+                int want; /* 1: accepted, else the status of the refusal */
+                const char *what;
+        } cases[] = {
+                { "GET /healthz HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer " SECRET "\r\n\r\n", 1,
+                  "/healthz with Authorization" },
+                { "GET /api/v1/status HTTP/1.1\r\nHost: h\r\nX-Functions-Key: " SECRET "\r\n\r\n", 1,
+                  "/api/v1/status with X-Functions-Key" },
+                { "GET / HTTP/1.1\r\nAuthorization: Bearer " SECRET "\r\nHost: a\r\nHost: b\r\n\r\n", 400,
+                  "duplicate Host" },
+                { "POST / HTTP/1.1\r\nHost: h\r\nX-Functions-Key: " SECRET "\r\n\r\n", 411, "no length" },
+                { "POST / HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer " SECRET "\r\nContent-Length: 2000000\r\n\r\n",
+                  413, "body too large" },
+                { "POST / HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer " SECRET "\r\nTransfer-Encoding: chunked\r\n\r\n",
+                  501, "Transfer-Encoding" },
+        };
+        char **copy = NULL;
+
+        /* The watch sees a block the library frees unwiped, or the checks below could not fail.
+         * (Not a free() of this file: the compiler knows free() leaves secret_leaks alone.) */
+        assert_se(strv_extend(&copy, "Bearer " SECRET) >= 0);
+        watched_secret = SECRET;
+        secret_leaks = 0;
+        strv_free(copy);
+        watched_secret = NULL;
+        is_int(secret_leaks, 1, "a block freed holding the secret is seen");
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                HttpRequest req;
+                int status, r;
+
+                watched_secret = SECRET;
+                secret_leaks = 0;
+                r = parse_n(&lim, cases[i].in, strlen(cases[i].in), &req, &status);
+                if (cases[i].want == 1)
+                        is_int(r, 1, "%s: parsed", cases[i].what);
+                else
+                        is_int(status, cases[i].want, "%s: refused with %d", cases[i].what, cases[i].want);
+                http_request_done(&req);
+                watched_secret = NULL;
+                is_int(secret_leaks, 0, "%s: the head is wiped before it is freed", cases[i].what);
+        }
+}
+
 static void test_status_names(void) {
         static const struct {
                 int status;
@@ -793,6 +856,7 @@ int main(void) {
         test_field_count();
         test_host();
         test_early_refusal();
+        test_credentials_wiped();
         test_status_names();
         test_writer();
         test_writer_errors();
