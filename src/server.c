@@ -45,6 +45,18 @@ static int listen_fds(void) {
         return r;
 }
 
+/* Accept=no (systemd), systemd-socket-activate without --accept and inetd "wait" style hand over
+ * the listening socket: we never accept ourselves, so refuse it here rather than fail on recv(). */
+static int take_connection(int fd, int *ret_fd) {
+        int listening = 0;
+        socklen_t l = sizeof(listening);
+
+        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &l) == 0 && listening)
+                return -EISCONN;
+        *ret_fd = fd;
+        return 0;
+}
+
 int server_get_connection(int *ret_fd) {
         struct stat st;
         int n = listen_fds();
@@ -53,19 +65,10 @@ int server_get_connection(int *ret_fd) {
                 return n;
         if (n > 1)
                 return -E2BIG; /* Accept=yes hands over exactly one connection */
-        if (n == 1) {
-                *ret_fd = SD_LISTEN_FDS_START;
-                return 0;
-        }
-        if (fstat(STDIN_FILENO, &st) == 0 && S_ISSOCK(st.st_mode)) {
-                int listening = 0;
-                socklen_t l = sizeof(listening);
-                /* inetd "wait" style hands over the listening socket: we never accept ourselves */
-                if (getsockopt(STDIN_FILENO, SOL_SOCKET, SO_ACCEPTCONN, &listening, &l) == 0 && listening)
-                        return -EISCONN;
-                *ret_fd = STDIN_FILENO;
-                return 0;
-        }
+        if (n == 1)
+                return take_connection(SD_LISTEN_FDS_START, ret_fd);
+        if (fstat(STDIN_FILENO, &st) == 0 && S_ISSOCK(st.st_mode))
+                return take_connection(STDIN_FILENO, ret_fd);
         return -ENOTSOCK;
 }
 

@@ -23,7 +23,8 @@ typedef struct Server {
         char run_id[33];
 } Server;
 
-/* Find the connection: sd_listen_fds() (fd 3) or stdin when it is a socket. */
+/* Find the connection: sd_listen_fds() (fd 3) or stdin when it is a socket. -EISCONN when that
+ * is a listening socket, -E2BIG for more than one fd, -ENOTSOCK for none. */
 int server_get_connection(int *ret_fd);
 
 /* `skillrun serve`: handle one connection end to end. Returns the process exit code:

@@ -408,10 +408,13 @@ class Worker:
     live = []      # started: stopped with checks at the end of main()
     created = []   # all of them: their temp dirs are removed at the end of main() whatever happened
 
-    def __init__(self, skills=None, settings=None, tokens=None, inetd=False, raw_skills=None, user=None):
+    def __init__(self, skills=None, settings=None, tokens=None, inetd=False, raw_skills=None, user=None,
+                 accept=True):
         """skills: name -> manifest dict (TEST_MARKER is added to its env);
         raw_skills: file name -> text written as is (broken manifests);
         settings: key -> value, passed as SKILLRUN_<KEY>;
+        accept=False: no --accept, so the first connection execs the worker with the listening
+        socket as fd 3 (Accept=no), a deployment mistake the worker must refuse;
         user: run the worker as that user without capabilities, as the shipped unit does
         (DynamicUser=, CapabilityBoundingSet=): no user switch, and no cgroup it may write to here."""
         self.bin = skillrun_bin()
@@ -449,6 +452,7 @@ class Worker:
             with open(os.path.join(self.skills_dir, fname), "w") as f:
                 f.write(text)
         self.inetd = inetd
+        self.accept = accept
         self.user = user
         self.proc = None
         self.port = None
@@ -492,8 +496,8 @@ class Worker:
             self.port = free_port()
             # --inetd alone would hand the listening socket over; with --accept each connection
             # comes as stdin/stdout of its own worker, as inetd/xinetd do it.
-            args = [self.activate, "--accept"] + (["--inetd"] if self.inetd else []) + \
-                ["-l", "127.0.0.1:%d" % self.port]
+            args = [self.activate] + (["--accept"] if self.accept else []) + \
+                (["--inetd"] if self.inetd else []) + ["-l", "127.0.0.1:%d" % self.port]
             for k, v in self.settings.items():
                 args += ["-E", "SKILLRUN_%s=%s" % (k.upper(), v)]
             args += ["-E", "WORKER_MARKER=%s" % self.marker,

@@ -3,6 +3,9 @@
 # inetd/xinetd style: the connection is stdin, stdout and stderr of the worker at once.
 # Nothing the worker logs (warnings, the per-request record on stderr when there is no
 # journal) may reach the client: the response must be exactly one HTTP response.
+# A listening socket instead of a connection (xinetd "wait = yes", Accept=no,
+# systemd-socket-activate without --accept) is refused with a log line that says
+# how to fix the unit, and exit status 1.
 import os
 import socket
 import subprocess
@@ -10,7 +13,9 @@ import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from skillrun_test import Worker, build_request, main, parse_responses, recv_all  # noqa: E402
+from skillrun_test import Worker, build_request, main, parse_responses, recv_all, wait_for  # noqa: E402
+
+LISTENING = "Got a listening socket, not a connection"
 
 
 def serve_like_xinetd(w, request):
@@ -47,7 +52,25 @@ def body(tap):
     tap.ok(data.startswith(b"HTTP/1.1 "), "a refused request also gets only the response",
            data[:300].decode(errors="replace"))
     tap.ok(b"skillrun:" not in data, "no log line in the refusal")
+
+    with socket.socket() as ls:
+        ls.bind(("127.0.0.1", 0))
+        ls.listen(1)
+        p = subprocess.run([w.bin, "serve"], stdin=ls, capture_output=True, env=w.env(), timeout=20)
+    tap.is_(p.returncode, 1, "a listening socket on stdin (xinetd wait = yes): exit status 1")
+    tap.contains(p.stderr.decode(errors="replace"), LISTENING, "... and the log says why")
     w.stop(None, check=False)
+
+    # Accept=no: systemd-socket-activate execs the worker itself, so its exit status is the worker's.
+    w = Worker(skills={}, accept=False).start()
+    with w.connect() as c:
+        c.sendall(build_request("GET", "/healthz"))
+        got = recv_all(c)
+    tap.is_(got, b"", "a listening socket as fd 3 (Accept=no): no answer")
+    tap.ok(wait_for(lambda: w.proc.poll() is not None, 20), "... the worker exits")
+    tap.is_(w.proc.returncode, 1, "... with status 1")
+    tap.contains(w.read_log(), LISTENING, "... and the log says why")
+    w.stop(tap)
 
 
 main(body)
