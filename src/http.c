@@ -97,6 +97,7 @@ static int check_version(Parser *p, const char *s, size_t n, int *ret_minor) {
  * is still arriving: refuse only what no further byte can repair. */
 static int check_request_line(Parser *p, const char *l, size_t n, bool complete, RequestLine *ret) {
         size_t i = 0, t;
+        int r;
 
         while (i < n && is_tchar(l[i]))
                 i++;
@@ -115,7 +116,9 @@ static int check_request_line(Parser *p, const char *l, size_t n, bool complete,
         for (; i < n && l[i] != ' '; i++)
                 if (!is_target_char(l[i]))
                         return refuse(p, 400, "Invalid character in request target");
-        if (i > t && l[t] != '/')
+        /* Other forms are refused as soon as they show, but '*' waits: the HTTP/2 preface
+         * "PRI * HTTP/2.0" is to learn 505 from its version. */
+        if (!complete && i > t && l[t] != '/' && l[t] != '*')
                 return refuse(p, 400, "Request target must be an absolute path");
         if (i == n) {
                 if (!complete)
@@ -132,7 +135,13 @@ static int check_request_line(Parser *p, const char *l, size_t n, bool complete,
                         return refuse(p, 400, "Malformed HTTP version");
         if (!complete)
                 return 0;
-        return check_version(p, l + i, n - i, &ret->version_minor);
+        /* the version first: a client of another protocol learns that rather than our syntax */
+        r = check_version(p, l + i, n - i, &ret->version_minor);
+        if (r < 0)
+                return r;
+        if (l[t] != '/')
+                return refuse(p, 400, "Request target must be an absolute path");
+        return 0;
 }
 
 /* Validate one header field line "name:value"; partial lines as above. */

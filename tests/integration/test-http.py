@@ -74,6 +74,9 @@ def body(tap):
     for ver in (b"HTTP/2.0", b"HTTP/3.0", b"HTTP/2"):
         r = w.raw1(b"GET /healthz " + ver + b"\r\nHost: x\r\n\r\n")
         check_error(tap, r, 505, "request with %s" % ver.decode())
+    # what a client with HTTP/2 prior knowledge sends first
+    r = w.raw1(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+    check_error(tap, r, 505, "the HTTP/2 connection preface")
 
     # --- bounds of the head (default 16 KiB, 100 fields)
     r = w.raw1(b"GET /" + b"a" * 17000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")

@@ -245,7 +245,8 @@ static void test_request_line(void) {
         refused("GET / HTTP/2.0\r\n\r\n", 505, "HTTP/2.0");
         refused("GET / HTTP/3\r\n\r\n", 505, "HTTP/3");
         refused("GET / HTTP/9.9\r\n\r\n", 505, "HTTP/9.9");
-        refused("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400, "HTTP/2 preface: its '*' target is judged first");
+        refused("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505, "HTTP/2 connection preface");
+        refused("GET http://example.com/ HTTP/2.0\r\n\r\n", 505, "absolute-form HTTP/2.0: the version is judged first");
         refused("GET / HTTP/1.2\r\n\r\n", 400, "HTTP/1.2");
         refused("GET / HTTP/1\r\n\r\n", 400, "HTTP/1 without minor");
         refused("GET / HTTP/0.9\r\n\r\n", 400, "HTTP/0.9");
@@ -555,6 +556,10 @@ static void test_early_refusal(void) {
         refused_lit(&lim, "GET / HTTP/1.1\r\nHost ", 400, "space after a name before the line ends");
         refused_lit(&lim, "GET / HTTP/1.1\r\nX: a\rb", 400, "bare CR before the line ends");
         refused_lit(&lim, "GET / HTTP/2.0\r\n", 505, "version decided once the request line is complete");
+        refused_lit(&lim, "PRI *", 0, "'*' target waits for the version");
+        refused_lit(&lim, "PRI * HTTP/2", 0, "HTTP/2 preface cut short");
+        refused_lit(&lim, "PRI * HTTP/2.0\r\n", 505, "HTTP/2 preface: 505 once its request line is complete");
+        refused_lit(&lim, "OPTIONS * HTTP/1.1\r\n", 400, "asterisk-form with HTTP/1.1 still refused");
         refused_lit(&lim, "GET / HTTP/1.1\r\nHost: a\r\nHost", 0, "duplicates are judged on the whole head");
         refused_lit(&lim, "GET / HTTP/1.1\r", 0, "CR at the end may still get its LF");
         refused_lit(&lim, "", 0, "empty input: read more");
