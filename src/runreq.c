@@ -129,7 +129,9 @@ int run_request_parse(const Settings *s, const Manifest *m, const char *body, si
         tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH);
         if (!tok)
                 return -ENOMEM;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+        /* JSON is UTF-8 (RFC 8259 §8.1); anything else would reach the skill's stdin, argv or
+         * environment as is, and "input" would no longer be JSON on its stdin */
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
         root = json_tokener_parse_ex(tok, body, (int) len);
         if (!root || json_tokener_get_error(tok) != json_tokener_success ||
             json_tokener_get_parse_end(tok) != len) {

@@ -126,6 +126,12 @@ def body(tap):
                       (b'{"a":1}', "unknown field"), (b'{"stdin":"x"} {}', "trailing garbage"),
                       (b"\xff\xfe", "not UTF-8"), (b'{"input":1,"stdin":"x"}', "input and stdin together")]:
         check_error(tap, w.run("cat", bad), 400, "bad body: %s" % what)
+    # JSON is UTF-8: a stray byte inside a string must not reach the skill's stdin or argv
+    for bad, what in [(b'{"input":"\xff"}', "an input string"), (b'{"\xff":1}', "a key"),
+                      (b'{"args":["\xff"]}', "args")]:
+        r = w.run("cat", bad)
+        check_error(tap, r, 400, "invalid UTF-8 in %s" % what)
+        tap.contains((r.json or {}).get("message"), "invalid utf-8", "... and the message says so")
 
     # --- input / stdin
     inp = {"a": 1, "b": [True, None, "x y"], "c": {"d": 1.5, "e": "\u00e9"}}

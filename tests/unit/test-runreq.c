@@ -138,6 +138,25 @@ int main(void) {
         contains_str(try(plain, "{\"a\":", NULL), "-22 request body is not valid JSON", "truncated JSON refused");
         contains_str(try(plain, "{} x", NULL), "-22 request body is not valid JSON", "trailing garbage refused");
 
+        /* JSON is UTF-8: a stray byte would reach the skill's stdin, argv or environment as is */
+        {
+                static const struct {
+                        const char *body, *what;
+                } bad[] = {
+                        { "{\"input\": \"\xff\"}", "an input string" },
+                        { "{\"input\": {\"\xff\": 1}}", "a key inside input" },
+                        { "{\"\xff\": 1}", "a top-level key" },
+                        { "{\"args\": [\"\xff\"]}", "args" },
+                        { "{\"stdin\": \"caf\xc3\"}", "stdin, a sequence cut short" },
+                };
+                for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                        is_str(try(plain, bad[i].body, NULL), "-22 request body is not valid JSON: invalid utf-8 string",
+                               "invalid UTF-8 in %s refused", bad[i].what);
+        }
+        is_str(try(plain, "{\"stdin\": \"caf\xc3\xa9 \xe2\x9c\x93\"}", &r), "OK", "valid UTF-8 accepted");
+        is_str(r.stdin_data, "caf\xc3\xa9 \xe2\x9c\x93", "... and kept as sent");
+        run_request_done(&r);
+
         ok(run_file_name_valid("a.txt"), "plain name valid");
         ok(!run_file_name_valid(""), "empty name invalid");
         ok(!run_file_name_valid("."), "'.' invalid");
