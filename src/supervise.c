@@ -180,54 +180,68 @@ static bool drain(int *fd, OutputStream *s, uint64_t cap) {
 
 /* The skill owns what is below the work dir and may rearrange it while we look: walk by
  * directory fds (no path strings, so no symlink in the middle is ever followed), and bound the
- * depth so that a deeply nested tree can neither exhaust our stack nor our fds. */
-static uint64_t dir_usage_at(int dfd, unsigned depth, bool *ret_too_deep) {
+ * depth so that a deeply nested tree can neither exhaust our stack nor our fds. It may also
+ * take our access away (it shares our uid under DynamicUser=, and we have no DAC capability):
+ * we give it back, and what still cannot be read counts as over the limit, as it could hold
+ * anything. */
+static uint64_t dir_usage_at(int dfd, unsigned depth, bool *ret_uncounted) {
         uint64_t total = 0;
         struct dirent *de;
         DIR *d;
 
         if (depth > SUPERVISE_DIR_DEPTH_MAX) {
-                *ret_too_deep = true;
+                *ret_uncounted = true;
                 close(dfd);
                 return 0;
         }
         d = fdopendir(dfd);
         if (!d) {
+                *ret_uncounted = true;
                 close(dfd);
                 return 0;
         }
         while ((de = readdir(d))) {
                 struct stat st;
+                int r;
+
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
-                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                        continue;
+                r = fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW);
+                /* readable but not searchable: give the search bit back, then retry */
+                if (r < 0 && errno == EACCES && fstat(dirfd(d), &st) == 0 &&
+                    fchmod(dirfd(d), (st.st_mode & 07777) | S_IXUSR) == 0)
+                        r = fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW);
+                if (r < 0) {
+                        if (errno == ENOENT) /* removed since readdir() */
+                                continue;
+                        *ret_uncounted = true;
+                        break;
+                }
                 total += (uint64_t) st.st_blocks * 512;
                 if (S_ISDIR(st.st_mode)) {
-                        int cfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        int cfd = open_dir_granting(dirfd(d), de->d_name, S_IRUSR | S_IXUSR);
                         if (cfd >= 0)
-                                total += dir_usage_at(cfd, depth + 1, ret_too_deep);
+                                total += dir_usage_at(cfd, depth + 1, ret_uncounted);
+                        else if (cfd != -ENOENT && cfd != -ENOTDIR && cfd != -ELOOP)
+                                /* (those: replaced since fstatat(), counted the next time) */
+                                *ret_uncounted = true;
                 }
-                if (*ret_too_deep)
+                if (*ret_uncounted)
                         break;
         }
         closedir(d);
         return total;
 }
 
-uint64_t supervise_dir_usage(const char *path, bool *ret_too_deep) {
-        int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        bool too_deep = false;
-        uint64_t total;
+uint64_t supervise_dir_usage(const char *path, bool *ret_uncounted) {
+        int fd = open_dir_granting(AT_FDCWD, path, S_IRUSR | S_IXUSR);
+        bool uncounted = fd < 0;
+        uint64_t total = 0;
 
-        if (fd < 0) {
-                if (ret_too_deep)
-                        *ret_too_deep = false;
-                return 0;
-        }
-        total = dir_usage_at(fd, 0, &too_deep);
-        if (ret_too_deep)
-                *ret_too_deep = too_deep;
+        if (fd >= 0)
+                total = dir_usage_at(fd, 0, &uncounted);
+        if (ret_uncounted)
+                *ret_uncounted = uncounted;
         return total;
 }
 
@@ -389,8 +403,8 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                 }
                 if (io->workdir && !exited && now >= next_dir_check) {
                         next_dir_check = now + DIR_CHECK_INTERVAL_USEC;
-                        bool too_deep = false;
-                        if (!too_big && (supervise_dir_usage(io->workdir, &too_deep) > l->workdir_max || too_deep)) {
+                        bool uncounted = false;
+                        if (!too_big && (supervise_dir_usage(io->workdir, &uncounted) > l->workdir_max || uncounted)) {
                                 too_big = true;
                                 signal_run(group, plan, SIGKILL);
                         }

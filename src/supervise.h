@@ -32,7 +32,9 @@ size_t supervise_scan_children(pid_t parent, pid_t *out, size_t max);
 /* SIGKILL every descendant of this process and reap them all (bounded). */
 void supervise_kill_descendants(void);
 
-/* Bytes used below a directory (allocated blocks), without following symlinks. A tree nested
- * deeper than SUPERVISE_DIR_DEPTH_MAX sets *ret_too_deep: it counts as over workdir_max. */
+/* Bytes used below a directory (allocated blocks), without following symlinks. A directory
+ * we cannot read is made readable (owner bits) if we may. What still cannot be measured, a
+ * tree nested deeper than SUPERVISE_DIR_DEPTH_MAX included, sets *ret_uncounted: it counts as
+ * over workdir_max. */
 #define SUPERVISE_DIR_DEPTH_MAX 128
-uint64_t supervise_dir_usage(const char *path, bool *ret_too_deep);
+uint64_t supervise_dir_usage(const char *path, bool *ret_uncounted);

@@ -368,22 +368,19 @@ typedef struct RmRf {
         unsigned moved;  /* directories moved up in this pass */
 } RmRf;
 
-/* Open the directory name below dfd (AT_FDCWD: a path) for reading, and make it 0700 so that
- * its entries can be removed: a skill may leave a directory without write or exec bits. One
- * sharing our uid (DynamicUser) may even take the read bit away; without CAP_DAC_OVERRIDE the
- * open then fails, and the mode is changed first. The O_PATH fd pins that very directory
- * (O_NOFOLLOW: never what a symlink swapped in would name), and /proc/self/fd/N reaches
- * exactly its inode for chmod and the reopen. -errno on failure. */
-static int open_dir_for_removal(int dfd, const char *name) {
+/* A skill may leave a directory without the read bit; one sharing our uid (DynamicUser) then
+ * refuses us too, as we have no CAP_DAC_OVERRIDE, and only its mode can be changed. The O_PATH
+ * fd pins that very directory (O_NOFOLLOW: never what a symlink swapped in would name), and
+ * /proc/self/fd/N reaches exactly its inode for chmod and the reopen. */
+int open_dir_granting(int dfd, const char *name, mode_t mode) {
         _cleanup_close_ int pfd = -1;
+        struct stat st;
         char proc[32];
         int fd;
 
         fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd >= 0) {
-                (void) fchmod(fd, 0700);
+        if (fd >= 0)
                 return fd;
-        }
         if (errno != EACCES)
                 return negative_errno();
         pfd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -392,10 +389,19 @@ static int open_dir_for_removal(int dfd, const char *name) {
         /* The directory exists (it is pinned): a failure from here on, ENOENT without /proc
          * included, leaves the first answer standing, never "nothing there". */
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-        if (chmod(proc, 0700) < 0)
+        if (fstat(pfd, &st) < 0 || chmod(proc, (st.st_mode & 07777) | mode) < 0)
                 return -EACCES;
         fd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         return fd >= 0 ? fd : -EACCES;
+}
+
+/* Removing its entries also needs the write and search bits, which the open does not check. */
+static int open_dir_for_removal(int dfd, const char *name) {
+        int fd = open_dir_granting(dfd, name, S_IRWXU);
+
+        if (fd >= 0)
+                (void) fchmod(fd, 0700);
+        return fd;
 }
 
 static int rm_rf_children(int dfd, RmRf *ctx, unsigned depth) {

@@ -124,6 +124,11 @@ uint64_t now_usec(void);
 /* Random hex id of 2*n bytes plus NUL written to buf (buf must hold 2*n+1). */
 int random_hex(char *buf, size_t n);
 
+/* Open the directory 'name' below dfd (AT_FDCWD: a path) for reading, never through a symlink.
+ * If that is refused (EACCES), the owner bits 'mode' are added to its mode first: for trees a
+ * skill owns and may have locked us out of. -errno on failure. */
+int open_dir_granting(int dfd, const char *name, mode_t mode);
+
 /* Remove a directory tree without following symlinks or crossing mounts. */
 int rm_rf(const char *path);
 

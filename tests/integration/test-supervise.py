@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Supervision (issue 2 item 9): the timeout kills the whole process tree, daemons
 # that setsid() and double-fork included, SIGKILL after the grace period; a client
-# hang-up kills the run at once; nothing is left behind afterwards.
+# hang-up kills the run at once; nothing is left behind afterwards; workdir_max counts what an
+# unprivileged worker's skill hides in directories it made unreadable.
 import json
 import os
 import shutil
@@ -31,6 +32,19 @@ def pids_of(stdout):
 # may write "late".
 LEAVER = sh_skill("(sleep 1; echo late) & for i in 1 2 3 4; do (sh -c 'sleep 1; echo late$0' $i; true) & done; "
                   "(setsid sh -c '(sleep 1; echo late-s; true); true' &); sleep 0.1; echo early", timeout_ms=20000)
+
+
+# workdir_max under DynamicUser: the skill has the worker's uid and the worker no DAC capability,
+# so what the skill writes into a directory it made unreadable (or into its work dir made so)
+# must still be counted. Killed while it sleeps, it never says "done".
+HIDERS = {
+    "hide-subdir": sh_skill("mkdir d; chmod 300 d; for i in 1 2 3 4 5 6 7 8 9 10; do "
+                            "head -c 1000000 /dev/zero > d/f$i; done; sleep 1; chmod 700 d; echo done",
+                            workdir_max="2M", timeout_ms=20000),
+    "hide-workdir": sh_skill("chmod 300 .; for i in 1 2 3 4 5 6 7 8 9 10; do "
+                             "head -c 1000000 /dev/zero > f$i; done; sleep 1; chmod 700 .; echo done",
+                             workdir_max="2M", timeout_ms=20000),
+}
 
 
 def leavers(tap, w, who):
@@ -149,13 +163,20 @@ def body(tap):
     if os.geteuid() != 0 or not shutil.which("setpriv"):
         tap.skip("an unprivileged worker needs root and setpriv to be started")
         return
-    w = Worker(skills={"leaver": LEAVER, "tree": tree_skill()}, user="nobody").start()
+    w = Worker(skills=dict(HIDERS, leaver=LEAVER, tree=tree_skill()), user="nobody").start()
     leavers(tap, w, "unprivileged worker, no cgroup")
     r = w.run("tree", {"args": ["--exit"]})
     j = r.json or {}
     tap.is_((r.status, j.get("outcome")), (200, "ok"), "unprivileged: skill that leaves a daemon: ok")
     tap.is_(j.get("sandbox", {}).get("cgroup"), "rlimit", "... with no run cgroup")
     tap.is_(wait_gone(pids_of(j.get("stdout"))[1:], 2.0), [], "... the daemon left behind is killed")
+    for name in sorted(HIDERS):
+        r = w.run(name, {})
+        j = r.json or {}
+        tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("signal"), j.get("stdout")),
+                (200, "output_limit", None, "SIGKILL", ""),
+                "unprivileged: %s: 10 MB in a directory it made unreadable counts against workdir_max 2M"
+                % name, "body: %r" % r.body[:500])
     w.stop(tap)
 
 

@@ -138,6 +138,51 @@ static void test_rm_rf(void) {
         is_int(rm_rf(tmpl), 0, "rm_rf of a missing dir is fine");
 }
 
+typedef struct TreeDir {
+        const char *rel;
+        mode_t mode;
+} TreeDir;
+
+/* As root, become nobody (a forked child): the skill's uid, and no capability. */
+static bool drop_to_nobody(void) {
+        return geteuid() != 0 || (setgroups(0, NULL) == 0 && setresgid(65534, 65534, 65534) == 0 &&
+                                  setresuid(65534, 65534, 65534) == 0);
+}
+
+/* The directories below 'top', each but the first with a file 'f' of 'size' bytes. 0, or the
+ * _exit() code of what failed. */
+static int make_locked_tree(const char *top, const TreeDir *dirs, size_t n, size_t size) {
+        static char data[65536];
+        char p[256];
+
+        assert_se(size <= sizeof(data));
+        for (size_t i = 0; i < n; i++) {
+                snprintf(p, sizeof(p), "%s/%s", top, dirs[i].rel);
+                if (mkdir(p, 0700) < 0)
+                        return 101;
+                if (i > 0) {
+                        snprintf(p, sizeof(p), "%s/%s/f", top, dirs[i].rel);
+                        int fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+                        if (fd < 0 || write(fd, data, size) != (ssize_t) size)
+                                return 102;
+                        close(fd);
+                }
+        }
+        return 0;
+}
+
+/* Then their modes, deepest first (else no way in). */
+static int lock_tree(const char *top, const TreeDir *dirs, size_t n) {
+        char p[256];
+
+        for (size_t i = n; i-- > 0;) {
+                snprintf(p, sizeof(p), "%s/%s", top, dirs[i].rel);
+                if (chmod(p, dirs[i].mode) < 0)
+                        return 103;
+        }
+        return 0;
+}
+
 /* What the worker meets under DynamicUser: a work dir the skill, with the worker's own uid,
  * made unreadable at every level. Removing it takes no CAP_DAC_OVERRIDE, only ownership; as
  * root the test drops to nobody for it, so that it means the same in CI. With hide_proc (root
@@ -159,7 +204,7 @@ static void test_rm_rf_owner(bool hide_proc) {
         pid = fork();
         assert_se(pid >= 0);
         if (pid == 0) {
-                static const struct { const char *rel; mode_t mode; } dirs[] = {
+                static const TreeDir dirs[] = {
                         { "tree", 0 },           /* the work dir itself */
                         { "tree/none", 0 },      /* no permission at all */
                         { "tree/wx", 0300 },     /* enterable, not listable */
@@ -171,26 +216,13 @@ static void test_rm_rf_owner(bool hide_proc) {
                 if (hide_proc && (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
                                   mount("tmpfs", "/proc", "tmpfs", 0, NULL) < 0))
                         _exit(99);
-                if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
-                                       setresuid(65534, 65534, 65534) < 0))
+                if (!drop_to_nobody())
                         _exit(100);
-                for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-                        snprintf(p, sizeof(p), "%s/%s", tmpl, dirs[i].rel);
-                        if (mkdir(p, 0700) < 0)
-                                _exit(101);
-                        if (i > 0) {
-                                snprintf(p, sizeof(p), "%s/%s/f", tmpl, dirs[i].rel);
-                                int fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
-                                if (fd < 0)
-                                        _exit(102);
-                                close(fd);
-                        }
-                }
-                for (size_t i = ELEMENTSOF(dirs); i-- > 0;) { /* deepest first, else no way in */
-                        snprintf(p, sizeof(p), "%s/%s", tmpl, dirs[i].rel);
-                        if (chmod(p, dirs[i].mode) < 0)
-                                _exit(103);
-                }
+                r = make_locked_tree(tmpl, dirs, ELEMENTSOF(dirs), 0);
+                if (r == 0)
+                        r = lock_tree(tmpl, dirs, ELEMENTSOF(dirs));
+                if (r != 0)
+                        _exit(r);
                 snprintf(p, sizeof(p), "%s/tree", tmpl);
                 r = rm_rf(p);
                 /* 0: removed; 1: EACCES; 2: another answer; +4: the tree is still there */
@@ -223,6 +255,87 @@ static void test_rm_rf_owner(bool hide_proc) {
                 is_int(code, 0, "rm_rf %s: a tree its owner made unreadable, removed by the owner", what);
                 assert_se(rmdir(tmpl) == 0);
         }
+}
+
+/* workdir_max under DynamicUser: the skill shares the worker's uid, and the worker has no DAC
+ * capability, so a directory the skill locks is locked for the worker too. Its owner's bits are
+ * given back and it is counted; one we cannot open even so counts as over the limit. As root
+ * the test drops to nobody, so that it means the same in CI. */
+static void test_dir_usage_owner(void) {
+        char tmpl[] = "/tmp/test-util-usage-XXXXXX";
+        bool root = geteuid() == 0;
+        int status = -1, code;
+        char p[256];
+        pid_t pid;
+
+        assert_se(mkdtemp(tmpl));
+        if (root)
+                assert_se(chown(tmpl, 65534, 65534) == 0);
+        pid = fork();
+        assert_se(pid >= 0);
+        if (pid == 0) {
+                static const TreeDir dirs[] = {
+                        { "tree", 0300 },        /* the work dir itself: not listable */
+                        { "tree/wx", 0300 },     /* enterable, not listable */
+                        { "tree/r", 0600 },      /* listable, not enterable */
+                        { "tree/wx/none", 0 },   /* nothing at all */
+                };
+                uint64_t before, after;
+                bool uncounted = true;
+                int r;
+
+                if (!drop_to_nobody())
+                        _exit(100);
+                r = make_locked_tree(tmpl, dirs, ELEMENTSOF(dirs), 65536);
+                if (r != 0)
+                        _exit(r);
+                snprintf(p, sizeof(p), "%s/tree", tmpl);
+                before = supervise_dir_usage(p, &uncounted);
+                if (uncounted || before < (ELEMENTSOF(dirs) - 1) * 65536)
+                        _exit(105);
+                r = lock_tree(tmpl, dirs, ELEMENTSOF(dirs));
+                if (r != 0)
+                        _exit(r);
+                snprintf(p, sizeof(p), "%s/tree", tmpl);
+                after = supervise_dir_usage(p, &uncounted);
+                /* 0: all counted; +1: not all; +2: said uncounted; +4: more than the owner bits changed */
+                code = (after != before ? 1 : 0) | (uncounted ? 2 : 0);
+                for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                        struct stat st;
+                        snprintf(p, sizeof(p), "%s/%s", tmpl, dirs[i].rel);
+                        if (stat(p, &st) < 0 || (st.st_mode & 07777) != (dirs[i].mode | 0500))
+                                code |= 4;
+                }
+                _exit(code);
+        }
+        assert_se(waitpid(pid, &status, 0) == pid);
+        code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        ok(code >= 0 && code < 99, "dir usage: owner's tree built and measured (as uid %d)",
+           root ? 65534 : (int) geteuid());
+        is_int(code, 0, "dir usage: directories their owner locked are unlocked (u+rx only) and counted");
+
+        if (!root) {
+                ok(1, "# SKIP dir usage of a directory we may not unlock: needs root to make one");
+                assert_se(rm_rf(tmpl) == 0);
+                return;
+        }
+        /* a directory of root's in the tree: uid 65534 may neither read it nor change its mode */
+        snprintf(p, sizeof(p), "%s/tree/root", tmpl);
+        assert_se(mkdir(p, 0700) == 0);
+        pid = fork();
+        assert_se(pid >= 0);
+        if (pid == 0) {
+                bool uncounted = false;
+                if (!drop_to_nobody())
+                        _exit(100);
+                snprintf(p, sizeof(p), "%s/tree", tmpl);
+                (void) supervise_dir_usage(p, &uncounted);
+                _exit(uncounted ? 0 : 1);
+        }
+        assert_se(waitpid(pid, &status, 0) == pid);
+        is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0,
+               "dir usage: a directory that cannot be read even so counts as over the limit");
+        assert_se(rm_rf(tmpl) == 0);
 }
 
 /* A skill can nest directories far deeper than the worker has fds or stack for. */
@@ -404,6 +517,7 @@ int main(void) {
         test_rm_rf_owner(false);
         test_rm_rf_owner(true);
         test_deep_trees();
+        test_dir_usage_owner();
         test_read_secret();
         test_scan_children();
         test_auth();
