@@ -142,7 +142,10 @@ json_object *run_result_to_json(const RunResult *r) {
                 goto fail;
         if (add_stream(j, "stdout", &r->out) < 0 || add_stream(j, "stderr", &r->err) < 0)
                 goto fail;
-        if (r->output_mode == OUTPUT_JSON && r->out.len > 0 && !r->out.truncated) {
+        /* JSON is text (RFC 8259 §8.1): json-c would copy the bytes of a non-UTF-8 string into the
+         * answer as they are, so such stdout, returned base64, is not parsed either */
+        if (r->output_mode == OUTPUT_JSON && r->out.len > 0 && !r->out.truncated &&
+            utf8_valid(r->out.buf, r->out.len)) {
                 json_tokener *tok = json_tokener_new();
                 json_object *out;
                 if (!tok)

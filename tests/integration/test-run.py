@@ -37,6 +37,7 @@ def body(tap):
         "jsonout": sh_skill("echo '{\"a\": [1, 2], \"b\": \"x\"}'", output="json"),
         "jsonbad": sh_skill("echo 'not json {'", output="json"),
         "textjson": sh_skill("echo '{\"a\": 1}'"),
+        "jsonbin": py_skill("import sys; sys.stdout.buffer.write(b'{\"a\":\"\\xff\"}')", output="json"),
         "binary": py_skill("import sys; sys.stdout.buffer.write(bytes(range(256))); "
                            "sys.stderr.write('plain text')"),
         "binerr": py_skill("import sys; sys.stderr.buffer.write(b'\\xff\\xfe err')"),
@@ -254,6 +255,16 @@ def body(tap):
     j = r.json or {}
     tap.is_((j.get("outcome"), "output" in j, j.get("stdout")), ("ok", False, "not json {\n"),
             "output json but stdout is not JSON: no output field, stdout kept")
+    r = w.run("jsonbin", {})
+    j = r.json or {}
+    try:
+        r.body.decode("utf-8")
+        utf8 = True
+    except UnicodeDecodeError:
+        utf8 = False
+    tap.ok(utf8, "output json but stdout not UTF-8: the answer is UTF-8", "body: %r" % r.body[:500])
+    tap.is_((j.get("outcome"), "output" in j, j.get("stdout_encoding"), base64.b64decode(j.get("stdout") or "")),
+            ("ok", False, "base64", b'{"a":"\xff"}'), "... no output field, stdout base64 of the exact bytes")
     r = w.run("textjson", {})
     tap.ok("output" not in (r.json or {}), "output text: no output field even for JSON-looking stdout")
     r = w.run("binary", {})

@@ -98,6 +98,15 @@ int main(void) {
         j = run_result_to_json(&r);
         ok(!get(j, "output"), "no output from truncated stdout");
         json_object_put(j);
+        /* json-c alone takes the raw byte into a string, and so into the answer */
+        set_stream(&r.out, "{\"a\":\"\xff\"}", 9);
+        r.out.truncated = false;
+        j = run_result_to_json(&r);
+        ok(!get(j, "output"), "no output from JSON stdout that is not UTF-8");
+        is_str(json_object_get_string(get(j, "stdout")), "eyJhIjoi/yJ9", "... stdout base64");
+        is_str(json_object_get_string(get(j, "stdout_encoding")), "base64", "... stdout_encoding base64");
+        ok(utf8_valid(json_object_to_json_string(j), strlen(json_object_to_json_string(j))), "... the answer is UTF-8");
+        json_object_put(j);
 
         r.outcome = OUTCOME_SANDBOX_ERROR;
         r.sandbox_error = strdup("landlock: Operation not permitted");
