@@ -60,11 +60,14 @@ static int add_nullable(json_object *o, const char *k, json_object *v) {
 }
 
 static int add_stream(json_object *o, const char *name, const OutputStream *s) {
+        const char *buf = s->buf ? s->buf : "";
+        /* output_max may have cut the last character in half: what comes before it is still text */
+        size_t len = s->truncated ? utf8_complete_len(buf, s->len) : s->len;
         char key[32];
         int r;
 
-        if (utf8_valid(s->buf ? s->buf : "", s->len))
-                return add(o, name, json_object_new_string_len(s->buf ? s->buf : "", (int) s->len));
+        if (utf8_valid(buf, len))
+                return add(o, name, json_object_new_string_len(buf, (int) len));
 
         _cleanup_free_ char *b64 = base64_encode(s->buf, s->len);
         if (!b64)

@@ -538,6 +538,28 @@ bool utf8_valid(const char *s, size_t len) {
         return true;
 }
 
+size_t utf8_complete_len(const char *s, size_t len) {
+        const unsigned char *p = (const unsigned char *) s;
+
+        /* the lead byte of the last sequence is at most 3 bytes back, after continuation bytes */
+        for (size_t k = 1; k <= MIN(len, (size_t) 3); k++) {
+                unsigned c = p[len - k], c2 = k > 1 ? p[len - k + 1] : 0;
+                size_t n;
+
+                if ((c & 0xc0) == 0x80)
+                        continue;
+                n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+                if (n <= k)
+                        return len; /* complete, ASCII or no lead byte at all */
+                /* a second byte that no valid sequence has: overlong, surrogate, above U+10FFFF */
+                if (k > 1 && ((c == 0xe0 && c2 < 0xa0) || (c == 0xed && c2 > 0x9f) || (c == 0xf0 && c2 < 0x90) ||
+                              (c == 0xf4 && c2 > 0x8f)))
+                        return len;
+                return len - k;
+        }
+        return len;
+}
+
 static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 char *base64_encode(const void *data, size_t len) {

@@ -137,6 +137,9 @@ void safe_close_range_from(int first);
 
 /* UTF-8 validation (strict: no overlongs, no surrogates). */
 bool utf8_valid(const char *s, size_t len);
+/* len without an incomplete sequence at the end of s: the 1 to 3 bytes that start a valid
+ * sequence, as a byte limit leaves them. len when the end is complete, or not UTF-8 at all. */
+size_t utf8_complete_len(const char *s, size_t len);
 
 /* Base64 (RFC 4648, with padding). */
 char *base64_encode(const void *data, size_t len);

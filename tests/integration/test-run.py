@@ -46,6 +46,8 @@ def body(tap):
                            output_max="1K"),
         "bigfail": py_skill("import sys; sys.stdout.write('z' * 4096); sys.exit(4)", output_max="1K"),
         "exact": py_skill("import sys; sys.stdout.write('e' * 1024)", output_max="1K"),
+        "cututf8": py_skill("import sys; sys.stdout.buffer.write('\u00e9'.encode() * 100); "
+                            "sys.stderr.buffer.write('\U0001d11e'.encode() * 10)", output_max=11),
         "small": probe_skill(workdir_max="4K"),
         "fat": py_skill("import sys; sys.stdout.write('f' * 300000); sys.stderr.write('g' * 300000)"),
     }
@@ -294,6 +296,13 @@ def body(tap):
     j = r.json or {}
     tap.is_((len(j.get("stdout") or ""), j.get("stdout_truncated")), (1024, False),
             "exactly output_max bytes: not truncated")
+    r = w.run("cututf8", {})
+    j = r.json or {}
+    tap.is_((j.get("outcome"), j.get("stdout"), "stdout_encoding" in j, j.get("stdout_truncated"),
+             j.get("stdout_bytes")), ("ok", "\u00e9" * 5, False, True, 200),
+            "output_max=11 cuts the 6th 2-byte character: 5 kept as text, the half dropped, counts unchanged")
+    tap.is_((j.get("stderr"), "stderr_encoding" in j, j.get("stderr_truncated"), j.get("stderr_bytes")),
+            ("\U0001d11e" * 2, False, True, 40), "... stderr cut 3 bytes into a 4-byte character: 2 kept as text")
     r = w.run("fat", {})
     j = r.json or {}
     tap.is_((len(j.get("stdout") or ""), len(j.get("stderr") or ""), j.get("stdout_truncated")),

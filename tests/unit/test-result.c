@@ -108,6 +108,28 @@ int main(void) {
         ok(utf8_valid(json_object_to_json_string(j), strlen(json_object_to_json_string(j))), "... the answer is UTF-8");
         json_object_put(j);
 
+        /* output_max=11 after 100 "é": the half character goes, the counts stay */
+        r.output_mode = OUTPUT_TEXT;
+        set_stream(&r.out, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3", 11);
+        r.out.truncated = true;
+        r.out.total = 200;
+        set_stream(&r.err, "ab\xff", 3);
+        r.err.truncated = true;
+        j = run_result_to_json(&r);
+        is_str(json_object_get_string(get(j, "stdout")), "ééééé",
+               "truncated in a character: stdout text without it");
+        ok(!get(j, "stdout_encoding"), "... no stdout_encoding");
+        ok(json_object_get_boolean(get(j, "stdout_truncated")), "... stdout_truncated");
+        is_int(json_object_get_int64(get(j, "stdout_bytes")), 200, "... stdout_bytes counts all");
+        is_str(json_object_get_string(get(j, "stderr")), "YWL/", "truncated, not UTF-8: base64 of every byte");
+        is_str(json_object_get_string(get(j, "stderr_encoding")), "base64", "... stderr_encoding base64");
+        json_object_put(j);
+        set_stream(&r.out, "\xc3\xa9\xc3", 3);
+        r.out.truncated = false;
+        j = run_result_to_json(&r);
+        is_str(json_object_get_string(get(j, "stdout")), "w6nD", "not truncated, ends in half a character: base64");
+        json_object_put(j);
+
         r.outcome = OUTCOME_SANDBOX_ERROR;
         r.sandbox_error = strdup("landlock: Operation not permitted");
         j = run_result_to_json(&r);

@@ -115,6 +115,32 @@ static void test_base64_utf8(void) {
         ok(!utf8_valid("\xe2\x82", 2), "truncated sequence invalid");
         ok(!utf8_valid("\xf4\x90\x80\x80", 4), "above U+10FFFF invalid");
         ok(utf8_valid("a\0b", 3), "NUL is valid UTF-8");
+
+        /* a byte limit cuts a character: only the start of a valid sequence is dropped */
+        static const struct { const char *s; size_t want; const char *what; } cuts[] = {
+                { "ab\xf0", 2, "after 1 byte of a 4-byte character" },
+                { "ab\xf0\x9d", 2, "after 2 bytes of a 4-byte character" },
+                { "ab\xf0\x9d\x84", 2, "after 3 bytes of a 4-byte character" },
+                { "ab\xf0\x9d\x84\x9e", 6, "a complete 4-byte character" },
+                { "ab\xe2\x82", 2, "after 2 bytes of a 3-byte character" },
+                { "ab\xe2", 2, "after 1 byte of a 3-byte character" },
+                { "\xc3\xa9\xc3", 2, "after 1 byte of a 2-byte character" },
+                { "\xc3", 0, "nothing but a cut character" },
+                { "ab\xc3\xa9", 4, "a complete 2-byte character" },
+                { "ab", 2, "ASCII" },
+                { "", 0, "empty" },
+                { "ab\xff", 3, "0xff is no start" },
+                { "ab\x9d\x84\x9e", 5, "continuation bytes without a start" },
+                { "a\xc3\xa9\xa9", 4, "one continuation byte too many" },
+                { "ab\xc0", 3, "0xc0 starts only overlongs" },
+                { "ab\xf5\x80", 4, "0xf5 starts nothing" },
+                { "ab\xe0\x80", 4, "overlong 3-byte start" },
+                { "ab\xed\xa0", 4, "surrogate start" },
+                { "ab\xf4\x90", 4, "start above U+10FFFF" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cuts); i++)
+                is_int(utf8_complete_len(cuts[i].s, strlen(cuts[i].s)), cuts[i].want, "utf8_complete_len: %s",
+                       cuts[i].what);
 }
 
 static void test_rm_rf(void) {
