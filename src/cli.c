@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -146,6 +147,11 @@ int cli_run(int argc, char **argv) {
                 if (strv_extend(&req.args, *a) < 0)
                         goto out;
 
+        /* A skill that closes its stdin before reading all the input costs a write EPIPE, which
+         * supervise_run() handles, not this process: killed, it would leave the run's work dir
+         * and cgroup behind. As for the server; the child resets dispositions before execve. */
+        (void) signal(SIGPIPE, SIG_IGN);
+
         /* the same path as a served request, confinement of the caller included */
         r = sandbox_confine_worker();
         if (r < 0)
@@ -159,9 +165,12 @@ int cli_run(int argc, char **argv) {
         } else {
                 json_object *j = run_result_to_json(&res);
                 if (j) {
-                        printf("%s\n", json_to_string(j));
+                        /* no SIGPIPE to end us on a closed stdout: say so, and still clean up */
+                        if (printf("%s\n", json_to_string(j)) < 0 || fflush(stdout) == EOF)
+                                log_error_errno(-errno, "Failed to write the result: %m");
+                        else
+                                ret = 0;
                         json_object_put(j);
-                        ret = 0;
                 }
                 log.run_id = res.run_id;
                 log.skill = name;

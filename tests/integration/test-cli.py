@@ -13,8 +13,13 @@ import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from skillrun_test import (SH, Worker, build_request, main, parse_responses, probe_skill, recv_all,  # noqa: E402
-                           require_python, sh_skill)
+from skillrun_test import (SH, Worker, build_request, main, parse_responses, probe_skill, py_skill,  # noqa: E402
+                           recv_all, require_python, sh_skill)
+
+# Reads 70000 bytes of its input, closes its stdin while the rest is still being written, and
+# lives on: the CLI's next write to it fails (EPIPE), and must not kill the CLI (SIGPIPE).
+CLOSER = py_skill("import os, time\nn = 0\nwhile n < 70000:\n    b = os.read(0, 70000 - n)\n"
+                  "    if not b:\n        break\n    n += len(b)\nos.close(0)\ntime.sleep(0.5)\nprint(n)")
 
 
 def serve_once(w, request, timeout=30):
@@ -40,7 +45,8 @@ def body(tap):
     good = {"echo": sh_skill("cat", description="Echo stdin"),
             "probe": probe_skill(),
             "fail": sh_skill("echo bad >&2; exit 7"),
-            "quiet": sh_skill("cat", input="none")}
+            "quiet": sh_skill("cat", input="none"),
+            "closer": CLOSER}
     w = Worker(skills=good)
 
     # --- --version / --help
@@ -103,6 +109,25 @@ def body(tap):
     tap.is_((p.returncode, j.get("outcome"), j.get("exit_code"), j.get("stderr")), (0, "failed", 7, "bad\n"),
             "run of a failing skill: exit 0 (the run happened), outcome failed")
     tap.ok(not os.listdir(w.work_dir), "run leaves no work dir behind")
+    big = os.path.join(w.root, "big.txt")
+    with open(big, "wb") as f:
+        f.write(b"i" * 900000)
+    p = w.cli("run", "closer", "--input", big)
+    j = json.loads(p.stdout or b"null") or {}
+    tap.is_((p.returncode, j.get("outcome"), j.get("exit_code"), j.get("stdout")), (0, "ok", 0, "70000\n"),
+            "run --input of 900 KB to a skill that closes its stdin after 70000: exit 0, outcome ok",
+            "rc %d, stderr %r" % (p.returncode, p.stderr[-500:]))
+    dirs = os.listdir(w.work_dir)
+    tap.is_(dirs, [], "... no work dir left")
+    tap.is_(w.run_cgroups(dirs + ["skillrun-" + str(j.get("run_id"))]), [], "... no run cgroup left")
+    rfd, wfd = os.pipe()
+    os.close(rfd)
+    p = subprocess.run([w.bin, "run", "echo", "--input", inp], stdout=wfd, stderr=subprocess.PIPE, env=w.env(),
+                       timeout=60)
+    os.close(wfd)
+    tap.ok(p.returncode == 1 and b"Failed to write the result" in p.stderr and not os.listdir(w.work_dir),
+           "run with its stdout closed: exit 1, a message, no work dir left",
+           "rc %d, stderr %r" % (p.returncode, p.stderr[-500:]))
     p = w.cli("run", "nope")
     tap.ok(p.returncode == 1 and b"nope" in p.stderr and not p.stdout, "run of an unknown skill: exit 1, message",
            "rc %d, stderr %r" % (p.returncode, p.stderr))
