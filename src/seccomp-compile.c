@@ -5,6 +5,7 @@
 #include <seccomp.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -66,13 +67,13 @@ static const char *const allow_list[] = {
         /* processes and threads (clone: without namespace flags, below) */
         "fork", "vfork", "execve", "execveat", "exit", "exit_group", "wait4", "waitid", "futex",
         "futex_waitv", "set_robust_list", "get_robust_list", "set_tid_address", "rseq",
-        "arch_prctl", "prctl", "sched_yield", "sched_getaffinity", "sched_setaffinity",
-        "sched_getparam", "sched_getscheduler", "sched_get_priority_max", "sched_get_priority_min",
+        "arch_prctl", "prctl", "sched_yield", "sched_getaffinity", "sched_getparam",
+        "sched_getscheduler", "sched_get_priority_max", "sched_get_priority_min",
         "getpriority", "setpgid", "getpgid", "getpgrp", "setsid", "getsid", "pidfd_open",
         "pidfd_send_signal", "capget",
         /* identity and limits */
         "getpid", "getppid", "gettid", "getuid", "geteuid", "getgid", "getegid", "getresuid",
-        "getresgid", "getgroups", "getrlimit", "ugetrlimit", "setrlimit", "prlimit64", "getrusage",
+        "getresgid", "getgroups", "getrlimit", "ugetrlimit", "setrlimit", "getrusage",
         "uname", "sysinfo", "times", "getcpu", "getrandom", "get_mempolicy",
         /* changing ids: harmless without capabilities and under no_new_privs (only ever down) */
         "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups", "setfsuid",
@@ -90,6 +91,20 @@ static const char *const allow_list[] = {
         "getpeername", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
         "shutdown", "setsockopt", "getsockopt",
 };
+
+/* Limits, priorities and CPUs of a process, the pid in the first argument (prlimit64 also
+ * when it only reads: keep it simple). The kernel asks no more than the same uid, and the
+ * worker (under DynamicUser=) and every run's skills (as run_user) share one: a skill could lower
+ * the worker's RLIMIT_NOFILE, or another run's, and make it fail. Only pid 0, the caller, is
+ * let through: glibc's setrlimit, getrlimit, nice and sched_setaffinity(0, …) pass 0. The
+ * worker itself only ever sets its own (grep the sources for these names). */
+static const char *const self_only[] = {
+        "prlimit64", "sched_setaffinity", "sched_setscheduler", "sched_setparam", "sched_setattr",
+};
+/* … of the restrictive allow-list; the others kill there, as anything unlisted does */
+static const char *const self_only_allowed[] = { "prlimit64", "sched_setaffinity" };
+
+#define IOPRIO_WHO_PROCESS 1 /* <linux/ioprio.h>, which older kernel headers do not export */
 
 /* Namespace flags of clone(2). CLONE_NEWTIME (0x80) is left out: in clone(2) that bit belongs
  * to the exit signal; unshare/clone3 are denied whole. */
@@ -188,6 +203,41 @@ static int socket_families(scmp_filter_ctx ctx, uint32_t deny_action, bool netwo
         return rule(ctx, deny_action, "socket", 2, nl);
 }
 
+/* EPERM for a target other than the caller: self_only with a pid, and setpriority/ioprio_set
+ * with another "which" than the process (PRIO_USER with who 0 means every process of the uid; a
+ * skill can setpgid(2) itself into the worker's process group, in the same session, so the
+ * caller's group is no boundary) or another "who" than 0. */
+static int deny_other_processes(scmp_filter_ctx ctx) {
+        struct scmp_arg_cmp not_self = SCMP_A0_32(SCMP_CMP_NE, 0);
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(self_only); i++) {
+                r = rule(ctx, SCMP_ACT_ERRNO(EPERM), self_only[i], 1, &not_self);
+                if (r < 0)
+                        return r;
+        }
+
+        static const struct {
+                const char *name;
+                uint32_t which; /* the one "which" that names a single process */
+        } by_which[] = {
+                { "setpriority", PRIO_PROCESS },
+                { "ioprio_set", IOPRIO_WHO_PROCESS },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(by_which); i++) {
+                struct scmp_arg_cmp other_which = SCMP_A0_32(SCMP_CMP_NE, by_which[i].which);
+                struct scmp_arg_cmp other_who = SCMP_A1_32(SCMP_CMP_NE, 0);
+
+                r = rule(ctx, SCMP_ACT_ERRNO(EPERM), by_which[i].name, 1, &other_which);
+                if (r < 0)
+                        return r;
+                r = rule(ctx, SCMP_ACT_ERRNO(EPERM), by_which[i].name, 1, &other_who);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int build_deny(scmp_filter_ctx ctx, SeccompProfile p) {
         int r;
 
@@ -204,6 +254,9 @@ static int build_deny(scmp_filter_ctx ctx, SeccompProfile p) {
         r = deny_personality(ctx);
         if (r < 0)
                 return r;
+        r = deny_other_processes(ctx);
+        if (r < 0)
+                return r;
         if (p == SECCOMP_PROFILE_WORKER)
                 return 0; /* the worker's socket() is free: policy "none" skills inherit this filter */
         return socket_families(ctx, SCMP_ACT_ERRNO(EPERM), p == SECCOMP_PROFILE_PERMISSIVE_NET);
@@ -214,6 +267,17 @@ static int build_allow(scmp_filter_ctx ctx) {
 
         for (size_t i = 0; i < ELEMENTSOF(allow_list); i++) {
                 r = rule(ctx, SCMP_ACT_ALLOW, allow_list[i], 0, NULL);
+                if (r < 0)
+                        return r;
+        }
+
+        /* refused rather than killed: a program may probe another process' limits and go on */
+        struct scmp_arg_cmp self = SCMP_A0_32(SCMP_CMP_EQ, 0), not_self = SCMP_A0_32(SCMP_CMP_NE, 0);
+        for (size_t i = 0; i < ELEMENTSOF(self_only_allowed); i++) {
+                r = rule(ctx, SCMP_ACT_ALLOW, self_only_allowed[i], 1, &self);
+                if (r < 0)
+                        return r;
+                r = rule(ctx, SCMP_ACT_ERRNO(EPERM), self_only_allowed[i], 1, &not_self);
                 if (r < 0)
                         return r;
         }

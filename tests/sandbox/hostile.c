@@ -14,6 +14,14 @@
  *   environ:PID|parent               read /proc/PID/environ
  *   mount unshare-user unshare-net clone-newuser clone3 bpf perf keyctl io_uring userfaultfd
  *   personality personality-query    personality(READ_IMPLIES_EXEC), personality(0xffffffff)
+ *   prlimit-parent prlimit-child     RLIMIT_NOFILE of the parent, of a child of ours: read, then
+ *                                    set to what was read (no change, but the permission is used)
+ *   setaffinity-parent setaffinity-child   sched_setaffinity(PID) to the CPUs we have ourselves
+ *   setpriority-user setpriority-pgrp      setpriority(PRIO_USER or PRIO_PGRP, 0) to our own nice
+ *                                    (setpriority-user answers EDOM as root: every root process)
+ *   ioprio-child                     ioprio_set(IOPRIO_WHO_PROCESS, a child of ours), best-effort 4
+ *   rlimit-self setaffinity-self nice-self  positive controls: prlimit(0)/setrlimit, sched_setaffinity(0),
+ *                                    setpriority(PRIO_PROCESS, 0)
  *   int80 x32                        getpid through the i386 (int 0x80) and x32 syscall ABIs
  *   setuid-exec:PATH                 run PATH (a setuid-root copy of this program) "euid"
  *   fd:N                             is fd N open?
@@ -39,6 +47,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -52,6 +61,8 @@
 #ifndef __NR_clone3
 #define __NR_clone3 435
 #endif
+#define IOPRIO_WHO_PROCESS 1
+#define IOPRIO_BE_4 ((2 << 13) | 4) /* IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4): nice 0's default */
 
 static const char *attempt;
 
@@ -281,6 +292,85 @@ static void do_status(void) {
         report(0, detail);
 }
 
+/* A child of ours that waits to be killed: a process of our uid that is not us. It dies with us
+ * when an attempt gets us killed (SIGSYS) before we can end it, and holds no pipe of the caller's
+ * open meanwhile. */
+static pid_t waiting_child(void) {
+        pid_t parent = getpid();
+        pid_t pid = fork();
+        if (pid == 0) {
+                close(1);
+                close(2);
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+                        _exit(0);
+                pause();
+                _exit(0);
+        }
+        return pid;
+}
+
+static void end_child(pid_t pid) {
+        if (pid > 0) {
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+        }
+}
+
+/* try() on a waiting child */
+static void on_child(long (*try)(pid_t pid)) {
+        pid_t pid = waiting_child();
+        report(pid < 0 ? -1 : try(pid), NULL);
+        end_child(pid);
+}
+
+/* Another process' RLIMIT_NOFILE set to what it is: the permission, without the harm. */
+static long do_prlimit(pid_t pid) {
+        struct rlimit rl;
+        if (prlimit(pid, RLIMIT_NOFILE, NULL, &rl) < 0)
+                return -1;
+        return prlimit(pid, RLIMIT_NOFILE, &rl, NULL);
+}
+
+/* Another process' CPUs set to ours. */
+static long do_setaffinity(pid_t pid) {
+        cpu_set_t set;
+        if (sched_getaffinity(0, sizeof(set), &set) < 0)
+                return -1;
+        return sched_setaffinity(pid, sizeof(set), &set);
+}
+
+static long do_ioprio(pid_t pid) {
+        return syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, pid, IOPRIO_BE_4);
+}
+
+/* Our own nice value, given to everything which/who names. Never as root outside a sandbox: that
+ * would renice every root process and kernel thread. */
+static long do_setpriority(int which, int who) {
+        if (which == PRIO_USER && geteuid() == 0) {
+                errno = EDOM;
+                return -1;
+        }
+        errno = 0;
+        int nice = getpriority(PRIO_PROCESS, 0);
+        if (nice == -1 && errno)
+                return -1;
+        return setpriority(which, who, nice);
+}
+
+static void do_rlimit_self(void) {
+        struct rlimit rl, core = { 0, 0 };
+        char detail[64];
+        if (prlimit(0, RLIMIT_NOFILE, NULL, &rl) < 0)
+                return report(-1, NULL);
+        if (rl.rlim_cur > 64)
+                rl.rlim_cur = 64;
+        if (prlimit(0, RLIMIT_NOFILE, &rl, NULL) < 0 || setrlimit(RLIMIT_CORE, &core) < 0 ||
+            getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return report(-1, NULL);
+        snprintf(detail, sizeof(detail), "nofile=%llu", (unsigned long long) rl.rlim_cur);
+        report(0, detail);
+}
+
 static void do_fork_bomb(void) {
         /* Children wait; the parent counts how many it got, then kills and reaps them. */
         static pid_t pids[4096];
@@ -441,6 +531,26 @@ static void one(const char *a) {
                 report(personality(READ_IMPLIES_EXEC), NULL);
         else if (!strcmp(a, "personality-query"))
                 report(personality(0xffffffff), NULL);
+        else if (!strcmp(a, "prlimit-parent"))
+                report(do_prlimit(getppid()), NULL);
+        else if (!strcmp(a, "prlimit-child"))
+                on_child(do_prlimit);
+        else if (!strcmp(a, "setaffinity-parent"))
+                report(do_setaffinity(getppid()), NULL);
+        else if (!strcmp(a, "setaffinity-child"))
+                on_child(do_setaffinity);
+        else if (!strcmp(a, "setaffinity-self"))
+                report(do_setaffinity(0), NULL);
+        else if (!strcmp(a, "setpriority-user"))
+                report(do_setpriority(PRIO_USER, 0), NULL);
+        else if (!strcmp(a, "setpriority-pgrp"))
+                report(do_setpriority(PRIO_PGRP, 0), NULL);
+        else if (!strcmp(a, "nice-self"))
+                report(do_setpriority(PRIO_PROCESS, 0), NULL);
+        else if (!strcmp(a, "ioprio-child"))
+                on_child(do_ioprio);
+        else if (!strcmp(a, "rlimit-self"))
+                do_rlimit_self();
         else if (!strcmp(a, "int80"))
                 report(do_int80(), NULL);
         else if (!strcmp(a, "x32"))

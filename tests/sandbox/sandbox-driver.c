@@ -358,8 +358,28 @@ static const char *const fixed_attempts[] = {
         "write:inside", "read:/proc/self/status", "environ:parent", "environ:1", "kill-parent", "kill:1",
         "ptrace-parent", "mount", "unshare-user", "unshare-net", "clone-newuser", "clone3", "bpf", "perf", "keyctl",
         "io_uring", "userfaultfd", "personality", "personality-query", "bind:0", "udp", "netlink", "packet",
-        "exec:/usr/bin/true", "caps", "uid",
+        "exec:/usr/bin/true", "caps", "uid", "prlimit-parent", "prlimit-child", "setaffinity-parent",
+        "setaffinity-child", "setpriority-user", "setpriority-pgrp", "ioprio-child", "rlimit-self", "setaffinity-self",
+        "nice-self",
 };
+
+/* Other processes' limits, priorities and CPUs: EPERM under every policy, from the worker's own
+ * filter up. The parent is root here, so the kernel refuses prlimit-parent anyway; the child is
+ * of the skill's uid, as another run's skill is. */
+static void expect_other_processes(const Run *r, const char *policy_name, bool allow_list) {
+        expect(r, "prlimit-parent", "denied errno=EPERM");
+        expect(r, "prlimit-child", "denied errno=EPERM");
+        expect(r, "setaffinity-parent", "denied errno=EPERM");
+        expect(r, "setaffinity-child", "denied errno=EPERM");
+        expect(r, "rlimit-self", "ok nofile=64"); /* positive controls: the caller itself */
+        expect(r, "setaffinity-self", "ok");
+        if (allow_list)
+                return; /* the rest kills there (expect_killed) */
+        expect(r, "setpriority-user", "denied errno=EPERM");
+        expect(r, "setpriority-pgrp", "denied errno=EPERM");
+        expect(r, "ioprio-child", "denied errno=EPERM");
+        expect(r, "nice-self", "ok");
+}
 
 static int full_run(const char *policy, bool network, Run *r) {
         char *a[64], bufs[8][PATH_MAX + 32];
@@ -433,6 +453,7 @@ static void test_permissive(bool network) {
         expect(&r, key, "ok euid=65534");
         expect_prefix(&r, "caps", "eff=0 prm=0 inh=0 bnd=0 amb=0 nnp=1 seccomp=2 securebits=0x2f");
         expect(&r, "uid", "ok uid=65534 euid=65534 gid=65534 groups=0");
+        expect_other_processes(&r, policy_name, false);
         (void) want;
         run_done(&r);
 
@@ -451,7 +472,9 @@ static void test_restrictive(void) {
         common_attempts(a, &n, &bufs[0][0], sizeof(bufs[0]));
         const char *safe[] = { "read:/etc/passwd", "read:/etc/ld.so.cache", "read:/usr/lib/os-release", "write:inside",
                                "write:/etc/escape", "exec:/usr/bin/true", "kill-parent", "environ:parent",
-                               "clone3", "personality-query", "udp", "netlink", "caps", "uid" };
+                               "clone3", "personality-query", "udp", "netlink", "caps", "uid",
+                               "prlimit-parent", "prlimit-child", "setaffinity-parent", "setaffinity-child",
+                               "rlimit-self", "setaffinity-self" };
         for (size_t i = 0; i < ELEMENTSOF(safe); i++)
                 a[n++] = (char *) safe[i];
         a[n] = NULL;
@@ -486,10 +509,12 @@ static void test_restrictive(void) {
         expect(&r, key, "ok euid=65534");
         expect_prefix(&r, "caps", "eff=0 prm=0 inh=0 bnd=0 amb=0 nnp=1 seccomp=2 securebits=0x2f");
         expect(&r, "uid", "ok uid=65534 euid=65534 gid=65534 groups=0");
+        expect_other_processes(&r, policy_name, true);
         run_done(&r);
 
         static const char *const killers[] = { "mount", "ptrace-parent", "unshare-user", "bpf", "perf", "keyctl",
-                                               "io_uring", "personality", "clone-newuser", "int80", "x32" };
+                                               "io_uring", "personality", "clone-newuser", "int80", "x32",
+                                               "setpriority-user", "ioprio-child" };
         for (size_t i = 0; i < ELEMENTSOF(killers); i++)
                 expect_killed("restrictive", policy_name, false, killers[i]);
 }
@@ -533,6 +558,7 @@ static void test_none(void) {
         expect(&r, key, "ok euid=65534");
         expect_prefix(&r, "caps", "eff=0 prm=0 inh=0 bnd=0 amb=0 nnp=1 seccomp=2 securebits=0x2f");
         expect(&r, "uid", "ok uid=65534 euid=65534 gid=65534 groups=0");
+        expect_other_processes(&r, policy_name, false); /* the worker's filter, inherited */
         run_done(&r);
 
         /* the worker's filter, which "none" inherits, kills foreign-arch syscalls too */

@@ -6,9 +6,13 @@
 #include <dirent.h>
 #include <elf.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/capability.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -119,6 +123,112 @@ static void test_seccomp(void) {
                    "%s: the generated BPF is what libseccomp builds now (%zu instructions)", seccomp_profile_to_string(p), len);
                 seccomp_program_done(&prog);
         }
+}
+
+/* Limits, priorities and CPUs of another process: each profile on its own (not stacked on the
+ * worker's, as skills get them) must refuse them for any target but the caller. The child
+ * targets us, its parent, of its own uid: what the kernel alone would allow. Every change sets
+ * what is there already, so a filter that lets one through changes nothing. */
+#define IOPRIO_WHO_PROCESS 1
+
+static int parent_nice, parent_ioprio;
+
+static long prlimit_parent(void) {
+        struct rlimit rl;
+        return prlimit(getppid(), RLIMIT_NOFILE, NULL, &rl);
+}
+static long prlimit_self(void) {
+        struct rlimit rl;
+        if (prlimit(0, RLIMIT_NOFILE, NULL, &rl) < 0 || prlimit(0, RLIMIT_NOFILE, &rl, NULL) < 0)
+                return -1;
+        return setrlimit(RLIMIT_NOFILE, &rl);
+}
+static long affinity(pid_t pid) {
+        cpu_set_t set;
+        if (sched_getaffinity(0, sizeof(set), &set) < 0) /* the parent's, inherited */
+                return -1;
+        return sched_setaffinity(pid, sizeof(set), &set);
+}
+static long affinity_parent(void) {
+        return affinity(getppid());
+}
+static long affinity_self(void) {
+        return affinity(0);
+}
+static long sched_param_parent(void) {
+        struct sched_param sp = {}; /* SCHED_OTHER's only priority */
+        return sched_setparam(getppid(), &sp);
+}
+static long nice_parent(void) {
+        return setpriority(PRIO_PROCESS, getppid(), parent_nice);
+}
+static long nice_pgrp(void) {
+        return setpriority(PRIO_PGRP, 0, parent_nice);
+}
+static long nice_user(void) {
+        return setpriority(PRIO_USER, 0x7ffffff0 /* a uid without processes: ESRCH */, parent_nice);
+}
+static long nice_self(void) {
+        return setpriority(PRIO_PROCESS, 0, parent_nice);
+}
+static long ioprio_parent(void) {
+        return syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, getppid(), parent_ioprio);
+}
+
+/* 0, the errno, or minus the signal that ended the child; p NULL: no filter */
+static int in_profile(const SeccompProfile *p, long (*attempt)(void)) {
+        int status;
+        pid_t pid = fork();
+
+        assert_se(pid >= 0);
+        if (pid == 0) {
+                SeccompProgram prog = {};
+                if (p && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_program_get(*p, &prog) < 0 ||
+                          seccomp_program_load(&prog) < 0))
+                        _exit(100);
+                _exit(attempt() < 0 ? errno : 0);
+        }
+        assert_se(waitpid(pid, &status, 0) == pid);
+        return WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+static void test_seccomp_other_processes(void) {
+        static const struct {
+                const char *name;
+                long (*attempt)(void);
+                bool control; /* the kernel alone lets it through: try without a filter too */
+                int deny_list, allow_list; /* expected under the worker's and permissive's, restrictive's */
+        } cases[] = {
+                { "prlimit64(parent)", prlimit_parent, true, EPERM, EPERM },
+                { "prlimit64(0)/setrlimit", prlimit_self, true, 0, 0 },
+                { "sched_setaffinity(parent)", affinity_parent, true, EPERM, EPERM },
+                { "sched_setaffinity(0)", affinity_self, true, 0, 0 },
+                { "sched_setparam(parent)", sched_param_parent, true, EPERM, -SIGSYS },
+                { "setpriority(PRIO_PROCESS, parent)", nice_parent, true, EPERM, -SIGSYS },
+                /* no control: the group may hold processes that are not ours to renice */
+                { "setpriority(PRIO_PGRP, 0)", nice_pgrp, false, EPERM, -SIGSYS },
+                { "setpriority(PRIO_USER, uid)", nice_user, false, EPERM, -SIGSYS },
+                { "setpriority(PRIO_PROCESS, 0)", nice_self, true, 0, -SIGSYS },
+                { "ioprio_set(IOPRIO_WHO_PROCESS, parent)", ioprio_parent, true, EPERM, -SIGSYS },
+        };
+        static const SeccompProfile profiles[] = { SECCOMP_PROFILE_WORKER, SECCOMP_PROFILE_PERMISSIVE,
+                                                   SECCOMP_PROFILE_PERMISSIVE_NET, SECCOMP_PROFILE_RESTRICTIVE };
+
+        errno = 0;
+        parent_nice = getpriority(PRIO_PROCESS, 0);
+        assert_se(errno == 0);
+        parent_ioprio = (int) syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0);
+        assert_se(parent_ioprio >= 0);
+        for (size_t j = 0; j < ELEMENTSOF(cases); j++)
+                if (cases[j].control)
+                        is_int(in_profile(NULL, cases[j].attempt), 0, "no filter: %s", cases[j].name);
+        for (size_t i = 0; i < ELEMENTSOF(profiles); i++)
+                for (size_t j = 0; j < ELEMENTSOF(cases); j++) {
+                        bool allow_list = profiles[i] == SECCOMP_PROFILE_RESTRICTIVE;
+                        is_int(in_profile(&profiles[i], cases[j].attempt),
+                               allow_list ? cases[j].allow_list : cases[j].deny_list, "%s: %s",
+                               seccomp_profile_to_string(profiles[i]), cases[j].name);
+                }
 }
 
 static void test_features(void) {
@@ -296,6 +406,7 @@ int main(void) {
         test_elf();
         test_collect();
         test_seccomp();
+        test_seccomp_other_processes();
         test_features();
         test_landlock_held_fds();
         test_caps();

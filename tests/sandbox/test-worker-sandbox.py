@@ -35,6 +35,9 @@ class Env:
         for d in (self.bin, self.skills, self.work):
             os.mkdir(d)
             os.chmod(d, 0o755)
+        self.work_nobody = os.path.join(self.root, "work-nobody")  # for a worker that is not root
+        os.mkdir(self.work_nobody)
+        os.chown(self.work_nobody, 65534, 65534)
         self.open = os.path.join(self.root, "open")  # world-writable, like /tmp
         os.mkdir(self.open)
         os.chmod(self.open, 0o1777)
@@ -54,12 +57,19 @@ class Env:
         with open(os.path.join(self.skills, name + ".json"), "w") as f:
             json.dump(m, f)
 
-    def run(self, name, *attempts, sandbox="strict", extra_env=None, no_cgroups=False, setup=None):
+    def run(self, name, *attempts, sandbox="strict", extra_env=None, no_cgroups=False, setup=None, as_nobody=None):
         env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLRUN_")}
         env.update(SKILLRUN_CONFIG="/nonexistent/skillrun.conf", SKILLRUN_SKILLS_DIR=self.skills,
                    SKILLRUN_WORK_DIR=self.work, SKILLRUN_TOKENS_FILE=self.secret, SKILLRUN_SANDBOX=sandbox)
         env.update(extra_env or {})
         args = [SKILLRUN, "run", name]
+        if as_nobody is not None:
+            # the worker itself not root, as under DynamicUser=: its skills share its uid.
+            # as_nobody: more setpriv options. A sanitizer build's LeakSanitizer would need
+            # ptrace, which the worker, not dumpable and not root, cannot have.
+            env.update(SKILLRUN_WORK_DIR=self.work_nobody, ASAN_OPTIONS="detect_leaks=0")
+            args = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--no-new-privs"] + \
+                as_nobody + args
         if no_cgroups:
             # a private mount namespace with an empty /sys/fs/cgroup: the rlimit fallback
             args = ["unshare", "-m", "sh", "-c", 'mount -t tmpfs none /sys/fs/cgroup && exec "$0" "$@"'] + args
@@ -89,6 +99,16 @@ def lines(res):
         k, _, v = line.partition(" ")
         out[k] = v
     return out
+
+
+# Other processes of the skill's uid (the worker under DynamicUser=, other runs' skills): their
+# limits and CPUs are not the skill's to change, under any policy; its own are.
+OTHER_PROCESSES = {"prlimit-parent": "denied errno=EPERM", "prlimit-child": "denied errno=EPERM",
+                   "setaffinity-parent": "denied errno=EPERM", "setaffinity-child": "denied errno=EPERM",
+                   "rlimit-self": "ok nofile=64", "setaffinity-self": "ok"}
+# … nor their priorities (restrictive kills these: not on its allow-list)
+OTHER_PRIORITIES = {"setpriority-user": "denied errno=EPERM", "setpriority-pgrp": "denied errno=EPERM",
+                    "ioprio-child": "denied errno=EPERM", "nice-self": "ok"}
 
 
 def check_attempts(tap, label, res, expected):
@@ -123,14 +143,14 @@ def body(tap, env):
 
     common = ["read:/etc/shadow", "read:/etc/passwd", read_secret, read_manifest, "write:inside", "write:/etc/escape",
               "write:/usr/escape", write_tmp, "environ:parent", "environ:1", "kill-parent", "fd:3", "clone3", connect,
-              "caps", "uid"]
-    privs = {"caps": "ok eff=0 prm=0 inh=0 bnd=0 amb=0 nnp=1 seccomp=2 securebits=0x2f…",
-             "uid": "ok uid=65534 euid=65534 gid=65534 groups=0", "fd:3": "denied errno=EBADF"}
+              "caps", "uid"] + list(OTHER_PROCESSES)
+    privs = dict(OTHER_PROCESSES, **{"caps": "ok eff=0 prm=0 inh=0 bnd=0 amb=0 nnp=1 seccomp=2 securebits=0x2f…",
+                                     "uid": "ok uid=65534 euid=65534 gid=65534 groups=0", "fd:3": "denied errno=EBADF"})
 
     # permissive, no network
     env.skill("hostile-permissive", "permissive")
     res = env.run("hostile-permissive", *(common + ["mount", "unshare-user", "ptrace-parent", "bpf", "keyctl",
-                                                    "io_uring", "perf", "udp", unix_connect]))
+                                                    "io_uring", "perf", "udp", unix_connect] + list(OTHER_PRIORITIES)))
     tap.is_(res.get("outcome"), "ok", "permissive: outcome ok")
     sb = res.get("sandbox", {})
     abi = sb.get("landlock_abi")
@@ -147,7 +167,7 @@ def body(tap, env):
         "bpf": "denied errno=EPERM", "keyctl": "denied errno=EPERM", "io_uring": "denied errno=EPERM",
         "perf": "denied errno=EPERM", "udp": "denied errno=EPERM",
         # documented: permissive keeps the uid's unix sockets (landlock < ABI 9 cannot rule them)
-        unix_connect: "ok"}))
+        unix_connect: "ok"}, **OTHER_PRIORITIES))
 
     # permissive with network: the positive control for the network rules
     env.skill("hostile-net", "permissive", network=True)
@@ -168,7 +188,7 @@ def body(tap, env):
         "write:/etc/escape": "denied errno=EACCES",
         write_tmp: "denied errno=EACCES", "environ:parent": "denied errno=EACCES", "kill-parent": "denied errno=EPERM",
         "clone3": "denied errno=ENOSYS", connect: "denied errno=EPERM"}))
-    for killer in ("mount", "ptrace-parent", "bpf", "int80"):
+    for killer in ("mount", "ptrace-parent", "bpf", "int80", "setpriority-user"):
         res = env.run("hostile-restrictive", killer, "uid")
         tap.is_((res.get("outcome"), res.get("signal")), ("signaled", "SIGSYS"),
                 "restrictive: %s → outcome signaled, SIGSYS" % killer)
@@ -176,14 +196,17 @@ def body(tap, env):
 
     # none: as host for the run user, but never root and the worker's filter still holds
     env.skill("hostile-none", "none")
-    res = env.run("hostile-none", *(common + ["mount", "unshare-user", "read:/proc/self/status"]))
+    res = env.run("hostile-none", *(common + ["mount", "unshare-user", "read:/proc/self/status"] +
+                                    list(OTHER_PRIORITIES)))
     tap.is_(res.get("outcome"), "ok", "none: outcome ok")
     tap.is_((res.get("sandbox", {}).get("landlock_abi"), res.get("sandbox", {}).get("seccomp")), (0, "none"),
             "none: report landlock 0, seccomp none")
     check_attempts(tap, "none", res, dict(privs, **{
         "read:/etc/passwd": "ok", read_secret: "ok", connect: "ok", "read:/proc/self/status": "ok", write_tmp: "ok",
         "mount": "denied errno=EPERM", "unshare-user": "denied errno=EPERM", "clone3": "denied errno=ENOSYS",
-        "environ:parent": "denied errno=EACCES"}))
+        "environ:parent": "denied errno=EACCES"}, **OTHER_PRIORITIES))
+
+    nonroot_worker(tap, env)
 
     # limits
     env.skill("bomb", "permissive", tasks_max=8, memory_max="64M", timeout_ms=1500, workdir_max="16M")
@@ -232,6 +255,21 @@ def body(tap, env):
     secrets_elsewhere(tap, env)
     lsock.close()
     usock.close()
+
+
+def nonroot_worker(tap, env):
+    """The worker not root (setpriv to nobody, the bounding set emptied, as the shipped unit's
+    DynamicUser= has it): the skill runs as the worker's own uid, so only the seccomp filters keep
+    it from the worker's limits."""
+    for policy in ("none", "permissive", "restrictive"):
+        label = "worker as nobody, %s" % policy
+        expected = dict(OTHER_PROCESSES)
+        if policy != "restrictive":
+            expected.update(OTHER_PRIORITIES)
+        res = env.run("hostile-" + policy, "uid", *expected, as_nobody=["--bounding-set=-all"])
+        tap.is_((res.get("outcome"), res["_rc"], res.get("sandbox", {}).get("user_switched")), ("ok", 0, False),
+                "%s: outcome ok, no user switch" % label)
+        check_attempts(tap, label, res, dict(expected, uid="ok uid=65534 euid=65534 gid=65534 groups=0"))
 
 
 def etc_overlay(env, name):
