@@ -146,7 +146,7 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
                     SandboxPlan **ret, SandboxReport *report, char **ret_error) {
         _cleanup_(sandbox_plan_freep) SandboxPlan *p = NULL;
         SandboxFeatures f;
-        bool strict, confine;
+        bool strict, confine, network;
         int r;
 
         p = calloc(1, sizeof(*p));
@@ -160,12 +160,14 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
         /* restrictive promises a kill on anything unexpected: never half of it */
         strict = s->sandbox == SANDBOX_STRICT || m->policy == POLICY_RESTRICTIVE;
         confine = m->policy != POLICY_NONE;
+        /* what the policy gives; the report may have to say more is open */
+        network = m->policy == POLICY_NONE || (m->policy == POLICY_PERMISSIVE && m->network);
 
         report->policy = m->policy;
         report->landlock_abi = 0;
         report->seccomp = "none";
         report->cgroup = cgroup_mode_to_string(CGROUP_MODE_NONE);
-        report->network = m->policy == POLICY_NONE || (m->policy == POLICY_PERMISSIVE && m->network);
+        report->network = network;
         report->user_switched = false;
         report->caps_dropped = false;
         report->no_new_privs = false;
@@ -189,7 +191,7 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
                 /* Defence in depth only: no refusal. Without landlock's network rules (ABI 4) the
                  * seccomp socket filter still keeps AF_INET/AF_INET6 out; without scoping (ABI 6)
                  * signals and abstract sockets are fenced by uid alone. */
-                if (f.landlock_abi > 0 && f.landlock_abi < 4 && !report->network) {
+                if (f.landlock_abi > 0 && f.landlock_abi < 4 && !network) {
                         r = add_missing(report, "landlock-network");
                         if (r < 0)
                                 return r;
@@ -210,9 +212,12 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
                         if (r < 0)
                                 return r;
                 }
-                /* Never claim a closed network nothing closes: in best-effort mode without the
-                 * seccomp socket filter and without landlock's TCP rules, the skill has it. */
-                if (!report->network && !f.seccomp && f.landlock_abi < 4)
+                /* Never claim a closed network nothing closes: only the seccomp socket rules
+                 * do. Landlock's network rules (ABI 4 and later) fence TCP bind and connect,
+                 * and still apply, but UDP, raw and the other families stay open: in
+                 * best-effort mode without seccomp filters ("seccomp" above) the skill has
+                 * the network. */
+                if (!f.seccomp)
                         report->network = true;
         }
 
@@ -280,7 +285,7 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
 
         /* The landlock ruleset is built here, in the parent: the child only enforces it. */
         if (confine && f.landlock_abi > 0) {
-                uint64_t net = report->network ? 0 : LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+                uint64_t net = network ? 0 : LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
 
                 r = landlock_ruleset_new(&p->landlock, f.landlock_abi, LL_FS_ALL, net,
                                          LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL);

@@ -9,11 +9,15 @@
  *                             (hostile with no attempt), N times, and print p50 per policy */
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -582,6 +586,97 @@ static void test_status_lines(void) {
         run_done(&r);
 }
 
+/* A kernel without seccomp filters, as seccomp_filter_available() sees it: prctl(PR_SET_SECCOMP)
+ * and seccomp(2) answer EINVAL. No arch check: it only ever refuses, and the worker's filter
+ * under it kills other arches' calls. */
+static int hide_seccomp(void) {
+        struct sock_filter f[] = {
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_seccomp, 3, 0),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_prctl, 0, 3),
+                /* the option's low 32 bits */
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]) +
+                                                           (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 4 : 0)),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_SET_SECCOMP, 0, 1),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        };
+        struct sock_fprog prog = { .len = ELEMENTSOF(f), .filter = f };
+
+        return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0 ? -errno : 0;
+}
+
+static char *join_missing(const SandboxReport *rep) {
+        char *s = strdup("");
+        for (char **m = rep->missing; s && m && *m; m++) {
+                char *n = NULL;
+                if (asprintf(&n, "%s%s%s", s, *s ? "," : "", *m) < 0)
+                        n = NULL;
+                free(s);
+                s = n;
+        }
+        return s;
+}
+
+/* Best-effort permissive without seccomp filters: landlock (ABI ≥ 4) still fences TCP, but
+ * UDP and every other family are open, and the report must say so. In a child, whose
+ * seccomp the filter above hides; it sends back the report and hostile's lines. */
+static void test_without_seccomp(void) {
+        const char *policy_name = "permissive without seccomp";
+        _cleanup_free_ char *base = NULL, *got = NULL, *want = NULL;
+        char key[64], *a[] = { key, (char *) "udp", (char *) "uid", NULL };
+        int fds[2], status;
+        Run r;
+
+        snprintf(key, sizeof(key), "connect:%d", tcp_port);
+        /* what is missing with seccomp, in this environment (a cgroup, cpu_max) */
+        int k = run_hostile("permissive", false, "best-effort", a, &r);
+        ok(k >= 0 && !r.report.network, "%s: with seccomp, network closed", policy_name);
+        base = join_missing(&r.report);
+        run_done(&r);
+
+        assert_se(pipe2(fds, O_CLOEXEC) == 0);
+        fflush(stdout);
+        pid_t pid = fork();
+        assert_se(pid >= 0);
+        if (pid == 0) {
+                _cleanup_free_ char *missing = NULL, *msg = NULL;
+                if (hide_seccomp() < 0)
+                        _exit(2);
+                /* strict refuses outright */
+                int strict = run_hostile("permissive", false, "strict", a, &r);
+                run_done(&r);
+                k = run_hostile("permissive", false, "best-effort", a, &r);
+                missing = join_missing(&r.report);
+                if (k < 0 || !missing ||
+                    asprintf(&msg, "strict=%d network=%d missing=%s\n%s", strict, r.report.network, missing,
+                             strempty(r.out)) < 0)
+                        _exit(3);
+                fflush(stdout);
+                _exit(loop_write(fds[1], msg, strlen(msg)) < 0 ? 4 : 0);
+        }
+        close(fds[1]);
+        size_t len;
+        k = read_full_fd(fds[0], 1 << 20, &got, &len);
+        close(fds[0]);
+        assert_se(waitpid(pid, &status, 0) == pid);
+        is_int(status, 0, "%s: the child ran", policy_name);
+        if (k < 0 || !got || !base)
+                return;
+
+        if (asprintf(&want, "strict=%d network=1 missing=seccomp%s%s", -EOPNOTSUPP, *base ? "," : "", base) < 0)
+                return;
+        char *nl = strchr(got, '\n');
+        if (nl)
+                *nl = 0;
+        is_str(got, want, "%s: strict refuses; best-effort reports the network open and seccomp missing",
+               policy_name);
+        r = (Run) { .out = nl ? nl + 1 : NULL };
+        expect(&r, key, "denied errno=EACCES"); /* landlock's TCP rule still holds */
+        expect(&r, "udp", "ok");
+        expect(&r, "uid", "ok uid=65534 euid=65534 gid=65534 groups=0");
+}
+
 static void test_prepare_errors(void) {
         _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
         _cleanup_manifest_ Manifest *m = NULL;
@@ -689,6 +784,7 @@ int main(int argc, char **argv) {
         test_restrictive();
         test_none();
         test_status_lines();
+        test_without_seccomp();
         test_prepare_errors();
         return done_testing();
 }
