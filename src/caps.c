@@ -30,6 +30,18 @@ bool caps_have(int cap) {
         return cur[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap);
 }
 
+bool caps_bounding_empty(void) {
+        /* EINVAL names the first capability past the kernel's last */
+        for (unsigned long c = 0; c < 64; c++) {
+                int r = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+                if (r < 0)
+                        return errno == EINVAL && c > 0;
+                if (r > 0)
+                        return false;
+        }
+        return true;
+}
+
 int caps_lock_securebits(void) {
         unsigned bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
                         SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED;

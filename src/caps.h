@@ -7,6 +7,10 @@
 /* Is cap in our effective set? (Parent side, at prepare time.) */
 bool caps_have(int cap);
 
+/* Is our bounding set empty already (as the shipped unit leaves it)? false when the kernel
+ * cannot say. */
+bool caps_bounding_empty(void);
+
 /* The rest runs in the forked child before execve: no allocation, no locks. */
 
 /* Lock the securebits so that no later execve or uid change can give capabilities back
@@ -19,7 +23,7 @@ int caps_lock_securebits(void);
 int caps_switch_user(uid_t uid, gid_t gid);
 
 /* Drop every capability: the bounding set (when we hold CAP_SETPCAP; without it the kernel
- * refuses, and under PR_SET_NO_NEW_PRIVS the bounding set cannot matter), the ambient set, and
- * effective/permitted/inheritable. Returns whether the bounding set was cleared in
+ * refuses, and under PR_SET_NO_NEW_PRIVS no execve can raise a capability from it), the ambient
+ * set, and effective/permitted/inheritable. Returns whether the bounding set was cleared in
  * *ret_bounding_cleared. */
 int caps_drop_all(bool *ret_bounding_cleared);

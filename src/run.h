@@ -62,7 +62,8 @@ typedef struct SandboxReport {
         bool user_switched;         /* dropped from root to run_user */
         bool caps_dropped;
         bool no_new_privs;
-        char **missing;             /* best-effort: features the policy wanted but the kernel lacks */
+        char **missing;             /* best-effort: features the policy wanted but the kernel (or, for
+                                     * capability-bounding-set, the worker) lacks */
 } SandboxReport;
 void sandbox_report_done(SandboxReport *r);
 

@@ -40,6 +40,7 @@ struct SandboxPlan {
         Limits limits;
         bool switch_user;        /* we are root: become uid/gid */
         bool lock_securebits;    /* … and hold CAP_SETPCAP (not so in some containers) */
+        bool drop_bounding;      /* CAP_SETPCAP: the child empties the bounding set */
         uid_t uid;
         gid_t gid;
         bool rlimit_fallback;    /* no cgroup: RLIMIT_AS, RLIMIT_NPROC, RLIMIT_CPU */
@@ -298,10 +299,20 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
         }
 
         /* Every policy, "none" included: the user switch, the capability drop and no_new_privs
-         * (the worker set that already; it is inherited and cannot be undone). */
+         * (the worker set that already; it is inherited and cannot be undone). Emptying the
+         * bounding set takes CAP_SETPCAP, which a worker that is not root lacks: one started
+         * with a full bounding set (outside the shipped unit, which empties it) leaves it full,
+         * and the report says so. No refusal: under no_new_privs no execve can raise a
+         * capability from it. */
+        p->drop_bounding = caps_have(CAP_SETPCAP);
         report->user_switched = p->switch_user;
-        report->caps_dropped = true;
+        report->caps_dropped = p->drop_bounding || caps_bounding_empty();
         report->no_new_privs = true;
+        if (!report->caps_dropped) {
+                r = add_missing(report, "capability-bounding-set");
+                if (r < 0)
+                        return r;
+        }
 
         *ret = steal_pointer(&p);
         return 0;
@@ -510,6 +521,7 @@ static int close_fds_except(int keep_a, int keep_b, rlim_t old_nofile) {
 
 int sandbox_enter(const SandboxPlan *p, int keep_fd, const char **ret_step) {
         rlim_t old_nofile = RLIM_INFINITY;
+        bool bounding_cleared = false;
         const char *step;
         int r;
 
@@ -547,8 +559,10 @@ int sandbox_enter(const SandboxPlan *p, int keep_fd, const char **ret_step) {
         /* 4b. after the switch, which clears it: die with the worker */
         STEP("parent_death_signal", die_with_worker(p->worker));
 
-        /* 5. capabilities: every set, bounding and ambient included */
-        STEP("capabilities", caps_drop_all(NULL));
+        /* 5. capabilities: every set, bounding and ambient included; the bounding set where
+         *    sandbox_prepare() said it would be (never a report that claims more) */
+        STEP("capabilities", caps_drop_all(&bounding_cleared));
+        STEP("capabilities", p->drop_bounding && !bounding_cleared ? -EPERM : 0);
 
         /* 6. */
         STEP("no_new_privs", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? -errno : 0);

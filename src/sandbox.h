@@ -13,8 +13,8 @@
  *           own process group, cgroup placement → rlimits (CORE=0, NOFILE, FSIZE, and AS/NPROC/CPU
  *           when no cgroup can enforce memory/tasks/cpu) → every fd but 0-2 (and keep_fd) closed →
  *           if root: securebits locked (while CAP_SETPCAP is still held), setgroups/setresgid/
- *           setresuid to run_user → all capabilities dropped, bounding and ambient cleared →
- *           PR_SET_NO_NEW_PRIVS → landlock → seccomp.
+ *           setresuid to run_user → all capabilities dropped, bounding (with CAP_SETPCAP) and
+ *           ambient cleared → PR_SET_NO_NEW_PRIVS → landlock → seccomp.
  *           The caller then execve()s with an environment it rebuilt from scratch.
  *   parent: sandbox_kill() / sandbox_collect() / sandbox_plan_done() after the run. */
 

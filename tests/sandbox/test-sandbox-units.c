@@ -336,6 +336,7 @@ static void test_landlock_held_fds(void) {
 typedef struct CapsSeen {
         int lock, switched, dropped; /* the steps' return values */
         bool bounding_cleared;
+        bool bounding_empty_before, bounding_empty_after; /* caps_bounding_empty() */
         int max_bits;                /* libcap's count of the kernel's capabilities */
         int bound_left, ambient_left;
         bool proc_empty;             /* cap_get_proc() equals cap_init() */
@@ -346,9 +347,11 @@ typedef struct CapsSeen {
 static void caps_child(int fd) {
         CapsSeen s = {};
 
+        s.bounding_empty_before = caps_bounding_empty();
         s.lock = caps_lock_securebits();
         s.switched = caps_switch_user(65534, 65534);
         s.dropped = caps_drop_all(&s.bounding_cleared);
+        s.bounding_empty_after = caps_bounding_empty();
         s.max_bits = (int) cap_max_bits();
         for (cap_value_t c = 0; c < s.max_bits; c++) {
                 s.bound_left += cap_get_bound(c) != 0;
@@ -392,6 +395,8 @@ static void test_caps(void) {
         is_int(seen.switched, 0, "caps_switch_user");
         is_int(seen.dropped, 0, "caps_drop_all");
         ok(seen.bounding_cleared, "…says it cleared the bounding set");
+        ok(!seen.bounding_empty_before && seen.bounding_empty_after,
+           "caps_bounding_empty: false before, true after");
         ok(seen.max_bits > CAP_SYS_ADMIN, "libcap counts %d capabilities", seen.max_bits);
         is_int(seen.bound_left, 0, "libcap: bounding set empty");
         is_int(seen.ambient_left, 0, "libcap: ambient set empty");

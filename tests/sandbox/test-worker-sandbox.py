@@ -260,16 +260,32 @@ def body(tap, env):
 def nonroot_worker(tap, env):
     """The worker not root (setpriv to nobody, the bounding set emptied, as the shipped unit's
     DynamicUser= has it): the skill runs as the worker's own uid, so only the seccomp filters keep
-    it from the worker's limits."""
+    it from the worker's limits. Then with the bounding set left full, which a worker without
+    CAP_SETPCAP cannot empty: the report must say so."""
     for policy in ("none", "permissive", "restrictive"):
         label = "worker as nobody, %s" % policy
         expected = dict(OTHER_PROCESSES)
         if policy != "restrictive":
             expected.update(OTHER_PRIORITIES)
-        res = env.run("hostile-" + policy, "uid", *expected, as_nobody=["--bounding-set=-all"])
-        tap.is_((res.get("outcome"), res["_rc"], res.get("sandbox", {}).get("user_switched")), ("ok", 0, False),
+        res = env.run("hostile-" + policy, "uid", "caps", *expected, as_nobody=["--bounding-set=-all"])
+        sb = res.get("sandbox", {})
+        tap.is_((res.get("outcome"), res["_rc"], sb.get("user_switched")), ("ok", 0, False),
                 "%s: outcome ok, no user switch" % label)
-        check_attempts(tap, label, res, dict(expected, uid="ok uid=65534 euid=65534 gid=65534 groups=0"))
+        check_attempts(tap, label, res, dict(expected, uid="ok uid=65534 euid=65534 gid=65534 groups=0",
+                                             caps="ok eff=0 prm=0 inh=0 bnd=0 amb=0 nnp=1 seccomp=2 securebits=0x0…"))
+        tap.is_((sb.get("capabilities_dropped"), "capability-bounding-set" in (sb.get("missing") or [])),
+                (True, False), "%s, bounding set empty: capabilities_dropped true, nothing missing for it" % label)
+
+        # the bounding set as setpriv leaves it: full
+        full = env.run("hostile-" + policy, "caps", as_nobody=[])
+        sbf = full.get("sandbox", {})
+        label = "worker as nobody with a full bounding set, %s" % policy
+        tap.is_((full.get("outcome"), full["_rc"]), ("ok", 0), "%s: outcome ok" % label)
+        tap.ok(not lines(full).get("caps", "").startswith("ok eff=0 prm=0 inh=0 bnd=0 "),
+               "%s: the skill's bounding set is not empty (%r)" % (label, lines(full).get("caps")))
+        tap.is_((sbf.get("capabilities_dropped"), sbf.get("missing")),
+                (False, (sb.get("missing") or []) + ["capability-bounding-set"]),
+                "%s: capabilities_dropped false, capability-bounding-set missing" % label)
 
 
 def etc_overlay(env, name):
