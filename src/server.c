@@ -239,8 +239,12 @@ static void lingering_close(int fd) {
         (void) shutdown(fd, SHUT_WR);
         for (;;) {
                 ssize_t k = recv(fd, scratch, sizeof(scratch), MSG_DONTWAIT);
-                if (k > 0)
+                if (k > 0) {
+                        /* a client that never stops sending does not keep us either */
+                        if (now_usec() >= end)
+                                break;
                         continue;
+                }
                 if (k == 0 || (errno != EAGAIN && errno != EINTR))
                         break;
                 /* nothing pending: if nothing was pending at all, there is nothing to protect */
