@@ -235,7 +235,8 @@ static uint64_t dir_usage_at(int dfd, unsigned depth, bool *ret_uncounted) {
 
 uint64_t supervise_dir_usage(const char *path, bool *ret_uncounted) {
         int fd = open_dir_granting(AT_FDCWD, path, S_IRUSR | S_IXUSR);
-        bool uncounted = fd < 0;
+        /* gone (the skill may remove its own work dir): nothing there to count */
+        bool uncounted = fd < 0 && fd != -ENOENT && fd != -ENOTDIR;
         uint64_t total = 0;
 
         if (fd >= 0)

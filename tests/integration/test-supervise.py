@@ -163,7 +163,9 @@ def body(tap):
     if os.geteuid() != 0 or not shutil.which("setpriv"):
         tap.skip("an unprivileged worker needs root and setpriv to be started")
         return
-    w = Worker(skills=dict(HIDERS, leaver=LEAVER, tree=tree_skill()), user="nobody").start()
+    w = Worker(skills=dict(HIDERS, leaver=LEAVER, tree=tree_skill(),
+                           rmwd=sh_skill('rmdir "$PWD" && sleep 0.5 && echo done', workdir_max="2M")),
+               user="nobody").start()
     leavers(tap, w, "unprivileged worker, no cgroup")
     r = w.run("tree", {"args": ["--exit"]})
     j = r.json or {}
@@ -177,6 +179,11 @@ def body(tap):
                 (200, "output_limit", None, "SIGKILL", ""),
                 "unprivileged: %s: 10 MB in a directory it made unreadable counts against workdir_max 2M"
                 % name, "body: %r" % r.body[:500])
+    # a skill may remove its own work dir (it owns it here): no work dir is none over workdir_max
+    r = w.run("rmwd", {})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("stdout")), (200, "ok", "done\n"),
+            "unprivileged: a skill that removes its own work dir runs on", "body: %r" % r.body[:500])
     w.stop(tap)
 
 

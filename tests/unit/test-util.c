@@ -361,6 +361,12 @@ static void test_dir_usage_owner(void) {
         assert_se(waitpid(pid, &status, 0) == pid);
         is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0,
                "dir usage: a directory that cannot be read even so counts as over the limit");
+
+        /* a skill may remove its own work dir: nothing left is nothing over the limit */
+        bool uncounted = true;
+        snprintf(p, sizeof(p), "%s/gone", tmpl);
+        is_int(supervise_dir_usage(p, &uncounted), 0, "dir usage of a directory that is gone: 0");
+        ok(!uncounted, "... and counted, not over the limit");
         assert_se(rm_rf(tmpl) == 0);
 }
 
