@@ -281,13 +281,13 @@ static json_object *response_from_output(const OutputStream *out) {
         json_object *root, *success, *errors, *replies, *o;
         json_tokener *tok;
 
-        if (!out->buf || out->len == 0 || out->len > INT32_MAX)
+        /* json-c would copy a string's bytes into the answer as they are: only UTF-8 is a result
+         * (strictly: json-c's JSON_TOKENER_VALIDATE_UTF8 lets overlong forms and surrogates by) */
+        if (!out->buf || out->len == 0 || out->len > INT32_MAX || !utf8_valid(out->buf, out->len))
                 return NULL;
         tok = json_tokener_new_ex(ABBOT_MAX_JSON_DEPTH);
         if (!tok)
                 return NULL;
-        /* json-c would copy a string's bytes into the answer as they are: only UTF-8 is a result */
-        json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
         root = json_tokener_parse_ex(tok, out->buf, (int) out->len);
         if (root && json_tokener_get_error(tok) != json_tokener_success) {
                 json_object_put(root);

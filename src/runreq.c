@@ -126,12 +126,15 @@ int run_request_parse(const Settings *s, const Manifest *m, const char *body, si
                 *ret = r;
                 return 0;
         }
+        /* JSON is UTF-8 (RFC 8259 §8.1); anything else would reach the skill's stdin, argv or
+         * environment as is, and "input" would no longer be JSON on its stdin. json-c's own
+         * JSON_TOKENER_VALIDATE_UTF8 lets overlong forms and surrogates through. */
+        if (!utf8_valid(body, len))
+                return set_error(ret_error, -EINVAL, "request body is not valid UTF-8");
         tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH);
         if (!tok)
                 return -ENOMEM;
-        /* JSON is UTF-8 (RFC 8259 §8.1); anything else would reach the skill's stdin, argv or
-         * environment as is, and "input" would no longer be JSON on its stdin */
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
         root = json_tokener_parse_ex(tok, body, (int) len);
         if (!root || json_tokener_get_error(tok) != json_tokener_success ||
             json_tokener_get_parse_end(tok) != len) {

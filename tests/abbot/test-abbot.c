@@ -129,6 +129,9 @@ static void test_response(void) {
         r = result_with_output(OUTCOME_OK, 0, "{\"success\":true,\"errors\":[],\"replies\":[\"a\xff\"]}", NULL);
         check_response(&r, ERROR_BODY("RunnerError", "The skill runner exited with status 0 without a result"),
                        "a result that is not UTF-8 is no result (the answer must stay UTF-8)");
+        r = result_with_output(OUTCOME_OK, 0, "{\"success\":true,\"errors\":[],\"replies\":[\"a\xed\xa0\x80\"]}", NULL);
+        check_response(&r, ERROR_BODY("RunnerError", "The skill runner exited with status 0 without a result"),
+                       "... a surrogate neither");
 
         r = result_with_output(OUTCOME_OK, 0, "{\"success\":\"yes\",\"errors\":[],\"replies\":[]}", "a\xff\n");
         check_response(&r, ERROR_BODY("RunnerError", "The skill runner exited with status 0 without a result"),

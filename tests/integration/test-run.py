@@ -131,10 +131,10 @@ def body(tap):
         check_error(tap, w.run("cat", bad), 400, "bad body: %s" % what)
     # JSON is UTF-8: a stray byte inside a string must not reach the skill's stdin or argv
     for bad, what in [(b'{"input":"\xff"}', "an input string"), (b'{"\xff":1}', "a key"),
-                      (b'{"args":["\xff"]}', "args")]:
+                      (b'{"args":["\xff"]}', "args"), (b'{"stdin":"\xed\xa0\x80 \xc0\xaf"}', "surrogate, overlong")]:
         r = w.run("cat", bad)
         check_error(tap, r, 400, "invalid UTF-8 in %s" % what)
-        tap.contains((r.json or {}).get("message"), "invalid utf-8", "... and the message says so")
+        tap.contains((r.json or {}).get("message"), "not valid UTF-8", "... and the message says so")
 
     # --- input / stdin
     inp = {"a": 1, "b": [True, None, "x y"], "c": {"d": 1.5, "e": "\u00e9"}}

@@ -148,9 +148,13 @@ int main(void) {
                         { "{\"\xff\": 1}", "a top-level key" },
                         { "{\"args\": [\"\xff\"]}", "args" },
                         { "{\"stdin\": \"caf\xc3\"}", "stdin, a sequence cut short" },
+                        { "{\"stdin\": \"\xed\xa0\x80\"}", "stdin, a surrogate" },
+                        { "{\"stdin\": \"\xc0\xaf\"}", "stdin, an overlong form" },
+                        { "{\"args\": [\"\xf4\x90\x80\x80\"]}", "args, above U+10FFFF" },
+                        { "{\"stdin\": \"\xf5\x80\x80\x80\"}", "stdin, lead byte F5" },
                 };
                 for (size_t i = 0; i < ELEMENTSOF(bad); i++)
-                        is_str(try(plain, bad[i].body, NULL), "-22 request body is not valid JSON: invalid utf-8 string",
+                        is_str(try(plain, bad[i].body, NULL), "-22 request body is not valid UTF-8",
                                "invalid UTF-8 in %s refused", bad[i].what);
         }
         is_str(try(plain, "{\"stdin\": \"caf\xc3\xa9 \xe2\x9c\x93\"}", &r), "OK", "valid UTF-8 accepted");
