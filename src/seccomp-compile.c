@@ -67,7 +67,7 @@ static const char *const allow_list[] = {
         /* processes and threads (clone: without namespace flags, below) */
         "fork", "vfork", "execve", "execveat", "exit", "exit_group", "wait4", "waitid", "futex",
         "futex_waitv", "set_robust_list", "get_robust_list", "set_tid_address", "rseq",
-        "arch_prctl", "prctl", "sched_yield", "sched_getaffinity", "sched_getparam",
+        "arch_prctl", "prctl", "sched_yield", "sched_getaffinity", "sched_setaffinity", "sched_getparam",
         "sched_getscheduler", "sched_get_priority_max", "sched_get_priority_min",
         "getpriority", "setpgid", "getpgid", "getpgrp", "setsid", "getsid", "pidfd_open",
         "pidfd_send_signal", "capget",
@@ -92,17 +92,16 @@ static const char *const allow_list[] = {
         "shutdown", "setsockopt", "getsockopt",
 };
 
-/* Limits, priorities and CPUs of a process, the pid in the first argument (prlimit64 also
- * when it only reads: keep it simple). The kernel asks no more than the same uid, and the
- * worker (under DynamicUser=) and every run's skills (as run_user) share one: a skill could lower
- * the worker's RLIMIT_NOFILE, or another run's, and make it fail. Only pid 0, the caller, is
- * let through: glibc's setrlimit, getrlimit, nice and sched_setaffinity(0, …) pass 0. The
- * worker itself only ever sets its own (grep the sources for these names). */
-static const char *const self_only[] = {
-        "prlimit64", "sched_setaffinity", "sched_setscheduler", "sched_setparam", "sched_setattr",
-};
-/* … of the restrictive allow-list; the others kill there, as anything unlisted does */
-static const char *const self_only_allowed[] = { "prlimit64", "sched_setaffinity" };
+/* Limits and scheduling of a process, the pid in the first argument. The kernel asks no more
+ * than the same uid, and the worker (under DynamicUser=) and every run's skills (as run_user)
+ * share one: a skill could lower the worker's RLIMIT_NOFILE, or another run's, and make it
+ * fail, or put the worker in SCHED_IDLE and starve its timeout. Only pid 0, the caller, is let
+ * through: glibc's setrlimit, getrlimit, nice and sched_setscheduler(0, …) pass 0, though its
+ * pthread_setschedparam() passes a tid and is refused. prlimit64 only when it sets (a third
+ * argument): reading another's limits harms nobody. CPU affinity stays open: glibc's thread
+ * affinity calls pass a tid, a filter cannot tell ours from the worker's, and a pinned worker
+ * is slower, not broken. The worker itself only ever sets its own (grep for these names). */
+static const char *const self_only[] = { "sched_setscheduler", "sched_setparam", "sched_setattr" };
 
 #define IOPRIO_WHO_PROCESS 1 /* <linux/ioprio.h>, which older kernel headers do not export */
 
@@ -203,6 +202,13 @@ static int socket_families(scmp_filter_ctx ctx, uint32_t deny_action, bool netwo
         return rule(ctx, deny_action, "socket", 2, nl);
 }
 
+/* prlimit64 setting (new_limit, the third argument, not NULL) another process' limits */
+static int prlimit_other(scmp_filter_ctx ctx, uint32_t action) {
+        struct scmp_arg_cmp other_sets[] = { SCMP_A0_32(SCMP_CMP_NE, 0), SCMP_A2_64(SCMP_CMP_NE, 0) };
+
+        return rule(ctx, action, "prlimit64", ELEMENTSOF(other_sets), other_sets);
+}
+
 /* EPERM for a target other than the caller: self_only with a pid, and setpriority/ioprio_set
  * with another "which" than the process (PRIO_USER with who 0 means every process of the uid; a
  * skill can setpgid(2) itself into the worker's process group, in the same session, so the
@@ -216,6 +222,9 @@ static int deny_other_processes(scmp_filter_ctx ctx) {
                 if (r < 0)
                         return r;
         }
+        r = prlimit_other(ctx, SCMP_ACT_ERRNO(EPERM));
+        if (r < 0)
+                return r;
 
         static const struct {
                 const char *name;
@@ -271,16 +280,16 @@ static int build_allow(scmp_filter_ctx ctx) {
                         return r;
         }
 
-        /* refused rather than killed: a program may probe another process' limits and go on */
+        /* prlimit64 on itself only; another's is refused rather than killed (a program may probe
+         * and go on), reading too: libseccomp cannot mix that rule on two arguments with the
+         * allow rule on one without the kill default taking over */
         struct scmp_arg_cmp self = SCMP_A0_32(SCMP_CMP_EQ, 0), not_self = SCMP_A0_32(SCMP_CMP_NE, 0);
-        for (size_t i = 0; i < ELEMENTSOF(self_only_allowed); i++) {
-                r = rule(ctx, SCMP_ACT_ALLOW, self_only_allowed[i], 1, &self);
-                if (r < 0)
-                        return r;
-                r = rule(ctx, SCMP_ACT_ERRNO(EPERM), self_only_allowed[i], 1, &not_self);
-                if (r < 0)
-                        return r;
-        }
+        r = rule(ctx, SCMP_ACT_ALLOW, "prlimit64", 1, &self);
+        if (r < 0)
+                return r;
+        r = rule(ctx, SCMP_ACT_ERRNO(EPERM), "prlimit64", 1, &not_self);
+        if (r < 0)
+                return r;
 
         struct scmp_arg_cmp no_ns = SCMP_A0_64(SCMP_CMP_MASKED_EQ, CLONE_NS_MASK, 0);
         r = rule(ctx, SCMP_ACT_ALLOW, "clone", 1, &no_ns);

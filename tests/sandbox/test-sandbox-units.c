@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <elf.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -125,17 +126,29 @@ static void test_seccomp(void) {
         }
 }
 
-/* Limits, priorities and CPUs of another process: each profile on its own (not stacked on the
- * worker's, as skills get them) must refuse them for any target but the caller. The child
+/* Limits and priorities of another process: each profile on its own (not stacked on the
+ * worker's, as skills get them) must refuse to change them for any target but the caller. The child
  * targets us, its parent, of its own uid: what the kernel alone would allow. Every change sets
  * what is there already, so a filter that lets one through changes nothing. */
 #define IOPRIO_WHO_PROCESS 1
 
 static int parent_nice, parent_ioprio;
 
-static long prlimit_parent(void) {
+static long prlimit_parent_read(void) {
         struct rlimit rl;
         return prlimit(getppid(), RLIMIT_NOFILE, NULL, &rl);
+}
+static long prlimit_parent(void) {
+        struct rlimit rl;
+        if (prlimit(getppid(), RLIMIT_NOFILE, NULL, &rl) < 0)
+                return -1;
+        return prlimit(getppid(), RLIMIT_NOFILE, &rl, NULL);
+}
+static long prlimit_own_pid(void) {
+        struct rlimit rl;
+        if (prlimit(getpid(), RLIMIT_NOFILE, NULL, &rl) < 0)
+                return -1;
+        return prlimit(getpid(), RLIMIT_NOFILE, &rl, NULL);
 }
 static long prlimit_self(void) {
         struct rlimit rl;
@@ -148,6 +161,28 @@ static long affinity(pid_t pid) {
         if (sched_getaffinity(0, sizeof(set), &set) < 0) /* the parent's, inherited */
                 return -1;
         return sched_setaffinity(pid, sizeof(set), &set);
+}
+static void *thread_noop(void *arg) {
+        return arg;
+}
+/* glibc sets a new thread's CPUs with sched_setaffinity(its tid) */
+static long thread_with_affinity(void) {
+        cpu_set_t set;
+        pthread_attr_t attr;
+        pthread_t t;
+        int e;
+
+        if (sched_getaffinity(0, sizeof(set), &set) < 0 || pthread_attr_init(&attr) != 0)
+                return -1;
+        e = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+        if (e == 0)
+                e = pthread_create(&t, &attr, thread_noop, NULL);
+        pthread_attr_destroy(&attr);
+        if (e != 0) {
+                errno = e;
+                return -1;
+        }
+        return pthread_join(t, NULL) == 0 ? 0 : -1;
 }
 static long affinity_parent(void) {
         return affinity(getppid());
@@ -199,9 +234,14 @@ static void test_seccomp_other_processes(void) {
                 bool control; /* the kernel alone lets it through: try without a filter too */
                 int deny_list, allow_list; /* expected under the worker's and permissive's, restrictive's */
         } cases[] = {
-                { "prlimit64(parent)", prlimit_parent, true, EPERM, EPERM },
+                { "prlimit64(parent) setting", prlimit_parent, true, EPERM, EPERM },
+                { "prlimit64(parent) reading only", prlimit_parent_read, true, 0, EPERM },
+                /* a filter cannot tell the caller's pid from another: only 0 is the caller */
+                { "prlimit64(getpid()) setting", prlimit_own_pid, true, EPERM, EPERM },
                 { "prlimit64(0)/setrlimit", prlimit_self, true, 0, 0 },
-                { "sched_setaffinity(parent)", affinity_parent, true, EPERM, EPERM },
+                /* open: glibc's thread affinity calls pass a tid (a pinned worker is slower) */
+                { "sched_setaffinity(parent)", affinity_parent, true, 0, 0 },
+                { "pthread_create() with a CPU affinity", thread_with_affinity, true, 0, 0 },
                 { "sched_setaffinity(0)", affinity_self, true, 0, 0 },
                 { "sched_setparam(parent)", sched_param_parent, true, EPERM, -SIGSYS },
                 { "setpriority(PRIO_PROCESS, parent)", nice_parent, true, EPERM, -SIGSYS },
