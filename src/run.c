@@ -271,7 +271,7 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 .in = req->stdin_data,
                 .in_len = req->stdin_data ? req->stdin_len : 0,
                 .client_fd = client_fd,
-                .workdir = w.path,
+                .workdir_fd = w.fd,
                 .stop_fd = stop_fd,
         };
         in[1] = out[0] = err[0] = -1;

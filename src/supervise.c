@@ -233,14 +233,17 @@ static uint64_t dir_usage_at(int dfd, unsigned depth, bool *ret_uncounted) {
         return total;
 }
 
-uint64_t supervise_dir_usage(const char *path, bool *ret_uncounted) {
-        int fd = open_dir_granting(AT_FDCWD, path, S_IRUSR | S_IXUSR);
-        /* gone (the skill may remove its own work dir): nothing there to count */
-        bool uncounted = fd < 0 && fd != -ENOENT && fd != -ENOTDIR;
+uint64_t supervise_dir_usage(int dir_fd, bool *ret_uncounted) {
+        /* A copy of the fd: what the skill does to the directory's path (rename it, put something
+         * else there) or mode does not change what it reads. Rewound: copies share the offset. */
+        int fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+        bool uncounted = fd < 0;
         uint64_t total = 0;
 
-        if (fd >= 0)
+        if (fd >= 0) {
+                (void) lseek(fd, 0, SEEK_SET);
                 total = dir_usage_at(fd, 0, &uncounted);
+        }
         if (ret_uncounted)
                 *ret_uncounted = uncounted;
         return total;
@@ -319,7 +322,7 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                         wake = MIN(wake, deadline);
                 if (kill_at)
                         wake = MIN(wake, kill_at);
-                if (io->workdir && !exited)
+                if (io->workdir_fd >= 0 && !exited)
                         wake = MIN(wake, next_dir_check);
                 if (!exited && pidfd < 0)
                         wake = MIN(wake, now + 20000);      /* no pidfd: poll waitpid */
@@ -402,10 +405,10 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                         signal_run(group, plan, SIGKILL);
                         kill_at = 0;
                 }
-                if (io->workdir && !exited && now >= next_dir_check) {
+                if (io->workdir_fd >= 0 && !exited && now >= next_dir_check) {
                         next_dir_check = now + DIR_CHECK_INTERVAL_USEC;
                         bool uncounted = false;
-                        if (!too_big && (supervise_dir_usage(io->workdir, &uncounted) > l->workdir_max || uncounted)) {
+                        if (!too_big && (supervise_dir_usage(io->workdir_fd, &uncounted) > l->workdir_max || uncounted)) {
                                 too_big = true;
                                 signal_run(group, plan, SIGKILL);
                         }

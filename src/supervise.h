@@ -13,7 +13,7 @@ typedef struct SuperviseIO {
         const char *in;
         size_t in_len;
         int client_fd;       /* watched for hang-up, -1 for none */
-        const char *workdir; /* watched for size, NULL for none */
+        int workdir_fd;      /* the work dir, open for reading, watched for size; -1 for none */
         int stop_fd;         /* signalfd of SIGTERM/SIGINT/SIGHUP to the worker, or -1 */
 } SuperviseIO;
 
@@ -32,9 +32,9 @@ size_t supervise_scan_children(pid_t parent, pid_t *out, size_t max);
 /* SIGKILL every descendant of this process and reap them all (bounded). */
 void supervise_kill_descendants(void);
 
-/* Bytes used below a directory (allocated blocks), without following symlinks. A directory
- * we cannot read is made readable (owner bits) if we may. What still cannot be measured, a
- * tree nested deeper than SUPERVISE_DIR_DEPTH_MAX included, sets *ret_uncounted: it counts as
- * over workdir_max. */
+/* Bytes used below the directory dir_fd is open on (allocated blocks), without following
+ * symlinks; dir_fd is left as it was. A directory below it that we cannot read is made
+ * readable (owner bits) if we may. What still cannot be measured, a tree nested deeper than
+ * SUPERVISE_DIR_DEPTH_MAX included, sets *ret_uncounted: it counts as over workdir_max. */
 #define SUPERVISE_DIR_DEPTH_MAX 128
-uint64_t supervise_dir_usage(const char *path, bool *ret_uncounted);
+uint64_t supervise_dir_usage(int dir_fd, bool *ret_uncounted);

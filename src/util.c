@@ -460,31 +460,34 @@ static int rm_rf_children(int dfd, RmRf *ctx, unsigned depth) {
         return ret;
 }
 
-int rm_rf(const char *path) {
+int rm_rf_contents(int fd) {
         struct stat st;
         RmRf ctx = {};
-        int fd, r;
+        int r;
 
-        fd = open_dir_for_removal(AT_FDCWD, path);
-        if (fd < 0)
-                return fd == -ENOENT ? 0 : fd;
-        if (fstat(fd, &st) < 0) {
-                close(fd);
+        if (fstat(fd, &st) < 0)
                 return negative_errno();
-        }
         ctx.dev = st.st_dev;
         ctx.rootfd = fd;
         do {
                 int pass_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-                if (pass_fd < 0) {
-                        r = negative_errno();
-                        break;
-                }
+                if (pass_fd < 0)
+                        return negative_errno();
                 /* a fresh directory stream each pass: entries moved up are read anew */
                 (void) lseek(pass_fd, 0, SEEK_SET);
                 ctx.moved = 0;
                 r = rm_rf_children(pass_fd, &ctx, 0);
         } while (ctx.moved > 0);
+        return r;
+}
+
+int rm_rf(const char *path) {
+        int fd, r;
+
+        fd = open_dir_for_removal(AT_FDCWD, path);
+        if (fd < 0)
+                return fd == -ENOENT ? 0 : fd;
+        r = rm_rf_contents(fd);
         close(fd);
         if (rmdir(path) < 0 && errno != ENOENT)
                 return r < 0 ? r : negative_errno();

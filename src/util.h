@@ -131,6 +131,9 @@ int open_dir_granting(int dfd, const char *name, mode_t mode);
 
 /* Remove a directory tree without following symlinks or crossing mounts. */
 int rm_rf(const char *path);
+/* Remove what the directory fd (open for reading, with write and search access) holds, the same
+ * way; the directory itself stays. */
+int rm_rf_contents(int fd);
 
 /* Async-signal-safe helpers for the forked child. */
 void safe_close_range_from(int first);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "log.h"
@@ -72,12 +74,50 @@ int workdir_chown(Workdir *w, uid_t uid, gid_t gid, bool contents) {
         return r;
 }
 
+/* Where the directory fd names now is, if it is still in 'base' (a skill sharing the work root
+ * may have renamed its work dir there): its name in base, or NULL. */
+static char *moved_within(int fd, const char *path) {
+        _cleanup_free_ char *dir = strdup(path), *base = NULL, *was = NULL;
+        char proc[32], now[PATH_MAX];
+        char *slash;
+        ssize_t n;
+
+        if (!dir || !(slash = strrchr(dir, '/')) || slash == dir)
+                return NULL;
+        *slash = 0;
+        base = realpath(dir, NULL); /* the kernel shows the fd's path resolved */
+        if (!base || asprintf(&was, "%s/%s", base, slash + 1) < 0)
+                return NULL;
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        n = readlink(proc, now, sizeof(now) - 1);
+        if (n <= 0)
+                return NULL;
+        now[n] = 0;
+        const char *rel = path_below(now, base);
+        if (!rel || rel[0] != '/' || strchr(rel + 1, '/') || streq(now, was))
+                return NULL;
+        return strdup(now);
+}
+
 void workdir_remove(Workdir *w) {
-        if (w->fd >= 0)
+        if (w->fd >= 0) {
+                /* Through the fd held since it was made first: the skill may have renamed its work
+                 * dir (policy none, in a work root it may write to) and put anything at its path.
+                 * Then the path, whatever is there, and the renamed directory, now empty. */
+                _cleanup_free_ char *moved = w->path ? moved_within(w->fd, w->path) : NULL;
+                (void) fchmod(w->fd, 0700);
+                (void) rm_rf_contents(w->fd);
+                if (moved && rmdir(moved) < 0 && errno != ENOENT)
+                        log_warning_errno(-errno, "Cannot remove work directory %s (moved from %s), left behind: %m",
+                                          moved, w->path);
                 close(w->fd);
+        }
         w->fd = -1;
         if (w->path) {
                 int r = rm_rf(w->path);
+                /* what the skill put at the path: a file, a symlink (never followed) */
+                if ((r == -ENOTDIR || r == -ELOOP) && unlink(w->path) >= 0)
+                        r = 0;
                 if (r < 0)
                         log_warning_errno(r, "Cannot remove work directory %s, left behind: %m", w->path);
         }

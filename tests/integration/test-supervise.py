@@ -37,13 +37,19 @@ LEAVER = sh_skill("(sleep 1; echo late) & for i in 1 2 3 4; do (sh -c 'sleep 1; 
 # workdir_max under DynamicUser: the skill has the worker's uid and the worker no DAC capability,
 # so what the skill writes into a directory it made unreadable (or into its work dir made so)
 # must still be counted. Killed while it sleeps, it never says "done".
+def hider(before, into="", after=""):
+    """A skill that writes 10 MB into its work dir (or 'into' below it) between two commands."""
+    return sh_skill("%s; for i in 1 2 3 4 5 6 7 8 9 10; do head -c 1000000 /dev/zero > %sf$i; done; sleep 1; "
+                    "%secho done" % (before, into, after), workdir_max="2M", timeout_ms=20000)
+
+
 HIDERS = {
-    "hide-subdir": sh_skill("mkdir d; chmod 300 d; for i in 1 2 3 4 5 6 7 8 9 10; do "
-                            "head -c 1000000 /dev/zero > d/f$i; done; sleep 1; chmod 700 d; echo done",
-                            workdir_max="2M", timeout_ms=20000),
-    "hide-workdir": sh_skill("chmod 300 .; for i in 1 2 3 4 5 6 7 8 9 10; do "
-                             "head -c 1000000 /dev/zero > f$i; done; sleep 1; chmod 700 .; echo done",
-                             workdir_max="2M", timeout_ms=20000),
+    "hide-subdir": hider("mkdir d; chmod 300 d", "d/", "chmod 700 d; "),
+    "hide-workdir": hider("chmod 300 .", "", "chmod 700 .; "),
+    # the work root is the worker's, so the skill may rename its work dir there (policy none):
+    # what it writes is still counted, and the renamed copy removed
+    "move-workdir": hider('mv "$PWD" "$PWD.x"'),
+    "move-workdir-file": hider('mv "$PWD" "$PWD.x" && : > "$PWD"'),
 }
 
 
@@ -177,8 +183,9 @@ def body(tap):
         j = r.json or {}
         tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("signal"), j.get("stdout")),
                 (200, "output_limit", None, "SIGKILL", ""),
-                "unprivileged: %s: 10 MB in a directory it made unreadable counts against workdir_max 2M"
-                % name, "body: %r" % r.body[:500])
+                "unprivileged: %s: 10 MB it hid counts against workdir_max 2M" % name, "body: %r" % r.body[:500])
+        dirs, procs = w.wait_no_leftovers(3.0)
+        tap.is_(dirs, [], "... and nothing of its work dir is left")
     # a skill may remove its own work dir (it owns it here): no work dir is none over workdir_max
     r = w.run("rmwd", {})
     j = r.json or {}

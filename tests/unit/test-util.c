@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -308,28 +309,32 @@ static void test_dir_usage_owner(void) {
                 };
                 uint64_t before, after;
                 bool uncounted = true;
-                int r;
+                int r, wfd;
 
                 if (!drop_to_nobody())
                         _exit(100);
                 r = make_locked_tree(tmpl, dirs, ELEMENTSOF(dirs), 65536);
                 if (r != 0)
                         _exit(r);
+                /* the worker holds its work dir open from the start */
                 snprintf(p, sizeof(p), "%s/tree", tmpl);
-                before = supervise_dir_usage(p, &uncounted);
+                wfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (wfd < 0)
+                        _exit(106);
+                before = supervise_dir_usage(wfd, &uncounted);
                 if (uncounted || before < (ELEMENTSOF(dirs) - 1) * 65536)
                         _exit(105);
                 r = lock_tree(tmpl, dirs, ELEMENTSOF(dirs));
                 if (r != 0)
                         _exit(r);
-                snprintf(p, sizeof(p), "%s/tree", tmpl);
-                after = supervise_dir_usage(p, &uncounted);
-                /* 0: all counted; +1: not all; +2: said uncounted; +4: more than the owner bits changed */
+                after = supervise_dir_usage(wfd, &uncounted);
+                /* 0: all counted; +1: not all; +2: said uncounted; +4: more than the owner bits changed
+                 * (the work dir itself, read through the fd, not at all) */
                 code = (after != before ? 1 : 0) | (uncounted ? 2 : 0);
                 for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                         struct stat st;
                         snprintf(p, sizeof(p), "%s/%s", tmpl, dirs[i].rel);
-                        if (stat(p, &st) < 0 || (st.st_mode & 07777) != (dirs[i].mode | 0500))
+                        if (stat(p, &st) < 0 || (st.st_mode & 07777) != (dirs[i].mode | (i == 0 ? 0 : 0500)))
                                 code |= 4;
                 }
                 _exit(code);
@@ -346,6 +351,8 @@ static void test_dir_usage_owner(void) {
                 return;
         }
         /* a directory of root's in the tree: uid 65534 may neither read it nor change its mode */
+        snprintf(p, sizeof(p), "%s/tree", tmpl);
+        assert_se(chmod(p, 0700) == 0); /* for the open of the work dir, as at its creation */
         snprintf(p, sizeof(p), "%s/tree/root", tmpl);
         assert_se(mkdir(p, 0700) == 0);
         pid = fork();
@@ -355,19 +362,64 @@ static void test_dir_usage_owner(void) {
                 if (!drop_to_nobody())
                         _exit(100);
                 snprintf(p, sizeof(p), "%s/tree", tmpl);
-                (void) supervise_dir_usage(p, &uncounted);
+                int wfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (wfd < 0)
+                        _exit(106);
+                (void) supervise_dir_usage(wfd, &uncounted);
                 _exit(uncounted ? 0 : 1);
         }
         assert_se(waitpid(pid, &status, 0) == pid);
         is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0,
                "dir usage: a directory that cannot be read even so counts as over the limit");
 
-        /* a skill may remove its own work dir: nothing left is nothing over the limit */
+        /* the directory the fd is open on, wherever it went: renamed, or removed (nothing left is
+         * nothing over the limit) */
         bool uncounted = true;
-        snprintf(p, sizeof(p), "%s/gone", tmpl);
-        is_int(supervise_dir_usage(p, &uncounted), 0, "dir usage of a directory that is gone: 0");
+        char moved[300];
+        snprintf(p, sizeof(p), "%s/wd", tmpl);
+        snprintf(moved, sizeof(moved), "%s/wd.x", tmpl);
+        assert_se(mkdir(p, 0700) == 0);
+        int wfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_se(wfd >= 0);
+        assert_se(write_file_at(wfd, "f", "x", 1, 0600) == 0);
+        assert_se(rename(p, moved) == 0);
+        assert_se(mkdir(p, 0700) == 0); /* an empty decoy at the old path */
+        ok(supervise_dir_usage(wfd, &uncounted) > 0 && !uncounted, "dir usage follows a renamed directory");
+        assert_se(unlinkat(wfd, "f", 0) == 0 && rmdir(moved) == 0);
+        is_int(supervise_dir_usage(wfd, &uncounted), 0, "dir usage of a directory that is gone: 0");
         ok(!uncounted, "... and counted, not over the limit");
+        close(wfd);
         assert_se(rm_rf(tmpl) == 0);
+}
+
+/* A skill that renamed its work dir in the work root and put something at its old path (a
+ * symlink to the work root: never followed): both go, the renamed one emptied through the fd
+ * held since it was made. */
+static void test_workdir_moved(void) {
+        char base[] = "/tmp/test-util-wd-XXXXXX";
+        Workdir w = WORKDIR_INIT;
+        char p[300];
+
+        assert_se(mkdtemp(base));
+        is_int(workdir_create(base, "0123", &w), 0, "workdir_create");
+        snprintf(p, sizeof(p), "%s/sub", w.path);
+        assert_se(mkdir(p, 0700) == 0);
+        snprintf(p, sizeof(p), "%s/sub/f", w.path);
+        assert_se(write_file_at(AT_FDCWD, p, "data", 4, 0600) == 0);
+        snprintf(p, sizeof(p), "%s/elsewhere", base);
+        assert_se(rename(w.path, p) == 0);
+        assert_se(symlink(base, w.path) == 0); /* a symlink at the old path, to the work root */
+        workdir_remove(&w);
+        DIR *d = opendir(base);
+        struct dirent *de;
+        size_t left = 0;
+        while (d && (de = readdir(d)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        left++;
+        if (d)
+                closedir(d);
+        is_int(left, 0, "a work dir renamed in the work root, and what took its path, are removed");
+        assert_se(rmdir(base) == 0);
 }
 
 /* A skill can nest directories far deeper than the worker has fds or stack for. */
@@ -427,6 +479,16 @@ static void test_read_secret(void) {
         is_int(read_full_secret(path, 8, &text, &len), -ENOENT, "missing file");
 }
 
+static uint64_t usage_of(const char *path, bool *ret_uncounted) {
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        uint64_t n;
+
+        assert_se(fd >= 0);
+        n = supervise_dir_usage(fd, ret_uncounted);
+        close(fd);
+        return n;
+}
+
 static void test_deep_trees(void) {
         char deep[] = "/tmp/test-deep-XXXXXX", shallow[] = "/tmp/test-shallow-XXXXXX";
         char deep2[] = "/tmp/test-decoy-XXXXXX";
@@ -435,7 +497,7 @@ static void test_deep_trees(void) {
 
         ok(mkdtemp(deep) != NULL, "mkdtemp for the deep tree");
         is_int(make_deep(deep, 3000), 0, "a tree 3000 directories deep");
-        (void) supervise_dir_usage(deep, &too_deep);
+        (void) usage_of(deep, &too_deep);
         ok(too_deep, "dir usage: deeper than %d levels is reported, without a crash", SUPERVISE_DIR_DEPTH_MAX);
         /* with 64 fds, one fd per level could never reach the bottom */
         getrlimit(RLIMIT_NOFILE, &saved);
@@ -459,7 +521,7 @@ static void test_deep_trees(void) {
         ok(mkdtemp(shallow) != NULL, "mkdtemp for a shallow tree");
         is_int(make_deep(shallow, 10), 0, "a tree 10 directories deep");
         too_deep = true;
-        (void) supervise_dir_usage(shallow, &too_deep);
+        (void) usage_of(shallow, &too_deep);
         ok(!too_deep, "dir usage: 10 levels are not too deep");
         is_int(rm_rf(shallow), 0, "rm_rf of the shallow tree");
 }
@@ -550,6 +612,7 @@ int main(void) {
         test_rm_rf_owner(true);
         test_deep_trees();
         test_dir_usage_owner();
+        test_workdir_moved();
         test_read_secret();
         test_scan_children();
         test_auth();
