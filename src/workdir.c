@@ -74,14 +74,18 @@ int workdir_chown(Workdir *w, uid_t uid, gid_t gid, bool contents) {
         return r;
 }
 
-/* Where the directory fd names now is, if it is still in 'base' (a skill sharing the work root
- * may have renamed its work dir there): its name in base, or NULL. */
+/* Where the directory fd names now is, if it was renamed within the work root that 'path' (its
+ * first name) lies in: a skill sharing the work root may have done that. NULL otherwise: not
+ * moved, moved elsewhere, or removed (the kernel then shows its last path with " (deleted)"). */
 static char *moved_within(int fd, const char *path) {
         _cleanup_free_ char *dir = strdup(path), *base = NULL, *was = NULL;
         char proc[32], now[PATH_MAX];
+        struct stat st;
         char *slash;
         ssize_t n;
 
+        if (fstat(fd, &st) < 0 || st.st_nlink == 0)
+                return NULL;
         if (!dir || !(slash = strrchr(dir, '/')) || slash == dir)
                 return NULL;
         *slash = 0;
@@ -104,10 +108,13 @@ void workdir_remove(Workdir *w) {
                 /* Through the fd held since it was made first: the skill may have renamed its work
                  * dir (policy none, in a work root it may write to) and put anything at its path.
                  * Then the path, whatever is there, and the renamed directory, now empty. */
-                _cleanup_free_ char *moved = w->path ? moved_within(w->fd, w->path) : NULL;
                 (void) fchmod(w->fd, 0700);
                 (void) rm_rf_contents(w->fd);
-                if (moved && rmdir(moved) < 0 && errno != ENOENT)
+                /* where it is now, looked up last; removed only if that name still is it */
+                _cleanup_free_ char *moved = w->path ? moved_within(w->fd, w->path) : NULL;
+                struct stat was, now;
+                if (moved && fstat(w->fd, &was) >= 0 && lstat(moved, &now) >= 0 && now.st_dev == was.st_dev &&
+                    now.st_ino == was.st_ino && rmdir(moved) < 0 && errno != ENOENT)
                         log_warning_errno(-errno, "Cannot remove work directory %s (moved from %s), left behind: %m",
                                           moved, w->path);
                 close(w->fd);

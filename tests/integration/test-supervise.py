@@ -48,8 +48,8 @@ HIDERS = {
     "hide-workdir": hider("chmod 300 .", "", "chmod 700 .; "),
     # the work root is the worker's, so the skill may rename its work dir there (policy none):
     # what it writes is still counted, and the renamed copy removed
-    "move-workdir": hider('mv "$PWD" "$PWD.x"'),
-    "move-workdir-file": hider('mv "$PWD" "$PWD.x" && : > "$PWD"'),
+    "move-workdir": hider('mv "$PWD" "$PWD.x" || exit 7'),
+    "move-workdir-file": hider('mv "$PWD" "$PWD.x" && : > "$PWD" || exit 7'),
 }
 
 

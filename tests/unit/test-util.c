@@ -392,15 +392,34 @@ static void test_dir_usage_owner(void) {
         assert_se(rm_rf(tmpl) == 0);
 }
 
-/* A skill that renamed its work dir in the work root and put something at its old path (a
- * symlink to the work root: never followed): both go, the renamed one emptied through the fd
- * held since it was made. */
-static void test_workdir_moved(void) {
-        char base[] = "/tmp/test-util-wd-XXXXXX";
-        Workdir w = WORKDIR_INIT;
-        char p[300];
+static size_t entries_in(const char *dir) {
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        size_t n = 0;
 
-        assert_se(mkdtemp(base));
+        while (d && (de = readdir(d)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        n++;
+        if (d)
+                closedir(d);
+        return n;
+}
+
+/* A skill that renamed its work dir in the work root and put something at its old path (a
+ * symlink to a directory with a sentinel in it: never followed): both go, the renamed one
+ * emptied through the fd held since it was made, and nothing else. One that removed its work
+ * dir and made a directory named as the kernel shows a removed one: that one stays. */
+static void test_workdir_moved(void) {
+        char base[] = "/tmp/test-util-wd-XXXXXX", other[] = "/tmp/test-util-other-XXXXXX";
+        Workdir w = WORKDIR_INIT;
+        char p[300], q[300];
+
+        assert_se(mkdtemp(base) && mkdtemp(other));
+        snprintf(p, sizeof(p), "%s/sentinel", other);
+        assert_se(write_file_at(AT_FDCWD, p, "keep", 4, 0600) == 0);
+        snprintf(p, sizeof(p), "%s/sibling", base); /* another run's, say */
+        assert_se(mkdir(p, 0700) == 0);
+
         is_int(workdir_create(base, "0123", &w), 0, "workdir_create");
         snprintf(p, sizeof(p), "%s/sub", w.path);
         assert_se(mkdir(p, 0700) == 0);
@@ -408,18 +427,25 @@ static void test_workdir_moved(void) {
         assert_se(write_file_at(AT_FDCWD, p, "data", 4, 0600) == 0);
         snprintf(p, sizeof(p), "%s/elsewhere", base);
         assert_se(rename(w.path, p) == 0);
-        assert_se(symlink(base, w.path) == 0); /* a symlink at the old path, to the work root */
+        assert_se(symlink(other, w.path) == 0);
         workdir_remove(&w);
-        DIR *d = opendir(base);
-        struct dirent *de;
-        size_t left = 0;
-        while (d && (de = readdir(d)))
-                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        left++;
-        if (d)
-                closedir(d);
-        is_int(left, 0, "a work dir renamed in the work root, and what took its path, are removed");
-        assert_se(rmdir(base) == 0);
+        ok(access(p, F_OK) < 0 && errno == ENOENT, "a work dir renamed in the work root is removed");
+        snprintf(p, sizeof(p), "%s/skillrun-0123", base);
+        ok(access(p, F_OK) < 0 && errno == ENOENT, "... and the symlink put at its path");
+        snprintf(p, sizeof(p), "%s/sentinel", other);
+        ok(access(p, F_OK) == 0, "... never followed: what it pointed to is kept");
+        is_int(entries_in(base), 1, "... and so is the rest of the work root");
+
+        is_int(workdir_create(base, "4567", &w), 0, "workdir_create");
+        snprintf(p, sizeof(p), "%s/gone", base);
+        snprintf(q, sizeof(q), "%s/gone (deleted)", base);
+        assert_se(rename(w.path, p) == 0 && rmdir(p) == 0 && mkdir(q, 0700) == 0);
+        workdir_remove(&w);
+        ok(access(q, F_OK) == 0, "a removed work dir is not taken for one named '... (deleted)'");
+        assert_se(rmdir(q) == 0);
+        snprintf(p, sizeof(p), "%s/sibling", base);
+        assert_se(rmdir(p) == 0 && rmdir(base) == 0);
+        assert_se(rm_rf(other) == 0);
 }
 
 /* A skill can nest directories far deeper than the worker has fds or stack for. */
