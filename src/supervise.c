@@ -385,7 +385,8 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                                  * subreaper), so no child at all, the usual end, means nothing is
                                  * left. Else kill and reap in rounds: a killed parent hands its
                                  * children to us only as it exits. */
-                                (void) kill(-group, SIGKILL);
+                                if (group > 0) /* never kill(0): that is our own group */
+                                        (void) kill(-group, SIGKILL);
                                 (void) waitpid(pid, &status, 0);
                                 group = 0;
                                 if (have_children()) {

@@ -108,13 +108,16 @@ void workdir_remove(Workdir *w) {
                 /* Through the fd held since it was made first: the skill may have renamed its work
                  * dir (policy none, in a work root it may write to) and put anything at its path.
                  * Then the path, whatever is there, and the renamed directory, now empty. */
+                struct stat was, now;
                 (void) fchmod(w->fd, 0700);
                 (void) rm_rf_contents(w->fd);
-                /* where it is now, looked up last; removed only if that name still is it */
-                _cleanup_free_ char *moved = w->path ? moved_within(w->fd, w->path) : NULL;
-                struct stat was, now;
-                if (moved && fstat(w->fd, &was) >= 0 && lstat(moved, &now) >= 0 && now.st_dev == was.st_dev &&
-                    now.st_ino == was.st_ino && rmdir(moved) < 0 && errno != ENOENT)
+                /* where it is now, looked up last (and only when its path no longer leads to it);
+                 * removed only if that name still is it */
+                bool away = fstat(w->fd, &was) >= 0 && w->path &&
+                            !(lstat(w->path, &now) >= 0 && now.st_dev == was.st_dev && now.st_ino == was.st_ino);
+                _cleanup_free_ char *moved = away ? moved_within(w->fd, w->path) : NULL;
+                if (moved && lstat(moved, &now) >= 0 && now.st_dev == was.st_dev && now.st_ino == was.st_ino &&
+                    rmdir(moved) < 0 && errno != ENOENT)
                         log_warning_errno(-errno, "Cannot remove work directory %s (moved from %s), left behind: %m",
                                           moved, w->path);
                 close(w->fd);
