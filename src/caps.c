@@ -63,27 +63,18 @@ int caps_switch_user(uid_t uid, gid_t gid) {
         return 0;
 }
 
-int caps_drop_all(bool *ret_bounding_cleared) {
+int caps_drop_all(bool drop_bounding) {
         struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
         struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
-        bool bounding = false;
 
-        struct __user_cap_data_struct cur[_LINUX_CAPABILITY_U32S_3] = {};
-        if (syscall(SYS_capget, &hdr, cur) < 0)
-                return negative_errno();
-
-        /* PR_CAPBSET_DROP needs CAP_SETPCAP in the effective set. Every capability this kernel
-         * knows, which may be more or fewer than our headers do: EINVAL names the first past
-         * its last (64 at most: the kernel's sets are 64-bit). */
-        if (cur[CAP_TO_INDEX(CAP_SETPCAP)].effective & CAP_TO_MASK(CAP_SETPCAP)) {
-                for (unsigned long c = 0; c < 64; c++) {
-                        if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) >= 0)
-                                continue;
-                        if (errno != EINVAL || c == 0)
-                                return negative_errno();
-                        break;
-                }
-                bounding = true;
+        /* Every capability this kernel knows, which may be more or fewer than our headers do:
+         * EINVAL names the first past its last (64 at most: the kernel's sets are 64-bit). */
+        for (unsigned long c = 0; drop_bounding && c < 64; c++) {
+                if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) >= 0)
+                        continue;
+                if (errno != EINVAL || c == 0)
+                        return negative_errno();
+                break;
         }
 
         /* One prctl: libcap's cap_reset_ambient() first reads every bit back. EINVAL: a kernel
@@ -91,11 +82,7 @@ int caps_drop_all(bool *ret_bounding_cleared) {
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
                 return negative_errno();
 
-        hdr = (struct __user_cap_header_struct) { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
         if (syscall(SYS_capset, &hdr, data) < 0)
                 return negative_errno();
-
-        if (ret_bounding_cleared)
-                *ret_bounding_cleared = bounding;
         return 0;
 }

@@ -22,8 +22,7 @@ int caps_lock_securebits(void);
 /* setgroups(0), setresgid, setresuid to uid/gid (all three ids). */
 int caps_switch_user(uid_t uid, gid_t gid);
 
-/* Drop every capability: the bounding set (when we hold CAP_SETPCAP; without it the kernel
- * refuses, and under PR_SET_NO_NEW_PRIVS no execve can raise a capability from it), the ambient
- * set, and effective/permitted/inheritable. Returns whether the bounding set was cleared in
- * *ret_bounding_cleared. */
-int caps_drop_all(bool *ret_bounding_cleared);
+/* Drop every capability: the ambient set, effective/permitted/inheritable, and with
+ * drop_bounding the bounding set (which takes CAP_SETPCAP: -EPERM without it; a caller without
+ * it leaves the set, and under PR_SET_NO_NEW_PRIVS no execve can raise a capability from it). */
+int caps_drop_all(bool drop_bounding);

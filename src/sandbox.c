@@ -39,8 +39,8 @@ struct SandboxPlan {
         Policy policy;
         Limits limits;
         bool switch_user;        /* we are root: become uid/gid */
-        bool lock_securebits;    /* … and hold CAP_SETPCAP (not so in some containers) */
-        bool drop_bounding;      /* CAP_SETPCAP: the child empties the bounding set */
+        bool drop_bounding;      /* CAP_SETPCAP (not so in some containers, nor as a user): the
+                                  * child locks the securebits and empties the bounding set */
         uid_t uid;
         gid_t gid;
         bool rlimit_fallback;    /* no cgroup: RLIMIT_AS, RLIMIT_NPROC, RLIMIT_CPU */
@@ -238,7 +238,6 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
                 if (p->uid == 0 || p->gid == 0)
                         return set_error(ret_error, -EPERM, "run_user '%s' is root: skills never run as root", s->run_user);
                 p->switch_user = true;
-                p->lock_securebits = caps_have(CAP_SETPCAP);
         }
 
         /* Limits hold for every policy: a per-run cgroup, else rlimits. A cgroup that cannot be
@@ -521,7 +520,6 @@ static int close_fds_except(int keep_a, int keep_b, rlim_t old_nofile) {
 
 int sandbox_enter(const SandboxPlan *p, int keep_fd, const char **ret_step) {
         rlim_t old_nofile = RLIM_INFINITY;
-        bool bounding_cleared = false;
         const char *step;
         int r;
 
@@ -551,7 +549,7 @@ int sandbox_enter(const SandboxPlan *p, int keep_fd, const char **ret_step) {
         if (p->switch_user) {
                 /* Without CAP_SETPCAP (root in some containers) the kernel's own fixup clears
                  * the capabilities at the switch, and the bounding set stays (NNP makes it moot). */
-                if (p->lock_securebits)
+                if (p->drop_bounding)
                         STEP("securebits", caps_lock_securebits());
                 STEP("user", caps_switch_user(p->uid, p->gid));
         }
@@ -561,8 +559,7 @@ int sandbox_enter(const SandboxPlan *p, int keep_fd, const char **ret_step) {
 
         /* 5. capabilities: every set, bounding and ambient included; the bounding set where
          *    sandbox_prepare() said it would be (never a report that claims more) */
-        STEP("capabilities", caps_drop_all(&bounding_cleared));
-        STEP("capabilities", p->drop_bounding && !bounding_cleared ? -EPERM : 0);
+        STEP("capabilities", caps_drop_all(p->drop_bounding));
 
         /* 6. */
         STEP("no_new_privs", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? -errno : 0);

@@ -375,22 +375,24 @@ static void test_landlock_held_fds(void) {
 /* What a child saw through libcap after src/caps.c's steps, as a skill's child takes them. */
 typedef struct CapsSeen {
         int lock, switched, dropped; /* the steps' return values */
-        bool bounding_cleared;
+        bool keep_bounding;          /* caps_drop_all(false), its bounding set left as it is */
         bool bounding_empty_before, bounding_empty_after; /* caps_bounding_empty() */
         int max_bits;                /* libcap's count of the kernel's capabilities */
-        int bound_left, ambient_left;
+        int bound_before, bound_left, ambient_left;
         bool proc_empty;             /* cap_get_proc() equals cap_init() */
         unsigned secbits;
         uid_t uid;
 } CapsSeen;
 
-static void caps_child(int fd) {
-        CapsSeen s = {};
+static void caps_child(int fd, bool keep_bounding) {
+        CapsSeen s = { .keep_bounding = keep_bounding };
 
         s.bounding_empty_before = caps_bounding_empty();
+        for (cap_value_t c = 0; c < (cap_value_t) cap_max_bits(); c++)
+                s.bound_before += cap_get_bound(c) != 0;
         s.lock = caps_lock_securebits();
         s.switched = caps_switch_user(65534, 65534);
-        s.dropped = caps_drop_all(&s.bounding_cleared);
+        s.dropped = caps_drop_all(!keep_bounding);
         s.bounding_empty_after = caps_bounding_empty();
         s.max_bits = (int) cap_max_bits();
         for (cap_value_t c = 0; c < s.max_bits; c++) {
@@ -406,10 +408,29 @@ static void caps_child(int fd) {
         _exit(write(fd, &s, sizeof(s)) == (ssize_t) sizeof(s) ? 0 : 1);
 }
 
-static void test_caps(void) {
+/* caps_child() in a child of ours, its report read back */
+static CapsSeen caps_in_child(bool keep_bounding, const char *what) {
         CapsSeen seen = {};
         int fds[2], status = -1;
         pid_t pid;
+
+        assert_se(pipe(fds) == 0);
+        pid = fork();
+        assert_se(pid >= 0);
+        if (pid == 0) {
+                close(fds[0]);
+                caps_child(fds[1], keep_bounding);
+        }
+        close(fds[1]);
+        is_int(read(fds[0], &seen, sizeof(seen)), (int) sizeof(seen), "caps%s: the child's report", what);
+        close(fds[0]);
+        assert_se(waitpid(pid, &status, 0) == pid);
+        is_int(status, 0, "caps%s: child exited 0", what);
+        return seen;
+}
+
+static void test_caps(void) {
+        CapsSeen seen;
 
         if (geteuid() != 0 || cap_get_bound(CAP_SETPCAP) != 1) {
                 ok(1, "# SKIP caps: needs root with CAP_SETPCAP in the bounding set");
@@ -418,23 +439,10 @@ static void test_caps(void) {
         /* the control: there is something to drop */
         ok(cap_get_bound(CAP_SYS_ADMIN) == 1 && caps_have(CAP_SYS_ADMIN), "caps: we start with CAP_SYS_ADMIN");
 
-        assert_se(pipe(fds) == 0);
-        pid = fork();
-        assert_se(pid >= 0);
-        if (pid == 0) {
-                close(fds[0]);
-                caps_child(fds[1]);
-        }
-        close(fds[1]);
-        is_int(read(fds[0], &seen, sizeof(seen)), (int) sizeof(seen), "caps: the child's report");
-        close(fds[0]);
-        assert_se(waitpid(pid, &status, 0) == pid);
-        is_int(status, 0, "caps: child exited 0");
-
+        seen = caps_in_child(false, "");
         is_int(seen.lock, 0, "caps_lock_securebits");
         is_int(seen.switched, 0, "caps_switch_user");
         is_int(seen.dropped, 0, "caps_drop_all");
-        ok(seen.bounding_cleared, "…says it cleared the bounding set");
         ok(!seen.bounding_empty_before && seen.bounding_empty_after,
            "caps_bounding_empty: false before, true after");
         ok(seen.max_bits > CAP_SYS_ADMIN, "libcap counts %d capabilities", seen.max_bits);
@@ -444,6 +452,13 @@ static void test_caps(void) {
         /* NOROOT, NO_SETUID_FIXUP, both locked, KEEP_CAPS off and locked */
         is_int(seen.secbits, 0x2f, "libcap: securebits locked");
         is_int(seen.uid, 65534, "uid switched");
+
+        /* told to keep the bounding set (a worker without CAP_SETPCAP): every other set still goes */
+        seen = caps_in_child(true, ", bounding set kept");
+        is_int(seen.dropped, 0, "caps_drop_all(false)");
+        ok(seen.bound_before > CAP_SYS_ADMIN && !seen.bounding_empty_after && seen.bound_left == seen.bound_before,
+           "caps_drop_all(false): the bounding set untouched (%d of %d left)", seen.bound_left, seen.bound_before);
+        ok(seen.proc_empty && seen.ambient_left == 0, "caps_drop_all(false): the other sets empty");
 }
 
 int main(void) {
