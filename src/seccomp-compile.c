@@ -202,13 +202,6 @@ static int socket_families(scmp_filter_ctx ctx, uint32_t deny_action, bool netwo
         return rule(ctx, deny_action, "socket", 2, nl);
 }
 
-/* prlimit64 setting (new_limit, the third argument, not NULL) another process' limits */
-static int prlimit_other(scmp_filter_ctx ctx, uint32_t action) {
-        struct scmp_arg_cmp other_sets[] = { SCMP_A0_32(SCMP_CMP_NE, 0), SCMP_A2_64(SCMP_CMP_NE, 0) };
-
-        return rule(ctx, action, "prlimit64", ELEMENTSOF(other_sets), other_sets);
-}
-
 /* EPERM for a target other than the caller: self_only with a pid, and setpriority/ioprio_set
  * with another "which" than the process (PRIO_USER with who 0 means every process of the uid; a
  * skill can setpgid(2) itself into the worker's process group, in the same session, so the
@@ -222,7 +215,9 @@ static int deny_other_processes(scmp_filter_ctx ctx) {
                 if (r < 0)
                         return r;
         }
-        r = prlimit_other(ctx, SCMP_ACT_ERRNO(EPERM));
+        /* prlimit64 only when it sets (new_limit, the third argument, not NULL) */
+        struct scmp_arg_cmp other_sets[] = { not_self, SCMP_A2_64(SCMP_CMP_NE, 0) };
+        r = rule(ctx, SCMP_ACT_ERRNO(EPERM), "prlimit64", ELEMENTSOF(other_sets), other_sets);
         if (r < 0)
                 return r;
 

@@ -74,17 +74,17 @@ int workdir_chown(Workdir *w, uid_t uid, gid_t gid, bool contents) {
         return r;
 }
 
-/* Where the directory fd names now is, if it was renamed within the work root that 'path' (its
- * first name) lies in: a skill sharing the work root may have done that. NULL otherwise: not
- * moved, moved elsewhere, or removed (the kernel then shows its last path with " (deleted)"). */
-static char *moved_within(int fd, const char *path) {
+/* Where the directory fd (st: its fstat) names now is, if it was renamed within the work root
+ * that 'path' (its first name) lies in: a skill sharing the work root may have done that. NULL
+ * otherwise: not moved, moved elsewhere, or removed (the kernel then shows its last path with
+ * " (deleted)"). */
+static char *moved_within(int fd, const struct stat *st, const char *path) {
         _cleanup_free_ char *dir = strdup(path), *base = NULL, *was = NULL;
         char proc[32], now[PATH_MAX];
-        struct stat st;
         char *slash;
         ssize_t n;
 
-        if (fstat(fd, &st) < 0 || st.st_nlink == 0)
+        if (st->st_nlink == 0)
                 return NULL;
         if (!dir || !(slash = strrchr(dir, '/')) || slash == dir)
                 return NULL;
@@ -115,7 +115,7 @@ void workdir_remove(Workdir *w) {
                  * removed only if that name still is it */
                 bool away = fstat(w->fd, &was) >= 0 && w->path &&
                             !(lstat(w->path, &now) >= 0 && now.st_dev == was.st_dev && now.st_ino == was.st_ino);
-                _cleanup_free_ char *moved = away ? moved_within(w->fd, w->path) : NULL;
+                _cleanup_free_ char *moved = away ? moved_within(w->fd, &was, w->path) : NULL;
                 if (moved && lstat(moved, &now) >= 0 && now.st_dev == was.st_dev && now.st_ino == was.st_ino &&
                     rmdir(moved) < 0 && errno != ENOENT)
                         log_warning_errno(-errno, "Cannot remove work directory %s (moved from %s), left behind: %m",
