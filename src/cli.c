@@ -247,9 +247,10 @@ int cli_check(int argc, char **argv) {
                         _cleanup_manifest_ Manifest *m = NULL;
                         size_t n = strlen(de->d_name), len;
 
-                        if (n <= 5 || !streq(de->d_name + n - 5, ".json"))
+                        /* ".json" alone names no skill: the loader skips it too */
+                        if (!manifest_file_name(de->d_name) || n == strlen(".json"))
                                 continue;
-                        name = strndup(de->d_name, n - 5);
+                        name = strndup(de->d_name, n - strlen(".json"));
                         if (!name || asprintf(&path, "%s/%s", *d, de->d_name) < 0) {
                                 closedir(dir);
                                 settings_done(&s);

@@ -229,6 +229,16 @@ def body(tap):
             "run of a missing command: outcome sandbox_error naming execve and ENOENT", p.stderr)
     wb.stop(None, check=False)
 
+    # what is no manifest is no error, as the loader skips it too: ".json" alone, other suffixes
+    wb = Worker(skills={}, raw_skills={"ok.json": json.dumps({"command": ["/bin/true"]}), ".json": "junk",
+                                       "notes.txt": "junk", "ok.json.bak": "junk"})
+    p = wb.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 0, "check: '.json', 'notes.txt' and 'ok.json.bak' are no manifests", out)
+    tap.ok("junk" not in out and ".txt" not in out and ".bak" not in out and "'.json" not in out,
+           "... and check says nothing of them", out)
+    wb.stop(None, check=False)
+
     # policy none reads what the worker reads: check warns, but it is no error
     wb = Worker(skills={}, raw_skills={"loose.json": json.dumps({"command": ["/bin/true"], "policy": "none"})})
     p = wb.cli("check")
