@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Per-run cgroups: made with the run's limits where cgroup-layout.c found room, the skill
  * placed in them, killed, read and removed. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -445,25 +446,89 @@ void cgroup_collect(Cgroup *c, bool *ret_oom, uint64_t *ret_peak_bytes) {
 }
 
 /* rmdir, retried while the kernel still says EBUSY (the last task's exit is not yet
- * complete); what stays behind is logged for the operator. */
-static void remove_dir(const char *path) {
-        int r = 0;
+ * complete). */
+static int rmdir_retrying(int dir_fd, const char *name) {
+        for (int i = 0; i < RMDIR_TRIES; i++) {
+                if (unlinkat(dir_fd, name, AT_REMOVEDIR) >= 0 || errno == ENOENT)
+                        return 0;
+                if (errno != EBUSY)
+                        return negative_errno();
+                sleep_retry();
+        }
+        return -EBUSY;
+}
 
-        if (cgroup_test_root)
-                r = rm_rf(path);
-        else
-                for (int i = 0; i < RMDIR_TRIES; i++) {
-                        if (rmdir(path) >= 0 || errno == ENOENT) {
-                                r = 0;
-                                break;
-                        }
-                        r = negative_errno();
-                        if (r != -EBUSY)
-                                break;
-                        sleep_retry();
+/* Child cgroups inside a run cgroup: a skill that may write there (policy "none" in a delegated
+ * tree) makes them, or a container tool it runs does. The run cgroup can only go with them, so
+ * each is emptied the way the run cgroup was (v2's cgroup.kill already took their processes)
+ * and removed, deepest first. A tree deeper than this stays, and the caller logs it. Returns
+ * whether all of them are gone. */
+#define SUBTREE_DEPTH_MAX 16
+
+static bool remove_children(const RunDir *d, unsigned depth) {
+        bool all = true;
+        DIR *dir;
+        struct dirent *de;
+        int fd;
+
+        fd = fcntl(d->dir_fd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return false;
+        dir = fdopendir(fd);
+        if (!dir) {
+                close(fd);
+                return false;
+        }
+        while ((de = readdir(dir))) {
+                _cleanup_free_ char *cg_path = NULL;
+
+                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (depth >= SUBTREE_DEPTH_MAX) {
+                        all = false;
+                        break;
                 }
+                cg_path = cgroup_path_join(d->cg_path, de->d_name);
+                if (!cg_path) {
+                        all = false;
+                        break;
+                }
+                RunDir sub = {
+                        .cg_path = cg_path,
+                        .controller = d->controller,
+                        .dir_fd = openat(d->dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC),
+                        .procs_fd = -1,
+                };
+                if (sub.dir_fd < 0) {
+                        all = all && errno == ENOENT;
+                        continue;
+                }
+                kill_loop(&sub);
+                bool empty = remove_children(&sub, depth + 1);
+                close(sub.dir_fd);
+                /* with children left it cannot go; without, EBUSY lasts until the killed exit */
+                if (!empty || rmdir_retrying(d->dir_fd, de->d_name) < 0)
+                        all = false;
+        }
+        closedir(dir);
+        return all;
+}
+
+/* The run cgroup and whatever the run made inside it; what stays behind is logged for the
+ * operator. */
+static void remove_run_dir(RunDir *d) {
+        int r;
+
+        if (cgroup_test_root) {
+                r = rm_rf(d->path);
+        } else {
+                r = (rmdir(d->path) >= 0 || errno == ENOENT) ? 0 : negative_errno();
+                /* busy: children of its own (for good, if some stay) or the killed still exiting */
+                if (r == -EBUSY && (d->dir_fd < 0 || remove_children(d, 0)))
+                        r = rmdir_retrying(AT_FDCWD, d->path);
+        }
         if (r < 0)
-                log_warning_errno(r, "Cannot remove run cgroup %s, left behind: %m", path);
+                log_warning_errno(r, "Cannot remove run cgroup %s, left behind: %m", d->path);
 }
 
 Cgroup *cgroup_free(Cgroup *c) {
@@ -474,10 +539,10 @@ Cgroup *cgroup_free(Cgroup *c) {
                 RunDir *d = &c->dirs[i];
                 if (d->procs_fd >= 0)
                         close(d->procs_fd);
+                if (d->path)
+                        remove_run_dir(d);
                 if (d->dir_fd >= 0)
                         close(d->dir_fd);
-                if (d->path)
-                        remove_dir(d->path);
                 free(d->path);
                 free(d->cg_path);
         }

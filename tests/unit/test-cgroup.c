@@ -709,21 +709,9 @@ static void real_probe_unprivileged(void) {
                                    : "statmount(2) needs Linux 6.8");
 }
 
-/* A run cgroup that cannot go (here: a child cgroup inside, as a skill with write access to
- * a delegated tree could make) is retried while EBUSY, then logged with its path. */
-static void real_left_behind(void) {
-        Limits l = { .memory_max = 64 << 20, .tasks_max = 8 };
-        _cleanup_free_ char *dir = NULL, *held = NULL;
-        char said[1024] = "";
-        Cgroup *c = NULL;
+/* cgroup_free(c), with what it logs to stderr in said. */
+static Cgroup *free_capturing_log(Cgroup *c, char *said, size_t size) {
         int fds[2], saved;
-
-        is_int(cgroup_create(&l, "t-busy", &c, NULL), 0, "left behind: create");
-        if (!c)
-                return;
-        dir = strdup(cgroup_path(c, 0));
-        held = strdup(pathf("%s/held", dir));
-        assert_se(dir && held && mkdir(held, 0755) == 0);
 
         assert_se(pipe(fds) == 0);
         saved = dup(STDERR_FILENO);
@@ -732,14 +720,110 @@ static void real_left_behind(void) {
         c = cgroup_free(c);
         assert_se(dup2(saved, STDERR_FILENO) >= 0);
         close(saved);
-        (void) !read(fds[0], said, sizeof(said) - 1);
+        ssize_t n = read(fds[0], said, size - 1);
+        said[n > 0 ? n : 0] = '\0';
         close(fds[0]);
+        return c;
+}
 
-        ok(exists(dir), "left behind: the busy run cgroup is still there");
+/* Child cgroups a skill made inside its run cgroup (policy "none" in a delegated tree, a
+ * container tool) go with it, a process in one of them killed first. */
+static void real_children_removed(void) {
+        Limits l = { .memory_max = 64 << 20, .tasks_max = 8 };
+        _cleanup_free_ char *dir = NULL;
+        char said[1024] = "";
+        Cgroup *c = NULL;
+        int ready[2];
+
+        is_int(cgroup_create(&l, "t-kids", &c, NULL), 0, "children: create");
+        if (!c)
+                return;
+        char *others[3] = {};
+        for (unsigned i = 1; i < 3 && cgroup_path(c, i); i++)
+                others[i] = strdup(cgroup_path(c, i));
+        dir = strdup(cgroup_path(c, 0));
+        assert_se(dir);
+        assert_se(mkdir(pathf("%s/a", dir), 0755) == 0 && mkdir(pathf("%s/a/b", dir), 0755) == 0 &&
+                  mkdir(pathf("%s/a/b/c", dir), 0755) == 0 && mkdir(pathf("%s/d", dir), 0755) == 0);
+
+        /* a process in a/b: only a kill that looks inside the children reaches it in v1 */
+        assert_se(pipe2(ready, O_CLOEXEC) == 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+                _cleanup_close_ int procs = open(pathf("%s/a/b/cgroup.procs", dir), O_WRONLY | O_CLOEXEC);
+                if (procs < 0 || write(procs, "0", 1) != 1)
+                        _exit(2);
+                if (write(ready[1], "x", 1) != 1)
+                        _exit(3);
+                for (;;)
+                        pause();
+        }
+        close(ready[1]);
+        char x;
+        is_int(read(ready[0], &x, 1), 1, "children: a process moved itself into a/b");
+        close(ready[0]);
+
+        c = free_capturing_log(c, said, sizeof said);
+
+        int status = 0;
+        bool dead = false;
+        for (int i = 0; i < 2000 && !dead; i++) {
+                dead = waitpid(pid, &status, WNOHANG) == pid;
+                if (!dead)
+                        usleep(1000);
+        }
+        if (!dead) {
+                (void) kill(pid, SIGKILL);
+                (void) wait_child(pid, NULL);
+        }
+        ok(dead && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+           "children: the process in a/b was SIGKILLed (status 0x%x)", status);
+        ok(!exists(dir), "children: the run cgroup and a, a/b, a/b/c, d are gone");
+        is_str(said, "", "children: nothing logged");
+        /* after a failure: leave nothing for the next run */
+        static const char *const tree[] = { "a/b/c", "a/b", "a", "d", "" };
+        for (size_t i = 0; i < ELEMENTSOF(tree); i++)
+                (void) rmdir(pathf("%s/%s", dir, tree[i]));
+        for (unsigned i = 0; i < 3; i++)
+                if (others[i]) {
+                        (void) rmdir(others[i]);
+                        free(others[i]);
+                }
+}
+
+/* A run cgroup that cannot go (here: children nested deeper than cgroup.c follows) is retried
+ * while EBUSY, then logged with its path. */
+static void real_left_behind(void) {
+        enum { DEPTH = 17 }; /* SUBTREE_DEPTH_MAX + 1 */
+        Limits l = { .memory_max = 64 << 20, .tasks_max = 8 };
+        _cleanup_free_ char *dir = NULL;
+        char said[1024] = "", deep[4096];
+        Cgroup *c = NULL;
+
+        is_int(cgroup_create(&l, "t-busy", &c, NULL), 0, "left behind: create");
+        if (!c)
+                return;
+        dir = strdup(cgroup_path(c, 0));
+        assert_se(dir);
+        snprintf(deep, sizeof deep, "%s", dir);
+        for (int i = 0; i < DEPTH; i++) {
+                strcat(deep, "/x");
+                assert_se(mkdir(deep, 0755) == 0);
+        }
+
+        c = free_capturing_log(c, said, sizeof said);
+
+        ok(exists(dir), "left behind: the run cgroup is still there");
+        ok(exists(deep), "left behind: the chain is left whole (its bottom is out of reach)");
         ok(strstr(said, "Cannot remove run cgroup") && strstr(said, dir) && strstr(said, strerror(EBUSY)),
            "left behind: logged with its path and EBUSY");
         printf("# %s", said);
-        is_int(rmdir(held), 0, "left behind: cleanup (held)");
+        bool removed = true;
+        for (int i = 0; i < DEPTH; i++) {
+                removed = removed && rmdir(deep) == 0;
+                *strrchr(deep, '/') = '\0';
+        }
+        ok(removed, "left behind: cleanup (the chain)");
         is_int(rmdir(dir), 0, "left behind: cleanup (run cgroup)");
 }
 
@@ -774,6 +858,7 @@ static void test_real(void) {
         real_fork_bomb();
         real_kill_escaped();
         real_cpu();
+        real_children_removed();
         real_left_behind();
         undo_own_v2_cgroup(own, orig);
 }
