@@ -116,10 +116,9 @@ static int check_request_line(Parser *p, const char *l, size_t n, bool complete,
         for (; i < n && l[i] != ' '; i++)
                 if (!is_target_char(l[i]))
                         return refuse(p, 400, "Invalid character in request target");
-        /* Other forms are refused as soon as they show, but '*' waits: the HTTP/2 preface
-         * "PRI * HTTP/2.0" is to learn 505 from its version. */
-        if (!complete && i > t && l[t] != '/' && l[t] != '*')
-                return refuse(p, 400, "Request target must be an absolute path");
+        /* A target in another form waits for the version, which is judged first: the HTTP/2
+         * preface "PRI * HTTP/2.0" and "GET http://... HTTP/2.0" learn 505 however the line
+         * arrives in pieces. */
         if (i == n) {
                 if (!complete)
                         return 0;
