@@ -64,14 +64,15 @@ typedef struct RequestLine {
         int version_minor;
 } RequestLine;
 
-/* "HTTP/1.0" and "HTTP/1.1" are ours; a well-formed HTTP/2 or later gets 505 so the client learns
- * to downgrade; everything else is garbage. */
+/* "HTTP/1.0" and "HTTP/1.1" are ours, and a later HTTP/1.x is taken as 1.1 (RFC 9110 §6.2: the
+ * highest minor version we implement); a well-formed HTTP/2 or later gets 505 so the client
+ * learns to downgrade; everything else is garbage. */
 static int check_version(Parser *p, const char *s, size_t n, int *ret_minor) {
         size_t i = 5, digits = 0;
         unsigned major = 0;
 
-        if (n == 8 && memcmp(s, "HTTP/1.", 7) == 0 && (s[7] == '0' || s[7] == '1')) {
-                *ret_minor = s[7] - '0';
+        if (n == 8 && memcmp(s, "HTTP/1.", 7) == 0 && is_digit(s[7])) {
+                *ret_minor = s[7] == '0' ? 0 : 1;
                 return 0;
         }
 
@@ -172,7 +173,8 @@ static int check_field_line(Parser *p, const char *l, size_t n, bool complete) {
 typedef struct HeadScan {
         RequestLine rl;
         size_t n_fields;
-        size_t head_len;
+        size_t start;      /* where the request line begins, after any empty lines */
+        size_t head_len;   /* where the head ends, its terminator included */
 } HeadScan;
 
 /* Pass one. Returns 1 with *ret filled when the head is complete, 0 when more bytes are needed. */
@@ -209,10 +211,14 @@ static int scan_head(Parser *p, const char *buf, size_t len, const HttpLimits *l
                 if (n > 0 && buf[pos + n - 1] == '\r')
                         n--;
 
-                if (first) {
+                if (first && n == 0) {
+                        /* RFC 9112 §2.2: empty lines before the request line are ignored; they
+                         * count toward the head's bound all the same */
+                } else if (first) {
                         r = check_request_line(p, buf + pos, n, true, &ret->rl);
                         if (r < 0)
                                 return r;
+                        ret->start = pos;
                         first = false;
                 } else if (n == 0) {
                         ret->head_len = (size_t) (nl - buf) + 1;
@@ -267,7 +273,7 @@ static int fill_request(Parser *p, const HeadScan *scan, const HttpLimits *lim, 
         req->version_minor = scan->rl.version_minor;
 
         /* path and query are cut from a second copy of the target, kept after the head. */
-        req->path = req->head + scan->head_len + 1;
+        req->path = req->head + (scan->head_len - scan->start) + 1;
         memcpy(req->path, req->target, scan->rl.target_len + 1);
         req->query = strchr(req->path, '?');
         if (req->query)
@@ -377,14 +383,14 @@ int http_parse_head(const char *buf, size_t len, const HttpLimits *lim, HttpRequ
                 goto finish;
 
         /* head, NUL, then a copy of the target to cut into path and query */
-        req->head_size = scan.head_len + 1 + scan.rl.target_len + 1;
+        req->head_size = scan.head_len - scan.start + 1 + scan.rl.target_len + 1;
         req->head = malloc(req->head_size);
         if (!req->head) {
                 r = -ENOMEM;
                 goto finish;
         }
-        memcpy(req->head, buf, scan.head_len);
-        req->head[scan.head_len] = '\0';
+        memcpy(req->head, buf + scan.start, scan.head_len - scan.start);
+        req->head[scan.head_len - scan.start] = '\0';
         req->head_len = scan.head_len;
 
         r = fill_request(&p, &scan, lim, req);

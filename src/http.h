@@ -38,7 +38,7 @@ typedef struct HttpRequest {
         bool expect_continue;       /* "Expect: 100-continue" */
         bool has_content_length;
         uint64_t content_length;
-        size_t head_len;            /* bytes of the head in the input, terminator included */
+        size_t head_len;            /* bytes of the head in the input, empty lines before it and the terminator included */
         char *body;                 /* owned, filled by the caller (server.c) */
         size_t body_len;
 } HttpRequest;

@@ -74,6 +74,17 @@ def body(tap):
     for ver in (b"HTTP/2.0", b"HTTP/3.0", b"HTTP/2"):
         r = w.raw1(b"GET /healthz " + ver + b"\r\nHost: x\r\n\r\n")
         check_error(tap, r, 505, "request with %s" % ver.decode())
+    # RFC 9110 section 6.2: a later HTTP/1.x is answered as 1.1
+    r = w.raw1(b"GET /healthz HTTP/1.2\r\nHost: x\r\n\r\n")
+    tap.is_(r.status, 200, "HTTP/1.2 is answered as 1.1")
+    tap.is_(r.json.get("status") if isinstance(r.json, dict) else None, "ok", "HTTP/1.2: the health answer")
+    # RFC 9112 section 2.2: an empty line before the request line is ignored, and a body after it
+    # is where Content-Length says
+    body = '{"input": {"a": 1}}'
+    r = w.raw1(("\r\nPOST /v1/skills/echo/run HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\n"
+                "Content-Length: %d\r\n\r\n%s" % (auth, len(body), body)).encode())
+    tap.is_(r.status, 200, "an empty line before the request line is skipped")
+    tap.is_(r.json.get("stdout") if isinstance(r.json, dict) else None, '{"a":1}', "...and the body read after it")
     # what a client with HTTP/2 prior knowledge sends first
     r = w.raw1(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
     check_error(tap, r, 505, "the HTTP/2 connection preface")

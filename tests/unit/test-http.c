@@ -199,6 +199,57 @@ static void test_prefixes(void) {
         }
 }
 
+/* RFC 9110 §6.2: a later HTTP/1.x is answered as 1.1; RFC 9112 §2.2: empty lines before the
+ * request line are ignored (and still count toward the head's bound). */
+static void test_lenient(void) {
+        HttpRequest req;
+        int status;
+
+        static const char v12[] = "GET /a HTTP/1.2\r\nHost: h\r\n\r\n";
+        is_int(PARSE(&lim, v12, &req, &status), 1, "HTTP/1.2 accepted");
+        is_int(req.version_minor, 1, "HTTP/1.2 is taken as 1.1");
+        is_str(req.path, "/a", "HTTP/1.2: path");
+        http_request_done(&req);
+        static const char v19[] = "GET / HTTP/1.9\r\nHost: h\r\n\r\n";
+        is_int(PARSE(&lim, v19, &req, &status), 1, "HTTP/1.9 accepted");
+        is_int(req.version_minor, 1, "HTTP/1.9 is taken as 1.1");
+        http_request_done(&req);
+
+        static const char crlf[] = "\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\nbody";
+        is_int(PARSE(&lim, crlf, &req, &status), 1, "an empty line before the request line is skipped");
+        is_str(req.method, "GET", "...method");
+        is_str(req.path, "/b", "...path");
+        is_str(req.host, "h", "...host");
+        is_int(req.head_len, sizeof(crlf) - 1 - strlen("body"), "...head_len counts the empty line: the body starts after it");
+        http_request_done(&req);
+
+        static const char mixed[] = "\n\r\n\nPOST /c HTTP/1.0\r\nContent-Length: 1\r\n\r\nx";
+        is_int(PARSE(&lim, mixed, &req, &status), 1, "bare LF and CRLF empty lines are skipped");
+        is_str(req.method, "POST", "...method");
+        is_int(req.version_minor, 0, "...HTTP/1.0");
+        is_int(req.head_len, sizeof(mixed) - 2, "...head_len counts all four bytes of them");
+        http_request_done(&req);
+
+        refused_lit(&lim, "\r\n", 0, "only an empty line so far");
+        refused_lit(&lim, "\r\n\r", 0, "an empty line and a CR");
+        refused_lit(&lim, "\r\nGET / HT", 0, "an empty line and part of a request line");
+        refused_lit(&lim, "\r\n\r\nGET / HTTP/1.1\r\n\r\n", 400, "empty lines, then a request without Host");
+        refused_lit(&lim, "\r\n \r\nGET / HTTP/1.1\r\n\r\n", 400, "a line of a space is not empty");
+
+        /* 128 bytes of bound: a head of 126 bytes fits alone, not after two empty lines */
+        char fits[160], over[160];
+        snprintf(fits, sizeof fits, "GET / HTTP/1.1\r\nHost: %0100d\r\n\r\n", 0);
+        is_int(strlen(fits), 126, "test head is 126 bytes");
+        is_int(parse_n(&small, fits, strlen(fits), &req, &status), 1, "126-byte head within 128");
+        http_request_done(&req);
+        snprintf(over, sizeof over, "\r\n\r\n%s", fits);
+        refused_with(&small, over, strlen(over), 431, "the same head after two empty lines: over 128");
+
+        char flood[200];
+        memset(flood, '\n', sizeof flood);
+        refused_with(&small, flood, sizeof flood, 414, "nothing but empty lines up to the bound: no request line in it");
+}
+
 static void test_pipelined(void) {
         static const char in[] = "GET /first HTTP/1.1\r\nHost: a\r\n\r\nGET /second HTTP/1.1\r\nHost: b\r\n\r\n";
         HttpRequest req;
@@ -226,7 +277,6 @@ static void test_request_line(void) {
         refused("ABCDEFGHIJKLMNOPQ / HTTP/1.1\r\n\r\n", 400, "method one over HTTP_MAX_METHOD");
         refused("G(T / HTTP/1.1\r\n\r\n", 400, "method with a non-token character");
         refused(" GET / HTTP/1.1\r\n\r\n", 400, "leading space");
-        refused("\r\nGET / HTTP/1.1\r\n\r\n", 400, "empty line before the request line");
         refused("GET  / HTTP/1.1\r\n\r\n", 400, "two spaces after the method");
         refused("GET /  HTTP/1.1\r\n\r\n", 400, "two spaces after the target");
         refused("GET / HTTP/1.1 \r\n\r\n", 400, "trailing space after the version");
@@ -247,7 +297,7 @@ static void test_request_line(void) {
         refused("GET / HTTP/9.9\r\n\r\n", 505, "HTTP/9.9");
         refused("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505, "HTTP/2 connection preface");
         refused("GET http://example.com/ HTTP/2.0\r\n\r\n", 505, "absolute-form HTTP/2.0: the version is judged first");
-        refused("GET / HTTP/1.2\r\n\r\n", 400, "HTTP/1.2");
+        refused("GET / HTTP/1.2\r\n\r\n", 400, "HTTP/1.2 is taken as 1.1: without Host");
         refused("GET / HTTP/1\r\n\r\n", 400, "HTTP/1 without minor");
         refused("GET / HTTP/0.9\r\n\r\n", 400, "HTTP/0.9");
         refused("GET / HTTP/1.10\r\n\r\n", 400, "HTTP/1.10");
@@ -857,6 +907,7 @@ int main(void) {
         test_prefixes();
         test_pipelined();
         test_request_line();
+        test_lenient();
         test_control_bytes();
         test_fields();
         test_content_length();
