@@ -244,6 +244,19 @@ static int load_skill(Server *srv, const char *name, const char *token_name, Man
         return 0;
 }
 
+/* The rest of the body, now that the request is accepted. Returns 0, the status already
+ * answered (408), or -errno when the client is gone. */
+static int read_body(Server *srv) {
+        const char *msg = NULL;
+        int r = server_read_body(srv, &msg);
+
+        if (r > 0)
+                return answer_error(srv, r, NULL, "%s", msg ? msg : http_status_reason(r));
+        if (r < 0 && r != -ECONNRESET)
+                log_debug_errno(r, "Reading the request body failed: %m");
+        return r;
+}
+
 static bool is_json_media_type(const char *ct) {
         size_t n = strcspn(ct, "; \t");
         return n == strlen("application/json") && strncasecmp(ct, "application/json", n) == 0;
@@ -294,9 +307,12 @@ static int route_run(Server *srv, const char *name, const char *token_name) {
         r = load_skill(srv, name, token_name, &m);
         if (r > 0)
                 return r;
-        if ((srv->req.content_type || srv->req.body_len > 0) &&
+        if ((srv->req.content_type || srv->req.content_length > 0) &&
             !(srv->req.content_type && is_json_media_type(srv->req.content_type)))
                 return answer_error(srv, 415, NULL, "the run request must be application/json");
+        r = read_body(srv);
+        if (r != 0)
+                return MAX(r, 0);
         r = run_request_parse(&srv->settings, m, srv->req.body, srv->req.body_len, &req, &err);
         if (r == -ENOMEM)
                 return answer_error(srv, 500, NULL, "out of memory");
@@ -323,6 +339,9 @@ static int route_abbot_execute(Server *srv, const char *token_name) {
         }
         if (srv->req.content_type && !is_json_media_type(srv->req.content_type))
                 return answer_error(srv, 415, NULL, "the SkillMessage must be application/json");
+        r = read_body(srv);
+        if (r != 0)
+                return MAX(r, 0);
         r = abbot_build_run_request(&srv->settings, m, srv->req.body ? srv->req.body : "", srv->req.body_len,
                                     srv->req.x_abbot_skillapitoken, &req, &err);
         if (r == -ENOMEM)

@@ -139,8 +139,9 @@ static ssize_t read_some(int fd, char *buf, size_t n, uint64_t deadline) {
         return k;
 }
 
-/* Read the head and the body. Returns 0 or the HTTP status to refuse with (message in *ret_msg);
- * -errno when the client is gone (nothing to answer). */
+/* Read the head, and what of the body came with it: the rest waits for server_read_body(), once
+ * the route has accepted the request. Returns 0 or the HTTP status to refuse with (message in
+ * *ret_msg); -errno when the client is gone (nothing to answer). */
 static int read_request(Server *srv, const char **ret_msg) {
         const Settings *s = &srv->settings;
         HttpLimits lim = {
@@ -180,31 +181,47 @@ static int read_request(Server *srv, const char **ret_msg) {
                 len += (size_t) k;
         }
 
-        /* the body: what came with the head, then the rest */
+        /* what of the body came with the head (the raw head is wiped on return) */
         if (srv->req.has_content_length && srv->req.content_length > 0) {
-                size_t want = (size_t) srv->req.content_length, have = MIN(len - srv->req.head_len, want);
+                size_t want = (size_t) srv->req.content_length;
                 srv->req.body = malloc(want + 1);
                 if (!srv->req.body)
                         return -ENOMEM;
-                memcpy(srv->req.body, buf + srv->req.head_len, have);
-                if (have < want && srv->req.expect_continue) {
-                        r = http_write_continue(srv->fd);
-                        if (r < 0)
-                                return r;
-                }
-                while (have < want) {
-                        ssize_t k = read_some(srv->fd, srv->req.body + have, want - have, deadline);
-                        if (k == -ETIMEDOUT) {
-                                *ret_msg = "the request body did not arrive in time";
-                                return 408;
-                        }
-                        if (k < 0)
-                                return (int) k;
-                        have += (size_t) k;
-                }
-                srv->req.body[want] = 0;
-                srv->req.body_len = want;
+                srv->body_have = MIN(len - srv->req.head_len, want);
+                memcpy(srv->req.body, buf + srv->req.head_len, srv->body_have);
         }
+        return 0;
+}
+
+int server_read_body(Server *srv, const char **ret_msg) {
+        uint64_t deadline = srv->start_usec + srv->settings.read_timeout_ms * 1000;
+        size_t want = (size_t) srv->req.content_length;
+        int r;
+
+        if (!srv->req.body || srv->body_have == want) {
+                if (srv->req.body) {
+                        srv->req.body[want] = 0;
+                        srv->req.body_len = want;
+                }
+                return 0;
+        }
+        if (srv->req.expect_continue) {
+                r = http_write_continue(srv->fd);
+                if (r < 0)
+                        return r;
+        }
+        while (srv->body_have < want) {
+                ssize_t k = read_some(srv->fd, srv->req.body + srv->body_have, want - srv->body_have, deadline);
+                if (k == -ETIMEDOUT) {
+                        *ret_msg = "the request body did not arrive in time";
+                        return 408;
+                }
+                if (k < 0)
+                        return (int) k;
+                srv->body_have += (size_t) k;
+        }
+        srv->req.body[want] = 0;
+        srv->req.body_len = want;
         return 0;
 }
 

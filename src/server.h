@@ -17,6 +17,7 @@ typedef struct Server {
         RequestLog log;
         char *log_error;           /* owned text behind log.error */
         uint64_t start_usec;
+        size_t body_have;          /* bytes of req.body read so far (req.body_len once complete) */
         /* what the record names; kept here so they outlive the routing code */
         char skill_name[65];
         char token_name[65];
@@ -30,6 +31,13 @@ int server_get_connection(int *ret_fd);
 /* `skillrun serve`: handle one connection end to end. Returns the process exit code:
  * 0 when a response was sent (4xx included), 1 on internal errors (5xx, I/O). */
 int server_main(void);
+
+/* The rest of the request body, read only once the route has accepted the request (token,
+ * skill, media type), so that a request refused for its head is answered before its body is
+ * sent: no "100 Continue" for it (RFC 9110 §10.1.1), no megabyte read from an unknown client.
+ * Returns 0 (req.body and req.body_len set; both empty without a body), 408 with *ret_msg set,
+ * or -errno when the client is gone (nothing to answer). */
+int server_read_body(Server *srv, const char **ret_msg);
 
 /* Set the record's reason text (copied). */
 void server_log_error(Server *srv, const char *fmt, ...) _printf_(2, 3);

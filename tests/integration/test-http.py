@@ -18,7 +18,7 @@ MAX_BODY = 1 << 20
 
 def body(tap):
     # "big" answers with about 12 MB of JSON: 1 MiB of \x01 on stdout and on stderr, \u0001 each
-    w = Worker(skills={"echo": sh_skill("cat"), "count": sh_skill("wc -c"),
+    w = Worker(skills={"echo": sh_skill("cat"), "count": sh_skill("wc -c"), "private": sh_skill("cat", tokens=["other"]),
                        "big": sh_skill("head -c 1048576 /dev/zero | tr '\\0' '\\1' | tee /dev/stderr")},
                settings={"read_timeout_ms": READ_TIMEOUT_MS}).start()
     tok = w.token
@@ -162,6 +162,25 @@ def body(tap):
     finals = [x for x in rs if x.status >= 200]
     tap.ok(len(finals) == 1 and finals[0].status == 200, "Expect with the body already sent: one final 200",
            repr(got[:300]))
+
+    # --- a request refused for its head is answered before its body is sent: no 100 Continue
+    # for it (RFC 9110 section 10.1.1), and no wait for a body that never comes (that would be 408)
+    bad = "Authorization: Bearer %s\r\n" % ("x" * 43)
+    for what, path, hdrs, ctype, want in [
+            ("no token", "/v1/skills/echo/run", "", "application/json", 401),
+            ("unknown token", "/v1/skills/echo/run", bad, "application/json", 401),
+            ("unknown skill", "/v1/skills/nosuch/run", auth, "application/json", 404),
+            ("a skill the token may not run", "/v1/skills/private/run", auth, "application/json", 403),
+            ("not JSON", "/v1/skills/echo/run", auth, "text/plain", 415),
+            ("Abbot, unknown token", "/api/v1/execute", bad, "application/json", 401),
+            ("GET route", "/v1/skills", auth, "application/json", 405)]:
+        for expect in (True, False):
+            label = "%s%s" % (what, ", Expect: 100-continue" if expect else "")
+            with w.connect() as s:
+                s.sendall(("POST %s HTTP/1.1\r\nHost: x\r\n%sContent-Type: %s\r\n%sContent-Length: 100000\r\n\r\n"
+                           % (path, hdrs, ctype, "Expect: 100-continue\r\n" if expect else "")).encode())
+                got = recv_all(s, timeout=10)
+            tap.is_([x.status for x in parse_responses(got)], [want], "%s: %d before the body" % (label, want))
 
     # --- one request per connection: a pipelined second request is ignored
     rs, got = w.raw(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nonexistent HTTP/1.1\r\nHost: x\r\n\r\n")
