@@ -198,14 +198,9 @@ int server_read_body(Server *srv, const char **ret_msg) {
         size_t want = (size_t) srv->req.content_length;
         int r;
 
-        if (!srv->req.body || srv->body_have == want) {
-                if (srv->req.body) {
-                        srv->req.body[want] = 0;
-                        srv->req.body_len = want;
-                }
+        if (!srv->req.body)
                 return 0;
-        }
-        if (srv->req.expect_continue) {
+        if (srv->body_have < want && srv->req.expect_continue) {
                 r = http_write_continue(srv->fd);
                 if (r < 0)
                         return r;
