@@ -17,10 +17,10 @@
 
 /* cpu.max / cfs period; cpu_max is a percentage of one CPU, so quota = cpu_max * period / 100. */
 #define CPU_PERIOD_USEC UINT64_C(100000)
-/* Rounds of "read cgroup.procs, SIGKILL each pid" before cgroup_kill() gives up (~1 s). */
-#define KILL_ROUNDS 1000
-/* rmdir() of a cgroup fails with EBUSY until its killed processes have exited (~1 s). */
-#define RMDIR_TRIES 1000
+/* How long cgroup_kill() goes on killing what a run's cgroups list, and cgroup_free() killing
+ * and retrying rmdir() (EBUSY until the killed have exited), all of it together: then whatever
+ * is left is logged and left. */
+#define CLEANUP_USEC UINT64_C(1000000)
 #define RETRY_SLEEP_NSEC 1000000L
 
 typedef struct RunDir {
@@ -372,26 +372,26 @@ static bool pid_in_cgroup(pid_t pid, const RunDir *d) {
         return streq(path, d->cg_path);
 }
 
-static void kill_pid(pid_t pid, const RunDir *d) {
+/* Returns whether a SIGKILL went out. */
+static bool kill_pid(pid_t pid, const RunDir *d) {
 #if defined(SYS_pidfd_open) && defined(SYS_pidfd_send_signal)
         _cleanup_close_ int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
-        if (pidfd >= 0) {
-                if (pid_in_cgroup(pid, d))
-                        (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-                return;
-        }
+        if (pidfd >= 0)
+                return pid_in_cgroup(pid, d) && syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) >= 0;
         if (errno != ENOSYS)
-                return; /* ESRCH: gone already */
+                return false; /* ESRCH: gone already */
 #endif
         /* Kernels before 5.3: a pid read from cgroup.procs could in theory be reused before the
          * kill; the window is the few microseconds between the read and here. */
-        (void) kill(pid, SIGKILL);
+        return kill(pid, SIGKILL) >= 0;
 }
 
-/* SIGKILL every process listed in cgroup.procs until none is left. Without a freezer a forking
- * process can add pids between the read and the kill, hence the loop; pids.max bounds them. */
-static void kill_loop(const RunDir *d) {
-        for (int round = 0; round < KILL_ROUNDS; round++) {
+/* SIGKILL every process listed in cgroup.procs until none is left that we may kill, or the
+ * deadline. Without a freezer a forking process can add pids between the read and the kill,
+ * hence the loop; pids.max bounds them. A listed process that is not ours to kill (in v1, a
+ * thread moved here alone lists its process) does not keep the loop going. */
+static void kill_loop(const RunDir *d, uint64_t deadline) {
+        for (;;) {
                 _cleanup_close_ int fd = openat(d->dir_fd, "cgroup.procs", O_RDONLY | O_CLOEXEC | O_NOCTTY);
                 _cleanup_free_ char *text = NULL;
                 bool any = false;
@@ -403,25 +403,97 @@ static void kill_loop(const RunDir *d) {
                         long pid = strtol(p, &end, 10);
                         if (end == p)
                                 break;
-                        if (pid > 0 && pid != getpid()) {
-                                kill_pid((pid_t) pid, d);
+                        if (pid > 0 && pid != getpid() && kill_pid((pid_t) pid, d))
                                 any = true;
-                        }
                         p = end + strspn(end, "\n");
                 }
-                if (!any)
+                if (!any || now_usec() >= deadline)
                         return;
                 sleep_retry();
         }
 }
 
+/* Child cgroups inside a run cgroup: a skill that may write there (policy "none" in a delegated
+ * tree) makes them, or a container tool it runs does, and may move processes into them. They
+ * are followed this deep; a deeper tree stays (its processes too, unless the supervisor's kill
+ * of the skill's descendants got them), and the run cgroup with it, logged. */
+#define SUBTREE_DEPTH_MAX 16
+
+typedef bool (*ChildFn)(const RunDir *parent, const RunDir *child, const char *name, bool all_below, uint64_t deadline);
+
+/* Calls fn for each child cgroup of d, deepest level first; all_below says whether fn went well
+ * for everything below that child. kernfs counts a directory's subdirectories in its link count,
+ * so a cgroup without any, the usual case, costs one fstat. Returns false if some child was not
+ * visited or fn failed for one. */
+static bool for_each_child(const RunDir *d, unsigned depth, uint64_t deadline, ChildFn fn) {
+        struct stat st;
+        struct dirent *de;
+        bool all = true;
+        DIR *dir;
+        int fd;
+
+        if (fstat(d->dir_fd, &st) >= 0 && st.st_nlink == 2)
+                return true;
+        if (depth >= SUBTREE_DEPTH_MAX)
+                return false;
+        fd = openat(d->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return false;
+        dir = fdopendir(fd);
+        if (!dir) {
+                close(fd);
+                return false;
+        }
+        while ((de = readdir(dir))) {
+                _cleanup_free_ char *cg_path = NULL;
+
+                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                cg_path = cgroup_path_join(d->cg_path, de->d_name);
+                if (!cg_path) {
+                        all = false;
+                        break;
+                }
+                RunDir sub = {
+                        .cg_path = cg_path,
+                        .controller = d->controller,
+                        .dir_fd = openat(d->dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC),
+                        .procs_fd = -1,
+                };
+                if (sub.dir_fd < 0) {
+                        all = all && errno == ENOENT;
+                        continue;
+                }
+                bool below = for_each_child(&sub, depth + 1, deadline, fn);
+                if (!fn(d, &sub, de->d_name, below, deadline) || !below)
+                        all = false;
+                close(sub.dir_fd);
+        }
+        closedir(dir);
+        return all;
+}
+
+static bool kill_child(const RunDir *parent, const RunDir *child, const char *name, bool all_below, uint64_t deadline) {
+        kill_loop(child, deadline);
+        return true;
+}
+
+/* The run's processes in d's hierarchy, wherever in its subtree they moved. */
+static void kill_tree(const RunDir *d, uint64_t deadline) {
+        (void) for_each_child(d, 0, deadline, kill_child);
+        kill_loop(d, deadline);
+}
+
 void cgroup_kill(Cgroup *c) {
+        uint64_t deadline = now_usec() + CLEANUP_USEC;
+
         if (!c || c->n == 0)
                 return;
         RunDir *d = &c->dirs[c->kill_index];
+        /* v2: recursive, and no process can slip away in between */
         if (c->mode == CGROUP_MODE_DELEGATED && cgroup_write_attr(d->dir_fd, "cgroup.kill", "1") >= 0)
                 return;
-        kill_loop(d);
+        kill_tree(d, deadline);
 }
 
 void cgroup_collect(Cgroup *c, bool *ret_oom, uint64_t *ret_peak_bytes) {
@@ -445,102 +517,57 @@ void cgroup_collect(Cgroup *c, bool *ret_oom, uint64_t *ret_peak_bytes) {
                 *ret_peak_bytes = peak;
 }
 
-/* rmdir, retried while the kernel still says EBUSY (the last task's exit is not yet
- * complete). */
-static int rmdir_retrying(int dir_fd, const char *name) {
-        for (int i = 0; i < RMDIR_TRIES; i++) {
+/* rmdir, retried while the kernel says EBUSY (the killed have not all exited yet) until the
+ * deadline; once it has passed, one try. */
+static int rmdir_retrying(int dir_fd, const char *name, uint64_t deadline) {
+        for (;;) {
                 if (unlinkat(dir_fd, name, AT_REMOVEDIR) >= 0 || errno == ENOENT)
                         return 0;
-                if (errno != EBUSY)
+                if (errno != EBUSY || now_usec() >= deadline)
                         return negative_errno();
                 sleep_retry();
         }
-        return -EBUSY;
 }
 
-/* Child cgroups inside a run cgroup: a skill that may write there (policy "none" in a delegated
- * tree) makes them, or a container tool it runs does. The run cgroup can only go with them, so
- * each is emptied the way the run cgroup was (v2's cgroup.kill already took their processes)
- * and removed, deepest first. A tree deeper than this stays, and the caller logs it. Returns
- * whether all of them are gone. */
-#define SUBTREE_DEPTH_MAX 16
-
-static bool remove_children(const RunDir *d, unsigned depth) {
-        bool all = true;
-        DIR *dir;
-        struct dirent *de;
-        int fd;
-
-        fd = fcntl(d->dir_fd, F_DUPFD_CLOEXEC, 3);
-        if (fd < 0)
-                return false;
-        dir = fdopendir(fd);
-        if (!dir) {
-                close(fd);
-                return false;
-        }
-        while ((de = readdir(dir))) {
-                _cleanup_free_ char *cg_path = NULL;
-
-                if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                if (depth >= SUBTREE_DEPTH_MAX) {
-                        all = false;
-                        break;
-                }
-                cg_path = cgroup_path_join(d->cg_path, de->d_name);
-                if (!cg_path) {
-                        all = false;
-                        break;
-                }
-                RunDir sub = {
-                        .cg_path = cg_path,
-                        .controller = d->controller,
-                        .dir_fd = openat(d->dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC),
-                        .procs_fd = -1,
-                };
-                if (sub.dir_fd < 0) {
-                        all = all && errno == ENOENT;
-                        continue;
-                }
-                kill_loop(&sub);
-                bool empty = remove_children(&sub, depth + 1);
-                close(sub.dir_fd);
-                /* with children left it cannot go; without, EBUSY lasts until the killed exit */
-                if (!empty || rmdir_retrying(d->dir_fd, de->d_name) < 0)
-                        all = false;
-        }
-        closedir(dir);
-        return all;
+static bool remove_child(const RunDir *parent, const RunDir *child, const char *name, bool all_below, uint64_t deadline) {
+        /* with children left it cannot go: one try, no waiting */
+        return rmdir_retrying(parent->dir_fd, name, all_below ? deadline : 0) >= 0;
 }
 
-/* The run cgroup and whatever the run made inside it; what stays behind is logged for the
- * operator. */
-static void remove_run_dir(RunDir *d) {
+/* The run cgroup and whatever the run made inside it, deepest first; what stays behind is logged
+ * for the operator. */
+static void remove_run_dir(RunDir *d, uint64_t deadline) {
         int r;
 
-        if (cgroup_test_root) {
+        if (cgroup_test_root)
                 r = rm_rf(d->path);
-        } else {
+        else if (d->dir_fd >= 0 && !for_each_child(d, 0, deadline, remove_child))
                 r = (rmdir(d->path) >= 0 || errno == ENOENT) ? 0 : negative_errno();
-                /* busy: children of its own (for good, if some stay) or the killed still exiting */
-                if (r == -EBUSY && (d->dir_fd < 0 || remove_children(d, 0)))
-                        r = rmdir_retrying(AT_FDCWD, d->path);
-        }
+        else
+                r = rmdir_retrying(AT_FDCWD, d->path, deadline);
         if (r < 0)
                 log_warning_errno(r, "Cannot remove run cgroup %s, left behind: %m", d->path);
 }
 
 Cgroup *cgroup_free(Cgroup *c) {
+        uint64_t deadline = now_usec() + CLEANUP_USEC;
+
         if (!c)
                 return NULL;
-        cgroup_kill(c);
+        if (c->mode == CGROUP_MODE_DELEGATED)
+                cgroup_kill(c);
+        /* in every hierarchy before any rmdir: in v1 a process may have moved into a child of
+         * one run cgroup and stay in another's root, which would then wait for it in vain; in
+         * v2, cgroup.kill took them all, and this waits until they are gone */
+        for (unsigned i = 0; i < c->n; i++)
+                if (c->dirs[i].dir_fd >= 0)
+                        kill_tree(&c->dirs[i], deadline);
         for (unsigned i = 0; i < c->n; i++) {
                 RunDir *d = &c->dirs[i];
                 if (d->procs_fd >= 0)
                         close(d->procs_fd);
                 if (d->path)
-                        remove_run_dir(d);
+                        remove_run_dir(d, deadline);
                 if (d->dir_fd >= 0)
                         close(d->dir_fd);
                 free(d->path);

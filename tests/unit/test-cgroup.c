@@ -726,31 +726,18 @@ static Cgroup *free_capturing_log(Cgroup *c, char *said, size_t size) {
         return c;
 }
 
-/* Child cgroups a skill made inside its run cgroup (policy "none" in a delegated tree, a
- * container tool) go with it, a process in one of them killed first. */
-static void real_children_removed(void) {
-        Limits l = { .memory_max = 64 << 20, .tasks_max = 8 };
-        _cleanup_free_ char *dir = NULL;
-        char said[1024] = "";
-        Cgroup *c = NULL;
+/* A process that moves itself into dir/rel (after joining the run's cgroups, if attach) and
+ * waits there. Returns its pid once it is there, or -1. */
+static pid_t sleeper_in(Cgroup *c, bool attach, const char *dir, const char *rel) {
         int ready[2];
+        char x;
 
-        is_int(cgroup_create(&l, "t-kids", &c, NULL), 0, "children: create");
-        if (!c)
-                return;
-        char *others[3] = {};
-        for (unsigned i = 1; i < 3 && cgroup_path(c, i); i++)
-                others[i] = strdup(cgroup_path(c, i));
-        dir = strdup(cgroup_path(c, 0));
-        assert_se(dir);
-        assert_se(mkdir(pathf("%s/a", dir), 0755) == 0 && mkdir(pathf("%s/a/b", dir), 0755) == 0 &&
-                  mkdir(pathf("%s/a/b/c", dir), 0755) == 0 && mkdir(pathf("%s/d", dir), 0755) == 0);
-
-        /* a process in a/b: only a kill that looks inside the children reaches it in v1 */
         assert_se(pipe2(ready, O_CLOEXEC) == 0);
         pid_t pid = fork();
         if (pid == 0) {
-                _cleanup_close_ int procs = open(pathf("%s/a/b/cgroup.procs", dir), O_WRONLY | O_CLOEXEC);
+                if (attach && cgroup_attach_child(c) < 0)
+                        _exit(1);
+                _cleanup_close_ int procs = open(pathf("%s/%s/cgroup.procs", dir, rel), O_WRONLY | O_CLOEXEC);
                 if (procs < 0 || write(procs, "0", 1) != 1)
                         _exit(2);
                 if (write(ready[1], "x", 1) != 1)
@@ -759,45 +746,109 @@ static void real_children_removed(void) {
                         pause();
         }
         close(ready[1]);
-        char x;
-        is_int(read(ready[0], &x, 1), 1, "children: a process moved itself into a/b");
+        ssize_t n = read(ready[0], &x, 1);
         close(ready[0]);
+        if (n != 1) {
+                (void) wait_child(pid, NULL);
+                return -1;
+        }
+        return pid;
+}
+
+/* Was pid SIGKILLed (waiting up to 2 s)? Kills and reaps it otherwise. */
+static bool was_killed(pid_t pid) {
+        int status = 0;
+
+        for (int i = 0; i < 2000; i++) {
+                if (waitpid(pid, &status, WNOHANG) == pid)
+                        return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+                usleep(1000);
+        }
+        (void) kill(pid, SIGKILL);
+        (void) wait_child(pid, NULL);
+        return false;
+}
+
+/* mkdir dir/x/x/... depth levels deep; returns the deepest path (static buffer). */
+static const char *chain(const char *dir, int depth) {
+        static char deep[4096];
+
+        snprintf(deep, sizeof deep, "%s", dir);
+        for (int i = 0; i < depth; i++) {
+                strcat(deep, "/x");
+                assert_se(mkdir(deep, 0755) == 0);
+        }
+        return deep;
+}
+
+/* rmdir a chain from its deepest directory up to dir itself. */
+static bool unchain(const char *deepest, const char *dir) {
+        char p[4096];
+        bool all = true;
+
+        snprintf(p, sizeof p, "%s", deepest);
+        while (strlen(p) > strlen(dir)) {
+                all = rmdir(p) == 0 && all;
+                *strrchr(p, '/') = '\0';
+        }
+        return rmdir(dir) == 0 && all;
+}
+
+/* Child cgroups a skill made inside its run cgroups (policy "none" in a delegated tree, a
+ * container tool) go with them, their processes killed first: one that moved into a child of
+ * the last hierarchy after joining the run (in v1 it stays in the other run cgroups' roots, so
+ * those wait for it), one in a child of the first only, and a 16-deep chain. */
+static void real_children_removed(void) {
+        Limits l = { .memory_max = 64 << 20, .tasks_max = 8 };
+        char said[1024] = "";
+        char *dirs[3] = {};
+        unsigned n = 0;
+        Cgroup *c = NULL;
+
+        is_int(cgroup_create(&l, "t-kids", &c, NULL), 0, "children: create");
+        if (!c)
+                return;
+        for (; n < 3 && cgroup_path(c, n); n++)
+                assert_se((dirs[n] = strdup(cgroup_path(c, n))));
+        for (unsigned i = 0; i < n; i++)
+                assert_se(mkdir(pathf("%s/a", dirs[i]), 0755) == 0 && mkdir(pathf("%s/a/b", dirs[i]), 0755) == 0 &&
+                          mkdir(pathf("%s/a/b/c", dirs[i]), 0755) == 0 && mkdir(pathf("%s/d", dirs[i]), 0755) == 0);
+        (void) chain(pathf("%s/d", dirs[0]), 15); /* d + 15: 16 levels below the run cgroup */
+
+        pid_t moved = sleeper_in(c, true, dirs[n - 1], "a/b");
+        ok(moved > 0, "children: a run process moved itself into a/b of the last hierarchy (of %u)", n);
+        pid_t alone = sleeper_in(c, false, dirs[0], "a/b/c");
+        ok(alone > 0, "children: another one sits in a/b/c of the first hierarchy only");
 
         c = free_capturing_log(c, said, sizeof said);
 
-        int status = 0;
-        bool dead = false;
-        for (int i = 0; i < 2000 && !dead; i++) {
-                dead = waitpid(pid, &status, WNOHANG) == pid;
-                if (!dead)
-                        usleep(1000);
-        }
-        if (!dead) {
-                (void) kill(pid, SIGKILL);
-                (void) wait_child(pid, NULL);
-        }
-        ok(dead && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
-           "children: the process in a/b was SIGKILLed (status 0x%x)", status);
-        ok(!exists(dir), "children: the run cgroup and a, a/b, a/b/c, d are gone");
+        ok(moved > 0 && was_killed(moved), "children: the moved run process was SIGKILLed");
+        ok(alone > 0 && was_killed(alone), "children: the other one too");
+        bool gone = true;
+        for (unsigned i = 0; i < n; i++)
+                gone = gone && !exists(dirs[i]);
+        ok(gone, "children: every run cgroup, a, a/b, a/b/c, d and the 16-deep chain are gone");
         is_str(said, "", "children: nothing logged");
         /* after a failure: leave nothing for the next run */
-        static const char *const tree[] = { "a/b/c", "a/b", "a", "d", "" };
-        for (size_t i = 0; i < ELEMENTSOF(tree); i++)
-                (void) rmdir(pathf("%s/%s", dir, tree[i]));
-        for (unsigned i = 0; i < 3; i++)
-                if (others[i]) {
-                        (void) rmdir(others[i]);
-                        free(others[i]);
-                }
+        for (unsigned i = 0; i < n; i++) {
+                static const char *const tree[] = { "a/b/c", "a/b", "a" };
+                for (size_t j = 0; j < ELEMENTSOF(tree); j++)
+                        (void) rmdir(pathf("%s/%s", dirs[i], tree[j]));
+                if (i == 0 && exists(pathf("%s/d/x", dirs[0])))
+                        (void) unchain(pathf("%s/d%s", dirs[0], "/x/x/x/x/x/x/x/x/x/x/x/x/x/x/x"), pathf("%s/d", dirs[0]));
+                (void) rmdir(pathf("%s/d", dirs[i]));
+                (void) rmdir(dirs[i]);
+                free(dirs[i]);
+        }
 }
 
-/* A run cgroup that cannot go (here: children nested deeper than cgroup.c follows) is retried
- * while EBUSY, then logged with its path. */
+/* A run cgroup that cannot go (here: children nested deeper than cgroup.c follows) is left
+ * whole, without waiting for it, and logged with its path. */
 static void real_left_behind(void) {
         enum { DEPTH = 17 }; /* SUBTREE_DEPTH_MAX + 1 */
         Limits l = { .memory_max = 64 << 20, .tasks_max = 8 };
-        _cleanup_free_ char *dir = NULL;
-        char said[1024] = "", deep[4096];
+        _cleanup_free_ char *dir = NULL, *deep = NULL;
+        char said[1024] = "";
         Cgroup *c = NULL;
 
         is_int(cgroup_create(&l, "t-busy", &c, NULL), 0, "left behind: create");
@@ -805,11 +856,8 @@ static void real_left_behind(void) {
                 return;
         dir = strdup(cgroup_path(c, 0));
         assert_se(dir);
-        snprintf(deep, sizeof deep, "%s", dir);
-        for (int i = 0; i < DEPTH; i++) {
-                strcat(deep, "/x");
-                assert_se(mkdir(deep, 0755) == 0);
-        }
+        deep = strdup(chain(dir, DEPTH));
+        assert_se(deep);
 
         c = free_capturing_log(c, said, sizeof said);
 
@@ -818,13 +866,7 @@ static void real_left_behind(void) {
         ok(strstr(said, "Cannot remove run cgroup") && strstr(said, dir) && strstr(said, strerror(EBUSY)),
            "left behind: logged with its path and EBUSY");
         printf("# %s", said);
-        bool removed = true;
-        for (int i = 0; i < DEPTH; i++) {
-                removed = removed && rmdir(deep) == 0;
-                *strrchr(deep, '/') = '\0';
-        }
-        ok(removed, "left behind: cleanup (the chain)");
-        is_int(rmdir(dir), 0, "left behind: cleanup (run cgroup)");
+        ok(unchain(deep, dir), "left behind: cleanup");
 }
 
 static void test_real(void) {
