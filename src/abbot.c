@@ -78,6 +78,16 @@ static int push_env(RunRequest *r, const char *name, const char *value) {
         return strv_push(&r->env, e);
 }
 
+int abbot_manifest_check(const Manifest *m, char **ret_error) {
+        /* The manifest is the operator's: a mismatch is a server fault, not the caller's. */
+        if (!m->accepts_code)
+                return set_error(ret_error, -ENOEXEC, "skill '%s' cannot run Abbot code: its manifest lacks \"accepts_code\": true",
+                            m->name);
+        if (m->input != INPUT_STDIN)
+                return set_error(ret_error, -ENOEXEC, "skill '%s' cannot run Abbot code: it takes no input on stdin", m->name);
+        return 0;
+}
+
 int abbot_build_run_request(const Settings *s, const Manifest *m, const char *body, size_t len,
                             const char *skill_api_token, RunRequest *ret, char **ret_error) {
         _cleanup_(run_request_done) RunRequest r = {};
@@ -85,12 +95,9 @@ int abbot_build_run_request(const Settings *s, const Manifest *m, const char *bo
         json_tokener *tok;
         int k;
 
-        /* The manifest is the operator's: a mismatch is a server fault, not the caller's. */
-        if (!m->accepts_code)
-                return set_error(ret_error, -ENOEXEC, "skill '%s' cannot run Abbot code: its manifest lacks \"accepts_code\": true",
-                            m->name);
-        if (m->input != INPUT_STDIN)
-                return set_error(ret_error, -ENOEXEC, "skill '%s' cannot run Abbot code: it takes no input on stdin", m->name);
+        k = abbot_manifest_check(m, ret_error);
+        if (k < 0)
+                return k;
 
         if (len == 0)
                 return set_error(ret_error, -EINVAL, "empty body: expected an Abbot SkillMessage");

@@ -15,6 +15,11 @@
 #define ABBOT_ENV_SKILL_API_TOKEN "ABBOT_SKILL_API_TOKEN"
 #define ABBOT_ENV_API_BASE_URL "ABBOT_API_BASE_URL"
 
+/* Whether this manifest can run Abbot code at all (accepts_code, stdin input): -ENOEXEC with a
+ * message (→ 500) if not. Checked before the body is read; abbot_build_run_request() checks it
+ * again. */
+int abbot_manifest_check(const Manifest *m, char **ret_error);
+
 /* Turn an Abbot SkillMessage (the POST body) into a run request for the abbot skill manifest m:
  * stdin = the whole SkillMessage JSON (the shim reads it), code = RunnerInfo.Code (written to the
  * code file; the shim gets its path as argv[1]). The skill API token (X-Abbot-SkillApiToken, may be

@@ -245,13 +245,15 @@ static int load_skill(Server *srv, const char *name, const char *token_name, Man
 }
 
 /* The rest of the body, now that the request is accepted. Returns 0, the status already
- * answered (408), or -errno when the client is gone. */
+ * answered (408, 500), or -errno when the client is gone. */
 static int read_body(Server *srv) {
         const char *msg = NULL;
         int r = server_read_body(srv, &msg);
 
         if (r > 0)
                 return answer_error(srv, r, NULL, "%s", msg ? msg : http_status_reason(r));
+        if (r == -ENOMEM)
+                return answer_error(srv, 500, NULL, "out of memory");
         if (r < 0 && r != -ECONNRESET)
                 log_debug_errno(r, "Reading the request body failed: %m");
         return r;
@@ -339,6 +341,11 @@ static int route_abbot_execute(Server *srv, const char *token_name) {
         }
         if (srv->req.content_type && !is_json_media_type(srv->req.content_type))
                 return answer_error(srv, 415, NULL, "the SkillMessage must be application/json");
+        r = abbot_manifest_check(m, &err);
+        if (r < 0) {
+                log_error("Abbot skill '%s' cannot run Abbot code: %s", m->name, strempty(err));
+                return answer_error(srv, 500, NULL, "the Abbot skill is misconfigured; see the journal");
+        }
         r = read_body(srv);
         if (r != 0)
                 return MAX(r, 0);

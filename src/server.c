@@ -181,14 +181,16 @@ static int read_request(Server *srv, const char **ret_msg) {
                 len += (size_t) k;
         }
 
-        /* what of the body came with the head (the raw head is wiped on return) */
+        /* what of the body came with the head (the raw head is wiped on return); the room for
+         * the rest is only made once the request is accepted */
         if (srv->req.has_content_length && srv->req.content_length > 0) {
-                size_t want = (size_t) srv->req.content_length;
-                srv->req.body = malloc(want + 1);
-                if (!srv->req.body)
-                        return -ENOMEM;
-                srv->body_have = MIN(len - srv->req.head_len, want);
-                memcpy(srv->req.body, buf + srv->req.head_len, srv->body_have);
+                srv->body_have = MIN(len - srv->req.head_len, (size_t) srv->req.content_length);
+                if (srv->body_have > 0) {
+                        srv->req.body = malloc(srv->body_have);
+                        if (!srv->req.body)
+                                return -ENOMEM;
+                        memcpy(srv->req.body, buf + srv->req.head_len, srv->body_have);
+                }
         }
         return 0;
 }
@@ -196,10 +198,15 @@ static int read_request(Server *srv, const char **ret_msg) {
 int server_read_body(Server *srv, const char **ret_msg) {
         uint64_t deadline = srv->start_usec + srv->settings.read_timeout_ms * 1000;
         size_t want = (size_t) srv->req.content_length;
+        char *body;
         int r;
 
-        if (!srv->req.body)
+        if (!srv->req.has_content_length || want == 0)
                 return 0;
+        body = realloc(srv->req.body, want + 1);
+        if (!body)
+                return -ENOMEM;
+        srv->req.body = body;
         if (srv->body_have < want && srv->req.expect_continue) {
                 r = http_write_continue(srv->fd);
                 if (r < 0)
@@ -218,6 +225,25 @@ int server_read_body(Server *srv, const char **ret_msg) {
         srv->req.body[want] = 0;
         srv->req.body_len = want;
         return 0;
+}
+
+/* A request refused before its body was read (a bad token, say) was answered at once; a client
+ * that did not ask to wait (no Expect: 100-continue) is still sending that body, maybe slowly,
+ * and would get a reset instead of the answer if we closed now. Take in what it announced,
+ * within the request's deadline as before, without keeping it. */
+static void discard_unread_body(Server *srv) {
+        uint64_t deadline = srv->start_usec + srv->settings.read_timeout_ms * 1000;
+        char buf[16384];
+
+        if (!srv->req.has_content_length || srv->req.expect_continue || srv->req.body_len > 0)
+                return;
+        while (srv->body_have < srv->req.content_length) {
+                uint64_t left = srv->req.content_length - srv->body_have;
+                ssize_t k = read_some(srv->fd, buf, (size_t) MIN(left, (uint64_t) sizeof buf), deadline);
+                if (k < 0)
+                        return;
+                srv->body_have += (size_t) k;
+        }
 }
 
 /* inetd and xinetd hand the connection over as stdin, stdout and stderr alike: whatever we log
@@ -353,6 +379,7 @@ int server_main(void) {
                 srv.log.duration_usec = now_usec() - srv.start_usec;
                 journal_log_request(&srv.log);
         }
+        discard_unread_body(&srv);
         lingering_close(srv.fd);
         http_request_done(&srv.req);
         settings_done(&srv.settings);

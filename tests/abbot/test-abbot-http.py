@@ -208,6 +208,19 @@ def body(tap):
     st.check_error(tap, w.execute(reply), 500, "an unknown ABBOT_SANDBOX_POLICY is a server error")
     w.stop(tap)
 
+    # --- a manifest that cannot run Abbot code is the server's fault, known before the body:
+    # no 100 Continue, no wait for the body (that would end in 408 and hide the fault)
+    w = AbbotWorker(skills={"abbot-python": abbot_manifest(accepts_code=False)})
+    w.start()
+    with w.connect() as s:
+        s.sendall(("POST /api/v1/execute HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                   "Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n"
+                   % w.tokens["ci"]).encode())
+        got = st.recv_all(s, timeout=10)
+    tap.is_([x.status for x in st.parse_responses(got)], [500],
+            "a manifest without accepts_code: 500 before the body, without 100 Continue")
+    w.stop(tap)
+
 
 if __name__ == "__main__":
     st.main(body)

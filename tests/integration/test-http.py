@@ -182,6 +182,26 @@ def body(tap):
                 got = recv_all(s, timeout=10)
             tap.is_([x.status for x in parse_responses(got)], [want], "%s: %d before the body" % (label, want))
 
+    # A client refused before its body that sends it anyway, slowly (no Expect): the body is taken
+    # in and dropped within the request's deadline, so the client gets its 401, not a reset when
+    # the connection goes quiet between two pieces.
+    slow = Worker(skills={"echo": sh_skill("cat")}, settings={"read_timeout_ms": 5000}).start()
+    piece = b"x" * 20000
+    with slow.connect() as s:
+        sent = True
+        try:
+            s.sendall(("POST /v1/skills/echo/run HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\n"
+                       "Content-Length: %d\r\n\r\n" % (bad, 3 * len(piece))).encode())
+            for _ in range(3):
+                time.sleep(0.3)
+                s.sendall(piece)
+        except OSError:
+            sent = False
+        got = recv_all(s, timeout=10)
+    tap.ok(sent, "a slow body after an early 401: every piece could be sent")
+    tap.is_([x.status for x in parse_responses(got)], [401], "... and the 401 arrives whole")
+    slow.stop(tap)
+
     # --- one request per connection: a pipelined second request is ignored
     rs, got = w.raw(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nonexistent HTTP/1.1\r\nHost: x\r\n\r\n")
     tap.is_([x.status for x in rs], [200], "pipelined second request gets no response")
