@@ -201,6 +201,8 @@ static int scan_head(Parser *p, const char *buf, size_t len, const HttpLimits *l
                         if (r < 0)
                                 return r;
                         /* Nothing after the window can complete a head that fits in max_header. */
+                        if (len >= lim->max_header && first && n == 0)
+                                return refuse(p, 400, "Nothing but empty lines");
                         if (len >= lim->max_header)
                                 return first ? refuse(p, 414, "Request line too long")
                                              : refuse(p, 431, "Request header too large");
