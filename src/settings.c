@@ -122,6 +122,28 @@ static int parse_size_positive_field(const char *value, void *field) {
         return 0;
 }
 
+/* The request's head and body are held in memory whole: a bound far above any real request,
+ * and far from where a size plus one wraps around. */
+#define REQUEST_BUFFER_MAX (UINT64_C(1) << 30)
+
+static int parse_buffer_size_field(const char *value, void *field) {
+        uint64_t v;
+
+        if (parse_size(value, &v) < 0 || v > REQUEST_BUFFER_MAX)
+                return -EINVAL;
+        *(uint64_t *) field = v;
+        return 0;
+}
+
+static int parse_buffer_size_positive_field(const char *value, void *field) {
+        uint64_t v;
+
+        if (parse_size(value, &v) < 0 || v == 0 || v > REQUEST_BUFFER_MAX)
+                return -EINVAL;
+        *(uint64_t *) field = v;
+        return 0;
+}
+
 static int parse_integer_field(const char *value, void *field) {
         uint64_t v;
 
@@ -254,8 +276,8 @@ static const SettingDef setting_defs[] = {
         { "cpu_max", "CPU percentage", parse_cpu_field, offsetof(Settings, limits.cpu_max) },
         { "output_max", "size", parse_size_field, offsetof(Settings, limits.output_max) },
         { "workdir_max", "positive size", parse_size_positive_field, offsetof(Settings, limits.workdir_max) },
-        { "max_body", "size", parse_size_field, offsetof(Settings, max_body) },
-        { "max_header", "positive size", parse_size_positive_field, offsetof(Settings, max_header) },
+        { "max_body", "size (at most 1G)", parse_buffer_size_field, offsetof(Settings, max_body) },
+        { "max_header", "positive size (at most 1G)", parse_buffer_size_positive_field, offsetof(Settings, max_header) },
         { "max_header_fields", "positive integer", parse_integer_positive_field, offsetof(Settings, max_header_fields) },
         { "read_timeout_ms", "positive integer", parse_integer_positive_field, offsetof(Settings, read_timeout_ms) },
         { "kill_grace_ms", "integer", parse_integer_field, offsetof(Settings, kill_grace_ms) },

@@ -210,7 +210,7 @@ def body(tap):
 
     # --- a manifest that cannot run Abbot code is the server's fault, known before the body:
     # no 100 Continue, no wait for the body (that would end in 408 and hide the fault)
-    w = AbbotWorker(skills={"abbot-python": abbot_manifest(accepts_code=False)})
+    w = AbbotWorker(skills={"abbot-python": abbot_manifest(accepts_code=False)}, settings={"read_timeout_ms": 2000})
     w.start()
     with w.connect() as s:
         s.sendall(("POST /api/v1/execute HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
