@@ -162,6 +162,28 @@ static int parse_integer_positive_field(const char *value, void *field) {
         return 0;
 }
 
+/* Deadlines are microseconds since boot and poll() takes an int of milliseconds: a day keeps
+ * every sum and conversion far from wrapping, and no HTTP request waits that long. */
+#define DURATION_MAX_MS UINT64_C(86400000)
+
+static int parse_duration_field(const char *value, void *field) {
+        uint64_t v;
+
+        if (parse_u64(value, &v) < 0 || v > DURATION_MAX_MS)
+                return -EINVAL;
+        *(uint64_t *) field = v;
+        return 0;
+}
+
+static int parse_duration_positive_field(const char *value, void *field) {
+        uint64_t v;
+
+        if (parse_u64(value, &v) < 0 || v == 0 || v > DURATION_MAX_MS)
+                return -EINVAL;
+        *(uint64_t *) field = v;
+        return 0;
+}
+
 static int parse_cpu_field(const char *value, void *field) {
         uint64_t v;
         int r;
@@ -270,7 +292,7 @@ static const SettingDef setting_defs[] = {
         { "tokens_file", "absolute path", parse_absolute_path_field, offsetof(Settings, tokens_file) },
         { "policy", "policy", parse_policy_field, offsetof(Settings, policy) },
         { "sandbox", "sandbox mode", parse_sandbox_field, offsetof(Settings, sandbox) },
-        { "timeout_ms", "positive integer", parse_integer_positive_field, offsetof(Settings, limits.timeout_ms) },
+        { "timeout_ms", "duration in ms (1 to 86400000)", parse_duration_positive_field, offsetof(Settings, limits.timeout_ms) },
         { "memory_max", "positive size", parse_size_positive_field, offsetof(Settings, limits.memory_max) },
         { "tasks_max", "positive integer", parse_integer_positive_field, offsetof(Settings, limits.tasks_max) },
         { "cpu_max", "CPU percentage", parse_cpu_field, offsetof(Settings, limits.cpu_max) },
@@ -279,8 +301,8 @@ static const SettingDef setting_defs[] = {
         { "max_body", "size (at most 1G)", parse_buffer_size_field, offsetof(Settings, max_body) },
         { "max_header", "positive size (at most 1G)", parse_buffer_size_positive_field, offsetof(Settings, max_header) },
         { "max_header_fields", "positive integer", parse_integer_positive_field, offsetof(Settings, max_header_fields) },
-        { "read_timeout_ms", "positive integer", parse_integer_positive_field, offsetof(Settings, read_timeout_ms) },
-        { "kill_grace_ms", "integer", parse_integer_field, offsetof(Settings, kill_grace_ms) },
+        { "read_timeout_ms", "duration in ms (1 to 86400000)", parse_duration_positive_field, offsetof(Settings, read_timeout_ms) },
+        { "kill_grace_ms", "duration in ms (0 to 86400000)", parse_duration_field, offsetof(Settings, kill_grace_ms) },
         { "max_files", "integer", parse_integer_field, offsetof(Settings, max_files) },
         { "run_user", "user name", parse_user_field, offsetof(Settings, run_user) },
         { "work_dir", "absolute path", parse_absolute_path_field, offsetof(Settings, work_dir) },
