@@ -10,6 +10,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <syslog.h>
@@ -121,15 +123,40 @@ int journal_send_record(const char *socket_path, const RequestLog *l) {
         return 0;
 }
 
+char *journal_format_line(const RequestLog *l) {
+        _cleanup_free_ char *raw = NULL;
+        char *line, *o;
+
+        if (asprintf(&raw,
+                     "skillrun: status=%d method=%s path=%s skill=%s outcome=%s exit_code=%d run_id=%s token=%s peer=%s "
+                     "duration_usec=%" PRIu64 " max_rss_kb=%" PRIu64 "%s%s",
+                     l->status, strempty(l->method), strempty(l->path), l->skill ? l->skill : "-",
+                     l->outcome ? l->outcome : "-", l->exit_code, l->run_id ? l->run_id : "-",
+                     l->token_name ? l->token_name : "-", l->peer ? l->peer : "-", l->duration_usec, l->max_rss_kb,
+                     l->error ? " error=" : "", strempty(l->error)) < 0)
+                return NULL;
+        /* The error text can quote the client (a JSON key it sent, say): no control character,
+         * above all no newline, may start a line of its own that looks like another record. */
+        line = malloc(strlen(raw) * 4 + 1);
+        if (!line)
+                return NULL;
+        o = line;
+        for (const unsigned char *p = (const unsigned char *) raw; *p; p++)
+                if (*p < 0x20 || *p == 0x7f || *p == '\\')
+                        o += sprintf(o, "\\x%02x", *p);
+                else
+                        *o++ = (char) *p;
+        *o = '\0';
+        return line;
+}
+
 void journal_log_request(const RequestLog *l) {
-        /* no journal (ENOENT), or one that does not take it: stderr */
+        _cleanup_free_ char *line = NULL;
+
+        /* no journal (ENOENT), or one that does not take it: stderr, one line */
         if (journal_send_record(JOURNAL_SOCKET, l) >= 0)
                 return;
-        fprintf(stderr,
-                "skillrun: status=%d method=%s path=%s skill=%s outcome=%s exit_code=%d run_id=%s token=%s peer=%s "
-                "duration_usec=%" PRIu64 " max_rss_kb=%" PRIu64 "%s%s\n",
-                l->status, strempty(l->method), strempty(l->path), l->skill ? l->skill : "-",
-                l->outcome ? l->outcome : "-", l->exit_code, l->run_id ? l->run_id : "-",
-                l->token_name ? l->token_name : "-", l->peer ? l->peer : "-", l->duration_usec, l->max_rss_kb,
-                l->error ? " error=" : "", strempty(l->error));
+        line = journal_format_line(l);
+        if (line)
+                fprintf(stderr, "%s\n", line);
 }

@@ -202,8 +202,27 @@ static void test_send(void) {
         is_int(journal_send_record(toolong, &l), -ENAMETOOLONG, "a socket path too long: -ENAMETOOLONG");
 }
 
+/* The stderr form is one line whatever the error quotes: a forged second record cannot start. */
+static void test_line(void) {
+        RequestLog l = REQUEST_LOG_INIT;
+        char *line;
+
+        l.method = "POST";
+        l.path = "/v1/skills/echo/run";
+        l.status = 400;
+        l.error = "unknown field 'x\nskillrun: status=200 token=admin\t\x01\\'";
+        line = journal_format_line(&l);
+        ok(line && !strpbrk(line, "\n\r\t\x01"), "no control character in the line");
+        ok(line && strstr(line, " error=unknown field 'x\\x0askillrun: status=200 token=admin\\x09\\x01\\x5c'"),
+           "control characters and the backslash written as \\xNN: %s", line ? line : "(null)");
+        ok(line && strncmp(line, "skillrun: status=400 method=POST path=/v1/skills/echo/run ", 58) == 0,
+           "the record's fields as before");
+        free(line);
+}
+
 int main(void) {
         test_format();
         test_send();
+        test_line();
         return done_testing();
 }
