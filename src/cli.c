@@ -46,6 +46,7 @@ static int load_settings(Settings *s) {
         r = settings_load(s, &err);
         if (r < 0) {
                 log_error("%s", err ? err : strerror(-r));
+                settings_done(s);
                 return r;
         }
         return 0;
@@ -213,6 +214,10 @@ int cli_check(int argc, char **argv) {
         Settings s;
         int r, errors = 0;
 
+        if (argc != 1) {
+                log_error("Usage: skillrun check");
+                return 2;
+        }
         r = settings_load(&s, &err);
         if (r < 0) {
                 printf("error: %s\n", err ? err : strerror(-r));
@@ -243,9 +248,9 @@ int cli_check(int argc, char **argv) {
                         continue;
                 }
                 while ((de = readdir(dir))) {
-                        _cleanup_free_ char *path = NULL, *text = NULL, *name = NULL, *merr = NULL;
+                        _cleanup_free_ char *path = NULL, *name = NULL, *merr = NULL;
                         _cleanup_manifest_ Manifest *m = NULL;
-                        size_t n = strlen(de->d_name), len;
+                        size_t n = strlen(de->d_name);
 
                         /* ".json" alone names no skill: the loader skips it too */
                         if (!manifest_file_name(de->d_name) || n == strlen(".json"))
@@ -266,9 +271,9 @@ int cli_check(int argc, char **argv) {
                                 continue;
                         }
                         (void) strv_extend(&seen, name);
-                        r = read_full_file(path, 1 << 20, &text, &len);
-                        if (r >= 0)
-                                r = manifest_parse(&s, name, path, text, len, &m, &merr);
+                        r = manifest_load_file(&s, name, path, &m, &merr);
+                        if (r == -ENOENT && !merr && asprintf(&merr, "%s: %s", path, strerror(ENOENT)) < 0)
+                                merr = NULL;  /* gone since the directory was read, or a dangling symlink */
                         if (r >= 0) {
                                 /* what a run would refuse: better said before the first request */
                                 _cleanup_free_ char *why = NULL;
@@ -319,6 +324,10 @@ int cli_list(int argc, char **argv) {
         Settings s;
         int r, ret = 0;
 
+        if (argc != 1) {
+                log_error("Usage: skillrun list");
+                return 2;
+        }
         if (load_settings(&s) < 0)
                 return 1;
         r = manifest_list_names(&s, &names);
@@ -345,7 +354,8 @@ int cli_token(int argc, char **argv) {
         _cleanup_free_ char *line = NULL;
         int r;
 
-        if (argc != 2) {
+        if (argc != 2 || argv[1][0] == '-') {
+                /* "skillrun token --help" is a question, not a token for a client named "--help" */
                 log_error("Usage: skillrun token NAME");
                 return 2;
         }

@@ -449,6 +449,42 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
         return 0;
 }
 
+int manifest_load_file(const Settings *s, const char *name, const char *path, Manifest **ret, char **ret_error) {
+        _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        size_t len;
+        int r;
+
+        /* Symlinks are followed: packagers and admins use them. O_NONBLOCK so a FIFO planted
+         * there cannot hang the worker before the type check below. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        return -ENOENT;
+                r = negative_errno();
+                return set_error(ret_error, r, "%s: %s", path, strerror(-r));
+        }
+        if (fstat(fd, &st) < 0) {
+                r = negative_errno();
+                return set_error(ret_error, r, "%s: %s", path, strerror(-r));
+        }
+        if (!S_ISREG(st.st_mode))
+                return set_error(ret_error, -EINVAL, "%s: not a regular file", path);
+        if ((uint64_t) st.st_size > MANIFEST_SIZE_MAX)
+                return set_error(ret_error, -EFBIG, "%s: larger than %" PRIu64 " bytes", path, MANIFEST_SIZE_MAX);
+
+        r = read_full_fd(fd, MANIFEST_SIZE_MAX, &text, &len);
+        if (r == -ENOMEM)
+                return r;
+        if (r == -EFBIG)
+                return set_error(ret_error, r, "%s: larger than %" PRIu64 " bytes", path, MANIFEST_SIZE_MAX);
+        if (r < 0)
+                return set_error(ret_error, r, "%s: %s", path, strerror(-r));
+
+        return manifest_parse(s, name, path, text, len, ret, ret_error);
+}
+
 int manifest_load(const Settings *s, const char *name, Manifest **ret, char **ret_error) {
         if (ret_error)
                 *ret_error = NULL;
@@ -458,43 +494,15 @@ int manifest_load(const Settings *s, const char *name, Manifest **ret, char **re
                 return set_error(ret_error, -EINVAL, "invalid skill name '%s'", strempty(name));
 
         for (char **d = s->skills_dirs; d && *d; d++) {
-                _cleanup_free_ char *path = NULL, *text = NULL;
-                _cleanup_close_ int fd = -1;
-                struct stat st;
-                size_t len, n = strlen(*d);
+                _cleanup_free_ char *path = NULL;
+                size_t n = strlen(*d);
                 int r;
 
                 if (asprintf(&path, "%s%s%s.json", *d, n > 0 && (*d)[n - 1] == '/' ? "" : "/", name) < 0)
                         return -ENOMEM;
-
-                /* Symlinks are followed: packagers and admins use them. O_NONBLOCK so a FIFO
-                 * planted there cannot hang the worker before the type check below. */
-                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-                if (fd < 0) {
-                        if (errno == ENOENT)
-                                continue;
-                        r = negative_errno();
-                        return set_error(ret_error, r, "%s: %s", path, strerror(-r));
-                }
-                if (fstat(fd, &st) < 0) {
-                        r = negative_errno();
-                        return set_error(ret_error, r, "%s: %s", path, strerror(-r));
-                }
-                if (!S_ISREG(st.st_mode))
-                        return set_error(ret_error, -EINVAL, "%s: not a regular file", path);
-                if ((uint64_t) st.st_size > MANIFEST_SIZE_MAX)
-                        return set_error(ret_error, -EFBIG, "%s: larger than %" PRIu64 " bytes", path,
-                                         MANIFEST_SIZE_MAX);
-
-                r = read_full_fd(fd, MANIFEST_SIZE_MAX, &text, &len);
-                if (r == -ENOMEM)
+                r = manifest_load_file(s, name, path, ret, ret_error);
+                if (r != -ENOENT)
                         return r;
-                if (r == -EFBIG)
-                        return set_error(ret_error, r, "%s: larger than %" PRIu64 " bytes", path, MANIFEST_SIZE_MAX);
-                if (r < 0)
-                        return set_error(ret_error, r, "%s: %s", path, strerror(-r));
-
-                return manifest_parse(s, name, path, text, len, ret, ret_error);
         }
 
         return -ENOENT;

@@ -58,6 +58,10 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
 /* Find <name>.json in the settings' skills_dirs (earlier wins) and parse it.
  * -ENOENT if no directory has it (then *ret_error is NULL). */
 int manifest_load(const Settings *s, const char *name, Manifest **ret, char **ret_error);
+/* One manifest file (what manifest_load() does per directory): -ENOENT, without a message, when
+ * there is none; a FIFO or other special file, an oversized or unreadable one is an error naming
+ * the path. */
+int manifest_load_file(const Settings *s, const char *name, const char *path, Manifest **ret, char **ret_error);
 
 /* Names of every skill visible through skills_dirs (deduplicated, sorted; *ret is never NULL on
  * success). Returns how many. Missing directories are skipped; unreadable ones are an error. */

@@ -239,6 +239,30 @@ def body(tap):
            "... and check says nothing of them", out)
     wb.stop(None, check=False)
 
+    # a FIFO, a directory or an oversized file named like a manifest: check names the file and
+    # does not hang on the FIFO (the loader opens them the same way)
+    wb = Worker(skills={}, raw_skills={"ok.json": json.dumps({"command": ["/bin/true"]}),
+                                       "big.json": " " * (1 << 20) + "{}"})
+    os.mkfifo(os.path.join(wb.skills_dir, "fifo.json"))
+    os.mkdir(os.path.join(wb.skills_dir, "dir.json"))
+    p = wb.cli("check", timeout=20)
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 1, "check: a FIFO, a directory and a big file named *.json exit 1", out)
+    for name, why in (("fifo.json", "not a regular file"), ("dir.json", "not a regular file"),
+                      ("big.json", "larger than 1048576 bytes")):
+        tap.contains(out, "error: %s: %s" % (os.path.join(wb.skills_dir, name), why),
+                     "check names %s and says why" % name)
+    wb.stop(None, check=False)
+
+    # check and list take no arguments; "token --help" is no token for a client named so
+    for args in (("check", "extra"), ("check", "--bogus"), ("list", "extra"), ("list", "--bogus"),
+                 ("token", "--help"), ("token", "-x")):
+        p = w.cli(*args)
+        tap.is_(p.returncode, 2, "skillrun %s: exit 2" % " ".join(args))
+        tap.contains(p.stderr.decode(errors="replace"), "Usage: skillrun %s" % args[0],
+                     "skillrun %s: the usage on stderr" % " ".join(args))
+        tap.is_(p.stdout, b"", "skillrun %s: nothing on stdout" % " ".join(args))
+
     # policy none reads what the worker reads: check warns, but it is no error
     wb = Worker(skills={}, raw_skills={"loose.json": json.dumps({"command": ["/bin/true"], "policy": "none"})})
     p = wb.cli("check")
