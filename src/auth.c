@@ -61,6 +61,13 @@ int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
         if (r < 0 && !(r == -ENOENT && getenv("ABBOT_SKILL_RUNNER_TOKEN")))
                 return r;
 
+        /* a NUL would end the parse there, every later line lost without a word */
+        if (file.data && memchr(file.data, 0, file.size)) {
+                auth_done(&t);
+                return add_warning(ret_warnings, "%s: contains a NUL byte, no token taken from it", path) < 0
+                               ? -ENOMEM : -EBADMSG;
+        }
+
         for (p = file.data; p && *p;) {
                 char *nl = strchr(p, '\n'), *colon, *secret, *end;
                 line++;
@@ -80,6 +87,10 @@ int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
                                 secret = colon + 1;
                                 if (!auth_token_name_valid(p))
                                         add_warning(ret_warnings, "%s:%u: invalid token name, line ignored", path, line);
+                                else if (*secret == ' ' || *secret == '\t')
+                                        /* a client's "Bearer  x" loses its blanks: it could never match */
+                                        add_warning(ret_warnings, "%s:%u: token '%s' starts with a blank, refused",
+                                                    path, line, p);
                                 else if (strlen(secret) < TOKEN_MIN_LEN)
                                         add_warning(ret_warnings,
                                                     "%s:%u: token '%s' is shorter than %d bytes, refused", path,

@@ -28,6 +28,6 @@ const char *auth_check(const AuthTokens *t, const char *presented);
 const char *auth_bearer_token(const char *authorization);
 /* Wipe every secret and free. */
 void auth_done(AuthTokens *t);
-/* Make "name:<43 chars base64url>" for `skillrun token NAME`. */
+/* Make "name:<44 chars base64url>" for `skillrun token NAME`. */
 int auth_generate(const char *name, char **ret);
 bool auth_token_name_valid(const char *name);

@@ -586,6 +586,25 @@ static void test_auth(void) {
         is_str(auth_check(&t, "abbotabbotabbotabbotabbotabbotabbot"), "abbot", "Abbot runner token is named 'abbot'");
         auth_done(&t);
         unsetenv("ABBOT_SKILL_RUNNER_TOKEN");
+
+        /* a blank after the colon could never match (the header's blanks are skipped); a NUL
+         * byte would silently end the file there */
+        static const char blank[] = "sp: 0123456789abcdef0123456789abcdef\nci:0123456789abcdef0123456789abcdef\n";
+        static const char nul[] = "a:0123456789abcdef0123456789abcdef\0junk\nb:0123456789abcdef0123456789abcdef\n";
+        _cleanup_strv_free_ char **warn2 = NULL, **warn3 = NULL;
+        (void) unlink(tmpl);
+        assert_se(write_file_at(AT_FDCWD, tmpl, blank, sizeof blank - 1, 0600) >= 0);
+        is_int(auth_load(tmpl, &t, &warn2), 0, "auth_load, a token after a blank");
+        is_int(t.n, 1, "... the other one is usable");
+        contains_str(warn2 ? warn2[0] : NULL, ":1: token 'sp' starts with a blank, refused", "... and it is refused");
+        auth_done(&t);
+        (void) unlink(tmpl);
+        assert_se(write_file_at(AT_FDCWD, tmpl, nul, sizeof nul - 1, 0600) >= 0);
+        is_int(auth_load(tmpl, &t, &warn3), -EBADMSG, "a tokens file with a NUL byte is refused whole");
+        is_int(t.n, 0, "... no token taken from it");
+        contains_str(warn3 ? warn3[0] : NULL, ": contains a NUL byte, no token taken from it", "... and said why");
+        auth_done(&t);
+
         unlink(tmpl);
         is_int(auth_load(tmpl, &t, NULL), -ENOENT, "missing tokens file is -ENOENT");
 
