@@ -184,6 +184,18 @@ static int parse_duration_positive_field(const char *value, void *field) {
         return 0;
 }
 
+/* The kernel's own bound on pids (PID_MAX_LIMIT on 64-bit): pids.max takes no more. */
+#define TASKS_MAX_MAX UINT64_C(4194304)
+
+static int parse_tasks_field(const char *value, void *field) {
+        uint64_t v;
+
+        if (parse_u64(value, &v) < 0 || v == 0 || v > TASKS_MAX_MAX)
+                return -EINVAL;
+        *(uint64_t *) field = v;
+        return 0;
+}
+
 static int parse_cpu_field(const char *value, void *field) {
         uint64_t v;
         int r;
@@ -294,7 +306,7 @@ static const SettingDef setting_defs[] = {
         { "sandbox", "sandbox mode", parse_sandbox_field, offsetof(Settings, sandbox) },
         { "timeout_ms", "duration in ms (1 to 86400000)", parse_duration_positive_field, offsetof(Settings, limits.timeout_ms) },
         { "memory_max", "positive size", parse_size_positive_field, offsetof(Settings, limits.memory_max) },
-        { "tasks_max", "positive integer", parse_integer_positive_field, offsetof(Settings, limits.tasks_max) },
+        { "tasks_max", "number of tasks (1 to 4194304)", parse_tasks_field, offsetof(Settings, limits.tasks_max) },
         { "cpu_max", "CPU percentage", parse_cpu_field, offsetof(Settings, limits.cpu_max) },
         { "output_max", "size", parse_size_field, offsetof(Settings, limits.output_max) },
         { "workdir_max", "positive size", parse_size_positive_field, offsetof(Settings, limits.workdir_max) },

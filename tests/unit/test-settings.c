@@ -149,7 +149,9 @@ static void test_set_messages(void) {
                 { "memory_max", "0", "memory_max: invalid positive size '0'" },
                 { "memory_max", "99999999999999999999", "memory_max: invalid positive size '99999999999999999999'" },
                 { "tasks_max", "1", NULL },
-                { "tasks_max", "0", "tasks_max: invalid positive integer '0'" },
+                { "tasks_max", "0", "tasks_max: invalid number of tasks (1 to 4194304) '0'" },
+                { "tasks_max", "4194304", NULL },
+                { "tasks_max", "4194305", "tasks_max: invalid number of tasks (1 to 4194304) '4194305'" },
                 { "cpu_max", "50%", NULL },
                 { "cpu_max", "half", "cpu_max: invalid CPU percentage 'half'" },
                 { "cpu_max", "%", "cpu_max: invalid CPU percentage '%'" },
@@ -414,7 +416,7 @@ static void test_load(void) {
         is_int(settings_load(&s, &error), -EINVAL, "bad file value");
         {
                 char want[512];
-                snprintf(want, sizeof(want), "%s:2: tasks_max: invalid positive integer '0'", conf);
+                snprintf(want, sizeof(want), "%s:2: tasks_max: invalid number of tasks (1 to 4194304) '0'", conf);
                 is_str(error, want, "file message has path and line");
         }
         free(error);
