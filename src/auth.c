@@ -61,12 +61,12 @@ int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
         if (r < 0 && !(r == -ENOENT && getenv("ABBOT_SKILL_RUNNER_TOKEN")))
                 return r;
 
-        /* a NUL would end the parse there, every later line lost without a word */
-        if (file.data && memchr(file.data, 0, file.size)) {
-                auth_done(&t);
-                return add_warning(ret_warnings, "%s: contains a NUL byte, no token taken from it", path) < 0
-                               ? -ENOMEM : -EBADMSG;
-        }
+        /* the parse ends at a NUL byte (a file cut short by a crash can end in a run of them):
+         * the lines before it still count, and what follows is said to be ignored */
+        const char *nul = file.data ? memchr(file.data, 0, file.size) : NULL;
+        if (nul)
+                add_warning(ret_warnings, "%s: a NUL byte at offset %zu: the rest of the file is ignored", path,
+                            (size_t) (nul - file.data));
 
         for (p = file.data; p && *p;) {
                 char *nl = strchr(p, '\n'), *colon, *secret, *end;
