@@ -127,13 +127,18 @@ char *journal_format_line(const RequestLog *l) {
         _cleanup_free_ char *raw = NULL;
         char *line, *o;
 
+        /* the path and the error cut as in the journal record */
+        const char *path = strempty(l->path), *error = strempty(l->error);
+        int path_len = (int) utf8_cut(path, strlen(path), JOURNAL_VALUE_MAX);
+        int error_len = (int) utf8_cut(error, strlen(error), JOURNAL_VALUE_MAX);
+
         if (asprintf(&raw,
-                     "skillrun: status=%d method=%s path=%s skill=%s outcome=%s exit_code=%d run_id=%s token=%s peer=%s "
-                     "duration_usec=%" PRIu64 " max_rss_kb=%" PRIu64 "%s%s",
-                     l->status, strempty(l->method), strempty(l->path), l->skill ? l->skill : "-",
+                     "skillrun: status=%d method=%s path=%.*s skill=%s outcome=%s exit_code=%d run_id=%s token=%s peer=%s "
+                     "duration_usec=%" PRIu64 " max_rss_kb=%" PRIu64 "%s%.*s",
+                     l->status, strempty(l->method), path_len, path, l->skill ? l->skill : "-",
                      l->outcome ? l->outcome : "-", l->exit_code, l->run_id ? l->run_id : "-",
                      l->token_name ? l->token_name : "-", l->peer ? l->peer : "-", l->duration_usec, l->max_rss_kb,
-                     l->error ? " error=" : "", strempty(l->error)) < 0)
+                     l->error ? " error=" : "", error_len, error) < 0)
                 return NULL;
         /* The error text can quote the client (a JSON key it sent, say): no control character,
          * above all no newline, may start a line of its own that looks like another record. */

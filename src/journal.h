@@ -33,8 +33,9 @@ size_t journal_format_record(const RequestLog *l, char *buf, size_t size);
  * queue is full, as the worker does not wait for it). */
 int journal_send_record(const char *socket_path, const RequestLog *l);
 
-/* The stderr form of the record: one line (no newline at its end), control characters and
- * backslashes written as \xNN. NULL on OOM. */
+/* The stderr form of the record: one line (no newline at its end), the path and the error cut
+ * to JOURNAL_VALUE_MAX bytes as in the record, control characters and backslashes written as
+ * \xNN. NULL on OOM. */
 char *journal_format_line(const RequestLog *l);
 
 /* To the journal when its socket is there, else one line on stderr. */

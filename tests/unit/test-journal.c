@@ -218,6 +218,18 @@ static void test_line(void) {
         ok(line && strncmp(line, "skillrun: status=400 method=POST path=/v1/skills/echo/run ", 58) == 0,
            "the record's fields as before");
         free(line);
+
+        /* a client can make the error as long as its body: cut as the record cuts it */
+        char *big = malloc(100001);
+        assert_se(big);
+        memset(big, 'k', 100000);
+        big[100000] = 0;
+        l.error = big;
+        line = journal_format_line(&l);
+        ok(line && strstr(line, " error=k") && strlen(strstr(line, " error=") + strlen(" error=")) == JOURNAL_VALUE_MAX,
+           "a 100000-byte error is cut to %d bytes on stderr too", JOURNAL_VALUE_MAX);
+        free(line);
+        free(big);
 }
 
 int main(void) {
