@@ -270,10 +270,14 @@ int cli_check(int argc, char **argv) {
                                 printf("note: %s: shadowed by an earlier directory\n", path);
                                 continue;
                         }
-                        (void) strv_extend(&seen, name);
                         r = manifest_load_file(&s, name, path, &m, &merr);
-                        if (r == -ENOENT && !merr && asprintf(&merr, "%s: %s", path, strerror(ENOENT)) < 0)
-                                merr = NULL;  /* gone since the directory was read, or a dangling symlink */
+                        if (r == -ENOENT) {
+                                /* a dangling symlink, or gone since the directory was read: the
+                                 * worker looks on in the next directory, and so does check */
+                                printf("note: %s: no such file, skipped\n", path);
+                                continue;
+                        }
+                        (void) strv_extend(&seen, name);
                         if (r >= 0) {
                                 /* what a run would refuse: better said before the first request */
                                 _cleanup_free_ char *why = NULL;

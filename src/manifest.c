@@ -467,6 +467,9 @@ int manifest_load_file(const Settings *s, const char *name, const char *path, Ma
         size_t len;
         int r;
 
+        if (ret_error)
+                *ret_error = NULL;
+
         /* Symlinks are followed: packagers and admins use them. O_NONBLOCK so a FIFO planted
          * there cannot hang the worker before the type check below. */
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);

@@ -184,7 +184,8 @@ static int parse_duration_positive_field(const char *value, void *field) {
         return 0;
 }
 
-/* The kernel's own bound on pids (PID_MAX_LIMIT on 64-bit): pids.max takes no more. */
+/* The kernel's own bound on pids, PID_MAX_LIMIT of a 64-bit kernel: pids.max takes no more
+ * (a 32-bit kernel's is 32768; pids.max then refuses more, and the run says what is missing). */
 #define TASKS_MAX_MAX UINT64_C(4194304)
 
 static int parse_tasks_field(const char *value, void *field) {

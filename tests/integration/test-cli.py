@@ -254,6 +254,17 @@ def body(tap):
                      "check names %s and says why" % name)
     wb.stop(None, check=False)
 
+    # a dangling symlink named like a manifest: the worker looks on in the next directory, and
+    # check says so without calling it an error
+    wb = Worker(skills={}, raw_skills={"ok.json": json.dumps({"command": ["/bin/true"]})})
+    os.symlink("/nonexistent/gone.json", os.path.join(wb.skills_dir, "gone.json"))
+    p = wb.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 0, "check: a dangling symlink is no error", out)
+    tap.contains(out, "note: %s: no such file, skipped" % os.path.join(wb.skills_dir, "gone.json"),
+                 "... it is noted and skipped, as the worker skips it")
+    wb.stop(None, check=False)
+
     # check and list take no arguments; "token --help" is no token for a client named so
     for args in (("check", "extra"), ("check", "--bogus"), ("list", "extra"), ("list", "--bogus"),
                  ("token", "--help"), ("token", "-x")):
