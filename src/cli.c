@@ -347,8 +347,13 @@ int cli_list(int argc, char **argv) {
                 if (r < 0) {
                         printf("%s\t(broken: %s)\n", *n, err ? err : strerror(-r));
                         ret = 1;
-                } else
-                        printf("%s\t%s\n", *n, strempty(m->description));
+                } else {
+                        /* one line per skill: a description's newlines and tabs become spaces */
+                        printf("%s\t", *n);
+                        for (const char *c = strempty(m->description); *c; c++)
+                                putchar((unsigned char) *c < 0x20 || *c == 0x7f ? ' ' : *c);
+                        putchar('\n');
+                }
         }
         settings_done(&s);
         return ret;

@@ -78,6 +78,11 @@ def body(tap):
     tap.is_(p.returncode, 0, "list exits 0")
     tap.is_(sorted(l.split("\t")[0] for l in p.stdout.decode().splitlines()), sorted(good), "list shows every skill")
     tap.contains(p.stdout.decode(), "Echo stdin", "list shows descriptions")
+    wl = Worker(skills={"multi": sh_skill("true", description="first line\nsecond\tpart")})
+    p = wl.cli("list")
+    tap.is_(p.stdout.decode(), "multi\tfirst line second part\n",
+            "list: a description's newline and tab become spaces, one line per skill")
+    wl.stop(None, check=False)
 
     # --- check: a good configuration
     p = w.cli("check")
