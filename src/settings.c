@@ -104,98 +104,45 @@ char *settings_format_size(uint64_t bytes) {
 /* Value parsers. Each writes the field only on success, so a bad value leaves the previous one. */
 typedef int (*SettingParseFunc)(const char *value, void *field);
 
-static int parse_size_field(const char *value, void *field) {
-        uint64_t v;
-
-        if (parse_size(value, &v) < 0)
+/* Store v if lo <= v <= hi. */
+static int set_bounded(void *field, uint64_t v, uint64_t lo, uint64_t hi) {
+        if (v < lo || v > hi)
                 return -EINVAL;
         *(uint64_t *) field = v;
         return 0;
 }
 
-static int parse_size_positive_field(const char *value, void *field) {
-        uint64_t v;
-
-        if (parse_size(value, &v) < 0 || v == 0)
-                return -EINVAL;
-        *(uint64_t *) field = v;
-        return 0;
-}
+/* Sizes take K, M, G suffixes (parse_size()); integers and durations are plain numbers. */
+#define SIZE_PARSER(fn, lo, hi)                                                \
+        static int fn(const char *value, void *field) {                       \
+                uint64_t v;                                                    \
+                return parse_size(value, &v) < 0 ? -EINVAL : set_bounded(field, v, lo, hi); \
+        }
+#define INTEGER_PARSER(fn, lo, hi)                                             \
+        static int fn(const char *value, void *field) {                       \
+                uint64_t v;                                                    \
+                return parse_u64(value, &v) < 0 ? -EINVAL : set_bounded(field, v, lo, hi); \
+        }
 
 /* The request's head and body are held in memory whole: a bound far above any real request,
  * and far from where a size plus one wraps around. */
 #define REQUEST_BUFFER_MAX (UINT64_C(1) << 30)
-
-static int parse_buffer_size_field(const char *value, void *field) {
-        uint64_t v;
-
-        if (parse_size(value, &v) < 0 || v > REQUEST_BUFFER_MAX)
-                return -EINVAL;
-        *(uint64_t *) field = v;
-        return 0;
-}
-
-static int parse_buffer_size_positive_field(const char *value, void *field) {
-        uint64_t v;
-
-        if (parse_size(value, &v) < 0 || v == 0 || v > REQUEST_BUFFER_MAX)
-                return -EINVAL;
-        *(uint64_t *) field = v;
-        return 0;
-}
-
-static int parse_integer_field(const char *value, void *field) {
-        uint64_t v;
-
-        if (parse_u64(value, &v) < 0)
-                return -EINVAL;
-        *(uint64_t *) field = v;
-        return 0;
-}
-
-static int parse_integer_positive_field(const char *value, void *field) {
-        uint64_t v;
-
-        if (parse_u64(value, &v) < 0 || v == 0)
-                return -EINVAL;
-        *(uint64_t *) field = v;
-        return 0;
-}
-
 /* Deadlines are microseconds since boot and poll() takes an int of milliseconds: a day keeps
  * every sum and conversion far from wrapping, and no HTTP request waits that long. */
 #define DURATION_MAX_MS UINT64_C(86400000)
-
-static int parse_duration_field(const char *value, void *field) {
-        uint64_t v;
-
-        if (parse_u64(value, &v) < 0 || v > DURATION_MAX_MS)
-                return -EINVAL;
-        *(uint64_t *) field = v;
-        return 0;
-}
-
-static int parse_duration_positive_field(const char *value, void *field) {
-        uint64_t v;
-
-        if (parse_u64(value, &v) < 0 || v == 0 || v > DURATION_MAX_MS)
-                return -EINVAL;
-        *(uint64_t *) field = v;
-        return 0;
-}
-
 /* The kernel's own bound on pids, PID_MAX_LIMIT of a 64-bit kernel: pids.max takes no more
  * (a 32-bit kernel's is 32768; pids.max then refuses more, and the run says what is missing). */
 #define TASKS_MAX_MAX UINT64_C(4194304)
 
-static int parse_tasks_field(const char *value, void *field) {
-        uint64_t v;
-
-        if (parse_u64(value, &v) < 0 || v == 0 || v > TASKS_MAX_MAX)
-                return -EINVAL;
-        *(uint64_t *) field = v;
-        return 0;
-}
+SIZE_PARSER(parse_size_field, 0, UINT64_MAX)
+SIZE_PARSER(parse_size_positive_field, 1, UINT64_MAX)
+SIZE_PARSER(parse_buffer_size_field, 0, REQUEST_BUFFER_MAX)
+SIZE_PARSER(parse_buffer_size_positive_field, 1, REQUEST_BUFFER_MAX)
+INTEGER_PARSER(parse_integer_field, 0, UINT64_MAX)
+INTEGER_PARSER(parse_integer_positive_field, 1, UINT64_MAX)
+INTEGER_PARSER(parse_duration_field, 0, DURATION_MAX_MS)
+INTEGER_PARSER(parse_duration_positive_field, 1, DURATION_MAX_MS)
+INTEGER_PARSER(parse_tasks_field, 1, TASKS_MAX_MAX)
 
 static int parse_cpu_field(const char *value, void *field) {
         uint64_t v;
