@@ -104,17 +104,22 @@ static char *moved_within(int fd, const struct stat *st, const char *path) {
 }
 
 void workdir_remove(Workdir *w) {
+        bool emptied = false; /* the path still names the directory the fd emptied */
+
         if (w->fd >= 0) {
                 /* Through the fd held since it was made first: the skill may have renamed its work
                  * dir (policy none, in a work root it may write to) and put anything at its path.
                  * Then the path, whatever is there, and the renamed directory, now empty. */
                 struct stat was, now;
                 (void) fchmod(w->fd, 0700);
-                (void) rm_rf_contents(w->fd);
+                int r = rm_rf_contents(w->fd);
                 /* where it is now, looked up last (and only when its path no longer leads to it);
                  * removed only if that name still is it */
-                bool away = fstat(w->fd, &was) >= 0 && w->path &&
-                            !(lstat(w->path, &now) >= 0 && now.st_dev == was.st_dev && now.st_ino == was.st_ino);
+                bool known = fstat(w->fd, &was) >= 0 && w->path;
+                bool here = known && lstat(w->path, &now) >= 0 && now.st_dev == was.st_dev &&
+                            now.st_ino == was.st_ino;
+                bool away = known && !here;
+                emptied = here && r >= 0;
                 _cleanup_free_ char *moved = away ? moved_within(w->fd, &was, w->path) : NULL;
                 if (moved && lstat(moved, &now) >= 0 && now.st_dev == was.st_dev && now.st_ino == was.st_ino &&
                     rmdir(moved) < 0 && errno != ENOENT)
@@ -124,7 +129,8 @@ void workdir_remove(Workdir *w) {
         }
         w->fd = -1;
         if (w->path) {
-                int r = rm_rf(w->path);
+                /* the usual end: nothing left to walk a second time */
+                int r = emptied && rmdir(w->path) >= 0 ? 0 : rm_rf(w->path);
                 /* what the skill put at the path: a file, a symlink (never followed) */
                 if ((r == -ENOTDIR || r == -ELOOP) && unlink(w->path) >= 0)
                         r = 0;
