@@ -139,6 +139,11 @@ static ssize_t read_some(int fd, char *buf, size_t n, uint64_t deadline) {
         return k;
 }
 
+/* The whole request, head and body, must have arrived by then (design §2). */
+static uint64_t request_deadline(const Server *srv) {
+        return srv->start_usec + srv->settings.read_timeout_ms * 1000;
+}
+
 /* Read the head, and what of the body came with it: the rest waits for server_read_body(), once
  * the route has accepted the request. Returns 0 or the HTTP status to refuse with (message in
  * *ret_msg); -errno when the client is gone (nothing to answer). */
@@ -149,7 +154,7 @@ static int read_request(Server *srv, const char **ret_msg) {
                 .max_fields = s->max_header_fields,
                 .max_body = s->max_body,
         };
-        uint64_t deadline = srv->start_usec + s->read_timeout_ms * 1000;
+        uint64_t deadline = request_deadline(srv);
         size_t cap = s->max_header + 1, len = 0;
         /* the raw head holds the token: wiped on every way out (the parsed copy after auth) */
         _cleanup_secret_buffer_ SecretBuffer raw = { .data = malloc(cap + 1), .size = cap + 1 };
@@ -196,7 +201,7 @@ static int read_request(Server *srv, const char **ret_msg) {
 }
 
 int server_read_body(Server *srv, const char **ret_msg) {
-        uint64_t deadline = srv->start_usec + srv->settings.read_timeout_ms * 1000;
+        uint64_t deadline = request_deadline(srv);
         size_t want = (size_t) srv->req.content_length;
         char *body;
         int r;
@@ -232,7 +237,7 @@ int server_read_body(Server *srv, const char **ret_msg) {
  * and would get a reset instead of the answer if we closed now. Take in what it announced,
  * within the request's deadline as before, without keeping it. */
 static void discard_unread_body(Server *srv) {
-        uint64_t deadline = srv->start_usec + srv->settings.read_timeout_ms * 1000;
+        uint64_t deadline = request_deadline(srv);
         char buf[16384];
 
         if (!srv->req.has_content_length || srv->req.expect_continue || srv->req.body_len > 0)
