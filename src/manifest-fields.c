@@ -146,6 +146,11 @@ int manifest_get_uint(const ParseContext *c, const char *key, json_object *v, co
                 return manifest_key_error(c->ret_error, c->path, key, "expected %s", what);
         if (json_object_get_int64(v) < 0)
                 return manifest_key_error(c->ret_error, c->path, key, "must not be negative");
+        /* json-c clamps a larger number to UINT64_MAX without a word: never show the operator a
+         * value the file does not hold. No limit comes near it. */
+        if (json_object_get_uint64(v) == UINT64_MAX)
+                return manifest_key_error(c->ret_error, c->path, key, "out of range (%" PRIu64 " or more)",
+                                          UINT64_MAX);
         *ret = json_object_get_uint64(v);
         return 0;
 }

@@ -262,6 +262,9 @@ static void test_values(void) {
                   P ": policy: unknown policy 'strict' (expected 'none', 'permissive' or 'restrictive')" },
                 { "{\"timeout_ms\": 0}", P ": timeout_ms: must be at least 1" },
                 { "{\"timeout_ms\": -5}", P ": timeout_ms: must not be negative" },
+                { "{\"timeout_ms\": 99999999999999999999999}", P ": timeout_ms: out of range (18446744073709551615 or more)" },
+                { "{\"memory_max\": 18446744073709551615}", P ": memory_max: out of range (18446744073709551615 or more)" },
+                { "{\"cpu_max\": 18446744073709551616}", P ": cpu_max: out of range (18446744073709551615 or more)" },
                 { "{\"tasks_max\": 0}", P ": tasks_max: must be at least 1" },
                 { "{\"memory_max\": 0}", P ": memory_max: must be at least 1" },
                 { "{\"memory_max\": \"lots\"}", P ": memory_max: invalid size 'lots'" },
@@ -335,7 +338,7 @@ static void test_ceilings(void) {
                 { "{\"cpu_max\": \"max\"}", P ": cpu_max: unlimited is above the ceiling 200%" },
                 { "{\"cpu_max\": 0}", P ": cpu_max: unlimited is above the ceiling 200%" },
                 { "{\"timeout_ms\": 18446744073709551615}",
-                  P ": timeout_ms: 18446744073709551615 is above the ceiling 30000" },
+                  P ": timeout_ms: out of range (18446744073709551615 or more)" },
         };
         Manifest *m = NULL;
         static const char at_ceiling[] =
