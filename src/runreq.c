@@ -138,8 +138,11 @@ int run_request_parse(const Settings *s, const Manifest *m, const char *body, si
         root = json_tokener_parse_ex(tok, body, (int) len);
         if (!root || json_tokener_get_error(tok) != json_tokener_success ||
             json_tokener_get_parse_end(tok) != len) {
+                enum json_tokener_error e = json_tokener_get_error(tok);
+                /* "continue" is the tokener's word for a body that stops inside a value */
                 k = set_error(ret_error, -EINVAL, "request body is not valid JSON: %s",
-                         root ? "trailing data" : json_tokener_error_desc(json_tokener_get_error(tok)));
+                         root ? "trailing data" :
+                         e == json_tokener_continue ? "unexpected end of data" : json_tokener_error_desc(e));
                 json_tokener_free(tok);
                 json_object_put(root);
                 return k;
