@@ -321,8 +321,9 @@ static int fill_request(Parser *p, const HeadScan *scan, const HttpLimits *lim, 
                                         "Duplicate X-Abbot-SkillApiToken header");
                 else if (strcaseeq(h->name, "Expect"))
                         r = take_unique(p, &expect, v, "Duplicate Expect header");
-                else if (strcaseeq(h->name, "Content-Type") && !req->content_type)
-                        req->content_type = v;
+                /* which one a proxy in front of us checked is anyone's guess */
+                else if (strcaseeq(h->name, "Content-Type"))
+                        r = take_unique(p, &req->content_type, v, "Duplicate Content-Type header");
                 else if (strcaseeq(h->name, "Accept") && !req->accept)
                         req->accept = v;
                 if (r < 0)

@@ -364,6 +364,8 @@ static void test_fields(void) {
         refused("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", 400, "duplicate Host");
         refused("GET / HTTP/1.1\r\nX-Functions-Key: a\r\nx-functions-key: a\r\n\r\n", 400, "duplicate X-Functions-Key");
         refused("GET / HTTP/1.1\r\nExpect: 100-continue\r\nExpect: 100-continue\r\n\r\n", 400, "duplicate Expect");
+        refused_because("POST / HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\ncontent-type: text/plain\r\n"
+                        "Content-Length: 0\r\n\r\n", 400, "Duplicate Content-Type header", "duplicate Content-Type");
         accepted("GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\nX-A: 2\r\n\r\n", "other duplicate fields");
 }
 
