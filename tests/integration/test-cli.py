@@ -13,7 +13,7 @@ import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from skillrun_test import (SH, Worker, build_request, main, parse_responses, probe_skill, py_skill,  # noqa: E402
+from skillrun_test import (SH, TOP_SRCDIR, Worker, build_request, main, parse_responses, probe_skill, py_skill,  # noqa: E402
                            recv_all, require_python, sh_skill)
 
 # Reads 70000 bytes of its input, closes its stdin while the rest is still being written, and
@@ -278,6 +278,22 @@ def body(tap):
         tap.contains(p.stderr.decode(errors="replace"), "Usage: skillrun %s" % args[0],
                      "skillrun %s: the usage on stderr" % " ".join(args))
         tap.is_(p.stdout, b"", "skillrun %s: nothing on stdout" % " ".join(args))
+
+    # the shipped example configuration, every key uncommented, is a valid configuration
+    example = os.path.join(TOP_SRCDIR, "units", "skillrun.conf.example")
+    with open(example) as f:
+        lines = f.read().splitlines()
+    keys = [l[1:] for l in lines if re.match(r"^#[a-z_]+ =", l)]
+    tap.ok(len(keys) >= 20, "the example configuration names its keys", "%d keys" % len(keys))
+    wb = Worker(skills={"echo": good["echo"]})
+    conf = os.path.join(wb.root, "example.conf")
+    with open(conf, "w") as f:
+        f.write("\n".join(keys) + "\n")
+    p = wb.cli("check", env={"SKILLRUN_CONFIG": conf})
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 0, "check: the example configuration, every key uncommented, passes", out)
+    tap.ok("error" not in out, "... with no error", out)
+    wb.stop(None, check=False)
 
     # policy none reads what the worker reads: check warns, but it is no error
     wb = Worker(skills={}, raw_skills={"loose.json": json.dumps({"command": ["/bin/true"], "policy": "none"})})
