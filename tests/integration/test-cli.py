@@ -272,7 +272,8 @@ def body(tap):
 
     # check and list take no arguments; "token --help" is no token for a client named so
     for args in (("check", "extra"), ("check", "--bogus"), ("list", "extra"), ("list", "--bogus"),
-                 ("token", "--help"), ("token", "-x")):
+                 ("token", "--help"), ("token", "-x"), ("serve", "extra"), ("--version", "x"), ("--help", "x"),
+                 ("help", "x")):
         p = w.cli(*args)
         tap.is_(p.returncode, 2, "skillrun %s: exit 2" % " ".join(args))
         tap.contains(p.stderr.decode(errors="replace"), "Usage: skillrun %s" % args[0],
