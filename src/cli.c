@@ -24,7 +24,7 @@ void cli_help(void) {
                "  serve                    Handle the connection on fd 3 (socket activation) or stdin (default)\n"
                "  run NAME [OPTIONS]       Run a skill locally through the same sandbox; print the result JSON\n"
                "      --input FILE|-       Give FILE (or standard input) to the skill's stdin\n"
-               "      --request FILE|-     Use FILE as the whole run request body (JSON, design §4)\n"
+               "      --request FILE|-     Use FILE as the whole run request body (JSON, see skillrun.skill(5))\n"
                "      --arg ARG            Append ARG to the skill's command (repeatable)\n"
                "  check                    Validate configuration and every manifest; print kernel features\n"
                "  list                     List the skills\n"
