@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "auth.h"
 #include "manifest-internal.h"
 
 #define FILE_NAME_MAX 255
@@ -45,16 +46,6 @@ static bool env_name_valid(const char *n) {
 static bool env_name_reserved(const char *n) {
         return startswith(n, "SKILLRUN_") || startswith(n, "LISTEN_") || streq(n, "CREDENTIALS_DIRECTORY") ||
                streq(n, "LD_PRELOAD") || streq(n, "LD_LIBRARY_PATH") || streq(n, "LD_AUDIT");
-}
-
-static bool token_name_valid(const char *n) {
-        if (!n || !*n)
-                return false;
-        for (const char *p = n; *p; p++)
-                if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-                      *p == '_' || *p == '.' || *p == '-'))
-                        return false;
-        return true;
 }
 
 bool manifest_file_name_valid(const char *n) {
@@ -207,7 +198,8 @@ int manifest_check_env_name(const ParseContext *c, const char *key, const char *
 }
 
 int manifest_check_token_name(const ParseContext *c, const char *key, const char *name) {
-        if (!token_name_valid(name))
+        /* the tokens file's rule: a longer name could never match a token */
+        if (!name || !auth_token_name_valid(name))
                 return manifest_key_error(c->ret_error, c->path, key, "invalid token name '%s'", name);
         return 0;
 }

@@ -298,6 +298,9 @@ static void test_values(void) {
                 { "{\"tokens\": [\"ci\", \"a b\"]}", P ": tokens: invalid token name 'a b'" },
                 { "{\"tokens\": [\"\"]}", P ": tokens: invalid token name ''" },
                 { "{\"tokens\": [\"a:b\"]}", P ": tokens: invalid token name 'a:b'" },
+                { "{\"tokens\": [\"" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "\"]}",
+                  P ": tokens: invalid token name '"
+                    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'" },
         };
         char json[512], name[300];
 
