@@ -211,9 +211,9 @@ static int allow_list(LandlockRuleset *rs, const char *const *paths, size_t n, u
  * directory. */
 static int refuse_exposing(const char *path, bool write, char **ret_error) {
         return set_error(ret_error, -EPERM,
-                         "%s path '%s' would expose what skillrun keeps out (its tokens, configuration, "
+                         "%s: '%s' would expose what skillrun keeps out (its tokens, configuration, "
                          "manifests or other runs' work dirs)",
-                         write ? "write" : "read", path);
+                         write ? "write_paths" : "read_paths", path);
 }
 
 static int check_manifest_path(const Secrets *sec, const char *path, bool write, char **ret_error) {
@@ -309,8 +309,8 @@ static int allow_manifest_paths(LandlockRuleset *rs, const Secrets *sec, const M
                                 return refuse_exposing(*p, w, ret_error);
                         if (r == -ESTALE)
                                 return set_error(ret_error, -EPERM,
-                                                 "cannot tell where %s path '%s' leads (it moved, or no /proc)",
-                                                 w ? "write" : "read", *p);
+                                                 "%s: cannot tell where '%s' leads (it moved, or no /proc)",
+                                                 w ? "write_paths" : "read_paths", *p);
                         /* A symlink not root's (a skill's own, or anybody's in /tmp where the path
                          * does not exist yet) grants nothing, as a missing path: refusing the run
                          * would let any local user stop a skill. */

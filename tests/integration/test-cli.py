@@ -312,7 +312,7 @@ def body(tap):
     p = wb.cli("check")
     out = (p.stdout + p.stderr).decode(errors="replace")
     tap.is_(p.returncode, 1, "check: a read path exposing the tokens exits 1")
-    tap.contains(out, "%s: read path '%s' would expose what skillrun keeps out"
+    tap.contains(out, "%s: read_paths: '%s' would expose what skillrun keeps out"
                  % (os.path.join(wb.skills_dir, "exposing.json"), wb.root),
                  "check names the file and the exposing path")
     wb.stop(None, check=False)

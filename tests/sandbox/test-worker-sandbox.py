@@ -597,11 +597,11 @@ def secrets_elsewhere(tap, env):
            "… and the link's target is not granted (%r)" % got.get("read:%s/sshd_config" % link))
     os.lchown(link, 0, 0)
     res = env.run("hostile-redirect", "uid")
-    tap.ok(res["_rc"] != 0 and "read path '%s' would expose what skillrun keeps out" % link in res.get("_stderr", ""),
+    tap.ok(res["_rc"] != 0 and "read_paths: '%s' would expose what skillrun keeps out" % link in res.get("_stderr", ""),
            "read path led by a symlink into /etc/ssh: refused (%r)" % res.get("_stderr", "")[-200:])
     env.skill("hostile-workbase", "permissive", read_paths=[env.bin, env.work])
     res = env.run("hostile-workbase", "uid")
-    tap.ok(res["_rc"] != 0 and "read path '%s' would expose" % env.work in res.get("_stderr", ""),
+    tap.ok(res["_rc"] != 0 and "read_paths: '%s' would expose" % env.work in res.get("_stderr", ""),
            "read path covering the runs' work dirs: refused (%r)" % res.get("_stderr", "")[-200:])
 
     # a read path that loops grants nothing and breaks nothing
@@ -614,7 +614,7 @@ def secrets_elsewhere(tap, env):
     # a manifest path that is a symlink to the tokens' directory is refused, as the directory is
     env.skill("hostile-linkpath", "permissive", read_paths=["/etc/zz-tokens-dir"])
     res = env.run("hostile-linkpath", "uid", setup=setup, extra_env={"SKILLRUN_TOKENS_FILE": tokens})
-    tap.ok(res["_rc"] != 0 and "read path '/etc/zz-tokens-dir' would expose what skillrun keeps out" in res.get("_stderr", ""),
+    tap.ok(res["_rc"] != 0 and "read_paths: '/etc/zz-tokens-dir' would expose what skillrun keeps out" in res.get("_stderr", ""),
            "read path symlinked to the tokens' directory: refused (%r, %r)" % (res["_rc"], res.get("_stderr", "")[-200:]))
 
 
