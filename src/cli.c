@@ -206,6 +206,23 @@ static int check_command(const char *path) {
         return 0;
 }
 
+/* Settings that pass their own syntax but make runs fail: warnings, as the environment the
+ * worker really gets (a unit's Environment=, DynamicUser=) may not be this shell's. */
+static void check_run_settings(const Settings *s) {
+        _cleanup_free_ char *why = NULL;
+        struct stat st;
+        uid_t uid;
+        gid_t gid;
+
+        if (sandbox_resolve_run_user(s, &uid, &gid, &why) < 0)
+                printf("warning: %s: a worker running as root refuses every run (under skillrun@.service, "
+                       "DynamicUser= makes run_user moot)\n", why ? why : "run_user");
+        int r = stat(s->work_dir, &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+        if (r < 0)
+                printf("warning: work_dir '%s': %s: every run fails unless SKILLRUN_WORK_DIR names another "
+                       "(skillrun@.service sets it)\n", s->work_dir, strerror(-r));
+}
+
 int cli_check(int argc, char **argv) {
         _cleanup_strv_free_ char **warnings = NULL, **seen = NULL;
         _cleanup_free_ char *err = NULL;
@@ -235,6 +252,7 @@ int cli_check(int argc, char **argv) {
         for (char **w = warnings; w && *w; w++)
                 printf("warning: %s\n", *w);
         auth_done(&tokens);
+        check_run_settings(&s);
 
         for (char **d = s.skills_dirs; d && *d; d++) {
                 DIR *dir = opendir(*d);

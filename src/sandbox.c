@@ -133,6 +133,28 @@ static int lookup_user(const char *name, uid_t *ret_uid, gid_t *ret_gid) {
 #endif
 }
 
+int sandbox_resolve_run_user(const Settings *s, uid_t *ret_uid, gid_t *ret_gid, char **ret_error) {
+        uint64_t numeric;
+        uid_t uid;
+        gid_t gid;
+        int r;
+
+        r = lookup_user(s->run_user, &uid, &gid);
+        if (r == -ESRCH && parse_u64(s->run_user, &numeric) >= 0 && numeric < UINT32_MAX) {
+                /* a bare number needs no passwd entry: uid and gid alike */
+                uid = (uid_t) numeric;
+                gid = (gid_t) numeric;
+        } else if (r < 0)
+                return set_error(ret_error, r, "run_user '%s' not found%s", s->run_user,
+                                 STATIC_BINARY ? " in /etc/passwd (a static skillrun does not use NSS: "
+                                                 "give a number or a user from /etc/passwd)" : "");
+        if (uid == 0 || gid == 0)
+                return set_error(ret_error, -EPERM, "run_user '%s' is root: skills never run as root", s->run_user);
+        *ret_uid = uid;
+        *ret_gid = gid;
+        return 0;
+}
+
 /* strict mode: what the policy needs and the kernel lacks. */
 static int refuse(char **ret_error, Policy policy, const char *what) {
         if (ret_error) {
@@ -224,19 +246,9 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
 
         /* Root hands the skill to run_user; looked up here because NSS has no place after fork. */
         if (f.running_as_root) {
-                uint64_t numeric;
-
-                r = lookup_user(s->run_user, &p->uid, &p->gid);
-                if (r == -ESRCH && parse_u64(s->run_user, &numeric) >= 0 && numeric < UINT32_MAX) {
-                        /* a bare number needs no passwd entry: uid and gid alike */
-                        p->uid = (uid_t) numeric;
-                        p->gid = (gid_t) numeric;
-                } else if (r < 0)
-                        return set_error(ret_error, r, "run_user '%s' not found%s", s->run_user,
-                                         STATIC_BINARY ? " in /etc/passwd (a static skillrun does not use NSS: "
-                                                         "give a number or a user from /etc/passwd)" : "");
-                if (p->uid == 0 || p->gid == 0)
-                        return set_error(ret_error, -EPERM, "run_user '%s' is root: skills never run as root", s->run_user);
+                r = sandbox_resolve_run_user(s, &p->uid, &p->gid, ret_error);
+                if (r < 0)
+                        return r;
                 p->switch_user = true;
         }
 

@@ -39,6 +39,10 @@ json_object *sandbox_features_to_json(const SandboxFeatures *f);
 
 typedef struct SandboxPlan SandboxPlan;
 
+/* run_user as the uid and gid a worker running as root hands skills to: a passwd entry, else a
+ * bare number; never 0. -ESRCH (not found) or -EPERM (root), with *ret_error saying so. */
+int sandbox_resolve_run_user(const Settings *s, uid_t *ret_uid, gid_t *ret_gid, char **ret_error);
+
 /* workdir exists already. limits are the run's effective limits. -EOPNOTSUPP (message in
  * *ret_error) when mode is strict and the policy needs something this kernel lacks; the report
  * is filled with what will be enforced. */

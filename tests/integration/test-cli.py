@@ -296,6 +296,24 @@ def body(tap):
     tap.ok("error" not in out, "... with no error", out)
     wb.stop(None, check=False)
 
+    # settings that pass their syntax but make every run fail: check warns (the unit's environment
+    # may differ from this one), and a run shows the warning was right
+    for env, want in (({"SKILLRUN_RUN_USER": "nosuchuser"},
+                       "warning: run_user 'nosuchuser' not found: a worker running as root refuses every run"),
+                      ({"SKILLRUN_RUN_USER": "0"}, "warning: run_user '0' is root: skills never run as root"),
+                      ({"SKILLRUN_WORK_DIR": "/nonexistent"},
+                       "warning: work_dir '/nonexistent': No such file or directory: every run fails"),
+                      ({"SKILLRUN_WORK_DIR": "/etc/passwd"}, "warning: work_dir '/etc/passwd': Not a directory")):
+        wb = Worker(skills={"echo": good["echo"]})
+        p = wb.cli("check", env=env)
+        out = (p.stdout + p.stderr).decode(errors="replace")
+        tap.is_(p.returncode, 0, "check with %s: a warning, no error" % env, out)
+        tap.contains(out, want, "check with %s says why runs would fail" % env)
+        if "SKILLRUN_WORK_DIR" in env or os.geteuid() == 0:
+            p = wb.cli("run", "echo", "--input", "-", input=b"x", env=env)
+            tap.is_(p.returncode, 1, "... and a run with %s fails" % env, p.stderr.decode(errors="replace"))
+        wb.stop(None, check=False)
+
     # policy none reads what the worker reads: check warns, but it is no error
     wb = Worker(skills={}, raw_skills={"loose.json": json.dumps({"command": ["/bin/true"], "policy": "none"})})
     p = wb.cli("check")
