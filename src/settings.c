@@ -185,7 +185,8 @@ static int parse_dir_list_field(const char *value, void *field) {
                 return r;
         if (r < 0 || strv_length(dirs) == 0)
                 return -EINVAL;
-        /* Relative entries would depend on the worker's cwd; empty ones are typos. */
+        /* Relative entries would depend on the worker's cwd. Empty ones (a doubled or trailing
+         * ":") are gone already: strv_split() skips them, where $PATH would read the cwd. */
         for (char **d = dirs; *d; d++)
                 if ((*d)[0] != '/')
                         return -EINVAL;
