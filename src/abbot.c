@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "abbot.h"
+#include "json-util.h"
 
 /* SkillMessages nest a Bot Framework ConversationReference and arbitrary HTTP-trigger forms;
  * json-c's default depth of 32 is close enough to real messages to be a trap. */
@@ -92,7 +93,7 @@ int abbot_build_run_request(const Settings *s, const Manifest *m, const char *bo
                             const char *skill_api_token, RunRequest *ret, char **ret_error) {
         _cleanup_(run_request_done) RunRequest r = {};
         json_object *root = NULL, *skill_info, *runner_info, *code;
-        json_tokener *tok;
+        const char *why;
         int k;
 
         k = abbot_manifest_check(m, ret_error);
@@ -104,21 +105,11 @@ int abbot_build_run_request(const Settings *s, const Manifest *m, const char *bo
         if (!utf8_valid(body, len))
                 return set_error(ret_error, -EINVAL, "body is not valid UTF-8");
 
-        tok = json_tokener_new_ex(ABBOT_MAX_JSON_DEPTH);
-        if (!tok)
-                return -ENOMEM;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-        root = json_tokener_parse_ex(tok, body, (int) len);
-        if (!root || json_tokener_get_error(tok) != json_tokener_success || json_tokener_get_parse_end(tok) != len) {
-                enum json_tokener_error e = json_tokener_get_error(tok);
-                k = set_error(ret_error, -EINVAL, "body is not valid JSON: %s",
-                         root ? "trailing data" :
-                         e == json_tokener_continue ? "unexpected end of data" : json_tokener_error_desc(e));
-                json_tokener_free(tok);
-                json_object_put(root);
+        k = json_parse_strict(body, len, ABBOT_MAX_JSON_DEPTH, &root, &why);
+        if (k == -ENOMEM)
                 return k;
-        }
-        json_tokener_free(tok);
+        if (k < 0)
+                return set_error(ret_error, -EINVAL, "body is not valid JSON: %s", why);
 
         if (!json_object_is_type(root, json_type_object)) {
                 k = set_error(ret_error, -EINVAL, "body must be a JSON object (an Abbot SkillMessage)");
@@ -301,6 +292,11 @@ static json_object *response_from_output(const OutputStream *out) {
                 root = NULL;
         }
         json_tokener_free(tok);
+        /* NaN or "1." in a reply would make the whole answer invalid JSON */
+        if (root && !json_numbers_valid(root)) {
+                json_object_put(root);
+                root = NULL;
+        }
         if (!root)
                 return NULL;
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json-util.h"
 #include "run.h"
 
 static const char *const outcome_table[_OUTCOME_MAX] = {
@@ -124,45 +125,6 @@ fail:
         return NULL;
 }
 
-/* stdout as exactly one JSON value (RFC 8259, strictly: no trailing commas, no single quotes),
- * surrounding whitespace allowed. 1 with *ret the value (NULL for JSON null), 0 if stdout is
- * not that, -ENOMEM. */
-static int parse_output(const char *buf, size_t len, json_object **ret) {
-        json_tokener *tok;
-        json_object *v;
-        enum json_tokener_error e;
-        size_t end;
-
-        if (len > INT32_MAX)
-                return 0;
-        tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH);
-        if (!tok)
-                return -ENOMEM;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-        v = json_tokener_parse_ex(tok, buf, (int) len);
-        e = json_tokener_get_error(tok);
-        end = json_tokener_get_parse_end(tok);
-        if (e == json_tokener_continue) {
-                /* all of it taken, the value maybe unfinished ("42" may go on): a NUL ends it */
-                v = json_tokener_parse_ex(tok, "", 1);
-                e = json_tokener_get_error(tok);
-                end = len;
-        }
-        json_tokener_free(tok);
-        if (e != json_tokener_success) {
-                json_object_put(v);
-                return 0;
-        }
-        while (end < len && (buf[end] == ' ' || buf[end] == '\t' || buf[end] == '\r' || buf[end] == '\n'))
-                end++;
-        if (end != len) {
-                json_object_put(v);
-                return 0;
-        }
-        *ret = v;
-        return 1;
-}
-
 json_object *run_result_to_json(const RunResult *r) {
         json_object *j = json_object_new_object();
         const char *sig;
@@ -189,11 +151,12 @@ json_object *run_result_to_json(const RunResult *r) {
         if (r->output_mode == OUTPUT_JSON && r->out.len > 0 && !r->out.truncated &&
             utf8_valid(r->out.buf, r->out.len)) {
                 json_object *out = NULL;
-                int r_out = parse_output(r->out.buf, r->out.len, &out);
-                if (r_out < 0)
+                const char *why;
+                int r_out = json_parse_strict(r->out.buf, r->out.len, JSON_TOKENER_DEFAULT_DEPTH, &out, &why);
+                if (r_out == -ENOMEM)
                         goto fail;
-                /* a JSON null is an answer too: "output": null */
-                if (r_out > 0 && add_nullable(j, "output", out) < 0)
+                /* not exactly one JSON value: no "output"; a JSON null is an answer too */
+                if (r_out >= 0 && add_nullable(j, "output", out) < 0)
                         goto fail;
         }
         if (add(j, "stdout_truncated", json_object_new_boolean(r->out.truncated)) < 0 ||

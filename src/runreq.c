@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "json-util.h"
 #include "run.h"
 
 /* A JSON string without embedded NULs (they would silently cut argv/env entries short). */
@@ -117,8 +118,8 @@ static int parse_files(const Settings *s, const Manifest *m, json_object *v, Run
 
 int run_request_parse(const Settings *s, const Manifest *m, const char *body, size_t len, RunRequest *ret,
                       char **ret_error) {
-        json_tokener *tok;
-        json_object *root, *v;
+        json_object *root = NULL, *v;
+        const char *why;
         RunRequest r = {};
         int k = 0;
 
@@ -131,23 +132,11 @@ int run_request_parse(const Settings *s, const Manifest *m, const char *body, si
          * JSON_TOKENER_VALIDATE_UTF8 lets overlong forms and surrogates through. */
         if (!utf8_valid(body, len))
                 return set_error(ret_error, -EINVAL, "request body is not valid UTF-8");
-        tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH);
-        if (!tok)
-                return -ENOMEM;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-        root = json_tokener_parse_ex(tok, body, (int) len);
-        if (!root || json_tokener_get_error(tok) != json_tokener_success ||
-            json_tokener_get_parse_end(tok) != len) {
-                enum json_tokener_error e = json_tokener_get_error(tok);
-                /* "continue" is the tokener's word for a body that stops inside a value */
-                k = set_error(ret_error, -EINVAL, "request body is not valid JSON: %s",
-                         root ? "trailing data" :
-                         e == json_tokener_continue ? "unexpected end of data" : json_tokener_error_desc(e));
-                json_tokener_free(tok);
-                json_object_put(root);
+        k = json_parse_strict(body, len, JSON_TOKENER_DEFAULT_DEPTH, &root, &why);
+        if (k == -ENOMEM)
                 return k;
-        }
-        json_tokener_free(tok);
+        if (k < 0)
+                return set_error(ret_error, -EINVAL, "request body is not valid JSON: %s", why);
         if (!json_object_is_type(root, json_type_object)) {
                 json_object_put(root);
                 return set_error(ret_error, -EINVAL, "request body must be a JSON object");

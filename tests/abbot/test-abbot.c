@@ -132,6 +132,12 @@ static void test_response(void) {
         r = result_with_output(OUTCOME_OK, 0, "{\"success\":true,\"errors\":[],\"replies\":[\"a\xed\xa0\x80\"]}", NULL);
         check_response(&r, ERROR_BODY("RunnerError", "The skill runner exited with status 0 without a result"),
                        "... a surrogate neither");
+        /* Python's json.dumps writes NaN for float("nan"): passed on, it would make the answer
+         * invalid JSON */
+        r = result_with_output(OUTCOME_OK, 0, "{\"success\":true,\"errors\":[],\"replies\":[],\"outputs\":{\"x\":NaN}}",
+                               NULL);
+        check_response(&r, ERROR_BODY("RunnerError", "The skill runner exited with status 0 without a result"),
+                       "a result with NaN is no result");
 
         r = result_with_output(OUTCOME_OK, 0, "{\"success\":\"yes\",\"errors\":[],\"replies\":[]}", "a\xff\n");
         check_response(&r, ERROR_BODY("RunnerError", "The skill runner exited with status 0 without a result"),
@@ -231,6 +237,8 @@ static void test_request(void) {
                 { "[1]", "body must be a JSON object (an Abbot SkillMessage)" },
                 { "{\"SkillInfo\":{}", "body is not valid JSON: unexpected end of data" },
                 { "{\"SkillInfo\":{},\"RunnerInfo\":{\"Code\":\"\"}} x", "body is not valid JSON: *" },
+                { "{\"SkillInfo\":{\"Arguments\":1.},\"RunnerInfo\":{\"Code\":\"\"}}",
+                  "body is not valid JSON: a number JSON does not allow (NaN, Infinity, or no digit after '.')" },
                 { "{\"RunnerInfo\":{\"Code\":\"\"}}", "SkillInfo: missing" },
                 { "{\"SkillInfo\":[],\"RunnerInfo\":{\"Code\":\"\"}}", "SkillInfo: expected an object" },
                 { "{\"SkillInfo\":{}}", "RunnerInfo: missing" },

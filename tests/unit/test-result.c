@@ -93,29 +93,37 @@ int main(void) {
         j = run_result_to_json(&r);
         ok(!get(j, "output"), "no output when stdout is not exactly JSON");
         json_object_put(j);
-        /* strictly JSON: json-c's lenient mode takes these too */
-        static const char *const not_json[] = { "[1,]", "['x']", "{\"a\":1,}", "1 2", "  \n", "{}\0", "nul",
-                                                "[1] x" };
+        /* strictly JSON: json-c's lenient mode takes the first ones, its strict mode the numbers
+         * (and would write them back as they came, making the answer invalid JSON) */
+#define S(lit) { lit, sizeof(lit) - 1 }
+        static const struct {
+                const char *s;
+                size_t n;
+        } not_json[] = {
+                S("[1,]"), S("['x']"), S("{\"a\":1,}"), S("1 2"), S("  \n"), S("{}\0"), S("4\0"), S("nul"),
+                S("[1] x"), S("NaN"), S("[1, -Infinity]"), S("{\"a\": 1.}"), S("1.e5\n"),
+        };
+#undef S
         for (size_t i = 0; i < ELEMENTSOF(not_json); i++) {
-                json_object *v;
-                size_t n = strlen(not_json[i]) + (streq(not_json[i], "{}") ? 1 : 0);
-                set_stream(&r.out, not_json[i], n);
+                json_object *o;
+                set_stream(&r.out, not_json[i].s, not_json[i].n);
                 j = run_result_to_json(&r);
-                ok(!json_object_object_get_ex(j, "output", &v), "no output for stdout #%zu (%zu bytes)", i, n);
+                ok(!json_object_object_get_ex(j, "output", &o), "no output for stdout #%zu (%zu bytes)", i,
+                   not_json[i].n);
                 json_object_put(j);
         }
         static const struct {
                 const char *out, *want;
         } values[] = {
                 { "null\n", "null" }, { "42", "42" }, { " -1.5e3 ", "-1.5e3" }, { "\"s\"", "\"s\"" },
-                { "true", "true" }, { "[]\r\n", "[]" },
+                { "true", "true" }, { "[]\r\n", "[]" }, { "[0.5, -0, 1E+2, 1.5e999]", "[0.5,0,1E+2,1.5e999]" },
         };
         for (size_t i = 0; i < ELEMENTSOF(values); i++) {
-                json_object *v = NULL;
+                json_object *o = NULL;
                 set_stream(&r.out, values[i].out, strlen(values[i].out));
                 j = run_result_to_json(&r);
-                ok(json_object_object_get_ex(j, "output", &v), "output present for stdout #%zu", i);
-                is_str(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), values[i].want, "... and is %s",
+                ok(json_object_object_get_ex(j, "output", &o), "output present for stdout #%zu", i);
+                is_str(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), values[i].want, "... and is %s",
                        values[i].want);
                 json_object_put(j);
         }

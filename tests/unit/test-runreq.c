@@ -138,6 +138,20 @@ int main(void) {
         is_str(try(plain, "{\"a\":", NULL), "-22 request body is not valid JSON: unexpected end of data",
                "truncated JSON refused, in words");
         contains_str(try(plain, "{} x", NULL), "-22 request body is not valid JSON", "trailing garbage refused");
+        /* complete values at the end of the body: json-c waits for more after a number or literal */
+        is_str(try(plain, "42", NULL), "-22 request body must be a JSON object", "a bare number is complete JSON");
+        is_str(try(plain, "true", NULL), "-22 request body must be a JSON object", "a bare literal is complete JSON");
+        is_str(try(plain, "{}\r\n", NULL), "OK", "white space after the object");
+        /* numbers json-c takes even strictly, and would pass on as they came */
+        static const char *const bad_numbers[] = { "{\"input\": NaN}", "{\"input\": [Infinity]}",
+                                                   "{\"input\": {\"a\": -Infinity}}", "{\"input\": 1.}",
+                                                   "{\"input\": 2.e3}" };
+        for (size_t i = 0; i < ELEMENTSOF(bad_numbers); i++)
+                is_str(try(plain, bad_numbers[i], NULL),
+                       "-22 request body is not valid JSON: a number JSON does not allow (NaN, Infinity, or no "
+                       "digit after '.')",
+                       bad_numbers[i]);
+        is_str(try(plain, "{\"input\": [0.5, -0, 1E+2, 1e-3]}", NULL), "OK", "RFC 8259 numbers pass");
 
         /* JSON is UTF-8: a stray byte would reach the skill's stdin, argv or environment as is */
         {
