@@ -13,8 +13,8 @@ import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from skillrun_test import (SH, TOP_SRCDIR, Worker, build_request, main, parse_responses, probe_skill, py_skill,  # noqa: E402
-                           recv_all, require_python, sh_skill)
+from skillrun_test import (SH, TOP_SRCDIR, Worker, build_request, main, new_token,  # noqa: E402
+                           parse_responses, probe_skill, py_skill, recv_all, require_python, sh_skill)
 
 # Reads 70000 bytes of its input, closes its stdin while the rest is still being written, and
 # lives on: the CLI's next write to it fails (EPIPE), and must not kill the CLI (SIGPIPE).
@@ -285,15 +285,24 @@ def body(tap):
     with open(example) as f:
         lines = f.read().splitlines()
     keys = [l[1:] for l in lines if re.match(r"^#[a-z_]+ =", l)]
-    tap.ok(len(keys) >= 20, "the example configuration names its keys", "%d keys" % len(keys))
+    tap.ok(len(keys) >= 18 and not any(k.startswith("tokens_file") for k in keys),
+           "the example configuration names its keys, tokens_file aside", "%r" % keys)
     wb = Worker(skills={"echo": good["echo"]})
     conf = os.path.join(wb.root, "example.conf")
     with open(conf, "w") as f:
         f.write("\n".join(keys) + "\n")
-    p = wb.cli("check", env={"SKILLRUN_CONFIG": conf})
+    # as under the unit: the tokens come from the credential, which the example must not override
+    creds = os.path.join(wb.root, "credentials")
+    os.mkdir(creds)
+    with open(os.path.join(creds, "tokens"), "w") as f:
+        f.write("ci:%s\n" % new_token())
+    env = wb.env({"SKILLRUN_CONFIG": conf, "CREDENTIALS_DIRECTORY": creds})
+    env.pop("SKILLRUN_TOKENS_FILE", None)
+    p = subprocess.run([wb.bin, "check"], capture_output=True, env=env, timeout=60)
     out = (p.stdout + p.stderr).decode(errors="replace")
     tap.is_(p.returncode, 0, "check: the example configuration, every key uncommented, passes", out)
     tap.ok("error" not in out, "... with no error", out)
+    tap.contains(out, "tokens: 1 usable in '%s/tokens'" % creds, "... and the tokens still come from the credential")
     wb.stop(None, check=False)
 
     # settings that pass their syntax but make every run fail: check warns (the unit's environment
