@@ -150,7 +150,7 @@ int main(void) {
                 is_str(try(plain, bad_numbers[i], NULL),
                        "-22 request body is not valid JSON: a number JSON does not allow (NaN, Infinity, or no "
                        "digit after '.')",
-                       bad_numbers[i]);
+                       "%s", bad_numbers[i]);
         is_str(try(plain, "{\"input\": [0.5, -0, 1E+2, 1e-3]}", NULL), "OK", "RFC 8259 numbers pass");
 
         /* JSON is UTF-8: a stray byte would reach the skill's stdin, argv or environment as is */
