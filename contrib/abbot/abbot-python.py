@@ -735,10 +735,11 @@ def main(argv):
         sys.stdout.flush()
     except Exception:
         pass
-    # ensure_ascii: whatever strings the skill produced, the result is valid UTF-8.
+    # ensure_ascii: whatever strings the skill produced, the result is valid UTF-8. allow_nan:
+    # NaN and Infinity are no JSON, and skillrun would take such a result for none at all.
     try:
-        data = json.dumps(result, default=_json_default, ensure_ascii=True)
-    except (TypeError, ValueError) as e:  # e.g. a reference cycle in bot.outputs
+        data = json.dumps(result, default=_json_default, ensure_ascii=True, allow_nan=False)
+    except (TypeError, ValueError) as e:  # e.g. a reference cycle in bot.outputs, or a NaN
         data = json.dumps(_result(None, result["errors"] + [
             _error("InvalidResult", "The skill's result cannot be sent: {}: {}".format(type(e).__name__, e))]))
     _write_all(result_fd, data.encode("ascii") + b"\n")

@@ -64,6 +64,16 @@ def main():
               "Cannot parse the SkillMessage: Expecting property name enclosed in double quotes: "
               "line 1 column 2 (char 1)")]))
 
+    # NaN is no JSON: said as such, not sent (skillrun would see no result at all)
+    p = run_shim(t.message('bot.reply("r")\nbot.outputs["x"] = float("nan")\n'))
+    t.is_(p.returncode, 0, "a NaN in bot.outputs: exit status")
+    got = json.loads(p.stdout.decode())
+    t.is_((got["success"], [e["errorId"] for e in got["errors"]]), (False, ["InvalidResult"]),
+          "a NaN in bot.outputs is an InvalidResult error")
+    t.ok(got["errors"][0]["description"].startswith("The skill's result cannot be sent: ValueError: "),
+         "... which says why")
+    t.ok("NaN" not in p.stdout.decode(), "... and no NaN is sent")
+
     check("exit status other than 0 is an error",
           run_shim(t.message('import sys\nsys.exit(3)\n')),
           t.result(success=False, errors=[t.error("SystemExit", "The skill exited with status 3", 2)]))
