@@ -124,6 +124,13 @@ def body(tap):
     tap.contains(j.get("stderr") or "", "bad path", "... and says why on stderr")
     j = w.run("json-transform", {"stdin": "not json"}).json or {}
     tap.is_(j.get("exit_code"), 2, "json-transform: input that is not JSON fails with exit 2")
+    j = w.run("json-transform", {"stdin": '{"data": [NaN]}'}).json or {}
+    tap.is_(j.get("exit_code"), 2, "json-transform: NaN in its input is no JSON: exit 2")
+    tap.contains(j.get("stderr") or "", "NaN is not JSON", "... and says why")
+    j = w.run("json-transform", {"stdin": '{"data": [1e400]}'}).json or {}
+    tap.is_((j.get("exit_code"), "Infinity" in (j.get("stdout") or "")), (2, False),
+            "json-transform: 1e400 (inf as a float) is not written as Infinity")
+    tap.contains(j.get("stderr") or "", "the result is not JSON", "... and says why")
 
     # --- python
     j = result(w.run("python", {"code": "print(sum(range(10)))"}), "python code")

@@ -168,9 +168,13 @@ def transform(req):
     return result
 
 
+def _not_json(name):
+    raise ValueError("%s is not JSON" % name)
+
+
 def main():
     try:
-        req = json.load(sys.stdin)
+        req = json.load(sys.stdin, parse_constant=_not_json)
     except ValueError as e:
         sys.stderr.write("json-transform: input is not JSON: %s\n" % e)
         return 2
@@ -179,8 +183,13 @@ def main():
     except Fail as e:
         sys.stderr.write("json-transform: %s\n" % e)
         return 2
-    json.dump(out, sys.stdout, ensure_ascii=False)
-    sys.stdout.write("\n")
+    try:
+        # a number too large for a float (1e400) came in as inf: never write it as Infinity
+        text = json.dumps(out, ensure_ascii=False, allow_nan=False)
+    except ValueError as e:
+        sys.stderr.write("json-transform: the result is not JSON: %s\n" % e)
+        return 2
+    sys.stdout.write(text + "\n")
     return 0
 
 
