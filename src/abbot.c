@@ -276,27 +276,16 @@ static json_object *member_or(json_object *o, const char *key, json_type type, j
 
 /* The shim's result, copied into Abbot's key order; NULL if stdout is not such a result. */
 static json_object *response_from_output(const OutputStream *out) {
-        json_object *root, *success, *errors, *replies, *o;
-        json_tokener *tok;
+        json_object *root = NULL, *success, *errors, *replies, *o;
+        const char *why;
 
         /* json-c would copy a string's bytes into the answer as they are: only UTF-8 is a result
          * (strictly: json-c's JSON_TOKENER_VALIDATE_UTF8 lets overlong forms and surrogates by) */
         if (!out->buf || out->len == 0 || out->len > INT32_MAX || !utf8_valid(out->buf, out->len))
                 return NULL;
-        tok = json_tokener_new_ex(ABBOT_MAX_JSON_DEPTH);
-        if (!tok)
+        /* the shim writes one JSON line, strictly (no NaN: an answer with it would be no JSON) */
+        if (json_parse_strict(out->buf, out->len, ABBOT_MAX_JSON_DEPTH, &root, &why) < 0)
                 return NULL;
-        root = json_tokener_parse_ex(tok, out->buf, (int) out->len);
-        if (root && json_tokener_get_error(tok) != json_tokener_success) {
-                json_object_put(root);
-                root = NULL;
-        }
-        json_tokener_free(tok);
-        /* NaN or "1." in a reply would make the whole answer invalid JSON */
-        if (root && !json_numbers_valid(root)) {
-                json_object_put(root);
-                root = NULL;
-        }
         if (!root)
                 return NULL;
 

@@ -1,65 +1,95 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "json-util.h"
+#include "util.h"
 
 static bool is_digit(char c) {
         return c >= '0' && c <= '9';
 }
 
-/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
-static bool number_text_valid(const char *s) {
-        if (!s)
-                return false;
-        if (*s == '-')
+/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, the n bytes at s exactly */
+static bool number_valid(const char *s, size_t n) {
+        const char *e = s + n;
+
+        if (s < e && *s == '-')
                 s++;
-        if (*s == '0')
+        if (s < e && *s == '0')
                 s++;
-        else if (*s >= '1' && *s <= '9')
-                while (is_digit(*s))
+        else if (s < e && *s >= '1' && *s <= '9')
+                while (s < e && is_digit(*s))
                         s++;
         else
                 return false;
-        if (*s == '.') {
+        if (s < e && *s == '.') {
                 s++;
-                if (!is_digit(*s))
+                if (!(s < e && is_digit(*s)))
                         return false;
-                while (is_digit(*s))
+                while (s < e && is_digit(*s))
                         s++;
         }
-        if (*s == 'e' || *s == 'E') {
+        if (s < e && (*s == 'e' || *s == 'E')) {
                 s++;
-                if (*s == '+' || *s == '-')
+                if (s < e && (*s == '+' || *s == '-'))
                         s++;
-                if (!is_digit(*s))
+                if (!(s < e && is_digit(*s)))
                         return false;
-                while (is_digit(*s))
+                while (s < e && is_digit(*s))
                         s++;
         }
-        return *s == '\0';
+        return s == e;
 }
 
-bool json_numbers_valid(json_object *v) {
-        switch (json_object_get_type(v)) {
-        case json_type_double:
-                return number_text_valid(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-        case json_type_array:
-                for (size_t i = 0, n = json_object_array_length(v); i < n; i++)
-                        if (!json_numbers_valid(json_object_array_get_idx(v, i)))
+static bool in_number(char c) {
+        return is_digit(c) || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+static size_t literal_len(const char *s, size_t n) {
+        static const char *const literals[] = { "true", "false", "null" };
+
+        for (size_t i = 0; i < ELEMENTSOF(literals); i++) {
+                size_t k = strlen(literals[i]);
+                if (n >= k && memcmp(s, literals[i], k) == 0)
+                        return k;
+        }
+        return 0;
+}
+
+/* The numbers and literals of text json-c's strict mode took, read as written: it also takes
+ * NaN, Infinity, "1.", "00" and "-007", and writes a parsed decimal back as it came (invalid
+ * JSON in our answer), an integer rewritten. Outside strings such text holds only structure,
+ * white space, numbers and literals. */
+static bool scalars_valid(const char *s, size_t n) {
+        bool in_string = false;
+
+        for (size_t i = 0; i < n; i++) {
+                char c = s[i];
+
+                if (in_string) {
+                        if (c == '\\')
+                                i++;
+                        else if (c == '"')
+                                in_string = false;
+                } else if (c == '"')
+                        in_string = true;
+                else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+                        /* a literal: only these three (json-c also reads NaN and Infinity) */
+                        size_t k = literal_len(s + i, n - i);
+                        if (k == 0)
                                 return false;
-                return true;
-        case json_type_object: {
-                json_object_object_foreach(v, key, val) {
-                        (void) key;
-                        if (!json_numbers_valid(val))
+                        i += k - 1;
+                } else if (c == '-' || is_digit(c)) {
+                        size_t j = i;
+                        while (j < n && in_number(s[j]))
+                                j++;
+                        if (!number_valid(s + i, j - i))
                                 return false;
+                        i = j - 1;
                 }
-                return true;
         }
-        default:
-                return true;
-        }
+        return true;
 }
 
 static bool is_json_ws(char c) {
@@ -103,9 +133,9 @@ int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret,
                 *ret_why = "trailing data";
                 return -EINVAL;
         }
-        if (!json_numbers_valid(v)) {
+        if (!scalars_valid(buf, len)) {
                 json_object_put(v);
-                *ret_why = "a number JSON does not allow (NaN, Infinity, or no digit after '.')";
+                *ret_why = "a number JSON does not allow (NaN, Infinity, a leading zero, no digit after '.')";
                 return -EINVAL;
         }
         *ret = v;

@@ -122,22 +122,27 @@ static void test_response(void) {
                                                  "ModuleNotFoundError: No module named 'x'"),
                        "runner death quotes the last stderr line");
 
-        r = result_with_output(OUTCOME_OK, 0, "not json", NULL);
-        check_response(&r, ERROR_BODY("RunnerError", "The skill runner exited with status 0 without a result"),
-                       "output that is not a result");
-
-        r = result_with_output(OUTCOME_OK, 0, "{\"success\":true,\"errors\":[],\"replies\":[\"a\xff\"]}", NULL);
-        check_response(&r, ERROR_BODY("RunnerError", "The skill runner exited with status 0 without a result"),
-                       "a result that is not UTF-8 is no result (the answer must stay UTF-8)");
-        r = result_with_output(OUTCOME_OK, 0, "{\"success\":true,\"errors\":[],\"replies\":[\"a\xed\xa0\x80\"]}", NULL);
-        check_response(&r, ERROR_BODY("RunnerError", "The skill runner exited with status 0 without a result"),
-                       "... a surrogate neither");
-        /* Python's json.dumps writes NaN for float("nan"): passed on, it would make the answer
-         * invalid JSON */
-        r = result_with_output(OUTCOME_OK, 0, "{\"success\":true,\"errors\":[],\"replies\":[],\"outputs\":{\"x\":NaN}}",
-                               NULL);
-        check_response(&r, ERROR_BODY("RunnerError", "The skill runner exited with status 0 without a result"),
-                       "a result with NaN is no result");
+        /* stdout that is no result: the answer must stay UTF-8 and JSON (Python's json.dumps
+         * writes NaN for float("nan")), and the shim writes one strict JSON value */
+        static const struct {
+                const char *out, *what;
+        } no_result[] = {
+                { "not json", "output that is not JSON is no result" },
+                { "{\"success\":true,\"errors\":[],\"replies\":[\"a\xff\"]}",
+                  "a result that is not UTF-8 is no result" },
+                { "{\"success\":true,\"errors\":[],\"replies\":[\"a\xed\xa0\x80\"]}",
+                  "a result with a surrogate is no result" },
+                { "{\"success\":true,\"errors\":[],\"replies\":[],\"outputs\":{\"x\":NaN}}",
+                  "a result with NaN is no result" },
+                { "{\"success\":true,\"errors\":[],\"replies\":[]} and more",
+                  "a result with something after it is no result" },
+                { "{\"success\":true,\"errors\":[],\"replies\":[1,],}", "a result with trailing commas is no result" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(no_result); i++) {
+                r = result_with_output(OUTCOME_OK, 0, no_result[i].out, NULL);
+                check_response(&r, ERROR_BODY("RunnerError", "The skill runner exited with status 0 without a result"),
+                               no_result[i].what);
+        }
 
         r = result_with_output(OUTCOME_OK, 0, "{\"success\":\"yes\",\"errors\":[],\"replies\":[]}", "a\xff\n");
         check_response(&r, ERROR_BODY("RunnerError", "The skill runner exited with status 0 without a result"),
@@ -238,7 +243,8 @@ static void test_request(void) {
                 { "{\"SkillInfo\":{}", "body is not valid JSON: unexpected end of data" },
                 { "{\"SkillInfo\":{},\"RunnerInfo\":{\"Code\":\"\"}} x", "body is not valid JSON: *" },
                 { "{\"SkillInfo\":{\"Arguments\":1.},\"RunnerInfo\":{\"Code\":\"\"}}",
-                  "body is not valid JSON: a number JSON does not allow (NaN, Infinity, or no digit after '.')" },
+                  "body is not valid JSON: a number JSON does not allow (NaN, Infinity, a leading zero, no digit "
+                  "after '.')" },
                 { "{\"RunnerInfo\":{\"Code\":\"\"}}", "SkillInfo: missing" },
                 { "{\"SkillInfo\":[],\"RunnerInfo\":{\"Code\":\"\"}}", "SkillInfo: expected an object" },
                 { "{\"SkillInfo\":{}}", "RunnerInfo: missing" },

@@ -101,7 +101,7 @@ int main(void) {
                 size_t n;
         } not_json[] = {
                 S("[1,]"), S("['x']"), S("{\"a\":1,}"), S("1 2"), S("  \n"), S("{}\0"), S("4\0"), S("nul"),
-                S("[1] x"), S("NaN"), S("[1, -Infinity]"), S("{\"a\": 1.}"), S("1.e5\n"),
+                S("[1] x"), S("NaN"), S("[1, -Infinity]"), S("{\"a\": 1.}"), S("1.e5\n"), S("[00]"), S("-007"),
         };
 #undef S
         for (size_t i = 0; i < ELEMENTSOF(not_json); i++) {

@@ -145,13 +145,16 @@ int main(void) {
         /* numbers json-c takes even strictly, and would pass on as they came */
         static const char *const bad_numbers[] = { "{\"input\": NaN}", "{\"input\": [Infinity]}",
                                                    "{\"input\": {\"a\": -Infinity}}", "{\"input\": 1.}",
-                                                   "{\"input\": 2.e3}" };
+                                                   "{\"input\": 2.e3}", "{\"input\": [00]}",
+                                                   "{\"input\": {\"a\": -007}}", "{\"input\": 00.5}" };
         for (size_t i = 0; i < ELEMENTSOF(bad_numbers); i++)
                 is_str(try(plain, bad_numbers[i], NULL),
-                       "-22 request body is not valid JSON: a number JSON does not allow (NaN, Infinity, or no "
-                       "digit after '.')",
+                       "-22 request body is not valid JSON: a number JSON does not allow (NaN, Infinity, a leading "
+                       "zero, no digit after '.')",
                        "%s", bad_numbers[i]);
-        is_str(try(plain, "{\"input\": [0.5, -0, 1E+2, 1e-3]}", NULL), "OK", "RFC 8259 numbers pass");
+        is_str(try(plain, "{\"input\": [0.5, -0, 1E+2, 1e-3, 0, 10, true, false, null, \"NaN 01 \\\" Infinity\"]}",
+                   NULL),
+               "OK", "RFC 8259 numbers and literals pass, and strings are no numbers");
 
         /* JSON is UTF-8: a stray byte would reach the skill's stdin, argv or environment as is */
         {
