@@ -57,43 +57,77 @@ static size_t literal_len(const char *s, size_t n) {
         return 0;
 }
 
-/* The numbers and literals of text json-c's strict mode took, read as written: it also takes
- * NaN, Infinity, "1.", "00" and "-007", and writes a parsed decimal back as it came (invalid
- * JSON in our answer), an integer rewritten. Outside strings such text holds only structure,
- * white space, numbers and literals. */
-static bool scalars_valid(const char *s, size_t n) {
-        bool in_string = false;
+/* An integer json-c would clamp to its int64/uint64 range without a word: beyond
+ * -9223372036854775808 … 18446744073709551615. */
+static bool integer_too_large(const char *s, size_t n) {
+        bool negative = *s == '-';
+        const char *limit = negative ? "9223372036854775808" : "18446744073709551615";
+        size_t k = strlen(limit);
+
+        if (negative) {
+                s++;
+                n--;
+        }
+        if (memchr(s, '.', n) || memchr(s, 'e', n) || memchr(s, 'E', n))
+                return false; /* a decimal: json-c keeps its text */
+        return n > k || (n == k && memcmp(s, limit, k) > 0);
+}
+
+static bool is_json_ws(char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+#define BAD_NUMBER "a number JSON does not allow (NaN, Infinity, a leading zero, no digit after '.')"
+
+/* What json-c's strict mode takes and RFC 8259 does not, or what json-c would not keep, in the
+ * text it accepted, read as written; NULL if nothing. Outside strings such text holds only
+ * structure, white space, numbers and literals. */
+static const char *text_problem(const char *s, size_t n) {
+        bool in_string = false, nul_escape = false;
 
         for (size_t i = 0; i < n; i++) {
                 char c = s[i];
 
                 if (in_string) {
-                        if (c == '\\')
+                        if ((unsigned char) c < 0x20)
+                                return "a control character not escaped in a string";
+                        if (c == '\\') {
+                                if (n - i >= 6 && memcmp(s + i, "\\u0000", 6) == 0)
+                                        nul_escape = true;
                                 i++;
-                        else if (c == '"')
+                        } else if (c == '"') {
                                 in_string = false;
-                } else if (c == '"')
+                                if (nul_escape) {
+                                        /* json-c cuts a key short at a NUL, and may then merge it
+                                         * with another: a value keeps it */
+                                        size_t j = i + 1;
+                                        while (j < n && is_json_ws(s[j]))
+                                                j++;
+                                        if (j < n && s[j] == ':')
+                                                return "a key with \\u0000 in it";
+                                }
+                        }
+                } else if (c == '"') {
                         in_string = true;
-                else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+                        nul_escape = false;
+                } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
                         /* a literal: only these three (json-c also reads NaN and Infinity) */
                         size_t k = literal_len(s + i, n - i);
                         if (k == 0)
-                                return false;
+                                return BAD_NUMBER;
                         i += k - 1;
                 } else if (c == '-' || is_digit(c)) {
                         size_t j = i;
                         while (j < n && in_number(s[j]))
                                 j++;
                         if (!number_valid(s + i, j - i))
-                                return false;
+                                return BAD_NUMBER;
+                        if (integer_too_large(s + i, j - i))
+                                return "an integer beyond 64 bits";
                         i = j - 1;
                 }
         }
-        return true;
-}
-
-static bool is_json_ws(char c) {
-        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+        return NULL;
 }
 
 int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret, const char **ret_why) {
@@ -133,9 +167,9 @@ int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret,
                 *ret_why = "trailing data";
                 return -EINVAL;
         }
-        if (!scalars_valid(buf, len)) {
+        *ret_why = text_problem(buf, len);
+        if (*ret_why) {
                 json_object_put(v);
-                *ret_why = "a number JSON does not allow (NaN, Infinity, a leading zero, no digit after '.')";
                 return -EINVAL;
         }
         *ret = v;

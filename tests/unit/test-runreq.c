@@ -152,6 +152,18 @@ int main(void) {
                        "-22 request body is not valid JSON: a number JSON does not allow (NaN, Infinity, a leading "
                        "zero, no digit after '.')",
                        "%s", bad_numbers[i]);
+        /* what json-c takes and would change on the way */
+        is_str(try(plain, "{\"stdin\": \"a\tb\"}", NULL),
+               "-22 request body is not valid JSON: a control character not escaped in a string", "a raw tab in a string");
+        is_str(try(plain, "{\"input\": 123456789012345678901234567890}", NULL),
+               "-22 request body is not valid JSON: an integer beyond 64 bits", "an integer json-c would clamp");
+        is_str(try(plain, "{\"input\": -9223372036854775809}", NULL),
+               "-22 request body is not valid JSON: an integer beyond 64 bits", "... below INT64_MIN");
+        is_str(try(plain, "{\"input\": [18446744073709551615, -9223372036854775808, 1e400]}", NULL), "OK",
+               "the 64-bit bounds themselves, and a decimal json-c keeps as written");
+        is_str(try(plain, "{\"input\": {\"a\\u0000b\": 1, \"a\": 2}}", NULL),
+               "-22 request body is not valid JSON: a key with \\u0000 in it", "a key json-c would cut short");
+        is_str(try(plain, "{\"input\": [\"\\u0000\", {\"k\": \"\\u0000\"}]}", NULL), "OK", "a value keeps its \\u0000");
         is_str(try(plain, "{\"input\": [0.5, -0, 1E+2, 1e-3, 0, 10, true, false, null, \"NaN 01 \\\" Infinity\"]}",
                    NULL),
                "OK", "RFC 8259 numbers and literals pass, and strings are no numbers");
