@@ -5,18 +5,21 @@
 #include "log.h"
 #include "server.h"
 
+/* serve, --version and --help take no arguments: one is a typo (in an ExecStart=, say). */
+static bool extra_arguments(int argc, const char *cmd, const char *why) {
+        if (argc <= 2)
+                return false;
+        log_error("Usage: skillrun %s (no arguments%s)", cmd, why);
+        return true;
+}
+
 int main(int argc, char **argv) {
         const char *cmd = argc > 1 ? argv[1] : "serve";
 
         if (getenv("SKILLRUN_DEBUG"))
                 log_set_max_level(LOG_DEBUG);
-        if (streq(cmd, "serve")) {
-                if (argc > 2) {
-                        log_error("Usage: skillrun serve (no arguments: the connection comes on fd 3 or on stdin)");
-                        return 2;
-                }
-                return server_main();
-        }
+        if (streq(cmd, "serve"))
+                return extra_arguments(argc, cmd, ": the connection comes on fd 3 or on stdin") ? 2 : server_main();
         if (streq(cmd, "run"))
                 return cli_run(argc - 1, argv + 1);
         if (streq(cmd, "check"))
@@ -25,16 +28,15 @@ int main(int argc, char **argv) {
                 return cli_list(argc - 1, argv + 1);
         if (streq(cmd, "token"))
                 return cli_token(argc - 1, argv + 1);
-        if ((streq(cmd, "--version") || streq(cmd, "version") || streq(cmd, "--help") || streq(cmd, "-h") ||
-             streq(cmd, "help")) && argc > 2) {
-                log_error("Usage: skillrun %s (no arguments)", cmd);
-                return 2;
-        }
         if (streq(cmd, "--version") || streq(cmd, "version")) {
+                if (extra_arguments(argc, cmd, ""))
+                        return 2;
                 printf("skillrun %s\n", PACKAGE_VERSION);
                 return 0;
         }
         if (streq(cmd, "--help") || streq(cmd, "-h") || streq(cmd, "help")) {
+                if (extra_arguments(argc, cmd, ""))
+                        return 2;
                 cli_help();
                 return 0;
         }
