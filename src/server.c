@@ -240,7 +240,8 @@ static void discard_unread_body(Server *srv) {
         uint64_t deadline = request_deadline(srv);
         char buf[16384];
 
-        if (!srv->req.has_content_length || srv->req.expect_continue || srv->req.body_len > 0)
+        /* a body read whole left nothing to take in: body_have is its length then */
+        if (!srv->req.has_content_length || srv->req.expect_continue)
                 return;
         while (srv->body_have < srv->req.content_length) {
                 uint64_t left = srv->req.content_length - srv->body_have;

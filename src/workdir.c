@@ -103,6 +103,12 @@ static char *moved_within(int fd, const struct stat *st, const char *path) {
         return strdup(now);
 }
 
+/* Does path (not followed) name the inode st describes? */
+static bool names_inode(const char *path, const struct stat *st) {
+        struct stat now;
+        return lstat(path, &now) >= 0 && now.st_dev == st->st_dev && now.st_ino == st->st_ino;
+}
+
 void workdir_remove(Workdir *w) {
         bool emptied = false; /* the path still names the directory the fd emptied */
 
@@ -110,19 +116,16 @@ void workdir_remove(Workdir *w) {
                 /* Through the fd held since it was made first: the skill may have renamed its work
                  * dir (policy none, in a work root it may write to) and put anything at its path.
                  * Then the path, whatever is there, and the renamed directory, now empty. */
-                struct stat was, now;
+                struct stat was;
                 (void) fchmod(w->fd, 0700);
                 int r = rm_rf_contents(w->fd);
                 /* where it is now, looked up last (and only when its path no longer leads to it);
                  * removed only if that name still is it */
                 bool known = fstat(w->fd, &was) >= 0 && w->path;
-                bool here = known && lstat(w->path, &now) >= 0 && now.st_dev == was.st_dev &&
-                            now.st_ino == was.st_ino;
-                bool away = known && !here;
+                bool here = known && names_inode(w->path, &was);
                 emptied = here && r >= 0;
-                _cleanup_free_ char *moved = away ? moved_within(w->fd, &was, w->path) : NULL;
-                if (moved && lstat(moved, &now) >= 0 && now.st_dev == was.st_dev && now.st_ino == was.st_ino &&
-                    rmdir(moved) < 0 && errno != ENOENT)
+                _cleanup_free_ char *moved = known && !here ? moved_within(w->fd, &was, w->path) : NULL;
+                if (moved && names_inode(moved, &was) && rmdir(moved) < 0 && errno != ENOENT)
                         log_warning_errno(-errno, "Cannot remove work directory %s (moved from %s), left behind: %m",
                                           moved, w->path);
                 close(w->fd);
