@@ -242,12 +242,25 @@ static int deny_other_processes(scmp_filter_ctx ctx) {
         return 0;
 }
 
+/* System V IPC: segments, queues and semaphore sets outlive the run (its cgroup, its memory
+ * limit and its kill), and every run's skill of the uid can attach to what another left or
+ * holds, as to the host's own 0666 objects. POSIX shared memory is kept out with /dev/shm; this
+ * is the same thing by another API. Not in the worker's filter: "none" keeps it. */
+static const char *const sysv_ipc[] = {
+        "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl",
+        "semget", "semop", "semtimedop", "semtimedop_time64", "semctl", "ipc",
+};
+
 static int build_deny(scmp_filter_ctx ctx, SeccompProfile p) {
         int r;
 
         /* permissive's remainder, stacked on the worker's filter that the skill inherits */
-        if (p == SECCOMP_PROFILE_SOCKETS_LOCAL || p == SECCOMP_PROFILE_SOCKETS_NET)
+        if (p == SECCOMP_PROFILE_SOCKETS_LOCAL || p == SECCOMP_PROFILE_SOCKETS_NET) {
+                r = deny_all(ctx, p, sysv_ipc, ELEMENTSOF(sysv_ipc));
+                if (r < 0)
+                        return r;
                 return socket_families(ctx, SCMP_ACT_ERRNO(EPERM), p == SECCOMP_PROFILE_SOCKETS_NET);
+        }
 
         r = deny_all(ctx, p, deny_list, ELEMENTSOF(deny_list));
         if (r < 0)
@@ -263,6 +276,9 @@ static int build_deny(scmp_filter_ctx ctx, SeccompProfile p) {
                 return r;
         if (p == SECCOMP_PROFILE_WORKER)
                 return 0; /* the worker's socket() is free: policy "none" skills inherit this filter */
+        r = deny_all(ctx, p, sysv_ipc, ELEMENTSOF(sysv_ipc));
+        if (r < 0)
+                return r;
         return socket_families(ctx, SCMP_ACT_ERRNO(EPERM), p == SECCOMP_PROFILE_PERMISSIVE_NET);
 }
 

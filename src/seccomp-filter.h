@@ -14,7 +14,7 @@ typedef enum SeccompProfile {
         SECCOMP_PROFILE_PERMISSIVE_NET,  /* deny-list, AF_INET/AF_INET6 and netlink route allowed */
         SECCOMP_PROFILE_RESTRICTIVE,     /* allow-list, anything else kills the process */
         /* What permissive adds to the worker's filter, for a skill that inherits that filter:
-         * socket(2) families alone (AF_UNIX only; or without the long tail of families). */
+         * socket(2) families (AF_UNIX only; or without the long tail of families) and SysV IPC. */
         SECCOMP_PROFILE_SOCKETS_LOCAL,
         SECCOMP_PROFILE_SOCKETS_NET,
         _SECCOMP_PROFILE_MAX,

@@ -13,6 +13,7 @@
  *   ptrace-parent                    PTRACE_ATTACH to the parent
  *   environ:PID|parent               read /proc/PID/environ
  *   mount unshare-user unshare-net clone-newuser clone3 bpf perf keyctl io_uring userfaultfd
+ *   sysv-shm                         shmget(IPC_PRIVATE) (removed again at once when it works)
  *   personality personality-query    personality(READ_IMPLIES_EXEC), personality(0xffffffff)
  *   prlimit-parent prlimit-child     RLIMIT_NOFILE of the parent, of a child of ours: read, then
  *                                    set to what was read (no change, but the permission is used)
@@ -48,6 +49,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -516,7 +518,12 @@ static void one(const char *a) {
                         close((int) fd);
         } else if (!strcmp(a, "keyctl"))
                 report(syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0), NULL);
-        else if (!strcmp(a, "io_uring")) {
+        else if (!strcmp(a, "sysv-shm")) {
+                int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+                report(id, NULL);
+                if (id >= 0)
+                        (void) shmctl(id, IPC_RMID, NULL);
+        } else if (!strcmp(a, "io_uring")) {
                 char params[120] = {};
                 long fd = syscall(__NR_io_uring_setup, 1, params);
                 report(fd, NULL);

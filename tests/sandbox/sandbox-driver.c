@@ -361,7 +361,7 @@ static const char *const fixed_attempts[] = {
         "read:/etc/shadow", "read:/etc/passwd", "read:/etc/hostname", "write:/etc/skillrun-escape", "write:/usr/escape",
         "write:inside", "read:/proc/self/status", "environ:parent", "environ:1", "kill-parent", "kill:1",
         "ptrace-parent", "mount", "unshare-user", "unshare-net", "clone-newuser", "clone3", "bpf", "perf", "keyctl",
-        "io_uring", "userfaultfd", "personality", "personality-query", "bind:0", "udp", "netlink", "packet",
+        "io_uring", "userfaultfd", "sysv-shm", "personality", "personality-query", "bind:0", "udp", "netlink", "packet",
         "exec:/usr/bin/true", "caps", "uid", "prlimit-parent", "prlimit-child", "setaffinity-parent",
         "setaffinity-child", "setpriority-user", "setpriority-pgrp", "ioprio-child", "rlimit-self", "setaffinity-self",
         "nice-self",
@@ -440,6 +440,7 @@ static void test_permissive(bool network) {
         expect(&r, "keyctl", "denied errno=EPERM");
         expect(&r, "io_uring", "denied errno=EPERM");
         expect(&r, "userfaultfd", "denied errno=EPERM");
+        expect(&r, "sysv-shm", "denied errno=EPERM"); /* would outlive the run */
         expect(&r, "personality", "denied errno=EPERM");
         expect(&r, "personality-query", "ok");
         /* network */
@@ -518,7 +519,7 @@ static void test_restrictive(void) {
         run_done(&r);
 
         static const char *const killers[] = { "mount", "ptrace-parent", "unshare-user", "bpf", "perf", "keyctl",
-                                               "io_uring", "personality", "clone-newuser", "int80", "x32",
+                                               "io_uring", "sysv-shm", "personality", "clone-newuser", "int80", "x32",
                                                "setpriority-user", "ioprio-child" };
         for (size_t i = 0; i < ELEMENTSOF(killers); i++)
                 expect_killed("restrictive", policy_name, false, killers[i]);
@@ -555,6 +556,7 @@ static void test_none(void) {
         expect(&r, "bpf", "denied errno=EPERM");
         expect(&r, "keyctl", "denied errno=EPERM");
         expect(&r, "io_uring", "denied errno=EPERM");
+        expect(&r, "sysv-shm", "ok"); /* not in the worker's filter */
         expect(&r, "ptrace-parent", "denied errno=EPERM");
         expect(&r, "environ:parent", "denied errno=EACCES");
         snprintf(key, sizeof(key), "fd:%d", leaked_fd);
