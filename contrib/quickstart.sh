@@ -31,7 +31,10 @@ else
         # no systemd as PID 1 (containers, chroots): the same per-connection worker under
         # systemd-socket-activate, which hands each accepted connection to a new skillrun
         pkill -f "systemd-socket-activate --accept -l 127.0.0.1:$port" 2>/dev/null || true
-        install -d -m 0755 /run/skillrun
+        # 0711: the worker (root) makes each run's directory here; run_user may enter its own
+        # but not list or watch the others'
+        install -d -m 0711 /run/skillrun
+        chmod 0711 /run/skillrun
         cp /etc/skillrun/tokens /run/skillrun/tokens
         setsid nohup systemd-socket-activate --accept -l "127.0.0.1:$port" \
                 -E SKILLRUN_TOKENS_FILE=/run/skillrun/tokens -E SKILLRUN_WORK_DIR=/run/skillrun \
