@@ -169,9 +169,31 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
         if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
                 return negative_errno();
 
+        /* A stop request (SIGTERM from systemd, ^C) during the run ends the run instead of the
+         * worker: the skill tree is killed, the work dir and cgroup removed, the client answered.
+         * Blocked before the work dir exists: one that comes while it and the cgroup are being
+         * made would otherwise end the worker and leave both behind; it then waits in stop_fd,
+         * and ends the run as soon as supervision starts. The child unblocks everything before
+         * execve. */
+        sigemptyset(&stop_signals);
+        sigaddset(&stop_signals, SIGTERM);
+        sigaddset(&stop_signals, SIGINT);
+        sigaddset(&stop_signals, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &stop_signals, &saved_mask) < 0)
+                return negative_errno();
+        mask_saved = true;
+        stop_fd = signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (stop_fd < 0) {
+                /* without it a stop request would wait, blocked and unread, for the whole run */
+                r = negative_errno();
+                goto out;
+        }
+
         r = workdir_create(s->work_dir, ret->run_id, &w);
-        if (r < 0)
-                return set_error(ret_error, r, "cannot create work directory in '%s': %s", s->work_dir, strerror(-r));
+        if (r < 0) {
+                (void) set_error(ret_error, r, "cannot create work directory in '%s': %s", s->work_dir, strerror(-r));
+                goto out;
+        }
         r = workdir_populate(&w, m, req, &code_path);
         if (r < 0) {
                 (void) set_error(ret_error, r, "cannot write request files: %s", strerror(-r));
@@ -201,25 +223,6 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 /* the skill sees EOF at once */
                 close(in[1]);
                 in[1] = -1;
-        }
-
-        /* A stop request (SIGTERM from systemd, ^C) during the run ends the run instead of the
-         * worker: the skill tree is killed, the work dir and cgroup removed, the client answered.
-         * The child unblocks everything before execve. */
-        sigemptyset(&stop_signals);
-        sigaddset(&stop_signals, SIGTERM);
-        sigaddset(&stop_signals, SIGINT);
-        sigaddset(&stop_signals, SIGHUP);
-        if (sigprocmask(SIG_BLOCK, &stop_signals, &saved_mask) < 0) {
-                r = negative_errno();
-                goto out;
-        }
-        mask_saved = true;
-        stop_fd = signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK);
-        if (stop_fd < 0) {
-                /* without it a stop request would wait, blocked and unread, for the whole run */
-                r = negative_errno();
-                goto out;
         }
 
         /* The unit's own memory limit may be what kills the skill. A run cgroup sees that kill

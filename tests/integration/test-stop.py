@@ -7,6 +7,7 @@
 # it dies with the worker (PR_SET_PDEATHSIG), under every policy.
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -15,7 +16,7 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from skillrun_test import (Worker, build_request, cmdline_of, main, processes_with, recv_all, parse_responses,  # noqa: E402
+from skillrun_test import (Worker, b64, build_request, cmdline_of, main, processes_with, recv_all, parse_responses,  # noqa: E402
                            sh_skill, wait_for, wait_gone)
 
 SKILL = "sleep 30 & (setsid sleep 30 &) ; sleep 30"
@@ -57,7 +58,7 @@ def killed_outright(tap, policy):
 
 
 def body(tap):
-    w = Worker(skills={"sleepy": sh_skill(SKILL, timeout_ms=20000)})
+    w = Worker(skills={"sleepy": sh_skill(SKILL, timeout_ms=20000), "quick": sh_skill("true")})
 
     # --- skillrun run, stopped with SIGTERM
     p = subprocess.Popen([w.bin, "run", "sleepy"], env=w.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -78,6 +79,24 @@ def body(tap):
     dirs, procs = w.wait_no_leftovers()
     tap.is_(dirs, [], "run: no work dir left")
     tap.is_(procs, [], "run: no skill process left (setsid one included)")
+
+    # --- skillrun run, stopped at any moment: also while the work dir and the cgroup are being
+    # made, before the skill runs (a request with files makes that take a while)
+    req = os.path.join(w.root, "request.json")
+    with open(req, "w") as f:
+        json.dump({"files": {"f%d" % i: b64(b"x" * 20000) for i in range(30)}}, f)
+    cmd = [w.bin, "run", "quick", "--request", req]
+    t0 = time.monotonic()
+    subprocess.run(cmd, env=w.env(), capture_output=True, timeout=30)
+    one = time.monotonic() - t0
+    for i in range(40):
+        p = subprocess.Popen(cmd, env=w.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(random.uniform(0, one))
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
+    dirs, procs = w.wait_no_leftovers()
+    tap.is_(dirs, [], "run: SIGTERM at any moment of 40 runs (one takes %.1f ms): no work dir left" % (one * 1000))
+    tap.is_(w.run_cgroups(dirs), [], "run: ... nor a run cgroup")
 
     # --- a served request, its worker stopped with SIGTERM
     w.start()
