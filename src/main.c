@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
@@ -13,9 +16,24 @@ static bool extra_arguments(int argc, const char *cmd, const char *why) {
         return true;
 }
 
+/* Started with 0, 1 or 2 closed (a shell's <&- 2>&-, a supervisor that closes them), the first
+ * files we open would get those numbers: the run's cgroup.procs, the landlock ruleset or a pipe,
+ * which the skill's child then overwrites with its stdio before it uses them (not placed in its
+ * cgroup, landlock failing with EBADFD), or which our logging writes into. /dev/null holds them. */
+static void fill_std_fds(void) {
+        for (int fd = 0; fd <= 2; fd++) {
+                if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+                        continue;
+                int null = open("/dev/null", O_RDWR | O_NOCTTY); /* the lowest free one: fd */
+                if (null >= 0 && null != fd)
+                        (void) close(null);
+        }
+}
+
 int main(int argc, char **argv) {
         const char *cmd = argc > 1 ? argv[1] : "serve";
 
+        fill_std_fds();
         if (getenv("SKILLRUN_DEBUG"))
                 log_set_max_level(LOG_DEBUG);
         if (streq(cmd, "serve"))

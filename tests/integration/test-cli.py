@@ -385,6 +385,27 @@ def body(tap):
             "SKILLRUN_<KEY> wins over skillrun.conf")
     wc.stop(None, check=False)
 
+    # --- started with fds 0, 1 and 2 closed (the result then goes nowhere, the run still
+    # happens): what the run opens must not get those numbers, which the child overwrites with
+    # the skill's stdio before it uses them (the landlock ruleset, cgroup.procs)
+    for user in (None, "nobody"):
+        who = user or "root"
+        wn = Worker(user=user)
+        out = os.path.join(wn.root, "out")
+        os.mkdir(out)
+        os.chmod(out, 0o777)
+        wn.add_skill("ran", sh_skill("echo ran > %s/ran" % out, policy="permissive", write_paths=[out]))
+        args = [wn.bin, "run", "ran"]
+        subprocess.run(wn.as_user(args) if user else args, env=wn.env(), timeout=60,
+                       preexec_fn=lambda: [os.close(fd) for fd in (0, 1, 2)])
+        try:
+            with open(os.path.join(out, "ran")) as f:
+                ran = f.read()
+        except OSError as e:
+            ran = str(e)
+        tap.is_(ran, "ran\n", "%s, run with fds 0-2 closed: the skill runs in its sandbox" % who)
+        wn.stop(None, check=False)
+
     # --- systemd-socket-activate --inetd
     wi = Worker(skills=good, inetd=True).start()
     r = wi.get("/healthz", token=None)
