@@ -139,7 +139,13 @@ json_object *run_result_to_json(const RunResult *r) {
         sig = r->signal > 0 ? sigabbrev_np(r->signal) : NULL;
         if (r->signal > 0) {
                 char name[32];
-                snprintf(name, sizeof(name), "SIG%s", sig ? sig : "UNKNOWN");
+                /* sigabbrev_np() knows no real-time signal: those by their offset, as kill -l does */
+                if (sig)
+                        snprintf(name, sizeof(name), "SIG%s", sig);
+                else if (r->signal >= SIGRTMIN && r->signal <= SIGRTMAX)
+                        snprintf(name, sizeof(name), "SIGRTMIN+%d", r->signal - SIGRTMIN);
+                else
+                        snprintf(name, sizeof(name), "SIG%d", r->signal);
                 if (add(j, "signal", json_object_new_string(name)) < 0)
                         goto fail;
         } else if (add_nullable(j, "signal", NULL) < 0)

@@ -77,6 +77,11 @@ int main(void) {
         ok(json_object_object_get_ex(j, "exit_code", &v) && v == NULL, "exit_code null when signaled");
         is_str(json_object_get_string(get(j, "signal")), "SIGSEGV", "signal name");
         is_str(json_object_get_string(get(j, "outcome")), "signaled", "outcome signaled");
+        json_object_put(j);
+        r.signal = SIGRTMIN + 3;
+        j = run_result_to_json(&r);
+        is_str(json_object_get_string(get(j, "signal")), "SIGRTMIN+3", "a real-time signal is named too");
+        r.signal = SIGSEGV;
         ok(json_object_get_boolean(get(j, "stderr_truncated")), "stderr_truncated");
         is_int(json_object_get_int64(get(j, "stderr_bytes")), 100, "stderr_bytes counts all");
         is_str(json_object_get_string(json_object_array_get_idx(get(get(j, "sandbox"), "missing"), 0)), "landlock-network",
