@@ -121,6 +121,13 @@ def body(tap):
     tap.is_(r.status, 200, "a body of exactly max_body is accepted")
     tap.is_((r.json or {}).get("stdout", "").strip(), str(pad), "... and reaches the skill whole")
 
+    # a body of max_body holds a quarter million one-letter args: read, parsed and handed to execve
+    # (which refuses that many: sandbox_error); test-runreq checks the vector is not regrown per arg
+    many = ('{"args":[' + ",".join(['"a"'] * ((MAX_BODY - 11) // 4)) + ']}').encode()
+    r = w.raw1(build_request("POST", "/v1/skills/echo/run", many, token=tok), timeout=60)
+    tap.is_(r.status, 200, "a body of max_body full of args: 200")
+    tap.is_((r.json or {}).get("outcome"), "sandbox_error", "... execve refuses that many (E2BIG)")
+
     te = "POST /v1/skills/echo/run HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\n" % auth
     r = w.raw1((te + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n").encode())
     check_error(tap, r, 501, "Transfer-Encoding: chunked")

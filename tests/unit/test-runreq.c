@@ -7,6 +7,16 @@
 
 static Settings s;
 
+/* Our own code's reallocs (json-c's are its own, not wrapped): a vector grown once per arg walks
+ * and copies itself each time, and a body of max_body holds a quarter million of them. */
+static size_t reallocs;
+void *__real_realloc(void *p, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+void *__wrap_realloc(void *p, size_t n) {
+        reallocs++;
+        return __real_realloc(p, n);
+}
+
 static Manifest *manifest(const char *text) {
         Manifest *m = NULL;
         _cleanup_free_ char *err = NULL;
@@ -190,6 +200,24 @@ int main(void) {
         is_str(try(plain, "{\"stdin\": \"caf\xc3\xa9 \xe2\x9c\x93\"}", &r), "OK", "valid UTF-8 accepted");
         is_str(r.stdin_data, "caf\xc3\xa9 \xe2\x9c\x93", "... and kept as sent");
         run_request_done(&r);
+
+        {
+                /* a body of max_body can hold a quarter million args: parsed in linear time */
+                static char body[DEFAULT_MAX_BODY + 1];
+                size_t n = ((size_t) DEFAULT_MAX_BODY - strlen("{\"args\":[]}")) / 4, len = 0;
+
+                len += (size_t) sprintf(body, "{\"args\":[");
+                for (size_t i = 0; i < n; i++)
+                        len += (size_t) sprintf(body + len, "%s\"a\"", i == 0 ? "" : ",");
+                len += (size_t) sprintf(body + len, "]}");
+                reallocs = 0;
+                is_str(try(plain, body, &r), "OK", "%zu args in a %zu-byte body", n, len);
+                ok(reallocs < n / 1000, "... the vector not grown once per arg (%zu reallocs)", reallocs);
+                is_int(strv_length(r.args), n, "... all of them");
+                run_request_done(&r);
+        }
+        is_str(try(plain, "{\"args\": [\"a\", \"b\", 1]}", NULL), "-22 args[2]: expected a string without NUL bytes",
+               "a bad arg after good ones: refused, nothing leaked");
 
         ok(run_file_name_valid("a.txt"), "plain name valid");
         ok(!run_file_name_valid(""), "empty name invalid");
