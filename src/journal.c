@@ -76,7 +76,10 @@ size_t journal_format_record(const RequestLog *l, char *buf, size_t size) {
         Record r = { .buf = buf, .size = size };
         /* a UTF-8 sequence's worth beyond MESSAGE_MAX, so that utf8_cut() sees where it ends */
         char message[MESSAGE_MAX + 4 + 1];
-        int prio = l->status >= 500 ? LOG_ERR : l->status >= 400 ? LOG_NOTICE : LOG_INFO;
+        /* 501 and 505 refuse what the client asked for (Transfer-Encoding, HTTP/2): its error, as
+         * a 400 is, not a failure of ours (the exit status says the same, skillrun(8)) */
+        bool client = l->status >= 400 && (l->status < 500 || l->status == 501 || l->status == 505);
+        int prio = client ? LOG_NOTICE : l->status >= 500 ? LOG_ERR : LOG_INFO;
 
         snprintf(message, sizeof(message), "%s %s → %d%s%s%s%s%s%s", strempty(l->method), strempty(l->path),
                  l->status, l->skill ? " skill=" : "", strempty(l->skill), l->outcome ? " outcome=" : "",

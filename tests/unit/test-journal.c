@@ -134,6 +134,19 @@ static void test_format(void) {
         is_str(value(f, n, "SKILLRUN_SKILL"), "", "no skill: empty");
         free_fields(f, n);
 
+        /* what a client asked for and we do not do is its error, not ours: as for the exit status
+         * (skillrun(8)), a 501 or 505 is no worker failure */
+        static const int client_5xx[] = { 501, 505 };
+        for (size_t i = 0; i < ELEMENTSOF(client_5xx); i++) {
+                RequestLog c = REQUEST_LOG_INIT;
+                c.status = client_5xx[i];
+                c.error = "Only HTTP/1.0 and HTTP/1.1 are supported";
+                len = journal_format_record(&c, buf, sizeof buf);
+                is_int(parse(buf, len, f, &n), 0, "a %d record parses", c.status);
+                is_str(value(f, n, "PRIORITY"), "5", "PRIORITY notice for a %d, the client's", c.status);
+                free_fields(f, n);
+        }
+
         /* a long value is cut, not split inside a UTF-8 sequence, and the record stays bounded */
         char *longpath = malloc(3 * JOURNAL_VALUE_MAX + 2);
         assert_se(longpath);
