@@ -58,8 +58,12 @@ static int check_member(json_object *o, const char *parent, const char *key, jso
         return 0;
 }
 
+/* Whether the sandbox will give the skill network, as sandbox.c decides it: restrictive never has
+ * any, whatever the manifest says. ABBOT_SANDBOX_POLICY=restrictive can put a manifest with
+ * "network": true there; handing the shim the API then would make every reply a failed POST
+ * instead of an inline one. */
 static bool may_use_network(const Manifest *m) {
-        return m->network || m->policy == POLICY_NONE;
+        return m->policy == POLICY_NONE || (m->policy == POLICY_PERMISSIVE && m->network);
 }
 
 static bool env_defines(char *const *env, const char *name) {

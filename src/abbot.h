@@ -24,8 +24,9 @@ int abbot_manifest_check(const Manifest *m, char **ret_error);
  * stdin = the whole SkillMessage JSON (the shim reads it), code = RunnerInfo.Code (written to the
  * code file; the shim gets its path as argv[1]). The skill API token (X-Abbot-SkillApiToken, may be
  * NULL) is passed as ABBOT_SKILL_API_TOKEN and settings' abbot_api_base_url as ABBOT_API_BASE_URL,
- * both only when the skill may use the network (manifest "network": true, or policy none) and the
- * manifest's allow_env lists them: without network the token would be a secret with no use.
+ * both only when the skill may use the network (manifest "network": true under policy permissive,
+ * or policy none; never under restrictive) and the manifest's allow_env lists them: without
+ * network the token would be a secret with no use.
  * Returns -EINVAL with a message for the client (→ 400) when the body is not a SkillMessage;
  * -ENOEXEC with a message (→ 500) when the manifest cannot run Abbot code (no accepts_code,
  * no stdin input). */

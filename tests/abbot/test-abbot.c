@@ -234,6 +234,16 @@ static void test_request(void) {
         run_request_done(&req);
         m.policy = POLICY_PERMISSIVE;
 
+        /* ABBOT_SANDBOX_POLICY=restrictive over a manifest with "network": true: the sandbox
+         * gives no network, so the shim must reply inline rather than try Abbot's API */
+        m.network = true;
+        m.policy = POLICY_RESTRICTIVE;
+        k = build(&s, &m, MESSAGE, "tok-1", &req, &error);
+        ok(k == 0 && req.env == NULL, "restrictive has no network whatever the manifest says: nothing passed");
+        run_request_done(&req);
+        m.network = false;
+        m.policy = POLICY_PERMISSIVE;
+
         static const struct {
                 const char *body;
                 const char *error;
