@@ -324,6 +324,13 @@ json_object *abbot_response_from_result(const RunResult *r) {
                                             size);
         case OUTCOME_KILLED:
                 return abbot_error_response("Killed", "The skill was stopped before it finished");
+        case OUTCOME_OUTPUT_LIMIT:
+                /* killed for its files (the work dir past workdir_max, or SIGXFSZ): whatever is on
+                 * stdout then is no result, and "ended without a result" would not say why */
+                format_size(size, sizeof size, r->limits.workdir_max);
+                return abbot_error_response("OutputLimit",
+                                            "The skill wrote more than its work directory limit of %s and was stopped",
+                                            size);
         case OUTCOME_SANDBOX_ERROR:
                 return abbot_error_response("SandboxError", "The sandbox could not be set up: %s",
                                             r->sandbox_error ? r->sandbox_error : "unknown failure");

@@ -89,6 +89,12 @@ static void test_response(void) {
         r = result_with_output(OUTCOME_KILLED, -1, NULL, NULL);
         check_response(&r, ERROR_BODY("Killed", "The skill was stopped before it finished"), "killed");
 
+        r = result_with_output(OUTCOME_OUTPUT_LIMIT, -1, NULL, NULL);
+        r.limits.workdir_max = UINT64_C(64) << 20;
+        check_response(&r,
+                       ERROR_BODY("OutputLimit", "The skill wrote more than its work directory limit of 64M and was stopped"),
+                       "work dir past workdir_max");
+
         r = result_with_output(OUTCOME_SIGNALED, -1, NULL, NULL);
         r.signal = SIGSEGV;
         check_response(&r, ERROR_BODY("Signal", "The skill was killed by signal 11 (Segmentation fault)"), "signal");
