@@ -611,9 +611,19 @@ def _error(error_id, description, line=0):
     return {"errorId": error_id, "description": description, "lineStart": line, "lineEnd": line}
 
 
+def _text(value, fallback):
+    """str(value), or fallback when the skill's own __str__ fails: its error must
+    still be reported as its error, not take the result down with it."""
+    try:
+        return str(value) or fallback
+    except BaseException:
+        return fallback
+
+
 def _error_from_exception(exc):
     line = _user_line(exc)
-    return _error(type(exc).__name__, str(exc) or type(exc).__name__, line)
+    name = type(exc).__name__
+    return _error(name, _text(exc, name), line)
 
 
 def _result(bot=None, errors=()):
@@ -686,7 +696,7 @@ def run(message, source, api_base_url, api_token):
         # sys.exit() and sys.exit(0) end a skill normally.
         if e.code is not None and e.code != 0:
             description = ("The skill exited with status {}".format(e.code) if isinstance(e.code, int)
-                           else str(e.code))
+                           else _text(e.code, "SystemExit"))
             errors.append(_error("SystemExit", description, _user_line(e)))
     except BaseException as e:  # every failure of the skill's code becomes an Abbot error
         errors.append(_error_from_exception(e))
@@ -739,9 +749,10 @@ def main(argv):
     # NaN and Infinity are no JSON, and skillrun would take such a result for none at all.
     try:
         data = json.dumps(result, default=_json_default, ensure_ascii=True, allow_nan=False)
-    except (TypeError, ValueError) as e:  # e.g. a reference cycle in bot.outputs, or a NaN
+    except Exception as e:  # e.g. a reference cycle in bot.outputs, a NaN, or an object whose __str__ fails
         data = json.dumps(_result(None, result["errors"] + [
-            _error("InvalidResult", "The skill's result cannot be sent: {}: {}".format(type(e).__name__, e))]))
+            _error("InvalidResult", "The skill's result cannot be sent: {}: {}".format(
+                type(e).__name__, _text(e, "")))]))
     _write_all(result_fd, data.encode("ascii") + b"\n")
     os.close(result_fd)
     return 0

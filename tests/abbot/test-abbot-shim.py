@@ -74,6 +74,28 @@ def main():
          "... which says why")
     t.ok("NaN" not in p.stdout.decode(), "... and no NaN is sent")
 
+    # the skill's exception classes are the skill's code too: a __str__ that fails must not
+    # cost the result (the shim used to die, and skillrun said RunnerError)
+    check("an exception whose __str__ raises is still the skill's error, at its line",
+          run_shim(t.message('class Broken(Exception):\n'
+                             '    def __str__(self):\n'
+                             '        raise RuntimeError("no text")\n'
+                             'bot.reply("before")\n'
+                             'raise Broken()\n')),
+          t.result(["before"], success=False, errors=[t.error("Broken", "Broken", 5)]))
+    p = run_shim(t.message('class Opaque:\n'
+                           '    __slots__ = ()\n'
+                           '    def __str__(self):\n'
+                           '        raise RuntimeError("no text")\n'
+                           'bot.outputs["x"] = Opaque()\n'))
+    t.is_(p.returncode, 0, "an output whose __str__ raises: exit status")
+    try:
+        got = json.loads(p.stdout.decode())
+    except ValueError:
+        got = {}
+    t.is_((got.get("success"), [e["errorId"] for e in got.get("errors", [])]), (False, ["InvalidResult"]),
+          "an output whose __str__ raises is an InvalidResult error")
+
     check("exit status other than 0 is an error",
           run_shim(t.message('import sys\nsys.exit(3)\n')),
           t.result(success=False, errors=[t.error("SystemExit", "The skill exited with status 3", 2)]))
