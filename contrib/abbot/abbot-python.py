@@ -759,4 +759,14 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    status = main(sys.argv)
+    # The result is out. A normal exit would join the threads the skill left running (and
+    # skillrun waits for the process), so one that never ends turned a finished skill into a
+    # Timeout and its result was thrown away: end now, as Abbot's runner answers when the
+    # skill's code returns. Only the skill's prints are still buffered.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(status)

@@ -16,7 +16,7 @@ import abbottest as t  # noqa: E402
 ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
-def run_shim(msg, env=None, code_file=True, raw_stdin=None):
+def run_shim(msg, env=None, code_file=True, raw_stdin=None, timeout=60):
     with tempfile.TemporaryDirectory() as d:
         argv = [sys.executable, "-I", t.SHIM]
         if code_file:
@@ -25,7 +25,7 @@ def run_shim(msg, env=None, code_file=True, raw_stdin=None):
                 f.write(msg["RunnerInfo"]["Code"])
             argv.append(path)
         stdin = raw_stdin if raw_stdin is not None else json.dumps(msg).encode()
-        p = subprocess.run(argv, input=stdin, capture_output=True, cwd=d, env=dict(ENV, **(env or {})), timeout=60)
+        p = subprocess.run(argv, input=stdin, capture_output=True, cwd=d, env=dict(ENV, **(env or {})), timeout=timeout)
     return p
 
 
@@ -95,6 +95,20 @@ def main():
         got = {}
     t.is_((got.get("success"), [e["errorId"] for e in got.get("errors", [])]), (False, ["InvalidResult"]),
           "an output whose __str__ raises is an InvalidResult error")
+
+    # a thread the skill leaves running must not keep the shim (skillrun waits for it, and
+    # would report a Timeout instead of the result already written)
+    try:
+        p = run_shim(t.message('import threading\n'
+                               'threading.Thread(target=threading.Event().wait).start()\n'
+                               'print("still buffered")\n'
+                               'bot.reply("done")\n'), timeout=30)
+    except subprocess.TimeoutExpired:
+        p = None
+    t.ok(p is not None, "a thread left running does not keep the shim from exiting")
+    if p is not None:
+        check("... and the result is the skill's", p, t.result(["done"]))
+        t.is_(p.stderr.decode(), "still buffered\n", "... and its prints are not lost")
 
     check("exit status other than 0 is an error",
           run_shim(t.message('import sys\nsys.exit(3)\n')),
