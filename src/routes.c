@@ -223,7 +223,8 @@ static int route_skills(Server *srv, const char *token_name) {
 }
 
 /* Load the named skill for this token; returns 0 or the status already answered. */
-static int load_skill(Server *srv, const char *name, const char *token_name, Manifest **ret) {
+/* abbot: the skill is the one abbot_skill names, the operator's choice: none such is a 500. */
+static int load_skill(Server *srv, const char *name, const char *token_name, bool abbot, Manifest **ret) {
         _cleanup_free_ char *err = NULL;
         int r;
 
@@ -231,6 +232,10 @@ static int load_skill(Server *srv, const char *name, const char *token_name, Man
                 snprintf(srv->skill_name, sizeof(srv->skill_name), "%s", name);
         srv->log.skill = srv->skill_name;
         r = manifest_load(&srv->settings, name, ret, &err);
+        if (r == -ENOENT && abbot) {
+                log_error("abbot_skill names '%s', which no skills directory holds", name);
+                return answer_error(srv, 500, NULL, "the Abbot runner is misconfigured; see the journal");
+        }
         if (r == -ENOENT)
                 return answer_error(srv, 404, NULL, "no skill named '%s'", name);
         if (r < 0) {
@@ -306,7 +311,7 @@ static int route_run(Server *srv, const char *name, const char *token_name) {
         RunRequest req = {};
         int r, status;
 
-        r = load_skill(srv, name, token_name, &m);
+        r = load_skill(srv, name, token_name, false, &m);
         if (r > 0)
                 return r;
         if ((srv->req.content_type || srv->req.content_length > 0) &&
@@ -331,7 +336,7 @@ static int route_abbot_execute(Server *srv, const char *token_name) {
         RunRequest req = {};
         int r, status;
 
-        r = load_skill(srv, srv->settings.abbot_skill, token_name, &m);
+        r = load_skill(srv, srv->settings.abbot_skill, token_name, true, &m);
         if (r > 0)
                 return r;
         r = abbot_manifest_apply_policy(m, &err);
@@ -408,7 +413,7 @@ int routes_dispatch(Server *srv) {
                 return route_skills(srv, token_name);
         case ROUTE_SKILL: {
                 _cleanup_manifest_ Manifest *m = NULL;
-                r = load_skill(srv, name, token_name, &m);
+                r = load_skill(srv, name, token_name, false, &m);
                 if (r > 0)
                         return r;
                 return answer_json(srv, 200, skill_to_json(m, true), NULL);

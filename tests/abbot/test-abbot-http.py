@@ -208,6 +208,12 @@ def body(tap):
     st.check_error(tap, w.execute(reply), 500, "an unknown ABBOT_SANDBOX_POLICY is a server error")
     w.stop(tap)
 
+    # --- abbot_skill naming no skill: the operator's mistake, not a wrong URL of the client's
+    w = AbbotWorker(skills={"other": abbot_manifest()}, settings={"abbot_skill": "abbot-python"})
+    w.start()
+    st.check_error(tap, w.execute(reply), 500, "abbot_skill naming no skill: 500, not 404")
+    w.stop(tap)
+
     # --- a manifest that cannot run Abbot code is the server's fault, known before the body:
     # no 100 Continue, no wait for the body (that would end in 408 and hide the fault)
     w = AbbotWorker(skills={"abbot-python": abbot_manifest(accepts_code=False)}, settings={"read_timeout_ms": 2000})
