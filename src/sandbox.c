@@ -465,11 +465,7 @@ static int set_rlimits(const SandboxPlan *p, rlim_t *ret_old_nofile) {
                 if (r < 0)
                         return r;
         }
-        if (p->limits.tasks_max > 0) {
-                r = set_limit(RLIMIT_NPROC, p->limits.tasks_max);
-                if (r < 0)
-                        return r;
-        }
+        /* (RLIMIT_NPROC: set_nproc_limit(), after the user switch) */
         if (p->limits.timeout_ms > 0) {
                 struct rlimit cpu;
                 rlim_t sec = (p->limits.timeout_ms + 999) / 1000 + 1;
@@ -484,6 +480,16 @@ static int set_rlimits(const SandboxPlan *p, rlim_t *ret_old_nofile) {
                         return -errno;
         }
         return 0;
+}
+
+/* The fallback's RLIMIT_NPROC, set once we are the run user: set before the switch, the kernel
+ * would note at setuid() that the user already has more processes than tasks_max (other runs,
+ * anything else of that uid) and fail the execve() with EAGAIN, so that nothing of the skill
+ * ran. Set after it, the limit does what skillrun.conf(5) says: the skill's own forks fail. */
+static int set_nproc_limit(const SandboxPlan *p) {
+        if (!p->rlimit_fallback || p->limits.tasks_max == 0)
+                return 0;
+        return set_limit(RLIMIT_NPROC, p->limits.tasks_max);
 }
 
 /* close_range(2), or before Linux 5.9 one close(2) at a time up to what could have been open. */
@@ -565,6 +571,7 @@ int sandbox_enter(const SandboxPlan *p, int keep_fd, const char **ret_step) {
                         STEP("securebits", caps_lock_securebits());
                 STEP("user", caps_switch_user(p->uid, p->gid));
         }
+        STEP("rlimit", set_nproc_limit(p));
 
         /* 4b. after the switch, which clears it: die with the worker */
         STEP("parent_death_signal", die_with_worker(p->worker));

@@ -254,6 +254,22 @@ def body(tap, env):
     tap.is_(sbx.get("cgroup"), "rlimit", "no cgroup: the rlimit fallback is reported")
     tap.ok("cpu_max" in (sbx.get("missing") or []), "cpu_max listed as missing (%r)" % sbx.get("missing"))
     tap.is_(lines(res).get("uid"), "ok uid=65534 euid=65534 gid=65534 groups=0", "…and the skill still ran")
+
+    # The fallback's RLIMIT_NPROC counts every process of the run user (other runs' skills):
+    # with more of them than tasks_max, the skill's own forks fail, but it still runs. (Set
+    # before the switch to the run user, the kernel failed its execve with EAGAIN.)
+    env.skill("nproc", "permissive", tasks_max=2)
+    others = [subprocess.Popen(["setpriv", "--reuid=4244", "--regid=4244", "--clear-groups", "sleep", "60"])
+              for _ in range(3)]
+    try:
+        res = env.run("nproc", "uid", no_cgroups=True, extra_env={"SKILLRUN_RUN_USER": "4244"})
+    finally:
+        for o in others:
+            o.kill()
+            o.wait()
+    tap.is_((res.get("outcome"), res.get("sandbox_error")), ("ok", None),
+            "rlimit fallback, run user with 3 other processes, tasks_max 2: the skill runs")
+    tap.is_(lines(res).get("uid"), "ok uid=4244 euid=4244 gid=4244 groups=0", "…as the run user")
     secrets_elsewhere(tap, env)
     lsock.close()
     usock.close()
