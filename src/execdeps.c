@@ -57,14 +57,18 @@ int execdeps_parse_shebang(const char *buf, size_t len, char **ret_interp, char 
                 if (len < sizeof(Ehdr) || eh->e_phentsize != sizeof(Phdr))                    \
                         return -EINVAL;                                                       \
                 for (size_t k = 0; k < eh->e_phnum; k++) {                                    \
-                        uint64_t off = (uint64_t) eh->e_phoff + k * sizeof(Phdr);             \
+                        /* the file's offsets can be anything: compared with what is left, \
+                         * never summed, where a huge one wraps around to a small one */      \
+                        uint64_t off = (uint64_t) eh->e_phoff;                                \
                         Phdr ph;                                                              \
-                        if (off + sizeof(Phdr) > len)                                         \
+                        if (off > len || len - off < (k + 1) * sizeof(Phdr))                  \
                                 return -EINVAL;                                               \
+                        off += k * sizeof(Phdr);                                              \
                         memcpy(&ph, buf + off, sizeof(ph));                                   \
                         if (ph.p_type != PT_INTERP)                                           \
                                 continue;                                                     \
-                        if (ph.p_filesz < 2 || ph.p_offset + ph.p_filesz > len)               \
+                        if (ph.p_filesz < 2 || ph.p_offset > len ||                           \
+                            ph.p_filesz > len - ph.p_offset)                                  \
                                 return -EINVAL;                                               \
                         interp = buf + ph.p_offset;                                           \
                         interp_len = ph.p_filesz;                                             \

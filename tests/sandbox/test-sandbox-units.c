@@ -81,6 +81,15 @@ static void test_elf(void) {
         eh->e_phnum = 100;
         is_int(execdeps_parse_elf_interp(buf, sizeof(buf), &s), -EINVAL, "truncated program headers: -EINVAL");
         is_int(execdeps_parse_elf_interp("#!/bin/sh\n", 10, &s), -EINVAL, "not ELF: -EINVAL");
+
+        /* Offsets so large that adding a size wraps them around to a small one: refused too. */
+        eh->e_phnum = 1;
+        eh->e_phoff = UINT64_MAX - 7;
+        is_int(execdeps_parse_elf_interp(buf, sizeof(buf), &s), -EINVAL, "program header offset wrapping: -EINVAL");
+        eh->e_phoff = sizeof(Elf64_Ehdr);
+        ph = (Elf64_Phdr) { .p_type = PT_INTERP, .p_offset = UINT64_C(1) << 63, .p_filesz = (UINT64_C(1) << 63) + 16 };
+        memcpy(buf + sizeof(Elf64_Ehdr), &ph, sizeof(ph));
+        is_int(execdeps_parse_elf_interp(buf, sizeof(buf), &s), -EINVAL, "PT_INTERP offset wrapping: -EINVAL");
 }
 
 static void test_collect(void) {
