@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "manifest.h"
 #include "settings.h"
@@ -469,6 +471,24 @@ static int settings_apply_environment_defaults(Settings *s) {
         return 0;
 }
 
+/* The worker reads the file before the request, before its read timeout can help: a FIFO there
+ * (a blocking open, then a read) would hold it until the unit's RuntimeMaxSec=, the client
+ * unanswered. O_NONBLOCK, and a FIFO is refused (-EBADFD): without a writer it would read as an
+ * empty file. Anything else reads as before (a directory fails with EISDIR, /dev/null is empty). */
+static int read_config_file(const char *path, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (S_ISFIFO(st.st_mode))
+                return -EBADFD;
+        return read_full_fd(fd, SETTINGS_FILE_MAX, ret, ret_len);
+}
+
 int settings_load(Settings *s, char **ret_error) {
         _cleanup_free_ char *text = NULL;
         const char *e;
@@ -497,11 +517,12 @@ int settings_load(Settings *s, char **ret_error) {
                         return r;
         }
 
-        r = read_full_file(s->config_path, SETTINGS_FILE_MAX, &text, &len);
+        r = read_config_file(s->config_path, &text, &len);
         if (r == -ENOMEM)
                 return r;
         if (r < 0 && r != -ENOENT)
-                return set_error(ret_error, r, "%s: %s", s->config_path, strerror(-r));
+                return set_error(ret_error, r, "%s: %s", s->config_path,
+                                 r == -EBADFD ? "a FIFO, not a regular file" : strerror(-r));
         if (r >= 0) {
                 r = settings_parse_text(s, s->config_path, text, len, ret_error);
                 if (r < 0)

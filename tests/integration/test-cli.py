@@ -270,6 +270,21 @@ def body(tap):
                  "... it is noted and skipped, as the worker skips it")
     wb.stop(None, check=False)
 
+    # a FIFO as the configuration file: an error naming it, from check and from the worker (500),
+    # never a hang (the worker reads it before the request, its read timeout not yet in force)
+    wb = Worker(skills={"echo": good["echo"]})
+    fifo = os.path.join(wb.root, "fifo.conf")
+    os.mkfifo(fifo)
+    wb.settings["config"] = fifo
+    p = wb.cli("check", timeout=20)
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 1, "check: a FIFO as the configuration file exits 1", out)
+    tap.contains(out, "error: %s: a FIFO, not a regular file" % fifo, "check names the FIFO and says why")
+    status, rc, err = serve_once(wb, build_request("GET", "/healthz"), timeout=20)
+    tap.is_((status, rc), (500, 1), "serve: a FIFO as the configuration file is a 500, exit 1", err)
+    tap.contains(err, "%s: a FIFO, not a regular file" % fifo, "serve: the log names the FIFO")
+    wb.stop(None, check=False)
+
     # check and list take no arguments; "token --help" is no token for a client named so
     for args in (("check", "extra"), ("check", "--bogus"), ("list", "extra"), ("list", "--bogus"),
                  ("token", "--help"), ("token", "-x"), ("serve", "extra"), ("--version", "x"), ("--help", "x"),
