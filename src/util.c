@@ -277,7 +277,8 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len) {
 }
 
 int read_full_secret(const char *path, size_t max, char **ret, size_t *ret_len) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: a FIFO must not hang us in open() before the type check below */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         struct stat st;
         char *buf;
         size_t len = 0;

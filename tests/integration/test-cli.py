@@ -285,6 +285,19 @@ def body(tap):
     tap.contains(err, "%s: a FIFO, not a regular file" % fifo, "serve: the log names the FIFO")
     wb.stop(None, check=False)
 
+    # a FIFO as the tokens file: a warning naming it from check, a 500 from the worker, no hang
+    wb = Worker(skills={"echo": good["echo"]})
+    fifo = os.path.join(wb.root, "fifo.tokens")
+    os.mkfifo(fifo)
+    wb.settings["tokens_file"] = fifo
+    p = wb.cli("check", timeout=20)
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 0, "check: a FIFO as the tokens file is only a warning", out)
+    tap.contains(out, "warning: tokens file '%s': not a regular file" % fifo, "check names the FIFO and says why")
+    status, rc, err = serve_once(wb, build_request("GET", "/v1/skills", token=new_token()), timeout=20)
+    tap.is_((status, rc), (500, 1), "serve: a FIFO as the tokens file is a 500, exit 1", err)
+    wb.stop(None, check=False)
+
     # check and list take no arguments; "token --help" is no token for a client named so
     for args in (("check", "extra"), ("check", "--bogus"), ("list", "extra"), ("list", "--bogus"),
                  ("token", "--help"), ("token", "-x"), ("serve", "extra"), ("--version", "x"), ("--help", "x"),

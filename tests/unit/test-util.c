@@ -502,6 +502,10 @@ static void test_read_secret(void) {
         is_int(read_full_secret(path, 8, &text, &len), -EFBIG, "bounded");
         is_int(read_full_secret("/dev/null", 8, &text, &len), -EBADFD, "only regular files");
         unlink(path);
+        /* no writer will ever come: refused at once, not waited for in open() */
+        ok(mkfifo(path, 0600) == 0, "mkfifo");
+        is_int(read_full_secret(path, 8, &text, &len), -EBADFD, "a FIFO: refused");
+        unlink(path);
         is_int(read_full_secret(path, 8, &text, &len), -ENOENT, "missing file");
 }
 
