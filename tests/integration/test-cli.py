@@ -268,6 +268,9 @@ def body(tap):
     tap.is_(p.returncode, 0, "check: a dangling symlink is no error", out)
     tap.contains(out, "note: %s: no such file, skipped" % os.path.join(wb.skills_dir, "gone.json"),
                  "... it is noted and skipped, as the worker skips it")
+    p = wb.cli("list")
+    tap.is_((p.returncode, p.stdout.decode(errors="replace")), (0, "ok\t\n"),
+            "list: a dangling symlink is no skill and no broken one either", p.stderr)
     wb.stop(None, check=False)
 
     # a FIFO as the configuration file: an error naming it, from check and from the worker (500),
