@@ -50,6 +50,11 @@ static int tokens_add(AuthTokens *t, const char *name, const char *secret, size_
         return 0;
 }
 
+const char *auth_load_strerror(int r) {
+        /* read_full_secret()'s answer for a FIFO, a device or a socket */
+        return r == -EBADFD ? "not a regular file" : strerror(-r);
+}
+
 int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
         _cleanup_secret_buffer_ SecretBuffer file = {}; /* wiped whole: the parse puts NULs in it */
         AuthTokens t = {};

@@ -22,6 +22,8 @@ typedef struct AuthTokens {
  * *ret_warnings ("<path>:<line>: ..."), never with the token itself. If the environment has
  * ABBOT_SKILL_RUNNER_TOKEN (migration from the Abbot runner) it is added under the name "abbot". */
 int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings);
+/* Why auth_load() failed, for a message: strerror(), but for a file that is not a regular file. */
+const char *auth_load_strerror(int r);
 /* Constant-time: compares against every token, whatever matches. Returns the name or NULL. */
 const char *auth_check(const AuthTokens *t, const char *presented);
 /* "Bearer <token>" with the scheme case-insensitive; NULL if the header is not a bearer token. */

@@ -246,7 +246,7 @@ int cli_check(int argc, char **argv) {
         r = auth_load(s.tokens_file, &tokens, &warnings);
         if (r < 0)
                 printf("warning: tokens file '%s': %s (every authenticated request will be refused)\n",
-                       s.tokens_file, r == -EBADFD ? "not a regular file" : strerror(-r));
+                       s.tokens_file, auth_load_strerror(r));
         else
                 printf("tokens: %zu usable in '%s'\n", tokens.n, s.tokens_file);
         for (char **w = warnings; w && *w; w++)

@@ -130,7 +130,7 @@ static int authenticate(Server *srv, bool allow_functions_key, char *name, size_
                 log_warning("%s", *w);
         if (r < 0) {
                 wipe_credentials(&srv->req);
-                log_error_errno(r, "Failed to read tokens file '%s': %m", srv->settings.tokens_file);
+                log_error("Failed to read tokens file '%s': %s", srv->settings.tokens_file, auth_load_strerror(r));
                 return answer_error(srv, 500, NULL, "no tokens are configured; see the journal");
         }
         who = auth_check(&tokens, presented);

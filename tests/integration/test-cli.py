@@ -299,6 +299,7 @@ def body(tap):
     tap.contains(out, "warning: tokens file '%s': not a regular file" % fifo, "check names the FIFO and says why")
     status, rc, err = serve_once(wb, build_request("GET", "/v1/skills", token=new_token()), timeout=20)
     tap.is_((status, rc), (500, 1), "serve: a FIFO as the tokens file is a 500, exit 1", err)
+    tap.contains(err, "Failed to read tokens file '%s': not a regular file" % fifo, "serve: the log says why")
     wb.stop(None, check=False)
 
     # check and list take no arguments; "token --help" is no token for a client named so
