@@ -223,6 +223,43 @@ static void check_run_settings(const Settings *s) {
                        "(skillrun@.service sets it)\n", s->work_dir, strerror(-r));
 }
 
+static bool same_secret(const AuthToken *x, const AuthToken *y) {
+        return x->secret_len == y->secret_len && memcmp(x->secret, y->secret, x->secret_len) == 0;
+}
+
+/* Ordered by secret, and by place in the file among equal ones. */
+static int compare_secrets(const void *a, const void *b) {
+        const AuthToken *x = *(const AuthToken *const *) a, *y = *(const AuthToken *const *) b;
+        int c = memcmp(x->secret, y->secret, MIN(x->secret_len, y->secret_len));
+
+        if (c != 0)
+                return c;
+        if (x->secret_len != y->secret_len)
+                return x->secret_len < y->secret_len ? -1 : 1;
+        return x < y ? -1 : x > y;
+}
+
+/* One token under two names: a client presenting it is always the first (auth_check()), so a
+ * manifest whose "tokens" lists only the other refuses it. Said by check only: the worker
+ * loads the file on every request and has no use for the sort. Never prints a token. */
+static void check_shared_tokens(const AuthTokens *t, const char *path) {
+        _cleanup_free_ const AuthToken **sorted = NULL;
+
+        if (t->n < 2 || !(sorted = calloc(t->n, sizeof(*sorted))))
+                return;
+        for (size_t i = 0; i < t->n; i++)
+                sorted[i] = &t->tokens[i];
+        qsort(sorted, t->n, sizeof(*sorted), compare_secrets);
+        for (size_t i = 1, first = 0; i < t->n; i++) {
+                if (!same_secret(sorted[first], sorted[i]))
+                        first = i;
+                else if (!streq(sorted[i]->name, sorted[first]->name))
+                        printf("warning: tokens file '%s': '%s' has the same token as '%s', so a client "
+                               "presenting it is '%s'\n", path, sorted[i]->name, sorted[first]->name,
+                               sorted[first]->name);
+        }
+}
+
 int cli_check(int argc, char **argv) {
         _cleanup_strv_free_ char **warnings = NULL, **seen = NULL;
         _cleanup_free_ char *err = NULL;
@@ -247,8 +284,10 @@ int cli_check(int argc, char **argv) {
         if (r < 0)
                 printf("warning: tokens file '%s': %s (every authenticated request will be refused)\n",
                        s.tokens_file, auth_load_strerror(r));
-        else
+        else {
                 printf("tokens: %zu usable in '%s'\n", tokens.n, s.tokens_file);
+                check_shared_tokens(&tokens, s.tokens_file);
+        }
         for (char **w = warnings; w && *w; w++)
                 printf("warning: %s\n", *w);
         auth_done(&tokens);

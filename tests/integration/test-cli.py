@@ -302,6 +302,21 @@ def body(tap):
     tap.contains(err, "Failed to read tokens file '%s': not a regular file" % fifo, "serve: the log says why")
     wb.stop(None, check=False)
 
+    # one token under two names: the second can never be told apart (a client presenting it is
+    # the first), which check says without printing the token
+    wt = Worker(skills={"echo": good["echo"]})
+    shared, other = new_token(), new_token()
+    with open(wt.tokens_file, "w") as f:
+        f.write("ci:%s\nsecond:%s\nci:%s\nthird:%s\n" % (shared, shared, shared, other))
+    p = wt.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 0, "check: a token under two names is only a warning", out)
+    tap.contains(out, "'second' has the same token as 'ci', so a client presenting it is 'ci'",
+                 "check names both and which one a client is")
+    tap.is_(out.count("the same token"), 1, "... once: 'ci' twice with it and 'third' are no news")
+    tap.ok(shared not in out and other not in out, "... and prints no token")
+    wt.stop(None, check=False)
+
     # check and list take no arguments; "token --help" is no token for a client named so
     for args in (("check", "extra"), ("check", "--bogus"), ("list", "extra"), ("list", "--bogus"),
                  ("token", "--help"), ("token", "-x"), ("serve", "extra"), ("--version", "x"), ("--help", "x"),
