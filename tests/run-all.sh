@@ -77,6 +77,14 @@ echo "=== distcheck"
 make -C "$top/build-release" -j"$jobs" distcheck >"$top/build-release/distcheck.log" 2>&1 \
         || { tail -n 60 "$top/build-release/distcheck.log"; echo "distcheck failed"; rc=1; fail=$((fail + 1)); }
 [ $rc = 0 ] && echo "distcheck: ok"
+# The tarball is what a distribution builds and what README's commands run in: every file
+# git tracks must be in it (.gitignore aside), tests/run-all.sh and contrib/*.sh included.
+if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1 &&
+        tarball=$(ls "$top"/build-release/skillrun-*.tar.xz 2>/dev/null | head -n 1) && [ -n "$tarball" ]; then
+        missing=$(comm -23 <(git -C "$top" ls-files | grep -vx '.gitignore' | sort) \
+                <(tar -tJf "$tarball" | sed 's|^[^/]*/||' | sort) | tr '\n' ' ')
+        report "$([ -z "$missing" ]; echo $?)" "dist: the tarball holds every file git tracks" "missing $missing"
+fi
 
 # The Debian package, built as a distribution's build daemon would: from the release tarball,
 # with dpkg-buildflags' hardening (fortify included), as an unprivileged user (nobody, when
