@@ -110,8 +110,17 @@ check_deb() { # dir holding the .deb and build.log
         report "$(dpkg-deb -f "$deb" Depends | grep -q 'libjson-c5' && ! dpkg-deb -f "$deb" Depends | grep -q 'libcap'; echo $?)" \
                 "deb: depends on libjson-c5, not libcap2" "$(dpkg-deb -f "$deb" Depends)"
         report "$(grep -qx /etc/skillrun/skillrun.conf "$ctl/conffiles"; echo $?)" "deb: skillrun.conf is a conffile"
-        report "$(grep -q 'systemd-tmpfiles.*--create skillrun.conf' "$ctl/postinst" && ! grep -q 'deb-systemd-invoke' "$ctl/postinst"; echo $?)" \
+        # deb-systemd-invoke in postinst only as the upgrade's try-restart (the socket keeps
+        # running if it was), never a start; no stop before an upgrade; a stop on removal
+        report "$(grep -q 'systemd-tmpfiles.*--create skillrun.conf' "$ctl/postinst" &&
+                ! grep 'deb-systemd-invoke' "$ctl/postinst" | grep -qv 'deb-systemd-invoke try-restart'; echo $?)" \
                 "deb: postinst creates the token file, starts nothing"
+        report "$(! grep -qs 'deb-systemd-invoke stop' "$ctl/preinst" &&
+                grep -q 'systemctl --system daemon-reload' "$ctl/postinst" &&
+                grep -q "deb-systemd-invoke try-restart 'skillrun.socket'" "$ctl/postinst"; echo $?)" \
+                "deb: an upgrade reloads the units and leaves a running socket running"
+        report "$(grep -qs '"$1" = remove' "$ctl/prerm" && grep -q 'deb-systemd-invoke stop skillrun.socket' "$ctl/prerm"; echo $?)" \
+                "deb: removal stops the socket"
         if command -v lintian >/dev/null; then
                 lintian --fail-on error,warning "$1"/skillrun_*.changes >"$1/lintian.log" 2>&1
                 report $? "deb: lintian finds no error or warning" "$(grep -E '^[EW]:' "$1/lintian.log" | head -5 | tr '\n' ' ')"
