@@ -13,8 +13,9 @@ import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from skillrun_test import (SH, TOP_SRCDIR, Worker, build_request, main, new_token,  # noqa: E402
-                           parse_responses, probe_skill, py_skill, recv_all, require_python, sh_skill)
+from skillrun_test import (SH, Worker, build_request, main, new_token,  # noqa: E402
+                           parse_responses, probe_skill, py_skill, recv_all, require_python, sh_skill,
+                           skillrun_bin)
 
 # Reads 70000 bytes of its input, closes its stdin while the rest is still being written, and
 # lives on: the CLI's next write to it fails (EPIPE), and must not kill the CLI (SIGPIPE).
@@ -327,11 +328,18 @@ def body(tap):
                      "skillrun %s: the usage on stderr" % " ".join(args))
         tap.is_(p.stdout, b"", "skillrun %s: nothing on stdout" % " ".join(args))
 
-    # the shipped example configuration, every key uncommented, is a valid configuration
-    example = os.path.join(TOP_SRCDIR, "units", "skillrun.conf.example")
+    # the shipped example configuration (as built: it names the configured paths), every key
+    # uncommented, is a valid configuration
+    example = os.path.join(os.environ.get("top_builddir", os.getcwd()), "units", "skillrun.conf.example")
     with open(example) as f:
         lines = f.read().splitlines()
     keys = [l[1:] for l in lines if re.match(r"^#[a-z_]+ =", l)]
+    # ... and its commented default skills_dir is the binary's own (a literal of its build)
+    ex_dirs = [k.split(" = ", 1)[1] for k in keys if k.startswith("skills_dir =")]
+    with open(skillrun_bin(), "rb") as f:
+        built = f.read()
+    tap.ok(len(ex_dirs) == 1 and ex_dirs[0].encode() + b"\0" in built,
+           "the example's skills_dir is the built-in default", "example: %r" % ex_dirs)
     want = {"skills_dir", "policy", "sandbox", "timeout_ms", "memory_max", "tasks_max", "cpu_max", "output_max",
             "workdir_max", "max_body", "max_header", "max_header_fields", "read_timeout_ms", "max_files",
             "kill_grace_ms", "run_user", "work_dir", "abbot_skill", "abbot_api_base_url"}
