@@ -36,6 +36,14 @@ for page in skillrun.8 skillrun.conf.5 skillrun.skill.5; do
         else
                 n=$((n + 1)); echo "ok $n - # SKIP groff not installed ($page)"
         fi
+        # mandoc's lint is stricter than groff (a .TH date it cannot parse, ...): no warning or error
+        if command -v mandoc >/dev/null 2>&1; then
+                out=$(mandoc -Tlint -W warning "$srcdir/$page" 2>&1)
+                if [ -z "$out" ]; then ok "mandoc -Tlint -W warning $page is silent"
+                else not_ok "mandoc -Tlint -W warning $page is silent"; echo "$out" | sed 's/^/# /'; fi
+        else
+                n=$((n + 1)); echo "ok $n - # SKIP mandoc not installed ($page)"
+        fi
 done
 
 keys=$("$builddir/test-man-keys") || { not_ok "test-man-keys runs"; echo "1..$n"; exit 1; }
