@@ -320,11 +320,14 @@ out:
                 pending_plan = steal_pointer(&plan);
                 pending_workdir = w;
                 w = (Workdir) WORKDIR_INIT;
-                if (mask_saved) {
-                        pending_mask = saved_mask;
-                        pending_mask_saved = true;
-                        mask_saved = false;
-                }
+        }
+        /* Restored by run_cleanup(), after the answer, on every path: a stop request that came
+         * while the run was being prepared is still pending when the preparation fails, and
+         * unblocked here it would end us before the caller has answered (500, 503). */
+        if (mask_saved && !pending_mask_saved) {
+                pending_mask = saved_mask;
+                pending_mask_saved = true;
+                mask_saved = false;
         }
         plan = sandbox_plan_free(plan);
         workdir_remove(&w);

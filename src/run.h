@@ -102,6 +102,7 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
               char **ret_error);
 
 /* What run_skill() leaves once the run is over and every process of it reaped: removing the
- * work dir and the run's cgroup. Deferred so that the answer goes out first; call it after
- * answering (it is a no-op when nothing is pending). */
+ * work dir and the run's cgroup, and unblocking the stop signals (whatever run_skill()
+ * returned). Deferred so that the answer goes out first; call it after answering (it is a
+ * no-op when nothing is pending). */
 void run_cleanup(void);

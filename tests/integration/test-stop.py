@@ -8,6 +8,7 @@
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -97,6 +98,36 @@ def body(tap):
     dirs, procs = w.wait_no_leftovers()
     tap.is_(dirs, [], "run: SIGTERM at any moment of 40 runs (one takes %.1f ms): no work dir left" % (one * 1000))
     tap.is_(w.run_cgroups(dirs), [], "run: ... nor a run cgroup")
+
+    # --- a stop request during the preparation of a run that then fails (here: the work dir
+    # cannot be made): the caller still hears why, and the stop is acted on after. strace
+    # delivers the SIGTERM exactly there, at the failing mkdir.
+    strace = shutil.which("strace")
+    inject = ["-qq", "-o", "/dev/null", "-e", "trace=mkdir,mkdirat", "-e",
+              "inject=mkdir,mkdirat:error=EACCES:signal=SIGTERM:when=1"]
+    if strace and subprocess.run([strace] + inject + ["true"], capture_output=True).returncode == 0:
+        p = subprocess.run([strace] + inject + [w.bin, "run", "quick"], env=w.env(), capture_output=True, timeout=30)
+        err = p.stderr.decode(errors="replace")
+        tap.contains(err, "cannot create work directory", "run: SIGTERM while preparing a run that fails: the error is said")
+        # (strace ends itself with the signal that ended its tracee)
+        tap.is_(p.returncode, -signal.SIGTERM, "run: ... and the SIGTERM still ends it after", err)
+        with socket.socket() as ls:
+            ls.bind(("127.0.0.1", 0))
+            ls.listen(1)
+            c = socket.create_connection(ls.getsockname())
+            conn, _ = ls.accept()
+            q = subprocess.Popen([strace] + inject + [w.bin, "serve"], stdin=conn, stdout=conn,
+                                 stderr=subprocess.PIPE, env=w.env(), close_fds=True)
+            conn.close()
+            c.sendall(build_request("POST", "/v1/skills/quick/run", body=b"{}", token=w.token))
+            rs = parse_responses(recv_all(c, 30))
+            c.close()
+            q.communicate(timeout=30)
+        tap.is_(rs[0].status if rs else None, 500, "serve: SIGTERM while preparing a run that fails: still a 500")
+        dirs, procs = w.wait_no_leftovers()
+        tap.is_(dirs, [], "... no work dir left")
+    else:
+        tap.skip("strace with fault injection is not available")
 
     # --- a served request, its worker stopped with SIGTERM
     w.start()
