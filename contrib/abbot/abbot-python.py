@@ -703,8 +703,9 @@ def run(message, source, api_base_url, api_token):
     try:
         return _result(bot, errors)
     except Exception as e:  # the skill left bot.response or bot.outputs in a state we cannot send
+        # e can be the skill's own exception (a header value's __str__ that raised it)
         return _result(None, errors + [_error("InvalidResult", "The skill's result cannot be sent: {}: {}"
-                                              .format(type(e).__name__, e))])
+                                              .format(type(e).__name__, _text(e, "")))])
 
 
 def _write_all(fd, data):

@@ -96,6 +96,24 @@ def main():
     t.is_((got.get("success"), [e["errorId"] for e in got.get("errors", [])]), (False, ["InvalidResult"]),
           "an output whose __str__ raises is an InvalidResult error")
 
+    # ... nor one raised by a __str__ that _result() calls (a response header's value)
+    p = run_shim(t.message('class Broken(Exception):\n'
+                           '    def __str__(self):\n'
+                           '        raise RuntimeError("no text")\n'
+                           'class Header:\n'
+                           '    def __str__(self):\n'
+                           '        raise Broken()\n'
+                           'bot.reply("before")\n'
+                           'bot.response.headers = {"X-Thing": Header()}\n',
+                           **{"SkillInfo.IsRequest": True}))
+    t.is_(p.returncode, 0, "a header whose __str__ raises a Broken exception: exit status")
+    try:
+        got = json.loads(p.stdout.decode())
+    except ValueError:
+        got = {}
+    t.is_((got.get("success"), [e["errorId"] for e in got.get("errors", [])]), (False, ["InvalidResult"]),
+          "... an InvalidResult error")
+
     # a thread the skill leaves running must not keep the shim (skillrun waits for it, and
     # would report a Timeout instead of the result already written)
     try:
