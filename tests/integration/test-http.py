@@ -121,12 +121,17 @@ def body(tap):
     tap.is_(r.status, 200, "a body of exactly max_body is accepted")
     tap.is_((r.json or {}).get("stdout", "").strip(), str(pad), "... and reaches the skill whole")
 
-    # a body of max_body holds a quarter million one-letter args: read, parsed and handed to execve
-    # (which refuses that many: sandbox_error); test-runreq checks the vector is not regrown per arg
+    # a body of max_body holds a quarter million one-letter args: read, parsed and handed to execve;
+    # test-runreq checks the vector is not regrown per arg. Whether execve takes that many depends
+    # on the stack rlimit (a quarter of it, at most 6 MiB): E2BIG under 8 MiB, run under more.
     many = ('{"args":[' + ",".join(['"a"'] * ((MAX_BODY - 11) // 4)) + ']}').encode()
     r = w.raw1(build_request("POST", "/v1/skills/echo/run", many, token=tok), timeout=60)
     tap.is_(r.status, 200, "a body of max_body full of args: 200")
-    tap.is_((r.json or {}).get("outcome"), "sandbox_error", "... execve refuses that many (E2BIG)")
+    res = r.json or {}
+    tap.ok(res.get("outcome") == "ok" or (res.get("outcome"), res.get("sandbox_error")) ==
+           ("sandbox_error", "execve: Argument list too long"),
+           "... the skill ran, or execve refused that many (E2BIG)", "got: %r" % {k: res.get(k) for k in
+                                                                      ("outcome", "sandbox_error")})
 
     te = "POST /v1/skills/echo/run HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\n" % auth
     r = w.raw1((te + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n").encode())
