@@ -68,7 +68,8 @@ int cli_run(int argc, char **argv) {
         };
         _cleanup_manifest_ Manifest *m = NULL;
         _cleanup_free_ char *err = NULL, *body = NULL;
-        _cleanup_strv_free_ char **args = NULL;
+        _cleanup_free_ const char **args = calloc(argc, sizeof(char *)); /* the --arg values, in argv */
+        size_t n_args = 0;
         const char *input = NULL, *request = NULL, *name;
         Settings s;
         RunRequest req = {};
@@ -77,6 +78,8 @@ int cli_run(int argc, char **argv) {
         size_t len = 0;
         int c, r, ret = 1;
 
+        if (!args)
+                return log_error_errno(-ENOMEM, "Out of memory"), 1;
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case 'i':
@@ -86,8 +89,7 @@ int cli_run(int argc, char **argv) {
                         request = optarg;
                         break;
                 case 'a':
-                        if (strv_extend(&args, optarg) < 0)
-                                return log_error_errno(-ENOMEM, "Out of memory"), 1;
+                        args[n_args++] = optarg;
                         break;
                 case 'h':
                         cli_help();
@@ -144,9 +146,21 @@ int cli_run(int argc, char **argv) {
                 req.stdin_data = steal_pointer(&body);
                 req.stdin_len = len;
         }
-        for (char **a = args; a && *a; a++)
-                if (strv_extend(&req.args, *a) < 0)
+        /* after the request's own, in one allocation: a strv_extend() each walks the vector */
+        if (n_args > 0) {
+                size_t k = strv_length(req.args);
+                char **l = reallocarray(req.args, k + n_args + 1, sizeof(char *));
+
+                if (!l)
                         goto out;
+                req.args = l;
+                for (size_t i = 0; i < n_args; i++) {
+                        l[k + i + 1] = NULL;
+                        l[k + i] = strdup(args[i]);
+                        if (!l[k + i])
+                                goto out;
+                }
+        }
 
         /* A skill that closes its stdin before reading all the input costs a write EPIPE, which
          * supervise_run() handles, not this process: killed, it would leave the run's work dir

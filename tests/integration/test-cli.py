@@ -111,6 +111,9 @@ def body(tap):
     p = w.cli("run", "probe", "--request", req)
     out = (json.loads(p.stdout or b"null") or {}).get("output") or {}
     tap.is_((out.get("argv"), out.get("stdin")), (["x"], "eyJrIjpbMV19"), "run --request FILE: a whole run request")
+    p = w.cli("run", "probe", "--request", req, "--arg", "y", "--arg", "z")
+    tap.is_(((json.loads(p.stdout or b"null") or {}).get("output") or {}).get("argv"), ["x", "y", "z"],
+            "run --request FILE --arg: the request's args, then the options'")
     p = w.cli("run", "fail")
     j = json.loads(p.stdout or b"null") or {}
     tap.is_((p.returncode, j.get("outcome"), j.get("exit_code"), j.get("stderr")), (0, "failed", 7, "bad\n"),
