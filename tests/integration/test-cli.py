@@ -455,15 +455,29 @@ def body(tap):
         os.mkdir(out)
         os.chmod(out, 0o777)
         wn.add_skill("ran", sh_skill("echo ran > %s/ran" % out, policy="permissive", write_paths=[out]))
-        args = [wn.bin, "run", "ran"]
-        subprocess.run(wn.as_user(args) if user else args, env=wn.env(), timeout=60,
-                       preexec_fn=lambda: [os.close(fd) for fd in (0, 1, 2)])
+        # policy none may read /proc/self/cgroup: is it in its run cgroup (cgroup.procs written)?
+        wn.add_skill("where", sh_skill("cat /proc/self/cgroup > %s/cgroup" % out, policy="none"))
+        args = [wn.bin, "run", "where"]
+        p = subprocess.run(wn.as_user(args) if user else args, env=wn.env(), timeout=60, capture_output=True)
+        mode = ((json.loads(p.stdout or b"null") or {}).get("sandbox") or {}).get("cgroup")
+        for skill in ("ran", "where"):
+            args = [wn.bin, "run", skill]
+            subprocess.run(wn.as_user(args) if user else args, env=wn.env(), timeout=60,
+                           preexec_fn=lambda: [os.close(fd) for fd in (0, 1, 2)])
         try:
             with open(os.path.join(out, "ran")) as f:
                 ran = f.read()
         except OSError as e:
             ran = str(e)
         tap.is_(ran, "ran\n", "%s, run with fds 0-2 closed: the skill runs in its sandbox" % who)
+        if mode in ("v1", "delegated"):
+            with open(os.path.join(out, "cgroup")) as f:
+                lines = [l for l in f.read().splitlines()
+                         if l.split(":")[1] == ("memory" if mode == "v1" else "")]
+            tap.ok(lines and all("/skillrun-run-" in l for l in lines),
+                   "%s, run with fds 0-2 closed: the skill is in its run cgroup (%s)" % (who, mode), repr(lines))
+        else:
+            tap.skip("%s: no run cgroup here (%s)" % (who, mode))
         wn.stop(None, check=False)
 
     # --- systemd-socket-activate --inetd
