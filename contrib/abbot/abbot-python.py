@@ -702,7 +702,7 @@ def run(message, source, api_base_url, api_token):
         errors.append(_error_from_exception(e))
     try:
         return _result(bot, errors)
-    except Exception as e:  # the skill left bot.response or bot.outputs in a state we cannot send
+    except BaseException as e:  # the skill left bot.response or bot.outputs in a state we cannot send
         # e can be the skill's own exception (a header value's __str__ that raised it)
         return _result(None, errors + [_error("InvalidResult", "The skill's result cannot be sent: {}: {}"
                                               .format(type(e).__name__, _text(e, "")))])
@@ -750,7 +750,7 @@ def main(argv):
     # NaN and Infinity are no JSON, and skillrun would take such a result for none at all.
     try:
         data = json.dumps(result, default=_json_default, ensure_ascii=True, allow_nan=False)
-    except Exception as e:  # e.g. a reference cycle in bot.outputs, a NaN, or an object whose __str__ fails
+    except BaseException as e:  # e.g. a reference cycle in bot.outputs, a NaN, or an object whose __str__ fails
         data = json.dumps(_result(None, result["errors"] + [
             _error("InvalidResult", "The skill's result cannot be sent: {}: {}".format(
                 type(e).__name__, _text(e, "")))]))
