@@ -7,9 +7,9 @@ PKGS="build-essential autoconf automake pkg-config libsystemd-dev libjson-c-dev 
       systemd python3 curl clang libclang-rt-14-dev groff-base util-linux bsdutils iproute2"
 no_start=
 if [ "${1:-}" = --tests ]; then
-        # the .deb checks, mandoc's lint of the man pages, and the TLS proxies test-proxy.py
-        # runs (never started as services)
-        PKGS="$PKGS debhelper lintian mandoc nginx-light haproxy openssl"
+        # the .deb checks, mandoc's lint of the man pages, strace's fault injection
+        # (test-stop.py), and the TLS proxies test-proxy.py runs (never started as services)
+        PKGS="$PKGS debhelper lintian mandoc strace nginx-light haproxy openssl"
         no_start=1
 fi
 missing=""
