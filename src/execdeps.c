@@ -57,7 +57,7 @@ int execdeps_parse_shebang(const char *buf, size_t len, char **ret_interp, char 
                 if (len < sizeof(Ehdr) || eh->e_phentsize != sizeof(Phdr))                    \
                         return -EINVAL;                                                       \
                 for (size_t k = 0; k < eh->e_phnum; k++) {                                    \
-                        /* the file's offsets can be anything: compared with what is left, \
+                        /* the file's offsets can be anything: compared with what is left,    \
                          * never summed, where a huge one wraps around to a small one */      \
                         uint64_t off = (uint64_t) eh->e_phoff;                                \
                         Phdr ph;                                                              \

@@ -139,7 +139,7 @@ json_object *run_result_to_json(const RunResult *r) {
         sig = r->signal > 0 ? sigabbrev_np(r->signal) : NULL;
         if (r->signal > 0) {
                 char name[32];
-                /* sigabbrev_np() knows no real-time signal: those by their offset, as kill -l does */
+                /* sigabbrev_np() knows no real-time signal: those by their offset from SIGRTMIN */
                 if (sig)
                         snprintf(name, sizeof(name), "SIG%s", sig);
                 else if (r->signal >= SIGRTMIN && r->signal <= SIGRTMAX)
