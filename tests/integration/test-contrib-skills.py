@@ -131,6 +131,23 @@ def body(tap):
     tap.is_((j.get("exit_code"), "Infinity" in (j.get("stdout") or "")), (2, False),
             "json-transform: 1e400 (inf as a float) is not written as Infinity")
     tap.contains(j.get("stderr") or "", "the result is not JSON", "... and says why")
+    # every bad request is a message and exit 2, never a traceback (exit 1)
+    for stdin, why, what in [
+        (json.dumps({"data": [1], "where": 5}), '"where" must be a list', "where that is no list"),
+        (json.dumps({"data": ["abc"], "where": [{"op": "matches", "value": "("}]}),
+         "bad regular expression", "a bad regular expression"),
+        (json.dumps({"data": {"a": 1}, "query": '["a\\x"]'}), "bad path", "a bad escape in a quoted key"),
+        (json.dumps({"data": [1], "query": "[1%s]" % ("0" * 5000)}), "bad path", "an index of 5001 digits"),
+        ('{"data": %s}' % ("[" * 5000 + "]" * 5000), "nested too deeply", "input nested 5000 deep"),
+        ('{"data": "\\ud800"}', "lone surrogate", "a lone surrogate in the result"),
+    ]:
+        j = w.run("json-transform", {"stdin": stdin}).json or {}
+        tap.is_((j.get("outcome"), j.get("exit_code")), ("failed", 2), "json-transform: %s: exit 2" % what)
+        err = j.get("stderr") or ""
+        tap.ok(why in err and "Traceback" not in err, "... and says why, no traceback", err[-500:])
+    j = result(w.run("json-transform", {"input": {"data": ["abc", "x1"], "where": [{"op": "contains", "value": 1}]}}),
+               "json-transform contains a number in strings")
+    tap.is_(j.get("output"), [], "json-transform: a string never contains a number (no TypeError)")
 
     # --- python
     j = result(w.run("python", {"code": "print(sum(range(10)))"}), "python code")

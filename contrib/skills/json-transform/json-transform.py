@@ -40,14 +40,17 @@ def parse_path(path):
         if not m or m.end() == pos:
             raise Fail("bad path %r at offset %d" % (path, pos))
         key, index, quoted = m.group(1), m.group(2), m.group(3)
-        if key is not None:
-            steps.append(key)
-        elif index is not None:
-            steps.append(int(index))
-        elif quoted is not None:
-            steps.append(json.loads('"%s"' % quoted))
-        else:
-            steps.append(_WILD)
+        try:
+            if key is not None:
+                steps.append(key)
+            elif index is not None:
+                steps.append(int(index))
+            elif quoted is not None:
+                steps.append(json.loads('"%s"' % quoted))
+            else:
+                steps.append(_WILD)
+        except ValueError as e:  # an index of thousands of digits, a bad escape in a quoted key
+            raise Fail("bad path %r at offset %d: %s" % (path, pos, e))
         pos = m.end()
     return steps
 
@@ -95,7 +98,9 @@ def compare(op, a, b):
     except TypeError:
         return False
     if op == "contains":
-        return isinstance(a, (str, list)) and b in a
+        if isinstance(a, str):
+            return isinstance(b, str) and b in a
+        return isinstance(a, list) and b in a
     if op == "startswith":
         return isinstance(a, str) and isinstance(b, str) and a.startswith(b)
     if op == "in":
@@ -103,7 +108,13 @@ def compare(op, a, b):
     if op == "exists":
         return (a is not None) == bool(b if b is not None else True)
     if op == "matches":
-        return isinstance(a, str) and isinstance(b, str) and re.search(b, a) is not None
+        if not isinstance(b, str):
+            return False
+        try:
+            rx = re.compile(b)
+        except re.error as e:
+            raise Fail("bad regular expression %r for \"matches\": %s" % (b, e))
+        return isinstance(a, str) and rx.search(a) is not None
     raise Fail("unknown operator %r" % op)
 
 
@@ -138,7 +149,10 @@ def transform(req):
     else:
         single = False
 
-    for cond in req.get("where", []):
+    where = req.get("where", [])
+    if not isinstance(where, list):
+        raise Fail("\"where\" must be a list of {\"path\", \"op\", \"value\"}")
+    for cond in where:
         if not isinstance(cond, dict) or "op" not in cond:
             raise Fail("each \"where\" entry is {\"path\", \"op\", \"value\"}")
         path, op, value = cond.get("path", "."), cond["op"], cond.get("value")
@@ -178,18 +192,33 @@ def main():
     except ValueError as e:
         sys.stderr.write("json-transform: input is not JSON: %s\n" % e)
         return 2
+    except RecursionError:
+        sys.stderr.write("json-transform: input is nested too deeply\n")
+        return 2
     try:
         out = transform(req)
     except Fail as e:
         sys.stderr.write("json-transform: %s\n" % e)
         return 2
+    except RecursionError:
+        sys.stderr.write("json-transform: data nested too deeply\n")
+        return 2
     try:
-        # a number too large for a float (1e400) came in as inf: never write it as Infinity
+        # a number too large for a float (1e400) came in as inf: never write it as Infinity;
+        # a lone surrogate ("\ud800", which Python's parser takes) cannot be written as UTF-8
         text = json.dumps(out, ensure_ascii=False, allow_nan=False)
+        data = (text + "\n").encode("utf-8")
+    except UnicodeEncodeError as e:
+        sys.stderr.write("json-transform: the result is not JSON: a string holds a lone surrogate (%s)\n"
+                         % ascii(e.object[e.start:e.end]))
+        return 2
     except ValueError as e:
         sys.stderr.write("json-transform: the result is not JSON: %s\n" % e)
         return 2
-    sys.stdout.write(text + "\n")
+    except RecursionError:
+        sys.stderr.write("json-transform: the result is nested too deeply\n")
+        return 2
+    sys.stdout.buffer.write(data)
     return 0
 
 
