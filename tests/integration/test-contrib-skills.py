@@ -148,6 +148,20 @@ def body(tap):
     j = result(w.run("json-transform", {"input": {"data": ["abc", "x1"], "where": [{"op": "contains", "value": 1}]}}),
                "json-transform contains a number in strings")
     tap.is_(j.get("output"), [], "json-transform: a string never contains a number (no TypeError)")
+    # JSON's true is not 1 nor false 0 (Python's == says they are)
+    mixed = [1, True, 1.0, 0, False, None, [1], [True]]
+    for where, want, what in [
+        ({"op": "==", "value": 1}, [1, 1.0], "== 1 is not true"),
+        ({"op": "==", "value": False}, [False], "== false is not 0"),
+        ({"op": "==", "value": [1]}, [[1]], "== [1] is not [true]"),
+        ({"op": "in", "value": [True]}, [True], "in [true] is not 1"),
+        ({"op": "<", "value": 2}, [1, 1.0, 0], "< 2: numbers only"),
+    ]:
+        j = result(w.run("json-transform", {"input": {"data": mixed, "where": [where]}}), "json-transform %s" % what)
+        tap.is_(json.dumps(j.get("output")), json.dumps(want), "json-transform: %s" % what)
+    j = result(w.run("json-transform", {"input": {"data": [[1, 2], [True]], "where": [{"op": "contains", "value": 1}]}}),
+               "json-transform contains 1")
+    tap.is_(j.get("output"), [[1, 2]], "json-transform: a list holding true does not contain 1")
 
     # --- python
     j = result(w.run("python", {"code": "print(sum(range(10)))"}), "python code")

@@ -81,30 +81,41 @@ def get(value, path):
     return walk(value, parse_path(path))
 
 
-def compare(op, a, b):
-    try:
-        if op == "==":
-            return a == b
-        if op == "!=":
-            return a != b
-        if op == "<":
-            return a is not None and a < b
-        if op == "<=":
-            return a is not None and a <= b
-        if op == ">":
-            return a is not None and a > b
-        if op == ">=":
-            return a is not None and a >= b
-    except TypeError:
+def same(a, b):
+    """JSON equality: true is not 1 and false is not 0 (as Python's == would have it), 1 is 1.0."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(b, (list, dict)):
         return False
+    return a == b
+
+
+def _number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def compare(op, a, b):
+    if op == "==":
+        return same(a, b)
+    if op == "!=":
+        return not same(a, b)
+    if op in ("<", "<=", ">", ">="):
+        # numbers with numbers, strings with strings; anything else (null, booleans) is not ordered
+        if not (_number(a) and _number(b) or isinstance(a, str) and isinstance(b, str)):
+            return False
+        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
     if op == "contains":
         if isinstance(a, str):
             return isinstance(b, str) and b in a
-        return isinstance(a, list) and b in a
+        return isinstance(a, list) and any(same(x, b) for x in a)
     if op == "startswith":
         return isinstance(a, str) and isinstance(b, str) and a.startswith(b)
     if op == "in":
-        return isinstance(b, list) and a in b
+        return isinstance(b, list) and any(same(a, x) for x in b)
     if op == "exists":
         return (a is not None) == bool(b if b is not None else True)
     if op == "matches":
