@@ -162,6 +162,17 @@ def body(tap):
     j = result(w.run("json-transform", {"input": {"data": [[1, 2], [True]], "where": [{"op": "contains", "value": 1}]}}),
                "json-transform contains 1")
     tap.is_(j.get("output"), [[1, 2]], "json-transform: a list holding true does not contain 1")
+    # a "where" entry is checked even when no element is left to apply it to
+    for data, cond, why, what in [
+        ([], {"op": "~=", "value": 1}, "one of ==", "an unknown operator on an empty list"),
+        ([1], {"op": "~=", "value": 1}, "one of ==", "an unknown operator names the known ones"),
+        ([1, 2], {"pth": "x", "op": "==", "value": 1}, "unknown field(s) in a \"where\" entry: pth", "a misspelt key"),
+        ([], {"path": "a..b", "op": "==", "value": 1}, "bad path", "a bad path on an empty list"),
+        ([], {"op": "matches", "value": "("}, "bad regular expression", "a bad regular expression on an empty list"),
+    ]:
+        j = w.run("json-transform", {"input": {"data": data, "where": [cond]}}).json or {}
+        tap.is_((j.get("outcome"), j.get("exit_code")), ("failed", 2), "json-transform: %s: exit 2" % what)
+        tap.contains(j.get("stderr") or "", why, "... and says why")
 
     # --- python
     j = result(w.run("python", {"code": "print(sum(range(10)))"}), "python code")

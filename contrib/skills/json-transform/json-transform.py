@@ -12,6 +12,11 @@ Reads one JSON object on stdin (the run request's "input"):
    "fields": ["name", "address.city"],       optional projection of each object
    "count": false}                           optional: answer the number of results
 
+"where" operators: == and != (JSON equality: true is not 1), <, <=, >, >= (numbers
+with numbers, strings with strings), contains (a substring, or an element of a
+list), startswith, in (value is a list), exists (value true by default), matches
+(value is a Python regular expression, searched).
+
 Paths: keys separated by dots, [N] indexes (negative from the end), [*] every
 element (of a list) or value (of an object), ["key.with.dots"] for odd keys.
 Writes the result as JSON on stdout; on a bad request writes a message on
@@ -98,6 +103,9 @@ def _number(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+OPERATORS = ("==", "!=", "<", "<=", ">", ">=", "contains", "startswith", "in", "exists", "matches")
+
+
 def compare(op, a, b):
     if op == "==":
         return same(a, b)
@@ -163,11 +171,22 @@ def transform(req):
     where = req.get("where", [])
     if not isinstance(where, list):
         raise Fail("\"where\" must be a list of {\"path\", \"op\", \"value\"}")
-    for cond in where:
+    conds = []
+    for cond in where:  # all checked before any is applied, so that an empty list does not hide a mistake
         if not isinstance(cond, dict) or "op" not in cond:
             raise Fail("each \"where\" entry is {\"path\", \"op\", \"value\"}")
-        path, op, value = cond.get("path", "."), cond["op"], cond.get("value")
-        result = [item for item in result if compare(op, get(item, path), value)]
+        unknown = set(cond) - {"path", "op", "value"}
+        if unknown:
+            raise Fail("unknown field(s) in a \"where\" entry: %s (it is {\"path\", \"op\", \"value\"})"
+                       % ", ".join(sorted(unknown)))
+        op, value = cond["op"], cond.get("value")
+        if not isinstance(op, str) or op not in OPERATORS:
+            raise Fail("unknown operator %r: one of %s" % (op, ", ".join(OPERATORS)))
+        if op == "matches" and isinstance(value, str):
+            compare(op, "", value)  # a bad regular expression fails here
+        conds.append((parse_path(cond.get("path", ".")), op, value))
+    for steps, op, value in conds:
+        result = [item for item in result if compare(op, walk(item, steps), value)]
 
     if "sort_by" in req:
         steps = parse_path(req["sort_by"])
