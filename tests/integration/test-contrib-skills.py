@@ -173,6 +173,13 @@ def body(tap):
         j = w.run("json-transform", {"input": {"data": data, "where": [cond]}}).json or {}
         tap.is_((j.get("outcome"), j.get("exit_code")), ("failed", 2), "json-transform: %s: exit 2" % what)
         tap.contains(j.get("stderr") or "", why, "... and says why")
+    # A request near max_body (1M) whose result is its whole data, sorted: output_max (1M) holds it
+    # only when written as compactly as it came (", " and ": " would add a quarter here).
+    big = [{"a": i % 7, "b": "x"} for i in range(55000)]
+    req = json.dumps({"input": {"data": big, "sort_by": "a"}}, separators=(",", ":"))
+    j = result(w.run("json-transform", req), "json-transform of %dK" % (len(req) // 1024))
+    tap.is_((j.get("stdout_truncated"), len(j.get("output") or [])), (False, len(big)),
+            "json-transform: a result as large as the input is not truncated")
 
     # --- python
     j = result(w.run("python", {"code": "print(sum(range(10)))"}), "python code")

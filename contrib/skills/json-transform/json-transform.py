@@ -236,7 +236,8 @@ def main():
     try:
         # a number too large for a float (1e400) came in as inf: never write it as Infinity;
         # a lone surrogate ("\ud800", which Python's parser takes) cannot be written as UTF-8
-        text = json.dumps(out, ensure_ascii=False, allow_nan=False)
+        # compact, as skillrun writes "input": a result as large as the input still fits output_max
+        text = json.dumps(out, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         data = (text + "\n").encode("utf-8")
     except UnicodeEncodeError as e:
         sys.stderr.write("json-transform: the result is not JSON: a string holds a lone surrogate (%s)\n"
