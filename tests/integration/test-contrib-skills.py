@@ -115,6 +115,10 @@ def body(tap):
         ({"data": data, "query": "users", "where": [{"path": "name", "op": "in", "value": ["al", "cy"]}],
           "count": True}, 2, "count of a filtered list"),
         ({"data": data}, data, "no query: the data itself"),
+        ({"data": data, "query": "users[0].name", "count": True}, 1, "count of one string is 1, not its length"),
+        ({"data": data, "query": "users[0]", "count": True}, 1, "count of one object is 1, not its keys"),
+        ({"data": data, "query": "users[0].*", "count": True}, 3, "count of an object's values"),
+        ({"data": data, "query": "nothing", "count": True}, 0, "count of nothing found is 0"),
         ({"data": data, "query": "nothing.here"}, None, "a missing path gives null"),
     ]:
         j = result(w.run("json-transform", {"input": req}), "json-transform %s" % what)

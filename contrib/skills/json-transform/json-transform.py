@@ -11,6 +11,7 @@ Reads one JSON object on stdin (the run request's "input"):
    "limit": 10,                              optional, on a list result
    "fields": ["name", "address.city"],       optional projection of each object
    "count": false}                           optional: answer the number of results
+                                             (a list's length, 1 for any other value, 0 for null)
 
 "where" operators: == and != (JSON equality: true is not 1), <, <=, >, >= (numbers
 with numbers, strings with strings), contains (a substring, or an element of a
@@ -208,7 +209,9 @@ def transform(req):
             result = result[0]
 
     if req.get("count"):
-        return len(result) if isinstance(result, (list, dict, str)) else (0 if result is None else 1)
+        # the number of results: a list's elements; one object or string is one result (its keys
+        # are counted with the query ".*", never its characters); null (nothing found) none
+        return len(result) if isinstance(result, list) else (0 if result is None else 1)
     return result
 
 
