@@ -149,7 +149,8 @@ def body(tap):
         tap.is_((j.get("outcome"), j.get("exit_code")), ("failed", 2), "json-transform: %s: exit 2" % what)
         err = j.get("stderr") or ""
         tap.ok(why in err and "Traceback" not in err, "... and says why, no traceback", err[-500:])
-    j = result(w.run("json-transform", {"input": {"data": ["abc", "x1"], "where": [{"op": "contains", "value": 1}]}}),
+    j = result(w.run("json-transform", {"input": {"data": ["abc", "x1"],
+                                                  "where": [{"op": "contains", "value": 1}]}}),
                "json-transform contains a number in strings")
     tap.is_(j.get("output"), [], "json-transform: a string never contains a number (no TypeError)")
     # JSON's true is not 1 nor false 0 (Python's == says they are)
@@ -161,18 +162,22 @@ def body(tap):
         ({"op": "in", "value": [True]}, [True], "in [true] is not 1"),
         ({"op": "<", "value": 2}, [1, 1.0, 0], "< 2: numbers only"),
     ]:
-        j = result(w.run("json-transform", {"input": {"data": mixed, "where": [where]}}), "json-transform %s" % what)
+        j = result(w.run("json-transform", {"input": {"data": mixed, "where": [where]}}),
+                   "json-transform %s" % what)
         tap.is_(json.dumps(j.get("output")), json.dumps(want), "json-transform: %s" % what)
-    j = result(w.run("json-transform", {"input": {"data": [[1, 2], [True]], "where": [{"op": "contains", "value": 1}]}}),
+    j = result(w.run("json-transform", {"input": {"data": [[1, 2], [True]],
+                                                  "where": [{"op": "contains", "value": 1}]}}),
                "json-transform contains 1")
     tap.is_(j.get("output"), [[1, 2]], "json-transform: a list holding true does not contain 1")
     # a "where" entry is checked even when no element is left to apply it to
     for data, cond, why, what in [
         ([], {"op": "~=", "value": 1}, "one of ==", "an unknown operator on an empty list"),
         ([1], {"op": "~=", "value": 1}, "one of ==", "an unknown operator names the known ones"),
-        ([1, 2], {"pth": "x", "op": "==", "value": 1}, "unknown field(s) in a \"where\" entry: pth", "a misspelt key"),
+        ([1, 2], {"pth": "x", "op": "==", "value": 1}, "unknown field(s) in a \"where\" entry: pth",
+         "a misspelt key"),
         ([], {"path": "a..b", "op": "==", "value": 1}, "bad path", "a bad path on an empty list"),
-        ([], {"op": "matches", "value": "("}, "bad regular expression", "a bad regular expression on an empty list"),
+        ([], {"op": "matches", "value": "("}, "bad regular expression",
+         "a bad regular expression on an empty list"),
     ]:
         j = w.run("json-transform", {"input": {"data": data, "where": [cond]}}).json or {}
         tap.is_((j.get("outcome"), j.get("exit_code")), ("failed", 2), "json-transform: %s: exit 2" % what)
