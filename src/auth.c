@@ -73,7 +73,7 @@ int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
                 add_warning(ret_warnings, "%s: a NUL byte at offset %zu: the rest of the file is ignored", path,
                             (size_t) (nul - file.data));
 
-        for (p = file.data; p && *p;) {
+        for (p = file.data ? (char *) skip_utf8_bom(file.data, file.data + file.size) : NULL; p && *p;) {
                 char *nl = strchr(p, '\n'), *colon, *secret, *end;
                 line++;
                 if (nl)

@@ -399,6 +399,7 @@ int settings_parse_text(Settings *s, const char *path, const char *text, size_t 
                 return -EINVAL;
         path = path ?: "skillrun.conf";
 
+        p = skip_utf8_bom(p, end);
         while (p < end) {
                 _cleanup_free_ char *line = NULL, *error = NULL;
                 const char *nl;

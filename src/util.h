@@ -16,6 +16,13 @@
 #define _noreturn_ __attribute__((noreturn))
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* A UTF-8 byte order mark that some editors put at the start of a text file: skipped, as
+ * systemd's own configuration parser does. */
+#define UTF8_BOM "\xEF\xBB\xBF"
+static inline const char *skip_utf8_bom(const char *p, const char *end) {
+        return end - p >= 3 && memcmp(p, UTF8_BOM, 3) == 0 ? p + 3 : p;
+}
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 /* Move ownership out of a cleanup-managed variable. */

@@ -356,6 +356,15 @@ static void test_parse_text(void) {
 
         settings_init(&s);
         is_int(settings_parse_text(&s, "n.conf", "policy = none\0x\n", 16, &error), -EINVAL, "NUL byte refused");
+        {
+                static const char bom[] = "\xEF\xBB\xBF" "policy = none\n";
+                Settings b;
+                _cleanup_free_ char *berr = NULL;
+                settings_init(&b);
+                is_int(settings_parse_text(&b, "b.conf", bom, strlen(bom), &berr), 0, "a leading UTF-8 BOM is skipped");
+                is_int(b.policy, POLICY_NONE, "... and the first key still applies");
+                settings_done(&b);
+        }
         is_str(error, "n.conf:1: unexpected NUL byte", "NUL message");
         free(error);
         settings_done(&s);

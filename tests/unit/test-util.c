@@ -611,6 +611,16 @@ static void test_auth(void) {
                      "... and says that the rest is ignored");
         auth_done(&t);
 
+        /* a UTF-8 byte order mark from an editor: skipped, not part of the first name */
+        static const char bom[] = "\xEF\xBB\xBF" "ci:0123456789abcdef0123456789abcdef\n";
+        _cleanup_strv_free_ char **warn4 = NULL;
+        (void) unlink(tmpl);
+        assert_se(write_file_at(AT_FDCWD, tmpl, bom, sizeof bom - 1, 0600) >= 0);
+        is_int(auth_load(tmpl, &t, &warn4), 0, "a tokens file starting with a BOM");
+        is_str(auth_check(&t, "0123456789abcdef0123456789abcdef"), "ci", "... its first line works, named 'ci'");
+        ok(!warn4, "... without a warning");
+        auth_done(&t);
+
         unlink(tmpl);
         is_int(auth_load(tmpl, &t, NULL), -ENOENT, "missing tokens file is -ENOENT");
 
