@@ -324,6 +324,20 @@ static void test_values(void) {
                 snprintf(want, sizeof(want), P ": code_file: invalid file name '%s'", name);
                 refused(json, want);
         }
+
+        /* Only a whole ".." component is refused: a name that merely starts or ends with two
+         * dots is a name like any other. */
+        {
+                Manifest *m = NULL;
+                is_int(parse("{\"command\": [\"/x\"], \"read_paths\": [\"/srv/..data\", \"/srv/x..\"], "
+                             "\"write_paths\": [\"/var/..cache/..x\"]}", &m, NULL),
+                       0, "paths with names starting or ending in '..' are accepted");
+                if (m) {
+                        is_str(m->read_paths[0], "/srv/..data", "... read path kept");
+                        is_str(m->write_paths[0], "/var/..cache/..x", "... write path kept");
+                }
+                manifest_free(m);
+        }
 }
 
 static void test_ceilings(void) {
