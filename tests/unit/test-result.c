@@ -44,11 +44,14 @@ int main(void) {
         r.sandbox.landlock_abi = 7;
         r.sandbox.seccomp = "restrictive";
         r.sandbox.cgroup = "v1";
+        r.sandbox.no_new_privs = true;
         j = run_result_to_json(&r);
         ok(j != NULL, "result serialises");
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 ok(json_object_object_get_ex(j, keys[i], NULL), "result has '%s'", keys[i]);
         is_str(json_object_get_string(get(j, "outcome")), "ok", "outcome ok");
+        /* json_object_get_int(NULL) is 0 too: exit_code 0 must be a number, not null */
+        ok(json_object_is_type(get(j, "exit_code"), json_type_int), "exit_code 0 is a number, not null");
         is_int(json_object_get_int(get(j, "exit_code")), 0, "exit_code 0");
         ok(json_object_object_get_ex(j, "signal", &v) && v == NULL, "signal is null");
         is_str(json_object_get_string(get(j, "stdout")), "3\n", "stdout text");
@@ -59,6 +62,15 @@ int main(void) {
         is_str(json_object_get_string(get(get(j, "sandbox"), "policy")), "restrictive", "sandbox.policy");
         is_int(json_object_get_int(get(get(j, "sandbox"), "landlock_abi")), 7, "sandbox.landlock_abi");
         is_str(json_object_get_string(get(get(j, "sandbox"), "cgroup")), "v1", "sandbox.cgroup");
+        is_str(json_object_get_string(get(get(j, "sandbox"), "seccomp")), "restrictive", "sandbox.seccomp");
+        ok(json_object_is_type(get(get(j, "sandbox"), "network"), json_type_boolean) &&
+           !json_object_get_boolean(get(get(j, "sandbox"), "network")), "sandbox.network false");
+        ok(json_object_get_boolean(get(get(j, "sandbox"), "no_new_privs")), "sandbox.no_new_privs true");
+        ok(json_object_is_type(get(get(j, "sandbox"), "capabilities_dropped"), json_type_boolean) &&
+           !json_object_get_boolean(get(get(j, "sandbox"), "capabilities_dropped")),
+           "sandbox.capabilities_dropped false, apart from no_new_privs");
+        ok(json_object_is_type(get(get(j, "sandbox"), "user_switched"), json_type_boolean) &&
+           !json_object_get_boolean(get(get(j, "sandbox"), "user_switched")), "sandbox.user_switched false");
         ok(!get(get(j, "sandbox"), "missing"), "nothing missing");
         json_object_put(j);
 
@@ -71,7 +83,17 @@ int main(void) {
         r.err.truncated = true;
         r.err.total = 100;
         (void) strv_extend(&r.sandbox.missing, "landlock-network");
+        r.sandbox.network = true;
+        r.sandbox.no_new_privs = true;
+        r.sandbox.caps_dropped = true;
+        r.sandbox.user_switched = true;
+        r.sandbox.seccomp = "permissive";
         j = run_result_to_json(&r);
+        is_str(json_object_get_string(get(get(j, "sandbox"), "seccomp")), "permissive", "sandbox.seccomp as enforced");
+        ok(json_object_get_boolean(get(get(j, "sandbox"), "network")), "sandbox.network true");
+        ok(json_object_get_boolean(get(get(j, "sandbox"), "no_new_privs")), "sandbox.no_new_privs true");
+        ok(json_object_get_boolean(get(get(j, "sandbox"), "capabilities_dropped")), "sandbox.capabilities_dropped true");
+        ok(json_object_get_boolean(get(get(j, "sandbox"), "user_switched")), "sandbox.user_switched true");
         is_str(json_object_get_string(get(j, "stdout")), "YQD/", "binary stdout is base64");
         is_str(json_object_get_string(get(j, "stdout_encoding")), "base64", "stdout_encoding base64");
         ok(json_object_object_get_ex(j, "exit_code", &v) && v == NULL, "exit_code null when signaled");
