@@ -50,6 +50,15 @@ def body(tap):
                             "sys.stderr.buffer.write('\U0001d11e'.encode() * 10)", output_max=11),
         "small": probe_skill(workdir_max="4K"),
         "fat": py_skill("import sys; sys.stdout.write('f' * 300000); sys.stderr.write('g' * 300000)"),
+        # exactly output_max, then (in a later read of the pipe) more: still truncated
+        "latemore": sh_skill("head -c 1024 /dev/zero | tr '\\0' a; head -c 1024 /dev/zero | tr '\\0' b >&2; "
+                             "sleep 0.3; echo more; echo more >&2", output_max="1K"),
+        # the main process itself dies of SIGXFSZ writing a file beyond workdir_max (RLIMIT_FSIZE)
+        "fsize": sh_skill("exec head -c 3000000 /dev/zero > big", workdir_max="1M"),
+        "selfkill": sh_skill("echo before; kill -KILL $$; echo after"),
+        # the environment exactly as execve() passed it, duplicates included
+        "envover": sh_skill("tr '\\0' '\\n' < /proc/$$/environ | grep -E '^(LANG|PATH|FOO)=' | sort",
+                            env={"LANG": "C", "PATH": "/usr/bin:/bin", "FOO": "from-manifest"}, allow_env=["FOO"]),
     }
     w = Worker(skills=skills).start()
 
@@ -307,6 +316,33 @@ def body(tap):
     j = r.json or {}
     tap.is_((len(j.get("stdout") or ""), len(j.get("stderr") or ""), j.get("stdout_truncated")),
             (300000, 300000, False), "300 KB on both streams under the default cap: all kept")
+
+    r = w.run("latemore", {})
+    j = r.json or {}
+    tap.is_((j.get("outcome"), j.get("stdout"), j.get("stdout_truncated"), j.get("stdout_bytes")),
+            ("ok", "a" * 1024, True, 1029),
+            "exactly output_max bytes, then more in a later write: stdout_truncated, all counted")
+    tap.is_((j.get("stderr"), j.get("stderr_truncated"), j.get("stderr_bytes")), ("b" * 1024, True, 1029),
+            "... stderr likewise")
+
+    # --- output_limit and killed, as skillrun.skill(5) defines them
+    r = w.run("fsize", {})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("signal")), (200, "output_limit", None, "SIGXFSZ"),
+            "main process killed by SIGXFSZ (a file over workdir_max): outcome output_limit", "body: %r" % r.body[:500])
+    r = w.run("selfkill", {})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("signal"), j.get("stdout")),
+            (200, "killed", None, "SIGKILL", "before\n"),
+            "main process killed by a SIGKILL from elsewhere: outcome killed, not signaled")
+
+    # --- environment: manifest env replaces the defaults, allowed request env replaces both
+    r = w.run("envover", {})
+    tap.is_((r.json or {}).get("stdout"), "FOO=from-manifest\nLANG=C\nPATH=/usr/bin:/bin\n",
+            "manifest env replaces LANG and PATH (no duplicate entries)")
+    r = w.run("envover", {"env": {"FOO": "from-request"}})
+    tap.is_((r.json or {}).get("stdout"), "FOO=from-request\nLANG=C\nPATH=/usr/bin:/bin\n",
+            "allowed request env replaces the manifest's value (no duplicate entry)")
 
     # --- the log: one line per request, never the token, never the input
     secret = "input-that-must-not-be-logged-%s" % w.marker
