@@ -14,7 +14,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from skillrun_test import (Worker, build_request, cmdline_of, main, pid_alive, require_python, sh_skill,  # noqa: E402
-                           tree_skill, wait_for, wait_gone)
+                           py_skill, tree_skill, wait_for, wait_gone)
 
 GRACE_MS = 300
 
@@ -53,6 +53,13 @@ HIDERS = {
 }
 
 
+# skillrun.conf(5), workdir_max: a work dir nested deeper than 128 directories counts as over it.
+# Small in bytes either way; killed while it sleeps, the deeper one never says "done".
+def nester(depth):
+    return py_skill("import os, time; os.makedirs('/'.join(['d'] * %d)); time.sleep(1); print('done')" % depth,
+                    workdir_max="16M", timeout_ms=20000)
+
+
 def leavers(tap, w, who):
     r = w.run("leaver", {})
     j = r.json or {}
@@ -67,7 +74,7 @@ def body(tap):
     require_python()
     w = Worker(skills={"tree": tree_skill(), "sleep": sh_skill("sleep 30", timeout_ms=20000),
                        "spawner": sh_skill("sleep 30 & sleep 30 & (sleep 30 &) ; wait", timeout_ms=20000),
-                       "leaver": LEAVER},
+                       "leaver": LEAVER, "deep128": nester(128), "deep129": nester(129)},
                settings={"kill_grace_ms": GRACE_MS}).start()
 
     # --- timeout: the skill and its detached daemon both die
@@ -117,6 +124,19 @@ def body(tap):
 
     # --- background children still holding stdout die when the skill exits, before they write
     leavers(tap, w, "root worker, run cgroup")
+
+    # --- workdir_max: nesting depth
+    r = w.run("deep128", {})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("stdout")), (200, "ok", 0, "done\n"),
+            "work dir nested 128 directories deep: within workdir_max", "body: %r" % r.body[:500])
+    r = w.run("deep129", {})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("signal"), j.get("stdout")),
+            (200, "output_limit", None, "SIGKILL", ""),
+            "work dir nested 129 directories deep: killed, outcome output_limit", "body: %r" % r.body[:500])
+    dirs, procs = w.wait_no_leftovers(3.0)
+    tap.is_(dirs, [], "... and the deep work dir is removed")
 
     # --- client hang-up during a run kills it at once
     pidfile = os.path.join(w.state_dir, "hangup.pid")
