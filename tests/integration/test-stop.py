@@ -58,6 +58,46 @@ def killed_outright(tap, policy):
     w.stop(check=False)  # the dead worker left its work dir (and run cgroup): stop() removes them
 
 
+def during_grace(tap):
+    """A stop request, or a hang-up, while a timed-out skill that ignores SIGTERM is in its
+    kill_grace_ms: skillrun.skill(5) says a hang-up wins over a timeout, and the stopped run is
+    reported killed. The skill tells (a marker file) when the timeout's SIGTERM has come."""
+    w = Worker(settings={"kill_grace_ms": 20000})
+
+    def add(name):
+        marker = os.path.join(w.state_dir, name + ".term")
+        w.add_skill(name, sh_skill("trap 'echo term > %s' TERM; while :; do sleep 0.1; done" % marker,
+                                   timeout_ms=300))
+        return marker
+
+    marker = add("graceful")
+    p = subprocess.Popen([w.bin, "run", "graceful"], env=w.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    got = wait_for(lambda: os.path.exists(marker), timeout=10)
+    tap.ok(got, "run: the skill timed out and ignored the SIGTERM")
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=30)
+    try:
+        res = json.loads(out)
+    except ValueError:
+        res = {}
+    tap.is_((p.returncode, res.get("outcome"), res.get("exit_code"), res.get("signal")), (0, "killed", None, "SIGKILL"),
+            "run: stopped in the grace period after a timeout: outcome killed, not timeout", err.decode(errors="replace"))
+
+    marker = add("graceful2")
+    w.start()
+    s = socket.create_connection(("127.0.0.1", w.port), timeout=20)
+    s.sendall(build_request("POST", "/v1/skills/graceful2/run", body=b"{}", token=w.token))
+    got = wait_for(lambda: os.path.exists(marker), timeout=10)
+    tap.ok(got, "serve: the skill timed out and ignored the SIGTERM")
+    s.close()
+    recs = wait_for(lambda: [x for x in w.records() if x.get("skill") == "graceful2"], timeout=10) or []
+    tap.is_([x.get("outcome") for x in recs], ["killed"],
+            "serve: a hang-up in the grace period after a timeout is logged as killed, not timeout")
+    dirs, procs = w.wait_no_leftovers()
+    tap.is_((dirs, procs), ([], []), "... nothing left")
+    w.stop(tap)
+
+
 def body(tap):
     w = Worker(skills={"sleepy": sh_skill(SKILL, timeout_ms=20000), "quick": sh_skill("true")})
 
@@ -146,6 +186,8 @@ def body(tap):
     tap.is_(dirs, [], "serve: no work dir left")
     tap.is_(procs, [], "serve: no skill process left")
     w.stop(tap)
+
+    during_grace(tap)
 
     for policy in ("none", "permissive", "restrictive"):
         killed_outright(tap, policy)
