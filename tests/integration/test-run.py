@@ -56,6 +56,12 @@ def body(tap):
         # the main process itself dies of SIGXFSZ writing a file beyond workdir_max (RLIMIT_FSIZE)
         "fsize": sh_skill("exec head -c 3000000 /dev/zero > big", workdir_max="1M"),
         "selfkill": sh_skill("echo before; kill -KILL $$; echo after"),
+        # an OOM kill: at once, or only in the grace period after a timeout (which then wins)
+        "oomnow": py_skill("x = b'x' * (256 << 20)", memory_max="32M"),
+        "oomgrace": py_skill("import signal, time\n"
+                             "def eat(*a):\n    global x\n    x = b'x' * (256 << 20)\n"
+                             "signal.signal(signal.SIGTERM, eat)\n"
+                             "while True: time.sleep(0.1)", memory_max="32M", timeout_ms=300),
         # the environment exactly as execve() passed it, duplicates included
         "envover": sh_skill("tr '\\0' '\\n' < /proc/$$/environ | grep -E '^(LANG|PATH|FOO)=' | sort",
                             env={"LANG": "C", "PATH": "/usr/bin:/bin", "FOO": "from-manifest"}, allow_env=["FOO"]),
@@ -335,6 +341,17 @@ def body(tap):
     tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("signal"), j.get("stdout")),
             (200, "killed", None, "SIGKILL", "before\n"),
             "main process killed by a SIGKILL from elsewhere: outcome killed, not signaled")
+
+    r = w.run("oomnow", {})
+    j = r.json or {}
+    if (j.get("sandbox") or {}).get("cgroup") in ("v1", "delegated"):
+        tap.is_((r.status, j.get("outcome"), j.get("signal")), (200, "oom", "SIGKILL"), "memory_max reached: outcome oom")
+        r = w.run("oomgrace", {})
+        j = r.json or {}
+        tap.is_((r.status, j.get("outcome"), j.get("signal")), (200, "timeout", "SIGKILL"),
+                "memory_max reached in the grace period after a timeout: outcome timeout, not oom")
+    else:
+        tap.skip("no run cgroup (%r): no OOM kill to tell apart" % (j.get("sandbox") or {}).get("cgroup"))
 
     # --- environment: manifest env replaces the defaults, allowed request env replaces both
     r = w.run("envover", {})
