@@ -441,6 +441,12 @@ static void test_json(void) {
         is_str(error, P ":1: invalid JSON: trailing data", "NUL byte message");
         free(error);
         error = NULL;
+        /* NUL bytes alone after it: no "{" to give them away (strchr() finds the terminator) */
+        is_int(manifest_parse(&settings, "wc", P, "{\"command\": [\"/x\"]}\0\0", 20, &m, &error), -EINVAL,
+               "NUL bytes alone after the object");
+        is_str(error, P ":1: invalid JSON: trailing data", "... message");
+        free(error);
+        error = NULL;
 
         /* Bad names are checked before the text is even looked at. */
         is_int(manifest_parse(&settings, "Wc", "/d/Wc.json", "{}", 2, &m, &error), -EINVAL, "bad name");
