@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "manifest.h"
@@ -223,6 +224,86 @@ int main(void) {
         ok(!run_file_name_valid(""), "empty name invalid");
         ok(!run_file_name_valid("."), "'.' invalid");
         ok(!run_file_name_valid("a\nb"), "control character invalid");
+
+        /* skillrun.skill(5), RUN REQUESTS: the documented bounds at their edges, and the types */
+        {
+                char name[300];
+                memset(name, 'n', 256);
+                name[255] = 0;
+                ok(run_file_name_valid(name), "a file name of 255 bytes is valid");
+                name[255] = 'n';
+                name[256] = 0;
+                ok(!run_file_name_valid(name), "a file name of 256 bytes is not");
+        }
+        ok(!run_file_name_valid("a\x7f" "b"), "DEL (a control character) invalid");
+        {
+                char body[8192] = "{\"files\": {";
+                for (uint64_t i = 0; i < s.max_files; i++)
+                        snprintf(body + strlen(body), sizeof(body) - strlen(body), "%s\"f%" PRIu64 "\": \"\"",
+                                 i ? "," : "", i);
+                strcat(body, "}}");
+                is_str(try(plain, body, &r), "OK", "exactly max_files files");
+                is_int(r.n_files, s.max_files, "... all of them");
+                run_request_done(&r);
+        }
+        {
+                Manifest small = *plain;
+                small.limits.workdir_max = 4;
+                is_str(try(&small, "{\"files\": {\"a\": \"YWJjZA==\"}}", &r), "OK",
+                       "files of exactly workdir_max bytes");
+                is_int(r.files[0].len, 4, "... decoded");
+                run_request_done(&r);
+        }
+        is_str(try(plain, "{\"files\": {\"x\": \"YQ==YQ==\"}}", NULL), "-22 files: 'x': invalid base64",
+               "padding before the last quantum refused");
+        is_str(try(plain, "{\"files\": {\"x\": \"YQ=A\"}}", NULL), "-22 files: 'x': invalid base64",
+               "a character after '=' refused");
+        is_str(try(plain, "{\"files\": \"x\"}", NULL), "-22 files: expected an object of base64 strings", "files type");
+        is_str(try(plain, "{\"env\": [\"FOO\"]}", NULL), "-22 env: expected an object of strings", "env type");
+        is_str(try(code, "{\"code\": 5}", NULL), "-22 code: expected a string", "code type");
+        is_str(try(code, "{\"files\": {\"main.py\": \"YQ==\"}}", &r), "OK",
+               "a file named like code_file is fine when no code is sent");
+        is_int(r.n_files, 1, "... and kept");
+        run_request_done(&r);
+        {
+                _cleanup_manifest_ Manifest *under =
+                        manifest("{\"command\": [\"/bin/cat\"], \"allow_env\": [\"_MY_VAR2\"]}");
+                is_str(under ? try(under, "{\"env\": {\"_MY_VAR2\": \"x\"}}", &r) : "no manifest", "OK",
+                       "an env name with '_' and a digit");
+                is_str(r.env ? r.env[0] : NULL, "_MY_VAR2=x", "... set");
+                run_request_done(&r);
+        }
+        {
+                /* README: nested more than 32 deep, its own object included, is refused */
+                char body[256];
+                for (int depth = 32; depth <= 33; depth++) {
+                        int n = 0;
+                        n += sprintf(body + n, "{\"input\":");
+                        for (int i = 1; i < depth; i++)
+                                n += sprintf(body + n, "[");
+                        for (int i = 1; i < depth; i++)
+                                n += sprintf(body + n, "]");
+                        sprintf(body + n, "}");
+                        if (depth == 32)
+                                is_str(try(plain, body, NULL), "OK", "a body nested 32 deep");
+                        else
+                                contains_str(try(plain, body, NULL), "-22 request body is not valid JSON",
+                                             "a body nested 33 deep");
+                }
+        }
+        /* a decimal keeps its text, however many digits, 'e' or 'E' */
+        is_str(try(plain, "{\"input\": [123456789012345678901234.5, 123456789012345678901e2, 123456789012345678901E2]}",
+                   NULL), "OK", "long decimals are not integers beyond 64 bits");
+        static const char *const bad_exp[] = { "{\"input\": 1e}", "{\"input\": 1E+}", "{\"input\": [1e-]}" };
+        for (size_t i = 0; i < ELEMENTSOF(bad_exp); i++)
+                contains_str(try(plain, bad_exp[i], NULL), "-22 request body is not valid JSON", "%s", bad_exp[i]);
+        contains_str(try(plain, "{}{}", NULL), "-22 request body is not valid JSON", "two objects");
+        contains_str(try(plain, "{} 1", NULL), "-22 request body is not valid JSON", "an object and a number");
+        is_str(try(plain, "{} \t\r\n ", NULL), "OK", "every kind of white space after the object");
+        is_str(try(plain, "{\"input\": {\"a\\u0000b\" :1}}", NULL),
+               "-22 request body is not valid JSON: a key with \\u0000 in it", "... a space before its ':'");
+        is_str(try(plain, "{\"input\": {\"a\\u0000b\"\t:1}}", NULL),
+               "-22 request body is not valid JSON: a key with \\u0000 in it", "... a tab before its ':'");
 
         settings_done(&s);
         return done_testing();
