@@ -40,6 +40,11 @@ static void test_parse(void) {
         is_int(parse_u64("18446744073709551615", &v), 0, "UINT64_MAX parses");
         is_int(parse_u64("18446744073709551616", &v), -ERANGE, "UINT64_MAX+1 overflows");
         is_int(parse_u64("+1", &v), -EINVAL, "sign refused");
+        is_int(parse_u64("", &v), -EINVAL, "empty refused");
+        is_int(parse_u64("1/", &v), -EINVAL, "'/' (just below '0') refused");
+        is_int(parse_u64("1:", &v), -EINVAL, "':' (just above '9') refused");
+        is_int(parse_u64("0123456789", &v), 0, "every digit");
+        is_int(v, 123456789, "... read as decimal");
 }
 
 static void test_passwd_find(void) {
@@ -108,6 +113,10 @@ static void test_base64_utf8(void) {
         is_int(base64_decode("Y!==", 4, &d, &n), -EINVAL, "bad character refused");
         is_int(base64_decode("", 0, &d, &n), 0, "empty decodes");
         is_int(n, 0, "to nothing");
+        is_int(base64_decode("YQ==YQ==", 8, &d, &n), -EINVAL, "padding before the last quantum refused");
+        is_int(base64_decode("YQ=A", 4, &d, &n), -EINVAL, "a character after '=' refused");
+        is_int(base64_decode("YWJjZGVm", 6, &d, &n), -EINVAL, "a length not a multiple of 4 refused, whatever follows");
+        is_int(base64_decode("YQ\0\0", 4, &d, &n), -EINVAL, "NUL is no base64 character");
 
         ok(utf8_valid("héllo €𝄞", strlen("héllo €𝄞")), "valid UTF-8");
         ok(!utf8_valid("\xff", 1), "0xff invalid");
@@ -116,6 +125,18 @@ static void test_base64_utf8(void) {
         ok(!utf8_valid("\xe2\x82", 2), "truncated sequence invalid");
         ok(!utf8_valid("\xf4\x90\x80\x80", 4), "above U+10FFFF invalid");
         ok(utf8_valid("a\0b", 3), "NUL is valid UTF-8");
+        /* each bound at its edge: the shortest form of a code point only, no surrogate, none past U+10FFFF */
+        ok(!utf8_valid("\xc1\xbf", 2), "U+007F in 2 bytes (overlong) invalid");
+        ok(utf8_valid("\xc2\x80", 2), "U+0080 valid");
+        ok(!utf8_valid("\xe0\x9f\xbf", 3), "U+07FF in 3 bytes (overlong) invalid");
+        ok(utf8_valid("\xe0\xa0\x80", 3), "U+0800 valid");
+        ok(!utf8_valid("\xf0\x8f\xbf\xbf", 4), "U+FFFF in 4 bytes (overlong) invalid");
+        ok(utf8_valid("\xf0\x90\x80\x80", 4), "U+10000 valid");
+        ok(utf8_valid("\xf4\x8f\xbf\xbf", 4), "U+10FFFF valid");
+        ok(utf8_valid("\xed\x9f\xbf", 3), "U+D7FF valid");
+        ok(!utf8_valid("\xed\xbf\xbf", 3), "U+DFFF (last surrogate) invalid");
+        ok(utf8_valid("\xee\x80\x80", 3), "U+E000 valid");
+        ok(!utf8_valid("\xe2\x82\xac", 2), "a sequence cut by the length, whatever follows, invalid");
 
         /* a byte limit cuts a character: only the start of a valid sequence is dropped */
         static const struct { const char *s; size_t want; const char *what; } cuts[] = {
@@ -589,6 +610,15 @@ static void test_auth(void) {
         is_int(auth_load(tmpl, &t, NULL), 0, "auth_load with ABBOT_SKILL_RUNNER_TOKEN");
         is_str(auth_check(&t, "abbotabbotabbotabbotabbotabbotabbot"), "abbot", "Abbot runner token is named 'abbot'");
         auth_done(&t);
+        /* at least 32 bytes (skillrun(8)): 32 taken, 31 refused */
+        setenv("ABBOT_SKILL_RUNNER_TOKEN", "abbotabbotabbotabbotabbotabbot12", 1);
+        is_int(auth_load(tmpl, &t, NULL), 0, "auth_load with a 32-byte ABBOT_SKILL_RUNNER_TOKEN");
+        is_str(auth_check(&t, "abbotabbotabbotabbotabbotabbot12"), "abbot", "... which is taken");
+        auth_done(&t);
+        setenv("ABBOT_SKILL_RUNNER_TOKEN", "abbotabbotabbotabbotabbotabbot1", 1);
+        is_int(auth_load(tmpl, &t, NULL), 0, "auth_load with a 31-byte ABBOT_SKILL_RUNNER_TOKEN");
+        ok(auth_check(&t, "abbotabbotabbotabbotabbotabbot1") == NULL, "... which is refused");
+        auth_done(&t);
         unsetenv("ABBOT_SKILL_RUNNER_TOKEN");
 
         /* a blank after the colon could never match (the header's blanks are skipped); a NUL
@@ -636,6 +666,17 @@ static void test_auth(void) {
         ok(line && strspn(line + 3, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == 44,
            "base64url alphabet");
         is_int(auth_generate("no spaces", &line), -EINVAL, "bad name refused");
+        {
+                /* skillrun(8): a token name is 1 to 64 letters, digits, ... */
+                char name[70];
+                memset(name, 'n', 65);
+                name[64] = 0;
+                ok(auth_token_name_valid(name), "a token name of 64 characters is valid");
+                name[64] = 'n';
+                name[65] = 0;
+                ok(!auth_token_name_valid(name), "a token name of 65 characters is not");
+                ok(!auth_token_name_valid(""), "an empty token name is not");
+        }
 }
 
 static void test_set_error_free_and_strdup(void) {
