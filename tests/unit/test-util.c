@@ -641,6 +641,15 @@ static void test_auth(void) {
                      "... and says that the rest is ignored");
         auth_done(&t);
 
+        /* one token under two names: a client presenting it is the first (skillrun(8), check) */
+        static const char shared[] = "first:0123456789abcdef0123456789abcdef\n"
+                                     "second:0123456789abcdef0123456789abcdef\n";
+        (void) unlink(tmpl);
+        assert_se(write_file_at(AT_FDCWD, tmpl, shared, sizeof shared - 1, 0600) >= 0);
+        is_int(auth_load(tmpl, &t, NULL), 0, "a token under two names");
+        is_str(auth_check(&t, "0123456789abcdef0123456789abcdef"), "first", "... is the first name");
+        auth_done(&t);
+
         /* a UTF-8 byte order mark from an editor: skipped, not part of the first name */
         static const char bom[] = "\xEF\xBB\xBF" "ci:0123456789abcdef0123456789abcdef\n";
         _cleanup_strv_free_ char **warn4 = NULL;
