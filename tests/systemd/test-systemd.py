@@ -133,6 +133,16 @@ inst.skill("forkbomb", {"command": ["/usr/bin/python3", helpers + "/forkbomb.py"
                         "policy": "permissive", "input": "none", "output": "json"})
 inst.skill("memhog", {"command": ["/usr/bin/python3", helpers + "/memhog.py", "1600"],
                       "policy": "permissive", "input": "none"})
+inst.skill("cgprobe", {
+    "description": "tries to make a cgroup in its own instance's and in every other instance's cgroup",
+    "command": ["/bin/sh", "-c",
+                "own=$(sed -n 's|^0::/skillrun.slice/\\([^/]*\\).*|\\1|p' /proc/self/cgroup); "
+                "for root in /sys/fs/cgroup/skillrun.slice /sys/fs/cgroup/unified/skillrun.slice; do "
+                "for d in $root/skillrun@*.service; do [ -d \"$d\" ] || continue; "
+                "if mkdir \"$d/probe-$$\" 2>/dev/null; then rmdir \"$d/probe-$$\"; r=writable; else r=denied; fi; "
+                "if [ \"${d##*/}\" = \"$own\" ]; then echo \"own $r $d\"; else echo \"other $r $d\"; fi; "
+                "done; done"],
+    "policy": "none", "input": "none"})
 inst.skill("sleeper", {"command": ["/bin/sleep", "20"], "input": "none", "timeout_ms": 25000})
 inst.skill("cionly", {"command": ["/bin/true"], "input": "none", "tokens": ["ci"]})
 
@@ -219,6 +229,16 @@ try:
     uids = out.split()
     ok(len(uids) == 3 and all(61184 <= int(u) <= 65519 for u in uids),
        "every instance runs as the dynamic user: %s" % uids, out)
+    # instances share the dynamic uid, so ownership does not keep one instance out of another's
+    # delegated cgroup: only the unit's ReadWritePaths= can (cgroup.kill, cgroup.freeze, ...)
+    r = sd.request(port, "POST", "/v1/skills/cgprobe/run", token=TOKEN, body={})
+    res = body_json(r) or {}
+    lines = res.get("stdout", "").splitlines()
+    others = [l for l in lines if l.startswith("other ")]
+    ok(r.status == 200 and others and all(l.startswith("other denied ") for l in others)
+       and any(l.startswith("own writable ") for l in lines),
+       "an instance can make cgroups in its own delegated cgroup only, not in the %d other instances'" % len(others),
+       r.raw[:1500])
     for s in held:
         s.close()
     rc, out = sdm.run("sh", "-c", "ls -A /run/skillrun 2>/dev/null")
