@@ -173,6 +173,8 @@ try:
     ok(sdm.show("skillrun.socket", "MaxConnections") == "32" and
        sdm.show("skillrun.socket", "MaxConnectionsPerSource") == "8", "MaxConnections=32, MaxConnectionsPerSource=8")
     ok(sdm.show("skillrun.socket", "TriggerLimitBurst") == "5000", "trigger limit raised")
+    ok(sdm.show("skillrun.slice", "TasksMax") == str(32 * 96),
+       "skillrun.slice TasksMax= fits MaxConnections=32 instances of TasksMax=96 (%s)" % sdm.show("skillrun.slice", "TasksMax"))
 
     # --- HTTP through systemd
     r = sd.request(port, "GET", "/healthz")
