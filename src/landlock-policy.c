@@ -219,7 +219,7 @@ static int refuse_exposing(const char *path, bool write, char **ret_error) {
 static int check_manifest_path(const Secrets *sec, const char *path, bool write, char **ret_error) {
         _cleanup_free_ char *canon = realpath(path, NULL);
 
-        if (secrets_exposed_by(sec, path, canon))
+        if (secrets_exposed_by(sec, path, canon) || secrets_entered_by(sec, path, canon))
                 return refuse_exposing(path, write, ret_error);
         return 0;
 }
@@ -276,7 +276,7 @@ static bool through_foreign_link(const char *path) {
  * through a symlink not root's; -ESTALE: where it leads cannot be told; -EPERM: it would expose
  * a secret (ret_canon says where it leads). */
 static int allow_resolved(LandlockRuleset *rs, const Secrets *sec, const char *path, uint64_t access,
-                          char ret_canon[static PATH_MAX]) {
+                          bool manifest, char ret_canon[static PATH_MAX]) {
         _cleanup_close_ int fd = -1;
         int r;
 
@@ -291,7 +291,10 @@ static int allow_resolved(LandlockRuleset *rs, const Secrets *sec, const char *p
                                : negative_errno();
         if (secrets_canonical_of(fd, path, ret_canon) < 0)
                 return -ESTALE; /* cannot tell where it leads (or it moved): not granted */
-        if (secrets_exposed_by(sec, path, ret_canon))
+        /* A manifest path led by a link into what is kept out (a link planted in a skill's write
+         * path, reached through the operator's own; or swapped in after the check above): the
+         * skill's own directory lies inside its skills directory on purpose. */
+        if (secrets_exposed_by(sec, path, ret_canon) || (manifest && secrets_entered_by(sec, path, ret_canon)))
                 return -EPERM;
         r = landlock_ruleset_allow_fd(rs, fd, -1, access);
         if (r < 0)
@@ -304,7 +307,7 @@ static int allow_manifest_paths(LandlockRuleset *rs, const Secrets *sec, const M
         for (unsigned w = 0; w < 2; w++)
                 for (char **p = w ? m->write_paths : m->read_paths; p && *p; p++) {
                         char canon[PATH_MAX];
-                        int r = allow_resolved(rs, sec, *p, w ? LL_FS_ALL : LL_FS_READ_EXEC, canon);
+                        int r = allow_resolved(rs, sec, *p, w ? LL_FS_ALL : LL_FS_READ_EXEC, true, canon);
                         if (r == -EPERM)
                                 return refuse_exposing(*p, w, ret_error);
                         if (r == -ESTALE)
@@ -344,7 +347,7 @@ static int allow_skill_paths(LandlockRuleset *rs, const Secrets *sec, const Mani
                 if (asprintf(&own, "%s/%s", m->dir, m->name) < 0)
                         return -ENOMEM;
                 char canon[PATH_MAX];
-                r = allow_resolved(rs, sec, own, LL_FS_READ_EXEC, canon);
+                r = allow_resolved(rs, sec, own, LL_FS_READ_EXEC, false, canon);
                 if (r < 0 && r != -EPERM && r != -ESTALE && r != -EXDEV) /* not granted, nothing more */
                         return r;
         }

@@ -386,6 +386,18 @@ bool secrets_exposed_by(const Secrets *sec, const char *path, const char *canon)
         return false;
 }
 
+bool secrets_entered_by(const Secrets *sec, const char *path, const char *canon) {
+        _cleanup_free_ char *lex = NULL;
+
+        if (!canon)
+                return false;
+        lex = path_lexical(path);
+        /* as written: the operator's choice (a file of a hidden directory named on purpose) */
+        if (lex && streq(lex, canon))
+                return false;
+        return secrets_contain(sec, canon);
+}
+
 bool secrets_contain(const Secrets *sec, const char *path) {
         for (size_t i = 0; i < sec->n_canon; i++)
                 if (path_at_or_below(path, sec->canon[i]))

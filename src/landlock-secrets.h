@@ -53,6 +53,11 @@ bool secrets_reached_by(const Secrets *sec, const char *target);
  * files: the tokens or config file as given, or any secret kept out as resolved? */
 bool secrets_exposed_by(const Secrets *sec, const char *path, const char *canon);
 
+/* Does 'path' lead, through a symlink (anyone's, anywhere on the way, its targets' own
+ * included), into something kept out ('canon' its resolved form, or NULL)? Named as it
+ * is, a file inside a hidden directory is the operator's choice; arrived at by a link, not. */
+bool secrets_entered_by(const Secrets *sec, const char *path, const char *canon);
+
 /* Is 'path' (one of the policy's own trees, as written) inside something kept out? */
 bool secrets_contain(const Secrets *sec, const char *path);
 

@@ -620,6 +620,27 @@ def secrets_elsewhere(tap, env):
     tap.ok(res["_rc"] != 0 and "read_paths: '%s' would expose" % env.work in res.get("_stderr", ""),
            "read path covering the runs' work dirs: refused (%r)" % res.get("_stderr", "")[-200:])
 
+    # Seventh review: a read path led by a symlink *into* what is kept out (not above it): the
+    # operator's root link onto a link the skill planted in its write path (only the components
+    # as written are checked for their owner), and a root link straight onto another manifest.
+    planted = os.path.join(env.open, "state2")
+    os.mkdir(planted)
+    os.chown(planted, 65534, 65534)
+    os.symlink(os.path.join(env.skills, "other.json"), os.path.join(planted, "cfg"))
+    os.lchown(os.path.join(planted, "cfg"), 65534, 65534)  # as the skill would have left it
+    for label, target in (("a root link onto a skill's link", os.path.join(planted, "cfg")),
+                          ("a root link", os.path.join(env.skills, "other.json"))):
+        into = os.path.join(env.root, "into-link")
+        if os.path.lexists(into):
+            os.unlink(into)
+        os.symlink(target, into)
+        env.skill("hostile-into", "permissive", read_paths=[env.bin, into], write_paths=[planted])
+        res = env.run("hostile-into", "read:" + into, "uid")
+        tap.ok(res["_rc"] != 0 and "read_paths: '%s' would expose what skillrun keeps out" % into in
+               res.get("_stderr", ""),
+               "read path led by %s into another skill's manifest: refused (%r, %r)" %
+               (label, res["_rc"], lines(res).get("read:" + into)))
+
     # a read path that loops grants nothing and breaks nothing
     loop = os.path.join(env.root, "loop")
     os.symlink(loop, loop)
