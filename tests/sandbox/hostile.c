@@ -9,6 +9,9 @@
  *   netlink packet                   socket(AF_NETLINK, NETLINK_ROUTE), socket(AF_PACKET)
  *   abstract-unix:NAME               connect to the abstract unix socket "@NAME"
  *   unix:PATH                        connect to the unix socket at PATH
+ *   unix-dgram:PATH                  a datagram to the unix socket at PATH, sent from one end of a
+ *                                    socketpair(AF_UNIX, SOCK_DGRAM): no socket(2) needed
+ *   socketpair-unix socketpair-inet  socketpair(AF_UNIX or AF_INET, SOCK_STREAM)
  *   kill:PID kill-parent             kill(PID or parent, 0)
  *   ptrace-parent                    PTRACE_ATTACH to the parent
  *   environ:PID|parent               read /proc/PID/environ
@@ -162,6 +165,34 @@ static long do_unix_path(const char *path) {
         close(fd);
         errno = e;
         return r;
+}
+
+/* sendto() with an address: a datagram socket of a pair is not bound to its peer */
+static long do_unix_dgram(const char *path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int sv[2];
+        if (strlen(path) >= sizeof(sa.sun_path)) {
+                errno = ENAMETOOLONG;
+                return -1;
+        }
+        strcpy(sa.sun_path, path);
+        if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+                return -1;
+        long r = sendto(sv[0], "x", 1, 0, (struct sockaddr *) &sa, sizeof(sa));
+        int e = errno;
+        close(sv[0]);
+        close(sv[1]);
+        errno = e;
+        return r;
+}
+
+static long do_socketpair(int family) {
+        int sv[2];
+        if (socketpair(family, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+                return -1;
+        close(sv[0]);
+        close(sv[1]);
+        return 0;
 }
 
 static long do_abstract(const char *name) {
@@ -469,6 +500,12 @@ static void one(const char *a) {
                 report(do_abstract(v), NULL);
         else if (!strncmp(a, "unix:", 5))
                 report(do_unix_path(v), NULL);
+        else if (!strncmp(a, "unix-dgram:", 11))
+                report(do_unix_dgram(v), NULL);
+        else if (!strcmp(a, "socketpair-unix"))
+                report(do_socketpair(AF_UNIX), NULL);
+        else if (!strcmp(a, "socketpair-inet"))
+                report(do_socketpair(AF_INET), NULL);
         else if (!strncmp(a, "kill:", 5))
                 report(kill((pid_t) atol(v), 0), NULL);
         else if (!strcmp(a, "kill-parent"))

@@ -37,6 +37,7 @@ static char etc_secret_dir[64];
 static char tokens[128];
 static int tcp_port;
 static char abstract_name[64];
+static char dgram_path[128];        /* tmp/open/dgram.sock, 0666, like journald's or /dev/log */
 static int leaked_fd = -1;
 static int landlock_abi;
 
@@ -150,6 +151,17 @@ static int listen_abstract(void) {
         if (fd < 0 ||
             bind(fd, (struct sockaddr *) &sa, offsetof(struct sockaddr_un, sun_path) + 1 + strlen(abstract_name)) < 0 ||
             listen(fd, 16) < 0)
+                return -errno;
+        return fd;
+}
+
+/* A datagram socket by path that anybody may write to, as journald's and syslog's are. */
+static int listen_dgram(void) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        snprintf(dgram_path, sizeof(dgram_path), "%s/open/dgram.sock", tmp);
+        strcpy(sa.sun_path, dgram_path);
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || chmod(dgram_path, 0666) < 0)
                 return -errno;
         return fd;
 }
@@ -353,6 +365,7 @@ static void common_attempts(char **a, size_t *n, char *bufs, size_t bufsize) {
         ADD("fd:%d", leaked_fd);
         ADD("setuid-exec:%s", hostile_suid);
         ADD("write:%s/open/escape", tmp);
+        ADD("unix-dgram:%s", dgram_path);
 #undef ADD
         (void) i;
 }
@@ -364,7 +377,7 @@ static const char *const fixed_attempts[] = {
         "io_uring", "userfaultfd", "sysv-shm", "personality", "personality-query", "bind:0", "udp", "netlink", "packet",
         "exec:/usr/bin/true", "caps", "uid", "prlimit-parent", "prlimit-child", "setaffinity-parent",
         "setaffinity-child", "setpriority-user", "setpriority-pgrp", "ioprio-child", "rlimit-self", "setaffinity-self",
-        "nice-self",
+        "nice-self", "socketpair-unix", "socketpair-inet",
 };
 
 /* Other processes' limits and priorities: EPERM under every policy, from the worker's own
@@ -452,6 +465,10 @@ static void test_permissive(bool network) {
         expect(&r, "packet", "denied errno=EPERM");
         snprintf(key, sizeof(key), "abstract-unix:%s", abstract_name);
         expect(&r, key, landlock_abi >= 6 ? "denied errno=EPERM" : "ok");
+        snprintf(key, sizeof(key), "unix-dgram:%s", dgram_path);
+        expect(&r, key, "ok"); /* unix sockets by path stay open to permissive, as documented */
+        expect(&r, "socketpair-unix", "ok");
+        expect(&r, "socketpair-inet", "denied errno=EPERM"); /* the families' rule holds for pairs too */
         /* privileges */
         snprintf(key, sizeof(key), "fd:%d", leaked_fd);
         expect(&r, key, "denied errno=EBADF");
@@ -480,7 +497,7 @@ static void test_restrictive(void) {
                                "write:/etc/escape", "exec:/usr/bin/true", "kill-parent", "environ:parent",
                                "clone3", "personality-query", "udp", "netlink", "caps", "uid",
                                "prlimit-parent", "prlimit-child", "setaffinity-parent", "setaffinity-child",
-                               "rlimit-self", "setaffinity-self" };
+                               "rlimit-self", "setaffinity-self", "socketpair-unix", "socketpair-inet" };
         for (size_t i = 0; i < ELEMENTSOF(safe); i++)
                 a[n++] = (char *) safe[i];
         a[n] = NULL;
@@ -509,6 +526,11 @@ static void test_restrictive(void) {
         expect(&r, key, "denied errno=EPERM");
         expect(&r, "udp", "denied errno=EPERM");
         expect(&r, "netlink", "denied errno=EPERM");
+        /* no socket by path either through a pair's datagram end: sendto() takes an address */
+        snprintf(key, sizeof(key), "unix-dgram:%s", dgram_path);
+        expect(&r, key, "denied errno=EPERM");
+        expect(&r, "socketpair-unix", "ok");
+        expect(&r, "socketpair-inet", "denied errno=EPERM");
         snprintf(key, sizeof(key), "fd:%d", leaked_fd);
         expect(&r, key, "denied errno=EBADF");
         snprintf(key, sizeof(key), "setuid-exec:%s", hostile_suid);
@@ -544,6 +566,9 @@ static void test_none(void) {
         snprintf(key, sizeof(key), "connect:%d", tcp_port);
         expect(&r, key, "ok");
         expect(&r, "udp", "ok");
+        snprintf(key, sizeof(key), "unix-dgram:%s", dgram_path);
+        expect(&r, key, "ok");
+        expect(&r, "socketpair-inet", "denied errno=EOPNOTSUPP"); /* the kernel's answer: no rule */
         expect(&r, "exec:/usr/bin/true", "ok status=0");
         expect(&r, "write:inside", "ok");
         snprintf(key, sizeof(key), "write:%s/open/escape", tmp);
@@ -746,7 +771,7 @@ static int bench(int n) {
 }
 
 int main(int argc, char **argv) {
-        int errno_ll = 0, r, tcp, ab;
+        int errno_ll = 0, r, tcp, ab, dg;
 
         if (geteuid() != 0)
                 tap_skip_all("needs root (the skill switches to another user; setuid test)");
@@ -763,8 +788,9 @@ int main(int argc, char **argv) {
         }
         tcp = listen_tcp();
         ab = listen_abstract();
-        if (tcp < 0 || ab < 0) {
-                printf("Bail out! listeners: %s\n", strerror(-(tcp < 0 ? tcp : ab)));
+        dg = listen_dgram();
+        if (tcp < 0 || ab < 0 || dg < 0) {
+                printf("Bail out! listeners: %s\n", strerror(-(tcp < 0 ? tcp : ab < 0 ? ab : dg)));
                 return 1;
         }
         /* an fd without O_CLOEXEC: must not reach the skill */
