@@ -86,8 +86,9 @@ static const char *const allow_list[] = {
         /* waiting */
         "poll", "ppoll", "select", "_newselect", "pselect6", "epoll_create", "epoll_create1",
         "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2",
-        /* local sockets (socket(2) itself is refused, below: only socketpair pairs exist) */
-        "socketpair", "connect", "bind", "listen", "accept", "accept4", "getsockname",
+        /* local sockets (socket(2) itself is refused, below: only socketpair pairs exist, and
+         * socketpair(2) is ruled below) */
+        "connect", "bind", "listen", "accept", "accept4", "getsockname",
         "getpeername", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
         "shutdown", "setsockopt", "getsockopt",
 };
@@ -177,10 +178,15 @@ static int deny_personality(scmp_filter_ctx ctx) {
 static int socket_families(scmp_filter_ctx ctx, uint32_t deny_action, bool network) {
         int r;
 
-        if (!network) {
-                struct scmp_arg_cmp c = SCMP_A0_32(SCMP_CMP_NE, AF_UNIX);
-                return rule(ctx, deny_action, "socket", 1, &c);
-        }
+        /* socketpair(2) creates sockets of its family too (the family's create() runs before
+         * the kernel asks whether it has pairs; AF_TIPC has): AF_UNIX only, network or not */
+        struct scmp_arg_cmp not_unix = SCMP_A0_32(SCMP_CMP_NE, AF_UNIX);
+        r = rule(ctx, deny_action, "socketpair", 1, &not_unix);
+        if (r < 0)
+                return r;
+
+        if (!network)
+                return rule(ctx, deny_action, "socket", 1, &not_unix);
 
         /* Everything but AF_UNIX (1), AF_INET (2), AF_INET6 (10) and AF_NETLINK (16), in as few
          * single-comparison rules as the ranges allow: 0, 3…9, 11…15, ≥ 17. */
@@ -316,6 +322,30 @@ static int build_allow(scmp_filter_ctx ctx) {
         if (r < 0)
                 return r;
         r = rule(ctx, SCMP_ACT_ALLOW, "personality", 1, &per_query);
+        if (r < 0)
+                return r;
+
+        /* socketpair(2): AF_UNIX stream and seqpacket pairs. The end of a datagram pair is tied
+         * to nothing: sendto() with an address, or connect(), reaches any unix socket by path
+         * (journald, /dev/log), which refusing socket(2) below is there to keep out. A datagram
+         * pair or another family is refused, not killed, as socket(2); other AF_UNIX types (the
+         * kernel has none) kill. The type's low bits, as the kernel's SOCK_TYPE_MASK. */
+        static const uint32_t pair_types[] = { SOCK_STREAM, SOCK_SEQPACKET };
+        for (size_t i = 0; i < ELEMENTSOF(pair_types); i++) {
+                struct scmp_arg_cmp c[] = {
+                        SCMP_A0_32(SCMP_CMP_EQ, AF_UNIX),
+                        SCMP_A1_32(SCMP_CMP_MASKED_EQ, 0xf, pair_types[i]),
+                };
+                r = rule(ctx, SCMP_ACT_ALLOW, "socketpair", ELEMENTSOF(c), c);
+                if (r < 0)
+                        return r;
+        }
+        struct scmp_arg_cmp pair_other_family = SCMP_A0_32(SCMP_CMP_NE, AF_UNIX);
+        r = rule(ctx, SCMP_ACT_ERRNO(EPERM), "socketpair", 1, &pair_other_family);
+        if (r < 0)
+                return r;
+        struct scmp_arg_cmp pair_dgram = SCMP_A1_32(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM);
+        r = rule(ctx, SCMP_ACT_ERRNO(EPERM), "socketpair", 1, &pair_dgram);
         if (r < 0)
                 return r;
 
