@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -21,8 +21,13 @@ static bool extra_arguments(int argc, const char *cmd, const char *why) {
  * which the skill's child then overwrites with its stdio before it uses them (not placed in its
  * cgroup, landlock failing with EBADFD), or which our logging writes into. /dev/null holds them. */
 static void fill_std_fds(void) {
+        /* one poll() tells all three: a closed fd comes back POLLNVAL */
+        struct pollfd p[3] = { { .fd = 0 }, { .fd = 1 }, { .fd = 2 } };
+
+        if (poll(p, 3, 0) < 0)
+                return;
         for (int fd = 0; fd <= 2; fd++) {
-                if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+                if (!(p[fd].revents & POLLNVAL))
                         continue;
                 int null = open("/dev/null", O_RDWR | O_NOCTTY); /* the lowest free one: fd */
                 if (null >= 0 && null != fd)
