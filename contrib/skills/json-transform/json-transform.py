@@ -219,38 +219,41 @@ def _not_json(name):
     raise ValueError("%s is not JSON" % name)
 
 
-def main():
+def read_request():
     try:
-        req = json.load(sys.stdin, parse_constant=_not_json)
+        return json.load(sys.stdin, parse_constant=_not_json)
     except ValueError as e:
-        sys.stderr.write("json-transform: input is not JSON: %s\n" % e)
-        return 2
+        raise Fail("input is not JSON: %s" % e)
     except RecursionError:
-        sys.stderr.write("json-transform: input is nested too deeply\n")
-        return 2
+        raise Fail("input is nested too deeply")
+
+
+def encode(out):
+    # a number too large for a float (1e400) came in as inf: never write it as Infinity;
+    # a lone surrogate ("\ud800", which Python's parser takes) cannot be written as UTF-8
+    # compact, as skillrun writes "input": a result as large as the input still fits output_max
     try:
-        out = transform(req)
+        text = json.dumps(out, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return (text + "\n").encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise Fail("the result is not JSON: a string holds a lone surrogate (%s)" % ascii(e.object[e.start:e.end]))
+    except ValueError as e:
+        raise Fail("the result is not JSON: %s" % e)
+    except RecursionError:
+        raise Fail("the result is nested too deeply")
+
+
+def main():
+    # every bad request: one line on stderr and exit 2, never a traceback
+    try:
+        req = read_request()
+        try:
+            out = transform(req)
+        except RecursionError:
+            raise Fail("data nested too deeply")
+        data = encode(out)
     except Fail as e:
         sys.stderr.write("json-transform: %s\n" % e)
-        return 2
-    except RecursionError:
-        sys.stderr.write("json-transform: data nested too deeply\n")
-        return 2
-    try:
-        # a number too large for a float (1e400) came in as inf: never write it as Infinity;
-        # a lone surrogate ("\ud800", which Python's parser takes) cannot be written as UTF-8
-        # compact, as skillrun writes "input": a result as large as the input still fits output_max
-        text = json.dumps(out, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        data = (text + "\n").encode("utf-8")
-    except UnicodeEncodeError as e:
-        sys.stderr.write("json-transform: the result is not JSON: a string holds a lone surrogate (%s)\n"
-                         % ascii(e.object[e.start:e.end]))
-        return 2
-    except ValueError as e:
-        sys.stderr.write("json-transform: the result is not JSON: %s\n" % e)
-        return 2
-    except RecursionError:
-        sys.stderr.write("json-transform: the result is nested too deeply\n")
         return 2
     sys.stdout.buffer.write(data)
     return 0
