@@ -29,6 +29,15 @@ def run_shim(msg, env=None, code_file=True, raw_stdin=None, timeout=60):
     return p
 
 
+def success_and_error_ids(p):
+    """The result's success and its errorIds, (None, []) when stdout is no JSON."""
+    try:
+        got = json.loads(p.stdout.decode())
+    except ValueError:
+        got = {}
+    return got.get("success"), [e["errorId"] for e in got.get("errors", [])]
+
+
 def check(name, p, want):
     t.is_(p.returncode, 0, name + ": exit status")
     try:
@@ -89,11 +98,7 @@ def main():
                            '        raise RuntimeError("no text")\n'
                            'bot.outputs["x"] = Opaque()\n'))
     t.is_(p.returncode, 0, "an output whose __str__ raises: exit status")
-    try:
-        got = json.loads(p.stdout.decode())
-    except ValueError:
-        got = {}
-    t.is_((got.get("success"), [e["errorId"] for e in got.get("errors", [])]), (False, ["InvalidResult"]),
+    t.is_(success_and_error_ids(p), (False, ["InvalidResult"]),
           "an output whose __str__ raises is an InvalidResult error")
 
     # ... nor one raised by a __str__ that _result() calls (a response header's value)
@@ -107,12 +112,7 @@ def main():
                            'bot.response.headers = {"X-Thing": Header()}\n',
                            **{"SkillInfo.IsRequest": True}))
     t.is_(p.returncode, 0, "a header whose __str__ raises a Broken exception: exit status")
-    try:
-        got = json.loads(p.stdout.decode())
-    except ValueError:
-        got = {}
-    t.is_((got.get("success"), [e["errorId"] for e in got.get("errors", [])]), (False, ["InvalidResult"]),
-          "... an InvalidResult error")
+    t.is_(success_and_error_ids(p), (False, ["InvalidResult"]), "... an InvalidResult error")
 
     # a thread the skill leaves running must not keep the shim (skillrun waits for it, and
     # would report a Timeout instead of the result already written)
