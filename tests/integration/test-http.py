@@ -283,35 +283,34 @@ def body(tap):
         tap.ok(len(rs) == 1 and rs[0].status == 408, "slow client (%s): 408" % what, repr(got[:300]))
         if rs:
             check_error(tap, rs[0], 408, "slow client (%s)" % what)
-        tap.ok(0.4 <= dt <= 3.0, "... after read_timeout_ms=%d (%.2fs)" % (READ_TIMEOUT_MS, dt))
+        # not before the deadline; the upper bound only tells a dropped client from recv_all()'s 10 s
+        tap.ok(0.4 <= dt < 8.0, "... after read_timeout_ms=%d (%.2fs)" % (READ_TIMEOUT_MS, dt))
 
-    # A trickling client cannot extend the deadline: one byte every 100 ms.
+    # A trickling client cannot extend the deadline: one byte every 100 ms, 14 s for all of it.
     with w.connect() as s:
-        t0 = time.monotonic()
         data = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"s" * 100
-        got = b""
+        got, sent = b"", 0
         try:
             for c in data:
                 s.sendall(bytes([c]))
+                sent += 1
                 time.sleep(0.1)
-                if time.monotonic() - t0 > 4:
-                    break
         except (BrokenPipeError, ConnectionResetError):
             pass
         try:
             got = recv_all(s, timeout=5)
         except OSError:
             pass
-        dt = time.monotonic() - t0
     tap.ok(got.startswith(b"HTTP/1.1 408") or got.startswith(b"HTTP/1.0 408"),
            "trickling client gets 408 (deadline is for the whole request)", repr(got[:200]))
-    tap.ok(dt < 4.0, "... well before it finished trickling (%.2fs)" % dt)
+    tap.ok(sent < len(data), "... and is cut off before it has sent the whole head (%d of %d bytes)"
+           % (sent, len(data)))
 
     with w.connect() as s:
         t0 = time.monotonic()
         got = recv_all(s, timeout=10)
         dt = time.monotonic() - t0
-    tap.ok(dt <= 3.0, "a client that sends nothing is dropped after the deadline (%.2fs)" % dt)
+    tap.ok(dt < 8.0, "a client that sends nothing is dropped, not kept until recv_all() gives up (%.2fs)" % dt)
     tap.ok(got == b"" or got.split(b" ", 2)[1:2] == [b"408"], "... with a 408 or nothing", repr(got[:200]))
 
     # A client that stops reading cannot hold the worker either: the answer must be taken within

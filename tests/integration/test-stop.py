@@ -116,7 +116,7 @@ def body(tap):
         res = {}
     tap.is_(res.get("outcome"), "killed", "run: outcome killed")
     tap.is_(res.get("signal"), "SIGKILL", "run: the skill died of SIGKILL")
-    tap.ok(dt < 5, "run: answered at once (%.2fs)" % dt)
+    tap.ok(dt < 15, "run: answered at once, not at the skill's 20 s timeout (%.2fs)" % dt)
     dirs, procs = w.wait_no_leftovers()
     tap.is_(dirs, [], "run: no work dir left")
     tap.is_(procs, [], "run: no skill process left (setsid one included)")
