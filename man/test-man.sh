@@ -3,8 +3,8 @@
 # The man pages format without a single groff warning, and document exactly the keys the
 # code knows: settings_keys[] in skillrun.conf(5) SETTINGS, manifest_keys[] in
 # skillrun.skill(5) KEYS. A key is documented by a ".TP" followed by ".B key", ".BI key..."
-# or ".BR key ..." inside that section.
-srcdir=${top_srcdir:-.}/man
+# or ".BR key ..." inside that section. The pages are read as make generated them from
+# their .in files, every @placeholder@ replaced.
 builddir=${top_builddir:-.}/man
 GROFF=${GROFF:-groff}
 n=0; failed=0
@@ -25,12 +25,15 @@ documented() {
 }
 
 for page in skillrun.8 skillrun.conf.5 skillrun.skill.5; do
-        if [ ! -f "$srcdir/$page" ]; then
+        if [ ! -f "$builddir/$page" ]; then
                 not_ok "$page exists"
                 continue
         fi
+        left=$(grep -n '@[a-z_]*@' "$builddir/$page")
+        if [ -z "$left" ]; then ok "$page: every @placeholder@ is replaced"
+        else not_ok "$page: every @placeholder@ is replaced"; echo "$left" | sed 's/^/# /'; fi
         if command -v "$GROFF" >/dev/null 2>&1; then
-                out=$("$GROFF" -ww -z -man "$srcdir/$page" 2>&1)
+                out=$("$GROFF" -ww -z -man "$builddir/$page" 2>&1)
                 if [ -z "$out" ]; then ok "groff -ww -z -man $page is silent"
                 else not_ok "groff -ww -z -man $page is silent"; echo "$out" | sed 's/^/# /'; fi
         else
@@ -38,7 +41,7 @@ for page in skillrun.8 skillrun.conf.5 skillrun.skill.5; do
         fi
         # mandoc's lint is stricter than groff (a .TH date it cannot parse, ...): no warning or error
         if command -v mandoc >/dev/null 2>&1; then
-                out=$(mandoc -Tlint -W warning "$srcdir/$page" 2>&1)
+                out=$(mandoc -Tlint -W warning "$builddir/$page" 2>&1)
                 if [ -z "$out" ]; then ok "mandoc -Tlint -W warning $page is silent"
                 else not_ok "mandoc -Tlint -W warning $page is silent"; echo "$out" | sed 's/^/# /'; fi
         else
@@ -53,7 +56,7 @@ code_manifest=$(echo "$keys" | awk '$1 == "manifest" { print $2 }' | sort -u)
 [ -n "$code_manifest" ] && ok "the code lists manifest keys" || not_ok "the code lists manifest keys"
 
 compare() { # what page section code_keys
-        doc=$(documented "$srcdir/$2" "$3")
+        doc=$(documented "$builddir/$2" "$3")
         missing=$(printf '%s\n' "$4" | while read -r k; do
                 printf '%s\n' "$doc" | grep -qx "$k" || echo "$k"; done)
         extra=$(printf '%s\n' "$doc" | while read -r k; do
@@ -66,8 +69,17 @@ compare() { # what page section code_keys
 compare setting skillrun.conf.5 SETTINGS "$code_settings"
 compare manifest skillrun.skill.5 KEYS "$code_manifest"
 
+# the built-in default paths, as configure made them, are the ones the pages name
+defaults=$(echo "$keys" | awk '$1 == "default" { print $2 }')
+[ -n "$defaults" ] && ok "the code lists its default paths" || not_ok "the code lists its default paths"
+for d in $defaults; do
+        if grep -qF "$d" "$builddir/skillrun.8" && grep -qF "$d" "$builddir/skillrun.conf.5"; then
+                ok "skillrun(8) and skillrun.conf(5) name the default $d"
+        else not_ok "skillrun(8) and skillrun.conf(5) name the default $d"; fi
+done
+
 # the env-only key
-if grep -q '^\.B SKILLRUN_CONFIG$' "$srcdir/skillrun.conf.5"; then ok "SKILLRUN_CONFIG is documented"
+if grep -q '^\.B SKILLRUN_CONFIG$' "$builddir/skillrun.conf.5"; then ok "SKILLRUN_CONFIG is documented"
 else not_ok "SKILLRUN_CONFIG is documented"; fi
 
 echo "1..$n"
