@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The seccomp profiles, said once with libseccomp. Built at build time only, by seccomp-gen (so a
  * run pays nothing for it, and skillrun does not link libseccomp). */
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -443,20 +444,110 @@ static int export(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret_len
         return 0;
 }
 
+/* A deny-list denies only what it names, and every kernel adds system calls this libseccomp
+ * cannot name, variants of denied ones among them (open_tree_attr of open_tree, the *xattrat
+ * calls, …): permissive's filters answer every number above the highest it knows with ENOSYS,
+ * what the C library and programs take for an older kernel and fall back from. Up to x32's bit:
+ * from there on libseccomp's own check decides, as before (x32 kills, -1 goes on). Not the
+ * worker's filter (the worker calls statmount(2), cgroup-layout.c, and "none" skills inherit it
+ * as it is), nor restrictive's, whose allow-list kills them already. The sockets-* profiles are
+ * what permissive adds to the worker's filter, for the skills that inherit it: this too. */
+bool seccomp_profile_enosys_above_max(SeccompProfile p) {
+        return p == SECCOMP_PROFILE_PERMISSIVE || p == SECCOMP_PROFILE_PERMISSIVE_NET ||
+               p == SECCOMP_PROFILE_SOCKETS_LOCAL || p == SECCOMP_PROFILE_SOCKETS_NET;
+}
+
+/* Where the search for the highest number stops: above arm's private calls (0xf0001…), which
+ * are thus below it, and arm's new calls above its table are not covered. */
+#define SECCOMP_SCAN_END (1U << 20)
+
+int seccomp_syscall_max(uint32_t arch) {
+        static uint32_t cached_arch;
+        static int cached = -1;
+        int max = -1;
+
+        if (arch == SCMP_ARCH_NATIVE)
+                arch = seccomp_arch_native();
+        if (cached >= 0 && cached_arch == arch)
+                return cached;
+        /* libseccomp 2.5 has no way to list an arch's table: ask for every number (≈ 0.2 s) */
+        for (uint32_t n = 0; n < SECCOMP_SCAN_END; n++) {
+                char *name = seccomp_syscall_resolve_num_arch(arch, (int) n);
+                if (name)
+                        max = (int) n;
+                free(name);
+        }
+        if (max < 0)
+                return -ENOENT;
+        cached_arch = arch;
+        cached = max;
+        return max;
+}
+
+/* libseccomp's program for one arch opens with "A = arch; if A == ARCH go on, else to the
+ * bad-arch action". Right after it, so that it stays first:
+ *     A = nr; if A > max and A < SECCOMP_UNKNOWN_END: return ENOSYS
+ * and then libseccomp's program as it was. Classic BPF jumps only forward: the one jump that
+ * crosses the insertion is the arch check's to the bad-arch action (jf, 8 bits). Anything else
+ * than that shape is refused (-EBADMSG), not patched. */
+static int insert_enosys_above(struct sock_filter **prog, size_t *len, uint32_t max) {
+        const struct sock_filter check[] = {
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+                BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, max, 0, 2),
+                BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, SECCOMP_UNKNOWN_END, 1, 0),
+                BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ERRNO(ENOSYS)),
+        };
+        const size_t at = 2, n = ELEMENTSOF(check);
+        struct sock_filter *f = *prog;
+
+        if (*len <= at || f[0].code != (BPF_LD | BPF_W | BPF_ABS) || f[0].k != offsetof(struct seccomp_data, arch) ||
+            f[1].code != (BPF_JMP | BPF_JEQ | BPF_K) || f[1].jt != 0 || at + f[1].jf >= *len)
+                return -EBADMSG;
+        if (f[1].jf + n > UINT8_MAX)
+                return -E2BIG;
+
+        f = realloc(f, (*len + n) * sizeof(*f));
+        if (!f)
+                return -ENOMEM;
+        memmove(f + at + n, f + at, (*len - at) * sizeof(*f));
+        memcpy(f + at, check, sizeof(check));
+        f[1].jf += n;
+        *prog = f;
+        *len += n;
+        return 0;
+}
+
 /* Uses nothing of util.c but its header, so the build-time generator links just this file. */
 int seccomp_profile_compile_arch(SeccompProfile p, uint32_t arch, struct sock_filter **ret, size_t *ret_len) {
+        _cleanup_free_ struct sock_filter *prog = NULL;
         scmp_filter_ctx ctx = NULL;
-        int r;
+        size_t len = 0;
+        int max = -1, r;
 
         if ((unsigned) p >= _SECCOMP_PROFILE_MAX)
                 return -EINVAL;
+        if (seccomp_profile_enosys_above_max(p)) {
+                max = seccomp_syscall_max(arch);
+                if (max < 0)
+                        return max;
+        }
 
         r = build(p, arch, &ctx);
         if (r < 0)
                 return r;
-        r = export(ctx, ret, ret_len);
+        r = export(ctx, &prog, &len);
         seccomp_release(ctx);
-        return r;
+        if (r < 0)
+                return r;
+        if (max >= 0) {
+                r = insert_enosys_above(&prog, &len, (uint32_t) max);
+                if (r < 0)
+                        return r;
+        }
+
+        *ret = steal_pointer(&prog);
+        *ret_len = len;
+        return 0;
 }
 
 int seccomp_profile_compile(SeccompProfile p, struct sock_filter **ret, size_t *ret_len) {

@@ -61,3 +61,10 @@ const char *seccomp_profile_to_string(SeccompProfile p);
 int seccomp_profile_compile_arch(SeccompProfile p, uint32_t arch, struct sock_filter **ret, size_t *ret_len);
 /* The same for the architecture seccomp-gen runs on. */
 int seccomp_profile_compile(SeccompProfile p, struct sock_filter **ret, size_t *ret_len);
+/* The highest syscall number this libseccomp knows for the arch (0: the native one); -ENOENT if
+ * it knows none. The profiles for which this is true answer every number above it with ENOSYS
+ * (permissive's and what it adds to the worker's: the deny-lists a skill gets). */
+int seccomp_syscall_max(uint32_t arch);
+bool seccomp_profile_enosys_above_max(SeccompProfile p);
+/* …up to this, x32's bit: from there on libseccomp's program decides, as without the range */
+#define SECCOMP_UNKNOWN_END 0x40000000U
