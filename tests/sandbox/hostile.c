@@ -27,6 +27,8 @@
  *   rlimit-self setaffinity-self nice-self  positive controls: prlimit(0)/setrlimit, sched_setaffinity(0),
  *                                    setpriority(PRIO_PROCESS, 0)
  *   int80 x32                        getpid through the i386 (int 0x80) and x32 syscall ABIs
+ *   above-max                        syscall SECCOMP_BPF_SYSCALL_MAX + 1, the first number the
+ *                                    build's libseccomp does not know, all arguments 0
  *   setuid-exec:PATH                 run PATH (a setuid-root copy of this program) "euid"
  *   fd:N                             is fd N open?
  *   caps                             capability sets, no_new_privs, seccomp mode, securebits
@@ -59,6 +61,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "seccomp-bpf.h" /* SECCOMP_BPF_SYSCALL_MAX */
 
 #ifndef __NR_io_uring_setup
 #define __NR_io_uring_setup 425
@@ -599,6 +603,8 @@ static void one(const char *a) {
                 report(do_int80(), NULL);
         else if (!strcmp(a, "x32"))
                 report(do_x32(), NULL);
+        else if (!strcmp(a, "above-max"))
+                report(syscall(SECCOMP_BPF_SYSCALL_MAX + 1, 0, 0, 0, 0, 0, 0), NULL);
         else if (!strncmp(a, "setuid-exec:", 12))
                 do_setuid_exec(v);
         else if (!strncmp(a, "fd:", 3))

@@ -26,6 +26,7 @@
 #include "manifest.h"
 #include "run.h"
 #include "sandbox.h"
+#include "seccomp-bpf.h"
 #include "settings.h"
 #include "tap.h"
 #include "util.h"
@@ -377,7 +378,7 @@ static const char *const fixed_attempts[] = {
         "io_uring", "userfaultfd", "sysv-shm", "personality", "personality-query", "bind:0", "udp", "netlink", "packet",
         "exec:/usr/bin/true", "caps", "uid", "prlimit-parent", "prlimit-child", "setaffinity-parent",
         "setaffinity-child", "setpriority-user", "setpriority-pgrp", "ioprio-child", "rlimit-self", "setaffinity-self",
-        "nice-self", "socketpair-unix", "socketpair-inet",
+        "nice-self", "socketpair-unix", "socketpair-inet", "above-max",
 };
 
 /* Other processes' limits and priorities: EPERM under every policy, from the worker's own
@@ -456,6 +457,8 @@ static void test_permissive(bool network) {
         expect(&r, "sysv-shm", "denied errno=EPERM"); /* would outlive the run */
         expect(&r, "personality", "denied errno=EPERM");
         expect(&r, "personality-query", "ok");
+        /* newer than the build's libseccomp: "no such call", whatever it is (here statmount) */
+        expect(&r, "above-max", "denied errno=ENOSYS");
         /* network */
         snprintf(key, sizeof(key), "connect:%d", tcp_port);
         expect(&r, key, network ? "ok" : "denied errno=EPERM");
@@ -542,7 +545,7 @@ static void test_restrictive(void) {
 
         static const char *const killers[] = { "mount", "ptrace-parent", "unshare-user", "bpf", "perf", "keyctl",
                                                "io_uring", "sysv-shm", "personality", "clone-newuser", "int80", "x32",
-                                               "setpriority-user", "ioprio-child" };
+                                               "setpriority-user", "ioprio-child", "above-max" };
         for (size_t i = 0; i < ELEMENTSOF(killers); i++)
                 expect_killed("restrictive", policy_name, false, killers[i]);
 }
@@ -582,6 +585,17 @@ static void test_none(void) {
         expect(&r, "keyctl", "denied errno=EPERM");
         expect(&r, "io_uring", "denied errno=EPERM");
         expect(&r, "sysv-shm", "ok"); /* not in the worker's filter */
+        /* nor are syscalls newer than the build's libseccomp: the kernel answers, as it answers us
+         * (all arguments 0: a NULL pointer or fd 0) */
+        errno = 0;
+        long above = syscall(SECCOMP_BPF_SYSCALL_MAX + 1, 0, 0, 0, 0, 0, 0);
+        if (above < 0 && errno == ENOSYS)
+                ok(1, "# SKIP %s: above-max: this kernel lacks syscall %d", policy_name, SECCOMP_BPF_SYSCALL_MAX + 1);
+        else {
+                char want[64];
+                snprintf(want, sizeof(want), above < 0 ? "denied errno=%s" : "ok", strerrorname_np(errno));
+                expect(&r, "above-max", want);
+        }
         expect(&r, "ptrace-parent", "denied errno=EPERM");
         expect(&r, "environ:parent", "denied errno=EACCES");
         snprintf(key, sizeof(key), "fd:%d", leaked_fd);

@@ -21,6 +21,7 @@
 #include "execdeps.h"
 #include "landlock.h"
 #include "sandbox.h"
+#include "seccomp-bpf.h"
 #include "seccomp-filter.h"
 #include "tap.h"
 #include "util.h"
@@ -280,6 +281,82 @@ static void test_seccomp_other_processes(void) {
                 }
 }
 
+/* System calls newer than the build's libseccomp (SECCOMP_BPF_SYSCALL_MAX, from the generated
+ * header): the skills' deny-lists answer them ENOSYS, the worker's lets them through (it calls
+ * statmount(2) itself), restrictive's kills them. All arguments 0: whatever call the number is on
+ * this kernel, it fails on a NULL pointer or fd 0 without harm. */
+static long syscall_above_max(void) {
+        return syscall(SECCOMP_BPF_SYSCALL_MAX + 1, 0, 0, 0, 0, 0, 0);
+}
+static long syscall_max(void) {
+        return syscall(SECCOMP_BPF_SYSCALL_MAX, 0, 0, 0, 0, 0, 0);
+}
+/* the top of the range, below x32's bit: no kernel has it */
+static long syscall_below_x32(void) {
+        return syscall(0x3fffffffL, 0, 0, 0, 0, 0, 0);
+}
+/* an x32 call, and one of x32's numbers newer than the build's libseccomp */
+static long x32_getpid(void) {
+        return syscall(0x40000000L | SYS_getpid);
+}
+static long x32_above_max(void) {
+        return syscall(0x40000000L | (SECCOMP_BPF_SYSCALL_MAX + 1), 0, 0, 0, 0, 0, 0);
+}
+static long ordinary(void) {
+        return getppid() > 0 ? 0 : -1;
+}
+/* named on the deny-list */
+static long open_tree_denied(void) {
+        return syscall(SYS_open_tree, -1, "", 0);
+}
+
+static void test_seccomp_newer_syscalls(void) {
+        static const SeccompProfile profiles[] = { SECCOMP_PROFILE_WORKER, SECCOMP_PROFILE_PERMISSIVE,
+                                                   SECCOMP_PROFILE_PERMISSIVE_NET, SECCOMP_PROFILE_RESTRICTIVE,
+                                                   SECCOMP_PROFILE_SOCKETS_LOCAL, SECCOMP_PROFILE_SOCKETS_NET };
+
+        is_int(seccomp_syscall_max(0), SECCOMP_BPF_SYSCALL_MAX,
+               "the generated programs' SECCOMP_BPF_SYSCALL_MAX (%d) is what libseccomp knows now", SECCOMP_BPF_SYSCALL_MAX);
+        int kernel = in_profile(NULL, syscall_above_max), at_max = in_profile(NULL, syscall_max);
+        printf("# syscall %d (SECCOMP_BPF_SYSCALL_MAX + 1) without a filter: %s; %d: %s\n", SECCOMP_BPF_SYSCALL_MAX + 1,
+               kernel ? strerrorname_np(kernel) : "ok", SECCOMP_BPF_SYSCALL_MAX, at_max ? strerrorname_np(at_max) : "ok");
+        is_int(in_profile(NULL, syscall_below_x32), ENOSYS, "no filter: syscall 0x3fffffff answers ENOSYS");
+
+        for (size_t i = 0; i < ELEMENTSOF(profiles); i++) {
+                SeccompProfile p = profiles[i];
+                const char *name = seccomp_profile_to_string(p);
+                bool restrictive = p == SECCOMP_PROFILE_RESTRICTIVE, enosys = p != SECCOMP_PROFILE_WORKER && !restrictive;
+
+                is_int(seccomp_profile_enosys_above_max(p), enosys, "%s: seccomp_profile_enosys_above_max() %s", name,
+                       enosys ? "true" : "false");
+                if (enosys) {
+                        is_int(in_profile(&p, syscall_above_max), ENOSYS, "%s: syscall %d → ENOSYS", name,
+                               SECCOMP_BPF_SYSCALL_MAX + 1);
+                        is_int(in_profile(&p, syscall_below_x32), ENOSYS, "%s: syscall 0x3fffffff → ENOSYS", name);
+                } else if (restrictive)
+                        is_int(in_profile(&p, syscall_above_max), -SIGSYS, "%s: syscall %d → killed", name,
+                               SECCOMP_BPF_SYSCALL_MAX + 1);
+                else if (kernel == ENOSYS)
+                        ok(1, "# SKIP %s: syscall %d lets the kernel answer: this kernel lacks it (ENOSYS)", name,
+                           SECCOMP_BPF_SYSCALL_MAX + 1);
+                else
+                        is_int(in_profile(&p, syscall_above_max), kernel, "%s: syscall %d → the kernel's answer, %s",
+                               name, SECCOMP_BPF_SYSCALL_MAX + 1, kernel ? strerrorname_np(kernel) : "ok");
+                /* the range starts above the highest number, and stops below x32's bit */
+                if (!restrictive)
+                        is_int(in_profile(&p, syscall_max), at_max, "%s: syscall %d → the kernel's answer, %s", name,
+                               SECCOMP_BPF_SYSCALL_MAX, at_max ? strerrorname_np(at_max) : "ok");
+                is_int(in_profile(&p, x32_getpid), -SIGSYS, "%s: x32 getpid → killed", name);
+                is_int(in_profile(&p, x32_above_max), -SIGSYS, "%s: x32 syscall %d → killed", name,
+                       SECCOMP_BPF_SYSCALL_MAX + 1);
+                /* and the rest of the program is still there */
+                is_int(in_profile(&p, ordinary), 0, "%s: getppid → ok", name);
+                if (p != SECCOMP_PROFILE_SOCKETS_LOCAL && p != SECCOMP_PROFILE_SOCKETS_NET)
+                        is_int(in_profile(&p, open_tree_denied), restrictive ? -SIGSYS : EPERM, "%s: open_tree → %s",
+                               name, restrictive ? "killed" : "EPERM");
+        }
+}
+
 static void test_features(void) {
         SandboxFeatures f;
         int e = -1;
@@ -476,6 +553,7 @@ int main(void) {
         test_collect();
         test_seccomp();
         test_seccomp_other_processes();
+        test_seccomp_newer_syscalls();
         test_features();
         test_landlock_held_fds();
         test_caps();

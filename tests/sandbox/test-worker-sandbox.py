@@ -152,7 +152,8 @@ def body(tap, env):
     # permissive, no network
     env.skill("hostile-permissive", "permissive")
     res = env.run("hostile-permissive", *(common + ["mount", "unshare-user", "ptrace-parent", "bpf", "keyctl",
-                                                    "io_uring", "perf", "udp", unix_connect] + list(OTHER_PRIORITIES)))
+                                                    "io_uring", "perf", "udp", unix_connect, "above-max"] +
+                                          list(OTHER_PRIORITIES)))
     tap.is_(res.get("outcome"), "ok", "permissive: outcome ok")
     sb = res.get("sandbox", {})
     abi = sb.get("landlock_abi")
@@ -168,15 +169,18 @@ def body(tap, env):
         "mount": "denied errno=EPERM", "unshare-user": "denied errno=EPERM", "ptrace-parent": "denied errno=EPERM",
         "bpf": "denied errno=EPERM", "keyctl": "denied errno=EPERM", "io_uring": "denied errno=EPERM",
         "perf": "denied errno=EPERM", "udp": "denied errno=EPERM",
+        # newer than the build's libseccomp (here statmount): "no such call"
+        "above-max": "denied errno=ENOSYS",
         # documented: permissive keeps the uid's unix sockets (landlock < ABI 9 cannot rule them)
         unix_connect: "ok"}, **OTHER_PRIORITIES))
 
     # permissive with network: the positive control for the network rules
     env.skill("hostile-net", "permissive", network=True)
-    res = env.run("hostile-net", connect, "udp", "packet", read_secret)
+    res = env.run("hostile-net", connect, "udp", "packet", read_secret, "above-max", "mount")
     tap.is_(res.get("sandbox", {}).get("network"), True, "permissive+network: report network true")
     check_attempts(tap, "permissive+network", res, {connect: "ok", "udp": "ok", "packet": "denied errno=EPERM",
-                                                    read_secret: "denied errno=EACCES"})
+                                                    read_secret: "denied errno=EACCES",
+                                                    "above-max": "denied errno=ENOSYS", "mount": "denied errno=EPERM"})
 
     # restrictive: only non-killing attempts in one run, then each killer alone
     env.skill("hostile-restrictive", "restrictive")
@@ -190,7 +194,7 @@ def body(tap, env):
         "write:/etc/escape": "denied errno=EACCES",
         write_tmp: "denied errno=EACCES", "environ:parent": "denied errno=EACCES", "kill-parent": "denied errno=EPERM",
         "clone3": "denied errno=ENOSYS", connect: "denied errno=EPERM"}))
-    for killer in ("mount", "ptrace-parent", "bpf", "int80", "setpriority-user"):
+    for killer in ("mount", "ptrace-parent", "bpf", "int80", "setpriority-user", "above-max"):
         res = env.run("hostile-restrictive", killer, "uid")
         tap.is_((res.get("outcome"), res.get("signal")), ("signaled", "SIGSYS"),
                 "restrictive: %s → outcome signaled, SIGSYS" % killer)
@@ -198,7 +202,7 @@ def body(tap, env):
 
     # none: as host for the run user, but never root and the worker's filter still holds
     env.skill("hostile-none", "none")
-    res = env.run("hostile-none", *(common + ["mount", "unshare-user", "read:/proc/self/status"] +
+    res = env.run("hostile-none", *(common + ["mount", "unshare-user", "read:/proc/self/status", "above-max"] +
                                     list(OTHER_PRIORITIES)))
     tap.is_(res.get("outcome"), "ok", "none: outcome ok")
     tap.is_((res.get("sandbox", {}).get("landlock_abi"), res.get("sandbox", {}).get("seccomp")), (0, "none"),
@@ -207,6 +211,14 @@ def body(tap, env):
         "read:/etc/passwd": "ok", read_secret: "ok", connect: "ok", "read:/proc/self/status": "ok", write_tmp: "ok",
         "mount": "denied errno=EPERM", "unshare-user": "denied errno=EPERM", "clone3": "denied errno=ENOSYS",
         "environ:parent": "denied errno=EACCES"}, **OTHER_PRIORITIES))
+    # syscalls newer than the build's libseccomp are not in the worker's filter: the kernel
+    # answers, as it answers hostile run here without a sandbox
+    p = subprocess.run([HOSTILE, "above-max"], stdout=subprocess.PIPE, timeout=60)
+    kernel = lines({"stdout": p.stdout.decode(errors="replace")}).get("above-max")
+    if kernel == "denied errno=ENOSYS":
+        tap.skip("none: above-max: this kernel lacks the syscall")
+    else:
+        tap.is_(lines(res).get("above-max"), kernel, "none: above-max → the kernel's answer, %s" % kernel)
 
     nonroot_worker(tap, env)
 
