@@ -16,9 +16,10 @@
 /* What no sandboxed process needs and the kernel's biggest attack surface: EPERM, so programs
  * that probe (e.g. for io_uring) fall back instead of dying. */
 static const char *const deny_list[] = {
-        /* mounts and the root */
-        "mount", "umount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen",
-        "fsconfig", "fsmount", "fspick", "mount_setattr",
+        /* mounts and the root (open_tree_attr, Linux 6.15: once libseccomp knows it, below the
+         * ENOSYS range) */
+        "mount", "umount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "open_tree_attr",
+        "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
         /* other processes' memory */
         "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp", "process_madvise",
         /* kernel programs and observation */
