@@ -51,7 +51,22 @@ typedef struct SkipCtx {
 static int allow_dir_except(LandlockRuleset *rs, const Secrets *sec, const char *root, const char *const *names,
                             size_t n_names, const char *rel, unsigned depth, uint64_t access);
 
-/* Compare "prefix/name" with a secret without building the string. */
+/* Whether entry 'name' is a copy of the secret 'last' (a last path component) that an editor,
+ * dpkg, ucf, rpm or an operator leaves next to it: "shadow-", "skillrun.conf~", ".dpkg-old",
+ * ".bak", vim's ".skillrun.conf.swp", emacs's "#skillrun.conf#" and ".#skillrun.conf": the
+ * name, maybe after a leading ".", ".#" or "#", then one of "~.-_#" and anything. */
+static bool copy_of(const char *name, const char *last) {
+        size_t ll = strlen(last);
+
+        if (startswith(name, ".#"))
+                name += 2;
+        else if (name[0] == '.' || name[0] == '#')
+                name++;
+        return strncmp(name, last, ll) == 0 && (name[ll] == 0 || strchr("~.-_#", name[ll]));
+}
+
+/* Compare "prefix/name" with a secret without building the string. A copy of a secret's last
+ * component is the secret: hidden whole. */
 static bool matches(const char *prefix, const char *name, const char *secret, bool *ret_below) {
         size_t pl = strlen(prefix), nl = strlen(name);
 
@@ -61,15 +76,11 @@ static bool matches(const char *prefix, const char *name, const char *secret, bo
                         return false;
                 secret += pl + 1;
         }
-        if (strncmp(secret, name, nl) != 0)
-                return false;
-        if (secret[nl] == 0)
-                return true;
-        if (secret[nl] == '/') {
+        if (strncmp(secret, name, nl) == 0 && secret[nl] == '/') {
                 *ret_below = true;
                 return true;
         }
-        return false;
+        return !strchr(secret, '/') && copy_of(name, secret);
 }
 
 static bool skip_secret(const char *name, void *userdata) {

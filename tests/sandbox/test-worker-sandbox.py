@@ -445,6 +445,24 @@ def secrets_elsewhere(tap, env):
     tap.is_(res.get("outcome"), "ok", "tokens in /etc/ssl: outcome ok")
     check_attempts(tap, "tokens in /etc/ssl", res, ssl_attempts)
 
+    # The copies an editor, dpkg or an operator leaves next to a hidden file in /etc are hidden
+    # with it: a config kept right in /etc, and the host's shadow.
+    copies = ["zz-sr.conf~", "zz-sr.conf.dpkg-old", "zz-sr.conf.bak", ".zz-sr.conf.swp", "#zz-sr.conf#",
+              ".#zz-sr.conf", "shadow.bak", "gshadow~"]
+    setup_copies = "\n".join([
+        overlay,
+        "echo 'sandbox = strict' > /etc/zz-sr.conf",
+        "for f in %s; do echo secret > \"/etc/$f\"; done" % " ".join("'%s'" % c for c in copies),
+        "echo other > /etc/zz-sr.confx && echo other > /etc/zz-sr && chmod 0644 /etc/zz-sr* /etc/.zz-sr* /etc/#zz-sr* "
+        "/etc/.#zz-sr* /etc/shadow.bak /etc/gshadow~",
+    ])
+    copy_attempts = {"read:/etc/" + c: "denied errno=EACCES" for c in ["zz-sr.conf"] + copies}
+    copy_attempts.update({"read:/etc/zz-sr.confx": "ok", "read:/etc/zz-sr": "ok", "read:/etc/passwd": "ok"})
+    res = env.run("hostile-permissive", *copy_attempts, setup=setup_copies,
+                  extra_env={"SKILLRUN_CONFIG": "/etc/zz-sr.conf"})
+    tap.is_(res.get("outcome"), "ok", "config right in /etc with copies beside it: outcome ok")
+    check_attempts(tap, "copies of hidden files in /etc", res, copy_attempts)
+
     # A name given through a symlink in /etc (config /etc/zz/skillrun.conf, /etc/zz -> /) made
     # /etc/zz look like the way to a secret: it was walked, allowing every entry of /.
     setup_via = "\n".join([
