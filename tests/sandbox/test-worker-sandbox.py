@@ -632,8 +632,14 @@ def secrets_elsewhere(tap, env):
     link = os.path.join(state, "cfg")
     os.symlink("/etc/ssh", link)
     os.lchown(link, 65534, 65534)  # as a skill with this write path would have left it
+    # /etc/ssh as a host with sshd has it: a machine without openssh has none, and a link to
+    # nothing is a missing path, not one refused
+    setup_ssh = "\n".join([
+        etc_overlay(env, "overlay-ssh"),
+        "mkdir -p /etc/ssh && echo cfg > /etc/ssh/sshd_config && chmod 0644 /etc/ssh/sshd_config",
+    ])
     env.skill("hostile-redirect", "permissive", read_paths=[env.bin, link])
-    res = env.run("hostile-redirect", "read:%s/sshd_config" % link, "uid")
+    res = env.run("hostile-redirect", "read:%s/sshd_config" % link, "uid", setup=setup_ssh)
     got = lines(res)
     # as a missing path: nothing granted, and the run goes on (a local user's link in /tmp
     # must not be able to stop a skill)
@@ -642,7 +648,7 @@ def secrets_elsewhere(tap, env):
     tap.ok(got.get("read:%s/sshd_config" % link, "").startswith("denied"),
            "… and the link's target is not granted (%r)" % got.get("read:%s/sshd_config" % link))
     os.lchown(link, 0, 0)
-    res = env.run("hostile-redirect", "uid")
+    res = env.run("hostile-redirect", "uid", setup=setup_ssh)
     tap.ok(res["_rc"] != 0 and "read_paths: '%s' would expose what skillrun keeps out" % link in res.get("_stderr", ""),
            "read path led by a symlink into /etc/ssh: refused (%r)" % res.get("_stderr", "")[-200:])
     env.skill("hostile-workbase", "permissive", read_paths=[env.bin, env.work])
