@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The man pages format without a single groff warning, and document exactly the keys the
+# The man pages format without a groff warning, and document exactly the keys the
 # code knows: settings_keys[] in skillrun.conf(5) SETTINGS, manifest_keys[] in
 # skillrun.skill(5) KEYS. A key is documented by a ".TP" followed by ".B key", ".BI key..."
 # or ".BR key ..." inside that section. The pages are read as make generated them from
@@ -32,10 +32,13 @@ for page in skillrun.8 skillrun.conf.5 skillrun.skill.5; do
         left=$(grep -n '@[a-z_]*@' "$builddir/$page")
         if [ -z "$left" ]; then ok "$page: every @placeholder@ is replaced"
         else not_ok "$page: every @placeholder@ is replaced"; echo "$left" | sed 's/^/# /'; fi
+        # every warning but 'break' (a line too long to fit): the pages name the configured
+        # paths, and a long prefix (distcheck's, below a checkout's own long path) makes a
+        # FILES entry no line holds
         if command -v "$GROFF" >/dev/null 2>&1; then
-                out=$("$GROFF" -ww -z -man "$builddir/$page" 2>&1)
-                if [ -z "$out" ]; then ok "groff -ww -z -man $page is silent"
-                else not_ok "groff -ww -z -man $page is silent"; echo "$out" | sed 's/^/# /'; fi
+                out=$("$GROFF" -ww -Wbreak -z -man "$builddir/$page" 2>&1)
+                if [ -z "$out" ]; then ok "groff -ww -Wbreak -z -man $page is silent"
+                else not_ok "groff -ww -Wbreak -z -man $page is silent"; echo "$out" | sed 's/^/# /'; fi
         else
                 n=$((n + 1)); echo "ok $n - # SKIP groff not installed ($page)"
         fi
