@@ -172,4 +172,9 @@ fi
 
 echo "tests: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ] || rc=1
+# the copy made for nobody's sake goes once it has served; its logs stay after a failure
+if [ -n "${SKILLRUN_TESTS_COPY:-}" ]; then
+        if [ "$rc" = 0 ]; then cd / && rm -rf "$SKILLRUN_TESTS_COPY"
+        else echo "the logs are in the copy, $SKILLRUN_TESTS_COPY"; fi
+fi
 exit $rc
