@@ -96,6 +96,9 @@ if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1 &&
         missing=$(comm -23 <(git -C "$top" ls-files | grep -vx '.gitignore' | sort) \
                 <(tar -tJf "$tarball" | sed 's|^[^/]*/||' | sort) | tr '\n' ' ')
         report "$([ -z "$missing" ]; echo $?)" "dist: the tarball holds every file git tracks" "missing $missing"
+elif [ -n "$(ls "$top"/build-release/skillrun-*.tar.xz 2>/dev/null)" ]; then
+        echo "ok - dist: the tarball holds every file git tracks # SKIP not a git work tree, or no git"
+        skip=$((skip + 1))
 fi
 
 # The Debian package, built as a distribution's build daemon would: from the release tarball,
