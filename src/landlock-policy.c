@@ -51,18 +51,22 @@ typedef struct SkipCtx {
 static int allow_dir_except(LandlockRuleset *rs, const Secrets *sec, const char *root, const char *const *names,
                             size_t n_names, const char *rel, unsigned depth, uint64_t access);
 
-/* Whether entry 'name' is a copy of the secret 'last' (a last path component) that an editor,
- * dpkg, ucf, rpm or an operator leaves next to it: "shadow-", "skillrun.conf~", ".dpkg-old",
- * ".bak", vim's ".skillrun.conf.swp", emacs's "#skillrun.conf#" and ".#skillrun.conf": the
- * name, maybe after a leading ".", ".#" or "#", then one of "~.-_#" and anything. */
+/* Whether entry 'name' is the secret 'last' (a last path component) or a copy of it that an
+ * editor, dpkg, ucf, rpm or an operator leaves next to it: "shadow-", "skillrun.conf~",
+ * ".dpkg-old", ".bak", vim's ".skillrun.conf.swp", emacs's "#skillrun.conf#" and
+ * ".#skillrun.conf": the name, maybe after a leading ".", ".#" or "#", then nothing or one of
+ * "~.-_#" and anything. The name is tried as it is too: a secret whose own name starts with "."
+ * (".tokens") is that name, not "tokens". */
 static bool copy_of(const char *name, const char *last) {
+        static const char *const leads[] = { "", ".#", ".", "#" };
         size_t ll = strlen(last);
 
-        if (startswith(name, ".#"))
-                name += 2;
-        else if (name[0] == '.' || name[0] == '#')
-                name++;
-        return strncmp(name, last, ll) == 0 && (name[ll] == 0 || strchr("~.-_#", name[ll]));
+        for (size_t i = 0; i < ELEMENTSOF(leads); i++) {
+                const char *n = startswith(name, leads[i]);
+                if (n && strncmp(n, last, ll) == 0 && (n[ll] == 0 || strchr("~.-_#", n[ll])))
+                        return true;
+        }
+        return false;
 }
 
 /* Compare "prefix/name" with a secret without building the string. A copy of a secret's last

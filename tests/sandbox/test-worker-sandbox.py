@@ -462,6 +462,20 @@ def secrets_elsewhere(tap, env):
                   extra_env={"SKILLRUN_CONFIG": "/etc/zz-sr.conf"})
     tap.is_(res.get("outcome"), "ok", "config right in /etc with copies beside it: outcome ok")
     check_attempts(tap, "copies of hidden files in /etc", res, copy_attempts)
+    # a hidden file whose own name starts with '.' (or '#'): hidden itself, and its copies too
+    dot_copies = [".zz-dot.conf~", ".zz-dot.conf.swp", ".zz-dot.conf.dpkg-old"]
+    setup_dot = "\n".join([
+        overlay,
+        "echo 'sandbox = strict' > /etc/.zz-dot.conf",
+        "for f in %s; do echo secret > \"/etc/$f\"; done" % " ".join("'%s'" % c for c in dot_copies),
+        "chmod 0644 /etc/.zz-dot*",
+    ])
+    dot_attempts = {"read:/etc/" + c: "denied errno=EACCES" for c in [".zz-dot.conf"] + dot_copies}
+    dot_attempts.update({"read:/etc/passwd": "ok"})
+    res = env.run("hostile-permissive", *dot_attempts, setup=setup_dot,
+                  extra_env={"SKILLRUN_CONFIG": "/etc/.zz-dot.conf"})
+    tap.is_(res.get("outcome"), "ok", "config with a leading '.' right in /etc: outcome ok")
+    check_attempts(tap, "a hidden file named with a leading '.', and its copies", res, dot_attempts)
 
     # A name given through a symlink in /etc (config /etc/zz/skillrun.conf, /etc/zz -> /) made
     # /etc/zz look like the way to a secret: it was walked, allowing every entry of /.
