@@ -14,8 +14,10 @@ top=$(pwd)
 jobs=$(nproc)
 # The same tests, and the .deb build, read this tree as nobody: from one nobody cannot reach (a
 # clone in root's home, 0700 on Debian, as root on a fresh machine makes it) they would all fail.
-# The suite then runs in a copy under /var/tmp.
-if [ "$(id -u)" = 0 ] && [ -z "${SKILLRUN_TESTS_COPY:-}" ] &&
+# The suite then runs in a copy under /var/tmp. SKILLRUN_TESTS_COPY names it to the copy's own run,
+# which removes it: only a tree of that name made here is taken for one.
+is_copy() { [ "${SKILLRUN_TESTS_COPY:-}" = "$top" ] && [[ $top == /var/tmp/skillrun-tests.?????? ]]; }
+if [ "$(id -u)" = 0 ] && ! is_copy &&
         ! setpriv --reuid=65534 --regid=65534 --clear-groups test -r "$top/tests/run-all.sh"; then
         copy=$(mktemp -d /var/tmp/skillrun-tests.XXXXXX) && chmod 0755 "$copy" || exit 1
         echo "=== $top is out of nobody's reach: the suite runs in a copy, $copy"
@@ -176,8 +178,8 @@ fi
 echo "tests: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ] || rc=1
 # the copy made for nobody's sake goes once it has served; its logs stay after a failure
-if [ -n "${SKILLRUN_TESTS_COPY:-}" ]; then
-        if [ "$rc" = 0 ]; then cd / && rm -rf "$SKILLRUN_TESTS_COPY"
-        else echo "the logs are in the copy, $SKILLRUN_TESTS_COPY"; fi
+if is_copy; then
+        if [ "$rc" = 0 ]; then cd / && rm -rf "$top"
+        else echo "the logs are in the copy, $top"; fi
 fi
 exit $rc
