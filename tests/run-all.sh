@@ -21,8 +21,9 @@ if [ "$(id -u)" = 0 ] && ! is_copy &&
         ! setpriv --reuid=65534 --regid=65534 --clear-groups test -r "$top/tests/run-all.sh"; then
         copy=$(mktemp -d /var/tmp/skillrun-tests.XXXXXX) && chmod 0755 "$copy" || exit 1
         echo "=== $top is out of nobody's reach: the suite runs in a copy, $copy"
-        tar -C "$top" --exclude=./build --exclude=./build-release --exclude=./build-asan --exclude=./build-static \
-                --exclude=./build-static-deps --exclude=./build-deb -cf - . |
+        # readable by all, as a clone under umask 022 is: root's tar keeps a 077 clone's modes
+        tar -C "$top" --mode=a+rX --exclude=./build --exclude=./build-release --exclude=./build-asan \
+                --exclude=./build-static --exclude=./build-static-deps --exclude=./build-deb -cf - . |
                 tar -C "$copy" -xf - || exit 1
         SKILLRUN_TESTS_COPY=$copy exec bash "$copy/tests/run-all.sh"
 fi
