@@ -448,19 +448,28 @@ static int export(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret_len
 /* A deny-list denies only what it names, and every kernel adds system calls this libseccomp
  * cannot name, variants of denied ones among them (open_tree_attr of open_tree, the *xattrat
  * calls, …): permissive's filters answer every number above the highest it knows with ENOSYS,
- * what the C library and programs take for an older kernel and fall back from. Up to x32's bit:
- * from there on libseccomp's own check decides, as before (x32 kills, -1 goes on). Not the
- * worker's filter (the worker calls statmount(2), cgroup-layout.c, and "none" skills inherit it
- * as it is), nor restrictive's, whose allow-list kills them already. The sockets-* profiles are
- * what permissive adds to the worker's filter, for the skills that inherit it: this too. */
+ * what the C library and programs take for an older kernel and fall back from. Up to x32's bit
+ * (arm: its private calls, seccomp_unknown_end()): from there on libseccomp's own check decides,
+ * as before (x32 kills, -1 goes on). Not the worker's filter (the worker calls statmount(2),
+ * cgroup-layout.c, and "none" skills inherit it as it is), nor restrictive's, whose allow-list
+ * kills them already. The sockets-* profiles are what permissive adds to the worker's filter, for
+ * the skills that inherit it: this too. */
 bool seccomp_profile_enosys_above_max(SeccompProfile p) {
         return p == SECCOMP_PROFILE_PERMISSIVE || p == SECCOMP_PROFILE_PERMISSIVE_NET ||
                p == SECCOMP_PROFILE_SOCKETS_LOCAL || p == SECCOMP_PROFILE_SOCKETS_NET;
 }
 
-/* Where the search for the highest number stops: above arm's private calls (0xf0001…), which
- * are thus below it, and arm's new calls above its table are not covered. */
+/* Where the search for the highest number stops, below the range's end. */
 #define SECCOMP_SCAN_END (1U << 20)
+
+/* arm numbers its private calls (cacheflush, set_tls, …) from 0xf0001, far above its table: taken
+ * for the highest number, they would leave every new call below the range. The range stops
+ * below them instead, and they go to libseccomp's program as they did. */
+uint32_t seccomp_unknown_end(uint32_t arch) {
+        if (arch == SCMP_ARCH_NATIVE)
+                arch = seccomp_arch_native();
+        return arch == SCMP_ARCH_ARM ? SECCOMP_UNKNOWN_END_ARM : SECCOMP_UNKNOWN_END;
+}
 
 int seccomp_syscall_max(uint32_t arch) {
         static uint32_t cached_arch;
@@ -472,7 +481,8 @@ int seccomp_syscall_max(uint32_t arch) {
         if (cached >= 0 && cached_arch == arch)
                 return cached;
         /* libseccomp 2.5 has no way to list an arch's table: ask for every number (≈ 0.2 s) */
-        for (uint32_t n = 0; n < SECCOMP_SCAN_END; n++) {
+        uint32_t end = MIN(SECCOMP_SCAN_END, seccomp_unknown_end(arch));
+        for (uint32_t n = 0; n < end; n++) {
                 char *name = seccomp_syscall_resolve_num_arch(arch, (int) n);
                 if (name)
                         max = (int) n;
@@ -487,15 +497,15 @@ int seccomp_syscall_max(uint32_t arch) {
 
 /* libseccomp's program for one arch opens with "A = arch; if A == ARCH go on, else to the
  * bad-arch action". Right after it, so that it stays first:
- *     A = nr; if A > max and A < SECCOMP_UNKNOWN_END: return ENOSYS
+ *     A = nr; if A > max and A < end: return ENOSYS
  * and then libseccomp's program as it was. Classic BPF jumps only forward: the one jump that
  * crosses the insertion is the arch check's to the bad-arch action (jf, 8 bits). Anything else
  * than that shape is refused (-EBADMSG), not patched. */
-static int insert_enosys_above(struct sock_filter **prog, size_t *len, uint32_t max) {
+static int insert_enosys_above(struct sock_filter **prog, size_t *len, uint32_t max, uint32_t end) {
         const struct sock_filter check[] = {
                 BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
                 BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, max, 0, 2),
-                BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, SECCOMP_UNKNOWN_END, 1, 0),
+                BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, end, 1, 0),
                 BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ERRNO(ENOSYS)),
         };
         const size_t at = 2, n = ELEMENTSOF(check);
@@ -541,7 +551,7 @@ int seccomp_profile_compile_arch(SeccompProfile p, uint32_t arch, struct sock_fi
         if (r < 0)
                 return r;
         if (max >= 0) {
-                r = insert_enosys_above(&prog, &len, (uint32_t) max);
+                r = insert_enosys_above(&prog, &len, (uint32_t) max, seccomp_unknown_end(arch));
                 if (r < 0)
                         return r;
         }

@@ -66,5 +66,8 @@ int seccomp_profile_compile(SeccompProfile p, struct sock_filter **ret, size_t *
  * (permissive's and what it adds to the worker's: the deny-lists a skill gets). */
 int seccomp_syscall_max(uint32_t arch);
 bool seccomp_profile_enosys_above_max(SeccompProfile p);
-/* …up to this, x32's bit: from there on libseccomp's program decides, as without the range */
+/* …up to this (0: the native arch), x32's bit, or arm's private calls: from there on
+ * libseccomp's program decides, as without the range */
+uint32_t seccomp_unknown_end(uint32_t arch);
 #define SECCOMP_UNKNOWN_END 0x40000000U
+#define SECCOMP_UNKNOWN_END_ARM 0xf0000U

@@ -42,12 +42,12 @@ static bool program_jumps_inside(const struct sock_filter *f, size_t len) {
 }
 
 /* The ENOSYS range seccomp-compile.c inserts right after the arch check: "A = nr; if A > max and
- * A < SECCOMP_UNKNOWN_END: return ENOSYS", and the arch check's match goes there. */
-static bool program_enosys_above(const struct sock_filter *f, size_t len, uint32_t max) {
+ * A < end: return ENOSYS", and the arch check's match goes there. */
+static bool program_enosys_above(const struct sock_filter *f, size_t len, uint32_t max, uint32_t end) {
         return len > 6 && f[1].jt == 0 &&
                f[2].code == (BPF_LD | BPF_W | BPF_ABS) && f[2].k == offsetof(struct seccomp_data, nr) &&
                f[3].code == (BPF_JMP | BPF_JGT | BPF_K) && f[3].k == max && f[3].jt == 0 && f[3].jf == 2 &&
-               f[4].code == (BPF_JMP | BPF_JGE | BPF_K) && f[4].k == SECCOMP_UNKNOWN_END && f[4].jt == 1 &&
+               f[4].code == (BPF_JMP | BPF_JGE | BPF_K) && f[4].k == end && f[4].jt == 1 &&
                f[4].jf == 0 &&
                f[5].code == (BPF_RET | BPF_K) && f[5].k == SCMP_ACT_ERRNO(ENOSYS);
 }
@@ -93,10 +93,10 @@ int main(int argc, char *argv[]) {
                "/* The AUDIT_ARCH_* every program below checks for: %s's */\n"
                "#define SECCOMP_BPF_AUDIT_ARCH 0x%08xU\n\n"
                "/* The highest system call number that libseccomp %u.%u.%u, at build time, knows for %s: %d.\n"
-               " * The programs of the skills' deny-lists answer every number above it (up to 0x3fffffff)\n"
+               " * The programs of the skills' deny-lists answer every number above it (up to 0x%x)\n"
                " * with ENOSYS. A newer libseccomp raises it. */\n"
                "#define SECCOMP_BPF_SYSCALL_MAX %d\n\n",
-               arch_name, arch, v->major, v->minor, v->micro, arch_name, max, max);
+               arch_name, arch, v->major, v->minor, v->micro, arch_name, max, seccomp_unknown_end(arch) - 1, max);
 
         for (SeccompProfile p = 0; p < _SECCOMP_PROFILE_MAX; p++) {
                 _cleanup_free_ struct sock_filter *filter = NULL;
@@ -135,7 +135,7 @@ int main(int argc, char *argv[]) {
                         return 1;
                 }
                 bool enosys = seccomp_profile_enosys_above_max(p);
-                if (program_enosys_above(filter, len, max) != enosys) {
+                if (program_enosys_above(filter, len, max, seccomp_unknown_end(arch)) != enosys) {
                         fprintf(stderr, "seccomp-gen: profile '%s': %s the ENOSYS range above %d after the arch check\n",
                                 seccomp_profile_to_string(p), enosys ? "lacks" : "has", max);
                         return 1;
