@@ -52,10 +52,11 @@ static int allow_dir_except(LandlockRuleset *rs, const Secrets *sec, const char 
                             size_t n_names, const char *rel, unsigned depth, uint64_t access);
 
 /* Whether entry 'name' is the secret 'last' (a last path component) or a copy of it that an
- * editor, dpkg, ucf, rpm or an operator leaves next to it: "shadow-", "skillrun.conf~",
+ * editor, dpkg, ucf, rpm, shadow-utils or an operator leaves next to it: "shadow-", "shadow+",
+ * "skillrun.conf~",
  * ".dpkg-old", ".bak", vim's ".skillrun.conf.swp", emacs's "#skillrun.conf#" and
  * ".#skillrun.conf": the name, maybe after a leading ".", ".#" or "#", then nothing or one of
- * "~.-_#" and anything. The name is tried as it is too: a secret whose own name starts with "."
+ * "~.-_#+" and anything. The name is tried as it is too: a secret whose own name starts with "."
  * (".tokens") is that name, not "tokens". */
 static bool copy_of(const char *name, const char *last) {
         static const char *const leads[] = { "", ".#", ".", "#" };
@@ -63,7 +64,7 @@ static bool copy_of(const char *name, const char *last) {
 
         for (size_t i = 0; i < ELEMENTSOF(leads); i++) {
                 const char *n = startswith(name, leads[i]);
-                if (n && strncmp(n, last, ll) == 0 && (n[ll] == 0 || strchr("~.-_#", n[ll])))
+                if (n && strncmp(n, last, ll) == 0 && (n[ll] == 0 || strchr("~.-_#+", n[ll])))
                         return true;
         }
         return false;

@@ -448,13 +448,13 @@ def secrets_elsewhere(tap, env):
     # The copies an editor, dpkg or an operator leaves next to a hidden file in /etc are hidden
     # with it: a config kept right in /etc, and the host's shadow.
     copies = ["zz-sr.conf~", "zz-sr.conf.dpkg-old", "zz-sr.conf.bak", ".zz-sr.conf.swp", "#zz-sr.conf#",
-              ".#zz-sr.conf", "shadow.bak", "gshadow~"]
+              ".#zz-sr.conf", "shadow.bak", "gshadow~", "shadow+"]
     setup_copies = "\n".join([
         overlay,
         "echo 'sandbox = strict' > /etc/zz-sr.conf",
         "for f in %s; do echo secret > \"/etc/$f\"; done" % " ".join("'%s'" % c for c in copies),
         "echo other > /etc/zz-sr.confx && echo other > /etc/zz-sr && chmod 0644 /etc/zz-sr* /etc/.zz-sr* /etc/#zz-sr* "
-        "/etc/.#zz-sr* /etc/shadow.bak /etc/gshadow~",
+        "/etc/.#zz-sr* /etc/shadow.bak /etc/gshadow~ /etc/shadow+",
     ])
     copy_attempts = {"read:/etc/" + c: "denied errno=EACCES" for c in ["zz-sr.conf"] + copies}
     copy_attempts.update({"read:/etc/zz-sr.confx": "ok", "read:/etc/zz-sr": "ok", "read:/etc/passwd": "ok"})
