@@ -53,11 +53,10 @@ static int allow_dir_except(LandlockRuleset *rs, const Secrets *sec, const char 
 
 /* Whether entry 'name' is the secret 'last' (a last path component) or a copy of it that an
  * editor, dpkg, ucf, rpm, shadow-utils or an operator leaves next to it: "shadow-", "shadow+",
- * "skillrun.conf~",
- * ".dpkg-old", ".bak", vim's ".skillrun.conf.swp", emacs's "#skillrun.conf#" and
- * ".#skillrun.conf": the name, maybe after a leading ".", ".#" or "#", then nothing or one of
- * "~.-_#+" and anything. The name is tried as it is too: a secret whose own name starts with "."
- * (".tokens") is that name, not "tokens". */
+ * "skillrun.conf~", ".dpkg-old", ".bak", vim's ".skillrun.conf.swp", emacs's "#skillrun.conf#"
+ * and ".#skillrun.conf": the name, maybe after a leading ".", ".#" or "#", then nothing or one
+ * of "~.-_#+" and anything. The name is tried as it is too: a secret whose own name starts with
+ * "." (".tokens") is that name, not "tokens". */
 static bool copy_of(const char *name, const char *last) {
         static const char *const leads[] = { "", ".#", ".", "#" };
         size_t ll = strlen(last);
