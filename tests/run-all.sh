@@ -28,6 +28,9 @@ if [ "$(id -u)" = 0 ] && ! is_copy &&
         SKILLRUN_TESTS_COPY=$copy exec bash "$copy/tests/run-all.sh"
 fi
 
+# in the copy: any failure, an early one included, names it (its logs are there)
+if is_copy; then trap 'st=$?; [ "$st" = 0 ] || echo "the logs are in the copy, $top"' EXIT; fi
+
 if [ "$(id -u)" = 0 ]; then sh contrib/install-deps.sh --tests || exit 1; fi
 autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; exit 1; }
 
@@ -179,8 +182,5 @@ fi
 echo "tests: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ] || rc=1
 # the copy made for nobody's sake goes once it has served; its logs stay after a failure
-if is_copy; then
-        if [ "$rc" = 0 ]; then cd / && rm -rf "$top"
-        else echo "the logs are in the copy, $top"; fi
-fi
+if is_copy && [ "$rc" = 0 ]; then cd / && rm -rf "$top"; fi
 exit $rc
