@@ -51,26 +51,26 @@ typedef struct SkipCtx {
 static int allow_dir_except(LandlockRuleset *rs, const Secrets *sec, const char *root, const char *const *names,
                             size_t n_names, const char *rel, unsigned depth, uint64_t access);
 
-/* Whether entry 'name' is the secret 'last' (a last path component) or a copy of it that an
- * editor, dpkg, ucf, rpm, shadow-utils or an operator leaves next to it: "shadow-", "shadow+",
- * "skillrun.conf~", ".dpkg-old", ".bak", vim's ".skillrun.conf.swp", emacs's "#skillrun.conf#"
- * and ".#skillrun.conf": the name, maybe after a leading ".", ".#" or "#", then nothing or one
- * of "~.-_#+" and anything. The name is tried as it is too: a secret whose own name starts with
- * "." (".tokens") is that name, not "tokens". */
-static bool copy_of(const char *name, const char *last) {
+/* Whether entry 'name' is a secret's component 'comp' (its first 'cl' bytes) or a copy of it
+ * that an editor, dpkg, ucf, rpm, shadow-utils or an operator leaves next to it: "shadow-",
+ * "shadow+", "skillrun.conf~", ".dpkg-old", ".bak", vim's ".skillrun.conf.swp", emacs's
+ * "#skillrun.conf#" and ".#skillrun.conf": the name, maybe after a leading ".", ".#" or "#",
+ * then nothing or one of "~.-_#+" and anything. The name is tried as it is too: a secret whose
+ * own name starts with "." (".tokens") is that name, not "tokens". */
+static bool copy_of(const char *name, const char *comp, size_t cl) {
         static const char *const leads[] = { "", ".#", ".", "#" };
-        size_t ll = strlen(last);
 
         for (size_t i = 0; i < ELEMENTSOF(leads); i++) {
                 const char *n = startswith(name, leads[i]);
-                if (n && strncmp(n, last, ll) == 0 && (n[ll] == 0 || strchr("~.-_#+", n[ll])))
+                if (n && strncmp(n, comp, cl) == 0 && (n[cl] == 0 || strchr("~.-_#+", n[cl])))
                         return true;
         }
         return false;
 }
 
 /* Compare "prefix/name" with a secret without building the string. A copy of a secret's last
- * component is the secret: hidden whole. */
+ * component is the secret: hidden whole. So is a copy of a directory on the way to one
+ * ("ssl.bak" of "ssl/private"): a backup holds the secret too, wherever in it. */
 static bool matches(const char *prefix, const char *name, const char *secret, bool *ret_below) {
         size_t pl = strlen(prefix), nl = strlen(name);
 
@@ -84,7 +84,8 @@ static bool matches(const char *prefix, const char *name, const char *secret, bo
                 *ret_below = true;
                 return true;
         }
-        return !strchr(secret, '/') && copy_of(name, secret);
+        const char *slash = strchr(secret, '/');
+        return copy_of(name, secret, slash ? (size_t) (slash - secret) : strlen(secret));
 }
 
 static bool skip_secret(const char *name, void *userdata) {

@@ -455,9 +455,14 @@ def secrets_elsewhere(tap, env):
         "for f in %s; do echo secret > \"/etc/$f\"; done" % " ".join("'%s'" % c for c in copies),
         "echo other > /etc/zz-sr.confx && echo other > /etc/zz-sr && chmod 0644 /etc/zz-sr* /etc/.zz-sr* /etc/#zz-sr* "
         "/etc/.#zz-sr* /etc/shadow.bak /etc/gshadow~ /etc/shadow+",
+        # a backup of a directory on the way to a secret (ssl/private) holds it too: hidden whole
+        "mkdir -p /etc/ssl.bak/private /etc/ssl.bak/certs /etc/ssl/certs && echo key > /etc/ssl.bak/private/zz-k",
+        "echo c > /etc/ssl.bak/certs/zz-c && echo c > /etc/ssl/certs/zz-c && chmod -R a+rX /etc/ssl.bak /etc/ssl/certs",
     ])
-    copy_attempts = {"read:/etc/" + c: "denied errno=EACCES" for c in ["zz-sr.conf"] + copies}
-    copy_attempts.update({"read:/etc/zz-sr.confx": "ok", "read:/etc/zz-sr": "ok", "read:/etc/passwd": "ok"})
+    copy_attempts = {"read:/etc/" + c: "denied errno=EACCES"
+                     for c in ["zz-sr.conf"] + copies + ["ssl.bak/private/zz-k", "ssl.bak/certs/zz-c"]}
+    copy_attempts.update({"read:/etc/zz-sr.confx": "ok", "read:/etc/zz-sr": "ok", "read:/etc/passwd": "ok",
+                          "read:/etc/ssl/certs/zz-c": "ok"})
     res = env.run("hostile-permissive", *copy_attempts, setup=setup_copies,
                   extra_env={"SKILLRUN_CONFIG": "/etc/zz-sr.conf"})
     tap.is_(res.get("outcome"), "ok", "config right in /etc with copies beside it: outcome ok")
