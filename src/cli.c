@@ -68,7 +68,7 @@ int cli_run(int argc, char **argv) {
         };
         _cleanup_manifest_ Manifest *m = NULL;
         _cleanup_free_ char *err = NULL, *body = NULL;
-        _cleanup_free_ const char **args = calloc(argc, sizeof(char *)); /* the --arg values, in argv */
+        _cleanup_free_ char **args = calloc(argc, sizeof(char *)); /* the --arg values, in argv */
         size_t n_args = 0;
         const char *input = NULL, *request = NULL, *name;
         Settings s;
@@ -146,21 +146,9 @@ int cli_run(int argc, char **argv) {
                 req.stdin_data = steal_pointer(&body);
                 req.stdin_len = len;
         }
-        /* after the request's own, in one allocation: a strv_extend() each walks the vector */
-        if (n_args > 0) {
-                size_t k = strv_length(req.args);
-                char **l = reallocarray(req.args, k + n_args + 1, sizeof(char *));
-
-                if (!l)
-                        goto out;
-                req.args = l;
-                for (size_t i = 0; i < n_args; i++) {
-                        l[k + i + 1] = NULL;
-                        l[k + i] = strdup(args[i]);
-                        if (!l[k + i])
-                                goto out;
-                }
-        }
+        /* after the request's own */
+        if (strv_extend_n(&req.args, args, n_args) < 0)
+                goto out;
 
         /* A skill that closes its stdin before reading all the input costs a write EPIPE, which
          * supervise_run() handles, not this process: killed, it would leave the run's work dir

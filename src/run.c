@@ -21,22 +21,16 @@ typedef struct ChildError {
         char step[32];
 } ChildError;
 
-/* Sized once: the request's args can be a quarter million, and strv_extend() walks and grows the
- * vector on every call. */
+/* The request's args can be a quarter million: appended at once, not one strv_extend() each. */
 static int build_argv(const Manifest *m, const RunRequest *req, const char *code_path, char ***ret) {
-        size_t k = 0, n = strv_length(m->command) + (code_path ? 1 : 0) + strv_length(req->args);
-        _cleanup_strv_free_ char **argv = calloc(n + 1, sizeof(char *));
+        _cleanup_strv_free_ char **argv = strv_copy(m->command);
 
         if (!argv)
                 return -ENOMEM;
-        for (char **c = m->command; c && *c; c++)
-                if (!(argv[k++] = strdup(*c)))
-                        return -ENOMEM;
-        if (code_path && !(argv[k++] = strdup(code_path)))
+        if (code_path && strv_extend(&argv, code_path) < 0)
                 return -ENOMEM;
-        for (char **a = req->args; a && *a; a++)
-                if (!(argv[k++] = strdup(*a)))
-                        return -ENOMEM;
+        if (strv_extend_n(&argv, req->args, strv_length(req->args)) < 0)
+                return -ENOMEM;
         *ret = steal_pointer(&argv);
         return 0;
 }

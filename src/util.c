@@ -66,6 +66,25 @@ int strv_extend(char ***l, const char *s) {
         return strv_push(l, d);
 }
 
+int strv_extend_n(char ***l, char *const *add, size_t n) {
+        size_t k = strv_length(*l);
+        char **c;
+
+        if (n == 0)
+                return 0;
+        c = reallocarray(*l, k + n + 1, sizeof(char *));
+        if (!c)
+                return -ENOMEM;
+        *l = c;
+        for (size_t i = 0; i < n; i++) {
+                c[k + i + 1] = NULL; /* a vector still, however far this gets */
+                c[k + i] = strdup(add[i]);
+                if (!c[k + i])
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 char **strv_copy(char *const *l) {
         char **c = calloc(strv_length(l) + 1, sizeof(char *));
         size_t k = 0;

@@ -16,6 +16,7 @@
 #define _noreturn_ __attribute__((noreturn))
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 /* A UTF-8 byte order mark that some editors put at the start of a text file: skipped, as
  * systemd's own configuration parser does. */
@@ -23,7 +24,6 @@
 static inline const char *skip_utf8_bom(const char *p, const char *end) {
         return end - p >= 3 && memcmp(p, UTF8_BOM, 3) == 0 ? p + 3 : p;
 }
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 /* Move ownership out of a cleanup-managed variable. */
 #define steal_pointer(pp)                   \
@@ -86,6 +86,9 @@ static inline void strv_freep(char ***l) {
 size_t strv_length(char *const *l);
 int strv_push(char ***l, char *s);  /* takes ownership of s, even on failure */
 int strv_extend(char ***l, const char *s);
+/* Copies of the n strings of add appended, the vector grown once (strv_extend() walks and grows
+ * it on every call). On -ENOMEM, *l holds what was copied so far, still NULL-terminated. */
+int strv_extend_n(char ***l, char *const *add, size_t n);
 char **strv_copy(char *const *l);
 bool strv_contains(char *const *l, const char *s);
 int strv_split(const char *s, char sep, char ***ret);

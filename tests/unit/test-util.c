@@ -96,6 +96,17 @@ static void test_strv(void) {
         is_int(strv_extend(&l, "c"), 0, "extend");
         is_int(strv_length(l), 3, "length after extend");
         is_int(strv_push(&l, NULL), -EINVAL, "push NULL refused");
+
+        char *more[] = { "d", "e" };
+        is_int(strv_extend_n(&l, more, 2), 0, "extend_n");
+        is_int(strv_length(l), 5, "length after extend_n");
+        ok(streq(l[3], "d") && streq(l[4], "e") && l[5] == NULL, "extend_n: copies in order, NULL-terminated");
+        ok(l[3] != more[0], "extend_n copies the strings");
+        is_int(strv_extend_n(&l, NULL, 0), 0, "extend_n of nothing");
+        is_int(strv_length(l), 5, "... changes nothing");
+        _cleanup_strv_free_ char **empty = NULL;
+        is_int(strv_extend_n(&empty, more, 1), 0, "extend_n onto no vector");
+        ok(empty && streq(empty[0], "d") && empty[1] == NULL, "... makes one");
 }
 
 static void test_base64_utf8(void) {
