@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The seccomp profiles, said once with libseccomp. Built at build time only, by seccomp-gen (so a
  * run pays nothing for it, and skillrun does not link libseccomp). */
+#include <linux/net.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -153,9 +154,23 @@ static int deny_all(scmp_filter_ctx ctx, SeccompProfile p, const char *const *na
         return 0;
 }
 
-static int deny_clone_namespaces(scmp_filter_ctx ctx) {
+/* clone(2)'s flags under 'mask' equal 'value'. The flags are its first argument, but its second
+ * on s390 and s390x, where the first is the new stack (the kernel's CONFIG_CLONE_BACKWARDS2):
+ * there a check of the first would test a stack address. */
+static struct scmp_arg_cmp clone_flags_masked(uint32_t arch, uint64_t mask, uint64_t value) {
+        if (arch == SCMP_ARCH_NATIVE)
+                arch = seccomp_arch_native();
+        return (struct scmp_arg_cmp) {
+                .arg = arch == SCMP_ARCH_S390 || arch == SCMP_ARCH_S390X ? 1 : 0,
+                .op = SCMP_CMP_MASKED_EQ,
+                .datum_a = mask,
+                .datum_b = value,
+        };
+}
+
+static int deny_clone_namespaces(scmp_filter_ctx ctx, uint32_t arch) {
         for (size_t i = 0; i < ELEMENTSOF(clone_ns_flags); i++) {
-                struct scmp_arg_cmp c = SCMP_A0_64(SCMP_CMP_MASKED_EQ, clone_ns_flags[i], clone_ns_flags[i]);
+                struct scmp_arg_cmp c = clone_flags_masked(arch, clone_ns_flags[i], clone_ns_flags[i]);
                 int r = rule(ctx, SCMP_ACT_ERRNO(EPERM), "clone", 1, &c);
                 if (r < 0)
                         return r;
@@ -174,11 +189,37 @@ static int deny_personality(scmp_filter_ctx ctx) {
         return rule(ctx, SCMP_ACT_ERRNO(EPERM), "personality", 1, &c);
 }
 
+/* Where the socket calls are also multiplexed through socketcall(2) (i386, ppc, s390, 32-bit
+ * mips), libseccomp 2.5 adds each rule on socket(2) or socketpair(2) for socketcall too, with the
+ * call's number in place of the first comparison and the others as they were: those would test
+ * socketcall's second argument, the address of the real ones, which BPF cannot read. There the
+ * multiplexed socket(2) and socketpair(2) are refused whole, before any rule with arguments is
+ * added (libseccomp then drops the longer rules on socketcall as covered, see build_allow()),
+ * and the rules on families and types apply to the direct calls (Linux 4.3 and later) only. A C
+ * library that still goes through socketcall(2), as Debian's i386 glibc does, gets EPERM for
+ * every socket and pair under permissive and restrictive: refused, never let through unchecked.
+ * Elsewhere "socketcall" names no syscall and these rules are none. */
+static int refuse_multiplexed_sockets(scmp_filter_ctx ctx, uint32_t action) {
+        static const uint32_t calls[] = { SYS_SOCKET, SYS_SOCKETPAIR };
+
+        for (size_t i = 0; i < ELEMENTSOF(calls); i++) {
+                struct scmp_arg_cmp c = SCMP_A0_32(SCMP_CMP_EQ, calls[i]);
+                int r = rule(ctx, action, "socketcall", 1, &c);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* socket(2) families. Without network: AF_UNIX only. With network: also AF_INET, AF_INET6 and
  * NETLINK_ROUTE (getaddrinfo and if_nameindex use it); never AF_PACKET, other netlink
  * families, AF_VSOCK, AF_ALG, AF_XDP and the rest of the long tail. */
 static int socket_families(scmp_filter_ctx ctx, uint32_t deny_action, bool network) {
         int r;
+
+        r = refuse_multiplexed_sockets(ctx, deny_action);
+        if (r < 0)
+                return r;
 
         /* socketpair(2) creates sockets of its family too (the family's create() runs before
          * the kernel asks whether it has pairs; AF_TIPC has): AF_UNIX only, network or not */
@@ -259,7 +300,7 @@ static const char *const sysv_ipc[] = {
         "semget", "semop", "semtimedop", "semtimedop_time64", "semctl", "ipc",
 };
 
-static int build_deny(scmp_filter_ctx ctx, SeccompProfile p) {
+static int build_deny(scmp_filter_ctx ctx, SeccompProfile p, uint32_t arch) {
         int r;
 
         /* permissive's remainder, stacked on the worker's filter that the skill inherits */
@@ -273,7 +314,7 @@ static int build_deny(scmp_filter_ctx ctx, SeccompProfile p) {
         r = deny_all(ctx, p, deny_list, ELEMENTSOF(deny_list));
         if (r < 0)
                 return r;
-        r = deny_clone_namespaces(ctx);
+        r = deny_clone_namespaces(ctx, arch);
         if (r < 0)
                 return r;
         r = deny_personality(ctx);
@@ -290,7 +331,7 @@ static int build_deny(scmp_filter_ctx ctx, SeccompProfile p) {
         return socket_families(ctx, SCMP_ACT_ERRNO(EPERM), p == SECCOMP_PROFILE_PERMISSIVE_NET);
 }
 
-static int build_allow(scmp_filter_ctx ctx) {
+static int build_allow(scmp_filter_ctx ctx, uint32_t arch) {
         int r;
 
         for (size_t i = 0; i < ELEMENTSOF(allow_list); i++) {
@@ -310,7 +351,7 @@ static int build_allow(scmp_filter_ctx ctx) {
         if (r < 0)
                 return r;
 
-        struct scmp_arg_cmp no_ns = SCMP_A0_64(SCMP_CMP_MASKED_EQ, CLONE_NS_MASK, 0);
+        struct scmp_arg_cmp no_ns = clone_flags_masked(arch, CLONE_NS_MASK, 0);
         r = rule(ctx, SCMP_ACT_ALLOW, "clone", 1, &no_ns);
         if (r < 0)
                 return r;
@@ -331,7 +372,12 @@ static int build_allow(scmp_filter_ctx ctx) {
          * to nothing: sendto() with an address, or connect(), reaches any unix socket by path
          * (journald, /dev/log), which refusing socket(2) below is there to keep out. A datagram
          * pair or another family is refused, not killed, as socket(2); other AF_UNIX types (the
-         * kernel has none) kill. The type's low bits, as the kernel's SOCK_TYPE_MASK. */
+         * kernel has none) kill. The type's low bits, as the kernel's SOCK_TYPE_MASK. Through
+         * socketcall(2), refused whole: first, so that the allow rules' multiplexed forms, which
+         * would test a pointer, are dropped as covered rather than refused as conflicting. */
+        r = refuse_multiplexed_sockets(ctx, SCMP_ACT_ERRNO(EPERM));
+        if (r < 0)
+                return r;
         static const uint32_t pair_types[] = { SOCK_STREAM, SOCK_SEQPACKET };
         for (size_t i = 0; i < ELEMENTSOF(pair_types); i++) {
                 struct scmp_arg_cmp c[] = {
@@ -396,7 +442,7 @@ static int build(SeccompProfile p, uint32_t arch, scmp_filter_ctx *ret) {
         r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
         if (r < 0)
                 goto fail;
-        r = p == SECCOMP_PROFILE_RESTRICTIVE ? build_allow(ctx) : build_deny(ctx, p);
+        r = p == SECCOMP_PROFILE_RESTRICTIVE ? build_allow(ctx, arch) : build_deny(ctx, p, arch);
         if (r < 0)
                 goto fail;
 
