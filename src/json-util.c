@@ -130,6 +130,62 @@ static const char *text_problem(const char *s, size_t n) {
         return NULL;
 }
 
+int json_text_foreach_key(const char *s, size_t n, unsigned depth, JsonKeyFunc f, void *userdata) {
+        unsigned level = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                char c = s[i];
+
+                if (c == '{' || c == '[')
+                        level++;
+                else if (c == '}' || c == ']')
+                        level--;
+                else if (c == '"') {
+                        size_t start = i;
+                        for (i++; i < n && s[i] != '"'; i++)
+                                if (s[i] == '\\')
+                                        i++;
+                        size_t j = i + 1;
+                        while (j < n && is_json_ws(s[j]))
+                                j++;
+                        if (j < n && s[j] == ':' && (depth == 0 || level == depth)) {
+                                int r = f(s + start, MIN(i + 1, n) - start, start, userdata);
+                                if (r < 0)
+                                        return r;
+                        }
+                }
+        }
+        return 0;
+}
+
+static int count_key(const char *key, size_t len, size_t offset, void *userdata) {
+        size_t *n = userdata;
+        (*n)++;
+        return 0;
+}
+
+/* The keys of every object in v, nested ones included. Depth is the tokener's bound. */
+static size_t tree_keys(json_object *v) {
+        size_t n = 0;
+
+        if (json_object_is_type(v, json_type_object)) {
+                json_object_object_foreach(v, key, child) {
+                        (void) key;
+                        n += 1 + tree_keys(child);
+                }
+        } else if (json_object_is_type(v, json_type_array))
+                for (size_t i = 0; i < json_object_array_length(v); i++)
+                        n += tree_keys(json_object_array_get_idx(v, i));
+        return n;
+}
+
+bool json_has_repeated_key(const char *s, size_t n, json_object *parsed) {
+        size_t text = 0;
+
+        (void) json_text_foreach_key(s, n, 0, count_key, &text);
+        return text != tree_keys(parsed);
+}
+
 int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret, const char **ret_why) {
         enum json_tokener_error e;
         json_tokener *tok;
@@ -168,6 +224,10 @@ int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret,
                 return -EINVAL;
         }
         *ret_why = text_problem(buf, len);
+        /* json-c keeps the last of a key given twice in one object, without a word: what a proxy
+         * or another parser took for the request need not be what we run */
+        if (!*ret_why && json_has_repeated_key(buf, len, v))
+                *ret_why = "a key given twice in one object";
         if (*ret_why) {
                 json_object_put(v);
                 return -EINVAL;

@@ -8,6 +8,18 @@
 /* One JSON value and nothing but white space around it, strictly by RFC 8259, and nothing json-c
  * would change on the way: json-c's strict mode, then the accepted text as written (json-c takes
  * NaN, Infinity, "1.", "00" and raw control characters in strings, writes a parsed decimal back
- * as it came, clamps integers beyond 64 bits and cuts a key at a \u0000). 0 and *ret (NULL for
- * JSON null), -EINVAL with *ret_why a static reason, or -ENOMEM. */
+ * as it came, clamps integers beyond 64 bits, cuts a key at a \u0000 and keeps the last of a key
+ * given twice in one object). 0 and *ret (NULL for JSON null), -EINVAL with *ret_why a static
+ * reason, or -ENOMEM. */
 int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret, const char **ret_why);
+
+/* Calls f for each object key in JSON text that a parser accepted, in text order: the key as
+ * written (quotes and escapes included), its length and offset. depth 1: the keys of the
+ * outermost object only; 0: of every object. A negative return of f ends the walk and is
+ * returned; else 0. The text is only scanned, never decoded. */
+typedef int (*JsonKeyFunc)(const char *key, size_t len, size_t offset, void *userdata);
+int json_text_foreach_key(const char *s, size_t n, unsigned depth, JsonKeyFunc f, void *userdata);
+
+/* Whether 'parsed', what json-c made of the text s, lost a key given twice in one object (json-c
+ * keeps the last): the text has more keys than the tree. */
+bool json_has_repeated_key(const char *s, size_t n, json_object *parsed);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "json-util.h"
 #include "manifest-internal.h"
 
 /* A manifest is a screenful of JSON; cap what we read and how deep we let the parser go. */
@@ -351,6 +352,35 @@ static unsigned line_of_offset(const char *text, size_t offset) {
         return line;
 }
 
+typedef struct RepeatedKey {
+        bool seen[ELEMENTSOF(manifest_key_defs)];
+        const char *key; /* the definition's name, once one is found twice */
+        size_t offset;
+} RepeatedKey;
+
+static int find_repeated_key(const char *key, size_t len, size_t offset, void *userdata) {
+        RepeatedKey *k = userdata;
+        _cleanup_free_ char *quoted = strndup(key, len);
+        json_object *name;
+
+        if (!quoted)
+                return -ENOMEM;
+        name = json_tokener_parse(quoted);
+        for (size_t i = 0; i < ELEMENTSOF(manifest_key_defs); i++)
+                if (json_object_is_type(name, json_type_string) &&
+                    streq(json_object_get_string(name), manifest_key_defs[i].key)) {
+                        if (k->seen[i]) {
+                                k->key = manifest_key_defs[i].key;
+                                k->offset = offset;
+                                json_object_put(name);
+                                return -EEXIST;
+                        }
+                        k->seen[i] = true;
+                }
+        json_object_put(name);
+        return 0; /* an unknown key: reported below */
+}
+
 int manifest_parse(const Settings *s, const char *name, const char *path, const char *text, size_t len,
                    Manifest **ret, char **ret_error) {
         _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
@@ -411,6 +441,15 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
                                          line_of_offset(text, i));
         if (!json_object_is_type(root, json_type_object))
                 return set_error(ret_error, -EINVAL, "%s: expected a JSON object", label);
+        /* json-c keeps the last of a key given twice, without a word: the operator may have
+         * meant, and reviewed, the first */
+        RepeatedKey repeated = {};
+        r = json_text_foreach_key(text, len, 1, find_repeated_key, &repeated);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return set_error(ret_error, -EINVAL, "%s:%u: key '%s' given twice", label,
+                                 line_of_offset(text, repeated.offset), repeated.key);
 
         m = calloc(1, sizeof(Manifest));
         if (!m)
@@ -449,6 +488,9 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
                 if (r < 0)
                         return r;
         }
+        /* a key twice in a nested object ("env"), where no key outside it gave an error */
+        if (json_has_repeated_key(text, len, root))
+                return set_error(ret_error, -EINVAL, "%s: invalid JSON: a key given twice in one object", label);
 
         if (!m->command)
                 return manifest_key_error(ret_error, label, "command", "missing");

@@ -226,6 +226,15 @@ def body(tap):
                      "check says '<file>: %s: why' for %s" % (key, fname))
         wb.stop(None, check=False)
 
+    # a key given twice: json-c would keep the last, which need not be the one the operator read
+    wb = Worker(skills={}, raw_skills={"twice.json": '{"command": ["/bin/true"],\n "timeout_ms": 5,\n "timeout_ms": 600000}'})
+    p = wb.cli("check")
+    tap.is_(p.returncode, 1, "check: a key given twice exits 1")
+    tap.contains((p.stdout + p.stderr).decode(errors="replace"),
+                 "%s:3: key 'timeout_ms' given twice" % os.path.join(wb.skills_dir, "twice.json"),
+                 "check names the file, line and key given twice")
+    wb.stop(None, check=False)
+
     # ...and a run of such a skill stops before exec, with the step and errno in the result
     wb = Worker(skills={}, raw_skills={"gone.json": json.dumps({"command": ["/nonexistent/skillrun-test-prog"],
                                                                 "input": "none"})})

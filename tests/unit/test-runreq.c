@@ -175,6 +175,18 @@ int main(void) {
         is_str(try(plain, "{\"input\": {\"a\\u0000b\": 1, \"a\": 2}}", NULL),
                "-22 request body is not valid JSON: a key with \\u0000 in it", "a key json-c would cut short");
         is_str(try(plain, "{\"input\": [\"\\u0000\", {\"k\": \"\\u0000\"}]}", NULL), "OK", "a value keeps its \\u0000");
+        /* json-c keeps the last of a key given twice: what a proxy checked need not be what runs */
+        static const char *const repeated[] = {
+                "{\"args\": [], \"args\": [\"--evil\"]}",
+                "{\"input\": {\"a\": 1, \"b\": {\"c\": 2, \"c\": 3}}}",
+                "{\"input\": [{}, {\"k\": 1, \"k\": 1}]}",
+                "{\"args\": [], \"\\u0061rgs\": []}", /* the same key, escaped */
+        };
+        for (size_t i = 0; i < ELEMENTSOF(repeated); i++)
+                is_str(try(plain, repeated[i], NULL),
+                       "-22 request body is not valid JSON: a key given twice in one object", "%s", repeated[i]);
+        is_str(try(plain, "{\"input\": [{\"k\": 1}, {\"k\": 2}, {\"k\\\"\": \"k\", \"k:\": \"{\\\"k\\\": 1}\"}]}", NULL), "OK",
+               "the same key in two objects, and keys and colons inside strings, are no repetition");
         is_str(try(plain, "{\"input\": [0.5, -0, 1E+2, 1e-3, 0, 10, true, false, null, \"NaN 01 \\\" Infinity\"]}",
                    NULL),
                "OK", "RFC 8259 numbers and literals pass, and strings are no numbers");
