@@ -94,6 +94,15 @@ static const char *const allow_list[] = {
         "connect", "bind", "listen", "accept", "accept4", "getsockname",
         "getpeername", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
         "shutdown", "setsockopt", "getsockopt",
+        /* the same calls by the names 32-bit tables give them (i386, arm, ppc, mips): 32-bit ids,
+         * 64-bit offsets and times, waitpid (glibc's on i386) and i386's TLS setup, which every
+         * program runs before main(). The kill default would otherwise end each one at start. */
+        "getuid32", "geteuid32", "getgid32", "getegid32", "getresuid32", "getresgid32", "getgroups32",
+        "setuid32", "setgid32", "setreuid32", "setregid32", "setresuid32", "setresgid32", "setgroups32",
+        "setfsuid32", "setfsgid32", "chown32", "fchown32", "lchown32", "truncate64", "ftruncate64",
+        "fadvise64_64", "waitpid", "set_thread_area", "get_thread_area", "futex_time64", "ppoll_time64",
+        "pselect6_time64", "utimensat_time64", "rt_sigtimedwait_time64", "recvmmsg_time64",
+        "timer_settime64", "timer_gettime64", "timerfd_settime64", "timerfd_gettime64",
 };
 
 /* Limits and scheduling of a process, the pid in the first argument. The kernel asks no more
