@@ -41,6 +41,7 @@ static char abstract_name[64];
 static char dgram_path[128];        /* tmp/open/dgram.sock, 0666, like journald's or /dev/log */
 static int leaked_fd = -1;
 static int landlock_abi;
+static bool libc_socketcall;        /* libc_uses_socketcall() */
 
 typedef struct Outcome_ {
         char *out;        /* hostile's stdout */
@@ -460,17 +461,20 @@ static void test_permissive(bool network) {
         /* newer than the build's libseccomp: "no such call", whatever it is (here statmount) */
         expect(&r, "above-max", "denied errno=ENOSYS");
         /* network */
+        /* where the C library goes through socketcall(2), no socket of any family (documented) */
+        bool sockets = !libc_socketcall;
         snprintf(key, sizeof(key), "connect:%d", tcp_port);
-        expect(&r, key, network ? "ok" : "denied errno=EPERM");
-        expect(&r, "bind:0", network ? "ok" : "denied errno=EPERM");
-        expect(&r, "udp", network ? "ok" : "denied errno=EPERM");
-        expect(&r, "netlink", network ? "ok" : "denied errno=EPERM");
+        expect(&r, key, network && sockets ? "ok" : "denied errno=EPERM");
+        expect(&r, "bind:0", network && sockets ? "ok" : "denied errno=EPERM");
+        expect(&r, "udp", network && sockets ? "ok" : "denied errno=EPERM");
+        expect(&r, "netlink", network && sockets ? "ok" : "denied errno=EPERM");
         expect(&r, "packet", "denied errno=EPERM");
         snprintf(key, sizeof(key), "abstract-unix:%s", abstract_name);
-        expect(&r, key, landlock_abi >= 6 ? "denied errno=EPERM" : "ok");
+        expect(&r, key, landlock_abi >= 6 || !sockets ? "denied errno=EPERM" : "ok");
         snprintf(key, sizeof(key), "unix-dgram:%s", dgram_path);
-        expect(&r, key, "ok"); /* unix sockets by path stay open to permissive, as documented */
-        expect(&r, "socketpair-unix", "ok");
+        /* unix sockets by path stay open to permissive, as documented */
+        expect(&r, key, sockets ? "ok" : "denied errno=EPERM");
+        expect(&r, "socketpair-unix", sockets ? "ok" : "denied errno=EPERM");
         expect(&r, "socketpair-inet", "denied errno=EPERM"); /* the families' rule holds for pairs too */
         /* privileges */
         snprintf(key, sizeof(key), "fd:%d", leaked_fd);
@@ -483,8 +487,11 @@ static void test_permissive(bool network) {
         (void) want;
         run_done(&r);
 
+#if defined(__x86_64__)
+        /* the other ABIs of the x86_64 kernel; on i386 int 0x80 is the native one */
         expect_killed("permissive", policy_name, network, "int80");
         expect_killed("permissive", policy_name, network, "x32");
+#endif
 }
 
 static void test_restrictive(void) {
@@ -532,7 +539,7 @@ static void test_restrictive(void) {
         /* no socket by path either through a pair's datagram end: sendto() takes an address */
         snprintf(key, sizeof(key), "unix-dgram:%s", dgram_path);
         expect(&r, key, "denied errno=EPERM");
-        expect(&r, "socketpair-unix", "ok");
+        expect(&r, "socketpair-unix", libc_socketcall ? "denied errno=EPERM" : "ok");
         expect(&r, "socketpair-inet", "denied errno=EPERM");
         snprintf(key, sizeof(key), "fd:%d", leaked_fd);
         expect(&r, key, "denied errno=EBADF");
@@ -546,8 +553,13 @@ static void test_restrictive(void) {
         static const char *const killers[] = { "mount", "ptrace-parent", "unshare-user", "bpf", "perf", "keyctl",
                                                "io_uring", "sysv-shm", "personality", "clone-newuser", "int80", "x32",
                                                "setpriority-user", "ioprio-child", "above-max" };
-        for (size_t i = 0; i < ELEMENTSOF(killers); i++)
+        for (size_t i = 0; i < ELEMENTSOF(killers); i++) {
+#if !defined(__x86_64__)
+                if (streq(killers[i], "int80") || streq(killers[i], "x32"))
+                        continue; /* x86_64's other ABIs */
+#endif
                 expect_killed("restrictive", policy_name, false, killers[i]);
+        }
 }
 
 static void test_none(void) {
@@ -609,8 +621,10 @@ static void test_none(void) {
         run_done(&r);
 
         /* the worker's filter, which "none" inherits, kills foreign-arch syscalls too */
+#if defined(__x86_64__)
         expect_killed("none", policy_name, false, "int80");
         expect_killed("none", policy_name, false, "x32");
+#endif
 }
 
 static void test_status_lines(void) {
@@ -647,6 +661,35 @@ static int hide_seccomp(void) {
         struct sock_fprog prog = { .len = ELEMENTSOF(f), .filter = f };
 
         return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0 ? -errno : 0;
+}
+
+/* Whether the C library makes socket(2) through socketcall(2), as Debian's i386 glibc does: under
+ * permissive and restrictive those are refused whole, whatever the family (skillrun.skill(5)),
+ * and the skill gets no socket and no pair. Asked of a child under a filter that answers
+ * socketcall(2) alone with ENOTBLK, which socket(2) never returns. */
+static bool libc_uses_socketcall(void) {
+#ifdef __NR_socketcall
+        pid_t pid = fork();
+        if (pid < 0)
+                return false;
+        if (pid == 0) {
+                struct sock_filter f[] = {
+                        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+                        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socketcall, 0, 1),
+                        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOTBLK),
+                        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+                };
+                struct sock_fprog prog = { .len = ELEMENTSOF(f), .filter = f };
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+                    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+                        _exit(2);
+                _exit(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0) < 0 && errno == ENOTBLK ? 1 : 0);
+        }
+        int st;
+        return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 1;
+#else
+        return false;
+#endif
 }
 
 static char *join_missing(const SandboxReport *rep) {
@@ -791,6 +834,9 @@ int main(int argc, char **argv) {
         if (geteuid() != 0)
                 tap_skip_all("needs root (the skill switches to another user; setuid test)");
         landlock_abi = landlock_probe(&errno_ll);
+        libc_socketcall = libc_uses_socketcall();
+        if (libc_socketcall)
+                printf("# the C library makes socket(2) through socketcall(2): permissive and restrictive refuse it\n");
         if (landlock_abi <= 0)
                 tap_skip_all("landlock unavailable");
         if (!getpwnam("nobody") || getpwnam("nobody")->pw_uid != 65534)
