@@ -134,6 +134,21 @@ def skillrun_bin():
     return b
 
 
+def elf_machine(path):
+    """e_machine of an ELF file (62 x86_64, 3 i386), None if it is none."""
+    with open(path, "rb") as f:
+        head = f.read(20)
+    if len(head) < 20 or head[:4] != b"\x7fELF":
+        return None
+    return int.from_bytes(head[18:20], "little" if head[5] == 1 else "big")
+
+
+def libc_socketcall():
+    """Whether skills get their sockets through socketcall(2), as from Debian's i386 glibc: permissive
+    and restrictive refuse those whole, whatever the family (skillrun.skill(5)), network or not."""
+    return elf_machine(skillrun_bin()) == 3  # EM_386
+
+
 def socket_activate_bin():
     b = os.environ.get("SOCKET_ACTIVATE", "")
     if not b or b == "no":
