@@ -103,6 +103,10 @@ static const char *const allow_list[] = {
         "fadvise64_64", "waitpid", "set_thread_area", "get_thread_area", "futex_time64", "ppoll_time64",
         "pselect6_time64", "utimensat_time64", "rt_sigtimedwait_time64", "recvmmsg_time64",
         "timer_settime64", "timer_gettime64", "timerfd_settime64", "timerfd_gettime64",
+        /* 32-bit arm's: its TLS setup (set_tls, also before main()), the cache flush after code
+         * is written (libffi's closures, as ctypes' callbacks), and its argument orders of
+         * fadvise64_64 and sync_file_range (also ppc's sync_file_range2) */
+        "set_tls", "cacheflush", "arm_fadvise64_64", "arm_sync_file_range", "sync_file_range2",
 };
 
 /* Limits and scheduling of a process, the pid in the first argument. The kernel asks no more
