@@ -123,6 +123,18 @@ def check_attempts(tap, label, res, expected):
             tap.is_(got.get(attempt), want, "%s: %s → %s" % (label, attempt, want))
 
 
+def linked_libc(binary):
+    """The libc.so.6 a dynamically linked binary of this build loads, by ldd: the multiarch
+    directory's (i386's, x86_64's, …), None for a static binary."""
+    out = subprocess.run(["ldd", binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         universal_newlines=True).stdout
+    for line in out.splitlines():
+        name, _, rest = line.strip().partition(" => ")
+        if name == "libc.so.6" and rest.startswith("/"):
+            return os.path.realpath(rest.split()[0])
+    return None
+
+
 def body(tap, env):
     abi = None
     # Debian's i386 glibc: no socket of any family under permissive or restrictive (documented)
@@ -636,8 +648,7 @@ def secrets_elsewhere(tap, env):
 
     # Sixth review: the work dir base is anybody's to write (/tmp); links planted there must not
     # hide what every skill needs (libc) from every run.
-    libc = os.path.realpath("/lib/x86_64-linux-gnu/libc.so.6") if os.path.exists(
-        "/lib/x86_64-linux-gnu/libc.so.6") else None
+    libc = linked_libc(env.hostile)
     if libc:
         openwork = os.path.join(env.root, "openwork")
         os.mkdir(openwork)
@@ -649,7 +660,7 @@ def secrets_elsewhere(tap, env):
         tap.is_((res.get("outcome"), res["_rc"]), ("ok", 0),
                 "a link to libc planted in the work dir base hides nothing (%r)" % res.get("_stderr", "")[-200:])
     else:
-        tap.skip("no /lib/x86_64-linux-gnu/libc.so.6 to plant a link to")
+        tap.skip("no libc.so.6 that %s links to plant a link to" % env.hostile)
 
     state = os.path.join(env.open, "state")
     os.mkdir(state)
