@@ -94,6 +94,10 @@ static const char *const allow_list[] = {
         "connect", "bind", "listen", "accept", "accept4", "getsockname",
         "getpeername", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
         "shutdown", "setsockopt", "getsockopt",
+        /* calls of their own on the 32-bit tables (arm, ppc; through socketcall(2) on i386), only
+         * libc functions over sendto/recvfrom on x86_64: glibc makes them there, and a pair
+         * that works only until its first send() is none (asyncio's self-pipe is one) */
+        "send", "recv",
         /* the same calls by the names 32-bit tables give them (i386, arm, ppc, mips): 32-bit ids,
          * 64-bit offsets and times, waitpid (glibc's on i386) and i386's TLS setup, which every
          * program runs before main(). The kill default would otherwise end each one at start. */

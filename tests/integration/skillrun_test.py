@@ -143,10 +143,60 @@ def elf_machine(path):
     return int.from_bytes(head[18:20], "little" if head[5] == 1 else "big")
 
 
+# socketcall(2)'s number where the arch has it, by ELF machine: i386, ppc, ppc64, s390(x)
+SOCKETCALL_NR = {3: 102, 20: 102, 21: 102, 22: 102}
+_libc_socketcall = None
+
+
+def socket_made_through(nr):
+    """Whether this process's C library makes socket(2) through system call 'nr': asked of a child
+    under a seccomp filter that answers 'nr' alone with ENOTBLK, which socket(2) never returns."""
+    import ctypes
+    import errno
+
+    class SockFilter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                    ("k", ctypes.c_uint32)]
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(SockFilter))]
+
+    pid = os.fork()
+    if pid == 0:
+        code = 3
+        try:
+            # nr = seccomp_data.nr; nr == 'nr' ? ERRNO(ENOTBLK) : ALLOW
+            insns = (SockFilter * 4)((0x20, 0, 0, 0), (0x15, 0, 1, nr), (0x06, 0, 0, 0x00050000 | errno.ENOTBLK),
+                                     (0x06, 0, 0, 0x7fff0000))
+            prog = SockFprog(4, insns)
+            libc = ctypes.CDLL(None, use_errno=True)
+            # PR_SET_NO_NEW_PRIVS, then PR_SET_SECCOMP with SECCOMP_MODE_FILTER
+            if libc.prctl(38, 1, 0, 0, 0) != 0 or libc.prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:
+                code = 2
+            else:
+                try:
+                    socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).close()
+                    code = 0
+                except OSError as e:
+                    code = 1 if e.errno == errno.ENOTBLK else 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) > 1:
+        raise RuntimeError("socket(2) probe under a seccomp filter failed (status %#x)" % status)
+    return os.WEXITSTATUS(status) == 1
+
+
 def libc_socketcall():
     """Whether skills get their sockets through socketcall(2), as from Debian's i386 glibc: permissive
-    and restrictive refuse those whole, whatever the family (skillrun.skill(5)), network or not."""
-    return elf_machine(skillrun_bin()) == 3  # EM_386
+    and restrictive refuse those whole, whatever the family (skillrun.skill(5)), network or not. Asked
+    of the C library at run time, as sandbox-driver does (s390x's glibc, or an i386 one built for
+    Linux 4.3 and later, decide otherwise), where the build's arch has socketcall(2) at all."""
+    global _libc_socketcall
+    if _libc_socketcall is None:
+        nr = SOCKETCALL_NR.get(elf_machine(skillrun_bin()))
+        _libc_socketcall = nr is not None and socket_made_through(nr)
+    return _libc_socketcall
 
 
 def socket_activate_bin():
