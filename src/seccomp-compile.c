@@ -111,6 +111,9 @@ static const char *const allow_list[] = {
          * is written (libffi's closures, as ctypes' callbacks), and its argument orders of
          * fadvise64_64 and sync_file_range (also ppc's sync_file_range2) */
         "set_tls", "cacheflush", "arm_fadvise64_64", "arm_sync_file_range", "sync_file_range2",
+        /* riscv64's cache flush (as arm's), and the hardware probe newer glibc makes at start-up
+         * (named here for the libseccomp that knows it; 2.5 does not) */
+        "riscv_flush_icache", "riscv_hwprobe",
 };
 
 /* Limits and scheduling of a process, the pid in the first argument. The kernel asks no more

@@ -599,6 +599,7 @@ static void test_seccomp_arch_calls(void) {
                 { "x86 set_thread_area", SCMP_ARCH_X86, 243 },
                 { "arm set_tls", SCMP_ARCH_ARM, 0xf0005 },
                 { "arm cacheflush", SCMP_ARCH_ARM, 0xf0002 },
+                { "riscv64 riscv_flush_icache", SCMP_ARCH_RISCV64, 259 },
                 /* send(2) and recv(2) are calls of their own there: a pair must work past its
                  * first send() */
                 { "arm send", SCMP_ARCH_ARM, 289 },
