@@ -178,8 +178,6 @@ static int deny_all(scmp_filter_ctx ctx, SeccompProfile p, const char *const *na
  * on s390 and s390x, where the first is the new stack (the kernel's CONFIG_CLONE_BACKWARDS2):
  * there a check of the first would test a stack address. */
 static struct scmp_arg_cmp clone_flags_masked(uint32_t arch, uint64_t mask, uint64_t value) {
-        if (arch == SCMP_ARCH_NATIVE)
-                arch = seccomp_arch_native();
         return (struct scmp_arg_cmp) {
                 .arg = arch == SCMP_ARCH_S390 || arch == SCMP_ARCH_S390X ? 1 : 0,
                 .op = SCMP_CMP_MASKED_EQ,
@@ -437,7 +435,7 @@ static int build(SeccompProfile p, uint32_t arch, scmp_filter_ctx *ret) {
          * seccomp_syscall_resolve_name(), the native number or a pseudo one for a syscall the
          * native table lacks: libseccomp translates them for the filter's arch. The native arch
          * goes first: libseccomp refuses (EDOM) to add one of the other byte order to it. */
-        if (arch != SCMP_ARCH_NATIVE && arch != seccomp_arch_native()) {
+        if (arch != seccomp_arch_native()) {
                 r = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
                 if (r < 0)
                         goto fail;
@@ -603,6 +601,9 @@ int seccomp_profile_compile_arch(SeccompProfile p, uint32_t arch, struct sock_fi
 
         if ((unsigned) p >= _SECCOMP_PROFILE_MAX)
                 return -EINVAL;
+        /* one arch from here on, never SCMP_ARCH_NATIVE's 0: the rules that depend on it ask */
+        if (arch == SCMP_ARCH_NATIVE)
+                arch = seccomp_arch_native();
         if (seccomp_profile_enosys_above_max(p)) {
                 max = seccomp_syscall_max(arch);
                 if (max < 0)
