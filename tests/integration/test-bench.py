@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The benchmarks still run: bench/core-latency and bench/policy-cost on a few requests each,
+# and bench/sandbox-floor on its own. No figure is asserted (timings belong to benchmarks run
+# by hand), only that every worker answered, that each prints the rows and ratios it promises,
+# and that the sandbox floor leaves no work dir or cgroup behind and refuses to measure less
+# when a step fails.
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from skillrun_test import Skip, build_request, main, parse_responses, recv_all, skillrun_bin, \
+    socket_activate_bin  # noqa: E402
+
+ROW = r"^%s\s+%d\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+$"
+
+
+def python3():
+    return os.environ.get("PYTHON3") or sys.executable
+
+
+def landlock_enabled():
+    """landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION): the ABI, or -1."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    return libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1)) >= 1
+
+
+def builddir_program(name):
+    path = os.path.join(os.environ.get("top_builddir", os.getcwd()), "bench", name)
+    if not os.access(path, os.X_OK):
+        raise Skip("%s not built" % path)
+    return path
+
+
+def bench_script(name):
+    return os.path.join(os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), "..", "..")),
+                        "bench", name)
+
+
+def run_bench(args):
+    p = subprocess.run([python3(), bench_script("core-latency")] + args, capture_output=True, text=True,
+                       timeout=300)
+    return p.returncode, p.stdout + p.stderr
+
+
+def check_core_latency(tap, what, args, workers):
+    rc, out = run_bench(args)
+    tap.is_(rc, 0, "%s: core-latency exits 0" % what, out)
+    for c in (1, 2):
+        for name in workers:
+            tap.ok(re.search(ROW % (re.escape(name), c), out, re.M),
+                   "%s: a %s row at concurrency %d" % (what, name, c), out)
+        tap.ok(re.search(r"^ratio p50 skillrun/floor at concurrency %d: [0-9.]+, skillrun adds [-+][0-9.]+ ms"
+                         % c, out, re.M), "%s: the skillrun/floor ratio at concurrency %d" % (what, c), out)
+        split = re.search(r"^  of which the required kernel steps \(sandbox-floor/floor\): [0-9.]+, [-+][0-9.]+ ms; "
+                          r"skillrun's own: [-+][0-9.]+ ms$", out, re.M)
+        tap.is_(bool(split), "sandbox-floor" in workers, "%s: the sandbox floor's split printed iff it ran" % what)
+    return out
+
+
+def own_cgroup_dirs():
+    """Our own cgroup in every hierarchy mounted under /sys/fs/cgroup, as directories."""
+    dirs = []
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            _, ctrls, path = line.rstrip("\n").split(":", 2)
+            for c in ctrls.split(",") if ctrls else ["", "unified"]:
+                d = os.path.join("/sys/fs/cgroup", c.replace("name=", ""), path.lstrip("/"))
+                if os.path.isdir(d):
+                    dirs.append(d)
+    return dirs
+
+
+def leftovers(dirs):
+    out = []
+    for d in dirs:
+        try:
+            out += [os.path.join(d, e) for e in os.listdir(d) if e.startswith("sandbox-floor-")]
+        except OSError:
+            pass
+    return out
+
+
+def sandbox_floor_inetd(prog, work):
+    """sandbox-floor with the connection on stdin, as under --inetd; returns (response, status)."""
+    a, b = socket.socketpair()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "SKILLRUN_WORK_DIR": work}
+    p = subprocess.Popen([prog], stdin=b.fileno(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    b.close()
+    a.sendall(build_request("POST", "/v1/skills/true/run", body=b"{}", token="x" * 43))
+    data = recv_all(a)
+    a.close()
+    p.wait(timeout=30)
+    return data, p.returncode
+
+
+def body(tap):
+    skillrun = skillrun_bin()
+    activate = socket_activate_bin()
+    floor, sandbox_floor = builddir_program("floor"), builddir_program("sandbox-floor")
+    common = ["--skillrun", skillrun, "--floor", floor, "--socket-activate", activate, "-n", "40"]
+
+    # the sandbox floor alone: one answer, nothing left behind
+    cgroups = own_cgroup_dirs()
+    with tempfile.TemporaryDirectory(prefix="skillrun-test-bench-") as work:
+        os.chmod(work, 0o711)
+        before = leftovers(cgroups)
+        data, rc = sandbox_floor_inetd(sandbox_floor, work)
+        rs = parse_responses(data)
+        tap.is_(len(rs), 1, "sandbox-floor: one response")
+        tap.is_(rs[0].status if rs else None, 200, "sandbox-floor: 200", data[:300])
+        tap.like(rs[0].body.decode() if rs else "", r'^\{"outcome":"ok","exit_code":0\}$',
+                 "sandbox-floor: /bin/true ran and exited 0")
+        tap.is_(rc, 0, "sandbox-floor: exit status 0")
+        tap.is_(os.listdir(work), [], "sandbox-floor: its work dir is removed")
+        left = [d for d in leftovers(cgroups) if d not in before]
+        tap.is_(left, [], "sandbox-floor: its run cgroups are removed")
+        for d in left:  # a failure above must not leave them to the next test
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
+
+        # a step that fails answers 500, so that a benchmark stops instead of measuring less
+        data, rc = sandbox_floor_inetd(sandbox_floor, os.path.join(work, "missing", "dir"))
+        rs = parse_responses(data)
+        tap.is_(rs[0].status if rs else None, 500, "sandbox-floor: a work dir it cannot make answers 500",
+                data[:300])
+        tap.is_(rc, 2, "sandbox-floor: and exits 2")
+
+    out = check_core_latency(tap, "as we are", common + ["--sandbox-floor", sandbox_floor],
+                             ["floor", "sandbox-floor", "skillrun"])
+    tap.like(out, r"(?m)^worker\s+conc\s+p50 ms", "the table has its header")
+    check_core_latency(tap, "--sandbox-floor no", common + ["--sandbox-floor", "no"], ["floor", "skillrun"])
+    rc, out = run_bench(common + ["--sandbox-floor", os.path.join(os.path.dirname(floor), "missing")])
+    tap.is_(rc, 1, "a sandbox floor that is not there: exit status 1", out)
+    tap.contains(out, "is not executable", "and says which program")
+
+    if os.geteuid() != 0:
+        tap.skip("--user nobody needs root")
+    else:
+        check_core_latency(tap, "--user nobody", common + ["--sandbox-floor", sandbox_floor, "--user", "nobody"],
+                           ["floor", "sandbox-floor", "skillrun"])
+
+    if not landlock_enabled():
+        tap.skip("policy-cost: landlock is not enabled in this kernel")
+        return
+    landlock_floor = builddir_program("landlock-floor")
+    p = subprocess.run([python3(), bench_script("policy-cost"), "--skillrun", skillrun, "-n", "20",
+                        "--socket-activate", activate, "--landlock-floor", landlock_floor],
+                       capture_output=True, text=True, timeout=300)
+    out = p.stdout + p.stderr
+    tap.is_(p.returncode, 0, "policy-cost exits 0", out)
+    for policy in ("none", "permissive", "restrictive"):
+        tap.ok(re.search(r"(?m)^%s\s+[0-9.]+\s+[0-9.]+\s+[-+][0-9.]+$" % policy, out),
+               "policy-cost: a %s row" % policy, out)
+
+
+if __name__ == "__main__":
+    main(body)
