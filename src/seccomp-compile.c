@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The seccomp profiles, said once with libseccomp. Built at build time only, by seccomp-gen (so a
  * run pays nothing for it, and skillrun does not link libseccomp). */
+#include <assert.h>
 #include <linux/net.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -55,7 +56,7 @@ static const char *const allow_list[] = {
         "unlinkat", "symlink", "symlinkat", "mknod", "mknodat", "chmod", "fchmod", "fchmodat",
         "chown", "fchown", "lchown", "fchownat", "umask", "utime", "utimes", "utimensat",
         "futimesat", "fchmodat2", "truncate", "ftruncate", "fsync", "fdatasync", "sync_file_range", "fallocate",
-        "fadvise64", "readahead", "flock", "dup", "dup2", "dup3", "fcntl", "fcntl64", "ioctl",
+        "fadvise64", "readahead", "flock", "dup", "dup2", "dup3", "fcntl", "fcntl64",
         "pipe", "pipe2", "sendfile", "sendfile64", "copy_file_range", "splice", "tee",
         "getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr", "flistxattr",
         "inotify_init", "inotify_init1", "inotify_add_watch", "inotify_rm_watch", "memfd_create",
@@ -349,6 +350,38 @@ static int build_deny(scmp_filter_ctx ctx, SeccompProfile p, uint32_t arch) {
         return socket_families(ctx, SCMP_ACT_ERRNO(EPERM), p == SECCOMP_PROFILE_PERMISSIVE_NET);
 }
 
+/* 'action' for the calls whose argument 'arg', an int or unsigned int, is in [lo, hi) in its
+ * low 32 bits, as the kernel reads it. libseccomp 2.5 compares all 64 bits for < and >= even
+ * in SCMP_A*_32 (a value with high bits set is above any bound), and cannot have two
+ * comparisons of one argument in a rule; a masked == looks at the bits of the mask alone. So
+ * the range becomes its aligned power-of-two blocks, one masked == each: at most 2 x 32. The
+ * ranges given for one call must not overlap (libseccomp lets the first matching rule win in
+ * an order of its own) and should cover all 2^32 values (the rest gets the default). */
+static int rule_range32(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned arg,
+                        uint64_t lo, uint64_t hi) {
+        assert(arg < 6 && lo <= hi && hi <= UINT64_C(1) << 32);
+        while (lo < hi) {
+                uint64_t size = lo == 0 ? UINT64_C(1) << 32 : lo & -lo; /* lo's alignment */
+                while (lo + size > hi)
+                        size >>= 1;
+                struct scmp_arg_cmp c = {
+                        .arg = arg,
+                        .op = SCMP_CMP_MASKED_EQ,
+                        .datum_a = (uint32_t) ~(size - 1),
+                        .datum_b = lo,
+                };
+                int r = rule(ctx, action, name, 1, &c);
+                if (r < 0)
+                        return r;
+                lo += size;
+        }
+        return 0;
+}
+
+/* restrictive's refused ioctl(2) requests: [first, end), see build_allow() */
+#define IOCTL_NET_FIRST 0x8908U /* SIOCGSTAMPNS_OLD + 1: routing, interfaces, ARP, bridges, ... */
+#define IOCTL_NET_END 0x8c00U   /* SIOCIWLAST + 1: wireless extensions end at 0x8bff */
+
 static int build_allow(scmp_filter_ctx ctx, uint32_t arch) {
         int r;
 
@@ -366,6 +399,23 @@ static int build_allow(scmp_filter_ctx ctx, uint32_t arch) {
         if (r < 0)
                 return r;
         r = rule(ctx, SCMP_ACT_ERRNO(EPERM), "prlimit64", 1, &not_self);
+        if (r < 0)
+                return r;
+
+        /* ioctl(2), but for the host's network configuration. Any socket answers the SIOC*
+         * requests of 0x8908-0x89ff and wireless extensions' 0x8b00-0x8bff, a socketpair() end
+         * too: interface names, addresses, MAC addresses, the ARP table. Refused, not killed (a
+         * library that probes falls back), as socket(2) is, with the 0x8a00 block between them,
+         * which nothing of the kernel's uses. Below 0x8908 the socket's own requests stay
+         * (FIOSETOWN, SIOCATMARK, SIOCGSTAMP), as every _IOC-encoded request does (their
+         * direction and size bits put them far above). 30 masked == rules, 89 instructions. */
+        r = rule_range32(ctx, SCMP_ACT_ALLOW, "ioctl", 1, 0, IOCTL_NET_FIRST);
+        if (r < 0)
+                return r;
+        r = rule_range32(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, IOCTL_NET_FIRST, IOCTL_NET_END);
+        if (r < 0)
+                return r;
+        r = rule_range32(ctx, SCMP_ACT_ALLOW, "ioctl", 1, IOCTL_NET_END, UINT64_C(1) << 32);
         if (r < 0)
                 return r;
 

@@ -12,6 +12,8 @@
  *   unix-dgram:PATH                  a datagram to the unix socket at PATH, sent from one end of a
  *                                    socketpair(AF_UNIX, SOCK_DGRAM): no socket(2) needed
  *   socketpair-unix socketpair-inet  socketpair(AF_UNIX or AF_INET, SOCK_STREAM)
+ *   ifconf                           ioctl(SIOCGIFCONF) on a socketpair end: the host's interfaces
+ *                                    and addresses, without socket(2) or the network
  *   kill:PID kill-parent             kill(PID or parent, 0)
  *   ptrace-parent                    PTRACE_ATTACH to the parent
  *   environ:PID|parent               read /proc/PID/environ
@@ -41,6 +43,7 @@
 #include <linux/bpf.h>
 #include <linux/keyctl.h>
 #include <linux/perf_event.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -52,6 +55,7 @@
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/shm.h>
@@ -183,6 +187,20 @@ static long do_unix_dgram(const char *path) {
         if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
                 return -1;
         long r = sendto(sv[0], "x", 1, 0, (struct sockaddr *) &sa, sizeof(sa));
+        int e = errno;
+        close(sv[0]);
+        close(sv[1]);
+        errno = e;
+        return r;
+}
+
+static long do_ifconf(void) {
+        char buf[4096];
+        struct ifconf ifc = { .ifc_len = sizeof(buf), .ifc_buf = buf };
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+                return -1;
+        long r = ioctl(sv[0], SIOCGIFCONF, &ifc);
         int e = errno;
         close(sv[0]);
         close(sv[1]);
@@ -510,6 +528,8 @@ static void one(const char *a) {
                 report(do_socketpair(AF_UNIX), NULL);
         else if (!strcmp(a, "socketpair-inet"))
                 report(do_socketpair(AF_INET), NULL);
+        else if (!strcmp(a, "ifconf"))
+                report(do_ifconf(), NULL);
         else if (!strncmp(a, "kill:", 5))
                 report(kill((pid_t) atol(v), 0), NULL);
         else if (!strcmp(a, "kill-parent"))

@@ -7,12 +7,14 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <linux/net.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/capability.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -584,6 +586,14 @@ static void test_seccomp_all_arches(void) {
                 ok(1, "# SKIP %s: libseccomp writes them on a machine of their byte order only", other_order);
 }
 
+/* restrictive's program for arch, NULL (a failed check) if libseccomp does not build it */
+static struct sock_filter *restrictive_for(uint32_t arch, const char *what, size_t *ret_len) {
+        struct sock_filter *f = NULL;
+        int r = seccomp_profile_compile_arch(SECCOMP_PROFILE_RESTRICTIVE, arch, &f, ret_len);
+        is_int(r, 0, "restrictive builds for %s", what);
+        return r < 0 ? NULL : f;
+}
+
 /* Calls of an arch's own that restrictive, which kills what it does not name, must name. Every
  * program sets up its thread-local storage before main() by one (i386 did not have it, and
  * every restrictive skill was killed at start; aarch64 and riscv64 set a register, with no
@@ -609,16 +619,132 @@ static void test_seccomp_arch_calls(void) {
         };
 
         for (size_t i = 0; i < ELEMENTSOF(calls); i++) {
-                _cleanup_free_ struct sock_filter *f = NULL;
                 size_t len = 0;
-                int r = seccomp_profile_compile_arch(SECCOMP_PROFILE_RESTRICTIVE, calls[i].arch, &f, &len);
-                is_int(r, 0, "restrictive builds for %s", calls[i].name);
-                if (r < 0)
+                _cleanup_free_ struct sock_filter *f = restrictive_for(calls[i].arch, calls[i].name, &len);
+                if (!f)
                         continue;
                 struct seccomp_data d = { .nr = calls[i].nr, .arch = calls[i].arch };
                 uint32_t got = bpf_run(f, len, &d);
                 ok(got == SCMP_ACT_ALLOW, "restrictive allows %s (%#x): %s", calls[i].name, (unsigned) calls[i].nr,
                    action_name(got));
+        }
+}
+
+/* ioctl(2) on a socket pair's end: restrictive refuses the host's network configuration (the
+ * SIOC* requests 0x8908-0x89ff, wireless extensions' 0x8b00-0x8bff) and lets every other request
+ * through to the kernel. */
+static int ioctl_fd = -1;
+static struct ifreq ioctl_ifr;
+static long ioctl_ifconf_at(unsigned long request) {
+        char buf[4096];
+        struct ifconf ifc = { .ifc_len = sizeof(buf), .ifc_buf = buf };
+        return ioctl(ioctl_fd, request, &ifc);
+}
+static long ioctl_ifconf(void) {
+        return ioctl_ifconf_at(SIOCGIFCONF);
+}
+static long ioctl_ifconf_high_bits(void) { /* the kernel reads an unsigned int */
+        return ioctl_ifconf_at((1UL << 32) | SIOCGIFCONF);
+}
+static long ioctl_ifindex(void) {
+        return ioctl(ioctl_fd, SIOCGIFINDEX, &ioctl_ifr);
+}
+static long ioctl_hwaddr(void) {
+        return ioctl(ioctl_fd, SIOCGIFHWADDR, &ioctl_ifr);
+}
+static long ioctl_wireless(void) {
+        return ioctl(ioctl_fd, 0x8b01 /* SIOCGIWNAME */, &ioctl_ifr);
+}
+static long ioctl_fionread(void) {
+        int n;
+        return ioctl(ioctl_fd, FIONREAD, &n);
+}
+static long ioctl_getown(void) {
+        int owner;
+        return ioctl(ioctl_fd, FIOGETOWN, &owner);
+}
+static long ioctl_tcgets(void) {
+        char termios[64];
+        return ioctl(ioctl_fd, TCGETS, termios);
+}
+static long ioctl_encoded(void) {
+        long flags;
+        return ioctl(ioctl_fd, 0x80086601UL /* FS_IOC_GETFLAGS */, &flags);
+}
+
+static void test_seccomp_ioctl(void) {
+        static const struct {
+                const char *name;
+                long (*attempt)(void);
+                int unfiltered; /* the kernel's answer, also under the deny-lists; -1: not checked */
+                int restrictive;
+        } cases[] = {
+                { "SIOCGIFCONF (interfaces and addresses)", ioctl_ifconf, 0, EPERM },
+                { "SIOCGIFCONF with high bits set", ioctl_ifconf_high_bits, 0, EPERM },
+                { "SIOCGIFINDEX", ioctl_ifindex, 0, EPERM },
+                { "SIOCGIFHWADDR (a MAC address)", ioctl_hwaddr, 0, EPERM },
+                { "SIOCGIWNAME (wireless extensions)", ioctl_wireless, -1, EPERM },
+                { "FIONREAD", ioctl_fionread, 0, 0 },
+                { "FIOGETOWN (0x8903, the socket's own)", ioctl_getown, 0, 0 },
+                { "TCGETS (isatty)", ioctl_tcgets, ENOTTY, ENOTTY },
+                { "FS_IOC_GETFLAGS (an _IOC-encoded request)", ioctl_encoded, ENOTTY, ENOTTY },
+        };
+        static const SeccompProfile deny_lists[] = { SECCOMP_PROFILE_WORKER, SECCOMP_PROFILE_PERMISSIVE,
+                                                     SECCOMP_PROFILE_PERMISSIVE_NET };
+        const SeccompProfile restrictive = SECCOMP_PROFILE_RESTRICTIVE;
+        int pair[2];
+
+        assert_se(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+        ioctl_fd = pair[0];
+        strcpy(ioctl_ifr.ifr_name, "lo");
+        for (size_t j = 0; j < ELEMENTSOF(cases); j++) {
+                if (cases[j].unfiltered >= 0)
+                        is_int(in_profile(NULL, cases[j].attempt), cases[j].unfiltered, "no filter: ioctl %s",
+                               cases[j].name);
+                for (size_t i = 0; i < ELEMENTSOF(deny_lists) && cases[j].unfiltered >= 0; i++)
+                        is_int(in_profile(&deny_lists[i], cases[j].attempt), cases[j].unfiltered, "%s: ioctl %s",
+                               seccomp_profile_to_string(deny_lists[i]), cases[j].name);
+                is_int(in_profile(&restrictive, cases[j].attempt), cases[j].restrictive, "restrictive: ioctl %s",
+                       cases[j].name);
+        }
+        close(pair[0]);
+        close(pair[1]);
+        ioctl_fd = -1;
+
+        /* the bounds, in the program built for each arch (ioctl is 54 on the 32-bit tables, 29
+         * on the generic one, 16 on x86_64) */
+        static const struct {
+                const char *name;
+                uint32_t arch;
+                int nr;
+        } arches[] = {
+                { "x86_64", SCMP_ARCH_X86_64, 16 },   { "x86", SCMP_ARCH_X86, 54 },
+                { "aarch64", SCMP_ARCH_AARCH64, 29 }, { "arm", SCMP_ARCH_ARM, 54 },
+                { "ppc64le", SCMP_ARCH_PPC64LE, 54 }, { "riscv64", SCMP_ARCH_RISCV64, 29 },
+        };
+        static const struct {
+                uint64_t request;
+                bool refused;
+        } bounds[] = {
+                { 0, false },           { 0x5401, false },     { 0x8907, false },
+                { 0x8908, true },       { 0x8912, true },      { 0x89ff, true },
+                { 0x8a00, true },       { 0x8bff, true },      { 0x8c00, false },
+                { 0xffff, false },      { 0x10000, false },    { 0x80086601, false },
+                { 0xffffffff, false },  { 0x100008912, true }, { UINT64_C(0xffffffff00005401), false },
+                { UINT64_C(0xffffffff00008bff), true },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(arches); i++) {
+                size_t len = 0;
+                _cleanup_free_ struct sock_filter *f = restrictive_for(arches[i].arch, arches[i].name, &len);
+                if (!f)
+                        continue;
+                for (size_t j = 0; j < ELEMENTSOF(bounds); j++) {
+                        struct seccomp_data d = { .nr = arches[i].nr, .arch = arches[i].arch };
+                        d.args[1] = bounds[j].request;
+                        uint32_t got = bpf_run(f, len, &d), want = bounds[j].refused ? SCMP_ACT_ERRNO(EPERM) : SCMP_ACT_ALLOW;
+                        ok(got == want, "%s: restrictive's ioctl request %#" PRIx64 ": %s (want %s)", arches[i].name,
+                           bounds[j].request, action_name(got), action_name(want));
+                }
         }
 }
 
@@ -822,6 +948,7 @@ int main(void) {
         test_seccomp_newer_syscalls_arm();
         test_seccomp_socketcall_arches();
         test_seccomp_arch_calls();
+        test_seccomp_ioctl();
         test_seccomp_all_arches();
         test_features();
         test_landlock_held_fds();

@@ -159,7 +159,7 @@ def body(tap, env):
 
     common = ["read:/etc/shadow", "read:/etc/passwd", read_secret, read_manifest, "write:inside", "write:/etc/escape",
               "write:/usr/escape", write_tmp, "environ:parent", "environ:1", "kill-parent", "fd:3", "clone3", connect,
-              "caps", "uid"] + list(OTHER_PROCESSES)
+              "caps", "uid", "ifconf"] + list(OTHER_PROCESSES)
     privs = dict(OTHER_PROCESSES, **{"caps": "ok eff=0 prm=0 inh=0 bnd=0 amb=0 nnp=1 seccomp=2 securebits=0x2f…",
                                      "uid": "ok uid=65534 euid=65534 gid=65534 groups=0", "fd:3": "denied errno=EBADF"})
 
@@ -183,6 +183,8 @@ def body(tap, env):
         "mount": "denied errno=EPERM", "unshare-user": "denied errno=EPERM", "ptrace-parent": "denied errno=EPERM",
         "bpf": "denied errno=EPERM", "keyctl": "denied errno=EPERM", "io_uring": "denied errno=EPERM",
         "perf": "denied errno=EPERM", "udp": "denied errno=EPERM",
+        # the host's interfaces: only restrictive keeps them (a socketpair end answers SIOCGIFCONF)
+        "ifconf": "ok" if sockets else "denied errno=EPERM",
         # newer than the build's libseccomp (here statmount): "no such call"
         "above-max": "denied errno=ENOSYS",
         # documented: permissive keeps the uid's unix sockets (landlock < ABI 9 cannot rule them)
@@ -205,7 +207,7 @@ def body(tap, env):
     check_attempts(tap, "restrictive", res, dict(privs, **{
         "read:/etc/shadow": "denied errno=EACCES", "read:/etc/passwd": "denied errno=EACCES",
         read_secret: "denied errno=EACCES", read_manifest: "denied errno=EACCES", "write:inside": "ok",
-        unix_connect: "denied errno=EPERM",
+        unix_connect: "denied errno=EPERM", "ifconf": "denied errno=EPERM",
         "write:/etc/escape": "denied errno=EACCES",
         write_tmp: "denied errno=EACCES", "environ:parent": "denied errno=EACCES", "kill-parent": "denied errno=EPERM",
         "clone3": "denied errno=ENOSYS", connect: "denied errno=EPERM"}))
@@ -227,6 +229,7 @@ def body(tap, env):
             "none: report landlock 0, seccomp none")
     check_attempts(tap, "none", res, dict(privs, **{
         "read:/etc/passwd": "ok", read_secret: "ok", connect: "ok", "read:/proc/self/status": "ok", write_tmp: "ok",
+        "ifconf": "ok",
         "mount": "denied errno=EPERM", "unshare-user": "denied errno=EPERM", "clone3": "denied errno=ENOSYS",
         "environ:parent": "denied errno=EACCES"}, **OTHER_PRIORITIES))
     # syscalls newer than the build's libseccomp are not in the worker's filter: the kernel
