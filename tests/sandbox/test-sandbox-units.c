@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <elf.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/net.h>
 #include <net/if.h>
 #include <pthread.h>
@@ -644,7 +645,11 @@ static long ioctl_ifconf(void) {
         return ioctl_ifconf_at(SIOCGIFCONF);
 }
 static long ioctl_ifconf_high_bits(void) { /* the kernel reads an unsigned int */
+#if ULONG_MAX > UINT32_MAX
         return ioctl_ifconf_at((1UL << 32) | SIOCGIFCONF);
+#else
+        return ioctl_ifconf_at(SIOCGIFCONF); /* a 32-bit long has no high bits to set */
+#endif
 }
 static long ioctl_ifindex(void) {
         return ioctl(ioctl_fd, SIOCGIFINDEX, &ioctl_ifr);
