@@ -145,6 +145,10 @@ def body(tap):
                              ["floor", "sandbox-floor", "skillrun"])
     tap.like(out, r"(?m)^worker\s+conc\s+p50 ms", "the table has its header")
     check_core_latency(tap, "--sandbox-floor no", common + ["--sandbox-floor", "no"], ["floor", "skillrun"])
+    # it models a policy "none" run: next to another policy its split would mislead
+    out = check_core_latency(tap, "--policy permissive", common + ["--sandbox-floor", sandbox_floor, "--policy",
+                                                                     "permissive"], ["floor", "skillrun"])
+    tap.contains(out, "left out for policy permissive", "--policy permissive: says why the sandbox floor is left out")
     rc, out = run_bench(common + ["--sandbox-floor", os.path.join(os.path.dirname(floor), "missing")])
     tap.is_(rc, 1, "a sandbox floor that is not there: exit status 1", out)
     tap.contains(out, "is not executable", "and says which program")
