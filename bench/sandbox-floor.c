@@ -11,8 +11,8 @@
  *   - a private work dir (mkdir 0700, given to the run user as root, removed afterwards);
  *   - the skill's stdin, stdout and stderr on pipes, read until both outputs end (§4);
  *   - a run cgroup below our own in each v1 hierarchy of memory and pids that we may write, or
- *     in a cgroup2 whose controllers we have, with memory and task limits, the child moved in,
- *     the OOM state read back and the cgroups removed after the answer (#3 item 5);
+ *     in a cgroup2 that enables both for its children, with memory and task limits, the child
+ *     moved in, the OOM state read back and the cgroups removed after the answer (#3 item 5);
  *     without one, RLIMIT_AS and RLIMIT_NPROC instead;
  *   - in the child: its own process group, RLIMIT_CORE, RLIMIT_NOFILE, RLIMIT_FSIZE, every fd
  *     but 0-2 closed, and as root the switch to nobody and every capability dropped from every
@@ -132,7 +132,8 @@ static int cgroup_make(Cgroup *cg, const char *base, const char *own, const char
                 return -errno;
         for (; *limits; limits += 2) {
                 r = write_at(cg->dir_fd, limits[0], limits[1]);
-                if (r < 0)
+                /* memsw: only with swap accounting */
+                if (r < 0 && !(r == -ENOENT && strstr(limits[0], ".memsw.")))
                         return r;
         }
         cg->procs_fd = openat(cg->dir_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
@@ -182,9 +183,20 @@ static int cgroups_make(Cgroup cg[2], const char *name, bool *ret_any) {
                 *ret_any = cg[0].procs_fd >= 0 || cg[1].procs_fd >= 0;
                 return 0;
         }
-        /* a pure cgroup2 host: below our own cgroup, if its controllers are ours */
+        /* a pure cgroup2 host: below our own cgroup where memory and pids are enabled for its
+         * children already (a delegated subtree; skillrun would also move itself into a leaf and
+         * enable them, which this leaves out: untested here, on a hybrid host) */
         if (own_cgroup(table, "", own, sizeof own) == 0 && statfs("/sys/fs/cgroup", &sf) == 0 &&
             sf.f_type == CGROUP2_SUPER_MAGIC) {
+                char path[4096], ctl[256] = "";
+                snprintf(path, sizeof path, "/sys/fs/cgroup%s/cgroup.subtree_control", own);
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+                n = fd < 0 ? -1 : read(fd, ctl, sizeof ctl - 1);
+                if (fd >= 0)
+                        close(fd);
+                ctl[n > 0 ? n : 0] = 0;
+                if (!strstr(ctl, "memory") || !strstr(ctl, "pids"))
+                        return 0;
                 r = cgroup_make(&cg[0], "/sys/fs/cgroup", own, name, v2);
                 if (r < 0 && r != -EACCES && r != -EROFS)
                         return r;
