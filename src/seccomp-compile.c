@@ -310,46 +310,6 @@ static int deny_other_processes(scmp_filter_ctx ctx) {
         return 0;
 }
 
-/* System V IPC: segments, queues and semaphore sets outlive the run (its cgroup, its memory
- * limit and its kill), and every run's skill of the uid can attach to what another left or
- * holds, as to the host's own 0666 objects. POSIX shared memory is kept out with /dev/shm; this
- * is the same thing by another API. Not in the worker's filter: "none" keeps it. */
-static const char *const sysv_ipc[] = {
-        "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl",
-        "semget", "semop", "semtimedop", "semtimedop_time64", "semctl", "ipc",
-};
-
-static int build_deny(scmp_filter_ctx ctx, SeccompProfile p, uint32_t arch) {
-        int r;
-
-        /* permissive's remainder, stacked on the worker's filter that the skill inherits */
-        if (p == SECCOMP_PROFILE_SOCKETS_LOCAL || p == SECCOMP_PROFILE_SOCKETS_NET) {
-                r = deny_all(ctx, p, sysv_ipc, ELEMENTSOF(sysv_ipc));
-                if (r < 0)
-                        return r;
-                return socket_families(ctx, SCMP_ACT_ERRNO(EPERM), p == SECCOMP_PROFILE_SOCKETS_NET);
-        }
-
-        r = deny_all(ctx, p, deny_list, ELEMENTSOF(deny_list));
-        if (r < 0)
-                return r;
-        r = deny_clone_namespaces(ctx, arch);
-        if (r < 0)
-                return r;
-        r = deny_personality(ctx);
-        if (r < 0)
-                return r;
-        r = deny_other_processes(ctx);
-        if (r < 0)
-                return r;
-        if (p == SECCOMP_PROFILE_WORKER)
-                return 0; /* the worker's socket() is free: policy "none" skills inherit this filter */
-        r = deny_all(ctx, p, sysv_ipc, ELEMENTSOF(sysv_ipc));
-        if (r < 0)
-                return r;
-        return socket_families(ctx, SCMP_ACT_ERRNO(EPERM), p == SECCOMP_PROFILE_PERMISSIVE_NET);
-}
-
 /* 'action' for the calls whose argument 'arg', an int or unsigned int, is in [lo, hi) in its
  * low 32 bits, as the kernel reads it. libseccomp 2.5 compares all 64 bits for < and >= even
  * in SCMP_A*_32 (a value with high bits set is above any bound), and cannot have two
@@ -378,9 +338,63 @@ static int rule_range32(scmp_filter_ctx ctx, uint32_t action, const char *name, 
         return 0;
 }
 
-/* restrictive's refused ioctl(2) requests: [first, end), see build_allow() */
+/* The ioctl(2) requests that read or change the host's network configuration, [first, end):
+ * any socket answers them, a socketpair() end too (see build_allow()). */
 #define IOCTL_NET_FIRST 0x8908U /* SIOCGSTAMPNS_OLD + 1: routing, interfaces, ARP, bridges, ... */
 #define IOCTL_NET_END 0x8c00U   /* SIOCIWLAST + 1: wireless extensions end at 0x8bff */
+
+/* System V IPC: segments, queues and semaphore sets outlive the run (its cgroup, its memory
+ * limit and its kill), and every run's skill of the uid can attach to what another left or
+ * holds, as to the host's own 0666 objects. POSIX shared memory is kept out with /dev/shm; this
+ * is the same thing by another API. Not in the worker's filter: "none" keeps it. */
+static const char *const sysv_ipc[] = {
+        "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl",
+        "semget", "semop", "semtimedop", "semtimedop_time64", "semctl", "ipc",
+};
+
+/* Without the network, no view of it either: a permissive skill gets no AF_NETLINK socket then,
+ * and the same interfaces, addresses and ARP entries through ioctl(2) on an AF_UNIX socket are
+ * refused too. With "network": true the route netlink socket shows them anyway. */
+static int deny_network_ioctls(scmp_filter_ctx ctx) {
+        return rule_range32(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, IOCTL_NET_FIRST, IOCTL_NET_END);
+}
+
+static int build_deny(scmp_filter_ctx ctx, SeccompProfile p, uint32_t arch) {
+        int r;
+
+        /* permissive's remainder, stacked on the worker's filter that the skill inherits */
+        if (p == SECCOMP_PROFILE_SOCKETS_LOCAL || p == SECCOMP_PROFILE_SOCKETS_NET) {
+                r = deny_all(ctx, p, sysv_ipc, ELEMENTSOF(sysv_ipc));
+                if (r < 0)
+                        return r;
+                r = p == SECCOMP_PROFILE_SOCKETS_LOCAL ? deny_network_ioctls(ctx) : 0;
+                if (r < 0)
+                        return r;
+                return socket_families(ctx, SCMP_ACT_ERRNO(EPERM), p == SECCOMP_PROFILE_SOCKETS_NET);
+        }
+
+        r = deny_all(ctx, p, deny_list, ELEMENTSOF(deny_list));
+        if (r < 0)
+                return r;
+        r = deny_clone_namespaces(ctx, arch);
+        if (r < 0)
+                return r;
+        r = deny_personality(ctx);
+        if (r < 0)
+                return r;
+        r = deny_other_processes(ctx);
+        if (r < 0)
+                return r;
+        if (p == SECCOMP_PROFILE_WORKER)
+                return 0; /* the worker's socket() is free: policy "none" skills inherit this filter */
+        r = deny_all(ctx, p, sysv_ipc, ELEMENTSOF(sysv_ipc));
+        if (r < 0)
+                return r;
+        r = p == SECCOMP_PROFILE_PERMISSIVE ? deny_network_ioctls(ctx) : 0;
+        if (r < 0)
+                return r;
+        return socket_families(ctx, SCMP_ACT_ERRNO(EPERM), p == SECCOMP_PROFILE_PERMISSIVE_NET);
+}
 
 static int build_allow(scmp_filter_ctx ctx, uint32_t arch) {
         int r;

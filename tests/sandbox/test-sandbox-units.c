@@ -587,11 +587,11 @@ static void test_seccomp_all_arches(void) {
                 ok(1, "# SKIP %s: libseccomp writes them on a machine of their byte order only", other_order);
 }
 
-/* restrictive's program for arch, NULL (a failed check) if libseccomp does not build it */
-static struct sock_filter *restrictive_for(uint32_t arch, const char *what, size_t *ret_len) {
+/* p's program for arch, NULL (a failed check) if libseccomp does not build it */
+static struct sock_filter *profile_for(SeccompProfile p, uint32_t arch, const char *what, size_t *ret_len) {
         struct sock_filter *f = NULL;
-        int r = seccomp_profile_compile_arch(SECCOMP_PROFILE_RESTRICTIVE, arch, &f, ret_len);
-        is_int(r, 0, "restrictive builds for %s", what);
+        int r = seccomp_profile_compile_arch(p, arch, &f, ret_len);
+        is_int(r, 0, "%s builds for %s", seccomp_profile_to_string(p), what);
         return r < 0 ? NULL : f;
 }
 
@@ -621,7 +621,8 @@ static void test_seccomp_arch_calls(void) {
 
         for (size_t i = 0; i < ELEMENTSOF(calls); i++) {
                 size_t len = 0;
-                _cleanup_free_ struct sock_filter *f = restrictive_for(calls[i].arch, calls[i].name, &len);
+                _cleanup_free_ struct sock_filter *f = profile_for(SECCOMP_PROFILE_RESTRICTIVE, calls[i].arch, calls[i].name,
+                                                                   &len);
                 if (!f)
                         continue;
                 struct seccomp_data d = { .nr = calls[i].nr, .arch = calls[i].arch };
@@ -631,9 +632,9 @@ static void test_seccomp_arch_calls(void) {
         }
 }
 
-/* ioctl(2) on a socket pair's end: restrictive refuses the host's network configuration (the
- * SIOC* requests 0x8908-0x89ff, wireless extensions' 0x8b00-0x8bff) and lets every other request
- * through to the kernel. */
+/* ioctl(2) on a socket pair's end: restrictive, and permissive without the network, refuse the
+ * host's network configuration (the SIOC* requests 0x8908-0x89ff, wireless extensions'
+ * 0x8b00-0x8bff) and let every other request through to the kernel. */
 static int ioctl_fd = -1;
 static struct ifreq ioctl_ifr;
 static long ioctl_ifconf_at(unsigned long request) {
@@ -681,22 +682,29 @@ static void test_seccomp_ioctl(void) {
         static const struct {
                 const char *name;
                 long (*attempt)(void);
-                int unfiltered; /* the kernel's answer, also under the deny-lists; -1: not checked */
-                int restrictive;
+                int unfiltered; /* the kernel's answer; -1: not checked */
+                bool network;   /* a request for the host's network configuration */
         } cases[] = {
-                { "SIOCGIFCONF (interfaces and addresses)", ioctl_ifconf, 0, EPERM },
-                { "SIOCGIFCONF with high bits set", ioctl_ifconf_high_bits, 0, EPERM },
-                { "SIOCGIFINDEX", ioctl_ifindex, 0, EPERM },
-                { "SIOCGIFHWADDR (a MAC address)", ioctl_hwaddr, 0, EPERM },
-                { "SIOCGIWNAME (wireless extensions)", ioctl_wireless, -1, EPERM },
-                { "FIONREAD", ioctl_fionread, 0, 0 },
-                { "FIOGETOWN (0x8903, the socket's own)", ioctl_getown, 0, 0 },
-                { "TCGETS (isatty)", ioctl_tcgets, ENOTTY, ENOTTY },
-                { "FS_IOC_GETFLAGS (an _IOC-encoded request)", ioctl_encoded, ENOTTY, ENOTTY },
+                { "SIOCGIFCONF (interfaces and addresses)", ioctl_ifconf, 0, true },
+                { "SIOCGIFCONF with high bits set", ioctl_ifconf_high_bits, 0, true },
+                { "SIOCGIFINDEX", ioctl_ifindex, 0, true },
+                { "SIOCGIFHWADDR (a MAC address)", ioctl_hwaddr, 0, true },
+                { "SIOCGIWNAME (wireless extensions)", ioctl_wireless, -1, true },
+                { "FIONREAD", ioctl_fionread, 0, false },
+                { "FIOGETOWN (0x8903, the socket's own)", ioctl_getown, 0, false },
+                { "TCGETS (isatty)", ioctl_tcgets, ENOTTY, false },
+                { "FS_IOC_GETFLAGS (an _IOC-encoded request)", ioctl_encoded, ENOTTY, false },
         };
-        static const SeccompProfile deny_lists[] = { SECCOMP_PROFILE_WORKER, SECCOMP_PROFILE_PERMISSIVE,
-                                                     SECCOMP_PROFILE_PERMISSIVE_NET };
-        const SeccompProfile restrictive = SECCOMP_PROFILE_RESTRICTIVE;
+        /* refuses the network ones: restrictive, and permissive without the network (whole, or
+         * its remainder on the worker's filter); the others leave them to the kernel */
+        static const struct {
+                SeccompProfile profile;
+                bool refuses;
+        } profiles[] = {
+                { SECCOMP_PROFILE_WORKER, false },        { SECCOMP_PROFILE_PERMISSIVE, true },
+                { SECCOMP_PROFILE_PERMISSIVE_NET, false }, { SECCOMP_PROFILE_SOCKETS_LOCAL, true },
+                { SECCOMP_PROFILE_SOCKETS_NET, false },   { SECCOMP_PROFILE_RESTRICTIVE, true },
+        };
         int pair[2];
 
         assert_se(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
@@ -706,11 +714,13 @@ static void test_seccomp_ioctl(void) {
                 if (cases[j].unfiltered >= 0)
                         is_int(in_profile(NULL, cases[j].attempt), cases[j].unfiltered, "no filter: ioctl %s",
                                cases[j].name);
-                for (size_t i = 0; i < ELEMENTSOF(deny_lists) && cases[j].unfiltered >= 0; i++)
-                        is_int(in_profile(&deny_lists[i], cases[j].attempt), cases[j].unfiltered, "%s: ioctl %s",
-                               seccomp_profile_to_string(deny_lists[i]), cases[j].name);
-                is_int(in_profile(&restrictive, cases[j].attempt), cases[j].restrictive, "restrictive: ioctl %s",
-                       cases[j].name);
+                for (size_t i = 0; i < ELEMENTSOF(profiles); i++) {
+                        bool refused = cases[j].network && profiles[i].refuses;
+                        if (!refused && cases[j].unfiltered < 0)
+                                continue;
+                        is_int(in_profile(&profiles[i].profile, cases[j].attempt), refused ? EPERM : cases[j].unfiltered,
+                               "%s: ioctl %s", seccomp_profile_to_string(profiles[i].profile), cases[j].name);
+                }
         }
         close(pair[0]);
         close(pair[1]);
@@ -738,17 +748,20 @@ static void test_seccomp_ioctl(void) {
                 { 0xffffffff, false },  { 0x100008912, true }, { UINT64_C(0xffffffff00005401), false },
                 { UINT64_C(0xffffffff00008bff), true },
         };
-        for (size_t i = 0; i < ELEMENTSOF(arches); i++) {
-                size_t len = 0;
-                _cleanup_free_ struct sock_filter *f = restrictive_for(arches[i].arch, arches[i].name, &len);
+        /* restrictive allows the rest one block at a time, permissive's remainder by its default */
+        static const SeccompProfile refusing[] = { SECCOMP_PROFILE_RESTRICTIVE, SECCOMP_PROFILE_SOCKETS_LOCAL };
+        for (size_t i = 0; i < ELEMENTSOF(arches) * ELEMENTSOF(refusing); i++) {
+                size_t a = i / ELEMENTSOF(refusing), len = 0;
+                SeccompProfile p = refusing[i % ELEMENTSOF(refusing)];
+                _cleanup_free_ struct sock_filter *f = profile_for(p, arches[a].arch, arches[a].name, &len);
                 if (!f)
                         continue;
                 for (size_t j = 0; j < ELEMENTSOF(bounds); j++) {
-                        struct seccomp_data d = { .nr = arches[i].nr, .arch = arches[i].arch };
+                        struct seccomp_data d = { .nr = arches[a].nr, .arch = arches[a].arch };
                         d.args[1] = bounds[j].request;
                         uint32_t got = bpf_run(f, len, &d), want = bounds[j].refused ? SCMP_ACT_ERRNO(EPERM) : SCMP_ACT_ALLOW;
-                        ok(got == want, "%s: restrictive's ioctl request %#" PRIx64 ": %s (want %s)", arches[i].name,
-                           bounds[j].request, action_name(got), action_name(want));
+                        ok(got == want, "%s: %s's ioctl request %#" PRIx64 ": %s (want %s)", arches[a].name,
+                           seccomp_profile_to_string(p), bounds[j].request, action_name(got), action_name(want));
                 }
         }
 }

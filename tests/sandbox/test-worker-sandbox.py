@@ -183,8 +183,8 @@ def body(tap, env):
         "mount": "denied errno=EPERM", "unshare-user": "denied errno=EPERM", "ptrace-parent": "denied errno=EPERM",
         "bpf": "denied errno=EPERM", "keyctl": "denied errno=EPERM", "io_uring": "denied errno=EPERM",
         "perf": "denied errno=EPERM", "udp": "denied errno=EPERM",
-        # the host's interfaces: only restrictive keeps them (a socketpair end answers SIOCGIFCONF)
-        "ifconf": "ok" if sockets else "denied errno=EPERM",
+        # no network, no view of it: a socketpair end would answer SIOCGIFCONF
+        "ifconf": "denied errno=EPERM",
         # newer than the build's libseccomp (here statmount): "no such call"
         "above-max": "denied errno=ENOSYS",
         # documented: permissive keeps the uid's unix sockets (landlock < ABI 9 cannot rule them)
@@ -192,10 +192,11 @@ def body(tap, env):
 
     # permissive with network: the positive control for the network rules
     env.skill("hostile-net", "permissive", network=True)
-    res = env.run("hostile-net", connect, "udp", "packet", read_secret, "above-max", "mount")
+    res = env.run("hostile-net", connect, "udp", "packet", read_secret, "above-max", "mount", "ifconf")
     tap.is_(res.get("sandbox", {}).get("network"), True, "permissive+network: report network true")
     net = "ok" if sockets else "denied errno=EPERM"
     check_attempts(tap, "permissive+network", res, {connect: net, "udp": net, "packet": "denied errno=EPERM",
+                                                    "ifconf": net,
                                                     read_secret: "denied errno=EACCES",
                                                     "above-max": "denied errno=ENOSYS", "mount": "denied errno=EPERM"})
 
