@@ -419,8 +419,8 @@ static int build_allow(scmp_filter_ctx ctx, uint32_t arch) {
         /* ioctl(2), but for the host's network configuration. Any socket answers the SIOC*
          * requests of 0x8908-0x89ff and wireless extensions' 0x8b00-0x8bff, a socketpair() end
          * too: interface names, addresses, MAC addresses, the ARP table. Refused, not killed (a
-         * library that probes falls back), as socket(2) is, with the 0x8a00 block between them,
-         * which nothing of the kernel's uses. Below 0x8908 the socket's own requests stay
+         * library that probes falls back), as socket(2) is, with the 0x8a00 block between them
+         * so that one range covers both. Below 0x8908 the socket's own requests stay
          * (FIOSETOWN, SIOCATMARK, SIOCGSTAMP), as every _IOC-encoded request does (their
          * direction and size bits put them far above). 30 masked == rules, 89 instructions. */
         r = rule_range32(ctx, SCMP_ACT_ALLOW, "ioctl", 1, 0, IOCTL_NET_FIRST);
