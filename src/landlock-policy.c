@@ -21,7 +21,13 @@ static const char *const proc_files[] = {
         "/proc/cpuinfo", "/proc/meminfo", "/proc/stat", "/proc/uptime", "/proc/loadavg", "/proc/version",
         "/proc/filesystems",
 };
+/* /proc/sys read-only, but for /proc/sys/net without the network: no netlink socket, no
+ * interface names, neighbour tables or conntrack counts by another way either. */
 static const char *const proc_dirs[] = {
+        "/proc/sys/kernel", "/proc/sys/vm", "/proc/sys/fs", "/proc/sys/user", "/proc/sys/abi",
+        "/proc/sys/dev", "/proc/sys/debug", "/sys/devices/system/cpu",
+};
+static const char *const proc_dirs_network[] = {
         "/proc/sys", "/sys/devices/system/cpu",
 };
 
@@ -389,7 +395,10 @@ static int landlock_permissive(LandlockRuleset *rs, const Secrets *sec, const Ma
         r = allow_list(rs, proc_files, ELEMENTSOF(proc_files), LL_FS_READ_FILE);
         if (r < 0)
                 return r;
-        r = allow_trees(rs, sec, proc_dirs, ELEMENTSOF(proc_dirs), LL_FS_READ);
+        if (m->network)
+                r = allow_trees(rs, sec, proc_dirs_network, ELEMENTSOF(proc_dirs_network), LL_FS_READ);
+        else
+                r = allow_trees(rs, sec, proc_dirs, ELEMENTSOF(proc_dirs), LL_FS_READ);
         if (r < 0)
                 return r;
         return allow_skill_paths(rs, sec, m, workdir, ret_error);

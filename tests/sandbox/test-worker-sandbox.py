@@ -111,6 +111,8 @@ OTHER_PROCESSES = {"prlimit-parent": "denied errno=EPERM", "prlimit-child": "den
 # … nor their priorities (restrictive kills these: not on its allow-list)
 OTHER_PRIORITIES = {"setpriority-user": "denied errno=EPERM", "setpriority-pgrp": "denied errno=EPERM",
                     "ioprio-child": "denied errno=EPERM", "nice-self": "ok"}
+# a sysctl that exists wherever there is a network stack, loopback's: it names an interface
+NET_SYSCTL = "read:/proc/sys/net/ipv4/conf/lo/forwarding"
 
 
 def check_attempts(tap, label, res, expected):
@@ -166,7 +168,8 @@ def body(tap, env):
     # permissive, no network
     env.skill("hostile-permissive", "permissive")
     res = env.run("hostile-permissive", *(common + ["mount", "unshare-user", "ptrace-parent", "bpf", "keyctl",
-                                                    "io_uring", "perf", "udp", unix_connect, "above-max"] +
+                                                    "io_uring", "perf", "udp", unix_connect, "above-max",
+                                                    "read:/proc/sys/kernel/ngroups_max", NET_SYSCTL] +
                                           list(OTHER_PRIORITIES)))
     tap.is_(res.get("outcome"), "ok", "permissive: outcome ok")
     sb = res.get("sandbox", {})
@@ -183,8 +186,10 @@ def body(tap, env):
         "mount": "denied errno=EPERM", "unshare-user": "denied errno=EPERM", "ptrace-parent": "denied errno=EPERM",
         "bpf": "denied errno=EPERM", "keyctl": "denied errno=EPERM", "io_uring": "denied errno=EPERM",
         "perf": "denied errno=EPERM", "udp": "denied errno=EPERM",
-        # no network, no view of it: a socketpair end would answer SIOCGIFCONF
-        "ifconf": "denied errno=EPERM",
+        # no network, no view of it: a socketpair end would answer SIOCGIFCONF, /proc/sys/net
+        # name the interfaces
+        "ifconf": "denied errno=EPERM", NET_SYSCTL: "denied errno=EACCES",
+        "read:/proc/sys/kernel/ngroups_max": "ok",
         # newer than the build's libseccomp (here statmount): "no such call"
         "above-max": "denied errno=ENOSYS",
         # documented: permissive keeps the uid's unix sockets (landlock < ABI 9 cannot rule them)
@@ -192,11 +197,11 @@ def body(tap, env):
 
     # permissive with network: the positive control for the network rules
     env.skill("hostile-net", "permissive", network=True)
-    res = env.run("hostile-net", connect, "udp", "packet", read_secret, "above-max", "mount", "ifconf")
+    res = env.run("hostile-net", connect, "udp", "packet", read_secret, "above-max", "mount", "ifconf", NET_SYSCTL)
     tap.is_(res.get("sandbox", {}).get("network"), True, "permissive+network: report network true")
     net = "ok" if sockets else "denied errno=EPERM"
     check_attempts(tap, "permissive+network", res, {connect: net, "udp": net, "packet": "denied errno=EPERM",
-                                                    "ifconf": net,
+                                                    "ifconf": net, NET_SYSCTL: "ok",
                                                     read_secret: "denied errno=EACCES",
                                                     "above-max": "denied errno=ENOSYS", "mount": "denied errno=EPERM"})
 
