@@ -77,6 +77,45 @@ static bool is_json_ws(char c) {
         return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+static int hex4(const char *s, size_t n) {
+        int v = 0;
+
+        if (n < 4)
+                return -1;
+        for (size_t i = 0; i < 4; i++) {
+                char c = s[i];
+                if (is_digit(c))
+                        v = v * 16 + (c - '0');
+                else if (c >= 'a' && c <= 'f')
+                        v = v * 16 + (c - 'a' + 10);
+                else if (c >= 'A' && c <= 'F')
+                        v = v * 16 + (c - 'A' + 10);
+                else
+                        return -1;
+        }
+        return v;
+}
+
+int json_escape_len(const char *s, size_t n, bool *ret_nul) {
+        int u, low;
+
+        *ret_nul = false;
+        if (n < 2 || s[1] != 'u')
+                return (int) MIN(n, (size_t) 2);
+        u = hex4(s + 2, n - 2);
+        if (u < 0)
+                return (int) MIN(n, (size_t) 6);
+        *ret_nul = u == 0;
+        if (u >= 0xdc00 && u <= 0xdfff)
+                return -EILSEQ; /* a low half first */
+        if (u < 0xd800 || u > 0xdbff)
+                return 6;
+        if (n < 12 || s[6] != '\\' || s[7] != 'u')
+                return -EILSEQ; /* a high half, and no escape after it */
+        low = hex4(s + 8, n - 8);
+        return low >= 0xdc00 && low <= 0xdfff ? 12 : -EILSEQ;
+}
+
 #define BAD_NUMBER "a number JSON does not allow (NaN, Infinity, a leading zero, no digit after '.')"
 
 /* What json-c's strict mode takes and RFC 8259 does not, or what json-c would not keep, in the
@@ -92,9 +131,12 @@ static const char *text_problem(const char *s, size_t n) {
                         if ((unsigned char) c < 0x20)
                                 return "a control character not escaped in a string";
                         if (c == '\\') {
-                                if (n - i >= 6 && memcmp(s + i, "\\u0000", 6) == 0)
-                                        nul_escape = true;
-                                i++;
+                                bool nul;
+                                int k = json_escape_len(s + i, n - i, &nul);
+                                if (k < 0)
+                                        return "half a UTF-16 surrogate pair in a \\u escape";
+                                nul_escape = nul_escape || nul;
+                                i += (size_t) k - 1;
                         } else if (c == '"') {
                                 in_string = false;
                                 if (nul_escape) {

@@ -8,10 +8,16 @@
 /* One JSON value and nothing but white space around it, strictly by RFC 8259, and nothing json-c
  * would change on the way: json-c's strict mode, then the accepted text as written (json-c takes
  * NaN, Infinity, "1.", "00" and raw control characters in strings, writes a parsed decimal back
- * as it came, clamps integers beyond 64 bits, cuts a key at a \u0000 and keeps the last of a key
- * given twice in one object). 0 and *ret (NULL for JSON null), -EINVAL with *ret_why a static
- * reason, or -ENOMEM. */
+ * as it came, clamps integers beyond 64 bits, cuts a key at a \u0000, makes half a UTF-16
+ * surrogate pair U+FFFD and keeps the last of a key given twice in one object). 0 and *ret (NULL
+ * for JSON null), -EINVAL with *ret_why a static reason, or -ENOMEM. */
 int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret, const char **ret_why);
+
+/* The escape at s[0] == '\\' in the text of a JSON string: its length (2; 6 for \uXXXX; 12 for a
+ * surrogate pair), or -EILSEQ for half a surrogate pair, which json-c turns into U+FFFD without
+ * a word (RFC 8259 §8.2 leaves it to the parser; raw, in UTF-8, such a code point is invalid).
+ * *ret_nul tells \u0000. A malformed \u escape, which json-c refuses, only ends the scan. */
+int json_escape_len(const char *s, size_t n, bool *ret_nul);
 
 /* Calls f for each object key in JSON text that a parser accepted, in text order: the key as
  * written (quotes and escapes included), its length and offset. depth 1: the keys of the

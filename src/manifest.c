@@ -405,14 +405,21 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
                 return set_error(ret_error, -EFBIG, "%s: larger than %" PRIu64 " bytes", label, MANIFEST_SIZE_MAX);
 
         /* "\u0000" in a value is caught where strings are read, but json-c keeps an object key
-         * as a C string: {"PATH\u0000x": ...} would quietly set PATH. Escapes are read in pairs,
-         * so an escaped backslash before "u0000" is not taken for one. */
+         * as a C string: {"PATH\u0000x": ...} would quietly set PATH. Half a surrogate pair it
+         * would make U+FFFD. Escapes are read whole, so an escaped backslash before "u0000" is
+         * not taken for one. */
         for (size_t i = 0; i + 1 < len; i++)
                 if (text[i] == '\\') {
-                        if (text[i + 1] == 'u' && i + 5 < len && memcmp(text + i + 2, "0000", 4) == 0)
+                        bool nul;
+                        int k = json_escape_len(text + i, len - i, &nul);
+                        if (nul)
                                 return set_error(ret_error, -EINVAL, "%s:%u: unexpected NUL character (\\u0000)",
                                                  label, line_of_offset(text, i));
-                        i++;
+                        if (k < 0)
+                                return set_error(ret_error, -EINVAL,
+                                                 "%s:%u: half a UTF-16 surrogate pair in a \\u escape", label,
+                                                 line_of_offset(text, i));
+                        i += (size_t) k - 1;
                 }
 
         tok = json_tokener_new_ex(MANIFEST_JSON_DEPTH);

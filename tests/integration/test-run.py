@@ -155,6 +155,14 @@ def body(tap):
         r = w.run("cat", bad)
         check_error(tap, r, 400, "invalid UTF-8 in %s" % what)
         tap.contains((r.json or {}).get("message"), "not valid UTF-8", "... and the message says so")
+    # the same code point escaped: json-c would hand the skill U+FFFD instead
+    r = w.run("cat", b'{"stdin":"\\ud800"}')
+    check_error(tap, r, 400, "half a surrogate pair in a \\u escape")
+    tap.is_((r.json or {}).get("message"),
+            "request body is not valid JSON: half a UTF-16 surrogate pair in a \\u escape", "... and the message says so")
+    r = w.run("cat", b'{"stdin":"\\ud83d\\ude00"}')
+    tap.is_(((r.json or {}).get("outcome"), (r.json or {}).get("stdout")), ("ok", "\U0001f600"),
+            "a whole pair reaches the skill as one code point")
 
     # --- input / stdin
     inp = {"a": 1, "b": [True, None, "x y"], "c": {"d": 1.5, "e": "\u00e9"}}

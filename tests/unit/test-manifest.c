@@ -256,6 +256,12 @@ static void test_values(void) {
                   P ":2: unexpected NUL character (\\u0000)" },
                 { "{\"command\": [\"/x\"], \"description\": \"a \\\\u0000 b\", \"bogus\": 1}",
                   P ": unknown key 'bogus'" },
+                /* json-c would make half a surrogate pair U+FFFD */
+                { "{\"command\": [\"/x\"],\n \"env\": {\"A\": \"\\ud800\"}}",
+                  P ":2: half a UTF-16 surrogate pair in a \\u escape" },
+                { "{\"command\": [\"/x\", \"\\udc00\\ud800\"]}", P ":1: half a UTF-16 surrogate pair in a \\u escape" },
+                { "{\"command\": [\"/x\"], \"description\": \"\\ud83d\\ude00 \\\\ud800\", \"bogus\": 1}",
+                  P ": unknown key 'bogus'" },
                 /* json-c keeps the last of a key given twice: not what the operator reviewed */
                 { "{\"command\": [\"/x\"],\n \"timeout_ms\": 5,\n \"timeout_ms\": \"x\"}", P ":3: key 'timeout_ms' given twice" },
                 { "{\"command\": [\"/x\"], \"\\u0063ommand\": [\"/y\"]}", P ":1: key 'command' given twice" },

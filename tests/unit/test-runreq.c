@@ -175,6 +175,20 @@ int main(void) {
         is_str(try(plain, "{\"input\": {\"a\\u0000b\": 1, \"a\": 2}}", NULL),
                "-22 request body is not valid JSON: a key with \\u0000 in it", "a key json-c would cut short");
         is_str(try(plain, "{\"input\": [\"\\u0000\", {\"k\": \"\\u0000\"}]}", NULL), "OK", "a value keeps its \\u0000");
+        /* half a surrogate pair: json-c makes it U+FFFD, where the same code point raw is no UTF-8 */
+        static const char *const lone[] = {
+                "{\"stdin\": \"\\ud800\"}",          "{\"stdin\": \"\\udc00\"}",
+                "{\"stdin\": \"\\uDBFFx\"}",         "{\"stdin\": \"\\ud800\\u0041\"}",
+                "{\"stdin\": \"\\ud800\\ud800\"}", "{\"stdin\": \"a\\ud83d\"}",
+                "{\"args\": [\"\\udfff\"]}",         "{\"input\": {\"\\ud800\": 1, \"\\ud801\": 2}}",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(lone); i++)
+                is_str(try(plain, lone[i], NULL),
+                       "-22 request body is not valid JSON: half a UTF-16 surrogate pair in a \\u escape", "%s", lone[i]);
+        is_str(try(plain, "{\"stdin\": \"\\ud83d\\ude00 \\uD7FF \\uE000 \\\\ud800\"}", &r), "OK",
+               "a whole pair, the code points around the surrogates, and an escaped backslash before \"ud800\"");
+        is_str(r.stdin_data, "\xf0\x9f\x98\x80 \xed\x9f\xbf \xee\x80\x80 \\ud800", "... decoded as sent");
+        run_request_done(&r);
         /* json-c keeps the last of a key given twice: what a proxy checked need not be what runs */
         static const char *const repeated[] = {
                 "{\"args\": [], \"args\": [\"--evil\"]}",
