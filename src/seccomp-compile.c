@@ -343,13 +343,17 @@ static int rule_range32(scmp_filter_ctx ctx, uint32_t action, const char *name, 
 #define IOCTL_NET_FIRST 0x8908U /* SIOCGSTAMPNS_OLD + 1: routing, interfaces, ARP, bridges, ... */
 #define IOCTL_NET_END 0x8c00U   /* SIOCIWLAST + 1: wireless extensions end at 0x8bff */
 
-/* System V IPC: segments, queues and semaphore sets outlive the run (its cgroup, its memory
- * limit and its kill), and every run's skill of the uid can attach to what another left or
- * holds, as to the host's own 0666 objects. POSIX shared memory is kept out with /dev/shm; this
- * is the same thing by another API. Not in the worker's filter: "none" keeps it. */
+/* System V IPC and POSIX message queues: segments, queues and semaphore sets outlive the run
+ * (its cgroup, its memory limit and its kill), and every run's skill of the uid can attach to
+ * what another left or holds, as to the host's own 0666 objects; a message queue also counts
+ * against the host's queues_max. POSIX shared memory is kept out with /dev/shm; these are the
+ * same thing by other APIs (a message queue needs no path: landlock never sees it). Not in the
+ * worker's filter: "none" keeps them. */
 static const char *const sysv_ipc[] = {
         "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl",
         "semget", "semop", "semtimedop", "semtimedop_time64", "semctl", "ipc",
+        "mq_open", "mq_unlink", "mq_timedsend", "mq_timedsend_time64", "mq_timedreceive",
+        "mq_timedreceive_time64", "mq_notify", "mq_getsetattr",
 };
 
 /* Without the network, no view of it either: a permissive skill gets no AF_NETLINK socket then,

@@ -19,6 +19,7 @@
  *   environ:PID|parent               read /proc/PID/environ
  *   mount unshare-user unshare-net clone-newuser clone3 bpf perf keyctl io_uring userfaultfd
  *   sysv-shm                         shmget(IPC_PRIVATE) (removed again at once when it works)
+ *   mqueue                           mq_open(O_CREAT) of a POSIX message queue (unlinked again)
  *   personality personality-query    personality(READ_IMPLIES_EXEC), personality(0xffffffff)
  *   prlimit-parent prlimit-child     RLIMIT_NOFILE of the parent, of a child of ours: read, then
  *                                    set to what was read (no change, but the permission is used)
@@ -43,6 +44,7 @@
 #include <linux/bpf.h>
 #include <linux/keyctl.h>
 #include <linux/perf_event.h>
+#include <mqueue.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -584,6 +586,15 @@ static void one(const char *a) {
                 report(id, NULL);
                 if (id >= 0)
                         (void) shmctl(id, IPC_RMID, NULL);
+        } else if (!strcmp(a, "mqueue")) {
+                char name[64];
+                snprintf(name, sizeof(name), "/skillrun-hostile-%ld", (long) getpid());
+                mqd_t q = mq_open(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600, NULL);
+                report(q == (mqd_t) -1 ? -1 : 0, NULL);
+                if (q != (mqd_t) -1) {
+                        (void) mq_close(q);
+                        (void) mq_unlink(name);
+                }
         } else if (!strcmp(a, "io_uring")) {
                 char params[120] = {};
                 long fd = syscall(__NR_io_uring_setup, 1, params);

@@ -376,7 +376,7 @@ static const char *const fixed_attempts[] = {
         "read:/etc/shadow", "read:/etc/passwd", "read:/etc/hostname", "write:/etc/skillrun-escape", "write:/usr/escape",
         "write:inside", "read:/proc/self/status", "environ:parent", "environ:1", "kill-parent", "kill:1",
         "ptrace-parent", "mount", "unshare-user", "unshare-net", "clone-newuser", "clone3", "bpf", "perf", "keyctl",
-        "io_uring", "userfaultfd", "sysv-shm", "personality", "personality-query", "bind:0", "udp", "netlink", "packet",
+        "io_uring", "userfaultfd", "sysv-shm", "mqueue", "personality", "personality-query", "bind:0", "udp", "netlink", "packet",
         "exec:/usr/bin/true", "caps", "uid", "prlimit-parent", "prlimit-child", "setaffinity-parent",
         "setaffinity-child", "setpriority-user", "setpriority-pgrp", "ioprio-child", "rlimit-self", "setaffinity-self",
         "nice-self", "socketpair-unix", "socketpair-inet", "above-max",
@@ -456,6 +456,7 @@ static void test_permissive(bool network) {
         expect(&r, "io_uring", "denied errno=EPERM");
         expect(&r, "userfaultfd", "denied errno=EPERM");
         expect(&r, "sysv-shm", "denied errno=EPERM"); /* would outlive the run */
+        expect(&r, "mqueue", "denied errno=EPERM");   /* as would this */
         expect(&r, "personality", "denied errno=EPERM");
         expect(&r, "personality-query", "ok");
         /* newer than the build's libseccomp: "no such call", whatever it is (here statmount) */
@@ -551,7 +552,7 @@ static void test_restrictive(void) {
         run_done(&r);
 
         static const char *const killers[] = { "mount", "ptrace-parent", "unshare-user", "bpf", "perf", "keyctl",
-                                               "io_uring", "sysv-shm", "personality", "clone-newuser", "int80", "x32",
+                                               "io_uring", "sysv-shm", "mqueue", "personality", "clone-newuser", "int80", "x32",
                                                "setpriority-user", "ioprio-child", "above-max" };
         for (size_t i = 0; i < ELEMENTSOF(killers); i++) {
 #if !defined(__x86_64__)
@@ -597,6 +598,7 @@ static void test_none(void) {
         expect(&r, "keyctl", "denied errno=EPERM");
         expect(&r, "io_uring", "denied errno=EPERM");
         expect(&r, "sysv-shm", "ok"); /* not in the worker's filter */
+        expect(&r, "mqueue", "ok");
         /* nor are syscalls newer than the build's libseccomp: the kernel answers, as it answers us
          * (all arguments 0: a NULL pointer or fd 0) */
         errno = 0;
