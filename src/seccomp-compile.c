@@ -356,26 +356,31 @@ static const char *const sysv_ipc[] = {
         "mq_timedreceive_time64", "mq_notify", "mq_getsetattr",
 };
 
-/* Without the network, no view of it either: a permissive skill gets no AF_NETLINK socket then,
- * and the same interfaces, addresses and ARP entries through ioctl(2) on an AF_UNIX socket are
- * refused too. With "network": true the route netlink socket shows them anyway. */
-static int deny_network_ioctls(scmp_filter_ctx ctx) {
-        return rule_range32(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, IOCTL_NET_FIRST, IOCTL_NET_END);
+/* What permissive adds to the worker's deny-list, whole or as the remainder stacked on it: System
+ * V IPC, and sockets by family. Without the network, no view of it either: no AF_NETLINK socket
+ * then, and the same interfaces, addresses and ARP entries through ioctl(2) on an AF_UNIX socket
+ * are refused too. With "network": true the route netlink socket shows them anyway. */
+static int deny_permissive_extras(scmp_filter_ctx ctx, SeccompProfile p) {
+        bool network = p == SECCOMP_PROFILE_PERMISSIVE_NET || p == SECCOMP_PROFILE_SOCKETS_NET;
+        int r;
+
+        r = deny_all(ctx, p, sysv_ipc, ELEMENTSOF(sysv_ipc));
+        if (r < 0)
+                return r;
+        if (!network) {
+                r = rule_range32(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, IOCTL_NET_FIRST, IOCTL_NET_END);
+                if (r < 0)
+                        return r;
+        }
+        return socket_families(ctx, SCMP_ACT_ERRNO(EPERM), network);
 }
 
 static int build_deny(scmp_filter_ctx ctx, SeccompProfile p, uint32_t arch) {
         int r;
 
         /* permissive's remainder, stacked on the worker's filter that the skill inherits */
-        if (p == SECCOMP_PROFILE_SOCKETS_LOCAL || p == SECCOMP_PROFILE_SOCKETS_NET) {
-                r = deny_all(ctx, p, sysv_ipc, ELEMENTSOF(sysv_ipc));
-                if (r < 0)
-                        return r;
-                r = p == SECCOMP_PROFILE_SOCKETS_LOCAL ? deny_network_ioctls(ctx) : 0;
-                if (r < 0)
-                        return r;
-                return socket_families(ctx, SCMP_ACT_ERRNO(EPERM), p == SECCOMP_PROFILE_SOCKETS_NET);
-        }
+        if (p == SECCOMP_PROFILE_SOCKETS_LOCAL || p == SECCOMP_PROFILE_SOCKETS_NET)
+                return deny_permissive_extras(ctx, p);
 
         r = deny_all(ctx, p, deny_list, ELEMENTSOF(deny_list));
         if (r < 0)
@@ -391,13 +396,7 @@ static int build_deny(scmp_filter_ctx ctx, SeccompProfile p, uint32_t arch) {
                 return r;
         if (p == SECCOMP_PROFILE_WORKER)
                 return 0; /* the worker's socket() is free: policy "none" skills inherit this filter */
-        r = deny_all(ctx, p, sysv_ipc, ELEMENTSOF(sysv_ipc));
-        if (r < 0)
-                return r;
-        r = p == SECCOMP_PROFILE_PERMISSIVE ? deny_network_ioctls(ctx) : 0;
-        if (r < 0)
-                return r;
-        return socket_families(ctx, SCMP_ACT_ERRNO(EPERM), p == SECCOMP_PROFILE_PERMISSIVE_NET);
+        return deny_permissive_extras(ctx, p);
 }
 
 static int build_allow(scmp_filter_ctx ctx, uint32_t arch) {
