@@ -73,6 +73,20 @@ static int load_worker_filter(void) {
         return 0;
 }
 
+/* The start of file 'name' (at dir_fd, or AT_FDCWD) into buf, NUL-terminated: its length or -errno. */
+static ssize_t read_at(int dir_fd, const char *name, char *buf, size_t size) {
+        int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, size - 1);
+        n = n < 0 ? -errno : n;
+        close(fd);
+        buf[n > 0 ? n : 0] = 0;
+        return n;
+}
+
 static int write_at(int dir_fd, const char *name, const char *value) {
         int fd = openat(dir_fd, name, O_WRONLY | O_CLOEXEC);
         ssize_t n;
@@ -159,17 +173,12 @@ static int cgroups_make(Cgroup cg[2], const char *name, bool *ret_any) {
         char table[4096], own[2048];
         struct statfs sf;
         ssize_t n;
-        int fd, r;
+        int r;
 
         *ret_any = false;
-        fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        n = read(fd, table, sizeof table - 1);
-        close(fd);
+        n = read_at(AT_FDCWD, "/proc/self/cgroup", table, sizeof table);
         if (n < 0)
-                return -errno;
-        table[n] = 0;
+                return (int) n;
 
         if (own_cgroup(table, "memory", own, sizeof own) == 0) {
                 r = cgroup_make(&cg[0], "/sys/fs/cgroup/memory", own, name, mem_v1);
@@ -188,14 +197,9 @@ static int cgroups_make(Cgroup cg[2], const char *name, bool *ret_any) {
          * enable them, which this leaves out: untested here, on a hybrid host) */
         if (own_cgroup(table, "", own, sizeof own) == 0 && statfs("/sys/fs/cgroup", &sf) == 0 &&
             sf.f_type == CGROUP2_SUPER_MAGIC) {
-                char path[4096], ctl[256] = "";
+                char path[4096], ctl[256];
                 snprintf(path, sizeof path, "/sys/fs/cgroup%s/cgroup.subtree_control", own);
-                fd = open(path, O_RDONLY | O_CLOEXEC);
-                n = fd < 0 ? -1 : read(fd, ctl, sizeof ctl - 1);
-                if (fd >= 0)
-                        close(fd);
-                ctl[n > 0 ? n : 0] = 0;
-                if (!strstr(ctl, "memory") || !strstr(ctl, "pids"))
+                if (read_at(AT_FDCWD, path, ctl, sizeof ctl) < 0 || !strstr(ctl, "memory") || !strstr(ctl, "pids"))
                         return 0;
                 r = cgroup_make(&cg[0], "/sys/fs/cgroup", own, name, v2);
                 if (r < 0 && r != -EACCES && r != -EROFS)
@@ -291,18 +295,13 @@ static int run_true(const char *work, const Cgroup cg[2], bool any_cg) {
 static int oom_state(const Cgroup *mem) {
         char buf[1024];
         ssize_t n;
-        int fd;
 
         if (mem->dir_fd < 0)
                 return 0;
-        fd = openat(mem->dir_fd, "memory.oom_control", O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                fd = openat(mem->dir_fd, "memory.events", O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        n = read(fd, buf, sizeof buf);
-        close(fd);
-        return n < 0 ? -errno : 0;
+        n = read_at(mem->dir_fd, "memory.oom_control", buf, sizeof buf);
+        if (n == -ENOENT)
+                n = read_at(mem->dir_fd, "memory.events", buf, sizeof buf);
+        return n < 0 ? (int) n : 0;
 }
 
 static int answer(int fd, int status, int rc) {
