@@ -448,8 +448,14 @@ static int rm_rf_children(int dfd, RmRf *ctx, unsigned depth) {
                                 continue;
                         if (depth >= RM_RF_DEPTH_MAX) {
                                 /* unguessable names, never replacing anything: the tree's owner
-                                 * must not be able to make the move fail with decoys */
+                                 * must not be able to make the move fail with decoys. A moved
+                                 * directory's ".." changes, so it must be writable: without
+                                 * CAP_DAC_OVERRIDE, one locked by its owner (our uid under
+                                 * DynamicUser=) is given its owner's bits back first. */
                                 char name[8 + 33] = ".rm-rf-";
+                                cfd = open_dir_for_removal(dirfd(d), de->d_name);
+                                if (cfd >= 0)
+                                        close(cfd);
                                 for (unsigned i = 0; i < 8; i++) {
                                         if (random_hex(name + 7, 16) < 0)
                                                 break;

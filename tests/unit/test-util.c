@@ -316,6 +316,50 @@ static void test_rm_rf_owner(bool hide_proc) {
         }
 }
 
+/* The same below the depth where rm_rf() moves subtrees up to the top (32, so that the fds it
+ * holds stay bounded): a directory moved to a new parent must be writable, as its ".." entry
+ * changes, and one its owner locked read-only (0500) or shut (0) must not stay behind. */
+static void test_rm_rf_owner_deep(mode_t mode) {
+        char tmpl[] = "/tmp/test-util-odeep-XXXXXX";
+        int status = -1, code;
+        pid_t pid;
+
+        assert_se(mkdtemp(tmpl));
+        if (geteuid() == 0)
+                assert_se(chown(tmpl, 65534, 65534) == 0);
+        pid = fork();
+        assert_se(pid >= 0);
+        if (pid == 0) {
+                int fd, r;
+
+                if (!drop_to_nobody())
+                        _exit(100);
+                fd = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                /* 40 levels, each made, then locked from the deepest up through its parent's fd */
+                int fds[41];
+                fds[0] = fd;
+                for (unsigned i = 0; i < 40; i++) {
+                        if (fds[i] < 0 || mkdirat(fds[i], "d", 0700) < 0)
+                                _exit(101);
+                        fds[i + 1] = openat(fds[i], "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                }
+                for (unsigned i = 40; i-- > 0;) {
+                        if (fchmodat(fds[i], "d", mode, 0) < 0)
+                                _exit(103);
+                        close(fds[i + 1]);
+                }
+                close(fd);
+                r = rm_rf(tmpl);
+                _exit((r == 0 ? 0 : 1) | (access(tmpl, F_OK) == 0 || errno != ENOENT ? 4 : 0));
+        }
+        assert_se(waitpid(pid, &status, 0) == pid);
+        code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        is_int(code, 0, "rm_rf: a tree 40 deep its owner locked (%04o) at every level, removed by the owner",
+               (unsigned) mode);
+        if (code != 0)
+                (void) rm_rf(tmpl);
+}
+
 /* workdir_max under DynamicUser: the skill shares the worker's uid, and the worker has no DAC
  * capability, so a directory the skill locks is locked for the worker too. Its owner's bits are
  * given back and it is counted; one we cannot open even so counts as over the limit. As root
@@ -732,6 +776,8 @@ int main(void) {
         test_rm_rf();
         test_rm_rf_owner(false);
         test_rm_rf_owner(true);
+        test_rm_rf_owner_deep(0500);
+        test_rm_rf_owner_deep(0);
         test_deep_trees();
         test_dir_usage_owner();
         test_workdir_moved();
