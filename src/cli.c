@@ -188,6 +188,7 @@ int cli_run(int argc, char **argv) {
         }
         run_result_done(&res);
         run_cleanup();
+        run_unblock_stop_signals();
 out:
         run_request_done(&req);
         settings_done(&s);

@@ -121,14 +121,18 @@ static void child_exec(void *userdata) {
 /* One worker, one run: what run_cleanup() still has to remove. */
 static Workdir pending_workdir = WORKDIR_INIT;
 static SandboxPlan *pending_plan = NULL;
-/* the stop signals stay blocked until the cleanup is done: a SIGTERM in between must not
- * leave the work dir behind (it is delivered, and acted on, right after) */
+/* the stop signals stay blocked until the cleanup is done and the request logged: a SIGTERM in
+ * between must neither leave the work dir behind nor lose the record (it is delivered, and acted
+ * on, right after) */
 static sigset_t pending_mask;
 static bool pending_mask_saved = false;
 
 void run_cleanup(void) {
         pending_plan = sandbox_plan_free(pending_plan);
         workdir_remove(&pending_workdir);
+}
+
+void run_unblock_stop_signals(void) {
         if (pending_mask_saved) {
                 pending_mask_saved = false;
                 (void) sigprocmask(SIG_SETMASK, &pending_mask, NULL);
@@ -315,7 +319,7 @@ out:
                 pending_workdir = w;
                 w = (Workdir) WORKDIR_INIT;
         }
-        /* Restored by run_cleanup(), after the answer, on every path: a stop request that came
+        /* Restored by run_unblock_stop_signals(), after the answer, on every path: a stop request that came
          * while the run was being prepared is still pending when the preparation fails, and
          * unblocked here it would end us before the caller has answered (500, 503). */
         if (mask_saved && !pending_mask_saved) {

@@ -102,7 +102,10 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
               char **ret_error);
 
 /* What run_skill() leaves once the run is over and every process of it reaped: removing the
- * work dir and the run's cgroup, and unblocking the stop signals (whatever run_skill()
- * returned). Deferred so that the answer goes out first; call it after answering (it is a
- * no-op when nothing is pending). */
+ * work dir and the run's cgroup. Deferred so that the answer goes out first; call it after
+ * answering (it is a no-op when nothing is pending). */
 void run_cleanup(void);
+
+/* Then, once the request is logged, unblock the stop signals run_skill() blocked (whatever it
+ * returned): a stop request that came meanwhile ends us only now, with nothing left undone. */
+void run_unblock_stop_signals(void);

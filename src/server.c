@@ -385,6 +385,8 @@ int server_main(void) {
                 srv.log.duration_usec = now_usec() - srv.start_usec;
                 journal_log_request(&srv.log);
         }
+        /* a stop request that came while the answer was written ends us here, logged */
+        run_unblock_stop_signals();
         discard_unread_body(&srv);
         lingering_close(srv.fd);
         http_request_done(&srv.req);

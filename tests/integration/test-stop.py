@@ -98,6 +98,32 @@ def during_grace(tap):
     w.stop(tap)
 
 
+def during_answer(tap):
+    """A stop request while the answer is being written (a client slow to take it): the stop
+    waits for the answer and the cleanup, as the run was over, but the request is still logged
+    (skillrun(8): one record per request). The answer is made far larger than the socket buffers
+    (4 MB of NUL bytes, each written as \\u0000), so that the worker is still writing it."""
+    w = Worker(skills={"bulky": sh_skill("head -c 4000000 /dev/zero", output_max="4M")},
+               settings={"output_max": "4M", "read_timeout_ms": 2000})
+    w.start()
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", w.port))
+    s.sendall(build_request("POST", "/v1/skills/bulky/run", body=b"{}", token=w.token))
+    worker = wait_for(lambda: [q for q in processes_with(w.marker) if cmdline_of(q).split(" ")[0] == w.bin], timeout=10)
+    s.settimeout(20)
+    head = s.recv(12)
+    tap.is_(head, b"HTTP/1.1 200", "answer: the worker is writing the answer")
+    if worker:
+        os.kill(worker[0], signal.SIGTERM)
+    tap.is_(wait_gone(worker or [], 10.0), [], "answer: the worker ends after the answer's deadline")
+    s.close()
+    recs = w.records(timeout=3)
+    tap.is_([(x.get("skill"), x.get("status"), x.get("outcome")) for x in recs], [("bulky", "200", "ok")],
+            "answer: a stop request while the answer is written still logs the request")
+    w.stop(tap)
+
+
 def body(tap):
     w = Worker(skills={"sleepy": sh_skill(SKILL, timeout_ms=20000), "quick": sh_skill("true")})
 
@@ -188,6 +214,7 @@ def body(tap):
     w.stop(tap)
 
     during_grace(tap)
+    during_answer(tap)
 
     for policy in ("none", "permissive", "restrictive"):
         killed_outright(tap, policy)
