@@ -708,6 +708,30 @@ def run(message, source, api_base_url, api_token):
                                               .format(type(e).__name__, _text(e, "")))])
 
 
+def _unique_keys(pairs):
+    """object_pairs_hook: refuse what skillrun refuses in a result, so the skill hears why."""
+    seen = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise ValueError("the key {!r} appears twice in one object".format(key))
+        if "\0" in key:
+            raise ValueError("the key {!r} holds a NUL character".format(key))
+        seen.add(key)
+    return dict(pairs)
+
+
+def _encode_result(result):
+    """The result as one line of UTF-8 JSON that skillrun accepts. A str can hold half a
+    surrogate pair (bytes decoded with surrogateescape, as os.listdir() does for a name that is
+    no UTF-8) and skillrun refuses such an escape: each becomes U+FFFD, a pair stays the character
+    it makes. Keys that collide once written ({1: "a", "1": "b"} in bot.outputs) or hold a NUL
+    are refused too, so raise here and let the caller say so."""
+    text = json.dumps(result, default=_json_default, ensure_ascii=False, allow_nan=False)
+    text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    json.loads(text, object_pairs_hook=_unique_keys)
+    return text.encode("utf-8")
+
+
 def _write_all(fd, data):
     while data:
         n = os.write(fd, data)
@@ -746,15 +770,15 @@ def main(argv):
         sys.stdout.flush()
     except Exception:
         pass
-    # ensure_ascii: whatever strings the skill produced, the result is valid UTF-8. allow_nan:
-    # NaN and Infinity are no JSON, and skillrun would take such a result for none at all.
+    # allow_nan: NaN and Infinity are no JSON, and skillrun would take such a result for none
+    # at all; so would it one that _encode_result() refuses.
     try:
-        data = json.dumps(result, default=_json_default, ensure_ascii=True, allow_nan=False)
+        data = _encode_result(result)
     except BaseException as e:  # e.g. a reference cycle in bot.outputs, a NaN, or an object whose __str__ fails
-        data = json.dumps(_result(None, result["errors"] + [
+        data = _encode_result(_result(None, result["errors"] + [
             _error("InvalidResult", "The skill's result cannot be sent: {}: {}".format(
                 type(e).__name__, _text(e, "")))]))
-    _write_all(result_fd, data.encode("ascii") + b"\n")
+    _write_all(result_fd, data + b"\n")
     os.close(result_fd)
     return 0
 

@@ -220,6 +220,20 @@ def cases():
          message('import sys\nbot.reply("bye")\nsys.exit(0)\nbot.reply("never")\n'),
          result(["bye"])),
 
+        # skillrun refuses half a surrogate pair in the result: it used to cost the whole
+        # result ("RunnerError ... without a result")
+        ("half a surrogate pair in a reply or an error becomes U+FFFD",
+         message('import os\n'
+                 'bot.reply(os.fsdecode(b"caf\\xe9") + " \\ud83d\\ude00")\n'
+                 'raise ValueError("no file " + os.fsdecode(b"\\xff"))\n'),
+         result(["caf\ufffd \U0001f600"], success=False, errors=[error("ValueError", "no file \ufffd", 3)])),
+
+        ("keys that collide in bot.outputs are an InvalidResult error",
+         message('bot.reply("r")\nbot.outputs[1] = "a"\nbot.outputs["1"] = "b"\n'),
+         result(success=False, errors=[error(
+             "InvalidResult",
+             "The skill's result cannot be sent: ValueError: the key '1' appears twice in one object")])),
+
         ("a skill in another language is refused",
          message('console.log("hi")', **{"RunnerInfo.Language": "JavaScript"}),
          result(success=False, errors=[error("UnsupportedLanguage",
