@@ -690,6 +690,11 @@ def run(message, source, api_base_url, api_token):
     }
     errors = []
     try:
+        if isinstance(source, bytes):
+            # The code file holds RunnerInfo.Code, a JSON string: always UTF-8. Compiled as bytes,
+            # a "# -*- coding: latin-1 -*-" line (common in code from Python 2 days) would turn
+            # every non-ASCII character into mojibake; Abbot's runner compiles the str.
+            source = source.decode("utf-8-sig")
         code = compile(source, SKILL_FILENAME, "exec", dont_inherit=True)
         exec(code, skill_globals)
     except SystemExit as e:

@@ -234,6 +234,10 @@ def cases():
              "InvalidResult",
              "The skill's result cannot be sent: ValueError: the key '1' appears twice in one object")])),
 
+        ("a coding line does not change what the code says (it is UTF-8, from JSON)",
+         message('# -*- coding: latin-1 -*-\nbot.reply("caf\u00e9 \u2713")\n'),
+         result(["caf\u00e9 \u2713"])),
+
         ("a skill in another language is refused",
          message('console.log("hi")', **{"RunnerInfo.Language": "JavaScript"}),
          result(success=False, errors=[error("UnsupportedLanguage",
