@@ -6,6 +6,7 @@ exactly like Abbot's (the SkillMessage fixture)."""
 
 import json
 import os
+import shutil
 import socket
 import stat
 import sys
@@ -215,6 +216,26 @@ def body(tap):
     w = AbbotWorker(skills={"abbot-python": abbot_manifest()}, abbot_env={"ABBOT_SANDBOX_POLICY": "sandboxed"})
     w.start()
     st.check_error(tap, w.execute(reply), 500, "an unknown ABBOT_SANDBOX_POLICY is a server error")
+    w.stop(tap)
+
+    # --- the shipped manifest, copied to the admin's directory as the README's migration says
+    # (to add "tokens" or "network"): its own directory is no longer next to it, and under
+    # restrictive the shim must still be readable
+    w = AbbotWorker(abbot_env={"ABBOT_SANDBOX_POLICY": "restrictive"})
+    datadir = os.path.join(w.root, "share")
+    shim_dir = os.path.join(datadir, "skillrun", "skills", "abbot-python")
+    os.makedirs(shim_dir)
+    shutil.copy(a.SHIM, shim_dir)
+    for d in (datadir, os.path.dirname(shim_dir), shim_dir):
+        os.chmod(d, 0o755)
+    os.chmod(os.path.join(shim_dir, os.path.basename(a.SHIM)), 0o755)
+    with open(os.path.join(a.TOP_SRCDIR, "contrib", "abbot", "abbot-python.json.in")) as f:
+        shipped = json.loads(f.read().replace("@datadir@", datadir))
+    shipped["tokens"] = ["ci", "abbot"]
+    w.add_skill("abbot-python", shipped)
+    w.start()
+    check_abbot(tap, w.execute(reply), a.result(["hi haacked"]),
+                "the shipped manifest copied elsewhere still runs its shim under restrictive")
     w.stop(tap)
 
     # --- abbot_skill naming no skill: the operator's mistake, not a wrong URL of the client's
