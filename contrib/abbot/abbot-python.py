@@ -713,6 +713,32 @@ def run(message, source, api_base_url, api_token):
                                               .format(type(e).__name__, _text(e, "")))])
 
 
+# What skillrun's parser (json-c) takes in a result: integers that fit int64 or uint64, and
+# nesting below ABBOT_MAX_JSON_DEPTH (64, src/abbot.c): 63 levels, the result object included.
+RESULT_INT_MIN = -2 ** 63
+RESULT_INT_MAX = 2 ** 64 - 1
+RESULT_DEPTH_MAX = 63
+
+
+def _result_int(text):
+    """parse_int: a Python int has no bounds, skillrun's do."""
+    n = int(text)
+    if not RESULT_INT_MIN <= n <= RESULT_INT_MAX:
+        raise ValueError("the integer {} is out of range (-2**63 to 2**64-1)".format(
+            text if len(text) <= 40 else text[:20] + "..." + text[-17:]))
+    return n
+
+
+def _result_depth(value):
+    depth, todo = 0, [(value, 1)]
+    while todo:
+        v, d = todo.pop()
+        if isinstance(v, (dict, list)):
+            depth = max(depth, d)
+            todo.extend((x, d + 1) for x in (v.values() if isinstance(v, dict) else v))
+    return depth
+
+
 def _unique_keys(pairs):
     """object_pairs_hook: refuse what skillrun refuses in a result, so the skill hears why."""
     seen = set()
@@ -729,11 +755,14 @@ def _encode_result(result):
     """The result as one line of UTF-8 JSON that skillrun accepts. A str can hold half a
     surrogate pair (bytes decoded with surrogateescape, as os.listdir() does for a name that is
     no UTF-8) and skillrun refuses such an escape: each becomes U+FFFD, a pair stays the character
-    it makes. Keys that collide once written ({1: "a", "1": "b"} in bot.outputs) or hold a NUL
-    are refused too, so raise here and let the caller say so."""
+    it makes. Keys that collide once written ({1: "a", "1": "b"} in bot.outputs) or hold a NUL,
+    integers past 64 bits and nesting past RESULT_DEPTH_MAX are refused too, so raise here and
+    let the caller say so."""
     text = json.dumps(result, default=_json_default, ensure_ascii=False, allow_nan=False)
     text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-    json.loads(text, object_pairs_hook=_unique_keys)
+    value = json.loads(text, object_pairs_hook=_unique_keys, parse_int=_result_int)
+    if _result_depth(value) > RESULT_DEPTH_MAX:
+        raise ValueError("bot.outputs nests deeper than {} levels".format(RESULT_DEPTH_MAX - 1))
     return text.encode("utf-8")
 
 

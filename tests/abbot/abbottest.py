@@ -109,6 +109,12 @@ def error(error_id, description, line=0):
     return {"errorId": error_id, "description": description, "lineStart": line, "lineEnd": line}
 
 
+def nested(value, levels):
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
 def syntax_error_of(code):
     """What this Python says about code, compiled the way the shim compiles it."""
     try:
@@ -233,6 +239,24 @@ def cases():
          result(success=False, errors=[error(
              "InvalidResult",
              "The skill's result cannot be sent: ValueError: the key '1' appears twice in one object")])),
+
+        # ... and so does it integers past 64 bits and nesting of 64 levels (json-c)
+        ("the largest integers and the deepest bot.outputs skillrun reads",
+         message('x = 1\nfor i in range(61):\n    x = [x]\n'
+                 'bot.outputs = {"max": 2**64 - 1, "min": -2**63, "deep": x}\n'),
+         result(outputs={"max": 2 ** 64 - 1, "min": -2 ** 63, "deep": nested(1, 61)})),
+
+        ("an integer past 64 bits in bot.outputs is an InvalidResult error",
+         message('bot.outputs["n"] = 2**64\n'),
+         result(success=False, errors=[error(
+             "InvalidResult", "The skill's result cannot be sent: ValueError: "
+             "the integer 18446744073709551616 is out of range (-2**63 to 2**64-1)")])),
+
+        ("bot.outputs nested too deep is an InvalidResult error",
+         message('x = 1\nfor i in range(62):\n    x = [x]\nbot.outputs["deep"] = x\n'),
+         result(success=False, errors=[error(
+             "InvalidResult",
+             "The skill's result cannot be sent: ValueError: bot.outputs nests deeper than 62 levels")])),
 
         ("a coding line does not change what the code says (it is UTF-8, from JSON)",
          message('# -*- coding: latin-1 -*-\nbot.reply("caf\u00e9 \u2713")\n'),
