@@ -110,6 +110,20 @@ def body(tap):
                 "ABBOT_SKILL_RUNNER_TOKEN is accepted (as token 'abbot')")
     check_abbot(tap, w.execute(reply, token=runner_token), a.result(["hi haacked"]),
                 "ABBOT_SKILL_RUNNER_TOKEN as a Bearer token")
+    # Abbot sends the token in both headers; when they differ the bearer token is the one checked
+    # (skillrun(8)), as in Abbot's own runner
+    both = [("Authorization", "Bearer " + runner_token), ("X-Functions-Key", runner_token)]
+    r = w.raw1(st.build_request("POST", "/api/v1/execute", json.dumps(reply).encode(), both, None,
+                                content_type="application/json"), timeout=30)
+    check_abbot(tap, r, a.result(["hi haacked"]), "both headers, as Abbot sends them")
+    for name, bearer, key, status in (("a wrong X-Functions-Key beside a right bearer token", runner_token,
+                                       st.new_token(), 200),
+                                      ("a right X-Functions-Key beside a wrong bearer token", st.new_token(),
+                                       runner_token, 401)):
+        r = w.raw1(st.build_request("POST", "/api/v1/execute", json.dumps(reply).encode(),
+                                    [("Authorization", "Bearer " + bearer), ("X-Functions-Key", key)], None,
+                                    content_type="application/json"), timeout=30)
+        tap.is_(r.status, status, "%s: %d" % (name, status))
     r = w.execute(reply, token=st.new_token())
     st.check_error(tap, r, 401, "wrong token")
     tap.ok((r.header("WWW-Authenticate") or "").startswith("Bearer"), "wrong token: WWW-Authenticate: Bearer")
