@@ -261,8 +261,13 @@ static void signal_run(pid_t pid, SandboxPlan *plan, int sig) {
                 size_t n = list_children(getpid(), kids, ELEMENTSOF(kids));
                 for (size_t i = 0; i < n; i++)
                         kill_subtree(kids[i], 0);
-        } else if (pid > 0)
+        } else if (pid > 0) {
                 (void) kill(pid, sig);
+                /* a stopped process acts on SIGTERM only once continued: wake the group now, as
+                 * systemd does, so that its grace is a grace and not a wait for SIGKILL */
+                (void) kill(-pid, SIGCONT);
+                (void) kill(pid, SIGCONT);
+        }
 }
 
 /* Any child, running or not yet reaped: one system call, no /proc. */

@@ -74,6 +74,8 @@ def body(tap):
     require_python()
     # the tree's own timeout far above every bound below, so that reaching it fails them
     w = Worker(skills={"tree": tree_skill(timeout_ms=120000), "sleep": sh_skill("sleep 30", timeout_ms=20000),
+                       "stopped": sh_skill("trap 'echo term; exit 7' TERM; echo stopping; kill -STOP $$; echo resumed",
+                                           timeout_ms=20000),
                        "spawner": sh_skill("sleep 30 & sleep 30 & (sleep 30 &) ; wait", timeout_ms=20000),
                        "leaver": LEAVER, "deep128": nester(128), "deep129": nester(129)},
                settings={"kill_grace_ms": GRACE_MS, "timeout_ms": 120000}).start()
@@ -103,6 +105,13 @@ def body(tap):
     pids = pids_of(j.get("stdout"))
     tap.is_(len(pids), 2, "pids reported", repr(j.get("stdout")))
     tap.is_(wait_gone(pids, 2.0), [], "SIGTERM-ignoring skill and daemon are gone")
+
+    # --- a stopped skill is continued with its SIGTERM, and so can act on it within the grace
+    r = w.run("stopped", {"timeout_ms": 400})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("signal"), j.get("stdout")),
+            (200, "timeout", 7, None, "stopping\nterm\n"),
+            "stopped at the timeout: SIGCONT after SIGTERM, its trap runs (exit 7), no SIGKILL")
 
     # --- plain children in the background
     t0 = time.monotonic()
