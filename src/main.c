@@ -35,6 +35,17 @@ static void fill_std_fds(void) {
         }
 }
 
+/* What a command printed must have reached its standard output: "skillrun token ci >> tokens"
+ * on a full disk would otherwise exit 0 with the token lost, and "skillrun check > report" say
+ * all is well. (run says so itself, for the result it prints.) */
+static int stdout_done(int r) {
+        errno = 0;
+        if (fflush(stdout) != EOF && !ferror(stdout))
+                return r;
+        log_error_errno(errno > 0 ? -errno : -EIO, "Failed to write to standard output: %m");
+        return r == 0 ? 1 : r;
+}
+
 int main(int argc, char **argv) {
         const char *cmd = argc > 1 ? argv[1] : "serve";
 
@@ -46,22 +57,22 @@ int main(int argc, char **argv) {
         if (streq(cmd, "run"))
                 return cli_run(argc - 1, argv + 1);
         if (streq(cmd, "check"))
-                return cli_check(argc - 1, argv + 1);
+                return stdout_done(cli_check(argc - 1, argv + 1));
         if (streq(cmd, "list"))
-                return cli_list(argc - 1, argv + 1);
+                return stdout_done(cli_list(argc - 1, argv + 1));
         if (streq(cmd, "token"))
-                return cli_token(argc - 1, argv + 1);
+                return stdout_done(cli_token(argc - 1, argv + 1));
         if (streq(cmd, "--version") || streq(cmd, "version")) {
                 if (extra_arguments(argc, cmd, ""))
                         return 2;
                 printf("skillrun %s\n", PACKAGE_VERSION);
-                return 0;
+                return stdout_done(0);
         }
         if (streq(cmd, "--help") || streq(cmd, "-h") || streq(cmd, "help")) {
                 if (extra_arguments(argc, cmd, ""))
                         return 2;
                 cli_help();
-                return 0;
+                return stdout_done(0);
         }
         log_error("Unknown command '%s'; see skillrun --help", cmd);
         return 2;

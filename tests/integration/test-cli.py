@@ -489,6 +489,20 @@ def body(tap):
             tap.skip("%s: no run cgroup here (%s)" % (who, mode))
         wn.stop(None, check=False)
 
+    # --- a full standard output is a failure, not a lost token behind exit 0
+    if os.path.exists("/dev/full"):
+        wf = Worker(skills={"echo": good["echo"]})
+        for args in (("token", "ci"), ("--version",), ("--help",), ("list",), ("check",)):
+            with open("/dev/full", "w") as full:
+                p = subprocess.run([wf.bin] + list(args), stdout=full, stderr=subprocess.PIPE, env=wf.env(),
+                                   timeout=60)
+            tap.ok(p.returncode == 1 and b"Failed to write to standard output: No space left on device" in p.stderr,
+                   "skillrun %s > /dev/full: exit 1 and a message" % " ".join(args),
+                   "rc %d, stderr %r" % (p.returncode, p.stderr[-300:]))
+        wf.stop(None, check=False)
+    else:
+        tap.skip("no /dev/full")
+
     # --- systemd-socket-activate --inetd
     wi = Worker(skills=good, inetd=True).start()
     r = wi.get("/healthz", token=None)
