@@ -209,6 +209,16 @@ static int check_command(const char *path) {
         return 0;
 }
 
+/* The worker under skillrun@.service is a DynamicUser=, and a skill runs as that user or as
+ * run_user: never the owner of what an admin installed, nor in its group. What only they may
+ * read passes a check run as root, then fails every request: warned about, as a worker started
+ * otherwise may be the owner. */
+static bool others_may(const char *path, mode_t want) {
+        struct stat st;
+
+        return stat(path, &st) < 0 || (st.st_mode & want) == want;
+}
+
 /* Settings that pass their own syntax but make runs fail: warnings, as the environment the
  * worker really gets (a unit's Environment=, DynamicUser=) may not be this shell's. */
 static void check_run_settings(const Settings *s) {
@@ -282,6 +292,9 @@ int cli_check(int argc, char **argv) {
                 return 1;
         }
         printf("config: %s\n", s.config_path ? s.config_path : DEFAULT_CONFIG_PATH);
+        if (s.config_path && !others_may(s.config_path, S_IROTH))
+                printf("warning: %s: not readable by other users: a worker under skillrun@.service "
+                       "(DynamicUser=) cannot read it and answers every request with 500\n", s.config_path);
 
         r = auth_load(s.tokens_file, &tokens, &warnings);
         if (r < 0)
@@ -307,6 +320,9 @@ int cli_check(int argc, char **argv) {
                         }
                         continue;
                 }
+                if (!others_may(*d, S_IROTH | S_IXOTH))
+                        printf("warning: %s: not readable and searchable by other users: a worker under "
+                               "skillrun@.service (DynamicUser=) cannot list or load its skills (500)\n", *d);
                 while ((de = readdir(dir))) {
                         _cleanup_free_ char *path = NULL, *name = NULL, *merr = NULL;
                         _cleanup_manifest_ Manifest *m = NULL;
@@ -358,6 +374,13 @@ int cli_check(int argc, char **argv) {
                                 continue;
                         }
                         printf("ok: %s (%s, policy %s)\n", name, path, policy_to_string(m->policy));
+                        if (!others_may(path, S_IROTH))
+                                printf("warning: %s: not readable by other users: a worker under "
+                                       "skillrun@.service (DynamicUser=) answers 500 for this skill\n", path);
+                        if (!others_may(m->command[0], S_IXOTH))
+                                printf("warning: %s: command '%s': not executable by other users: the skill runs "
+                                       "as the unit's DynamicUser= or as run_user, which cannot execute it "
+                                       "(sandbox_error)\n", path, m->command[0]);
                         if (m->policy == POLICY_NONE)
                                 /* as the worker's own uid (no root to switch from) it reads what the
                                  * worker reads: under DynamicUser= the tokens credential too */

@@ -405,6 +405,39 @@ def body(tap):
                  "check warns about a policy none skill")
     wb.stop(None, check=False)
 
+    # what only its owner may read passes a check as root, then fails every request of a worker
+    # under skillrun@.service (a DynamicUser=, never the owner): check warns, naming each
+    wb = Worker(skills={}, raw_skills={"ok.json": json.dumps({"command": ["/bin/true"]}),
+                                       "priv.json": json.dumps({"command": ["/bin/true"]})})
+    os.chmod(os.path.join(wb.skills_dir, "priv.json"), 0o600)
+    prog = os.path.join(wb.root, "owner-only-true")
+    shutil.copy("/bin/true", prog)
+    os.chmod(prog, 0o750)
+    with open(os.path.join(wb.skills_dir, "px.json"), "w") as f:
+        json.dump({"command": [prog]}, f)
+    closed = os.path.join(wb.root, "closed-skills")
+    os.mkdir(closed, 0o700)
+    os.chmod(closed, 0o700)
+    conf = os.path.join(wb.root, "private.conf")
+    with open(conf, "w") as f:
+        f.write("timeout_ms = 1000\n")
+    os.chmod(conf, 0o600)
+    p = wb.cli("check", env={"SKILLRUN_CONFIG": conf, "SKILLRUN_SKILLS_DIR": "%s:%s" % (wb.skills_dir, closed)})
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 0, "check: files only their owner may read are warnings, not errors", out)
+    for what, want in (("a 0600 configuration file", "warning: %s: not readable by other users: a worker under "
+                         "skillrun@.service (DynamicUser=) cannot read it" % conf),
+                       ("a 0600 manifest", "warning: %s: not readable by other users"
+                        % os.path.join(wb.skills_dir, "priv.json")),
+                       ("a 0750 command", "warning: %s: command '%s': not executable by other users"
+                        % (os.path.join(wb.skills_dir, "px.json"), prog)),
+                       ("a 0700 skills directory", "warning: %s: not readable and searchable by other users"
+                        % closed)):
+        tap.contains(out, want, "check warns about %s" % what)
+    tap.ok("ok.json: not" not in out and "%s: not" % wb.skills_dir not in out,
+           "... and not about what others may read", out)
+    wb.stop(None, check=False)
+
     # a read path over the tokens file would be refused at run time: check says so first
     wb = Worker(skills={}, raw_skills={"ok.json": json.dumps({"command": ["/bin/true"]})})
     with open(os.path.join(wb.skills_dir, "exposing.json"), "w") as f:
