@@ -273,6 +273,18 @@ static void check_shared_tokens(const AuthTokens *t, const char *path) {
         }
 }
 
+/* Any local user could take a client's token from it, or add one of their own: the file the
+ * shipped tmpfiles.d entry makes is 0600, but one written with ">" under umask 022 is not. */
+static void check_tokens_mode(const char *path) {
+        struct stat st;
+        mode_t m;
+
+        if (stat(path, &st) < 0 || !(m = st.st_mode & (S_IROTH | S_IWOTH)))
+                return;
+        printf("warning: tokens file '%s': %s by every user of this host (chmod 600 it)\n", path,
+               m == (S_IROTH | S_IWOTH) ? "readable and writable" : m == S_IROTH ? "readable" : "writable");
+}
+
 int cli_check(int argc, char **argv) {
         _cleanup_strv_free_ char **warnings = NULL, **seen = NULL;
         _cleanup_free_ char *err = NULL;
@@ -303,6 +315,7 @@ int cli_check(int argc, char **argv) {
         else {
                 printf("tokens: %zu usable in '%s'\n", tokens.n, s.tokens_file);
                 check_shared_tokens(&tokens, s.tokens_file);
+                check_tokens_mode(s.tokens_file);
         }
         for (char **w = warnings; w && *w; w++)
                 printf("warning: %s\n", *w);

@@ -331,6 +331,20 @@ def body(tap):
     tap.ok(shared not in out and other not in out, "... and prints no token")
     wt.stop(None, check=False)
 
+    # a tokens file every local user may read or write: its tokens are anyone's, check says so
+    wt = Worker(skills={"echo": good["echo"]})
+    for mode, want in ((0o600, None), (0o640, None), (0o644, "readable"), (0o602, "writable"),
+                       (0o666, "readable and writable")):
+        os.chmod(wt.tokens_file, mode)
+        p = wt.cli("check")
+        out = (p.stdout + p.stderr).decode(errors="replace")
+        said = "warning: tokens file '%s': %s by every user of this host (chmod 600 it)" % (wt.tokens_file, want)
+        if want:
+            tap.ok(p.returncode == 0 and said in out, "check: a %o tokens file is a warning: %s" % (mode, want), out)
+        else:
+            tap.ok(p.returncode == 0 and "by every user" not in out, "check: a %o tokens file is fine" % mode, out)
+    wt.stop(None, check=False)
+
     # check and list take no arguments; "token --help" is no token for a client named so
     for args in (("check", "extra"), ("check", "--bogus"), ("list", "extra"), ("list", "--bogus"),
                  ("token", "--help"), ("token", "-x"), ("serve", "extra"), ("--version", "x"), ("--help", "x"),
