@@ -127,6 +127,16 @@ int cli_run(int argc, char **argv) {
         }
         if (request || input) {
                 r = read_input(request ? request : input, (size_t) s.max_body, &body, &len);
+                if (r == -EFBIG) {
+                        /* the setting that bounds it, not the file system's "File too large" */
+                        _cleanup_free_ char *max = settings_format_size(s.max_body);
+                        const char *what = request ? request : input;
+                        if (streq(what, "-"))
+                                log_error("Standard input is larger than max_body (%s)", max ? max : "?");
+                        else
+                                log_error("'%s' is larger than max_body (%s)", what, max ? max : "?");
+                        goto out;
+                }
                 if (r < 0) {
                         log_error_errno(r, "Failed to read '%s': %m", request ? request : input);
                         goto out;

@@ -143,6 +143,16 @@ def body(tap):
            "rc %d, stderr %r" % (p.returncode, p.stderr))
     p = w.cli("run", "echo", "--input", os.path.join(w.root, "missing"))
     tap.ok(p.returncode != 0 and p.stderr, "run --input of a missing file fails with a message")
+    # more than max_body: the setting named, not the file system's "File too large"
+    p = w.cli("run", "echo", "--input", inp, env={"SKILLRUN_MAX_BODY": "4"})
+    tap.ok(p.returncode == 1 and ("'%s' is larger than max_body (4)" % inp).encode() in p.stderr and not p.stdout,
+           "run --input FILE over max_body: exit 1 naming the file and max_body", repr(p.stderr))
+    p = w.cli("run", "echo", "--request", "-", input=b'{"stdin": "x"}', env={"SKILLRUN_MAX_BODY": "1K"})
+    tap.is_((p.returncode, (json.loads(p.stdout or b"null") or {}).get("stdout")), (0, "x"),
+            "run --request - within max_body runs")
+    p = w.cli("run", "echo", "--request", "-", input=b" " * 1025 + b"{}", env={"SKILLRUN_MAX_BODY": "1K"})
+    tap.ok(p.returncode == 1 and b"Standard input is larger than max_body (1K)" in p.stderr and not p.stdout,
+           "run --request - over max_body: exit 1 naming standard input and max_body", repr(p.stderr))
     p = w.cli("run", "quiet", "--input", inp)
     tap.ok(p.returncode != 0 and p.stderr, "run --input for a skill with input none fails")
     bad = os.path.join(w.root, "bad.json")
