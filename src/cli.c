@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "abbot.h"
 #include "auth.h"
 #include "cli.h"
 #include "journal.h"
@@ -295,6 +296,36 @@ static void check_tokens_mode(const char *path) {
                m == (S_IROTH | S_IWOTH) ? "readable and writable" : m == S_IROTH ? "readable" : "writable");
 }
 
+/* The worker reads SKILLRUN_<KEY> for the settings' keys and three variables of its own; any
+ * other (SKILLRUN_TIMEOUTMS, SKILLRUN_timeout_ms) would be ignored without a word. */
+static void check_environment(void) {
+        static const char *const own[] = { "CONFIG", "DEBUG", "LOG_CLI" };
+        _cleanup_free_ char *abbot_error = NULL;
+        Policy p;
+
+        for (char **e = environ; e && *e; e++) {
+                const char *name = startswith(*e, "SKILLRUN_");
+                size_t n;
+                bool known = false;
+
+                if (!name)
+                        continue;
+                n = strcspn(name, "=");
+                for (size_t i = 0; !known && i < ELEMENTSOF(own); i++)
+                        known = strlen(own[i]) == n && strncmp(name, own[i], n) == 0;
+                for (const char *const *k = settings_keys; !known && *k; k++) {
+                        known = strlen(*k) == n;
+                        for (size_t i = 0; known && i < n; i++)
+                                known = name[i] == ((*k)[i] >= 'a' && (*k)[i] <= 'z' ? (*k)[i] - 'a' + 'A' : (*k)[i]);
+                }
+                if (!known)
+                        printf("warning: environment variable SKILLRUN_%.*s names no setting and is ignored "
+                               "(see skillrun.conf(5))\n", (int) n, name);
+        }
+        if (abbot_policy_from_env(&p, &abbot_error) < 0)
+                printf("warning: %s: POST /api/v1/execute will answer 500\n", strempty(abbot_error));
+}
+
 int cli_check(int argc, char **argv) {
         _cleanup_strv_free_ char **warnings = NULL, **seen = NULL;
         _cleanup_free_ char *err = NULL;
@@ -331,6 +362,7 @@ int cli_check(int argc, char **argv) {
                 printf("warning: %s\n", *w);
         auth_done(&tokens);
         check_run_settings(&s);
+        check_environment();
 
         for (char **d = s.skills_dirs; d && *d; d++) {
                 DIR *dir = opendir(*d);
@@ -340,7 +372,8 @@ int cli_check(int argc, char **argv) {
                         if (errno != ENOENT) {
                                 printf("error: %s: %s\n", *d, strerror(errno));
                                 errors++;
-                        }
+                        } else  /* not an error: the packaged list names directories one may leave out */
+                                printf("note: %s: no such directory, no skills from it\n", *d);
                         continue;
                 }
                 if (!others_may(*d, S_IROTH | S_IXOTH))

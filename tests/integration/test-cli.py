@@ -460,6 +460,27 @@ def body(tap):
         tap.contains(out, want, "check warns about %s" % what)
     tap.ok("ok.json: not" not in out and "%s: not" % wb.skills_dir not in out,
            "... and not about what others may read", out)
+
+    # what the worker would ignore without a word, or answer 500 for, check names
+    missing = os.path.join(wb.root, "no-such-skills")
+    p = wb.cli("check", env={"SKILLRUN_TIMEOUTMS": "5", "SKILLRUN_timeout_ms": "4", "SKILLRUN_TIMEOUT_MS": "3000",
+                             "SKILLRUN_DEBUG": "1", "SKILLRUN_LOG_CLI": "1", "ABBOT_SANDBOX_POLICY": "strict",
+                             "SKILLRUN_SKILLS_DIR": "%s:%s" % (missing, wb.skills_dir)})
+    out = p.stdout.decode(errors="replace")
+    tap.is_(p.returncode, 0, "check: unknown SKILLRUN_ variables and a missing skills dir are no errors",
+            out + p.stderr.decode(errors="replace"))
+    for name in ("SKILLRUN_TIMEOUTMS", "SKILLRUN_timeout_ms"):
+        tap.contains(out, "warning: environment variable %s names no setting and is ignored" % name,
+                     "check warns about %s" % name)
+    tap.is_([ln for ln in out.splitlines() if "names no setting" in ln and
+             ("SKILLRUN_TIMEOUT_MS" in ln or "SKILLRUN_DEBUG" in ln or "SKILLRUN_LOG_CLI" in ln
+              or "SKILLRUN_SKILLS_DIR" in ln or "SKILLRUN_CONFIG" in ln)], [],
+            "... and not about the settings' variables or skillrun's own")
+    tap.contains(out, "warning: ABBOT_SANDBOX_POLICY: unknown policy 'strict' (want none, permissive or "
+                 "restrictive): POST /api/v1/execute will answer 500", "check warns about a bad ABBOT_SANDBOX_POLICY")
+    tap.contains(out, "note: %s: no such directory, no skills from it\n" % missing,
+                 "check notes a skills directory that does not exist")
+    tap.contains(out, '"timeout_ms":3000', "... and SKILLRUN_TIMEOUT_MS was applied")
     wb.stop(None, check=False)
 
     # a read path over the tokens file would be refused at run time: check says so first
