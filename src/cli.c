@@ -84,10 +84,13 @@ int cli_run(int argc, char **argv) {
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case 'i':
-                        input = optarg;
-                        break;
                 case 'r':
-                        request = optarg;
+                        /* one body per run: a second one would silently replace the first */
+                        if (c == 'i' ? input : request) {
+                                log_error("--%s given twice", c == 'i' ? "input" : "request");
+                                return 2;
+                        }
+                        *(c == 'i' ? &input : &request) = optarg;
                         break;
                 case 'a':
                         args[n_args++] = optarg;
@@ -464,6 +467,7 @@ int cli_check(int argc, char **argv) {
 
 int cli_list(int argc, char **argv) {
         _cleanup_strv_free_ char **names = NULL;
+        const char *dir = NULL;
         Settings s;
         int r, ret = 0;
 
@@ -473,9 +477,9 @@ int cli_list(int argc, char **argv) {
         }
         if (load_settings(&s) < 0)
                 return 1;
-        r = manifest_list_names(&s, &names);
+        r = manifest_list_names(&s, &names, &dir);
         if (r < 0) {
-                log_error_errno(r, "Failed to list skills: %m");
+                log_error_errno(r, "Failed to list skills in '%s': %m", strempty(dir));
                 settings_done(&s);
                 return 1;
         }

@@ -575,13 +575,15 @@ static int cmp_strings(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-int manifest_list_names(const Settings *s, char ***ret) {
+int manifest_list_names(const Settings *s, char ***ret, const char **ret_failed_dir) {
         _cleanup_strv_free_ char **names = NULL;
         size_t n = 0;
         int r;
 
         if (!s || !ret)
                 return -EINVAL;
+        if (ret_failed_dir)
+                *ret_failed_dir = NULL;
 
         names = calloc(1, sizeof(char *));
         if (!names)
@@ -591,6 +593,8 @@ int manifest_list_names(const Settings *s, char ***ret) {
                 DIR *dir;
                 struct dirent *de;
 
+                if (ret_failed_dir)
+                        *ret_failed_dir = *d;
                 dir = opendir(*d);
                 if (!dir) {
                         if (errno == ENOENT)
@@ -634,6 +638,8 @@ int manifest_list_names(const Settings *s, char ***ret) {
                         return r;
         }
 
+        if (ret_failed_dir)
+                *ret_failed_dir = NULL;
         qsort(names, n, sizeof(char *), cmp_strings);
         *ret = steal_pointer(&names);
         return (int) MIN(n, (size_t) INT32_MAX);

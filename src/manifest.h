@@ -64,8 +64,9 @@ int manifest_load(const Settings *s, const char *name, Manifest **ret, char **re
 int manifest_load_file(const Settings *s, const char *name, const char *path, Manifest **ret, char **ret_error);
 
 /* Names of every skill visible through skills_dirs (deduplicated, sorted; *ret is never NULL on
- * success). Returns how many. Missing directories are skipped; unreadable ones are an error. */
-int manifest_list_names(const Settings *s, char ***ret);
+ * success). Returns how many. Missing directories are skipped; unreadable ones are an error, and
+ * then *ret_failed_dir (if given) is the one that failed. */
+int manifest_list_names(const Settings *s, char ***ret, const char **ret_failed_dir);
 
 /* May token 'token_name' run this skill? */
 bool manifest_token_allowed(const Manifest *m, const char *token_name);

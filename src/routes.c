@@ -196,7 +196,7 @@ static int route_skills(Server *srv, const char *token_name) {
         json_object *j, *list;
         int r;
 
-        r = manifest_list_names(&srv->settings, &names);
+        r = manifest_list_names(&srv->settings, &names, NULL);
         if (r < 0)
                 return answer_error(srv, 500, NULL, "cannot list skills: %s", strerror(-r));
         j = json_object_new_object();

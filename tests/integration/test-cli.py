@@ -84,6 +84,15 @@ def body(tap):
     p = wl.cli("list")
     tap.is_(p.stdout.decode(), "multi\tfirst line second part\n",
             "list: a description's newline and tab become spaces, one line per skill")
+    # a skills dir that cannot be listed is named (a file here: root reads any directory)
+    notdir = os.path.join(wl.root, "not-a-dir")
+    with open(notdir, "w") as f:
+        f.write("x\n")
+    p = wl.cli("list", env={"SKILLRUN_SKILLS_DIR": "%s:%s:%s" % (os.path.join(wl.root, "missing"), wl.skills_dir,
+                                                                    notdir)})
+    tap.is_(p.returncode, 1, "list: a skills dir that cannot be listed is exit 1")
+    tap.contains(p.stderr.decode(errors="replace"), "Failed to list skills in '%s': Not a directory" % notdir,
+                 "list: ... and names that directory")
     wl.stop(None, check=False)
 
     # --- check: a good configuration
@@ -354,6 +363,12 @@ def body(tap):
         else:
             tap.ok(p.returncode == 0 and "by every user" not in out, "check: a %o tokens file is fine" % mode, out)
     wt.stop(None, check=False)
+
+    # one body per run: --input or --request twice is a usage error, not the last one silently
+    for opt in ("--input", "--request"):
+        p = w.cli("run", "echo", opt, "/dev/null", opt, "-")
+        tap.is_((p.returncode, p.stdout), (2, b""), "run %s twice: exit 2, nothing run" % opt)
+        tap.contains(p.stderr.decode(errors="replace"), "%s given twice" % opt, "run %s twice: said so" % opt)
 
     # check and list take no arguments; "token --help" is no token for a client named so
     for args in (("check", "extra"), ("check", "--bogus"), ("list", "extra"), ("list", "--bogus"),

@@ -599,7 +599,7 @@ static void test_load(void) {
 
         /* "dir" is a directory, "Bad" not a valid name, notes.txt not JSON; wc and broken are in both. */
         static const char *const want_names[] = { "big", "broken", "link", "only-b", "wc" };
-        is_int(manifest_list_names(&s, &names), ELEMENTSOF(want_names), "five distinct valid names");
+        is_int(manifest_list_names(&s, &names, NULL), ELEMENTSOF(want_names), "five distinct valid names");
         is_int(strv_length(names), ELEMENTSOF(want_names), "strv has five");
         for (size_t i = 0; names && i < ELEMENTSOF(want_names) && names[i]; i++)
                 is_str(names[i], want_names[i], "names[%zu], sorted and deduplicated", i);
@@ -610,15 +610,20 @@ static void test_load(void) {
         strv_free(s.skills_dirs);
         s.skills_dirs = NULL;
         snprintf(path, sizeof(path), "%s/notes.txt", a);
+        strv_extend(&s.skills_dirs, none);
         strv_extend(&s.skills_dirs, path);
-        is_int(manifest_list_names(&s, &names), -ENOTDIR, "file as skills dir");
+        {
+                const char *failed = NULL;
+                is_int(manifest_list_names(&s, &names, &failed), -ENOTDIR, "file as skills dir");
+                is_str(failed, path, "... and the directory that failed is named, not the missing one before it");
+        }
         ok(names == NULL, "nothing returned on error");
 
         /* No directory at all: an empty, non-NULL list. */
         strv_free(s.skills_dirs);
         s.skills_dirs = NULL;
         strv_extend(&s.skills_dirs, none);
-        is_int(manifest_list_names(&s, &names), 0, "no skills");
+        is_int(manifest_list_names(&s, &names, NULL), 0, "no skills");
         ok(names && !names[0], "empty list");
         strv_free(names);
         settings_done(&s);
