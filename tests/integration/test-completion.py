@@ -52,6 +52,11 @@ def body(tap):
             "run --input: files, a name with a space as one word")
     tap.is_(complete(w, ["skillrun", "run", "alpha", "--request", ""], cwd=d),
             ["-", "in put.txt", "input.json", "other.txt"], "run --request: files, or - for standard input")
+    # bash splits "--input=in" into "--input", "=", "in"
+    tap.is_(complete(w, ["skillrun", "run", "alpha", "--input", "=", "in"], cwd=d), ["in put.txt", "input.json"],
+            "run --input=: files too, not skill names")
+    tap.is_(complete(w, ["skillrun", "run", "--request", "=", "x.json", "al"]), ["alpha", "alps"],
+            "run --request=FILE: the skill name still follows")
 
     # the names come from the configuration a run would use: none without readable skills
     w2 = Worker(settings={"skills_dir": os.path.join(w.root, "no-such-dir")})
