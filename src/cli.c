@@ -348,6 +348,8 @@ int cli_check(int argc, char **argv) {
                 return 1;
         }
         printf("config: %s\n", s.config_path ? s.config_path : DEFAULT_CONFIG_PATH);
+        if (s.file_warning)
+                printf("warning: %s\n", s.file_warning);
         if (s.config_path && !others_may(s.config_path, S_IROTH))
                 printf("warning: %s: not readable by other users: a worker under skillrun@.service "
                        "(DynamicUser=) cannot read it and answers every request with 500\n", s.config_path);

@@ -336,6 +336,7 @@ void settings_done(Settings *s) {
         free(s->work_dir);
         free(s->abbot_skill);
         free(s->abbot_api_base_url);
+        free(s->file_warning);
         /* Safe to call twice, and after a failed settings_load(). */
         *s = (Settings) {};
 }
@@ -390,7 +391,7 @@ static char *trim(char *s) {
 
 int settings_parse_text(Settings *s, const char *path, const char *text, size_t len, char **ret_error) {
         const char *p = text, *end = text + len;
-        unsigned line_no = 0;
+        unsigned line_no = 0, first_line[ELEMENTSOF(setting_defs)] = {};
         int r;
 
         if (ret_error)
@@ -433,6 +434,16 @@ int settings_parse_text(Settings *s, const char *path, const char *text, size_t 
                 const SettingDef *def = setting_def_find(key);
                 if (!def)
                         return set_error(ret_error, -EINVAL, "%s:%u: unknown key '%s'", path, line_no, key);
+                /* the last one counts, as in systemd's files; likely a slip all the same */
+                unsigned *first = &first_line[def - setting_defs];
+                if (*first == 0)
+                        *first = line_no;
+                else if (!s->file_warning &&
+                         asprintf(&s->file_warning, "%s:%u: '%s' is given again (first on line %u); the last one counts",
+                                  path, line_no, key, *first) < 0) {
+                        s->file_warning = NULL;
+                        return -ENOMEM;
+                }
 
                 r = setting_apply(s, def, key, value, &error);
                 if (r == -ENOMEM)

@@ -496,6 +496,15 @@ def body(tap):
     tap.contains(out, "note: %s: no such directory, no skills from it\n" % missing,
                  "check notes a skills directory that does not exist")
     tap.contains(out, '"timeout_ms":3000', "... and SKILLRUN_TIMEOUT_MS was applied")
+    twice = os.path.join(wb.root, "twice.conf")
+    with open(twice, "w") as f:
+        f.write("timeout_ms = 1000\n# later\ntimeout_ms = 2000\n")
+    p = wb.cli("check", env={"SKILLRUN_CONFIG": twice})
+    out = p.stdout.decode(errors="replace")
+    tap.is_(p.returncode, 0, "check: a key given twice in the file is no error", out)
+    tap.contains(out, "warning: %s:3: 'timeout_ms' is given again (first on line 1); the last one counts\n" % twice,
+                 "check: ... but a warning naming both lines")
+    tap.contains(out, '"timeout_ms":2000', "... and the last one counts")
     wb.stop(None, check=False)
 
     # a read path over the tokens file would be refused at run time: check says so first
