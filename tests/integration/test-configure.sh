@@ -1,0 +1,66 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# What a packager meets in configure: each missing pkg-config module, and pkg-config itself,
+# makes it fail naming what to install; --without-systemdsystemunitdir/-tmpfilesdir (daemon(7)'s
+# "do not install them") installs nothing there, and a bare --with-DIR means the default, where
+# either word used to become a directory "make install" wrote beside $(DESTDIR). Runs the
+# source tree's configure in temporary build directories.
+srcdir=${top_srcdir:-.}
+n=0; failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; }
+check() { # status, description, output shown on failure
+        if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; printf '%s\n' "$3" | sed 's/^/# /'; fi
+}
+
+[ -x "$srcdir/configure" ] || { echo "1..0 # SKIP no configure in $srcdir (autoreconf -fi)"; exit 77; }
+[ -f "$srcdir/config.status" ] &&
+        { echo "1..0 # SKIP $srcdir is configured in place: configure refuses another build directory"; exit 77; }
+pkgconfig=$(command -v pkg-config) || { echo "1..0 # SKIP pkg-config not installed"; exit 77; }
+
+t=$(mktemp -d "${TMPDIR:-/tmp}/skillrun-configure.XXXXXX") || exit 1
+trap 'rm -rf "$t"' EXIT
+# pkg-config as installed, but without the module named in $HIDE
+cat > "$t/pkg-config" <<EOF
+#!/bin/sh
+for a in "\$@"; do
+        case "\$a" in "\$HIDE"|"\$HIDE "*) echo "Package \$HIDE was not found" >&2; exit 1 ;; esac
+done
+exec '$pkgconfig' "\$@"
+EOF
+chmod +x "$t/pkg-config"
+
+for m in libsystemd:libsystemd-dev json-c:libjson-c-dev libseccomp:libseccomp-dev libcap:libcap-dev; do
+        mod=${m%%:*} deb=${m#*:}
+        mkdir "$t/b-$mod"
+        out=$(cd "$t/b-$mod" && HIDE=$mod "$srcdir/configure" -q PKG_CONFIG="$t/pkg-config" 2>&1)
+        rc=$?
+        check "$([ $rc != 0 ] && echo "$out" | grep -q "error: $mod not found: install $deb (Debian)"; echo $?)" \
+                "without $mod configure fails naming $deb" "$(echo "$out" | tail -n 3)"
+done
+
+mkdir "$t/b-nopc"
+out=$(cd "$t/b-nopc" && "$srcdir/configure" -q PKG_CONFIG="$t/no-such-pkg-config" 2>&1)
+rc=$?
+check "$([ $rc != 0 ] && echo "$out" | grep -q 'error: pkg-config not found: install pkg-config (Debian)' &&
+        ! echo "$out" | grep -q 'libsystemd not found'; echo $?)" \
+        "without pkg-config configure says so, not that libsystemd is missing" "$(echo "$out" | tail -n 3)"
+
+# The directories' own install targets: no compiler run needed, the units are made by sed
+mkdir "$t/b-dirs" "$t/root"
+out=$(cd "$t/b-dirs" && "$srcdir/configure" -q --without-systemdsystemunitdir --without-tmpfilesdir \
+        --with-bashcompletiondir 2>&1 &&
+      make -s DESTDIR="$t/root" install-dist_systemdsystemunitDATA install-nodist_systemdsystemunitDATA \
+        install-nodist_tmpfilesDATA install-dist_bashcompletionDATA 2>&1)
+check $? "configure --without-systemdsystemunitdir --without-tmpfilesdir --with-bashcompletiondir; make install of those" "$out"
+stray=$(cd "$t" && ls -d rootno rootyes b-dirs/no b-dirs/yes 2>/dev/null)
+check "$([ -z "$stray" ]; echo $?)" "nothing installed into a directory named 'no' or 'yes'" "$stray"
+inroot=$(cd "$t/root" && find . -type f | sort)
+check "$([ "$(echo "$inroot" | grep -c .)" = 1 ] && echo "$inroot" | grep -q '/completions/skillrun$'; echo $?)" \
+        "DESTDIR holds the bash completion (the default directory), and no unit or tmpfiles.d entry" "$inroot"
+check "$([ "$(grep -Ec '^(systemdsystemunitdir|tmpfilesdir) = no$' "$t/b-dirs/Makefile")" = 2 ] &&
+        ! grep -q '^bashcompletiondir = yes$' "$t/b-dirs/Makefile"; echo $?)" \
+        "the Makefile says no for both, and a directory for the bare --with" \
+        "$(grep -E '^(systemdsystemunitdir|tmpfilesdir|bashcompletiondir) =' "$t/b-dirs/Makefile")"
+echo "1..$n"
+exit $failed
