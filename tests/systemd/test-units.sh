@@ -21,6 +21,11 @@ trap 'rm -rf "$t"' EXIT
 cp "$srcdir/units/skillrun.socket" "$srcdir/units/skillrun.slice" "$t/"
 sed "s|^ExecStart=[^ ]*|ExecStart=$bin|" "$builddir/units/skillrun@.service" > "$t/skillrun@.service"
 
+# An installed unit names installed files, not the source tree's, and has every @placeholder@ replaced
+left=$(grep -En 'contrib/|@[a-z_]+@' "$builddir/units/skillrun@.service" "$builddir/units/tmpfiles.d/skillrun.conf")
+if [ -z "$left" ]; then ok "the generated units name no source-tree path and no @placeholder@"
+else not_ok "the generated units name no source-tree path and no @placeholder@"; echo "$left" | sed 's/^/# /'; fi
+
 out=$(cd "$t" && systemd-analyze verify --man=no ./skillrun.socket ./skillrun@.service ./skillrun.slice 2>&1)
 rc=$?
 if [ $rc -eq 0 ] && [ -z "$out" ]; then ok "systemd-analyze verify: socket, service, slice"
