@@ -128,8 +128,9 @@ check_deb() { # dir holding the .deb and build.log
                 grep -q " \./$p\$" <<<"$listing" || missing="$missing $p"
         done
         report "$([ -z "$missing" ]; echo $?)" "deb: ships the binary, units, tmpfiles.d, config, man pages, skills, completion, proxy examples" "missing$missing"
-        report "$(dpkg-deb -f "$deb" Depends | grep -q 'libjson-c5' && ! dpkg-deb -f "$deb" Depends | grep -q 'libcap'; echo $?)" \
-                "deb: depends on libjson-c5, not libcap2" "$(dpkg-deb -f "$deb" Depends)"
+        report "$(dpkg-deb -f "$deb" Depends | grep -q 'libjson-c5' && dpkg-deb -f "$deb" Depends | grep -qw 'python3' &&
+                ! dpkg-deb -f "$deb" Depends | grep -q 'libcap'; echo $?)" \
+                "deb: depends on libjson-c5 and python3 (its packaged skills), not libcap2" "$(dpkg-deb -f "$deb" Depends)"
         report "$(grep -qx /etc/skillrun/skillrun.conf "$ctl/conffiles"; echo $?)" "deb: skillrun.conf is a conffile"
         # deb-systemd-invoke in postinst only as the upgrade's try-restart (the socket keeps
         # running if it was), never a start; no stop before an upgrade; a stop on removal
