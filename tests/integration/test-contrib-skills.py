@@ -83,6 +83,11 @@ def body(tap):
     tap.is_((j.get("stdout") or "").strip(), "6", "wc -w counts words")
     j = result(w.run("wc", {"stdin": text, "args": ["-m"]}), "wc -m")
     tap.is_((j.get("stdout") or "").strip(), str(len(text)), "wc -m counts characters (UTF-8 locale)")
+    for arg, want in [("-l", "3"), ("-c", str(len(text.encode()))), ("-L", str(len("second line here")))]:
+        j = result(w.run("wc", {"stdin": text, "args": [arg]}), "wc %s" % arg)
+        tap.is_((j.get("stdout") or "").strip(), want, "wc %s" % arg)
+    j = result(w.run("wc", {}), "wc of no input")
+    tap.is_((j.get("stdout") or "").split(), ["0", "0", "0"], "wc of no input counts nothing")
 
     # --- sha256
     data = b"abc"
@@ -123,6 +128,36 @@ def body(tap):
     ]:
         j = result(w.run("json-transform", {"input": req}), "json-transform %s" % what)
         tap.is_(j.get("output"), want, "json-transform: %s" % what)
+    # every "where" operator, and "exists" telling a key that holds null from a missing one
+    people = [{"name": "bo", "age": 30, "email": None, "tags": ["x"]}, {"name": "al", "age": 12},
+              {"name": "cy", "age": 41, "email": "cy@example.org"}]
+    for where, want, what in [
+        ({"path": "name", "op": "!=", "value": "bo"}, ["al", "cy"], "!="),
+        ({"path": "age", "op": "<=", "value": 30}, ["bo", "al"], "<="),
+        ({"path": "age", "op": ">", "value": 30}, ["cy"], ">"),
+        ({"path": "name", "op": "contains", "value": "o"}, ["bo"], "contains a substring"),
+        ({"path": "tags", "op": "contains", "value": "x"}, ["bo"], "contains an element"),
+        ({"path": "name", "op": "startswith", "value": "a"}, ["al"], "startswith"),
+        ({"path": "email", "op": "matches", "value": "@example\\.org$"}, ["cy"], "matches"),
+        ({"path": "email", "op": "exists"}, ["bo", "cy"], "exists: a key holding null exists"),
+        ({"path": "email", "op": "exists", "value": True}, ["bo", "cy"], "exists true"),
+        ({"path": "email", "op": "exists", "value": False}, ["al"], "exists false: only the missing key"),
+        ({"path": "nothing.here", "op": "exists", "value": False}, ["bo", "al", "cy"],
+         "exists false: a missing path"),
+    ]:
+        j = result(w.run("json-transform", {"input": {"data": people, "where": [where], "fields": ["name"]}}),
+                   "json-transform %s" % what)
+        tap.is_([p.get("name") for p in j.get("output") or []], want, "json-transform: %s" % what)
+    j = result(w.run("json-transform", {"input": {"data": people, "query": "[2]", "fields": ["name", "age"]}}),
+               "json-transform fields of one object")
+    tap.is_(j.get("output"), {"name": "cy", "age": 41}, "json-transform: fields of one object give one object")
+    for req, why, what in [
+        ({"data": [1], "limit": -1}, "limit must be a non-negative integer", "a negative limit"),
+        ({"data": [1], "fields": "a"}, "fields must be a list of paths", "fields that is no list"),
+    ]:
+        j = w.run("json-transform", {"input": req}).json or {}
+        tap.is_((j.get("outcome"), j.get("exit_code")), ("failed", 2), "json-transform: %s: exit 2" % what)
+        tap.contains(j.get("stderr") or "", why, "... and says why")
     j = w.run("json-transform", {"input": {"data": [1], "query": "a..b"}}).json or {}
     tap.is_((j.get("outcome"), j.get("exit_code")), ("failed", 2), "json-transform: a bad path fails with exit 2")
     tap.contains(j.get("stderr") or "", "bad path", "... and says why on stderr")

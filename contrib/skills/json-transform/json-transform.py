@@ -15,8 +15,9 @@ Reads one JSON object on stdin (the run request's "input"):
 
 "where" operators: == and != (JSON equality: true is not 1), <, <=, >, >= (numbers
 with numbers, strings with strings), contains (a substring, or an element of a
-list), startswith, in (value is a list), exists (value true by default), matches
-(value is a Python regular expression, searched).
+list), startswith, in (value is a list), exists (value true, the default: the key is
+there, even holding null; false: it is missing), matches (value is a Python regular
+expression, searched).
 
 Paths: keys separated by dots, [N] indexes (negative from the end), [*] every
 element (of a list) or value (of an object), ["key.with.dots"] for odd keys.
@@ -29,6 +30,7 @@ import sys
 
 _TOKEN = re.compile(r'\.?([A-Za-z_$][\w$-]*)|\[(-?\d+)\]|\[\*\]|\.\*|\["((?:[^"\\]|\\.)*)"\]')
 _WILD = object()
+_MISSING = object()  # what a "where" path gives for a missing key: "exists" tells it from null
 
 
 class Fail(Exception):
@@ -61,8 +63,8 @@ def parse_path(path):
     return steps
 
 
-def walk(value, steps):
-    """Follow steps; a wildcard fans out into a list. Missing keys give None."""
+def walk(value, steps, missing=None):
+    """Follow steps; a wildcard fans out into a list. Missing keys give 'missing' (None: null)."""
     if not steps:
         return value
     step, rest = steps[0], steps[1:]
@@ -73,14 +75,14 @@ def walk(value, steps):
             items = list(value.values())
         else:
             return []
-        return [walk(v, rest) for v in items]
+        return [walk(v, rest, missing) for v in items]
     if isinstance(step, int):
         if not isinstance(value, list) or not -len(value) <= step < len(value):
-            return None
-        return walk(value[step], rest)
+            return missing
+        return walk(value[step], rest, missing)
     if not isinstance(value, dict) or step not in value:
-        return None
-    return walk(value[step], rest)
+        return missing
+    return walk(value[step], rest, missing)
 
 
 def get(value, path):
@@ -126,7 +128,8 @@ def compare(op, a, b):
     if op == "in":
         return isinstance(b, list) and any(same(a, x) for x in b)
     if op == "exists":
-        return (a is not None) == bool(b if b is not None else True)
+        # a key that holds null exists; only a missing one (_MISSING, see transform) does not
+        return (a is not _MISSING) == (b if b is not None else True)
     if op == "matches":
         if not isinstance(b, str):
             return False
@@ -187,7 +190,8 @@ def transform(req):
             compare(op, "", value)  # a bad regular expression fails here
         conds.append((parse_path(cond.get("path", ".")), op, value))
     for steps, op, value in conds:
-        result = [item for item in result if compare(op, walk(item, steps), value)]
+        result = [item for item in result
+                  if compare(op, walk(item, steps, _MISSING if op == "exists" else None), value)]
 
     if "sort_by" in req:
         steps = parse_path(req["sort_by"])
