@@ -152,6 +152,10 @@ def body(tap):
                "json-transform fields of one object")
     tap.is_(j.get("output"), {"name": "cy", "age": 41}, "json-transform: fields of one object give one object")
     for req, why, what in [
+        ({"data": [2, 1], "sort_by": ".", "reverse": "no"}, "reverse must be true or false", "reverse \"no\""),
+        ({"data": [2, 1], "count": "yes"}, "count must be true or false", "count \"yes\""),
+        ({"data": [{}], "where": [{"path": "a", "op": "exists", "value": "no"}]},
+         "\"exists\" takes a value of true or false", "exists \"no\""),
         ({"data": [1], "limit": -1}, "limit must be a non-negative integer", "a negative limit"),
         ({"data": [1], "fields": "a"}, "fields must be a list of paths", "fields that is no list"),
     ]:

@@ -17,7 +17,7 @@ Reads one JSON object on stdin (the run request's "input"):
 with numbers, strings with strings), contains (a substring, or an element of a
 list), startswith, in (value is a list), exists (value true, the default: the key is
 there, even holding null; false: it is missing), matches (value is a Python regular
-expression, searched).
+expression, searched). "reverse" and "count" are true or false.
 
 Paths: keys separated by dots, [N] indexes (negative from the end), [*] every
 element (of a list) or value (of an object), ["key.with.dots"] for odd keys.
@@ -154,6 +154,14 @@ def sort_key(v):
     return (3, 0, json.dumps(v, sort_keys=True))
 
 
+def flag(req, name):
+    """A boolean field, false when absent: "reverse": "no" is a mistake, not true."""
+    value = req.get(name, False)
+    if not isinstance(value, bool):
+        raise Fail("%s must be true or false, not %s" % (name, json.dumps(value)))
+    return value
+
+
 def transform(req):
     if not isinstance(req, dict):
         raise Fail("input must be an object with \"data\" and optional \"query\"")
@@ -188,6 +196,8 @@ def transform(req):
             raise Fail("unknown operator %r: one of %s" % (op, ", ".join(OPERATORS)))
         if op == "matches" and isinstance(value, str):
             compare(op, "", value)  # a bad regular expression fails here
+        if op == "exists" and value is not None and not isinstance(value, bool):
+            raise Fail("\"exists\" takes a value of true or false, not %s" % json.dumps(value))
         conds.append((parse_path(cond.get("path", ".")), op, value))
     for steps, op, value in conds:
         result = [item for item in result
@@ -195,7 +205,7 @@ def transform(req):
 
     if "sort_by" in req:
         steps = parse_path(req["sort_by"])
-        result = sorted(result, key=lambda item: sort_key(walk(item, steps)), reverse=bool(req.get("reverse")))
+        result = sorted(result, key=lambda item: sort_key(walk(item, steps)), reverse=flag(req, "reverse"))
 
     if "limit" in req:
         limit = req["limit"]
@@ -212,7 +222,7 @@ def transform(req):
         if single:
             result = result[0]
 
-    if req.get("count"):
+    if flag(req, "count"):
         # the number of results: a list's elements; one object or string is one result (its keys
         # are counted with the query ".*", never its characters); null (nothing found) none
         return len(result) if isinstance(result, list) else (0 if result is None else 1)
