@@ -241,6 +241,13 @@ def body(tap):
     tap.is_(json.loads(j.get("stdout") or "null"),
             {"argv": ["a", "b"], "n": 42, "file": "from a file", "script": "main.py"},
             "python: args, stdin JSON and files reach the code")
+    j = result(w.run("python", {"code": "import helper\nprint(helper.answer())",
+                                "files": {"helper.py": b64("def answer():\n    return 42\n")}}),
+               "python importing an uploaded module")
+    tap.is_(j.get("stdout"), "42\n", "python: a module sent in files can be imported")
+    j = result(w.run("python", {"code": "import os, sys; print(os.environ.get('PYTHONPATH'), sys.flags.ignore_environment)",
+                                "env": {}}), "python ignores PYTHON* variables")
+    tap.is_(j.get("stdout"), "None 1\n", "python: PYTHON* variables are ignored (-E)")
     j = w.run("python", {"code": "raise SystemExit(3)"}).json or {}
     tap.is_((j.get("outcome"), j.get("exit_code")), ("failed", 3), "python: the exit code is reported")
     j = w.run("python", {"code": "1/0"}).json or {}
