@@ -144,16 +144,30 @@ char *journal_format_line(const RequestLog *l) {
                      l->error ? " error=" : "", error_len, error) < 0)
                 return NULL;
         /* The error text can quote the client (a JSON key it sent, say): no control character,
-         * above all no newline, may start a line of its own that looks like another record. */
+         * above all no newline, may start a line of its own that looks like another record. Nor
+         * may what Unicode calls a line break or a control (U+0085 NEL, U+2028, U+2029, the C1
+         * range), which log readers that split lines the Unicode way (Python's splitlines(), say)
+         * and terminals act on: their UTF-8 bytes are written as \xNN too. */
         line = malloc(strlen(raw) * 4 + 1);
         if (!line)
                 return NULL;
         o = line;
-        for (const unsigned char *p = (const unsigned char *) raw; *p; p++)
+        for (const unsigned char *p = (const unsigned char *) raw; *p; p++) {
+                size_t n = 0;
                 if (*p < 0x20 || *p == 0x7f || *p == '\\')
-                        o += sprintf(o, "\\x%02x", *p);
-                else
+                        n = 1;
+                else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+                        n = 2;
+                else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+                        n = 3;
+                if (n == 0) {
                         *o++ = (char) *p;
+                        continue;
+                }
+                for (size_t i = 0; i < n; i++)
+                        o += sprintf(o, "\\x%02x", p[i]);
+                p += n - 1;
+        }
         *o = '\0';
         return line;
 }

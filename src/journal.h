@@ -34,8 +34,8 @@ size_t journal_format_record(const RequestLog *l, char *buf, size_t size);
 int journal_send_record(const char *socket_path, const RequestLog *l);
 
 /* The stderr form of the record: one line (no newline at its end), the path and the error cut
- * to JOURNAL_VALUE_MAX bytes as in the record, control characters and backslashes written as
- * \xNN. NULL on OOM. */
+ * to JOURNAL_VALUE_MAX bytes as in the record, control characters (C1 included), U+2028, U+2029
+ * and backslashes written as \xNN, byte by byte. NULL on OOM. */
 char *journal_format_line(const RequestLog *l);
 
 /* To the journal when its socket is there, else one line on stderr. */

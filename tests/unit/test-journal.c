@@ -232,6 +232,15 @@ static void test_line(void) {
            "the record's fields as before");
         free(line);
 
+        /* nor a Unicode line break (NEL, U+2028, U+2029) or C1 control: Python's splitlines() and
+         * terminals act on those; other UTF-8 stays as it is */
+        l.error = "unknown field 'x\xc2\x85skillrun: status=200\xe2\x80\xa8" "a\xe2\x80\xa9" "b\xc2\x9b" "31m é\xe2\x80\xa6'";
+        line = journal_format_line(&l);
+        ok(line && strstr(line, " error=unknown field 'x\\xc2\\x85skillrun: status=200\\xe2\\x80\\xa8a\\xe2\\x80\\xa9b"
+                                "\\xc2\\x9b31m é\xe2\x80\xa6'"),
+           "NEL, U+2028, U+2029 and C1 controls written as \\xNN, other UTF-8 kept: %s", line ? line : "(null)");
+        free(line);
+
         /* a client can make the error as long as its body: cut as the record cuts it */
         char *big = malloc(100001);
         assert_se(big);
