@@ -74,7 +74,11 @@ static Verdict parse(const char *buf, size_t size, const HttpLimits *lim, bool c
                 fuzz_check(!req.head && !req.headers);
         } else {
                 fuzz_check(v.r == -EBADMSG && msg && is_allowed_refusal(v.status));
-                fuzz_check(!req.head && !req.headers);
+                /* at most the method and path of a whole request line, for the log */
+                fuzz_check(!req.headers && req.n_headers == 0 && !req.target && !req.query);
+                fuzz_check(!req.head || (req.method && *req.method && req.path && req.path[0] == '/' &&
+                                         !strchr(req.path, '?') &&
+                                         req.head_size == strlen(req.method) + 1 + strlen(req.path) + 1));
         }
         http_request_done(&req);
         return v;

@@ -174,6 +174,7 @@ typedef struct HeadScan {
         RequestLine rl;
         size_t n_fields;
         size_t start;      /* where the request line begins, after any empty lines */
+        bool line_done;    /* the request line is whole and valid */
         size_t head_len;   /* where the head ends, its terminator included */
 } HeadScan;
 
@@ -221,6 +222,7 @@ static int scan_head(Parser *p, const char *buf, size_t len, const HttpLimits *l
                         if (r < 0)
                                 return r;
                         ret->start = pos;
+                        ret->line_done = true;
                         first = false;
                 } else if (n == 0) {
                         ret->head_len = (size_t) (nl - buf) + 1;
@@ -364,6 +366,27 @@ static int fill_request(Parser *p, const HeadScan *scan, const HttpLimits *lim, 
         return 0;
 }
 
+/* A request refused after its request line keeps its method and path (no query, no header), so
+ * that the refusal can be logged with them. Nothing when out of memory: they are only for the log. */
+static void keep_request_line(const char *buf, const HeadScan *scan, HttpRequest *req) {
+        const char *line = buf + scan->start, *target = line + scan->rl.target_start;
+        const char *q = memchr(target, '?', scan->rl.target_len);
+        size_t m = scan->rl.method_len, t = q ? (size_t) (q - target) : scan->rl.target_len;
+
+        req->head_size = m + 1 + t + 1;
+        req->head = malloc(req->head_size);
+        if (!req->head) {
+                req->head_size = 0;
+                return;
+        }
+        memcpy(req->head, line, m);
+        req->head[m] = '\0';
+        memcpy(req->head + m + 1, target, t);
+        req->head[m + 1 + t] = '\0';
+        req->method = req->head;
+        req->path = req->head + m + 1;
+}
+
 int http_parse_head(const char *buf, size_t len, const HttpLimits *lim, HttpRequest *req, int *ret_status,
                     const char **ret_msg) {
         static const HttpLimits default_limits = {
@@ -407,6 +430,8 @@ finish:
         /* Any failure comes with a status to answer, so a caller can never mistake it for 0. */
         if (r < 0 && r != -EBADMSG)
                 (void) refuse(&p, 500, "Out of memory");
+        if (r == -EBADMSG && scan.line_done)
+                keep_request_line(buf, &scan, req);
         if (r < 0) {
                 if (ret_status)
                         *ret_status = p.status;

@@ -49,7 +49,9 @@ typedef struct HttpRequest {
  *   returns -EBADMSG  the request is refused: *ret_status is the HTTP status (400, 405 never,
  *                   411, 413, 414, 431, 501, 505) and *ret_msg a static human-readable reason
  *   returns -ENOMEM  out of memory; *ret_status is 500 (so a status is set on every failure)
- * *req is reset on entry and owns nothing unless 1 is returned. lim NULL means the defaults.
+ * *req is reset on entry and owns nothing unless 1 is returned, or -EBADMSG for a request whose
+ * request line was whole and valid: then req->method and req->path alone are set, for the log
+ * (http_request_done() frees them). lim NULL means the defaults.
  * Duplicate X-Functions-Key, X-Abbot-SkillApiToken and Expect are refused like Authorization.
  * Rules: request line "METHOD SP origin-form SP HTTP/1.x", CRLF or bare LF line ends; a request
  * line longer than max_header → 414; head longer than max_header or more than max_fields fields

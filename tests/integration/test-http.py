@@ -252,6 +252,10 @@ def body(tap):
     head, sep, rest = got.partition(b"\r\n\r\n")
     tap.ok(head.startswith(b"HTTP/1.1 405 ") and b"\r\nAllow: POST\r\n" in head + b"\r\n" and sep and rest == b"",
            "HEAD on a run route: 405, Allow: POST, no body", got[:300])
+    _, got = w.raw(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+    head, sep, rest = got.partition(b"\r\n\r\n")
+    tap.ok(head.startswith(b"HTTP/1.1 501 ") and sep and rest == b"",
+           "HEAD refused by the parser (Transfer-Encoding): 501, no body", got[:300])
 
     # --- Host: required in HTTP/1.1, well-formed always (RFC 9112 §3.2)
     r = w.raw1(b"GET /healthz HTTP/1.1\r\n\r\n")

@@ -158,6 +158,15 @@ def body(tap):
     tap.is_(r.status, 200, "run via http.client")
     tap.is_(json.loads(data).get("stdout"), "via http.client", "... stdout")
 
+    # A request the parser refuses after its request line is logged with its method and path (not
+    # the query): which route got the oversized body?
+    r = w.raw1(b"POST /v1/skills/echo/run?q=secretquery HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n")
+    check_error(tap, r, 413, "body over max_body", framing=False)
+    recs = [x for x in w.records() if x.get("status") == "413"]
+    tap.ok(len(recs) == 1 and recs[0].get("method") == "POST" and recs[0].get("path") == "/v1/skills/echo/run",
+           "the 413's record names the method and the path", recs)
+    tap.ok("secretquery" not in w.all_log_text(), "... but not the query")
+
     # Each 401/403/404 is a normal answer: the worker log must not carry the token.
     log = w.all_log_text()
     tap.ok(w.token not in log and w.tokens["other"] not in log, "tokens never appear in the worker's log")

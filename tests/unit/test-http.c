@@ -61,7 +61,10 @@ static void refused_with(const HttpLimits *l, const char *s, size_t n, int want,
                 printf("#   refused only for the missing Host header: the check under test let it through\n");
         } else
                 is_int(status, want, "%s → %d", what, want);
-        ok(!req.head && !req.headers && req.n_headers == 0, "%s: nothing left allocated", what);
+        /* at most the method and path, for the log (test_refusal_keeps_request_line) */
+        ok(!req.headers && req.n_headers == 0 && !req.authorization && !req.body &&
+           (!req.head || (req.head_size == strlen(req.method) + 1 + strlen(req.path) + 1 && req.path[0] == '/')),
+           "%s: nothing left allocated but the method and path", what);
         http_request_done(&req);
 }
 
@@ -747,6 +750,46 @@ static void test_credentials_wiped(void) {
         }
 }
 
+/* The log names the method and path of a request refused after its request line (a 413 for a
+ * run, say); not the query, not a header; nothing when the line itself is refused. */
+static void test_refusal_keeps_request_line(void) {
+        static const struct {
+                const char *in;
+                int want;
+                const char *method, *path;
+        } cases[] = {
+                { "POST /v1/skills/wc/run?k=" SECRET " HTTP/1.1\r\nHost: h\r\nContent-Length: 101\r\n\r\n", 413,
+                  "POST", "/v1/skills/wc/run" },
+                { "POST /v1/skills/wc/run HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n", 501, "POST",
+                  "/v1/skills/wc/run" },
+                { "POST /x HTTP/1.1\r\nHost: h\r\n\r\n", 411, "POST", "/x" },
+                { "GET /healthz HTTP/1.1\r\n\r\n", 400, "GET", "/healthz" },
+                { "HEAD /healthz HTTP/1.1\r\nHost: h\r\nX: " "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n", 431, "HEAD", "/healthz" },
+                { "GET /a HTTP/1.1\r\nHost: h\r\nBad Name: x\r\n\r\n", 400, "GET", "/a" },
+                { "GARBAGE\r\n\r\n", 400, NULL, NULL },
+                { "GET http://h/ HTTP/1.1\r\nHost: h\r\n\r\n", 400, NULL, NULL },
+                { "GET / HTTP/2.0\r\n\r\n", 505, NULL, NULL },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                HttpRequest req;
+                int status, r;
+
+                /* the small bounds, for the 431 */
+                r = parse_n(&small, cases[i].in, strlen(cases[i].in), &req, &status);
+                is_int(r == -EBADMSG ? status : r, cases[i].want, "request %zu: refused with %d", i, cases[i].want);
+                if (cases[i].method) {
+                        is_str(req.method, cases[i].method, "request %zu: the method is kept", i);
+                        is_str(req.path, cases[i].path, "request %zu: the path is kept, without the query", i);
+                } else
+                        ok(!req.method && !req.path && !req.head, "request %zu: a refused request line keeps nothing", i);
+                ok(!req.headers && req.n_headers == 0 && !req.authorization && !req.host && !req.target &&
+                   !req.query, "request %zu: no header, target or query kept", i);
+                http_request_done(&req);
+        }
+}
+
 static void test_status_names(void) {
         static const struct {
                 int status;
@@ -983,6 +1026,7 @@ int main(void) {
         test_host();
         test_early_refusal();
         test_credentials_wiped();
+        test_refusal_keeps_request_line();
         test_status_names();
         test_writer();
         test_writer_errors();
