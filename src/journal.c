@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -72,14 +73,19 @@ static void fieldf(Record *r, const char *key, const char *fmt, ...) {
         field(r, key, v);
 }
 
+/* 501 and 505 refuse what the client asked for (Transfer-Encoding, HTTP/2): its error, as a 400
+ * is, not a failure of ours (the exit status says the same, skillrun(8)) */
+static int record_priority(const RequestLog *l) {
+        bool client = l->status >= 400 && (l->status < 500 || l->status == 501 || l->status == 505);
+
+        return client ? LOG_NOTICE : l->status >= 500 ? LOG_ERR : LOG_INFO;
+}
+
 size_t journal_format_record(const RequestLog *l, char *buf, size_t size) {
         Record r = { .buf = buf, .size = size };
         /* a UTF-8 sequence's worth beyond MESSAGE_MAX, so that utf8_cut() sees where it ends */
         char message[MESSAGE_MAX + 4 + 1];
-        /* 501 and 505 refuse what the client asked for (Transfer-Encoding, HTTP/2): its error, as
-         * a 400 is, not a failure of ours (the exit status says the same, skillrun(8)) */
-        bool client = l->status >= 400 && (l->status < 500 || l->status == 501 || l->status == 505);
-        int prio = client ? LOG_NOTICE : l->status >= 500 ? LOG_ERR : LOG_INFO;
+        int prio = record_priority(l);
 
         snprintf(message, sizeof(message), "%s %s → %d%s%s%s%s%s%s", strempty(l->method), strempty(l->path),
                  l->status, l->skill ? " skill=" : "", strempty(l->skill), l->outcome ? " outcome=" : "",
@@ -172,13 +178,36 @@ char *journal_format_line(const RequestLog *l) {
         return line;
 }
 
-void journal_log_request(const RequestLog *l) {
+/* Whether stderr is the journal's stream that $JOURNAL_STREAM names ("device:inode", systemd.exec(5)):
+ * not merely set, since a child of a service inherits it with its stderr elsewhere. */
+static bool stderr_is_journal(void) {
+        const char *e = getenv("JOURNAL_STREAM");
+        unsigned long long dev, ino;
+        struct stat st;
+        int n = 0;
+
+        if (!e || sscanf(e, "%llu:%llu%n", &dev, &ino, &n) != 2 || e[n] != '\0')
+                return false;
+        return fstat(STDERR_FILENO, &st) == 0 && st.st_dev == (dev_t) dev && st.st_ino == (ino_t) ino;
+}
+
+void journal_log_request_to(const char *socket_path, const RequestLog *l) {
         _cleanup_free_ char *line = NULL;
 
         /* no journal (ENOENT), or one that does not take it: stderr, one line */
-        if (journal_send_record(JOURNAL_SOCKET, l) >= 0)
+        if (journal_send_record(socket_path, l) >= 0)
                 return;
         line = journal_format_line(l);
-        if (line)
+        if (!line)
+                return;
+        /* journald's queue full, or journald restarting: stderr is still its stream under systemd,
+         * which takes the record's priority from a "<N>" prefix, so that a 500 stays an error */
+        if (stderr_is_journal())
+                fprintf(stderr, "<%d>%s\n", record_priority(l), line);
+        else
                 fprintf(stderr, "%s\n", line);
+}
+
+void journal_log_request(const RequestLog *l) {
+        journal_log_request_to(JOURNAL_SOCKET, l);
 }

@@ -38,5 +38,8 @@ int journal_send_record(const char *socket_path, const RequestLog *l);
  * and backslashes written as \xNN, byte by byte. NULL on OOM. */
 char *journal_format_line(const RequestLog *l);
 
-/* To the journal when its socket is there, else one line on stderr. */
+/* To the journal when its socket is there, else one line on stderr, prefixed with the record's
+ * "<priority>" when stderr is the journal's stream ($JOURNAL_STREAM). */
 void journal_log_request(const RequestLog *l);
+/* The same through another socket (tests). */
+void journal_log_request_to(const char *socket_path, const RequestLog *l);

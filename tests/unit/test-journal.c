@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -254,9 +255,109 @@ static void test_line(void) {
         free(big);
 }
 
+/* What journal_log_request_to() writes on stderr when the socket does not take the record, with
+ * $JOURNAL_STREAM set to js (NULL: unset). */
+static char *fallback_line(const RequestLog *l, const char *js) {
+        char path[] = "/tmp/test-journal-XXXXXX", *got = calloc(1, 4096);
+        int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+        ssize_t k;
+
+        assert_se(fd >= 0 && saved >= 0 && got);
+        unlink(path);
+        if (js)
+                assert_se(setenv("JOURNAL_STREAM", js, 1) == 0);
+        else
+                unsetenv("JOURNAL_STREAM");
+        fflush(stderr);
+        assert_se(dup2(fd, STDERR_FILENO) == STDERR_FILENO);
+        journal_log_request_to("/nonexistent/journal/socket", l);
+        fflush(stderr);
+        assert_se(dup2(saved, STDERR_FILENO) == STDERR_FILENO);
+        close(saved);
+        unsetenv("JOURNAL_STREAM");
+        k = pread(fd, got, 4095, 0);
+        close(fd);
+        assert_se(k >= 0);
+        return got;
+}
+
+/* Under systemd stderr is the journal's stream too: the record that could not be sent keeps its
+ * priority there through a "<N>" prefix, so that "journalctl -p err" still shows a 500. Only when
+ * stderr is that stream, not wherever $JOURNAL_STREAM is merely inherited. */
+static void test_fallback(void) {
+        RequestLog l = REQUEST_LOG_INIT;
+        char js[64], *line;
+        struct stat st;
+
+        l.method = "GET";
+        l.path = "/v1/skills/broken";
+        l.status = 500;
+        l.error = "skill 'broken' is misconfigured";
+
+        line = fallback_line(&l, NULL);
+        ok(strncmp(line, "skillrun: status=500 method=GET path=/v1/skills/broken ", 55) == 0 &&
+           strchr(line, '\n') == line + strlen(line) - 1, "no journal stream: the plain line, one");
+        free(line);
+
+        /* the file fallback_line() makes has a new inode each time: name one that is not it */
+        assert_se(fstat(STDIN_FILENO, &st) == 0);
+        snprintf(js, sizeof js, "%llu:%llu", (unsigned long long) st.st_dev, (unsigned long long) st.st_ino);
+        line = fallback_line(&l, js);
+        ok(strncmp(line, "skillrun: status=500 ", 21) == 0, "$JOURNAL_STREAM naming another file: no prefix: %s",
+           line);
+        free(line);
+
+        line = fallback_line(&l, "journal");
+        ok(strncmp(line, "skillrun: status=500 ", 21) == 0, "$JOURNAL_STREAM not device:inode: no prefix");
+        free(line);
+}
+
+/* The same, with stderr the stream $JOURNAL_STREAM names: set from inside, once the file exists. */
+static void test_fallback_priority(void) {
+        static const struct {
+                int status;
+                const char *prefix;
+        } cases[] = {
+                { 500, "<3>skillrun: status=500 " },
+                { 503, "<3>skillrun: status=503 " },
+                { 404, "<5>skillrun: status=404 " },
+                { 505, "<5>skillrun: status=505 " },
+                { 200, "<6>skillrun: status=200 " },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                RequestLog l = REQUEST_LOG_INIT;
+                char path[] = "/tmp/test-journal-XXXXXX", js[64], got[4096] = "";
+                int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+                struct stat st;
+                ssize_t k;
+
+                l.method = "GET";
+                l.path = "/x";
+                l.status = cases[i].status;
+                assert_se(fd >= 0 && saved >= 0 && fstat(fd, &st) == 0);
+                unlink(path);
+                snprintf(js, sizeof js, "%llu:%llu", (unsigned long long) st.st_dev, (unsigned long long) st.st_ino);
+                assert_se(setenv("JOURNAL_STREAM", js, 1) == 0);
+                fflush(stderr);
+                assert_se(dup2(fd, STDERR_FILENO) == STDERR_FILENO);
+                journal_log_request_to("/nonexistent/journal/socket", &l);
+                fflush(stderr);
+                assert_se(dup2(saved, STDERR_FILENO) == STDERR_FILENO);
+                close(saved);
+                unsetenv("JOURNAL_STREAM");
+                k = pread(fd, got, sizeof got - 1, 0);
+                close(fd);
+                ok(k > 0 && strncmp(got, cases[i].prefix, strlen(cases[i].prefix)) == 0,
+                   "stderr the journal's stream: a %d's line starts \"%s\"", cases[i].status, cases[i].prefix);
+        }
+}
+
 int main(void) {
         test_format();
         test_send();
         test_line();
+        test_fallback();
+        test_fallback_priority();
         return done_testing();
 }
