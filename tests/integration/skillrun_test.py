@@ -330,8 +330,10 @@ def parse_stderr_records(text):
     return out
 
 
-def journal_records(since):
-    """skillrun request records from the journal since a time.time() value, same keys as stderr."""
+def journal_records(since, pids=None):
+    """skillrun request records from the journal since a time.time() value, same keys as stderr;
+    with pids, only those the processes with these pids logged (the journal is the host's: other
+    tests' workers, and a host's own skillrun, log there too)."""
     try:
         p = subprocess.run(["journalctl", "-q", "--no-pager", "-o", "json", "--since=@%d" % int(since),
                             "SYSLOG_IDENTIFIER=skillrun"], capture_output=True, timeout=20)
@@ -344,6 +346,8 @@ def journal_records(since):
         except ValueError:
             continue
         if "SKILLRUN_STATUS" not in e:
+            continue
+        if pids is not None and e.get("_PID") not in pids:
             continue
         rec = {k[len("SKILLRUN_"):].lower(): v for k, v in e.items() if k.startswith("SKILLRUN_")}
         rec["token"] = rec.pop("token_name", "-") or "-"
@@ -485,6 +489,7 @@ class Worker:
         self.bin = skillrun_bin()
         self.activate = socket_activate_bin()
         self.marker = "skrt" + secrets.token_hex(8)
+        self.extra_pids = set()  # workers a test started itself (serve_once), for records()
         self.root = tempfile.mkdtemp(prefix="skillrun-it-%s-" % self.marker)
         self.skills_dir = os.path.join(self.root, "skills")
         self.work_dir = os.path.join(self.root, "work")
@@ -619,16 +624,25 @@ class Worker:
             text = self.read_log() if stderr_text is None else stderr_text
             recs = parse_stderr_records(text)
             if journal_in_use():
-                recs += journal_records(self.t_start)
+                recs += journal_records(self.t_start, self.worker_pids())
             if want is None or any(r.get("run_id") == want for r in recs) or time.monotonic() > deadline:
                 return recs
             time.sleep(0.1)
+
+    def worker_pids(self):
+        """The pids of this Worker's workers, as the journal's _PID strings: each one that
+        systemd-socket-activate spawned says so in its log; without --accept it execs the worker
+        itself."""
+        pids = set(re.findall(r" as PID (\d+)\.$", self.read_log(), re.M))
+        if getattr(self, "proc", None) is not None:
+            pids.add(str(self.proc.pid))
+        return pids | self.extra_pids
 
     def all_log_text(self, stderr_text=None):
         """Everything the worker may have logged: its stderr and, if in use, its journal records."""
         text = self.read_log() if stderr_text is None else stderr_text
         if journal_in_use():
-            text += "\n".join(r["_raw"] for r in journal_records(self.t_start))
+            text += "\n".join(r["_raw"] for r in journal_records(self.t_start, self.worker_pids()))
         return text
 
     def leftovers(self):

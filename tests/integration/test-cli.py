@@ -33,6 +33,7 @@ def serve_once(w, request, timeout=30):
         conn, _ = ls.accept()
         p = subprocess.Popen([w.bin, "serve"], stdin=conn, stdout=conn, stderr=subprocess.PIPE, env=w.env(),
                              close_fds=True)
+        w.extra_pids.add(str(p.pid))  # its record, where a journal takes it
         conn.close()
         c.sendall(request)
         got = recv_all(c, timeout)
