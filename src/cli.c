@@ -176,9 +176,13 @@ int cli_run(int argc, char **argv) {
 
         run_result_init(&res);
         uint64_t t0 = now_usec();
+        log.skill = name;
+        log.method = "CLI";
+        log.path = "run";
         r = run_skill(&s, m, &req, -1, &res, &err);
         if (r < 0) {
                 log_error("Running skill '%s' failed: %s", name, err ? err : strerror(-r));
+                log.error = err ? err : strerror(-r);
         } else {
                 json_object *j = run_result_to_json(&res);
                 if (j) {
@@ -190,16 +194,14 @@ int cli_run(int argc, char **argv) {
                         json_object_put(j);
                 }
                 log.run_id = res.run_id;
-                log.skill = name;
-                log.method = "CLI";
-                log.path = "run";
                 log.outcome = outcome_to_string(res.outcome);
                 log.exit_code = res.exit_code;
                 log.max_rss_kb = res.max_rss_kb;
-                log.duration_usec = now_usec() - t0;
-                if (getenv("SKILLRUN_LOG_CLI"))
-                        journal_log_request(&log);
         }
+        /* one record per run, as a served request has, a run that could not start included */
+        log.duration_usec = now_usec() - t0;
+        if (getenv("SKILLRUN_LOG_CLI"))
+                journal_log_request(&log);
         run_result_done(&res);
         run_cleanup();
         run_unblock_stop_signals();

@@ -78,6 +78,9 @@ static void fieldf(Record *r, const char *key, const char *fmt, ...) {
 static int record_priority(const RequestLog *l) {
         bool client = l->status >= 400 && (l->status < 500 || l->status == 501 || l->status == 505);
 
+        if (l->status == 0) /* skillrun run: an error when the run could not even start */
+                return l->error ? LOG_ERR : LOG_INFO;
+
         return client ? LOG_NOTICE : l->status >= 500 ? LOG_ERR : LOG_INFO;
 }
 

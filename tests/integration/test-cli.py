@@ -110,6 +110,24 @@ def body(tap):
     j = json.loads(p.stdout or b"null") or {}
     tap.is_((j.get("skill"), j.get("outcome"), j.get("stdout")), ("echo", "ok", "from a file\n"),
             "run prints the result JSON; FILE is the skill's stdin")
+    # SKILLRUN_LOG_CLI: one record per run, as a served request has; one that cannot start too
+    for what, env, want in (("a run", {}, {"status": "0", "skill": "echo", "method": "CLI", "path": "run",
+                                           "outcome": "ok", "exit_code": "0"}),
+                            ("a run that cannot start", {"SKILLRUN_WORK_DIR": os.path.join(w.root, "no-such-dir")},
+                             {"status": "0", "skill": "echo", "method": "CLI", "path": "run"})):
+        env = dict(env, SKILLRUN_LOG_CLI="1")
+        q = subprocess.Popen([w.bin, "run", "echo", "--input", inp], env=w.env(env), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        w.extra_pids.add(str(q.pid))
+        out, err = q.communicate(timeout=60)
+        recs = [r for r in w.records(stderr_text=err.decode(errors="replace")) if r.get("method") == "CLI"]
+        w.extra_pids.discard(str(q.pid))
+        tap.is_([{k: r.get(k) for k in want} for r in recs], [want], "SKILLRUN_LOG_CLI: %s is logged" % what,
+                err.decode(errors="replace"))
+        if env.get("SKILLRUN_WORK_DIR"):
+            tap.is_(q.returncode, 1, "... a run that cannot start is exit 1")
+            tap.ok(recs and "work" in (recs[0].get("error") or "") and recs[0].get("outcome") in ("-", ""),
+                   "... and its record says why, with no outcome", repr(recs))
     p = w.cli("run", "echo", "--input", "-", input=b"from stdin")
     tap.is_((json.loads(p.stdout or b"null") or {}).get("stdout"), "from stdin", "run --input - reads stdin")
     p = w.cli("run", "probe", "--arg", "a b", "--arg", "--c")

@@ -135,6 +135,21 @@ static void test_format(void) {
         is_str(value(f, n, "SKILLRUN_SKILL"), "", "no skill: empty");
         free_fields(f, n);
 
+        /* skillrun run (status 0): info for a run, err for one that could not start */
+        for (int failed = 0; failed <= 1; failed++) {
+                RequestLog c = REQUEST_LOG_INIT;
+                c.method = "CLI";
+                c.path = "run";
+                c.skill = "echo";
+                c.outcome = failed ? NULL : "ok";
+                c.error = failed ? "work_dir: No such file or directory" : NULL;
+                len = journal_format_record(&c, buf, sizeof buf);
+                is_int(parse(buf, len, f, &n), 0, "a CLI record parses");
+                is_str(value(f, n, "PRIORITY"), failed ? "3" : "6", "PRIORITY %s for a CLI run %s",
+                       failed ? "err" : "info", failed ? "that could not start" : "");
+                free_fields(f, n);
+        }
+
         /* what a client asked for and we do not do is its error, not ours: as for the exit status
          * (skillrun(8)), a 501 or 505 is no worker failure */
         static const int client_5xx[] = { 501, 505 };
