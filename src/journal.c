@@ -80,6 +80,10 @@ static int record_priority(const RequestLog *l) {
 
         if (l->status == 0) /* skillrun run: an error when the run could not even start */
                 return l->error ? LOG_ERR : LOG_INFO;
+        /* answered 200, but the skill never ran: a missing command or a sandbox step the host
+         * refuses is the operator's to fix, as a broken manifest's 500 is */
+        if (streq_ptr(l->outcome, "sandbox_error"))
+                return LOG_ERR;
 
         return client ? LOG_NOTICE : l->status >= 500 ? LOG_ERR : LOG_INFO;
 }

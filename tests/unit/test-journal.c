@@ -150,6 +150,20 @@ static void test_format(void) {
                 free_fields(f, n);
         }
 
+        /* a 200 whose skill never ran (sandbox_error) is the operator's to look at: err */
+        {
+                RequestLog c = REQUEST_LOG_INIT;
+                c.method = "POST";
+                c.path = "/v1/skills/x/run";
+                c.status = 200;
+                c.outcome = "sandbox_error";
+                c.error = "execve: No such file or directory";
+                len = journal_format_record(&c, buf, sizeof buf);
+                is_int(parse(buf, len, f, &n), 0, "a sandbox_error record parses");
+                is_str(value(f, n, "PRIORITY"), "3", "PRIORITY err for a 200 with outcome sandbox_error");
+                free_fields(f, n);
+        }
+
         /* what a client asked for and we do not do is its error, not ours: as for the exit status
          * (skillrun(8)), a 501 or 505 is no worker failure */
         static const int client_5xx[] = { 501, 505 };
