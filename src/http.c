@@ -441,6 +441,20 @@ finish:
         return r;
 }
 
+bool http_is_head_request(const char *buf, size_t len) {
+        size_t i = 0;
+
+        for (;;) {
+                if (i < len && buf[i] == '\n')
+                        i++;
+                else if (len - i >= 2 && buf[i] == '\r' && buf[i + 1] == '\n')
+                        i += 2;
+                else
+                        break;
+        }
+        return len - i >= 5 && memcmp(buf + i, "HEAD ", 5) == 0;
+}
+
 void http_request_done(HttpRequest *req) {
         if (!req)
                 return;

@@ -64,6 +64,11 @@ typedef struct HttpRequest {
 int http_parse_head(const char *buf, size_t len, const HttpLimits *lim, HttpRequest *req, int *ret_status,
                     const char **ret_msg);
 
+/* Whether the bytes received so far begin a HEAD request (after the empty lines the parser skips):
+ * true also for a head the parser refuses or that never completes, whose error answer must then
+ * go without its body as well (RFC 9110 §9.3.2). */
+bool http_is_head_request(const char *buf, size_t len);
+
 /* Wipes the head (it holds the credentials as sent) before freeing it. */
 void http_request_done(HttpRequest *req);
 

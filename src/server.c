@@ -167,8 +167,12 @@ static int read_request(Server *srv, const char **ret_msg) {
                 ssize_t k;
                 if (len > 0) {
                         r = http_parse_head(buf, len, &lim, &srv->req, &status, ret_msg);
-                        if (r < 0)
+                        if (r < 0) {
+                                /* refused, but still a HEAD: the error goes without its body */
+                                if (http_is_head_request(buf, len))
+                                        http_response_head_only(srv->fd);
                                 return status;
+                        }
                         if (r > 0)
                                 break;
                 }
@@ -179,6 +183,8 @@ static int read_request(Server *srv, const char **ret_msg) {
                 k = read_some(srv->fd, buf + len, cap - len, deadline);
                 if (k == -ETIMEDOUT) {
                         *ret_msg = "the request did not arrive in time";
+                        if (http_is_head_request(buf, len))
+                                http_response_head_only(srv->fd);
                         return len > 0 ? 408 : -ETIMEDOUT;
                 }
                 if (k < 0)

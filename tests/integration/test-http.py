@@ -252,10 +252,19 @@ def body(tap):
     head, sep, rest = got.partition(b"\r\n\r\n")
     tap.ok(head.startswith(b"HTTP/1.1 405 ") and b"\r\nAllow: POST\r\n" in head + b"\r\n" and sep and rest == b"",
            "HEAD on a run route: 405, Allow: POST, no body", got[:300])
-    _, got = w.raw(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
-    head, sep, rest = got.partition(b"\r\n\r\n")
-    tap.ok(head.startswith(b"HTTP/1.1 501 ") and sep and rest == b"",
-           "HEAD refused by the parser (Transfer-Encoding): 501, no body", got[:300])
+    # ... also when the head itself is refused (the method was read all the same) or never completes
+    for raw, status, what in [(b"HEAD /healthz HTTP/1.1\r\n\r\n", 400, "without Host"),
+                              (b"\r\nHEAD /healthz HTTP/1.1\r\nHost: x\r\nX: \x01\r\n\r\n", 400,
+                               "with a control byte in a field, after an empty line"),
+                              (b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 501,
+                               "with Transfer-Encoding"),
+                              (b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 9999999999\r\n\r\n", 413,
+                               "with a Content-Length over max_body"),
+                              (b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n", 408, "that never ends")]:
+        _, got = w.raw(raw)
+        head, sep, rest = got.partition(b"\r\n\r\n")
+        tap.ok(head.startswith(b"HTTP/1.1 %d " % status) and b"\r\nContent-Length: " in head and sep and rest == b"",
+               "HEAD %s: %d with its Content-Length, and no body" % (what, status), got[:300])
 
     # --- Host: required in HTTP/1.1, well-formed always (RFC 9112 §3.2)
     r = w.raw1(b"GET /healthz HTTP/1.1\r\n\r\n")

@@ -408,6 +408,18 @@ static void test_fields(void) {
                         "the same Host twice");
 }
 
+static void test_is_head(void) {
+        ok(http_is_head_request("HEAD / HTTP/1.1\r\n", 17), "HEAD request");
+        ok(http_is_head_request("HEAD ", 5), "HEAD and a space, nothing more yet");
+        ok(http_is_head_request("\r\n\nHEAD /", 9), "HEAD after empty lines");
+        ok(!http_is_head_request("HEAD", 4), "HEAD without its space: maybe HEADER");
+        ok(!http_is_head_request("HEADER / HTTP/1.1\r\n", 19), "another method starting with HEAD");
+        ok(!http_is_head_request("head / HTTP/1.1\r\n", 17), "methods are case-sensitive");
+        ok(!http_is_head_request("GET / HTTP/1.1\r\n", 16), "GET");
+        ok(!http_is_head_request("\rHEAD / HTTP/1.1\r\n", 18), "a bare CR is no empty line");
+        ok(!http_is_head_request("", 0), "nothing");
+}
+
 static void test_content_length(void) {
         HttpRequest req;
         int status;
@@ -1019,6 +1031,7 @@ int main(void) {
         test_control_bytes();
         test_fields();
         test_content_length();
+        test_is_head();
         test_expect();
         test_bounds(&small, "small");
         test_bounds(&lim, "default");
