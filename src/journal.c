@@ -63,7 +63,7 @@ static void field(Record *r, const char *key, const char *value) {
         put(r, "\n", 1);
 }
 
-static void fieldf(Record *r, const char *key, const char *fmt, ...) {
+_printf_(3, 4) static void fieldf(Record *r, const char *key, const char *fmt, ...) {
         char v[64];
         va_list ap;
 
