@@ -9,7 +9,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from skillrun_test import (Worker, check_error, check_framing, main, new_token, probe_skill,  # noqa: E402
-                           sh_skill)
+                           sh_skill, wait_for)
 
 LIST_KEYS = {"name", "description", "policy", "input", "output", "accepts_code", "network", "limits"}
 LIMIT_KEYS = {"timeout_ms", "memory_max", "tasks_max", "cpu_max", "output_max", "workdir_max"}
@@ -162,7 +162,8 @@ def body(tap):
     # the query): which route got the oversized body?
     r = w.raw1(b"POST /v1/skills/echo/run?q=secretquery HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n")
     check_error(tap, r, 413, "body over max_body", framing=False)
-    recs = [x for x in w.records() if x.get("status") == "413"]
+    # the record is written after the answer: wait for it
+    recs = wait_for(lambda: [x for x in w.records() if x.get("status") == "413"], 10.0) or []
     tap.ok(len(recs) == 1 and recs[0].get("method") == "POST" and recs[0].get("path") == "/v1/skills/echo/run",
            "the 413's record names the method and the path", recs)
     tap.ok("secretquery" not in w.all_log_text(), "... but not the query")
