@@ -335,6 +335,9 @@ def journal_records(since, pids=None):
     with pids, only those the processes with these pids logged (the journal is the host's: other
     tests' workers, and a host's own skillrun, log there too)."""
     try:
+        # what was sent before this is stored once --sync returns (a worker logs just before it
+        # exits; journald takes the datagram a moment later)
+        subprocess.run(["journalctl", "--sync"], capture_output=True, timeout=20)
         p = subprocess.run(["journalctl", "-q", "--no-pager", "-o", "json", "--since=@%d" % int(since),
                             "SYSLOG_IDENTIFIER=skillrun"], capture_output=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired):
