@@ -15,8 +15,15 @@
  *   ifconf                           ioctl(SIOCGIFCONF) on a socketpair end: the host's interfaces
  *                                    and addresses, without socket(2) or the network
  *   kill:PID kill-parent             kill(PID or parent, 0)
- *   ptrace-parent                    PTRACE_ATTACH to the parent
+ *   pidfd-signal:PID                 pidfd_open(PID), then pidfd_send_signal(0) through it
+ *   ptrace-parent ptrace:PID         PTRACE_ATTACH to the parent, to PID
  *   environ:PID|parent               read /proc/PID/environ
+ *   mem:PID                          open /proc/PID/mem (where the kernel checks ptrace access)
+ *   fd-open:PID/N                    open /proc/PID/fd/N write-only, closed at once: another
+ *                                    process' pipe (its stdin, or its output to its worker)
+ *   list:PATH                        read a directory: "ok entries=N" (besides . and ..)
+ *   listen-abstract:NAME             listen on the abstract unix socket "@NAME" until exit (another
+ *                                    run's socket, for abstract-unix:NAME)
  *   mount unshare-user unshare-net clone-newuser clone3 bpf perf keyctl io_uring userfaultfd
  *   sysv-shm                         shmget(IPC_PRIVATE) (removed again at once when it works)
  *   mqueue                           mq_open(O_CREAT) of a POSIX message queue (unlinked again)
@@ -39,6 +46,7 @@
  *   uid euid                         ids ("euid" prints just the number: for setuid-exec)
  *   fork-bomb alloc:MB fill:MB spin sleep:MS    for the limit tests
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
@@ -75,6 +83,12 @@
 #endif
 #ifndef __NR_clone3
 #define __NR_clone3 435
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
 #endif
 #define IOPRIO_WHO_PROCESS 1
 #define IOPRIO_BE_4 ((2 << 13) | 4) /* IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4): nice 0's default */
@@ -235,6 +249,69 @@ static long do_abstract(const char *name) {
         close(fd);
         errno = e;
         return r;
+}
+
+/* The socket stays open until the process exits: another run's, for abstract-unix:NAME. */
+static long do_listen_abstract(const char *name) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        size_t n = strlen(name);
+        if (n + 1 > sizeof(sa.sun_path)) {
+                errno = ENAMETOOLONG;
+                return -1;
+        }
+        memcpy(sa.sun_path + 1, name, n);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -1;
+        if (bind(fd, (struct sockaddr *) &sa, offsetof(struct sockaddr_un, sun_path) + 1 + n) < 0 ||
+            listen(fd, 4) < 0) {
+                int e = errno;
+                close(fd);
+                errno = e;
+                return -1;
+        }
+        return 0;
+}
+
+static long do_pidfd_signal(pid_t pid) {
+        long fd = syscall(SYS_pidfd_open, pid, 0);
+        if (fd < 0)
+                return -1;
+        long r = syscall(SYS_pidfd_send_signal, (int) fd, 0, NULL, 0);
+        int e = errno;
+        close((int) fd);
+        errno = e;
+        return r;
+}
+
+static long do_ptrace(pid_t pid) {
+        long r = ptrace(PTRACE_ATTACH, pid, NULL, NULL);
+        if (r >= 0)
+                ptrace(PTRACE_DETACH, pid, NULL, NULL);
+        return r;
+}
+
+/* open(2) alone: for /proc/PID/mem and /proc/PID/fd/N that is where the kernel decides */
+static long do_open(const char *path, int flags) {
+        int fd = open(path, flags | O_CLOEXEC | O_NOCTTY);
+        if (fd >= 0)
+                close(fd);
+        return fd;
+}
+
+/* Count the entries: their names are what another run's directory gives away. */
+static void do_list(const char *path) {
+        char detail[32];
+        long n = 0;
+        DIR *d = opendir(path);
+        if (!d)
+                return report(-1, NULL);
+        for (struct dirent *de; (de = readdir(d));)
+                if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+                        n++;
+        closedir(d);
+        snprintf(detail, sizeof(detail), "entries=%ld", n);
+        report(0, detail);
 }
 
 static long do_environ(const char *who) {
@@ -494,7 +571,7 @@ static void do_fill(long mb) {
 
 static void one(const char *a) {
         const char *v = strchr(a, ':');
-        char detail[64];
+        char detail[64], path[64];
         v = v ? v + 1 : "";
         attempt = a;
 
@@ -536,6 +613,21 @@ static void one(const char *a) {
                 report(kill((pid_t) atol(v), 0), NULL);
         else if (!strcmp(a, "kill-parent"))
                 report(kill(getppid(), 0), NULL);
+        else if (!strncmp(a, "pidfd-signal:", 13))
+                report(do_pidfd_signal((pid_t) atol(v)), NULL);
+        else if (!strncmp(a, "ptrace:", 7))
+                report(do_ptrace((pid_t) atol(v)), NULL);
+        else if (!strncmp(a, "mem:", 4)) {
+                snprintf(path, sizeof(path), "/proc/%ld/mem", atol(v));
+                report(do_open(path, O_RDONLY), NULL);
+        } else if (!strncmp(a, "fd-open:", 8)) {
+                const char *n = strchr(v, '/');
+                snprintf(path, sizeof(path), "/proc/%ld/fd/%ld", atol(v), n ? atol(n + 1) : -1L);
+                report(do_open(path, O_WRONLY | O_NONBLOCK), NULL);
+        } else if (!strncmp(a, "list:", 5))
+                do_list(v);
+        else if (!strncmp(a, "listen-abstract:", 16))
+                report(do_listen_abstract(v), NULL);
         else if (!strcmp(a, "ptrace-parent")) {
                 long r = ptrace(PTRACE_ATTACH, getppid(), NULL, NULL);
                 report(r, NULL);

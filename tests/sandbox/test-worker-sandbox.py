@@ -11,10 +11,12 @@ Needs root (the skill switches to the run user, as in CI); skips otherwise.
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
@@ -57,7 +59,22 @@ class Env:
         with open(os.path.join(self.skills, name + ".json"), "w") as f:
             json.dump(m, f)
 
-    def run(self, name, *attempts, sandbox="strict", extra_env=None, no_cgroups=False, setup=None, as_nobody=None):
+    def run(self, name, *attempts, **kw):
+        args, env = self.command(name, attempts, **kw)
+        p = subprocess.run(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        return self.result(name, p.returncode, p.stdout, p.stderr)
+
+    def start(self, name, *attempts, **kw):
+        """run() in the background: wait with finish()"""
+        args, env = self.command(name, attempts, **kw)
+        return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def finish(self, name, proc):
+        out, err = proc.communicate(timeout=60)
+        return self.result(name, proc.returncode, out, err)
+
+    def command(self, name, attempts, sandbox="strict", extra_env=None, no_cgroups=False, setup=None,
+                as_nobody=None):
         env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLRUN_")}
         env.update(SKILLRUN_CONFIG="/nonexistent/skillrun.conf", SKILLRUN_SKILLS_DIR=self.skills,
                    SKILLRUN_WORK_DIR=self.work, SKILLRUN_TOKENS_FILE=self.secret, SKILLRUN_SANDBOX=sandbox)
@@ -78,15 +95,18 @@ class Env:
             args = ["unshare", "-m", "sh", "-ec", 'mount --make-rprivate /\n%s\nexec "$0" "$@"' % setup] + args
         for a in attempts:
             args += ["--arg", a]
-        p = subprocess.run(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        return args, env
+
+    @staticmethod
+    def result(name, rc, stdout, stderr):
         try:
-            res = json.loads(p.stdout)
+            res = json.loads(stdout)
         except ValueError:
-            res = {"_stdout": p.stdout.decode(errors="replace"), "_stderr": p.stderr.decode(errors="replace")}
-            print("# skillrun run %s: exit %d, no result JSON; stderr:" % (name, p.returncode))
+            res = {"_stdout": stdout.decode(errors="replace"), "_stderr": stderr.decode(errors="replace")}
+            print("# skillrun run %s: exit %d, no result JSON; stderr:" % (name, rc))
             for line in res["_stderr"].splitlines()[:40]:
                 print("#   " + line)
-        res["_rc"] = p.returncode
+        res["_rc"] = rc
         return res
 
     def close(self):
@@ -248,6 +268,8 @@ def body(tap, env):
         tap.is_(lines(res).get("above-max"), kernel, "none: above-max → the kernel's answer, %s" % kernel)
 
     nonroot_worker(tap, env)
+    other_runs(tap, env, abi, sockets, as_nobody=None)
+    other_runs(tap, env, abi, sockets, as_nobody=["--bounding-set=-all"])
 
     # limits
     env.skill("bomb", "permissive", tasks_max=8, memory_max="64M", timeout_ms=1500, workdir_max="16M")
@@ -343,6 +365,95 @@ def nonroot_worker(tap, env):
         tap.is_((sbf.get("capabilities_dropped"), sbf.get("missing")),
                 (False, (sb.get("missing") or []) + ["capability-bounding-set"]),
                 "%s: capabilities_dropped false, capability-bounding-set missing" % label)
+
+
+def run_process(marker, timeout=10.0):
+    """The pid of the hostile skill whose command line holds marker, once it is listening on the
+    abstract socket of that name."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open("/proc/net/unix") as f:
+            listening = any(line.rstrip().endswith(" @" + marker) for line in f)
+        if listening:
+            for d in os.listdir("/proc"):
+                try:
+                    with open("/proc/%s/cmdline" % d, "rb") as f:
+                        argv = f.read().split(b"\0")
+                except (OSError, ValueError):
+                    continue
+                if argv[0].endswith(b"/hostile") and ("listen-abstract:" + marker).encode() in argv:
+                    return int(d)
+        time.sleep(0.05)
+    return None
+
+
+def other_runs(tap, env, abi, sockets, as_nobody):
+    """Another run in progress (run B) and its worker, from a skill (run A): B's skill runs as the
+    same user (run_user; the worker's own, as under DynamicUser=, with as_nobody), and so does
+    B's worker when it is not root. permissive and restrictive keep A from all of it (landlock's
+    file rules, its signal and abstract socket scoping from ABI 6, seccomp's ptrace rule); none
+    only from the workers' memory and environment (they are not dumpable), as documented. Until
+    this test, every signal attempt aimed at a root process, which the uid alone refuses: dropping
+    landlock's signal scoping failed no test."""
+    nobody = as_nobody is not None
+    who = "worker as nobody" if nobody else "worker as root"
+    marker = "skillrun-other-run-%d-%d" % (os.getpid(), nobody)
+    env.skill("hostile-b", "permissive")
+    b_run = env.start("hostile-b", "write:held", "listen-abstract:" + marker, "sleep:20000", as_nobody=as_nobody)
+    try:
+        b = run_process(marker)
+        tap.ok(b is not None, "%s: run B is listening on @%s" % (who, marker))
+        if b is None:
+            return
+        with open("/proc/%d/stat" % b) as f:
+            b_worker = int(f.read().rsplit(")", 1)[1].split()[1])
+        b_work = os.readlink("/proc/%d/cwd" % b)
+        with open("/proc/%d/cgroup" % b) as f:
+            b_cgroups = [l.split(":", 2) for l in f.read().splitlines()]
+        b_procs = next(("/sys/fs/cgroup/%s%s/cgroup.procs" % (c[1], c[2]) for c in b_cgroups
+                        if c[1] in ("memory", "pids") and "/skillrun-run-" in c[2]), None)
+        for policy in ("none", "permissive", "restrictive"):
+            none = policy == "none"
+            scoped = (abi or 0) >= 6
+            uid_only = none or not scoped  # nothing but the uid keeps A's signals out
+            abstract = none or (policy == "permissive" and not scoped and sockets)
+            # (what B's run holds, the attempt, what it gets)
+            attempts = [
+                ("B's skill: signal", "kill:%d" % b, "ok" if uid_only else "denied errno=EPERM"),
+                ("B's skill: signal by pidfd", "pidfd-signal:%d" % b, "ok" if uid_only else "denied errno=EPERM"),
+                ("B's skill: environment", "environ:%d" % b, "ok" if none else "denied errno=EACCES"),
+                ("B's skill: command line", "read:/proc/%d/cmdline" % b, "ok" if none else "denied errno=EACCES"),
+                ("B's skill: memory", "mem:%d" % b, "ok" if none else "denied errno=EACCES"),
+                # a root worker's pipes are root's
+                ("B's skill: its output pipe", "fd-open:%d/1" % b,
+                 "ok" if none and nobody else "denied errno=EACCES"),
+                ("B's work dir: list", "list:" + b_work, "ok entries=1" if none else "denied errno=EACCES"),
+                ("B's work dir: read a file", "read:%s/held" % b_work, "ok" if none else "denied errno=EACCES"),
+                ("B's abstract socket", "abstract-unix:" + marker, "ok" if abstract else "denied errno=EPERM"),
+                # not dumpable, whatever the uid; as root out of reach anyway
+                ("B's worker: signal", "kill:%d" % b_worker,
+                 "ok" if nobody and uid_only else "denied errno=EPERM"),
+                ("B's worker: environment", "environ:%d" % b_worker, "denied errno=EACCES"),
+                ("B's worker: memory", "mem:%d" % b_worker, "denied errno=EACCES"),
+                ("A's own worker: signal", "kill-parent", "ok" if nobody and uid_only else "denied errno=EPERM"),
+            ]
+            if b_procs:
+                attempts.append(("B's cgroup: its processes", "read:" + b_procs,
+                                 "ok" if none else "denied errno=EACCES"))
+            if policy == "permissive":  # restrictive kills ptrace (tested above)
+                attempts.append(("B's skill: ptrace", "ptrace:%d" % b, "denied errno=EPERM"))
+            label = "%s, A %s" % (who, policy)
+            res = env.run("hostile-" + policy, *[a for _, a, _ in attempts], as_nobody=as_nobody)
+            tap.is_(res.get("outcome"), "ok", "%s: outcome ok" % label)
+            got = lines(res)
+            for what, attempt, want in attempts:
+                tap.is_(got.get(attempt), want, "%s: %s → %s" % (label, what, want))
+    finally:
+        b_run.send_signal(signal.SIGTERM)
+        res = env.finish("hostile-b", b_run)
+    got = lines(res)
+    tap.is_((got.get("write:held"), got.get("listen-abstract:" + marker)), ("ok", "ok"),
+            "%s: run B held its file and socket throughout" % who)
 
 
 def etc_overlay(env, name):
