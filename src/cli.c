@@ -448,7 +448,8 @@ int cli_check(int argc, char **argv) {
                                 /* as the worker's own uid (no root to switch from) it reads what the
                                  * worker reads: under DynamicUser= the tokens credential too */
                                 printf("warning: %s: policy none: the skill can read whatever the worker "
-                                       "can, the tokens included when skillrun does not run as root\n",
+                                       "can, the tokens included when skillrun does not run as root, and is "
+                                       "not kept apart from other runs (skillrun.skill(5))\n",
                                        path);
                 }
                 closedir(dir);

@@ -213,7 +213,8 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
                 }
                 /* Defence in depth only: no refusal. Without landlock's network rules (ABI 4) the
                  * seccomp socket filter still keeps AF_INET/AF_INET6 out; without scoping (ABI 6)
-                 * signals and abstract sockets are fenced by uid alone. */
+                 * signals and abstract sockets are fenced by uid alone, which other runs' skills and
+                 * a worker that is not root share: documented, as a filter cannot tell their pids. */
                 if (f.landlock_abi > 0 && f.landlock_abi < 4 && !network) {
                         r = add_missing(report, "landlock-network");
                         if (r < 0)

@@ -461,6 +461,7 @@ def body(tap):
     tap.is_(p.returncode, 0, "check: a policy none skill is not an error")
     tap.contains(out, "warning: %s: policy none" % os.path.join(wb.skills_dir, "loose.json"),
                  "check warns about a policy none skill")
+    tap.contains(out, "and is not kept apart from other runs", "… which is not kept apart from other runs")
     wb.stop(None, check=False)
 
     # what only its owner may read passes a check as root, then fails every request of a worker
