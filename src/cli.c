@@ -458,6 +458,8 @@ int cli_check(int argc, char **argv) {
         (void) sandbox_probe(&f);
         json_object *fj = sandbox_features_to_json(&f), *lj = limits_to_json(&s.limits);
         printf("kernel: %s\n", fj ? json_to_string(fj) : "?");
+        if (sandbox_features_caveat(&f))
+                printf("warning: kernel: %s\n", sandbox_features_caveat(&f));
         printf("limits: %s\n", lj ? json_to_string(lj) : "?");
         printf("policy: %s, sandbox: %s\n", policy_to_string(s.policy), sandbox_mode_to_string(s.sandbox));
         json_object_put(fj);

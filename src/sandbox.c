@@ -79,6 +79,16 @@ json_object *sandbox_features_to_json(const SandboxFeatures *f) {
         return j;
 }
 
+const char *sandbox_features_caveat(const SandboxFeatures *f) {
+        /* landlock_scopes() is 0 below ABI 6; without landlock at all, permissive is refused or
+         * reported missing as a whole */
+        if (f->landlock_abi > 0 && landlock_scopes(f->landlock_abi) == 0)
+                return "landlock below ABI 6 (Linux 6.12) cannot scope signals and abstract sockets: "
+                       "skills that share a uid (every run as run_user, every instance under the unit) "
+                       "can signal each other and a worker of their uid (skillrun.skill(5))";
+        return NULL;
+}
+
 /* ---- prepare -------------------------------------------------------------------------------- */
 
 static int add_missing(SandboxReport *report, const char *what) {

@@ -36,6 +36,9 @@ typedef struct SandboxFeatures {
 
 int sandbox_probe(SandboxFeatures *ret);
 json_object *sandbox_features_to_json(const SandboxFeatures *f);
+/* What this kernel cannot keep apart although the policies promise it, for skillrun check; NULL
+ * when nothing. */
+const char *sandbox_features_caveat(const SandboxFeatures *f);
 
 typedef struct SandboxPlan SandboxPlan;
 

@@ -796,6 +796,16 @@ static void test_features(void) {
            "…cgroup");
         ok(j && json_object_object_get_ex(j, "root", &v) && json_object_get_boolean(v) == (geteuid() == 0), "…root");
         json_object_put(j);
+
+        /* check's caveat: without landlock scoping (ABI 6) runs of one uid can signal each other */
+        for (int a = 0; a <= LANDLOCK_ABI_KNOWN; a++) {
+                SandboxFeatures g = { .landlock_abi = a, .seccomp = true };
+                const char *c = sandbox_features_caveat(&g);
+                if (a >= 1 && a <= 5)
+                        ok(c && strstr(c, "ABI 6") && strstr(c, "signal"), "ABI %d: check warns that runs can signal each other", a);
+                else
+                        ok(c == NULL, "ABI %d: no caveat (%s)", a, a == 0 ? "no landlock at all is reported apart" : "scoped");
+        }
 }
 
 static size_t count_fds(void) {
