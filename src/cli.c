@@ -301,31 +301,21 @@ static void check_tokens_mode(const char *path) {
                m == (S_IROTH | S_IWOTH) ? "readable and writable" : m == S_IROTH ? "readable" : "writable");
 }
 
-/* The worker reads SKILLRUN_<KEY> for the settings' keys and three variables of its own; any
- * other (SKILLRUN_TIMEOUTMS, SKILLRUN_timeout_ms) would be ignored without a word. */
+/* The worker reads SKILLRUN_<KEY> for the settings' keys, and SKILLRUN_DEBUG (log.c) and
+ * SKILLRUN_LOG_CLI (run) besides; any other (SKILLRUN_TIMEOUTMS, SKILLRUN_timeout_ms) would be
+ * ignored without a word. */
 static void check_environment(void) {
-        static const char *const own[] = { "CONFIG", "DEBUG", "LOG_CLI" };
         _cleanup_free_ char *abbot_error = NULL;
         Policy p;
 
         for (char **e = environ; e && *e; e++) {
-                const char *name = startswith(*e, "SKILLRUN_");
-                size_t n;
-                bool known = false;
+                size_t n = strcspn(*e, "=");
 
-                if (!name)
+                if (!startswith(*e, "SKILLRUN_") || settings_env_var_known(*e, n) ||
+                    startswith(*e, "SKILLRUN_DEBUG=") || startswith(*e, "SKILLRUN_LOG_CLI="))
                         continue;
-                n = strcspn(name, "=");
-                for (size_t i = 0; !known && i < ELEMENTSOF(own); i++)
-                        known = strlen(own[i]) == n && strncmp(name, own[i], n) == 0;
-                for (const char *const *k = settings_keys; !known && *k; k++) {
-                        known = strlen(*k) == n;
-                        for (size_t i = 0; known && i < n; i++)
-                                known = name[i] == ((*k)[i] >= 'a' && (*k)[i] <= 'z' ? (*k)[i] - 'a' + 'A' : (*k)[i]);
-                }
-                if (!known)
-                        printf("warning: environment variable SKILLRUN_%.*s names no setting and is ignored "
-                               "(see skillrun.conf(5))\n", (int) n, name);
+                printf("warning: environment variable %.*s names no setting and is ignored "
+                       "(see skillrun.conf(5))\n", (int) n, *e);
         }
         if (abbot_policy_from_env(&p, &abbot_error) < 0)
                 printf("warning: %s: POST /api/v1/execute will answer 500\n", strempty(abbot_error));

@@ -455,6 +455,29 @@ int settings_parse_text(Settings *s, const char *path, const char *text, size_t 
         return 0;
 }
 
+/* SKILLRUN_ and the key in upper case: the variable that overrides it. */
+static void env_name(const char *key, char ret[static 64]) {
+        size_t n = strlen("SKILLRUN_");
+
+        memcpy(ret, "SKILLRUN_", n);
+        for (const char *k = key; *k && n < 63; k++)
+                ret[n++] = (*k >= 'a' && *k <= 'z') ? *k - 'a' + 'A' : *k;
+        ret[n] = '\0';
+}
+
+bool settings_env_var_known(const char *var, size_t len) {
+        char name[64];
+
+        if (len == strlen("SKILLRUN_CONFIG") && strncmp(var, "SKILLRUN_CONFIG", len) == 0)
+                return true;
+        for (size_t i = 0; i < ELEMENTSOF(setting_defs); i++) {
+                env_name(setting_defs[i].key, name);
+                if (strlen(name) == len && strncmp(var, name, len) == 0)
+                        return true;
+        }
+        return false;
+}
+
 /* Defaults that come from what systemd hands the service. */
 static int settings_apply_environment_defaults(Settings *s) {
         const char *e;
@@ -543,13 +566,9 @@ int settings_load(Settings *s, char **ret_error) {
 
         for (size_t i = 0; i < ELEMENTSOF(setting_defs); i++) {
                 const SettingDef *def = &setting_defs[i];
-                char name[64] = "SKILLRUN_";
-                size_t n = strlen(name);
+                char name[64];
 
-                for (const char *k = def->key; *k && n < sizeof(name) - 1; k++)
-                        name[n++] = (*k >= 'a' && *k <= 'z') ? *k - 'a' + 'A' : *k;
-                name[n] = '\0';
-
+                env_name(def->key, name);
                 e = getenv(name);
                 if (!e)
                         continue;

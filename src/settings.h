@@ -78,6 +78,10 @@ typedef struct Settings {
 /* Every key skillrun.conf knows, in documentation order (used by the man page test); NULL-terminated. */
 extern const char *const settings_keys[];
 
+/* Whether the environment variable named by var[0..len) is one settings_load() reads
+ * (SKILLRUN_CONFIG, SKILLRUN_<KEY>). */
+bool settings_env_var_known(const char *var, size_t len);
+
 void settings_init(Settings *s);   /* built-in defaults, no I/O */
 void settings_done(Settings *s);   /* idempotent: frees and zeroes */
 

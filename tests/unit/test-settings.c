@@ -71,6 +71,19 @@ static void test_keys(void) {
         for (size_t i = 0; i < ELEMENTSOF(want) && i < n; i++)
                 is_str(settings_keys[i], want[i], "settings_keys[%zu]", i);
 
+        /* the variables settings_load() reads, for check's warning about the others */
+        static const char *const vars[] = { "SKILLRUN_CONFIG", "SKILLRUN_TIMEOUT_MS", "SKILLRUN_ABBOT_API_BASE_URL",
+                                            "SKILLRUN_MAX_HEADER_FIELDS" };
+        static const char *const not_vars[] = { "SKILLRUN_TIMEOUTMS", "SKILLRUN_timeout_ms", "SKILLRUN_",
+                                                "SKILLRUN_DEBUG", "TIMEOUT_MS", "SKILLRUN_CONFIGX" };
+        for (size_t i = 0; i < ELEMENTSOF(vars); i++)
+                ok(settings_env_var_known(vars[i], strlen(vars[i])), "%s is read", vars[i]);
+        for (size_t i = 0; i < ELEMENTSOF(not_vars); i++)
+                ok(!settings_env_var_known(not_vars[i], strlen(not_vars[i])), "%s is no setting's", not_vars[i]);
+        ok(settings_env_var_known("SKILLRUN_MAX_HEADER=16K", strlen("SKILLRUN_MAX_HEADER")),
+           "only the name's length counts (SKILLRUN_MAX_HEADER, not _FIELDS)");
+        ok(!settings_env_var_known("SKILLRUN_TIMEOUT_MS", strlen("SKILLRUN_TIMEOUT")), "a prefix of a name is none");
+
         /* Every documented key is one settings_set() knows. */
         for (size_t i = 0; i < n; i++) {
                 Settings s;
