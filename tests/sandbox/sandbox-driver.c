@@ -712,7 +712,7 @@ static char *join_missing(const SandboxReport *rep) {
 static void test_without_seccomp(void) {
         const char *policy_name = "permissive without seccomp";
         _cleanup_free_ char *base = NULL, *got = NULL, *want = NULL;
-        char key[64], *a[] = { key, (char *) "udp", (char *) "uid", NULL };
+        char key[64], *a[] = { key, (char *) "bind:0", (char *) "udp", (char *) "uid", NULL };
         int fds[2], status;
         Run r;
 
@@ -760,7 +760,8 @@ static void test_without_seccomp(void) {
         is_str(got, want, "%s: strict refuses; best-effort reports the network open and seccomp missing",
                policy_name);
         r = (Run) { .out = nl ? nl + 1 : NULL };
-        expect(&r, key, "denied errno=EACCES"); /* landlock's TCP rule still holds */
+        expect(&r, key, "denied errno=EACCES"); /* landlock's TCP rules still hold */
+        expect(&r, "bind:0", "denied errno=EACCES");
         expect(&r, "udp", "ok");
         expect(&r, "uid", "ok uid=65534 euid=65534 gid=65534 groups=0");
 }
