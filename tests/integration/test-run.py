@@ -6,6 +6,7 @@
 import base64
 import json
 import os
+import resource
 import sys
 
 sys.dont_write_bytecode = True
@@ -126,6 +127,11 @@ def body(tap):
     tap.ok(not os.path.exists(cwd), "work dir removed after the run")
     tap.is_(out.get("argv"), ["fixed-arg"], "no request args: only the manifest's")
     tap.ok(out.get("pgid") == out.get("pid"), "skill leads its own process group")
+    # skillrun.skill(5): no core dumps, at most 256 open files (never above the worker's own)
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    nofile = 256 if hard == resource.RLIM_INFINITY else min(256, hard)
+    tap.is_(out.get("rlimits"), {"core": [0, 0], "nofile": [nofile, nofile]},
+            "RLIMIT_CORE 0 and RLIMIT_NOFILE %d in the skill" % nofile)
 
     # --- Content-Type
     r = w.run("true", b"", content_type=None)

@@ -4,6 +4,7 @@
 import base64
 import json
 import os
+import resource
 import stat
 import sys
 
@@ -36,6 +37,8 @@ out = {
     "fds": fds,
     "pid": os.getpid(),
     "pgid": os.getpgid(0),
+    "rlimits": {"core": list(resource.getrlimit(resource.RLIMIT_CORE)),
+                "nofile": list(resource.getrlimit(resource.RLIMIT_NOFILE))},
 }
 json.dump(out, sys.stdout)
 sys.stdout.write("\n")
