@@ -284,6 +284,36 @@ def processes_with(marker):
     return found
 
 
+def memory_holds(pid, needles, max_mapping=1 << 30):
+    """Which of needles (bytes) are in pid's readable private memory, read through
+    /proc/<pid>/mem (root: the worker is not dumpable). Mappings over max_mapping are left out
+    (a sanitizer's shadow); so is whatever cannot be read."""
+    found = set()
+    with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb", 0) as mem:
+        for line in maps:
+            fields = line.split()
+            lo, hi = (int(x, 16) for x in fields[0].split("-"))
+            if not fields[1].startswith("r") or not fields[1].endswith("p") or hi - lo > max_mapping or \
+                    fields[-1] in ("[vvar]", "[vvar_vclock]", "[vsyscall]"):
+                continue
+            try:
+                mem.seek(lo)
+                data = mem.read(hi - lo)
+            except (OSError, ValueError, OverflowError):
+                continue
+            found.update(n for n in needles if n in data)
+    return found
+
+
+def ppid_of(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+        return int(stat[stat.rfind(")") + 2:].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 SANITIZER_PATTERNS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "LeakSanitizer has encountered",
                       "runtime error:", "ERROR: UndefinedBehaviorSanitizer")
 
