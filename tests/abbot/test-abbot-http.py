@@ -4,6 +4,7 @@
 --accept, auth, the sandbox and the abbot-python shim, with requests shaped
 exactly like Abbot's (the SkillMessage fixture)."""
 
+import glob
 import json
 import os
 import shutil
@@ -269,6 +270,42 @@ def body(tap):
         got = st.recv_all(s, timeout=10)
     tap.is_([x.status for x in st.parse_responses(got)], [500],
             "a manifest without accepts_code: 500 before the body, without 100 Continue")
+    w.stop(tap)
+
+    runner_token_wiped(tap)
+
+
+def runner_token_wiped(tap):
+    """Issue 2: the token is wiped from memory before any skill starts, ABBOT_SKILL_RUNNER_TOKEN
+    in the worker's environment too, and both headers Abbot sends (the X-Functions-Key ignored beside a
+    bearer token). While the skill runs (it waits for a file in its work dir),
+    the worker's memory holds no token; its marker, also in its environment, is the control."""
+    runner = st.new_token()
+    w = AbbotWorker(skills={"abbot-python": abbot_manifest(tokens=["ci", "abbot"], timeout_ms=20000)},
+                    abbot_env={"ABBOT_SKILL_RUNNER_TOKEN": runner})
+    w.start()
+    code = ('import os, time\nopen("started", "w").close()\nfor _ in range(400):\n'
+            '    if os.path.exists("go"):\n        break\n    time.sleep(0.05)\nbot.reply("done")\n')
+    s = w.connect()
+    s.sendall(st.build_request("POST", "/api/v1/execute", json.dumps(a.message(code)).encode(),
+                               [("Authorization", "Bearer " + w.tokens["ci"]), ("X-Functions-Key", w.tokens["other"])],
+                               None, content_type="application/json"))
+    started = st.wait_for(lambda: glob.glob(os.path.join(w.work_dir, "skillrun-*", "started")), timeout=10)
+    tap.ok(started, "runner token wiped: the skill started")
+    real_bin = st.skillrun_bin()
+    skill = [q for q in st.processes_with(w.marker) if st.cmdline_of(st.ppid_of(q) or 0).split(" ")[0] == real_bin]
+    worker = st.ppid_of(skill[0]) if skill else None
+    needles = {runner[-24:].encode(): "runner", w.marker.encode(): "marker"}
+    needles.update({t[-24:].encode(): n for n, t in w.tokens.items()})
+    found = sorted(needles[n] for n in st.memory_holds(worker, needles)) if worker else None
+    tap.is_(found, ["marker"], "runner token wiped: the worker's memory holds no token while the skill runs")
+    for d in started:
+        with open(os.path.join(os.path.dirname(d), "go"), "w"):
+            pass
+    rs = st.parse_responses(st.recv_all(s))
+    s.close()
+    tap.is_([(r.status, a.parse_ordered(r.body.decode()) if r.status == 200 else None) for r in rs],
+            [(200, a.pairs(a.result(["done"])))], "runner token wiped: the run answered")
     w.stop(tap)
 
 
