@@ -766,6 +766,25 @@ static void test_without_seccomp(void) {
         expect(&r, "uid", "ok uid=65534 euid=65534 gid=65534 groups=0");
 }
 
+/* The skill's own no_new_privs: everywhere else here it is inherited from
+ * sandbox_confine_worker(), which every worker runs first, so a sandbox_enter() that skipped
+ * the step would go unseen. Run before this process confines itself, under "none" (no skill
+ * filter, which would need no_new_privs to load at all). */
+static void test_own_no_new_privs(void) {
+        const char *policy_name = "none, unconfined caller";
+        char *a[] = { (char *) "caps", NULL };
+        Run r;
+
+        if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 0) {
+                ok(1, "# SKIP %s: this process has no_new_privs already", policy_name);
+                return;
+        }
+        int k = run_hostile("none", false, "strict", a, &r);
+        ok(k >= 0, "%s: hostile ran", policy_name);
+        expect_prefix(&r, "caps", "eff=0 prm=0 inh=0 bnd=0 amb=0 nnp=1 seccomp=0 securebits=0x2f");
+        run_done(&r);
+}
+
 static void test_prepare_errors(void) {
         _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
         _cleanup_manifest_ Manifest *m = NULL;
@@ -861,6 +880,8 @@ int main(int argc, char **argv) {
         leaked_fd = open("/etc/passwd", O_RDONLY);
         if (leaked_fd < 0)
                 return 1;
+
+        test_own_no_new_privs();
 
         /* as the worker does, before anything else */
         r = sandbox_confine_worker();
