@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <grp.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -551,6 +553,8 @@ static void test_scan_children(void) {
         for (int i = 0; i < 2; i++) {
                 kids[i] = fork();
                 if (kids[i] == 0) {
+                        /* not left behind holding the TAP pipe if the kill below fails */
+                        (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
                         pause();
                         _exit(0);
                 }
