@@ -280,6 +280,9 @@ def runner_token_wiped(tap):
     in the worker's environment too, and both headers Abbot sends (the X-Functions-Key ignored beside a
     bearer token). While the skill runs (it waits for a file in its work dir),
     the worker's memory holds no token; its marker, also in its environment, is the control."""
+    if st.memory_readable():
+        tap.skip("runner token wiped: %s" % st.memory_readable())
+        return
     runner = st.new_token()
     w = AbbotWorker(skills={"abbot-python": abbot_manifest(tokens=["ci", "abbot"], timeout_ms=20000)},
                     abbot_env={"ABBOT_SKILL_RUNNER_TOKEN": runner})
@@ -295,7 +298,11 @@ def runner_token_wiped(tap):
     real_bin = st.skillrun_bin()
     skill = [q for q in st.processes_with(w.marker) if st.cmdline_of(st.ppid_of(q) or 0).split(" ")[0] == real_bin]
     worker = st.ppid_of(skill[0]) if skill else None
-    needles = {runner[-24:].encode(): "runner", w.marker.encode(): "marker"}
+    needles = {w.marker.encode(): "marker"}
+    # ASan's runtime holds its own copy of the environment it started with: skillrun wipes the
+    # variable in place, not that copy
+    if not st.sanitized_binary(st.skillrun_bin()):
+        needles[runner[-24:].encode()] = "runner"
     needles.update({t[-24:].encode(): n for n, t in w.tokens.items()})
     found = sorted(needles[n] for n in st.memory_holds(worker, needles)) if worker else None
     tap.is_(found, ["marker"], "runner token wiped: the worker's memory holds no token while the skill runs")

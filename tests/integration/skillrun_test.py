@@ -284,6 +284,23 @@ def processes_with(marker):
     return found
 
 
+def memory_readable():
+    """Why another process' memory cannot be read here (None when it can): the worker is not
+    dumpable, so reading it takes root (CAP_SYS_PTRACE), as the deb build's make check as nobody
+    has not."""
+    return None if os.geteuid() == 0 else "reading a worker's memory needs root"
+
+
+def sanitized_binary(path):
+    """Whether path was built with ASan: its runtime keeps a copy of the initial environment
+    (/proc/self/environ, read at start-up) that skillrun cannot wipe."""
+    try:
+        with open(path, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
 def memory_holds(pid, needles, max_mapping=1 << 30):
     """Which of needles (bytes) are in pid's readable private memory, read through
     /proc/<pid>/mem (root: the worker is not dumpable). Mappings over max_mapping are left out
