@@ -323,7 +323,7 @@ def body(tap, env):
     others = [subprocess.Popen(["setpriv", "--reuid=4244", "--regid=4244", "--clear-groups", "sleep", "60"])
               for _ in range(3)]
     try:
-        res = env.run("nproc", "uid", no_cgroups=True, extra_env={"SKILLRUN_RUN_USER": "4244"})
+        res = env.run("nproc", "uid", "fork-bomb", no_cgroups=True, extra_env={"SKILLRUN_RUN_USER": "4244"})
     finally:
         for o in others:
             o.kill()
@@ -331,6 +331,7 @@ def body(tap, env):
     tap.is_((res.get("outcome"), res.get("sandbox_error")), ("ok", None),
             "rlimit fallback, run user with 3 other processes, tasks_max 2: the skill runs")
     tap.is_(lines(res).get("uid"), "ok uid=4244 euid=4244 gid=4244 groups=0", "…as the run user")
+    tap.is_(lines(res).get("fork-bomb"), "ok forked=0 errno=EAGAIN", "…and its own forks fail (RLIMIT_NPROC)")
     secrets_elsewhere(tap, env)
     lsock.close()
     usock.close()
