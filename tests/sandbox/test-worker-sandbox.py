@@ -284,6 +284,11 @@ def body(tap, env):
         tap.is_(res.get("outcome"), "oom", "memory bomb → outcome oom (cgroup %s)" % cg)
     else:
         tap.is_(lines(res).get("alloc:256"), "denied errno=ENOMEM", "memory bomb → ENOMEM (rlimit fallback)")
+    if cg in ("v1", "delegated"):
+        # and without a cgroup, RLIMIT_AS stands in for memory_max
+        res = env.run("bomb", "alloc:256", no_cgroups=True)
+        tap.is_((res.get("sandbox", {}).get("cgroup"), lines(res).get("alloc:256")), ("rlimit", "denied errno=ENOMEM"),
+                "memory bomb without a cgroup → ENOMEM (rlimit fallback)")
 
     res = env.run("bomb", "fill:64")
     tap.is_(lines(res).get("fill:64"), "denied errno=EFBIG", "disk fill stopped at workdir_max 16M")
