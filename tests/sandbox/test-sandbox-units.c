@@ -25,6 +25,7 @@
 
 #include "caps.h"
 #include "execdeps.h"
+#include "landlock-secrets.h"
 #include "landlock.h"
 #include "sandbox.h"
 #include "seccomp-bpf.h"
@@ -834,6 +835,42 @@ static void test_seccomp_ioctl(void) {
         }
 }
 
+/* Every secret of /etc that skillrun.skill(5) names is on the list the policies keep out, whether
+ * this host has it or not (most hosts lack some: their rules cannot show a name dropped). The
+ * tokens and configuration files elsewhere: they would add their own directory. */
+static void test_etc_secrets(void) {
+        static const char *const documented[] = {
+                "skillrun", "shadow", "shadow-", "gshadow", "gshadow-", "sudoers", "sudoers.d", "ssh",
+                "ssl/private", "pki/tls/private", "credstore", "credstore.encrypted", "krb5.keytab",
+                "wireguard", "ipsec.secrets", "letsencrypt",
+        };
+        _cleanup_free_ char *missing = NULL;
+        Settings s;
+        Secrets sec;
+
+        settings_init(&s);
+        free(s.tokens_file);
+        free(s.config_path);
+        assert_se(s.tokens_file = strdup("/nonexistent/tokens"));
+        assert_se(s.config_path = strdup("/nonexistent/skillrun.conf"));
+        secrets_init(&sec, &s);
+        is_int(sec.error, 0, "secrets_init");
+        for (size_t i = 0; i < ELEMENTSOF(documented); i++) {
+                bool found = false;
+                for (size_t j = 0; j < sec.n_names && !found; j++)
+                        found = streq(sec.names[j], documented[i]);
+                if (!found) {
+                        char *l = NULL;
+                        assert_se(asprintf(&l, "%s%s%s", strempty(missing), missing ? ", " : "", documented[i]) >= 0);
+                        free(missing);
+                        missing = l;
+                }
+        }
+        is_str(strempty(missing), "", "every secret of /etc that skillrun.skill(5) names is kept out");
+        secrets_done(&sec);
+        settings_done(&s);
+}
+
 static void test_features(void) {
         SandboxFeatures f;
         int e = -1;
@@ -1047,6 +1084,7 @@ int main(void) {
         test_seccomp_arch_calls();
         test_seccomp_ioctl();
         test_seccomp_all_arches();
+        test_etc_secrets();
         test_features();
         test_landlock_held_fds();
         test_caps();
