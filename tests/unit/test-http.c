@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "auth.h"
 #include "http.h"
 #include "response.h"
 #include "tap.h"
@@ -762,6 +763,28 @@ static void test_credentials_wiped(void) {
         }
 }
 
+/* The tokens file, read for each request: neither the file's buffer nor the table of tokens is
+ * freed holding a token. */
+static void test_tokens_file_wiped(void) {
+        char path[] = "/tmp/test-tokens-XXXXXX";
+        _cleanup_strv_free_ char **warnings = NULL;
+        AuthTokens t = {};
+        int fd = mkstemp(path);
+
+        assert_se(fd >= 0);
+        static const char text[] = "ci:" SECRET "\nother:" SECRET "-2\n";
+        assert_se(write(fd, text, strlen(text)) == (ssize_t) strlen(text));
+        close(fd);
+        watched_secret = SECRET;
+        secret_leaks = 0;
+        is_int(auth_load(path, &t, &warnings), 0, "auth_load");
+        is_str(auth_check(&t, SECRET "-2"), "other", "auth_check finds the second token");
+        auth_done(&t);
+        watched_secret = NULL;
+        is_int(secret_leaks, 0, "the tokens file and the tokens are wiped before they are freed");
+        unlink(path);
+}
+
 /* The log names the method and path of a request refused after its request line (a 413 for a
  * run, say); not the query, not a header; nothing when the line itself is refused. */
 static void test_refusal_keeps_request_line(void) {
@@ -1039,6 +1062,7 @@ int main(void) {
         test_host();
         test_early_refusal();
         test_credentials_wiped();
+        test_tokens_file_wiped();
         test_refusal_keeps_request_line();
         test_status_names();
         test_writer();
