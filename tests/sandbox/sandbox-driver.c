@@ -735,11 +735,14 @@ static void test_without_seccomp(void) {
                 /* strict refuses outright */
                 int strict = run_hostile("permissive", false, "strict", a, &r);
                 run_done(&r);
+                /* and restrictive, whatever the mode */
+                int restrictive = run_hostile("restrictive", false, "best-effort", a, &r);
+                run_done(&r);
                 k = run_hostile("permissive", false, "best-effort", a, &r);
                 missing = join_missing(&r.report);
                 if (k < 0 || !missing ||
-                    asprintf(&msg, "strict=%d network=%d seccomp=%s missing=%s\n%s", strict, r.report.network,
-                             strempty(r.report.seccomp), missing, strempty(r.out)) < 0)
+                    asprintf(&msg, "strict=%d restrictive=%d network=%d seccomp=%s missing=%s\n%s", strict, restrictive,
+                             r.report.network, strempty(r.report.seccomp), missing, strempty(r.out)) < 0)
                         _exit(3);
                 fflush(stdout);
                 _exit(loop_write(fds[1], msg, strlen(msg)) < 0 ? 4 : 0);
@@ -753,14 +756,14 @@ static void test_without_seccomp(void) {
         if (k < 0 || !got || !base)
                 return;
 
-        if (asprintf(&want, "strict=%d network=1 seccomp=none missing=seccomp%s%s", -EOPNOTSUPP, *base ? "," : "",
-                     base) < 0)
+        if (asprintf(&want, "strict=%d restrictive=%d network=1 seccomp=none missing=seccomp%s%s", -EOPNOTSUPP,
+                     -EOPNOTSUPP, *base ? "," : "", base) < 0)
                 return;
         char *nl = strchr(got, '\n');
         if (nl)
                 *nl = 0;
-        is_str(got, want, "%s: strict refuses; best-effort reports the network open, no filter and seccomp missing",
-               policy_name);
+        is_str(got, want, "%s: strict and restrictive refuse; best-effort reports the network open, no filter and "
+               "seccomp missing", policy_name);
         r = (Run) { .out = nl ? nl + 1 : NULL };
         expect(&r, key, "denied errno=EACCES"); /* landlock's TCP rules still hold */
         expect(&r, "bind:0", "denied errno=EACCES");
