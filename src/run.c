@@ -319,9 +319,10 @@ out:
                 pending_workdir = w;
                 w = (Workdir) WORKDIR_INIT;
         }
-        /* Restored by run_unblock_stop_signals(), after the answer, on every path: a stop request that came
-         * while the run was being prepared is still pending when the preparation fails, and
-         * unblocked here it would end us before the caller has answered (500, 503). */
+        /* Restored by run_unblock_stop_signals(), after the answer and its record, on every path:
+         * a stop request that came while the run was being prepared is still pending when the
+         * preparation fails, and unblocked here it would end us before the caller has answered
+         * (500, 503). */
         if (mask_saved && !pending_mask_saved) {
                 pending_mask = saved_mask;
                 pending_mask_saved = true;
