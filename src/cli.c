@@ -198,12 +198,17 @@ int cli_run(int argc, char **argv) {
                 log.exit_code = res.exit_code;
                 log.max_rss_kb = res.max_rss_kb;
         }
-        /* one record per run, as a served request has, a run that could not start included */
+        /* one record per run, as a served request has, a run that could not start included;
+         * after the cleanup, as the server does, and a stderr that may block must not hold a stop
+         * request back */
         log.duration_usec = now_usec() - t0;
-        if (getenv("SKILLRUN_LOG_CLI"))
-                journal_log_request(&log);
-        run_result_done(&res);
         run_cleanup();
+        if (getenv("SKILLRUN_LOG_CLI") && (r = journal_log_request_nowait(&log)) < 0) {
+                if (r == -EAGAIN || r == -ENOBUFS)
+                        run_unblock_stop_signals();
+                journal_log_request(&log);
+        }
+        run_result_done(&res);
         run_unblock_stop_signals();
 out:
         run_request_done(&req);

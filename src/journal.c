@@ -78,12 +78,12 @@ _printf_(3, 4) static void fieldf(Record *r, const char *key, const char *fmt, .
 static int record_priority(const RequestLog *l) {
         bool client = l->status >= 400 && (l->status < 500 || l->status == 501 || l->status == 505);
 
-        if (l->status == 0) /* skillrun run: an error when the run could not even start */
-                return l->error ? LOG_ERR : LOG_INFO;
-        /* answered 200, but the skill never ran: a missing command or a sandbox step the host
-         * refuses is the operator's to fix, as a broken manifest's 500 is */
+        /* the skill never ran, answered 200 (or printed by skillrun run): a missing command or a
+         * sandbox step the host refuses is the operator's to fix, as a broken manifest's 500 is */
         if (streq_ptr(l->outcome, "sandbox_error"))
                 return LOG_ERR;
+        if (l->status == 0) /* skillrun run: an error when the run could not even start */
+                return l->error ? LOG_ERR : LOG_INFO;
 
         return client ? LOG_NOTICE : l->status >= 500 ? LOG_ERR : LOG_INFO;
 }
@@ -217,4 +217,8 @@ void journal_log_request_to(const char *socket_path, const RequestLog *l) {
 
 void journal_log_request(const RequestLog *l) {
         journal_log_request_to(JOURNAL_SOCKET, l);
+}
+
+int journal_log_request_nowait(const RequestLog *l) {
+        return journal_send_record(JOURNAL_SOCKET, l);
 }

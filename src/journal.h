@@ -43,3 +43,8 @@ char *journal_format_line(const RequestLog *l);
 void journal_log_request(const RequestLog *l);
 /* The same through another socket (tests). */
 void journal_log_request_to(const char *socket_path, const RequestLog *l);
+/* Only the datagram, which never waits: 0, or -errno. -EAGAIN (or -ENOBUFS): a journal is there
+ * but too busy to take it, and may not read its stream, stderr under systemd, either: a caller
+ * holding signals back lets them in before it falls back to journal_log_request(). Without a
+ * journal (-ENOENT, -ECONNREFUSED) stderr is the log itself. */
+int journal_log_request_nowait(const RequestLog *l);

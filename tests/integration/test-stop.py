@@ -124,6 +124,83 @@ def during_answer(tap):
     w.stop(tap)
 
 
+BUSY_JOURNAL = r"""
+import os, socket, subprocess, sys
+# a journal that takes nothing: its socket's queue full, so a datagram gets EAGAIN (this runs in
+# a mount namespace of its own, over a tmpfs /run: the host's /run is untouched)
+subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/run"], check=True)
+os.makedirs("/run/systemd/journal")
+j = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+j.bind("/run/systemd/journal/socket")
+f = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+f.setblocking(False)
+try:
+    while True:
+        f.sendto(b"MESSAGE=filler\n", "/run/systemd/journal/socket")
+except BlockingIOError:
+    pass
+p = subprocess.Popen(sys.argv[2:])
+with open(sys.argv[1], "w") as out:
+    out.write(str(p.pid))
+sys.exit(0 if p.wait() == 0 else 1)
+"""
+
+
+def during_log(tap):
+    """A stop request while the record is written, with a journal too busy to take the datagram
+    and a stderr (its stream, under systemd) that does not drain: the worker still stops, on the
+    signal, with nothing left behind. Only the record may be lost there. Without any journal,
+    stderr is the log itself and the record is waited for (during_answer)."""
+    if shutil.which("unshare") is None or os.geteuid() != 0:
+        tap.skip("log: a busy journal needs root and unshare(1) (a mount namespace)")
+        return
+    w = Worker(skills={"quick": sh_skill("echo hi")})
+    r, wr = os.pipe()
+    os.set_blocking(wr, False)
+    try:
+        while True:
+            os.write(wr, b"x" * 4096)
+    except BlockingIOError:
+        pass
+    try:
+        while True:
+            os.write(wr, b"x")
+    except BlockingIOError:
+        pass
+    os.set_blocking(wr, True)
+    pidfile = os.path.join(w.root, "worker.pid")
+    with socket.socket() as ls:
+        ls.bind(("127.0.0.1", 0))
+        ls.listen(1)
+        c = socket.create_connection(ls.getsockname())
+        conn, _ = ls.accept()
+        p = subprocess.Popen(["unshare", "-m", "--propagation", "private", sys.executable, "-c", BUSY_JOURNAL,
+                              pidfile, w.bin, "serve"], stdin=conn, stdout=conn, stderr=wr, env=w.env())
+        conn.close()
+    os.close(wr)
+    worker = wait_for(lambda: os.path.exists(pidfile) and open(pidfile).read().strip(), timeout=10)
+    c.sendall(build_request("POST", "/v1/skills/quick/run", body=b"{}", token=w.token))
+    c.settimeout(20)
+    rs = parse_responses(recv_all(c))
+    c.close()
+    tap.is_([x.status for x in rs], [200], "log: the run was answered")
+    time.sleep(0.3)  # the answer is out: the worker is writing its record to the full stderr
+    with open("/proc/%s/status" % worker) as f:
+        state = [l.split(None, 1)[1].strip() for l in f if l.startswith("State:")]
+    t0 = time.monotonic()
+    os.kill(int(worker), signal.SIGTERM)
+    gone = wait_gone([int(worker)], 5.0) == []
+    tap.ok(gone, "log: a worker stuck writing its record (%s) stops on SIGTERM (%.1fs)"
+           % (state[0] if state else "?", time.monotonic() - t0))
+    if not gone:
+        os.kill(int(worker), signal.SIGKILL)
+    p.wait(10)
+    os.close(r)
+    dirs, procs = w.wait_no_leftovers()
+    tap.is_(dirs, [], "log: no work dir left")
+    w.stop(tap)
+
+
 def body(tap):
     w = Worker(skills={"sleepy": sh_skill(SKILL, timeout_ms=20000), "quick": sh_skill("true")})
 
@@ -215,6 +292,7 @@ def body(tap):
 
     during_grace(tap)
     during_answer(tap)
+    during_log(tap)
 
     for policy in ("none", "permissive", "restrictive"):
         killed_outright(tap, policy)

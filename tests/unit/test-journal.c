@@ -162,6 +162,11 @@ static void test_format(void) {
                 is_int(parse(buf, len, f, &n), 0, "a sandbox_error record parses");
                 is_str(value(f, n, "PRIORITY"), "3", "PRIORITY err for a 200 with outcome sandbox_error");
                 free_fields(f, n);
+                c.status = 0; /* skillrun run, whose record has no status */
+                len = journal_format_record(&c, buf, sizeof buf);
+                is_int(parse(buf, len, f, &n), 0, "a CLI sandbox_error record parses");
+                is_str(value(f, n, "PRIORITY"), "3", "PRIORITY err for skillrun run's sandbox_error too");
+                free_fields(f, n);
         }
 
         /* what a client asked for and we do not do is its error, not ours: as for the exit status
