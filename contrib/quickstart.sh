@@ -4,18 +4,18 @@
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
-port=${SKILLRUN_PORT:-8080}
+port=${QUICKSTART_PORT:-8080}
 
 # Fail before installing anything: what follows writes /usr and /etc.
 if [ "$(id -u)" != 0 ]; then
         echo "quickstart.sh: run it as root (it installs packages and skillrun, and writes /etc/skillrun)" >&2
         exit 1
 fi
-# SKILLRUN_PORT is for the systemd-socket-activate fallback: under systemd, skillrun.socket
+# QUICKSTART_PORT is for the systemd-socket-activate fallback: under systemd, skillrun.socket
 # listens on 127.0.0.1:8080 as shipped, and waiting on another port would only time out.
 if [ -d /run/systemd/system ] && [ "$port" != 8080 ]; then
-        echo "quickstart.sh: SKILLRUN_PORT=$port: under systemd skillrun.socket listens on 127.0.0.1:8080;" \
-                "unset SKILLRUN_PORT, or change ListenStream= with a drop-in (systemctl edit skillrun.socket)" >&2
+        echo "quickstart.sh: QUICKSTART_PORT=$port: under systemd skillrun.socket listens on 127.0.0.1:8080;" \
+                "unset QUICKSTART_PORT, or change ListenStream= with a drop-in (systemctl edit skillrun.socket)" >&2
         exit 1
 fi
 
