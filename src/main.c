@@ -52,6 +52,12 @@ int main(int argc, char **argv) {
         fill_std_fds();
         if (getenv("SKILLRUN_DEBUG"))
                 log_set_max_level(LOG_DEBUG);
+        /* "skillrun check --help" is a question, as "skillrun --help" is (run has its own) */
+        if (argc == 3 && (streq(argv[2], "--help") || streq(argv[2], "-h")) &&
+            (streq(cmd, "serve") || streq(cmd, "check") || streq(cmd, "list") || streq(cmd, "token"))) {
+                cli_help();
+                return stdout_done(0);
+        }
         if (streq(cmd, "serve"))
                 return extra_arguments(argc, cmd, ": the connection comes on fd 3 or on stdin") ? 2 : server_main();
         if (streq(cmd, "run"))

@@ -389,10 +389,18 @@ def body(tap):
         tap.is_((p.returncode, p.stdout), (2, b""), "run %s twice: exit 2, nothing run" % opt)
         tap.contains(p.stderr.decode(errors="replace"), "%s given twice" % opt, "run %s twice: said so" % opt)
 
-    # check and list take no arguments; "token --help" is no token for a client named so
+    # a command's --help is the help, as skillrun --help is ("token --help" is no token for a
+    # client named so); the same output, exit 0
+    want_help = w.cli("--help").stdout
+    for args in (("check", "--help"), ("list", "-h"), ("token", "--help"), ("serve", "--help")):
+        p = w.cli(*args)
+        tap.is_((p.returncode, p.stdout, p.stderr), (0, want_help, b""),
+                "skillrun %s: the help on stdout, exit 0" % " ".join(args))
+
+    # check and list take no arguments; "token -x" is no token for a client named so
     for args in (("check", "extra"), ("check", "--bogus"), ("list", "extra"), ("list", "--bogus"),
-                 ("token", "--help"), ("token", "-x"), ("serve", "extra"), ("--version", "x"), ("--help", "x"),
-                 ("help", "x")):
+                 ("token", "-x"), ("serve", "extra"), ("--version", "x"), ("--help", "x"),
+                 ("help", "x"), ("check", "--help", "x")):
         p = w.cli(*args)
         tap.is_(p.returncode, 2, "skillrun %s: exit 2" % " ".join(args))
         tap.contains(p.stderr.decode(errors="replace"), "Usage: skillrun %s" % args[0],
