@@ -17,19 +17,10 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from skillrun_test import (Worker, b64, build_request, cmdline_of, main, processes_with, recv_all, parse_responses,  # noqa: E402
-                           sh_skill, wait_for, wait_gone)
+from skillrun_test import (Worker, b64, build_request, cmdline_of, main, ppid_of, processes_with, recv_all,  # noqa: E402
+                           parse_responses, sh_skill, wait_for, wait_gone)
 
 SKILL = "sleep 30 & (setsid sleep 30 &) ; sleep 30"
-
-
-def ppid_of(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            stat = f.read()
-        return int(stat[stat.rfind(")") + 2:].split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 def find_worker(w):

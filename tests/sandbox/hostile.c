@@ -233,18 +233,27 @@ static long do_socketpair(int family) {
         return 0;
 }
 
-static long do_abstract(const char *name) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+/* The abstract address @name, and a stream socket to use it with: the fd, or -1 (errno set). */
+static int abstract_socket(const char *name, struct sockaddr_un *ret_sa, socklen_t *ret_len) {
         size_t n = strlen(name);
-        if (n + 1 > sizeof(sa.sun_path)) {
+
+        *ret_sa = (struct sockaddr_un) { .sun_family = AF_UNIX };
+        if (n + 1 > sizeof(ret_sa->sun_path)) {
                 errno = ENAMETOOLONG;
                 return -1;
         }
-        memcpy(sa.sun_path + 1, name, n);
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        memcpy(ret_sa->sun_path + 1, name, n);
+        *ret_len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + 1 + n);
+        return socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+}
+
+static long do_abstract(const char *name) {
+        struct sockaddr_un sa;
+        socklen_t len;
+        int fd = abstract_socket(name, &sa, &len);
         if (fd < 0)
                 return -1;
-        long r = connect(fd, (struct sockaddr *) &sa, offsetof(struct sockaddr_un, sun_path) + 1 + n);
+        long r = connect(fd, (struct sockaddr *) &sa, len);
         int e = errno;
         close(fd);
         errno = e;
@@ -253,17 +262,12 @@ static long do_abstract(const char *name) {
 
 /* The socket stays open until the process exits: another run's, for abstract-unix:NAME. */
 static long do_listen_abstract(const char *name) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        size_t n = strlen(name);
-        if (n + 1 > sizeof(sa.sun_path)) {
-                errno = ENAMETOOLONG;
-                return -1;
-        }
-        memcpy(sa.sun_path + 1, name, n);
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_un sa;
+        socklen_t len;
+        int fd = abstract_socket(name, &sa, &len);
         if (fd < 0)
                 return -1;
-        if (bind(fd, (struct sockaddr *) &sa, offsetof(struct sockaddr_un, sun_path) + 1 + n) < 0 ||
+        if (bind(fd, (struct sockaddr *) &sa, len) < 0 ||
             listen(fd, 4) < 0) {
                 int e = errno;
                 close(fd);

@@ -20,7 +20,7 @@ import time
 
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from skillrun_test import main as tap_main, skip_all, elf_machine, libc_socketcall  # noqa: E402
+from skillrun_test import main as tap_main, skip_all, elf_machine, libc_socketcall, ppid_of  # noqa: E402
 
 TOP_BUILDDIR = os.environ.get("top_builddir") or os.getcwd()
 SKILLRUN = os.environ.get("SKILLRUN_BIN") or os.path.join(TOP_BUILDDIR, "skillrun")
@@ -413,8 +413,7 @@ def other_runs(tap, env, abi, sockets, as_nobody):
         tap.ok(b is not None, "%s: run B is listening on @%s" % (who, marker))
         if b is None:
             return
-        with open("/proc/%d/stat" % b) as f:
-            b_worker = int(f.read().rsplit(")", 1)[1].split()[1])
+        b_worker = ppid_of(b)
         b_work = os.readlink("/proc/%d/cwd" % b)
         with open("/proc/%d/cgroup" % b) as f:
             b_cgroups = [l.split(":", 2) for l in f.read().splitlines()]

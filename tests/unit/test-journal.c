@@ -81,6 +81,17 @@ static void free_fields(Field *f, size_t n) {
                 free(f[i].value);
 }
 
+/* The record of l parses, and its PRIORITY is want. */
+static void check_priority(const RequestLog *l, const char *want, const char *what) {
+        static char buf[JOURNAL_RECORD_MAX];
+        Field f[FIELDS_MAX] = {};
+        size_t n = 0, len = journal_format_record(l, buf, sizeof buf);
+
+        is_int(parse(buf, len, f, &n), 0, "%s: the record parses", what);
+        is_str(value(f, n, "PRIORITY"), want, "%s: PRIORITY %s", what, want);
+        free_fields(f, n);
+}
+
 static void test_format(void) {
         static char buf[JOURNAL_RECORD_MAX];
         Field f[FIELDS_MAX] = {};
@@ -136,50 +147,37 @@ static void test_format(void) {
         free_fields(f, n);
 
         /* skillrun run (status 0): info for a run, err for one that could not start */
-        for (int failed = 0; failed <= 1; failed++) {
-                RequestLog c = REQUEST_LOG_INIT;
-                c.method = "CLI";
-                c.path = "run";
-                c.skill = "echo";
-                c.outcome = failed ? NULL : "ok";
-                c.error = failed ? "work_dir: No such file or directory" : NULL;
-                len = journal_format_record(&c, buf, sizeof buf);
-                is_int(parse(buf, len, f, &n), 0, "a CLI record parses");
-                is_str(value(f, n, "PRIORITY"), failed ? "3" : "6", "PRIORITY %s for a CLI run %s",
-                       failed ? "err" : "info", failed ? "that could not start" : "");
-                free_fields(f, n);
-        }
+        RequestLog c = REQUEST_LOG_INIT;
+        c.method = "CLI";
+        c.path = "run";
+        c.skill = "echo";
+        c.outcome = "ok";
+        check_priority(&c, "6", "a CLI run");
+        c.outcome = NULL;
+        c.error = "work_dir: No such file or directory";
+        check_priority(&c, "3", "a CLI run that could not start");
 
-        /* a 200 whose skill never ran (sandbox_error) is the operator's to look at: err */
-        {
-                RequestLog c = REQUEST_LOG_INIT;
-                c.method = "POST";
-                c.path = "/v1/skills/x/run";
-                c.status = 200;
-                c.outcome = "sandbox_error";
-                c.error = "execve: No such file or directory";
-                len = journal_format_record(&c, buf, sizeof buf);
-                is_int(parse(buf, len, f, &n), 0, "a sandbox_error record parses");
-                is_str(value(f, n, "PRIORITY"), "3", "PRIORITY err for a 200 with outcome sandbox_error");
-                free_fields(f, n);
-                c.status = 0; /* skillrun run, whose record has no status */
-                len = journal_format_record(&c, buf, sizeof buf);
-                is_int(parse(buf, len, f, &n), 0, "a CLI sandbox_error record parses");
-                is_str(value(f, n, "PRIORITY"), "3", "PRIORITY err for skillrun run's sandbox_error too");
-                free_fields(f, n);
-        }
+        /* a 200 whose skill never ran (sandbox_error) is the operator's to look at: err, and the
+         * same for skillrun run, whose record has no status */
+        c.method = "POST";
+        c.path = "/v1/skills/x/run";
+        c.status = 200;
+        c.outcome = "sandbox_error";
+        c.error = "execve: No such file or directory";
+        check_priority(&c, "3", "a 200 with outcome sandbox_error");
+        c.status = 0;
+        check_priority(&c, "3", "skillrun run's sandbox_error");
 
         /* what a client asked for and we do not do is its error, not ours: as for the exit status
          * (skillrun(8)), a 501 or 505 is no worker failure */
         static const int client_5xx[] = { 501, 505 };
         for (size_t i = 0; i < ELEMENTSOF(client_5xx); i++) {
-                RequestLog c = REQUEST_LOG_INIT;
-                c.status = client_5xx[i];
-                c.error = "Only HTTP/1.0 and HTTP/1.1 are supported";
-                len = journal_format_record(&c, buf, sizeof buf);
-                is_int(parse(buf, len, f, &n), 0, "a %d record parses", c.status);
-                is_str(value(f, n, "PRIORITY"), "5", "PRIORITY notice for a %d, the client's", c.status);
-                free_fields(f, n);
+                RequestLog c5 = REQUEST_LOG_INIT;
+                char what[32];
+                c5.status = client_5xx[i];
+                c5.error = "Only HTTP/1.0 and HTTP/1.1 are supported";
+                snprintf(what, sizeof what, "a %d, the client's", c5.status);
+                check_priority(&c5, "5", what);
         }
 
         /* a long value is cut, not split inside a UTF-8 sequence, and the record stays bounded */
