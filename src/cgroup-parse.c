@@ -22,19 +22,26 @@ const char *cgroup_mode_to_string(CgroupMode m) {
         return cgroup_mode_table[m];
 }
 
-/* "a,b,c" (sep ',') contains word? */
-bool cgroup_list_contains(const char *list, char sep, const char *word) {
-        size_t n = strlen(word);
+/* "a,b,c" (sep ',') of N bytes contains word? */
+static bool list_contains_n(const char *list, size_t n, char sep, const char *word) {
+        size_t wn = strlen(word);
 
-        for (const char *p = list; p && *p;) {
-                const char *end = strchr(p, sep);
-                size_t len = end ? (size_t) (end - p) : strlen(p);
+        for (const char *p = list, *end = list + n; p < end;) {
+                const char *next = memchr(p, sep, (size_t) (end - p));
+                size_t len = next ? (size_t) (next - p) : (size_t) (end - p);
 
-                if (len == n && strncmp(p, word, n) == 0)
+                if (len == wn && memcmp(p, word, wn) == 0)
                         return true;
-                p = end ? end + 1 : NULL;
+                if (!next)
+                        break;
+                p = next + 1;
         }
         return false;
+}
+
+/* "a,b,c" (sep ',') contains word? */
+bool cgroup_list_contains(const char *list, char sep, const char *word) {
+        return list && list_contains_n(list, strlen(list), sep, word);
 }
 
 /* Whitespace-separated list (cgroup.controllers, cgroup.subtree_control) contains word? */
@@ -73,51 +80,44 @@ static bool path_has_dotdot(const char *p) {
         return false;
 }
 
-/* Replaces *ret_line by a copy of the line at *cursor (without its newline, ours to cut up) and
- * moves *cursor past it: 1, or 0 at the end of the text (a NULL text is empty), or -ENOMEM. */
-static int next_line(const char **cursor, char **ret_line) {
+/* The line at *cursor, [*ret_start, *ret_end) without its newline, and *cursor moved past it:
+ * false at the end of the text (a NULL text is empty). The text is read, never copied. */
+static bool next_line(const char **cursor, const char **ret_start, const char **ret_end) {
         const char *line = *cursor, *eol;
-        char *copy;
 
         if (!line || !*line)
-                return 0;
-        eol = strchr(line, '\n');
-        copy = strndup(line, eol ? (size_t) (eol - line) : strlen(line));
-        if (!copy)
-                return -ENOMEM;
-        *cursor = eol ? eol + 1 : NULL;
-        free(*ret_line);
-        *ret_line = copy;
-        return 1;
+                return false;
+        eol = strchrnul(line, '\n');
+        *ret_start = line;
+        *ret_end = eol;
+        *cursor = *eol ? eol + 1 : NULL;
+        return true;
 }
 
 /* Our path in one hierarchy from /proc/self/cgroup ("ID:controllers:path" lines). */
 int cgroup_parse_proc_cgroup(const char *text, const char *controller, char **ret) {
-        _cleanup_free_ char *copy = NULL;
-        int r;
+        const char *line, *eol;
 
-        for (const char *rest = text; (r = next_line(&rest, &copy)) > 0;) {
-                char *c1 = strchr(copy, ':');
-                char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        for (const char *rest = text; next_line(&rest, &line, &eol);) {
+                const char *c1 = memchr(line, ':', (size_t) (eol - line));
+                const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t) (eol - c1 - 1)) : NULL;
                 if (!c2)
                         continue;
-                *c1 = *c2 = '\0';
-                const char *id = copy, *controllers = c1 + 1, *path = c2 + 1;
 
-                bool match = controller ? cgroup_list_contains(controllers, ',', controller)
-                                        : streq(id, "0") && controllers[0] == '\0';
+                bool match = controller ? list_contains_n(c1 + 1, (size_t) (c2 - c1 - 1), ',', controller)
+                                        : c1 - line == 1 && line[0] == '0' && c2 == c1 + 1;
                 if (!match)
                         continue;
+                _cleanup_free_ char *path = strndup(c2 + 1, (size_t) (eol - c2 - 1));
+                if (!path)
+                        return -ENOMEM;
                 /* "/.." prefixes: our cgroup lies outside our cgroup namespace, unreachable. */
                 if (path[0] != '/' || path_has_dotdot(path))
                         return -ENOENT;
-                char *p = strdup(path);
-                if (!p)
-                        return -ENOMEM;
-                *ret = p;
+                *ret = steal_pointer(&path);
                 return 0;
         }
-        return r < 0 ? r : -ENOENT;
+        return -ENOENT;
 }
 
 char *cgroup_path_join(const char *a, const char *b) {
@@ -134,34 +134,59 @@ char *cgroup_path_join(const char *a, const char *b) {
         return s;
 }
 
+/* A mountinfo line's fields: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE
+ * SOURCE SUPEROPTIONS, single spaces between them (mountinfo escapes those within a field). Up to
+ * MAX fields as [start, end) pairs in place; the count, or 0 for a line with too many. */
+#define MOUNTINFO_FIELDS_MAX 64
+static size_t mountinfo_fields(const char *line, const char *eol, const char *start[], const char *end[]) {
+        size_t n = 0;
+
+        for (const char *p = line; p <= eol; n++) {
+                const char *sp = memchr(p, ' ', (size_t) (eol - p));
+                if (n == MOUNTINFO_FIELDS_MAX)
+                        return 0;
+                start[n] = p;
+                end[n] = sp ? sp : eol;
+                p = end[n] + 1;
+        }
+        return n;
+}
+
+static bool field_is(const char *start, const char *end, const char *word) {
+        size_t n = strlen(word);
+        return (size_t) (end - start) == n && memcmp(start, word, n) == 0;
+}
+
 int cgroup_find_dir(const char *self_cgroup, const char *mountinfo, const char *controller, char **ret_dir,
                     char **ret_path) {
-        _cleanup_free_ char *path = NULL, *copy = NULL;
+        _cleanup_free_ char *path = NULL;
+        const char *line, *eol;
         int r;
 
         r = cgroup_parse_proc_cgroup(self_cgroup, controller, &path);
         if (r < 0)
                 return r;
 
-        for (const char *rest = mountinfo; (r = next_line(&rest, &copy)) > 0;) {
-                /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS */
-                char *field[64];
-                size_t n = 0;
-                for (char *save = NULL, *t = strtok_r(copy, " ", &save); t && n < ELEMENTSOF(field);
-                     t = strtok_r(NULL, " ", &save))
-                        field[n++] = t;
-                size_t sep = 6;
-                while (sep < n && !streq(field[sep], "-"))
+        /* Most lines are other file systems: told apart by FSTYPE before anything is copied. */
+        for (const char *rest = mountinfo; next_line(&rest, &line, &eol);) {
+                const char *fs[MOUNTINFO_FIELDS_MAX], *fe[MOUNTINFO_FIELDS_MAX];
+                size_t n = mountinfo_fields(line, eol, fs, fe), sep = 6;
+
+                while (sep < n && !field_is(fs[sep], fe[sep], "-"))
                         sep++;
                 if (sep + 3 >= n)
                         continue;
-                const char *fstype = field[sep + 1], *superopts = field[sep + 3];
-
-                if (controller ? !streq(fstype, "cgroup") || !cgroup_list_contains(superopts, ',', controller)
-                               : !streq(fstype, "cgroup2"))
+                size_t type = sep + 1, superopts = sep + 3;
+                if (controller ? !field_is(fs[type], fe[type], "cgroup") ||
+                                         !list_contains_n(fs[superopts], (size_t) (fe[superopts] - fs[superopts]),
+                                                          ',', controller)
+                               : !field_is(fs[type], fe[type], "cgroup2"))
                         continue;
 
-                char *root = field[3], *mount_point = field[4];
+                _cleanup_free_ char *root = strndup(fs[3], (size_t) (fe[3] - fs[3]));
+                _cleanup_free_ char *mount_point = strndup(fs[4], (size_t) (fe[4] - fs[4]));
+                if (!root || !mount_point)
+                        return -ENOMEM;
                 unoctal(root);
                 unoctal(mount_point);
                 const char *below = path_below(path, root);
@@ -176,7 +201,7 @@ int cgroup_find_dir(const char *self_cgroup, const char *mountinfo, const char *
                         *ret_path = steal_pointer(&path);
                 return 0;
         }
-        return r < 0 ? r : -ENOENT;
+        return -ENOENT;
 }
 
 /* "key N" line of a flat keyed file (memory.events, memory.oom_control). */

@@ -149,6 +149,41 @@ static void test_find_dir(void) {
         is_int(cgroup_find_dir("0::/../../other\n", "25 1 0:22 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", NULL,
                                &dir, NULL),
                -ENOENT, "cgroup outside our cgroup namespace");
+
+        /* The text is scanned in place: odd lines are passed over, the last needs no newline. */
+        _cleanup_free_ char *crowded = strdup("90 1 0:40 / /x rw");
+        for (int i = 0; i < 70 && crowded; i++) {
+                char *more = NULL;
+                if (asprintf(&more, "%s shared:%d", crowded, i) < 0)
+                        more = NULL;
+                free(crowded);
+                crowded = more;
+        }
+        _cleanup_free_ char *odd = NULL;
+        if (crowded && asprintf(&odd, "%s - cgroup2 cgroup2 rw\n\n25 1 0:22 / /sys/fs/cgroup\n"
+                                      "26 1 0:23 / /srv/cg rw - cgroup2 cgroup2 rw", crowded) < 0)
+                odd = NULL;
+        is_int(odd ? cgroup_find_dir("0::/a\n", odd, NULL, &dir, NULL) : -ENOMEM, 0,
+               "past a line of 70 optional fields, an empty line and a short one");
+        is_str(dir, "/srv/cg/a", "the last line, without a newline");
+        free(dir), dir = NULL;
+        is_int(cgroup_find_dir("0::/a", "26 1 0:23 / /srv/cg rw - cgroup2 cgroup2 rw\n", NULL, &dir, NULL), 0,
+               "/proc/self/cgroup without a final newline");
+        is_str(dir, "/srv/cg/a", "its path whole");
+        free(dir), dir = NULL;
+        is_int(cgroup_find_dir("4:memory:/a\n", "26 1 0:23 / /m rw - cgroup cgroup rw,nomemory,memory\n", "memory",
+                               &dir, NULL),
+               0, "controller last in the super options");
+        free(dir), dir = NULL;
+        is_int(cgroup_find_dir("4:memory,pids:/a\n", "26 1 0:23 / /m rw - cgroup cgroup rw,pids,memory\n", "pids",
+                               &dir, NULL),
+               0, "co-mounted controllers, first of two in /proc/self/cgroup");
+        free(dir), dir = NULL;
+        is_int(cgroup_find_dir("4:memory:/a\n", "26 1 0:23 / /m rw - cgroup cgroup rw,memoryx\n", "memory", &dir,
+                               NULL),
+               -ENOENT, "'memoryx' is not 'memory'");
+        is_int(cgroup_find_dir("1::/a\n", "26 1 0:23 / /m rw - cgroup2 cgroup2 rw\n", NULL, &dir, NULL), -ENOENT,
+               "a v1 hierarchy named by number is not the unified one");
 }
 
 static void test_mode_strings(void) {
