@@ -156,8 +156,9 @@ static int read_request(Server *srv, const char **ret_msg) {
         };
         uint64_t deadline = request_deadline(srv);
         size_t cap = s->max_header + 1, len = 0;
-        /* the raw head holds the token: wiped on every way out (the parsed copy after auth) */
-        _cleanup_secret_buffer_ SecretBuffer raw = { .data = malloc(cap + 1), .size = cap + 1 };
+        /* the raw head holds the token: wiped on every way out (the parsed copy after auth), as
+         * far as it was read into: a head of a few hundred bytes in a buffer of max_header */
+        _cleanup_secret_buffer_ SecretBuffer raw = { .data = malloc(cap + 1) };
         char *buf = raw.data;
         int status = 0, r;
 
@@ -190,6 +191,7 @@ static int read_request(Server *srv, const char **ret_msg) {
                 if (k < 0)
                         return (int) k;
                 len += (size_t) k;
+                raw.size = len;
         }
 
         /* what of the body came with the head (the raw head is wiped on return); the room for

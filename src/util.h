@@ -96,8 +96,9 @@ int strv_split(const char *s, char sep, char ***ret);
 /* Secure zero and free of secrets. */
 void erase_and_free(char *s);
 
-/* A buffer that held a secret (a token, the raw request head): wiped over its whole size, then
- * freed, however the scope is left. */
+/* A buffer that held a secret (a token, the raw request head): its first size bytes wiped,
+ * then freed, however the scope is left. size must cover every byte ever written to data: a
+ * buffer filled bit by bit keeps it at what was filled, and the rest is not wiped in vain. */
 typedef struct SecretBuffer {
         char *data;
         size_t size;
