@@ -292,6 +292,77 @@ static bool through_foreign_link(const char *path) {
         return false;
 }
 
+/* open(path, O_PATH) one component at a time, following symlinks as the kernel does, noting in
+ * *ret_foreign whether one of them, in the path as written or in a link's target (an operator's
+ * root link onto a link a skill planted in its write path), is not root's. The links noted are
+ * those the returned fd was reached through, however they are swapped meanwhile. */
+static int open_noting_links(const char *path, bool *ret_foreign) {
+        char todo[PATH_MAX], target[PATH_MAX];
+        _cleanup_close_ int dfd = -1;
+        unsigned links = 0;
+        const char *p = todo;
+
+        *ret_foreign = false;
+        if (strlen(path) >= sizeof(todo))
+                return -ENAMETOOLONG;
+        strcpy(todo, path);
+        dfd = open(path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return negative_errno();
+        for (;;) {
+                _cleanup_close_ int fd = -1;
+                char comp[NAME_MAX + 1];
+                struct stat st;
+                size_t n, left;
+                ssize_t l;
+
+                p += strspn(p, "/");
+                if (*p == 0)
+                        return TAKE_FD(dfd);
+                n = strcspn(p, "/");
+                if (n > NAME_MAX)
+                        return -ENAMETOOLONG;
+                memcpy(comp, p, n);
+                comp[n] = 0;
+                p += n;
+                /* an O_PATH open does not trigger an automount point (x-systemd.automount), a
+                 * path walk through it does: a stat without AT_NO_AUTOMOUNT does it here */
+                (void) fstatat(dfd, comp, &st, AT_SYMLINK_NOFOLLOW);
+                fd = openat(dfd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 || fstat(fd, &st) < 0)
+                        return negative_errno();
+                if (!S_ISLNK(st.st_mode)) {
+                        (void) close(dfd);
+                        dfd = TAKE_FD(fd);
+                        continue;
+                }
+
+                if (st.st_uid != 0)
+                        *ret_foreign = true;
+                l = readlinkat(fd, "", target, sizeof(target) - 1);
+                if (l < 0)
+                        return negative_errno();
+                if (l == 0)
+                        return -ENOENT;
+                if (++links > 40)
+                        return -ELOOP;
+                /* the target, then what was left of the path (empty, or from a '/'); a relative
+                 * target goes on from the link's directory (dfd), an absolute one from / */
+                left = strlen(p);
+                if ((size_t) l + left >= sizeof(todo))
+                        return -ENAMETOOLONG;
+                memmove(todo + l, p, left + 1);
+                memcpy(todo, target, l);
+                p = todo;
+                if (target[0] == '/') {
+                        (void) close(dfd);
+                        dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                        if (dfd < 0)
+                                return negative_errno();
+                }
+        }
+}
+
 /* A path the rules name on purpose (the manifest's, the skill's own directory): opened first,
  * then judged by where the open fd leads, so that what is checked is what is granted even if a
  * symlink on the way is swapped meanwhile. 1: granted; 0: missing (grants nothing); -EXDEV:
@@ -300,17 +371,16 @@ static bool through_foreign_link(const char *path) {
 static int allow_resolved(LandlockRuleset *rs, const Secrets *sec, const char *path, uint64_t access,
                           bool manifest, char ret_canon[static PATH_MAX]) {
         _cleanup_close_ int fd = -1;
+        bool foreign;
         int r;
 
         if (through_foreign_link(path))
                 return -EXDEV;
-        fd = open(path, O_PATH | O_CLOEXEC);
+        fd = open_noting_links(path, &foreign);
 
         /* missing, or unreachable (a loop, a path too long): grants nothing, as before it existed */
         if (fd < 0)
-                return errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == ELOOP || errno == ENAMETOOLONG
-                               ? 0
-                               : negative_errno();
+                return fd == -ENOENT || fd == -ENOTDIR || fd == -EACCES || fd == -ELOOP || fd == -ENAMETOOLONG ? 0 : fd;
         if (secrets_canonical_of(fd, path, ret_canon) < 0)
                 return -ESTALE; /* cannot tell where it leads (or it moved): not granted */
         /* A manifest path led by a link into what is kept out (a link planted in a skill's write
@@ -318,6 +388,9 @@ static int allow_resolved(LandlockRuleset *rs, const Secrets *sec, const char *p
          * skill's own directory lies inside its skills directory on purpose. */
         if (secrets_exposed_by(sec, path, ret_canon) || (manifest && secrets_entered_by(sec, path, ret_canon)))
                 return -EPERM;
+        /* Led elsewhere by a link not root's inside a root link's target: as one in the path. */
+        if (foreign)
+                return -EXDEV;
         r = landlock_ruleset_allow_fd(rs, fd, -1, access);
         if (r < 0)
                 return r;

@@ -840,6 +840,27 @@ def secrets_elsewhere(tap, env):
                "read path led by %s into another skill's manifest: refused (%r, %r)" %
                (label, res["_rc"], lines(res).get("read:" + into)))
 
+    # …and one led by the operator's root link onto a skill's link to anywhere else: a symlink
+    # not owned by root on the way grants nothing, in a link's target as in the path as written
+    elsewhere = os.path.join(env.root, "elsewhere")  # readable by mode, allowed by no rule
+    os.mkdir(elsewhere)
+    os.chmod(elsewhere, 0o755)
+    with open(os.path.join(elsewhere, "file"), "w") as f:
+        f.write("elsewhere\n")
+    os.chmod(os.path.join(elsewhere, "file"), 0o644)
+    os.symlink(elsewhere, os.path.join(planted, "data"))
+    os.lchown(os.path.join(planted, "data"), 65534, 65534)  # as the skill would have left it
+    into = os.path.join(env.root, "into-data")
+    os.symlink(os.path.join(planted, "data"), into)
+    env.skill("hostile-into", "permissive", read_paths=[env.bin, into], write_paths=[planted])
+    res = env.run("hostile-into", "read:%s/file" % into, "read:%s/file" % elsewhere, "uid")
+    got = lines(res)
+    tap.is_((res.get("outcome"), res["_rc"], got.get("uid", "")[:2]), ("ok", 0, "ok"),
+            "read path led by a root link onto a skill's link: the run goes on (%r)" % res.get("_stderr", "")[-200:])
+    tap.is_((got.get("read:%s/file" % into), got.get("read:%s/file" % elsewhere)),
+            ("denied errno=EACCES", "denied errno=EACCES"),
+            "… and the skill's link's target is not granted")
+
     # a read path that loops grants nothing and breaks nothing
     loop = os.path.join(env.root, "loop")
     os.symlink(loop, loop)
