@@ -238,33 +238,6 @@ static int refuse_exposing(const char *path, bool write, char **ret_error) {
                          write ? "write_paths" : "read_paths", path);
 }
 
-static int check_manifest_path(const Secrets *sec, const char *path, bool write, char **ret_error) {
-        _cleanup_free_ char *canon = realpath(path, NULL);
-
-        if (secrets_exposed_by(sec, path, canon) || secrets_entered_by(sec, path, canon))
-                return refuse_exposing(path, write, ret_error);
-        return 0;
-}
-
-static int check_manifest_paths(const Secrets *sec, const Manifest *m, char **ret_error) {
-        for (unsigned w = 0; w < 2; w++)
-                for (char **p = w ? m->write_paths : m->read_paths; p && *p; p++) {
-                        int r = check_manifest_path(sec, *p, w, ret_error);
-                        if (r < 0)
-                                return r;
-                }
-        return 0;
-}
-
-int landlock_policy_check(const Settings *s, const Manifest *m, char **ret_error) {
-        _cleanup_(secrets_done) Secrets sec;
-
-        secrets_init(&sec, s);
-        if (sec.error < 0)
-                return sec.error;
-        return check_manifest_paths(&sec, m, ret_error);
-}
-
 /* Does 'path' go through a symlink that someone but root could have made (a skill, in a write
  * path of an earlier run)? Such a link could send a read path anywhere. The components as
  * written are checked, not those inside the links' targets. */
@@ -290,6 +263,37 @@ static bool through_foreign_link(const char *path) {
                         return true;
         }
         return false;
+}
+
+static int check_manifest_path(const Secrets *sec, const char *path, bool write, char **ret_error) {
+        _cleanup_free_ char *canon = NULL;
+
+        /* as a run takes it: through a symlink not root's, it grants nothing and fails nothing */
+        if (through_foreign_link(path))
+                return 0;
+        canon = realpath(path, NULL);
+        if (secrets_exposed_by(sec, path, canon) || secrets_entered_by(sec, path, canon))
+                return refuse_exposing(path, write, ret_error);
+        return 0;
+}
+
+static int check_manifest_paths(const Secrets *sec, const Manifest *m, char **ret_error) {
+        for (unsigned w = 0; w < 2; w++)
+                for (char **p = w ? m->write_paths : m->read_paths; p && *p; p++) {
+                        int r = check_manifest_path(sec, *p, w, ret_error);
+                        if (r < 0)
+                                return r;
+                }
+        return 0;
+}
+
+int landlock_policy_check(const Settings *s, const Manifest *m, char **ret_error) {
+        _cleanup_(secrets_done) Secrets sec;
+
+        secrets_init(&sec, s);
+        if (sec.error < 0)
+                return sec.error;
+        return check_manifest_paths(&sec, m, ret_error);
 }
 
 /* open(path, O_PATH) one component at a time, following symlinks as the kernel does, noting in

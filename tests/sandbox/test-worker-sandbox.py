@@ -810,6 +810,13 @@ def secrets_elsewhere(tap, env):
             "read path through a symlink not owned by root: the run goes on (%r)" % res.get("_stderr", "")[-200:])
     tap.ok(got.get("read:%s/sshd_config" % link, "").startswith("denied"),
            "… and the link's target is not granted (%r)" % got.get("read:%s/sshd_config" % link))
+    # `skillrun check` says what a run does: no error for a path that only grants nothing
+    args, cenv = env.command("hostile-redirect", [], setup=setup_ssh)
+    args = args[:args.index(SKILLRUN) + 1] + ["check"]
+    p = subprocess.run(args, env=cenv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    said = [ln for ln in p.stdout.decode(errors="replace").splitlines() if "hostile-redirect" in ln]
+    tap.ok(said and said[0].startswith("ok: hostile-redirect"),
+           "check: read path through a symlink not owned by root is no error (%r)" % said)
     os.lchown(link, 0, 0)
     res = env.run("hostile-redirect", "uid", setup=setup_ssh)
     tap.ok(res["_rc"] != 0 and "read_paths: '%s' would expose what skillrun keeps out" % link in res.get("_stderr", ""),
