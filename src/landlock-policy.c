@@ -265,37 +265,6 @@ static bool through_foreign_link(const char *path) {
         return false;
 }
 
-static int check_manifest_path(const Secrets *sec, const char *path, bool write, char **ret_error) {
-        _cleanup_free_ char *canon = NULL;
-
-        /* as a run takes it: through a symlink not root's, it grants nothing and fails nothing */
-        if (through_foreign_link(path))
-                return 0;
-        canon = realpath(path, NULL);
-        if (secrets_exposed_by(sec, path, canon) || secrets_entered_by(sec, path, canon))
-                return refuse_exposing(path, write, ret_error);
-        return 0;
-}
-
-static int check_manifest_paths(const Secrets *sec, const Manifest *m, char **ret_error) {
-        for (unsigned w = 0; w < 2; w++)
-                for (char **p = w ? m->write_paths : m->read_paths; p && *p; p++) {
-                        int r = check_manifest_path(sec, *p, w, ret_error);
-                        if (r < 0)
-                                return r;
-                }
-        return 0;
-}
-
-int landlock_policy_check(const Settings *s, const Manifest *m, char **ret_error) {
-        _cleanup_(secrets_done) Secrets sec;
-
-        secrets_init(&sec, s);
-        if (sec.error < 0)
-                return sec.error;
-        return check_manifest_paths(&sec, m, ret_error);
-}
-
 /* open(path, O_PATH) one component at a time, following symlinks as the kernel does, noting in
  * *ret_foreign whether one of them, in the path as written or in a link's target (an operator's
  * root link onto a link a skill planted in its write path), is not root's. The links noted are
@@ -367,6 +336,43 @@ static int open_noting_links(const char *path, bool *ret_foreign) {
         }
 }
 
+static int check_manifest_path(const Secrets *sec, const char *path, bool write, char **ret_error) {
+        _cleanup_free_ char *canon = NULL;
+        _cleanup_close_ int fd = -1;
+        bool foreign = false;
+
+        /* as a run takes it: through a symlink not root's, in the path as written or in a root
+         * link's target, it grants nothing and fails nothing */
+        if (through_foreign_link(path))
+                return 0;
+        fd = open_noting_links(path, &foreign);
+        if (fd >= 0 && foreign)
+                return 0;
+        canon = realpath(path, NULL);
+        if (secrets_exposed_by(sec, path, canon) || secrets_entered_by(sec, path, canon))
+                return refuse_exposing(path, write, ret_error);
+        return 0;
+}
+
+static int check_manifest_paths(const Secrets *sec, const Manifest *m, char **ret_error) {
+        for (unsigned w = 0; w < 2; w++)
+                for (char **p = w ? m->write_paths : m->read_paths; p && *p; p++) {
+                        int r = check_manifest_path(sec, *p, w, ret_error);
+                        if (r < 0)
+                                return r;
+                }
+        return 0;
+}
+
+int landlock_policy_check(const Settings *s, const Manifest *m, char **ret_error) {
+        _cleanup_(secrets_done) Secrets sec;
+
+        secrets_init(&sec, s);
+        if (sec.error < 0)
+                return sec.error;
+        return check_manifest_paths(&sec, m, ret_error);
+}
+
 /* A path the rules name on purpose (the manifest's, the skill's own directory): opened first,
  * then judged by where the open fd leads, so that what is checked is what is granted even if a
  * symlink on the way is swapped meanwhile. 1: granted; 0: missing (grants nothing); -EXDEV:
@@ -385,16 +391,17 @@ static int allow_resolved(LandlockRuleset *rs, const Secrets *sec, const char *p
         /* missing, or unreachable (a loop, a path too long): grants nothing, as before it existed */
         if (fd < 0)
                 return fd == -ENOENT || fd == -ENOTDIR || fd == -EACCES || fd == -ELOOP || fd == -ENAMETOOLONG ? 0 : fd;
-        if (secrets_canonical_of(fd, path, ret_canon) < 0)
-                return -ESTALE; /* cannot tell where it leads (or it moved): not granted */
-        /* A manifest path led by a link into what is kept out (a link planted in a skill's write
-         * path, reached through the operator's own; or swapped in after the check above): the
-         * skill's own directory lies inside its skills directory on purpose. */
-        if (secrets_exposed_by(sec, path, ret_canon) || (manifest && secrets_entered_by(sec, path, ret_canon)))
-                return -EPERM;
-        /* Led elsewhere by a link not root's inside a root link's target: as one in the path. */
+        /* Led by a link not root's inside a root link's target (the operator's link onto one a
+         * skill planted in its write path), or swapped in after the check above: as one in the
+         * path as written, wherever it leads, so that no such link can stop a skill either. */
         if (foreign)
                 return -EXDEV;
+        if (secrets_canonical_of(fd, path, ret_canon) < 0)
+                return -ESTALE; /* cannot tell where it leads (or it moved): not granted */
+        /* A manifest path led by root's links into what is kept out: the skill's own directory
+         * lies inside its skills directory on purpose. */
+        if (secrets_exposed_by(sec, path, ret_canon) || (manifest && secrets_entered_by(sec, path, ret_canon)))
+                return -EPERM;
         r = landlock_ruleset_allow_fd(rs, fd, -1, access);
         if (r < 0)
                 return r;

@@ -826,26 +826,38 @@ def secrets_elsewhere(tap, env):
     tap.ok(res["_rc"] != 0 and "read_paths: '%s' would expose" % env.work in res.get("_stderr", ""),
            "read path covering the runs' work dirs: refused (%r)" % res.get("_stderr", "")[-200:])
 
-    # Seventh review: a read path led by a symlink *into* what is kept out (not above it): the
-    # operator's root link onto a link the skill planted in its write path (only the components
-    # as written are checked for their owner), and a root link straight onto another manifest.
+    # Seventh review: a read path led by a symlink *into* what is kept out (not above it). A root
+    # link straight onto another manifest is the operator's mistake: refused. The operator's root
+    # link onto a link the skill planted in its write path is the skill's doing: like a planted
+    # link in the path as written, it grants nothing and stops nothing (else any skill could stop
+    # another by pointing its link at a secret), and `skillrun check` says no error either.
     planted = os.path.join(env.open, "state2")
     os.mkdir(planted)
     os.chown(planted, 65534, 65534)
     os.symlink(os.path.join(env.skills, "other.json"), os.path.join(planted, "cfg"))
     os.lchown(os.path.join(planted, "cfg"), 65534, 65534)  # as the skill would have left it
-    for label, target in (("a root link onto a skill's link", os.path.join(planted, "cfg")),
-                          ("a root link", os.path.join(env.skills, "other.json"))):
-        into = os.path.join(env.root, "into-link")
-        if os.path.lexists(into):
-            os.unlink(into)
-        os.symlink(target, into)
-        env.skill("hostile-into", "permissive", read_paths=[env.bin, into], write_paths=[planted])
-        res = env.run("hostile-into", "read:" + into, "uid")
-        tap.ok(res["_rc"] != 0 and "read_paths: '%s' would expose what skillrun keeps out" % into in
-               res.get("_stderr", ""),
-               "read path led by %s into another skill's manifest: refused (%r, %r)" %
-               (label, res["_rc"], lines(res).get("read:" + into)))
+    into = os.path.join(env.root, "into-link")
+    os.symlink(os.path.join(env.skills, "other.json"), into)
+    env.skill("hostile-into", "permissive", read_paths=[env.bin, into], write_paths=[planted])
+    res = env.run("hostile-into", "read:" + into, "uid")
+    tap.ok(res["_rc"] != 0 and "read_paths: '%s' would expose what skillrun keeps out" % into in
+           res.get("_stderr", ""),
+           "read path led by a root link into another skill's manifest: refused (%r, %r)" %
+           (res["_rc"], lines(res).get("read:" + into)))
+    os.unlink(into)
+    os.symlink(os.path.join(planted, "cfg"), into)
+    res = env.run("hostile-into", "read:" + into, "uid")
+    got = lines(res)
+    tap.is_((res.get("outcome"), res["_rc"], got.get("uid", "")[:2], got.get("read:" + into)),
+            ("ok", 0, "ok", "denied errno=EACCES"),
+            "read path led by a root link onto a skill's link into another manifest: nothing granted, "
+            "the run goes on (%r)" % res.get("_stderr", "")[-200:])
+    args, cenv = env.command("hostile-into", [])
+    args = args[:args.index(SKILLRUN) + 1] + ["check"]
+    p = subprocess.run(args, env=cenv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    said = [ln for ln in p.stdout.decode(errors="replace").splitlines() if "hostile-into" in ln]
+    tap.ok(said and said[0].startswith("ok: hostile-into"),
+           "check: read path through a root link onto a skill's link is no error (%r)" % said)
 
     # …and one led by the operator's root link onto a skill's link to anywhere else: a symlink
     # not owned by root on the way grants nothing, in a link's target as in the path as written
