@@ -148,7 +148,8 @@ int http_write_response(int fd, int status, const char *content_type, const char
 
         r = write_two(fd, head, (size_t) n, body, len);
         if (r < 0)
-                return r;
+                /* -ENOMEM says nothing was sent (a caller may answer otherwise): not the kernel's */
+                return r == -ENOMEM ? -EIO : r;
         return (int) MIN(len, (size_t) INT_MAX);
 }
 

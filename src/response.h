@@ -13,7 +13,7 @@ void http_response_timeout(int fd, uint64_t timeout_ms);
 
 /* Every response carries Connection: close and an exact Content-Length. extra_headers is
  * either NULL or a block of complete "Name: value\r\n" lines. Returns bytes of body written
- * or -errno (EPIPE when the client left). */
+ * or -errno (EPIPE when the client left; ENOMEM only when nothing was sent). */
 int http_write_response(int fd, int status, const char *content_type, const char *extra_headers,
                         const void *body, size_t len);
 int http_write_json(int fd, int status, json_object *j, const char *content_type, const char *extra_headers);

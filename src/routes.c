@@ -80,6 +80,13 @@ static int answer_json(Server *srv, int status, json_object *j, const char *cont
         }
         r = http_write_json(srv->fd, status, j, content_type, NULL);
         json_object_put(j);
+        if (r == -ENOMEM) {
+                /* the body could not be serialized, nothing was sent: a run's result can be
+                 * megabytes, and with it freed a short error still fits */
+                server_log_error(srv, "out of memory writing the response");
+                (void) http_write_error(srv->fd, 500, NULL, "out of memory");
+                return 500;
+        }
         if (r == -ETIMEDOUT)
                 server_log_error(srv, "the client did not take the answer within read_timeout_ms (%" PRIu64 " ms)",
                                  srv->settings.read_timeout_ms);
