@@ -77,6 +77,19 @@ static bool is_json_ws(char c) {
         return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* Is s[0..n) the literal null, give or take white space? */
+static bool is_json_null(const char *s, size_t n) {
+        size_t i = 0;
+
+        while (i < n && is_json_ws(s[i]))
+                i++;
+        if (n - i < 4 || memcmp(s + i, "null", 4) != 0)
+                return false;
+        for (i += 4; i < n && is_json_ws(s[i]); i++)
+                ;
+        return i == n;
+}
+
 static int hex4(const char *s, size_t n) {
         int v = 0;
 
@@ -258,6 +271,10 @@ int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret,
                                                                                           json_tokener_error_desc(e);
                 return -EINVAL;
         }
+        /* json-c before 0.17 stops where an allocation failed and says nothing (no
+         * json_tokener_error_memory yet): no value, no error, but not the text "null" */
+        if (!v && !is_json_null(buf, end))
+                return -ENOMEM;
         while (end < len && is_json_ws(buf[end]))
                 end++;
         if (end != len) {

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # A worker short of memory (a low RLIMIT_AS, so that malloc fails) still answers every request
 # completely: the run's 200 result, or a 500 with a JSON body and the same status in its record.
-# Never nothing at all.
+# Never nothing at all, and a request that is valid JSON is never called invalid (400).
 import os
 import stat
 import sys
@@ -18,6 +18,9 @@ LIMITS_KB = range(6000, 40001, 2000)
 
 # ~2.7 MB of result JSON (1 MB per stream, base64) from a skill that itself needs little memory
 BIG = sh_skill("head -c 1000000 /dev/zero | tr '\\000' '\\377'; head -c 1000000 /dev/zero | tr '\\000' '\\376' >&2")
+ECHO = sh_skill("echo ok")
+# a valid body that takes json-c many allocations to parse
+MANY_ARGS = {"args": ["x"] * 150000}
 
 
 def limited_bin(root, kb):
@@ -52,10 +55,10 @@ def body(tap):
     if sanitized_binary(skillrun_bin()):
         raise Skip("a sanitizer's runtime needs far more address space than these limits")
     for kb in LIMITS_KB:
-        w = Worker(skills={"big": BIG})
+        w = Worker(skills={"big": BIG, "echo": ECHO})
         w.bin = limited_bin(w.root, kb)
         w.start()
-        for n, (skill, req) in enumerate((("big", {}),), 1):
+        for n, (skill, req) in enumerate((("big", {}), ("echo", MANY_ARGS)), 1):
             what = "RLIMIT_AS %d KiB, %s" % (kb, skill)
             try:
                 r = w.run(skill, req)
