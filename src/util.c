@@ -515,7 +515,11 @@ int rm_rf(const char *path) {
                 return fd == -ENOENT ? 0 : fd;
         r = rm_rf_contents(fd);
         close(fd);
-        if (rmdir(path) < 0 && errno != ENOENT)
+        /* removed: it was empty, whatever the walk said (one that failed for want of an fd
+         * may have had nothing to do) */
+        if (rmdir(path) >= 0)
+                return 0;
+        if (errno != ENOENT)
                 return r < 0 ? r : negative_errno();
         return r;
 }

@@ -3,6 +3,8 @@
 # A worker short of memory (a low RLIMIT_AS, so that malloc fails) still answers every request
 # completely: the run's 200 result, or a 500 with a JSON body and the same status in its record.
 # Never nothing at all, and a request that is valid JSON is never called invalid (400).
+# The same with few file descriptors (a low RLIMIT_NOFILE), and no work dir is said to be "left
+# behind" that was removed.
 import os
 import stat
 import sys
@@ -10,7 +12,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from skillrun_test import (ERROR_CODES, Skip, Worker, main, sanitized_binary, sh_skill,  # noqa: E402
-                           skillrun_bin, wait_for)
+                           journal_in_use, skillrun_bin, wait_for)
 
 # Where malloc starts failing depends on the libraries and the layout: a sweep from "cannot run
 # the skill" up to "everything fits" meets the failures in between wherever they are.
@@ -23,10 +25,10 @@ ECHO = sh_skill("echo ok")
 MANY_ARGS = {"args": ["x"] * 150000}
 
 
-def limited_bin(root, kb):
-    path = os.path.join(root, "skillrun-as-%d" % kb)
+def limited_bin(root, kb, flag="-v"):
+    path = os.path.join(root, "skillrun-limited-%s%d" % (flag, kb))
     with open(path, "w") as f:
-        f.write("#!/bin/sh\nulimit -v %d || exit 99\nexec '%s' \"$@\"\n" % (kb, skillrun_bin()))
+        f.write("#!/bin/sh\nulimit %s %d || exit 99\nexec '%s' \"$@\"\n" % (flag, kb, skillrun_bin()))
     os.chmod(path, stat.S_IRWXU | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
     return path
 
@@ -51,7 +53,38 @@ def complete(tap, w, r, what, n):
                   "status %d, logged %r, body %r" % (r.status, logged, r.body[:200]))
 
 
+def few_fds(tap):
+    """The worker with 5 to 40 fds: somewhere in between each step of a run fails for want of one."""
+    messages = not journal_in_use()
+    if not messages:
+        tap.skip("the worker logs to the journal: only its request records are read back here")
+    for n in range(5, 41):
+        w = Worker(skills={"p": sh_skill("cat f 2>/dev/null; echo", policy="permissive")})
+        w.bin = limited_bin(w.root, n, "-n")
+        w.start()
+        try:
+            w.get("/healthz", token=None)
+        except (AssertionError, OSError):
+            w.stop(None, check=False)  # the binary does not even start: the loader's business
+            continue
+        # with files (written before the sandbox is prepared) and without
+        for k, req in enumerate(({"files": {"f": "eA=="}}, {}), 1):
+            what = "RLIMIT_NOFILE %d, request %d" % (n, k)
+            try:
+                r = w.run("p", req)
+            except AssertionError:
+                r = None
+            complete(tap, w, r, what, k)
+            if messages and r is not None and r.status == 500:
+                log = w.read_log()
+                gone = not any(d.startswith("skillrun-") for d in os.listdir(w.work_dir))
+                tap.ok(not (gone and "left behind" in log), "%s: no work dir called left behind that is gone" % what,
+                       log[-2000:])
+        w.stop(tap)
+
+
 def body(tap):
+    few_fds(tap)
     if sanitized_binary(skillrun_bin()):
         raise Skip("a sanitizer's runtime needs far more address space than these limits")
     for kb in LIMITS_KB:
