@@ -155,6 +155,7 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
         bool have_oom_before, mask_saved = false;
         sigset_t stop_signals, saved_mask;
         int stop_fd = -1;
+        const char *step = "signal handling"; /* what failed, for a log line that says it */
         ssize_t k;
         int r;
 
@@ -193,6 +194,7 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 goto out;
         }
 
+        step = "work directory";
         r = workdir_create(s->work_dir, ret->run_id, &w);
         if (r < 0) {
                 (void) set_error(ret_error, r, "cannot create work directory in '%s': %s", s->work_dir, strerror(-r));
@@ -203,14 +205,17 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 (void) set_error(ret_error, r, "cannot write request files: %s", strerror(-r));
                 goto out;
         }
+        step = "sandbox";
         r = sandbox_prepare(s, m, w.path, &limits, &plan, &ret->sandbox, ret_error);
         if (r < 0)
                 goto out;
+        step = "work directory owner";
         if (sandbox_plan_user(plan, &uid, &gid)) {
                 r = workdir_chown(&w, uid, gid, req->n_files > 0 || req->has_code);
                 if (r < 0)
                         goto out;
         }
+        step = "command line and environment";
         r = build_argv(m, req, code_path, &argv);
         if (r < 0)
                 goto out;
@@ -218,6 +223,7 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
         if (r < 0)
                 goto out;
 
+        step = "pipes";
         if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
             pipe2(ep, O_CLOEXEC) < 0) {
                 r = negative_errno();
@@ -244,6 +250,7 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 .envp = envp,
                 .workdir = w.path,
         };
+        step = "spawn";
         pid = sandbox_spawn(plan, child_exec, &child);
         if (pid < 0) {
                 r = pid;
@@ -282,6 +289,7 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 .stop_fd = stop_fd,
         };
         in[1] = out[0] = err[0] = -1;
+        step = "supervision";
         r = supervise_run(pid, &io, &limits, s->kill_grace_ms, plan, ret);
         if (io.stdin_fd >= 0)
                 close(io.stdin_fd);
@@ -303,6 +311,9 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                         ret->max_rss_kb = peak / 1024;
         }
 out:
+        /* (a refusal, EOPNOTSUPP, says why itself, or gets the caller's words) */
+        if (r < 0 && r != -EOPNOTSUPP && ret_error && !*ret_error)
+                (void) set_error(ret_error, r, "%s: %s", step, strerror(-r));
         for (size_t i = 0; i < 2; i++) {
                 if (in[i] >= 0)
                         close(in[i]);

@@ -135,8 +135,11 @@ static int lookup_user(const char *name, uid_t *ret_uid, gid_t *ret_gid) {
 
         errno = 0;
         pw = getpwnam(name);
-        if (!pw)
-                return errno > 0 && errno != ENOENT ? -errno : -ESRCH;
+        if (!pw) {
+                /* getpwnam(3): these, or none, say only that the name is unknown */
+                bool unknown = errno <= 0 || errno == ENOENT || errno == ESRCH || errno == EBADF || errno == EPERM;
+                return unknown ? -ESRCH : -errno;
+        }
         *ret_uid = pw->pw_uid;
         *ret_gid = pw->pw_gid;
         return 0;
@@ -154,7 +157,10 @@ int sandbox_resolve_run_user(const Settings *s, uid_t *ret_uid, gid_t *ret_gid, 
                 /* a bare number needs no passwd entry: uid and gid alike */
                 uid = (uid_t) numeric;
                 gid = (gid_t) numeric;
-        } else if (r < 0)
+        } else if (r < 0 && r != -ESRCH)
+                /* the lookup itself failed (no fd left, no memory): the user may well exist */
+                return set_error(ret_error, r, "cannot look up run_user '%s': %s", s->run_user, strerror(-r));
+        else if (r < 0)
                 return set_error(ret_error, r, "run_user '%s' not found%s", s->run_user,
                                  STATIC_BINARY ? " in /etc/passwd (a static skillrun does not use NSS: "
                                                  "give a number or a user from /etc/passwd)" : "");

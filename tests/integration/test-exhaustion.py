@@ -3,9 +3,11 @@
 # A worker short of memory (a low RLIMIT_AS, so that malloc fails) still answers every request
 # completely: the run's 200 result, or a 500 with a JSON body and the same status in its record.
 # Never nothing at all, and a request that is valid JSON is never called invalid (400).
-# The same with few file descriptors (a low RLIMIT_NOFILE), and no work dir is said to be "left
-# behind" that was removed.
+# The same with few file descriptors (a low RLIMIT_NOFILE): and the journal line of a failed run
+# says which step failed and why, without blaming what did not fail (run_user 'nobody' "not
+# found", a work dir "left behind" that was removed).
 import os
+import re
 import stat
 import sys
 
@@ -77,6 +79,9 @@ def few_fds(tap):
             complete(tap, w, r, what, k)
             if messages and r is not None and r.status == 500:
                 log = w.read_log()
+                why = re.findall(r"Running skill 'p' failed: (.*)", log)[-1:]  # logged before the answer
+                tap.ok(why and re.match(r"\w", why[0]) and "not found" not in why[0],
+                       "%s: the failed step named, the true reason given" % what, "%r" % why)
                 gone = not any(d.startswith("skillrun-") for d in os.listdir(w.work_dir))
                 tap.ok(not (gone and "left behind" in log), "%s: no work dir called left behind that is gone" % what,
                        log[-2000:])
