@@ -294,7 +294,13 @@ static int do_run(Server *srv, const Manifest *m, RunRequest *req, bool abbot) {
                                      ABBOT_MEDIA_TYPE);
         } else if (r == -EOPNOTSUPP)
                 status = answer_error(srv, 503, NULL, "%s", err ? err : "the sandbox cannot be built on this kernel");
-        else if (r < 0) {
+        else if (r == -ENOSPC || r == -EDQUOT) {
+                /* the work dir's file system is full (the request's files, code or the dir
+                 * itself): what the host lacks, as a kernel without the sandbox, not a failed
+                 * worker; the operator reads which step in the record */
+                status = answer_error(srv, 503, NULL, "no room on the host for this run: %s", strerror(-r));
+                server_log_error(srv, "no room on the host for this run: %s", err ? err : strerror(-r));
+        } else if (r < 0) {
                 log_error_errno(r, "Running skill '%s' failed: %s (%m)", m->name, strempty(err));
                 status = answer_error(srv, 500, NULL, "running skill '%s' failed; see the journal", m->name);
         } else {

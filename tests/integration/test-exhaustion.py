@@ -8,13 +8,15 @@
 # found", a work dir "left behind" that was removed).
 import os
 import re
+import shutil
 import stat
+import subprocess
 import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from skillrun_test import (ERROR_CODES, Skip, Worker, main, sanitized_binary, sh_skill,  # noqa: E402
-                           journal_in_use, skillrun_bin, wait_for)
+from skillrun_test import (ERROR_CODES, Skip, Worker, b64, check_error, main, sanitized_binary,  # noqa: E402
+                           sh_skill, journal_in_use, skillrun_bin, wait_for)
 
 # Where malloc starts failing depends on the libraries and the layout: a sweep from "cannot run
 # the skill" up to "everything fits" meets the failures in between wherever they are.
@@ -88,7 +90,45 @@ def few_fds(tap):
         w.stop(tap)
 
 
+def full_work_dir(tap):
+    """The work dir's file system without room for the request's files: 503 (what the host
+    lacks, the worker exits 0, as for a kernel without the sandbox), the step in the record,
+    nothing left behind; a request that fits still runs."""
+    if os.geteuid() != 0:
+        return tap.skip("mounting a small tmpfs for the work dir needs root")
+    w = Worker(skills={"echo": ECHO})
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0755", "skillrun-test", w.work_dir],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode == 0
+    if not mounted:
+        w.stop(None, check=False)
+        return tap.skip("cannot mount a tmpfs here")
+    try:
+        w.start()
+        r = w.run("echo", {"files": {"big": b64(b"x" * 200000)}})
+        check_error(tap, r, 503, "files larger than the work dir's file system")
+        tap.like(r.json.get("message", "") if isinstance(r.json, dict) else "", r"no room on the host",
+                 "... saying the host has no room")
+        rec = wait_for(lambda: run_records(w), 5)
+        tap.is_(rec[0].get("status") if rec else None, "503", "... logged as 503")
+        tap.like(w.all_log_text(), r"cannot write request files: No space left on device",
+                 "... with the step in the worker's log")
+        r = w.run("echo", {"files": {"small": b64(b"y" * 1000)}})
+        tap.is_((r.status, r.json.get("outcome") if isinstance(r.json, dict) else None), (200, "ok"),
+                "a request that fits still runs")
+        def both_exits():
+            e = re.findall(r"died with code (\d+)", w.read_log())
+            return e if len(e) >= 2 else None
+        exits = wait_for(both_exits, 5)
+        tap.is_(exits, ["0", "0"], "both workers exited 0")
+        w.stop(tap)
+    finally:
+        w.stop(None, check=False)
+        subprocess.run(["umount", w.work_dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(w.root, ignore_errors=True)
+
+
 def body(tap):
+    full_work_dir(tap)
     few_fds(tap)
     if sanitized_binary(skillrun_bin()):
         raise Skip("a sanitizer's runtime needs far more address space than these limits")
