@@ -202,7 +202,9 @@ static int deny_clone_namespaces(scmp_filter_ctx ctx, uint32_t arch) {
 /* personality(2): the query (0xffffffff) answers, any change is refused. Setting PER_LINUX (0),
  * a no-op for a Linux process, is refused too: libseccomp allows one comparison per argument
  * and rule, and saying "neither 0 nor ~0" costs 62 rules, i.e. ~190 BPF instructions that every
- * load pays to JIT. */
+ * load pays to JIT. libseccomp 2.5 compares all 64 bits, where the kernel reads an unsigned int:
+ * the query spelt personality(~0UL) or (-1), as glibc's unsigned long prototype invites, is let
+ * through ahead of this rule, see insert_personality_query(). */
 static int deny_personality(scmp_filter_ctx ctx) {
         struct scmp_arg_cmp c = SCMP_A0_32(SCMP_CMP_NE, 0xffffffffU);
         return rule(ctx, SCMP_ACT_ERRNO(EPERM), "personality", 1, &c);
@@ -627,19 +629,12 @@ int seccomp_syscall_max(uint32_t arch) {
 }
 
 /* libseccomp's program for one arch opens with "A = arch; if A == ARCH go on, else to the
- * bad-arch action". Right after it, so that it stays first:
- *     A = nr; if A > max and A < end: return ENOSYS
- * and then libseccomp's program as it was. Classic BPF jumps only forward: the one jump that
+ * bad-arch action", and its own next instruction loads what it compares. Insert 'block' right
+ * after that check, so that it stays first. Classic BPF jumps only forward: the one jump that
  * crosses the insertion is the arch check's to the bad-arch action (jf, 8 bits). Anything else
  * than that shape is refused (-EBADMSG), not patched. */
-static int insert_enosys_above(struct sock_filter **prog, size_t *len, uint32_t max, uint32_t end) {
-        const struct sock_filter check[] = {
-                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-                BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, max, 0, 2),
-                BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, end, 1, 0),
-                BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ERRNO(ENOSYS)),
-        };
-        const size_t at = 2, n = ELEMENTSOF(check);
+static int insert_after_arch_check(struct sock_filter **prog, size_t *len, const struct sock_filter *block, size_t n) {
+        const size_t at = 2;
         struct sock_filter *f = *prog;
 
         if (*len <= at || f[0].code != (BPF_LD | BPF_W | BPF_ABS) || f[0].k != offsetof(struct seccomp_data, arch) ||
@@ -652,11 +647,48 @@ static int insert_enosys_above(struct sock_filter **prog, size_t *len, uint32_t 
         if (!f)
                 return -ENOMEM;
         memmove(f + at + n, f + at, (*len - at) * sizeof(*f));
-        memcpy(f + at, check, sizeof(check));
+        memcpy(f + at, block, n * sizeof(*f));
         f[1].jf += n;
         *prog = f;
         *len += n;
         return 0;
+}
+
+/*     A = nr; if A > max and A < end: return ENOSYS
+ * and then libseccomp's program as it was. */
+static int insert_enosys_above(struct sock_filter **prog, size_t *len, uint32_t max, uint32_t end) {
+        const struct sock_filter check[] = {
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+                BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, max, 0, 2),
+                BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, end, 1, 0),
+                BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ERRNO(ENOSYS)),
+        };
+        return insert_after_arch_check(prog, len, check, ELEMENTSOF(check));
+}
+
+/* The profiles that rule personality(2): all but the sockets-* remainders. */
+static bool profile_rules_personality(SeccompProfile p) {
+        return p != SECCOMP_PROFILE_SOCKETS_LOCAL && p != SECCOMP_PROFILE_SOCKETS_NET;
+}
+
+/*     A = nr; if A == personality: A = the low 32 bits of its argument; if A == ~0: allow
+ * and then libseccomp's program as it was. The kernel reads the argument as an unsigned int,
+ * so whatever the upper bits say, that is the query, which changes nothing; libseccomp's rules
+ * compare all 64 bits and would refuse personality(~0UL) (restrictive: kill it). The argument's
+ * low half is the first word on a little-endian arch, the second on a big-endian one. */
+static int insert_personality_query(struct sock_filter **prog, size_t *len, uint32_t arch) {
+        int nr = seccomp_syscall_resolve_name_arch(arch, "personality");
+        if (nr < 0)
+                return 0; /* no such call on this arch: nothing to let through */
+        uint32_t low = offsetof(struct seccomp_data, args[0]) + (arch & __AUDIT_ARCH_LE ? 0 : sizeof(uint32_t));
+        const struct sock_filter check[] = {
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) nr, 0, 3),
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, low),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffU, 0, 1),
+                BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ALLOW),
+        };
+        return insert_after_arch_check(prog, len, check, ELEMENTSOF(check));
 }
 
 /* Uses nothing of util.c but its header, so the build-time generator links just this file. */
@@ -684,6 +716,12 @@ int seccomp_profile_compile_arch(SeccompProfile p, uint32_t arch, struct sock_fi
         seccomp_release(ctx);
         if (r < 0)
                 return r;
+        /* first, so that the ENOSYS range ends up ahead of it, where seccomp-gen looks for it */
+        if (profile_rules_personality(p)) {
+                r = insert_personality_query(&prog, &len, arch);
+                if (r < 0)
+                        return r;
+        }
         if (max >= 0) {
                 r = insert_enosys_above(&prog, &len, (uint32_t) max, seccomp_unknown_end(arch));
                 if (r < 0)

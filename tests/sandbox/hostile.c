@@ -28,6 +28,8 @@
  *   sysv-shm                         shmget(IPC_PRIVATE) (removed again at once when it works)
  *   mqueue                           mq_open(O_CREAT) of a POSIX message queue (unlinked again)
  *   personality personality-query    personality(READ_IMPLIES_EXEC), personality(0xffffffff)
+ *   personality-long personality-query-long   the same with the upper 32 bits of the unsigned long
+ *                                    set, which the kernel ignores: ~0UL is the query too
  *   prlimit-parent prlimit-child     RLIMIT_NOFILE of the parent, of a child of ours: read, then
  *                                    set to what was read (no change, but the permission is used)
  *   setaffinity-parent setaffinity-child   sched_setaffinity(PID) to the CPUs we have ourselves
@@ -706,6 +708,10 @@ static void one(const char *a) {
                 report(personality(READ_IMPLIES_EXEC), NULL);
         else if (!strcmp(a, "personality-query"))
                 report(personality(0xffffffff), NULL);
+        else if (!strcmp(a, "personality-long"))
+                report(personality(~0xffffffffUL | READ_IMPLIES_EXEC), NULL);
+        else if (!strcmp(a, "personality-query-long"))
+                report(personality(~0UL), NULL);
         else if (!strcmp(a, "prlimit-parent"))
                 report(do_prlimit(getppid()), NULL);
         else if (!strcmp(a, "prlimit-child"))

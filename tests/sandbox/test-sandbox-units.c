@@ -508,6 +508,42 @@ static void test_seccomp_deny_list(void) {
         }
 }
 
+/* personality(2) as the kernel reads it, an unsigned int: the query whatever the upper half of
+ * the register says (glibc's prototype takes an unsigned long, and ~0UL or -1 is a common way to
+ * write it), a change whatever the upper half says too. */
+static long personality_query(void) {
+        return syscall(SYS_personality, 0xffffffffUL);
+}
+static long personality_query_long(void) {
+        return syscall(SYS_personality, ~0UL);
+}
+static long personality_change_long(void) {
+        return syscall(SYS_personality, ~0xffffffffUL | 0x0400000 /* READ_IMPLIES_EXEC */);
+}
+
+static void test_seccomp_personality(void) {
+        static const struct {
+                const char *name;
+                long (*attempt)(void);
+                int deny_list, allow_list; /* expected under the worker's and permissive's, restrictive's */
+        } cases[] = {
+                { "personality(0xffffffff)", personality_query, 0, 0 },
+                { "personality(~0UL)", personality_query_long, 0, 0 },
+                { "personality(READ_IMPLIES_EXEC), upper half set", personality_change_long, EPERM, -SIGSYS },
+        };
+        static const SeccompProfile profiles[] = { SECCOMP_PROFILE_WORKER, SECCOMP_PROFILE_PERMISSIVE,
+                                                   SECCOMP_PROFILE_PERMISSIVE_NET, SECCOMP_PROFILE_RESTRICTIVE };
+
+        is_int(in_profile(NULL, personality_query_long), 0, "no filter: personality(~0UL) is the query");
+        for (size_t i = 0; i < ELEMENTSOF(profiles); i++)
+                for (size_t j = 0; j < ELEMENTSOF(cases); j++) {
+                        bool allow_list = profiles[i] == SECCOMP_PROFILE_RESTRICTIVE;
+                        is_int(in_profile(&profiles[i], cases[j].attempt),
+                               allow_list ? cases[j].allow_list : cases[j].deny_list, "%s: %s",
+                               seccomp_profile_to_string(profiles[i]), cases[j].name);
+                }
+}
+
 /* arm numbers its private calls (cacheflush, set_tls, …) from 0xf0001, far above its table: the
  * ENOSYS range is what lies between, not what lies above them. Built for arm wherever this runs. */
 static void test_seccomp_newer_syscalls_arm(void) {
@@ -1079,6 +1115,7 @@ int main(void) {
         test_seccomp_other_processes();
         test_seccomp_newer_syscalls();
         test_seccomp_deny_list();
+        test_seccomp_personality();
         test_seccomp_newer_syscalls_arm();
         test_seccomp_socketcall_arches();
         test_seccomp_arch_calls();
