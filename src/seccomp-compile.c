@@ -59,6 +59,9 @@ static const char *const allow_list[] = {
         "fadvise64", "readahead", "flock", "dup", "dup2", "dup3", "fcntl", "fcntl64",
         "pipe", "pipe2", "sendfile", "sendfile64", "copy_file_range", "splice", "tee",
         "getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr", "flistxattr",
+        /* setting them on a file it opened, which landlock allowed: cp -a and -p, install and
+         * mv across file systems set the copy's ACL so (chmod(2) by path is here anyway) */
+        "fsetxattr", "fremovexattr",
         "inotify_init", "inotify_init1", "inotify_add_watch", "inotify_rm_watch", "memfd_create",
         /* memory */
         "brk", "mmap", "mmap2", "munmap", "mremap", "mprotect", "madvise", "msync", "mincore",

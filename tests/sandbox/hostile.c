@@ -28,6 +28,8 @@
  *   sysv-shm                         shmget(IPC_PRIVATE) (removed again at once when it works)
  *   mqueue                           mq_open(O_CREAT) of a POSIX message queue (unlinked again)
  *   personality personality-query    personality(READ_IMPLIES_EXEC), personality(0xffffffff)
+ *   fsetxattr fremovexattr           on a file of the work dir, with an empty name: the kernel's
+ *                                    ERANGE once it gets the call (as cp -a and install make it)
  *   personality-long personality-query-long   the same with the upper 32 bits of the unsigned long
  *                                    set, which the kernel ignores: ~0UL is the query too
  *   prlimit-parent prlimit-child     RLIMIT_NOFILE of the parent, of a child of ours: read, then
@@ -75,6 +77,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -708,7 +711,15 @@ static void one(const char *a) {
                 report(personality(READ_IMPLIES_EXEC), NULL);
         else if (!strcmp(a, "personality-query"))
                 report(personality(0xffffffff), NULL);
-        else if (!strcmp(a, "personality-long"))
+        else if (!strcmp(a, "fsetxattr") || !strcmp(a, "fremovexattr")) {
+                int fd = open("xattr", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+                if (fd < 0)
+                        report(-1, NULL);
+                else {
+                        report(a[1] == 's' ? fsetxattr(fd, "", "1", 1, 0) : fremovexattr(fd, ""), NULL);
+                        close(fd);
+                }
+        } else if (!strcmp(a, "personality-long"))
                 report(personality(~0xffffffffUL | READ_IMPLIES_EXEC), NULL);
         else if (!strcmp(a, "personality-query-long"))
                 report(personality(~0UL), NULL);

@@ -16,12 +16,14 @@
 #include <stdio.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 
 #include "caps.h"
 #include "execdeps.h"
@@ -542,6 +544,30 @@ static void test_seccomp_personality(void) {
                                allow_list ? cases[j].allow_list : cases[j].deny_list, "%s: %s",
                                seccomp_profile_to_string(profiles[i]), cases[j].name);
                 }
+}
+
+/* Extended attributes and ACLs: cp -a, cp -p and install set a file's ACL through fsetxattr(2),
+ * on the file they opened; restrictive lets that through, not the calls by path. The empty name
+ * is the kernel's ERANGE, whatever the file system. */
+static long fsetxattr_opened(void) {
+        int fd = memfd_create("xattr", MFD_CLOEXEC);
+        return fd < 0 ? -1 : fsetxattr(fd, "", "1", 1, 0);
+}
+static long fremovexattr_opened(void) {
+        int fd = memfd_create("xattr", MFD_CLOEXEC);
+        return fd < 0 ? -1 : fremovexattr(fd, "");
+}
+static long setxattr_path(void) {
+        return setxattr("/", "", "1", 1, 0);
+}
+
+static void test_seccomp_xattr(void) {
+        SeccompProfile p = SECCOMP_PROFILE_RESTRICTIVE;
+
+        is_int(in_profile(NULL, fsetxattr_opened), ERANGE, "no filter: fsetxattr(fd, \"\") → ERANGE");
+        is_int(in_profile(&p, fsetxattr_opened), ERANGE, "restrictive: fsetxattr(fd, \"\") → ERANGE");
+        is_int(in_profile(&p, fremovexattr_opened), ERANGE, "restrictive: fremovexattr(fd, \"\") → ERANGE");
+        is_int(in_profile(&p, setxattr_path), -SIGSYS, "restrictive: setxattr(path) → killed");
 }
 
 /* arm numbers its private calls (cacheflush, set_tls, …) from 0xf0001, far above its table: the
@@ -1116,6 +1142,7 @@ int main(void) {
         test_seccomp_newer_syscalls();
         test_seccomp_deny_list();
         test_seccomp_personality();
+        test_seccomp_xattr();
         test_seccomp_newer_syscalls_arm();
         test_seccomp_socketcall_arches();
         test_seccomp_arch_calls();
