@@ -189,6 +189,8 @@ int cgroup_find_dir(const char *self_cgroup, const char *mountinfo, const char *
                         return -ENOMEM;
                 unoctal(root);
                 unoctal(mount_point);
+                if (root[0] != '/' || mount_point[0] != '/')
+                        continue; /* not what the kernel writes: nothing to find there */
                 const char *below = path_below(path, root);
                 if (!below)
                         continue; /* a bind mount of some other part of the hierarchy */

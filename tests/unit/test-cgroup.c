@@ -184,6 +184,11 @@ static void test_find_dir(void) {
                -ENOENT, "'memoryx' is not 'memory'");
         is_int(cgroup_find_dir("1::/a\n", "26 1 0:23 / /m rw - cgroup2 cgroup2 rw\n", NULL, &dir, NULL), -ENOENT,
                "a v1 hierarchy named by number is not the unified one");
+        is_int(cgroup_find_dir("0::/a\n", "26 1 0:23 / m rw - cgroup2 cgroup2 rw\n26 1 0:23 a /n rw - cgroup2 cgroup2 rw\n"
+                               "27 1 0:24 / /srv/cg rw - cgroup2 cgroup2 rw\n", NULL, &dir, NULL), 0,
+               "mounts with a relative mount point or root passed over");
+        is_str(dir, "/srv/cg/a", "... for the absolute one");
+        free(dir), dir = NULL;
 }
 
 static void test_mode_strings(void) {

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Fuzz the cgroup texts every run request parses: /proc/self/cgroup and /proc/self/mountinfo
+ * (or the lines the worker writes from statmount(2) in their stead), scanned in place, and a
+ * flat keyed file (memory.events, memory.oom_control). The input is the cgroup text, a NUL, then
+ * the mountinfo; what comes after a second NUL is the keyed file. A directory found is checked as
+ * the worker relies on it: absolute, without "..", below the mount point the mountinfo gives. */
+#include <string.h>
+
+#include "cgroup-internal.h"
+#include "fuzz.h"
+
+static const char *const controllers[] = { NULL, "memory", "pids", "cpu" };
+
+static void check_dir(const char *dir, const char *path) {
+        fuzz_check(dir && dir[0] == '/');
+        fuzz_check(path && path[0] == '/');
+        fuzz_check(!strstr(path, "/../") && (strlen(path) < 3 || strcmp(path + strlen(path) - 3, "/..") != 0));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        _cleanup_free_ char *text = malloc(size + 2);
+        const char *self, *mountinfo, *keyed;
+        uint64_t v;
+
+        if (!text)
+                return 0;
+        memcpy(text, data, size);
+        text[size] = text[size + 1] = '\0';
+        self = text;
+        mountinfo = self + strlen(self) + 1; /* at most text + size + 1, a NUL */
+        keyed = mountinfo + strlen(mountinfo) + 1;
+        if (keyed > text + size + 1)
+                keyed = text + size + 1;
+
+        for (size_t i = 0; i < ELEMENTSOF(controllers); i++) {
+                _cleanup_free_ char *dir = NULL, *path = NULL, *own = NULL;
+                int r = cgroup_find_dir(self, mountinfo, controllers[i], &dir, &path);
+                fuzz_check(r == 0 || r == -ENOENT || r == -ENOMEM);
+                if (r == 0)
+                        check_dir(dir, path);
+                r = cgroup_parse_proc_cgroup(self, controllers[i], &own);
+                fuzz_check(r == 0 || r == -ENOENT || r == -ENOMEM);
+                fuzz_check(r != 0 || (own && own[0] == '/'));
+        }
+        (void) cgroup_keyed_u64(keyed, "oom_kill", &v);
+        (void) cgroup_list_contains(keyed, ',', "memory");
+        (void) cgroup_words_contain(keyed, "pids");
+        return 0;
+}
