@@ -265,6 +265,12 @@ int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret,
                 end = len;
         }
         json_tokener_free(tok);
+#if HAVE_DECL_JSON_TOKENER_ERROR_MEMORY
+        if (e == json_tokener_error_memory) {
+                json_object_put(v);
+                return -ENOMEM; /* ours, not the text's */
+        }
+#endif
         if (e != json_tokener_success) {
                 json_object_put(v);
                 *ret_why = e == json_tokener_continue || e == json_tokener_error_parse_eof ? "unexpected end of data" :
@@ -272,7 +278,7 @@ int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret,
                 return -EINVAL;
         }
         /* json-c before 0.17 stops where an allocation failed and says nothing (no
-         * json_tokener_error_memory yet): no value, no error, but not the text "null" */
+         * json_tokener_error_memory, above): no value, no error, but not the text "null" */
         if (!v && !is_json_null(buf, end))
                 return -ENOMEM;
         while (end < len && is_json_ws(buf[end]))
