@@ -477,6 +477,24 @@ int cgroup_probe_for_test(bool mountinfo_only, bool *ret_by_statmount) {
         return 0;
 }
 
+CgroupMode cgroup_unit_mode(void) {
+        _cleanup_free_ char *root = sys_path("/sys/fs/cgroup");
+        char controllers[512];
+        struct statfs sfs;
+
+        /* hybrid and legacy layouts: systemd delegates the unit's cgroup in the unified tree
+         * (no controllers there) and the name=systemd one only; the unit's v1 memory and pids
+         * cgroups stay root's, and read-only */
+        if (!root || statfs(root, &sfs) < 0 || (sfs.f_type != CGROUP2_SUPER_MAGIC && !cgroup_test_root))
+                return CGROUP_MODE_NONE;
+        if (read_attr_path(root, "cgroup.controllers", controllers, sizeof controllers) < 0)
+                return CGROUP_MODE_NONE;
+        controllers[strcspn(controllers, "\n")] = '\0';
+        return cgroup_words_contain(controllers, "memory") && cgroup_words_contain(controllers, "pids")
+                       ? CGROUP_MODE_DELEGATED
+                       : CGROUP_MODE_NONE;
+}
+
 int cgroup_describe(char **ret) {
         _cleanup_free_ char *head = NULL;
         char *s;

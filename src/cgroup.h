@@ -68,6 +68,12 @@ static inline void cgroup_freep(Cgroup **c) {
 int cgroup_own_oom_kills(uint64_t *ret);
 int cgroup_describe(char **ret);
 
+/* The mode a worker under the shipped skillrun@.service (Delegate=yes, ProtectControlGroups=)
+ * gets on this host, from the layout alone: DELEGATED where cgroup v2 alone is mounted and
+ * holds memory and pids, else NONE (systemd delegates no v1 hierarchy to a service). Not
+ * necessarily cgroup_detect()'s: that is what this process can use. */
+CgroupMode cgroup_unit_mode(void);
+
 /* Pure: the directory of our cgroup for one hierarchy, from the text of /proc/self/cgroup and
  * /proc/self/mountinfo. controller NULL means the cgroup v2 ("0::") hierarchy, else a v1
  * controller name ("memory"). *ret_dir is the mount point joined with our path below the mount's

@@ -7,6 +7,7 @@
 
 #include "abbot.h"
 #include "auth.h"
+#include "cgroup.h"
 #include "cli.h"
 #include "journal.h"
 #include "landlock-policy.h"
@@ -455,6 +456,16 @@ int cli_check(int argc, char **argv) {
         printf("kernel: %s\n", fj ? json_to_string(fj) : "?");
         if (sandbox_features_caveat(&f))
                 printf("warning: kernel: %s\n", sandbox_features_caveat(&f));
+        /* "cgroup" above is what this process can use (a root shell: the v1 hierarchies of a
+         * hybrid host; a shared session scope: none); the workers run under the unit */
+        CgroupMode unit_mode = cgroup_unit_mode();
+        if (unit_mode != f.cgroup)
+                printf("warning: kernel: cgroup \"%s\" is what this process can use; a worker under "
+                       "skillrun@.service gets \"%s\" on this host (%s), as its GET /v1/info shows\n",
+                       cgroup_mode_to_string(f.cgroup), cgroup_mode_to_string(unit_mode),
+                       unit_mode == CGROUP_MODE_DELEGATED
+                               ? "cgroup v2 with memory and pids: its own cgroup, delegated"
+                               : "no cgroup v2 with memory and pids to delegate to it: rlimits");
         printf("limits: %s\n", lj ? json_to_string(lj) : "?");
         printf("policy: %s, sandbox: %s\n", policy_to_string(s.policy), sandbox_mode_to_string(s.sandbox));
         json_object_put(fj);

@@ -190,6 +190,21 @@ try:
 
     r = sd.request(port, "GET", "/v1/info", token=TOKEN)
     ok(r.status == 200 and "limits" in (body_json(r) or {}), "credential token accepted (GET /v1/info 200)", r.raw[:500])
+    info_cgroup = ((body_json(r) or {}).get("features") or {}).get("cgroup")
+    # `skillrun check` on the host (as root here) names the mode of its own process; it must
+    # also tell the one a worker under the unit gets, which GET /v1/info reports
+    import subprocess
+    p = subprocess.run([os.path.join(top_builddir, "skillrun"), "check"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True,
+                       env=dict(os.environ, SKILLRUN_CONFIG=inst.path(inst.confdir + "/skillrun.conf"),
+                                SKILLRUN_SKILLS_DIR=inst.path(inst.confdir + "/skills")))
+    m = re.search(r'^kernel: .*"cgroup":"([a-z0-9]+)"', p.stdout, re.M)
+    own = m.group(1) if m else None
+    ok(info_cgroup and (own == info_cgroup or re.search(r'^warning: kernel: cgroup "%s" .* a worker under '
+                                                        r'skillrun@\.service gets "%s"' % (own, info_cgroup),
+                                                        p.stdout, re.M)),
+       "skillrun check names the cgroup mode GET /v1/info reports under the unit (%s; check's own: %s)"
+       % (info_cgroup, own), p.stdout)
     r = sd.request(port, "GET", "/v1/info", token=sd.make_token())
     ok(r.status == 401 and r.headers.get("www-authenticate", "").startswith("Bearer"), "unknown token refused (401)",
        r.raw[:500])

@@ -945,6 +945,21 @@ static void test_real(void) {
         undo_own_v2_cgroup(own, orig);
 }
 
+/* cgroup_unit_mode(): what a worker under the shipped unit gets, from the root cgroup's
+ * controllers (a fake root stands for a cgroup2 /sys/fs/cgroup). */
+static void test_unit_mode(void) {
+        const char *root = pathf("%s/unit-mode", tmp_root);
+
+        mkdir_p(pathf("%s/sys/fs/cgroup", root));
+        is_int(cgroup_set_root_for_test(root), 0, "fake root for the unit's mode");
+        is_int(cgroup_unit_mode(), CGROUP_MODE_NONE, "no cgroup.controllers: rlimit");
+        put(pathf("%s/sys/fs/cgroup/cgroup.controllers", root), "cpuset cpu io memory hugetlb pids\n");
+        is_int(cgroup_unit_mode(), CGROUP_MODE_DELEGATED, "memory and pids on cgroup v2: delegated");
+        put(pathf("%s/sys/fs/cgroup/cgroup.controllers", root), "hugetlb\n");
+        is_int(cgroup_unit_mode(), CGROUP_MODE_NONE, "cgroup v2 without them (hybrid's unified tree): rlimit");
+        is_int(cgroup_set_root_for_test(NULL), 0, "back to the real system");
+}
+
 int main(void) {
         if (!mkdtemp(tmp_root)) {
                 printf("Bail out! mkdtemp: %m\n");
@@ -955,6 +970,7 @@ int main(void) {
         test_fake_v2();
         test_fake_v2_variants();
         test_fake_v1();
+        test_unit_mode();
         test_real();
         (void) rm_rf(tmp_root);
         return done_testing();
