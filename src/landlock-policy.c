@@ -289,9 +289,15 @@ static int open_noting_links(const char *path, bool *ret_foreign) {
                 size_t n, left;
                 ssize_t l;
 
-                p += strspn(p, "/");
-                if (*p == 0)
+                n = strspn(p, "/");
+                p += n;
+                if (*p == 0) {
+                        /* a '/' after the last component asks for a directory ("file/" is
+                         * ENOTDIR to the kernel: it grants nothing) */
+                        if (n > 0 && fstat(dfd, &st) >= 0 && !S_ISDIR(st.st_mode))
+                                return -ENOTDIR;
                         return TAKE_FD(dfd);
+                }
                 n = strcspn(p, "/");
                 if (n > NAME_MAX)
                         return -ENAMETOOLONG;

@@ -887,6 +887,21 @@ def secrets_elsewhere(tap, env):
     res = env.run("hostile-loop", "uid")
     tap.is_((res.get("outcome"), res["_rc"]), ("ok", 0), "a read path that is a symlink loop: the run still happens")
 
+    # "file/" names no file for the kernel (ENOTDIR): as a read path it grants nothing, the run
+    # goes on, as when the worker opened it whole; also reached through a link to the file
+    slashed = os.path.join(env.root, "slashed")
+    with open(slashed, "w") as f:
+        f.write("slashed\n")
+    os.chmod(slashed, 0o644)
+    os.symlink(slashed, slashed + "-link")
+    env.skill("hostile-slash", "permissive", read_paths=[env.bin, slashed + "/", slashed + "-link/"])
+    res = env.run("hostile-slash", "read:" + slashed, "uid")
+    got = lines(res)
+    tap.is_((res.get("outcome"), res["_rc"], got.get("uid", "")[:2], got.get("read:" + slashed)),
+            ("ok", 0, "ok", "denied errno=EACCES"),
+            "read path 'file/' (and 'link-to-file/'): the file is not granted, the run goes on (%r)" %
+            res.get("_stderr", "")[-200:])
+
     # a manifest path that is a symlink to the tokens' directory is refused, as the directory is
     env.skill("hostile-linkpath", "permissive", read_paths=["/etc/zz-tokens-dir"])
     res = env.run("hostile-linkpath", "uid", setup=setup, extra_env={"SKILLRUN_TOKENS_FILE": tokens})
