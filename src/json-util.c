@@ -90,6 +90,29 @@ static bool is_json_null(const char *s, size_t n) {
         return i == n;
 }
 
+/* Does s[0..n) end where a value is complete: outside any string, every object and array
+ * opened in it closed again? */
+static bool value_complete(const char *s, size_t n) {
+        size_t level = 0;
+        bool in_string = false;
+
+        for (size_t i = 0; i < n; i++) {
+                char c = s[i];
+                if (in_string) {
+                        if (c == '\\')
+                                i++;
+                        else if (c == '"')
+                                in_string = false;
+                } else if (c == '"')
+                        in_string = true;
+                else if (c == '{' || c == '[')
+                        level++;
+                else if ((c == '}' || c == ']') && level > 0)
+                        level--;
+        }
+        return !in_string && level == 0;
+}
+
 static int hex4(const char *s, size_t n) {
         int v = 0;
 
@@ -281,6 +304,12 @@ int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret,
          * json_tokener_error_memory, above): no value, no error, but not the text "null" */
         if (!v && !is_json_null(buf, end))
                 return -ENOMEM;
+        /* ... or stops inside the value, and hands back what it had (an array of a deeper
+         * level, say) as if the text ended there: not trailing data either */
+        if (end < len && !value_complete(buf, end)) {
+                json_object_put(v);
+                return -ENOMEM;
+        }
         while (end < len && is_json_ws(buf[end]))
                 end++;
         if (end != len) {
