@@ -121,15 +121,18 @@ static int cgroup_run_id(const char *workdir, char ret[static 65]) {
 static int lookup_user(const char *name, uid_t *ret_uid, gid_t *ret_gid) {
         _cleanup_free_ char *passwd = NULL;
         uint32_t uid, gid;
+        int r;
 
-        if (read_full_file("/etc/passwd", PASSWD_FILE_MAX, &passwd, NULL) >= 0 &&
-            passwd_find(passwd, name, &uid, &gid) >= 0) {
+        r = read_full_file("/etc/passwd", PASSWD_FILE_MAX, &passwd, NULL);
+        if (r >= 0 && passwd_find(passwd, name, &uid, &gid) >= 0) {
                 *ret_uid = uid;
                 *ret_gid = gid;
                 return 0;
         }
 #if STATIC_BINARY
-        return -ESRCH;
+        /* no NSS to ask after it: a file that could not be read (no fd left, no memory) says
+         * nothing of the name */
+        return r < 0 && r != -ENOENT ? r : -ESRCH;
 #else
         struct passwd *pw;
 
