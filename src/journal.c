@@ -11,17 +11,25 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <linux/sockios.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "journal.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 #define MESSAGE_MAX 511
+/* how long journal_wait_taken() waits for journald to read the last record */
+#define TAKE_WAIT_USEC (250 * 1000)
+
+/* The socket the last record went out on, open until journal_wait_taken() */
+static int last_fd = -1;
 
 typedef struct Record {
         char *buf;
@@ -136,7 +144,32 @@ int journal_send_record(const char *socket_path, const RequestLog *l) {
         if (sendto(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *) &sa,
                    (socklen_t) (offsetof(struct sockaddr_un, sun_path) + strlen(sa.sun_path) + 1)) < 0)
                 return -errno;
+        if (last_fd >= 0)
+                close(last_fd);
+        last_fd = TAKE_FD(fd);
         return 0;
+}
+
+void journal_wait_taken(void) {
+        struct timespec start, now;
+        long pause_usec = 20;
+
+        if (last_fd < 0)
+                return;
+        (void) clock_gettime(CLOCK_MONOTONIC, &start);
+        for (;;) {
+                int queued = 0;
+                /* the datagram is charged to the socket that sent it until the reader has it */
+                if (ioctl(last_fd, SIOCOUTQ, &queued) < 0 || queued <= 0)
+                        break;
+                (void) clock_gettime(CLOCK_MONOTONIC, &now);
+                if ((now.tv_sec - start.tv_sec) * 1000000L + (now.tv_nsec - start.tv_nsec) / 1000 >= TAKE_WAIT_USEC)
+                        break;
+                (void) nanosleep(&(struct timespec) { .tv_nsec = pause_usec * 1000 }, NULL);
+                pause_usec = pause_usec < 5000 ? pause_usec * 2 : pause_usec;
+        }
+        close(last_fd);
+        last_fd = -1;
 }
 
 char *journal_format_line(const RequestLog *l) {

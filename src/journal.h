@@ -33,6 +33,12 @@ size_t journal_format_record(const RequestLog *l, char *buf, size_t size);
  * queue is full, as the worker does not wait for it). */
 int journal_send_record(const char *socket_path, const RequestLog *l);
 
+/* journald reads who sent a datagram (_SYSTEMD_UNIT, which `journalctl -u` matches; _COMM,
+ * _EXE) from /proc when it takes it from its queue: a sender gone by then leaves a record
+ * without them (systemd#2913). Wait until it has taken the last record sent, or 250 ms, before
+ * going; then close its socket. Nothing to wait for when none was sent. */
+void journal_wait_taken(void);
+
 /* The stderr form of the record: one line (no newline at its end), the path and the error cut
  * to JOURNAL_VALUE_MAX bytes as in the record, control characters (C1 included), U+2028, U+2029
  * and backslashes written as \xNN, byte by byte. NULL on OOM. */

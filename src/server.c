@@ -402,6 +402,8 @@ int server_main(void) {
         }
         /* a stop request that came while the answer was written ends us here, logged */
         run_unblock_stop_signals();
+        /* alive until journald has the record, so that it finds our unit (`journalctl -u`) */
+        journal_wait_taken();
         discard_unread_body(&srv);
         lingering_close(srv.fd);
         http_request_done(&srv.req);

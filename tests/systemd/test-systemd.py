@@ -414,6 +414,20 @@ try:
        "systemd logged the runtime limit and the failed instance", log[-2000:])
     rc, out = sdm.run("sh", "-c", "pgrep -x sleep || true")
     ok(out.strip() == "", "no skill process survives the stopped instance", out)
+
+    # every record the workers sent names its unit: a worker stays until journald has read its
+    # datagram, else journald finds no process to learn the unit from (systemd#2913), and
+    # `journalctl -u 'skillrun@*'` misses the record
+    rc, out = sdm.run("journalctl", "-o", "json", "--no-pager", "SYSLOG_IDENTIFIER=skillrun", "_TRANSPORT=journal")
+    recs = []
+    for line in out.splitlines():
+        try:
+            recs.append(json.loads(line))
+        except ValueError:
+            pass
+    unitless = [r.get("MESSAGE") for r in recs if not r.get("_SYSTEMD_UNIT", "").startswith("skillrun@")]
+    ok(len(recs) >= 10 and not unitless,
+       "all %d request records name their skillrun@ unit (%d do not)" % (len(recs), len(unitless)), unitless[:5])
 finally:
     sdm.stop()
     if failed:

@@ -4,11 +4,13 @@
 #include <endian.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "journal.h"
@@ -248,6 +250,69 @@ static void test_send(void) {
         is_int(journal_send_record(toolong, &l), -ENAMETOOLONG, "a socket path too long: -ENAMETOOLONG");
 }
 
+static int open_fds(void) {
+        int n = 0;
+        for (int i = 0; i < 1024; i++)
+                n += fcntl(i, F_GETFD) >= 0;
+        return n;
+}
+
+/* A sender gone before journald takes its datagram leaves a record without its unit
+ * (systemd#2913): the worker stays until journald has it, and not forever when it never does. */
+static void test_wait_taken(void) {
+        char dir[] = "/tmp/test-journal-XXXXXX", path[PATH_MAX];
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        static char buf[JOURNAL_RECORD_MAX + 1];
+        RequestLog l = REQUEST_LOG_INIT;
+        int fd, p[2], status;
+        pid_t pid;
+
+        l.method = "GET";
+        l.path = "/healthz";
+        l.status = 200;
+        journal_wait_taken(); /* nothing sent: nothing to wait for */
+        ok(true, "nothing sent: journal_wait_taken() returns");
+
+        assert_se(mkdtemp(dir));
+        snprintf(path, sizeof path, "%s/socket", dir);
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        assert_se(fd >= 0);
+        strcpy(sa.sun_path, path);
+        assert_se(bind(fd, (struct sockaddr *) &sa, sizeof sa) == 0);
+        assert_se(pipe2(p, O_CLOEXEC) == 0);
+
+        pid = fork();
+        assert_se(pid >= 0);
+        if (pid == 0) {
+                if (journal_send_record(path, &l) < 0)
+                        _exit(1);
+                journal_wait_taken();
+                _exit(write(p[1], "x", 1) == 1 ? 0 : 1);
+        }
+        close(p[1]);
+        struct pollfd in = { .fd = fd, .events = POLLIN }, gone = { .fd = p[0], .events = POLLIN };
+        ok(poll(&in, 1, 5000) == 1, "the record is in the journal's queue");
+        /* a sender that did not wait would be gone within microseconds */
+        is_int(poll(&gone, 1, 50), 0, "the sender waits while its record is unread");
+        ok(recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0, "the journal takes it");
+        is_int(poll(&gone, 1, 5000), 1, "... and the sender goes on at once");
+        assert_se(waitpid(pid, &status, 0) == pid);
+        ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the sender exits 0");
+        close(p[0]);
+
+        /* a journal that never reads it: the wait ends, the socket is closed */
+        int before = open_fds();
+        is_int(journal_send_record(path, &l), 0, "another record sent");
+        is_int(open_fds(), before + 1, "its socket stays open for the wait");
+        journal_wait_taken();
+        ok(true, "a record left unread: journal_wait_taken() returns");
+        is_int(open_fds(), before, "... and closes the socket");
+
+        close(fd);
+        unlink(path);
+        rmdir(dir);
+}
+
 /* The stderr form is one line whatever the error quotes: a forged second record cannot start. */
 static void test_line(void) {
         RequestLog l = REQUEST_LOG_INIT;
@@ -388,6 +453,7 @@ static void test_fallback_priority(void) {
 int main(void) {
         test_format();
         test_send();
+        test_wait_taken();
         test_line();
         test_fallback();
         test_fallback_priority();
