@@ -75,6 +75,11 @@ class Install:
                                 fh.write(text.replace(old, new))
             self.moved_from = old
             self._read_unit()
+            # ...but not the binary's default configuration file, which still names the old
+            # place: hidden under /root or /home (ProtectHome=, EACCES) it is a configuration
+            # error, not an absent file. The unit is told where it went instead.
+            self.dropin("skillrun@.service", "relocated-config",
+                        "[Service]\nEnvironment=SKILLRUN_CONFIG=%s/skillrun.conf\n" % self.confdir)
         self.relocated = self.unitdir not in UNIT_PATH
         if self.relocated:
             for name in ("skillrun.socket", "skillrun@.service", "skillrun.slice"):
