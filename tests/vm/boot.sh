@@ -1,0 +1,26 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Boots the image of build-image.sh once: vm-check.service runs the checks and
+# powers off; the results land in WORK_DIR/results (summary.txt, evidence.txt,
+# journal.txt) and the serial console in WORK_DIR/serial.log.
+#   tests/vm/boot.sh WORK_DIR
+set -euo pipefail
+WORK=$(realpath "$1")
+ROOT=$WORK/root
+kernel=$(ls "$ROOT"/boot/vmlinuz-* | sort -V | tail -1)
+initrd=$(ls "$ROOT"/boot/initrd.img-* | sort -V | tail -1)
+accel=${VM_ACCEL:-tcg}
+
+rm -f "$WORK/out.img"
+truncate -s 64M "$WORK/out.img"
+rm -rf "$WORK/results"
+timeout "${VM_TIMEOUT:-1200}" qemu-system-x86_64 -accel "$accel" -m 1024 -smp 2 \
+        -kernel "$kernel" -initrd "$initrd" \
+        -append "root=/dev/vda rw console=ttyS0 systemd.show_status=0 ${VM_APPEND:-}" \
+        -drive file="$WORK/root.img",format=raw,if=virtio \
+        -drive file="$WORK/out.img",format=raw,if=virtio \
+        -nic none -display none -serial file:"$WORK/serial.log" -no-reboot \
+        -pidfile "$WORK/qemu.pid"
+tar -C "$WORK" -xf "$WORK/out.img"
+cat "$WORK/results/summary.txt"
+! grep -q '^FAIL' "$WORK/results/summary.txt" && grep -q '^DONE 0 failures' "$WORK/results/summary.txt"
