@@ -123,13 +123,23 @@ subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/run"], check=True)
 os.makedirs("/run/systemd/journal")
 j = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 j.bind("/run/systemd/journal/socket")
-f = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-f.setblocking(False)
-try:
-    while True:
-        f.sendto(b"MESSAGE=filler\n", "/run/systemd/journal/socket")
-except BlockingIOError:
-    pass
+# A sender also meets its own send buffer (each queued datagram is charged to it): one sender
+# alone stops at about 280 datagrams, short of net.unix.max_dgram_qlen where systemd's 512 is set
+# (Debian 12), and the worker's would still get in. New senders until a fresh one is refused.
+fillers = []
+while True:
+    f = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    f.setblocking(False)
+    fillers.append(f)
+    sent = 0
+    try:
+        while True:
+            f.sendto(b"MESSAGE=filler\n", "/run/systemd/journal/socket")
+            sent += 1
+    except BlockingIOError:
+        pass
+    if sent == 0:
+        break
 p = subprocess.Popen(sys.argv[2:])
 with open(sys.argv[1], "w") as out:
     out.write(str(p.pid))
