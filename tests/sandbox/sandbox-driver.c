@@ -777,8 +777,11 @@ static void test_without_seccomp(void) {
         is_str(got, want, "%s: strict and restrictive refuse; best-effort reports the network open, no filter and "
                "seccomp missing", policy_name);
         r = (Run) { .out = nl ? nl + 1 : NULL };
-        expect(&r, key, "denied errno=EACCES"); /* landlock's TCP rules still hold */
-        expect(&r, "bind:0", "denied errno=EACCES");
+        /* landlock's TCP rules still hold (ABI >= 4, Linux 6.7); below that nothing fences TCP
+         * here, as the report's network=1 says (Debian 12's 6.1 has ABI 2) */
+        const char *tcp = landlock_abi >= 4 ? "denied errno=EACCES" : "ok";
+        expect(&r, key, tcp);
+        expect(&r, "bind:0", tcp);
         expect(&r, "udp", "ok");
         expect(&r, "uid", "ok uid=65534 euid=65534 gid=65534 groups=0");
 }
