@@ -28,8 +28,9 @@
 /* how long journal_wait_taken() waits for journald to read the last record */
 #define TAKE_WAIT_USEC (250 * 1000)
 
-/* The socket the last record went out on, open until journal_wait_taken() */
+/* The socket the last record went out on, and where to, until journal_wait_taken() */
 static int last_fd = -1;
+static struct sockaddr_un last_sa;
 
 typedef struct Record {
         char *buf;
@@ -147,6 +148,7 @@ int journal_send_record(const char *socket_path, const RequestLog *l) {
         if (last_fd >= 0)
                 close(last_fd);
         last_fd = TAKE_FD(fd);
+        last_sa = sa;
         return 0;
 }
 
@@ -156,10 +158,17 @@ void journal_wait_taken(void) {
 
         if (last_fd < 0)
                 return;
+        /* A second datagram of a comment line only, which journald reads and logs nothing of
+         * (native protocol: lines starting with '#' are ignored): journald takes a datagram
+         * only once it is done with the one before, /proc read, so once this one is taken the
+         * record has its sender's unit. If it does not fit in the queue, the record alone is
+         * waited for. */
+        (void) sendto(last_fd, "#\n", 2, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *) &last_sa,
+                      (socklen_t) (offsetof(struct sockaddr_un, sun_path) + strlen(last_sa.sun_path) + 1));
         (void) clock_gettime(CLOCK_MONOTONIC, &start);
         for (;;) {
                 int queued = 0;
-                /* the datagram is charged to the socket that sent it until the reader has it */
+                /* a datagram is charged to the socket that sent it until the reader has it */
                 if (ioctl(last_fd, SIOCOUTQ, &queued) < 0 || queued <= 0)
                         break;
                 (void) clock_gettime(CLOCK_MONOTONIC, &now);

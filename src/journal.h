@@ -35,8 +35,9 @@ int journal_send_record(const char *socket_path, const RequestLog *l);
 
 /* journald reads who sent a datagram (_SYSTEMD_UNIT, which `journalctl -u` matches; _COMM,
  * _EXE) from /proc when it takes it from its queue: a sender gone by then leaves a record
- * without them (systemd#2913). Wait until it has taken the last record sent, or 250 ms, before
- * going; then close its socket. Nothing to wait for when none was sent. */
+ * without them (systemd#2913). Send a comment datagram after the last record and wait until
+ * journald has taken both (it has then read /proc for the record), or 250 ms, before going;
+ * then close the socket. Nothing to wait for when no record was sent. */
 void journal_wait_taken(void);
 
 /* The stderr form of the record: one line (no newline at its end), the path and the error cut

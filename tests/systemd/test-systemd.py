@@ -455,6 +455,19 @@ try:
     unitless = [r.get("MESSAGE") for r in recs if not r.get("_SYSTEMD_UNIT", "").startswith("skillrun@")]
     ok(len(recs) >= 10 and not unitless,
        "all %d request records name their skillrun@ unit (%d do not)" % (len(recs), len(unitless)), unitless[:5])
+    # ...and the comment datagram a worker sends after its record, to learn when journald is done
+    # with it, is no entry of its own
+    rc, out = sdm.run("journalctl", "-o", "json", "--no-pager", "_TRANSPORT=journal")
+    extra = []
+    for line in out.splitlines():
+        try:
+            j = json.loads(line)
+        except ValueError:
+            continue
+        if j.get("_SYSTEMD_UNIT", "").startswith("skillrun@") and j.get("SYSLOG_IDENTIFIER") != "skillrun":
+            extra.append(line[:300])
+    ok(not extra, "the workers' native-protocol entries are their request records only (%d others)" % len(extra),
+       extra[:3])
 finally:
     sdm.stop()
     if failed:
