@@ -238,33 +238,6 @@ static int refuse_exposing(const char *path, bool write, char **ret_error) {
                          write ? "write_paths" : "read_paths", path);
 }
 
-/* Does 'path' go through a symlink that someone but root could have made (a skill, in a write
- * path of an earlier run)? Such a link could send a read path anywhere. The components as
- * written are checked, not those inside the links' targets. */
-static bool through_foreign_link(const char *path) {
-        char buf[PATH_MAX];
-        size_t len = strlen(path);
-
-        if (len >= sizeof(buf))
-                return true;
-        memcpy(buf, path, len + 1);
-        for (size_t i = 1; i <= len; i++) {
-                struct stat st;
-
-                if (buf[i] != '/' && buf[i] != 0)
-                        continue;
-                char c = buf[i];
-                buf[i] = 0;
-                int r = lstat(buf, &st);
-                buf[i] = c;
-                if (r < 0)
-                        return false; /* the open that follows says what is missing */
-                if (S_ISLNK(st.st_mode) && st.st_uid != 0)
-                        return true;
-        }
-        return false;
-}
-
 /* open(path, O_PATH) one component at a time, following symlinks as the kernel does, noting in
  * *ret_foreign whether one of them, in the path as written or in a link's target (an operator's
  * root link onto a link a skill planted in its write path), is not root's. The links noted are
@@ -349,10 +322,8 @@ static int check_manifest_path(const Secrets *sec, const char *path, bool write,
 
         /* as a run takes it: through a symlink not root's, in the path as written or in a root
          * link's target, it grants nothing and fails nothing */
-        if (through_foreign_link(path))
-                return 0;
         fd = open_noting_links(path, &foreign);
-        if (fd >= 0 && foreign)
+        if (foreign)
                 return 0;
         canon = realpath(path, NULL);
         if (secrets_exposed_by(sec, path, canon) || secrets_entered_by(sec, path, canon))
@@ -387,21 +358,19 @@ int landlock_policy_check(const Settings *s, const Manifest *m, char **ret_error
 static int allow_resolved(LandlockRuleset *rs, const Secrets *sec, const char *path, uint64_t access,
                           bool manifest, char ret_canon[static PATH_MAX]) {
         _cleanup_close_ int fd = -1;
-        bool foreign;
+        bool foreign = false;
         int r;
 
-        if (through_foreign_link(path))
-                return -EXDEV;
+        /* The walk notes the owner of every link it follows, in the path as written and inside
+         * a root link's target (the operator's link onto one a skill planted in its write path):
+         * through one not root's, the path grants nothing wherever it leads, even where the walk
+         * then failed, so that no such link can stop a skill either. */
         fd = open_noting_links(path, &foreign);
-
+        if (foreign)
+                return -EXDEV;
         /* missing, or unreachable (a loop, a path too long): grants nothing, as before it existed */
         if (fd < 0)
                 return fd == -ENOENT || fd == -ENOTDIR || fd == -EACCES || fd == -ELOOP || fd == -ENAMETOOLONG ? 0 : fd;
-        /* Led by a link not root's inside a root link's target (the operator's link onto one a
-         * skill planted in its write path), or swapped in after the check above: as one in the
-         * path as written, wherever it leads, so that no such link can stop a skill either. */
-        if (foreign)
-                return -EXDEV;
         if (secrets_canonical_of(fd, path, ret_canon) < 0)
                 return -ESTALE; /* cannot tell where it leads (or it moved): not granted */
         /* A manifest path led by root's links into what is kept out: the skill's own directory
