@@ -31,6 +31,7 @@
 /* The socket the last record went out on, and where to, until journal_wait_taken() */
 static int last_fd = -1;
 static struct sockaddr_un last_sa;
+static socklen_t last_sa_len;
 
 typedef struct Record {
         char *buf;
@@ -130,6 +131,7 @@ size_t journal_format_record(const RequestLog *l, char *buf, size_t size) {
 int journal_send_record(const char *socket_path, const RequestLog *l) {
         static char buf[JOURNAL_RECORD_MAX];
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        socklen_t sa_len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + strlen(socket_path) + 1);
         _cleanup_close_ int fd = -1;
         size_t len;
 
@@ -142,13 +144,13 @@ int journal_send_record(const char *socket_path, const RequestLog *l) {
         if (fd < 0)
                 return -errno;
         /* A journald too busy to take it now gets it on stderr instead: the worker never waits. */
-        if (sendto(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *) &sa,
-                   (socklen_t) (offsetof(struct sockaddr_un, sun_path) + strlen(sa.sun_path) + 1)) < 0)
+        if (sendto(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *) &sa, sa_len) < 0)
                 return -errno;
         if (last_fd >= 0)
                 close(last_fd);
         last_fd = TAKE_FD(fd);
         last_sa = sa;
+        last_sa_len = sa_len;
         return 0;
 }
 
@@ -163,8 +165,7 @@ void journal_wait_taken(void) {
          * only once it is done with the one before, /proc read, so once this one is taken the
          * record has its sender's unit. If it does not fit in the queue, the record alone is
          * waited for. */
-        (void) sendto(last_fd, "#\n", 2, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *) &last_sa,
-                      (socklen_t) (offsetof(struct sockaddr_un, sun_path) + strlen(last_sa.sun_path) + 1));
+        (void) sendto(last_fd, "#\n", 2, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *) &last_sa, last_sa_len);
         (void) clock_gettime(CLOCK_MONOTONIC, &start);
         for (;;) {
                 int queued = 0;
