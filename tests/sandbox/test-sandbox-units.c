@@ -246,13 +246,33 @@ static int in_profile(const SeccompProfile *p, long (*attempt)(void)) {
         return WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
 }
 
+/* One attempt and what it gets under the profiles skills meet. */
+typedef struct ProfileCase {
+        const char *name;
+        long (*attempt)(void);
+        bool control; /* the kernel alone lets it through: try without a filter too */
+        int deny_list, allow_list; /* expected under the worker's and permissive's, restrictive's */
+} ProfileCase;
+
+/* Each case without a filter (where control), then under each profile that rules it. */
+static void check_profile_cases(const ProfileCase *cases, size_t n) {
+        static const SeccompProfile profiles[] = { SECCOMP_PROFILE_WORKER, SECCOMP_PROFILE_PERMISSIVE,
+                                                   SECCOMP_PROFILE_PERMISSIVE_NET, SECCOMP_PROFILE_RESTRICTIVE };
+
+        for (size_t j = 0; j < n; j++)
+                if (cases[j].control)
+                        is_int(in_profile(NULL, cases[j].attempt), 0, "no filter: %s", cases[j].name);
+        for (size_t i = 0; i < ELEMENTSOF(profiles); i++)
+                for (size_t j = 0; j < n; j++) {
+                        bool allow_list = profiles[i] == SECCOMP_PROFILE_RESTRICTIVE;
+                        is_int(in_profile(&profiles[i], cases[j].attempt),
+                               allow_list ? cases[j].allow_list : cases[j].deny_list, "%s: %s",
+                               seccomp_profile_to_string(profiles[i]), cases[j].name);
+                }
+}
+
 static void test_seccomp_other_processes(void) {
-        static const struct {
-                const char *name;
-                long (*attempt)(void);
-                bool control; /* the kernel alone lets it through: try without a filter too */
-                int deny_list, allow_list; /* expected under the worker's and permissive's, restrictive's */
-        } cases[] = {
+        static const ProfileCase cases[] = {
                 { "prlimit64(parent) setting", prlimit_parent, true, EPERM, EPERM },
                 { "prlimit64(parent) reading only", prlimit_parent_read, true, 0, EPERM },
                 /* a filter cannot tell the caller's pid from another: only 0 is the caller */
@@ -270,24 +290,13 @@ static void test_seccomp_other_processes(void) {
                 { "setpriority(PRIO_PROCESS, 0)", nice_self, true, 0, -SIGSYS },
                 { "ioprio_set(IOPRIO_WHO_PROCESS, parent)", ioprio_parent, true, EPERM, -SIGSYS },
         };
-        static const SeccompProfile profiles[] = { SECCOMP_PROFILE_WORKER, SECCOMP_PROFILE_PERMISSIVE,
-                                                   SECCOMP_PROFILE_PERMISSIVE_NET, SECCOMP_PROFILE_RESTRICTIVE };
 
         errno = 0;
         parent_nice = getpriority(PRIO_PROCESS, 0);
         assert_se(errno == 0);
         parent_ioprio = (int) syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0);
         assert_se(parent_ioprio >= 0);
-        for (size_t j = 0; j < ELEMENTSOF(cases); j++)
-                if (cases[j].control)
-                        is_int(in_profile(NULL, cases[j].attempt), 0, "no filter: %s", cases[j].name);
-        for (size_t i = 0; i < ELEMENTSOF(profiles); i++)
-                for (size_t j = 0; j < ELEMENTSOF(cases); j++) {
-                        bool allow_list = profiles[i] == SECCOMP_PROFILE_RESTRICTIVE;
-                        is_int(in_profile(&profiles[i], cases[j].attempt),
-                               allow_list ? cases[j].allow_list : cases[j].deny_list, "%s: %s",
-                               seccomp_profile_to_string(profiles[i]), cases[j].name);
-                }
+        check_profile_cases(cases, ELEMENTSOF(cases));
 }
 
 /* The instructions libseccomp emits, run on a seccomp_data of our making: a program built for
@@ -524,26 +533,13 @@ static long personality_change_long(void) {
 }
 
 static void test_seccomp_personality(void) {
-        static const struct {
-                const char *name;
-                long (*attempt)(void);
-                int deny_list, allow_list; /* expected under the worker's and permissive's, restrictive's */
-        } cases[] = {
-                { "personality(0xffffffff)", personality_query, 0, 0 },
-                { "personality(~0UL)", personality_query_long, 0, 0 },
-                { "personality(READ_IMPLIES_EXEC), upper half set", personality_change_long, EPERM, -SIGSYS },
+        static const ProfileCase cases[] = {
+                { "personality(0xffffffff)", personality_query, false, 0, 0 },
+                { "personality(~0UL)", personality_query_long, true, 0, 0 },
+                { "personality(READ_IMPLIES_EXEC), upper half set", personality_change_long, false, EPERM, -SIGSYS },
         };
-        static const SeccompProfile profiles[] = { SECCOMP_PROFILE_WORKER, SECCOMP_PROFILE_PERMISSIVE,
-                                                   SECCOMP_PROFILE_PERMISSIVE_NET, SECCOMP_PROFILE_RESTRICTIVE };
 
-        is_int(in_profile(NULL, personality_query_long), 0, "no filter: personality(~0UL) is the query");
-        for (size_t i = 0; i < ELEMENTSOF(profiles); i++)
-                for (size_t j = 0; j < ELEMENTSOF(cases); j++) {
-                        bool allow_list = profiles[i] == SECCOMP_PROFILE_RESTRICTIVE;
-                        is_int(in_profile(&profiles[i], cases[j].attempt),
-                               allow_list ? cases[j].allow_list : cases[j].deny_list, "%s: %s",
-                               seccomp_profile_to_string(profiles[i]), cases[j].name);
-                }
+        check_profile_cases(cases, ELEMENTSOF(cases));
 }
 
 /* Extended attributes and ACLs: cp -a, cp -p and install set a file's ACL through fsetxattr(2),
