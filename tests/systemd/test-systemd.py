@@ -52,21 +52,25 @@ def body_json(r):
         return None
 
 
+def journal_entries(sdm, *matches):
+    """The journal's entries for these journalctl matches, parsed."""
+    rc, out = sdm.run("journalctl", "-o", "json", "--no-pager", *matches)
+    entries = []
+    for line in out.splitlines():
+        try:
+            entries.append(json.loads(line))
+        except ValueError:
+            pass
+    return entries
+
+
 def journal_record(sdm, match, want=lambda j: True):
     """The last journal record matching a journalctl match and want(), waited for up to 5 s
     (journald writes it after the worker sent it); None if none came."""
     for _ in range(50):
-        rc, out = sdm.run("journalctl", "-o", "json", "--no-pager", match)
-        rec = None
-        for line in out.splitlines():
-            try:
-                j = json.loads(line)
-            except ValueError:
-                continue
-            if want(j):
-                rec = j
-        if rec:
-            return rec
+        recs = [j for j in journal_entries(sdm, match) if want(j)]
+        if recs:
+            return recs[-1]
         time.sleep(0.1)
     return None
 
@@ -445,27 +449,14 @@ try:
     # every record the workers sent names its unit: a worker stays until journald has read its
     # datagram, else journald finds no process to learn the unit from (systemd#2913), and
     # `journalctl -u 'skillrun@*'` misses the record
-    rc, out = sdm.run("journalctl", "-o", "json", "--no-pager", "SYSLOG_IDENTIFIER=skillrun", "_TRANSPORT=journal")
-    recs = []
-    for line in out.splitlines():
-        try:
-            recs.append(json.loads(line))
-        except ValueError:
-            pass
+    recs = journal_entries(sdm, "SYSLOG_IDENTIFIER=skillrun", "_TRANSPORT=journal")
     unitless = [r.get("MESSAGE") for r in recs if not r.get("_SYSTEMD_UNIT", "").startswith("skillrun@")]
     ok(len(recs) >= 10 and not unitless,
        "all %d request records name their skillrun@ unit (%d do not)" % (len(recs), len(unitless)), unitless[:5])
     # ...and the comment datagram a worker sends after its record, to learn when journald is done
     # with it, is no entry of its own
-    rc, out = sdm.run("journalctl", "-o", "json", "--no-pager", "_TRANSPORT=journal")
-    extra = []
-    for line in out.splitlines():
-        try:
-            j = json.loads(line)
-        except ValueError:
-            continue
-        if j.get("_SYSTEMD_UNIT", "").startswith("skillrun@") and j.get("SYSLOG_IDENTIFIER") != "skillrun":
-            extra.append(line[:300])
+    extra = [json.dumps(j)[:300] for j in journal_entries(sdm, "_TRANSPORT=journal")
+             if j.get("_SYSTEMD_UNIT", "").startswith("skillrun@") and j.get("SYSLOG_IDENTIFIER") != "skillrun"]
     ok(not extra, "the workers' native-protocol entries are their request records only (%d others)" % len(extra),
        extra[:3])
 finally:

@@ -104,6 +104,14 @@ def after(name, procs=None):
         check(name + ": no process of the skill left", not s, s)
 
 
+def systemd_cleaned_nothing(name):
+    """PID 1's journal says it never had to stop a process a worker left behind."""
+    sysd = sh("journalctl --no-pager -o cat _PID=1 | "
+              "grep -E 'skillrun@.*(timed out|Killing process|remains running|left-over process)' || true")
+    ev("systemd: clean-up after workers (%s)" % name, sysd)
+    check(name, not sysd.strip(), sysd.strip()[:400])
+
+
 def sandbox_delegated(name, doc):
     cg = (doc.get("sandbox") or {}).get("cgroup")
     check(name + ': sandbox.cgroup is "delegated"', cg == "delegated", "got %r" % cg)
@@ -321,9 +329,7 @@ check("oom next to a normal run: oom + ok", res["hog"][1].get("outcome") == "oom
 after("oom next to a normal run", "bytearray")
 
 # --- systemd never had to clean up after a worker ---
-sysd = sh("journalctl --no-pager -o cat _PID=1 | grep -E 'skillrun@.*(timed out|Killing process|remains running|left-over process)' || true")
-ev("systemd: clean-up after workers", sysd)
-check("systemd killed nothing a worker left (TERM-ignoring leftovers)", not sysd.strip(), sysd.strip()[:400])
+systemd_cleaned_nothing("systemd killed nothing a worker left (TERM-ignoring leftovers)")
 
 # --- journal ---
 time.sleep(1)
@@ -375,8 +381,7 @@ after("phase 2 vm-hog", "bytearray")
 code, doc, wall = run("vm-sleeper")
 check("phase 2: vm-sleeper timeout", doc.get("outcome") == "timeout", str(doc.get("outcome")))
 after("phase 2 vm-sleeper", "sleep 30[0-9]")
-sysd = sh("journalctl --no-pager -o cat _PID=1 | grep -E 'skillrun@.*(timed out|Killing process|remains running|left-over process)' || true")
-check("phase 2: systemd killed nothing a worker left", not sysd.strip(), sysd.strip()[:400])
+systemd_cleaned_nothing("phase 2: systemd killed nothing a worker left")
 warn = sh("journalctl --no-pager -o cat SYSLOG_IDENTIFIER=skillrun -p warning")
 check("phase 2: no skillrun warnings", not warn.strip(), warn[:400])
 
