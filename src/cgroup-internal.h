@@ -33,6 +33,7 @@ typedef struct CgroupLayout {
         char *self_cgroup;  /* /proc/self/cgroup and mountinfo as probed, for cgroup_own_oom_kills() */
         char *mountinfo;
         bool by_statmount;  /* found without reading /proc/self/mountinfo */
+        bool by_access;     /* ... nor any mount: memory and pids refused at their usual places */
         bool elsewhere;     /* a mount the usual places lack might have answered otherwise */
 } CgroupLayout;
 

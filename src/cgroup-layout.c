@@ -333,6 +333,44 @@ static int mountinfo_usual(char **ret, bool *ret_unified, bool *ret_v1_both) {
         return 0;
 }
 
+/* An unprivileged worker on a v1 or hybrid host (an ordinary user behind systemd-socket-activate
+ * or inetd) learns that it has no cgroup to use from two access() calls: where /proc/self/cgroup
+ * puts our memory and pids cgroups below their usual mount points and both are refused by their
+ * permissions, v1 cannot be used (refused through any mount, as refused() says), and v2 cannot
+ * hold controllers v1 holds. statmount(2) would only confirm the mounts (≈ 40 µs a request on
+ * the test VM). Anything else (a directory missing there, writable, or refused otherwise, as
+ * EROFS) is probed in full. */
+static bool v1_refused_at_usual_places(const char *self_cgroup) {
+        static const int needed[] = { V1_MEMORY, V1_PIDS };
+        _cleanup_free_ char *dirs[ELEMENTSOF(needed)] = {};
+        int errors[ELEMENTSOF(needed)];
+
+        for (size_t i = 0; i < ELEMENTSOF(needed); i++) {
+                const char *controller = cgroup_v1_controller[needed[i]];
+                _cleanup_free_ char *path = NULL, *mount_point = NULL, *dir = NULL;
+
+                if (cgroup_parse_proc_cgroup(self_cgroup, controller, &path) < 0)
+                        return false;
+                if (asprintf(&mount_point, "/sys/fs/cgroup/%s", controller) < 0)
+                        return false;
+                dir = cgroup_path_join(mount_point, path);
+                dirs[i] = dir ? sys_path(dir) : NULL;
+                if (!dirs[i])
+                        return false;
+                if (access(dirs[i], W_OK) >= 0 || (errno != EACCES && errno != EPERM))
+                        return false;
+                errors[i] = errno;
+        }
+
+        for (size_t i = 0; i < ELEMENTSOF(needed); i++)
+                note("cgroup v1 %s '%s': not writable (%s)", cgroup_v1_controller[needed[i]], dirs[i],
+                     strerror(errors[i]));
+        note("cgroup v2: holds neither memory nor pids (they are on v1)");
+        /* the memory mount this assumed, for cgroup_own_oom_kills() (none without memory) */
+        cgroup_layout.mountinfo = strdup("0 0 0:0 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n");
+        return true;
+}
+
 /* Good enough to skip /proc/self/mountinfo: a delegated v2 cgroup (cgroup_alone() found our pid
  * in it), or every v1 controller found. Anything less is looked for in the real mountinfo,
  * unless nothing but permissions stood in the way (refused()). */
@@ -372,6 +410,12 @@ static void layout_probe(void) {
         r = read_sys_file("/proc/self/cgroup", &self_cgroup);
         if (r < 0) {
                 note("cannot read /proc/self/cgroup: %s", strerror(-r));
+                return;
+        }
+
+        if (!test_mountinfo_only && v1_refused_at_usual_places(self_cgroup)) {
+                cgroup_layout.by_statmount = cgroup_layout.by_access = true;
+                cgroup_layout.self_cgroup = steal_pointer(&self_cgroup);
                 return;
         }
 

@@ -689,12 +689,38 @@ static void real_probe_paths_agree(void) {
                 skip(pathf("statmount(2) needs Linux 6.8 and a usable cgroup (kernel %s)", u.release));
 }
 
+/* What v1_refused_at_usual_places() decides by, found independently: our v1 memory and pids
+ * cgroups, from /proc/self/cgroup, refused for their permissions below /sys/fs/cgroup. */
+static bool usual_places_refused(void) {
+        static const char *const controllers[] = { "memory", "pids" };
+        _cleanup_free_ char *self = NULL;
+
+        if (read_full_file("/proc/self/cgroup", 65536, &self, NULL) < 0)
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(controllers); i++) {
+                _cleanup_free_ char *want = NULL;
+                char dir[4096];
+
+                if (asprintf(&want, ":%s:", controllers[i]) < 0)
+                        return false;
+                /* "ID:memory:/path": a hierarchy of that controller alone, as on Debian's hybrid */
+                const char *line = strstr(self, want);
+                if (!line)
+                        return false;
+                line += strlen(want);
+                snprintf(dir, sizeof dir, "/sys/fs/cgroup/%s%.*s", controllers[i], (int) strcspn(line, "\n"), line);
+                if (access(dir, W_OK) >= 0 || (errno != EACCES && errno != EPERM))
+                        return false;
+        }
+        return true;
+}
+
 /* As an unprivileged worker (the unit's DynamicUser=, a container) cgroups refused for their
  * permissions alone are refused through any mount: the fast probe keeps its answer, the same
  * as mountinfo's, rather than reading mountinfo to learn nothing more. */
 static void real_probe_unprivileged(void) {
         struct {
-                bool same, by_statmount, elsewhere, statmount_kernel;
+                bool same, by_statmount, elsewhere, statmount_kernel, by_access, usual_refused;
                 int mode, setup_errno;
         } got = {};
         int pfd[2];
@@ -720,7 +746,9 @@ static void real_probe_unprivileged(void) {
                 got.elsewhere = cgroup_layout.elsewhere;
                 (void) cgroup_describe(&slow);
                 (void) cgroup_probe_for_test(false, &got.by_statmount);
+                got.by_access = cgroup_layout.by_access;
                 got.mode = cgroup_detect();
+                got.usual_refused = usual_places_refused();
                 (void) cgroup_describe(&fast);
                 cut_notes(fast);
                 cut_notes(slow);
@@ -747,6 +775,11 @@ static void real_probe_unprivileged(void) {
         else
                 skip(got.elsewhere ? "unprivileged: a cgroup refused for more than its permissions"
                                    : "statmount(2) needs Linux 6.8");
+        /* v1 memory and pids refused where they usually are: not a mount looked at */
+        is_int(got.by_access, got.usual_refused, "unprivileged: access() alone decided (%s)",
+               got.usual_refused ? "v1 memory and pids refused at /sys/fs/cgroup" : "not so here");
+        if (got.usual_refused)
+                is_int(got.mode, CGROUP_MODE_NONE, "...and no cgroup is used");
 }
 
 /* cgroup_free(c), with what it logs to stderr in said. */
