@@ -342,33 +342,31 @@ static int mountinfo_usual(char **ret, bool *ret_unified, bool *ret_v1_both) {
  * EROFS) is probed in full. */
 static bool v1_refused_at_usual_places(const char *self_cgroup) {
         static const int needed[] = { V1_MEMORY, V1_PIDS };
-        _cleanup_free_ char *dirs[ELEMENTSOF(needed)] = {};
+        char *dirs[ELEMENTSOF(needed)] = {};
         int errors[ELEMENTSOF(needed)];
+        bool refused_all = true;
 
-        for (size_t i = 0; i < ELEMENTSOF(needed); i++) {
+        for (size_t i = 0; refused_all && i < ELEMENTSOF(needed); i++) {
                 const char *controller = cgroup_v1_controller[needed[i]];
                 _cleanup_free_ char *path = NULL, *mount_point = NULL, *dir = NULL;
 
-                if (cgroup_parse_proc_cgroup(self_cgroup, controller, &path) < 0)
-                        return false;
-                if (asprintf(&mount_point, "/sys/fs/cgroup/%s", controller) < 0)
-                        return false;
-                dir = cgroup_path_join(mount_point, path);
-                dirs[i] = dir ? sys_path(dir) : NULL;
-                if (!dirs[i])
-                        return false;
-                if (access(dirs[i], W_OK) >= 0 || (errno != EACCES && errno != EPERM))
-                        return false;
+                refused_all = cgroup_parse_proc_cgroup(self_cgroup, controller, &path) >= 0 &&
+                              asprintf(&mount_point, "/sys/fs/cgroup/%s", controller) >= 0 &&
+                              (dir = cgroup_path_join(mount_point, path)) && (dirs[i] = sys_path(dir)) &&
+                              access(dirs[i], W_OK) < 0 && (errno == EACCES || errno == EPERM);
                 errors[i] = errno;
         }
-
+        if (refused_all) {
+                for (size_t i = 0; i < ELEMENTSOF(needed); i++)
+                        note("cgroup v1 %s '%s': not writable (%s)", cgroup_v1_controller[needed[i]], dirs[i],
+                             strerror(errors[i]));
+                note("cgroup v2: holds neither memory nor pids (they are on v1)");
+                /* the memory mount this assumed, for cgroup_own_oom_kills() (none without memory) */
+                cgroup_layout.mountinfo = strdup("0 0 0:0 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n");
+        }
         for (size_t i = 0; i < ELEMENTSOF(needed); i++)
-                note("cgroup v1 %s '%s': not writable (%s)", cgroup_v1_controller[needed[i]], dirs[i],
-                     strerror(errors[i]));
-        note("cgroup v2: holds neither memory nor pids (they are on v1)");
-        /* the memory mount this assumed, for cgroup_own_oom_kills() (none without memory) */
-        cgroup_layout.mountinfo = strdup("0 0 0:0 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n");
-        return true;
+                free(dirs[i]);
+        return refused_all;
 }
 
 /* Good enough to skip /proc/self/mountinfo: a delegated v2 cgroup (cgroup_alone() found our pid
