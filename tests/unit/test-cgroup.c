@@ -664,31 +664,6 @@ static void cut_notes(char *text) {
                 *notes = 0;
 }
 
-/* statmount(2) finds what /proc/self/mountinfo finds, or steps aside for it. */
-static void real_probe_paths_agree(void) {
-        _cleanup_free_ char *fast = NULL, *slow = NULL;
-        bool by_statmount = false, by_statmount_slow = true;
-
-        is_int(cgroup_probe_for_test(true, &by_statmount_slow), 0, "probe from mountinfo alone");
-        ok(!by_statmount_slow, "...and it did not use statmount");
-        is_int(cgroup_describe(&slow), 0, "describe (mountinfo)");
-        is_int(cgroup_probe_for_test(false, &by_statmount), 0, "probe as in production");
-        is_int(cgroup_describe(&fast), 0, "describe (production)");
-        /* the layout, not the notes on what was not used: with memory and pids on v1 the fast
-         * probe does not look at v2 at all */
-        cut_notes(fast);
-        cut_notes(slow);
-        is_str(fast, slow, "both probes found the same layout");
-        /* kernels before 6.8 have no statmount(2); with it the usual layout needs no mountinfo */
-        struct utsname u;
-        unsigned major = 0, minor = 0;
-        if (uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
-            (major > 6 || (major == 6 && minor >= 8)) && cgroup_detect() != CGROUP_MODE_NONE)
-                ok(by_statmount, "statmount sufficed (kernel %s)", u.release);
-        else
-                skip(pathf("statmount(2) needs Linux 6.8 and a usable cgroup (kernel %s)", u.release));
-}
-
 /* What v1_refused_at_usual_places() decides by, found independently: our v1 memory and pids
  * cgroups, from /proc/self/cgroup, refused for their permissions below /sys/fs/cgroup. */
 static bool usual_places_refused(void) {
@@ -713,6 +688,33 @@ static bool usual_places_refused(void) {
                         return false;
         }
         return true;
+}
+
+/* statmount(2) finds what /proc/self/mountinfo finds, or steps aside for it. */
+static void real_probe_paths_agree(void) {
+        _cleanup_free_ char *fast = NULL, *slow = NULL;
+        bool by_statmount = false, by_statmount_slow = true;
+
+        is_int(cgroup_probe_for_test(true, &by_statmount_slow), 0, "probe from mountinfo alone");
+        ok(!by_statmount_slow, "...and it did not use statmount");
+        is_int(cgroup_describe(&slow), 0, "describe (mountinfo)");
+        is_int(cgroup_probe_for_test(false, &by_statmount), 0, "probe as in production");
+        is_int(cgroup_layout.by_access, usual_places_refused(), "access() alone decided exactly where %s",
+               "v1 memory and pids are refused at their usual places");
+        is_int(cgroup_describe(&fast), 0, "describe (production)");
+        /* the layout, not the notes on what was not used: with memory and pids on v1 the fast
+         * probe does not look at v2 at all */
+        cut_notes(fast);
+        cut_notes(slow);
+        is_str(fast, slow, "both probes found the same layout");
+        /* kernels before 6.8 have no statmount(2); with it the usual layout needs no mountinfo */
+        struct utsname u;
+        unsigned major = 0, minor = 0;
+        if (uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+            (major > 6 || (major == 6 && minor >= 8)) && cgroup_detect() != CGROUP_MODE_NONE)
+                ok(by_statmount, "statmount sufficed (kernel %s)", u.release);
+        else
+                skip(pathf("statmount(2) needs Linux 6.8 and a usable cgroup (kernel %s)", u.release));
 }
 
 /* As an unprivileged worker (the unit's DynamicUser=, a container) cgroups refused for their
