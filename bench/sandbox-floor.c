@@ -34,6 +34,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -338,7 +339,12 @@ int main(void) {
         if (read_request(fd) < 0)
                 return 1;
 
-        snprintf(name, sizeof name, "sandbox-floor-%d", (int) getpid());
+        /* random, as skillrun's run ids: a PID repeats in another PID namespace sharing the
+         * cgroup tree (two test suites, one in a chroot) */
+        uint64_t id;
+        if (getrandom(&id, sizeof id, 0) != (ssize_t) sizeof id)
+                return answer(fd, 500, -errno) < 0 ? 1 : 2;
+        snprintf(name, sizeof name, "sandbox-floor-%016llx", (unsigned long long) id);
         snprintf(work, sizeof work, "%s/%s", base && *base ? base : "/tmp", name);
         if (mkdir(work, 0700) < 0 || (geteuid() == 0 && chown(work, RUN_UID, RUN_UID) < 0))
                 return answer(fd, 500, -errno) < 0 ? 1 : 2;

@@ -4,11 +4,13 @@
  * a memory bomb is OOM-killed and reported, a fork bomb stops at tasks_max, cgroup_kill()
  * reaches a setsid()+double-forked process, cgroup_free() leaves nothing behind. */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -18,6 +20,21 @@
 #include "cgroup-internal.h"
 #include "tap.h"
 #include "util.h"
+
+/* The real cgroups made here are named with this as well as their role: a PID alone is not
+ * unique on a host running two suites in different PID namespaces (one in a chroot or a
+ * container sharing the cgroup tree), nor are fixed names. */
+static char uniq[17];
+
+/* "<base>-<uniq>", valid as a run id; one of a few static buffers, enough for one call's args */
+static const char *real_id(const char *base) {
+        static char bufs[4][64];
+        static unsigned next;
+        char *b = bufs[next++ % 4];
+
+        snprintf(b, sizeof bufs[0], "%s-%s", base, uniq);
+        return b;
+}
 
 static char tmp_root[] = "/tmp/test-cgroup-XXXXXX";
 
@@ -446,7 +463,7 @@ static void real_memory(void) {
         bool oom = false;
         uint64_t peak = 0;
 
-        is_int(cgroup_create(&l, "t-mem", &c, &err), 0, "memory: create");
+        is_int(cgroup_create(&l, real_id("t-mem"), &c, &err), 0, "memory: create");
         if (err)
                 printf("# %s\n", err);
         if (!c)
@@ -480,7 +497,7 @@ static void real_fork_bomb(void) {
         Limits l = { .memory_max = 256 << 20, .tasks_max = 4 };
         Cgroup *c = NULL;
 
-        is_int(cgroup_create(&l, "t-bomb", &c, NULL), 0, "fork bomb: create");
+        is_int(cgroup_create(&l, real_id("t-bomb"), &c, NULL), 0, "fork bomb: create");
         if (!c)
                 return;
         const char *dir = strdup(cgroup_path(c, 0));
@@ -534,7 +551,7 @@ static void real_kill_escaped(void) {
         int pipefd[2];
         char *dirs[3] = {};
 
-        is_int(cgroup_create(&l, "t-kill", &c, NULL), 0, "kill: create");
+        is_int(cgroup_create(&l, real_id("t-kill"), &c, NULL), 0, "kill: create");
         if (!c)
                 return;
         for (unsigned i = 0; i < 3 && cgroup_path(c, i); i++)
@@ -593,7 +610,7 @@ static void real_cpu(void) {
         Cgroup *c = NULL;
         struct rusage ru;
 
-        is_int(cgroup_create(&l, "t-cpu", &c, NULL), 0, "cpu: create");
+        is_int(cgroup_create(&l, real_id("t-cpu"), &c, NULL), 0, "cpu: create");
         if (!c)
                 return;
         if (!cgroup_cpu_limited(c)) {
@@ -633,7 +650,7 @@ static char *make_own_v2_cgroup(char **ret_orig) {
         if (!strstr(get(pathf("%s/cgroup.subtree_control", top)), "memory") ||
             !strstr(get(pathf("%s/cgroup.subtree_control", top)), "pids"))
                 goto fail;
-        if (asprintf(&dir, "%s/skillrun-test-%d", top, (int) getpid()) < 0)
+        if (asprintf(&dir, "%s/skillrun-test-%s", top, uniq) < 0)
                 goto fail;
         if (mkdir(dir, 0755) < 0) {
                 free(dir);
@@ -880,7 +897,7 @@ static void real_children_removed(void) {
         unsigned n = 0;
         Cgroup *c = NULL;
 
-        is_int(cgroup_create(&l, "t-kids", &c, NULL), 0, "children: create");
+        is_int(cgroup_create(&l, real_id("t-kids"), &c, NULL), 0, "children: create");
         if (!c)
                 return;
         for (; n < 3 && cgroup_path(c, n); n++)
@@ -926,7 +943,7 @@ static void real_left_behind(void) {
         char said[1024] = "";
         Cgroup *c = NULL;
 
-        is_int(cgroup_create(&l, "t-busy", &c, NULL), 0, "left behind: create");
+        is_int(cgroup_create(&l, real_id("t-busy"), &c, NULL), 0, "left behind: create");
         if (!c)
                 return;
         dir = strdup(cgroup_path(c, 0));
@@ -996,6 +1013,13 @@ static void test_unit_mode(void) {
 }
 
 int main(void) {
+        uint64_t r = 0;
+
+        if (getrandom(&r, sizeof r, 0) != (ssize_t) sizeof r) {
+                printf("Bail out! getrandom: %m\n");
+                return 1;
+        }
+        snprintf(uniq, sizeof uniq, "%016" PRIx64, r);
         if (!mkdtemp(tmp_root)) {
                 printf("Bail out! mkdtemp: %m\n");
                 return 1;
