@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "cgroup.h"
@@ -99,10 +100,16 @@ static void child_exec(void *userdata) {
         sigset_t all;
         int r;
 
-        /* dispositions set to "ignore" survive execve: give the skill a clean slate */
+        /* Dispositions set to "ignore" survive execve: give the skill a clean slate (only the
+         * signals the worker ignores or catches need it; those past 64 are not in the mask).
+         * The raw call, as glibc's refuses the two signals it keeps for itself (32 and 33), which
+         * a parent may have ignored all the same. A zeroed struct is SIG_DFL with no flags and
+         * an empty mask in every architecture's layout of it. */
+        uint64_t reset = sandbox_plan_reset_signals(a->plan);
+        static const char dfl[64] = {};
         for (int sig = 1; sig < _NSIG; sig++)
-                if (sig != SIGKILL && sig != SIGSTOP)
-                        (void) signal(sig, SIG_DFL);
+                if (sig != SIGKILL && sig != SIGSTOP && (sig > 64 || (reset & (UINT64_C(1) << (sig - 1)))))
+                        (void) syscall(SYS_rt_sigaction, sig, dfl, NULL, (size_t) (_NSIG - 1) / 8);
         sigemptyset(&all);
         (void) sigprocmask(SIG_SETMASK, &all, NULL);
 

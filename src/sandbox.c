@@ -49,6 +49,7 @@ struct SandboxPlan {
         Cgroup *cgroup;
         bool cgroup_placed;      /* the child was born in its cgroup (CLONE_INTO_CGROUP) */
         pid_t worker;            /* the child's parent, for its parent-death signal */
+        uint64_t reset_signals;  /* set back to SIG_DFL in the child: bit N-1 is signal N */
 };
 
 /* ---- kernel features ------------------------------------------------------------------------ */
@@ -90,6 +91,37 @@ const char *sandbox_features_caveat(const SandboxFeatures *f) {
 }
 
 /* ---- prepare -------------------------------------------------------------------------------- */
+
+/* One read of /proc/self/status tells which signals the child must set back to SIG_DFL before
+ * execve, and whether our bounding set is empty: otherwise a sigaction() for each of the 64
+ * signals and a prctl() for each of 41 capabilities (≈ 22 µs a run on the test VM; ≈ 7 µs this
+ * way). Ignored signals survive execve (the worker ignores SIGPIPE, and whoever started it may
+ * have ignored others: nohup, a shell's background job); a caught one would run our handler in
+ * the child, which shares our memory until it execs. false when /proc cannot tell. */
+static bool self_status_masks(uint64_t *ret_reset, uint64_t *ret_bounding) {
+        char buf[8192];
+        uint64_t ignored, caught;
+        ssize_t n;
+        int fd;
+
+        fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return false;
+        n = read(fd, buf, sizeof(buf) - 1);
+        (void) close(fd);
+        if (n <= 0 || (size_t) n >= sizeof(buf) - 1)
+                return false; /* a status this long would need a second read: ask one by one */
+        buf[n] = '\0';
+        if (proc_status_mask(buf, "SigIgn", &ignored) < 0 || proc_status_mask(buf, "SigCgt", &caught) < 0 ||
+            proc_status_mask(buf, "CapBnd", ret_bounding) < 0)
+                return false;
+        *ret_reset = ignored | caught;
+        return true;
+}
+
+uint64_t sandbox_plan_reset_signals(const SandboxPlan *p) {
+        return p->reset_signals;
+}
 
 static int add_missing(SandboxReport *report, const char *what) {
         return strv_contains(report->missing, what) ? 0 : strv_extend(&report->missing, what);
@@ -336,9 +368,13 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
          * with a full bounding set (outside the shipped unit, which empties it) leaves it full,
          * and the report says so. No refusal: under no_new_privs no execve can raise a
          * capability from it. */
+        uint64_t bounding = UINT64_MAX;
+        bool status_known = self_status_masks(&p->reset_signals, &bounding);
+        if (!status_known)
+                p->reset_signals = UINT64_MAX; /* every one */
         p->drop_bounding = caps_have(CAP_SETPCAP);
         report->user_switched = p->switch_user;
-        report->caps_dropped = p->drop_bounding || caps_bounding_empty();
+        report->caps_dropped = p->drop_bounding || (status_known ? bounding == 0 : caps_bounding_empty());
         report->no_new_privs = true;
         if (!report->caps_dropped) {
                 r = add_missing(report, "capability-bounding-set");

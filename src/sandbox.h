@@ -58,6 +58,9 @@ bool sandbox_plan_user(const SandboxPlan *p, uid_t *ret_uid, gid_t *ret_gid);
 
 /* Does the run get a cgroup of its own (v1 or v2), with its own memory accounting? */
 bool sandbox_plan_has_cgroup(const SandboxPlan *p);
+/* The signals the child sets back to SIG_DFL before execve (bit N-1: signal N; all ones when
+ * the worker could not tell which it ignores or catches). */
+uint64_t sandbox_plan_reset_signals(const SandboxPlan *p);
 
 /* Start child(userdata) in a new process and return its pid (-errno on failure). The child
  * calls sandbox_enter() and execve(), or _exit()s; it must not return. It may share our memory

@@ -288,6 +288,31 @@ int passwd_find(const char *text, const char *name, uint32_t *ret_uid, uint32_t 
         return -ESRCH;
 }
 
+int proc_status_mask(const char *text, const char *key, uint64_t *ret) {
+        size_t kl = strlen(key);
+        uint64_t v = 0;
+
+        for (const char *line = text; *line;) {
+                const char *end = strchrnul(line, '\n');
+
+                if ((size_t) (end - line) == kl + 2 + 16 && memcmp(line, key, kl) == 0 && line[kl] == ':' &&
+                    line[kl + 1] == '\t') {
+                        for (const char *p = line + kl + 2; p < end; p++) {
+                                int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
+                                if (d < 0)
+                                        return -EBADMSG;
+                                v = v << 4 | (uint64_t) d;
+                        }
+                        *ret = v;
+                        return 0;
+                }
+                if ((size_t) (end - line) > kl && memcmp(line, key, kl) == 0 && line[kl] == ':')
+                        return -EBADMSG;
+                line = *end ? end + 1 : end;
+        }
+        return -ENOENT;
+}
+
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)

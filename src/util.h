@@ -121,6 +121,11 @@ int parse_bool(const char *s, bool *ret);
  * that do not parse are skipped, as fgetpwent(3) does. -ESRCH when no line names the user. */
 int passwd_find(const char *text, const char *name, uint32_t *ret_uid, uint32_t *ret_gid);
 
+/* A "Key:\t<16 hex digits>" line of /proc/<pid>/status text (SigIgn, SigCgt, CapBnd: bit N-1 is
+ * signal N, bit N capability N). -ENOENT when absent, -EBADMSG when not exactly 64 bits of hex
+ * (as on an architecture with more than 64 signals). */
+int proc_status_mask(const char *text, const char *key, uint64_t *ret);
+
 /* I/O helpers that retry on EINTR and short writes. */
 int loop_write(int fd, const void *buf, size_t len);
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len);

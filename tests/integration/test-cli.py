@@ -4,10 +4,12 @@
 # key named for every kind of manifest error), run (--input, --request, --arg),
 # and `serve` inetd-style: stdin is the socket, exit code 0 for any answered
 # request (4xx included), 1 for a 5xx.
+import ctypes
 import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -49,7 +51,9 @@ def body(tap):
             "probe": probe_skill(),
             "fail": sh_skill("echo bad >&2; exit 7"),
             "quiet": sh_skill("cat", input="none"),
-            "closer": CLOSER}
+            "closer": CLOSER,
+            "sigs": {"description": "its own signal masks", "command": [shutil.which("cat"), "/proc/self/status"],
+                     "policy": "none", "input": "none"}}
     w = Worker(skills=good)
 
     # --- --version / --help
@@ -191,6 +195,32 @@ def body(tap):
            repr(p.stderr))
     p = w.cli("run")
     tap.ok(p.returncode != 0, "run without a name fails")
+
+    # A skill starts with every signal at its default and none blocked, whatever the worker
+    # inherited: ignored signals survive execve (nohup, a shell's background job), and the worker
+    # itself ignores SIGPIPE. Real-time signals too, up to the last.
+    # And 32 and 33, which glibc keeps for itself and will not set (nor reset) through signal():
+    # GNU make runs its recipes with them ignored, so under `make check` every worker has them.
+    inherited = [signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1, signal.SIGRTMIN + 3, signal.SIGRTMAX]
+    raw_rt_sigaction = {"x86_64": 13, "i686": 174, "i386": 174, "aarch64": 134, "riscv64": 134,
+                        "armv7l": 174, "ppc64le": 173}.get(os.uname().machine)
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def ignore_some():
+        for s in inherited:
+            signal.signal(s, signal.SIG_IGN)
+        # the kernel's struct sigaction starts with the handler on these: SIG_IGN, no flags or mask
+        ign = (ctypes.c_void_p * 8)(1)
+        for s in (32, 33) if raw_rt_sigaction else ():
+            libc.syscall(raw_rt_sigaction, s, ign, None, 8)
+
+    p = subprocess.run([w.bin, "run", "sigs"], capture_output=True, env=w.env(), timeout=60, preexec_fn=ignore_some)
+    out = (json.loads(p.stdout or b"null") or {}).get("stdout") or ""
+    masks = dict(line.split(":\t", 1) for line in out.splitlines() if line.startswith(("SigIgn:", "SigCgt:", "SigBlk:")))
+    tap.is_(masks, {"SigIgn": "0" * 16, "SigCgt": "0" * 16, "SigBlk": "0" * 16},
+            "a skill of a worker started with %d signals ignored ignores, catches and blocks none"
+            % (len(inherited) + (2 if raw_rt_sigaction else 0)),
+            "rc %d, stderr %r" % (p.returncode, p.stderr[-300:]))
 
     # --- serve, inetd style (stdin is the socket), and its exit codes
     tap_token = w.token

@@ -772,6 +772,32 @@ static void test_path_below(void) {
         ok(!path_at_or_below("/process", "/proc"), "path_at_or_below: a longer name is not below");
 }
 
+/* The masks skillrun reads from /proc/self/status instead of a syscall per signal or capability. */
+static void test_proc_status_mask(void) {
+        static const char text[] = "Name:\tskillrun\nSigQ:\t0/63431\nSigPnd:\t0000000000000000\n"
+                                   "SigBlk:\t0000000000014003\nSigIgn:\t0000000000001000\nSigCgt:\t8000000000000002\n"
+                                   "CapInh:\t0000000000000000\nCapBnd:\t000001ffffffffff\n";
+        uint64_t v = 0;
+
+        is_int(proc_status_mask(text, "SigIgn", &v), 0, "SigIgn found");
+        ok(v == UINT64_C(1) << (SIGPIPE - 1), "SigIgn: SIGPIPE is bit %d", SIGPIPE - 1);
+        is_int(proc_status_mask(text, "SigCgt", &v), 0, "SigCgt found");
+        ok(v == (UINT64_C(1) << 63 | UINT64_C(1) << (SIGINT - 1)), "SigCgt: signal 64 and SIGINT");
+        is_int(proc_status_mask(text, "CapBnd", &v), 0, "CapBnd found");
+        ok(v == UINT64_C(0x1ffffffffff), "CapBnd: 41 capabilities");
+        is_int(proc_status_mask(text, "SigPnd", &v), 0, "a key that is the start of another is not it");
+        ok(v == 0, "SigPnd: none");
+        is_int(proc_status_mask(text, "CapAmb", &v), -ENOENT, "absent key: ENOENT");
+        is_int(proc_status_mask(text, "Sig", &v), -ENOENT, "a key's prefix alone matches nothing");
+        is_int(proc_status_mask("SigIgn:\t00000000000000000000000000001000\n", "SigIgn", &v), -EBADMSG,
+               "128 signals' worth (mips): EBADMSG, not the low 64");
+        is_int(proc_status_mask("SigIgn:\t000000000000100\n", "SigIgn", &v), -EBADMSG, "15 digits: EBADMSG");
+        is_int(proc_status_mask("SigIgn:\t00000000000010g0\n", "SigIgn", &v), -EBADMSG, "not hex: EBADMSG");
+        is_int(proc_status_mask("SigIgn: 0000000000001000\n", "SigIgn", &v), -EBADMSG, "no tab: EBADMSG");
+        is_int(proc_status_mask("SigIgn:\t0000000000001000", "SigIgn", &v), 0, "last line without newline");
+        is_int(proc_status_mask("", "SigIgn", &v), -ENOENT, "empty text: ENOENT");
+}
+
 int main(void) {
         test_parse();
         test_passwd_find();
@@ -790,5 +816,6 @@ int main(void) {
         test_auth();
         test_set_error_free_and_strdup();
         test_path_below();
+        test_proc_status_mask();
         return done_testing();
 }
