@@ -337,7 +337,7 @@ static int mountinfo_usual(char **ret, bool *ret_unified, bool *ret_v1_both) {
  * or inetd) learns that it has no cgroup to use from two access() calls: where /proc/self/cgroup
  * puts our memory and pids cgroups below their usual mount points and both are refused by their
  * permissions, v1 cannot be used (refused through any mount, as refused() says), and v2 cannot
- * hold controllers v1 holds. statmount(2) would only confirm the mounts (≈ 40 µs a request on
+ * hold controllers v1 holds. statmount(2) would only confirm the mounts (≈ 30 µs a request on
  * the test VM). Anything else (a directory missing there, writable, or refused otherwise, as
  * EROFS) is probed in full. */
 static bool v1_refused_at_usual_places(const char *self_cgroup) {
