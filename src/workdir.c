@@ -111,12 +111,23 @@ static bool names_inode(const char *path, const struct stat *st) {
 
 void workdir_remove(Workdir *w) {
         bool emptied = false; /* the path still names the directory the fd emptied */
+        struct stat was;
+
+        /* The usual end: the skill left its work dir where it was, and empty (it wrote nothing, or
+         * cleaned up): one rmdir, not the walk below (≈ 10 system calls fewer). */
+        if (w->fd >= 0 && w->path && fstat(w->fd, &was) >= 0 && names_inode(w->path, &was) &&
+            rmdir(w->path) >= 0) {
+                close(w->fd);
+                w->fd = -1;
+                free(w->path);
+                w->path = NULL;
+                return;
+        }
 
         if (w->fd >= 0) {
                 /* Through the fd held since it was made first: the skill may have renamed its work
                  * dir (policy none, in a work root it may write to) and put anything at its path.
                  * Then the path, whatever is there, and the renamed directory, now empty. */
-                struct stat was;
                 (void) fchmod(w->fd, 0700);
                 int r = rm_rf_contents(w->fd);
                 /* where it is now, looked up last (and only when its path no longer leads to it);
