@@ -204,11 +204,8 @@ int cli_run(int argc, char **argv) {
          * request back */
         log.duration_usec = now_usec() - t0;
         run_cleanup();
-        if (getenv("SKILLRUN_LOG_CLI") && (r = journal_log_request_nowait(&log)) < 0) {
-                if (r == -EAGAIN || r == -ENOBUFS)
-                        run_unblock_stop_signals();
-                journal_log_request(&log);
-        }
+        if (getenv("SKILLRUN_LOG_CLI"))
+                run_log_record(&log);
         run_result_done(&res);
         run_unblock_stop_signals();
 out:

@@ -242,11 +242,14 @@ static bool stderr_is_journal(void) {
 }
 
 void journal_log_request_to(const char *socket_path, const RequestLog *l) {
+        /* no journal (ENOENT), or one that does not take it: stderr, one line */
+        if (journal_send_record(socket_path, l) < 0)
+                journal_log_request_stderr(l);
+}
+
+void journal_log_request_stderr(const RequestLog *l) {
         _cleanup_free_ char *line = NULL;
 
-        /* no journal (ENOENT), or one that does not take it: stderr, one line */
-        if (journal_send_record(socket_path, l) >= 0)
-                return;
         line = journal_format_line(l);
         if (!line)
                 return;

@@ -55,3 +55,6 @@ void journal_log_request_to(const char *socket_path, const RequestLog *l);
  * holding signals back lets them in before it falls back to journal_log_request(). Without a
  * journal (-ENOENT, -ECONNREFUSED) stderr is the log itself. */
 int journal_log_request_nowait(const RequestLog *l);
+/* What journal_log_request() falls back to, for a caller that already knows there is no journal
+ * to take the datagram: the line on stderr. */
+void journal_log_request_stderr(const RequestLog *l);

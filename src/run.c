@@ -146,6 +146,16 @@ void run_unblock_stop_signals(void) {
         }
 }
 
+void run_log_record(const RequestLog *l) {
+        int r = journal_log_request_nowait(l);
+
+        if (r == -EAGAIN || r == -ENOBUFS) {
+                run_unblock_stop_signals();
+                journal_log_request(l);
+        } else if (r < 0)
+                journal_log_request_stderr(l); /* no journal: trying again finds none */
+}
+
 int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int client_fd, RunResult *ret,
               char **ret_error) {
         _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;

@@ -4,6 +4,7 @@
 #include <json-c/json.h>
 #include <sys/types.h>
 
+#include "journal.h"
 #include "manifest.h"
 
 typedef struct RunFile {
@@ -109,3 +110,9 @@ void run_cleanup(void);
 /* Then, once the request is logged, unblock the stop signals run_skill() blocked (whatever it
  * returned): a stop request that came meanwhile ends us only now, with nothing left undone. */
 void run_unblock_stop_signals(void);
+
+/* The request's or run's journal record, after run_cleanup(): the datagram, which never waits.
+ * A journal too busy to take it may not read its stream (stderr under systemd) either, so the
+ * stop signals are let in before it is tried once more and then written to stderr; without a
+ * journal, stderr at once. */
+void run_log_record(const RequestLog *l);

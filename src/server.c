@@ -393,12 +393,7 @@ int server_main(void) {
                 srv.log.duration_usec = now_usec() - srv.start_usec;
                 /* a stop request that came while the answer was written waits for the record,
                  * but not for the stream of a journal too busy to take the datagram */
-                r = journal_log_request_nowait(&srv.log);
-                if (r < 0) {
-                        if (r == -EAGAIN || r == -ENOBUFS)
-                                run_unblock_stop_signals();
-                        journal_log_request(&srv.log);
-                }
+                run_log_record(&srv.log);
         }
         /* a stop request that came while the answer was written ends us here, logged */
         run_unblock_stop_signals();
