@@ -17,7 +17,7 @@ rm -rf "$WORK/results"
 timeout "${VM_TIMEOUT:-1200}" qemu-system-x86_64 -accel "$accel" -m 1024 -smp 2 \
         -kernel "$kernel" -initrd "$initrd" \
         -append "root=/dev/vda rw console=ttyS0 systemd.show_status=0 ${VM_APPEND:-}" \
-        -drive file="$WORK/root.img",format=raw,if=virtio \
+        -drive file="$WORK/root.img",format=raw,if=virtio,snapshot=on \
         -drive file="$WORK/out.img",format=raw,if=virtio \
         -nic none -display none -serial file:"$WORK/serial.log" -no-reboot \
         -pidfile "$WORK/qemu.pid"
