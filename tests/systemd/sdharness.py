@@ -32,6 +32,15 @@ def missing_requirements():
             return "no %s" % tool
     if not os.path.isdir("/sys/fs/cgroup"):
         return "no cgroup file system"
+    # The harness's mount namespace needs a private /, and the shipped unit's PrivateUsers= a
+    # new user namespace: a chroot gets neither (its / is no mount point unless bind-mounted,
+    # and the kernel refuses a chrooted process user namespaces)
+    for argv, what in ((["unshare", "-m", "--propagation", "private", "true"],
+                        "a mount namespace with a private / (a chroot whose / is no mount point?)"),
+                       (["unshare", "-U", "true"], "a user namespace, which the unit's PrivateUsers= needs "
+                                                   "(refused to a chrooted process, or by sysctl)")):
+        if subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode != 0:
+            return "the kernel refuses %s" % what
     return None
 
 
