@@ -199,6 +199,18 @@ def libc_socketcall():
     return _libc_socketcall
 
 
+def private_mounts_refused():
+    """Why this process cannot have a mount namespace with a private / (a chroot whose / is no
+    mount point: schroot and sbuild bind-mount it, a plain chroot does not), or None."""
+    if shutil.which("unshare") is None:
+        return "no unshare(1)"
+    r = subprocess.run(["unshare", "-m", "--propagation", "private", "true"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+    if r.returncode == 0:
+        return None
+    return "the kernel refuses a mount namespace with a private / (%s)" % r.stderr.decode(errors="replace").strip()
+
+
 def socket_activate_bin():
     b = os.environ.get("SOCKET_ACTIVATE", "")
     if not b or b == "no":

@@ -20,7 +20,8 @@ import time
 
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from skillrun_test import main as tap_main, skip_all, elf_machine, libc_socketcall, ppid_of  # noqa: E402
+from skillrun_test import (main as tap_main, skip_all, elf_machine, libc_socketcall, ppid_of,  # noqa: E402
+                           private_mounts_refused)
 
 TOP_BUILDDIR = os.environ.get("top_builddir") or os.getcwd()
 SKILLRUN = os.environ.get("SKILLRUN_BIN") or os.path.join(TOP_BUILDDIR, "skillrun")
@@ -914,6 +915,10 @@ def main():
         skip_all("needs root (skills switch to the run user)")
     if not os.access(SKILLRUN, os.X_OK) or not os.access(HOSTILE, os.X_OK):
         skip_all("skillrun or tests/sandbox/hostile not built")
+    # the rlimit fallback and the planted-path cases run the worker in a mount namespace of its own
+    why = private_mounts_refused()
+    if why:
+        skip_all(why)
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
     # landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION): the ABI, or -1

@@ -307,6 +307,12 @@ static void test_rm_rf_owner(bool hide_proc) {
         }
         assert_se(waitpid(pid, &status, 0) == pid);
         code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        if (hide_proc && code == 99) {
+                /* a chroot whose / is no mount point (not sbuild's or schroot's: they bind-mount it) */
+                ok(1, "# SKIP rm_rf %s: the kernel refuses a private / in a new mount namespace", what);
+                assert_se(rm_rf(tmpl) == 0);
+                return;
+        }
         ok(code >= 0 && code < 99, "rm_rf %s: owner's tree built (as uid %d)", what,
            geteuid() == 0 ? 65534 : (int) geteuid());
         if (hide_proc) {
