@@ -104,6 +104,13 @@ def after(name, procs=None):
         check(name + ": no process of the skill left", not s, s)
 
 
+def outcome_then_clean(skill, want, name, after_name, procs=None):
+    """Run skill, check its outcome is want, then that nothing of the run is left."""
+    _, doc, _ = run(skill)
+    check(name, doc.get("outcome") == want, str(doc.get("outcome")))
+    after(after_name, procs)
+
+
 def systemd_cleaned_nothing(name):
     """PID 1's journal says it never had to stop a process a worker left behind."""
     sysd = sh("journalctl --no-pager -o cat _PID=1 | "
@@ -233,13 +240,8 @@ check("vm-sleeper: answered within timeout + grace", dur < 2000 and wall < 6,
       "duration_ms=%s wall=%.2f" % (dur, wall))
 after("vm-sleeper", "sleep 30[0-9]")
 
-code, doc, wall = run("vm-leaver")
-check("vm-leaver: ok", doc.get("outcome") == "ok", str(doc.get("outcome")))
-after("vm-leaver", "sleep 304")
-
-code, doc, wall = run("vm-none-leaver")
-check("vm-none-leaver: ok", doc.get("outcome") == "ok", str(doc.get("outcome")))
-after("vm-none-leaver", "sleep 305")
+outcome_then_clean("vm-leaver", "ok", "vm-leaver: ok", "vm-leaver", "sleep 304")
+outcome_then_clean("vm-none-leaver", "ok", "vm-none-leaver: ok", "vm-none-leaver", "sleep 305")
 
 # --- two at once ---
 res = {}
@@ -272,9 +274,7 @@ check('vm-tmpfill: 48M file under memory_max 32M ends "oom"', doc.get("outcome")
       "%s %r" % (doc.get("outcome"), doc.get("stdout", "") + doc.get("stderr", "")))
 after("vm-tmpfill")
 
-code, doc, wall = run("vm-bighog")
-check('vm-bighog: 600M under the default 256M ends "oom"', doc.get("outcome") == "oom", str(doc.get("outcome")))
-after("vm-bighog", "bytearray")
+outcome_then_clean("vm-bighog", "oom", 'vm-bighog: 600M under the default 256M ends "oom"', "vm-bighog", "bytearray")
 
 # --- a permissive skill cannot touch its cgroup ---
 code, doc, wall = run("vm-cgwrite")
@@ -379,12 +379,8 @@ check("phase 2: vm-cgself delegated, limits set", doc.get("outcome") == "ok" and
       (doc.get("sandbox") or {}).get("cgroup") == "delegated" and "pids.max=12" in doc.get("stdout", ""),
       "%s %r" % (doc.get("outcome"), doc.get("stdout")))
 after("phase 2 vm-cgself")
-code, doc, wall = run("vm-hog")
-check('phase 2: vm-hog outcome "oom"', doc.get("outcome") == "oom", str(doc.get("outcome")))
-after("phase 2 vm-hog", "bytearray")
-code, doc, wall = run("vm-sleeper")
-check("phase 2: vm-sleeper timeout", doc.get("outcome") == "timeout", str(doc.get("outcome")))
-after("phase 2 vm-sleeper", "sleep 30[0-9]")
+outcome_then_clean("vm-hog", "oom", 'phase 2: vm-hog outcome "oom"', "phase 2 vm-hog", "bytearray")
+outcome_then_clean("vm-sleeper", "timeout", "phase 2: vm-sleeper timeout", "phase 2 vm-sleeper", "sleep 30[0-9]")
 systemd_cleaned_nothing("phase 2: systemd killed nothing a worker left")
 warn = sh("journalctl --no-pager -o cat SYSLOG_IDENTIFIER=skillrun -p warning")
 check("phase 2: no skillrun warnings", not warn.strip(), warn[:400])
