@@ -155,7 +155,7 @@ int journal_send_record(const char *socket_path, const RequestLog *l) {
 }
 
 void journal_wait_taken(void) {
-        struct timespec start, now;
+        uint64_t start;
         long pause_usec = 20;
 
         if (last_fd < 0)
@@ -166,14 +166,13 @@ void journal_wait_taken(void) {
          * record has its sender's unit. If it does not fit in the queue, the record alone is
          * waited for. */
         (void) sendto(last_fd, "#\n", 2, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *) &last_sa, last_sa_len);
-        (void) clock_gettime(CLOCK_MONOTONIC, &start);
+        start = now_usec();
         for (;;) {
                 int queued = 0;
                 /* a datagram is charged to the socket that sent it until the reader has it */
                 if (ioctl(last_fd, SIOCOUTQ, &queued) < 0 || queued <= 0)
                         break;
-                (void) clock_gettime(CLOCK_MONOTONIC, &now);
-                if ((now.tv_sec - start.tv_sec) * 1000000L + (now.tv_nsec - start.tv_nsec) / 1000 >= TAKE_WAIT_USEC)
+                if (now_usec() - start >= TAKE_WAIT_USEC)
                         break;
                 (void) nanosleep(&(struct timespec) { .tv_nsec = pause_usec * 1000 }, NULL);
                 pause_usec = pause_usec < 5000 ? pause_usec * 2 : pause_usec;
