@@ -99,21 +99,13 @@ const char *sandbox_features_caveat(const SandboxFeatures *f) {
  * have ignored others: nohup, a shell's background job); a caught one would run our handler in
  * the child, which shares our memory until it execs. false when /proc cannot tell. */
 static bool self_status_masks(uint64_t *ret_reset, uint64_t *ret_bounding) {
-        char buf[8192];
+        _cleanup_free_ char *text = NULL;
         uint64_t ignored, caught;
-        ssize_t n;
-        int fd;
 
-        fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
+        if (read_full_file("/proc/self/status", 64 * 1024, &text, NULL) < 0)
                 return false;
-        n = read(fd, buf, sizeof(buf) - 1);
-        (void) close(fd);
-        if (n <= 0 || (size_t) n >= sizeof(buf) - 1)
-                return false; /* a status this long would need a second read: ask one by one */
-        buf[n] = '\0';
-        if (proc_status_mask(buf, "SigIgn", &ignored) < 0 || proc_status_mask(buf, "SigCgt", &caught) < 0 ||
-            proc_status_mask(buf, "CapBnd", ret_bounding) < 0)
+        if (proc_status_mask(text, "SigIgn", &ignored) < 0 || proc_status_mask(text, "SigCgt", &caught) < 0 ||
+            proc_status_mask(text, "CapBnd", ret_bounding) < 0)
                 return false;
         *ret_reset = ignored | caught;
         return true;
