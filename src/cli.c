@@ -185,15 +185,15 @@ int cli_run(int argc, char **argv) {
                 log_error("Running skill '%s' failed: %s", name, err ? err : strerror(-r));
                 log.error = err ? err : strerror(-r);
         } else {
-                json_object *j = run_result_to_json(&res);
-                if (j) {
-                        /* no SIGPIPE to end us on a closed stdout: say so, and still clean up */
-                        if (printf("%s\n", json_to_string(j)) < 0 || fflush(stdout) == EOF)
-                                log_error_errno(-errno, "Failed to write the result: %m");
-                        else
-                                ret = 0;
-                        json_object_put(j);
-                }
+                _cleanup_free_ char *text = NULL;
+                r = run_result_format(&res, &text, NULL);
+                if (r < 0)
+                        log_error_errno(r, "Failed to write the result: %m");
+                /* no SIGPIPE to end us on a closed stdout: say so, and still clean up */
+                else if (printf("%s\n", text) < 0 || fflush(stdout) == EOF)
+                        log_error_errno(-errno, "Failed to write the result: %m");
+                else
+                        ret = 0;
                 log.run_id = res.run_id;
                 log.outcome = outcome_to_string(res.outcome);
                 log.exit_code = res.exit_code;

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "json-util.h"
+#include "json-writer.h"
+#include "response.h"
 #include "run.h"
 
 static const char *const outcome_table[_OUTCOME_MAX] = {
@@ -49,95 +51,115 @@ void run_effective_limits(const Manifest *m, const RunRequest *req, Limits *ret)
                 ret->timeout_ms = req->timeout_ms;
 }
 
-static int add(json_object *o, const char *k, json_object *v) {
-        if (!v)
-                return -ENOMEM;
-        return json_object_object_add(o, k, v) < 0 ? -ENOMEM : 0;
-}
-
-/* json-c represents JSON null as a NULL object: for fields that may be null. */
-static int add_nullable(json_object *o, const char *k, json_object *v) {
-        return json_object_object_add(o, k, v) < 0 ? -ENOMEM : 0;
-}
-
-static int add_stream(json_object *o, const char *name, const OutputStream *s) {
+/* output_max may have cut the last character in half: what comes before it is still text. Not
+ * UTF-8 even then: base64, said by NAME_encoding. */
+static int write_stream(JsonWriter *w, const char *name, const OutputStream *s) {
         const char *buf = s->buf ? s->buf : "";
-        /* output_max may have cut the last character in half: what comes before it is still text */
         size_t len = s->truncated ? utf8_complete_len(buf, s->len) : s->len;
         char key[32];
-        int r;
 
-        if (utf8_valid(buf, len))
-                return add(o, name, json_object_new_string_len(buf, (int) len));
-
+        json_writer_key(w, name);
+        if (utf8_valid(buf, len)) {
+                json_writer_string_len(w, buf, len);
+                return 0;
+        }
         _cleanup_free_ char *b64 = base64_encode(s->buf, s->len);
         if (!b64)
                 return -ENOMEM;
-        r = add(o, name, json_object_new_string(b64));
-        if (r < 0)
-                return r;
+        json_writer_string(w, b64);
         snprintf(key, sizeof(key), "%s_encoding", name);
-        return add(o, key, json_object_new_string("base64"));
+        json_writer_key(w, key);
+        json_writer_string(w, "base64");
+        return 0;
+}
+
+static void write_limits(JsonWriter *w, const Limits *l) {
+        json_writer_object_begin(w);
+        json_writer_field_u64(w, "timeout_ms", l->timeout_ms);
+        json_writer_field_u64(w, "memory_max", l->memory_max);
+        json_writer_field_u64(w, "tasks_max", l->tasks_max);
+        json_writer_key(w, "cpu_max");
+        if (l->cpu_max)
+                json_writer_u64(w, l->cpu_max);
+        else
+                json_writer_null(w);
+        json_writer_field_u64(w, "output_max", l->output_max);
+        json_writer_field_u64(w, "workdir_max", l->workdir_max);
+        json_writer_object_end(w);
 }
 
 json_object *limits_to_json(const Limits *l) {
-        json_object *j = json_object_new_object();
+        JsonWriter w = {};
 
-        if (!j)
-                return NULL;
-        if (add(j, "timeout_ms", json_object_new_uint64(l->timeout_ms)) < 0 ||
-            add(j, "memory_max", json_object_new_uint64(l->memory_max)) < 0 ||
-            add(j, "tasks_max", json_object_new_uint64(l->tasks_max)) < 0 ||
-            add_nullable(j, "cpu_max", l->cpu_max ? json_object_new_uint64(l->cpu_max) : NULL) < 0 ||
-            add(j, "output_max", json_object_new_uint64(l->output_max)) < 0 ||
-            add(j, "workdir_max", json_object_new_uint64(l->workdir_max)) < 0) {
-                json_object_put(j);
-                return NULL;
-        }
-        return j;
+        write_limits(&w, l);
+        _cleanup_free_ char *text = json_writer_steal(&w, NULL);
+        return text ? json_tokener_parse(text) : NULL;
 }
 
-static json_object *sandbox_to_json(const SandboxReport *s) {
-        json_object *j = json_object_new_object(), *missing;
-
-        if (!j)
-                return NULL;
-        if (add(j, "policy", json_object_new_string(policy_to_string(s->policy))) < 0 ||
-            add(j, "landlock_abi", json_object_new_int(s->landlock_abi)) < 0 ||
-            add(j, "seccomp", json_object_new_string(s->seccomp ? s->seccomp : "none")) < 0 ||
-            add(j, "cgroup", json_object_new_string(s->cgroup ? s->cgroup : "none")) < 0 ||
-            add(j, "network", json_object_new_boolean(s->network)) < 0 ||
-            add(j, "no_new_privs", json_object_new_boolean(s->no_new_privs)) < 0 ||
-            add(j, "capabilities_dropped", json_object_new_boolean(s->caps_dropped)) < 0 ||
-            add(j, "user_switched", json_object_new_boolean(s->user_switched)) < 0)
-                goto fail;
+static void write_sandbox(JsonWriter *w, const SandboxReport *s) {
+        json_writer_object_begin(w);
+        json_writer_field_string(w, "policy", policy_to_string(s->policy));
+        json_writer_key(w, "landlock_abi");
+        json_writer_int(w, s->landlock_abi);
+        json_writer_field_string(w, "seccomp", s->seccomp ? s->seccomp : "none");
+        json_writer_field_string(w, "cgroup", s->cgroup ? s->cgroup : "none");
+        json_writer_field_bool(w, "network", s->network);
+        json_writer_field_bool(w, "no_new_privs", s->no_new_privs);
+        json_writer_field_bool(w, "capabilities_dropped", s->caps_dropped);
+        json_writer_field_bool(w, "user_switched", s->user_switched);
         if (s->missing) {
-                missing = json_object_new_array();
-                if (add(j, "missing", missing) < 0)
-                        goto fail;
+                json_writer_key(w, "missing");
+                json_writer_array_begin(w);
                 for (char **m = s->missing; *m; m++)
-                        if (json_object_array_add(missing, json_object_new_string(*m)) < 0)
-                                goto fail;
+                        json_writer_string(w, *m);
+                json_writer_array_end(w);
         }
-        return j;
-fail:
-        json_object_put(j);
-        return NULL;
+        json_writer_object_end(w);
 }
 
-json_object *run_result_to_json(const RunResult *r) {
-        json_object *j = json_object_new_object();
-        const char *sig;
+/* The skill's stdout as a JSON value for "output", written as json-c writes what it parsed; not
+ * exactly one JSON value: none (0, *ret NULL). JSON is text (RFC 8259 §8.1): stdout that is not
+ * UTF-8, returned base64, is not parsed either. */
+static int output_value(const RunResult *r, char **ret) {
+        json_object *out = NULL;
+        const char *why;
+        int k;
 
-        if (!j)
-                return NULL;
-        if (add(j, "run_id", json_object_new_string(r->run_id)) < 0 ||
-            add(j, "skill", json_object_new_string(strempty(r->skill))) < 0 ||
-            add(j, "outcome", json_object_new_string(outcome_to_string(r->outcome))) < 0 ||
-            add_nullable(j, "exit_code", r->exit_code >= 0 ? json_object_new_int(r->exit_code) : NULL) < 0)
-                goto fail;
-        sig = r->signal > 0 ? sigabbrev_np(r->signal) : NULL;
+        *ret = NULL;
+        if (r->output_mode != OUTPUT_JSON || r->out.len == 0 || r->out.truncated || !utf8_valid(r->out.buf, r->out.len))
+                return 0;
+        k = json_parse_strict(r->out.buf, r->out.len, JSON_TOKENER_DEFAULT_DEPTH, &out, &why);
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0)
+                return 0;
+        /* a JSON null is an answer too */
+        *ret = strdup(out ? json_to_string(out) : "null");
+        json_object_put(out);
+        return *ret ? 1 : -ENOMEM;
+}
+
+int run_result_format(const RunResult *r, char **ret, size_t *ret_len) {
+        _cleanup_free_ char *output = NULL;
+        JsonWriter w = {};
+        int k;
+
+        k = output_value(r, &output);
+        if (k < 0)
+                return k;
+
+        json_writer_object_begin(&w);
+        json_writer_field_string(&w, "run_id", r->run_id);
+        json_writer_field_string(&w, "skill", strempty(r->skill));
+        json_writer_field_string(&w, "outcome", outcome_to_string(r->outcome));
+        json_writer_key(&w, "exit_code");
+        if (r->exit_code >= 0)
+                json_writer_int(&w, r->exit_code);
+        else
+                json_writer_null(&w);
+        json_writer_key(&w, "signal");
         if (r->signal > 0) {
+                const char *sig = sigabbrev_np(r->signal);
                 char name[32];
                 /* sigabbrev_np() knows no real-time signal: those by their offset from SIGRTMIN */
                 if (sig)
@@ -146,38 +168,33 @@ json_object *run_result_to_json(const RunResult *r) {
                         snprintf(name, sizeof(name), "SIGRTMIN+%d", r->signal - SIGRTMIN);
                 else
                         snprintf(name, sizeof(name), "SIG%d", r->signal);
-                if (add(j, "signal", json_object_new_string(name)) < 0)
-                        goto fail;
-        } else if (add_nullable(j, "signal", NULL) < 0)
-                goto fail;
-        if (add_stream(j, "stdout", &r->out) < 0 || add_stream(j, "stderr", &r->err) < 0)
-                goto fail;
-        /* JSON is text (RFC 8259 §8.1): json-c would copy the bytes of a non-UTF-8 string into the
-         * answer as they are, so such stdout, returned base64, is not parsed either */
-        if (r->output_mode == OUTPUT_JSON && r->out.len > 0 && !r->out.truncated &&
-            utf8_valid(r->out.buf, r->out.len)) {
-                json_object *out = NULL;
-                const char *why;
-                int r_out = json_parse_strict(r->out.buf, r->out.len, JSON_TOKENER_DEFAULT_DEPTH, &out, &why);
-                if (r_out == -ENOMEM)
-                        goto fail;
-                /* not exactly one JSON value: no "output"; a JSON null is an answer too */
-                if (r_out >= 0 && add_nullable(j, "output", out) < 0)
-                        goto fail;
+                json_writer_string(&w, name);
+        } else
+                json_writer_null(&w);
+        if (write_stream(&w, "stdout", &r->out) < 0 || write_stream(&w, "stderr", &r->err) < 0) {
+                json_writer_done(&w);
+                return -ENOMEM;
         }
-        if (add(j, "stdout_truncated", json_object_new_boolean(r->out.truncated)) < 0 ||
-            add(j, "stderr_truncated", json_object_new_boolean(r->err.truncated)) < 0 ||
-            add(j, "stdout_bytes", json_object_new_uint64(r->out.total)) < 0 ||
-            add(j, "stderr_bytes", json_object_new_uint64(r->err.total)) < 0 ||
-            add(j, "duration_ms", json_object_new_uint64(r->duration_ms)) < 0 ||
-            add(j, "cpu_ms", json_object_new_uint64(r->cpu_ms)) < 0 ||
-            add(j, "max_rss_kb", json_object_new_uint64(r->max_rss_kb)) < 0 ||
-            add(j, "limits", limits_to_json(&r->limits)) < 0 || add(j, "sandbox", sandbox_to_json(&r->sandbox)) < 0)
-                goto fail;
-        if (r->sandbox_error && add(j, "sandbox_error", json_object_new_string(r->sandbox_error)) < 0)
-                goto fail;
-        return j;
-fail:
-        json_object_put(j);
-        return NULL;
+        if (output) {
+                json_writer_key(&w, "output");
+                json_writer_raw(&w, output, strlen(output));
+        }
+        json_writer_field_bool(&w, "stdout_truncated", r->out.truncated);
+        json_writer_field_bool(&w, "stderr_truncated", r->err.truncated);
+        json_writer_field_u64(&w, "stdout_bytes", r->out.total);
+        json_writer_field_u64(&w, "stderr_bytes", r->err.total);
+        json_writer_field_u64(&w, "duration_ms", r->duration_ms);
+        json_writer_field_u64(&w, "cpu_ms", r->cpu_ms);
+        json_writer_field_u64(&w, "max_rss_kb", r->max_rss_kb);
+        json_writer_key(&w, "limits");
+        write_limits(&w, &r->limits);
+        json_writer_key(&w, "sandbox");
+        write_sandbox(&w, &r->sandbox);
+        if (r->sandbox_error) {
+                json_writer_field_string(&w, "sandbox_error", r->sandbox_error);
+        }
+        json_writer_object_end(&w);
+
+        *ret = json_writer_steal(&w, ret_len);
+        return *ret ? 0 : -ENOMEM;
 }

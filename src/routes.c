@@ -70,19 +70,18 @@ static Route match_route(const char *path, char *name, size_t name_size, const c
         return ROUTE_NONE;
 }
 
-static int answer_json(Server *srv, int status, json_object *j, const char *content_type) {
+/* A JSON body, or NULL when it could not be made (out of memory). */
+static int answer_text(Server *srv, int status, const char *body, size_t len, const char *content_type) {
         int r;
 
-        if (!j) {
+        if (!body) {
                 server_log_error(srv, "out of memory building the response");
                 (void) http_write_error(srv->fd, 500, NULL, "out of memory");
                 return 500;
         }
-        r = http_write_json(srv->fd, status, j, content_type, NULL);
-        json_object_put(j);
+        r = http_write_response(srv->fd, status, content_type ?: "application/json", NULL, body, len);
         if (r == -ENOMEM) {
-                /* the body could not be serialized, nothing was sent: a run's result can be
-                 * megabytes, and with it freed a short error still fits */
+                /* nothing was sent: a run's result can be megabytes, and a short error still fits */
                 server_log_error(srv, "out of memory writing the response");
                 (void) http_write_error(srv->fd, 500, NULL, "out of memory");
                 return 500;
@@ -93,6 +92,21 @@ static int answer_json(Server *srv, int status, json_object *j, const char *cont
         else if (r < 0)
                 log_debug_errno(r, "Writing the response failed: %m");
         return status;
+}
+
+static int answer_json(Server *srv, int status, json_object *j, const char *content_type) {
+        const char *s = j ? json_to_string(j) : NULL;
+        int r;
+
+        if (j && !s) {
+                json_object_put(j); /* with the tree freed, a short error still fits */
+                server_log_error(srv, "out of memory writing the response");
+                (void) http_write_error(srv->fd, 500, NULL, "out of memory");
+                return 500;
+        }
+        r = answer_text(srv, status, s, s ? strlen(s) : 0, content_type);
+        json_object_put(j);
+        return r;
 }
 
 static int answer_error(Server *srv, int status, const char *extra, const char *fmt, ...) _printf_(4, 5);
@@ -311,8 +325,13 @@ static int do_run(Server *srv, const Manifest *m, RunRequest *req, bool abbot) {
                         server_log_error(srv, "sandbox: %s", res.sandbox_error);
                 if (abbot)
                         status = answer_json(srv, 200, abbot_response_from_result(&res), ABBOT_MEDIA_TYPE);
-                else
-                        status = answer_json(srv, 200, run_result_to_json(&res), NULL);
+                else {
+                        /* written straight as text: every request answers with it */
+                        _cleanup_free_ char *text = NULL;
+                        size_t len = 0;
+                        (void) run_result_format(&res, &text, &len);
+                        status = answer_text(srv, 200, text, len, NULL);
+                }
         }
         run_result_done(&res);
         return status;

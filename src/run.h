@@ -89,7 +89,8 @@ typedef struct RunResult {
 
 void run_result_init(RunResult *r);
 void run_result_done(RunResult *r);
-json_object *run_result_to_json(const RunResult *r);
+/* The result as JSON text (design §4): 0 and *ret (the caller's) with its length, or -ENOMEM. */
+int run_result_format(const RunResult *r, char **ret, size_t *ret_len);
 json_object *limits_to_json(const Limits *l);
 
 /* The effective limits of a run: manifest limits lowered by the request's timeout_ms. */

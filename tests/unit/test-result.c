@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 
+#include "json-writer.h"
 #include "response.h"
 #include "run.h"
 #include "tap.h"
@@ -9,6 +11,24 @@
 static json_object *get(json_object *j, const char *k) {
         json_object *v = NULL;
         return json_object_object_get_ex(j, k, &v) ? v : NULL;
+}
+
+/* The result as a client reads it: parsed, after checking that the text is byte for byte what
+ * json-c writes for the tree it parses into (flags as response.c's json_to_string()). */
+static json_object *result_json(const RunResult *r) {
+        char *text = NULL;
+        size_t len = 0;
+        json_object *j;
+
+        if (run_result_format(r, &text, &len) < 0) {
+                ok(false, "run_result_format() failed");
+                return NULL;
+        }
+        j = json_tokener_parse(text);
+        ok(j && len == strlen(text) && streq(json_to_string(j), text), "the result text is what json-c writes: %s",
+           text);
+        free(text);
+        return j;
 }
 
 static void set_stream(OutputStream *s, const char *data, size_t len) {
@@ -45,7 +65,7 @@ int main(void) {
         r.sandbox.seccomp = "restrictive";
         r.sandbox.cgroup = "v1";
         r.sandbox.no_new_privs = true;
-        j = run_result_to_json(&r);
+        j = result_json(&r);
         ok(j != NULL, "result serialises");
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 ok(json_object_object_get_ex(j, keys[i], NULL), "result has '%s'", keys[i]);
@@ -88,7 +108,7 @@ int main(void) {
         r.sandbox.caps_dropped = true;
         r.sandbox.user_switched = true;
         r.sandbox.seccomp = "permissive";
-        j = run_result_to_json(&r);
+        j = result_json(&r);
         is_str(json_object_get_string(get(get(j, "sandbox"), "seccomp")), "permissive", "sandbox.seccomp as enforced");
         ok(json_object_get_boolean(get(get(j, "sandbox"), "network")), "sandbox.network true");
         ok(json_object_get_boolean(get(get(j, "sandbox"), "no_new_privs")), "sandbox.no_new_privs true");
@@ -101,7 +121,7 @@ int main(void) {
         is_str(json_object_get_string(get(j, "outcome")), "signaled", "outcome signaled");
         json_object_put(j);
         r.signal = SIGRTMIN + 3;
-        j = run_result_to_json(&r);
+        j = result_json(&r);
         is_str(json_object_get_string(get(j, "signal")), "SIGRTMIN+3", "a real-time signal is named too");
         r.signal = SIGSEGV;
         ok(json_object_get_boolean(get(j, "stderr_truncated")), "stderr_truncated");
@@ -112,12 +132,12 @@ int main(void) {
 
         r.output_mode = OUTPUT_JSON;
         set_stream(&r.out, "{\"n\": [1, 2]}\n", 14);
-        j = run_result_to_json(&r);
+        j = result_json(&r);
         is_str(json_object_to_json_string_ext(get(j, "output"), JSON_C_TO_STRING_PLAIN), "{\"n\":[1,2]}",
                "json output parsed (trailing newline allowed)");
         json_object_put(j);
         set_stream(&r.out, "{\"n\": 1} junk", 13);
-        j = run_result_to_json(&r);
+        j = result_json(&r);
         ok(!get(j, "output"), "no output when stdout is not exactly JSON");
         json_object_put(j);
         /* strictly JSON: json-c's lenient mode takes the first ones, its strict mode the numbers
@@ -135,7 +155,7 @@ int main(void) {
         for (size_t i = 0; i < ELEMENTSOF(not_json); i++) {
                 json_object *o;
                 set_stream(&r.out, not_json[i].s, not_json[i].n);
-                j = run_result_to_json(&r);
+                j = result_json(&r);
                 ok(!json_object_object_get_ex(j, "output", &o), "no output for stdout #%zu (%zu bytes)", i,
                    not_json[i].n);
                 json_object_put(j);
@@ -149,7 +169,7 @@ int main(void) {
         for (size_t i = 0; i < ELEMENTSOF(values); i++) {
                 json_object *o = NULL;
                 set_stream(&r.out, values[i].out, strlen(values[i].out));
-                j = run_result_to_json(&r);
+                j = result_json(&r);
                 ok(json_object_object_get_ex(j, "output", &o), "output present for stdout #%zu", i);
                 is_str(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), values[i].want, "... and is %s",
                        values[i].want);
@@ -157,13 +177,13 @@ int main(void) {
         }
         set_stream(&r.out, "{\"n\": 1}", 8);
         r.out.truncated = true;
-        j = run_result_to_json(&r);
+        j = result_json(&r);
         ok(!get(j, "output"), "no output from truncated stdout");
         json_object_put(j);
         /* json-c alone takes the raw byte into a string, and so into the answer */
         set_stream(&r.out, "{\"a\":\"\xff\"}", 9);
         r.out.truncated = false;
-        j = run_result_to_json(&r);
+        j = result_json(&r);
         ok(!get(j, "output"), "no output from JSON stdout that is not UTF-8");
         is_str(json_object_get_string(get(j, "stdout")), "eyJhIjoi/yJ9", "... stdout base64");
         is_str(json_object_get_string(get(j, "stdout_encoding")), "base64", "... stdout_encoding base64");
@@ -177,7 +197,7 @@ int main(void) {
         r.out.total = 200;
         set_stream(&r.err, "ab\xff", 3);
         r.err.truncated = true;
-        j = run_result_to_json(&r);
+        j = result_json(&r);
         is_str(json_object_get_string(get(j, "stdout")), "ééééé",
                "truncated in a character: stdout text without it");
         ok(!get(j, "stdout_encoding"), "... no stdout_encoding");
@@ -188,16 +208,66 @@ int main(void) {
         json_object_put(j);
         set_stream(&r.out, "\xc3\xa9\xc3", 3);
         r.out.truncated = false;
-        j = run_result_to_json(&r);
+        j = result_json(&r);
         is_str(json_object_get_string(get(j, "stdout")), "w6nD", "not truncated, ends in half a character: base64");
         json_object_put(j);
 
         r.outcome = OUTCOME_SANDBOX_ERROR;
         r.sandbox_error = strdup("landlock: Operation not permitted");
-        j = run_result_to_json(&r);
+        j = result_json(&r);
         is_str(json_object_get_string(get(j, "sandbox_error")), "landlock: Operation not permitted", "sandbox_error");
         is_str(json_object_get_string(get(j, "outcome")), "sandbox_error", "outcome sandbox_error");
         json_object_put(j);
+
+        /* the writer alone: every byte escaped as json-c escapes it, nesting, numbers */
+        {
+                char all[256];
+                for (int c = 0; c < 256; c++)
+                        all[c] = (char) c;
+                JsonWriter w = {};
+                json_writer_object_begin(&w);
+                json_writer_key(&w, "all\t\"bytes\"");
+                json_writer_string_len(&w, all, sizeof all);
+                json_writer_key(&w, "empty");
+                json_writer_array_begin(&w);
+                json_writer_array_end(&w);
+                json_writer_key(&w, "o");
+                json_writer_object_begin(&w);
+                json_writer_object_end(&w);
+                json_writer_key(&w, "a");
+                json_writer_array_begin(&w);
+                json_writer_u64(&w, UINT64_MAX);
+                json_writer_int(&w, INT_MIN);
+                json_writer_null(&w);
+                json_writer_bool(&w, false);
+                json_writer_array_begin(&w);
+                json_writer_string(&w, "");
+                json_writer_raw(&w, "{\"r\":[1]}", 9);
+                json_writer_array_end(&w);
+                json_writer_array_end(&w);
+                json_writer_object_end(&w);
+                size_t len = 0;
+                char *text = json_writer_steal(&w, &len);
+
+                json_object *want = json_object_new_object(), *a = json_object_new_array(),
+                            *inner = json_object_new_array();
+                json_object_object_add(want, "all\t\"bytes\"", json_object_new_string_len(all, sizeof all));
+                json_object_object_add(want, "empty", json_object_new_array());
+                json_object_object_add(want, "o", json_object_new_object());
+                json_object_array_add(a, json_object_new_uint64(UINT64_MAX));
+                json_object_array_add(a, json_object_new_int(INT_MIN));
+                json_object_array_add(a, NULL);
+                json_object_array_add(a, json_object_new_boolean(false));
+                json_object_array_add(inner, json_object_new_string(""));
+                json_object_array_add(inner, json_tokener_parse("{\"r\":[1]}"));
+                json_object_array_add(a, inner);
+                json_object_object_add(want, "a", a);
+                ok(text && len == strlen(text) && streq(text, json_to_string(want)),
+                   "the writer writes what json-c writes for the same values (every byte, nesting, numbers)");
+                json_object_put(want);
+                free(text);
+                ok(!json_writer_steal(&w, NULL), "... and is empty after");
+        }
 
         run_result_done(&r);
         ok(r.skill == NULL && r.out.buf == NULL && r.exit_code == -1, "run_result_done resets");
