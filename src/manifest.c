@@ -449,9 +449,10 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
         if (!json_object_is_type(root, json_type_object))
                 return set_error(ret_error, -EINVAL, "%s: expected a JSON object", label);
         /* json-c keeps the last of a key given twice, without a word: the operator may have
-         * meant, and reviewed, the first */
+         * meant, and reviewed, the first. Counting the keys tells; which key, only when one is. */
+        bool repeated_key = json_has_repeated_key(text, len, root);
         RepeatedKey repeated = {};
-        r = json_text_foreach_key(text, len, 1, find_repeated_key, &repeated);
+        r = repeated_key ? json_text_foreach_key(text, len, 1, find_repeated_key, &repeated) : 0;
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
@@ -496,7 +497,7 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
                         return r;
         }
         /* a key twice in a nested object ("env"), where no key outside it gave an error */
-        if (json_has_repeated_key(text, len, root))
+        if (repeated_key)
                 return set_error(ret_error, -EINVAL, "%s: invalid JSON: a key given twice in one object", label);
 
         if (!m->command)
