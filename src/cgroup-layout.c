@@ -43,11 +43,17 @@ static void unseen(const char *self_cgroup, const char *controller) {
                 cgroup_layout.elsewhere = true;
 }
 
+/* Whether the probe writes down why it did not use a layout, for cgroup_describe(): a worker
+ * never reads them, and formatting them (strerror() among it) was most of its probe. */
+static bool notes_wanted = false;
+
 _printf_(1, 2) static void note(const char *fmt, ...) {
         _cleanup_free_ char *line = NULL;
         char *joined;
         va_list ap;
 
+        if (!notes_wanted)
+                return;
         va_start(ap, fmt);
         if (vasprintf(&line, fmt, ap) < 0)
                 line = NULL;
@@ -542,6 +548,11 @@ int cgroup_describe(char **ret) {
         char *s;
         int r;
 
+        if (!notes_wanted) {
+                /* probed again, as before, with the notes this time */
+                notes_wanted = true;
+                layout_reset();
+        }
         switch (cgroup_detect()) {
         case CGROUP_MODE_DELEGATED:
                 r = asprintf(&head, "mode: delegated (cgroup v2)\ncgroup: %s (controllers: memory pids%s)\n",
