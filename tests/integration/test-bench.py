@@ -107,6 +107,34 @@ def sandbox_floor_inetd(prog, work):
     return data, p.returncode
 
 
+def check_worker_ab(tap, skillrun, floor):
+    """bench/worker-ab: a row per worker, the first its baseline; a worker that does not answer
+    200 stops it with the driver's reason."""
+    driver = builddir_program("ab-driver")
+    script = bench_script("worker-ab")
+    p = subprocess.run([python3(), script, "-n", "20", "--driver", driver, floor, skillrun],
+                       capture_output=True, text=True, timeout=300)
+    out = p.stdout + p.stderr
+    tap.is_(p.returncode, 0, "worker-ab exits 0", out)
+    row = r"(?m)^%s\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+\s+%s\s+%s$"
+    tap.like(out, row % (re.escape(floor[-40:]), r"\+0\.0", r"1\.000"), "worker-ab: the baseline's row")
+    tap.like(out, row % (re.escape(skillrun[-40:]), r"[-+][0-9.]+", r"[0-9.]+"), "worker-ab: skillrun's row")
+    # /bin/false answers nothing: exit status 1 and the driver says which worker
+    p = subprocess.run([python3(), script, "-n", "20", "--driver", driver, floor, "/bin/false"],
+                       capture_output=True, text=True, timeout=300)
+    out = p.stdout + p.stderr
+    tap.is_(p.returncode, 1, "worker-ab with a worker that does not answer: exit status 1", out)
+    tap.contains(out, "ab-driver: /bin/false answered ''", "... and the driver names it")
+    if os.geteuid() != 0 or not all(nobody_can_run(x) for x in (skillrun, floor)):
+        tap.skip("worker-ab --user nobody: needs root, and programs nobody can run")
+        return
+    p = subprocess.run([python3(), script, "-n", "20", "--driver", driver, "--user", "nobody", floor, skillrun],
+                       capture_output=True, text=True, timeout=300)
+    out = p.stdout + p.stderr
+    tap.is_(p.returncode, 0, "worker-ab --user nobody exits 0", out)
+    tap.contains(out, "as nobody without capabilities", "... and says how the workers ran")
+
+
 def body(tap):
     skillrun = skillrun_bin()
     activate = socket_activate_bin()
@@ -161,6 +189,8 @@ def body(tap):
     else:
         check_core_latency(tap, "--user nobody", common + ["--sandbox-floor", sandbox_floor, "--user", "nobody"],
                            ["floor", "sandbox-floor", "skillrun"])
+
+    check_worker_ab(tap, skillrun, floor)
 
     if not landlock_enabled():
         tap.skip("policy-cost: landlock is not enabled in this kernel")
