@@ -216,6 +216,24 @@ out:
 
 /* Can the command be executed at all: a file, with an execute bit? (Who may run it is the
  * sandbox's business; root's access(X_OK) would say yes to nearly anything.) */
+/* The cgroup mode above and how the probe came to it: the directories it uses, and why each
+ * better layout is not usable ("cgroup: not used: cgroup v1 memory '...': not writable"). */
+static void print_cgroup_layout(void) {
+        _cleanup_free_ char *text = NULL;
+        bool not_used = false;
+        char *line, *save = NULL;
+
+        if (cgroup_describe(&text) < 0)
+                return;
+        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                if (streq(line, "not used:")) {
+                        not_used = true;
+                        continue;
+                }
+                printf("cgroup: %s%s\n", not_used ? "not used: " : "", line);
+        }
+}
+
 static int check_command(const char *path) {
         struct stat st;
 
@@ -451,6 +469,7 @@ int cli_check(int argc, char **argv) {
         (void) sandbox_probe(&f);
         json_object *fj = sandbox_features_to_json(&f), *lj = limits_to_json(&s.limits);
         printf("kernel: %s\n", fj ? json_to_string(fj) : "?");
+        print_cgroup_layout();
         if (sandbox_features_caveat(&f))
                 printf("warning: kernel: %s\n", sandbox_features_caveat(&f));
         /* "cgroup" above is what this process can use (a root shell: the v1 hierarchies of a

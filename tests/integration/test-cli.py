@@ -104,6 +104,11 @@ def body(tap):
     p = w.cli("check")
     tap.is_(p.returncode, 0, "check of good manifests exits 0")
     tap.ok(p.stdout, "check prints a report")
+    out = p.stdout.decode(errors="replace") if isinstance(p.stdout, bytes) else p.stdout
+    mode = re.search(r'^kernel: .*"cgroup":"([a-z0-9]+)"', out, re.M)
+    tap.ok(mode and re.search(r"^cgroup: mode: %s \(" % mode.group(1), out, re.M),
+           "check says how it found the cgroup mode of the kernel line, on a 'cgroup: mode:' line", out)
+    tap.ok(not re.search(r"^cgroup: not used:$", out, re.M), "... each layout not used on its own line, with why")
 
     # --- run
     inp = os.path.join(w.root, "input.txt")
