@@ -415,26 +415,29 @@ static int spawn_trampoline(void *userdata) {
  * exec'd or died, which we would have waited for anyway. The child writes nothing we read
  * afterwards: it only makes syscalls (sandbox_enter() never allocates) on its own stack. */
 static pid_t spawn_vfork(void (*child)(void *userdata), void *userdata) {
+        /* Mapped once, with its guard page, and kept for the life of the process (a worker
+         * spawns one skill): the child may have run on it on another CPU, and unmapping it
+         * would then wait for that CPU to flush its TLB, an IPI that costs most on a busy VM. */
+        static char *stack = NULL;
         SpawnArgs args = { .child = child, .userdata = userdata };
         size_t page = (size_t) sysconf(_SC_PAGESIZE);
-        char *stack;
         pid_t pid;
-        int r;
 
-        stack = mmap(NULL, SPAWN_STACK_SIZE + page, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
-        if (stack == MAP_FAILED)
-                return -errno;
-        if (mprotect(stack, page, PROT_NONE) < 0) {
-                r = -errno;
-                (void) munmap(stack, SPAWN_STACK_SIZE + page);
-                return r;
+        if (!stack) {
+                char *s = mmap(NULL, SPAWN_STACK_SIZE + page, PROT_READ | PROT_WRITE,
+                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+                if (s == MAP_FAILED)
+                        return -errno;
+                if (mprotect(s, page, PROT_NONE) < 0) {
+                        int r = -errno;
+                        (void) munmap(s, SPAWN_STACK_SIZE + page);
+                        return r;
+                }
+                stack = s;
         }
         /* the stack grows down on every architecture Linux runs us on but parisc */
         pid = clone(spawn_trampoline, stack + page + SPAWN_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
-        r = pid < 0 ? -errno : pid;
-        (void) munmap(stack, SPAWN_STACK_SIZE + page);
-        return r;
+        return pid < 0 ? -errno : pid;
 }
 
 pid_t sandbox_spawn(SandboxPlan *p, void (*child)(void *userdata), void *userdata) {
