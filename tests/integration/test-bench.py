@@ -173,6 +173,15 @@ def body(tap):
                              ["floor", "sandbox-floor", "skillrun"])
     tap.like(out, r"(?m)^worker\s+conc\s+p50 ms", "the table has its header")
     check_core_latency(tap, "--sandbox-floor no", common + ["--sandbox-floor", "no"], ["floor", "skillrun"])
+    # another build to compare with, in the same run: here the same one
+    out = check_core_latency(tap, "--baseline", common + ["--sandbox-floor", "no", "--baseline", skillrun],
+                             ["floor", "skillrun", "baseline"])
+    for c in (1, 2):
+        tap.like(out, r"(?m)^  skillrun/baseline \(%s\) at concurrency %d: [0-9.]+, [-+][0-9.]+ ms$"
+                 % (re.escape(skillrun), c), "--baseline: skillrun/baseline at concurrency %d" % c)
+    rc, out = run_bench(common + ["--sandbox-floor", "no", "--baseline", os.path.join(os.path.dirname(floor), "missing")])
+    tap.is_(rc, 1, "a baseline that is not there: exit status 1", out)
+    tap.contains(out, "is not executable", "... and says which program")
     # it models a policy "none" run: next to another policy its split would mislead
     out = check_core_latency(tap, "--policy permissive", common + ["--sandbox-floor", sandbox_floor, "--policy",
                                                                      "permissive"], ["floor", "skillrun"])
