@@ -214,9 +214,7 @@ out:
         return ret;
 }
 
-/* Can the command be executed at all: a file, with an execute bit? (Who may run it is the
- * sandbox's business; root's access(X_OK) would say yes to nearly anything.) */
-/* The cgroup mode above and how the probe came to it: the directories it uses, and why each
+/* How the probe came to the kernel line's cgroup mode: the directories it uses, and why each
  * better layout is not usable ("cgroup: not used: cgroup v1 memory '...': not writable"). */
 static void print_cgroup_layout(void) {
         _cleanup_free_ char *text = NULL;
@@ -234,6 +232,8 @@ static void print_cgroup_layout(void) {
         }
 }
 
+/* Can the command be executed at all: a file, with an execute bit? (Who may run it is the
+ * sandbox's business; root's access(X_OK) would say yes to nearly anything.) */
 static int check_command(const char *path) {
         struct stat st;
 
