@@ -115,16 +115,10 @@ void workdir_remove(Workdir *w) {
 
         /* The usual end: the skill left its work dir where it was, and empty (it wrote nothing, or
          * cleaned up): one rmdir, not the walk below (≈ 10 system calls fewer). */
-        if (w->fd >= 0 && w->path && fstat(w->fd, &was) >= 0 && names_inode(w->path, &was) &&
-            rmdir(w->path) >= 0) {
-                close(w->fd);
-                w->fd = -1;
-                free(w->path);
-                w->path = NULL;
-                return;
-        }
+        bool removed = w->fd >= 0 && w->path && fstat(w->fd, &was) >= 0 && names_inode(w->path, &was) &&
+                       rmdir(w->path) >= 0;
 
-        if (w->fd >= 0) {
+        if (w->fd >= 0 && !removed) {
                 /* Through the fd held since it was made first: the skill may have renamed its work
                  * dir (policy none, in a work root it may write to) and put anything at its path.
                  * Then the path, whatever is there, and the renamed directory, now empty. */
@@ -139,11 +133,12 @@ void workdir_remove(Workdir *w) {
                 if (moved && names_inode(moved, &was) && rmdir(moved) < 0 && errno != ENOENT)
                         log_warning_errno(-errno, "Cannot remove work directory %s (moved from %s), left behind: %m",
                                           moved, w->path);
-                close(w->fd);
         }
+        if (w->fd >= 0)
+                close(w->fd);
         w->fd = -1;
-        if (w->path) {
-                /* the usual end: nothing left to walk a second time */
+        if (w->path && !removed) {
+                /* emptied through the fd: nothing left to walk a second time */
                 int r = emptied && rmdir(w->path) >= 0 ? 0 : rm_rf(w->path);
                 /* what the skill put at the path: a file, a symlink (never followed) */
                 if ((r == -ENOTDIR || r == -ELOOP) && unlink(w->path) >= 0)
