@@ -70,22 +70,23 @@ static Route match_route(const char *path, char *name, size_t name_size, const c
         return ROUTE_NONE;
 }
 
+/* Out of memory before anything was sent ("building" or "writing" the response): a run's result
+ * can be megabytes, and with it freed a short error still fits. */
+static int answer_out_of_memory(Server *srv, const char *doing) {
+        server_log_error(srv, "out of memory %s the response", doing);
+        (void) http_write_error(srv->fd, 500, NULL, "out of memory");
+        return 500;
+}
+
 /* A JSON body, or NULL when it could not be made (out of memory). */
 static int answer_text(Server *srv, int status, const char *body, size_t len, const char *content_type) {
         int r;
 
-        if (!body) {
-                server_log_error(srv, "out of memory building the response");
-                (void) http_write_error(srv->fd, 500, NULL, "out of memory");
-                return 500;
-        }
+        if (!body)
+                return answer_out_of_memory(srv, "building");
         r = http_write_response(srv->fd, status, content_type ?: "application/json", NULL, body, len);
-        if (r == -ENOMEM) {
-                /* nothing was sent: a run's result can be megabytes, and a short error still fits */
-                server_log_error(srv, "out of memory writing the response");
-                (void) http_write_error(srv->fd, 500, NULL, "out of memory");
-                return 500;
-        }
+        if (r == -ENOMEM)
+                return answer_out_of_memory(srv, "writing");
         if (r == -ETIMEDOUT)
                 server_log_error(srv, "the client did not take the answer within read_timeout_ms (%" PRIu64 " ms)",
                                  srv->settings.read_timeout_ms);
@@ -99,10 +100,8 @@ static int answer_json(Server *srv, int status, json_object *j, const char *cont
         int r;
 
         if (j && !s) {
-                json_object_put(j); /* with the tree freed, a short error still fits */
-                server_log_error(srv, "out of memory writing the response");
-                (void) http_write_error(srv->fd, 500, NULL, "out of memory");
-                return 500;
+                json_object_put(j);
+                return answer_out_of_memory(srv, "writing");
         }
         r = answer_text(srv, status, s, s ? strlen(s) : 0, content_type);
         json_object_put(j);
