@@ -5,6 +5,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* For _cleanup_(json_object_putp): json_object_put() takes NULL. */
+static inline void json_object_putp(json_object **o) {
+        json_object_put(*o);
+}
+
 /* One JSON value and nothing but white space around it, strictly by RFC 8259, and nothing json-c
  * would change on the way: json-c's strict mode, then the accepted text as written (json-c takes
  * NaN, Infinity, "1.", "00" and raw control characters in strings, writes a parsed decimal back

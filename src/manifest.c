@@ -334,10 +334,6 @@ static char *dir_of(const char *path) {
         return strndup(path, slash - path);
 }
 
-static void json_object_putp(json_object **o) {
-        json_object_put(*o);
-}
-
 static void json_tokener_freep(json_tokener **t) {
         if (*t)
                 json_tokener_free(*t);

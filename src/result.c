@@ -117,36 +117,30 @@ static void write_sandbox(JsonWriter *w, const SandboxReport *s) {
         json_writer_object_end(w);
 }
 
-/* The skill's stdout as a JSON value for "output", written as json-c writes what it parsed; not
- * exactly one JSON value: none (0, *ret NULL). JSON is text (RFC 8259 §8.1): stdout that is not
- * UTF-8, returned base64, is not parsed either. */
-static int output_value(const RunResult *r, char **ret) {
-        json_object *out = NULL;
+/* The skill's stdout as a JSON value for "output": 1 and *ret (NULL for a JSON null, an answer
+ * too), 0 when stdout is not exactly one JSON value, or -ENOMEM. JSON is text (RFC 8259 §8.1):
+ * stdout that is not UTF-8, returned base64, is not parsed either. */
+static int output_value(const RunResult *r, json_object **ret) {
         const char *why;
         int k;
 
         *ret = NULL;
         if (r->output_mode != OUTPUT_JSON || r->out.len == 0 || r->out.truncated || !utf8_valid(r->out.buf, r->out.len))
                 return 0;
-        k = json_parse_strict(r->out.buf, r->out.len, JSON_TOKENER_DEFAULT_DEPTH, &out, &why);
+        k = json_parse_strict(r->out.buf, r->out.len, JSON_TOKENER_DEFAULT_DEPTH, ret, &why);
         if (k == -ENOMEM)
                 return k;
-        if (k < 0)
-                return 0;
-        /* a JSON null is an answer too */
-        *ret = strdup(out ? json_to_string(out) : "null");
-        json_object_put(out);
-        return *ret ? 1 : -ENOMEM;
+        return k >= 0;
 }
 
 int run_result_format(const RunResult *r, char **ret, size_t *ret_len) {
-        _cleanup_free_ char *output = NULL;
+        _cleanup_(json_object_putp) json_object *output = NULL;
         JsonWriter w = {};
-        int k;
+        int has_output;
 
-        k = output_value(r, &output);
-        if (k < 0)
-                return k;
+        has_output = output_value(r, &output);
+        if (has_output < 0)
+                return has_output;
 
         json_writer_object_begin(&w);
         json_writer_field_string(&w, "run_id", r->run_id);
@@ -175,9 +169,15 @@ int run_result_format(const RunResult *r, char **ret, size_t *ret_len) {
                 json_writer_done(&w);
                 return -ENOMEM;
         }
-        if (output) {
+        if (has_output) {
+                /* written back as json-c writes what it parsed */
+                const char *text = output ? json_to_string(output) : "null";
+                if (!text) {
+                        json_writer_done(&w);
+                        return -ENOMEM;
+                }
                 json_writer_key(&w, "output");
-                json_writer_raw(&w, output, strlen(output));
+                json_writer_raw(&w, text, strlen(text));
         }
         json_writer_field_bool(&w, "stdout_truncated", r->out.truncated);
         json_writer_field_bool(&w, "stderr_truncated", r->err.truncated);
