@@ -97,7 +97,13 @@ int cli_run(int argc, char **argv) {
                         args[n_args++] = optarg;
                         break;
                 case 'h':
+                        /* as "skillrun check --help" (main.c): help lost on a full disk is no success */
                         cli_help();
+                        errno = 0;
+                        if (fflush(stdout) == EOF || ferror(stdout)) {
+                                log_error_errno(errno > 0 ? -errno : -EIO, "Failed to write to standard output: %m");
+                                return 1;
+                        }
                         return 0;
                 default:
                         return 2;

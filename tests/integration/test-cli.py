@@ -427,7 +427,7 @@ def body(tap):
     # a command's --help is the help, as skillrun --help is ("token --help" is no token for a
     # client named so); the same output, exit 0
     want_help = w.cli("--help").stdout
-    for args in (("check", "--help"), ("list", "-h"), ("token", "--help"), ("serve", "--help")):
+    for args in (("check", "--help"), ("list", "-h"), ("token", "--help"), ("serve", "--help"), ("run", "--help")):
         p = w.cli(*args)
         tap.is_((p.returncode, p.stdout, p.stderr), (0, want_help, b""),
                 "skillrun %s: the help on stdout, exit 0" % " ".join(args))
@@ -657,7 +657,8 @@ def body(tap):
     # --- a full standard output is a failure, not a lost token behind exit 0
     if os.path.exists("/dev/full"):
         wf = Worker(skills={"echo": good["echo"]})
-        for args in (("token", "ci"), ("--version",), ("--help",), ("list",), ("check",)):
+        for args in (("token", "ci"), ("--version",), ("--help",), ("list",), ("check",), ("check", "--help"),
+                     ("run", "--help"), ("run", "echo", "-h")):
             with open("/dev/full", "w") as full:
                 p = subprocess.run([wf.bin] + list(args), stdout=full, stderr=subprocess.PIPE, env=wf.env(),
                                    timeout=60)
