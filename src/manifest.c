@@ -377,6 +377,39 @@ static int find_repeated_key(const char *key, size_t len, size_t offset, void *u
         return 0; /* an unknown key: reported below */
 }
 
+/* Below the top level only "env" holds an object (every other value is a scalar or an array of
+ * strings, checked by then), so the keys two levels down are its variable names. */
+typedef struct RepeatedName {
+        char **seen;
+        char *name; /* the first name found twice */
+        size_t offset;
+} RepeatedName;
+
+static int find_repeated_name(const char *key, size_t len, size_t offset, void *userdata) {
+        RepeatedName *k = userdata;
+        _cleanup_free_ char *quoted = strndup(key, len);
+        json_object *name;
+        int r = 0;
+
+        if (!quoted)
+                return -ENOMEM;
+        name = json_tokener_parse(quoted);
+        if (json_object_is_type(name, json_type_string)) {
+                const char *n = json_object_get_string(name);
+
+                if (!strv_contains(k->seen, n))
+                        r = strv_extend(&k->seen, n);
+                else if (!(k->name = strdup(n)))
+                        r = -ENOMEM;
+                else {
+                        k->offset = offset;
+                        r = -EEXIST;
+                }
+        }
+        json_object_put(name);
+        return r;
+}
+
 int manifest_parse(const Settings *s, const char *name, const char *path, const char *text, size_t len,
                    Manifest **ret, char **ret_error) {
         _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
@@ -492,9 +525,23 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
                 if (r < 0)
                         return r;
         }
-        /* a key twice in a nested object ("env"), where no key outside it gave an error */
-        if (repeated_key)
+        /* a key twice in a nested object ("env"), where no key outside it gave an error: named
+         * with its line, as one at the top level is */
+        if (repeated_key) {
+                RepeatedName rn = {};
+
+                r = json_text_foreach_key(text, len, 2, find_repeated_name, &rn);
+                strv_free(rn.seen);
+                if (r == -ENOMEM)
+                        return r;
+                if (r == -EEXIST) {
+                        r = set_error(ret_error, -EINVAL, "%s:%u: env: variable '%s' given twice", label,
+                                      line_of_offset(text, rn.offset), rn.name);
+                        free(rn.name);
+                        return r;
+                }
                 return set_error(ret_error, -EINVAL, "%s: invalid JSON: a key given twice in one object", label);
+        }
 
         if (!m->command)
                 return manifest_key_error(ret_error, label, "command", "missing");
