@@ -465,8 +465,15 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
                 jerr = json_tokener_get_error(tok);
                 parse_end = len;
         }
-        if (jerr == json_tokener_continue || jerr == json_tokener_error_parse_eof)
+        if (jerr == json_tokener_continue || jerr == json_tokener_error_parse_eof) {
+                /* json-c takes a NUL byte for the end of the text: not "end of input" when the
+                 * file goes on after it (skillrun.conf and the tokens file name it too) */
+                const char *nul = len > 0 ? memchr(text, '\0', len) : NULL;
+                if (nul)
+                        return set_error(ret_error, -EINVAL, "%s:%u: unexpected NUL byte", label,
+                                         line_of_offset(text, nul - text));
                 return set_error(ret_error, -EINVAL, "%s: invalid JSON: unexpected end of input", label);
+        }
         if (jerr != json_tokener_success)
                 return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: %s", label, line_of_offset(text, parse_end),
                                  json_tokener_error_desc(jerr));

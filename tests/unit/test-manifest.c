@@ -455,6 +455,22 @@ static void test_json(void) {
         is_str(error, P ":1: invalid JSON: trailing data", "NUL byte message");
         free(error);
         error = NULL;
+        /* before the end of the value json-c takes a NUL byte for the end of the text */
+        is_int(manifest_parse(&settings, "wc", P, "{\"command\": [\"/x\"],\n \"description\": \"a\0b\"}", 42, &m,
+                              &error),
+               -EINVAL, "NUL byte in a string");
+        is_str(error, P ":2: unexpected NUL byte", "... message names it and its line");
+        free(error);
+        error = NULL;
+        is_int(manifest_parse(&settings, "wc", P, "\0{\"command\": [\"/x\"]}", 20, &m, &error), -EINVAL,
+               "NUL byte before the object");
+        is_str(error, P ":1: unexpected NUL byte", "... message");
+        free(error);
+        error = NULL;
+        is_int(manifest_parse(&settings, "wc", P, "{\"command\": [\"/x\"]", 18, &m, &error), -EINVAL, "cut short");
+        is_str(error, P ": invalid JSON: unexpected end of input", "... message: no NUL byte in it");
+        free(error);
+        error = NULL;
         /* NUL bytes alone after it: no "{" to give them away (strchr() finds the terminator) */
         is_int(manifest_parse(&settings, "wc", P, "{\"command\": [\"/x\"]}\0\0", 20, &m, &error), -EINVAL,
                "NUL bytes alone after the object");
