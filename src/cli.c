@@ -500,6 +500,12 @@ int cli_check(int argc, char **argv) {
         return 0;
 }
 
+/* One line per skill: newlines, tabs and other control characters become spaces. */
+static void print_one_line(const char *s) {
+        for (const char *c = strempty(s); *c; c++)
+                putchar((unsigned char) *c < 0x20 || *c == 0x7f ? ' ' : *c);
+}
+
 int cli_list(int argc, char **argv) {
         _cleanup_strv_free_ char **names = NULL;
         const char *dir = NULL;
@@ -526,16 +532,17 @@ int cli_list(int argc, char **argv) {
                         /* a dangling symlink, or gone since the directory was read: no skill the
                          * worker serves (404), and nothing check calls an error */
                         continue;
+                /* a description's newlines and tabs, and those of a key or value that an error
+                 * quotes, become spaces */
+                printf("%s\t", *n);
                 if (r < 0) {
-                        printf("%s\t(broken: %s)\n", *n, err ? err : strerror(-r));
+                        printf("(broken: ");
+                        print_one_line(err ? err : strerror(-r));
+                        putchar(')');
                         ret = 1;
-                } else {
-                        /* one line per skill: a description's newlines and tabs become spaces */
-                        printf("%s\t", *n);
-                        for (const char *c = strempty(m->description); *c; c++)
-                                putchar((unsigned char) *c < 0x20 || *c == 0x7f ? ' ' : *c);
-                        putchar('\n');
-                }
+                } else
+                        print_one_line(m->description);
+                putchar('\n');
         }
         settings_done(&s);
         return ret;

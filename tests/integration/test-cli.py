@@ -89,6 +89,13 @@ def body(tap):
     p = wl.cli("list")
     tap.is_(p.stdout.decode(), "multi\tfirst line second part\n",
             "list: a description's newline and tab become spaces, one line per skill")
+    # an error that quotes a key holding a newline is one line too, not a second skill
+    wl2 = Worker(skills={}, raw_skills={"nl.json": json.dumps({"command": ["/bin/true"], "x\nok\tfake": 1})})
+    p = wl2.cli("list")
+    tap.is_((p.returncode, p.stdout.decode()),
+            (1, "nl\t(broken: %s: unknown key 'x ok fake')\n" % os.path.join(wl2.skills_dir, "nl.json")),
+            "list: a broken skill's error is one line, its newline and tab spaces")
+    wl2.stop(None, check=False)
     # a skills dir that cannot be listed is named (a file here: root reads any directory)
     notdir = os.path.join(wl.root, "not-a-dir")
     with open(notdir, "w") as f:
