@@ -354,14 +354,23 @@ typedef struct RepeatedKey {
         size_t offset;
 } RepeatedKey;
 
-static int find_repeated_key(const char *key, size_t len, size_t offset, void *userdata) {
-        RepeatedKey *k = userdata;
+/* A key as json_text_foreach_key() hands it over (quoted, escapes and all), decoded into a json-c
+ * string (NULL if json-c could not make one). */
+static int decode_key(const char *key, size_t len, json_object **ret) {
         _cleanup_free_ char *quoted = strndup(key, len);
-        json_object *name;
 
         if (!quoted)
                 return -ENOMEM;
-        name = json_tokener_parse(quoted);
+        *ret = json_tokener_parse(quoted);
+        return 0;
+}
+
+static int find_repeated_key(const char *key, size_t len, size_t offset, void *userdata) {
+        RepeatedKey *k = userdata;
+        json_object *name;
+
+        if (decode_key(key, len, &name) < 0)
+                return -ENOMEM;
         for (size_t i = 0; i < ELEMENTSOF(manifest_key_defs); i++)
                 if (json_object_is_type(name, json_type_string) &&
                     streq(json_object_get_string(name), manifest_key_defs[i].key)) {
@@ -387,13 +396,11 @@ typedef struct RepeatedName {
 
 static int find_repeated_name(const char *key, size_t len, size_t offset, void *userdata) {
         RepeatedName *k = userdata;
-        _cleanup_free_ char *quoted = strndup(key, len);
         json_object *name;
         int r = 0;
 
-        if (!quoted)
+        if (decode_key(key, len, &name) < 0)
                 return -ENOMEM;
-        name = json_tokener_parse(quoted);
         if (json_object_is_type(name, json_type_string)) {
                 const char *n = json_object_get_string(name);
 
