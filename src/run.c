@@ -190,6 +190,11 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
         /* orphaned descendants (setsid, double fork) come back to us, so they can be killed */
         if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
                 return negative_errno();
+        /* ... and their exit statuses to us: SIGCHLD ignored survives execve (a parent that set
+         * it so), and then the kernel reaps the skill itself, no waitid() ever sees it end, and
+         * supervision would spin past every timeout with the work dir in place */
+        if (signal(SIGCHLD, SIG_DFL) == SIG_ERR)
+                return negative_errno();
 
         /* A stop request (SIGTERM from systemd, ^C) during the run ends the run instead of the
          * worker: the skill tree is killed, the work dir and cgroup removed, the client answered.

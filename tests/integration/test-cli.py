@@ -234,6 +234,18 @@ def body(tap):
             % (len(inherited) + (2 if raw_rt_sigaction else 0)),
             "rc %d, stderr %r" % (p.returncode, p.stderr[-300:]))
 
+    # SIGCHLD ignored survives execve too, and would have the kernel reap the skill behind the
+    # worker's back: its run must still end when the skill does, with its exit status
+    try:
+        p = subprocess.run([w.bin, "run", "fail"], capture_output=True, env=w.env(), timeout=20,
+                           preexec_fn=lambda: signal.signal(signal.SIGCHLD, signal.SIG_IGN))
+        j = json.loads(p.stdout or b"null") or {}
+        got = (p.returncode, j.get("outcome"), j.get("exit_code"), j.get("stderr"))
+    except subprocess.TimeoutExpired:
+        got = "no result within 20 s"
+    tap.is_(got, (0, "failed", 7, "bad\n"), "a worker started with SIGCHLD ignored: the run ends with the skill")
+    tap.is_(w.wait_no_leftovers(3.0), ([], []), "... and leaves nothing behind")
+
     # --- serve, inetd style (stdin is the socket), and its exit codes
     tap_token = w.token
     status, rc, err = serve_once(w, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
