@@ -364,7 +364,8 @@ int write_file_at(int dirfd, const char *name, const void *data, size_t len, mod
         _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
         int r;
 
-        if (fd < 0)
+        /* mode exactly, whatever the umask */
+        if (fd < 0 || fchmod(fd, mode) < 0)
                 return negative_errno();
         r = loop_write(fd, data, len);
         if (r < 0)

@@ -18,8 +18,12 @@ int workdir_create(const char *base, const char *run_id, Workdir *ret) {
         if (mkdir(path, 0700) < 0)
                 return negative_errno();
         fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) {
+        /* 0700 whatever umask we inherited: under 0277 the skill could not write its work dir,
+         * under 0777 not even enter it */
+        if (fd < 0 || fchmod(fd, 0700) < 0) {
                 int r = negative_errno();
+                if (fd >= 0)
+                        close(fd);
                 (void) rmdir(path);
                 return r;
         }

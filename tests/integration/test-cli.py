@@ -16,7 +16,7 @@ import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from skillrun_test import (SH, Worker, build_request, main, new_token,  # noqa: E402
+from skillrun_test import (SH, Worker, b64, build_request, main, new_token,  # noqa: E402
                            parse_responses, probe_skill, py_skill, recv_all, require_python, sh_skill,
                            skillrun_bin)
 
@@ -245,6 +245,20 @@ def body(tap):
         got = "no result within 20 s"
     tap.is_(got, (0, "failed", 7, "bad\n"), "a worker started with SIGCHLD ignored: the run ends with the skill")
     tap.is_(w.wait_no_leftovers(3.0), ([], []), "... and leaves nothing behind")
+
+    # The work dir is 0700 and the request's files 0600 whatever umask the worker inherited
+    # (under 0277 the skill could not write its work dir, under 0777 not even enter it)
+    req = os.path.join(w.root, "files.json")
+    with open(req, "w") as f:
+        json.dump({"files": {"in.txt": b64(b"hi")}}, f)
+    for mask in (0o277, 0o777):
+        p = subprocess.run([w.bin, "run", "probe", "--request", req], capture_output=True, env=w.env(), timeout=60,
+                           preexec_fn=lambda: os.umask(mask))
+        j = json.loads(p.stdout or b"null") or {}
+        out = j.get("output") or {}
+        tap.is_((j.get("outcome"), out.get("cwd_mode"), out.get("files")), ("ok", "700", {"in.txt": b64(b"hi")}),
+                "a worker started with umask %04o: work dir 0700, its files readable" % mask,
+                "stderr %r" % (j.get("stderr") or p.stderr)[-300:])
 
     # --- serve, inetd style (stdin is the socket), and its exit codes
     tap_token = w.token
