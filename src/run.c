@@ -324,10 +324,12 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 uint64_t peak = 0, oom_after = 0;
                 sandbox_collect(plan, &oom, &peak);
                 /* the OOM killer's SIGKILL looks like any other: the cgroup's counter tells
-                 * them apart (a hang-up or a timeout is still reported as such) */
+                 * them apart (a timeout, or a run killed for a hang-up or stop, is still
+                 * reported as such) */
                 if (!oom && have_oom_before && ret->signal == SIGKILL && cgroup_own_oom_kills(&oom_after) >= 0)
                         oom = oom_after > oom_before;
-                if (oom && ret->outcome != OUTCOME_TIMEOUT && !ret->client_hangup && !ret->worker_stopped)
+                if (oom && ret->outcome != OUTCOME_TIMEOUT &&
+                    !(ret->outcome == OUTCOME_KILLED && (ret->client_hangup || ret->worker_stopped)))
                         ret->outcome = OUTCOME_OOM;
                 if (peak / 1024 > ret->max_rss_kb)
                         ret->max_rss_kb = peak / 1024;

@@ -83,8 +83,9 @@ typedef struct RunResult {
         OutputMode output_mode;
         SandboxReport sandbox;
         char *sandbox_error;        /* OUTCOME_SANDBOX_ERROR: which step and why */
-        bool client_hangup;         /* OUTCOME_KILLED because the client went away */
-        bool worker_stopped;        /* OUTCOME_KILLED because the worker got SIGTERM/SIGINT/SIGHUP */
+        bool client_hangup;         /* the client went away during the run: OUTCOME_KILLED, unless
+                                     * the main process had already exited on its own */
+        bool worker_stopped;        /* likewise, the worker got SIGTERM/SIGINT/SIGHUP */
 } RunResult;
 
 void run_result_init(RunResult *r);

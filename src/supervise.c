@@ -437,9 +437,12 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
         else if (WIFSIGNALED(status))
                 r->signal = WTERMSIG(status);
 
+        /* A hang-up or stop request kills the run, unless its main process had already ended on
+         * its own (in the same poll round, or while we waited for its pipes): then the outcome
+         * is its own, and the fields below still say what came after. */
         r->client_hangup = client_gone;
         r->worker_stopped = stopped;
-        if (client_gone || stopped)
+        if ((client_gone || stopped) && !WIFEXITED(status))
                 r->outcome = OUTCOME_KILLED;
         else if (timed_out)
                 r->outcome = OUTCOME_TIMEOUT;

@@ -18,7 +18,8 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from skillrun_test import (Worker, b64, build_request, cmdline_of, main, ppid_of, private_mounts_refused,  # noqa: E402
-                           processes_with, recv_all, parse_responses, sh_skill, wait_for, wait_gone)
+                           processes_with, py_skill, recv_all, parse_responses, sh_skill, wait_for,
+                           wait_gone)
 
 SKILL = "sleep 30 & (setsid sleep 30 &) ; sleep 30"
 
@@ -92,6 +93,43 @@ def during_grace(tap):
     recs = wait_for(lambda: [x for x in w.records() if x.get("skill") == "graceful2"], timeout=10) or []
     tap.is_([x.get("outcome") for x in recs], ["killed"],
             "serve: a hang-up in the grace period after a timeout is logged as killed, not timeout")
+    dirs, procs = w.wait_no_leftovers()
+    tap.is_((dirs, procs), ([], []), "... nothing left")
+    w.stop(tap)
+
+
+def after_exit(tap):
+    """A stop request that comes after the skill's main process has exited on its own, while the
+    worker still waits for its output pipes (held here by a process outside the run, to which the
+    skill handed its stdout), kills nothing of the skill: the outcome is the skill's own."""
+    w = Worker()
+    path = os.path.join(w.state_dir, "fd.sock")
+    lst = socket.socket(socket.AF_UNIX)
+    lst.bind(path)
+    os.chmod(path, 0o777)
+    lst.listen(1)
+    w.add_skill("handover", py_skill(
+        "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(%r); "
+        "print('bye', flush=True); socket.send_fds(s, [b'x'], [1]); s.recv(1); sys.exit(3)" % path))
+    p = subprocess.Popen([w.bin, "run", "handover"], env=w.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    lst.settimeout(10)
+    conn, _ = lst.accept()
+    _, fds, _, _ = socket.recv_fds(conn, 1, 1)
+    conn.close()  # the skill's recv() returns: it exits, its stdout still open here
+    gone = wait_for(lambda: [q for q in processes_with(w.marker) if q != p.pid] == [], timeout=10)
+    tap.ok(gone, "run: the skill exited, its stdout held outside the run")
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=30)
+    for fd in fds:
+        os.close(fd)
+    lst.close()
+    try:
+        res = json.loads(out)
+    except ValueError:
+        res = {}
+    tap.is_((p.returncode, res.get("outcome"), res.get("exit_code"), res.get("signal"), res.get("stdout")),
+            (0, "failed", 3, None, "bye\n"),
+            "run: stopped after the skill exited by itself: its own outcome, not killed", err.decode(errors="replace"))
     dirs, procs = w.wait_no_leftovers()
     tap.is_((dirs, procs), ([], []), "... nothing left")
     w.stop(tap)
@@ -301,6 +339,7 @@ def body(tap):
     w.stop(tap)
 
     during_grace(tap)
+    after_exit(tap)
     during_answer(tap)
     during_log(tap)
 
