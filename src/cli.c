@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -220,6 +221,25 @@ out:
         return ret;
 }
 
+/* One line of check's report: what it quotes (file names, keys and values from a manifest) can
+ * neither break it in two nor reach the terminal as control characters. */
+static void report(const char *fmt, ...) _printf_(1, 2);
+static void report(const char *fmt, ...) {
+        _cleanup_free_ char *text = NULL, *line = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&text, fmt, ap);
+        va_end(ap);
+        if (r < 0 || !(line = malloc(strlen(text) * 4 + 1))) {
+                puts("?");
+                return;
+        }
+        escape_line(text, false, line);
+        puts(line);
+}
+
 /* How the probe came to the kernel line's cgroup mode: the directories it uses, and why each
  * better layout is not usable ("cgroup: not used: cgroup v1 memory '...': not writable"). */
 static void print_cgroup_layout(void) {
@@ -234,7 +254,7 @@ static void print_cgroup_layout(void) {
                         not_used = true;
                         continue;
                 }
-                printf("cgroup: %s%s\n", not_used ? "not used: " : "", line);
+                report("cgroup: %s%s", not_used ? "not used: " : "", line);
         }
 }
 
@@ -271,12 +291,12 @@ static void check_run_settings(const Settings *s) {
         gid_t gid;
 
         if (sandbox_resolve_run_user(s, &uid, &gid, &why) < 0)
-                printf("warning: %s: a worker running as root refuses every run (under skillrun@.service, "
-                       "DynamicUser= makes run_user moot)\n", why ? why : "run_user");
+                report("warning: %s: a worker running as root refuses every run (under skillrun@.service, "
+                       "DynamicUser= makes run_user moot)", why ? why : "run_user");
         int r = stat(s->work_dir, &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
         if (r < 0)
-                printf("warning: work_dir '%s': %s: every run fails unless SKILLRUN_WORK_DIR names another "
-                       "(skillrun@.service sets it)\n", s->work_dir, strerror(-r));
+                report("warning: work_dir '%s': %s: every run fails unless SKILLRUN_WORK_DIR names another "
+                       "(skillrun@.service sets it)", s->work_dir, strerror(-r));
 }
 
 static bool same_secret(const AuthToken *x, const AuthToken *y) {
@@ -310,8 +330,8 @@ static void check_shared_tokens(const AuthTokens *t, const char *path) {
                 if (!same_secret(sorted[first], sorted[i]))
                         first = i;
                 else if (!streq(sorted[i]->name, sorted[first]->name))
-                        printf("warning: tokens file '%s': '%s' has the same token as '%s', so a client "
-                               "presenting it is '%s'\n", path, sorted[i]->name, sorted[first]->name,
+                        report("warning: tokens file '%s': '%s' has the same token as '%s', so a client "
+                               "presenting it is '%s'", path, sorted[i]->name, sorted[first]->name,
                                sorted[first]->name);
         }
 }
@@ -324,7 +344,7 @@ static void check_tokens_mode(const char *path) {
 
         if (stat(path, &st) < 0 || !(m = st.st_mode & (S_IROTH | S_IWOTH)))
                 return;
-        printf("warning: tokens file '%s': %s by every user of this host (chmod 600 it)\n", path,
+        report("warning: tokens file '%s': %s by every user of this host (chmod 600 it)", path,
                m == (S_IROTH | S_IWOTH) ? "readable and writable" : m == S_IROTH ? "readable" : "writable");
 }
 
@@ -341,11 +361,11 @@ static void check_environment(void) {
                 if (!startswith(*e, "SKILLRUN_") || settings_env_var_known(*e, n) ||
                     startswith(*e, "SKILLRUN_DEBUG=") || startswith(*e, "SKILLRUN_LOG_CLI="))
                         continue;
-                printf("warning: environment variable %.*s names no setting and is ignored "
-                       "(see skillrun.conf(5))\n", (int) n, *e);
+                report("warning: environment variable %.*s names no setting and is ignored "
+                       "(see skillrun.conf(5))", (int) n, *e);
         }
         if (abbot_policy_from_env(&p, &abbot_error) < 0)
-                printf("warning: %s: POST /api/v1/execute will answer 500\n", strempty(abbot_error));
+                report("warning: %s: POST /api/v1/execute will answer 500", strempty(abbot_error));
 }
 
 int cli_check(int argc, char **argv) {
@@ -362,28 +382,28 @@ int cli_check(int argc, char **argv) {
         }
         r = settings_load(&s, &err);
         if (r < 0) {
-                printf("error: %s\n", err ? err : strerror(-r));
+                report("error: %s", err ? err : strerror(-r));
                 settings_done(&s);
                 return 1;
         }
-        printf("config: %s\n", s.config_path ? s.config_path : DEFAULT_CONFIG_PATH);
+        report("config: %s", s.config_path ? s.config_path : DEFAULT_CONFIG_PATH);
         if (s.file_warning)
-                printf("warning: %s\n", s.file_warning);
+                report("warning: %s", s.file_warning);
         if (s.config_path && !others_may(s.config_path, S_IROTH))
-                printf("warning: %s: not readable by other users: a worker under skillrun@.service "
-                       "(DynamicUser=) cannot read it and answers every request with 500\n", s.config_path);
+                report("warning: %s: not readable by other users: a worker under skillrun@.service "
+                       "(DynamicUser=) cannot read it and answers every request with 500", s.config_path);
 
         r = auth_load(s.tokens_file, &tokens, &warnings);
         if (r < 0)
-                printf("warning: tokens file '%s': %s (every authenticated request will be refused)\n",
+                report("warning: tokens file '%s': %s (every authenticated request will be refused)",
                        s.tokens_file, auth_load_strerror(r));
         else {
-                printf("tokens: %zu usable in '%s'\n", tokens.n, s.tokens_file);
+                report("tokens: %zu usable in '%s'", tokens.n, s.tokens_file);
                 check_shared_tokens(&tokens, s.tokens_file);
                 check_tokens_mode(s.tokens_file);
         }
         for (char **w = warnings; w && *w; w++)
-                printf("warning: %s\n", *w);
+                report("warning: %s", *w);
         auth_done(&tokens);
         check_run_settings(&s);
         check_environment();
@@ -394,15 +414,15 @@ int cli_check(int argc, char **argv) {
 
                 if (!dir) {
                         if (errno != ENOENT) {
-                                printf("error: %s: %s\n", *d, strerror(errno));
+                                report("error: %s: %s", *d, strerror(errno));
                                 errors++;
                         } else  /* not an error: the packaged list names directories one may leave out */
-                                printf("note: %s: no such directory, no skills from it\n", *d);
+                                report("note: %s: no such directory, no skills from it", *d);
                         continue;
                 }
                 if (!others_may(*d, S_IROTH | S_IXOTH))
-                        printf("warning: %s: not readable and searchable by other users: a worker under "
-                               "skillrun@.service (DynamicUser=) cannot list or load its skills (500)\n", *d);
+                        report("warning: %s: not readable and searchable by other users: a worker under "
+                               "skillrun@.service (DynamicUser=) cannot list or load its skills (500)", *d);
                 while ((de = readdir(dir))) {
                         _cleanup_free_ char *path = NULL, *name = NULL, *merr = NULL;
                         _cleanup_manifest_ Manifest *m = NULL;
@@ -418,19 +438,19 @@ int cli_check(int argc, char **argv) {
                                 return 1;
                         }
                         if (!skill_name_valid(name)) {
-                                printf("error: %s: invalid skill name '%s' (want [a-z0-9][a-z0-9_-]{0,63})\n", path, name);
+                                report("error: %s: invalid skill name '%s' (want [a-z0-9][a-z0-9_-]{0,63})", path, name);
                                 errors++;
                                 continue;
                         }
                         if (strv_contains(seen, name)) {
-                                printf("note: %s: shadowed by an earlier directory\n", path);
+                                report("note: %s: shadowed by an earlier directory", path);
                                 continue;
                         }
                         r = manifest_load_file(&s, name, path, &m, &merr);
                         if (r == -ENOENT) {
                                 /* a dangling symlink, or gone since the directory was read: the
                                  * worker looks on in the next directory, and so does check */
-                                printf("note: %s: no such file, skipped\n", path);
+                                report("note: %s: no such file, skipped", path);
                                 continue;
                         }
                         (void) strv_extend(&seen, name);
@@ -449,24 +469,24 @@ int cli_check(int argc, char **argv) {
                                         merr = NULL;
                         }
                         if (r < 0) {
-                                printf("error: %s\n", merr ? merr : strerror(-r));
+                                report("error: %s", merr ? merr : strerror(-r));
                                 errors++;
                                 continue;
                         }
-                        printf("ok: %s (%s, policy %s)\n", name, path, policy_to_string(m->policy));
+                        report("ok: %s (%s, policy %s)", name, path, policy_to_string(m->policy));
                         if (!others_may(path, S_IROTH))
-                                printf("warning: %s: not readable by other users: a worker under "
-                                       "skillrun@.service (DynamicUser=) answers 500 for this skill\n", path);
+                                report("warning: %s: not readable by other users: a worker under "
+                                       "skillrun@.service (DynamicUser=) answers 500 for this skill", path);
                         if (!others_may(m->command[0], S_IXOTH))
-                                printf("warning: %s: command '%s': not executable by other users: the skill runs "
+                                report("warning: %s: command '%s': not executable by other users: the skill runs "
                                        "as the unit's DynamicUser= or as run_user, which cannot execute it "
-                                       "(sandbox_error)\n", path, m->command[0]);
+                                       "(sandbox_error)", path, m->command[0]);
                         if (m->policy == POLICY_NONE)
                                 /* as the worker's own uid (no root to switch from) it reads what the
                                  * worker reads: under DynamicUser= the tokens credential too */
-                                printf("warning: %s: policy none: the skill can read whatever the worker "
+                                report("warning: %s: policy none: the skill can read whatever the worker "
                                        "can, the tokens included when skillrun does not run as root, and is "
-                                       "not kept apart from other runs (skillrun.skill(5))\n",
+                                       "not kept apart from other runs (skillrun.skill(5))",
                                        path);
                 }
                 closedir(dir);
@@ -474,27 +494,27 @@ int cli_check(int argc, char **argv) {
 
         (void) sandbox_probe(&f);
         json_object *fj = sandbox_features_to_json(&f), *lj = limits_to_json(&s.limits);
-        printf("kernel: %s\n", fj ? json_to_string(fj) : "?");
+        report("kernel: %s", fj ? json_to_string(fj) : "?");
         print_cgroup_layout();
         if (sandbox_features_caveat(&f))
-                printf("warning: kernel: %s\n", sandbox_features_caveat(&f));
+                report("warning: kernel: %s", sandbox_features_caveat(&f));
         /* "cgroup" above is what this process can use (a root shell: the v1 hierarchies of a
          * hybrid host; a shared session scope: none); the workers run under the unit */
         CgroupMode unit_mode = cgroup_unit_mode();
         if (unit_mode != f.cgroup)
-                printf("warning: kernel: cgroup \"%s\" is what this process can use; a worker under "
-                       "skillrun@.service gets \"%s\" on this host (%s), as its GET /v1/info shows\n",
+                report("warning: kernel: cgroup \"%s\" is what this process can use; a worker under "
+                       "skillrun@.service gets \"%s\" on this host (%s), as its GET /v1/info shows",
                        cgroup_mode_to_string(f.cgroup), cgroup_mode_to_string(unit_mode),
                        unit_mode == CGROUP_MODE_DELEGATED
                                ? "cgroup v2 with memory and pids: its own cgroup, delegated"
                                : "no cgroup v2 with memory and pids to delegate to it: rlimits");
-        printf("limits: %s\n", lj ? json_to_string(lj) : "?");
-        printf("policy: %s, sandbox: %s\n", policy_to_string(s.policy), sandbox_mode_to_string(s.sandbox));
+        report("limits: %s", lj ? json_to_string(lj) : "?");
+        report("policy: %s, sandbox: %s", policy_to_string(s.policy), sandbox_mode_to_string(s.sandbox));
         json_object_put(fj);
         json_object_put(lj);
         settings_done(&s);
         if (errors) {
-                printf("%d error(s)\n", errors);
+                report("%d error(s)", errors);
                 return 1;
         }
         return 0;

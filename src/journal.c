@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "log.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 #define MESSAGE_MAX 511
@@ -183,7 +184,7 @@ void journal_wait_taken(void) {
 
 char *journal_format_line(const RequestLog *l) {
         _cleanup_free_ char *raw = NULL;
-        char *line, *o;
+        char *line;
 
         /* the path and the error cut as in the journal record */
         const char *path = strempty(l->path), *error = strempty(l->error);
@@ -199,45 +200,12 @@ char *journal_format_line(const RequestLog *l) {
                      l->error ? " error=" : "", error_len, error) < 0)
                 return NULL;
         /* The error text can quote the client (a JSON key it sent, say): no control character,
-         * above all no newline, may start a line of its own that looks like another record. Nor
-         * may what Unicode calls a line break or a control (U+0085 NEL, U+2028, U+2029, the C1
-         * range), which log readers that split lines the Unicode way (Python's splitlines(), say)
-         * and terminals act on: their UTF-8 bytes are written as \xNN too. */
+         * above all no newline, may start a line of its own that looks like another record. */
         line = malloc(strlen(raw) * 4 + 1);
         if (!line)
                 return NULL;
-        o = line;
-        for (const unsigned char *p = (const unsigned char *) raw; *p; p++) {
-                size_t n = 0;
-                if (*p < 0x20 || *p == 0x7f || *p == '\\')
-                        n = 1;
-                else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-                        n = 2;
-                else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
-                        n = 3;
-                if (n == 0) {
-                        *o++ = (char) *p;
-                        continue;
-                }
-                for (size_t i = 0; i < n; i++)
-                        o += sprintf(o, "\\x%02x", p[i]);
-                p += n - 1;
-        }
-        *o = '\0';
+        escape_line(raw, true, line);
         return line;
-}
-
-/* Whether stderr is the journal's stream that $JOURNAL_STREAM names ("device:inode", systemd.exec(5)):
- * not merely set, since a child of a service inherits it with its stderr elsewhere. */
-static bool stderr_is_journal(void) {
-        const char *e = getenv("JOURNAL_STREAM");
-        unsigned long long dev, ino;
-        struct stat st;
-        int n = 0;
-
-        if (!e || sscanf(e, "%llu:%llu%n", &dev, &ino, &n) != 2 || e[n] != '\0')
-                return false;
-        return fstat(STDERR_FILENO, &st) == 0 && st.st_dev == (dev_t) dev && st.st_ino == (ino_t) ino;
 }
 
 void journal_log_request_to(const char *socket_path, const RequestLog *l) {
@@ -254,7 +222,7 @@ void journal_log_request_stderr(const RequestLog *l) {
                 return;
         /* journald's queue full, or journald restarting: stderr is still its stream under systemd,
          * which takes the record's priority from a "<N>" prefix, so that a 500 stays an error */
-        if (stderr_is_journal())
+        if (log_stderr_is_journal())
                 fprintf(stderr, "<%d>%s\n", record_priority(l), line);
         else
                 fprintf(stderr, "%s\n", line);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -14,9 +17,20 @@ int log_get_max_level(void) {
         return max_level;
 }
 
+bool log_stderr_is_journal(void) {
+        const char *e = getenv("JOURNAL_STREAM");
+        unsigned long long dev, ino;
+        struct stat st;
+        int n = 0;
+
+        if (!e || sscanf(e, "%llu:%llu%n", &dev, &ino, &n) != 2 || e[n] != '\0')
+                return false;
+        return fstat(STDERR_FILENO, &st) == 0 && st.st_dev == (dev_t) dev && st.st_ino == (ino_t) ino;
+}
+
 int log_internal(int level, int error, const char *file, int line, const char *fmt, ...) {
         int e = error < 0 ? -error : error;
-        char buf[2048];
+        char buf[2048], out[sizeof(buf) * 4];
         va_list ap;
 
         if (level > max_level)
@@ -26,11 +40,14 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         va_start(ap, fmt);
         vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
+        /* one line, whatever a message quotes (a file name, a key from a manifest): under
+         * systemd a newline would start another journal entry */
+        escape_line(buf, false, out);
         /* journald reads "<N>" level prefixes on stderr streams; a terminal gets plain text */
-        if (getenv("JOURNAL_STREAM"))
-                fprintf(stderr, "<%d>%s\n", level, buf);
+        if (log_stderr_is_journal())
+                fprintf(stderr, "<%d>%s\n", level, out);
         else
-                fprintf(stderr, "skillrun: %s\n", buf);
+                fprintf(stderr, "skillrun: %s\n", out);
         (void) file;
         (void) line;
         return -e;

@@ -10,6 +10,10 @@
  * Goes to stderr, which under systemd is the journal. Only top-level code logs. */
 void log_set_max_level(int level);
 int log_get_max_level(void);
+/* Whether stderr is the journal's stream that $JOURNAL_STREAM names ("device:inode",
+ * systemd.exec(5)): not merely set, since a child of a service inherits it with its stderr
+ * elsewhere (a shell started from a unit, say). */
+bool log_stderr_is_journal(void);
 int log_internal(int level, int error, const char *file, int line, const char *fmt, ...) _printf_(5, 6);
 
 #define log_full_errno(level, error, ...) log_internal((level), (error), __FILE__, __LINE__, __VA_ARGS__)

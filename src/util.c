@@ -560,6 +560,28 @@ void safe_close_range_from(int first) {
                 (void) close(fd);
 }
 
+void escape_line(const char *s, bool backslash, char *out) {
+        /* what log readers that split lines the Unicode way (Python's splitlines(), say) and
+         * terminals act on, besides the ASCII controls */
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+                size_t n = 0;
+                if (*p < 0x20 || *p == 0x7f || (backslash && *p == '\\'))
+                        n = 1;
+                else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+                        n = 2;
+                else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+                        n = 3;
+                if (n == 0) {
+                        *out++ = (char) *p;
+                        continue;
+                }
+                for (size_t i = 0; i < n; i++)
+                        out += sprintf(out, "\\x%02x", p[i]);
+                p += n - 1;
+        }
+        *out = '\0';
+}
+
 bool utf8_valid(const char *s, size_t len) {
         const unsigned char *p = (const unsigned char *) s, *e = p + len;
 

@@ -155,6 +155,12 @@ int rm_rf_contents(int fd);
 void safe_close_range_from(int first);
 
 /* UTF-8 validation (strict: no overlongs, no surrogates). */
+/* 's' written to 'out' (room for 4 × strlen(s) + 1 bytes) as one line that acts on nothing:
+ * every C0 control and DEL, the UTF-8 of the C1 controls (U+0085 NEL among them), U+2028 and
+ * U+2029 as \xNN, bytes each; with 'backslash' the backslash too, so that the escapes can be
+ * told from the text. */
+void escape_line(const char *s, bool backslash, char *out);
+
 bool utf8_valid(const char *s, size_t len);
 /* len without an incomplete sequence at the end of s: the 1 to 3 bytes that start a valid
  * sequence, as a byte limit leaves them. len when the end is complete, or not UTF-8 at all. */

@@ -95,6 +95,25 @@ def body(tap):
     tap.is_((p.returncode, p.stdout.decode()),
             (1, "nl\t(broken: %s: unknown key 'x ok fake')\n" % os.path.join(wl2.skills_dir, "nl.json")),
             "list: a broken skill's error is one line, its newline and tab spaces")
+    # check quotes the same key: one line too, with the newline, tab and ESC as \xNN (a manifest
+    # cannot forge a line of check's report or send the terminal a control sequence)
+    with open(os.path.join(wl2.skills_dir, "esc.json"), "w") as f:
+        json.dump({"command": ["/bin/true"], "y\x1b[2J\u2028z": 1}, f, ensure_ascii=False)
+    p = wl2.cli("check")
+    out = p.stdout.decode(errors="replace")
+    tap.is_([l for l in out.splitlines() if l.startswith("error: ")],
+            ["error: %s: unknown key 'y\\x1b[2J\\xe2\\x80\\xa8z'" % os.path.join(wl2.skills_dir, "esc.json"),
+             "error: %s: unknown key 'x\\x0aok\\x09fake'" % os.path.join(wl2.skills_dir, "nl.json")],
+            "check: a key's newline, tab, ESC and U+2028 are written as \\xNN, one line per error", out)
+    tap.ok("\x1b" not in out and "\u2028" not in out and all(l.split(":")[0] in (
+        "config", "tokens", "error", "ok", "note", "warning", "kernel", "cgroup", "limits", "policy", "2 error(s)")
+        for l in out.splitlines()), "check: no raw control character, every line one of the report's", out)
+    # a run of that skill logs the same error on one line, ESC escaped too
+    p = wl2.cli("run", "esc")
+    err = p.stderr.decode(errors="replace")
+    tap.is_((p.returncode, [l for l in err.splitlines() if "unknown key" in l]),
+            (1, ["skillrun: %s: unknown key 'y\\x1b[2J\\xe2\\x80\\xa8z'" % os.path.join(wl2.skills_dir, "esc.json")]),
+            "run: the log line quotes the key escaped, on one line", err)
     wl2.stop(None, check=False)
     # a skills dir that cannot be listed is named (a file here: root reads any directory)
     notdir = os.path.join(wl.root, "not-a-dir")

@@ -804,6 +804,23 @@ static void test_proc_status_mask(void) {
         is_int(proc_status_mask("", "SigIgn", &v), -ENOENT, "empty text: ENOENT");
 }
 
+static void test_escape_line(void) {
+        /* every byte of the input needing four of the output at most */
+        const char *all = "a\nb\tc\x1b[0m\x7f\\d\xc2\x85" "e\xc2\x9f\xc2\xa0\xe2\x80\xa8\xe2\x80\xa9\xe2\x80\xa7\xc3\xa9";
+        char out[4 * 64 + 1];
+
+        escape_line(all, false, out);
+        is_str(out, "a\\x0ab\\x09c\\x1b[0m\\x7f\\d\\xc2\\x85e\\xc2\\x9f\xc2\xa0\\xe2\\x80\\xa8\\xe2\\x80\\xa9\xe2\x80\xa7\xc3\xa9",
+               "C0, DEL, C1 (NEL, U+009F), U+2028, U+2029 as \\xNN; U+00A0, U+2027, é and the backslash kept");
+        escape_line(all, true, out);
+        ok(strstr(out, "\\x5cd") != NULL, "with backslash: the backslash too");
+        memset(out, 'x', sizeof(out));
+        escape_line("\n\n\n\n", false, out);
+        is_str(out, "\\x0a\\x0a\\x0a\\x0a", "four newlines take 16 bytes and the NUL");
+        escape_line("", true, out);
+        is_str(out, "", "empty");
+}
+
 int main(void) {
         test_parse();
         test_passwd_find();
@@ -823,5 +840,6 @@ int main(void) {
         test_set_error_free_and_strdup();
         test_path_below();
         test_proc_status_mask();
+        test_escape_line();
         return done_testing();
 }
