@@ -217,7 +217,11 @@ static uint64_t dir_usage_at(int dfd, unsigned depth, bool *ret_uncounted) {
                         *ret_uncounted = true;
                         break;
                 }
-                total += (uint64_t) st.st_blocks * 512;
+                /* at least a block for every entry: an empty file, a fast symlink or a fifo has
+                 * none allocated, yet takes an inode of the file system, so that without this
+                 * a skill could use up the inodes of the work root's file system (every other
+                 * run's and the host's) with a few MiB counted */
+                total += MAX((uint64_t) st.st_blocks * 512, SUPERVISE_ENTRY_MIN);
                 if (S_ISDIR(st.st_mode)) {
                         int cfd = open_dir_granting(dirfd(d), de->d_name, S_IRUSR | S_IXUSR);
                         if (cfd >= 0)

@@ -32,9 +32,13 @@ size_t supervise_scan_children(pid_t parent, pid_t *out, size_t max);
 /* SIGKILL every descendant of this process and reap them all (bounded). */
 void supervise_kill_descendants(void);
 
-/* Bytes used below the directory dir_fd is open on (allocated blocks), without following
- * symlinks; dir_fd is left as it was. A directory below it that we cannot read is made
- * readable (owner bits) if we may. What still cannot be measured, a tree nested deeper than
- * SUPERVISE_DIR_DEPTH_MAX included, sets *ret_uncounted: it counts as over workdir_max. */
+/* Bytes used below the directory dir_fd is open on (allocated blocks, at least
+ * SUPERVISE_ENTRY_MIN for each entry), without following symlinks; dir_fd is left as it was.
+ * A directory below it that we cannot read is made readable (owner bits) if we may. What still
+ * cannot be measured, a tree nested deeper than SUPERVISE_DIR_DEPTH_MAX included, sets
+ * *ret_uncounted: it counts as over workdir_max. */
 #define SUPERVISE_DIR_DEPTH_MAX 128
+/* What every entry of the work dir counts at least, whatever blocks it has allocated (an
+ * empty file: none, but an inode). */
+#define SUPERVISE_ENTRY_MIN UINT64_C(4096)
 uint64_t supervise_dir_usage(int dir_fd, bool *ret_uncounted);

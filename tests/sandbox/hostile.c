@@ -48,7 +48,8 @@
  *   caps                             capability sets, no_new_privs, seccomp mode, securebits
  *   status                           NoNewPrivs/Seccomp/Cap* lines of /proc/self/status
  *   uid euid                         ids ("euid" prints just the number: for setuid-exec)
- *   fork-bomb alloc:MB fill:MB spin sleep:MS    for the limit tests
+ *   fork-bomb alloc:MB fill:MB touch:N spin sleep:MS    for the limit tests (touch: N empty
+ *                                    files in the work dir)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -553,6 +554,26 @@ static void do_alloc(long mb) {
         report(done == mb ? 0 : -1, done == mb ? detail : NULL);
 }
 
+/* n empty files in the work dir: no block allocated, but an inode each */
+static void do_touch(long n) {
+        long made = 0;
+        char name[32], detail[64];
+        int e = 0;
+
+        for (; made < n; made++) {
+                snprintf(name, sizeof(name), "empty-%ld", made);
+                int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+                if (fd < 0) {
+                        e = errno;
+                        break;
+                }
+                close(fd);
+        }
+        snprintf(detail, sizeof(detail), "files=%ld", made);
+        errno = e;
+        report(made == n ? 0 : -1, made == n ? detail : NULL);
+}
+
 static void do_fill(long mb) {
         static char block[1 << 16];
         long bytes = 0;
@@ -769,6 +790,8 @@ static void one(const char *a) {
                 do_alloc(atol(v));
         else if (!strncmp(a, "fill:", 5))
                 do_fill(atol(v));
+        else if (!strncmp(a, "touch:", 6))
+                do_touch(atol(v));
         else if (!strcmp(a, "spin"))
                 for (volatile unsigned long i = 0;; i++)
                         ;

@@ -293,6 +293,12 @@ def body(tap, env):
 
     res = env.run("bomb", "fill:64")
     tap.is_(lines(res).get("fill:64"), "denied errno=EFBIG", "disk fill stopped at workdir_max 16M")
+    # empty files allocate no block but each takes an inode: 2048 of them count as 8M, over
+    # workdir_max 1M (else a skill could use up the inodes of the work root's file system).
+    # Killed while it makes them, or sleeps after.
+    env.skill("inodes", "permissive", timeout_ms=20000, workdir_max="1M")
+    res = env.run("inodes", "touch:2048", "sleep:3000")
+    tap.is_(res.get("outcome"), "output_limit", "2048 empty files count against workdir_max 1M: outcome output_limit")
 
     res = env.run("bomb", "spin")
     tap.is_(res.get("outcome"), "timeout", "CPU spin killed at the timeout")
