@@ -238,6 +238,41 @@ static int create_v2(Cgroup *c, const Limits *l, const char *run_id, char **ret_
         return run_dir_open_procs(d, ret_error);
 }
 
+/* Closes and removes a run directory that was only partly made, leaving it as calloc'd. */
+static void run_dir_drop(RunDir *d) {
+        if (d->procs_fd >= 0)
+                close(d->procs_fd);
+        if (d->dir_fd >= 0)
+                close(d->dir_fd);
+        if (d->path && rmdir(d->path) < 0 && errno != ENOENT)
+                log_warning_errno(-errno, "Cannot remove run cgroup %s, left behind: %m", d->path);
+        free(d->path);
+        free(d->cg_path);
+        *d = (RunDir) { .dir_fd = -1, .procs_fd = -1 };
+}
+
+/* The v1 cpu directory of a run with its quota; on failure nothing is left of it. */
+static int create_v1_cpu(RunDir *d, const Limits *l, const char *name) {
+        char buf[64];
+        int r;
+
+        r = run_dir_make(d, cgroup_layout.v1_dir[V1_CPU], cgroup_layout.v1_path[V1_CPU], name,
+                         cgroup_v1_controller[V1_CPU], NULL);
+        if (r >= 0) {
+                snprintf(buf, sizeof buf, "%" PRIu64, CPU_PERIOD_USEC);
+                r = set_attr(d, "cpu.cfs_period_us", buf, false, NULL);
+        }
+        if (r >= 0) {
+                snprintf(buf, sizeof buf, "%" PRIu64, l->cpu_max * CPU_PERIOD_USEC / 100);
+                r = set_attr(d, "cpu.cfs_quota_us", buf, false, NULL);
+        }
+        if (r >= 0)
+                r = run_dir_open_procs(d, NULL);
+        if (r < 0)
+                run_dir_drop(d);
+        return r;
+}
+
 static int create_v1(Cgroup *c, const Limits *l, const char *run_id, char **ret_error) {
         _cleanup_free_ char *name = NULL;
         char buf[64];
@@ -249,8 +284,17 @@ static int create_v1(Cgroup *c, const Limits *l, const char *run_id, char **ret_
         for (int i = 0; i < _V1_MAX; i++) {
                 if (!cgroup_layout.v1_dir[i])
                         continue;
-                if (i == V1_CPU && l->cpu_max == 0)
+                if (i == V1_CPU) {
+                        /* last, and optional: a quota this hierarchy refuses (v1 takes none above
+                         * an ancestor's, where v2 would just apply the lower one) or a cpu cgroup
+                         * that cannot be made costs the run its cpu_max only, which the report
+                         * then lists as missing, never its memory and pids limits */
+                        if (l->cpu_max > 0 && create_v1_cpu(&c->dirs[c->n], l, name) >= 0) {
+                                c->n++;
+                                c->cpu_limited = true;
+                        }
                         continue;
+                }
 
                 RunDir *d = &c->dirs[c->n++];
                 r = run_dir_make(d, cgroup_layout.v1_dir[i], cgroup_layout.v1_path[i], name, cgroup_v1_controller[i], ret_error);
@@ -278,17 +322,6 @@ static int create_v1(Cgroup *c, const Limits *l, const char *run_id, char **ret_
                         r = set_attr(d, "pids.max", buf, false, ret_error);
                         if (r < 0)
                                 return r;
-                        break;
-                case V1_CPU:
-                        snprintf(buf, sizeof buf, "%" PRIu64, CPU_PERIOD_USEC);
-                        r = set_attr(d, "cpu.cfs_period_us", buf, false, ret_error);
-                        if (r < 0)
-                                return r;
-                        snprintf(buf, sizeof buf, "%" PRIu64, l->cpu_max * CPU_PERIOD_USEC / 100);
-                        r = set_attr(d, "cpu.cfs_quota_us", buf, false, ret_error);
-                        if (r < 0)
-                                return r;
-                        c->cpu_limited = true;
                         break;
                 }
                 r = run_dir_open_procs(d, ret_error);

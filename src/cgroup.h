@@ -28,7 +28,8 @@ CgroupMode cgroup_detect(void);
  * (memory.max + memory.swap.max=0 + memory.oom.group, pids.max, cpu.max; v1: memory.limit_in_bytes
  * and memory.memsw.limit_in_bytes when swap accounting exists, pids.max, cpu.cfs_quota_us/period_us).
  * A limit of 0 means "max". cpu is limited only when cpu_max > 0 and a cpu controller is usable
- * (see cgroup_cpu_limited()). Opens before fork every fd the child needs, so that
+ * (see cgroup_cpu_limited()); in v1 a cpu cgroup that cannot be made or takes no such quota is
+ * left out, the memory and pids cgroups stay. Opens before fork every fd the child needs, so that
  * cgroup_attach_child() is a plain write(). Returns 0 with *ret = NULL when the mode is NONE.
  * On failure returns -errno, nothing is left behind and *ret_error (if not NULL) says what failed. */
 int cgroup_create(const Limits *l, const char *run_id, Cgroup **ret, char **ret_error);

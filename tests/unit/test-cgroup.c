@@ -429,6 +429,22 @@ static void test_fake_v1(void) {
         is_str(cgroup_path(c, 2), NULL, "no cpu cgroup without cpu_max");
         ok(!cgroup_cpu_limited(c), "cpu not limited");
         c = cgroup_free(c);
+
+        /* The cpu cgroup cannot be made (here: its name is taken): the run keeps its memory and
+         * pids cgroups, and only cpu_max goes unenforced. */
+        const char *taken = strdup(pathf("%s/sys/fs/cgroup/cpu,cpuacct/x/skillrun-run-r3", root));
+        put(taken, "not a cgroup");
+        is_int(cgroup_create(&l, "r3", &c, NULL), 0, "create with the cpu cgroup refused");
+        is_int(cgroup_mode(c), CGROUP_MODE_V1, "... still v1");
+        ok(exists(pathf("%s/sys/fs/cgroup/memory/process_api/b835/skillrun-run-r3/memory.limit_in_bytes", root)) &&
+                   exists(pathf("%s/sys/fs/cgroup/pids/skillrun-run-r3/pids.max", root)),
+           "... with its memory and pids cgroups");
+        is_str(cgroup_path(c, 2), NULL, "... and no cpu one");
+        ok(!cgroup_cpu_limited(c), "... cpu not limited");
+        c = cgroup_free(c);
+        is_str(get(taken), "not a cgroup", "what held the name is left alone");
+        unlink(taken);
+        free((char *) taken);
         free((char *) mem), free((char *) pids), free((char *) cpu);
 
         /* pids hierarchy missing: v1 needs memory and pids. */
@@ -632,6 +648,44 @@ static void real_cpu(void) {
                           (uint64_t) ru.ru_stime.tv_sec * 1000 + (uint64_t) ru.ru_stime.tv_usec / 1000;
         ok(cpu_ms > 0 && cpu_ms < 300, "600 ms spin at cpu_max 20%% used %" PRIu64 " ms of CPU", cpu_ms);
         c = cgroup_free(c);
+}
+
+/* v1 refuses a cfs quota above an ancestor's (v2 applies the lower one): a run whose cpu_max
+ * is above the quota of the worker's own cpu cgroup must still get its memory and pids
+ * cgroups, with cpu_max reported as not enforced. */
+static void real_cpu_above_parent(void) {
+        Limits l = { .memory_max = 64 << 20, .tasks_max = 8, .cpu_max = 100 };
+        _cleanup_free_ char *orig = NULL, *parent = NULL;
+        Cgroup *c = NULL;
+
+        if (cgroup_detect() != CGROUP_MODE_V1 || !cgroup_layout.v1_dir[V1_CPU]) {
+                skip("cpu above the parent's quota: no writable v1 cpu hierarchy");
+                return;
+        }
+        orig = strdup(cgroup_layout.v1_dir[V1_CPU]);
+        if (!orig || asprintf(&parent, "%s/skillrun-test-cpuparent-%s", orig, uniq) < 0 || mkdir(parent, 0755) < 0) {
+                ok(false, "cpu above the parent's quota: make the parent");
+                return;
+        }
+        put(pathf("%s/cpu.cfs_period_us", parent), "100000");
+        put(pathf("%s/cpu.cfs_quota_us", parent), "50000");
+        put(pathf("%s/cgroup.procs", parent), "0");
+        is_int(cgroup_set_root_for_test(NULL), 0, "cpu above the parent's quota: re-detect in it");
+        is_int(cgroup_detect(), CGROUP_MODE_V1, "... v1 there");
+        is_str(cgroup_layout.v1_dir[V1_CPU], parent, "... the worker's cpu cgroup is the 50%% one");
+
+        is_int(cgroup_create(&l, real_id("t-cpu100"), &c, NULL), 0, "cpu_max 100 under a 50%% quota: create");
+        is_int(cgroup_mode(c), CGROUP_MODE_V1, "... v1, not the rlimit fallback");
+        ok(cgroup_path(c, 0) && exists(cgroup_path(c, 0)) && cgroup_path(c, 1) && exists(cgroup_path(c, 1)),
+           "... with its memory and pids cgroups");
+        is_str(cgroup_path(c, 2), NULL, "... and no cpu cgroup");
+        ok(!cgroup_cpu_limited(c), "... cpu_max not claimed");
+        ok(!exists(pathf("%s/skillrun-run-%s", parent, real_id("t-cpu100"))), "... nothing left in the cpu hierarchy");
+        c = cgroup_free(c);
+
+        put(pathf("%s/cgroup.procs", orig), "0");
+        ok(rmdir(parent) == 0, "cpu above the parent's quota: parent removed");
+        (void) cgroup_set_root_for_test(NULL);
 }
 
 /* On a pure cgroup v2 host (CI) our cgroup is usually shared (a session scope, the runner's
@@ -992,6 +1046,7 @@ static void test_real(void) {
         real_fork_bomb();
         real_kill_escaped();
         real_cpu();
+        real_cpu_above_parent();
         real_children_removed();
         real_left_behind();
         undo_own_v2_cgroup(own, orig);
