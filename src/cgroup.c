@@ -238,18 +238,7 @@ static int create_v2(Cgroup *c, const Limits *l, const char *run_id, char **ret_
         return run_dir_open_procs(d, ret_error);
 }
 
-/* Closes and removes a run directory that was only partly made, leaving it as calloc'd. */
-static void run_dir_drop(RunDir *d) {
-        if (d->procs_fd >= 0)
-                close(d->procs_fd);
-        if (d->dir_fd >= 0)
-                close(d->dir_fd);
-        if (d->path && rmdir(d->path) < 0 && errno != ENOENT)
-                log_warning_errno(-errno, "Cannot remove run cgroup %s, left behind: %m", d->path);
-        free(d->path);
-        free(d->cg_path);
-        *d = (RunDir) { .dir_fd = -1, .procs_fd = -1 };
-}
+static void run_dir_done(RunDir *d, uint64_t deadline);
 
 /* The v1 cpu directory of a run with its quota; on failure nothing is left of it. */
 static int create_v1_cpu(RunDir *d, const Limits *l, const char *name) {
@@ -269,7 +258,7 @@ static int create_v1_cpu(RunDir *d, const Limits *l, const char *name) {
         if (r >= 0)
                 r = run_dir_open_procs(d, NULL);
         if (r < 0)
-                run_dir_drop(d);
+                run_dir_done(d, now_usec() + CLEANUP_USEC);
         return r;
 }
 
@@ -582,6 +571,19 @@ static void remove_run_dir(RunDir *d, uint64_t deadline) {
                 log_warning_errno(r, "Cannot remove run cgroup %s, left behind: %m", d->path);
 }
 
+/* Closes and removes a run directory, made whole or in part, and leaves it as new. */
+static void run_dir_done(RunDir *d, uint64_t deadline) {
+        if (d->procs_fd >= 0)
+                close(d->procs_fd);
+        if (d->path)
+                remove_run_dir(d, deadline);
+        if (d->dir_fd >= 0)
+                close(d->dir_fd);
+        free(d->path);
+        free(d->cg_path);
+        *d = (RunDir) { .dir_fd = -1, .procs_fd = -1 };
+}
+
 Cgroup *cgroup_free(Cgroup *c) {
         uint64_t deadline = now_usec() + CLEANUP_USEC;
 
@@ -595,17 +597,8 @@ Cgroup *cgroup_free(Cgroup *c) {
         for (unsigned i = 0; i < c->n; i++)
                 if (c->dirs[i].dir_fd >= 0)
                         kill_tree(&c->dirs[i], deadline);
-        for (unsigned i = 0; i < c->n; i++) {
-                RunDir *d = &c->dirs[i];
-                if (d->procs_fd >= 0)
-                        close(d->procs_fd);
-                if (d->path)
-                        remove_run_dir(d, deadline);
-                if (d->dir_fd >= 0)
-                        close(d->dir_fd);
-                free(d->path);
-                free(d->cg_path);
-        }
+        for (unsigned i = 0; i < c->n; i++)
+                run_dir_done(&c->dirs[i], deadline);
         free(c);
         return NULL;
 }
