@@ -11,19 +11,21 @@
 
 int workdir_create(const char *base, const char *run_id, Workdir *ret) {
         _cleanup_free_ char *path = NULL;
-        int fd;
+        mode_t mask;
+        int fd, r;
 
         if (asprintf(&path, "%s/skillrun-%s", base, run_id) < 0)
                 return -ENOMEM;
-        if (mkdir(path, 0700) < 0)
-                return negative_errno();
-        fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         /* 0700 whatever umask we inherited: under 0277 the skill could not write its work dir,
-         * under 0777 not even enter it */
-        if (fd < 0 || fchmod(fd, 0700) < 0) {
-                int r = negative_errno();
-                if (fd >= 0)
-                        close(fd);
+         * under 0777 not even enter it, nor could we open it without CAP_DAC_OVERRIDE */
+        mask = umask(0077);
+        r = mkdir(path, 0700) < 0 ? negative_errno() : 0;
+        (void) umask(mask);
+        if (r < 0)
+                return r;
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+                r = negative_errno();
                 (void) rmdir(path);
                 return r;
         }

@@ -278,6 +278,23 @@ def body(tap):
         tap.is_((j.get("outcome"), out.get("cwd_mode"), out.get("files")), ("ok", "700", {"in.txt": b64(b"hi")}),
                 "a worker started with umask %04o: work dir 0700, its files readable" % mask,
                 "stderr %r" % (j.get("stderr") or p.stderr)[-300:])
+    # ... also for a worker without capabilities, as under the unit: it cannot open a work dir
+    # made 0000 by the umask at all
+    if os.geteuid() == 0:
+        wn = Worker(skills={"probe": probe_skill()}, user="nobody")
+        reqn = os.path.join(wn.root, "files.json")
+        with open(reqn, "w") as f:
+            json.dump({"files": {"in.txt": b64(b"hi")}}, f)
+        p = subprocess.run(wn.as_user([wn.bin, "run", "probe", "--request", reqn]), capture_output=True,
+                           env=wn.env(), timeout=60, preexec_fn=lambda: os.umask(0o777))
+        j = json.loads(p.stdout or b"null") or {}
+        out = j.get("output") or {}
+        tap.is_((j.get("outcome"), out.get("cwd_mode"), out.get("files")), ("ok", "700", {"in.txt": b64(b"hi")}),
+                "a worker as nobody started with umask 0777: work dir 0700, its files readable",
+                "stderr %r" % (j.get("stderr") or p.stderr)[-300:])
+        wn.stop(None, check=False)
+    else:
+        tap.skip("the umask case as nobody: the suite runs as uid %d, the cases above were it" % os.geteuid())
 
     # --- serve, inetd style (stdin is the socket), and its exit codes
     tap_token = w.token
