@@ -199,8 +199,10 @@ static json_object *verror_response(const char *error_id, const char *fmt, va_li
         _cleanup_free_ char *description = NULL;
         json_object *errors, *e;
 
-        if (vasprintf(&description, fmt, ap) < 0)
+        if (vasprintf(&description, fmt, ap) < 0) {
+                description = NULL; /* undefined after a failure: not ours to free */
                 return NULL;
+        }
         e = json_object_new_object();
         errors = json_object_new_array();
         if (!e || !errors) {

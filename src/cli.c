@@ -232,7 +232,9 @@ static void report(const char *fmt, ...) {
         va_start(ap, fmt);
         r = vasprintf(&text, fmt, ap);
         va_end(ap);
-        if (r < 0 || !(line = malloc(strlen(text) * 4 + 1))) {
+        if (r < 0)
+                text = NULL; /* undefined after a failure: not ours to free */
+        if (!text || !(line = malloc(strlen(text) * 4 + 1))) {
                 puts("?");
                 return;
         }
