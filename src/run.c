@@ -328,8 +328,7 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                  * reported as such) */
                 if (!oom && have_oom_before && ret->signal == SIGKILL && cgroup_own_oom_kills(&oom_after) >= 0)
                         oom = oom_after > oom_before;
-                if (oom && ret->outcome != OUTCOME_TIMEOUT &&
-                    !(ret->outcome == OUTCOME_KILLED && (ret->client_hangup || ret->worker_stopped)))
+                if (oom && ret->outcome != OUTCOME_TIMEOUT && !ret->killed_on_request)
                         ret->outcome = OUTCOME_OOM;
                 if (peak / 1024 > ret->max_rss_kb)
                         ret->max_rss_kb = peak / 1024;

@@ -83,9 +83,8 @@ typedef struct RunResult {
         OutputMode output_mode;
         SandboxReport sandbox;
         char *sandbox_error;        /* OUTCOME_SANDBOX_ERROR: which step and why */
-        bool client_hangup;         /* the client went away during the run: OUTCOME_KILLED, unless
-                                     * the main process had already exited on its own */
-        bool worker_stopped;        /* likewise, the worker got SIGTERM/SIGINT/SIGHUP */
+        bool killed_on_request;     /* OUTCOME_KILLED because the client went away or the worker
+                                     * got SIGTERM/SIGINT/SIGHUP while the main process ran */
 } RunResult;
 
 void run_result_init(RunResult *r);

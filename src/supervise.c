@@ -443,10 +443,9 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
 
         /* A hang-up or stop request kills the run, unless its main process had already ended on
          * its own (in the same poll round, or while we waited for its pipes): then the outcome
-         * is its own, and the fields below still say what came after. */
-        r->client_hangup = client_gone;
-        r->worker_stopped = stopped;
-        if ((client_gone || stopped) && !WIFEXITED(status))
+         * is its own. */
+        r->killed_on_request = (client_gone || stopped) && !WIFEXITED(status);
+        if (r->killed_on_request)
                 r->outcome = OUTCOME_KILLED;
         else if (timed_out)
                 r->outcome = OUTCOME_TIMEOUT;
