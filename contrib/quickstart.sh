@@ -15,7 +15,8 @@ fi
 # listens on 127.0.0.1:8080 as shipped, and waiting on another port would only time out.
 if [ -d /run/systemd/system ] && [ "$port" != 8080 ]; then
         echo "quickstart.sh: QUICKSTART_PORT=$port: under systemd skillrun.socket listens on 127.0.0.1:8080;" \
-                "unset QUICKSTART_PORT, or change ListenStream= with a drop-in (systemctl edit skillrun.socket)" >&2
+                "unset QUICKSTART_PORT, or change ListenStream= with a drop-in (systemctl edit skillrun.socket," \
+                "then systemctl restart skillrun.socket)" >&2
         exit 1
 fi
 
