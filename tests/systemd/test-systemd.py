@@ -185,6 +185,10 @@ inst.skill("cgprobe", {
     "policy": "none", "input": "none"})
 inst.skill("sleeper", {"command": ["/bin/sleep", "20"], "input": "none", "timeout_ms": 25000})
 inst.skill("cionly", {"command": ["/bin/true"], "input": "none", "tokens": ["ci"]})
+inst.skill("trapterm", {
+    "description": "ends on its own, with status 3, if it gets a SIGTERM",
+    "command": ["/bin/sh", "-c", "trap 'echo got TERM; exit 3' TERM; echo trapterm ready; sleep 30 & wait"],
+    "input": "none"})
 
 inst.dropin("skillrun.socket", "test", "[Socket]\nListenStream=\nListenStream=127.0.0.1:%d\n" % port)
 # The test skills live in the installed configuration directory; the ceilings are raised
@@ -423,6 +427,38 @@ try:
     rc, out = sdm.run("sh", "-c", "rm /etc/systemd/system/skillrun.socket.d/behind-proxy.conf && "
                       "systemctl daemon-reload")
     wait_idle()
+
+    # --- a stop while a skill runs is the worker's to carry out (skillrun(8)): systemd signals
+    # the worker only (KillMode=mixed), which kills the run and answers "killed". With systemd's
+    # default KillMode=control-group the skill got the SIGTERM as well, and one that handles it
+    # could end on its own first, reported as its own outcome. To take the race out, the worker
+    # is frozen (v1 freezer, which systemd does not use here) while systemd sends its signals.
+    rc, out = sdm.run("test", "-d", "/sys/fs/cgroup/freezer")
+    if rc != 0:
+        skip("a stop reaches the worker only: no v1 freezer hierarchy to hold the worker with")
+    else:
+        wait_idle()
+        with ThreadPoolExecutor(1) as ex:
+            fut = ex.submit(sd.request, port, "POST", "/v1/skills/trapterm/run", token=TOKEN, body={}, timeout=30)
+            unit = ""
+            for _ in range(100):
+                rc, out = sdm.run("sh", "-c", "pgrep -f '^sleep 30$' >/dev/null && "
+                                  "systemctl list-units --no-legend --plain 'skillrun@*' | cut -d' ' -f1")
+                if out.strip():
+                    unit = out.split()[0]
+                    break
+                time.sleep(0.1)
+            rc, out = sdm.run("sh", "-c", "d=/sys/fs/cgroup/freezer/sdtest-hold; mkdir $d && echo %s > $d/cgroup.procs && "
+                              "echo FROZEN > $d/freezer.state && systemctl stop --no-block %s && sleep 0.5; "
+                              "echo THAWED > $d/freezer.state" % (sdm.show(unit, "MainPID") if unit else "none", unit))
+            r = fut.result()
+        res = body_json(r) or {}
+        ok(unit and rc == 0 and r.status == 200 and res.get("outcome") == "killed"
+           and "got TERM" not in res.get("stdout", ""),
+           "systemctl stop of an instance: the worker kills the run, the skill gets no SIGTERM of systemd's "
+           "(outcome %s)" % res.get("outcome"), out + r.raw[:600].decode(errors="replace"))
+        wait_idle()
+        sdm.run("rmdir", "/sys/fs/cgroup/freezer/sdtest-hold")
 
     # --- RuntimeMaxSec= backstop (last: it needs a daemon-reload with a shorter limit)
     rc, out = sdm.run("sh", "-c", "mkdir -p /etc/systemd/system/skillrun@.service.d && printf '[Service]\\n"
