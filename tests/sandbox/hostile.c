@@ -541,6 +541,10 @@ static void do_fork_bomb(void) {
         report(0, detail);
 }
 
+/* The blocks stay reachable from here: clang drops a malloc() and memset() of a block that
+ * nothing reads, and then nothing is allocated at all. */
+static void *volatile alloc_kept;
+
 static void do_alloc(long mb) {
         long done = 0;
         for (; done < mb; done++) {
@@ -548,6 +552,8 @@ static void do_alloc(long mb) {
                 if (!p)
                         break;
                 memset(p, 1, 1 << 20);
+                *(void **)p = alloc_kept;
+                alloc_kept = p;
         }
         char detail[64];
         snprintf(detail, sizeof(detail), "mb=%ld", done);
