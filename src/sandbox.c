@@ -175,8 +175,10 @@ static int lookup_user(const char *name, uid_t *ret_uid, gid_t *ret_gid) {
 
 int sandbox_resolve_run_user(const Settings *s, uid_t *ret_uid, gid_t *ret_gid, char **ret_error) {
         uint64_t numeric;
-        uid_t uid;
-        gid_t gid;
+        /* set on every path that reaches their use; gcc -flto cannot tell (-Wmaybe-uninitialized),
+         * and 0 would be refused below as root anyway */
+        uid_t uid = 0;
+        gid_t gid = 0;
         int r;
 
         r = lookup_user(s->run_user, &uid, &gid);
