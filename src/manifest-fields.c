@@ -104,7 +104,7 @@ int manifest_get_string_array(const ParseContext *c, const char *key, json_objec
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 json_object *e = json_object_array_get_idx(v, i);
-                const char *s;
+                const char *s = NULL; /* gcc -O3 cannot see manifest_get_string() fail < 0 (set_error() is elsewhere) */
 
                 if (!json_object_is_type(e, json_type_string))
                         return manifest_key_error(c->ret_error, c->path, key, "expected an array of strings");
@@ -167,7 +167,7 @@ int manifest_check_ceiling_size(const ParseContext *c, const char *key, uint64_t
 
 /* An integer number of bytes or a size string ("64M"). */
 int manifest_get_size(const ParseContext *c, const char *key, json_object *v, uint64_t *ret) {
-        const char *s;
+        const char *s = NULL; /* as above, for gcc -O3's -Wmaybe-uninitialized */
 
         if (json_object_is_type(v, json_type_int))
                 return manifest_get_uint(c, key, v, "an integer or a size string", ret);
