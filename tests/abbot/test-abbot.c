@@ -300,7 +300,7 @@ static void test_request(void) {
         /* The fixture every other Abbot test uses parses too. */
         {
                 _cleanup_free_ char *path = NULL, *text = NULL;
-                size_t len;
+                size_t len = 0; /* gcc -flto: -Wmaybe-uninitialized */
                 const char *top = getenv("top_srcdir");
 
                 if (asprintf(&path, "%s/tests/abbot/skill-message.json", top ? top : ".") < 0)
