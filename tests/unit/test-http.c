@@ -706,8 +706,10 @@ static void test_early_refusal(void) {
 void __real_free(void *p);
 void __wrap_free(void *p);
 
-static const char *watched_secret;
-static unsigned secret_leaks;
+/* volatile: with -flto the library's code is compiled with this file's, and gcc knows that
+ * free() leaves these alone; it would read secret_leaks as it was before the frees. */
+static const char *volatile watched_secret;
+static volatile unsigned secret_leaks;
 
 void __wrap_free(void *p) {
         if (p && watched_secret && memmem(p, malloc_usable_size(p), watched_secret, strlen(watched_secret)))
