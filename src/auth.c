@@ -18,6 +18,11 @@ bool auth_token_name_valid(const char *name) {
         return true;
 }
 
+/* What an HTTP field value cannot hold (http.c): C0 controls but the tab, and DEL */
+#define CONTROL_CHARS \
+        "\x01\x02\x03\x04\x05\x06\x07\x08\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17" \
+        "\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f"
+
 static int add_warning(char ***w, const char *fmt, ...) _printf_(2, 3);
 static int add_warning(char ***w, const char *fmt, ...) {
         char *s = NULL;
@@ -96,6 +101,11 @@ int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
                                         /* a client's "Bearer  x" loses its blanks: it could never match */
                                         add_warning(ret_warnings, "%s:%u: token '%s' starts with a blank, refused",
                                                     path, line, p);
+                                else if (secret[strcspn(secret, CONTROL_CHARS)])
+                                        /* a header value cannot carry it (http.c): it could never match */
+                                        add_warning(ret_warnings,
+                                                    "%s:%u: token '%s' holds a control character, refused", path,
+                                                    line, p);
                                 else if (strlen(secret) < TOKEN_MIN_LEN)
                                         add_warning(ret_warnings,
                                                     "%s:%u: token '%s' is shorter than %d bytes, refused", path,
@@ -113,6 +123,8 @@ int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
                 if (strlen(env) < TOKEN_MIN_LEN)
                         add_warning(ret_warnings, "ABBOT_SKILL_RUNNER_TOKEN is shorter than %d bytes, refused",
                                     TOKEN_MIN_LEN);
+                else if (env[strcspn(env, CONTROL_CHARS)])
+                        add_warning(ret_warnings, "ABBOT_SKILL_RUNNER_TOKEN holds a control character, refused");
                 else if ((r = tokens_add(&t, "abbot", env, strlen(env))) < 0)
                         goto fail;
                 explicit_bzero(env, strlen(env));

@@ -697,6 +697,32 @@ static void test_auth(void) {
         is_int(t.n, 1, "... the other one is usable");
         contains_str(warn2 ? warn2[0] : NULL, ":1: token 'sp' starts with a blank, refused", "... and it is refused");
         auth_done(&t);
+        /* nor could a control character (a header value refuses it, as DEL; a tab it keeps) */
+        static const char ctl[] = "cr:0123456789abcdef\r0123456789abcdef\nesc:0123456789abcdef\x1b" "0123456789abcdef\n"
+                                  "del:0123456789abcdef\x7f" "0123456789abcdef\ntab:0123456789abcdef\t0123456789abcdef\n";
+        _cleanup_strv_free_ char **warn5 = NULL;
+        (void) unlink(tmpl);
+        assert_se(write_file_at(AT_FDCWD, tmpl, ctl, sizeof ctl - 1, 0600) >= 0);
+        is_int(auth_load(tmpl, &t, &warn5), 0, "auth_load, tokens with control characters");
+        is_int(t.n, 1, "... only the one with a tab is usable");
+        is_str(auth_check(&t, "0123456789abcdef\t0123456789abcdef"), "tab", "... and matches");
+        is_int(warn5 ? (int) strv_length(warn5) : 0, 3, "... three warnings");
+        contains_str(warn5 ? warn5[0] : NULL, ":1: token 'cr' holds a control character, refused", "... CR refused");
+        contains_str(warn5 && warn5[0] ? warn5[1] : NULL, ":2: token 'esc' holds a control character, refused",
+                     "... ESC refused");
+        contains_str(warn5 && warn5[0] && warn5[1] ? warn5[2] : NULL,
+                     ":3: token 'del' holds a control character, refused", "... DEL refused");
+        auth_done(&t);
+        setenv("ABBOT_SKILL_RUNNER_TOKEN", "abbotabbotabbotabbot\x01" "abbotabbotabbot", 1);
+        _cleanup_strv_free_ char **warn6 = NULL;
+        (void) unlink(tmpl);
+        assert_se(write_file_at(AT_FDCWD, tmpl, "", 0, 0600) >= 0);
+        is_int(auth_load(tmpl, &t, &warn6), 0, "ABBOT_SKILL_RUNNER_TOKEN with a control character");
+        is_int(t.n, 0, "... is not added");
+        contains_str(warn6 ? warn6[0] : NULL, "ABBOT_SKILL_RUNNER_TOKEN holds a control character, refused",
+                     "... and says why");
+        auth_done(&t);
+        unsetenv("ABBOT_SKILL_RUNNER_TOKEN");
         (void) unlink(tmpl);
         assert_se(write_file_at(AT_FDCWD, tmpl, nul, sizeof nul - 1, 0600) >= 0);
         is_int(auth_load(tmpl, &t, &warn3), 0, "a tokens file with a NUL byte");
