@@ -49,9 +49,11 @@ else
         # but not list or watch the others'
         install -d -m 0711 /run/skillrun
         chmod 0711 /run/skillrun
-        cp /etc/skillrun/tokens /run/skillrun/tokens
+        # the tokens file itself, read at every connection as under the unit: a token added
+        # or removed there counts at once (an earlier quickstart's copy here goes)
+        rm -f /run/skillrun/tokens
         setsid nohup systemd-socket-activate --accept -l "127.0.0.1:$port" \
-                -E SKILLRUN_TOKENS_FILE=/run/skillrun/tokens -E SKILLRUN_WORK_DIR=/run/skillrun \
+                -E SKILLRUN_TOKENS_FILE=/etc/skillrun/tokens -E SKILLRUN_WORK_DIR=/run/skillrun \
                 /usr/bin/skillrun >/var/log/skillrun.log 2>&1 < /dev/null &
         how="systemd-socket-activate (log: /var/log/skillrun.log)"
 fi
