@@ -5,6 +5,7 @@
 #include <sys/random.h>
 
 #include "auth.h"
+#include "http.h"
 
 bool auth_token_name_valid(const char *name) {
         size_t n = strlen(name);
@@ -18,10 +19,14 @@ bool auth_token_name_valid(const char *name) {
         return true;
 }
 
-/* What an HTTP field value cannot hold (http.c): C0 controls but the tab, and DEL */
-#define CONTROL_CHARS \
-        "\x01\x02\x03\x04\x05\x06\x07\x08\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17" \
-        "\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f"
+/* Whether an Authorization header can carry the secret: one with a byte no header value may hold
+ * (a control character but the tab, DEL) could never match. */
+static bool presentable(const char *secret) {
+        for (const char *p = secret; *p; p++)
+                if (!http_field_char(*p))
+                        return false;
+        return true;
+}
 
 static int add_warning(char ***w, const char *fmt, ...) _printf_(2, 3);
 static int add_warning(char ***w, const char *fmt, ...) {
@@ -101,8 +106,7 @@ int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
                                         /* a client's "Bearer  x" loses its blanks: it could never match */
                                         add_warning(ret_warnings, "%s:%u: token '%s' starts with a blank, refused",
                                                     path, line, p);
-                                else if (secret[strcspn(secret, CONTROL_CHARS)])
-                                        /* a header value cannot carry it (http.c): it could never match */
+                                else if (!presentable(secret))
                                         add_warning(ret_warnings,
                                                     "%s:%u: token '%s' holds a control character, refused", path,
                                                     line, p);
@@ -123,7 +127,7 @@ int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
                 if (strlen(env) < TOKEN_MIN_LEN)
                         add_warning(ret_warnings, "ABBOT_SKILL_RUNNER_TOKEN is shorter than %d bytes, refused",
                                     TOKEN_MIN_LEN);
-                else if (env[strcspn(env, CONTROL_CHARS)])
+                else if (!presentable(env))
                         add_warning(ret_warnings, "ABBOT_SKILL_RUNNER_TOKEN holds a control character, refused");
                 else if ((r = tokens_add(&t, "abbot", env, strlen(env))) < 0)
                         goto fail;

@@ -37,8 +37,7 @@ static bool is_target_char(char c) {
         return u > 0x20 && u < 0x7f && c != '#';
 }
 
-/* field-value: VCHAR, obs-text, SP, HTAB. Anything else (NUL, bare CR, DEL, ...) is refused. */
-static bool is_field_char(char c) {
+bool http_field_char(char c) {
         unsigned char u = (unsigned char) c;
         return u == '\t' || (u >= 0x20 && u != 0x7f);
 }
@@ -165,7 +164,7 @@ static int check_field_line(Parser *p, const char *l, size_t n, bool complete) {
         if (i == 0)
                 return refuse(p, 400, "Empty header field name");
         for (size_t j = i + 1; j < n; j++)
-                if (!is_field_char(l[j]))
+                if (!http_field_char(l[j]))
                         return refuse(p, 400, "Invalid character in header field value");
         return 0;
 }

@@ -64,6 +64,10 @@ typedef struct HttpRequest {
 int http_parse_head(const char *buf, size_t len, const HttpLimits *lim, HttpRequest *req, int *ret_status,
                     const char **ret_msg);
 
+/* Whether a header field value may hold c: VCHAR, obs-text, SP, HTAB. Anything else (NUL, bare
+ * CR, DEL, ...) makes the request a 400. */
+bool http_field_char(char c);
+
 /* Whether the bytes received so far begin a HEAD request (after the empty lines the parser skips):
  * true also for a head the parser refuses or that never completes, whose error answer must then
  * go without its body as well (RFC 9110 §9.3.2). */
