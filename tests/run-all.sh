@@ -153,6 +153,24 @@ check_deb() { # dir holding the .deb and build.log
                 skip=$((skip + 1))
         fi
 }
+# debian/tests (the package's autopkgtests) against the .deb, installed with dpkg under a real
+# systemd in namespaces: tests/systemd/test-autopkgtest.sh, root only (it says why it skips)
+run_autopkgtests() { # dir holding the .deb
+        local out status line
+        out=$("$top/tests/systemd/test-autopkgtest.sh" "$(ls "$1"/skillrun_*.deb)" 2>&1)
+        status=$?
+        echo "$out"
+        while IFS= read -r line; do
+                case $line in
+                "ok - "*" # SKIP"*|"1..0 # SKIP"*) skip=$((skip + 1)) ;;
+                "ok - "*) pass=$((pass + 1)) ;;
+                "not ok - "*) fail=$((fail + 1)) ;;
+                esac
+        done <<<"$out"
+        if [ "$status" != 0 ] && [ "$status" != 77 ] && ! grep -q '^not ok - ' <<<"$out"; then
+                report 1 "autopkgtest: test-autopkgtest.sh exited $status"
+        fi
+}
 echo "=== deb: dpkg-buildpackage -b from the release tarball"
 rm -rf "$top/build-deb"; mkdir -p "$top/build-deb"
 tarball=$(ls "$top"/build-release/skillrun-*.tar.xz 2>/dev/null | head -n 1)
@@ -169,6 +187,8 @@ elif [ -n "$tarball" ] && tar -C "$top/build-deb" -xJf "$tarball" && mkdir "$top
         if (cd "$top"/build-deb/skillrun-*/ && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$top/build-deb/home" \
                 LANG=C.UTF-8 $as_user dpkg-buildpackage -b -us -uc) >"$top/build-deb/build.log" 2>&1; then
                 check_deb "$top/build-deb"
+                echo "=== deb: autopkgtests (debian/tests) under a real systemd"
+                run_autopkgtests "$top/build-deb"
         else
                 tail -n 40 "$top/build-deb/build.log"; report 1 "deb: dpkg-buildpackage failed"
         fi
