@@ -153,11 +153,11 @@ check_deb() { # dir holding the .deb and build.log
                 skip=$((skip + 1))
         fi
 }
-# debian/tests (the package's autopkgtests) against the .deb, installed with dpkg under a real
-# systemd in namespaces: tests/systemd/test-autopkgtest.sh, root only (it says why it skips)
-run_autopkgtests() { # dir holding the .deb
+# The .deb installed with dpkg under a real systemd in namespaces: debian/tests (its autopkgtests),
+# then upgrade, removal and purge. tests/systemd/test-deb.sh, root only (it says why it skips)
+run_installed() { # dir holding the .deb
         local out status line
-        out=$("$top/tests/systemd/test-autopkgtest.sh" "$(ls "$1"/skillrun_*.deb)" 2>&1)
+        out=$("$top/tests/systemd/test-deb.sh" "$(ls "$1"/skillrun_*.deb)" 2>&1)
         status=$?
         echo "$out"
         while IFS= read -r line; do
@@ -168,7 +168,7 @@ run_autopkgtests() { # dir holding the .deb
                 esac
         done <<<"$out"
         if [ "$status" != 0 ] && [ "$status" != 77 ] && ! grep -q '^not ok - ' <<<"$out"; then
-                report 1 "autopkgtest: test-autopkgtest.sh exited $status"
+                report 1 "deb: tests/systemd/test-deb.sh exited $status"
         fi
 }
 echo "=== deb: dpkg-buildpackage -b from the release tarball"
@@ -187,8 +187,8 @@ elif [ -n "$tarball" ] && tar -C "$top/build-deb" -xJf "$tarball" && mkdir "$top
         if (cd "$top"/build-deb/skillrun-*/ && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$top/build-deb/home" \
                 LANG=C.UTF-8 $as_user dpkg-buildpackage -b -us -uc) >"$top/build-deb/build.log" 2>&1; then
                 check_deb "$top/build-deb"
-                echo "=== deb: autopkgtests (debian/tests) under a real systemd"
-                run_autopkgtests "$top/build-deb"
+                echo "=== deb: installed under a real systemd: debian/tests, upgrade, removal, purge"
+                run_installed "$top/build-deb"
         else
                 tail -n 40 "$top/build-deb/build.log"; report 1 "deb: dpkg-buildpackage failed"
         fi
