@@ -3,6 +3,8 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -13,16 +15,27 @@
  * client can never hold a worker longer than the read timeout). A worker answers one
  * connection, so one fd is all there is. */
 static int bounded_fd = -1;
-static uint64_t bounded_usec;
+static uint64_t bounded_usec, stop_grace_usec;
 
-void http_response_timeout(int fd, uint64_t timeout_ms) {
+void http_response_timeout(int fd, uint64_t timeout_ms, uint64_t stop_grace_ms) {
         bounded_fd = fd;
         bounded_usec = timeout_ms * 1000;
+        stop_grace_usec = stop_grace_ms * 1000;
 }
 
 /* All of iov, or -ETIMEDOUT once the client has not taken it by the deadline: never blocked in a
- * write, so a client that stops reading cannot stall us. -ENOTSOCK: not a socket, no bound. */
+ * write, so a client that stops reading cannot stall us. -ENOTSOCK: not a socket, no bound.
+ *
+ * A stop request while we wait for the client (systemd's SIGTERM, blocked since the run so that
+ * it waits for the answer and its record) leaves the client only stop_grace_usec more, then
+ * -ECANCELED: the request is still cleaned up and logged within systemd's TimeoutStopSec=, not
+ * ended by its SIGKILL at the read timeout. The signal is only looked at, never taken: once the
+ * record is written, unblocking it ends us. Looked for only when the client is slow, so a fast
+ * answer costs no signalfd. */
 static int send_by(int fd, struct iovec *iov, int n_iov, uint64_t deadline) {
+        _cleanup_close_ int stop_fd = -1;
+        bool stop_looked = false, stopping = false;
+
         for (;;) {
                 struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t) n_iov };
                 ssize_t k = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -46,10 +59,25 @@ static int send_by(int fd, struct iovec *iov, int n_iov, uint64_t deadline) {
 
                 uint64_t now = now_usec();
                 if (now >= deadline)
-                        return -ETIMEDOUT;
-                struct pollfd p = { .fd = fd, .events = POLLOUT };
-                if (poll(&p, 1, (int) MIN((deadline - now + 999) / 1000, (uint64_t) INT_MAX)) < 0 && errno != EINTR)
+                        return stopping ? -ECANCELED : -ETIMEDOUT;
+                if (!stop_looked) {
+                        sigset_t stop;
+
+                        stop_signals_fill(&stop);
+                        /* without one, a stop request waits for the deadline, as it did */
+                        stop_fd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
+                        stop_looked = true;
+                }
+                struct pollfd p[2] = {
+                        { .fd = fd, .events = POLLOUT },
+                        { .fd = stopping ? -1 : stop_fd, .events = POLLIN },
+                };
+                if (poll(p, 2, (int) MIN((deadline - now + 999) / 1000, (uint64_t) INT_MAX)) < 0 && errno != EINTR)
                         return negative_errno();
+                if (!stopping && (p[1].revents & POLLIN)) {
+                        stopping = true;
+                        deadline = MIN(deadline, now_usec() + stop_grace_usec);
+                }
         }
 }
 

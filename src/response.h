@@ -8,8 +8,9 @@
 /* From now on, responses written to fd are sent without their body: the request was HEAD. */
 void http_response_head_only(int fd);
 /* From now on, each response written to fd (a socket) must be taken by the client within
- * timeout_ms, or the write fails with -ETIMEDOUT. */
-void http_response_timeout(int fd, uint64_t timeout_ms);
+ * timeout_ms, or the write fails with -ETIMEDOUT; and within stop_grace_ms of a stop request
+ * (stop_signals_fill(), while blocked), or it fails with -ECANCELED. */
+void http_response_timeout(int fd, uint64_t timeout_ms, uint64_t stop_grace_ms);
 
 /* Every response carries Connection: close and an exact Content-Length. extra_headers is
  * either NULL or a block of complete "Name: value\r\n" lines. Returns bytes of body written

@@ -90,6 +90,9 @@ static int answer_text(Server *srv, int status, const char *body, size_t len, co
         if (r == -ETIMEDOUT)
                 server_log_error(srv, "the client did not take the answer within read_timeout_ms (%" PRIu64 " ms)",
                                  srv->settings.read_timeout_ms);
+        else if (r == -ECANCELED)
+                server_log_error(srv, "told to stop while the client was taking the answer: cut short after "
+                                 "kill_grace_ms (%" PRIu64 " ms)", srv->settings.kill_grace_ms);
         else if (r < 0)
                 log_debug_errno(r, "Writing the response failed: %m");
         return status;

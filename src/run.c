@@ -202,10 +202,7 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
          * made would otherwise end the worker and leave both behind; it then waits in stop_fd,
          * and ends the run as soon as supervision starts. The child unblocks everything before
          * execve. */
-        sigemptyset(&stop_signals);
-        sigaddset(&stop_signals, SIGTERM);
-        sigaddset(&stop_signals, SIGINT);
-        sigaddset(&stop_signals, SIGHUP);
+        stop_signals_fill(&stop_signals);
         if (sigprocmask(SIG_BLOCK, &stop_signals, &saved_mask) < 0)
                 return negative_errno();
         mask_saved = true;

@@ -347,8 +347,8 @@ int server_main(void) {
                 settings_init(&srv.settings);
         }
 
-        /* the answer gets as long as the request had */
-        http_response_timeout(srv.fd, srv.settings.read_timeout_ms);
+        /* the answer gets as long as the request had; after a stop request, the grace a skill gets */
+        http_response_timeout(srv.fd, srv.settings.read_timeout_ms, srv.settings.kill_grace_ms);
         status = read_request(&srv, &msg);
         if (status >= 0 && srv.req.method && streq(srv.req.method, "HEAD"))
                 http_response_head_only(srv.fd);

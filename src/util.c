@@ -379,6 +379,13 @@ uint64_t now_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
 }
 
+void stop_signals_fill(sigset_t *ret) {
+        sigemptyset(ret);
+        sigaddset(ret, SIGTERM);
+        sigaddset(ret, SIGINT);
+        sigaddset(ret, SIGHUP);
+}
+
 int random_hex(char *buf, size_t n) {
         static const char hex[] = "0123456789abcdef";
         unsigned char raw[64];

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -136,6 +137,10 @@ int write_file_at(int dirfd, const char *name, const void *data, size_t len, mod
 
 /* Monotonic clock in microseconds. */
 uint64_t now_usec(void);
+
+/* The signals that ask a worker to stop: SIGTERM (systemd's stop, RuntimeMaxSec=, shutdown),
+ * SIGINT (^C on `skillrun run`) and SIGHUP. */
+void stop_signals_fill(sigset_t *ret);
 
 /* Random hex id of 2*n bytes plus NUL written to buf (buf must hold 2*n+1). */
 int random_hex(char *buf, size_t n);

@@ -136,12 +136,14 @@ def after_exit(tap):
 
 
 def during_answer(tap):
-    """A stop request while the answer is being written (a client slow to take it): the stop
-    waits for the answer and the cleanup, as the run was over, but the request is still logged
-    (skillrun(8): one record per request). The answer is made far larger than the socket buffers
-    (4 MB of NUL bytes, each written as \\u0000), so that the worker is still writing it."""
+    """A stop request while the answer is being written to a client slow to take it: the client
+    gets kill_grace_ms more, not the rest of read_timeout_ms, so that under the unit the request
+    is cleaned up and logged before systemd's SIGKILL (TimeoutStopSec=5s, read_timeout_ms 10 s
+    by default); the record says why the answer was cut short (skillrun(8): one record per
+    request). The answer is made far larger than the socket buffers (4 MB of NUL bytes, each
+    written as \\u0000), so that the worker is still writing it."""
     w = Worker(skills={"bulky": sh_skill("head -c 4000000 /dev/zero", output_max="4M")},
-               settings={"output_max": "4M", "read_timeout_ms": 2000})
+               settings={"output_max": "4M", "read_timeout_ms": 60000, "kill_grace_ms": 300})
     w.start()
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -151,13 +153,26 @@ def during_answer(tap):
     s.settimeout(20)
     head = s.recv(12)
     tap.is_(head, b"HTTP/1.1 200", "answer: the worker is writing the answer")
+    t0 = time.monotonic()
     if worker:
         os.kill(worker[0], signal.SIGTERM)
-    tap.is_(wait_gone(worker or [], 10.0), [], "answer: the worker ends after the answer's deadline")
+    # read_timeout_ms is 60 s: a worker that waited for it would still be there
+    tap.is_(wait_gone(worker or [], 20.0), [], "answer: the worker ends after kill_grace_ms, not read_timeout_ms (%.1fs)"
+            % (time.monotonic() - t0))
+    rest = recv_all(s, timeout=10)
     s.close()
+    hdrs, _, body_part = (head + rest).partition(b"\r\n\r\n")
+    length = [int(l.split(b":", 1)[1]) for l in hdrs.split(b"\r\n") if l.lower().startswith(b"content-length:")]
+    tap.ok(length and len(body_part) < length[0], "answer: the client got the answer cut short (%d of %s bytes)"
+           % (len(body_part), length[0] if length else "?"))
     recs = wait_for(lambda: w.records(), timeout=10) or []  # a journal may store it a moment later
     tap.is_([(x.get("skill"), x.get("status"), x.get("outcome")) for x in recs], [("bulky", "200", "ok")],
             "answer: a stop request while the answer is written still logs the request")
+    tap.is_([x.get("error") for x in recs],
+            ["told to stop while the client was taking the answer: cut short after kill_grace_ms (300 ms)"],
+            "answer: the record says why the answer was cut short")
+    dirs, procs = w.wait_no_leftovers()
+    tap.is_(dirs, [], "answer: no work dir left")
     w.stop(tap)
 
 
