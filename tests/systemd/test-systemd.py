@@ -190,6 +190,10 @@ inst.skill("trapterm", {
     "command": ["/bin/sh", "-c", "trap 'echo got TERM; exit 3' TERM; echo trapterm ready; sleep 30 & wait"],
     "input": "none"})
 
+inst.skill("bulky", {
+    "description": "an answer of about 6 MB (a million NUL bytes, each written as \\u0000)",
+    "command": ["/usr/bin/head", "-c", "1000000", "/dev/zero"], "input": "none"})
+
 inst.dropin("skillrun.socket", "test", "[Socket]\nListenStream=\nListenStream=127.0.0.1:%d\n" % port)
 # The test skills live in the installed configuration directory; the ceilings are raised
 # far above the unit's MemoryMax=/TasksMax= so that the hostile skills meet the unit's
@@ -459,6 +463,34 @@ try:
            "(outcome %s)" % res.get("outcome"), out + r.raw[:600].decode(errors="replace"))
         wait_idle()
         sdm.run("rmdir", "/sys/fs/cgroup/freezer/sdtest-hold")
+
+    # --- a stop while a slow client takes the answer (skillrun(8)): the client gets kill_grace_ms
+    # more, then the request is logged and the worker ends on its own. Waiting for the rest of
+    # read_timeout_ms (10 s) instead, it met systemd's SIGKILL at TimeoutStopSec=5s first, and
+    # the record was lost.
+    wait_idle()
+    mark = len(sdm.console())
+    body = b"{}"
+    c = socket.socket()
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    c.settimeout(20)
+    c.connect(("127.0.0.1", port))
+    c.sendall(("POST /v1/skills/bulky/run HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+               "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % (TOKEN, len(body))).encode() + body)
+    head = c.recv(12)  # the answer has begun, and the client takes no more of it for now
+    rc, out = sdm.run("systemctl", "list-units", "--no-legend", "--plain", "skillrun@*")
+    unit = out.split()[0] if out.strip() else ""
+    t0 = time.time()
+    rc, out = sdm.run("systemctl", "stop", unit or "none", timeout=30)
+    took = time.time() - t0
+    c.close()
+    rec = journal_record(sdm, "SKILLRUN_SKILL=bulky", lambda j: j.get("_SYSTEMD_UNIT") == unit)
+    killed = [l for l in sdm.console()[mark:].splitlines() if unit and unit in l and "SIGKILL" in l]
+    ok(head == b"HTTP/1.1 200" and unit and rc == 0 and rec and not killed
+       and rec.get("SKILLRUN_ERROR", "").startswith("told to stop while the client was taking the answer"),
+       "systemctl stop during a slow answer: cut short after kill_grace_ms and logged, no SIGKILL (%.1fs)" % took,
+       "head %r, unit %r, record %r, console %r, %s" % (head, unit, rec, killed, out))
+    wait_idle()
 
     # --- RuntimeMaxSec= backstop (last: it needs a daemon-reload with a shorter limit)
     rc, out = sdm.run("sh", "-c", "mkdir -p /etc/systemd/system/skillrun@.service.d && printf '[Service]\\n"
