@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -26,12 +26,12 @@ void http_response_timeout(int fd, uint64_t timeout_ms, uint64_t stop_grace_ms) 
 /* All of iov, or -ETIMEDOUT once the client has not taken it by the deadline: never blocked in a
  * write, so a client that stops reading cannot stall us. -ENOTSOCK: not a socket, no bound.
  *
- * A stop request while we wait for the client (systemd's SIGTERM, blocked since the run so that
- * it waits for the answer and its record) leaves the client only stop_grace_usec more, then
- * -ECANCELED: the request is still cleaned up and logged within systemd's TimeoutStopSec=, not
- * ended by its SIGKILL at the read timeout. The signal is only looked at, never taken: once the
- * record is written, unblocking it ends us. Looked for only when the client is slow, so a fast
- * answer costs no signalfd. */
+ * A worker told to stop (systemd's SIGTERM) leaves a client slow to take the answer only
+ * stop_grace_usec more, then -ECANCELED: the request is still cleaned up and logged within
+ * systemd's TimeoutStopSec=, not ended by its SIGKILL at the read timeout. Told during the run,
+ * supervision took the signal (stop_requested()); told after it, the signal is still blocked and
+ * pending, and only looked at here, never taken: once the record is written, unblocking it ends
+ * us. Looked for only when the client is slow, so a fast answer costs no signalfd. */
 static int send_by(int fd, struct iovec *iov, int n_iov, uint64_t deadline) {
         _cleanup_close_ int stop_fd = -1;
         bool stop_looked = false, stopping = false;
@@ -58,9 +58,13 @@ static int send_by(int fd, struct iovec *iov, int n_iov, uint64_t deadline) {
                         continue; /* it took some: maybe more right away */
 
                 uint64_t now = now_usec();
+                if (!stopping && stop_requested()) {
+                        stopping = true;
+                        deadline = MIN(deadline, now + stop_grace_usec);
+                }
                 if (now >= deadline)
                         return stopping ? -ECANCELED : -ETIMEDOUT;
-                if (!stop_looked) {
+                if (!stop_looked && !stopping) {
                         sigset_t stop;
 
                         stop_signals_fill(&stop);

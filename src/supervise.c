@@ -367,6 +367,7 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                                 char info[128];
                                 (void) !read(io->stop_fd, info, sizeof(info));
                                 stopped = true;
+                                stop_requested_set();
                                 if (!exited)
                                         signal_run(group, plan, SIGKILL);
                                 kill_at = 0;

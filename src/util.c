@@ -386,6 +386,16 @@ void stop_signals_fill(sigset_t *ret) {
         sigaddset(ret, SIGHUP);
 }
 
+static bool stop_was_requested;
+
+void stop_requested_set(void) {
+        stop_was_requested = true;
+}
+
+bool stop_requested(void) {
+        return stop_was_requested;
+}
+
 int random_hex(char *buf, size_t n) {
         static const char hex[] = "0123456789abcdef";
         unsigned char raw[64];

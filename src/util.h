@@ -141,6 +141,10 @@ uint64_t now_usec(void);
 /* The signals that ask a worker to stop: SIGTERM (systemd's stop, RuntimeMaxSec=, shutdown),
  * SIGINT (^C on `skillrun run`) and SIGHUP. */
 void stop_signals_fill(sigset_t *ret);
+/* Whether one of them was taken (supervision takes it to end the run): the worker is stopping,
+ * and the answer still to be written gets only the grace a skill gets. */
+void stop_requested_set(void);
+bool stop_requested(void);
 
 /* Random hex id of 2*n bytes plus NUL written to buf (buf must hold 2*n+1). */
 int random_hex(char *buf, size_t n);

@@ -135,6 +135,19 @@ def after_exit(tap):
     w.stop(tap)
 
 
+def slow_run(code, **kw):
+    """A worker whose skill runs code (4 MB of output allowed, a 60 s read timeout, a 300 ms kill
+    grace), and a client that asked for the run with a 4 KiB receive buffer, taking nothing yet."""
+    w = Worker(skills={"bulky": sh_skill(code, output_max="4M", **kw)},
+               settings={"output_max": "4M", "read_timeout_ms": 60000, "kill_grace_ms": 300})
+    w.start()
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", w.port))
+    s.sendall(build_request("POST", "/v1/skills/bulky/run", body=b"{}", token=w.token))
+    return w, s
+
+
 def during_answer(tap):
     """A stop request while the answer is being written to a client slow to take it: the client
     gets kill_grace_ms more, not the rest of read_timeout_ms, so that under the unit the request
@@ -142,13 +155,7 @@ def during_answer(tap):
     by default); the record says why the answer was cut short (skillrun(8): one record per
     request). The answer is made far larger than the socket buffers (4 MB of NUL bytes, each
     written as \\u0000), so that the worker is still writing it."""
-    w = Worker(skills={"bulky": sh_skill("head -c 4000000 /dev/zero", output_max="4M")},
-               settings={"output_max": "4M", "read_timeout_ms": 60000, "kill_grace_ms": 300})
-    w.start()
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    s.connect(("127.0.0.1", w.port))
-    s.sendall(build_request("POST", "/v1/skills/bulky/run", body=b"{}", token=w.token))
+    w, s = slow_run("head -c 4000000 /dev/zero")
     worker = wait_for(lambda: [q for q in processes_with(w.marker) if cmdline_of(q).split(" ")[0] == w.bin], timeout=10)
     s.settimeout(20)
     head = s.recv(12)
@@ -173,6 +180,41 @@ def during_answer(tap):
             "answer: the record says why the answer was cut short")
     dirs, procs = w.wait_no_leftovers()
     tap.is_(dirs, [], "answer: no work dir left")
+    w.stop(tap)
+
+
+def during_run_slow_answer(tap):
+    """A stop request during the run, whose answer (outcome killed, with the 4 MB the skill wrote
+    first) then meets a client slow to take it: supervision took the signal, and the answer still
+    gets only kill_grace_ms, not read_timeout_ms, so that under the unit the request is logged
+    before systemd's SIGKILL."""
+    w, s = slow_run("head -c 4000000 /dev/zero; exec sleep 30", timeout_ms=25000)
+    # the skill has written its output and sleeps: the worker is its parent
+    def sleeping_worker():
+        for q in processes_with(w.marker):
+            pp = ppid_of(q)
+            if cmdline_of(q).strip() == "sleep 30" and pp and cmdline_of(pp).split(" ")[0] == w.bin:
+                return [pp]
+        return None
+    worker = wait_for(sleeping_worker, timeout=10) or []
+    time.sleep(0.3)  # supervision has drained the 4 MB (the skill wrote them before it slept)
+    t0 = time.monotonic()
+    if worker:
+        os.kill(worker[0], signal.SIGTERM)
+    s.settimeout(20)
+    head = s.recv(12)
+    tap.is_(head, b"HTTP/1.1 200", "stopped run: the worker answers it")
+    tap.is_(wait_gone(worker, 20.0) if worker else ["no worker"], [],
+            "stopped run: a slow client gets kill_grace_ms for the answer, not read_timeout_ms (%.1fs)"
+            % (time.monotonic() - t0))
+    s.close()
+    recs = wait_for(lambda: w.records(), timeout=10) or []
+    tap.is_([(x.get("skill"), x.get("status"), x.get("outcome"), x.get("error")) for x in recs],
+            [("bulky", "200", "killed",
+              "told to stop while the client was taking the answer: cut short after kill_grace_ms (300 ms)")],
+            "stopped run: logged as killed, with the answer cut short")
+    dirs, procs = w.wait_no_leftovers()
+    tap.is_((dirs, procs), ([], []), "stopped run: no work dir or process left")
     w.stop(tap)
 
 
@@ -356,6 +398,7 @@ def body(tap):
     during_grace(tap)
     after_exit(tap)
     during_answer(tap)
+    during_run_slow_answer(tap)
     during_log(tap)
 
     for policy in ("none", "permissive", "restrictive"):
