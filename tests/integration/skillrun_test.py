@@ -707,6 +707,15 @@ class Worker:
             text += "\n".join(r["_raw"] for r in journal_records(self.t_start, self.worker_pids()))
         return text
 
+    def live_workers(self):
+        """The workers systemd-socket-activate spawned that still run. Found as its children
+        running the skillrun binary, not by the marker: a worker is not dumpable, so without root
+        its environment cannot be read."""
+        if getattr(self, "proc", None) is None:
+            return []
+        return [int(d) for d in os.listdir("/proc") if d.isdigit() and ppid_of(int(d)) == self.proc.pid
+                and cmdline_of(int(d)).split(" ")[0] == self.bin]
+
     def leftovers(self):
         dirs = [d for d in os.listdir(self.work_dir) if d.startswith("skillrun-")]
         activator = self.proc.pid if self.proc is not None else None

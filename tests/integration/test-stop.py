@@ -156,7 +156,7 @@ def during_answer(tap):
     request). The answer is made far larger than the socket buffers (4 MB of NUL bytes, each
     written as \\u0000), so that the worker is still writing it."""
     w, s = slow_run("head -c 4000000 /dev/zero")
-    worker = wait_for(lambda: [q for q in processes_with(w.marker) if cmdline_of(q).split(" ")[0] == w.bin], timeout=10)
+    worker = wait_for(w.live_workers, timeout=10) or []
     s.settimeout(20)
     head = s.recv(12)
     tap.is_(head, b"HTTP/1.1 200", "answer: the worker is writing the answer")
@@ -164,8 +164,8 @@ def during_answer(tap):
     if worker:
         os.kill(worker[0], signal.SIGTERM)
     # read_timeout_ms is 60 s: a worker that waited for it would still be there
-    tap.is_(wait_gone(worker or [], 20.0), [], "answer: the worker ends after kill_grace_ms, not read_timeout_ms (%.1fs)"
-            % (time.monotonic() - t0))
+    tap.is_(wait_gone(worker, 20.0) if worker else ["no worker found"], [],
+            "answer: the worker ends after kill_grace_ms, not read_timeout_ms (%.1fs)" % (time.monotonic() - t0))
     rest = recv_all(s, timeout=10)
     s.close()
     hdrs, _, body_part = (head + rest).partition(b"\r\n\r\n")
@@ -191,9 +191,8 @@ def during_run_slow_answer(tap):
     w, s = slow_run("head -c 4000000 /dev/zero; exec sleep 30", timeout_ms=25000)
     # the skill has written its output and sleeps: the worker is its parent
     def sleeping_worker():
-        for q in processes_with(w.marker):
-            pp = ppid_of(q)
-            if cmdline_of(q).strip() == "sleep 30" and pp and cmdline_of(pp).split(" ")[0] == w.bin:
+        for pp in w.live_workers():
+            if any(ppid_of(q) == pp and cmdline_of(q).strip() == "sleep 30" for q in processes_with(w.marker)):
                 return [pp]
         return None
     worker = wait_for(sleeping_worker, timeout=10) or []
