@@ -719,7 +719,8 @@ class Worker:
     def leftovers(self):
         dirs = [d for d in os.listdir(self.work_dir) if d.startswith("skillrun-")]
         activator = self.proc.pid if self.proc is not None else None
-        procs = [p for p in processes_with(self.marker) if p != activator]
+        # workers too, which are not dumpable: without root the marker misses them
+        procs = sorted(set(p for p in processes_with(self.marker) if p != activator) | set(self.live_workers()))
         return dirs, procs
 
     def run_cgroups(self, dirs=()):
