@@ -78,19 +78,30 @@ check "a fresh install starts and enables nothing, and makes an empty token file
 	 [ "$(stat -c "%a %U %s" /etc/skillrun/tokens)" = "600 root 0" ]'
 
 
-# "Tests: a b" and "Restrictions: x, y" of each stanza of debian/tests/control
+# "Tests: a b", "Restrictions: x, y" and "Depends: @, p" of each stanza of debian/tests/control
 stanzas=$(awk 'BEGIN { RS = ""; FS = "\n" } {
-	t = ""; r = ""
+	t = ""; r = ""; d = ""
 	for (i = 1; i <= NF; i++) {
 		if ($i ~ /^Tests:/) t = substr($i, 7)
 		if ($i ~ /^Restrictions:/) r = substr($i, 14)
+		if ($i ~ /^Depends:/) d = substr($i, 9)
 	}
-	if (t != "") { gsub(/,/, " ", r); print t "|" r }
+	if (t != "") { gsub(/,/, " ", r); gsub(/[,@]/, " ", d); print t "|" r "|" d }
 }' "$control")
 [[ -n $stanzas ]] || { echo "not ok - deb: no Tests: in $control"; exit 1; }
 
-while IFS='|' read -r names restrictions; do
+while IFS='|' read -r names restrictions depends; do
+	# autopkgtest installs a test's Depends (@ is the package itself); here the host has them
+	missing=
+	for p in $depends; do
+		inside dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q ' installed$' || missing="$missing $p"
+	done
 	for name in $names; do
+		if [[ -n $missing ]]; then
+			echo "not ok - deb: autopkgtest $name needs$missing (contrib/install-deps.sh installs them)"
+			rc=1
+			continue
+		fi
 		out=$scratch/$name.out err=$scratch/$name.err
 		set +e
 		inside sh -c "d=\$(mktemp -d) && cd \"\$d\" && AUTOPKGTEST_TMP=\"\$d\" $at/tests/$name; r=\$?; cd / && rm -rf \"\$d\"; exit \$r" \
@@ -115,7 +126,6 @@ done <<<"$stanzas"
 
 # The life cycle. A token and a running socket, as an administrator leaves them; then the
 # same .deb again, which dpkg treats as an upgrade (preinst upgrade, postinst configure OLD).
-tokens_sum=
 answers='curl -s -o /dev/null -w "%{http_code}" -H "Authorization: Bearer $(cut -d: -f2- /etc/skillrun/tokens)" http://127.0.0.1:8080/v1/skills'
 check "a token added and the socket enabled, as the package description says" \
 	"skillrun token admin >/etc/skillrun/tokens && systemctl enable --now skillrun.socket && [ \"\$($answers)\" = 200 ]"
