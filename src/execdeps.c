@@ -162,17 +162,30 @@ static int env_program(const char *arg, char **ret) {
         if (r < 0)
                 return r;
         for (char **w = words; w && *w; w++) {
+                const char *word = *w;
+
+                /* The string of -S glued to its option, "--split-string=python3 -u" or
+                 * "-Spython3" (after flags without a value, "-vS…"): its first word is env's
+                 * next one. */
+                const char *glued = startswith(word, "--split-string=");
+                if (!glued && word[0] == '-' && word[1] != '-') {
+                        size_t k = 1 + strspn(word + 1, "iv0");
+                        if (word[k] == 'S' && word[k + 1])
+                                glued = word + k + 1;
+                }
+                if (glued)
+                        word = glued;
                 /* env's options that take a value in the next word (GNU coreutils: -u NAME,
                  * -C DIR, -P PATH, --unset NAME, --chdir DIR, -S STRING is split above): that
                  * word is no program. Others, "NAME=VALUE" and empty words are skipped. */
-                if ((streq(*w, "-u") || streq(*w, "-C") || streq(*w, "-P") || streq(*w, "--unset") ||
-                     streq(*w, "--chdir")) && w[1]) {
+                if ((streq(word, "-u") || streq(word, "-C") || streq(word, "-P") || streq(word, "--unset") ||
+                     streq(word, "--chdir")) && w[1]) {
                         w++;
                         continue;
                 }
-                if (**w == 0 || **w == '-' || strchr(*w, '='))
+                if (*word == 0 || *word == '-' || strchr(word, '='))
                         continue;
-                return find_in_path(*w, ret);
+                return find_in_path(word, ret);
         }
         return -ENOENT;
 }

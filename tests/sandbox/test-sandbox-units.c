@@ -127,6 +127,26 @@ static void test_collect(void) {
         ok(loader, "…and the dynamic loader");
         for (char **d = deps; d && *d; d++)
                 printf("#   %s\n", *d);
+
+        /* env's -S string glued to its option: the kernel passes "--split-string=sh -e" as one
+         * argument, env splits it and runs sh */
+        static const char *const glued[] = {
+                "#!/usr/bin/env --split-string=sh -e\necho hi\n",
+                "#!/usr/bin/env -Ssh -e\necho hi\n",
+                "#!/usr/bin/env -vSsh\necho hi\n",
+                "#!/usr/bin/env --split-string=FOO=1 sh\necho hi\n",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(glued); i++) {
+                _cleanup_strv_free_ char **d = NULL;
+                char path[64];
+                snprintf(path, sizeof(path), "%s/glued%zu", dir, i);
+                r = write_file_at(AT_FDCWD, path, glued[i], strlen(glued[i]), 0755);
+                if (r >= 0)
+                        r = execdeps_collect(path, &d);
+                ok(r >= 0 && (strv_contains(d, "/usr/local/bin/sh") || strv_contains(d, "/usr/bin/sh") ||
+                              strv_contains(d, "/bin/sh")),
+                   "'%.*s': the program env runs, found in PATH", (int) strcspn(glued[i], "\n"), glued[i]);
+        }
         (void) rm_rf(dir);
 }
 
