@@ -39,6 +39,13 @@ static const char *const library_dirs[] = {
         "/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/local/lib", "/lib", "/lib64", "/lib32",
 };
 
+/* Interpreters' own libraries that Debian keeps outside the library dirs, arch-independent:
+ * Perl's core modules (perl-modules-5.x: JSON::PP, Time::Local, HTTP::Tiny, …), its vendor and
+ * local ones, and Tcl's init.tcl and clock. Read only: nothing there is the skill's to execute. */
+static const char *const interpreter_dirs[] = {
+        "/usr/share/perl", "/usr/share/perl5", "/usr/local/share/perl", "/usr/share/tcltk",
+};
+
 /* How deep a walk around a secret goes (about 30 KiB of stack a level) before it hides the rest. */
 #define WALK_DEPTH_MAX 16
 
@@ -501,6 +508,9 @@ static int landlock_restrictive(LandlockRuleset *rs, const Secrets *sec, const M
         }
         /* Shared libraries (and an interpreter's own library tree, /usr/lib/python3*). */
         r = allow_trees(rs, sec, library_dirs, ELEMENTSOF(library_dirs), LL_FS_READ_EXEC);
+        if (r < 0)
+                return r;
+        r = allow_trees(rs, sec, interpreter_dirs, ELEMENTSOF(interpreter_dirs), LL_FS_READ);
         if (r < 0)
                 return r;
         r = allow_optional(rs, "/etc/ld.so.cache", LL_FS_READ_FILE);

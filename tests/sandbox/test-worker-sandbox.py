@@ -344,9 +344,31 @@ def body(tap, env):
             "rlimit fallback, run user with 3 other processes, tasks_max 2: the skill runs")
     tap.is_(lines(res).get("uid"), "ok uid=4244 euid=4244 gid=4244 groups=0", "…as the run user")
     tap.is_(lines(res).get("fork-bomb"), "ok forked=0 errno=EAGAIN", "…and its own forks fail (RLIMIT_NPROC)")
+    interpreter_libraries(tap, env)
     secrets_elsewhere(tap, env)
     lsock.close()
     usock.close()
+
+
+def interpreter_libraries(tap, env):
+    """restrictive: an interpreter's own modules outside the library dirs (Debian's Perl core
+    modules in /usr/share/perl/5.x, Tcl's init.tcl in /usr/share/tcltk) are readable"""
+    cases = [("perl-modules", ["/usr/bin/perl", "-MJSON::PP", "-MTime::Local", "-e", "print encode_json([1])"],
+              "/usr/share/perl", "[1]"),
+             ("tcl-library", ["/usr/bin/tclsh", env.bin + "/clock.tcl"], "/usr/share/tcltk",
+              "Thu Jan 01 00:00:00 GMT 1970\n")]
+    with open(os.path.join(env.bin, "clock.tcl"), "w") as f:
+        f.write("puts [clock format 0 -gmt 1]\n")
+    os.chmod(os.path.join(env.bin, "clock.tcl"), 0o644)
+    for name, command, tree, want in cases:
+        if not os.access(command[0], os.X_OK) or not os.path.isdir(tree):
+            tap.skip("%s: no %s or %s" % (name, command[0], tree))
+            continue
+        env.skill(name, "restrictive", command=command)
+        res = env.run(name)
+        tap.is_((res.get("outcome"), res.get("stdout")), ("ok", want),
+                "restrictive: %s reads its own modules in %s" % (command[0], tree),
+                diag=res.get("stderr"))
 
 
 def nonroot_worker(tap, env):
