@@ -519,6 +519,10 @@ static int landlock_restrictive(LandlockRuleset *rs, const Secrets *sec, const M
         r = allow_optional(rs, "/etc/localtime", LL_FS_READ_FILE);
         if (r < 0)
                 return r;
+        /* the other time zones, for a TZ the manifest sets (glibc would silently take UTC) */
+        r = allow_tree(rs, sec, "/usr/share/zoneinfo", LL_FS_READ);
+        if (r < 0)
+                return r;
         r = allow_devices(rs);
         if (r < 0)
                 return r;

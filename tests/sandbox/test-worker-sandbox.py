@@ -369,6 +369,14 @@ def interpreter_libraries(tap, env):
         tap.is_((res.get("outcome"), res.get("stdout")), ("ok", want),
                 "restrictive: %s reads its own modules in %s" % (command[0], tree),
                 diag=res.get("stderr"))
+    # and the time zones: glibc takes UTC, silently, for a TZ whose file it cannot read
+    if os.path.exists("/usr/share/zoneinfo/Europe/Paris"):
+        env.skill("tz", "restrictive", command=["/bin/date", "-d", "@0", "+%H %Z"], env={"TZ": "Europe/Paris"})
+        res = env.run("tz")
+        tap.is_((res.get("outcome"), res.get("stdout")), ("ok", "01 CET\n"),
+                "restrictive: a TZ the manifest sets is read from /usr/share/zoneinfo", diag=res.get("stderr"))
+    else:
+        tap.skip("tz: no /usr/share/zoneinfo/Europe/Paris")
 
 
 def nonroot_worker(tap, env):
