@@ -66,6 +66,8 @@ static const char *const allow_list[] = {
         /* memory */
         "brk", "mmap", "mmap2", "munmap", "mremap", "mprotect", "madvise", "msync", "mincore",
         "mlock", "munlock", "membarrier", "map_shadow_stack",
+        /* memory protection keys of its own pages (V8, node's engine, allocates one at start) */
+        "pkey_alloc", "pkey_free", "pkey_mprotect",
         /* signals */
         "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigreturn", "rt_sigsuspend",
         "rt_sigpending", "rt_sigtimedwait", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "sigaltstack",

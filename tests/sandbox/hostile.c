@@ -694,6 +694,17 @@ static void one(const char *a) {
                 if (pid > 0)
                         waitpid((pid_t) pid, NULL, 0);
                 report(pid, NULL);
+        } else if (!strcmp(a, "pkey")) {
+                /* without the CPU's protection keys the kernel answers ENOSPC (or EINVAL) */
+#ifdef SYS_pkey_alloc
+                long k = syscall(SYS_pkey_alloc, 0, 0);
+                report(k, NULL);
+                if (k >= 0)
+                        (void) syscall(SYS_pkey_free, k);
+#else
+                errno = ENOSYS;
+                report(-1, NULL);
+#endif
         } else if (!strcmp(a, "bpf")) {
                 union bpf_attr attr = { .map_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 4, .max_entries = 1 };
                 long fd = syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
