@@ -27,7 +27,7 @@ fi
 [[ -f $deb && -f $control ]] || { echo "not ok - deb: no $deb or no $control"; exit 1; }
 
 scratch=$(mktemp -d /var/tmp/skillrun-test-deb.XXXXXX)
-export SDTEST_WORK=$scratch/work SDTEST_PAYLOAD=$scratch/payload SDTEST_TARGET=skillrun-test.target
+export SDTEST_WORK=$scratch/work SDTEST_PAYLOAD=$scratch/payload SDTEST_TARGET=test-deb-boot.target
 booted=
 cleanup() {
 	if [[ -n $booted ]]; then "$HERE/sd-stop.sh" >/dev/null 2>&1 || true; fi
@@ -52,10 +52,10 @@ booted=1
 inside() { nsenter -t "$(cat "$SDTEST_WORK/systemd.pid")" -m -p -u -i -n -- "$@"; }
 
 rc=0
-# a fresh install: no skillrun package (purged, if the host has one), no configuration, units
-# or drop-ins of an earlier `make install`; and no
-# policy-rc.d, which container images ship to keep maintainer scripts from starting or stopping
-# anything (deb-systemd-invoke obeys it), and a booted system does not have
+# A fresh install: no skillrun package (purged, if the host has one), no configuration, units
+# or drop-ins of an earlier `make install`; and no policy-rc.d, which container images ship to
+# keep maintainer scripts from starting or stopping anything (deb-systemd-invoke obeys it) and
+# a booted system does not have.
 if ! inside sh -c "{ ! dpkg -s skillrun >/dev/null 2>&1 || dpkg -P skillrun; } && rm -rf /etc/skillrun /etc/systemd/system/skillrun* /usr/local/lib/systemd/system/skillrun* \
 		/usr/sbin/policy-rc.d &&
 		systemctl daemon-reload && dpkg -i $at/skillrun.deb" >"$scratch/dpkg.log" 2>&1; then
