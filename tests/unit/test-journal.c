@@ -25,7 +25,13 @@ typedef struct Field {
         size_t len;
 } Field;
 
-/* journald's reading of a datagram: -EBADMSG on anything it would refuse. */
+static void free_fields(Field *f, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(f[i].value);
+}
+
+/* journald's reading of a datagram: -EBADMSG on anything it would refuse, with nothing kept
+ * (*ret_n 0), so that a caller reusing f and n after an earlier record reads no freed value. */
 static int parse(const char *p, size_t n, Field *f, size_t *ret_n) {
         const char *end = p + n;
         size_t k = 0;
@@ -34,11 +40,11 @@ static int parse(const char *p, size_t n, Field *f, size_t *ret_n) {
                 const char *nl = memchr(p, '\n', (size_t) (end - p));
                 const char *eq;
                 if (!nl || k == FIELDS_MAX)
-                        return -EBADMSG;
+                        goto fail;
                 eq = memchr(p, '=', (size_t) (nl - p));
                 size_t kl = (size_t) ((eq ?: nl) - p);
                 if (kl == 0 || kl >= sizeof f[k].key)
-                        return -EBADMSG;
+                        goto fail;
                 memcpy(f[k].key, p, kl);
                 f[k].key[kl] = 0;
                 if (eq) {
@@ -48,22 +54,28 @@ static int parse(const char *p, size_t n, Field *f, size_t *ret_n) {
                 } else {
                         uint64_t le;
                         if ((size_t) (end - nl - 1) < sizeof le)
-                                return -EBADMSG;
+                                goto fail;
                         memcpy(&le, nl + 1, sizeof le);
                         f[k].len = (size_t) le64toh(le);
                         const char *v = nl + 1 + sizeof le;
                         if ((size_t) (end - v) < f[k].len + 1 || v[f[k].len] != '\n')
-                                return -EBADMSG;
+                                goto fail;
                         f[k].value = strndup(v, f[k].len);
                         p = v + f[k].len + 1;
                 }
                 for (const char *c = f[k].key; *c; c++)
-                        if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'))
-                                return -EBADMSG;
+                        if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_')) {
+                                free(f[k].value);
+                                goto fail;
+                        }
                 k++;
         }
         *ret_n = k;
         return 0;
+fail:
+        free_fields(f, k);
+        *ret_n = 0;
+        return -EBADMSG;
 }
 
 static const Field *find(const Field *f, size_t n, const char *key) {
@@ -78,9 +90,19 @@ static const char *value(const Field *f, size_t n, const char *key) {
         return x ? x->value : "(missing)";
 }
 
-static void free_fields(Field *f, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                free(f[i].value);
+/* The reader refuses what journald would, and keeps nothing of it: a test reusing f and n after
+ * a refused record must find none of its fields, nor freed ones of the record before. */
+static void test_reader(void) {
+        static const char good[] = "MESSAGE=hi\nPRIORITY=6\n", bad[] = "MESSAGE=hi\nlower=x\n";
+        Field f[FIELDS_MAX] = {};
+        size_t n = 0;
+
+        is_int(parse(good, strlen(good), f, &n), 0, "reader: a record journald takes");
+        is_int(n, 2, "reader: its two fields");
+        free_fields(f, n);
+        is_int(parse(bad, strlen(bad), f, &n), -EBADMSG, "reader: a lowercase key is refused");
+        is_int(n, 0, "reader: nothing kept of a refused record");
+        free_fields(f, n);
 }
 
 /* The record of l parses, and its PRIORITY is want. */
@@ -457,6 +479,7 @@ static void test_fallback_priority(void) {
 }
 
 int main(void) {
+        test_reader();
         test_format();
         test_send();
         test_wait_taken();
