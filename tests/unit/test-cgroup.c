@@ -572,8 +572,7 @@ static void real_kill_escaped(void) {
                 return;
         for (unsigned i = 0; i < 3 && cgroup_path(c, i); i++)
                 dirs[i] = strdup(cgroup_path(c, i));
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
-                return;
+        assert_se(pipe2(pipefd, O_CLOEXEC) == 0);
 
         pid_t pid = fork();
         if (pid == 0) {
