@@ -156,16 +156,19 @@ static void stream_append(OutputStream *s, const char *buf, size_t n, uint64_t c
                 s->truncated = true;
 }
 
-/* Read what is there; returns false on EOF/error (the fd is then closed). */
-static bool drain(int *fd, OutputStream *s, uint64_t cap) {
+bool supervise_drain(int *fd, OutputStream *s, uint64_t cap) {
         char buf[65536];
 
-        for (;;) {
+        /* At most SUPERVISE_DRAIN_MAX a call: writers that keep the pipe full (several of them,
+         * a pipe grown to 1 MiB) would otherwise keep us here, and the timeout, the work dir
+         * check, a hang-up and a stop request all wait until they pause. */
+        for (size_t got = 0; got < SUPERVISE_DRAIN_MAX;) {
                 ssize_t k = read(*fd, buf, sizeof(buf));
                 if (k > 0) {
                         stream_append(s, buf, (size_t) k, cap);
                         if ((size_t) k < sizeof(buf))
                                 return true;
+                        got += (size_t) k;
                         continue;
                 }
                 if (k < 0 && errno == EINTR)
@@ -176,6 +179,7 @@ static bool drain(int *fd, OutputStream *s, uint64_t cap) {
                 *fd = -1;
                 return false;
         }
+        return true;
 }
 
 /* The skill owns what is below the work dir and may rearrange it while we look: walk by
@@ -358,9 +362,9 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                                         close_fd(&io->stdin_fd);
                         }
                         if (i_out >= 0 && p[i_out].revents)
-                                (void) drain(&io->stdout_fd, &r->out, l->output_max);
+                                (void) supervise_drain(&io->stdout_fd, &r->out, l->output_max);
                         if (i_err >= 0 && p[i_err].revents)
-                                (void) drain(&io->stderr_fd, &r->err, l->output_max);
+                                (void) supervise_drain(&io->stderr_fd, &r->err, l->output_max);
                         if (i_stop >= 0 && p[i_stop].revents) {
                                 /* the worker is being stopped (systemd's RuntimeMaxSec=, a shutdown,
                                  * ^C): end the run now, so that cleanup and an answer still happen */

@@ -25,6 +25,12 @@ typedef struct SuperviseIO {
 int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_grace_ms, SandboxPlan *plan,
                   RunResult *r);
 
+/* Read what the pipe 'fd' holds into s, keeping at most 'cap' bytes: false on EOF or an error
+ * (*fd is then closed and -1). Returns after SUPERVISE_DRAIN_MAX bytes even if more is there,
+ * so that the caller gets to its deadlines. */
+#define SUPERVISE_DRAIN_MAX (256 * 1024)
+bool supervise_drain(int *fd, OutputStream *s, uint64_t cap);
+
 /* The children of 'parent' found by scanning /proc/<pid>/stat: the fallback for kernels
  * without /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN). */
 size_t supervise_scan_children(pid_t parent, pid_t *out, size_t max);

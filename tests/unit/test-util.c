@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -573,6 +574,33 @@ static void test_scan_children(void) {
         is_int(supervise_scan_children(getpid(), found, ELEMENTSOF(found)), 0, "and none once they are killed and reaped");
 }
 
+/* One call takes at most SUPERVISE_DRAIN_MAX from a pipe that holds more: writers that keep it
+ * full must not keep the supervision loop from its timeout. */
+static void test_drain_bounded(void) {
+        static char block[65536];
+        OutputStream s = {};
+        int p[2], queued = 0;
+        size_t filled = 0;
+
+        assert_se(pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0);
+        (void) fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+        memset(block, 'x', sizeof(block));
+        while (write(p[1], block, sizeof(block)) == (ssize_t) sizeof(block))
+                filled += sizeof(block);
+        ok(filled > SUPERVISE_DRAIN_MAX, "a pipe holding %zu bytes, more than one call takes", filled);
+        ok(supervise_drain(&p[0], &s, 1024), "a bounded call: the pipe is still open");
+        is_int(s.total, SUPERVISE_DRAIN_MAX, "it took SUPERVISE_DRAIN_MAX bytes, not all");
+        ok(ioctl(p[0], FIONREAD, &queued) == 0 && (size_t) queued == filled - SUPERVISE_DRAIN_MAX,
+           "the rest is still in the pipe");
+        is_int(s.len, 1024, "kept up to the cap");
+        close(p[1]);
+        while (supervise_drain(&p[0], &s, 1024))
+                ;
+        is_int(s.total, filled, "further calls take the rest, then EOF");
+        is_int(p[0], -1, "and close the read end");
+        free(s.buf);
+}
+
 static void test_read_secret(void) {
         char path[] = "/tmp/test-secret-XXXXXX";
         int fd = mkstemp(path);
@@ -862,6 +890,7 @@ int main(void) {
         test_workdir_moved();
         test_read_secret();
         test_scan_children();
+        test_drain_bounded();
         test_auth();
         test_set_error_free_and_strdup();
         test_path_below();
