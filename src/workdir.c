@@ -115,6 +115,27 @@ static bool names_inode(const char *path, const struct stat *st) {
         return lstat(path, &now) >= 0 && now.st_dev == st->st_dev && now.st_ino == st->st_ino;
 }
 
+/* The work root, if we own it, has every owner bit back. A worker that owns it (one under
+ * RuntimeDirectory=, or started by hand as its owner) shares that owner with its skills, and
+ * landlock does not rule chmod(2): a skill can take them away, and then neither its own work dir
+ * can be removed nor any later run's made. Its path is ours (the skill cannot write its parent),
+ * and changing its mode needs no bit of its own. */
+static void work_root_grant(const char *path) {
+        _cleanup_free_ char *root = strdup(path);
+        char *slash = root ? strrchr(root, '/') : NULL;
+        struct stat st;
+
+        if (!slash || slash == root)
+                return;
+        *slash = 0;
+        if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+            (st.st_mode & S_IRWXU) == S_IRWXU)
+                return;
+        log_warning("Work root %s has mode %04o, which a skill may have set: giving its owner rwx back", root,
+                    (unsigned) (st.st_mode & 07777));
+        (void) chmod(root, (st.st_mode & 07777) | S_IRWXU);
+}
+
 void workdir_remove(Workdir *w) {
         bool emptied = false; /* the path still names the directory the fd emptied */
         struct stat was;
@@ -124,6 +145,8 @@ void workdir_remove(Workdir *w) {
         bool removed = w->fd >= 0 && w->path && fstat(w->fd, &was) >= 0 && names_inode(w->path, &was) &&
                        rmdir(w->path) >= 0;
 
+        if (w->path && !removed)
+                work_root_grant(w->path);
         if (w->fd >= 0 && !removed) {
                 /* Through the fd held since it was made first: the skill may have renamed its work
                  * dir (policy none, in a work root it may write to) and put anything at its path.

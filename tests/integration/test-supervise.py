@@ -53,6 +53,12 @@ HIDERS = {
 }
 
 
+# A worker that owns its work root (one under RuntimeDirectory=, or started by hand as its owner)
+# shares that owner with its skills: landlock does not rule chmod(2), so a sandboxed skill can take
+# every bit of the root away. Its own work dir must still go, and the next run must get one.
+LOCKROOT = sh_skill('chmod 0 "${PWD%/*}" && echo locked', policy="permissive")
+
+
 # skillrun.conf(5), workdir_max: a work dir nested deeper than 128 directories counts as over it.
 # Small in bytes either way; killed while it sleeps, the deeper one never says "done".
 def nester(depth):
@@ -200,7 +206,8 @@ def body(tap):
         tap.skip("an unprivileged worker needs root and setpriv to be started")
         return
     w = Worker(skills=dict(HIDERS, leaver=LEAVER, tree=tree_skill(),
-                           rmwd=sh_skill('rmdir "$PWD" && sleep 0.5 && echo done', workdir_max="2M")),
+                           rmwd=sh_skill('rmdir "$PWD" && sleep 0.5 && echo done', workdir_max="2M"),
+                           lockroot=LOCKROOT),
                user="nobody").start()
     leavers(tap, w, "unprivileged worker, no cgroup")
     r = w.run("tree", {"args": ["--exit"]})
@@ -221,6 +228,15 @@ def body(tap):
     j = r.json or {}
     tap.is_((r.status, j.get("outcome"), j.get("stdout")), (200, "ok", "done\n"),
             "unprivileged: a skill that removes its own work dir runs on", "body: %r" % r.body[:500])
+    r = w.run("lockroot", {})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("stdout")), (200, "ok", "locked\n"),
+            "unprivileged: a permissive skill locks the work root it shares an owner with", "body: %r" % r.body[:500])
+    dirs, procs = w.wait_no_leftovers(3.0)
+    tap.is_(dirs, [], "... its work dir is removed all the same")
+    r = w.run("rmwd", {})
+    tap.is_((r.status, (r.json or {}).get("outcome")), (200, "ok"), "... and the next run gets a work dir",
+            "body: %r" % r.body[:500])
     w.stop(tap)
 
 
