@@ -145,7 +145,8 @@ void workdir_remove(Workdir *w) {
         bool removed = w->fd >= 0 && w->path && fstat(w->fd, &was) >= 0 && names_inode(w->path, &was) &&
                        rmdir(w->path) >= 0;
 
-        if (w->path && !removed)
+        /* only when the root refused us: an operator's own mode for it is left alone otherwise */
+        if (w->path && !removed && (errno == EACCES || errno == EPERM))
                 work_root_grant(w->path);
         if (w->fd >= 0 && !removed) {
                 /* Through the fd held since it was made first: the skill may have renamed its work
