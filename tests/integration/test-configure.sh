@@ -4,7 +4,9 @@
 # makes it fail naming what to install; --without-systemdsystemunitdir/-tmpfilesdir (daemon(7)'s
 # "do not install them") installs nothing there, and a bare --with-DIR means the default, where
 # either word used to become a directory "make install" wrote beside $(DESTDIR). Runs the
-# source tree's configure in temporary build directories.
+# source tree's configure in temporary build directories. First, what needs no configure: the
+# packages' versions are configure.ac's (a release that bumps one and not the others builds
+# a .deb or an .rpm whose version is not the program's, or an rpmbuild that finds no tarball).
 srcdir=${top_srcdir:-.}
 n=0; failed=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
@@ -12,11 +14,24 @@ not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; }
 check() { # status, description, output shown on failure
         if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; printf '%s\n' "$3" | sed 's/^/# /'; fi
 }
+skip_rest() { ok "configure # SKIP $*"; echo "1..$n"; exit $failed; }
 
-[ -x "$srcdir/configure" ] || { echo "1..0 # SKIP no configure in $srcdir (autoreconf -fi)"; exit 77; }
-[ -f "$srcdir/config.status" ] &&
-        { echo "1..0 # SKIP $srcdir is configured in place: configure refuses another build directory"; exit 77; }
-pkgconfig=$(command -v pkg-config) || { echo "1..0 # SKIP pkg-config not installed"; exit 77; }
+version=$(sed -n 's/^AC_INIT(\[skillrun\], *\[\([^]]*\)\].*/\1/p' "$srcdir/configure.ac")
+check "$([ -n "$version" ]; echo $?)" "configure.ac's AC_INIT names a version" "$(grep AC_INIT "$srcdir/configure.ac")"
+# debian/changelog's first line: skillrun (VERSION) (a native package: no Debian revision)
+deb=$(sed -n '1s/^skillrun (\([^)]*\)).*/\1/p' "$srcdir/debian/changelog")
+check "$([ "$deb" = "$version" ]; echo $?)" "debian/changelog's version is configure.ac's ($version)" "debian/changelog: '$deb'"
+# the spec's Version:, and its newest %changelog entry's VERSION-RELEASE
+spec=$srcdir/contrib/rpm/skillrun.spec
+rpmv=$(sed -n 's/^Version:[[:space:]]*//p' "$spec")
+rpmcl=$(sed -n '/^%changelog/,$s/^\* .* - \([^ -]*\)-[^ -]*$/\1/p' "$spec" | head -n 1)
+check "$([ "$rpmv" = "$version" ] && [ "$rpmcl" = "$version" ]; echo $?)" \
+        "contrib/rpm/skillrun.spec's Version: and newest %changelog entry are configure.ac's ($version)" \
+        "Version: '$rpmv', %changelog: '$rpmcl'"
+
+[ -x "$srcdir/configure" ] || skip_rest "no configure in $srcdir (autoreconf -fi)"
+[ -f "$srcdir/config.status" ] && skip_rest "$srcdir is configured in place: configure refuses another build directory"
+pkgconfig=$(command -v pkg-config) || skip_rest "pkg-config not installed"
 
 t=$(mktemp -d "${TMPDIR:-/tmp}/skillrun-configure.XXXXXX") || exit 1
 trap 'rm -rf "$t"' EXIT
