@@ -8,12 +8,7 @@
 # packages' versions are configure.ac's (a release that bumps one and not the others builds
 # a .deb or an .rpm whose version is not the program's, or an rpmbuild that finds no tarball).
 srcdir=${top_srcdir:-.}
-n=0; failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; }
-check() { # status, description, output shown on failure
-        if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; printf '%s\n' "$3" | sed 's/^/# /'; fi
-}
+. "$srcdir/tests/lib/tap.sh"
 skip_rest() { ok "configure # SKIP $*"; echo "1..$n"; exit $failed; }
 
 version=$(sed -n 's/^AC_INIT(\[skillrun\], *\[\([^]]*\)\].*/\1/p' "$srcdir/configure.ac")
