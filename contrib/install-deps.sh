@@ -8,8 +8,9 @@ PKGS="build-essential autoconf automake pkg-config libsystemd-dev libjson-c-dev 
 no_start=
 if [ "${1:-}" = --tests ]; then
         # the .deb checks, mandoc's lint of the man pages, strace's fault injection
-        # (test-stop.py), and the TLS proxies test-proxy.py runs (never started as services)
-        PKGS="$PKGS debhelper lintian mandoc strace nginx-light haproxy openssl"
+        # (test-stop.py), the TLS proxies test-proxy.py runs (never started as services),
+        # and rpmbuild and rpmlint for contrib/rpm/skillrun.spec (test-rpm-spec.sh)
+        PKGS="$PKGS debhelper lintian mandoc strace nginx-light haproxy openssl rpm rpmlint"
         no_start=1
 fi
 missing=""
