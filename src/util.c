@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <time.h>
 
@@ -425,11 +426,46 @@ int random_hex(char *buf, size_t n) {
  * so the fds held at once stay bounded whatever the depth. */
 #define RM_RF_DEPTH_MAX 32
 
-typedef struct RmRf {
-        dev_t dev;
+typedef struct RmRf RmRf;
+struct RmRf {
+        dev_t dev;       /* of the tree's top */
+        uint64_t mnt_id; /* of the mount it is in, when the kernel says (mnt_id_known) */
+        bool mnt_id_known;
         int rootfd;
         unsigned moved;  /* directories moved up in this pass */
-} RmRf;
+        RmRf *top;       /* the tree rm_rf_contents() was given: where subvolumes are moved */
+};
+
+/* statx(), for its mount id; what fstatat() says where there is none (a seccomp filter that
+ * predates it): then the st_dev rule alone decides. */
+static int rm_rf_stat(int dfd, const char *name, int flags, struct statx *ret) {
+        struct stat st;
+
+        if (statx(dfd, name, flags | AT_NO_AUTOMOUNT, STATX_TYPE | STATX_MNT_ID, ret) >= 0)
+                return 0;
+        if (errno != ENOSYS && errno != EPERM)
+                return negative_errno();
+        if (fstatat(dfd, name, &st, flags) < 0)
+                return negative_errno();
+        *ret = (struct statx) { .stx_mask = STATX_TYPE, .stx_mode = st.st_mode,
+                                .stx_dev_major = major(st.st_dev), .stx_dev_minor = minor(st.st_dev) };
+        return 0;
+}
+
+static dev_t rm_rf_dev(const struct statx *stx) {
+        return makedev(stx->stx_dev_major, stx->stx_dev_minor);
+}
+
+/* Another mount below the tree is never crossed. Told by the mount where the kernel says
+ * (5.8+), not by st_dev: a btrfs subvolume, which an unprivileged skill may create, has a
+ * st_dev of its own but is no mount, and skipping it left the work dir and its disk use. */
+static bool rm_rf_other_mount(const RmRf *ctx, const struct statx *stx) {
+        if (ctx->mnt_id_known && (stx->stx_mask & STATX_MNT_ID))
+                return stx->stx_mnt_id != ctx->mnt_id;
+        if (stx->stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
+                return stx->stx_attributes & STATX_ATTR_MOUNT_ROOT;
+        return rm_rf_dev(stx) != ctx->dev;
+}
 
 /* A skill may leave a directory without the read bit; one sharing our uid (DynamicUser) then
  * refuses us too, as we have no CAP_DAC_OVERRIDE, and only its mode can be changed. The O_PATH
@@ -467,6 +503,31 @@ static int open_dir_for_removal(int dfd, const char *name) {
         return fd;
 }
 
+/* Unguessable names, never replacing anything: the tree's owner must not be able to make the
+ * move fail with decoys. A moved directory's ".." changes, so it must be writable: without
+ * CAP_DAC_OVERRIDE, one locked by its owner (our uid under DynamicUser=) is given its owner's
+ * bits back first. */
+static int rm_rf_move_up(int dfd, const char *name, RmRf *to) {
+        char moved[8 + 33] = ".rm-rf-";
+        int fd = open_dir_for_removal(dfd, name);
+
+        if (fd >= 0)
+                close(fd);
+        for (unsigned i = 0; i < 8; i++) {
+                if (random_hex(moved + 7, 16) < 0)
+                        return 0;
+                if (renameat2(dfd, name, to->rootfd, moved, RENAME_NOREPLACE) == 0) {
+                        to->moved++;
+                        return 0;
+                }
+                if (errno != EEXIST)
+                        return negative_errno();
+        }
+        return 0;
+}
+
+static int rm_rf_passes(RmRf *ctx);
+
 static int rm_rf_children(int dfd, RmRf *ctx, unsigned depth) {
         DIR *d = fdopendir(dfd);
         struct dirent *de;
@@ -477,49 +538,53 @@ static int rm_rf_children(int dfd, RmRf *ctx, unsigned depth) {
                 return negative_errno();
         }
         while ((de = readdir(d))) {
-                struct stat st;
+                struct statx stx;
+                int r;
+
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
-                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-                        if (errno != ENOENT && ret == 0)
-                                ret = negative_errno();
+                r = rm_rf_stat(dirfd(d), de->d_name, AT_SYMLINK_NOFOLLOW, &stx);
+                if (r < 0) {
+                        if (r != -ENOENT && ret == 0)
+                                ret = r;
                         continue;
                 }
-                if (S_ISDIR(st.st_mode)) {
+                if (S_ISDIR(stx.stx_mode)) {
                         int cfd;
-                        if (st.st_dev != ctx->dev)  /* never cross into another mount */
+                        r = 0;
+                        if (rm_rf_other_mount(ctx, &stx))
                                 continue;
-                        if (depth >= RM_RF_DEPTH_MAX) {
-                                /* unguessable names, never replacing anything: the tree's owner
-                                 * must not be able to make the move fail with decoys. A moved
-                                 * directory's ".." changes, so it must be writable: without
-                                 * CAP_DAC_OVERRIDE, one locked by its owner (our uid under
-                                 * DynamicUser=) is given its owner's bits back first. */
-                                char name[8 + 33] = ".rm-rf-";
-                                cfd = open_dir_for_removal(dirfd(d), de->d_name);
-                                if (cfd >= 0)
-                                        close(cfd);
-                                for (unsigned i = 0; i < 8; i++) {
-                                        if (random_hex(name + 7, 16) < 0)
-                                                break;
-                                        if (renameat2(dirfd(d), de->d_name, ctx->rootfd, name, RENAME_NOREPLACE) == 0) {
-                                                ctx->moved++;
-                                                break;
-                                        }
-                                        if (errno != EEXIST) {
-                                                if (ret == 0)
-                                                        ret = negative_errno();
-                                                break;
-                                        }
+                        if (rm_rf_dev(&stx) != ctx->dev) {
+                                /* A subvolume: a directory cannot be renamed out of it, only the
+                                 * subvolume itself. One right below the top is taken as a tree of
+                                 * its own; any other is moved up there first, so that those walked
+                                 * at once stay two, whatever the nesting. */
+                                if (ctx != ctx->top || depth > 0) {
+                                        r = rm_rf_move_up(dirfd(d), de->d_name, ctx->top);
+                                        if (r < 0 && ret == 0)
+                                                ret = r;
+                                        continue;
                                 }
-                                continue;
-                        }
-                        cfd = open_dir_for_removal(dirfd(d), de->d_name);
-                        if (cfd >= 0) {
-                                int r = rm_rf_children(cfd, ctx, depth + 1);
+                                cfd = open_dir_for_removal(dirfd(d), de->d_name);
+                                if (cfd >= 0) {
+                                        RmRf sub = { .dev = rm_rf_dev(&stx), .mnt_id = ctx->mnt_id,
+                                                     .mnt_id_known = ctx->mnt_id_known, .rootfd = cfd,
+                                                     .top = ctx->top };
+                                        r = rm_rf_passes(&sub);
+                                        close(cfd);
+                                }
+                        } else if (depth >= RM_RF_DEPTH_MAX) {
+                                r = rm_rf_move_up(dirfd(d), de->d_name, ctx);
                                 if (r < 0 && ret == 0)
                                         ret = r;
+                                continue;
+                        } else {
+                                cfd = open_dir_for_removal(dirfd(d), de->d_name);
+                                if (cfd >= 0)
+                                        r = rm_rf_children(cfd, ctx, depth + 1);
                         }
+                        if (r < 0 && ret == 0)
+                                ret = r;
                         if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT && ret == 0)
                                 ret = negative_errno();
                 } else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT && ret == 0)
@@ -529,25 +594,35 @@ static int rm_rf_children(int dfd, RmRf *ctx, unsigned depth) {
         return ret;
 }
 
-int rm_rf_contents(int fd) {
-        struct stat st;
-        RmRf ctx = {};
+/* Walks ctx->rootfd until a pass has moved nothing up. */
+static int rm_rf_passes(RmRf *ctx) {
         int r;
 
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        ctx.dev = st.st_dev;
-        ctx.rootfd = fd;
         do {
-                int pass_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+                int pass_fd = fcntl(ctx->rootfd, F_DUPFD_CLOEXEC, 3);
                 if (pass_fd < 0)
                         return negative_errno();
                 /* a fresh directory stream each pass: entries moved up are read anew */
                 (void) lseek(pass_fd, 0, SEEK_SET);
-                ctx.moved = 0;
-                r = rm_rf_children(pass_fd, &ctx, 0);
-        } while (ctx.moved > 0);
+                ctx->moved = 0;
+                r = rm_rf_children(pass_fd, ctx, 0);
+        } while (ctx->moved > 0);
         return r;
+}
+
+int rm_rf_contents(int fd) {
+        struct statx stx;
+        RmRf ctx = { .rootfd = fd };
+        int r;
+
+        r = rm_rf_stat(fd, "", AT_EMPTY_PATH, &stx);
+        if (r < 0)
+                return r;
+        ctx.dev = rm_rf_dev(&stx);
+        ctx.mnt_id = stx.stx_mnt_id;
+        ctx.mnt_id_known = stx.stx_mask & STATX_MNT_ID;
+        ctx.top = &ctx;
+        return rm_rf_passes(&ctx);
 }
 
 int rm_rf(const char *path) {

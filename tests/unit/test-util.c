@@ -6,6 +6,8 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <linux/btrfs.h>
+#include <linux/loop.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -367,6 +369,224 @@ static void test_rm_rf_owner_deep(mode_t mode) {
                (unsigned) mode);
         if (code != 0)
                 (void) rm_rf(tmpl);
+}
+
+/* Mount points below the tree are never crossed, whatever their st_dev: a tmpfs (its own) and
+ * a bind mount of the tree's own file system (the same st_dev, which alone let rm_rf() in). As
+ * root, in a child with a mount namespace of its own, so that nothing stays mounted. */
+static void test_rm_rf_mounts(void) {
+        char tmpl[] = "/tmp/test-util-mnt-XXXXXX";
+        int status = -1, code;
+        pid_t pid;
+
+        if (geteuid() != 0) {
+                ok(1, "# SKIP rm_rf and mount points: needs root to mount");
+                return;
+        }
+        assert_se(mkdtemp(tmpl));
+        pid = fork();
+        assert_se(pid >= 0);
+        if (pid == 0) {
+                char tree[256], tmpfs[256], bind[256], src[256], p[300];
+                int fd, r;
+
+                if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                        _exit(99);
+                snprintf(tree, sizeof(tree), "%s/tree", tmpl);
+                snprintf(tmpfs, sizeof(tmpfs), "%s/tree/tmpfs", tmpl);
+                snprintf(bind, sizeof(bind), "%s/tree/d/bind", tmpl);
+                snprintf(src, sizeof(src), "%s/src", tmpl);
+                if (mkdir(tree, 0700) < 0 || mkdir(tmpfs, 0700) < 0 || mkdir(src, 0700) < 0 ||
+                    snprintf(p, sizeof(p), "%s/d", tree) < 0 || mkdir(p, 0700) < 0 || mkdir(bind, 0700) < 0)
+                        _exit(101);
+                if (mount("tmpfs", tmpfs, "tmpfs", 0, "size=1m") < 0 || mount(src, bind, NULL, MS_BIND, NULL) < 0)
+                        _exit(102);
+                snprintf(p, sizeof(p), "%s/f", tmpfs);
+                if ((fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) < 0)
+                        _exit(103);
+                close(fd);
+                snprintf(p, sizeof(p), "%s/f", src);
+                if ((fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) < 0)
+                        _exit(103);
+                close(fd);
+                r = rm_rf(tree);
+                /* +1: no error said (the mount points cannot go); +2: the tmpfs' file removed;
+                 * +4: the bound directory's file removed */
+                code = (r == 0 ? 1 : 0);
+                snprintf(p, sizeof(p), "%s/f", tmpfs);
+                code |= access(p, F_OK) < 0 ? 2 : 0;
+                snprintf(p, sizeof(p), "%s/f", src);
+                code |= access(p, F_OK) < 0 ? 4 : 0;
+                _exit(code);
+        }
+        assert_se(waitpid(pid, &status, 0) == pid);
+        code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        if (code == 99)
+                ok(1, "# SKIP rm_rf and mount points: the kernel refuses a private / in a new mount namespace");
+        else {
+                ok(code >= 0 && code < 100, "rm_rf and mount points: tree with a tmpfs and a bind mount built");
+                ok(code >= 0 && !(code & 1), "rm_rf: an error when a mount point is left");
+                ok(code >= 0 && !(code & 2), "rm_rf: a tmpfs mounted below is not crossed");
+                ok(code >= 0 && !(code & 4), "rm_rf: a bind mount of the same file system below is not crossed");
+        }
+        assert_se(rm_rf(tmpl) == 0); /* the mounts went with the child's namespace */
+}
+
+/* A btrfs image on a loop device (autoclear: it goes when unmounted), mounted at 'dir'. NULL,
+ * or why not. */
+static const char *btrfs_mount(const char *img, const char *dir) {
+        _cleanup_free_ char *fss = NULL;
+        struct loop_config cfg = { .info.lo_flags = LO_FLAGS_AUTOCLEAR };
+        char loop[32];
+        int ctl, n, lfd, ifd, status = -1;
+        pid_t pid;
+
+        if (geteuid() != 0)
+                return "needs root to mount";
+        if (read_full_file("/proc/filesystems", 65536, &fss, NULL) < 0 || !strstr(fss, "\tbtrfs\n"))
+                return "no btrfs in /proc/filesystems";
+        ifd = open(img, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+        assert_se(ifd >= 0);
+        assert_se(ftruncate(ifd, 128 << 20) == 0); /* sparse */
+        pid = fork();
+        assert_se(pid >= 0);
+        if (pid == 0) {
+                int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+                if (null < 0 || dup2(null, STDOUT_FILENO) < 0 || dup2(null, STDERR_FILENO) < 0)
+                        _exit(126);
+                execlp("mkfs.btrfs", "mkfs.btrfs", "-q", img, (char *) NULL);
+                _exit(127);
+        }
+        assert_se(waitpid(pid, &status, 0) == pid);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
+                close(ifd);
+                return "no mkfs.btrfs (btrfs-progs)";
+        }
+        assert_se(WEXITSTATUS(status) == 0);
+        ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+        n = ctl >= 0 ? ioctl(ctl, LOOP_CTL_GET_FREE) : -1;
+        if (ctl >= 0)
+                close(ctl);
+        if (n < 0) {
+                close(ifd);
+                return "no free loop device";
+        }
+        snprintf(loop, sizeof(loop), "/dev/loop%d", n);
+        lfd = open(loop, O_RDWR | O_CLOEXEC);
+        cfg.fd = (uint32_t) ifd;
+        if (lfd < 0 || ioctl(lfd, LOOP_CONFIGURE, &cfg) < 0) {
+                if (lfd >= 0)
+                        close(lfd);
+                close(ifd);
+                return "no free loop device (or no LOOP_CONFIGURE: Linux 5.8+)";
+        }
+        close(ifd);
+        if (mount(loop, dir, "btrfs", 0, NULL) < 0) {
+                (void) ioctl(lfd, LOOP_CLR_FD);
+                close(lfd);
+                return "mounting a btrfs image failed";
+        }
+        close(lfd); /* held by the mount now; detached with it */
+        return NULL;
+}
+
+static int btrfs_subvol_create(const char *parent, const char *name) {
+        struct btrfs_ioctl_vol_args args = {};
+        int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+        if (fd < 0)
+                return negative_errno();
+        snprintf(args.name, sizeof(args.name), "%s", name);
+        r = ioctl(fd, BTRFS_IOC_SUBVOL_CREATE, &args) < 0 ? negative_errno() : 0;
+        close(fd);
+        return r;
+}
+
+/* 0, or the _exit() code of what failed: 'tree' with a subvolume holding a file and a nested
+ * subvolume; one at the top holding a chain 40 deep (its dirs cannot be renamed out of it) with
+ * a subvolume at the bottom (moved up, as subvolumes can be). */
+static int make_subvol_tree(const char *tree) {
+        char p[512];
+        int fd;
+
+        if (mkdir(tree, 0700) < 0)
+                return 101;
+        snprintf(p, sizeof(p), "%s/a", tree);
+        if (mkdir(p, 0700) < 0 || btrfs_subvol_create(p, "sv") < 0)
+                return 102;
+        snprintf(p, sizeof(p), "%s/a/sv", tree);
+        if (btrfs_subvol_create(p, "inner") < 0)
+                return 103;
+        snprintf(p, sizeof(p), "%s/a/sv/f", tree);
+        if ((fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) < 0 || write(fd, "x", 1) != 1)
+                return 104;
+        close(fd);
+        snprintf(p, sizeof(p), "%s/a/sv/inner/f", tree);
+        if ((fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) < 0)
+                return 104;
+        close(fd);
+        if (btrfs_subvol_create(tree, "top") < 0)
+                return 105;
+        snprintf(p, sizeof(p), "%s/top", tree);
+        fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        for (unsigned i = 0; i < 40; i++) {
+                int next;
+                if (fd < 0 || mkdirat(fd, "d", 0700) < 0)
+                        return 106;
+                next = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                close(fd);
+                fd = next;
+        }
+        if (fd < 0 || snprintf(p, sizeof(p), "/proc/self/fd/%d", fd) < 0 || btrfs_subvol_create(p, "bottom") < 0)
+                return 107;
+        close(fd);
+        return 0;
+}
+
+/* A skill on btrfs may create subvolumes in its work dir (an ioctl, unprivileged): each has a
+ * st_dev of its own, yet it is no mount. rm_rf() once skipped them as "another mount", and the
+ * work dir stayed behind with its disk use. Removed by root, and by their owner (nobody). */
+static void test_rm_rf_btrfs(void) {
+        char tmpl[] = "/tmp/test-util-btrfs-XXXXXX";
+        char img[64], mnt[64], tree[80], owned[80];
+        const char *why;
+
+        assert_se(mkdtemp(tmpl));
+        snprintf(img, sizeof(img), "%s/img", tmpl);
+        snprintf(mnt, sizeof(mnt), "%s/mnt", tmpl);
+        assert_se(mkdir(mnt, 0755) == 0);
+        why = btrfs_mount(img, mnt);
+        if (why) {
+                ok(1, "# SKIP rm_rf of btrfs subvolumes: %s", why);
+                ok(1, "# SKIP rm_rf of btrfs subvolumes by their owner: %s", why);
+                assert_se(rm_rf(tmpl) == 0);
+                return;
+        }
+        snprintf(tree, sizeof(tree), "%s/tree", mnt);
+        snprintf(owned, sizeof(owned), "%s/owned", mnt);
+        is_int(make_subvol_tree(tree), 0, "btrfs: a tree with nested subvolumes built");
+        is_int(rm_rf(tree), 0, "rm_rf: a tree with btrfs subvolumes, one 40 deep in another");
+        ok(access(tree, F_OK) < 0 && errno == ENOENT, "... gone");
+
+        assert_se(chmod(tmpl, 0711) == 0 && chown(mnt, 65534, 65534) == 0);
+        pid_t pid = fork();
+        int status = -1, code;
+        assert_se(pid >= 0);
+        if (pid == 0) {
+                if (!drop_to_nobody())
+                        _exit(100);
+                code = make_subvol_tree(owned);
+                if (code != 0)
+                        _exit(code);
+                _exit((rm_rf(owned) == 0 ? 0 : 1) | (access(owned, F_OK) == 0 || errno != ENOENT ? 4 : 0));
+        }
+        assert_se(waitpid(pid, &status, 0) == pid);
+        code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        is_int(code, 0, "rm_rf: btrfs subvolumes their owner (nobody) made, removed by the owner");
+
+        if (umount2(mnt, 0) < 0) /* the loop device goes with it (autoclear) */
+                ok(0, "umount '%s': %m", mnt);
+        assert_se(rm_rf(tmpl) == 0);
 }
 
 /* workdir_max under DynamicUser: the skill shares the worker's uid, and the worker has no DAC
@@ -885,6 +1105,8 @@ int main(void) {
         test_rm_rf_owner(true);
         test_rm_rf_owner_deep(0500);
         test_rm_rf_owner_deep(0);
+        test_rm_rf_mounts();
+        test_rm_rf_btrfs();
         test_deep_trees();
         test_dir_usage_owner();
         test_workdir_moved();
