@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import socket
+import subprocess
 import sys
 import time
 
@@ -64,6 +65,60 @@ LOCKROOT = sh_skill('chmod 0 "${PWD%/*}" && echo locked', policy="permissive")
 def nester(depth):
     return py_skill("import os, time; os.makedirs('/'.join(['d'] * %d)); time.sleep(1); print('done')" % depth,
                     workdir_max="16M", timeout_ms=20000)
+
+
+# On btrfs a skill may create subvolumes in its work dir (an unprivileged ioctl, allowed by the
+# permissive policy): each has a st_dev of its own, yet is no mount, and must go with the work dir.
+SUBVOLS = py_skill("import fcntl, os, struct\n"
+                   "def subvol(parent, name):\n"
+                   "    fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)\n"
+                   "    # BTRFS_IOC_SUBVOL_CREATE, struct btrfs_ioctl_vol_args (4096 bytes)\n"
+                   "    fcntl.ioctl(fd, 0x5000940e, bytearray(struct.pack('q4088s', 0, name.encode())))\n"
+                   "    os.close(fd)\n"
+                   "subvol('.', 'sv'); subvol('sv', 'inner'); os.makedirs('sv/inner/d')\n"
+                   "open('sv/inner/d/f', 'wb').write(b'x' * 1000000)\n"
+                   "print('made', os.stat('sv').st_dev != os.stat('.').st_dev)",
+                   policy="permissive", timeout_ms=20000)
+
+
+def btrfs_subvolumes(tap, user=None):
+    who = "unprivileged worker" if user else "worker"
+    if os.geteuid() != 0 or not shutil.which("mkfs.btrfs") or not shutil.which("mount"):
+        tap.skip("btrfs subvolumes in a work dir (%s): needs root, mkfs.btrfs (btrfs-progs) and mount" % who)
+        return
+    with open("/proc/filesystems") as f:
+        if "\tbtrfs\n" not in f.read():
+            tap.skip("btrfs subvolumes in a work dir (%s): no btrfs in /proc/filesystems" % who)
+            return
+    if user and not shutil.which("setpriv"):
+        tap.skip("btrfs subvolumes in a work dir (%s): needs setpriv" % who)
+        return
+    w = Worker(skills={"subvols": SUBVOLS}, user=user)
+    img = os.path.join(w.root, "btrfs.img")
+    with open(img, "wb") as f:
+        f.truncate(128 << 20)  # sparse
+    subprocess.run(["mkfs.btrfs", "-q", img], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # -o loop: util-linux takes a free loop device and detaches it (autoclear) as it is unmounted
+    m = subprocess.run(["mount", "-o", "loop", img, w.work_dir], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       universal_newlines=True)
+    if m.returncode != 0:
+        tap.skip("btrfs subvolumes in a work dir (%s): mounting a btrfs image failed: %s" % (who, m.stdout.strip()))
+        shutil.rmtree(w.root, ignore_errors=True)
+        Worker.created.remove(w)
+        return
+    try:
+        os.chmod(w.work_dir, 0o755)  # start() gives it to 'user'
+        w.start()
+        r = w.run("subvols", {})
+        j = r.json or {}
+        tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("stdout")), (200, "ok", 0, "made True\n"),
+                "%s: a skill made btrfs subvolumes in its work dir" % who, "body: %r" % r.body[:500])
+        dirs, procs = w.wait_no_leftovers(3.0)
+        tap.is_(dirs, [], "... its work dir, subvolumes and all, is removed")
+    finally:
+        # before stop(), whose rmtree() cannot take a mount point (nor should walk the image)
+        subprocess.run(["umount", "-l", w.work_dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    w.stop(tap)
 
 
 def leavers(tap, w, who):
@@ -199,6 +254,9 @@ def body(tap):
     tap.is_(wait_gone(found or [], 3.0), [], "hang-up during sleep: killed")
 
     w.stop(tap)
+
+    btrfs_subvolumes(tap)
+    btrfs_subvolumes(tap, user="nobody")
 
     # --- as the shipped unit runs it: no user to switch to and no cgroup it may write to here,
     # only the process tree (the worker is the subreaper) to find what the skill left
