@@ -9,8 +9,9 @@ no_start=
 if [ "${1:-}" = --tests ]; then
         # the .deb checks, mandoc's lint of the man pages, strace's fault injection
         # (test-stop.py), the TLS proxies test-proxy.py runs (never started as services),
-        # and rpmbuild and rpmlint for contrib/rpm/skillrun.spec (test-rpm-spec.sh)
-        PKGS="$PKGS debhelper lintian mandoc strace nginx-light haproxy openssl rpm rpmlint"
+        # rpmbuild and rpmlint for contrib/rpm/skillrun.spec (test-rpm-spec.sh), and
+        # mkfs.btrfs for the work dir removal checks on btrfs (test-util, test-supervise.py)
+        PKGS="$PKGS debhelper lintian mandoc strace nginx-light haproxy openssl rpm rpmlint btrfs-progs"
         no_start=1
 fi
 missing=""
