@@ -7,9 +7,7 @@
 # their .in files, every @placeholder@ replaced.
 builddir=${top_builddir:-.}/man
 GROFF=${GROFF:-groff}
-n=0; failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; }
+. "${top_srcdir:-.}/tests/lib/tap.sh"
 
 # keys documented in section $2 of page $1, one a line
 documented() {

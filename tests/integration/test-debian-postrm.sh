@@ -7,10 +7,7 @@
 # script in a private mount namespace with a scratch directory bound over /etc, so even a
 # wrong postrm cannot touch the real one (root only).
 srcdir=${top_srcdir:-.}
-n=0; failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; }
-check() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; printf '%s\n' "$3" | sed 's/^/# /'; fi; }
+. "$srcdir/tests/lib/tap.sh"
 
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root (a mount namespace)"; exit 77; }
 command -v unshare >/dev/null 2>&1 || { echo "1..0 # SKIP no unshare"; exit 77; }

@@ -6,9 +6,7 @@
 # pointed at the built binary, since the installed path may not exist yet.
 srcdir=${top_srcdir:-.}
 builddir=${top_builddir:-.}
-n=0; failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; }
+. "$srcdir/tests/lib/tap.sh"
 
 command -v systemd-analyze >/dev/null 2>&1 || { echo "1..0 # SKIP no systemd-analyze"; exit 77; }
 [ -f "$builddir/units/skillrun@.service" ] || { echo "1..0 # SKIP units not generated (make all)"; exit 77; }
