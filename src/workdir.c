@@ -80,23 +80,34 @@ int workdir_chown(Workdir *w, uid_t uid, gid_t gid, bool contents) {
         return r;
 }
 
+/* The work root a run's directory 'path' lies in (allocated), and in *ret_name the directory's
+ * own name there; NULL when path has no parent to name. */
+static char *work_root_of(const char *path, const char **ret_name) {
+        const char *slash = strrchr(path, '/');
+
+        if (!slash || slash == path)
+                return NULL;
+        *ret_name = slash + 1;
+        return strndup(path, (size_t) (slash - path));
+}
+
 /* Where the directory fd (st: its fstat) names now is, if it was renamed within the work root
  * that 'path' (its first name) lies in: a skill sharing the work root may have done that. NULL
  * otherwise: not moved, moved elsewhere, or removed (the kernel then shows its last path with
  * " (deleted)"). */
 static char *moved_within(int fd, const struct stat *st, const char *path) {
-        _cleanup_free_ char *dir = strdup(path), *base = NULL, *was = NULL;
+        _cleanup_free_ char *dir = NULL, *base = NULL, *was = NULL;
         char proc[32], now[PATH_MAX];
-        char *slash;
+        const char *name;
         ssize_t n;
 
         if (st->st_nlink == 0)
                 return NULL;
-        if (!dir || !(slash = strrchr(dir, '/')) || slash == dir)
+        dir = work_root_of(path, &name);
+        if (!dir)
                 return NULL;
-        *slash = 0;
         base = realpath(dir, NULL); /* the kernel shows the fd's path resolved */
-        if (!base || asprintf(&was, "%s/%s", base, slash + 1) < 0)
+        if (!base || asprintf(&was, "%s/%s", base, name) < 0)
                 return NULL;
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
         n = readlink(proc, now, sizeof(now) - 1);
@@ -121,14 +132,11 @@ static bool names_inode(const char *path, const struct stat *st) {
  * can be removed nor any later run's made. Its path is ours (the skill cannot write its parent),
  * and changing its mode needs no bit of its own. */
 static void work_root_grant(const char *path) {
-        _cleanup_free_ char *root = strdup(path);
-        char *slash = root ? strrchr(root, '/') : NULL;
+        const char *name;
+        _cleanup_free_ char *root = work_root_of(path, &name);
         struct stat st;
 
-        if (!slash || slash == root)
-                return;
-        *slash = 0;
-        if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+        if (!root || stat(root, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
             (st.st_mode & S_IRWXU) == S_IRWXU)
                 return;
         log_warning("Work root %s has mode %04o, which a skill may have set: giving its owner rwx back", root,
