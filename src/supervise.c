@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "log.h"
 #include "supervise.h"
 
 #define DIR_CHECK_INTERVAL_USEC UINT64_C(200000)
@@ -105,18 +106,17 @@ static void kill_subtree(pid_t pid, int depth) {
                 kill_subtree(kids[i], depth + 1);
 }
 
-void supervise_kill_descendants(void) {
-        pid_t self = getpid();
+size_t supervise_kill_descendants(void) {
+        pid_t self = getpid(), kids[256];
+        size_t n = 0;
 
         for (int round = 0; round < REAP_ROUNDS; round++) {
-                pid_t kids[256];
-                size_t n;
                 bool reaped_any = false;
 
                 /* no child at all, the usual end of a run: nothing to list */
                 pid_t w = waitpid(-1, NULL, WNOHANG);
                 if (w < 0 && errno == ECHILD)
-                        return;
+                        return 0;
                 reaped_any = w > 0;
                 n = list_children(self, kids, ELEMENTSOF(kids));
 
@@ -129,12 +129,19 @@ void supervise_kill_descendants(void) {
                                 continue;
                         }
                         if (p < 0 && errno == ECHILD)
-                                return;
+                                return 0;
                         break;
                 }
                 if (!reaped_any)
                         usleep(5000);
         }
+        /* Still there after a second of SIGKILLs: say so, or a leak would go unnoticed (a
+         * process stuck in the kernel, uninterruptibly, or a worker starved of CPU). */
+        n = list_children(self, kids, ELEMENTSOF(kids));
+        if (n > 0)
+                log_warning("%zu process%s of the run survived %d rounds of SIGKILL and %s left running, the first pid %d",
+                            n, n == 1 ? "" : "es", REAP_ROUNDS, n == 1 ? "is" : "are", (int) kids[0]);
+        return n;
 }
 
 static void stream_append(OutputStream *s, const char *buf, size_t n, uint64_t cap) {

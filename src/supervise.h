@@ -35,8 +35,10 @@ bool supervise_drain(int *fd, OutputStream *s, uint64_t cap);
  * without /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN). */
 size_t supervise_scan_children(pid_t parent, pid_t *out, size_t max);
 
-/* SIGKILL every descendant of this process and reap them all (bounded). */
-void supervise_kill_descendants(void);
+/* SIGKILL every descendant of this process and reap them all, in at most 200 rounds
+ * (about a second when nothing dies). Returns how many children were still there, with a
+ * warning logged; 0 is the usual end. */
+size_t supervise_kill_descendants(void);
 
 /* Bytes used below the directory dir_fd is open on (allocated blocks, at least
  * SUPERVISE_ENTRY_MIN for each entry), without following symlinks; dir_fd is left as it was.
