@@ -669,8 +669,8 @@ int manifest_list_names(const Settings *s, char ***ret, const char **ret_failed_
                         if (!de)
                                 break;
 
-                        if (de->d_type == DT_DIR)
-                                continue;
+                        /* a directory named like a manifest is kept: manifest_load() calls it
+                         * broken, as it does a FIFO, and it hides the name's later directories */
                         if (!manifest_file_name(de->d_name))
                                 continue;
                         dot = strrchr(de->d_name, '.');

@@ -413,6 +413,14 @@ def body(tap):
                       ("big.json", "larger than 1048576 bytes")):
         tap.contains(out, "error: %s: %s" % (os.path.join(wb.skills_dir, name), why),
                      "check names %s and says why" % name)
+    # list shows them as the worker serves them: broken skills (500), a directory too, so that a
+    # directory named like a manifest does not hide from list while shadowing a later one
+    p = wb.cli("list", timeout=20)
+    out = p.stdout.decode(errors="replace")
+    tap.is_(p.returncode, 1, "list: a FIFO or a directory named *.json is a broken skill, exit 1", p.stderr)
+    for name in ("fifo", "dir"):
+        tap.contains(out, "%s\t(broken: %s: not a regular file)\n" % (name, os.path.join(wb.skills_dir, name + ".json")),
+                     "list shows %s.json as broken" % name)
     wb.stop(None, check=False)
 
     # a dangling symlink named like a manifest: the worker looks on in the next directory, and
