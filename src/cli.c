@@ -401,6 +401,10 @@ int cli_check(int argc, char **argv) {
                        s.tokens_file, auth_load_strerror(r));
         else {
                 report("tokens: %zu usable in '%s'", tokens.n, s.tokens_file);
+                if (tokens.n == 0)
+                        report("warning: tokens file '%s' has no usable token: every request but GET /healthz "
+                               "will be refused with 401 (add one: skillrun token NAME >> '%s')",
+                               s.tokens_file, s.tokens_file);
                 check_shared_tokens(&tokens, s.tokens_file);
                 check_tokens_mode(s.tokens_file);
         }

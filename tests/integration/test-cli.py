@@ -481,6 +481,23 @@ def body(tap):
     tap.ok(shared not in out and other not in out, "... and prints no token")
     wt.stop(None, check=False)
 
+    # an empty tokens file (as the Debian package installs it): fine to load, but no request can
+    # pass, which check says
+    wt = Worker(skills={"echo": good["echo"]})
+    open(wt.tokens_file, "w").close()
+    p = wt.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 0, "check: an empty tokens file is only a warning", out)
+    tap.contains(out, "warning: tokens file '%s' has no usable token: every request but GET /healthz will be "
+                 "refused with 401 (add one: skillrun token NAME >> '%s')" % (wt.tokens_file, wt.tokens_file),
+                 "check says no request can pass and how to add a token")
+    with open(wt.tokens_file, "w") as f:
+        f.write("ci:%s\n" % new_token())
+    p = wt.cli("check")
+    tap.ok(p.returncode == 0 and "no usable token" not in (p.stdout + p.stderr).decode(errors="replace"),
+           "... and says nothing of it with one token")
+    wt.stop(None, check=False)
+
     # a tokens file every local user may read or write: its tokens are anyone's, check says so
     wt = Worker(skills={"echo": good["echo"]})
     for mode, want in ((0o600, None), (0o640, None), (0o644, "readable"), (0o602, "writable"),
