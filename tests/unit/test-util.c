@@ -483,6 +483,10 @@ static const char *btrfs_mount(const char *img, const char *dir) {
                 return "no free loop device (or no LOOP_CONFIGURE: Linux 5.8+)";
         }
         close(ifd);
+        /* In a mount namespace of this process' own where the kernel allows: the mount, and the
+         * loop device with it, then go when the test ends, however it ends. */
+        if (unshare(CLONE_NEWNS) == 0)
+                (void) mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
         if (mount(loop, dir, "btrfs", 0, NULL) < 0) {
                 (void) ioctl(lfd, LOOP_CLR_FD);
                 close(lfd);
