@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/btrfs_tree.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/random.h>
@@ -441,13 +442,13 @@ struct RmRf {
 static int rm_rf_stat(int dfd, const char *name, int flags, struct statx *ret) {
         struct stat st;
 
-        if (statx(dfd, name, flags | AT_NO_AUTOMOUNT, STATX_TYPE | STATX_MNT_ID, ret) >= 0)
+        if (statx(dfd, name, flags | AT_NO_AUTOMOUNT, STATX_TYPE | STATX_INO | STATX_MNT_ID, ret) >= 0)
                 return 0;
         if (errno != ENOSYS && errno != EPERM)
                 return negative_errno();
         if (fstatat(dfd, name, &st, flags) < 0)
                 return negative_errno();
-        *ret = (struct statx) { .stx_mask = STATX_TYPE, .stx_mode = st.st_mode,
+        *ret = (struct statx) { .stx_mask = STATX_TYPE | STATX_INO, .stx_mode = st.st_mode, .stx_ino = st.st_ino,
                                 .stx_dev_major = major(st.st_dev), .stx_dev_minor = minor(st.st_dev) };
         return 0;
 }
@@ -526,6 +527,13 @@ static int rm_rf_move_up(int dfd, const char *name, RmRf *to) {
         return 0;
 }
 
+/* A snapshot has an empty stand-in for each subvolume nested in what it copied: a directory with
+ * a st_dev of its own, yet no subvolume. It cannot be moved (EXDEV), only removed. */
+static bool rm_rf_subvol_standin(const RmRf *ctx, const struct statx *stx) {
+        return rm_rf_dev(stx) != ctx->dev && (stx->stx_mask & STATX_INO) &&
+               stx->stx_ino == BTRFS_EMPTY_SUBVOL_DIR_OBJECTID;
+}
+
 static int rm_rf_passes(RmRf *ctx);
 
 static int rm_rf_children(int dfd, RmRf *ctx, unsigned depth) {
@@ -554,7 +562,9 @@ static int rm_rf_children(int dfd, RmRf *ctx, unsigned depth) {
                         r = 0;
                         if (rm_rf_other_mount(ctx, &stx))
                                 continue;
-                        if (rm_rf_dev(&stx) != ctx->dev) {
+                        if (rm_rf_subvol_standin(ctx, &stx))
+                                ; /* empty: the rmdir below */
+                        else if (rm_rf_dev(&stx) != ctx->dev) {
                                 /* A subvolume: a directory cannot be renamed out of it, only the
                                  * subvolume itself. One right below the top is taken as a tree of
                                  * its own; any other is moved up there first, so that those walked

@@ -496,21 +496,47 @@ static const char *btrfs_mount(const char *img, const char *dir) {
         return NULL;
 }
 
-static int btrfs_subvol_create(const char *parent, const char *name) {
-        struct btrfs_ioctl_vol_args args = {};
+/* The btrfs ioctl 'request' on the directory 'parent', where it makes a subvolume */
+static int btrfs_ioctl_in(const char *parent, unsigned long request, void *args) {
         int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
 
         if (fd < 0)
                 return negative_errno();
-        snprintf(args.name, sizeof(args.name), "%s", name);
-        r = ioctl(fd, BTRFS_IOC_SUBVOL_CREATE, &args) < 0 ? negative_errno() : 0;
+        r = ioctl(fd, request, args) < 0 ? negative_errno() : 0;
         close(fd);
         return r;
 }
 
+static int btrfs_subvol_create(const char *parent, const char *name) {
+        struct btrfs_ioctl_vol_args args = {};
+
+        snprintf(args.name, sizeof(args.name), "%s", name);
+        return btrfs_ioctl_in(parent, BTRFS_IOC_SUBVOL_CREATE, &args);
+}
+
+/* A snapshot of the subvolume open at 'sfd', at 'parent'/'name'; with BTRFS_SUBVOL_RDONLY in
+ * 'flags' a read-only one. Any owner of a subvolume may make either, with no privilege. */
+static int btrfs_snapshot_fd(int sfd, const char *parent, const char *name, uint64_t flags) {
+        struct btrfs_ioctl_vol_args_v2 args = { .fd = sfd, .flags = flags };
+
+        snprintf(args.name, sizeof(args.name), "%s", name);
+        return btrfs_ioctl_in(parent, BTRFS_IOC_SNAP_CREATE_V2, &args);
+}
+
+static int btrfs_snapshot(const char *src, const char *parent, const char *name, uint64_t flags) {
+        int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+        if (sfd < 0)
+                return negative_errno();
+        r = btrfs_snapshot_fd(sfd, parent, name, flags);
+        close(sfd);
+        return r;
+}
+
 /* 0, or the _exit() code of what failed: 'tree' with a subvolume holding a file and a nested
- * subvolume; one at the top holding a chain 40 deep (its dirs cannot be renamed out of it) with
- * a subvolume at the bottom (moved up, as subvolumes can be). */
+ * subvolume, and a snapshot of it (with an empty stand-in for the nested one); one at the top
+ * holding a chain 40 deep (its dirs cannot be renamed out of it) with a subvolume at the bottom
+ * (moved up, as subvolumes can be). */
 static int make_subvol_tree(const char *tree) {
         char p[512];
         int fd;
@@ -531,6 +557,9 @@ static int make_subvol_tree(const char *tree) {
         if ((fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) < 0)
                 return 104;
         close(fd);
+        snprintf(p, sizeof(p), "%s/a/sv", tree);
+        if (btrfs_snapshot(p, tree, "snap", 0) < 0)
+                return 108;
         if (btrfs_subvol_create(tree, "top") < 0)
                 return 105;
         snprintf(p, sizeof(p), "%s/top", tree);
@@ -570,8 +599,8 @@ static void test_rm_rf_btrfs(void) {
         }
         snprintf(tree, sizeof(tree), "%s/tree", mnt);
         snprintf(owned, sizeof(owned), "%s/owned", mnt);
-        is_int(make_subvol_tree(tree), 0, "btrfs: a tree with nested subvolumes built");
-        is_int(rm_rf(tree), 0, "rm_rf: a tree with btrfs subvolumes, one 40 deep in another");
+        is_int(make_subvol_tree(tree), 0, "btrfs: a tree with nested subvolumes and a snapshot built");
+        is_int(rm_rf(tree), 0, "rm_rf: a tree with btrfs subvolumes, one 40 deep in another, a snapshot with a stand-in");
         ok(access(tree, F_OK) < 0 && errno == ENOENT, "... gone");
 
         assert_se(chmod(tmpl, 0711) == 0 && chown(mnt, 65534, 65534) == 0);
