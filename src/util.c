@@ -5,6 +5,7 @@
 #include <linux/btrfs_tree.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -504,16 +505,37 @@ static int open_dir_for_removal(int dfd, const char *name) {
         return fd;
 }
 
+/* A skill may make a read-only snapshot of a subvolume it owns (no privilege needed): nothing in
+ * it can be removed, nor can it be moved to a new parent (EROFS, for root too). Its owner (our
+ * uid under DynamicUser=) or CAP_FOWNER may make it writable. Asked of subvolume roots only,
+ * never of ordinary directories; -EROFS if it stays read-only. */
+static int rm_rf_subvol_writable(int fd) {
+        uint64_t flags;
+
+        if (ioctl(fd, BTRFS_IOC_SUBVOL_GETFLAGS, &flags) < 0 || !(flags & BTRFS_SUBVOL_RDONLY))
+                return 0;
+        flags &= ~(uint64_t) BTRFS_SUBVOL_RDONLY;
+        if (ioctl(fd, BTRFS_IOC_SUBVOL_SETFLAGS, &flags) < 0)
+                return -EROFS;
+        (void) fchmod(fd, 0700); /* what open_dir_for_removal() could not do while it was read-only */
+        return 0;
+}
+
 /* Unguessable names, never replacing anything: the tree's owner must not be able to make the
  * move fail with decoys. A moved directory's ".." changes, so it must be writable: without
  * CAP_DAC_OVERRIDE, one locked by its owner (our uid under DynamicUser=) is given its owner's
- * bits back first. */
-static int rm_rf_move_up(int dfd, const char *name, RmRf *to) {
+ * bits back first, and a read-only subvolume made writable. */
+static int rm_rf_move_up(int dfd, const char *name, RmRf *to, bool subvol) {
         char moved[8 + 33] = ".rm-rf-";
-        int fd = open_dir_for_removal(dfd, name);
+        int fd = open_dir_for_removal(dfd, name), r = 0;
 
-        if (fd >= 0)
+        if (fd >= 0) {
+                if (subvol)
+                        r = rm_rf_subvol_writable(fd);
                 close(fd);
+        }
+        if (r < 0)
+                return r;
         for (unsigned i = 0; i < 8; i++) {
                 if (random_hex(moved + 7, 16) < 0)
                         return 0;
@@ -570,7 +592,7 @@ static int rm_rf_children(int dfd, RmRf *ctx, unsigned depth) {
                                  * its own; any other is moved up there first, so that those walked
                                  * at once stay two, whatever the nesting. */
                                 if (ctx != ctx->top || depth > 0) {
-                                        r = rm_rf_move_up(dirfd(d), de->d_name, ctx->top);
+                                        r = rm_rf_move_up(dirfd(d), de->d_name, ctx->top, true);
                                         if (r < 0 && ret == 0)
                                                 ret = r;
                                         continue;
@@ -580,11 +602,13 @@ static int rm_rf_children(int dfd, RmRf *ctx, unsigned depth) {
                                         RmRf sub = { .dev = rm_rf_dev(&stx), .mnt_id = ctx->mnt_id,
                                                      .mnt_id_known = ctx->mnt_id_known, .rootfd = cfd,
                                                      .top = ctx->top };
-                                        r = rm_rf_passes(&sub);
+                                        r = rm_rf_subvol_writable(cfd);
+                                        if (r >= 0)
+                                                r = rm_rf_passes(&sub);
                                         close(cfd);
                                 }
                         } else if (depth >= RM_RF_DEPTH_MAX) {
-                                r = rm_rf_move_up(dirfd(d), de->d_name, ctx);
+                                r = rm_rf_move_up(dirfd(d), de->d_name, ctx, false);
                                 if (r < 0 && ret == 0)
                                         ret = r;
                                 continue;
@@ -632,6 +656,14 @@ int rm_rf_contents(int fd) {
         ctx.mnt_id = stx.stx_mnt_id;
         ctx.mnt_id_known = stx.stx_mask & STATX_MNT_ID;
         ctx.top = &ctx;
+        /* The top itself may be a read-only subvolume (a skill's snapshot put where its work dir
+         * was). No parent here to compare st_dev with, but a subvolume's root is always btrfs
+         * inode 256; on another file system that rare number costs an ioctl saying ENOTTY. */
+        if ((stx.stx_mask & STATX_INO) && stx.stx_ino == BTRFS_FIRST_FREE_OBJECTID) {
+                r = rm_rf_subvol_writable(fd);
+                if (r < 0)
+                        return r;
+        }
         return rm_rf_passes(&ctx);
 }
 

@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <linux/btrfs.h>
+#include <linux/capability.h>
 #include <linux/loop.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -578,6 +579,126 @@ static int make_subvol_tree(const char *tree) {
         return 0;
 }
 
+/* 0, or the _exit() code of what failed: 'tree' with read-only snapshots of a subvolume 'sv'
+ * (a file and a directory in it): 'ro' and 'self' right below the top, 'ro2' in a subvolume in
+ * 'sv', 'ro3' below a directory; and 'rosv', a subvolume its owner made read-only holding another
+ * subvolume. */
+static int make_rdonly_tree(const char *tree) {
+        char p[512], q[512];
+        int fd;
+
+        if (mkdir(tree, 0700) < 0 || btrfs_subvol_create(tree, "sv") < 0)
+                return 111;
+        snprintf(p, sizeof(p), "%s/sv/d", tree);
+        if (mkdir(p, 0700) < 0 || write_file_at(AT_FDCWD, strcat(p, "/f"), "x", 1, 0600) < 0)
+                return 112;
+        snprintf(p, sizeof(p), "%s/sv", tree);
+        if (btrfs_snapshot(p, tree, "ro", BTRFS_SUBVOL_RDONLY) < 0 ||
+            btrfs_snapshot(p, tree, "self", BTRFS_SUBVOL_RDONLY) < 0)
+                return 114;
+        snprintf(q, sizeof(q), "%s/sv/inner", tree);
+        if (btrfs_subvol_create(p, "inner") < 0 || btrfs_snapshot(p, q, "ro2", BTRFS_SUBVOL_RDONLY) < 0)
+                return 115;
+        snprintf(q, sizeof(q), "%s/a", tree);
+        if (mkdir(q, 0700) < 0 || btrfs_snapshot(p, q, "ro3", BTRFS_SUBVOL_RDONLY) < 0)
+                return 116;
+        snprintf(p, sizeof(p), "%s/rosv", tree);
+        if (btrfs_subvol_create(tree, "rosv") < 0 || btrfs_subvol_create(p, "nested") < 0)
+                return 117;
+        uint64_t flags = BTRFS_SUBVOL_RDONLY;
+        fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || ioctl(fd, BTRFS_IOC_SUBVOL_SETFLAGS, &flags) < 0)
+                return 118;
+        close(fd);
+        /* the snapshots are read-only indeed */
+        snprintf(p, sizeof(p), "%s/ro/d/f", tree);
+        if (unlink(p) == 0 || errno != EROFS)
+                return 119;
+        return 0;
+}
+
+/* make_rdonly_tree(), then rm_rf() of 'self' and of the whole tree. 0, make_rdonly_tree()'s code,
+ * or: +1 rm_rf() of the snapshot itself failed, +2 it stayed, +4 rm_rf() of the tree failed, +8 it
+ * stayed. */
+static int rdonly_tree_removed(const char *tree) {
+        char p[512];
+        int code = make_rdonly_tree(tree);
+
+        if (code != 0)
+                return code;
+        snprintf(p, sizeof(p), "%s/self", tree);
+        code = rm_rf(p) == 0 ? 0 : 1;
+        code |= access(p, F_OK) == 0 || errno != ENOENT ? 2 : 0;
+        code |= rm_rf(tree) == 0 ? 0 : 4;
+        return code | (access(tree, F_OK) == 0 || errno != ENOENT ? 8 : 0);
+}
+
+/* Without CAP_FOWNER, as root may run (a bounding set without it): another's read-only snapshot
+ * cannot be made writable. */
+static bool drop_cap_fowner(void) {
+        struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+
+        if (syscall(SYS_capget, &hdr, data) < 0)
+                return false;
+        data[CAP_TO_INDEX(CAP_FOWNER)].effective &= ~CAP_TO_MASK(CAP_FOWNER);
+        data[CAP_TO_INDEX(CAP_FOWNER)].permitted &= ~CAP_TO_MASK(CAP_FOWNER);
+        return syscall(SYS_capset, &hdr, data) == 0;
+}
+
+/* As nobody (0: all made), the _exit() code of 'make'. */
+static int as_nobody(int (*make)(const char *), const char *tree) {
+        int status = -1;
+        pid_t pid = fork();
+
+        assert_se(pid >= 0);
+        if (pid == 0)
+                _exit(drop_to_nobody() ? make(tree) : 100);
+        assert_se(waitpid(pid, &status, 0) == pid);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* A skill may make a read-only snapshot of a subvolume it owns (no privilege needed): nothing in
+ * it can be removed (EROFS), nor can it be moved to a new parent, and the work dir stayed behind
+ * after every run that made one. rm_rf() makes such a subvolume writable first, as root and as
+ * its owner; who may do neither gets EROFS, and the snapshot stays. */
+static void test_rm_rf_btrfs_rdonly(const char *mnt) {
+        char tree[80], p[120];
+        int status = -1, code;
+        pid_t pid;
+
+        snprintf(tree, sizeof(tree), "%s/rdonly", mnt);
+        is_int(rdonly_tree_removed(tree), 0,
+               "rm_rf: read-only btrfs snapshots (one given itself, at the top, nested), removed by root");
+
+        snprintf(tree, sizeof(tree), "%s/rdonly-owner", mnt);
+        is_int(as_nobody(rdonly_tree_removed, tree), 0,
+               "rm_rf: read-only btrfs snapshots their owner (nobody) made, removed by the owner too");
+
+        /* 1: not EROFS, 2: the snapshot is gone, 4: the rest stayed */
+        snprintf(tree, sizeof(tree), "%s/rdonly-others", mnt);
+        code = as_nobody(make_rdonly_tree, tree);
+        if (code == 0) {
+                pid = fork();
+                assert_se(pid >= 0);
+                if (pid == 0) {
+                        if (!drop_cap_fowner())
+                                _exit(100);
+                        code = rm_rf(tree) == -EROFS ? 0 : 1;
+                        snprintf(p, sizeof(p), "%s/ro/d/f", tree);
+                        code |= access(p, F_OK) < 0 ? 2 : 0;
+                        snprintf(p, sizeof(p), "%s/sv", tree);
+                        code |= access(p, F_OK) == 0 || errno != ENOENT ? 4 : 0;
+                        _exit(code);
+                }
+                assert_se(waitpid(pid, &status, 0) == pid);
+                code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        }
+        is_int(code, 0, "rm_rf as root without CAP_FOWNER: another's read-only snapshot stays, with EROFS");
+
+        is_int(rm_rf(tree), 0, "... removed by root");
+}
+
 /* A skill on btrfs may create subvolumes in its work dir (an ioctl, unprivileged): each has a
  * st_dev of its own, yet it is no mount. rm_rf() once skipped them as "another mount", and the
  * work dir stayed behind with its disk use. Removed by root, and by their owner (nobody). */
@@ -594,6 +715,7 @@ static void test_rm_rf_btrfs(void) {
         if (why) {
                 ok(1, "# SKIP rm_rf of btrfs subvolumes: %s", why);
                 ok(1, "# SKIP rm_rf of btrfs subvolumes by their owner: %s", why);
+                ok(1, "# SKIP rm_rf of read-only btrfs snapshots: %s", why);
                 assert_se(rm_rf(tmpl) == 0);
                 return;
         }
@@ -618,6 +740,7 @@ static void test_rm_rf_btrfs(void) {
         assert_se(waitpid(pid, &status, 0) == pid);
         code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         is_int(code, 0, "rm_rf: btrfs subvolumes their owner (nobody) made, removed by the owner");
+        test_rm_rf_btrfs_rdonly(mnt);
 
         if (umount2(mnt, 0) < 0) /* the loop device goes with it (autoclear) */
                 ok(0, "umount '%s': %m", mnt);
