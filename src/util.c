@@ -491,7 +491,7 @@ int open_dir_granting(int dfd, const char *name, mode_t mode) {
          * included, leaves the first answer standing, never "nothing there". */
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
         if (fstat(pfd, &st) < 0 || chmod(proc, (st.st_mode & 07777) | mode) < 0)
-                return -EACCES;
+                return errno == EROFS ? -EROFS : -EACCES; /* EROFS: a read-only btrfs snapshot's */
         fd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         return fd >= 0 ? fd : -EACCES;
 }
@@ -533,7 +533,8 @@ static int rm_rf_move_up(int dfd, const char *name, RmRf *to, bool subvol) {
                 if (subvol)
                         r = rm_rf_subvol_writable(fd);
                 close(fd);
-        }
+        } else if (fd == -EROFS)
+                r = fd; /* read-only, and we may not open it to change that */
         if (r < 0)
                 return r;
         for (unsigned i = 0; i < 8; i++) {
@@ -606,7 +607,8 @@ static int rm_rf_children(int dfd, RmRf *ctx, unsigned depth) {
                                         if (r >= 0)
                                                 r = rm_rf_passes(&sub);
                                         close(cfd);
-                                }
+                                } else if (cfd == -EROFS)
+                                        r = cfd; /* read-only, and we may not open it to change that */
                         } else if (depth >= RM_RF_DEPTH_MAX) {
                                 r = rm_rf_move_up(dirfd(d), de->d_name, ctx, false);
                                 if (r < 0 && ret == 0)

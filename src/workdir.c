@@ -144,6 +144,14 @@ static void work_root_grant(const char *path) {
         (void) chmod(root, (st.st_mode & 07777) | S_IRWXU);
 }
 
+/* Why a work dir stays, where the error alone does not say it: rm_rf() answers EROFS for a
+ * read-only btrfs snapshot (which any owner of a subvolume may make) that it could not make
+ * writable. */
+static const char *left_behind_why(int r) {
+        return r == -EROFS ? " (a read-only btrfs snapshot in it that could not be made writable: that takes its owner"
+                             " or CAP_FOWNER, and read access to it; or a read-only file system)" : "";
+}
+
 void workdir_remove(Workdir *w) {
         bool emptied = false; /* the path still names the directory the fd emptied */
         struct stat was;
@@ -168,9 +176,11 @@ void workdir_remove(Workdir *w) {
                 bool here = known && names_inode(w->path, &was);
                 emptied = here && r >= 0;
                 _cleanup_free_ char *moved = known && !here ? moved_within(w->fd, &was, w->path) : NULL;
-                if (moved && names_inode(moved, &was) && rmdir(moved) < 0 && errno != ENOENT)
-                        log_warning_errno(-errno, "Cannot remove work directory %s (moved from %s), left behind: %m",
-                                          moved, w->path);
+                if (moved && names_inode(moved, &was) && rmdir(moved) < 0 && errno != ENOENT) {
+                        r = r < 0 ? r : -errno; /* why it was not emptied, rather than "not empty" */
+                        log_warning_errno(r, "Cannot remove work directory %s (moved from %s), left behind: %m%s",
+                                          moved, w->path, left_behind_why(r));
+                }
         }
         if (w->fd >= 0)
                 close(w->fd);
@@ -182,7 +192,8 @@ void workdir_remove(Workdir *w) {
                 if ((r == -ENOTDIR || r == -ELOOP) && unlink(w->path) >= 0)
                         r = 0;
                 if (r < 0)
-                        log_warning_errno(r, "Cannot remove work directory %s, left behind: %m", w->path);
+                        log_warning_errno(r, "Cannot remove work directory %s, left behind: %m%s", w->path,
+                                          left_behind_why(r));
         }
         free(w->path);
         w->path = NULL;

@@ -617,6 +617,26 @@ static int make_rdonly_tree(const char *tree) {
         return 0;
 }
 
+/* A read-only snapshot whose top its owner took every bit away from first (the snapshot's mode
+ * cannot be changed): 'tree'/'sv', mode 0, with a file, and 'tree'/'ro', its read-only snapshot. */
+static int make_locked_snapshot(const char *tree) {
+        char p[512];
+        int fd, r;
+
+        if (mkdir(tree, 0700) < 0 || btrfs_subvol_create(tree, "sv") < 0)
+                return 121;
+        snprintf(p, sizeof(p), "%s/sv/f", tree);
+        if (write_file_at(AT_FDCWD, p, "x", 1, 0600) < 0)
+                return 122;
+        snprintf(p, sizeof(p), "%s/sv", tree);
+        fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || fchmod(fd, 0) < 0)
+                return 123;
+        r = btrfs_snapshot_fd(fd, tree, "ro", BTRFS_SUBVOL_RDONLY);
+        close(fd);
+        return r < 0 ? 124 : 0;
+}
+
 /* make_rdonly_tree(), then rm_rf() of 'self' and of the whole tree. 0, make_rdonly_tree()'s code,
  * or: +1 rm_rf() of the snapshot itself failed, +2 it stayed, +4 rm_rf() of the tree failed, +8 it
  * stayed. */
@@ -646,57 +666,93 @@ static bool drop_cap_fowner(void) {
         return syscall(SYS_capset, &hdr, data) == 0;
 }
 
-/* As nobody (0: all made), the _exit() code of 'make'. */
-static int as_nobody(int (*make)(const char *), const char *tree) {
+/* fn(path) in a child that became another first (become()), and the code it returned; 100 if it
+ * could not become it. */
+static int in_child(bool (*become)(void), int (*fn)(const char *), const char *path) {
         int status = -1;
         pid_t pid = fork();
 
         assert_se(pid >= 0);
         if (pid == 0)
-                _exit(drop_to_nobody() ? make(tree) : 100);
+                _exit(become() ? fn(path) : 100);
         assert_se(waitpid(pid, &status, 0) == pid);
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* workdir_remove(w) with stderr read back: does its log say why the work dir stays? */
+static bool workdir_remove_says_rdonly(Workdir *w) {
+        char said[1024] = "";
+        int fds[2];
+
+        if (pipe(fds) < 0 || dup2(fds[1], STDERR_FILENO) < 0)
+                return false;
+        close(fds[1]);
+        workdir_remove(w);
+        close(STDERR_FILENO);
+        (void) !read(fds[0], said, sizeof(said) - 1);
+        close(fds[0]);
+        return strstr(said, "Cannot remove work directory") && strstr(said, strerror(EROFS)) &&
+               strstr(said, "read-only btrfs snapshot");
+}
+
+/* rm_rf() of a tree that holds a read-only snapshot not ours to make writable, then
+ * workdir_remove() of it: 0, or +1 not EROFS, +2 the snapshot 'ro' is gone, +4 the subvolume
+ * 'sv' stayed, +8 the worker's log does not say why its work dir stays. */
+static int rdonly_stays(const char *tree) {
+        Workdir w = { .path = strdup(tree), .fd = -1 };
+        char p[512];
+        int code;
+
+        code = rm_rf(tree) == -EROFS ? 0 : 1;
+        snprintf(p, sizeof(p), "%s/ro", tree);
+        code |= access(p, F_OK) < 0 && errno == ENOENT ? 2 : 0;
+        snprintf(p, sizeof(p), "%s/sv", tree);
+        code |= access(p, F_OK) == 0 || errno != ENOENT ? 4 : 0;
+        return code | (w.path && workdir_remove_says_rdonly(&w) ? 0 : 8);
+}
+
+/* The same where the skill moved its work dir ('tree') within the work root, to 'tree'.x: what
+ * workdir_remove() empties through the fd it holds, and removes where it is now. 0, or +1 the
+ * log does not say why it stays. */
+static int rdonly_moved_stays(const char *tree) {
+        _cleanup_free_ char *moved = NULL;
+        Workdir w = { .path = strdup(tree), .fd = open(tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC) };
+
+        if (!w.path || w.fd < 0 || asprintf(&moved, "%s.x", tree) < 0 || rename(tree, moved) < 0)
+                return 101;
+        return workdir_remove_says_rdonly(&w) ? 0 : 1;
 }
 
 /* A skill may make a read-only snapshot of a subvolume it owns (no privilege needed): nothing in
  * it can be removed (EROFS), nor can it be moved to a new parent, and the work dir stayed behind
  * after every run that made one. rm_rf() makes such a subvolume writable first, as root and as
- * its owner; who may do neither gets EROFS, and the snapshot stays. */
+ * its owner; who may do neither gets EROFS, the snapshot stays, and the log says why. */
 static void test_rm_rf_btrfs_rdonly(const char *mnt) {
-        char tree[80], p[120];
-        int status = -1, code;
-        pid_t pid;
+        char tree[80], locked[80], moved[90];
+        int code;
 
         snprintf(tree, sizeof(tree), "%s/rdonly", mnt);
         is_int(rdonly_tree_removed(tree), 0,
                "rm_rf: read-only btrfs snapshots (one given itself, at the top, nested), removed by root");
 
         snprintf(tree, sizeof(tree), "%s/rdonly-owner", mnt);
-        is_int(as_nobody(rdonly_tree_removed, tree), 0,
+        is_int(in_child(drop_to_nobody, rdonly_tree_removed, tree), 0,
                "rm_rf: read-only btrfs snapshots their owner (nobody) made, removed by the owner too");
 
-        /* 1: not EROFS, 2: the snapshot is gone, 4: the rest stayed */
         snprintf(tree, sizeof(tree), "%s/rdonly-others", mnt);
-        code = as_nobody(make_rdonly_tree, tree);
-        if (code == 0) {
-                pid = fork();
-                assert_se(pid >= 0);
-                if (pid == 0) {
-                        if (!drop_cap_fowner())
-                                _exit(100);
-                        code = rm_rf(tree) == -EROFS ? 0 : 1;
-                        snprintf(p, sizeof(p), "%s/ro/d/f", tree);
-                        code |= access(p, F_OK) < 0 ? 2 : 0;
-                        snprintf(p, sizeof(p), "%s/sv", tree);
-                        code |= access(p, F_OK) == 0 || errno != ENOENT ? 4 : 0;
-                        _exit(code);
-                }
-                assert_se(waitpid(pid, &status, 0) == pid);
-                code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        }
-        is_int(code, 0, "rm_rf as root without CAP_FOWNER: another's read-only snapshot stays, with EROFS");
+        code = in_child(drop_to_nobody, make_rdonly_tree, tree);
+        is_int(code == 0 ? in_child(drop_cap_fowner, rdonly_stays, tree) : code, 0,
+               "rm_rf as root without CAP_FOWNER: another's read-only snapshot stays, with EROFS, and the log says why");
 
-        is_int(rm_rf(tree), 0, "... removed by root");
+        /* its owner cannot even open it: still EROFS, and the log says why */
+        snprintf(locked, sizeof(locked), "%s/rdonly-locked", mnt);
+        code = in_child(drop_to_nobody, make_locked_snapshot, locked);
+        is_int(code == 0 ? in_child(drop_to_nobody, rdonly_stays, locked) : code, 0,
+               "rm_rf: a read-only snapshot its owner cannot open (mode 0) stays, with EROFS, and the log says why");
+        is_int(code == 0 ? in_child(drop_to_nobody, rdonly_moved_stays, locked) : code, 0,
+               "... and where the skill moved its work dir, the log says why too");
+        snprintf(moved, sizeof(moved), "%s.x", locked);
+        ok(rm_rf(tree) == 0 && rm_rf(moved) == 0, "... both removed by root");
 }
 
 /* A skill on btrfs may create subvolumes in its work dir (an ioctl, unprivileged): each has a
