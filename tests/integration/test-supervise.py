@@ -67,18 +67,54 @@ def nester(depth):
                     workdir_max="16M", timeout_ms=20000)
 
 
+# What the btrfs skills below share: subvolumes and read-only snapshots made with fcntl.ioctl (the
+# permissive policy allows it), and whether a path is read-only.
+BTRFS_HELPERS = ("import errno, fcntl, os, struct\n"
+                 "def subvol(parent, name):\n"
+                 "    fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)\n"
+                 "    # BTRFS_IOC_SUBVOL_CREATE, struct btrfs_ioctl_vol_args (4096 bytes)\n"
+                 "    fcntl.ioctl(fd, 0x5000940e, bytearray(struct.pack('q4088s', 0, name.encode())))\n"
+                 "    os.close(fd)\n"
+                 "def snapshot_rdonly(src, parent, name):\n"
+                 "    s = os.open(src, os.O_RDONLY | os.O_DIRECTORY)\n"
+                 "    d = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)\n"
+                 "    # BTRFS_IOC_SNAP_CREATE_V2, struct btrfs_ioctl_vol_args_v2 (4096 bytes), BTRFS_SUBVOL_RDONLY\n"
+                 "    fcntl.ioctl(d, 0x50009417, bytearray(struct.pack('qQQ32s4040s', s, 0, 2, b'', name.encode())))\n"
+                 "    os.close(s); os.close(d)\n"
+                 "def rdonly(path):\n"
+                 "    try:\n"
+                 "        os.unlink(path)\n"
+                 "    except OSError as e:\n"
+                 "        return e.errno == errno.EROFS\n"
+                 "    return False\n"
+                 "def sv_with_data(parent):\n"
+                 "    subvol(parent, 'sv'); os.makedirs(parent + '/sv/d')\n"
+                 "    open(parent + '/sv/d/f', 'wb').write(b'x' * 1000000)\n"
+                 "    subvol(parent + '/sv', 'inner')\n")
+
+
 # On btrfs a skill may create subvolumes in its work dir (an unprivileged ioctl, allowed by the
 # permissive policy): each has a st_dev of its own, yet is no mount, and must go with the work dir.
-SUBVOLS = py_skill("import fcntl, os, struct\n"
-                   "def subvol(parent, name):\n"
-                   "    fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)\n"
-                   "    # BTRFS_IOC_SUBVOL_CREATE, struct btrfs_ioctl_vol_args (4096 bytes)\n"
-                   "    fcntl.ioctl(fd, 0x5000940e, bytearray(struct.pack('q4088s', 0, name.encode())))\n"
-                   "    os.close(fd)\n"
+SUBVOLS = py_skill(BTRFS_HELPERS +
                    "subvol('.', 'sv'); subvol('sv', 'inner'); os.makedirs('sv/inner/d')\n"
                    "open('sv/inner/d/f', 'wb').write(b'x' * 1000000)\n"
                    "print('made', os.stat('sv').st_dev != os.stat('.').st_dev)",
                    policy="permissive", timeout_ms=20000)
+
+
+# Any owner of a subvolume may also snapshot it read-only, and nothing in such a snapshot can be
+# removed until it is made writable again: one right in the work dir, one nested in another
+# subvolume, each with the empty stand-in a snapshot has for the subvolume nested in what it copied.
+RO_SNAPS = py_skill(BTRFS_HELPERS +
+                    "sv_with_data('.'); snapshot_rdonly('sv', '.', 'ro'); snapshot_rdonly('sv', 'sv/inner', 'ro2')\n"
+                    "print('read-only', rdonly('ro/d/f'), rdonly('sv/inner/ro2/d/f'))",
+                    policy="permissive", timeout_ms=20000)
+# Policy none, in a work root of its own (the unprivileged worker's): a read-only snapshot put where
+# the work dir was, itself the top that rm_rf() is given.
+RO_SNAP_TOP = py_skill(BTRFS_HELPERS +
+                       "here = os.getcwd(); os.rename(here, here + '.x'); sv_with_data(here + '.x')\n"
+                       "snapshot_rdonly(here + '.x/sv', os.path.dirname(here), os.path.basename(here))\n"
+                       "print('read-only', rdonly(here + '/d/f'))", timeout_ms=20000)
 
 
 def btrfs_subvolumes(tap, user=None):
@@ -93,7 +129,7 @@ def btrfs_subvolumes(tap, user=None):
     if user and not shutil.which("setpriv"):
         tap.skip("btrfs subvolumes in a work dir (%s): needs setpriv" % who)
         return
-    w = Worker(skills={"subvols": SUBVOLS}, user=user)
+    w = Worker(skills={"subvols": SUBVOLS, "rosnaps": RO_SNAPS, "rosnap-top": RO_SNAP_TOP}, user=user)
     img = os.path.join(w.root, "btrfs.img")
     with open(img, "wb") as f:
         f.truncate(128 << 20)  # sparse
@@ -109,12 +145,24 @@ def btrfs_subvolumes(tap, user=None):
     try:
         os.chmod(w.work_dir, 0o755)  # start() gives it to 'user'
         w.start()
-        r = w.run("subvols", {})
-        j = r.json or {}
-        tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("stdout")), (200, "ok", 0, "made True\n"),
-                "%s: a skill made btrfs subvolumes in its work dir" % who, "body: %r" % r.body[:500])
-        dirs, procs = w.wait_no_leftovers(3.0)
-        tap.is_(dirs, [], "... its work dir, subvolumes and all, is removed")
+
+        def removed(skill, stdout, did, gone):
+            r = w.run(skill, {})
+            j = r.json or {}
+            tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("stdout")), (200, "ok", 0, stdout),
+                    "%s: a skill %s" % (who, did), "body: %r" % r.body[:500])
+            dirs, procs = w.wait_no_leftovers(3.0)
+            tap.is_(dirs, [], "... " + gone)
+
+        removed("subvols", "made True\n", "made btrfs subvolumes in its work dir",
+                "its work dir, subvolumes and all, is removed")
+        removed("rosnaps", "read-only True True\n", "made read-only snapshots in its work dir, at the top and nested",
+                "its work dir, read-only snapshots and all, is removed")
+        if user:  # only a worker that owns the work root shares it with its skills
+            removed("rosnap-top", "read-only True\n", "moved its work dir and put a read-only snapshot in its place",
+                    "both are removed")
+        tap.ok("left behind" not in w.read_log(), "... and the worker's log says nothing was left behind",
+               w.read_log()[-2000:])
     finally:
         # before stop(), whose rmtree() cannot take a mount point (nor should walk the image)
         subprocess.run(["umount", "-l", w.work_dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
