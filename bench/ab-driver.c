@@ -9,8 +9,9 @@
  * fork. The workers take turns, ten requests each, in rounds whose order flips every time, so
  * that drifting load hits them alike. With UID:GID, as root, each worker runs as that user the
  * way the shipped unit runs skillrun: no supplementary groups, no capability in any set, an
- * empty bounding set, no_new_privs. Prints one line per worker: "p25 p50 p75" in microseconds.
- * An answer that is not "HTTP/1.1 200" stops everything (exit 1). */
+ * empty bounding set, no_new_privs. Prints one line per worker: "p25 p50 p75" in microseconds,
+ * then the median of its peak resident set in KiB (wait4's ru_maxrss: the worker's, or its
+ * skill's if that was larger). An answer that is not "HTTP/1.1 200" stops everything (exit 1). */
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -50,8 +52,10 @@ static void become(unsigned uid, unsigned gid) {
                 _exit(126);
 }
 
-/* One request to worker path: its time in microseconds, or < 0. */
-static double one(const char *path, const char *req, size_t req_len, int as_user, unsigned uid, unsigned gid) {
+/* One request to worker path: its time in microseconds, or < 0; *ret_rss_kb its peak RSS. */
+static double one(const char *path, const char *req, size_t req_len, int as_user, unsigned uid, unsigned gid,
+                  double *ret_rss_kb) {
+        struct rusage ru = {};
         char buf[8192], head[16] = "";
         size_t got = 0;
         ssize_t k;
@@ -84,8 +88,9 @@ static double one(const char *path, const char *req, size_t req_len, int as_user
         }
         t1 = now_us();
         close(sv[0]); /* a worker's lingering close waits for this */
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
                 ;
+        *ret_rss_kb = (double) ru.ru_maxrss;
         if (strncmp(head, "HTTP/1.1 200", 12) != 0) {
                 fprintf(stderr, "ab-driver: %s answered '%s' (exit status %d)\n", path, head, status);
                 return -1;
@@ -98,7 +103,7 @@ int main(int argc, char **argv) {
         int as_user = 0, first, n, rounds, workers;
         char req[65536];
         size_t req_len;
-        double *t;
+        double *t, *rss;
         FILE *f;
 
         if (argc < 5)
@@ -126,26 +131,30 @@ int main(int argc, char **argv) {
                 goto usage;
         rounds = n / TURN;
         t = calloc((size_t) workers * (size_t) rounds * TURN, sizeof(double));
-        if (!t)
+        rss = calloc((size_t) workers * (size_t) rounds * TURN, sizeof(double));
+        if (!t || !rss)
                 return 2;
 
         for (int r = 0; r < rounds; r++)
                 for (int w = 0; w < workers; w++) {
                         int which = r % 2 ? workers - 1 - w : w;
                         for (int i = 0; i < TURN; i++) {
-                                double us = one(argv[first + which], req, req_len, as_user, uid, gid);
+                                size_t at = ((size_t) which * rounds + r) * TURN + i;
+                                double us = one(argv[first + which], req, req_len, as_user, uid, gid, &rss[at]);
                                 if (us < 0)
                                         return 1;
-                                t[((size_t) which * rounds + r) * TURN + i] = us;
+                                t[at] = us;
                         }
                 }
         for (int w = 0; w < workers; w++) {
-                double *s = t + (size_t) w * rounds * TURN;
+                double *s = t + (size_t) w * rounds * TURN, *kb = rss + (size_t) w * rounds * TURN;
                 size_t m = (size_t) rounds * TURN;
                 qsort(s, m, sizeof(double), cmp_double);
-                printf("%.1f %.1f %.1f\n", s[m / 4], s[m / 2], s[m * 3 / 4]);
+                qsort(kb, m, sizeof(double), cmp_double);
+                printf("%.1f %.1f %.1f %.0f\n", s[m / 4], s[m / 2], s[m * 3 / 4], kb[m / 2]);
         }
         free(t);
+        free(rss);
         return 0;
 usage:
         fprintf(stderr, "usage: ab-driver N REQUEST-FILE [UID:GID] -- WORKER...\n");
