@@ -35,6 +35,8 @@ def body(tap):
     tap.is_(complete(w, ["skillrun", ""]), ["check", "list", "run", "serve", "token"], "the commands")
     tap.is_(complete(w, ["skillrun", "r"]), ["run"], "'r' completes to run")
     tap.is_(complete(w, ["skillrun", "--"]), ["--help", "--version"], "the global options")
+    for opt in ("--version", "--help"):
+        tap.is_(complete(w, ["skillrun", opt, ""]), [], "nothing after %s, which takes no argument" % opt)
     tap.is_(complete(w, ["skillrun", "run", ""]), ["alpha", "alps", "beta"], "run: the skills `skillrun list` knows")
     tap.is_(complete(w, ["skillrun", "run", "al"]), ["alpha", "alps"], "run: skill names by prefix")
     tap.is_(complete(w, ["skillrun", "run", "-"]), ["--arg", "--input", "--request"], "run: its options")
