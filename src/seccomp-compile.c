@@ -2,6 +2,7 @@
 /* The seccomp profiles, said once with libseccomp. Built at build time only, by seccomp-gen (so a
  * run pays nothing for it, and skillrun does not link libseccomp). */
 #include <assert.h>
+#include <linux/btrfs.h>
 #include <linux/net.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -345,6 +346,57 @@ static int rule_range32(scmp_filter_ctx ctx, uint32_t action, const char *name, 
         return 0;
 }
 
+/* An _IOW() request as the arch encodes it: powerpc's has 13 size bits and the write direction 4
+ * above them, the generic one (x86, arm, s390, riscv, loongarch) 14 bits and 1. <linux/btrfs.h>
+ * says them in this machine's layout, while a profile is built for any arch (the tests build
+ * them all). Decoded here, encoded there. */
+#define IOW_OF(req) _IOC_TYPE(req), _IOC_NR(req), _IOC_SIZE(req)
+static uint32_t ioctl_iow(uint32_t arch, uint32_t type, uint32_t nr, uint32_t size) {
+        bool ppc = arch == SCMP_ARCH_PPC || arch == SCMP_ARCH_PPC64 || arch == SCMP_ARCH_PPC64LE;
+
+        return (ppc ? UINT32_C(4) << 29 : UINT32_C(1) << 30) | size << 16 | type << 8 | nr;
+}
+
+/* btrfs: the requests that snapshot a subvolume or change its flags, refused with EPERM. Any
+ * owner of a subvolume may snapshot it read-only (BTRFS_IOC_SNAP_CREATE_V2 with
+ * BTRFS_SUBVOL_RDONLY) or make it so (BTRFS_IOC_SUBVOL_SETFLAGS), no privilege needed, and
+ * nothing in it can then be removed until it is made writable again, through an fd of it. A
+ * skill that shares the worker's uid (DynamicUser=) and chmods its subvolume to 0 first leaves
+ * neither: no open, no chmod (EROFS), and deleting a subvolume as such takes CAP_SYS_ADMIN. Its
+ * work dir stayed after every run, with its disk use. In the worker's filter, which every skill
+ * inherits, so that no skill can make a read-only subvolume: the worker's rm_rf() then cannot
+ * clear the flag either (its own SETFLAGS is refused too), and need not; it still does where
+ * the worker has no filter (a kernel without seccomp, sandbox = best-effort). Restrictive's
+ * allow-list lets them through to the worker's filter beneath it: three holes in its allowed
+ * blocks of ioctl(2) would cost 62 more rules, ~190 instructions. BTRFS_IOC_SNAP_CREATE makes a
+ * writable snapshot, but of any subvolume of the uid it can open on that file system, into the
+ * work dir, where landlock no longer rules what the copy holds: no skill needs one. Left to the
+ * kernel: BTRFS_IOC_SUBVOL_CREATE and _V2 (an empty subvolume, never read-only: the kernel
+ * ignores BTRFS_SUBVOL_RDONLY there; rm_rf() removes it), SUBVOL_GETFLAGS,
+ * SET_RECEIVED_SUBVOL (it refuses a read-only subvolume and leaves the flag alone), the
+ * reflink requests of the same type 0x94 (FICLONE, FICLONERANGE, FIDEDUPERANGE: cp --reflink)
+ * and the rest, which need CAP_SYS_ADMIN. The kernel reads the request as an unsigned int:
+ * each is one masked == on the low 32 bits (rule_range32()), whatever the upper half says. */
+static int deny_btrfs_snapshots(scmp_filter_ctx ctx, uint32_t arch) {
+        static const struct {
+                uint32_t type, nr, size;
+        } requests[] = {
+                { IOW_OF(BTRFS_IOC_SNAP_CREATE) },
+                { IOW_OF(BTRFS_IOC_SNAP_CREATE_V2) },
+                { IOW_OF(BTRFS_IOC_SUBVOL_SETFLAGS) },
+        };
+        static_assert(_IOC_DIR(BTRFS_IOC_SNAP_CREATE) == _IOC_WRITE && _IOC_DIR(BTRFS_IOC_SNAP_CREATE_V2) == _IOC_WRITE &&
+                      _IOC_DIR(BTRFS_IOC_SUBVOL_SETFLAGS) == _IOC_WRITE, "_IOW() requests");
+
+        for (size_t i = 0; i < ELEMENTSOF(requests); i++) {
+                uint64_t req = ioctl_iow(arch, requests[i].type, requests[i].nr, requests[i].size);
+                int r = rule_range32(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, req, req + 1);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* The ioctl(2) requests that read or change the host's network configuration, [first, end):
  * any socket answers them, a socketpair() end too (see build_allow()). */
 #define IOCTL_NET_FIRST 0x8908U /* SIOCGSTAMPNS_OLD + 1: routing, interfaces, ARP, bridges, ... */
@@ -399,6 +451,9 @@ static int build_deny(scmp_filter_ctx ctx, SeccompProfile p, uint32_t arch) {
         if (r < 0)
                 return r;
         r = deny_other_processes(ctx);
+        if (r < 0)
+                return r;
+        r = deny_btrfs_snapshots(ctx, arch);
         if (r < 0)
                 return r;
         if (p == SECCOMP_PROFILE_WORKER)

@@ -505,10 +505,14 @@ static int open_dir_for_removal(int dfd, const char *name) {
         return fd;
 }
 
-/* A skill may make a read-only snapshot of a subvolume it owns (no privilege needed): nothing in
+/* Any owner of a subvolume may make a read-only snapshot of it (no privilege needed): nothing in
  * it can be removed, nor can it be moved to a new parent (EROFS, for root too). Its owner (our
  * uid under DynamicUser=) or CAP_FOWNER may make it writable. Asked of subvolume roots only,
- * never of ordinary directories; -EROFS if it stays read-only. */
+ * never of ordinary directories; -EROFS if it stays read-only. The worker's own seccomp filter,
+ * which every skill inherits, refuses the requests that make one, SETFLAGS among them
+ * (seccomp-compile.c): under it this is refused too, and no skill can have left one. For a
+ * worker without that filter (no seccomp, sandbox = best-effort), and for rm_rf()'s other
+ * callers. */
 static int rm_rf_subvol_writable(int fd) {
         uint64_t flags;
 

@@ -145,11 +145,12 @@ static void work_root_grant(const char *path) {
 }
 
 /* Why a work dir stays, where the error alone does not say it: rm_rf() answers EROFS for a
- * read-only btrfs snapshot (which any owner of a subvolume may make) that it could not make
- * writable. */
+ * read-only btrfs snapshot (which any owner of a subvolume may make, but no skill under the
+ * worker's seccomp filter) that it could not make writable. */
 static const char *left_behind_why(int r) {
         return r == -EROFS ? " (a read-only btrfs snapshot in it that could not be made writable: that takes its owner"
-                             " or CAP_FOWNER, and read access to it; or a read-only file system)" : "";
+                             " or CAP_FOWNER, read access to it and a worker without its own seccomp filter, which"
+                             " refuses it; or a read-only file system)" : "";
 }
 
 void workdir_remove(Workdir *w) {

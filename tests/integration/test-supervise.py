@@ -67,26 +67,48 @@ def nester(depth):
                     workdir_max="16M", timeout_ms=20000)
 
 
-# What the btrfs skills below share: subvolumes and read-only snapshots made with fcntl.ioctl (the
-# permissive policy allows it), and whether a path is read-only.
-BTRFS_HELPERS = ("import errno, fcntl, os, struct\n"
+# What the btrfs skills below share: subvolumes made with fcntl.ioctl (every policy allows it), and
+# the requests the worker's seccomp filter refuses, tried through libc's ioctl(), whose request is
+# an unsigned long: also with its upper half set, which the kernel ignores. try_ioctl() says the
+# errno's name, or ok.
+BTRFS_HELPERS = ("import ctypes, errno, fcntl, os, struct\n"
+                 "libc = ctypes.CDLL(None, use_errno=True)\n"
+                 "def try_ioctl(fd, request, arg, high=False):\n"
+                 "    if high:\n"
+                 "        request |= 0xffffffff << 32\n"
+                 "    if libc.ioctl(fd, ctypes.c_ulong(request), arg) < 0:\n"
+                 "        return errno.errorcode[ctypes.get_errno()]\n"
+                 "    return 'ok'\n"
                  "def subvol(parent, name):\n"
                  "    fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)\n"
                  "    # BTRFS_IOC_SUBVOL_CREATE, struct btrfs_ioctl_vol_args (4096 bytes)\n"
                  "    fcntl.ioctl(fd, 0x5000940e, bytearray(struct.pack('q4088s', 0, name.encode())))\n"
                  "    os.close(fd)\n"
-                 "def snapshot_rdonly(src, parent, name):\n"
-                 "    s = os.open(src, os.O_RDONLY | os.O_DIRECTORY)\n"
+                 "def snapshot(src_fd, parent, name, high=False):\n"
+                 "    d = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)\n"
+                 "    # BTRFS_IOC_SNAP_CREATE, struct btrfs_ioctl_vol_args: writable\n"
+                 "    r = try_ioctl(d, 0x50009401, ctypes.create_string_buffer(struct.pack('q4088s', src_fd, name.encode())),\n"
+                 "                  high)\n"
+                 "    os.close(d)\n"
+                 "    return r\n"
+                 "def snapshot_rdonly(src_fd, parent, name, high=False):\n"
                  "    d = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)\n"
                  "    # BTRFS_IOC_SNAP_CREATE_V2, struct btrfs_ioctl_vol_args_v2 (4096 bytes), BTRFS_SUBVOL_RDONLY\n"
-                 "    fcntl.ioctl(d, 0x50009417, bytearray(struct.pack('qQQ32s4040s', s, 0, 2, b'', name.encode())))\n"
+                 "    r = try_ioctl(d, 0x50009417,\n"
+                 "                  ctypes.create_string_buffer(struct.pack('qQQ32s4040s', src_fd, 0, 2, b'', name.encode())),\n"
+                 "                  high)\n"
+                 "    os.close(d)\n"
+                 "    return r\n"
+                 "def set_rdonly(fd, high=False):\n"
+                 "    # BTRFS_IOC_SUBVOL_SETFLAGS, BTRFS_SUBVOL_RDONLY\n"
+                 "    return try_ioctl(fd, 0x4008941a, ctypes.byref(ctypes.c_uint64(2)), high)\n"
+                 "def reflink(src, dst):\n"
+                 "    open(src, 'wb').write(b'x' * 100000)\n"
+                 "    s = os.open(src, os.O_RDONLY); d = os.open(dst, os.O_WRONLY | os.O_CREAT, 0o600)\n"
+                 "    # FICLONE: the reflink request of the same type (cp --reflink), the file system's\n"
+                 "    r = try_ioctl(d, 0x40049409, ctypes.c_int(s))\n"
                  "    os.close(s); os.close(d)\n"
-                 "def rdonly(path):\n"
-                 "    try:\n"
-                 "        os.unlink(path)\n"
-                 "    except OSError as e:\n"
-                 "        return e.errno == errno.EROFS\n"
-                 "    return False\n"
+                 "    return r\n"
                  "def sv_with_data(parent):\n"
                  "    subvol(parent, 'sv'); os.makedirs(parent + '/sv/d')\n"
                  "    open(parent + '/sv/d/f', 'wb').write(b'x' * 1000000)\n"
@@ -102,19 +124,29 @@ SUBVOLS = py_skill(BTRFS_HELPERS +
                    policy="permissive", timeout_ms=20000)
 
 
-# Any owner of a subvolume may also snapshot it read-only, and nothing in such a snapshot can be
-# removed until it is made writable again: one right in the work dir, one nested in another
-# subvolume, each with the empty stand-in a snapshot has for the subvolume nested in what it copied.
-RO_SNAPS = py_skill(BTRFS_HELPERS +
-                    "sv_with_data('.'); snapshot_rdonly('sv', '.', 'ro'); snapshot_rdonly('sv', 'sv/inner', 'ro2')\n"
-                    "print('read-only', rdonly('ro/d/f'), rdonly('sv/inner/ro2/d/f'))",
-                    policy="permissive", timeout_ms=20000)
+# Any owner of a subvolume may snapshot it read-only, or make it read-only, and nothing in it can be
+# removed until it is made writable again, through an fd of it: one whose mode is 0 (its owner
+# chmods it so, holding an fd of it) neither its owner nor the worker sharing its uid could open or
+# chmod again (EROFS), and the work dir stayed. The worker's filter refuses all three requests,
+# under every policy, whatever the upper half of the request says; a subvolume and a reflink still
+# work.
+def locked_subvols(policy):
+    return py_skill(BTRFS_HELPERS +
+                    "sv_with_data('.'); s = os.open('sv', os.O_RDONLY | os.O_DIRECTORY); os.chmod('sv', 0)\n"
+                    "print(*[f(h) for h in (False, True) for f in (lambda h: snapshot_rdonly(s, '.', 'ro', h),\n"
+                    "                                              lambda h: snapshot(s, '.', 'snap', h),\n"
+                    "                                              lambda h: set_rdonly(s, h))])\n"
+                    "print('reflink', reflink('a', 'b'))",
+                    policy=policy, timeout_ms=20000)
+
+
 # Policy none, in a work root of its own (the unprivileged worker's): a read-only snapshot put where
-# the work dir was, itself the top that rm_rf() is given.
+# the work dir was, itself the top that rm_rf() would be given, is refused; the moved work dir goes.
 RO_SNAP_TOP = py_skill(BTRFS_HELPERS +
                        "here = os.getcwd(); os.rename(here, here + '.x'); sv_with_data(here + '.x')\n"
-                       "snapshot_rdonly(here + '.x/sv', os.path.dirname(here), os.path.basename(here))\n"
-                       "print('read-only', rdonly(here + '/d/f'))", timeout_ms=20000)
+                       "s = os.open(here + '.x/sv', os.O_RDONLY | os.O_DIRECTORY)\n"
+                       "print(snapshot_rdonly(s, os.path.dirname(here), os.path.basename(here)),\n"
+                       "      os.path.exists(here))", timeout_ms=20000)
 
 
 def btrfs_subvolumes(tap, user=None):
@@ -129,7 +161,8 @@ def btrfs_subvolumes(tap, user=None):
     if user and not shutil.which("setpriv"):
         tap.skip("btrfs subvolumes in a work dir (%s): needs setpriv" % who)
         return
-    w = Worker(skills={"subvols": SUBVOLS, "rosnaps": RO_SNAPS, "rosnap-top": RO_SNAP_TOP}, user=user)
+    w = Worker(skills={"subvols": SUBVOLS, "locked-none": locked_subvols("none"),
+                       "locked-permissive": locked_subvols("permissive"), "rosnap-top": RO_SNAP_TOP}, user=user)
     img = os.path.join(w.root, "btrfs.img")
     with open(img, "wb") as f:
         f.truncate(128 << 20)  # sparse
@@ -156,11 +189,15 @@ def btrfs_subvolumes(tap, user=None):
 
         removed("subvols", "made True\n", "made btrfs subvolumes in its work dir",
                 "its work dir, subvolumes and all, is removed")
-        removed("rosnaps", "read-only True True\n", "made read-only snapshots in its work dir, at the top and nested",
-                "its work dir, read-only snapshots and all, is removed")
+        for policy in ("none", "permissive"):
+            removed("locked-" + policy, "EPERM EPERM EPERM EPERM EPERM EPERM\nreflink ok\n",
+                    "(policy %s) chmodded its subvolume to 0: snapshots and the read-only flag refused with EPERM, "
+                    "the upper half of the request set or not; a subvolume and a reflink made" % policy,
+                    "its work dir, mode 0 subvolume and all, is removed")
         if user:  # only a worker that owns the work root shares it with its skills
-            removed("rosnap-top", "read-only True\n", "moved its work dir and put a read-only snapshot in its place",
-                    "both are removed")
+            removed("rosnap-top", "EPERM False\n",
+                    "moved its work dir and tried to put a read-only snapshot in its place: EPERM",
+                    "the moved work dir is removed")
         tap.ok("left behind" not in w.read_log(), "... and the worker's log says nothing was left behind",
                w.read_log()[-2000:])
     finally:

@@ -30,6 +30,12 @@
  *   personality personality-query    personality(READ_IMPLIES_EXEC), personality(0xffffffff)
  *   fsetxattr fremovexattr           on a file of the work dir, with an empty name: the kernel's
  *                                    ERANGE once it gets the call (as cp -a and install make it)
+ *   btrfs:REQ btrfs:REQ-high         ioctl(2) on the work dir: REQ snap, snap-v2, setflags, subvol
+ *                                    (BTRFS_IOC_SNAP_CREATE, _SNAP_CREATE_V2, _SUBVOL_SETFLAGS,
+ *                                    _SUBVOL_CREATE) or ficlone, with arguments btrfs refuses too
+ *                                    (source fd -1, a name with a slash); -high: the upper 32 bits
+ *                                    of the request set, which the kernel ignores. ENOTTY (EBADF for
+ *                                    ficlone) is the file system's answer, EPERM the filter's
  *   personality-long personality-query-long   the same with the upper 32 bits of the unsigned long
  *                                    set, which the kernel ignores: ~0UL is the query too
  *   prlimit-parent prlimit-child     RLIMIT_NOFILE of the parent, of a child of ours: read, then
@@ -54,7 +60,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/bpf.h>
+#include <linux/btrfs.h>
 #include <linux/keyctl.h>
 #include <linux/perf_event.h>
 #include <mqueue.h>
@@ -95,6 +103,9 @@
 #endif
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
+#endif
+#ifndef FICLONE
+#define FICLONE _IOW(0x94, 9, int) /* <linux/fs.h>, which clashes with <sys/mount.h> */
 #endif
 #define IOPRIO_WHO_PROCESS 1
 #define IOPRIO_BE_4 ((2 << 13) | 4) /* IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4): nice 0's default */
@@ -226,6 +237,50 @@ static long do_ifconf(void) {
         int e = errno;
         close(sv[0]);
         close(sv[1]);
+        errno = e;
+        return r;
+}
+
+static long do_btrfs(const char *req) {
+        static const struct {
+                const char *name;
+                unsigned long request;
+        } requests[] = {
+                { "snap", BTRFS_IOC_SNAP_CREATE },          { "snap-v2", BTRFS_IOC_SNAP_CREATE_V2 },
+                { "setflags", BTRFS_IOC_SUBVOL_SETFLAGS },  { "subvol", BTRFS_IOC_SUBVOL_CREATE },
+                { "ficlone", FICLONE },
+        };
+        union {
+                char bytes[4096];
+                int64_t fd;
+        } args = { .fd = -1 };
+        unsigned long request = 0;
+        bool high = false;
+
+        for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
+                size_t n = strlen(requests[i].name);
+                if (strncmp(req, requests[i].name, n) == 0 && (req[n] == 0 || strcmp(req + n, "-high") == 0)) {
+                        request = requests[i].request;
+                        high = req[n] != 0;
+                        break;
+                }
+        }
+        if (request == 0) {
+                errno = EINVAL;
+                return -1;
+        }
+#if ULONG_MAX > UINT32_MAX
+        if (high)
+                request |= ~0UL << 32; /* a 32-bit long has no upper half to set */
+#endif
+        strcpy(args.bytes + offsetof(struct btrfs_ioctl_vol_args, name), "a/b");
+        strcpy(args.bytes + offsetof(struct btrfs_ioctl_vol_args_v2, name), "a/b");
+        int fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        long r = (request & 0xffffffffUL) == FICLONE ? ioctl(fd, request, -1) : ioctl(fd, request, &args);
+        int e = errno;
+        close(fd);
         errno = e;
         return r;
 }
@@ -645,6 +700,8 @@ static void one(const char *a) {
                 report(do_socketpair(AF_INET), NULL);
         else if (!strcmp(a, "ifconf"))
                 report(do_ifconf(), NULL);
+        else if (!strncmp(a, "btrfs:", 6))
+                report(do_btrfs(v), NULL);
         else if (!strncmp(a, "kill:", 5))
                 report(kill((pid_t) atol(v), 0), NULL);
         else if (!strcmp(a, "kill-parent"))

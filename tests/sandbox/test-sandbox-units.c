@@ -7,6 +7,8 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/btrfs.h>
+#include <linux/fs.h>
 #include <linux/net.h>
 #include <net/if.h>
 #include <pthread.h>
@@ -249,21 +251,30 @@ static long ioprio_parent(void) {
         return syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, getppid(), parent_ioprio);
 }
 
-/* 0, the errno, or minus the signal that ended the child; p NULL: no filter */
-static int in_profile(const SeccompProfile *p, long (*attempt)(void)) {
+/* 0, the errno, or minus the signal that ended the child, under the n profiles stacked in
+ * that order (as a skill's own is on the worker's); n 0: no filter */
+static int in_profiles(const SeccompProfile *p, size_t n, long (*attempt)(void)) {
         int status;
         pid_t pid = fork();
 
         assert_se(pid >= 0);
         if (pid == 0) {
-                SeccompProgram prog = {};
-                if (p && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_program_get(*p, &prog) < 0 ||
-                          seccomp_program_load(&prog) < 0))
+                if (n > 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                         _exit(100);
+                for (size_t i = 0; i < n; i++) {
+                        SeccompProgram prog = {};
+                        if (seccomp_program_get(p[i], &prog) < 0 || seccomp_program_load(&prog) < 0)
+                                _exit(100);
+                }
                 _exit(attempt() < 0 ? errno : 0);
         }
         assert_se(waitpid(pid, &status, 0) == pid);
         return WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+/* p NULL: no filter */
+static int in_profile(const SeccompProfile *p, long (*attempt)(void)) {
+        return in_profiles(p, p ? 1 : 0, attempt);
 }
 
 /* One attempt and what it gets under the profiles skills meet. */
@@ -913,6 +924,143 @@ static void test_seccomp_ioctl(void) {
         }
 }
 
+/* btrfs' requests that snapshot a subvolume or change its flags: with them a skill could make a
+ * read-only subvolume that its owner can lock itself out of, and the worker with it. EPERM from
+ * the worker's filter, which every skill inherits, whatever the upper half of the request says
+ * (the kernel reads an unsigned int). On a directory elsewhere than btrfs the kernel answers
+ * ENOTTY, so EPERM can only be the filter's; the arguments are such that btrfs would refuse them
+ * too (source fd -1, a name with a slash). The reflink requests of the same type and plain
+ * subvolumes stay the kernel's. */
+static int btrfs_fd = -1;
+static unsigned long btrfs_request;
+static long btrfs_ioctl(void) {
+        union {
+                char bytes[4096];
+                int64_t fd; /* btrfs_ioctl_vol_args(_v2), file_clone_range: the source's */
+        } args = {};
+        args.fd = -1;
+        strcpy(args.bytes + offsetof(struct btrfs_ioctl_vol_args, name), "a/b");
+        strcpy(args.bytes + offsetof(struct btrfs_ioctl_vol_args_v2, name), "a/b");
+        if ((btrfs_request & 0xffffffffUL) == FICLONE)
+                return ioctl(btrfs_fd, btrfs_request, -1); /* the source fd itself */
+        return ioctl(btrfs_fd, btrfs_request, &args);
+}
+#if ULONG_MAX > UINT32_MAX
+#define HIGH_BITS (~0UL << 32) /* all of the upper half: what the kernel drops */
+#else
+#define HIGH_BITS 0UL /* a 32-bit long has no high bits to set */
+#endif
+
+static void test_seccomp_btrfs(void) {
+        static const struct {
+                const char *name;
+                unsigned long request;
+                bool refused;
+        } cases[] = {
+                { "BTRFS_IOC_SNAP_CREATE", BTRFS_IOC_SNAP_CREATE, true },
+                { "BTRFS_IOC_SNAP_CREATE, upper half set", HIGH_BITS | BTRFS_IOC_SNAP_CREATE, true },
+                { "BTRFS_IOC_SNAP_CREATE_V2", BTRFS_IOC_SNAP_CREATE_V2, true },
+                { "BTRFS_IOC_SNAP_CREATE_V2, upper half set", HIGH_BITS | BTRFS_IOC_SNAP_CREATE_V2, true },
+                { "BTRFS_IOC_SUBVOL_SETFLAGS", BTRFS_IOC_SUBVOL_SETFLAGS, true },
+                { "BTRFS_IOC_SUBVOL_SETFLAGS, upper half set", HIGH_BITS | BTRFS_IOC_SUBVOL_SETFLAGS, true },
+                { "BTRFS_IOC_SUBVOL_CREATE", BTRFS_IOC_SUBVOL_CREATE, false },
+                { "BTRFS_IOC_SUBVOL_CREATE_V2", BTRFS_IOC_SUBVOL_CREATE_V2, false },
+                { "BTRFS_IOC_SUBVOL_GETFLAGS", BTRFS_IOC_SUBVOL_GETFLAGS, false },
+                { "FICLONE", FICLONE, false },
+                { "FICLONERANGE", FICLONERANGE, false },
+                { "FIDEDUPERANGE", FIDEDUPERANGE, false },
+        };
+        /* what skills meet: the worker's filter alone (none), or a skill's own on it */
+        static const struct {
+                const char *name;
+                SeccompProfile stack[2];
+                size_t n;
+        } stacks[] = {
+                { "worker", { SECCOMP_PROFILE_WORKER }, 1 },
+                { "permissive", { SECCOMP_PROFILE_PERMISSIVE }, 1 },
+                { "permissive-net", { SECCOMP_PROFILE_PERMISSIVE_NET }, 1 },
+                { "sockets-local on worker", { SECCOMP_PROFILE_WORKER, SECCOMP_PROFILE_SOCKETS_LOCAL }, 2 },
+                { "sockets-net on worker", { SECCOMP_PROFILE_WORKER, SECCOMP_PROFILE_SOCKETS_NET }, 2 },
+                { "restrictive on worker", { SECCOMP_PROFILE_WORKER, SECCOMP_PROFILE_RESTRICTIVE }, 2 },
+        };
+        char dir[] = "/tmp/test-sandbox-btrfs-XXXXXX";
+
+        assert_se(mkdtemp(dir));
+        btrfs_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_se(btrfs_fd >= 0);
+        for (size_t j = 0; j < ELEMENTSOF(cases); j++) {
+                btrfs_request = cases[j].request;
+                int kernel = in_profile(NULL, btrfs_ioctl);
+                /* the kernel's own EPERM would not tell the filter's apart */
+                ok(kernel > 0 && kernel != EPERM, "no filter: ioctl %s → %s", cases[j].name, strerrorname_np(kernel) ?: "?");
+                for (size_t i = 0; i < ELEMENTSOF(stacks); i++)
+                        is_int(in_profiles(stacks[i].stack, stacks[i].n, btrfs_ioctl),
+                               cases[j].refused ? EPERM : kernel, "%s: ioctl %s", stacks[i].name, cases[j].name);
+        }
+        close(btrfs_fd);
+        btrfs_fd = -1;
+        assert_se(rmdir(dir) == 0);
+
+        /* the program built for each arch, in its own encoding of the requests: powerpc's _IOW()
+         * is 4 << 29, the others' 1 << 30 (and their _IOR() 2 << 29 and 2 << 30) */
+        static const struct {
+                const char *name;
+                uint32_t arch;
+                int nr;
+                bool ppc;
+        } arches[] = {
+                { "x86_64", SCMP_ARCH_X86_64, 16, false },  { "x86", SCMP_ARCH_X86, 54, false },
+                { "aarch64", SCMP_ARCH_AARCH64, 29, false }, { "arm", SCMP_ARCH_ARM, 54, false },
+                { "ppc64le", SCMP_ARCH_PPC64LE, 54, true },  { "riscv64", SCMP_ARCH_RISCV64, 29, false },
+        };
+        static const struct {
+                uint64_t generic, ppc;
+                bool refused;
+        } requests[] = {
+                { 0x50009401, 0x90009401, true }, /* SNAP_CREATE */
+                { 0x50009417, 0x90009417, true }, /* SNAP_CREATE_V2 */
+                { 0x4008941a, 0x8008941a, true }, /* SUBVOL_SETFLAGS */
+                { UINT64_C(0x150009401), UINT64_C(0x190009401), true },
+                { UINT64_C(0xffffffff50009417), UINT64_C(0xffffffff90009417), true },
+                { UINT64_C(0x804008941a), UINT64_C(0x808008941a), true },
+                { 0x5000940e, 0x9000940e, false }, /* SUBVOL_CREATE */
+                { 0x50009418, 0x90009418, false }, /* SUBVOL_CREATE_V2 */
+                { 0x80089419, 0x40089419, false }, /* SUBVOL_GETFLAGS */
+                { 0xc0c89425, 0xc0c89425, false }, /* SET_RECEIVED_SUBVOL */
+                { 0x40049409, 0x80049409, false }, /* FICLONE */
+                { 0x4020940d, 0x8020940d, false }, /* FICLONERANGE */
+                { 0xc0189436, 0xc0189436, false }, /* FIDEDUPERANGE */
+                { 0x8008941a, 0x4008941a, false }, /* SETFLAGS' number and size, read or other direction */
+                { 0x5008941a, 0x9008941a, false }, /* ... another size */
+                { 0x40089417, 0x80089417, false }, /* SNAP_CREATE_V2's number, another size */
+                { UINT64_C(0xffffffff00005401), UINT64_C(0xffffffff00005401), false },
+        };
+        static const SeccompProfile refusing[] = { SECCOMP_PROFILE_WORKER, SECCOMP_PROFILE_PERMISSIVE,
+                                                   SECCOMP_PROFILE_PERMISSIVE_NET };
+        for (size_t i = 0; i < ELEMENTSOF(arches) * ELEMENTSOF(refusing); i++) {
+                size_t a = i / ELEMENTSOF(refusing), len = 0;
+                SeccompProfile p = refusing[i % ELEMENTSOF(refusing)];
+                _cleanup_free_ struct sock_filter *f = profile_for(p, arches[a].arch, arches[a].name, &len);
+                _cleanup_free_ char *wrong = NULL;
+                if (!f)
+                        continue;
+                for (size_t j = 0; j < ELEMENTSOF(requests); j++) {
+                        struct seccomp_data d = { .nr = arches[a].nr, .arch = arches[a].arch };
+                        d.args[1] = arches[a].ppc ? requests[j].ppc : requests[j].generic;
+                        uint32_t got = bpf_run(f, len, &d);
+                        if (got != (requests[j].refused ? SCMP_ACT_ERRNO(EPERM) : SCMP_ACT_ALLOW)) {
+                                char *l = NULL;
+                                assert_se(asprintf(&l, "%s%s%#" PRIx64 " → %s", strempty(wrong), wrong ? ", " : "",
+                                                   (uint64_t) d.args[1], action_name(got)) >= 0);
+                                free(wrong);
+                                wrong = l;
+                        }
+                }
+                is_str(strempty(wrong), "", "%s: %s refuses btrfs' snapshot and flag requests, no other",
+                       arches[a].name, seccomp_profile_to_string(p));
+        }
+}
+
 /* Every secret of /etc that skillrun.skill(5) names is on the list the policies keep out, whether
  * this host has it or not (most hosts lack some: their rules cannot show a name dropped). The
  * tokens and configuration files elsewhere: they would add their own directory. */
@@ -1163,6 +1311,7 @@ int main(void) {
         test_seccomp_socketcall_arches();
         test_seccomp_arch_calls();
         test_seccomp_ioctl();
+        test_seccomp_btrfs();
         test_seccomp_all_arches();
         test_etc_secrets();
         test_features();
