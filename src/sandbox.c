@@ -331,8 +331,8 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
                 else if (worker_confined && SECCOMP_WORKER_IS_PERMISSIVE_BASE)
                         /* The skill inherits the worker's filter, which is permissive's deny-list
                          * but for socket(2), SysV IPC and ENOSYS above the syscalls libseccomp
-                         * knows: only that is left to load (34 or 61 instructions to JIT instead
-                         * of 163 or 190). */
+                         * knows: only that is left to load (64 or 68 instructions to JIT on
+                         * x86_64 instead of 201 or 211). */
                         prof = m->network ? SECCOMP_PROFILE_SOCKETS_NET : SECCOMP_PROFILE_SOCKETS_LOCAL;
                 else
                         prof = m->network ? SECCOMP_PROFILE_PERMISSIVE_NET : SECCOMP_PROFILE_PERMISSIVE;
