@@ -211,6 +211,21 @@ def private_mounts_refused():
     return "the kernel refuses a mount namespace with a private / (%s)" % r.stderr.decode(errors="replace").strip()
 
 
+def find_program(prog):
+    """prog on PATH or in the sbin directories a non-login root shell may lack, or None."""
+    return shutil.which(prog) or next((p for p in ("/usr/sbin/" + prog, "/sbin/" + prog) if os.access(p, os.X_OK)),
+                                      None)
+
+
+def substitute(text, pairs):
+    """Replace each old text of a shipped file exactly once: a file that changed shape fails loudly."""
+    for old, new in pairs:
+        if text.count(old) != 1:
+            raise AssertionError("expected %r once in the shipped file, found it %d times" % (old, text.count(old)))
+        text = text.replace(old, new)
+    return text
+
+
 def socket_activate_bin():
     b = os.environ.get("SOCKET_ACTIVATE", "")
     if not b or b == "no":
@@ -540,16 +555,18 @@ class Worker:
     created = []   # all of them: their temp dirs are removed at the end of main() whatever happened
 
     def __init__(self, skills=None, settings=None, tokens=None, inetd=False, raw_skills=None, user=None,
-                 accept=True):
+                 accept=True, activator=True):
         """skills: name -> manifest dict (TEST_MARKER is added to its env);
         raw_skills: file name -> text written as is (broken manifests);
         settings: key -> value, passed as SKILLRUN_<KEY>;
         accept=False: no --accept, so the first connection execs the worker with the listening
         socket as fd 3 (Accept=no), a deployment mistake the worker must refuse;
         user: run the worker as that user without capabilities, as the shipped unit does
-        (DynamicUser=, CapabilityBoundingSet=): no user switch, and no cgroup it may write to here."""
+        (DynamicUser=, CapabilityBoundingSet=): no user switch, and no cgroup it may write to here;
+        activator=False: the test starts the workers its own way (a super-server), so
+        systemd-socket-activate is not needed."""
         self.bin = skillrun_bin()
-        self.activate = socket_activate_bin()
+        self.activate = socket_activate_bin() if activator else None
         self.marker = "skrt" + secrets.token_hex(8)
         self.extra_pids = set()  # workers a test started itself (serve_once), for records()
         self.root = tempfile.mkdtemp(prefix="skillrun-it-%s-" % self.marker)

@@ -18,25 +18,11 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from skillrun_test import (TOP_SRCDIR, Worker, cmdline_of, free_port, main, processes_with, sh_skill,  # noqa: E402
-                           skip_all, wait_for)
+from skillrun_test import (TOP_SRCDIR, Worker, cmdline_of, find_program, free_port, main, processes_with,  # noqa: E402
+                           sh_skill, skip_all, substitute, wait_for)
 
 PROXY_DIR = os.path.join(TOP_SRCDIR, "contrib", "proxy")
 PER_CLIENT = 8  # the configs' per-client cap, as the socket's MaxConnectionsPerSource=
-
-
-def find(prog):
-    return shutil.which(prog) or next((p for p in ("/usr/sbin/" + prog, "/sbin/" + prog) if os.access(p, os.X_OK)),
-                                      None)
-
-
-def substitute(text, pairs):
-    """Replace each old text exactly once: a shipped file that changed shape fails loudly."""
-    for old, new in pairs:
-        if text.count(old) != 1:
-            raise AssertionError("expected %r once in the shipped config, found it %d times" % (old, text.count(old)))
-        text = text.replace(old, new)
-    return text
 
 
 def make_cert(d):
@@ -251,7 +237,7 @@ def body(tap):
         skip_all("needs root (as the other run tests)")
     if not shutil.which("openssl"):
         skip_all("openssl not installed (contrib/install-deps.sh --tests)")
-    nginx, haproxy = find("nginx"), find("haproxy")
+    nginx, haproxy = find_program("nginx"), find_program("haproxy")
     if not nginx and not haproxy:
         skip_all("neither nginx nor haproxy installed (contrib/install-deps.sh --tests)")
 
