@@ -9,9 +9,11 @@ no_start=
 if [ "${1:-}" = --tests ]; then
         # the .deb checks, mandoc's lint of the man pages, strace's fault injection
         # (test-stop.py), the TLS proxies test-proxy.py runs (never started as services),
+        # the super-servers test-superserver.py runs (xinetd is a service too),
         # rpmbuild and rpmlint for contrib/rpm/skillrun.spec (test-rpm-spec.sh), and
         # mkfs.btrfs for the work dir removal checks on btrfs (test-util, test-supervise.py)
-        PKGS="$PKGS debhelper lintian mandoc strace nginx-light haproxy openssl rpm rpmlint btrfs-progs"
+        PKGS="$PKGS debhelper lintian mandoc strace nginx-light haproxy xinetd ucspi-tcp openssl rpm rpmlint
+              btrfs-progs"
         no_start=1
 fi
 missing=""
@@ -22,7 +24,7 @@ if [ -n "$missing" ]; then
         echo "installing:$missing"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
-        # Packages with a service (nginx, haproxy) are started by their postinst: not on a
+        # Packages with a service (nginx, haproxy, xinetd) are started by their postinst: not on a
         # machine that only runs the tests. policy-rc.d is Debian's way to say so, and ours
         # only while we install (one already there is left as it is).
         if [ -n "$no_start" ] && [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -36,5 +38,6 @@ if [ -n "$missing" ]; then
         if [ -d /run/systemd/system ]; then
                 case "$missing " in *" nginx-light "*) systemctl disable --quiet nginx || true ;; esac
                 case "$missing " in *" haproxy "*) systemctl disable --quiet haproxy || true ;; esac
+                case "$missing " in *" xinetd "*) systemctl disable --quiet xinetd || true ;; esac
         fi
 fi

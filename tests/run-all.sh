@@ -126,10 +126,11 @@ check_deb() { # dir holding the .deb and build.log
                 usr/lib/tmpfiles.d/skillrun.conf etc/skillrun/skillrun.conf usr/share/man/man8/skillrun.8.gz \
                 usr/share/man/man5/skillrun.skill.5.gz usr/share/skillrun/skills/wc.json \
                 usr/share/bash-completion/completions/skillrun \
-                usr/share/doc/skillrun/examples/proxy/nginx-skillrun.conf; do
+                usr/share/doc/skillrun/examples/proxy/nginx-skillrun.conf \
+                usr/share/doc/skillrun/examples/xinetd/skillrun usr/share/doc/skillrun/examples/tcpserver/run; do
                 grep -q " \./$p\$" <<<"$listing" || missing="$missing $p"
         done
-        report "$([ -z "$missing" ]; echo $?)" "deb: ships the binary, units, tmpfiles.d, config, man pages, skills, completion, proxy examples" "missing$missing"
+        report "$([ -z "$missing" ]; echo $?)" "deb: ships the binary, units, tmpfiles.d, config, man pages, skills, completion, proxy and super-server examples" "missing$missing"
         report "$(dpkg-deb -f "$deb" Depends | grep -q 'libjson-c5' && dpkg-deb -f "$deb" Depends | grep -qw 'python3' &&
                 ! dpkg-deb -f "$deb" Depends | grep -q 'libcap'; echo $?)" \
                 "deb: depends on libjson-c5 and python3 (its packaged skills), not libcap2" "$(dpkg-deb -f "$deb" Depends)"

@@ -67,6 +67,10 @@ cat > "$t/expected" <<'EOF'
 /usr/share/doc/skillrun/examples/proxy/haproxy-skillrun.cfg
 /usr/share/doc/skillrun/examples/proxy/nginx-skillrun.conf
 /usr/share/doc/skillrun/examples/proxy/skillrun-behind-proxy.conf
+/usr/share/doc/skillrun/examples/tcpserver
+/usr/share/doc/skillrun/examples/tcpserver/run
+/usr/share/doc/skillrun/examples/xinetd
+/usr/share/doc/skillrun/examples/xinetd/skillrun
 /usr/share/doc/skillrun/systemd
 /usr/share/doc/skillrun/systemd/README
 /usr/share/doc/skillrun/systemd/latency.conf
