@@ -148,6 +148,24 @@ def children(proc):
     return [int(p) for p in os.listdir("/proc") if p.isdigit() and ppid_of(int(p)) == proc.pid]
 
 
+def worker_env_names(w):
+    """The names in the environment of one of the super-server's workers (root reads it, although
+    the worker is not dumpable)."""
+    for pid in children(w.proc):
+        try:
+            with open("/proc/%d/environ" % pid, "rb") as f:
+                return sorted(e.split(b"=", 1)[0].decode() for e in f.read().split(b"\0") if e)
+        except OSError:
+            continue
+    return None
+
+
+def check_env(tap, name, w, own):
+    """The shipped file passes the workers only its own variables (and the super-server's)."""
+    want = sorted(["SKILLRUN_WORK_DIR", "SKILLRUN_TOKENS_FILE"] + [e.split("=", 1)[0] for e in test_env(w)] + own)
+    tap.is_(worker_env_names(w), want, "%s: the workers get only the file's variables and %s" % (name, " ".join(own)))
+
+
 def check_requests(tap, name, w):
     r = one_response(tap, "%s: GET /healthz" % name, exchange(w, build_request("GET", "/healthz")))
     tap.is_((r.status, (r.json or {}).get("status")) if r else None, (200, "ok"), "%s: GET /healthz → 200, ok" % name)
@@ -169,6 +187,7 @@ def check_xinetd_caps(tap, w, d):
     held = [hold(w, "127.0.0.1") for _ in range(PER_SOURCE)]
     tap.ok(wait_for(lambda: len(sleepers(w)) == PER_SOURCE, 30), "xinetd: %d runs at once from one client" % PER_SOURCE,
            "sleepers: %d" % len(sleepers(w)))
+    check_env(tap, "xinetd", w, ["REMOTE_HOST"])
     tap.is_(exchange(w, build_request("GET", "/healthz")), b"",
             "xinetd: connection %d from that client (per_source) → closed without an answer" % (PER_SOURCE + 1))
     r = parse_responses(exchange(w, build_request("GET", "/healthz"), source="127.0.0.2"))
@@ -201,6 +220,8 @@ def check_tcpserver_caps(tap, w):
     held = [hold(w, "127.0.0.%d" % (1 + i // PER_SOURCE)) for i in range(INSTANCES)]
     tap.ok(wait_for(lambda: len(sleepers(w)) == INSTANCES, 60), "tcpserver: %d runs at once" % INSTANCES,
            "sleepers: %d" % len(sleepers(w)))
+    check_env(tap, "tcpserver", w, ["PROTO", "TCPLOCALHOST", "TCPLOCALIP", "TCPLOCALPORT", "TCPREMOTEIP",
+                                    "TCPREMOTEPORT"])
     waiting = socket.create_connection(("127.0.0.1", w.port), timeout=20, source_address=("127.0.0.99", 0))
     waiting.sendall(build_request("GET", "/healthz"))
     waiting.settimeout(1.5)
