@@ -547,6 +547,42 @@ def build_request(method, path, body=None, headers=None, token=None, version="HT
     return head + (body or b"")
 
 
+# what the worker logs, which must never be in what a client gets (its "skillrun:" lines on
+# stderr, syslog's tag, the warning about a bad tokens line, the request record)
+LOG_TEXT = (b"skillrun:", b"skillrun[", b"line ignored", b"token-shaped", b"status=")
+
+
+def one_response(tap, what, data):
+    """Check that data is exactly one HTTP response with no log text in it; that response, or None."""
+    try:
+        rs = parse_responses(data)
+    except ValueError as e:
+        rs = [e]
+    tap.is_(len(rs), 1, "%s: exactly one HTTP response on the connection" % what, repr(data[:500]))
+    tap.ok(not any(t in data for t in LOG_TEXT), "%s: no log text in it" % what, repr(data[:500]))
+    return rs[0] if len(rs) == 1 and not isinstance(rs[0], ValueError) else None
+
+
+def serve_like_xinetd(w, request, prefix=()):
+    """Serve one connection as xinetd does: a worker (started through the command prefix) with the
+    connection as its stdin, stdout and stderr. What the client got, the worker's exit status and
+    pid."""
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(1)
+    c = socket.create_connection(ls.getsockname(), timeout=20)
+    conn, _ = ls.accept()
+    ls.close()
+    p = subprocess.Popen(list(prefix) + [w.bin], stdin=conn.fileno(), stdout=conn.fileno(), stderr=conn.fileno(),
+                         env=w.env())
+    conn.close()
+    c.sendall(request)
+    data = recv_all(c)
+    c.close()
+    p.wait(timeout=30)
+    return data, p.returncode, p.pid
+
+
 # ---------------------------------------------------------------- the worker under test
 
 

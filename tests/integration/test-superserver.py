@@ -18,8 +18,8 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from skillrun_test import (TOP_SRCDIR, Skip, Worker, build_request, cmdline_of, find_program, journal_in_use,  # noqa: E402
-                           main, parse_responses, ppid_of, processes_with, recv_all, sh_skill, skip_all, substitute,
-                           wait_for)
+                           main, one_response, parse_responses, ppid_of, processes_with, recv_all, sh_skill, skip_all,
+                           substitute, wait_for)
 
 CONTRIB = os.path.join(TOP_SRCDIR, "contrib")
 # this test's range, from a point of its own: another run of it may be choosing at the same time
@@ -140,17 +140,6 @@ def exchange(w, request, source="127.0.0.1"):
         except (BrokenPipeError, ConnectionResetError):
             return b""
         return recv_all(s)
-
-
-def one_response(tap, what, data):
-    try:
-        rs = parse_responses(data)
-    except ValueError as e:
-        rs = [e]
-    tap.is_(len(rs), 1, "%s: exactly one HTTP response on the connection" % what, repr(data[:500]))
-    tap.ok(b"skillrun:" not in data and b"line ignored" not in data and b"token-shaped" not in data,
-           "%s: no log text in it" % what, repr(data[:500]))
-    return rs[0] if len(rs) == 1 and not isinstance(rs[0], ValueError) else None
 
 
 def sleepers(w):
