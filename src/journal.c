@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "log-syslog.h"
 #include "log.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
@@ -216,10 +217,16 @@ void journal_log_request_to(const char *socket_path, const RequestLog *l) {
 
 void journal_log_request_stderr(const RequestLog *l) {
         _cleanup_free_ char *line = NULL;
+        const char *syslog_socket = log_get_syslog_socket();
 
         line = journal_format_line(l);
         if (!line)
                 return;
+        /* stderr detached from an inetd connection: syslog names us in its tag */
+        if (syslog_socket) {
+                (void) log_syslog_send_to(syslog_socket, record_priority(l), startswith(line, "skillrun: ") ?: line);
+                return;
+        }
         /* journald's queue full, or journald restarting: stderr is still its stream under systemd,
          * which takes the record's priority from a "<N>" prefix, so that a 500 stays an error */
         if (log_stderr_is_journal())

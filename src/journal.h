@@ -46,7 +46,9 @@ void journal_wait_taken(void);
 char *journal_format_line(const RequestLog *l);
 
 /* To the journal when its socket is there, else one line on stderr, prefixed with the record's
- * "<priority>" when stderr is the journal's stream ($JOURNAL_STREAM). */
+ * "<priority>" when stderr is the journal's stream ($JOURNAL_STREAM); or, once stderr is
+ * detached (log_set_syslog_socket()), that line to syslog at the record's priority, facility
+ * daemon, its "skillrun: " in the tag "skillrun[PID]: ". */
 void journal_log_request(const RequestLog *l);
 /* The same through another socket (tests). */
 void journal_log_request_to(const char *socket_path, const RequestLog *l);
@@ -56,5 +58,5 @@ void journal_log_request_to(const char *socket_path, const RequestLog *l);
  * journal (-ENOENT, -ECONNREFUSED) stderr is the log itself. */
 int journal_log_request_nowait(const RequestLog *l);
 /* What journal_log_request() falls back to, for a caller that already knows there is no journal
- * to take the datagram: the line on stderr. */
+ * to take the datagram: the line on stderr, or syslog's once stderr is detached. */
 void journal_log_request_stderr(const RequestLog *l);

@@ -5,9 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log-syslog.h"
 #include "log.h"
 
 static int max_level = LOG_INFO;
+static const char *syslog_socket = NULL;
 
 void log_set_max_level(int level) {
         max_level = level;
@@ -15,6 +17,14 @@ void log_set_max_level(int level) {
 
 int log_get_max_level(void) {
         return max_level;
+}
+
+void log_set_syslog_socket(const char *socket_path) {
+        syslog_socket = socket_path;
+}
+
+const char *log_get_syslog_socket(void) {
+        return syslog_socket;
 }
 
 bool log_stderr_is_journal(void) {
@@ -44,7 +54,9 @@ int log_internal(int level, int error, const char *file, int line, const char *f
          * systemd a newline would start another journal entry */
         escape_line(buf, false, out);
         /* journald reads "<N>" level prefixes on stderr streams; a terminal gets plain text */
-        if (log_stderr_is_journal())
+        if (syslog_socket)
+                (void) log_syslog_send_to(syslog_socket, level, out);
+        else if (log_stderr_is_journal())
                 fprintf(stderr, "<%d>%s\n", level, out);
         else
                 fprintf(stderr, "skillrun: %s\n", out);

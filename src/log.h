@@ -10,6 +10,13 @@
  * Goes to stderr, which under systemd is the journal. Only top-level code logs. */
 void log_set_max_level(int level);
 int log_get_max_level(void);
+/* stderr reaches no one from now on (inetd style, it was the connection: server.c detached it):
+ * what would go there, messages and the request record's fallback line, goes to the syslog
+ * socket at socket_path instead (LOG_SYSLOG_SOCKET, log-syslog.h), one datagram a line, and not
+ * to stderr even when syslog does not take it. NULL: stderr again. The string is kept. */
+void log_set_syslog_socket(const char *socket_path);
+/* That socket, or NULL while stderr is the log. */
+const char *log_get_syslog_socket(void);
 /* Whether stderr is the journal's stream that $JOURNAL_STREAM names ("device:inode",
  * systemd.exec(5)): not merely set, since a child of a service inherits it with its stderr
  * elsewhere (a shell started from a unit, say). */

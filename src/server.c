@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <systemd/sd-daemon.h>
 
+#include "log-syslog.h"
 #include "log.h"
 #include "response.h"
 #include "routes.h"
@@ -262,7 +263,8 @@ static void discard_unread_body(Server *srv) {
 
 /* inetd and xinetd hand the connection over as stdin, stdout and stderr alike: whatever we log
  * to stderr would land in the response, with paths and token names. Only 'fd' speaks to the
- * client; the standard fds that are the same socket become /dev/null. */
+ * client; the standard fds that are the same socket become /dev/null. The log then goes to
+ * syslog, as nothing else reads it (tcpserver keeps stderr apart: its log stays there). */
 static void detach_stdio_from_connection(int fd) {
         struct stat conn, st;
 
@@ -272,6 +274,9 @@ static void detach_stdio_from_connection(int fd) {
                 int null;
                 if (i == fd || fstat(i, &st) < 0 || st.st_dev != conn.st_dev || st.st_ino != conn.st_ino)
                         continue;
+                /* even if /dev/null cannot be had: no log line may go to the client */
+                if (i == STDERR_FILENO)
+                        log_set_syslog_socket(LOG_SYSLOG_SOCKET);
                 null = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
                 if (null < 0)
                         continue;

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The log once stderr reaches no one (inetd style): syslog's datagram as glibc's syslog(3)
+ * writes it, sent to a datagram socket of our own, for the program's messages and for the
+ * request record that no journal took; and stderr left alone, then as before. */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "journal.h"
+#include "log-syslog.h"
+#include "log.h"
+#include "tap.h"
+#include "util.h"
+
+static void test_format(void) {
+        struct tm tm = { .tm_year = 126, .tm_mon = 10, .tm_mday = 4, .tm_hour = 0, .tm_min = 7, .tm_sec = 9 };
+        char *s;
+
+        s = log_syslog_format(LOG_WARNING, &tm, 4242, "skills_dir: 'x\\x0ay' ignored");
+        is_str(s, "<28>Nov  4 00:07:09 skillrun[4242]: skills_dir: 'x\\x0ay' ignored",
+               "daemon.warning, a one-digit day padded with a space, the line as given");
+        free(s);
+
+        tm = (struct tm) { .tm_mon = 0, .tm_mday = 31, .tm_hour = 23, .tm_min = 59, .tm_sec = 60 };
+        static const struct {
+                int level;
+                const char *want;
+        } cases[] = {
+                { LOG_ERR, "<27>Jan 31 23:59:60 skillrun[1]: m" },
+                { LOG_NOTICE, "<29>Jan 31 23:59:60 skillrun[1]: m" },
+                { LOG_INFO, "<30>Jan 31 23:59:60 skillrun[1]: m" },
+                { LOG_DEBUG, "<31>Jan 31 23:59:60 skillrun[1]: m" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                s = log_syslog_format(cases[i].level, &tm, 1, "m");
+                is_str(s, cases[i].want, "level %d: facility daemon, PRI %.4s", cases[i].level, cases[i].want);
+                free(s);
+        }
+        tm.tm_mon = 11;
+        s = log_syslog_format(LOG_INFO, &tm, 1, "m");
+        ok(s && strncmp(s, "<30>Dec 31 ", 11) == 0, "December: %s", s ? s : "(null)");
+        free(s);
+}
+
+typedef struct Sink {
+        char dir[32], path[PATH_MAX];
+        int fd;
+} Sink;
+
+static void sink_open(Sink *k) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+        strcpy(k->dir, "/tmp/test-log-XXXXXX");
+        assert_se(mkdtemp(k->dir));
+        snprintf(k->path, sizeof k->path, "%s/log", k->dir);
+        k->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        assert_se(k->fd >= 0);
+        strcpy(sa.sun_path, k->path);
+        assert_se(bind(k->fd, (struct sockaddr *) &sa, sizeof sa) == 0);
+}
+
+static void sink_close(Sink *k) {
+        close(k->fd);
+        unlink(k->path);
+        rmdir(k->dir);
+}
+
+/* The next datagram, NUL-terminated, or "" when none is queued. */
+static char *sink_recv(Sink *k) {
+        static char buf[65536];
+        ssize_t n = recv(k->fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+
+        buf[n > 0 ? n : 0] = '\0';
+        return buf;
+}
+
+/* Whether got is the datagram log_syslog_send_to() makes of level and msg at a time between
+ * before and after (a second may pass between them). */
+static bool sent_as(const char *got, int level, const char *msg, time_t before, time_t after) {
+        for (time_t t = before; t <= after; t++) {
+                struct tm tm;
+                _cleanup_free_ char *want = NULL;
+
+                assert_se(localtime_r(&t, &tm));
+                want = log_syslog_format(level, &tm, getpid(), msg);
+                if (want && streq(got, want))
+                        return true;
+        }
+        return false;
+}
+
+static int open_fds(void) {
+        int n = 0;
+        for (int i = 0; i < 1024; i++)
+                n += fcntl(i, F_GETFD) >= 0;
+        return n;
+}
+
+static void test_send(void) {
+        Sink k;
+        time_t before;
+        int fds, r = 0, sent = 0;
+        char *got;
+
+        sink_open(&k);
+        fds = open_fds();
+        before = time(NULL);
+        is_int(log_syslog_send_to(k.path, LOG_ERR, "Configuration error: x"), 0, "sent to a datagram socket");
+        got = sink_recv(&k);
+        ok(sent_as(got, LOG_ERR, "Configuration error: x", before, time(NULL)),
+           "one datagram, \"<27>\", now, our pid: %s", got);
+        is_str(sink_recv(&k), "", "and only one");
+        is_int(open_fds(), fds, "no fd kept");
+
+        /* a syslogd that does not read: dropped at once, never waited for */
+        while (sent < 100000 && (r = log_syslog_send_to(k.path, LOG_INFO, "flood")) == 0)
+                sent++;
+        is_int(r, -EAGAIN, "a full queue answers -EAGAIN after %d lines instead of blocking", sent);
+        is_int(open_fds(), fds, "no fd kept after a failure either");
+        sink_close(&k);
+
+        is_int(log_syslog_send_to(k.path, LOG_ERR, "x"), -ENOENT, "no syslog socket: -ENOENT");
+        char toolong[200];
+        memset(toolong, 'a', sizeof toolong - 1);
+        toolong[sizeof toolong - 1] = 0;
+        is_int(log_syslog_send_to(toolong, LOG_ERR, "x"), -ENAMETOOLONG, "a socket path too long: -ENAMETOOLONG");
+}
+
+/* stderr to a file of its own while f runs; what was written there, malloc'ed */
+static char *capture_stderr(void (*f)(void *), void *userdata) {
+        char path[] = "/tmp/test-log-XXXXXX", *got = calloc(1, 65536);
+        int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+        ssize_t n;
+
+        assert_se(fd >= 0 && saved >= 0 && got);
+        unlink(path);
+        fflush(stderr);
+        assert_se(dup2(fd, STDERR_FILENO) == STDERR_FILENO);
+        f(userdata);
+        fflush(stderr);
+        assert_se(dup2(saved, STDERR_FILENO) == STDERR_FILENO);
+        close(saved);
+        n = pread(fd, got, 65535, 0);
+        close(fd);
+        assert_se(n >= 0);
+        return got;
+}
+
+static void log_some(void *userdata) {
+        (void) userdata;
+        log_warning("%s:3: invalid token name, line ignored", "/etc/skillrun/tokens\nforged");
+        log_debug("not at the default level");
+        is_int(log_error_errno(-ENOENT, "Failed to open '%s': %m", "x"), -ENOENT, "the error comes back as ever");
+}
+
+/* a 401's record, through the journal socket userdata names */
+static void log_record(void *userdata) {
+        RequestLog l = REQUEST_LOG_INIT;
+
+        l.method = "GET";
+        l.path = "/v1/info";
+        l.status = 401;
+        l.error = "unauthorized\n\\";
+        l.peer = "127.0.0.1:4711";
+        journal_log_request_to(userdata, &l);
+}
+
+/* Once stderr is detached, the messages and the record no journal took go to syslog, escaped as
+ * on stderr, at their priority, one datagram each; nothing to stderr. */
+static void test_detached(void) {
+        Sink k, journal;
+        time_t before;
+        char *err, *got;
+
+        sink_open(&k);
+        unsetenv("JOURNAL_STREAM");
+
+        is_str(log_get_syslog_socket(), NULL, "stderr is the log until told otherwise");
+        err = capture_stderr(log_some, NULL);
+        ok(strstr(err, "skillrun: /etc/skillrun/tokens\\x0aforged:3: invalid token name, line ignored\n") &&
+                   strstr(err, "skillrun: Failed to open 'x': No such file or directory\n"),
+           "stderr not detached: the warning and the error on stderr, as before");
+        is_str(sink_recv(&k), "", "... and nothing to syslog");
+        free(err);
+
+        log_set_syslog_socket(k.path);
+        is_str(log_get_syslog_socket(), k.path, "detached: the socket is kept");
+        before = time(NULL);
+        err = capture_stderr(log_some, NULL);
+        is_str(err, "", "detached: nothing on stderr");
+        free(err);
+        got = sink_recv(&k);
+        ok(sent_as(got, LOG_WARNING, "/etc/skillrun/tokens\\x0aforged:3: invalid token name, line ignored", before,
+                   time(NULL)),
+           "the warning to syslog, <28>, escaped as on stderr: %s", got);
+        got = sink_recv(&k);
+        ok(sent_as(got, LOG_ERR, "Failed to open 'x': No such file or directory", before, time(NULL)),
+           "the error with its %%m, <27>: %s", got);
+        is_str(sink_recv(&k), "", "nothing above the max level");
+
+        /* the record: no journal (ENOENT), so to syslog at record_priority(), a 401 the client's */
+        err = capture_stderr(log_record, (void *) "/nonexistent/journal/socket");
+        is_str(err, "", "no journal, detached: no record on stderr");
+        free(err);
+        got = sink_recv(&k);
+        ok(sent_as(got, LOG_NOTICE,
+                   "status=401 method=GET path=/v1/info skill=- outcome=- exit_code=-1 run_id=- token=- "
+                   "peer=127.0.0.1:4711 duration_usec=0 max_rss_kb=0 error=unauthorized\\x0a\\x5c",
+                   before, time(NULL)),
+           "no journal: the record's line to syslog, <29>, as escaped as on stderr: %s", got);
+        is_str(sink_recv(&k), "", "one datagram");
+
+        /* a journal that takes it: there only, never twice */
+        sink_open(&journal);
+        err = capture_stderr(log_record, journal.path);
+        is_str(err, "", "a journal: nothing on stderr");
+        free(err);
+        char rec[JOURNAL_RECORD_MAX];
+        ssize_t n = recv(journal.fd, rec, sizeof rec, MSG_DONTWAIT);
+        ok(n > 0 && memmem(rec, (size_t) n, "\nSKILLRUN_STATUS=401\n", 21), "the record went to the journal");
+        is_str(sink_recv(&k), "", "... and not to syslog too");
+        sink_close(&journal);
+
+        /* no syslog either: dropped, still nothing to stderr (it may be the connection) */
+        sink_close(&k);
+        err = capture_stderr(log_some, NULL);
+        is_str(err, "", "detached, no syslog: nothing on stderr");
+        free(err);
+        err = capture_stderr(log_record, (void *) "/nonexistent/journal/socket");
+        is_str(err, "", "... nor the record");
+        free(err);
+
+        log_set_syslog_socket(NULL);
+        err = capture_stderr(log_record, (void *) "/nonexistent/journal/socket");
+        ok(strncmp(err, "skillrun: status=401 method=GET ", 32) == 0, "NULL: stderr again: %s", err);
+        free(err);
+}
+
+int main(void) {
+        test_format();
+        test_send();
+        test_detached();
+        return done_testing();
+}
