@@ -2,6 +2,7 @@
 /* Minimal TAP producer for the C unit tests. */
 #pragma once
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -61,6 +62,14 @@ __attribute__((format(printf, 2, 3))) static inline int ok(int cond, const char 
                         exit(1);                                                                       \
                 }                                                                                      \
         } while (0)
+
+/* How many of fds 0-1023 are open: for "no fd kept" checks. */
+static inline int tap_open_fds(void) {
+        int n = 0;
+        for (int i = 0; i < 1024; i++)
+                n += fcntl(i, F_GETFD) >= 0;
+        return n;
+}
 
 static inline int done_testing(void) {
         printf("1..%d\n", tap_n);

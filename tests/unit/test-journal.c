@@ -272,13 +272,6 @@ static void test_send(void) {
         is_int(journal_send_record(toolong, &l), -ENAMETOOLONG, "a socket path too long: -ENAMETOOLONG");
 }
 
-static int open_fds(void) {
-        int n = 0;
-        for (int i = 0; i < 1024; i++)
-                n += fcntl(i, F_GETFD) >= 0;
-        return n;
-}
-
 /* A sender gone before journald takes its datagram leaves a record without its unit
  * (systemd#2913): the worker stays until journald has it, and not forever when it never does. */
 static void test_wait_taken(void) {
@@ -329,12 +322,12 @@ static void test_wait_taken(void) {
         close(p[0]);
 
         /* a journal that never reads it: the wait ends, the socket is closed */
-        int before = open_fds();
+        int before = tap_open_fds();
         is_int(journal_send_record(path, &l), 0, "another record sent");
-        is_int(open_fds(), before + 1, "its socket stays open for the wait");
+        is_int(tap_open_fds(), before + 1, "its socket stays open for the wait");
         journal_wait_taken();
         ok(true, "a record left unread: journal_wait_taken() returns");
-        is_int(open_fds(), before, "... and closes the socket");
+        is_int(tap_open_fds(), before, "... and closes the socket");
 
         close(fd);
         unlink(path);

@@ -94,13 +94,6 @@ static bool sent_as(const char *got, int level, const char *msg, time_t before, 
         return false;
 }
 
-static int open_fds(void) {
-        int n = 0;
-        for (int i = 0; i < 1024; i++)
-                n += fcntl(i, F_GETFD) >= 0;
-        return n;
-}
-
 static void test_send(void) {
         Sink k;
         time_t before;
@@ -108,20 +101,20 @@ static void test_send(void) {
         char *got;
 
         sink_open(&k);
-        fds = open_fds();
+        fds = tap_open_fds();
         before = time(NULL);
         is_int(log_syslog_send_to(k.path, LOG_ERR, "Configuration error: x"), 0, "sent to a datagram socket");
         got = sink_recv(&k);
         ok(sent_as(got, LOG_ERR, "Configuration error: x", before, time(NULL)),
            "one datagram, \"<27>\", now, our pid: %s", got);
         is_str(sink_recv(&k), "", "and only one");
-        is_int(open_fds(), fds, "no fd kept");
+        is_int(tap_open_fds(), fds, "no fd kept");
 
         /* a syslogd that does not read: dropped at once, never waited for */
         while (sent < 100000 && (r = log_syslog_send_to(k.path, LOG_INFO, "flood")) == 0)
                 sent++;
         is_int(r, -EAGAIN, "a full queue answers -EAGAIN after %d lines instead of blocking", sent);
-        is_int(open_fds(), fds, "no fd kept after a failure either");
+        is_int(tap_open_fds(), fds, "no fd kept after a failure either");
         sink_close(&k);
 
         is_int(log_syslog_send_to(k.path, LOG_ERR, "x"), -ENOENT, "no syslog socket: -ENOENT");
