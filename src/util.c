@@ -525,22 +525,33 @@ static int rm_rf_subvol_writable(int fd) {
         return 0;
 }
 
+/* open_dir_for_removal() of a subvolume root, made writable: the fd, or -EROFS when it stays
+ * read-only (the flag kept, or the directory not ours to open and chmod). */
+static int open_subvol_for_removal(int dfd, const char *name) {
+        int fd = open_dir_for_removal(dfd, name), r;
+
+        if (fd < 0)
+                return fd;
+        r = rm_rf_subvol_writable(fd);
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
 /* Unguessable names, never replacing anything: the tree's owner must not be able to make the
  * move fail with decoys. A moved directory's ".." changes, so it must be writable: without
  * CAP_DAC_OVERRIDE, one locked by its owner (our uid under DynamicUser=) is given its owner's
  * bits back first, and a read-only subvolume made writable. */
 static int rm_rf_move_up(int dfd, const char *name, RmRf *to, bool subvol) {
         char moved[8 + 33] = ".rm-rf-";
-        int fd = open_dir_for_removal(dfd, name), r = 0;
+        int fd = subvol ? open_subvol_for_removal(dfd, name) : open_dir_for_removal(dfd, name);
 
-        if (fd >= 0) {
-                if (subvol)
-                        r = rm_rf_subvol_writable(fd);
+        if (fd >= 0)
                 close(fd);
-        } else if (fd == -EROFS)
-                r = fd; /* read-only, and we may not open it to change that */
-        if (r < 0)
-                return r;
+        else if (fd == -EROFS)
+                return fd; /* read-only, and it stays so: no move can help */
         for (unsigned i = 0; i < 8; i++) {
                 if (random_hex(moved + 7, 16) < 0)
                         return 0;
@@ -602,17 +613,15 @@ static int rm_rf_children(int dfd, RmRf *ctx, unsigned depth) {
                                                 ret = r;
                                         continue;
                                 }
-                                cfd = open_dir_for_removal(dirfd(d), de->d_name);
+                                cfd = open_subvol_for_removal(dirfd(d), de->d_name);
                                 if (cfd >= 0) {
                                         RmRf sub = { .dev = rm_rf_dev(&stx), .mnt_id = ctx->mnt_id,
                                                      .mnt_id_known = ctx->mnt_id_known, .rootfd = cfd,
                                                      .top = ctx->top };
-                                        r = rm_rf_subvol_writable(cfd);
-                                        if (r >= 0)
-                                                r = rm_rf_passes(&sub);
+                                        r = rm_rf_passes(&sub);
                                         close(cfd);
                                 } else if (cfd == -EROFS)
-                                        r = cfd; /* read-only, and we may not open it to change that */
+                                        r = cfd; /* read-only, and it stays so */
                         } else if (depth >= RM_RF_DEPTH_MAX) {
                                 r = rm_rf_move_up(dirfd(d), de->d_name, ctx, false);
                                 if (r < 0 && ret == 0)
