@@ -132,25 +132,17 @@ size_t journal_format_record(const RequestLog *l, char *buf, size_t size) {
 
 int journal_send_record(const char *socket_path, const RequestLog *l) {
         static char buf[JOURNAL_RECORD_MAX];
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        socklen_t sa_len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + strlen(socket_path) + 1);
-        _cleanup_close_ int fd = -1;
-        size_t len;
-
-        if (strlen(socket_path) >= sizeof(sa.sun_path))
-                return -ENAMETOOLONG;
-        strcpy(sa.sun_path, socket_path);
-        len = journal_format_record(l, buf, sizeof buf);
-
-        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -errno;
+        struct sockaddr_un sa;
+        socklen_t sa_len;
+        size_t len = journal_format_record(l, buf, sizeof buf);
         /* A journald too busy to take it now gets it on stderr instead: the worker never waits. */
-        if (sendto(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *) &sa, sa_len) < 0)
-                return -errno;
+        int fd = unix_dgram_send(socket_path, buf, len, &sa, &sa_len);
+
+        if (fd < 0)
+                return fd;
         if (last_fd >= 0)
                 close(last_fd);
-        last_fd = TAKE_FD(fd);
+        last_fd = fd;
         last_sa = sa;
         last_sa_len = sa_len;
         return 0;

@@ -6,8 +6,6 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -27,26 +25,19 @@ char *log_syslog_format(int level, const struct tm *tm, pid_t pid, const char *m
 }
 
 int log_syslog_send_to(const char *socket_path, int level, const char *msg) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        socklen_t sa_len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + strlen(socket_path) + 1);
         _cleanup_free_ char *dgram = NULL;
-        _cleanup_close_ int fd = -1;
         time_t now = time(NULL);
         struct tm tm;
+        int fd;
 
-        if (strlen(socket_path) >= sizeof(sa.sun_path))
-                return -ENAMETOOLONG;
-        strcpy(sa.sun_path, socket_path);
         if (!localtime_r(&now, &tm))
                 return -EOVERFLOW;
         dgram = log_syslog_format(level, &tm, getpid(), msg);
         if (!dgram)
                 return -ENOMEM;
-
-        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        fd = unix_dgram_send(socket_path, dgram, strlen(dgram), NULL, NULL);
         if (fd < 0)
-                return -errno;
-        if (sendto(fd, dgram, strlen(dgram), MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *) &sa, sa_len) < 0)
-                return -errno;
+                return fd;
+        close(fd);
         return 0;
 }

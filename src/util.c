@@ -873,3 +873,24 @@ int free_and_strdup(char **p, const char *s) {
         *p = copy;
         return 0;
 }
+
+int unix_dgram_send(const char *path, const void *buf, size_t len, struct sockaddr_un *ret_sa,
+                    socklen_t *ret_sa_len) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        socklen_t sa_len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
+        _cleanup_close_ int fd = -1;
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return negative_errno();
+        if (sendto(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *) &sa, sa_len) < 0)
+                return negative_errno();
+        if (ret_sa)
+                *ret_sa = sa;
+        if (ret_sa_len)
+                *ret_sa_len = sa_len;
+        return TAKE_FD(fd);
+}

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -185,3 +187,10 @@ _printf_(3, 4) int set_error(char **ret_error, int r, const char *fmt, ...);
 
 /* Replaces *p by a copy of s, freeing the old string. 0, or -ENOMEM with *p untouched. */
 int free_and_strdup(char **p, const char *s);
+
+/* One datagram to the AF_UNIX socket at 'path' from a socket of its own (SOCK_CLOEXEC), never
+ * waiting for the reader (MSG_DONTWAIT): that socket, for a caller that still needs it, or
+ * -errno (-ENAMETOOLONG for a path sun_path cannot hold, -EAGAIN for a full queue). The address
+ * goes to *ret_sa and *ret_sa_len when they are given. */
+int unix_dgram_send(const char *path, const void *buf, size_t len, struct sockaddr_un *ret_sa,
+                    socklen_t *ret_sa_len);
