@@ -36,6 +36,10 @@ int log_syslog_send_to(const char *socket_path, int level, const char *msg) {
         if (!dgram)
                 return -ENOMEM;
         fd = unix_dgram_send(socket_path, dgram, strlen(dgram), NULL, NULL);
+        /* a syslogd listening on a stream socket (syslog-ng's unix-stream()): each message
+         * ends with its NUL there, as glibc's syslog(3) frames it */
+        if (fd == -EPROTOTYPE)
+                return unix_stream_send(socket_path, dgram, strlen(dgram) + 1);
         if (fd < 0)
                 return fd;
         close(fd);

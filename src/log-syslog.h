@@ -14,6 +14,7 @@
 char *log_syslog_format(int level, const struct tm *tm, pid_t pid, const char *msg);
 
 /* Send msg (one line, escaped already) at level as one datagram to the syslog socket at
- * socket_path, stamped now: 0, or -errno. Never waits: a syslogd that does not read its queue
- * gets nothing (-EAGAIN). No fd is kept. */
+ * socket_path, stamped now: 0, or -errno. Where that socket is a stream one, the same text and
+ * its NUL over a connection of its own. Never waits: a syslogd that does not read its queue or
+ * accept gets nothing (-EAGAIN). No fd is kept. */
 int log_syslog_send_to(const char *socket_path, int level, const char *msg);

@@ -874,15 +874,25 @@ int free_and_strdup(char **p, const char *s) {
         return 0;
 }
 
+/* sun_path can hold 'path': its address in *sa and that address's length in *ret_len */
+static int unix_sockaddr(const char *path, struct sockaddr_un *sa, socklen_t *ret_len) {
+        if (strlen(path) >= sizeof(sa->sun_path))
+                return -ENAMETOOLONG;
+        *sa = (struct sockaddr_un) { .sun_family = AF_UNIX };
+        strcpy(sa->sun_path, path);
+        *ret_len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
+        return 0;
+}
+
 int unix_dgram_send(const char *path, const void *buf, size_t len, struct sockaddr_un *ret_sa,
                     socklen_t *ret_sa_len) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        socklen_t sa_len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
+        struct sockaddr_un sa;
+        socklen_t sa_len;
         _cleanup_close_ int fd = -1;
+        int r = unix_sockaddr(path, &sa, &sa_len);
 
-        if (strlen(path) >= sizeof(sa.sun_path))
-                return -ENAMETOOLONG;
-        strcpy(sa.sun_path, path);
+        if (r < 0)
+                return r;
         fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return negative_errno();
@@ -893,4 +903,25 @@ int unix_dgram_send(const char *path, const void *buf, size_t len, struct sockad
         if (ret_sa_len)
                 *ret_sa_len = sa_len;
         return TAKE_FD(fd);
+}
+
+int unix_stream_send(const char *path, const void *buf, size_t len) {
+        struct sockaddr_un sa;
+        socklen_t sa_len;
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+        int r = unix_sockaddr(path, &sa, &sa_len);
+
+        if (r < 0)
+                return r;
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return negative_errno();
+        /* a listener whose backlog is full answers EAGAIN here, not later */
+        if (connect(fd, (struct sockaddr *) &sa, sa_len) < 0)
+                return negative_errno();
+        n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0)
+                return negative_errno();
+        return (size_t) n == len ? 0 : -EAGAIN;
 }

@@ -194,3 +194,8 @@ int free_and_strdup(char **p, const char *s);
  * goes to *ret_sa and *ret_sa_len when they are given. */
 int unix_dgram_send(const char *path, const void *buf, size_t len, struct sockaddr_un *ret_sa,
                     socklen_t *ret_sa_len);
+
+/* The same for a stream socket (a syslogd listening on one): a connection of its own, never
+ * waited for (a full backlog or a full buffer: -EAGAIN), 'buf' sent in one go, closed: 0 when all
+ * of it went, or -errno. */
+int unix_stream_send(const char *path, const void *buf, size_t len);

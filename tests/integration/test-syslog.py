@@ -5,9 +5,9 @@
 # request records go to syslog, /dev/log, one datagram a line, facility daemon, tagged
 # "skillrun[PID]", nothing of them in the response. Where stderr is still the log (a file here,
 # behind systemd-socket-activate) they stay there, and syslog gets nothing.
-# /dev/log is the test's own datagram socket, bound over /dev/log in a mount namespace of the
-# worker's whose /dev is a tmpfs with the host's device nodes bound in: nothing is made in the
-# host's /dev. journald's directory is hidden there too, if there is one. Needs root.
+# /dev/log is the test's own datagram socket (or a stream one, as syslog-ng may listen on),
+# bound over /dev/log in a mount namespace of the worker's whose /dev is a tmpfs with the host's
+# device nodes bound in: nothing is made in the host's /dev. journald's directory is hidden there too, if there is one. Needs root.
 import os
 import re
 import socket
@@ -68,6 +68,25 @@ def drain(sock):
             return out
 
 
+def accept_all(sock):
+    """What each connection queued on the listening sock sent, in order, as bytes."""
+    out = []
+    while True:
+        try:
+            conn, _ = sock.accept()
+        except BlockingIOError:
+            return out
+        with conn:
+            conn.settimeout(5)
+            data = b""
+            while True:
+                k = conn.recv(65536)
+                if not k:
+                    break
+                data += k
+            out.append(data)
+
+
 def line_re(pri, pid, msg_re):
     return r"^<%d>%s skillrun\[%d\]: %s$" % (pri, STAMP, pid, msg_re)
 
@@ -125,6 +144,20 @@ def check_stderr_kept(tap, w, d, log):
     w.stop(tap)
 
 
+def check_stream(tap, w, d, log):
+    """/dev/log a stream socket (syslog-ng's unix-stream()): a connection a line, each ended by a NUL."""
+    data, rc, pid = serve_like_xinetd(w, build_request("GET", "/v1/info", token="not-" + w.token), in_namespace(d))
+    r = one_response(tap, "a bad token, /dev/log a stream socket", data)
+    tap.is_(r.status if r else None, 401, "/dev/log a stream socket: a bad token: 401")
+    got = accept_all(log)
+    tap.is_([g[-1:] for g in got], [b"\0", b"\0"], "... two connections, each line ended by its NUL", got)
+    lines = [g[:-1].decode(errors="replace") for g in got]
+    warning = re.escape("%s:3: invalid token name, line ignored" % w.tokens_file)
+    tap.ok(len(lines) == 2 and re.match(line_re(28, pid, warning), lines[0]) and
+           re.match(line_re(29, pid, r"status=401 method=GET path=/v1/info .* error=unknown token"), lines[1]),
+           "... the warning <28> and the 401's record <29>, as in datagrams", lines)
+
+
 def body(tap):
     if os.geteuid() != 0:
         skip_all("needs root: a mount namespace with the test's socket as /dev/log")
@@ -133,7 +166,7 @@ def body(tap):
         skip_all(why)
 
     ws = []
-    for activator in (False, True):
+    for activator, kind in ((False, socket.SOCK_DGRAM), (True, socket.SOCK_DGRAM), (False, socket.SOCK_STREAM)):
         w = Worker(skills={"echo": sh_skill("cat", input="stdin")}, activator=activator)
         with open(w.tokens_file, "a") as f:
             f.write(BAD_LINE + "\n")
@@ -141,8 +174,11 @@ def body(tap):
         os.mkdir(d)
         write_script(os.path.join(d, "ns-setup"),
                      NS_SETUP.replace("@D@", d).replace("@DEVICES@", " ".join(DEVICES)))
-        log = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        log = socket.socket(socket.AF_UNIX, kind)
         log.bind(os.path.join(d, "log"))
+        if kind == socket.SOCK_STREAM:
+            log.listen(16)
+            log.setblocking(False)
         ws.append((w, d, log))
 
     w, d, log = ws[0]
@@ -157,6 +193,9 @@ def body(tap):
     w.stop(tap)
     w, d, log = ws[1]
     check_stderr_kept(tap, w, d, log)
+    w, d, log = ws[2]
+    check_stream(tap, w, d, log)
+    w.stop(tap)
     for _, _, log in ws:
         log.close()
 

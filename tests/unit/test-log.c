@@ -52,16 +52,26 @@ typedef struct Sink {
         int fd;
 } Sink;
 
-static void sink_open(Sink *k) {
+/* a syslog socket of the type given, SOCK_STREAM ones listening with no room for a second
+ * connection waiting */
+static void sink_open_type(Sink *k, int type) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
         strcpy(k->dir, "/tmp/test-log-XXXXXX");
         assert_se(mkdtemp(k->dir));
         snprintf(k->path, sizeof k->path, "%s/log", k->dir);
-        k->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        k->fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
         assert_se(k->fd >= 0);
         strcpy(sa.sun_path, k->path);
         assert_se(bind(k->fd, (struct sockaddr *) &sa, sizeof sa) == 0);
+        if (type == SOCK_STREAM) {
+                assert_se(listen(k->fd, 0) == 0);
+                assert_se(fcntl(k->fd, F_SETFL, O_NONBLOCK) == 0);
+        }
+}
+
+static void sink_open(Sink *k) {
+        sink_open_type(k, SOCK_DGRAM);
 }
 
 static void sink_close(Sink *k) {
@@ -122,6 +132,39 @@ static void test_send(void) {
         memset(toolong, 'a', sizeof toolong - 1);
         toolong[sizeof toolong - 1] = 0;
         is_int(log_syslog_send_to(toolong, LOG_ERR, "x"), -ENAMETOOLONG, "a socket path too long: -ENAMETOOLONG");
+}
+
+/* A syslogd listening on a stream socket gets each line over a connection of its own, ended by
+ * its NUL as glibc frames it; one that does not accept is not waited for. */
+static void test_send_stream(void) {
+        Sink k;
+        time_t before;
+        char got[4096];
+        size_t have = 0;
+        ssize_t n;
+        int conn, fds, r = 0, sent = 0;
+
+        sink_open_type(&k, SOCK_STREAM);
+        fds = tap_open_fds();
+        before = time(NULL);
+        is_int(log_syslog_send_to(k.path, LOG_WARNING, "skills_dir: x ignored"), 0, "sent to a stream socket");
+        /* without it, nothing waits to be accepted */
+        conn = accept4(k.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        while (conn >= 0 && have < sizeof got && (n = read(conn, got + have, sizeof got - have)) > 0)
+                have += (size_t) n;
+        if (conn >= 0)
+                close(conn);
+        ok(have > 0 && got[have - 1] == '\0', "the line ends with its NUL (%zu bytes)", have);
+        ok(have > 0 && strlen(got) == have - 1 && sent_as(got, LOG_WARNING, "skills_dir: x ignored", before, time(NULL)),
+           "the same text as a datagram, once, then the connection closed: %s", have > 0 ? got : "(nothing)");
+        is_int(tap_open_fds(), fds, "no fd kept");
+
+        /* nobody accepts: the backlog fills, and the next line is dropped at once */
+        while (sent < 1000 && (r = log_syslog_send_to(k.path, LOG_INFO, "flood")) == 0)
+                sent++;
+        is_int(r, -EAGAIN, "a full backlog answers -EAGAIN after %d lines instead of blocking", sent);
+        is_int(tap_open_fds(), fds, "no fd kept after a failure either");
+        sink_close(&k);
 }
 
 /* stderr to a file of its own while f runs; what was written there, malloc'ed */
@@ -237,6 +280,7 @@ static void test_detached(void) {
 int main(void) {
         test_format();
         test_send();
+        test_send_stream();
         test_detached();
         return done_testing();
 }
