@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "log-syslog.h"
 #include "log.h"
 #include "server.h"
 
@@ -19,13 +20,14 @@ static bool extra_arguments(int argc, const char *cmd, const char *why) {
 /* Started with 0, 1 or 2 closed (a shell's <&- 2>&-, a supervisor that closes them), the first
  * files we open would get those numbers: the run's cgroup.procs, the landlock ruleset or a pipe,
  * which the skill's child then overwrites with its stdio before it uses them (not placed in its
- * cgroup, landlock failing with EBADFD), or which our logging writes into. /dev/null holds them. */
-static void fill_std_fds(void) {
+ * cgroup, landlock failing with EBADFD), or which our logging writes into. /dev/null holds them.
+ * Whether stderr was one of them. */
+static bool fill_std_fds(void) {
         /* one poll() tells all three: a closed fd comes back POLLNVAL */
         struct pollfd p[3] = { { .fd = 0 }, { .fd = 1 }, { .fd = 2 } };
 
         if (poll(p, 3, 0) < 0)
-                return;
+                return false;
         for (int fd = 0; fd <= 2; fd++) {
                 if (!(p[fd].revents & POLLNVAL))
                         continue;
@@ -33,6 +35,7 @@ static void fill_std_fds(void) {
                 if (null >= 0 && null != fd)
                         (void) close(null);
         }
+        return p[STDERR_FILENO].revents & POLLNVAL;
 }
 
 /* What a command printed must have reached its standard output: "skillrun token ci >> tokens"
@@ -49,7 +52,10 @@ static int stdout_done(int r) {
 int main(int argc, char **argv) {
         const char *cmd = argc > 1 ? argv[1] : "serve";
 
-        fill_std_fds();
+        /* a worker whose stderr was closed logs to syslog, as under inetd (server.c): nothing
+         * reads /dev/null. A command's user closed it on purpose. */
+        if (fill_std_fds() && streq(cmd, "serve"))
+                log_set_syslog_socket(LOG_SYSLOG_SOCKET);
         if (getenv("SKILLRUN_DEBUG"))
                 log_set_max_level(LOG_DEBUG);
         /* "skillrun check --help" is a question, as "skillrun --help" is (run has its own) */

@@ -122,6 +122,21 @@ def check_inetd(tap, w, d, log):
            "its record as daemon.info <30>", got)
 
 
+def check_stderr_closed(tap, w, d, log):
+    """Started with stderr closed (the connection on stdin and stdout only): nothing would read
+    the /dev/null the worker puts there, so its log goes to syslog too."""
+    close_stderr = ["sh", "-c", 'exec "$@" 2>&-', "sh"]
+    data, rc, pid = serve_like_xinetd(w, build_request("GET", "/v1/info", token="not-" + w.token),
+                                     in_namespace(d) + close_stderr)
+    r = one_response(tap, "stderr closed: a bad token", data)
+    tap.is_(r.status if r else None, 401, "stderr closed: a bad token: 401")
+    got = drain(log)
+    warning = re.escape("%s:3: invalid token name, line ignored" % w.tokens_file)
+    tap.ok(len(got) == 2 and re.match(line_re(28, pid, warning), got[0]) and
+           re.match(line_re(29, pid, r"status=401 method=GET path=/v1/info .* error=unknown token"), got[1]),
+           "... the warning <28> and the 401's record <29> to syslog", got)
+
+
 def check_stderr_kept(tap, w, d, log):
     """Behind systemd-socket-activate, stderr a file: the log stays there, syslog gets nothing."""
     wrapper = os.path.join(d, "activate")
@@ -187,6 +202,7 @@ def body(tap):
             skip_all("cannot make /dev a tmpfs with the host's devices in a mount namespace: %s" %
                      " / ".join(ln.strip() for ln in f.read().splitlines()[-3:]))
     check_inetd(tap, w, d, log)
+    check_stderr_closed(tap, w, d, log)
     if tap.failed and os.path.exists(os.path.join(d, "setup.log")):
         with open(os.path.join(d, "setup.log"), errors="replace") as f:
             tap.diag(f.read()[-3000:])
