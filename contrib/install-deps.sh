@@ -4,7 +4,7 @@
 # Only installs what is missing, so it is cheap to call again.
 set -eu
 PKGS="build-essential autoconf automake pkg-config libsystemd-dev libjson-c-dev libseccomp-dev libcap-dev
-      systemd python3 curl clang libclang-rt-14-dev groff-base util-linux bsdutils iproute2"
+      systemd python3 curl clang libclang-rt-dev groff-base util-linux bsdutils iproute2"
 no_start=
 if [ "${1:-}" = --tests ]; then
         # the .deb checks, mandoc's lint of the man pages, strace's fault injection
@@ -12,7 +12,7 @@ if [ "${1:-}" = --tests ]; then
         # the super-servers test-superserver.py runs (xinetd is a service too),
         # rpmbuild and rpmlint for contrib/rpm/skillrun.spec (test-rpm-spec.sh), and
         # mkfs.btrfs for the work dir removal checks on btrfs (test-util, test-supervise.py)
-        PKGS="$PKGS debhelper lintian mandoc strace nginx-light haproxy xinetd ucspi-tcp openssl rpm rpmlint
+        PKGS="$PKGS debhelper lintian mandoc strace nginx haproxy xinetd ucspi-tcp openssl rpm rpmlint
               btrfs-progs"
         no_start=1
 fi
@@ -36,7 +36,7 @@ if [ -n "$missing" ]; then
         apt-get install -y -qq --no-install-recommends $missing
         # ...nor at the next boot
         if [ -d /run/systemd/system ]; then
-                case "$missing " in *" nginx-light "*) systemctl disable --quiet nginx || true ;; esac
+                case "$missing " in *" nginx "*) systemctl disable --quiet nginx || true ;; esac
                 case "$missing " in *" haproxy "*) systemctl disable --quiet haproxy || true ;; esac
                 case "$missing " in *" xinetd "*) systemctl disable --quiet xinetd || true ;; esac
         fi
