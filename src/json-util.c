@@ -157,7 +157,7 @@ int json_escape_len(const char *s, size_t n, bool *ret_nul) {
 /* What json-c's strict mode takes and RFC 8259 does not, or what json-c would not keep, in the
  * text it accepted, read as written; NULL if nothing. Outside strings such text holds only
  * structure, white space, numbers and literals. */
-static const char *text_problem(const char *s, size_t n) {
+const char *json_text_problem(const char *s, size_t n) {
         bool in_string = false, nul_escape = false;
 
         for (size_t i = 0; i < n; i++) {
@@ -264,60 +264,152 @@ bool json_has_repeated_key(const char *s, size_t n, json_object *parsed) {
         return text != tree_keys(parsed);
 }
 
+int json_escape_non_ascii(const char *s, size_t n, char **ret, size_t *ret_len) {
+        bool in_string = false;
+        size_t m = 0;
+        char *out, *o;
+
+        /* at most 12 bytes (a surrogate pair) for 4 (U+10000 and up), 6 for 2 or 3: 3n */
+        if (n > (SIZE_MAX - 1) / 3)
+                return -E2BIG;
+        out = malloc(3 * n + 1);
+        if (!out)
+                return -ENOMEM;
+        o = out;
+        for (size_t i = 0; i < n; i++) {
+                char c = s[i];
+                uint32_t cp;
+                int k;
+
+                if (in_string && (unsigned char) c >= 0x80 && (k = utf8_decode(s + i, n - i, &cp)) > 0) {
+                        if (cp >= 0x10000)
+                                o += sprintf(o, "\\u%04x\\u%04x", 0xd800 + ((cp - 0x10000) >> 10),
+                                             0xdc00 + ((cp - 0x10000) & 0x3ff));
+                        else
+                                o += sprintf(o, "\\u%04x", cp);
+                        i += (size_t) k - 1;
+                        continue;
+                }
+                *o++ = c;
+                if (in_string && c == '\\' && i + 1 < n)
+                        *o++ = s[++i]; /* an escaped quote does not end the string */
+                else if (c == '"')
+                        in_string = !in_string;
+        }
+        *o = '\0';
+        m = (size_t) (o - out);
+        *ret = out;
+        *ret_len = m;
+        return 0;
+}
+
+/* Does the json-c we run with refuse valid UTF-8 in a string in strict mode? Asked once. */
+static bool strict_refuses_utf8(void) {
+        static int refuses = -1;
+
+        if (refuses < 0) {
+                json_tokener *tok = json_tokener_new();
+                if (!tok)
+                        return true; /* not known: the escaped copy is right either way */
+                json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+                json_object_put(json_tokener_parse_ex(tok, "\"\xc3\xa9\"", 4));
+                refuses = json_tokener_get_error(tok) != json_tokener_success;
+                json_tokener_free(tok);
+        }
+        return refuses;
+}
+
+int json_strict_input(const char *s, size_t n, char **ret, size_t *ret_len) {
+        bool non_ascii = false;
+
+        *ret = NULL;
+        *ret_len = n;
+        for (size_t i = 0; i < n && !non_ascii; i++)
+                non_ascii = (unsigned char) s[i] >= 0x80;
+        if (!non_ascii || !strict_refuses_utf8())
+                return 0;
+        return json_escape_non_ascii(s, n, ret, ret_len);
+}
+
+/* What the tokener's error e, its value v and where it stopped (end) say about the text
+ * p[0..n) it read: 0, -EINVAL with *ret_why, or -ENOMEM. v stays the caller's. */
+static int json_parse_end_check(const char *p, size_t n, size_t end, enum json_tokener_error e, json_object *v,
+                                const char **ret_why) {
+#if HAVE_DECL_JSON_TOKENER_ERROR_MEMORY
+        if (e == json_tokener_error_memory)
+                return -ENOMEM; /* ours, not the text's */
+#endif
+        if (e == json_tokener_continue || e == json_tokener_error_parse_eof) {
+                *ret_why = "unexpected end of data";
+                return -EINVAL;
+        }
+        if (e != json_tokener_success) {
+                /* json-c 0.18's strict mode refuses a raw control character in a string and an
+                 * integer beyond 64 bits itself, in its own words ("invalid string sequence",
+                 * "number expected"): ours, where the text up to where it stopped tells */
+                *ret_why = json_text_problem(p, MIN(n, end + 1)) ?: json_tokener_error_desc(e);
+                return -EINVAL;
+        }
+        /* json-c before 0.17 stops where an allocation failed and says nothing (no
+         * json_tokener_error_memory, above): no value, no error, but not the text "null" */
+        if (!v && !is_json_null(p, end))
+                return -ENOMEM;
+        /* ... or stops inside the value, and hands back what it had (an array of a deeper
+         * level, say) as if the text ended there: not trailing data either */
+        if (end < n && !value_complete(p, end))
+                return -ENOMEM;
+        while (end < n && is_json_ws(p[end]))
+                end++;
+        if (end != n) {
+                *ret_why = "trailing data";
+                return -EINVAL;
+        }
+        return 0;
+}
+
 int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret, const char **ret_why) {
         enum json_tokener_error e;
         json_tokener *tok;
         json_object *v;
-        size_t end;
+        size_t end, plen;
+        char *copy;
+        const char *p;
+        int k;
 
-        if (len > INT32_MAX) {
+        /* p[0..plen): what json-c's tokener reads, buf itself or its escaped copy; the checks
+         * of the text as written below read buf */
+        k = json_strict_input(buf, len, &copy, &plen);
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0 || plen > INT32_MAX) {
+                free(copy);
                 *ret_why = "too large";
                 return -EINVAL;
         }
+        p = copy ?: buf;
         tok = json_tokener_new_ex(depth);
-        if (!tok)
+        if (!tok) {
+                free(copy);
                 return -ENOMEM;
+        }
         json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-        v = json_tokener_parse_ex(tok, buf, (int) len);
+        v = json_tokener_parse_ex(tok, p, (int) plen);
         e = json_tokener_get_error(tok);
         end = json_tokener_get_parse_end(tok);
         if (e == json_tokener_continue) {
                 /* all of it taken, the value maybe unfinished ("42" may go on): a NUL ends it */
                 v = json_tokener_parse_ex(tok, "", 1);
                 e = json_tokener_get_error(tok);
-                end = len;
+                end = plen;
         }
         json_tokener_free(tok);
-#if HAVE_DECL_JSON_TOKENER_ERROR_MEMORY
-        if (e == json_tokener_error_memory) {
+        k = json_parse_end_check(p, plen, end, e, v, ret_why);
+        free(copy);
+        if (k < 0) {
                 json_object_put(v);
-                return -ENOMEM; /* ours, not the text's */
+                return k;
         }
-#endif
-        if (e != json_tokener_success) {
-                json_object_put(v);
-                *ret_why = e == json_tokener_continue || e == json_tokener_error_parse_eof ? "unexpected end of data" :
-                                                                                          json_tokener_error_desc(e);
-                return -EINVAL;
-        }
-        /* json-c before 0.17 stops where an allocation failed and says nothing (no
-         * json_tokener_error_memory, above): no value, no error, but not the text "null" */
-        if (!v && !is_json_null(buf, end))
-                return -ENOMEM;
-        /* ... or stops inside the value, and hands back what it had (an array of a deeper
-         * level, say) as if the text ended there: not trailing data either */
-        if (end < len && !value_complete(buf, end)) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        while (end < len && is_json_ws(buf[end]))
-                end++;
-        if (end != len) {
-                json_object_put(v);
-                *ret_why = "trailing data";
-                return -EINVAL;
-        }
-        *ret_why = text_problem(buf, len);
+        *ret_why = json_text_problem(buf, len);
         /* json-c keeps the last of a key given twice in one object, without a word: what a proxy
          * or another parser took for the request need not be what we run */
         if (!*ret_why && json_has_repeated_key(buf, len, v))

@@ -18,6 +18,26 @@ static inline void json_object_putp(json_object **o) {
  * for JSON null), -EINVAL with *ret_why a static reason, or -ENOMEM. */
 int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret, const char **ret_why);
 
+/* What RFC 8259 does not allow, or json-c would not keep, in JSON text read as written (a raw
+ * control character in a string, NaN, a leading zero, an integer beyond 64 bits, half a
+ * surrogate pair, a key with \u0000): a static reason, or NULL. Outside strings the text is
+ * taken to hold only structure, white space, numbers and literals. */
+const char *json_text_problem(const char *s, size_t n);
+
+/* json-c 0.18's strict mode refuses every byte above 0x7f in a string (it compares a signed char
+ * with 0x1f; json-c issue #875): valid UTF-8 such as "café" is an "invalid string sequence" there.
+ * json_strict_input() gives what to hand a strict tokener instead of s[0..n): 0 and *ret NULL
+ * when s itself will do (ASCII only, or a json-c without that bug, asked once), else 0 and *ret
+ * a copy (free() it) of *ret_len bytes, NUL-terminated, from json_escape_non_ascii(). -ENOMEM,
+ * or -E2BIG. */
+int json_strict_input(const char *s, size_t n, char **ret, size_t *ret_len);
+
+/* s[0..n) with each valid UTF-8 sequence inside a string written as its \u escape (a surrogate
+ * pair above U+FFFF), which json-c decodes to the same bytes; everything else, bytes that are no
+ * UTF-8 included, as it was. Newlines stay, so a line number counted in the copy is the text's.
+ * 0 and *ret (NUL-terminated, free() it) of *ret_len bytes, -ENOMEM or -E2BIG. */
+int json_escape_non_ascii(const char *s, size_t n, char **ret, size_t *ret_len);
+
 /* The escape at s[0] == '\\' in the text of a JSON string: its length (2; 6 for \uXXXX; 12 for a
  * surrogate pair), or -EILSEQ for half a surrogate pair, which json-c turns into U+FFFD without
  * a word (RFC 8259 §8.2 leaves it to the parser; raw, in UTF-8, such a code point is invalid).

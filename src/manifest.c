@@ -422,8 +422,10 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
         _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
         _cleanup_(json_object_putp) json_object *root = NULL;
         _cleanup_manifest_ Manifest *m = NULL;
+        _cleanup_free_ char *jcopy = NULL;
         enum json_tokener_error jerr;
-        size_t parse_end;
+        size_t parse_end, jlen;
+        const char *jtext;
         const char *label;
         ParseContext c;
         int r;
@@ -458,19 +460,26 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
                         i += (size_t) k - 1;
                 }
 
+        /* What the tokener reads: the text, or its copy with UTF-8 escaped for a json-c whose
+         * strict mode refuses it (json_strict_input()); same lines, so its line numbers are the
+         * text's */
+        r = json_strict_input(strempty(text), len, &jcopy, &jlen);
+        if (r < 0)
+                return r == -ENOMEM ? r : set_error(ret_error, -EFBIG, "%s: too large", label);
+        jtext = jcopy ?: strempty(text);
         tok = json_tokener_new_ex(MANIFEST_JSON_DEPTH);
         if (!tok)
                 return -ENOMEM;
         json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-        root = json_tokener_parse_ex(tok, strempty(text), (int) len);
+        root = json_tokener_parse_ex(tok, jtext, (int) jlen);
         jerr = json_tokener_get_error(tok);
-        parse_end = MIN(json_tokener_get_parse_end(tok), len);
+        parse_end = MIN(json_tokener_get_parse_end(tok), jlen);
         if (jerr == json_tokener_continue) {
                 /* The whole text was consumed. A bare top-level literal ("null", "5") is only
                  * complete once the tokener sees the end of input, which a NUL byte signals. */
                 root = json_tokener_parse_ex(tok, "", 1);
                 jerr = json_tokener_get_error(tok);
-                parse_end = len;
+                parse_end = jlen;
         }
         if (jerr == json_tokener_continue || jerr == json_tokener_error_parse_eof) {
                 /* json-c takes a NUL byte for the end of the text: not "end of input" when the
@@ -482,13 +491,15 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
                 return set_error(ret_error, -EINVAL, "%s: invalid JSON: unexpected end of input", label);
         }
         if (jerr != json_tokener_success)
-                return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: %s", label, line_of_offset(text, parse_end),
-                                 json_tokener_error_desc(jerr));
+                /* json-c 0.18's strict mode refuses an integer beyond 64 bits itself, as "number
+                 * expected": say what it is */
+                return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: %s", label, line_of_offset(jtext, parse_end),
+                                 json_text_problem(jtext, MIN(jlen, parse_end + 1)) ?: json_tokener_error_desc(jerr));
         /* Strict mode refuses trailing characters itself but stops quietly at a NUL byte. */
-        for (size_t i = parse_end; i < len; i++)
-                if (!strchr(" \t\r\n", text[i]) || text[i] == '\0')
+        for (size_t i = parse_end; i < jlen; i++)
+                if (!strchr(" \t\r\n", jtext[i]) || jtext[i] == '\0')
                         return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: trailing data", label,
-                                         line_of_offset(text, i));
+                                         line_of_offset(jtext, i));
         if (!json_object_is_type(root, json_type_object))
                 return set_error(ret_error, -EINVAL, "%s: expected a JSON object", label);
         /* json-c keeps the last of a key given twice, without a word: the operator may have

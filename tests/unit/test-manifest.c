@@ -276,9 +276,7 @@ static void test_values(void) {
                   P ": policy: unknown policy 'strict' (expected 'none', 'permissive' or 'restrictive')" },
                 { "{\"timeout_ms\": 0}", P ": timeout_ms: must be at least 1" },
                 { "{\"timeout_ms\": -5}", P ": timeout_ms: must not be negative" },
-                { "{\"timeout_ms\": 99999999999999999999999}", P ": timeout_ms: out of range (18446744073709551615 or more)" },
                 { "{\"memory_max\": 18446744073709551615}", P ": memory_max: out of range (18446744073709551615 or more)" },
-                { "{\"cpu_max\": 18446744073709551616}", P ": cpu_max: out of range (18446744073709551615 or more)" },
                 { "{\"tasks_max\": 0}", P ": tasks_max: must be at least 1" },
                 { "{\"memory_max\": 0}", P ": memory_max: must be at least 1" },
                 { "{\"memory_max\": \"lots\"}", P ": memory_max: invalid size 'lots'" },
@@ -434,10 +432,45 @@ static void test_json(void) {
         free(error);
         error = NULL;
 
+        /* An integer beyond 64 bits: json-c before 0.18 clamps it, and the field says so; 0.18's strict
+         * mode refuses it itself */
+        {
+                static const char *const big[][2] = {
+                        { "{\"timeout_ms\": 99999999999999999999999}", "timeout_ms" },
+                        { "{\"cpu_max\": 18446744073709551616}", "cpu_max" },
+                };
+                for (size_t i = 0; i < ELEMENTSOF(big); i++) {
+                        _cleanup_free_ char *clamped = NULL;
+                        ok(asprintf(&clamped, P ": %s: out of range (18446744073709551615 or more)", big[i][1]) > 0,
+                           "asprintf");
+                        is_int(parse(big[i][0], &m, &error), -EINVAL, "refused: %s", big[i][0]);
+                        ok(m == NULL, "no manifest returned for %s", big[i][0]);
+                        ok(streq_ptr(error, clamped) || streq_ptr(error, P ":1: invalid JSON: an integer beyond 64 bits"),
+                           "message for %s: %s", big[i][0], strempty(error));
+                        free(error);
+                        error = NULL;
+                }
+        }
+
         /* Syntax errors carry a line number and json-c's description; the exact words are json-c's. */
         is_int(parse("{\n\"command\": [\"/x\",]\n}", &m, &error), -EINVAL, "trailing comma");
         ok(error && strncmp(error, P ":2: invalid JSON: ", strlen(P ":2: invalid JSON: ")) == 0,
            "trailing comma message has line 2 (%s)", strempty(error));
+        free(error);
+        error = NULL;
+
+        /* json-c 0.18's strict mode takes every byte above 0x7f for a control character (its issue #875) */
+        is_int(parse("{\"command\": [\"/x\"], \"description\": \"caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80\"}", &m, &error), 0,
+               "UTF-8 in a string");
+        is_str(m ? m->description : NULL, "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80", "... kept as written");
+        manifest_free(m);
+        m = NULL;
+        free(error);
+        error = NULL;
+        is_int(parse("{\"description\": \"\xc3\xa9\",\n\"command\": [\"/x\",]\n}", &m, &error), -EINVAL,
+               "UTF-8, then a syntax error");
+        ok(error && strncmp(error, P ":2: invalid JSON: ", strlen(P ":2: invalid JSON: ")) == 0,
+           "... on line 2 (%s)", strempty(error));
         free(error);
         error = NULL;
 

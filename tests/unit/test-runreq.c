@@ -227,6 +227,10 @@ int main(void) {
         is_str(try(plain, "{\"stdin\": \"caf\xc3\xa9 \xe2\x9c\x93\"}", &r), "OK", "valid UTF-8 accepted");
         is_str(r.stdin_data, "caf\xc3\xa9 \xe2\x9c\x93", "... and kept as sent");
         run_request_done(&r);
+        is_str(try(plain, "{\"input\": {\"\xc3\xa9\": \"\xf0\x9f\x98\x80\\\"\xc2\x80\"}, \"args\": [\"\xe2\x9c\x93\"]}", &r), "OK",
+               "UTF-8 in a key, after an escaped quote, and in args");
+        is_str(r.args ? r.args[0] : NULL, "\xe2\x9c\x93", "... kept as sent");
+        run_request_done(&r);
 
         {
                 /* a body of max_body can hold a quarter million args: parsed in linear time */

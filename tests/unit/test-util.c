@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include "auth.h"
+#include "json-util.h"
 #include "supervise.h"
 #include "workdir.h"
 #include "tap.h"
@@ -156,6 +157,23 @@ static void test_base64_utf8(void) {
         ok(!utf8_valid("\xed\xbf\xbf", 3), "U+DFFF (last surrogate) invalid");
         ok(utf8_valid("\xee\x80\x80", 3), "U+E000 valid");
         ok(!utf8_valid("\xe2\x82\xac", 2), "a sequence cut by the length, whatever follows, invalid");
+        {
+                uint32_t cp = 0;
+                is_int(utf8_decode("\xf0\x9f\x98\x80!", 5, &cp), 4, "utf8_decode: a 4-byte sequence");
+                ok(cp == 0x1f600, "... U+1F600 (%x)", (unsigned) cp);
+                is_int(utf8_decode("\xc0\xaf", 2, &cp), -EILSEQ, "utf8_decode: an overlong form is none");
+        }
+
+        /* what a strict json-c 0.18 tokener gets instead of UTF-8 in strings (json-c issue #875) */
+        {
+                static const char in[] = "{\"caf\xc3\xa9\": [\"\xe2\x9c\x93\\\"\xf0\x9f\x98\x80\", \"\xff\"],\n \"a\": \"\xc2\x80\"}";
+                _cleanup_free_ char *esc = NULL;
+                size_t esc_len = 0;
+                is_int(json_escape_non_ascii(in, strlen(in), &esc, &esc_len), 0, "json_escape_non_ascii");
+                is_str(esc, "{\"caf\\u00e9\": [\"\\u2713\\\"\\ud83d\\ude00\", \"\xff\"],\n \"a\": \"\\u0080\"}",
+                       "... each UTF-8 sequence in a string its \\u escape (a pair above U+FFFF), no UTF-8 and escapes as they were");
+                is_int(esc_len, strlen(strempty(esc)), "... its length");
+        }
 
         /* a byte limit cuts a character: only the start of a valid sequence is dropped */
         static const struct { const char *s; size_t want; const char *what; } cuts[] = {
