@@ -264,45 +264,6 @@ bool json_has_repeated_key(const char *s, size_t n, json_object *parsed) {
         return text != tree_keys(parsed);
 }
 
-int json_escape_non_ascii(const char *s, size_t n, char **ret, size_t *ret_len) {
-        bool in_string = false;
-        size_t m = 0;
-        char *out, *o;
-
-        /* at most 12 bytes (a surrogate pair) for 4 (U+10000 and up), 6 for 2 or 3: 3n */
-        if (n > (SIZE_MAX - 1) / 3)
-                return -E2BIG;
-        out = malloc(3 * n + 1);
-        if (!out)
-                return -ENOMEM;
-        o = out;
-        for (size_t i = 0; i < n; i++) {
-                char c = s[i];
-                uint32_t cp;
-                int k;
-
-                if (in_string && (unsigned char) c >= 0x80 && (k = utf8_decode(s + i, n - i, &cp)) > 0) {
-                        if (cp >= 0x10000)
-                                o += sprintf(o, "\\u%04x\\u%04x", 0xd800 + ((cp - 0x10000) >> 10),
-                                             0xdc00 + ((cp - 0x10000) & 0x3ff));
-                        else
-                                o += sprintf(o, "\\u%04x", cp);
-                        i += (size_t) k - 1;
-                        continue;
-                }
-                *o++ = c;
-                if (in_string && c == '\\' && i + 1 < n)
-                        *o++ = s[++i]; /* an escaped quote does not end the string */
-                else if (c == '"')
-                        in_string = !in_string;
-        }
-        *o = '\0';
-        m = (size_t) (o - out);
-        *ret = out;
-        *ret_len = m;
-        return 0;
-}
-
 /* Does the json-c we run with refuse valid UTF-8 in a string in strict mode? Asked once. */
 static bool strict_refuses_utf8(void) {
         static int refuses = -1;
@@ -310,7 +271,7 @@ static bool strict_refuses_utf8(void) {
         if (refuses < 0) {
                 json_tokener *tok = json_tokener_new();
                 if (!tok)
-                        return true; /* not known: the escaped copy is right either way */
+                        return true; /* not known: the other way is right either way */
                 json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
                 json_object_put(json_tokener_parse_ex(tok, "\"\xc3\xa9\"", 4));
                 refuses = json_tokener_get_error(tok) != json_tokener_success;
@@ -319,22 +280,137 @@ static bool strict_refuses_utf8(void) {
         return refuses;
 }
 
-int json_strict_input(const char *s, size_t n, char **ret, size_t *ret_len) {
-        bool non_ascii = false;
+int json_tokener_flags_for(const char *s, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char) s[i] >= 0x80)
+                        return strict_refuses_utf8() ? 0 : JSON_TOKENER_STRICT;
+        return JSON_TOKENER_STRICT;
+}
 
-        *ret = NULL;
-        *ret_len = n;
-        for (size_t i = 0; i < n && !non_ascii; i++)
-                non_ascii = (unsigned char) s[i] >= 0x80;
-        if (!non_ascii || !strict_refuses_utf8())
-                return 0;
-        return json_escape_non_ascii(s, n, ret, ret_len);
+static void skip_ws(const char *s, size_t n, size_t *i) {
+        while (*i < n && is_json_ws(s[*i]))
+                (*i)++;
+}
+
+/* What is at s[i] where something else was due */
+static const char *unexpected(const char *s, size_t n, size_t i, const char *otherwise) {
+        if (i >= n)
+                return "unexpected end of data";
+        if (s[i] == '/')
+                return "a comment";
+        if (s[i] == '\'')
+                return "a string in single quotes";
+        return otherwise;
+}
+
+static const char *grammar_string(const char *s, size_t n, size_t *i) {
+        for ((*i)++; *i < n; (*i)++) {
+                unsigned char c = (unsigned char) s[*i];
+                if (c == '"') {
+                        (*i)++;
+                        return NULL;
+                }
+                if (c < 0x20)
+                        return "a control character not escaped in a string";
+                if (c != '\\')
+                        continue;
+                if (++*i >= n)
+                        break;
+                c = (unsigned char) s[*i];
+                if (c == 'u') {
+                        if (hex4(s + *i + 1, n - *i - 1) < 0)
+                                return "a malformed \\u escape";
+                        *i += 4;
+                } else if (c == 0 || !strchr("\"\\/bfnrt", c))
+                        return "an escape JSON does not have";
+        }
+        return "unexpected end of data";
+}
+
+static const char *grammar_value(const char *s, size_t n, size_t *i, unsigned depth) {
+        const char *why;
+        char c, close;
+        size_t k;
+
+        if (*i >= n)
+                return "unexpected end of data";
+        c = s[*i];
+        if (c == '"')
+                return grammar_string(s, n, i);
+        if (c == '-' || is_digit(c)) {
+                for (k = *i; k < n && in_number(s[k]); k++)
+                        ;
+                if (!number_valid(s + *i, k - *i))
+                        return BAD_NUMBER;
+                *i = k;
+                return NULL;
+        }
+        if (c != '{' && c != '[') {
+                k = literal_len(s + *i, n - *i);
+                if (k == 0)
+                        return unexpected(s, n, *i, BAD_NUMBER);
+                *i += k;
+                return NULL;
+        }
+        if (depth == 0)
+                return "nested too deeply";
+        close = c == '{' ? '}' : ']';
+        (*i)++;
+        skip_ws(s, n, i);
+        if (*i < n && s[*i] == close) {
+                (*i)++;
+                return NULL;
+        }
+        for (;;) {
+                if (c == '{') {
+                        if (*i >= n || s[*i] != '"')
+                                return unexpected(s, n, *i, "an object key that is no string");
+                        why = grammar_string(s, n, i);
+                        if (why)
+                                return why;
+                        skip_ws(s, n, i);
+                        if (*i >= n || s[*i] != ':')
+                                return unexpected(s, n, *i, "no ':' after an object key");
+                        (*i)++;
+                        skip_ws(s, n, i);
+                }
+                why = grammar_value(s, n, i, depth - 1);
+                if (why)
+                        return why;
+                skip_ws(s, n, i);
+                if (*i < n && s[*i] == close) {
+                        (*i)++;
+                        return NULL;
+                }
+                if (*i >= n || s[*i] != ',')
+                        return unexpected(s, n, *i, "neither ',' nor the end of the object or array");
+                (*i)++;
+                skip_ws(s, n, i);
+                if (*i < n && (s[*i] == '}' || s[*i] == ']'))
+                        return "a trailing comma";
+        }
+}
+
+const char *json_text_grammar_problem(const char *s, size_t n, unsigned depth, size_t *ret_offset) {
+        const char *why;
+        size_t i = 0;
+
+        skip_ws(s, n, &i);
+        why = grammar_value(s, n, &i, depth);
+        if (!why) {
+                skip_ws(s, n, &i);
+                if (i < n)
+                        why = unexpected(s, n, i, "trailing data");
+        }
+        if (ret_offset)
+                *ret_offset = MIN(i, n);
+        return why;
 }
 
 /* What the tokener's error e, its value v and where it stopped (end) say about the text
  * p[0..n) it read: 0, -EINVAL with *ret_why, or -ENOMEM. v stays the caller's. */
-static int json_parse_end_check(const char *p, size_t n, size_t end, enum json_tokener_error e, json_object *v,
-                                const char **ret_why) {
+static int json_parse_end_check(const char *p, size_t n, unsigned depth, size_t end, enum json_tokener_error e,
+                                json_object *v, const char **ret_why) {
 #if HAVE_DECL_JSON_TOKENER_ERROR_MEMORY
         if (e == json_tokener_error_memory)
                 return -ENOMEM; /* ours, not the text's */
@@ -344,10 +420,11 @@ static int json_parse_end_check(const char *p, size_t n, size_t end, enum json_t
                 return -EINVAL;
         }
         if (e != json_tokener_success) {
-                /* json-c 0.18's strict mode refuses a raw control character in a string and an
-                 * integer beyond 64 bits itself, in its own words ("invalid string sequence",
-                 * "number expected"): ours, where the text up to where it stopped tells */
-                *ret_why = json_text_problem(p, MIN(n, end + 1)) ?: json_tokener_error_desc(e);
+                /* in our words, the same whichever json-c and mode refused it: json-c 0.18's
+                 * strict mode refuses a raw control character in a string and an integer beyond 64
+                 * bits itself, as "invalid string sequence" and "number expected" */
+                *ret_why = json_text_grammar_problem(p, n, depth, NULL) ?: json_text_problem(p, MIN(n, end + 1))
+                                                                     ?: json_tokener_error_desc(e);
                 return -EINVAL;
         }
         /* json-c before 0.17 stops where an allocation failed and says nothing (no
@@ -371,45 +448,35 @@ int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret,
         enum json_tokener_error e;
         json_tokener *tok;
         json_object *v;
-        size_t end, plen;
-        char *copy;
-        const char *p;
+        size_t end;
         int k;
 
-        /* p[0..plen): what json-c's tokener reads, buf itself or its escaped copy; the checks
-         * of the text as written below read buf */
-        k = json_strict_input(buf, len, &copy, &plen);
-        if (k == -ENOMEM)
-                return k;
-        if (k < 0 || plen > INT32_MAX) {
-                free(copy);
+        if (len > INT32_MAX) {
                 *ret_why = "too large";
                 return -EINVAL;
         }
-        p = copy ?: buf;
         tok = json_tokener_new_ex(depth);
-        if (!tok) {
-                free(copy);
+        if (!tok)
                 return -ENOMEM;
-        }
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-        v = json_tokener_parse_ex(tok, p, (int) plen);
+        json_tokener_set_flags(tok, json_tokener_flags_for(buf, len));
+        v = json_tokener_parse_ex(tok, buf, (int) len);
         e = json_tokener_get_error(tok);
         end = json_tokener_get_parse_end(tok);
         if (e == json_tokener_continue) {
                 /* all of it taken, the value maybe unfinished ("42" may go on): a NUL ends it */
                 v = json_tokener_parse_ex(tok, "", 1);
                 e = json_tokener_get_error(tok);
-                end = plen;
+                end = len;
         }
         json_tokener_free(tok);
-        k = json_parse_end_check(p, plen, end, e, v, ret_why);
-        free(copy);
+        k = json_parse_end_check(buf, len, (unsigned) depth + 1, end, e, v, ret_why);
         if (k < 0) {
                 json_object_put(v);
                 return k;
         }
-        *ret_why = json_text_problem(buf, len);
+        /* what strict mode refuses (comments, single quotes, trailing commas, ...), for the
+         * json-c whose strict mode cannot take UTF-8, then what even strict mode takes */
+        *ret_why = json_text_grammar_problem(buf, len, (unsigned) depth + 1, NULL) ?: json_text_problem(buf, len);
         /* json-c keeps the last of a key given twice in one object, without a word: what a proxy
          * or another parser took for the request need not be what we run */
         if (!*ret_why && json_has_repeated_key(buf, len, v))

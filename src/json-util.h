@@ -25,18 +25,18 @@ int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret,
 const char *json_text_problem(const char *s, size_t n);
 
 /* json-c 0.18's strict mode refuses every byte above 0x7f in a string (it compares a signed char
- * with 0x1f; json-c issue #875): valid UTF-8 such as "café" is an "invalid string sequence" there.
- * json_strict_input() gives what to hand a strict tokener instead of s[0..n): 0 and *ret NULL
- * when s itself will do (ASCII only, or a json-c without that bug, asked once), else 0 and *ret
- * a copy (free() it) of *ret_len bytes, NUL-terminated, from json_escape_non_ascii(). -ENOMEM,
- * or -E2BIG. */
-int json_strict_input(const char *s, size_t n, char **ret, size_t *ret_len);
+ * with 0x1f; json-c issue #875): valid UTF-8 such as "café" is an "invalid string sequence" there,
+ * and its \u escapes are no way round (json-c makes U+1D800-U+1DFFF, U+2D800-U+2DFFF, ... U+FFFD).
+ * The tokener flags for the text s[0..n): JSON_TOKENER_STRICT, or 0 where the text is not ASCII
+ * and the json-c in use has that bug (asked once); then json_text_grammar_problem() must refuse
+ * what strict mode would have. */
+int json_tokener_flags_for(const char *s, size_t n);
 
-/* s[0..n) with each valid UTF-8 sequence inside a string written as its \u escape (a surrogate
- * pair above U+FFFF), which json-c decodes to the same bytes; everything else, bytes that are no
- * UTF-8 included, as it was. Newlines stay, so a line number counted in the copy is the text's.
- * 0 and *ret (NUL-terminated, free() it) of *ret_len bytes, -ENOMEM or -E2BIG. */
-int json_escape_non_ascii(const char *s, size_t n, char **ret, size_t *ret_len);
+/* RFC 8259's grammar, which json-c's strict mode enforces and its default mode does not (it
+ * takes comments, single quotes, trailing commas, ...): a static reason why s[0..n) is not one
+ * JSON value with nothing but white space around it, or NULL. depth bounds the nesting. With
+ * ret_offset: where the problem is. */
+const char *json_text_grammar_problem(const char *s, size_t n, unsigned depth, size_t *ret_offset);
 
 /* The escape at s[0] == '\\' in the text of a JSON string: its length (2; 6 for \uXXXX; 12 for a
  * surrogate pair), or -EILSEQ for half a surrogate pair, which json-c turns into U+FFFD without

@@ -422,10 +422,10 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
         _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
         _cleanup_(json_object_putp) json_object *root = NULL;
         _cleanup_manifest_ Manifest *m = NULL;
-        _cleanup_free_ char *jcopy = NULL;
         enum json_tokener_error jerr;
         size_t parse_end, jlen;
         const char *jtext;
+        int jflags;
         const char *label;
         ParseContext c;
         int r;
@@ -460,17 +460,14 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
                         i += (size_t) k - 1;
                 }
 
-        /* What the tokener reads: the text, or its copy with UTF-8 escaped for a json-c whose
-         * strict mode refuses it (json_strict_input()); same lines, so its line numbers are the
-         * text's */
-        r = json_strict_input(strempty(text), len, &jcopy, &jlen);
-        if (r < 0)
-                return r == -ENOMEM ? r : set_error(ret_error, -EFBIG, "%s: too large", label);
-        jtext = jcopy ?: strempty(text);
+        jtext = strempty(text);
+        jlen = len;
         tok = json_tokener_new_ex(MANIFEST_JSON_DEPTH);
         if (!tok)
                 return -ENOMEM;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        /* not strict for UTF-8 where json-c's strict mode refuses it: the grammar is checked below */
+        jflags = json_tokener_flags_for(jtext, jlen);
+        json_tokener_set_flags(tok, jflags | JSON_TOKENER_VALIDATE_UTF8);
         root = json_tokener_parse_ex(tok, jtext, (int) jlen);
         jerr = json_tokener_get_error(tok);
         parse_end = MIN(json_tokener_get_parse_end(tok), jlen);
@@ -495,6 +492,12 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
                  * expected": say what it is */
                 return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: %s", label, line_of_offset(jtext, parse_end),
                                  json_text_problem(jtext, MIN(jlen, parse_end + 1)) ?: json_tokener_error_desc(jerr));
+        if (!(jflags & JSON_TOKENER_STRICT)) {
+                size_t at;
+                const char *why = json_text_grammar_problem(jtext, jlen, MANIFEST_JSON_DEPTH + 1, &at);
+                if (why)
+                        return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: %s", label, line_of_offset(jtext, at), why);
+        }
         /* Strict mode refuses trailing characters itself but stops quietly at a NUL byte. */
         for (size_t i = parse_end; i < jlen; i++)
                 if (!strchr(" \t\r\n", jtext[i]) || jtext[i] == '\0')

@@ -731,50 +731,39 @@ void escape_line(const char *s, bool backslash, char *out) {
         *out = '\0';
 }
 
-int utf8_decode(const char *s, size_t len, uint32_t *ret_cp) {
-        const unsigned char *p = (const unsigned char *) s;
-        unsigned c;
-        size_t n;
-        uint32_t cp;
-
-        if (len == 0)
-                return -EILSEQ;
-        c = p[0];
-        if (c < 0x80) {
-                *ret_cp = c;
-                return 1;
-        } else if ((c & 0xe0) == 0xc0) {
-                n = 1;
-                cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-                n = 2;
-                cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-                n = 3;
-                cp = c & 0x07;
-        } else
-                return -EILSEQ;
-        if (len <= n)
-                return -EILSEQ;
-        for (size_t i = 1; i <= n; i++) {
-                if ((p[i] & 0xc0) != 0x80)
-                        return -EILSEQ;
-                cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-                return -EILSEQ;
-        *ret_cp = cp;
-        return (int) n + 1;
-}
-
 bool utf8_valid(const char *s, size_t len) {
-        for (size_t i = 0; i < len;) {
+        const unsigned char *p = (const unsigned char *) s, *e = p + len;
+
+        while (p < e) {
+                unsigned c = *p;
+                size_t n;
                 uint32_t cp;
-                int k = utf8_decode(s + i, len - i, &cp);
-                if (k < 0)
+
+                if (c < 0x80) {
+                        p++;
+                        continue;
+                } else if ((c & 0xe0) == 0xc0) {
+                        n = 1;
+                        cp = c & 0x1f;
+                } else if ((c & 0xf0) == 0xe0) {
+                        n = 2;
+                        cp = c & 0x0f;
+                } else if ((c & 0xf8) == 0xf0) {
+                        n = 3;
+                        cp = c & 0x07;
+                } else
                         return false;
-                i += (size_t) k;
+                if ((size_t) (e - p) <= n)
+                        return false;
+                for (size_t i = 1; i <= n; i++) {
+                        if ((p[i] & 0xc0) != 0x80)
+                                return false;
+                        cp = (cp << 6) | (p[i] & 0x3f);
+                }
+                if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+                    (cp >= 0xd800 && cp <= 0xdfff))
+                        return false;
+                p += n + 1;
         }
         return true;
 }

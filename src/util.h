@@ -173,9 +173,6 @@ void safe_close_range_from(int first);
 void escape_line(const char *s, bool backslash, char *out);
 
 bool utf8_valid(const char *s, size_t len);
-/* The one UTF-8 sequence at the start of s[0..len): its length (1 to 4) and *ret_cp its code
- * point, or -EILSEQ for no valid one (as utf8_valid() judges). */
-int utf8_decode(const char *s, size_t len, uint32_t *ret_cp);
 /* len without an incomplete sequence at the end of s: the 1 to 3 bytes that start a valid
  * sequence, as a byte limit leaves them. len when the end is complete, or not UTF-8 at all. */
 size_t utf8_complete_len(const char *s, size_t len);

@@ -231,6 +231,23 @@ int main(void) {
                "UTF-8 in a key, after an escaped quote, and in args");
         is_str(r.args ? r.args[0] : NULL, "\xe2\x9c\x93", "... kept as sent");
         run_request_done(&r);
+        /* U+1DF00: json-c makes "\\ud837\\udf00" U+FFFD; raw, it must stay as it is */
+        is_str(try(plain, "{\"stdin\": \"\xf0\x9d\xbc\x80\"}", &r), "OK", "U+1DF00 accepted");
+        is_str(r.stdin_data, "\xf0\x9d\xbc\x80", "... and kept as sent");
+        run_request_done(&r);
+        /* what json-c's strict mode refuses, with UTF-8 in the text (json-c 0.18 is not strict then) */
+        {
+                static const char *const not_strict[][2] = {
+                        { "{\"stdin\": \"\xc3\xa9\",}", "a trailing comma" },
+                        { "{\"stdin\": '\xc3\xa9'}", "a string in single quotes" },
+                        { "{\"stdin\": \"\xc3\xa9\" /* \xc3\xa9 */}", "a comment" },
+                };
+                for (size_t i = 0; i < ELEMENTSOF(not_strict); i++) {
+                        char want[128];
+                        snprintf(want, sizeof(want), "-22 request body is not valid JSON: %s", not_strict[i][1]);
+                        is_str(try(plain, not_strict[i][0], NULL), want, "UTF-8 and %s", not_strict[i][1]);
+                }
+        }
 
         {
                 /* a body of max_body can hold a quarter million args: parsed in linear time */
