@@ -10,10 +10,11 @@ if [ "${1:-}" = --tests ]; then
         # the .deb checks, mandoc's lint of the man pages, strace's fault injection
         # (test-stop.py), the TLS proxies test-proxy.py runs (never started as services),
         # the super-servers test-superserver.py runs (xinetd is a service too),
-        # rpmbuild and rpmlint for contrib/rpm/skillrun.spec (test-rpm-spec.sh), and
+        # rpmbuild and rpmlint for contrib/rpm/skillrun.spec (test-rpm-spec.sh; elfutils: Debian 13's
+        # find-debuginfo runs eu-strip, which its debugedit does not depend on), and
         # mkfs.btrfs for the work dir removal checks on btrfs (test-util, test-supervise.py)
         PKGS="$PKGS debhelper lintian mandoc strace nginx haproxy xinetd ucspi-tcp openssl rpm rpmlint
-              btrfs-progs"
+              elfutils btrfs-progs"
         no_start=1
 fi
 missing=""
