@@ -112,7 +112,7 @@ fi
 # we are root) with a clean environment, its `make check` included. That run takes the
 # non-root paths the root builds above skip, and its results count with theirs.
 check_deb() { # dir holding the .deb and build.log
-        local deb ctl listing missing p warnings
+        local deb ctl listing missing p warnings unitdir
         deb=$(ls "$1"/skillrun_*.deb)
         ctl=$1/control
         dpkg-deb -e "$deb" "$ctl"
@@ -122,7 +122,13 @@ check_deb() { # dir holding the .deb and build.log
         warnings=$(grep 'warning:' "$1/build.log" | grep -Ev '^(PASS|FAIL|XPASS|XFAIL|SKIP|ERROR): ' || true)
         report "$([ -z "$warnings" ]; echo $?)" "deb: builds without a warning" "$(head -3 <<<"$warnings" | tr '\n' ' ')"
         missing=
-        for p in usr/bin/skillrun lib/systemd/system/skillrun.socket lib/systemd/system/skillrun@.service \
+        # the units where configure put them: systemd.pc's systemdsystemunitdir (Debian 12's systemd:
+        # /lib/systemd/system), else $prefix/lib/systemd/system (Debian 13, whose systemd.pc is in
+        # systemd-dev, which the package does not build-depend on: /usr/lib/systemd/system)
+        unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null)
+        unitdir=${unitdir:-/usr/lib/systemd/system}
+        unitdir=${unitdir#/}
+        for p in usr/bin/skillrun "$unitdir"/skillrun.socket "$unitdir"/skillrun@.service \
                 usr/lib/tmpfiles.d/skillrun.conf etc/skillrun/skillrun.conf usr/share/man/man8/skillrun.8.gz \
                 usr/share/man/man5/skillrun.skill.5.gz usr/share/skillrun/skills/wc.json \
                 usr/share/bash-completion/completions/skillrun \
