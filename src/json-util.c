@@ -415,16 +415,15 @@ static int json_parse_end_check(const char *p, size_t n, unsigned depth, size_t 
         if (e == json_tokener_error_memory)
                 return -ENOMEM; /* ours, not the text's */
 #endif
-        if (e == json_tokener_continue || e == json_tokener_error_parse_eof) {
-                *ret_why = "unexpected end of data";
-                return -EINVAL;
-        }
         if (e != json_tokener_success) {
-                /* in our words, the same whichever json-c and mode refused it: json-c 0.18's
-                 * strict mode refuses a raw control character in a string and an integer beyond 64
-                 * bits itself, as "invalid string sequence" and "number expected" */
+                bool eof = e == json_tokener_continue || e == json_tokener_error_parse_eof;
+                /* in our words, the same whichever json-c and mode refused it: json-c 0.18 and
+                 * 0.19's strict mode refuse a raw control character in a string and an integer
+                 * beyond 64 bits themselves, as "invalid string sequence" and "number expected",
+                 * and take a bare such integer that ends the text for one cut short */
                 *ret_why = json_text_grammar_problem(p, n, depth, NULL) ?: json_text_problem(p, MIN(n, end + 1))
-                                                                     ?: json_tokener_error_desc(e);
+                                                                     ?: eof ? "unexpected end of data"
+                                                                            : json_tokener_error_desc(e);
                 return -EINVAL;
         }
         /* json-c before 0.17 stops where an allocation failed and says nothing (no

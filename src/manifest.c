@@ -485,6 +485,14 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
                 if (nul)
                         return set_error(ret_error, -EINVAL, "%s:%u: unexpected NUL byte", label,
                                          line_of_offset(text, nul - text));
+                /* json-c 0.18 and 0.19's strict mode take a bare integer beyond 64 bits that ends
+                 * the file for one cut short: when the text is whole, say what it is */
+                const char *why = json_text_grammar_problem(jtext, jlen, MANIFEST_JSON_DEPTH + 1, NULL)
+                                          ? NULL
+                                          : json_text_problem(jtext, jlen);
+                if (why)
+                        return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: %s", label,
+                                         line_of_offset(jtext, parse_end), why);
                 return set_error(ret_error, -EINVAL, "%s: invalid JSON: unexpected end of input", label);
         }
         if (jerr != json_tokener_success)
