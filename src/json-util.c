@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json-util.h"
@@ -150,6 +151,65 @@ int json_escape_len(const char *s, size_t n, bool *ret_nul) {
                 return -EILSEQ; /* a high half, and no escape after it */
         low = hex4(s + 8, n - 8);
         return low >= 0xdc00 && low <= 0xdfff ? 12 : -EILSEQ;
+}
+
+/* The code point of the surrogate pair escape at s[0..12), as json_escape_len() found it, if
+ * json-c would misread it: a code point whose low 16 bits are D800-DFFF (json-c's surrogate
+ * test ignores the plane), else 0. */
+static uint32_t misread_pair(const char *s) {
+        uint32_t c = 0x10000 + ((uint32_t) (hex4(s + 2, 4) - 0xd800) << 10) + (uint32_t) (hex4(s + 8, 4) - 0xdc00);
+
+        return (c & 0xf800) == 0xd800 ? c : 0;
+}
+
+int json_unescape_misread_pairs(const char *s, size_t n, char **ret, size_t *ret_len) {
+        bool in_string = false;
+        size_t found = 0, o = 0;
+        char *copy = NULL;
+
+        *ret = NULL;
+        *ret_len = 0;
+        /* twice: measure, then (if a pair was found) copy */
+        for (int pass = 0; pass < 2; pass++) {
+                if (pass == 1) {
+                        if (found == 0)
+                                return 0;
+                        copy = malloc(o + 1);
+                        if (!copy)
+                                return -ENOMEM;
+                        o = 0;
+                }
+                in_string = false;
+                for (size_t i = 0; i < n;) {
+                        size_t k = 1;
+                        uint32_t c = 0;
+
+                        if (in_string && s[i] == '\\') {
+                                bool nul;
+                                int e = json_escape_len(s + i, n - i, &nul);
+                                /* half a pair: its own \uXXXX, left as written */
+                                k = e < 0 ? 6 : (size_t) e;
+                                if (k == 12)
+                                        c = misread_pair(s + i);
+                        } else if (s[i] == '"')
+                                in_string = !in_string;
+                        if (c == 0 && copy)
+                                memcpy(copy + o, s + i, k);
+                        else if (c && copy) {
+                                copy[o] = (char) (0xf0 | (c >> 18));
+                                copy[o + 1] = (char) (0x80 | ((c >> 12) & 0x3f));
+                                copy[o + 2] = (char) (0x80 | ((c >> 6) & 0x3f));
+                                copy[o + 3] = (char) (0x80 | (c & 0x3f));
+                        }
+                        o += c ? 4 : k;
+                        found += c ? 1 : 0;
+                        i += k;
+                }
+        }
+        copy[o] = '\0';
+        *ret = copy;
+        *ret_len = o;
+        return 1;
 }
 
 #define BAD_NUMBER "a number JSON does not allow (NaN, Infinity, a leading zero, no digit after '.')"
@@ -444,7 +504,10 @@ static int json_parse_end_check(const char *p, size_t n, unsigned depth, size_t 
 }
 
 int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret, const char **ret_why) {
+        _cleanup_free_ char *copy = NULL;
         enum json_tokener_error e;
+        const char *p;
+        size_t plen;
         json_tokener *tok;
         json_object *v;
         size_t end;
@@ -454,21 +517,29 @@ int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret,
                 *ret_why = "too large";
                 return -EINVAL;
         }
+        /* json-c reads the copy, with its pairs json-c would misread as UTF-8; the checks below
+         * read the text as written */
+        k = json_unescape_misread_pairs(buf, len, &copy, &plen);
+        if (k < 0)
+                return k;
+        p = copy ?: buf;
+        if (!copy)
+                plen = len;
         tok = json_tokener_new_ex(depth);
         if (!tok)
                 return -ENOMEM;
-        json_tokener_set_flags(tok, json_tokener_flags_for(buf, len));
-        v = json_tokener_parse_ex(tok, buf, (int) len);
+        json_tokener_set_flags(tok, json_tokener_flags_for(p, plen));
+        v = json_tokener_parse_ex(tok, p, (int) plen);
         e = json_tokener_get_error(tok);
         end = json_tokener_get_parse_end(tok);
         if (e == json_tokener_continue) {
                 /* all of it taken, the value maybe unfinished ("42" may go on): a NUL ends it */
                 v = json_tokener_parse_ex(tok, "", 1);
                 e = json_tokener_get_error(tok);
-                end = len;
+                end = plen;
         }
         json_tokener_free(tok);
-        k = json_parse_end_check(buf, len, (unsigned) depth + 1, end, e, v, ret_why);
+        k = json_parse_end_check(p, plen, (unsigned) depth + 1, end, e, v, ret_why);
         if (k < 0) {
                 json_object_put(v);
                 return k;

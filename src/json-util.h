@@ -44,6 +44,15 @@ const char *json_text_grammar_problem(const char *s, size_t n, unsigned depth, s
  * *ret_nul tells \u0000. A malformed \u escape, which json-c refuses, only ends the scan. */
 int json_escape_len(const char *s, size_t n, bool *ret_nul);
 
+/* json-c (0.16 to 0.18 at least) decodes a \u surrogate pair escape whose code point's low 16
+ * bits are D800-DFFF (U+1D800-U+1DFFF, U+2D800-U+2DFFF, ... U+10D800-U+10DFFF: its surrogate test
+ * ignores the plane) to U+FFFD, or to another character when a \u escape follows, without a word;
+ * raw UTF-8 it keeps. For the tokener: a copy of s[0..n) with exactly those pairs, in strings,
+ * written as the code point's UTF-8 (4 bytes for 12; no newline moves, so lines stay), NUL
+ * terminated, in *ret and *ret_len, and 1; 0 and *ret NULL when the text has none; -ENOMEM.
+ * Half a pair stays as written (json_text_problem() tells it). */
+int json_unescape_misread_pairs(const char *s, size_t n, char **ret, size_t *ret_len);
+
 /* Calls f for each object key in JSON text that a parser accepted, in text order: the key as
  * written (quotes and escapes included), its length and offset. depth 1: the keys of the
  * outermost object only; 0: of every object. A negative return of f ends the walk and is

@@ -424,6 +424,7 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
         _cleanup_manifest_ Manifest *m = NULL;
         enum json_tokener_error jerr;
         size_t parse_end, jlen;
+        _cleanup_free_ char *jcopy = NULL;
         const char *jtext;
         int jflags;
         const char *label;
@@ -460,8 +461,14 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
                         i += (size_t) k - 1;
                 }
 
-        jtext = strempty(text);
-        jlen = len;
+        /* json-c reads a copy without the \u pairs it would misread; the key checks below read
+         * the text as written */
+        r = json_unescape_misread_pairs(strempty(text), len, &jcopy, &jlen);
+        if (r < 0)
+                return r;
+        jtext = jcopy ?: strempty(text);
+        if (!jcopy)
+                jlen = len;
         tok = json_tokener_new_ex(MANIFEST_JSON_DEPTH);
         if (!tok)
                 return -ENOMEM;

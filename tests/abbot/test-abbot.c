@@ -55,6 +55,18 @@ static void test_response(void) {
                        "\"outputs\":{\"b\":1,\"a\":[2]}}",
                        "shim result is re-emitted in Abbot's key order, values untouched");
 
+        /* the shim's json.dumps escapes every non-ASCII character: json-c made U+1D800-U+1DFFF,
+         * U+2D800-U+2DFFF, ... escaped U+FFFD (its surrogate test ignores the plane) */
+        r = result_with_output(OUTCOME_OK, 0,
+                               "{\"success\":true,\"errors\":[],\"replies\":[\"\\ud837\\udf00\"],"
+                               "\"outputs\":{\"\\ud869\\ude00\\ud836\\udc00\":\"\\\\\\ud837\\udf00\"}}\n",
+                               NULL);
+        check_response(&r,
+                       "{\"contentType\":null,\"content\":null,\"success\":true,\"errors\":[],"
+                       "\"replies\":[\"\xf0\x9d\xbc\x80\"],\"headers\":null,"
+                       "\"outputs\":{\"\xf0\xaa\x98\x80\xf0\x9d\xa0\x80\":\"\\\\\xf0\x9d\xbc\x80\"}}",
+                       "U+1DF00 and U+1D800 escaped in a reply and a key reach the response as sent");
+
         r = result_with_output(OUTCOME_OK, 0,
                                "{\"success\":false,\"errors\":[{\"errorId\":\"NameError\",\"description\":\"name 'x' "
                                "is not defined\",\"lineStart\":3,\"lineEnd\":3}],\"replies\":[]}",

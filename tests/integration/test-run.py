@@ -80,6 +80,12 @@ def body(tap):
         "binary": py_skill("import sys; sys.stdout.buffer.write(bytes(range(256))); "
                            "sys.stderr.write('plain text')"),
         "binerr": py_skill("import sys; sys.stderr.buffer.write(b'\\xff\\xfe err')"),
+        # what it was given, as hex: stdin, then each arg; its manifest (json.dump escapes) has
+        # U+1DF00 in its description
+        "hexin": py_skill("import sys; sys.stdout.write(' '.join([sys.stdin.buffer.read().hex()] + "
+                          "[a.encode('utf-8', 'surrogateescape').hex() for a in sys.argv[1:]]))",
+                          description="gives back what it got, \U0001df00"),
+        "jsonsurr": py_skill("import json; print(json.dumps({'\U0001df00': '\U0001d800 \U0002d800'}))", output="json"),
         "utf8": py_skill("import sys; sys.stdout.buffer.write('h\u00e9llo \u2713\\n'.encode())"),
         "bigout": py_skill("import sys; sys.stdout.write('x' * 5000); sys.stderr.write('y' * 3000)",
                            output_max="1K"),
@@ -207,6 +213,17 @@ def body(tap):
     r = w.run("cat", b'{"stdin":"\\ud83d\\ude00"}')
     tap.is_(((r.json or {}).get("outcome"), (r.json or {}).get("stdout")), ("ok", "\U0001f600"),
             "a whole pair reaches the skill as one code point")
+    # json-c's surrogate test ignores the plane: U+1D800-U+1DFFF, U+2D800-U+2DFFF, ... escaped (as
+    # Python's json.dumps writes every non-ASCII character) it made U+FFFD
+    r = w.run("hexin", {"stdin": "\U0001df00", "args": ["\U0001df00", "\U0001d800x"]})
+    tap.is_((r.json or {}).get("stdout"), "f09dbc80 f09dbc80 f09da08078",
+            "U+1DF00 and U+1D800 escaped reach stdin and args as the exact bytes")
+    r = w.get("/v1/skills/hexin")
+    tap.is_((r.json or {}).get("description"), "gives back what it got, \U0001df00",
+            "... and U+1DF00 escaped in a manifest is kept")
+    r = w.run("jsonsurr", {})
+    tap.is_((r.json or {}).get("output"), {"\U0001df00": "\U0001d800 \U0002d800"},
+            "... and in a skill's JSON output, key and value")
 
     # --- input / stdin
     inp = {"a": 1, "b": [True, None, "x y"], "c": {"d": 1.5, "e": "\u00e9"}}

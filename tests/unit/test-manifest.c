@@ -482,6 +482,27 @@ static void test_json(void) {
         free(error);
         error = NULL;
 
+        /* json-c makes U+1D800-U+1DFFF, U+2D800-U+2DFFF, ... escaped U+FFFD (its surrogate test ignores
+         * the plane); the text it reads instead has them as UTF-8, on the same lines */
+        is_int(parse("{\"command\": [\"/x\"], \"description\": \"\\ud837\\udf00 \\\\ud837\\\\udf00\"}", &m, &error), 0,
+               "U+1DF00 escaped");
+        is_str(m ? m->description : NULL, "\xf0\x9d\xbc\x80 \\ud837\\udf00", "... kept, and an escaped backslash stays");
+        manifest_free(m);
+        m = NULL;
+        free(error);
+        error = NULL;
+        is_int(parse("{\"description\": \"\\ud837\\udf00\",\n\"command\": [\"/x\",]\n}", &m, &error), -EINVAL,
+               "U+1DF00 escaped, then a syntax error");
+        ok(error && strncmp(error, P ":2: invalid JSON: ", strlen(P ":2: invalid JSON: ")) == 0,
+           "... on line 2 (%s)", strempty(error));
+        free(error);
+        error = NULL;
+        is_int(parse("{\"command\": [\"/x\"], \"description\": \"\\ud837\\udf00\",\n\"description\": \"\\ud837\\udf01\"}",
+                     &m, &error), -EINVAL, "a key given twice after U+1DF00 escaped");
+        is_str(error, P ":2: key 'description' given twice", "... on line 2");
+        free(error);
+        error = NULL;
+
         is_int(parse("{\"command\": [\"/x\"], \"description\": \"\xff\"}", &m, &error), -EINVAL, "invalid UTF-8");
         contains_str(error, P ":1: invalid JSON: ", "invalid UTF-8 message");
         free(error);

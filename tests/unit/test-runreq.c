@@ -244,6 +244,26 @@ int main(void) {
         is_str(try(plain, "{\"stdin\": \"\xf0\x9d\xbc\x80\"}", &r), "OK", "U+1DF00 accepted");
         is_str(r.stdin_data, "\xf0\x9d\xbc\x80", "... and kept as sent");
         run_request_done(&r);
+        /* ... and escaped, as Python's json.dumps() writes it: json-c's surrogate test ignores the
+         * plane, and makes U+1D800-U+1DFFF, U+2D800-U+2DFFF, ... U+FFFD */
+        is_str(try(plain, "{\"stdin\": \"\\ud837\\udf00\", \"args\": [\"\\uD836\\uDC00x\", \"\\ud83d\\ude00\"]}", &r),
+               "OK", "U+1DF00 and U+1D800 escaped");
+        is_str(r.stdin_data, "\xf0\x9d\xbc\x80", "... U+1DF00 reaches stdin as sent");
+        is_str(r.args ? r.args[0] : NULL, "\xf0\x9d\xa0\x80x", "... U+1D800 reaches args as sent");
+        is_str(r.args ? r.args[1] : NULL, "\xf0\x9f\x98\x80", "... and a pair json-c reads right stays right");
+        run_request_done(&r);
+        is_str(try(plain, "{\"input\": {\"\\ud837\\udf00\": \"\\ud869\\ude00\", \"\\ud837\\udf01\": 1}}", &r), "OK",
+               "keys holding U+1DF00 and U+1DF01 escaped are two keys");
+        is_str(r.stdin_data, "{\"\xf0\x9d\xbc\x80\":\"\xf0\xaa\x98\x80\",\"\xf0\x9d\xbc\x81\":1}",
+               "... and reach stdin as sent");
+        run_request_done(&r);
+        is_str(try(plain, "{\"stdin\": \"\\\\ud837\\\\udf00 \\\\\\ud837\\udf00\"}", &r), "OK",
+               "an escaped backslash before \"ud837\"");
+        is_str(r.stdin_data, "\\ud837\\udf00 \\\xf0\x9d\xbc\x80", "... is no escape");
+        run_request_done(&r);
+        is_str(try(plain, "{\"stdin\": \"\\ud836\\udc00\\udc00\"}", NULL),
+               "-22 request body is not valid JSON: half a UTF-16 surrogate pair in a \\u escape",
+               "U+1D800 escaped, then half a pair (json-c made the two U+10000)");
         /* what json-c's strict mode refuses, with UTF-8 in the text (json-c 0.18 is not strict then) */
         {
                 static const char *const not_strict[][2] = {

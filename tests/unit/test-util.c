@@ -187,6 +187,33 @@ static void test_base64_utf8(void) {
                 }
         }
 
+        /* \u pairs json-c makes U+FFFD (their code point's low 16 bits are D800-DFFF) become UTF-8
+         * in the copy it reads: only those, only in strings, lines kept */
+        {
+                static const struct {
+                        const char *text, *want; /* want NULL: no copy */
+                } p[] = {
+                        { "\"\\ud837\\udf00\"", "\"\xf0\x9d\xbc\x80\"" },
+                        { "{\"\\uD836\\uDC00\":\n\"a\\ud83d\\ude00\\udbb6\\udfffb\"}",
+                          "{\"\xf0\x9d\xa0\x80\":\n\"a\\ud83d\\ude00\xf3\xbd\xaf\xbf" "b\"}" },
+                        { "[\"\\\\ud837\\\\udf00\", \"\\\\\\ud837\\udf00\"]", "[\"\\\\ud837\\\\udf00\", \"\\\\\xf0\x9d\xbc\x80\"]" },
+                        { "\"\\ud83d\\ude00 \\ud869\\ude00 \\udbff\\udfff\"", NULL },
+                        { "\"\\ud837\\n\\udf00 \\udf00 \\ud837\"", NULL },
+                        { "\"\\\"\\ud837\\udf0", NULL },
+                        { "\"\\ud837\\udf00", "\"\xf0\x9d\xbc\x80" },
+                        { "\\ud837\\udf00", NULL },
+                        { "", NULL },
+                };
+                for (size_t i = 0; i < ELEMENTSOF(p); i++) {
+                        _cleanup_free_ char *copy = NULL;
+                        size_t len = 0;
+                        int k = json_unescape_misread_pairs(p[i].text, strlen(p[i].text), &copy, &len);
+                        is_int(k, p[i].want ? 1 : 0, "misread pairs in %s", p[i].text);
+                        ok(streq_ptr(copy, p[i].want) && len == (p[i].want ? strlen(p[i].want) : 0),
+                           "... copy %s", copy ? copy : "(none)");
+                }
+        }
+
         /* a byte limit cuts a character: only the start of a valid sequence is dropped */
         static const struct { const char *s; size_t want; const char *what; } cuts[] = {
                 { "ab\xf0", 2, "after 1 byte of a 4-byte character" },
