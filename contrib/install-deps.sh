@@ -38,8 +38,9 @@ if [ -n "$missing" ]; then
         fi
         # shellcheck disable=SC2086
         apt-get install -y -qq --no-install-recommends $missing
-        # ...nor at the next boot
-        if [ -d /run/systemd/system ]; then
+        # ...nor at the next boot, also where systemd is not running now (a container or chroot
+        # that boots it later, a host without it as PID 1): systemctl disables offline too
+        if command -v systemctl >/dev/null; then
                 case "$missing " in *" nginx "*) systemctl disable --quiet nginx || true ;; esac
                 case "$missing " in *" haproxy "*) systemctl disable --quiet haproxy || true ;; esac
                 case "$missing " in *" xinetd "*) systemctl disable --quiet xinetd || true ;; esac
