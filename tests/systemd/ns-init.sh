@@ -25,13 +25,14 @@ mount --bind $R/proc/sys $R/proc/sys
 mount -o remount,bind,ro,nosuid,nodev,noexec $R/proc/sys
 # read-only /sys (systemd then skips udev & co), writable cgroup tree
 mount -t sysfs -o ro,nosuid,nodev,noexec sysfs $R/sys
-# systemd 256 and later (Debian 13's 257) refuse the legacy and hybrid layouts ("Detected
-# unsupported legacy cgroup hierarchy, refusing execution"), and 258 (sid) has no cgroup v1 at
-# all: such a systemd gets the unified tree alone, also on a hybrid host. Its controllers are then
-# the host's v1 ones, out of its reach: test-systemd.py finds none and says what it skips.
+# systemd 258 and later (sid's 262) have no cgroup v1 at all and refuse the hybrid layout
+# ("Detected unsupported legacy cgroup hierarchy, refusing execution"): such a systemd gets the
+# unified tree alone, also on a hybrid host. Its controllers are then the host's v1 ones, out of
+# its reach: test-systemd.py finds none and says what it skips. 256 and 257 (Debian 13) still
+# boot on the hybrid layout here, only "tainted", and keep the host's controllers.
 sd_major=$(/lib/systemd/systemd --version 2>/dev/null | sed -n '1s/^systemd \([0-9]*\).*/\1/p')
 if [[ ${SDTEST_CGMODE:-} == unified ]] || [[ $(stat -fc %T /sys/fs/cgroup) == cgroup2fs ]] ||
-   (( ${sd_major:-0} >= 256 )); then
+   (( ${sd_major:-0} >= 258 )); then
   # the host runs the unified layout, or this systemd knows no other: so does the test systemd
   mount -t cgroup2 -o nosuid,nodev,noexec cgroup2 $R/sys/fs/cgroup
 else
