@@ -694,8 +694,9 @@ class Worker:
             args.append(self.bin)
             if self.inetd:
                 args.append("serve")
-            if self.user:
-                args = self.as_user(args)
+            # a test killed before its clean-up (a timeout, ^C, SIGKILL) takes its listener along:
+            # none is left serving on its port for ever (set after a user switch, which clears it)
+            args = self.as_user(args) if self.user else ["setpriv", "--pdeathsig=SIGTERM", "--"] + args
             self.log = open(self.log_path, "ab")
             self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
                                          start_new_session=True)
@@ -718,7 +719,8 @@ class Worker:
             for n in [d] + [os.path.join(d, x) for x in dirs + files]:
                 os.lchown(n, pw.pw_uid, pw.pw_gid)
         return ["setpriv", "--reuid=%d" % pw.pw_uid, "--regid=%d" % pw.pw_gid, "--clear-groups",
-                "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"] + args
+                "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--no-new-privs",
+                "--pdeathsig=SIGTERM", "--"] + args
 
     def read_log_bytes(self):
         try:
