@@ -55,8 +55,13 @@ struct SandboxPlan {
 /* ---- kernel features ------------------------------------------------------------------------ */
 
 int sandbox_probe(SandboxFeatures *ret) {
+        /* not written through ret inside the literal below: assigning the literal would then
+         * overwrite it with the 0 of a member left out */
+        int landlock_errno = 0, landlock_abi = landlock_probe(&landlock_errno);
+
         *ret = (SandboxFeatures) {
-                .landlock_abi = landlock_probe(&ret->landlock_errno),
+                .landlock_abi = landlock_abi,
+                .landlock_errno = landlock_errno,
                 .seccomp = seccomp_filter_available(),
                 .cgroup = cgroup_detect(),
                 .running_as_root = geteuid() == 0,

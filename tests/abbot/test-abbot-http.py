@@ -233,6 +233,23 @@ def body(tap):
     st.check_error(tap, w.execute(reply), 500, "an unknown ABBOT_SANDBOX_POLICY is a server error")
     w.stop(tap)
 
+    # --- a kernel without landlock (strace answers landlock_create_ruleset(2) with ENOSYS): the
+    # permissive Abbot skill is refused as every route refuses it, in Abbot's shape
+    w = AbbotWorker(skills={"abbot-python": abbot_manifest()}, inetd=True)
+    w.under_strace("landlock_create_ruleset", "error=ENOSYS").start()
+    r = w.execute(reply)
+    tap.is_((r.status, r.header("Content-Type")), (503, a.MEDIA_TYPE),
+            "no landlock, sandbox strict: 503 with Abbot's media type")
+    st.check_framing(tap, r, "no landlock", content_type=None)
+    try:
+        got = a.parse_ordered(r.body.decode())
+    except (ValueError, UnicodeDecodeError):
+        got = r.body
+    tap.is_(got, a.pairs(a.result(success=False, errors=[a.error(
+        "SandboxUnavailable", "sandbox: the 'permissive' policy needs landlock, which this kernel lacks")])),
+        "no landlock: Abbot's error body, SandboxUnavailable, says why")
+    w.stop(tap)
+
     # --- the shipped manifest, copied to the admin's directory as the README's migration says
     # (to add "tokens" or "network"): its own directory is no longer next to it, and under
     # restrictive the shim must still be readable

@@ -722,6 +722,28 @@ class Worker:
                 "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--no-new-privs",
                 "--pdeathsig=SIGTERM", "--"] + args
 
+    def under_strace(self, syscall, inject):
+        """Run this worker (and what it starts) under strace, which answers syscall as inject
+        says (strace(1) -e inject=, e.g. 'error=ENOSYS' or 'retval=2:when=1'): a kernel without a
+        feature, or with an older one. Before start(), with inetd=True: strace's child is not the
+        LISTEN_PID that --accept would name. Skip when this strace cannot inject."""
+        strace = shutil.which("strace")
+        if not strace:
+            raise Skip("strace not installed (contrib/install-deps.sh --tests installs it)")
+        args = [strace, "-f", "-qq", "-o", "/dev/null", "-e", "trace=" + syscall,
+                "-e", "inject=%s:%s" % (syscall, inject)]
+        if subprocess.run(args + ["true"], capture_output=True).returncode != 0:
+            raise Skip("strace cannot inject faults here (no ptrace?)")
+        wrapper = os.path.join(self.root, "skillrun-under-strace")
+        # LeakSanitizer stops the world with ptrace(2), which a traced process cannot: in the
+        # ASan build the leak check is off under strace, the rest of ASan and UBSan on
+        with open(wrapper, "w") as f:
+            f.write("#!/bin/sh\nASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\"\n"
+                    "export ASAN_OPTIONS\nexec %s '%s' \"$@\"\n" % (" ".join("'%s'" % a for a in args), self.bin))
+        os.chmod(wrapper, 0o755)
+        self.bin = wrapper
+        return self
+
     def read_log_bytes(self):
         try:
             with open(self.log_path, "rb") as f:

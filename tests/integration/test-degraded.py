@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# A kernel with less than this one: the worker run under strace, which answers its
+# landlock_create_ruleset(2) as a kernel without landlock (ENOSYS: not built; EOPNOTSUPP: not
+# in lsm= at boot) or with an older ABI would. What the design promises there (§5, issue #3
+# item 7): `sandbox = strict` refuses a policy the kernel cannot give with a 503 that says why;
+# `best-effort` runs it and lists what was missing; restrictive is never run half-built;
+# /v1/info and `skillrun check` say what this kernel enforces. The test kernels all have
+# landlock ABI 6 or later, so without this none of those paths would ever run.
+import os
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from skillrun_test import SH, Worker, check_error, main  # noqa: E402
+
+
+def skills(tokens_file):
+    # the permissive one tries to read the tokens file: 0644 here, so that only landlock keeps it
+    # out, whether the skill runs as run_user (a root worker) or as the worker's own uid
+    cat = {"description": "reads the tokens file", "command": [SH, "-c", 'cat "$1" && echo read', "sh", tokens_file],
+           "input": "none"}
+    return {
+        "perm": dict(cat, policy="permissive"),
+        "permnet": dict(cat, policy="permissive", network=True),
+        "restr": {"description": "echo", "command": ["/bin/echo", "hi"], "policy": "restrictive", "input": "none"},
+        "none": {"description": "echo", "command": ["/bin/echo", "hi"], "policy": "none", "input": "none"},
+    }
+
+
+def landlock_missing(sandbox):
+    """sandbox.missing but for what a worker started without CAP_SETPCAP and with a bounding set
+    also lists (capability-bounding-set: not this test's matter)."""
+    return [x for x in sandbox.get("missing", []) if x != "capability-bounding-set"]
+
+
+class DegradedWorker(Worker):
+    def __init__(self, inject, settings=None):
+        super().__init__(settings=settings, inetd=True)
+        os.chmod(self.tokens_file, 0o644)
+        os.chmod(self.root, 0o755)
+        for name, m in skills(self.tokens_file).items():
+            self.add_skill(name, m)
+        self.under_strace("landlock_create_ruleset", inject)
+
+
+def body(tap):
+    # --- no landlock at all, strict (the default)
+    for errno_name, status in (("ENOSYS", "not built (ENOSYS)"), ("EOPNOTSUPP", "disabled (EOPNOTSUPP)")):
+        w = DegradedWorker("error=" + errno_name).start()
+        r = w.get("/v1/info")
+        feat = (r.json or {}).get("features", {})
+        tap.is_((r.status, feat.get("landlock_abi"), feat.get("landlock")), (200, 0, status),
+                "%s: /v1/info says landlock is %s" % (errno_name, status))
+        for skill, policy in (("perm", "permissive"), ("restr", "restrictive")):
+            r = w.run(skill, {})
+            check_error(tap, r, 503, "%s, strict: %s" % (errno_name, policy))
+            tap.is_((r.json or {}).get("message"),
+                    "sandbox: the '%s' policy needs landlock, which this kernel lacks" % policy,
+                    "%s, strict: %s: the message names the policy and landlock" % (errno_name, policy))
+        r = w.run("none", {})
+        j = r.json or {}
+        tap.is_((r.status, j.get("outcome"), j.get("stdout")), (200, "ok", "hi\n"),
+                "%s, strict: policy none needs no landlock: it runs" % errno_name)
+        recs = w.records(want=j.get("run_id"))
+        tap.is_(sorted((x.get("skill"), x.get("status"), x.get("error")) for x in recs if x.get("method") == "POST"),
+                [("none", "200", None),
+                 ("perm", "503", "sandbox: the 'permissive' policy needs landlock, which this kernel lacks"),
+                 ("restr", "503", "sandbox: the 'restrictive' policy needs landlock, which this kernel lacks")],
+                "%s: the refusals are logged as 503, with why" % errno_name, repr(recs))
+        dirs, procs = w.wait_no_leftovers()
+        tap.is_((dirs, procs), ([], []), "%s: no work dir or process left" % errno_name)
+        tap.is_(w.run_cgroups(dirs), [], "%s: no run cgroup left" % errno_name)
+
+        p = w.cli("check")
+        out = p.stdout.decode(errors="replace")
+        tap.contains(out, '"landlock":"%s"' % status, "%s: check's kernel line says so" % errno_name)
+        tap.is_(p.returncode, 0, "%s: check still exits 0 (the configuration is sound; the kernel lacks)" % errno_name)
+        w.stop(tap)
+
+    # --- no landlock, best-effort: permissive runs, without it, and says so; restrictive does not
+    w = DegradedWorker("error=ENOSYS", settings={"sandbox": "best-effort"}).start()
+    r = w.run("perm", {})
+    j = r.json or {}
+    sb = j.get("sandbox", {})
+    tap.is_((r.status, j.get("outcome")), (200, "ok"), "best-effort: permissive runs without landlock",
+            repr(r.body[:500]))
+    tap.is_((sb.get("landlock_abi"), landlock_missing(sb), sb.get("seccomp")), (0, ["landlock"], "permissive"),
+            "best-effort: ... reported: landlock_abi 0, missing [landlock], seccomp still permissive")
+    tap.is_(sb.get("network"), False, "best-effort: ... the network still closed (seccomp's socket rules)")
+    tap.contains(j.get("stdout", ""), "read", "best-effort: ... and without landlock the tokens file is readable "
+                 "(what 'missing' warns of)")
+    r = w.run("restr", {})
+    check_error(tap, r, 503, "best-effort: restrictive is never run half-built")
+    tap.is_((r.json or {}).get("message"), "sandbox: the 'restrictive' policy needs landlock, which this kernel lacks",
+            "best-effort: ... and says why")
+    dirs, procs = w.wait_no_leftovers()
+    tap.is_((dirs, procs), ([], []), "best-effort: no work dir or process left")
+    w.stop(tap)
+
+    # --- landlock ABI 2 (Linux 6.1, Debian 12's own kernel): the version probe, the worker's
+    # first landlock_create_ruleset(2), answers 2; the ruleset itself is the kernel's
+    w = DegradedWorker("retval=2:when=1").start()
+    r = w.run("perm", {})
+    j = r.json or {}
+    sb = j.get("sandbox", {})
+    tap.is_((r.status, sb.get("landlock_abi")), (200, 2), "ABI 2, strict: permissive runs", repr(r.body[:500]))
+    tap.is_(landlock_missing(sb), ["landlock-network", "landlock-scope", "landlock-truncate", "landlock-ioctl"],
+            "ABI 2: missing lists what ABI 2 cannot rule")
+    tap.is_((j.get("outcome"), j.get("exit_code")), ("failed", 1), "ABI 2: the tokens file stays out of reach")
+    tap.contains(j.get("stderr", ""), "Permission denied", "ABI 2: ... cat says why")
+    r = w.run("permnet", {})
+    sb = (r.json or {}).get("sandbox", {})
+    tap.is_(landlock_missing(sb), ["landlock-scope", "landlock-truncate", "landlock-ioctl"],
+            "ABI 2: a skill given the network misses no network rules")
+    r = w.run("restr", {})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("stdout")), (200, "ok", "hi\n"), "ABI 2: restrictive runs")
+    dirs, procs = w.wait_no_leftovers()
+    tap.is_((dirs, procs), ([], []), "ABI 2: no work dir or process left")
+    out = w.cli("check").stdout.decode(errors="replace")
+    tap.contains(out, '"landlock_abi":2,"landlock":"available"', "ABI 2: check's kernel line")
+    tap.contains(out, "warning: kernel: landlock below ABI 6 (Linux 6.12) cannot scope signals",
+                 "ABI 2: check warns what ABI 2 cannot scope")
+    w.stop(tap)
+
+
+if __name__ == "__main__":
+    main(body)
