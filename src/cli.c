@@ -414,6 +414,8 @@ int cli_check(int argc, char **argv) {
         check_run_settings(&s);
         check_environment();
 
+        /* once: what the skills below need of it, then the kernel line */
+        (void) sandbox_probe(&f);
         for (char **d = s.skills_dirs; d && *d; d++) {
                 DIR *dir = opendir(*d);
                 struct dirent *de;
@@ -487,6 +489,17 @@ int cli_check(int argc, char **argv) {
                                 report("warning: %s: command '%s': not executable by other users: the skill runs "
                                        "as the unit's DynamicUser= or as run_user, which cannot execute it "
                                        "(sandbox_error)", path, m->command[0]);
+                        bool refused;
+                        const char *lacks = sandbox_policy_lacks(&f, s.sandbox, m->policy, &refused);
+                        if (lacks && refused)
+                                report("warning: %s: policy %s needs %s, which this kernel lacks: every run "
+                                       "is refused with 503%s", path, policy_to_string(m->policy), lacks,
+                                       s.sandbox == SANDBOX_STRICT ? " (sandbox strict)"
+                                                                   : " (restrictive, best-effort or not)");
+                        else if (lacks)
+                                report("warning: %s: policy %s runs without %s, which this kernel lacks "
+                                       "(sandbox best-effort): its results list it in sandbox.missing",
+                                       path, policy_to_string(m->policy), lacks);
                         if (m->policy == POLICY_NONE)
                                 /* as the worker's own uid (no root to switch from) it reads what the
                                  * worker reads: under DynamicUser= the tokens credential too */
@@ -498,7 +511,6 @@ int cli_check(int argc, char **argv) {
                 closedir(dir);
         }
 
-        (void) sandbox_probe(&f);
         json_object *fj = sandbox_features_to_json(&f), *lj = limits_to_json(&s.limits);
         report("kernel: %s", fj ? json_to_string(fj) : "?");
         print_cgroup_layout();

@@ -95,6 +95,18 @@ const char *sandbox_features_caveat(const SandboxFeatures *f) {
         return NULL;
 }
 
+const char *sandbox_policy_lacks(const SandboxFeatures *f, SandboxMode mode, Policy p, bool *ret_refused) {
+        /* restrictive promises a kill on anything unexpected: never half of it */
+        *ret_refused = mode == SANDBOX_STRICT || p == POLICY_RESTRICTIVE;
+        if (p == POLICY_NONE)
+                return NULL;
+        if (f->landlock_abi <= 0)
+                return "landlock";
+        if (!f->seccomp)
+                return "seccomp filters";
+        return NULL;
+}
+
 /* ---- prepare -------------------------------------------------------------------------------- */
 
 /* One read of /proc/self/status tells which signals the child must set back to SIG_DFL before
@@ -219,6 +231,7 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
                     SandboxPlan **ret, SandboxReport *report, char **ret_error) {
         _cleanup_(sandbox_plan_freep) SandboxPlan *p = NULL;
         SandboxFeatures f;
+        const char *lacks;
         bool strict, confine, network;
         int r;
 
@@ -230,8 +243,7 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
         p->limits = *limits;
 
         (void) sandbox_probe(&f);
-        /* restrictive promises a kill on anything unexpected: never half of it */
-        strict = s->sandbox == SANDBOX_STRICT || m->policy == POLICY_RESTRICTIVE;
+        lacks = sandbox_policy_lacks(&f, s->sandbox, m->policy, &strict);
         confine = m->policy != POLICY_NONE;
         /* what the policy gives; the report may have to say more is open */
         network = m->policy == POLICY_NONE || (m->policy == POLICY_PERMISSIVE && m->network);
@@ -246,17 +258,16 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
         report->no_new_privs = false;
         report->missing = strv_free(report->missing);
 
+        if (lacks && strict)
+                return refuse(ret_error, m->policy, lacks);
         if (confine) {
+                /* best-effort: without what is missing, and said */
                 if (f.landlock_abi <= 0) {
-                        if (strict)
-                                return refuse(ret_error, m->policy, "landlock");
                         r = add_missing(report, "landlock");
                         if (r < 0)
                                 return r;
                 }
                 if (!f.seccomp) {
-                        if (strict)
-                                return refuse(ret_error, m->policy, "seccomp filters");
                         r = add_missing(report, "seccomp");
                         if (r < 0)
                                 return r;

@@ -75,6 +75,11 @@ def body(tap):
         p = w.cli("check")
         out = p.stdout.decode(errors="replace")
         tap.contains(out, '"landlock":"%s"' % status, "%s: check's kernel line says so" % errno_name)
+        for skill, policy in (("perm", "permissive"), ("permnet", "permissive"), ("restr", "restrictive")):
+            tap.contains(out, "warning: %s/%s.json: policy %s needs landlock, which this kernel lacks: every run is "
+                         "refused with 503 (sandbox strict)\n" % (w.skills_dir, skill, policy),
+                         "%s: check warns that %s's runs will be refused" % (errno_name, skill))
+        tap.ok("none.json: policy none needs" not in out, "%s: ... and not of policy none's" % errno_name)
         tap.is_(p.returncode, 0, "%s: check still exits 0 (the configuration is sound; the kernel lacks)" % errno_name)
         w.stop(tap)
 
@@ -96,6 +101,13 @@ def body(tap):
             "best-effort: ... and says why")
     dirs, procs = w.wait_no_leftovers()
     tap.is_((dirs, procs), ([], []), "best-effort: no work dir or process left")
+    out = w.cli("check").stdout.decode(errors="replace")
+    tap.contains(out, "warning: %s/perm.json: policy permissive runs without landlock, which this kernel lacks "
+                 "(sandbox best-effort): its results list it in sandbox.missing\n" % w.skills_dir,
+                 "best-effort: check warns that permissive runs without landlock")
+    tap.contains(out, "warning: %s/restr.json: policy restrictive needs landlock, which this kernel lacks: every run "
+                 "is refused with 503 (restrictive, best-effort or not)\n" % w.skills_dir,
+                 "best-effort: check warns that restrictive's runs will be refused")
     w.stop(tap)
 
     # --- landlock ABI 2 (Linux 6.1, Debian 12's own kernel): the version probe, the worker's
@@ -122,6 +134,7 @@ def body(tap):
     tap.contains(out, '"landlock_abi":2,"landlock":"available"', "ABI 2: check's kernel line")
     tap.contains(out, "warning: kernel: landlock below ABI 6 (Linux 6.12) cannot scope signals",
                  "ABI 2: check warns what ABI 2 cannot scope")
+    tap.ok("which this kernel lacks" not in out, "ABI 2: ... and of no skill refused or run without landlock")
     w.stop(tap)
 
 
