@@ -437,6 +437,22 @@ def body(tap):
             "list: a dangling symlink is no skill and no broken one either", p.stderr)
     wb.stop(None, check=False)
 
+    # the same skill in two directories: the earlier wins, for check as for the worker; the later
+    # one is noted, and not checked (broken here, it is no error)
+    wb = Worker(skills={}, raw_skills={"dup.json": json.dumps({"command": ["/bin/true"]})})
+    later = os.path.join(wb.root, "later")
+    os.mkdir(later)
+    with open(os.path.join(later, "dup.json"), "w") as f:
+        f.write("{broken")
+    wb.settings["skills_dir"] = "%s:%s" % (wb.skills_dir, later)
+    p = wb.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 0, "check: a skill shadowed by an earlier directory is no error", out)
+    ok_at = out.find("ok: dup (%s/dup.json, policy permissive)\n" % wb.skills_dir)
+    note_at = out.find("note: %s/dup.json: shadowed by an earlier directory\n" % later)
+    tap.ok(0 <= ok_at < note_at, "check: the earlier one is checked, the later one noted after it", out)
+    wb.stop(None, check=False)
+
     # a FIFO as the configuration file: an error naming it, from check and from the worker (500),
     # never a hang (the worker reads it before the request, its read timeout not yet in force)
     wb = Worker(skills={"echo": good["echo"]})
@@ -517,6 +533,16 @@ def body(tap):
         p = w.cli("run", "echo", opt, "/dev/null", opt, "-")
         tap.is_((p.returncode, p.stdout), (2, b""), "run %s twice: exit 2, nothing run" % opt)
         tap.contains(p.stderr.decode(errors="replace"), "%s given twice" % opt, "run %s twice: said so" % opt)
+    p = w.cli("run", "echo", "--input", "/dev/null", "--request", "-", input=b"{}")
+    tap.is_((p.returncode, p.stdout), (2, b""), "run --input and --request: exit 2, nothing run")
+    tap.contains(p.stderr.decode(errors="replace"), "--input and --request are mutually exclusive",
+                 "run --input and --request: said so")
+    for args in (("run", "echo", "--bogus"), ("run",), ("run", "echo", "extra")):
+        p = w.cli(*args)
+        tap.is_((p.returncode, p.stdout), (2, b""), "skillrun %s: exit 2, nothing run" % " ".join(args))
+        tap.ok(("Usage: skillrun run NAME" in p.stderr.decode(errors="replace")) == (args[-1] != "--bogus"),
+               "skillrun %s: the usage on stderr (getopt's own words for an unknown option)" % " ".join(args),
+               repr(p.stderr))
 
     # a command's --help is the help, as skillrun --help is ("token --help" is no token for a
     # client named so); the same output, exit 0
