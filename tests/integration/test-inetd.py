@@ -44,6 +44,48 @@ def body(tap):
         p = subprocess.run([w.bin, "serve"], stdin=ls, capture_output=True, env=w.env(), timeout=20)
     tap.is_(p.returncode, 1, "a listening socket on stdin (xinetd wait = yes): exit status 1")
     tap.contains(p.stderr.decode(errors="replace"), LISTENING, "... and the log says why")
+
+    # no connection at all: started by hand, or by a unit without its socket
+    for what, stdin, extra in (("stdin a pipe", {"input": b"GET /healthz HTTP/1.1\r\n\r\n"}, {}),
+                               ("stdin /dev/null", {"stdin": subprocess.DEVNULL}, {}),
+                               ("LISTEN_FDS for another process", {"stdin": subprocess.DEVNULL},
+                                {"LISTEN_FDS": "1", "LISTEN_PID": "1"})):
+        p = subprocess.run([w.bin, "serve"], capture_output=True, env=w.env(extra), timeout=20, **stdin)
+        tap.is_((p.returncode, p.stdout), (1, b""), "%s: exit status 1, nothing on stdout" % what)
+        tap.contains(p.stderr.decode(errors="replace"), "No connection to serve: not socket-activated (LISTEN_FDS) "
+                     "and stdin is not a socket", "%s: the log says why" % what)
+    # two sockets handed over (Accept=no with two ListenStream=): one connection is what it serves
+    a, b = socket.socketpair()
+    with a, b:
+        p = subprocess.run(["sh", "-c", 'exec 3<&0 4<&0; LISTEN_PID=$$ LISTEN_FDS=2 exec "$0" serve', w.bin],
+                           stdin=a, capture_output=True, env=w.env(), timeout=20)
+    tap.is_(p.returncode, 1, "two sockets handed over: exit status 1")
+    tap.contains(p.stderr.decode(errors="replace"), "Got more than one socket: skillrun serves one connection; "
+                 "use Accept=yes", "two sockets handed over: the log says why")
+
+    # a client over IPv6: its address in the record as [addr]:port
+    try:
+        ls = socket.socket(socket.AF_INET6)
+        ls.bind(("::1", 0))
+    except OSError as e:
+        tap.skip("no IPv6 loopback here: %s" % e)
+    else:
+        with ls:
+            ls.listen(1)
+            c = socket.create_connection(ls.getsockname()[:2], timeout=20)
+            conn, _ = ls.accept()
+        port = c.getsockname()[1]
+        with c, conn:
+            q = subprocess.Popen([w.bin, "serve"], stdin=conn, stdout=conn, stderr=subprocess.PIPE, env=w.env())
+            conn.close()
+            c.sendall(build_request("GET", "/healthz"))
+            got = recv_all(c)
+            _, err = q.communicate(timeout=20)
+        tap.ok(got.startswith(b"HTTP/1.1 200 "), "over IPv6: 200", got[:200])
+        w.extra_pids.add(str(q.pid))
+        recs = w.records(stderr_text=err.decode(errors="replace"))
+        tap.is_([r.get("peer") for r in recs if r.get("path") == "/healthz"], ["[::1]:%d" % port],
+                "over IPv6: the record names the peer as [::1]:port")
     w.stop(None, check=False)
 
     # Accept=no: systemd-socket-activate execs the worker itself, so its exit status is the worker's.
