@@ -162,6 +162,28 @@ static void test_response(void) {
                                no_result[i].what);
         }
 
+        /* a last line over 300 bytes: its last 300, not starting inside a character ("é" is
+         * two bytes: cut 299 bytes into a run of them, the quote starts at the next whole one) */
+        {
+                char err[1024], want[1024];
+                size_t n = 0;
+
+                n += (size_t) snprintf(err + n, sizeof err - n, "earlier line\nstart ");
+                for (int i = 0; i < 200; i++)
+                        n += (size_t) snprintf(err + n, sizeof err - n, "\xc3\xa9");
+                snprintf(err + n, sizeof err - n, "END\n");
+                /* the last 300 bytes: "END" and 297 of the "é"s' bytes, of which the first is
+                 * the second half of one: 148 whole ones are quoted */
+                n = (size_t) snprintf(want, sizeof want, "The skill runner exited with status 1 without a result: ");
+                for (int i = 0; i < 148; i++)
+                        n += (size_t) snprintf(want + n, sizeof want - n, "\xc3\xa9");
+                snprintf(want + n, sizeof want - n, "END");
+                r = result_with_output(OUTCOME_FAILED, 1, "", err);
+                _cleanup_free_ char *body = NULL;
+                is_int(asprintf(&body, ERROR_BODY("RunnerError", "%s"), want) > 0, 1, "asprintf");
+                check_response(&r, body, "a long last stderr line: its end quoted, from a whole character on");
+        }
+
         r = result_with_output(OUTCOME_OK, 0, "{\"success\":\"yes\",\"errors\":[],\"replies\":[]}", "a\xff\n");
         check_response(&r, ERROR_BODY("RunnerError", "The skill runner exited with status 0 without a result"),
                        "success must be a boolean; non-UTF-8 stderr is not quoted");
