@@ -16,7 +16,7 @@
  *           setresuid to run_user → all capabilities dropped, bounding (with CAP_SETPCAP) and
  *           ambient cleared → PR_SET_NO_NEW_PRIVS → landlock → seccomp.
  *           The caller then execve()s with an environment it rebuilt from scratch.
- *   parent: sandbox_kill() / sandbox_collect() / sandbox_plan_done() after the run. */
+ *   parent: sandbox_kill() / sandbox_collect() / sandbox_plan_free() after the run. */
 
 typedef enum CgroupMode {
         CGROUP_MODE_NONE,       /* nothing writable: rlimits only */

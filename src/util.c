@@ -186,16 +186,6 @@ int parse_size(const char *s, uint64_t *ret) {
         return 0;
 }
 
-int parse_bool(const char *s, bool *ret) {
-        if (streq(s, "1") || streq(s, "yes") || streq(s, "true") || streq(s, "on"))
-                *ret = true;
-        else if (streq(s, "0") || streq(s, "no") || streq(s, "false") || streq(s, "off"))
-                *ret = false;
-        else
-                return -EINVAL;
-        return 0;
-}
-
 int loop_write(int fd, const void *buf, size_t len) {
         const char *p = buf;
 
@@ -697,16 +687,6 @@ int rm_rf(const char *path) {
         if (errno != ENOENT)
                 return r < 0 ? r : negative_errno();
         return r;
-}
-
-void safe_close_range_from(int first) {
-#ifdef SYS_close_range
-        if (syscall(SYS_close_range, (unsigned) first, ~0U, 0) == 0)
-                return;
-#endif
-        /* Fallback without allocation (we may be in a forked child): close a bounded range. */
-        for (int fd = first; fd < 4096; fd++)
-                (void) close(fd);
 }
 
 void escape_line(const char *s, bool backslash, char *out) {

@@ -119,7 +119,6 @@ static inline void secret_buffer_done(SecretBuffer *b) {
 int parse_size(const char *s, uint64_t *ret);
 /* Non-negative decimal integers, no sign, no trailing junk. */
 int parse_u64(const char *s, uint64_t *ret);
-int parse_bool(const char *s, bool *ret);
 /* The uid and gid of user 'name' in the text of a passwd(5) file ("name:pw:uid:gid:..."); lines
  * that do not parse are skipped, as fgetpwent(3) does. -ESRCH when no line names the user. */
 int passwd_find(const char *text, const char *name, uint32_t *ret_uid, uint32_t *ret_gid);
@@ -162,16 +161,13 @@ int rm_rf(const char *path);
  * way; the directory itself stays. */
 int rm_rf_contents(int fd);
 
-/* Async-signal-safe helpers for the forked child. */
-void safe_close_range_from(int first);
-
-/* UTF-8 validation (strict: no overlongs, no surrogates). */
 /* 's' written to 'out' (room for 4 × strlen(s) + 1 bytes) as one line that acts on nothing:
  * every C0 control and DEL, the UTF-8 of the C1 controls (U+0085 NEL among them), U+2028 and
  * U+2029 as \xNN, bytes each; with 'backslash' the backslash too, so that the escapes can be
  * told from the text. */
 void escape_line(const char *s, bool backslash, char *out);
 
+/* UTF-8 validation (strict: no overlongs, no surrogates). */
 bool utf8_valid(const char *s, size_t len);
 /* len without an incomplete sequence at the end of s: the 1 to 3 bytes that start a valid
  * sequence, as a byte limit leaves them. len when the end is complete, or not UTF-8 at all. */
