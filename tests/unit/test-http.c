@@ -333,6 +333,8 @@ static void test_request_line(void) {
         refused("GET / HTTP/01.1\r\n\r\n", 400, "HTTP/01.1");
         refused("GET / http/1.1\r\n\r\n", 400, "lower-case protocol name");
         refused("GET / HTTP/\r\n\r\n", 400, "no version digits");
+        refused_because("GET / HTTP/.1\r\nHost: h\r\n\r\n", 400, "Malformed HTTP version",
+                        "HTTP/.1: a minor without a major");
         refused("GET / HTTP/2.\r\n\r\n", 400, "HTTP/2. without minor digits");
         refused("GET / HTTP/22222.0\r\n\r\n", 400, "absurd major version");
         refused_because("GET / HTTP/1.a\r\nHost: h\r\n\r\n", 400, "Malformed HTTP version",
