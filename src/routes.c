@@ -382,7 +382,7 @@ static int route_abbot_execute(Server *srv, const char *token_name) {
                 return answer_error(srv, 415, NULL, "the SkillMessage must be application/json");
         r = abbot_manifest_check(m, &err);
         if (r < 0) {
-                log_error("Abbot skill '%s' cannot run Abbot code: %s", m->name, strempty(err));
+                log_error("%s", strempty(err)); /* "skill 'NAME' cannot run Abbot code: why" */
                 return answer_error(srv, 500, NULL, "the Abbot skill is misconfigured; see the journal");
         }
         r = read_body(srv);
@@ -393,7 +393,7 @@ static int route_abbot_execute(Server *srv, const char *token_name) {
         if (r == -ENOMEM)
                 return answer_error(srv, 500, NULL, "out of memory");
         if (r == -ENOEXEC) {
-                log_error("Abbot skill '%s' cannot run Abbot code: %s", m->name, strempty(err));
+                log_error("%s", strempty(err));
                 return answer_error(srv, 500, NULL, "the Abbot skill is misconfigured; see the journal");
         }
         if (r < 0)

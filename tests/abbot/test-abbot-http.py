@@ -287,6 +287,10 @@ def body(tap):
         got = st.recv_all(s, timeout=10)
     tap.is_([x.status for x in st.parse_responses(got)], [500],
             "a manifest without accepts_code: 500 before the body, without 100 Continue")
+    log = w.all_log_text()
+    tap.is_(log.count("cannot run Abbot code"), 1, "... the log says why, once", log[-2000:])
+    tap.contains(log, "skill 'abbot-python' cannot run Abbot code: its manifest lacks \"accepts_code\": true",
+                 "... naming the skill and the key")
     w.stop(tap)
 
     runner_token_wiped(tap)
