@@ -1,8 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Builds a Debian 12 VM image with skillrun installed from a build tree (see README).
-#   tests/vm/build-image.sh BUILD_DIR WORK_DIR
-# BUILD_DIR: configured with --prefix=/usr --sysconfdir=/etc (built);
+# Builds a Debian VM image (12 by default, SUITE=trixie for 13) with skillrun installed
+# from a build tree (see README).
+#   [SUITE=bookworm|trixie] tests/vm/build-image.sh BUILD_DIR WORK_DIR
+# BUILD_DIR: configured with --prefix=/usr --sysconfdir=/etc (built), or the tree that
+# `make install DESTDIR=...` made there (a build made in a chroot of SUITE: its build dir
+# cannot be installed from the host, whose make would rebuild against the host's headers);
 # WORK_DIR: where root/, payload/ and root.img go (a few GB).
 # Needs root, debootstrap and network access to deb.debian.org.
 set -euo pipefail
@@ -11,12 +14,19 @@ WORK=$(realpath -m "$2")
 HERE=$(dirname "$(realpath "$0")")
 ROOT=$WORK/root
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
+SUITE=${SUITE:-bookworm}
 
 mkdir -p "$WORK"
 if [ ! -x "$ROOT/usr/bin/python3" ]; then
         debootstrap --variant=minbase \
                 --include=systemd,systemd-sysv,udev,kmod,libjson-c5,python3,curl,procps \
-                bookworm "$ROOT" "$MIRROR"
+                "$SUITE" "$ROOT" "$MIRROR"
+fi
+# one WORK_DIR, one suite: a root debootstrapped for another suite would be reused silently
+have=$(sed -n 's/^VERSION_CODENAME=//p' "$ROOT/etc/os-release")
+if [ "$have" != "$SUITE" ]; then
+        echo "$ROOT is Debian $have, not $SUITE: use another WORK_DIR" >&2
+        exit 1
 fi
 if ! ls "$ROOT"/boot/vmlinuz-* >/dev/null 2>&1; then
         cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
@@ -28,7 +38,12 @@ fi
 
 # skillrun itself
 rm -rf "$WORK/payload"
-make -C "$BUILD" -s install DESTDIR="$WORK/payload" >/dev/null
+if [ -f "$BUILD/Makefile" ]; then
+        make -C "$BUILD" -s install DESTDIR="$WORK/payload" >/dev/null
+else
+        cp -a "$BUILD/." "$WORK/payload/"
+fi
+test -x "$WORK/payload/usr/bin/skillrun" || { echo "$BUILD installs no usr/bin/skillrun" >&2; exit 1; }
 cp -a "$WORK/payload/." "$ROOT/"
 
 # configuration: a token, the test skills, the socket enabled
