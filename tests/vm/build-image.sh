@@ -68,7 +68,7 @@ Type=oneshot
 StandardOutput=journal+console
 StandardError=journal+console
 ExecStart=/usr/local/bin/vm-check.py /results
-ExecStopPost=/bin/sh -c 'journalctl -b --no-pager > /results/journal.txt; tar -C / -cf /dev/vdb results'
+ExecStopPost=/bin/sh -c 'journalctl -b --no-pager -o short-precise > /results/journal.txt; tar -C / -cf /dev/vdb results'
 ExecStopPost=/bin/systemctl --no-block poweroff
 TimeoutStartSec=15min
 [Install]

@@ -84,12 +84,19 @@ def stray(pattern):
     return subprocess.run(["pgrep", "-a", "-f", pattern], capture_output=True, text=True).stdout.strip()
 
 
-def wait_for_runs(n, timeout=8.0):
-    """Poll until n run cgroups exist; returns the tree as seen then."""
+def cgroup_tree():
+    """The directories under SLICE, one a line (a walk in this process: a find forked every
+    50 ms took CPU from the instances it waited for, under TCG)."""
+    return "".join(d + "\n" for d, _, _ in os.walk(SLICE))
+
+
+def wait_for_runs(n, timeout=20.0):
+    """Poll until n run cgroups exist; returns the tree as seen then. Under TCG on a busy
+    host systemd 257 took 5-6 s to start two instances at once (Debian 13)."""
     deadline = time.monotonic() + timeout
     tree = ""
     while time.monotonic() < deadline:
-        tree = sh("find %s -type d" % SLICE)
+        tree = cgroup_tree()
         if tree.count("/run-") >= n:
             break
         time.sleep(0.05)
@@ -233,10 +240,11 @@ ev("vm-sleeper during the run: cgroups", seen.get("tree", ""))
 ev("vm-sleeper during the run: processes", seen.get("ps", ""))
 check("vm-sleeper: outcome timeout", doc.get("outcome") == "timeout", "%s wall=%.2f" % (doc.get("outcome"), wall))
 check("vm-sleeper: the tree ran in worker + run-<id>", "/worker" in seen.get("tree", "") and "/run-" in seen.get("tree", ""))
-# skillrun's own time (timeout_ms 1000, the default grace 500), and the client's with room for a
-# new instance under TCG (1.2 s for a trivial request there)
+# skillrun's own time (timeout_ms 1000, the default grace 500), and the client's: not held
+# until the children that ignore TERM end (they sleep 300 s; curl gives up at 60). The
+# client's includes starting a new instance, 1.2 s to 5 s under TCG (Debian 13 on a busy host).
 dur = doc.get("duration_ms") or 1e9
-check("vm-sleeper: answered within timeout + grace", dur < 2000 and wall < 6,
+check("vm-sleeper: answered within timeout + grace", dur < 2000 and wall < 20,
       "duration_ms=%s wall=%.2f" % (dur, wall))
 after("vm-sleeper", "sleep 30[0-9]")
 
