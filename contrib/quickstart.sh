@@ -1,5 +1,5 @@
 #!/bin/sh
-# Quick start on a fresh Debian 12 machine, as root: install dependencies, build, install,
+# Quick start on a fresh Debian 12 or 13 machine, as root: install dependencies, build, install,
 # create a token and start skillrun on 127.0.0.1:8080 with the example skills.
 set -eu
 cd "$(dirname "$0")/.."
