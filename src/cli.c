@@ -500,6 +500,12 @@ int cli_check(int argc, char **argv) {
                                 report("warning: %s: policy %s runs without %s, which this kernel lacks "
                                        "(sandbox best-effort): its results list it in sandbox.missing",
                                        path, policy_to_string(m->policy), lacks);
+                        /* the route Abbot calls runs this skill whatever it is: said now, not
+                         * in the first 500 of POST /api/v1/execute */
+                        _cleanup_free_ char *abbot_why = NULL;
+                        if (streq_ptr(name, s.abbot_skill) && abbot_manifest_check(m, &abbot_why) < 0)
+                                report("warning: %s: %s: POST /api/v1/execute (abbot_skill) will answer 500", path,
+                                       strempty(abbot_why));
                         if (m->policy == POLICY_NONE)
                                 /* as the worker's own uid (no root to switch from) it reads what the
                                  * worker reads: under DynamicUser= the tokens credential too */

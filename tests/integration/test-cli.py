@@ -453,6 +453,25 @@ def body(tap):
     tap.ok(0 <= ok_at < note_at, "check: the earlier one is checked, the later one noted after it", out)
     wb.stop(None, check=False)
 
+    # the skill abbot_skill names, unable to run Abbot code: every POST /api/v1/execute would be a
+    # 500; check says so then (and of no other skill that lacks the same)
+    wb = Worker(skills={}, raw_skills={
+        "abbot-python.json": json.dumps({"command": ["/bin/true"]}),
+        "mine.json": json.dumps({"command": ["/bin/true"]}),
+        "notstdin.json": json.dumps({"command": ["/bin/true"], "accepts_code": True, "input": "none"})})
+    for abbot_skill, why in (("abbot-python", "its manifest lacks \"accepts_code\": true"),
+                             ("notstdin", "it takes no input on stdin")):
+        wb.settings["abbot_skill"] = abbot_skill
+        p = wb.cli("check")
+        out = (p.stdout + p.stderr).decode(errors="replace")
+        tap.is_(p.returncode, 0, "check: abbot_skill %s unable to run Abbot code is a warning, not an error" % abbot_skill,
+                out)
+        tap.contains(out, "warning: %s/%s.json: skill '%s' cannot run Abbot code: %s: POST /api/v1/execute "
+                     "(abbot_skill) will answer 500\n" % (wb.skills_dir, abbot_skill, abbot_skill, why),
+                     "check: ... it names the file, the skill and why")
+        tap.is_(out.count("cannot run Abbot code"), 1, "check: ... and only of the skill abbot_skill names")
+    wb.stop(None, check=False)
+
     # a FIFO as the configuration file: an error naming it, from check and from the worker (500),
     # never a hang (the worker reads it before the request, its read timeout not yet in force)
     wb = Worker(skills={"echo": good["echo"]})
