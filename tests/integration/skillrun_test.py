@@ -199,6 +199,14 @@ def libc_socketcall():
     return _libc_socketcall
 
 
+def landlock_abi():
+    """This kernel's landlock ABI (landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)),
+    or 0 without landlock."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    return max(libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1)), 0)
+
+
 def private_mounts_refused():
     """Why this process cannot have a mount namespace with a private / (a chroot whose / is no
     mount point: schroot and sbuild bind-mount it, a plain chroot does not), or None."""

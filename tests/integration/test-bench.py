@@ -15,7 +15,7 @@ import tempfile
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from skillrun_test import Skip, build_request, main, parse_responses, recv_all, skillrun_bin, \
+from skillrun_test import Skip, build_request, landlock_abi, main, parse_responses, recv_all, skillrun_bin, \
     socket_activate_bin  # noqa: E402
 
 ROW = r"^%s\s+%d\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+$"
@@ -23,13 +23,6 @@ ROW = r"^%s\s+%d\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+$"
 
 def python3():
     return os.environ.get("PYTHON3") or sys.executable
-
-
-def landlock_enabled():
-    """landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION): the ABI, or -1."""
-    import ctypes
-    libc = ctypes.CDLL(None, use_errno=True)
-    return libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1)) >= 1
 
 
 def builddir_program(name):
@@ -204,7 +197,7 @@ def body(tap):
 
     check_worker_ab(tap, skillrun, floor)
 
-    if not landlock_enabled():
+    if landlock_abi() < 1:
         tap.skip("policy-cost: landlock is not enabled in this kernel")
         return
     landlock_floor = builddir_program("landlock-floor")
