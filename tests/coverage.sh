@@ -33,6 +33,8 @@ fi
 rm -rf coverage
 mkdir -p "$prof"
 chmod 1777 "$prof"
+# a clone from git has no configure yet: made as the README's build and run-all.sh make it
+[ -f Makefile ] || [ -x "$top/configure" ] || (cd "$top" && autoreconf -fi)
 [ -f Makefile ] || "$top/configure" -q CC=clang CFLAGS="-O0 -g $flags -fcoverage-mapping" LDFLAGS="$flags"
 make -j"$(nproc)" >/dev/null
 make -j"$(nproc)" check >coverage/check.log 2>&1 || echo "coverage.sh: make check did not pass in this build (see coverage/check.log)" >&2
@@ -40,7 +42,8 @@ llvm-profdata merge -sparse "$prof"/*.profraw -o coverage/merged.profdata
 llvm-cov report ./skillrun -instr-profile=coverage/merged.profdata >coverage/report.txt
 llvm-cov show ./skillrun -instr-profile=coverage/merged.profdata |
         awk -F'|' -v top="$top/src/" '/^\//{f=$0; sub(/:$/, "", f); sub(top, "", f)}
-                NF >= 3 && $2 ~ /^ *0$/ {sub(/^ +/, "", $1); print f ":" $1 "|" $3}' |
+                NF >= 3 && $2 ~ /^ *0$/ {src = $0; sub(/^[^|]*\|[^|]*\|/, "", src); sub(/^ +/, "", $1)
+                        print f ":" $1 "|" src}' |
         grep -v '^/' >coverage/missed.txt || true
 # lines run, per file of src/ (llvm-cov names them from the paths' common prefix on)
 awk 'BEGIN {printf "%-24s %6s %7s %7s\n", "file", "lines", "missed", "cover"}
