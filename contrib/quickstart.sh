@@ -21,7 +21,9 @@ if [ -d /run/systemd/system ] && [ "$port" != 8080 ]; then
 fi
 
 sh contrib/install-deps.sh
-[ -x configure ] || autoreconf -fi
+# tap-driver.sh too: a checkout made before git stopped tracking it keeps an old configure,
+# which refuses to run without it ("cannot find required auxiliary files")
+[ -x configure ] && [ -f build-aux/tap-driver.sh ] || autoreconf -fi
 mkdir -p build
 cd build
 [ -f Makefile ] || ../configure -q --prefix=/usr --sysconfdir=/etc --localstatedir=/var
