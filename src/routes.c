@@ -364,6 +364,15 @@ static int route_run(Server *srv, const char *name, const char *token_name) {
         return status;
 }
 
+/* why is "skill 'NAME' cannot run Abbot code: ..." (abbot_manifest_check()), or NULL where
+ * saying why took memory there was none of */
+static void log_abbot_unfit(const Manifest *m, const char *why) {
+        if (why)
+                log_error("%s", why);
+        else
+                log_error("skill '%s' cannot run Abbot code", m->name);
+}
+
 static int route_abbot_execute(Server *srv, const char *token_name) {
         _cleanup_manifest_ Manifest *m = NULL;
         _cleanup_free_ char *err = NULL;
@@ -382,7 +391,7 @@ static int route_abbot_execute(Server *srv, const char *token_name) {
                 return answer_error(srv, 415, NULL, "the SkillMessage must be application/json");
         r = abbot_manifest_check(m, &err);
         if (r < 0) {
-                log_error("%s", strempty(err)); /* "skill 'NAME' cannot run Abbot code: why" */
+                log_abbot_unfit(m, err);
                 return answer_error(srv, 500, NULL, "the Abbot skill is misconfigured; see the journal");
         }
         r = read_body(srv);
@@ -393,7 +402,7 @@ static int route_abbot_execute(Server *srv, const char *token_name) {
         if (r == -ENOMEM)
                 return answer_error(srv, 500, NULL, "out of memory");
         if (r == -ENOEXEC) {
-                log_error("%s", strempty(err));
+                log_abbot_unfit(m, err);
                 return answer_error(srv, 500, NULL, "the Abbot skill is misconfigured; see the journal");
         }
         if (r < 0)
