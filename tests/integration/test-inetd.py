@@ -64,10 +64,13 @@ def body(tap):
                  "use Accept=yes", "two sockets handed over: the log says why")
 
     # a client over IPv6: its address in the record as [addr]:port
+    ls = None
     try:
         ls = socket.socket(socket.AF_INET6)
         ls.bind(("::1", 0))
     except OSError as e:
+        if ls is not None:
+            ls.close()
         tap.skip("no IPv6 loopback here: %s" % e)
     else:
         with ls:
