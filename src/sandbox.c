@@ -100,6 +100,8 @@ const char *sandbox_policy_lacks(const SandboxFeatures *f, SandboxMode mode, Pol
         *ret_refused = mode == SANDBOX_STRICT || p == POLICY_RESTRICTIVE;
         if (p == POLICY_NONE)
                 return NULL;
+        if (f->landlock_abi <= 0 && !f->seccomp)
+                return "landlock and seccomp filters";
         if (f->landlock_abi <= 0)
                 return "landlock";
         if (!f->seccomp)

@@ -39,8 +39,8 @@ json_object *sandbox_features_to_json(const SandboxFeatures *f);
 /* What this kernel cannot keep apart although the policies promise it, for skillrun check; NULL
  * when nothing. */
 const char *sandbox_features_caveat(const SandboxFeatures *f);
-/* What a skill of policy p needs and this kernel lacks ("landlock", "seccomp filters"; the first
- * when both), or NULL. *ret_refused: whether a run is refused for it (sandbox strict, and
+/* What a skill of policy p needs and this kernel lacks ("landlock", "seccomp filters", or both
+ * in one phrase), or NULL. *ret_refused: whether a run is refused for it (sandbox strict, and
  * restrictive always), else it runs without and its result's sandbox.missing says so. */
 const char *sandbox_policy_lacks(const SandboxFeatures *f, SandboxMode mode, Policy p, bool *ret_refused);
 

@@ -86,6 +86,24 @@ def body(tap):
         tap.is_(p.returncode, 0, "%s: check still exits 0 (the configuration is sound; the kernel lacks)" % errno_name)
         w.stop(tap)
 
+    # --- neither landlock nor seccomp filters (prctl(PR_SET_SECCOMP) answering EINVAL, as without
+    # CONFIG_SECCOMP_FILTER): /v1/info and check name both. (Not a run: every other prctl fails
+    # too here, the worker's PR_SET_CHILD_SUBREAPER first, which no real kernel does.)
+    w = Worker(skills=skills(w.tokens_file), inetd=True)
+    w.under_strace("landlock_create_ruleset,prctl", "error=EINVAL").start()
+    r = w.get("/v1/info")
+    feat = (r.json or {}).get("features", {})
+    tap.is_((feat.get("landlock"), feat.get("seccomp")), ("unavailable", False),
+            "neither: /v1/info says landlock unavailable, no seccomp")
+    for mode, said in (("strict", "needs landlock and seccomp filters, which this kernel lacks: every run is "
+                                  "refused with 503 (sandbox strict)"),
+                       ("best-effort", "runs without landlock and seccomp filters, which this kernel lacks "
+                                       "(sandbox best-effort)")):
+        out = w.cli("check", env={"SKILLRUN_SANDBOX": mode}).stdout.decode(errors="replace")
+        tap.contains(out, "warning: %s/perm.json: policy permissive %s" % (w.skills_dir, said),
+                     "neither, %s: check names both" % mode)
+    w.stop(tap)
+
     # --- no landlock, best-effort: permissive runs, without it, and says so; restrictive does not
     w = DegradedWorker("error=ENOSYS", settings={"sandbox": "best-effort"}).start()
     r = w.run("perm", {})
