@@ -102,6 +102,33 @@ static void test_elf(void) {
         ph = (Elf64_Phdr) { .p_type = PT_INTERP, .p_offset = UINT64_C(1) << 63, .p_filesz = (UINT64_C(1) << 63) + 16 };
         memcpy(buf + sizeof(Elf64_Ehdr), &ph, sizeof(ph));
         is_int(execdeps_parse_elf_interp(buf, sizeof(buf), &s), -EINVAL, "PT_INTERP offset wrapping: -EINVAL");
+
+        /* A 32-bit program (an i386 one on x86_64, an armhf one on arm64): its loader is a
+         * dependency too. Then what is no ELF class, and a PT_INTERP that names no absolute
+         * path, which the kernel would look up relative to the skill's cwd. */
+        static const char ld32[] = "/lib/ld-linux.so.2";
+        char buf32[sizeof(Elf32_Ehdr) + sizeof(Elf32_Phdr) + sizeof(ld32)] = {};
+        Elf32_Ehdr *eh32 = (Elf32_Ehdr *) buf32;
+        Elf32_Phdr ph32 = { .p_type = PT_INTERP, .p_offset = sizeof(Elf32_Ehdr) + sizeof(Elf32_Phdr),
+                            .p_filesz = sizeof(ld32) };
+        memcpy(eh32->e_ident, ELFMAG, SELFMAG);
+        eh32->e_ident[EI_CLASS] = ELFCLASS32;
+        eh32->e_phoff = sizeof(Elf32_Ehdr);
+        eh32->e_phentsize = sizeof(Elf32_Phdr);
+        eh32->e_phnum = 1;
+        memcpy(buf32 + sizeof(Elf32_Ehdr), &ph32, sizeof(ph32));
+        memcpy(buf32 + ph32.p_offset, ld32, sizeof(ld32));
+        _cleanup_free_ char *interp32 = NULL;
+        is_int(execdeps_parse_elf_interp(buf32, sizeof(buf32), &interp32), 0, "32-bit ELF: PT_INTERP found");
+        is_str(interp32, ld32, "32-bit ELF: ...naming its loader");
+        eh32->e_phentsize = sizeof(Elf64_Phdr);
+        is_int(execdeps_parse_elf_interp(buf32, sizeof(buf32), &s), -EINVAL,
+               "32-bit ELF with 64-bit program headers: -EINVAL");
+        eh32->e_phentsize = sizeof(Elf32_Phdr);
+        memcpy(buf32 + ph32.p_offset, "ld.so.2", sizeof("ld.so.2"));
+        is_int(execdeps_parse_elf_interp(buf32, sizeof(buf32), &s), -EINVAL, "PT_INTERP not absolute: -EINVAL");
+        eh32->e_ident[EI_CLASS] = ELFCLASSNONE;
+        is_int(execdeps_parse_elf_interp(buf32, sizeof(buf32), &s), -EINVAL, "ELF class none: -EINVAL");
 }
 
 static void test_collect(void) {
@@ -148,6 +175,35 @@ static void test_collect(void) {
                 ok(r >= 0 && (strv_contains(d, "/usr/local/bin/sh") || strv_contains(d, "/usr/bin/sh") ||
                               strv_contains(d, "/bin/sh")),
                    "'%.*s': the program env runs, found in PATH", (int) strcspn(glued[i], "\n"), glued[i]);
+        }
+
+        /* What names nothing to follow further: an interpreter that is missing or no regular
+         * file (the execve fails, and says so), a program env will not find, env without one
+         * (it runs the script itself again). Each is listed as far as it goes, nothing more. */
+        static const struct {
+                const char *text, *deps;
+        } ends[] = {
+                { "#!/nonexistent/interp\n", "/nonexistent/interp" },
+                { "#!/tmp -x\n", "/tmp" },
+                { "#!/dev/null\n", "/dev/null" },
+                { "#!/usr/bin/env no-such-program-zz\n", "/usr/bin/env" },
+                { "#!/usr/bin/env -i FOO=1\n", "/usr/bin/env" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(ends); i++) {
+                _cleanup_strv_free_ char **d = NULL;
+                char path[64];
+                snprintf(path, sizeof(path), "%s/end%zu", dir, i);
+                r = write_file_at(AT_FDCWD, path, ends[i].text, strlen(ends[i].text), 0755);
+                if (r >= 0)
+                        r = execdeps_collect(path, &d);
+                is_int(r, 0, "'%.*s': collected", (int) strcspn(ends[i].text, "\n"), ends[i].text);
+                ok(d && streq(d[0], path) && d[1] && streq(d[1], ends[i].deps),
+                   "'%.*s': the script, then %s", (int) strcspn(ends[i].text, "\n"), ends[i].text, ends[i].deps);
+                /* env's own loader may follow; nothing named after env, nor past what is missing */
+                size_t n = strv_length(d);
+                bool only_loader = n == 2 || (n == 3 && streq(ends[i].deps, "/usr/bin/env") &&
+                                              (strstr(d[2], "/ld-") || strstr(d[2], "/ld.")));
+                ok(only_loader, "'%.*s': nothing more (%zu in all)", (int) strcspn(ends[i].text, "\n"), ends[i].text, n);
         }
         (void) rm_rf(dir);
 }
@@ -1265,6 +1321,25 @@ static CapsSeen caps_in_child(bool keep_bounding, const char *what) {
         return seen;
 }
 
+/* A rule for rights the ruleset does not handle grants nothing, and is no error (the kernel
+ * answers ENOMSG for it); a kernel without landlock handles no right at all. */
+static void test_landlock_unhandled_rights(void) {
+        LandlockRuleset rs;
+        int e, abi = landlock_probe(&e);
+
+        is_int((int) landlock_fs_rights(0), 0, "no landlock: no file system right handled");
+        if (abi <= 0) {
+                ok(1, "# SKIP landlock unavailable");
+                return;
+        }
+        is_int(landlock_ruleset_new(&rs, abi, LL_FS_READ_FILE, 0, 0), 0, "a ruleset handling only reading files");
+        is_int(landlock_ruleset_allow_path(&rs, AT_FDCWD, "/tmp", LL_FS_WRITE_FILE), 0,
+               "a rule for writing, which it does not handle: no error");
+        is_int(landlock_ruleset_allow_path(&rs, AT_FDCWD, "/tmp", LL_FS_READ_FILE | LL_FS_WRITE_FILE), 0,
+               "a rule for reading and writing: the reading added");
+        landlock_ruleset_done(&rs);
+}
+
 static void test_caps(void) {
         CapsSeen seen;
 
@@ -1316,6 +1391,7 @@ int main(void) {
         test_etc_secrets();
         test_features();
         test_landlock_held_fds();
+        test_landlock_unhandled_rights();
         test_caps();
         return done_testing();
 }
