@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The edges of the landlock policies, through the real worker (`skillrun run`), as
+test-worker-sandbox.py drives it (its Env, its hostile skill): a restrictive command whose #!
+line leads nowhere, or to a secret; manifest paths that are "/", end in '/', have a component
+or a link target too long to walk; a worker without /proc; the tokens right in /etc.
+Needs root (the skill switches to the run user); skips otherwise.
+"""
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+
+sys.dont_write_bytecode = True  # keep the source tree clean
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+_spec = importlib.util.spec_from_file_location("worker_sandbox", os.path.join(HERE, "test-worker-sandbox.py"))
+ws = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(ws)
+
+EXPOSE = "would expose what skillrun keeps out (its tokens, configuration, manifests or other runs' work dirs)"
+
+
+def write_script(env, name, text, mode=0o755):
+    path = os.path.join(env.bin, name)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+    return path
+
+
+def brief(res):
+    return {k: res.get(k) for k in ("outcome", "exit_code", "stderr", "sandbox_error", "_rc", "_stderr")}
+
+
+def interpreters(tap, env):
+    """restrictive: the command's #! chain, as execdeps follows it, where it ends early"""
+    # an interpreter that is missing, or no regular file: the execve's own answer, as without
+    # any sandbox (policy none), and nothing granted for it
+    for name, line, err in (("nointerp", "#!/nonexistent/interp\n", "execve: No such file or directory"),
+                            ("dirinterp", "#!/usr\n", "execve: Permission denied"),
+                            ("devinterp", "#!/dev/null\n", "execve: Permission denied")):
+        script = write_script(env, name, line)
+        for policy in ("restrictive", "none"):
+            env.skill("%s-%s" % (name, policy), policy, command=[script])
+            res = env.run("%s-%s" % (name, policy))
+            tap.is_((res.get("outcome"), res.get("sandbox_error"), res["_rc"]), ("sandbox_error", err, 0),
+                    "%s, %s: '%s' -> %s" % (policy, name, line.strip(), err), repr(brief(res)))
+
+    # env that finds no program: env says so, as it would unconfined
+    script = write_script(env, "envmissing", "#!/usr/bin/env no-such-program-zz\n")
+    env.skill("envmissing", "restrictive", command=[script])
+    res = env.run("envmissing")
+    tap.is_((res.get("outcome"), res.get("exit_code"), res.get("stderr")),
+            ("failed", 127, "/usr/bin/env: \u2018no-such-program-zz\u2019: No such file or directory\n"),
+            "restrictive: '#!/usr/bin/env no-such-program-zz': env's own 127", repr(brief(res)))
+
+    # A #! line naming what is kept out (a skill that may rewrite its own script could write
+    # one): never granted as a dependency. A program in the runs' work root (another run's,
+    # say) is refused; the same program anywhere else is granted, and runs.
+    kept_out = os.path.join(env.work, "zz-prog")
+    elsewhere = os.path.join(env.root, "zz-prog")
+    for prog in (kept_out, elsewhere):
+        shutil.copy(env.hostile, prog)
+        os.chmod(prog, 0o755)
+    try:
+        for prog, want in ((kept_out, ("failed", 126, "/usr/bin/env: \u2018%s\u2019: Permission denied\n" % kept_out, None)),
+                           (elsewhere, ("ok", 0, "", "ok"))):
+            script = write_script(env, "envprog", "#!/usr/bin/env -S %s fd:0\n" % prog)
+            env.skill("envprog", "restrictive", command=[script])
+            res = env.run("envprog")
+            tap.is_((res.get("outcome"), res.get("exit_code"), res.get("stderr"), ws.lines(res).get("fd:0", "")[:2] or None),
+                    want, "restrictive: '#!/usr/bin/env -S %s': %s" % (
+                        prog, "not granted" if prog == kept_out else "granted, it runs"), repr(brief(res)))
+    finally:
+        os.unlink(kept_out)
+        os.unlink(elsewhere)
+
+
+def manifest_paths(tap, env):
+    data = os.path.join(env.root, "data")
+    os.mkdir(data)
+    os.chmod(data, 0o755)
+    with open(os.path.join(data, "f"), "w") as f:
+        f.write("data\n")
+    os.chmod(os.path.join(data, "f"), 0o644)
+
+    # "/" holds everything kept out: refused, in either list and however written, by run and check
+    for name, key, path in (("root-read", "read_paths", "/"), ("root-write", "write_paths", "//")):
+        env.skill(name, "permissive", **{key: [path]})
+        res = env.run(name, "uid")
+        tap.is_((res["_rc"], res.get("_stderr")),
+                (1, "skillrun: Running skill '%s' failed: %s: '%s' %s\n" % (name, key, path, EXPOSE)),
+                "%s '%s': the run is refused, and says why" % (key, path))
+    args, cenv = env.command("root-read", [])
+    args = args[:args.index(ws.SKILLRUN) + 1] + ["check"]
+    p = subprocess.run(args, env=cenv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    said = [ln for ln in p.stdout.decode(errors="replace").splitlines() if "root-read" in ln]
+    tap.ok(any("read_paths: '/' %s" % EXPOSE in ln for ln in said) and p.returncode != 0,
+           "check: read_paths '/' is an error (%r, exit %d)" % (said, p.returncode))
+
+    # '/' at the end (and doubled) names the same directory: granted as without
+    env.skill("slashes", "permissive", read_paths=[env.bin + "/", data + "//"])
+    res = env.run("slashes", "read:%s/f" % data)
+    tap.is_((res.get("outcome"), ws.lines(res).get("read:%s/f" % data)), ("ok", "ok"),
+            "read path 'dir//': granted as 'dir'", repr(brief(res)))
+
+    # a component longer than NAME_MAX, or a root link whose target and the rest of the path
+    # make more than PATH_MAX: nothing to walk, nothing granted, and the run goes on
+    long_link = os.path.join(env.root, "long-link")
+    os.symlink("/" + "/".join(["b" * 205] * 19), long_link)
+    env.skill("toolong", "permissive",
+              read_paths=[env.bin, os.path.join(data, "a" * 300), long_link + "/" + "c" * 250, data])
+    res = env.run("toolong", "read:%s/f" % data, "uid")
+    got = ws.lines(res)
+    tap.is_((res.get("outcome"), res["_rc"], got.get("read:%s/f" % data), got.get("uid", "")[:2]),
+            ("ok", 0, "ok", "ok"), "read paths too long to walk: grant nothing, stop nothing", repr(brief(res)))
+
+
+def no_proc(tap, env):
+    """A worker without /proc (a chroot that has none): where a path leads is resolved again, as
+    the fallback of secrets_canonical_of() does; what is granted and kept out is the same."""
+    data = os.path.join(env.root, "data")
+    link = os.path.join(env.root, "data-link")  # root's: followed
+    os.symlink(data, link)
+    for policy, passwd in (("permissive", "ok"), ("restrictive", "denied errno=EACCES")):
+        env.skill("noproc-" + policy, policy, read_paths=[env.bin, link])
+        att = {"read:%s/f" % link: "ok", "read:" + env.secret: "denied errno=EACCES", "read:/etc/passwd": passwd}
+        res = env.run("noproc-" + policy, *att, setup="mount -t tmpfs none /proc")
+        tap.is_(res.get("outcome"), "ok", "no /proc, %s: outcome ok" % policy, repr(brief(res)))
+        ws.check_attempts(tap, "no /proc, " + policy, res, att)
+
+
+def tokens_in_etc(tap, env):
+    """The tokens right in /etc, not in a directory of their own: that name (and the copies an
+    editor leaves of it) is hidden, its neighbours are not."""
+    setup = "\n".join([
+        ws.etc_overlay(env, "overlay-tokens"),
+        "cp %s /etc/zz-tokens && echo old > /etc/zz-tokens~ && echo other > /etc/zz-tokensx" % env.secret,
+        "chmod 0644 /etc/zz-tokens /etc/zz-tokens~ /etc/zz-tokensx",
+    ])
+    att = {"read:/etc/zz-tokens": "denied errno=EACCES", "read:/etc/zz-tokens~": "denied errno=EACCES",
+           "read:/etc/zz-tokensx": "ok", "read:/etc/passwd": "ok"}
+    env.skill("hostile-permissive", "permissive")
+    res = env.run("hostile-permissive", *att, setup=setup, extra_env={"SKILLRUN_TOKENS_FILE": "/etc/zz-tokens"})
+    if res.get("outcome") is None and "overlay" in res.get("_stderr", ""):
+        tap.skip("no overlay file system: tokens right in /etc not tested")
+        return
+    tap.is_(res.get("outcome"), "ok", "tokens right in /etc: outcome ok", repr(brief(res)))
+    ws.check_attempts(tap, "tokens right in /etc", res, att)
+
+
+def body(tap, env):
+    interpreters(tap, env)
+    manifest_paths(tap, env)
+    no_proc(tap, env)
+    tokens_in_etc(tap, env)
+
+
+def main():
+    # test-worker-sandbox.py's own main(): the same skips (root, the binaries, a private mount
+    # namespace, landlock), its Env, and this file's body
+    ws.body = body
+    ws.main()
+
+
+if __name__ == "__main__":
+    main()
