@@ -145,11 +145,6 @@ static bool skip_link(int fd, const char *path, void *userdata) {
         SkipCtx *ctx = userdata;
         char target[PATH_MAX];
 
-        /* Below a system tree the whole-tree rule never reached a symlink's target (landlock
-         * checks where a path resolves to): walking it must not start to. Only /etc's are
-         * followed, as resolv.conf and the like may point out of it. */
-        if (!streq(ctx->root, "/etc"))
-                return true;
         if (secrets_canonical_of(fd, path, target) < 0)
                 return true;
         /* resolved here, /proc/self is the worker's (/etc/mtab): nothing the skill should get */
@@ -163,6 +158,10 @@ static int allow_dir_except(LandlockRuleset *rs, const Secrets *sec, const char 
         char path[PATH_MAX];
         SkipCtx ctx = { .sec = sec, .root = root, .names = names, .n_names = n_names, .prefix = rel, .depth = depth,
                         .rs = rs, .access = access };
+        /* Below a system tree the whole-tree rule never reached a symlink's target (landlock
+         * checks where a path resolves to): walking it must not start to, and no link there
+         * gets a rule (skip_link() is never asked). Only /etc's are followed, as resolv.conf
+         * and the like may point out of it. */
         LandlockEntryFilter filter = { .skip = skip_secret, .skip_link = skip_link,
                                        .no_links = !streq(root, "/etc"), .userdata = &ctx };
         int r;
