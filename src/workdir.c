@@ -91,6 +91,25 @@ static char *work_root_of(const char *path, const char **ret_name) {
         return strndup(path, (size_t) (slash - path));
 }
 
+/* Without /proc (a chroot that has none) the kernel cannot show where fd is: the work root's
+ * entry that is the directory st describes, "base/name" (allocated), or NULL. */
+static char *entry_naming(const char *base, const struct stat *st) {
+        DIR *d = opendir(base);
+        struct dirent *de;
+        char *found = NULL;
+
+        while (d && !found && (de = readdir(d))) {
+                struct stat now;
+                if (!streq(de->d_name, ".") && !streq(de->d_name, "..") &&
+                    fstatat(dirfd(d), de->d_name, &now, AT_SYMLINK_NOFOLLOW) >= 0 && now.st_dev == st->st_dev &&
+                    now.st_ino == st->st_ino && asprintf(&found, "%s/%s", base, de->d_name) < 0)
+                        found = NULL;
+        }
+        if (d)
+                closedir(d);
+        return found;
+}
+
 /* Where the directory fd (st: its fstat) names now is, if it was renamed within the work root
  * that 'path' (its first name) lies in: a skill sharing the work root may have done that. NULL
  * otherwise: not moved, moved elsewhere, or removed (the kernel then shows its last path with
@@ -112,7 +131,8 @@ static char *moved_within(int fd, const struct stat *st, const char *path) {
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
         n = readlink(proc, now, sizeof(now) - 1);
         if (n <= 0)
-                return NULL;
+                /* no /proc: it was left behind, empty, wherever the skill had put it */
+                return errno == ENOENT ? entry_naming(base, st) : NULL;
         now[n] = 0;
         const char *rel = path_below(now, base);
         if (!rel || rel[0] != '/' || strchr(rel + 1, '/') || streq(now, was))

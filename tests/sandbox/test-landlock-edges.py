@@ -120,7 +120,8 @@ def manifest_paths(tap, env):
 
 def no_proc(tap, env):
     """A worker without /proc (a chroot that has none): where a path leads is resolved again, as
-    the fallback of secrets_canonical_of() does; what is granted and kept out is the same."""
+    the fallback of secrets_canonical_of() does; what is granted and kept out is the same. And
+    where a skill moved its work dir is found without /proc's fd links."""
     data = os.path.join(env.root, "data")
     link = os.path.join(env.root, "data-link")  # root's: followed
     os.symlink(data, link)
@@ -130,6 +131,21 @@ def no_proc(tap, env):
         res = env.run("noproc-" + policy, *att, setup="mount -t tmpfs none /proc")
         tap.is_(res.get("outcome"), "ok", "no /proc, %s: outcome ok" % policy, repr(brief(res)))
         ws.check_attempts(tap, "no /proc, " + policy, res, att)
+
+    # policy none, in a work root the skill may write to (/tmp): a skill that renamed its work
+    # dir has it removed where it is now, found without /proc's fd links too
+    os.chmod(env.work, 0o1777)
+    try:
+        env.skill("moves", "none", command=["/bin/sh", "-c", 'mv "$PWD" "$PWD.moved" && echo moved'])
+        for label, setup in (("with /proc", None), ("no /proc", "mount -t tmpfs none /proc")):
+            res = env.run("moves", setup=setup)
+            left = sorted(os.listdir(env.work))
+            tap.is_((res.get("outcome"), res.get("stdout"), left), ("ok", "moved\n", []),
+                    "%s: a work dir the skill renamed is removed where it is now" % label, repr(brief(res)))
+            for d in left:
+                shutil.rmtree(os.path.join(env.work, d), ignore_errors=True)
+    finally:
+        os.chmod(env.work, 0o755)
 
 
 def tokens_in_etc(tap, env):
