@@ -132,6 +132,18 @@ static int read_head(const char *path, char *buf, size_t size, size_t *ret_len) 
         return 0;
 }
 
+int execdeps_script_interpreter(const char *command, char **ret) {
+        _cleanup_free_ char *arg = NULL;
+        char buf[EXECDEPS_HEAD];
+        size_t len;
+        int r;
+
+        r = read_head(command, buf, sizeof(buf), &len);
+        if (r < 0)
+                return r;
+        return execdeps_parse_shebang(buf, len, ret, &arg);
+}
+
 static int find_in_path(const char *name, char **ret) {
         const char *p = EXECDEPS_PATH;
 

@@ -8,6 +8,10 @@
  * A file that cannot be read is skipped; execve will say why. */
 int execdeps_collect(const char *command, char ***ret);
 
+/* The interpreter the "#!" line of the regular file 'command' names (allocated): -EINVAL when
+ * it has none, or the error reading it. */
+int execdeps_script_interpreter(const char *command, char **ret);
+
 /* Pure parts, for tests. */
 /* "#!/usr/bin/env -S python3 -u\n" → interpreter "/usr/bin/env", argument "-S python3 -u".
  * -EINVAL when buf does not start with "#!" and a path. */

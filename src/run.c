@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "cgroup.h"
+#include "execdeps.h"
 #include "sandbox.h"
 #include "supervise.h"
 #include "workdir.h"
@@ -291,7 +292,15 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 (void) waitpid(pid, NULL, 0);
                 supervise_kill_descendants();
                 ret->outcome = OUTCOME_SANDBOX_ERROR;
-                if (asprintf(&ret->sandbox_error, "%s: %s", ce.step, strerror(ce.error)) < 0)
+                /* The kernel's ENOENT for a script whose #! interpreter is missing names no file,
+                 * and the command is there: say which is not. */
+                _cleanup_free_ char *interp = NULL;
+                bool missing = streq(ce.step, "execve") && ce.error == ENOENT && access(argv[0], F_OK) == 0 &&
+                               execdeps_script_interpreter(argv[0], &interp) >= 0 && access(interp, F_OK) < 0 &&
+                               errno == ENOENT;
+                if (asprintf(&ret->sandbox_error, "%s: %s%s%s%s", ce.step, strerror(ce.error),
+                             missing ? " (the interpreter its #! line names, '" : "", missing ? interp : "",
+                             missing ? "')" : "") < 0)
                         ret->sandbox_error = NULL;
                 r = 0;
                 goto out;

@@ -37,8 +37,11 @@ def brief(res):
 def interpreters(tap, env):
     """restrictive: the command's #! chain, as execdeps follows it, where it ends early"""
     # an interpreter that is missing, or no regular file: the execve's own answer, as without
-    # any sandbox (policy none), and nothing granted for it
-    for name, line, err in (("nointerp", "#!/nonexistent/interp\n", "execve: No such file or directory"),
+    # any sandbox (policy none), and nothing granted for it. The kernel's ENOENT names no file:
+    # where the command is there, the result says which is not.
+    for name, line, err in (("nointerp", "#!/nonexistent/interp\n",
+                             "execve: No such file or directory (the interpreter its #! line names, "
+                             "'/nonexistent/interp')"),
                             ("dirinterp", "#!/usr\n", "execve: Permission denied"),
                             ("devinterp", "#!/dev/null\n", "execve: Permission denied")):
         script = write_script(env, name, line)
