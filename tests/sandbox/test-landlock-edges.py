@@ -68,14 +68,18 @@ def interpreters(tap, env):
         shutil.copy(env.hostile, prog)
         os.chmod(prog, 0o755)
     try:
-        for prog, want in ((kept_out, ("failed", 126, "/usr/bin/env: \u2018%s\u2019: Permission denied\n" % kept_out, None)),
-                           (elsewhere, ("ok", 0, "", "ok"))):
+        # (the program's own stderr is not compared: a coverage build's says its profile could
+        # not be written, which the sandbox rightly refuses)
+        for prog, want in ((kept_out, ("failed", 126, None)), (elsewhere, ("ok", 0, "ok"))):
             script = write_script(env, "envprog", "#!/usr/bin/env -S %s fd:0\n" % prog)
             env.skill("envprog", "restrictive", command=[script])
             res = env.run("envprog")
-            tap.is_((res.get("outcome"), res.get("exit_code"), res.get("stderr"), ws.lines(res).get("fd:0", "")[:2] or None),
-                    want, "restrictive: '#!/usr/bin/env -S %s': %s" % (
-                        prog, "not granted" if prog == kept_out else "granted, it runs"), repr(brief(res)))
+            what = "restrictive: '#!/usr/bin/env -S %s': " % prog
+            tap.is_((res.get("outcome"), res.get("exit_code"), ws.lines(res).get("fd:0", "")[:2] or None), want,
+                    what + ("not granted" if prog == kept_out else "granted, it runs"), repr(brief(res)))
+            if prog == kept_out:
+                tap.is_(res.get("stderr"), "/usr/bin/env: \u2018%s\u2019: Permission denied\n" % prog,
+                        what + "env says it may not run it")
     finally:
         os.unlink(kept_out)
         os.unlink(elsewhere)
