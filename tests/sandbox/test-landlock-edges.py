@@ -3,7 +3,8 @@
 """The edges of the landlock policies, through the real worker (`skillrun run`), as
 test-worker-sandbox.py drives it (its Env, its hostile skill): a restrictive command whose #!
 line leads nowhere, or to a secret; manifest paths that are "/", end in '/', have a component
-or a link target too long to walk; a worker without /proc; the tokens right in /etc.
+or a link target too long to walk; a worker without /proc; the tokens right in /etc; /etc on
+a file system without d_type.
 Needs root (the skill switches to the run user); skips otherwise.
 """
 import importlib.util
@@ -174,11 +175,54 @@ def tokens_in_etc(tap, env):
     ws.check_attempts(tap, "tokens right in /etc", res, att)
 
 
+def etc_without_d_type(tap, env):
+    """/etc on a file system whose directory entries carry no type (ext2 without 'filetype', XFS
+    without ftype, ISO 9660): every entry is lstat'ed, so that a symlink is still known for one
+    and vetted. Taken for a directory instead, a link onto the tokens would get a rule."""
+    mkfs = shutil.which("mkfs.ext2") or next((p for p in ("/usr/sbin/mkfs.ext2", "/sbin/mkfs.ext2")
+                                                 if os.access(p, os.X_OK)), None)
+    if not mkfs:
+        tap.skip("no mkfs.ext2 (e2fsprogs): /etc without d_type not tested")
+        return
+    img = os.path.join(env.root, "etc.img")
+    stage = os.path.join(env.root, "etc-stage")
+    os.mkdir(stage)
+    with open(img, "wb") as f:
+        f.truncate(16 << 20)
+    subprocess.run([mkfs, "-q", "-F", "-O", "^filetype", img], check=True)
+    public = os.path.join(env.root, "public")
+    os.makedirs(public, exist_ok=True)
+    os.chmod(public, 0o755)
+    with open(os.path.join(public, "file"), "w") as f:
+        f.write("public\n")
+    os.chmod(os.path.join(public, "file"), 0o644)
+    # a loop mount in the run's private mount namespace: gone with it, its loop device too
+    setup = "\n".join([
+        "mount -o loop %s %s" % (img, stage),
+        "for f in passwd group nsswitch.conf ld.so.cache; do [ ! -e /etc/$f ] || cp -a /etc/$f %s/; done" % stage,
+        "echo secret > %s/shadow && chmod 0644 %s/shadow && chmod 0755 %s" % (stage, stage, stage),
+        "ln -s %s %s/zz-tokens && ln -s %s %s/zz-public && ln -s passwd %s/zz-passwd" %
+        (env.secret, stage, public, stage, stage),
+        "mount --bind %s /etc" % stage,
+    ])
+    att = {"read:/etc/passwd": "ok", "read:/etc/shadow": "denied errno=EACCES",
+           "read:/etc/zz-tokens": "denied errno=EACCES", "read:" + env.secret: "denied errno=EACCES",
+           "read:/etc/zz-public/file": "ok", "read:/etc/zz-passwd": "ok"}
+    env.skill("hostile-permissive", "permissive")
+    res = env.run("hostile-permissive", *att, setup=setup)
+    if res.get("outcome") is None and "mount" in res.get("_stderr", ""):
+        tap.skip("no loop mount of an ext2 image here: /etc without d_type not tested")
+        return
+    tap.is_(res.get("outcome"), "ok", "/etc without d_type: outcome ok", repr(brief(res)))
+    ws.check_attempts(tap, "/etc without d_type", res, att)
+
+
 def body(tap, env):
     interpreters(tap, env)
     manifest_paths(tap, env)
     no_proc(tap, env)
     tokens_in_etc(tap, env)
+    etc_without_d_type(tap, env)
 
 
 def main():
