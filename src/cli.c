@@ -10,6 +10,7 @@
 #include "auth.h"
 #include "cgroup.h"
 #include "cli.h"
+#include "execdeps.h"
 #include "journal.h"
 #include "landlock-policy.h"
 #include "log.h"
@@ -262,7 +263,10 @@ static void print_cgroup_layout(void) {
 
 /* Can the command be executed at all: a file, with an execute bit? (Who may run it is the
  * sandbox's business; root's access(X_OK) would say yes to nearly anything.) */
-static int check_command(const char *path) {
+/* 0, or why every run would end in sandbox_error "execve: ...": *ret_interp, allocated, when
+ * the command is a script whose #! interpreter does not exist (-ENOENT) */
+static int check_command(const char *path, char **ret_interp) {
+        _cleanup_free_ char *interp = NULL;
         struct stat st;
 
         if (stat(path, &st) < 0)
@@ -271,6 +275,10 @@ static int check_command(const char *path) {
                 return -EISDIR;
         if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
                 return -ENOEXEC;
+        if (execdeps_script_interpreter(path, &interp) >= 0 && access(interp, F_OK) < 0 && errno == ENOENT) {
+                *ret_interp = steal_pointer(&interp);
+                return -ENOENT;
+        }
         return 0;
 }
 
@@ -471,9 +479,15 @@ int cli_check(int argc, char **argv) {
                         }
                         if (r >= 0) {
                                 /* every run would end in sandbox_error "execve: ..." */
-                                r = check_command(m->command[0]);
-                                if (r < 0 && asprintf(&merr, "%s: command: '%s': %s", path, m->command[0],
-                                                      r == -ENOEXEC ? "not executable" : strerror(-r)) < 0)
+                                _cleanup_free_ char *interp = NULL;
+                                r = check_command(m->command[0], &interp);
+                                if (r < 0 && interp &&
+                                    asprintf(&merr, "%s: command: '%s': the interpreter its #! line names, '%s', "
+                                             "does not exist", path, m->command[0], interp) < 0)
+                                        merr = NULL;
+                                else if (r < 0 && !interp &&
+                                         asprintf(&merr, "%s: command: '%s': %s", path, m->command[0],
+                                                  r == -ENOEXEC ? "not executable" : strerror(-r)) < 0)
                                         merr = NULL;
                         }
                         if (r < 0) {

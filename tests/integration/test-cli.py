@@ -453,6 +453,25 @@ def body(tap):
     tap.ok(0 <= ok_at < note_at, "check: the earlier one is checked, the later one noted after it", out)
     wb.stop(None, check=False)
 
+    # a script whose #! interpreter does not exist: every run would end in "execve: No such file
+    # or directory", so check says so, as of a missing command; an interpreter that is there (and
+    # env, which finds its program only when run) passes
+    wb = Worker(skills={})
+    for name, first in (("gone", "#!/nonexistent/python9"), ("there", "#!/bin/sh"), ("viaenv", "#!/usr/bin/env nope9")):
+        script = os.path.join(wb.root, name + ".sh")
+        with open(script, "w") as f:
+            f.write(first + "\nexit 0\n")
+        os.chmod(script, 0o755)
+        with open(os.path.join(wb.skills_dir, name + ".json"), "w") as f:
+            json.dump({"command": [script]}, f)
+    p = wb.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 1, "check: a script whose #! interpreter is missing is an error", out)
+    tap.contains(out, "error: %s/gone.json: command: '%s/gone.sh': the interpreter its #! line names, "
+                 "'/nonexistent/python9', does not exist\n" % (wb.skills_dir, wb.root), "check: ... naming both")
+    tap.ok("ok: there (" in out and "ok: viaenv (" in out, "check: ... other scripts pass", out)
+    wb.stop(None, check=False)
+
     # the skill abbot_skill names, unable to run Abbot code: every POST /api/v1/execute would be a
     # 500; check says so then (and of no other skill that lacks the same)
     wb = Worker(skills={}, raw_skills={
