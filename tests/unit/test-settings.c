@@ -205,6 +205,10 @@ static void test_set_messages(void) {
                 { "abbot_api_base_url", "https://abbot.example/api", NULL },
                 { "abbot_api_base_url", "ftp://x", "abbot_api_base_url: invalid URL 'ftp://x'" },
                 { "abbot_api_base_url", "https://", "abbot_api_base_url: invalid URL 'https://'" },
+                /* a blank or a control character inside would split or smuggle a request line */
+                { "abbot_api_base_url", "https://abbot.example/a b", "abbot_api_base_url: invalid URL 'https://abbot.example/a b'" },
+                { "abbot_api_base_url", "http://x/\t", "abbot_api_base_url: invalid URL 'http://x/\t'" },
+                { "abbot_api_base_url", "http://x/\x7f", "abbot_api_base_url: invalid URL 'http://x/\x7f'" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -285,7 +289,13 @@ static void test_set_values(void) {
         is_int(settings_set(&s, "nope", "1", &error), -ENOENT, "unknown key");
         is_str(error, "unknown key 'nope'", "unknown key message names it");
         free(error);
+        error = (char *) "sentinel";
+        is_int(settings_set(&s, "policy", NULL, &error), -EINVAL, "no value: -EINVAL");
+        ok(error == NULL, "... and no message");
+        is_int(settings_parse_text(&s, NULL, NULL, 1, NULL), -EINVAL, "no text but a length: -EINVAL");
+        is_int(settings_load(NULL, NULL), -EINVAL, "settings_load(NULL): -EINVAL");
         settings_done(&s);
+        settings_done(NULL); /* a no-op */
 }
 
 static void test_format_size(void) {
