@@ -92,6 +92,12 @@ int main(void) {
         is_str(try(plain, "{\"env\": {\"BAR\": \"x\"}}", NULL), "-22 env: 'BAR' is not allowed by skill 't'",
                "env not in allow_env refused");
         is_str(try(plain, "{\"env\": {\"1X\": \"x\"}}", NULL), "-22 env: invalid variable name '1X'", "bad env name");
+        /* a name that holds '=' would set another variable than the one allow_env names */
+        is_str(try(plain, "{\"env\": {\"FOO=BAR\": \"x\"}}", NULL), "-22 env: invalid variable name 'FOO=BAR'",
+               "'=' in an env name refused");
+        is_str(try(plain, "{\"env\": {\"A-B\": \"x\"}}", NULL), "-22 env: invalid variable name 'A-B'",
+               "'-' in an env name refused");
+        is_str(try(plain, "{\"env\": {\"\": \"x\"}}", NULL), "-22 env: invalid variable name ''", "empty env name refused");
         is_str(try(plain, "{\"env\": {\"FOO\": 1}}", NULL), "-22 env: 'FOO': expected a string without NUL bytes",
                "env value type");
 
