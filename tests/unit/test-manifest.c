@@ -134,6 +134,33 @@ static void test_defaults(void) {
         if (m)
                 ok(m->path == NULL && m->dir == NULL, "no path, no dir");
         manifest_free(m);
+        m = NULL;
+        /* the directory of a manifest in / (skills_dir = /), or of a bare file name */
+        is_int(manifest_parse(&settings, "wc", "/wc.json", "{\"command\":[\"/x\"]}", 18, &m, NULL), 0, "path in /");
+        is_str(m ? m->dir : NULL, "/", "... its dir is /");
+        m = manifest_free(m);
+        is_int(manifest_parse(&settings, "wc", "wc.json", "{\"command\":[\"/x\"]}", 18, &m, NULL), 0, "bare file name");
+        is_str(m ? m->dir : NULL, ".", "... its dir is .");
+        m = manifest_free(m);
+        /* refused without a place for the message: the status alone */
+        is_int(manifest_parse(&settings, "wc", P, "{\"command\":\"x\"}", 15, &m, NULL), -EINVAL, "refused, no message wanted");
+        ok(m == NULL, "... nothing returned");
+        is_int(manifest_parse(&settings, "wc", P, NULL, 1, &m, NULL), -EINVAL, "no text but a length: -EINVAL");
+        {
+                /* the size bound holds for a caller that hands the text over itself, too */
+                size_t n = (1 << 20) + 1;
+                char *big = malloc(n);
+                free(error);
+                error = NULL;
+                if (big) {
+                        memset(big, ' ', n);
+                        is_int(manifest_parse(&settings, "wc", P, big, n, &m, &error), -EFBIG, "text over 1 MiB");
+                        is_str(error, P ": larger than 1048576 bytes", "... message");
+                        free(error);
+                        error = NULL;
+                        free(big);
+                }
+        }
 }
 
 static void test_contradictions(void) {
@@ -676,6 +703,34 @@ static void test_load(void) {
         is_str(error, want, "too large message");
         free(error);
         error = NULL;
+
+        /* A manifest that cannot be opened for another reason than its absence is an error, not a
+         * skill to look for in the next directory: a symlink loop, a file where a directory was. */
+        snprintf(path, sizeof(path), "%s/loop.json", a);
+        if (symlink("loop.json", path) < 0)
+                perror("symlink");
+        is_int(manifest_load(&s, "loop", &m, &error), -ELOOP, "symlink loop");
+        snprintf(want, sizeof(want), "%s/loop.json: %s", a, strerror(ELOOP));
+        is_str(error, want, "... says so, with the path");
+        ok(m == NULL, "... and returns no manifest");
+        free(error);
+        error = NULL;
+        unlink(path);
+        {
+                Settings f;
+                settings_init(&f);
+                strv_free(f.skills_dirs);
+                f.skills_dirs = NULL;
+                snprintf(path, sizeof(path), "%s/notes.txt", a);
+                strv_extend(&f.skills_dirs, path);
+                strv_extend(&f.skills_dirs, b);
+                is_int(manifest_load(&f, "wc", &m, &error), -ENOTDIR, "a file as skills dir: not skipped for the next");
+                snprintf(want, sizeof(want), "%s/notes.txt/wc.json: %s", a, strerror(ENOTDIR));
+                is_str(error, want, "... and the message names the path");
+                free(error);
+                error = NULL;
+                settings_done(&f);
+        }
 
         /* "dir" is a directory (listed: manifest_load() calls it broken, as the worker does), "Bad"
          * not a valid name, notes.txt not JSON; wc and broken are in both. */
