@@ -471,9 +471,47 @@ static void test_fallback_priority(void) {
         }
 }
 
+/* JOURNAL_RECORD_MAX holds, whole, a record whose fields are as long as they can be: the client's
+ * method and path and the error (which may quote them) cut to JOURNAL_VALUE_MAX, the rest bounded
+ * by what they are (a run id, a skill name, a token name, an address, an outcome). A buffer too
+ * small for a field leaves that field out rather than write past its end. */
+static void test_bounds(void) {
+        static char buf[JOURNAL_RECORD_MAX], big[4 * JOURNAL_VALUE_MAX], name[65];
+        Field f[FIELDS_MAX] = {};
+        size_t n = 0, len;
+        RequestLog l = REQUEST_LOG_INIT;
+
+        memset(big, 'x', sizeof big - 1);
+        memset(name, 'n', sizeof name - 1);
+        l.run_id = "0123456789abcdef0123456789abcdef";
+        l.skill = l.token_name = name;
+        l.peer = "[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535";
+        l.outcome = "sandbox_error";
+        l.method = l.path = l.error = big;
+        l.status = 500;
+        len = journal_format_record(&l, buf, sizeof buf);
+        ok(len <= sizeof buf, "longest values: within JOURNAL_RECORD_MAX (%zu bytes)", len);
+        is_int(parse(buf, len, f, &n), 0, "... the record parses");
+        is_int(n, 15, "... with all its 15 fields");
+        is_int(strlen(value(f, n, "SKILLRUN_ERROR")), JOURNAL_VALUE_MAX, "... the error cut to JOURNAL_VALUE_MAX");
+        free_fields(f, n);
+
+        l = (RequestLog) REQUEST_LOG_INIT;
+        l.method = "GET";
+        l.path = big;
+        l.status = 404;
+        len = journal_format_record(&l, buf, 64);
+        ok(len <= 64, "a 64-byte buffer: %zu bytes written", len);
+        is_int(parse(buf, len, f, &n), 0, "... whole fields only");
+        ok(!find(f, n, "MESSAGE") && !find(f, n, "SKILLRUN_PATH"), "... those that do not fit left out");
+        is_str(value(f, n, "PRIORITY"), "5", "... a short one after them kept");
+        free_fields(f, n);
+}
+
 int main(void) {
         test_reader();
         test_format();
+        test_bounds();
         test_send();
         test_wait_taken();
         test_line();
