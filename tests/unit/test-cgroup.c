@@ -1051,6 +1051,112 @@ static void test_real(void) {
         undo_own_v2_cgroup(own, orig);
 }
 
+/* What a delegated tree that refuses a step says: the step, the path and the errno, as the run's
+ * error. Each refusal in a fresh fake unit, as the once-per-process preparation is not done. */
+static void v2_refused(const char *name, void (*spoil)(const char *unit), const char *before, const char *after,
+                       int want_r) {
+        Limits l = { .memory_max = 1 << 20, .tasks_max = 2 };
+        char mypid[32], want[4096], *err = NULL;
+        Cgroup *c = NULL;
+        const char *unit;
+
+        snprintf(mypid, sizeof mypid, "%d\n", (int) getpid());
+        unit = strdup(fake_v2(name, "/system.slice/u.service", "memory pids\n", mypid));
+        is_int(cgroup_detect(), CGROUP_MODE_DELEGATED, "%s: delegated", name);
+        spoil(unit);
+        is_int(cgroup_create(&l, "r", &c, &err), want_r, "%s: create refused", name);
+        snprintf(want, sizeof want, "cgroup: %s'%s%s': %s", before, unit, after, strerror(-want_r));
+        is_str(err, want, "%s: the message", name);
+        ok(!c, "%s: no cgroup returned", name);
+        ok(!exists(pathf("%s/run-r", unit)), "%s: no run cgroup made", name);
+        free(err);
+        free((char *) unit);
+}
+
+static void spoil_gone(const char *unit) {
+        (void) rm_rf(unit);
+}
+
+static void spoil_worker_file(const char *unit) {
+        put(pathf("%s/worker", unit), "");
+}
+
+static void spoil_worker_procs(const char *unit) {
+        mkdir_p(pathf("%s/worker/cgroup.procs", unit));
+}
+
+static void spoil_subtree_dir(const char *unit) {
+        unlink(pathf("%s/cgroup.subtree_control", unit));
+        mkdir_p(pathf("%s/cgroup.subtree_control", unit));
+}
+
+static void spoil_subtree_full(const char *unit) {
+        unlink(pathf("%s/cgroup.subtree_control", unit));
+        if (symlink("/dev/full", pathf("%s/cgroup.subtree_control", unit)) < 0)
+                printf("# symlink: %m\n");
+}
+
+static void test_fake_v2_refusals(void) {
+        v2_refused("v2-gone", spoil_gone, "cannot open ", "", -ENOENT);
+        v2_refused("v2-worker-file", spoil_worker_file, "cannot open ", "/worker", -ENOTDIR);
+        v2_refused("v2-worker-procs", spoil_worker_procs, "cannot move the worker into ", "/worker", -EISDIR);
+        v2_refused("v2-subtree-dir", spoil_subtree_dir, "cannot read ", "/cgroup.subtree_control", -EISDIR);
+        v2_refused("v2-subtree-full", spoil_subtree_full, "cannot enable '+memory +pids' in ",
+                   "/cgroup.subtree_control", -ENOSPC);
+}
+
+/* Why the probe passed a layout over, in cgroup_describe()'s notes. */
+static void layout_note(const char *name, const char *self, const char *mountinfo, const char *unit_procs,
+                        bool subtree_control, const char *before, const char *after) {
+        const char *root = strdup(pathf("%s/%s", tmp_root, name));
+        const char *unit = strdup(pathf("%s/sys/fs/cgroup/system.slice/u.service", root));
+        char want[4096], *text = NULL;
+
+        mkdir_p(pathf("%s/proc/self", root));
+        put(pathf("%s/proc/self/cgroup", root), self);
+        if (mountinfo)
+                put(pathf("%s/proc/self/mountinfo", root), mountinfo);
+        mkdir_p(unit);
+        put(pathf("%s/cgroup.controllers", unit), "memory pids\n");
+        if (unit_procs)
+                put(pathf("%s/cgroup.procs", unit), unit_procs);
+        else
+                mkdir_p(pathf("%s/cgroup.procs", unit));
+        if (subtree_control)
+                put(pathf("%s/cgroup.subtree_control", unit), "");
+        is_int(cgroup_set_root_for_test(root), 0, "%s: fake root", name);
+        is_int(cgroup_detect(), CGROUP_MODE_NONE, "%s: no layout", name);
+        is_int(cgroup_describe(&text), 0, "%s: describe", name);
+        snprintf(want, sizeof want, "%s%s%s", before, after ? unit : "", strempty(after));
+        contains_str(text, want, "%s: says why", name);
+        free(text);
+        free((char *) unit);
+        free((char *) root);
+}
+
+static void test_fake_layout_notes(void) {
+        static const char v2_mount[] = "25 1 0:22 / /sys/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 rw\n";
+        char mypid[32];
+
+        snprintf(mypid, sizeof mypid, "%d\n", (int) getpid());
+        layout_note("note-mountinfo", "0::/system.slice/u.service\n", NULL, mypid, true,
+                    "not used:\ncannot read /proc/self/mountinfo: No such file or directory\n", NULL);
+        /* cgroup2 mounted with another root (a container's view): our cgroup is not below it */
+        layout_note("note-unseen", "0::/system.slice/u.service\n",
+                    "25 1 0:22 /other /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", mypid, true,
+                    "cgroup v2: no cgroup2 mount shows our cgroup\n", NULL);
+        layout_note("note-no-subtree", "0::/system.slice/u.service\n", v2_mount, mypid, false,
+                    "cgroup v2 '", "': 'cgroup.subtree_control' not writable (No such file or directory): "
+                                   "no Delegate=yes?\n");
+        layout_note("note-procs", "0::/system.slice/u.service\n", v2_mount, NULL, true,
+                    "cgroup v2 '", "': cannot read cgroup.procs: Is a directory\n");
+
+        /* a cgroup.procs that lists no pid we can read: nobody else is in it, delegated */
+        const char *unit = fake_v2("v2-unreadable-procs", "/system.slice/u.service", "memory pids\n", "x\n");
+        is_int(cgroup_detect(), CGROUP_MODE_DELEGATED, "cgroup.procs without a pid: delegated");
+        (void) unit;
+}
+
 /* cgroup_unit_mode(): what a worker under the shipped unit gets, from the root cgroup's
  * controllers (a fake root stands for a cgroup2 /sys/fs/cgroup). */
 static void test_unit_mode(void) {
@@ -1083,6 +1189,8 @@ int main(void) {
         test_fake_v2();
         test_fake_v2_variants();
         test_fake_v1();
+        test_fake_v2_refusals();
+        test_fake_layout_notes();
         test_unit_mode();
         test_real();
         (void) rm_rf(tmp_root);
