@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Paths a kernel, a client or a skill can send the worker down that no other test takes (found by
+# tests/coverage.sh): a kernel without pidfd_open(2) (before 5.3, or a seccomp filter that does
+# not know it), where the supervisor polls waitpid() and the run cgroup's kill uses kill(2); a
+# kernel without getrandom(2) for `skillrun token`; a skill that reads part of its input and
+# exits; a directory an unprivileged worker's skill makes readable but not searchable, which
+# workdir_max must still count; a manifest that is a symlink loop.
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from skillrun_test import (Skip, Worker, check_error, main, pid_alive, py_skill, sh_skill,  # noqa: E402
+                           skillrun_bin, wait_for)
+
+
+def strace_args(syscall, inject):
+    strace = shutil.which("strace")
+    if not strace:
+        raise Skip("strace not installed (contrib/install-deps.sh --tests installs it)")
+    args = [strace, "-f", "-qq", "-o", "/dev/null", "-e", "trace=" + syscall, "-e",
+            "inject=%s:%s" % (syscall, inject)]
+    if subprocess.run(args + ["true"], capture_output=True).returncode != 0:
+        raise Skip("strace cannot inject faults here (no ptrace?)")
+    return args
+
+
+def no_pidfd(tap):
+    """pidfd_open(2) answered ENOSYS: runs end as they do with it, a timeout too."""
+    w = Worker(skills={"echo": sh_skill("echo hi", input="none"),
+                       # what it leaves out of its group holds stdout open: killed as the skill
+                       # ends, by the walk of the worker's descendants and the run cgroup's kill
+                       "leave": sh_skill("setsid sleep 30 & echo $!", input="none"),
+                       # ignores SIGTERM: SIGKILL after the grace, the run cgroup's kill among it
+                       "sleep": sh_skill("trap '' TERM; echo $$; exec sleep 30", input="none", timeout_ms=300)},
+               settings={"kill_grace_ms": 100}, inetd=True)
+    w.under_strace("pidfd_open", "error=ENOSYS").start()
+
+    t = time.monotonic()
+    r = w.run("echo", {})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("stdout")), (200, "ok", "hi\n"),
+            "no pidfd: a skill runs", "body: %r" % r.body[:500])
+    tap.ok(time.monotonic() - t < 5, "... and its end is noticed (%.2fs)" % (time.monotonic() - t))
+
+    r = w.run("leave", {})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome")), (200, "ok"), "no pidfd: a skill that leaves a process behind: ok",
+            "body: %r" % r.body[:500])
+    left = int((j.get("stdout") or "0").strip() or 0)
+    tap.ok(left > 0 and wait_for(lambda: not pid_alive(left), 3), "... which is killed")
+
+    r = w.run("sleep", {})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("signal")), (200, "timeout", "SIGKILL"),
+            "no pidfd: a skill that ignores SIGTERM is killed at its timeout", "body: %r" % r.body[:500])
+    pid = int((j.get("stdout") or "0").strip() or 0)
+    tap.ok(pid > 0 and not pid_alive(pid), "... and gone")
+    tap.ok(j.get("duration_ms", 99999) < 5000, "... soon (%s ms)" % j.get("duration_ms"))
+    w.stop(tap)
+
+
+def no_getrandom(tap):
+    """`skillrun token` when getrandom(2) is interrupted, or missing."""
+    bin_ = skillrun_bin()
+    # LeakSanitizer cannot stop the world under ptrace (as in Worker.under_strace)
+    env = dict(os.environ, ASAN_OPTIONS=":".join(filter(None, [os.environ.get("ASAN_OPTIONS"), "detect_leaks=0"])))
+    p = subprocess.run(strace_args("getrandom", "error=EINTR:when=1") + [bin_, "token", "ci"], capture_output=True,
+                       env=env)
+    out = p.stdout.decode()
+    tap.ok(p.returncode == 0 and out.startswith("ci:") and len(out.strip()) == len("ci:") + 44,
+           "getrandom interrupted once: tried again, a 44-character token", repr((p.returncode, out, p.stderr)))
+    p = subprocess.run(strace_args("getrandom", "error=ENOSYS") + [bin_, "token", "ci"], capture_output=True, env=env)
+    tap.is_((p.returncode, p.stdout), (1, b""), "no getrandom: exit 1, no token")
+    tap.contains(p.stderr.decode(), "Failed to generate a token: Function not implemented",
+                 "... and stderr says why")
+
+
+def partial_reader(tap):
+    """A skill that reads 10 bytes of a 500 kB input and exits: the rest of the input is dropped
+    (the write fails with EPIPE, SIGPIPE ignored), the run is the skill's own."""
+    w = Worker(skills={"head": py_skill("import sys; print(len(sys.stdin.buffer.read(10)))")}).start()
+    for i in range(3):
+        r = w.run("head", {"stdin": "x" * 500000})
+        j = r.json or {}
+        tap.is_((r.status, j.get("outcome"), j.get("stdout")), (200, "ok", "10\n"),
+                "a skill that reads 10 bytes of 500 kB of input: ok (%d)" % i, "body: %r" % r.body[:500])
+    w.stop(tap)
+
+
+def unsearchable_dir(tap):
+    """Under DynamicUser= the skill has the worker's uid and the worker no DAC capability: a
+    directory the skill makes readable but not searchable gets its search bit back from the
+    worker, so that what is in it is counted, not taken for over workdir_max."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        tap.skip("an unprivileged worker needs root and setpriv to be started")
+        return
+    w = Worker(skills={
+        "small": sh_skill("mkdir d && echo x > d/f && chmod 600 d && sleep 1 && stat -c %a d && chmod 700 d && echo done",
+                          workdir_max="2M", timeout_ms=20000),
+        "big": sh_skill("mkdir d && for i in 1 2 3 4 5; do head -c 1000000 /dev/zero > d/f$i; done && chmod 600 d && "
+                        "sleep 1 && chmod 700 d && echo done", workdir_max="2M", timeout_ms=20000),
+    }, user="nobody").start()
+    r = w.run("small", {})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("stdout")), (200, "ok", "700\ndone\n"),
+            "unprivileged: a readable, unsearchable dir: searchable again, counted, the run goes on",
+            "body: %r" % r.body[:500])
+    r = w.run("big", {})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("signal"), j.get("stdout")), (200, "output_limit", "SIGKILL", ""),
+            "unprivileged: 5 MB in a readable, unsearchable dir count against workdir_max 2M",
+            "body: %r" % r.body[:500])
+    w.stop(tap)
+
+
+def symlink_loop(tap):
+    w = Worker(skills={"echo": sh_skill("echo hi", input="none")})
+    loop = os.path.join(w.skills_dir, "loop.json")
+    os.symlink("loop.json", loop)
+    w.start()
+    r = w.run("loop", {})
+    check_error(tap, r, 500, "a manifest that is a symlink loop")
+    tap.is_((r.json or {}).get("message"), "skill 'loop' is misconfigured; see the journal", "... the message")
+    tap.contains(w.all_log_text(), "Skill 'loop' is broken: %s: Too many levels of symbolic links" % loop,
+                 "... the log names the path and the errno")
+    r = w.get("/v1/skills")
+    tap.is_((r.status, [s.get("name") for s in (r.json or {}).get("skills", [])]), (200, ["echo"]),
+            "... the list leaves it out")
+    w.stop(tap)
+
+
+def body(tap):
+    for part in (no_getrandom, partial_reader, unsearchable_dir, symlink_loop, no_pidfd):
+        try:
+            part(tap)
+        except Skip as e:
+            tap.skip("%s: %s" % (part.__name__, e))
+
+
+main(body)
