@@ -400,11 +400,13 @@ static bool kill_pid(pid_t pid, const RunDir *d) {
         _cleanup_close_ int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
         if (pidfd >= 0)
                 return pid_in_cgroup(pid, d) && syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) >= 0;
-        if (errno != ENOSYS)
-                return false; /* ESRCH: gone already */
+        if (errno == ESRCH)
+                return false; /* gone already */
 #endif
-        /* Kernels before 5.3: a pid read from cgroup.procs could in theory be reused before the
-         * kill; the window is the few microseconds between the read and here. */
+        /* Kernels before 5.3 (ENOSYS), a seccomp filter that does not know pidfd_open (EPERM, as
+         * the unit's SystemCallErrorNumber= answers), no fd left (EMFILE): a pid read from
+         * cgroup.procs could in theory be reused before the kill; the window is the few
+         * microseconds between the read and here. */
         return kill(pid, SIGKILL) >= 0;
 }
 

@@ -23,6 +23,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include "deny-syscall.h"
 #include "landlock.h"
 #include "manifest.h"
 #include "run.h"
@@ -692,15 +693,7 @@ static bool libc_uses_socketcall(void) {
         if (pid < 0)
                 return false;
         if (pid == 0) {
-                struct sock_filter f[] = {
-                        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-                        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socketcall, 0, 1),
-                        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOTBLK),
-                        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-                };
-                struct sock_fprog prog = { .len = ELEMENTSOF(f), .filter = f };
-                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-                    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+                if (deny_syscall(__NR_socketcall, ENOTBLK) < 0)
                         _exit(2);
                 _exit(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0) < 0 && errno == ENOTBLK ? 1 : 0);
         }

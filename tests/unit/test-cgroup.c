@@ -13,11 +13,13 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include "cgroup-internal.h"
+#include "deny-syscall.h"
 #include "tap.h"
 #include "util.h"
 
@@ -620,6 +622,62 @@ static uint64_t now_ms(void) {
         return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
+/* pidfd_open(2) refused as a seccomp filter that does not know it refuses it: with EPERM (the
+ * shipped unit's SystemCallErrorNumber=, a systemd whose @system-service predates pidfd_open), not
+ * ENOSYS. cgroup_kill() must still SIGKILL what the run cgroup holds, as on a kernel without
+ * pidfd_open. In a child: the filter stays with the process that installed it. */
+static void real_kill_pidfd_refused(void) {
+#ifdef SYS_pidfd_open
+        Limits l = { .memory_max = 256 << 20, .tasks_max = 16 };
+        int ready[2];
+
+        assert_se(pipe2(ready, O_CLOEXEC) == 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+                Cgroup *c = NULL;
+                int st = 0;
+                bool dead = false;
+                char b;
+
+                if (deny_syscall(SYS_pidfd_open, EPERM) < 0)
+                        _exit(10);
+                if (syscall(SYS_pidfd_open, getpid(), 0) >= 0 || errno != EPERM)
+                        _exit(11);
+                if (cgroup_create(&l, real_id("t-nopidfd"), &c, NULL) < 0 || !c)
+                        _exit(12);
+                pid_t s = fork();
+                if (s == 0) {
+                        if (cgroup_attach_child(c) < 0 || write(ready[1], "x", 1) != 1)
+                                _exit(1);
+                        for (;;)
+                                pause();
+                }
+                close(ready[1]);
+                if (read(ready[0], &b, 1) != 1)
+                        _exit(13);
+                cgroup_kill(c);
+                for (int i = 0; i < 200 && !dead; i++)
+                        if (waitpid(s, &st, WNOHANG) == s)
+                                dead = true;
+                        else
+                                usleep(10000);
+                if (!dead) {
+                        (void) kill(s, SIGKILL);
+                        (void) waitpid(s, &st, 0);
+                }
+                c = cgroup_free(c);
+                _exit(dead && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL ? 0 : 14);
+        }
+        close(ready[0]);
+        close(ready[1]);
+        int status = wait_child(pid, NULL);
+        is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0,
+               "pidfd_open refused with EPERM: cgroup_kill still SIGKILLs the run (10-13: set-up, 14: not killed)");
+#else
+        skip("no pidfd_open in these headers");
+#endif
+}
+
 static void real_cpu(void) {
         Limits l = { .memory_max = 256 << 20, .tasks_max = 4, .cpu_max = 20 };
         Cgroup *c = NULL;
@@ -1044,6 +1102,7 @@ static void test_real(void) {
         real_memory();
         real_fork_bomb();
         real_kill_escaped();
+        real_kill_pidfd_refused();
         real_cpu();
         real_cpu_above_parent();
         real_children_removed();
