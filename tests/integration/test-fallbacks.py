@@ -5,7 +5,8 @@
 # not know it), where the supervisor polls waitpid() and the run cgroup's kill uses kill(2); a
 # kernel without getrandom(2) for `skillrun token`; a skill that reads part of its input and
 # exits; a directory an unprivileged worker's skill makes readable but not searchable, which
-# workdir_max must still count; a manifest that is a symlink loop.
+# workdir_max must still count; a process chain deeper than the supervisor's walk; a manifest
+# that is a symlink loop.
 import os
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from skillrun_test import (Skip, Worker, check_error, main, pid_alive, py_skill, sh_skill,  # noqa: E402
-                           skillrun_bin, wait_for)
+                           skillrun_bin, wait_for, wait_gone)
 
 
 def strace_args(syscall, inject):
@@ -118,6 +119,45 @@ def unsearchable_dir(tap):
     w.stop(tap)
 
 
+# A chain of processes, each the child of the one before and in a session of its own, so that
+# the group kill reaches none of them: the supervisor kills down the tree (kill_subtree(), at most
+# 64 deep) and, as each killed parent hands its children to it, the subreaper, goes on in rounds
+# until none is left.
+CHAIN = 80
+CHAINER = py_skill("import os, time\n"
+                   "r, w = os.pipe()\n"
+                   "for depth in range(%d):\n"
+                   "    if os.fork():\n"
+                   "        if depth == 0:\n"
+                   "            os.close(w)\n"
+                   "            f = os.fdopen(r)\n"
+                   "            os.write(1, (' '.join(f.read().split()) + '\\n').encode())\n"
+                   "            os._exit(0)\n"
+                   "        os.close(w)\n"
+                   "        time.sleep(60)\n"
+                   "        os._exit(0)\n"
+                   "    os.setsid()\n"
+                   "    os.write(w, b'%%d ' %% os.getpid())\n"
+                   "os.close(w)\n"
+                   "time.sleep(60)\n" % CHAIN, input="none", tasks_max=CHAIN + 16, timeout_ms=20000)
+
+
+def deep_chain(tap):
+    """Without a run cgroup (an unprivileged worker), a process chain deeper than the walk's
+    bound is killed whole as the skill ends."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        tap.skip("an unprivileged worker needs root and setpriv to be started")
+        return
+    w = Worker(skills={"chain": CHAINER}, settings={"tasks_max": CHAIN + 16}, user="nobody").start()
+    r = w.run("chain", {})
+    j = r.json or {}
+    pids = [int(x) for x in (j.get("stdout") or "").split() if x.isdigit()]
+    tap.is_((r.status, j.get("outcome"), len(pids)), (200, "ok", CHAIN),
+            "a chain of %d processes, each in its own session: the run is ok" % CHAIN, "body: %r" % r.body[:300])
+    tap.is_(wait_gone(pids, 3.0), [], "... and every one of them is killed")
+    w.stop(tap)
+
+
 def symlink_loop(tap):
     w = Worker(skills={"echo": sh_skill("echo hi", input="none")})
     loop = os.path.join(w.skills_dir, "loop.json")
@@ -135,7 +175,7 @@ def symlink_loop(tap):
 
 
 def body(tap):
-    for part in (no_getrandom, partial_reader, unsearchable_dir, symlink_loop, no_pidfd):
+    for part in (no_getrandom, partial_reader, unsearchable_dir, deep_chain, symlink_loop, no_pidfd):
         try:
             part(tap)
         except Skip as e:
