@@ -1210,10 +1210,46 @@ static void test_fake_layout_notes(void) {
         layout_note("note-procs", "0::/system.slice/u.service\n", v2_mount, NULL, true,
                     "cgroup v2 '", "': cannot read cgroup.procs: Is a directory\n");
 
+        /* a worker already in the leaf (the probe after a reset) whose leaf is gone, or holds no
+         * cgroup.procs: not delegated, and the note says which directory */
+        layout_note("note-leaf-gone", "0::/system.slice/u.service/worker\n", v2_mount, "", true, "cgroup v2 '",
+                    "/worker': cannot read cgroup.procs: No such file or directory\n");
+        mkdir_p(pathf("%s/note-leaf-empty/sys/fs/cgroup/system.slice/u.service/worker", tmp_root));
+        layout_note("note-leaf-empty", "0::/system.slice/u.service/worker\n", v2_mount, "", true, "cgroup v2 '",
+                    "/worker': cannot read cgroup.procs: No such file or directory\n");
+
         /* a cgroup.procs that lists no pid we can read: nobody else is in it, delegated */
         const char *unit = fake_v2("v2-unreadable-procs", "/system.slice/u.service", "memory pids\n", "x\n");
         is_int(cgroup_detect(), CGROUP_MODE_DELEGATED, "cgroup.procs without a pid: delegated");
         (void) unit;
+}
+
+/* cgroup_own_oom_kills(): the OOM kills of our own cgroup, which tell a worker without a run
+ * cgroup that its skill's SIGKILL was the unit's MemoryMax=. Found once, then read again. */
+static void test_own_oom_kills(void) {
+        char mypid[32];
+        uint64_t kills = 7;
+        const char *root = pathf("%s/oom-none", tmp_root);
+
+        mkdir_p(pathf("%s/proc/self", root));
+        is_int(cgroup_set_root_for_test(root), 0, "fake root without /proc/self/cgroup");
+        is_int(cgroup_own_oom_kills(&kills), -ENODATA, "no cgroup of our own known: -ENODATA");
+        is_int(kills, 7, "... nothing written");
+
+        snprintf(mypid, sizeof mypid, "%d\n", (int) getpid());
+        const char *unit = strdup(fake_v2("oom-v2", "/system.slice/u.service", "memory pids\n", mypid));
+        is_int(cgroup_own_oom_kills(&kills), -ENODATA, "no memory.events: -ENODATA");
+        put(pathf("%s/memory.events", unit), "low 0\nhigh 0\nmax 2\noom 1\noom_kill 1\n");
+        is_int(cgroup_own_oom_kills(&kills), 0, "memory.events found");
+        is_int(kills, 1, "... oom_kill 1");
+        put(pathf("%s/memory.events", unit), "low 0\nhigh 0\nmax 3\noom 2\noom_kill 2\n");
+        is_int(cgroup_own_oom_kills(&kills), 0, "read again");
+        is_int(kills, 2, "... oom_kill 2");
+        put(pathf("%s/memory.events", unit), "low 0\n");
+        is_int(cgroup_own_oom_kills(&kills), -ENODATA, "no oom_kill key any more: -ENODATA");
+        unlink(pathf("%s/memory.events", unit));
+        is_int(cgroup_own_oom_kills(&kills), -ENOENT, "the file gone: its errno");
+        free((char *) unit);
 }
 
 /* cgroup_unit_mode(): what a worker under the shipped unit gets, from the root cgroup's
@@ -1250,6 +1286,7 @@ int main(void) {
         test_fake_v1();
         test_fake_v2_refusals();
         test_fake_layout_notes();
+        test_own_oom_kills();
         test_unit_mode();
         test_real();
         (void) rm_rf(tmp_root);
