@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "run.h"
 #include "tap.h"
 #include "util.h"
 
@@ -508,6 +511,64 @@ static void test_bounds(void) {
         free_fields(f, n);
 }
 
+/* A journald whose queue is full (EAGAIN): run_log_record() tries once more through
+ * journal_log_request() and, still refused, writes the record to stderr, one line. With a
+ * journal socket of our own at its real path, in a mount namespace of a child's own (root). */
+static void test_queue_full(void) {
+        char path[] = "/tmp/test-journal-XXXXXX", got[4096] = "";
+        int out = mkstemp(path);
+        pid_t pid;
+        int status;
+
+        assert_se(out >= 0);
+        unlink(path);
+        fflush(stdout);
+        pid = fork();
+        assert_se(pid >= 0);
+        if (pid == 0) {
+                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+                RequestLog l = REQUEST_LOG_INIT;
+                int rx, tx, sent = 0;
+
+                if (unshare(CLONE_NEWNS) < 0)
+                        _exit(77);
+                if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+                    mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0 ||
+                    mkdir("/run/systemd", 0755) < 0 || mkdir("/run/systemd/journal", 0755) < 0)
+                        _exit(10);
+                strcpy(sa.sun_path, "/run/systemd/journal/socket"); /* journal.c's JOURNAL_SOCKET */
+                rx = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                tx = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                if (rx < 0 || tx < 0 || bind(rx, (struct sockaddr *) &sa, sizeof sa) < 0)
+                        _exit(11);
+                while (sendto(tx, "#\n", 2, MSG_DONTWAIT, (struct sockaddr *) &sa, sizeof sa) == 2)
+                        if (++sent > 100000)
+                                _exit(12);
+                if (errno != EAGAIN)
+                        _exit(13);
+                l.method = "POST";
+                l.path = "/v1/skills/x/run";
+                l.status = 200;
+                if (dup2(out, STDERR_FILENO) < 0)
+                        _exit(14);
+                run_log_record(&l);
+                exit(0); /* not _exit(): a coverage build writes its profile at exit (stdout was flushed) */
+        }
+        status = 0;
+        assert_se(waitpid(pid, &status, 0) == pid);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+                printf("ok %d # SKIP a mount namespace of our own needs root\n", ++tap_n);
+                close(out);
+                return;
+        }
+        is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0, "journal queue full: the child ran (10-14: set-up)");
+        ok(pread(out, got, sizeof got - 1, 0) > 0 &&
+           strncmp(got, "skillrun: status=200 method=POST path=/v1/skills/x/run ", 55) == 0 &&
+           strchr(got, '\n') == got + strlen(got) - 1,
+           "journal queue full: the record on stderr, one line: %s", got);
+        close(out);
+}
+
 int main(void) {
         test_reader();
         test_format();
@@ -517,5 +578,6 @@ int main(void) {
         test_line();
         test_fallback();
         test_fallback_priority();
+        test_queue_full();
         return done_testing();
 }
