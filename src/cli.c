@@ -261,12 +261,10 @@ static void print_cgroup_layout(void) {
         }
 }
 
-/* Can the command be executed at all: a file, with an execute bit? (Who may run it is the
+/* Can the command be executed at all: a file, with an execute bit, and for a script its #!
+ * interpreter there (-ENOENT with *ret_interp, allocated, when not)? (Who may run it is the
  * sandbox's business; root's access(X_OK) would say yes to nearly anything.) */
-/* 0, or why every run would end in sandbox_error "execve: ...": *ret_interp, allocated, when
- * the command is a script whose #! interpreter does not exist (-ENOENT) */
 static int check_command(const char *path, char **ret_interp) {
-        _cleanup_free_ char *interp = NULL;
         struct stat st;
 
         if (stat(path, &st) < 0)
@@ -275,11 +273,7 @@ static int check_command(const char *path, char **ret_interp) {
                 return -EISDIR;
         if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
                 return -ENOEXEC;
-        if (execdeps_script_interpreter(path, &interp) >= 0 && access(interp, F_OK) < 0 && errno == ENOENT) {
-                *ret_interp = steal_pointer(&interp);
-                return -ENOENT;
-        }
-        return 0;
+        return execdeps_interpreter_missing(path, ret_interp) ? -ENOENT : 0;
 }
 
 /* The worker under skillrun@.service is a DynamicUser=, and a skill runs as that user or as

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "execdeps.h"
 #include "util.h"
@@ -142,6 +143,15 @@ int execdeps_script_interpreter(const char *command, char **ret) {
         if (r < 0)
                 return r;
         return execdeps_parse_shebang(buf, len, ret, &arg);
+}
+
+bool execdeps_interpreter_missing(const char *command, char **ret_interp) {
+        _cleanup_free_ char *interp = NULL;
+
+        if (execdeps_script_interpreter(command, &interp) < 0 || access(interp, F_OK) >= 0 || errno != ENOENT)
+                return false;
+        *ret_interp = steal_pointer(&interp);
+        return true;
 }
 
 static int find_in_path(const char *name, char **ret) {

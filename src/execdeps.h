@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
+
 /* What a command needs to be executed at all, for the restrictive policy's landlock rules: the
  * file itself, the "#!" interpreter chain (following "/usr/bin/env NAME" through a fixed PATH)
  * and the ELF program interpreter (PT_INTERP, the dynamic loader) of the binary that finally
@@ -11,6 +13,9 @@ int execdeps_collect(const char *command, char ***ret);
 /* The interpreter the "#!" line of the regular file 'command' names (allocated): -EINVAL when
  * it has none, or the error reading it. */
 int execdeps_script_interpreter(const char *command, char **ret);
+/* Whether 'command' is a script whose #! interpreter does not exist (execve's ENOENT then names
+ * no file): that interpreter in *ret_interp (allocated) when it is. */
+bool execdeps_interpreter_missing(const char *command, char **ret_interp);
 
 /* Pure parts, for tests. */
 /* "#!/usr/bin/env -S python3 -u\n" → interpreter "/usr/bin/env", argument "-S python3 -u".
