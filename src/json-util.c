@@ -467,6 +467,43 @@ const char *json_text_grammar_problem(const char *s, size_t n, unsigned depth, s
         return why;
 }
 
+int json_read(const char *s, size_t n, int depth, int extra_flags, JsonRead *ret) {
+        json_tokener *tok;
+        int k;
+
+        *ret = (JsonRead) {};
+        k = json_unescape_misread_pairs(s, n, &ret->copy, &ret->len);
+        if (k < 0)
+                return k;
+        ret->text = ret->copy ?: s;
+        if (!ret->copy)
+                ret->len = n;
+        tok = json_tokener_new_ex(depth);
+        if (!tok) {
+                json_read_done(ret);
+                return -ENOMEM;
+        }
+        ret->flags = json_tokener_flags_for(ret->text, ret->len) | extra_flags;
+        json_tokener_set_flags(tok, ret->flags);
+        ret->value = json_tokener_parse_ex(tok, ret->text, (int) ret->len);
+        ret->error = json_tokener_get_error(tok);
+        ret->end = MIN(json_tokener_get_parse_end(tok), ret->len);
+        if (ret->error == json_tokener_continue) {
+                /* all of it taken, the value maybe unfinished ("42" may go on): a NUL ends it */
+                ret->value = json_tokener_parse_ex(tok, "", 1);
+                ret->error = json_tokener_get_error(tok);
+                ret->end = ret->len;
+        }
+        json_tokener_free(tok);
+        return 0;
+}
+
+void json_read_done(JsonRead *r) {
+        free(r->copy);
+        json_object_put(r->value);
+        *r = (JsonRead) {};
+}
+
 /* What the tokener's error e, its value v and where it stopped (end) say about the text
  * p[0..n) it read: 0, -EINVAL with *ret_why, or -ENOMEM. v stays the caller's. */
 static int json_parse_end_check(const char *p, size_t n, unsigned depth, size_t end, enum json_tokener_error e,
@@ -504,57 +541,30 @@ static int json_parse_end_check(const char *p, size_t n, unsigned depth, size_t 
 }
 
 int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret, const char **ret_why) {
-        _cleanup_free_ char *copy = NULL;
-        enum json_tokener_error e;
-        const char *p;
-        size_t plen;
-        json_tokener *tok;
-        json_object *v;
-        size_t end;
+        _cleanup_(json_read_done) JsonRead t = {};
         int k;
 
         if (len > INT32_MAX) {
                 *ret_why = "too large";
                 return -EINVAL;
         }
-        /* json-c reads the copy, with its pairs json-c would misread as UTF-8; the checks below
-         * read the text as written */
-        k = json_unescape_misread_pairs(buf, len, &copy, &plen);
+        /* json-c reads the text with its pairs json-c would misread as UTF-8; the checks below
+         * read it as written */
+        k = json_read(buf, len, depth, 0, &t);
         if (k < 0)
                 return k;
-        p = copy ?: buf;
-        if (!copy)
-                plen = len;
-        tok = json_tokener_new_ex(depth);
-        if (!tok)
-                return -ENOMEM;
-        json_tokener_set_flags(tok, json_tokener_flags_for(p, plen));
-        v = json_tokener_parse_ex(tok, p, (int) plen);
-        e = json_tokener_get_error(tok);
-        end = json_tokener_get_parse_end(tok);
-        if (e == json_tokener_continue) {
-                /* all of it taken, the value maybe unfinished ("42" may go on): a NUL ends it */
-                v = json_tokener_parse_ex(tok, "", 1);
-                e = json_tokener_get_error(tok);
-                end = plen;
-        }
-        json_tokener_free(tok);
-        k = json_parse_end_check(p, plen, (unsigned) depth + 1, end, e, v, ret_why);
-        if (k < 0) {
-                json_object_put(v);
+        k = json_parse_end_check(t.text, t.len, (unsigned) depth + 1, t.end, t.error, t.value, ret_why);
+        if (k < 0)
                 return k;
-        }
         /* what strict mode refuses (comments, single quotes, trailing commas, ...), for the
          * json-c whose strict mode cannot take UTF-8, then what even strict mode takes */
         *ret_why = json_text_grammar_problem(buf, len, (unsigned) depth + 1, NULL) ?: json_text_problem(buf, len);
         /* json-c keeps the last of a key given twice in one object, without a word: what a proxy
          * or another parser took for the request need not be what we run */
-        if (!*ret_why && json_has_repeated_key(buf, len, v))
+        if (!*ret_why && json_has_repeated_key(buf, len, t.value))
                 *ret_why = "a key given twice in one object";
-        if (*ret_why) {
-                json_object_put(v);
+        if (*ret_why)
                 return -EINVAL;
-        }
-        *ret = v;
+        *ret = steal_pointer(&t.value);
         return 0;
 }

@@ -32,6 +32,23 @@ const char *json_text_problem(const char *s, size_t n);
  * what strict mode would have. */
 int json_tokener_flags_for(const char *s, size_t n);
 
+/* JSON text as json-c reads it, for a caller that then says in its own words what is wrong with
+ * it: a copy where json-c would misread a \u pair (json_unescape_misread_pairs()), the tokener
+ * strict where that json-c can be (json_tokener_flags_for()) plus extra_flags, and a bare value
+ * the text ends on completed, as the end of the text completes it. */
+typedef struct JsonRead {
+        char *copy;                     /* what json-c read, where it is not the text itself */
+        const char *text;               /* what json-c read: copy, or the text */
+        size_t len;
+        int flags;                      /* the tokener's */
+        json_object *value;
+        enum json_tokener_error error;
+        size_t end;                     /* where the tokener stopped, at most len */
+} JsonRead;
+/* 0, or -ENOMEM; n at most INT32_MAX (the caller's bound). */
+int json_read(const char *s, size_t n, int depth, int extra_flags, JsonRead *ret);
+void json_read_done(JsonRead *r);
+
 /* RFC 8259's grammar, which json-c's strict mode enforces and its default mode does not (it
  * takes comments, single quotes, trailing commas, ...): a static reason why s[0..n) is not one
  * JSON value with nothing but white space around it, or NULL. depth bounds the nesting. With

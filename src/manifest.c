@@ -334,11 +334,6 @@ static char *dir_of(const char *path) {
         return strndup(path, slash - path);
 }
 
-static void json_tokener_freep(json_tokener **t) {
-        if (*t)
-                json_tokener_free(*t);
-}
-
 static unsigned line_of_offset(const char *text, size_t offset) {
         unsigned line = 1;
 
@@ -419,14 +414,9 @@ static int find_repeated_name(const char *key, size_t len, size_t offset, void *
 
 int manifest_parse(const Settings *s, const char *name, const char *path, const char *text, size_t len,
                    Manifest **ret, char **ret_error) {
-        _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
-        _cleanup_(json_object_putp) json_object *root = NULL;
+        _cleanup_(json_read_done) JsonRead j = {};
         _cleanup_manifest_ Manifest *m = NULL;
-        enum json_tokener_error jerr;
-        size_t parse_end, jlen;
-        _cleanup_free_ char *jcopy = NULL;
-        const char *jtext;
-        int jflags;
+        json_object *root;
         const char *label;
         ParseContext c;
         int r;
@@ -461,31 +451,13 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
                         i += (size_t) k - 1;
                 }
 
-        /* json-c reads a copy without the \u pairs it would misread; the key checks below read
-         * the text as written */
-        r = json_unescape_misread_pairs(strempty(text), len, &jcopy, &jlen);
+        /* json-c reads the text with the \u pairs it would misread as UTF-8, not strict where its
+         * strict mode refuses UTF-8 (the grammar is checked below); the key checks below read the
+         * text as written */
+        r = json_read(strempty(text), len, MANIFEST_JSON_DEPTH, JSON_TOKENER_VALIDATE_UTF8, &j);
         if (r < 0)
                 return r;
-        jtext = jcopy ?: strempty(text);
-        if (!jcopy)
-                jlen = len;
-        tok = json_tokener_new_ex(MANIFEST_JSON_DEPTH);
-        if (!tok)
-                return -ENOMEM;
-        /* not strict for UTF-8 where json-c's strict mode refuses it: the grammar is checked below */
-        jflags = json_tokener_flags_for(jtext, jlen);
-        json_tokener_set_flags(tok, jflags | JSON_TOKENER_VALIDATE_UTF8);
-        root = json_tokener_parse_ex(tok, jtext, (int) jlen);
-        jerr = json_tokener_get_error(tok);
-        parse_end = MIN(json_tokener_get_parse_end(tok), jlen);
-        if (jerr == json_tokener_continue) {
-                /* The whole text was consumed. A bare top-level literal ("null", "5") is only
-                 * complete once the tokener sees the end of input, which a NUL byte signals. */
-                root = json_tokener_parse_ex(tok, "", 1);
-                jerr = json_tokener_get_error(tok);
-                parse_end = jlen;
-        }
-        if (jerr == json_tokener_continue || jerr == json_tokener_error_parse_eof) {
+        if (j.error == json_tokener_continue || j.error == json_tokener_error_parse_eof) {
                 /* json-c takes a NUL byte for the end of the text: not "end of input" when the
                  * file goes on after it (skillrun.conf and the tokens file name it too) */
                 const char *nul = len > 0 ? memchr(text, '\0', len) : NULL;
@@ -494,30 +466,31 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
                                          line_of_offset(text, nul - text));
                 /* json-c 0.18 and 0.19's strict mode take a bare integer beyond 64 bits that ends
                  * the file for one cut short: when the text is whole, say what it is */
-                const char *why = json_text_grammar_problem(jtext, jlen, MANIFEST_JSON_DEPTH + 1, NULL)
+                const char *why = json_text_grammar_problem(j.text, j.len, MANIFEST_JSON_DEPTH + 1, NULL)
                                           ? NULL
-                                          : json_text_problem(jtext, jlen);
+                                          : json_text_problem(j.text, j.len);
                 if (why)
                         return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: %s", label,
-                                         line_of_offset(jtext, parse_end), why);
+                                         line_of_offset(j.text, j.end), why);
                 return set_error(ret_error, -EINVAL, "%s: invalid JSON: unexpected end of input", label);
         }
-        if (jerr != json_tokener_success)
+        if (j.error != json_tokener_success)
                 /* json-c 0.18's strict mode refuses an integer beyond 64 bits itself, as "number
                  * expected": say what it is */
-                return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: %s", label, line_of_offset(jtext, parse_end),
-                                 json_text_problem(jtext, MIN(jlen, parse_end + 1)) ?: json_tokener_error_desc(jerr));
-        if (!(jflags & JSON_TOKENER_STRICT)) {
+                return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: %s", label, line_of_offset(j.text, j.end),
+                                 json_text_problem(j.text, MIN(j.len, j.end + 1)) ?: json_tokener_error_desc(j.error));
+        if (!(j.flags & JSON_TOKENER_STRICT)) {
                 size_t at;
-                const char *why = json_text_grammar_problem(jtext, jlen, MANIFEST_JSON_DEPTH + 1, &at);
+                const char *why = json_text_grammar_problem(j.text, j.len, MANIFEST_JSON_DEPTH + 1, &at);
                 if (why)
-                        return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: %s", label, line_of_offset(jtext, at), why);
+                        return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: %s", label, line_of_offset(j.text, at), why);
         }
         /* Strict mode refuses trailing characters itself but stops quietly at a NUL byte. */
-        for (size_t i = parse_end; i < jlen; i++)
-                if (!strchr(" \t\r\n", jtext[i]) || jtext[i] == '\0')
+        for (size_t i = j.end; i < j.len; i++)
+                if (!strchr(" \t\r\n", j.text[i]) || j.text[i] == '\0')
                         return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: trailing data", label,
-                                         line_of_offset(jtext, i));
+                                         line_of_offset(j.text, i));
+        root = j.value;
         if (!json_object_is_type(root, json_type_object))
                 return set_error(ret_error, -EINVAL, "%s: expected a JSON object", label);
         /* json-c keeps the last of a key given twice, without a word: the operator may have
