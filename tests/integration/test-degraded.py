@@ -36,13 +36,13 @@ def landlock_missing(sandbox):
 
 
 class DegradedWorker(Worker):
-    def __init__(self, inject, settings=None):
+    def __init__(self, inject, settings=None, syscall="landlock_create_ruleset"):
         super().__init__(settings=settings, inetd=True)
         os.chmod(self.tokens_file, 0o644)
         os.chmod(self.root, 0o755)
         for name, m in skills(self.tokens_file).items():
             self.add_skill(name, m)
-        self.under_strace("landlock_create_ruleset", inject)
+        self.under_strace(syscall, inject)
 
 
 def body(tap):
@@ -89,8 +89,7 @@ def body(tap):
     # --- neither landlock nor seccomp filters (prctl(PR_SET_SECCOMP) answering EINVAL, as without
     # CONFIG_SECCOMP_FILTER): /v1/info and check name both. (Not a run: every other prctl fails
     # too here, the worker's PR_SET_CHILD_SUBREAPER first, which no real kernel does.)
-    w = Worker(skills=skills(w.tokens_file), inetd=True)
-    w.under_strace("landlock_create_ruleset,prctl", "error=EINVAL").start()
+    w = DegradedWorker("error=EINVAL", syscall="landlock_create_ruleset,prctl").start()
     r = w.get("/v1/info")
     feat = (r.json or {}).get("features", {})
     tap.is_((feat.get("landlock"), feat.get("seccomp")), ("unavailable", False),
