@@ -91,6 +91,17 @@ static char *work_root_of(const char *path, const char **ret_name) {
         return strndup(path, (size_t) (slash - path));
 }
 
+/* Does name (relative to dfd, not followed) name the inode st describes? */
+static bool names_inode_at(int dfd, const char *name, const struct stat *st) {
+        struct stat now;
+        return fstatat(dfd, name, &now, AT_SYMLINK_NOFOLLOW) >= 0 && now.st_dev == st->st_dev &&
+               now.st_ino == st->st_ino;
+}
+
+static bool names_inode(const char *path, const struct stat *st) {
+        return names_inode_at(AT_FDCWD, path, st);
+}
+
 /* Without /proc (a chroot that has none) the kernel cannot show where fd is: the work root's
  * entry that is the directory st describes, "base/name" (allocated), or NULL. */
 static char *entry_naming(const char *base, const struct stat *st) {
@@ -98,13 +109,10 @@ static char *entry_naming(const char *base, const struct stat *st) {
         struct dirent *de;
         char *found = NULL;
 
-        while (d && !found && (de = readdir(d))) {
-                struct stat now;
-                if (!streq(de->d_name, ".") && !streq(de->d_name, "..") &&
-                    fstatat(dirfd(d), de->d_name, &now, AT_SYMLINK_NOFOLLOW) >= 0 && now.st_dev == st->st_dev &&
-                    now.st_ino == st->st_ino && asprintf(&found, "%s/%s", base, de->d_name) < 0)
+        while (d && !found && (de = readdir(d)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, "..") && names_inode_at(dirfd(d), de->d_name, st) &&
+                    asprintf(&found, "%s/%s", base, de->d_name) < 0)
                         found = NULL;
-        }
         if (d)
                 closedir(d);
         return found;
@@ -138,12 +146,6 @@ static char *moved_within(int fd, const struct stat *st, const char *path) {
         if (!rel || rel[0] != '/' || strchr(rel + 1, '/') || streq(now, was))
                 return NULL;
         return strdup(now);
-}
-
-/* Does path (not followed) name the inode st describes? */
-static bool names_inode(const char *path, const struct stat *st) {
-        struct stat now;
-        return lstat(path, &now) >= 0 && now.st_dev == st->st_dev && now.st_ino == st->st_ino;
 }
 
 /* The work root, if we own it, has every owner bit back. A worker that owns it (one under
