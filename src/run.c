@@ -295,7 +295,7 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 /* The kernel's ENOENT for a script whose #! interpreter is missing names no file,
                  * and the command is there: say which is not. */
                 _cleanup_free_ char *interp = NULL;
-                bool missing = streq(ce.step, "execve") && ce.error == ENOENT && access(argv[0], F_OK) == 0 &&
+                bool missing = streq(ce.step, "execve") && ce.error == ENOENT &&
                                execdeps_interpreter_missing(argv[0], &interp);
                 if (asprintf(&ret->sandbox_error, "%s: %s%s%s%s", ce.step, strerror(ce.error),
                              missing ? " (the interpreter its #! line names, '" : "", missing ? interp : "",
