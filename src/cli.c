@@ -62,6 +62,8 @@ static int read_input(const char *path, size_t max, char **ret, size_t *ret_len)
         return read_full_file(path, max, ret, ret_len);
 }
 
+#define RUN_USAGE "Usage: skillrun run NAME [--input FILE|-] [--request FILE|-] [--arg ARG]..."
+
 int cli_run(int argc, char **argv) {
         static const struct option options[] = {
                 { "input", required_argument, NULL, 'i' },
@@ -108,10 +110,12 @@ int cli_run(int argc, char **argv) {
                         }
                         return 0;
                 default:
+                        /* getopt said what was wrong; say what is right, as for a missing NAME */
+                        log_error("%s", RUN_USAGE);
                         return 2;
                 }
         if (optind + 1 != argc) {
-                log_error("Usage: skillrun run NAME [--input FILE|-] [--request FILE|-] [--arg ARG]...");
+                log_error("%s", RUN_USAGE);
                 return 2;
         }
         if (input && request) {

@@ -575,12 +575,13 @@ def body(tap):
     tap.is_((p.returncode, p.stdout), (2, b""), "run --input and --request: exit 2, nothing run")
     tap.contains(p.stderr.decode(errors="replace"), "--input and --request are mutually exclusive",
                  "run --input and --request: said so")
-    # the usage on stderr; getopt's own words for an unknown option
+    # the usage on stderr, as check's; getopt's own words first for an unknown option
     for args, said in ((("run", "echo", "--bogus"), "unrecognized option '--bogus'"),
+                       (("run", "echo", "--bogus"), "Usage: skillrun run NAME"),
                        (("run",), "Usage: skillrun run NAME"), (("run", "echo", "extra"), "Usage: skillrun run NAME")):
         p = w.cli(*args)
         tap.is_((p.returncode, p.stdout), (2, b""), "skillrun %s: exit 2, nothing run" % " ".join(args))
-        tap.contains(p.stderr.decode(errors="replace"), said, "skillrun %s: said so on stderr" % " ".join(args))
+        tap.contains(p.stderr.decode(errors="replace"), said, "skillrun %s: %r on stderr" % (" ".join(args), said))
 
     # a command's --help is the help, as skillrun --help is ("token --help" is no token for a
     # client named so); the same output, exit 0
