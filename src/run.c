@@ -232,8 +232,15 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
         step = "work directory owner";
         if (sandbox_plan_user(plan, &uid, &gid)) {
                 r = workdir_chown(&w, uid, gid, req->n_files > 0 || req->has_code);
-                if (r < 0)
+                if (r < 0) {
+                        /* root may chown anywhere but where the file system has no such owners */
+                        (void) set_error(ret_error, r, "cannot give the work directory in '%s' to uid %u: %s%s",
+                                         s->work_dir, (unsigned) uid, strerror(-r),
+                                         r == -EPERM || r == -EINVAL ?
+                                         " (a file system without Unix owners, such as vfat, or NFS with root_squash, "
+                                         "cannot hold work directories; set work_dir to a local one)" : "");
                         goto out;
+                }
         }
         step = "command line and environment";
         r = build_argv(m, req, code_path, &argv);

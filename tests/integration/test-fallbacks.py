@@ -6,7 +6,7 @@
 # kernel without getrandom(2) for `skillrun token`; a skill that reads part of its input and
 # exits; a directory an unprivileged worker's skill makes readable but not searchable, which
 # workdir_max must still count; a process chain deeper than the supervisor's walk; a manifest
-# that is a symlink loop.
+# that is a symlink loop; a work root whose file system has no Unix owners.
 import os
 import shutil
 import subprocess
@@ -174,8 +174,29 @@ def symlink_loop(tap):
     w.stop(tap)
 
 
+def chown_refused(tap):
+    """As root the worker gives each work dir to run_user; where the work root's file system
+    cannot (vfat, NFS with root_squash: fchown(2) answers EPERM) the run fails before anything is
+    executed, and the journal says why and what to do, not only "Operation not permitted"."""
+    if os.geteuid() != 0:
+        tap.skip("only a worker run as root gives the work dir away")
+        return
+    w = Worker(skills={"echo": sh_skill("echo hi", input="none")}, inetd=True)
+    w.under_strace("fchown", "error=EPERM").start()
+    r = w.run("echo", {})
+    check_error(tap, r, 500, "the work dir cannot be given to run_user")
+    tap.is_((r.json or {}).get("message"), "running skill 'echo' failed; see the journal", "... the message")
+    tap.contains(w.all_log_text(), "cannot give the work directory in '%s' to uid " % w.work_dir,
+                 "... the log names the work root")
+    tap.contains(w.all_log_text(), "Operation not permitted (a file system without Unix owners, such as vfat, "
+                 "or NFS with root_squash, cannot hold work directories; set work_dir to a local one)",
+                 "... and says what to do")
+    w.stop(tap)
+
+
 def body(tap):
-    for part in (no_getrandom, partial_reader, unsearchable_dir, deep_chain, symlink_loop, no_pidfd):
+    for part in (no_getrandom, partial_reader, unsearchable_dir, deep_chain, symlink_loop, chown_refused,
+                 no_pidfd):
         try:
             part(tap)
         except Skip as e:
