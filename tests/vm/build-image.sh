@@ -15,6 +15,14 @@ HERE=$(dirname "$(realpath "$0")")
 ROOT=$WORK/root
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 SUITE=${SUITE:-bookworm}
+# a codename, as the root's os-release names it below: "stable" would be debootstrapped, then refused
+case $SUITE in
+bookworm|trixie) ;;
+*)
+        echo "SUITE=$SUITE: bookworm (Debian 12) or trixie (Debian 13)" >&2
+        exit 2
+        ;;
+esac
 
 mkdir -p "$WORK"
 if [ ! -x "$ROOT/usr/bin/python3" ]; then
