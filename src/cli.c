@@ -280,6 +280,29 @@ static int check_command(const char *path, char **ret_interp) {
         return execdeps_interpreter_missing(path, ret_interp) ? -ENOENT : 0;
 }
 
+/* What check says of a command that landlock_policy_unexecutable() found m's policy would not
+ * let the skill execute ('denied': the command itself, or what running it needs). */
+static int unexecutable_error(const char *path, const Manifest *m, const char *denied, char **ret) {
+        _cleanup_free_ char *what = NULL;
+        const char *p = policy_to_string(m->policy);
+
+        if (streq(denied, m->command[0]))
+                what = strdup("it");
+        else if (asprintf(&what, "'%s', which running it needs (its #! interpreter or the loader)", denied) < 0)
+                what = NULL;
+        if (!what)
+                return -ENOMEM;
+        if (asprintf(ret, "%s: command: '%s': policy %s does not let the skill execute %s (%s "
+                     "its own directory '%s/%s/', read_paths and write_paths are granted; never a skills "
+                     "directory, the work root or skillrun's files): every run would end in sandbox_error "
+                     "\"execve: Permission denied\"", path, m->command[0], p, what,
+                     m->policy == POLICY_PERMISSIVE ? "/usr, /bin, /sbin and /lib* are executable, and" :
+                                                      "the command and what it needs are executable, and",
+                     strempty(m->dir), strempty(m->name)) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
 /* The worker under skillrun@.service is a DynamicUser=, and a skill runs as that user or as
  * run_user: never the owner of what an admin installed, nor in its group. What only they may
  * read passes a check run as root, then fails every request: warned about, as a worker started
@@ -487,6 +510,16 @@ int cli_check(int argc, char **argv) {
                                          asprintf(&merr, "%s: command: '%s': %s", path, m->command[0],
                                                   r == -ENOEXEC ? "not executable" : strerror(-r)) < 0)
                                         merr = NULL;
+                        }
+                        if (r >= 0 && f.landlock_abi > 0) {
+                                /* ... or "execve: Permission denied", where landlock's rules leave it out */
+                                _cleanup_free_ char *denied = NULL;
+                                r = landlock_policy_unexecutable(&s, m, &denied);
+                                if (r > 0) {
+                                        r = -EACCES;
+                                        if (unexecutable_error(path, m, denied, &merr) < 0)
+                                                merr = NULL;
+                                }
                         }
                         if (r < 0) {
                                 report("error: %s", merr ? merr : strerror(-r));

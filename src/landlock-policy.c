@@ -544,3 +544,61 @@ int landlock_policy_build(LandlockRuleset *rs, const Settings *s, const Manifest
                 return -EINVAL;
         }
 }
+
+/* Is canonical 'canon' at or below one of paths, each resolved as the rules resolve it? */
+static bool below_resolved(const char *canon, const char *const *paths, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *real = realpath(paths[i], NULL);
+                if (real && path_at_or_below(canon, real))
+                        return true;
+        }
+        return false;
+}
+
+/* Granted by name, whatever else is kept out: the skill's own directory and the manifest's paths. */
+static bool granted_by_name(const Manifest *m, const char *canon) {
+        if (m->dir && m->name) {
+                _cleanup_free_ char *own = NULL;
+                if (asprintf(&own, "%s/%s", m->dir, m->name) < 0)
+                        return false;
+                if (below_resolved(canon, (const char *const[]) { own }, 1))
+                        return true;
+        }
+        return below_resolved(canon, (const char *const *) m->read_paths, strv_length(m->read_paths)) ||
+               below_resolved(canon, (const char *const *) m->write_paths, strv_length(m->write_paths));
+}
+
+int landlock_policy_unexecutable(const Settings *s, const Manifest *m, char **ret_path) {
+        _cleanup_(secrets_done) Secrets sec = {};
+        _cleanup_strv_free_ char **deps = NULL;
+        int r;
+
+        *ret_path = NULL;
+        if (m->policy != POLICY_PERMISSIVE && m->policy != POLICY_RESTRICTIVE)
+                return 0;
+        secrets_init(&sec, s);
+        if (sec.error < 0)
+                return sec.error;
+        r = execdeps_collect(m->command[0], &deps);
+        if (r < 0)
+                return r;
+        for (char **d = deps; *d; d++) {
+                _cleanup_free_ char *canon = realpath(*d, NULL);
+                bool granted;
+
+                if (!canon)
+                        continue; /* missing: check says so of the command and its #! interpreter */
+                if (granted_by_name(m, canon))
+                        continue;
+                if (m->policy == POLICY_PERMISSIVE)
+                        granted = below_resolved(canon, system_dirs, ELEMENTSOF(system_dirs)) &&
+                                  !secrets_contain(&sec, canon);
+                else /* as allow_dep() judges it */
+                        granted = !secrets_exposed_by(&sec, *d, canon) && !secrets_contain(&sec, canon);
+                if (!granted) {
+                        *ret_path = strdup(*d);
+                        return *ret_path ? 1 : -ENOMEM;
+                }
+        }
+        return 0;
+}

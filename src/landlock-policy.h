@@ -14,3 +14,12 @@ int landlock_policy_build(LandlockRuleset *rs, const Settings *s, const Manifest
 /* Would the manifest's read_paths/write_paths expose the tokens or the configuration? -EPERM with
  * the path named; what `skillrun check` reports before any run would refuse it. */
 int landlock_policy_check(const Settings *s, const Manifest *m, char **ret_error);
+
+/* What executing m's command needs (the command, its #! interpreters, their loader: see
+ * execdeps_collect()) that m's policy would not let the skill execute: the first such path, as
+ * found, in *ret_path (allocated; 1 returned), or 0 when there is none, for `skillrun check`
+ * (every run would end in sandbox_error "execve: Permission denied"). Judged as the rules are
+ * built: granted by name (the skill's own directory, read_paths, write_paths), else in
+ * permissive below a system directory, in restrictive by itself, and never inside what is kept
+ * out (the skills directories, the work root, skillrun's files, the host's secrets). */
+int landlock_policy_unexecutable(const Settings *s, const Manifest *m, char **ret_path);

@@ -458,7 +458,8 @@ def body(tap):
     # env, which finds its program only when run) passes
     wb = Worker(skills={})
     for name, first in (("gone", "#!/nonexistent/python9"), ("there", "#!/bin/sh"), ("viaenv", "#!/usr/bin/env nope9")):
-        script = os.path.join(wb.root, name + ".sh")
+        os.mkdir(os.path.join(wb.skills_dir, name))
+        script = os.path.join(wb.skills_dir, name, name + ".sh")
         with open(script, "w") as f:
             f.write(first + "\nexit 0\n")
         os.chmod(script, 0o755)
@@ -467,9 +468,68 @@ def body(tap):
     p = wb.cli("check")
     out = (p.stdout + p.stderr).decode(errors="replace")
     tap.is_(p.returncode, 1, "check: a script whose #! interpreter is missing is an error", out)
-    tap.contains(out, "error: %s/gone.json: command: '%s/gone.sh': the interpreter its #! line names, "
-                 "'/nonexistent/python9', does not exist\n" % (wb.skills_dir, wb.root), "check: ... naming both")
+    tap.contains(out, "error: %s/gone.json: command: '%s/gone/gone.sh': the interpreter its #! line names, "
+                 "'/nonexistent/python9', does not exist\n" % (wb.skills_dir, wb.skills_dir), "check: ... naming both")
     tap.ok("ok: there (" in out and "ok: viaenv (" in out, "check: ... other scripts pass", out)
+    wb.stop(None, check=False)
+
+    # what landlock's rules leave out cannot be executed: under permissive only what lies in the
+    # system directories, the skill's own directory and its read or write paths, under
+    # restrictive the command and what it needs by themselves, and under neither what lies in a
+    # skills directory (other skills' manifests). Every run would end in sandbox_error "execve:
+    # Permission denied": check says so, as of a missing command, and each run shows it right.
+    wb = Worker(skills={})
+    opt = os.path.join(wb.root, "opt")
+    os.mkdir(opt)
+    os.chmod(opt, 0o755)
+    tool = os.path.join(opt, "tool")
+    shutil.copy("/bin/true", tool)
+    shell = os.path.join(opt, "sh")
+    shutil.copy(SH, shell)
+    loose = os.path.join(wb.skills_dir, "loose.sh")
+    own = os.path.join(wb.skills_dir, "own", "own.sh")
+    viaopt = os.path.join(wb.skills_dir, "viaopt", "viaopt.sh")
+    for script, first in ((loose, "#!/bin/sh"), (own, "#!/bin/sh"), (viaopt, "#!" + shell)):
+        os.makedirs(os.path.dirname(script), exist_ok=True)
+        with open(script, "w") as f:
+            f.write(first + "\nexit 0\n")
+        os.chmod(script, 0o755)
+    cases = {  # name: manifest, the path check names as not executable (None: ok)
+        "outside": ({"command": [tool]}, tool),
+        "outsideread": ({"command": [tool], "read_paths": [opt]}, None),
+        "outsiderestr": ({"command": [tool], "policy": "restrictive"}, None),
+        "inskills": ({"command": [loose]}, loose),
+        "inskillsrestr": ({"command": [loose], "policy": "restrictive"}, loose),
+        "own": ({"command": [own]}, None),
+        "viaopt": ({"command": [viaopt]}, shell),
+    }
+    for name, (manifest, denied) in cases.items():
+        with open(os.path.join(wb.skills_dir, name + ".json"), "w") as f:
+            json.dump(manifest, f)
+    p = wb.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 1, "check: a command the policy's landlock rules leave out is an error", out)
+    for name, (manifest, denied) in cases.items():
+        policy = manifest.get("policy", "permissive")
+        if denied is None:
+            tap.contains(out, "ok: %s (" % name, "check: %s: ok" % name)
+        else:
+            what = "it" if denied == manifest["command"][0] else \
+                "'%s', which running it needs (its #! interpreter or the loader)" % denied
+            tap.contains(out, "error: %s/%s.json: command: '%s': policy %s does not let the skill execute %s (%s "
+                         "its own directory '%s/%s/', read_paths and write_paths are granted; never a skills "
+                         "directory, the work root or skillrun's files): every run would end in sandbox_error "
+                         "\"execve: Permission denied\"\n"
+                         % (wb.skills_dir, name, manifest["command"][0], policy, what,
+                            "/usr, /bin, /sbin and /lib* are executable, and" if policy == "permissive" else
+                            "the command and what it needs are executable, and", wb.skills_dir, name),
+                         "check: %s: an error naming the command%s and the policy" %
+                         (name, "" if what == "it" else ", what it needs"))
+        r = wb.cli("run", name)
+        j = json.loads(r.stdout or b"{}") if r.stdout.startswith(b"{") else {}
+        want = ("ok", None) if denied is None else ("sandbox_error", "execve: Permission denied")
+        tap.is_((j.get("outcome"), j.get("sandbox_error")), want, "... and a run of %s: %s" % (name, want[0]),
+                r.stderr.decode(errors="replace"))
     wb.stop(None, check=False)
 
     # the skill abbot_skill names, unable to run Abbot code: every POST /api/v1/execute would be a
@@ -671,7 +731,8 @@ def body(tap):
     wb = Worker(skills={}, raw_skills={"ok.json": json.dumps({"command": ["/bin/true"]}),
                                        "priv.json": json.dumps({"command": ["/bin/true"]})})
     os.chmod(os.path.join(wb.skills_dir, "priv.json"), 0o600)
-    prog = os.path.join(wb.root, "owner-only-true")
+    os.mkdir(os.path.join(wb.skills_dir, "px"))  # where a permissive skill may execute its own
+    prog = os.path.join(wb.skills_dir, "px", "owner-only-true")
     shutil.copy("/bin/true", prog)
     os.chmod(prog, 0o750)
     with open(os.path.join(wb.skills_dir, "px.json"), "w") as f:

@@ -9,6 +9,7 @@
 # landlock ABI 6 or later, so without this none of those paths would ever run (the older
 # ABIs are skipped on a kernel older than they are).
 import os
+import shutil
 import sys
 
 sys.dont_write_bytecode = True
@@ -104,7 +105,18 @@ def body(tap):
     w.stop(tap)
 
     # --- no landlock, best-effort: permissive runs, without it, and says so; restrictive does not
-    w = DegradedWorker("error=ENOSYS", settings={"sandbox": "best-effort"}).start()
+    w = DegradedWorker("error=ENOSYS", settings={"sandbox": "best-effort"})
+    # a command outside what landlock's rules would let a permissive skill execute: without
+    # landlock it runs, and check calls it no error
+    opt = os.path.join(w.root, "opt")
+    os.mkdir(opt)
+    os.chmod(opt, 0o755)
+    shutil.copy("/bin/echo", os.path.join(opt, "echo"))
+    w.add_skill("permopt", {"description": "echo", "command": [os.path.join(opt, "echo"), "hi"], "input": "none"})
+    w.start()
+    r = w.run("permopt", {})
+    tap.is_((r.status, (r.json or {}).get("outcome"), (r.json or {}).get("stdout")), (200, "ok", "hi\n"),
+            "best-effort: a permissive command landlock would leave out runs without it", repr(r.body[:500]))
     r = w.run("perm", {})
     j = r.json or {}
     sb = j.get("sandbox", {})
@@ -128,6 +140,8 @@ def body(tap):
     tap.contains(out, "warning: %s/restr.json: policy restrictive needs landlock, which this kernel lacks: every run "
                  "is refused with 503 (restrictive, best-effort or not)\n" % w.skills_dir,
                  "best-effort: check warns that restrictive's runs will be refused")
+    tap.ok("ok: permopt (" in out and "does not let the skill execute" not in out,
+           "best-effort: ... and calls the command landlock would leave out no error", out)
     w.stop(tap)
 
     # --- older landlock ABIs: the version probe, the worker's first landlock_create_ruleset(2),
