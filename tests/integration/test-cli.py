@@ -702,8 +702,10 @@ def body(tap):
     for env, want in (({"SKILLRUN_RUN_USER": "nosuchuser"}, "warning: run_user 'nosuchuser' not found"),
                       ({"SKILLRUN_RUN_USER": "0"}, "warning: run_user '0' is root: skills never run as root"),
                       ({"SKILLRUN_WORK_DIR": "/nonexistent"},
-                       "warning: work_dir '/nonexistent': No such file or directory: every run fails"),
-                      ({"SKILLRUN_WORK_DIR": "/etc/passwd"}, "warning: work_dir '/etc/passwd': Not a directory")):
+                       "warning: work_dir '/nonexistent': No such file or directory: every run fails "
+                       "(SKILLRUN_WORK_DIR names it)\n"),
+                      ({"SKILLRUN_WORK_DIR": "/etc/passwd"}, "warning: work_dir '/etc/passwd': Not a directory: every "
+                       "run fails (SKILLRUN_WORK_DIR names it)\n")):
         wb = Worker(skills={"echo": good["echo"]})
         p = wb.cli("check", env=env)
         out = (p.stdout + p.stderr).decode(errors="replace")
@@ -715,6 +717,19 @@ def body(tap):
             p = wb.cli("run", "echo", "--input", "-", input=b"x", env=env)
             tap.is_(p.returncode, 1, "... and a run with %s fails" % env, p.stderr.decode(errors="replace"))
         wb.stop(None, check=False)
+
+    # ... and from the configuration file, where the unit's SKILLRUN_WORK_DIR would name another
+    wb = Worker(skills={"echo": good["echo"]})
+    conf = os.path.join(wb.root, "workdir.conf")
+    with open(conf, "w") as f:
+        f.write("work_dir = /nonexistent\n")
+    del wb.settings["work_dir"]
+    p = wb.cli("check", env={"SKILLRUN_CONFIG": conf})
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 0, "check with work_dir missing in the file: a warning, no error", out)
+    tap.contains(out, "warning: work_dir '/nonexistent': No such file or directory: every run fails unless "
+                 "SKILLRUN_WORK_DIR names another (skillrun@.service sets it)\n", "... which says the unit names another")
+    wb.stop(None, check=False)
 
     # policy none reads what the worker reads: check warns, but it is no error
     wb = Worker(skills={}, raw_skills={"loose.json": json.dumps({"command": ["/bin/true"], "policy": "none"})})
