@@ -86,6 +86,8 @@ int cli_run(int argc, char **argv) {
 
         if (!args)
                 return log_error_errno(-ENOMEM, "Out of memory"), 1;
+        /* getopt's own messages start with argv[0]: "skillrun run: ...", not "run: ..." */
+        argv[0] = (char *) "skillrun run";
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case 'i':

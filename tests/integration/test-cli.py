@@ -636,7 +636,7 @@ def body(tap):
     tap.contains(p.stderr.decode(errors="replace"), "--input and --request are mutually exclusive",
                  "run --input and --request: said so")
     # the usage on stderr, as check's; getopt's own words first for an unknown option
-    for args, said in ((("run", "echo", "--bogus"), "unrecognized option '--bogus'"),
+    for args, said in ((("run", "echo", "--bogus"), "skillrun run: unrecognized option '--bogus'"),
                        (("run", "echo", "--bogus"), "Usage: skillrun run NAME"),
                        (("run",), "Usage: skillrun run NAME"), (("run", "echo", "extra"), "Usage: skillrun run NAME")):
         p = w.cli(*args)
