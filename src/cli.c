@@ -566,6 +566,12 @@ int cli_check(int argc, char **argv) {
                 }
                 closedir(dir);
         }
+        /* Any token may call the Abbot route, which runs this skill: none such is a 500 there.
+         * Only a note for the default name, which hosts without Abbot callers never install. */
+        if (s.abbot_skill && !strv_contains(seen, s.abbot_skill))
+                report("%s: abbot_skill '%s' names no skill in the skills directories: POST /api/v1/execute "
+                       "(the Abbot route) will answer 500", streq(s.abbot_skill, DEFAULT_ABBOT_SKILL) ? "note" :
+                       "warning", s.abbot_skill);
 
         json_object *fj = sandbox_features_to_json(&f), *lj = limits_to_json(&s.limits);
         report("kernel: %s", fj ? json_to_string(fj) : "?");

@@ -549,6 +549,22 @@ def body(tap):
                      "(abbot_skill) will answer 500\n" % (wb.skills_dir, abbot_skill, abbot_skill, why),
                      "check: ... it names the file, the skill and why")
         tap.is_(out.count("cannot run Abbot code"), 1, "check: ... and only of the skill abbot_skill names")
+        tap.ok("names no skill" not in out, "check: ... and not that abbot_skill names none", out)
+    # abbot_skill naming no skill: the Abbot route answers every token 500; a warning where the
+    # operator named it, a note for the default name, which a host without Abbot callers lacks
+    for abbot_skill, level in (("nosuch", "warning"), (None, "note")):
+        if abbot_skill:
+            wb.settings["abbot_skill"] = abbot_skill
+        else:
+            wb.settings.pop("abbot_skill", None)
+        os.rename(os.path.join(wb.skills_dir, "abbot-python.json"), os.path.join(wb.skills_dir, "other.json"))
+        p = wb.cli("check")
+        os.rename(os.path.join(wb.skills_dir, "other.json"), os.path.join(wb.skills_dir, "abbot-python.json"))
+        out = (p.stdout + p.stderr).decode(errors="replace")
+        tap.is_(p.returncode, 0, "check: abbot_skill %s naming no skill is no error" % abbot_skill, out)
+        tap.contains(out, "%s: abbot_skill '%s' names no skill in the skills directories: POST /api/v1/execute "
+                     "(the Abbot route) will answer 500\n" % (level, abbot_skill or "abbot-python"),
+                     "check: ... a %s naming it" % level)
     wb.stop(None, check=False)
 
     # a FIFO as the configuration file: an error naming it, from check and from the worker (500),
