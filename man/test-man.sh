@@ -40,6 +40,13 @@ for page in skillrun.8 skillrun.conf.5 skillrun.skill.5; do
         else
                 n=$((n + 1)); echo "ok $n - # SKIP groff not installed ($page)"
         fi
+        # what a reader copies (paths, settings, variables) is never hyphenated: groff's
+        # hyphen is U+2010 in UTF-8 output, a hyphen of the text (man's "-") stays ASCII
+        if command -v "$GROFF" >/dev/null 2>&1; then
+                out=$("$GROFF" -man -Tutf8 -P-cbou -rLL=78n "$builddir/$page" 2>/dev/null | grep -E '‐$')
+                if [ -z "$out" ]; then ok "$page: no word hyphenated at a line's end"
+                else not_ok "$page: no word hyphenated at a line's end"; echo "$out" | sed 's/^/# /'; fi
+        fi
         # mandoc's lint is stricter than groff (a .TH date it cannot parse, ...): no warning or error
         if command -v mandoc >/dev/null 2>&1; then
                 out=$(mandoc -Tlint -W warning "$builddir/$page" 2>&1)
