@@ -234,6 +234,10 @@ static int route_skills(Server *srv, const char *token_name) {
                 _cleanup_manifest_ Manifest *m = NULL;
                 _cleanup_free_ char *err = NULL;
                 r = manifest_load(&srv->settings, *n, &m, &err);
+                if (r == -ENOENT)
+                        /* a dangling symlink, or gone since the directory was read: no skill
+                         * (404 by name), and not broken either, as list and check say */
+                        continue;
                 if (r < 0) {
                         /* broken ones are the operator's to fix (skillrun check); callers don't see them */
                         log_warning("Skill '%s' is broken: %s", *n, err ? err : strerror(-r));

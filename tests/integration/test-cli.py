@@ -435,7 +435,13 @@ def body(tap):
     p = wb.cli("list")
     tap.is_((p.returncode, p.stdout.decode(errors="replace")), (0, "ok\t\n"),
             "list: a dangling symlink is no skill and no broken one either", p.stderr)
-    wb.stop(None, check=False)
+    # ... nor for the worker: GET /v1/skills lists the others and logs nothing about it
+    wb.start()
+    r = wb.get("/v1/skills")
+    tap.is_((r.status, [s.get("name") for s in (r.json or {}).get("skills", [])]), (200, ["ok"]),
+            "GET /v1/skills: a dangling symlink is no skill")
+    tap.ok("gone" not in wb.all_log_text(), "GET /v1/skills: ... and no broken one in the log", wb.all_log_text())
+    wb.stop(tap)
 
     # the same skill in two directories: the earlier wins, for check as for the worker; the later
     # one is noted, and not checked (broken here, it is no error)
