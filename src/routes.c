@@ -216,12 +216,16 @@ static int route_info(Server *srv) {
 
 static int route_skills(Server *srv, const char *token_name) {
         _cleanup_strv_free_ char **names = NULL;
+        const char *dir = NULL;
         json_object *j, *list;
         int r;
 
-        r = manifest_list_names(&srv->settings, &names, NULL);
-        if (r < 0)
+        r = manifest_list_names(&srv->settings, &names, &dir);
+        if (r < 0) {
+                /* which of skills_dir's entries, as check and list name it: the answer does not */
+                log_error("Failed to list skills in '%s': %s", strempty(dir), strerror(-r));
                 return answer_error(srv, 500, NULL, "cannot list skills: %s", strerror(-r));
+        }
         j = json_object_new_object();
         list = json_object_new_array();
         if (!j || !list) {

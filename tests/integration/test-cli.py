@@ -124,6 +124,14 @@ def body(tap):
     tap.is_(p.returncode, 1, "list: a skills dir that cannot be listed is exit 1")
     tap.contains(p.stderr.decode(errors="replace"), "Failed to list skills in '%s': Not a directory" % notdir,
                  "list: ... and names that directory")
+    # ... and so does the worker's log for GET /v1/skills, which cannot list them either
+    wn = Worker(settings={"skills_dir": "%s:%s" % (wl.skills_dir, notdir)}).start()
+    r = wn.get("/v1/skills")
+    tap.is_((r.status, (r.json or {}).get("error")), (500, "internal_error"),
+            "GET /v1/skills with a skills dir that cannot be listed: 500")
+    tap.contains(wn.all_log_text(), "Failed to list skills in '%s': Not a directory" % notdir,
+                 "GET /v1/skills: the log names that directory")
+    wn.stop(tap)
     wl.stop(None, check=False)
 
     # --- check: a good configuration
