@@ -327,6 +327,10 @@ static void check_run_settings(const Settings *s) {
                 report("warning: %s: a worker running as root refuses every run (under skillrun@.service, "
                        "DynamicUser= makes run_user moot)", why ? why : "run_user");
         int r = stat(s->work_dir, &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+        /* a run makes its directory there: not on a read-only mount (root included), nor where
+         * this user may not write */
+        if (r == 0 && access(s->work_dir, W_OK | X_OK) < 0)
+                r = -errno;
         if (r < 0 && getenv("SKILLRUN_WORK_DIR"))
                 report("warning: work_dir '%s': %s: every run fails (SKILLRUN_WORK_DIR names it)", s->work_dir,
                        strerror(-r));

@@ -761,6 +761,28 @@ def body(tap):
                  "SKILLRUN_WORK_DIR names another (skillrun@.service sets it)\n", "... which says the unit names another")
     wb.stop(None, check=False)
 
+    # a work dir this worker may not write (root may write any but on a read-only mount: there as
+    # nobody): a warning too, and the run fails as it said
+    if os.geteuid() != 0 or shutil.which("setpriv"):
+        wb = Worker(skills={"echo": good["echo"]}, user="nobody" if os.geteuid() == 0 else None)
+        ro = os.path.join(wb.root, "ro-work")
+        os.mkdir(ro)
+        as_worker = wb.as_user if wb.user else list
+        checked = as_worker([wb.bin, "check"])
+        ran = as_worker([wb.bin, "run", "echo", "--input", "/dev/null"])
+        os.chmod(ro, 0o555)
+        env = wb.env({"SKILLRUN_WORK_DIR": ro})
+        p = subprocess.run(checked, capture_output=True, env=env, timeout=60)
+        out = (p.stdout + p.stderr).decode(errors="replace")
+        tap.is_(p.returncode, 0, "check with a work_dir it may not write: a warning, no error", out)
+        tap.contains(out, "warning: work_dir '%s': Permission denied: every run fails" % ro,
+                     "check with a work_dir it may not write says why runs would fail")
+        p = subprocess.run(ran, capture_output=True, env=env, timeout=60)
+        tap.is_(p.returncode, 1, "... and a run there fails", p.stderr.decode(errors="replace"))
+        wb.stop(None, check=False)
+    else:
+        tap.skip("a work_dir the worker may not write: root needs setpriv to be another user")
+
     # policy none reads what the worker reads: check warns, but it is no error
     wb = Worker(skills={}, raw_skills={"loose.json": json.dumps({"command": ["/bin/true"], "policy": "none"})})
     p = wb.cli("check")
