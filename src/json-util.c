@@ -360,6 +360,8 @@ static const char *unexpected(const char *s, size_t n, size_t i, const char *oth
                 return "a comment";
         if (s[i] == '\'')
                 return "a string in single quotes";
+        if (skip_utf8_bom(s + i, s + n) != s + i)
+                return "a byte order mark (U+FEFF)"; /* an editor's, not "a number" */
         return otherwise;
 }
 

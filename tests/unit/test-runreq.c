@@ -155,6 +155,8 @@ int main(void) {
         is_str(try(plain, "{\"a\":", NULL), "-22 request body is not valid JSON: unexpected end of data",
                "truncated JSON refused, in words");
         contains_str(try(plain, "{} x", NULL), "-22 request body is not valid JSON", "trailing garbage refused");
+        is_str(try(plain, "\xEF\xBB\xBF{}", NULL), "-22 request body is not valid JSON: a byte order mark (U+FEFF)",
+               "a leading byte order mark refused as one, not as a number");
         /* complete values at the end of the body: json-c waits for more after a number or literal */
         is_str(try(plain, "42", NULL), "-22 request body must be a JSON object", "a bare number is complete JSON");
         is_str(try(plain, "true", NULL), "-22 request body must be a JSON object", "a bare literal is complete JSON");

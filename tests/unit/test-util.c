@@ -178,6 +178,8 @@ static void test_base64_utf8(void) {
                         { "\"\\u12\"", "a malformed \\u escape" },
                         { "\"a\tb\"", "a control character not escaped in a string" },
                         { "{} {}", "trailing data" },
+                        { "\xEF\xBB\xBF{}", "a byte order mark (U+FEFF)" },
+                        { "[1, \xEF\xBB\xBF]", "a byte order mark (U+FEFF)" },
                         { "[1", "unexpected end of data" },
                         { "[[[[1]]]]", "nested too deeply" },
                 };
