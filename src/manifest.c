@@ -433,6 +433,13 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
         if (len > MANIFEST_SIZE_MAX)
                 return set_error(ret_error, -EFBIG, "%s: larger than %" PRIu64 " bytes", label, MANIFEST_SIZE_MAX);
 
+        /* an editor's UTF-8 byte order mark, which skillrun.conf and the tokens file skip: JSON has
+         * none, and json-c would call it invalid UTF-8 */
+        if (len > 0 && skip_utf8_bom(text, text + len) != text)
+                return set_error(ret_error, -EINVAL,
+                                 "%s:1: invalid JSON: a byte order mark (U+FEFF) at the start: save the file without it",
+                                 label);
+
         /* "\u0000" in a value is caught where strings are read, but json-c keeps an object key
          * as a C string: {"PATH\u0000x": ...} would quietly set PATH. Half a surrogate pair it
          * would make U+FFFD. Escapes are read whole, so an escaped backslash before "u0000" is

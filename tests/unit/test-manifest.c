@@ -438,6 +438,9 @@ static void test_json(void) {
                 { "[\"/usr/bin/wc\"]", P ": expected a JSON object" },
                 { "\"x\"", P ": expected a JSON object" },
                 { "null", P ": expected a JSON object" },
+                /* valid UTF-8, but no JSON: not json-c's "invalid utf-8 string" */
+                { "\xEF\xBB\xBF{\"command\": [\"/x\"]}",
+                  P ":1: invalid JSON: a byte order mark (U+FEFF) at the start: save the file without it" },
         };
         Manifest *m = NULL;
         char *error = NULL;
