@@ -427,6 +427,9 @@ int cli_check(int argc, char **argv) {
                 return 1;
         }
         report("config: %s", s.config_path ? s.config_path : DEFAULT_CONFIG_PATH);
+        /* fine (skillrun.conf(5)), but a typo in SKILLRUN_CONFIG looks the same: say it was not read */
+        if (s.config_path && access(s.config_path, F_OK) < 0 && errno == ENOENT)
+                report("note: %s: no such file, built-in defaults and SKILLRUN_<KEY> variables only", s.config_path);
         if (s.file_warning)
                 report("warning: %s", s.file_warning);
         if (s.config_path && !others_may(s.config_path, S_IROTH))

@@ -855,6 +855,15 @@ def body(tap):
     tap.contains(out, "warning: %s:3: 'timeout_ms' is given again (first on line 1); the last one counts\n" % twice,
                  "check: ... but a warning naming both lines")
     tap.contains(out, '"timeout_ms":2000', "... and the last one counts")
+    tap.ok("no such file, built-in defaults" not in out, "check: a configuration file read is not noted as missing",
+           out)
+    # a missing file is fine, but a typo in SKILLRUN_CONFIG must not look like a file read
+    typo = os.path.join(wb.root, "twcie.conf")
+    p = wb.cli("check", env={"SKILLRUN_CONFIG": typo})
+    out = p.stdout.decode(errors="replace")
+    tap.is_(p.returncode, 0, "check: a configuration file that does not exist is no error", out)
+    tap.contains(out, "config: %s\nnote: %s: no such file, built-in defaults and SKILLRUN_<KEY> variables only\n"
+                 % (typo, typo), "check: ... but noted, as not read")
     wb.stop(None, check=False)
 
     # a read path over the tokens file would be refused at run time: check says so first
