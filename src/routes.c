@@ -325,8 +325,8 @@ static int do_run(Server *srv, const Manifest *m, RunRequest *req, bool abbot) {
                 status = answer_error(srv, 503, NULL, "no room on the host for this run: %s", strerror(-r));
                 server_log_error(srv, "no room on the host for this run: %s", err ? err : strerror(-r));
         } else if (r < 0) {
-                if (err)
-                        log_error_errno(r, "Running skill '%s' failed: %s (%m)", m->name, err);
+                if (err) /* says why itself: an errno after it repeats that, or misleads ("not found (No such process)") */
+                        log_error("Running skill '%s' failed: %s", m->name, err);
                 else
                         log_error_errno(r, "Running skill '%s' failed: %m", m->name);
                 status = answer_error(srv, 500, NULL, "running skill '%s' failed; see the journal", m->name);

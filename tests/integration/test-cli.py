@@ -761,6 +761,18 @@ def body(tap):
                  "SKILLRUN_WORK_DIR names another (skillrun@.service sets it)\n", "... which says the unit names another")
     wb.stop(None, check=False)
 
+    # ... and the worker logs the reason as the run says it, without an errno after it that repeats
+    # it or misleads ("not found (No such process)")
+    for settings, why in [({"work_dir": "/nonexistent"},
+                           "cannot create work directory in '/nonexistent': No such file or directory")] + \
+            ([({"run_user": "0"}, "run_user '0' is root: skills never run as root")] if os.geteuid() == 0 else []):
+        wb = Worker(skills={"echo": good["echo"]}, settings=settings).start()
+        r = wb.run("echo", {})
+        tap.is_(r.status, 500, "a run with %s: 500" % settings)
+        tap.like(wb.all_log_text(), r"(?m)Running skill 'echo' failed: %s$" % re.escape(why),
+                 "... and the log says why, once")
+        wb.stop(tap)
+
     # a work dir this worker may not write (root may write any but on a read-only mount: there as
     # nobody): a warning too, and the run fails as it said
     if os.geteuid() != 0 or shutil.which("setpriv"):
