@@ -60,9 +60,17 @@ static int tokens_add(AuthTokens *t, const char *name, const char *secret, size_
         return 0;
 }
 
+/* a file of name:token lines: far more is not one (a number, for the message) */
+#define TOKENS_FILE_MAX 1048576
+#define TEXT_(x) #x
+#define TEXT(x) TEXT_(x)
+
 const char *auth_load_strerror(int r) {
-        /* read_full_secret()'s answer for a FIFO, a device or a socket */
-        return r == -EBADFD ? "not a regular file" : strerror(-r);
+        /* read_full_secret()'s answer for a FIFO, a device or a socket; the bound, not the file
+         * system's "File too large" */
+        return r == -EBADFD ? "not a regular file"
+               : r == -EFBIG ? "larger than " TEXT(TOKENS_FILE_MAX) " bytes"
+                             : strerror(-r);
 }
 
 int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
@@ -72,7 +80,7 @@ int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
         char *p, *env;
         int r;
 
-        r = read_full_secret(path, 1 << 20, &file.data, &file.size);
+        r = read_full_secret(path, TOKENS_FILE_MAX, &file.data, &file.size);
         if (r < 0 && !(r == -ENOENT && getenv("ABBOT_SKILL_RUNNER_TOKEN")))
                 return r;
 

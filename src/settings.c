@@ -555,6 +555,8 @@ int settings_load(Settings *s, char **ret_error) {
         r = read_config_file(s->config_path, &text, &len);
         if (r == -ENOMEM)
                 return r;
+        if (r == -EFBIG) /* the bound, not the file system's "File too large" */
+                return set_error(ret_error, r, "%s: larger than %" PRIu64 " bytes", s->config_path, SETTINGS_FILE_MAX);
         if (r < 0 && r != -ENOENT)
                 return set_error(ret_error, r, "%s: %s", s->config_path,
                                  r == -EBADFD ? "a FIFO, not a regular file" : strerror(-r));

@@ -493,6 +493,26 @@ static void test_load(void) {
         error = NULL;
         settings_done(&s);
 
+        /* Larger than any configuration (SKILLRUN_CONFIG naming a log, say): the bound is said. */
+        {
+                char big[256], want[512];
+                int fd;
+
+                snprintf(big, sizeof(big), "%s/big.conf", tmpdir);
+                fd = open(big, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+                ok(fd >= 0 && ftruncate(fd, (1 << 20) + 1) == 0, "a file of 1M and a byte");
+                if (fd >= 0)
+                        close(fd);
+                setenv("SKILLRUN_CONFIG", big, 1);
+                is_int(settings_load(&s, &error), -EFBIG, "too large a config file");
+                snprintf(want, sizeof(want), "%s: larger than 1048576 bytes", big);
+                is_str(error, want, "... message names the path and the bound");
+                free(error);
+                error = NULL;
+                settings_done(&s);
+                unlink(big);
+        }
+
         /* systemd-provided directories. */
         setenv("SKILLRUN_CONFIG", missing, 1);
         setenv("CREDENTIALS_DIRECTORY", "/run/credentials/skillrun@1.service", 1);

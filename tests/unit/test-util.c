@@ -1162,6 +1162,9 @@ static void test_read_secret(void) {
         is_int(read_full_secret(path, 8, &text, &len), -EBADFD, "a FIFO: refused");
         unlink(path);
         is_int(read_full_secret(path, 8, &text, &len), -ENOENT, "missing file");
+        /* a tokens file over its bound: the bound is said, not "File too large" */
+        is_str(auth_load_strerror(-EFBIG), "larger than 1048576 bytes", "auth_load_strerror(-EFBIG)");
+        is_str(auth_load_strerror(-EBADFD), "not a regular file", "auth_load_strerror(-EBADFD)");
 }
 
 static uint64_t usage_of(const char *path, bool *ret_uncounted) {
