@@ -253,8 +253,8 @@ typedef struct SettingDef {
 static const SettingDef setting_defs[] = {
         { "skills_dir", "directory list", parse_dir_list_field, offsetof(Settings, skills_dirs) },
         { "tokens_file", "absolute path", parse_absolute_path_field, offsetof(Settings, tokens_file) },
-        { "policy", "policy", parse_policy_field, offsetof(Settings, policy) },
-        { "sandbox", "sandbox mode", parse_sandbox_field, offsetof(Settings, sandbox) },
+        { "policy", "policy (none, permissive or restrictive)", parse_policy_field, offsetof(Settings, policy) },
+        { "sandbox", "sandbox mode (strict or best-effort)", parse_sandbox_field, offsetof(Settings, sandbox) },
         { "timeout_ms", "duration in ms (1 to 86400000)", parse_duration_positive_field, offsetof(Settings, limits.timeout_ms) },
         { "memory_max", "positive size", parse_size_positive_field, offsetof(Settings, limits.memory_max) },
         { "tasks_max", "number of tasks (1 to 4194304)", parse_tasks_field, offsetof(Settings, limits.tasks_max) },

@@ -146,9 +146,9 @@ static void test_set_messages(void) {
                 { "tokens_file", "tokens", "tokens_file: invalid absolute path 'tokens'" },
                 { "tokens_file", "", "tokens_file: invalid absolute path ''" },
                 { "policy", "restrictive", NULL },
-                { "policy", "strict", "policy: invalid policy 'strict'" },
+                { "policy", "strict", "policy: invalid policy (none, permissive or restrictive) 'strict'" },
                 { "sandbox", "best-effort", NULL },
-                { "sandbox", "lax", "sandbox: invalid sandbox mode 'lax'" },
+                { "sandbox", "lax", "sandbox: invalid sandbox mode (strict or best-effort) 'lax'" },
                 { "timeout_ms", "1", NULL },
                 { "timeout_ms", "0", "timeout_ms: invalid duration in ms (1 to 86400000) '0'" },
                 { "timeout_ms", "5s", "timeout_ms: invalid duration in ms (1 to 86400000) '5s'" },
@@ -378,7 +378,8 @@ static void test_parse_text(void) {
                    "config is env-only");
         parse_case("# x\nmemory_max = 1X\n", -EINVAL,
                    "/etc/skillrun/skillrun.conf:2: memory_max: invalid positive size '1X'", "bad size");
-        parse_case("policy = \"none\"\n", -EINVAL, "/etc/skillrun/skillrun.conf:1: policy: invalid policy '\"none\"'",
+        parse_case("policy = \"none\"\n", -EINVAL,
+                   "/etc/skillrun/skillrun.conf:1: policy: invalid policy (none, permissive or restrictive) '\"none\"'",
                    "no quoting");
         parse_case("timeout_ms = 5 # five\n", -EINVAL,
                    "/etc/skillrun/skillrun.conf:1: timeout_ms: invalid duration in ms (1 to 86400000) '5 # five'",
