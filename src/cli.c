@@ -376,6 +376,16 @@ static void check_shared_tokens(const AuthTokens *t, const char *path) {
         }
 }
 
+/* "ci:TOKEN  # the CI server": only whole lines are comments, so the comment is part of a token
+ * no client presents (skillrun token makes none with a blank in it). Never prints a token. */
+static void check_token_blanks(const AuthTokens *t, const char *path) {
+        for (size_t i = 0; i < t->n; i++)
+                if (strpbrk(t->tokens[i].secret, " \t"))
+                        report("warning: tokens file '%s': the token of '%s' holds a blank, which a client must "
+                               "send too (a comment after it? only whole lines are comments)", path,
+                               t->tokens[i].name);
+}
+
 /* Any local user could take a client's token from it, or add one of their own: the file the
  * shipped tmpfiles.d entry makes is 0600, but one written with ">" under umask 022 is not. */
 static void check_tokens_mode(const char *path) {
@@ -447,6 +457,7 @@ int cli_check(int argc, char **argv) {
                                "will be refused with 401 (add one: skillrun token NAME >> '%s')",
                                s.tokens_file, s.tokens_file);
                 check_shared_tokens(&tokens, s.tokens_file);
+                check_token_blanks(&tokens, s.tokens_file);
                 check_tokens_mode(s.tokens_file);
         }
         for (char **w = warnings; w && *w; w++)

@@ -623,6 +623,22 @@ def body(tap):
                  "check names both and which one a client is")
     tap.is_(out.count("the same token"), 1, "... once: 'ci' twice with it and 'third' are no news")
     tap.ok(shared not in out and other not in out, "... and prints no token")
+    tap.ok("holds a blank" not in out, "check: tokens without a blank are no news", out)
+    wt.stop(None, check=False)
+
+    # a comment after a token is part of it (only whole lines are comments): no client sends that
+    wt = Worker(skills={"echo": good["echo"]})
+    commented, plain = new_token(), new_token()
+    with open(wt.tokens_file, "w") as f:
+        f.write("ci:%s  # the CI server\nother:%s\n" % (commented, plain))
+    p = wt.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 0, "check: a token with a blank in it is only a warning", out)
+    tap.contains(out, "warning: tokens file '%s': the token of 'ci' holds a blank, which a client must send too "
+                 "(a comment after it? only whole lines are comments)\n" % wt.tokens_file,
+                 "check names the token's name and suspects a comment")
+    tap.is_(out.count("holds a blank"), 1, "... only of that one")
+    tap.ok(commented not in out and plain not in out, "... and prints no token")
     wt.stop(None, check=False)
 
     # an empty tokens file (as the Debian package installs it): fine to load, but no request can
