@@ -424,6 +424,7 @@ int cli_check(int argc, char **argv) {
         SandboxFeatures f = {};
         AuthTokens tokens = {};
         Settings s;
+        bool unlisted = false; /* a skills directory that could not be read */
         int r, errors = 0;
 
         if (argc != 1) {
@@ -476,6 +477,7 @@ int cli_check(int argc, char **argv) {
                         if (errno != ENOENT) {
                                 report("error: %s: %s", *d, strerror(errno));
                                 errors++;
+                                unlisted = true;
                         } else  /* not an error: the packaged list names directories one may leave out */
                                 report("note: %s: no such directory, no skills from it", *d);
                         continue;
@@ -585,8 +587,9 @@ int cli_check(int argc, char **argv) {
                 closedir(dir);
         }
         /* Any token may call the Abbot route, which runs this skill: none such is a 500 there.
-         * Only a note for the default name, which hosts without Abbot callers never install. */
-        if (s.abbot_skill && !strv_contains(seen, s.abbot_skill))
+         * Only a note for the default name, which hosts without Abbot callers never install;
+         * nothing where a skills directory could not be read (it may hold it: said above). */
+        if (s.abbot_skill && !unlisted && !strv_contains(seen, s.abbot_skill))
                 report("%s: abbot_skill '%s' names no skill in the skills directories: POST /api/v1/execute "
                        "(the Abbot route) will answer 500", streq(s.abbot_skill, DEFAULT_ABBOT_SKILL) ? "note" :
                        "warning", s.abbot_skill);

@@ -579,6 +579,15 @@ def body(tap):
         tap.contains(out, "%s: abbot_skill '%s' names no skill in the skills directories: POST /api/v1/execute "
                      "(the Abbot route) will answer 500\n" % (level, abbot_skill or "abbot-python"),
                      "check: ... a %s naming it" % level)
+    # ... but not where a skills directory could not be read, which may hold it (an error itself)
+    notdir = os.path.join(wb.root, "notdir")
+    open(notdir, "w").close()
+    wb.settings["skills_dir"] = "%s:%s" % (notdir, wb.skills_dir)
+    os.rename(os.path.join(wb.skills_dir, "abbot-python.json"), os.path.join(wb.skills_dir, "other.json"))
+    p = wb.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.ok(p.returncode == 1 and "error: %s: Not a directory\n" % notdir in out and "names no skill" not in out,
+           "check: an unreadable skills directory is an error, and no note of abbot_skill", out)
     wb.stop(None, check=False)
 
     # a FIFO as the configuration file: an error naming it, from check and from the worker (500),
