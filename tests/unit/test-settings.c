@@ -482,6 +482,14 @@ static void test_load(void) {
         settings_done(&s);
         unsetenv("SKILLRUN_TASKS_MAX");
 
+        /* A relative SKILLRUN_CONFIG is refused, as every path setting is: a worker's cwd is /. */
+        setenv("SKILLRUN_CONFIG", "skillrun.conf", 1);
+        is_int(settings_load(&s, &error), -EINVAL, "relative SKILLRUN_CONFIG is an error");
+        is_str(error, "SKILLRUN_CONFIG: invalid absolute path 'skillrun.conf'", "... naming the variable and the value");
+        free(error);
+        error = NULL;
+        settings_done(&s);
+
         /* Unreadable (here: a directory) is an error. */
         setenv("SKILLRUN_CONFIG", dir_conf, 1);
         is_int(settings_load(&s, &error), -EISDIR, "directory as config file");
