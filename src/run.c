@@ -80,20 +80,25 @@ static int build_env(const Manifest *m, const RunRequest *req, const char *workd
         return 0;
 }
 
-static _noreturn_ void child_fail(int errfd, const char *step, int error) {
-        ChildError ce = { .error = error < 0 ? -error : error };
-        snprintf(ce.step, sizeof(ce.step), "%s", step);
-        (void) !write(errfd, &ce, sizeof(ce));
-        _exit(127);
-}
-
 /* What the child needs: all of it built by the parent, the child only makes syscalls. */
 typedef struct ChildArgs {
         SandboxPlan *plan;
         int in_fd, out_fd, err_fd, errfd;
         char **argv, **envp;
         const char *workdir;
+        ChildError *shared; /* the parent's, where the child shares its memory (vfork-style) */
 } ChildArgs;
+
+static _noreturn_ void child_fail(const ChildArgs *a, const char *step, int error) {
+        ChildError ce = { .error = error < 0 ? -error : error };
+        snprintf(ce.step, sizeof(ce.step), "%s", step);
+        /* Said twice: the pipe needs a page for it, which a run cgroup whose memory the set-up
+         * already spent refuses (ENOMEM), while a child that shares our memory can always say it
+         * there (a forked one writes its own copy, unseen). */
+        *a->shared = ce;
+        (void) !write(a->errfd, &ce, sizeof(ce));
+        _exit(127);
+}
 
 static void child_exec(void *userdata) {
         const ChildArgs *a = userdata;
@@ -115,15 +120,15 @@ static void child_exec(void *userdata) {
         (void) sigprocmask(SIG_SETMASK, &all, NULL);
 
         if (dup2(a->in_fd, 0) < 0 || dup2(a->out_fd, 1) < 0 || dup2(a->err_fd, 2) < 0)
-                child_fail(a->errfd, "stdio", -errno);
+                child_fail(a, "stdio", -errno);
         if (chdir(a->workdir) < 0)
-                child_fail(a->errfd, "chdir", -errno);
+                child_fail(a, "chdir", -errno);
 
         r = sandbox_enter(a->plan, a->errfd, &step);
         if (r < 0)
-                child_fail(a->errfd, step, r);
+                child_fail(a, step, r);
         execve(a->argv[0], a->argv, a->envp);
-        child_fail(a->errfd, "execve", -errno);
+        child_fail(a, "execve", -errno);
 }
 
 /* One worker, one run: what run_cleanup() still has to remove. */
@@ -168,7 +173,7 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
         uid_t uid;
         gid_t gid;
         pid_t pid;
-        ChildError ce;
+        ChildError ce, shared_error = {};
         uint64_t oom_before = 0;
         bool have_oom_before, mask_saved = false;
         sigset_t stop_signals, saved_mask;
@@ -276,6 +281,7 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 .argv = argv,
                 .envp = envp,
                 .workdir = w.path,
+                .shared = &shared_error,
         };
         step = "spawn";
         pid = sandbox_spawn(plan, child_exec, &child);
@@ -293,6 +299,10 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
         do
                 k = read(ep[0], &ce, sizeof(ce));
         while (k < 0 && errno == EINTR);
+        if (k != (ssize_t) sizeof(ce) && shared_error.error != 0) {
+                ce = shared_error; /* the pipe refused it (child_fail()) */
+                k = sizeof(ce);
+        }
         if (k == (ssize_t) sizeof(ce)) {
                 /* nothing was executed: report which layer failed, never run half-sandboxed */
                 ce.step[sizeof(ce.step) - 1] = 0;
@@ -301,12 +311,16 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 ret->outcome = OUTCOME_SANDBOX_ERROR;
                 /* The kernel's ENOENT for a script whose #! interpreter is missing names no file,
                  * and the command is there: say which is not. */
-                _cleanup_free_ char *interp = NULL;
-                bool missing = streq(ce.step, "execve") && ce.error == ENOENT &&
-                               execdeps_interpreter_missing(argv[0], &interp);
-                if (asprintf(&ret->sandbox_error, "%s: %s%s%s%s", ce.step, strerror(ce.error),
-                             missing ? " (the interpreter its #! line names, '" : "", missing ? interp : "",
-                             missing ? "')" : "") < 0)
+                _cleanup_free_ char *interp = NULL, *hint = NULL;
+                if (streq(ce.step, "execve") && ce.error == ENOENT && execdeps_interpreter_missing(argv[0], &interp)) {
+                        if (asprintf(&hint, " (the interpreter its #! line names, '%s')", interp) < 0)
+                                hint = NULL;
+                } else if (ce.error == ENOMEM) {
+                        /* a memory_max so small that the set-up alone spends it (64 meant as 64M) */
+                        if (asprintf(&hint, " (the run's memory_max is %" PRIu64 " bytes)", limits.memory_max) < 0)
+                                hint = NULL;
+                }
+                if (asprintf(&ret->sandbox_error, "%s: %s%s", ce.step, strerror(ce.error), strempty(hint)) < 0)
                         ret->sandbox_error = NULL;
                 r = 0;
                 goto out;

@@ -14,7 +14,8 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from skillrun_test import (PY, SH, Worker, b64, build_request, check_error, check_framing, cmdline_of, main,  # noqa: E402
                            memory_holds, new_token, parse_responses, ppid_of, probe_skill, processes_with, py_skill,
-                           recv_all, require_python, sh_skill, wait_for, memory_readable)
+                           recv_all, require_python, sanitized_binary, sh_skill, skillrun_bin, wait_for,
+                           memory_readable)
 
 RESULT_KEYS = {"run_id", "skill", "outcome", "exit_code", "signal", "stdout", "stderr", "stdout_truncated",
                "stderr_truncated", "duration_ms", "cpu_ms", "max_rss_kb", "limits", "sandbox"}
@@ -103,6 +104,8 @@ def body(tap):
         "selfkill": sh_skill("echo before; kill -KILL $$; echo after"),
         # an OOM kill: at once, or only in the grace period after a timeout (which then wins)
         "oomnow": py_skill("x = b'x' * (256 << 20)", memory_max="32M"),
+        # 64 meant as 64M: the sandbox's own set-up spends it before anything is executed
+        "tiny": sh_skill("echo hi", memory_max=64, policy="permissive"),
         "oomgrace": py_skill("import signal, time\n"
                              "def eat(*a):\n    global x\n    x = b'x' * (256 << 20)\n"
                              "signal.signal(signal.SIGTERM, eat)\n"
@@ -426,6 +429,21 @@ def body(tap):
                 "memory_max reached in the grace period after a timeout: outcome timeout, not oom")
     else:
         tap.skip("no run cgroup (%r): no OOM kill to tell apart" % (j.get("sandbox") or {}).get("cgroup"))
+
+    # a memory_max too small for the set-up: said as a sandbox_error naming it, never "failed"
+    # with exit status 127 and no word (the error pipe's page is refused by the run cgroup too)
+    # (ASan's runtime in the child needs memory of its own first, and ends it with exit status 1)
+    if sanitized_binary(skillrun_bin()):
+        tap.skip("memory_max 64: a sanitized worker's child cannot set up in 64 bytes either")
+    else:
+        r = w.run("tiny", {})
+        j = r.json or {}
+        tap.is_((r.status, j.get("outcome"), j.get("exit_code")), (200, "sandbox_error", None),
+                "memory_max 64: outcome sandbox_error (cgroup %s)" % (j.get("sandbox") or {}).get("cgroup"),
+                "body: %r" % r.body[:500])
+        tap.like(j.get("sandbox_error") or "",
+                 r"^[a-z_ ]+: Cannot allocate memory \(the run's memory_max is 64 bytes\)$",
+                 "... which says so, and names memory_max")
 
     # --- environment: manifest env replaces the defaults, allowed request env replaces both
     r = w.run("envover", {})
