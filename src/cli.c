@@ -419,7 +419,7 @@ static void check_environment(void) {
 }
 
 int cli_check(int argc, char **argv) {
-        _cleanup_strv_free_ char **warnings = NULL, **seen = NULL;
+        _cleanup_strv_free_ char **warnings = NULL, **seen = NULL, **token_names = NULL;
         _cleanup_free_ char *err = NULL;
         SandboxFeatures f = {};
         AuthTokens tokens = {};
@@ -460,6 +460,10 @@ int cli_check(int argc, char **argv) {
                 check_shared_tokens(&tokens, s.tokens_file);
                 check_token_blanks(&tokens, s.tokens_file);
                 check_tokens_mode(s.tokens_file);
+                /* for the manifests' "tokens" lists below ("" first: known, if none) */
+                (void) strv_extend(&token_names, "");
+                for (size_t i = 0; i < tokens.n; i++)
+                        (void) strv_extend(&token_names, tokens.tokens[i].name);
         }
         for (char **w = warnings; w && *w; w++)
                 report("warning: %s", *w);
@@ -552,6 +556,13 @@ int cli_check(int argc, char **argv) {
                                 continue;
                         }
                         report("ok: %s (%s, policy %s)", name, path, policy_to_string(m->policy));
+                        /* a name no token has (a typo, or a client not added yet): whoever it was
+                         * meant for presents a token of another name, and gets 403 */
+                        for (char **t = m->tokens; token_names && t && *t; t++)
+                                if (!strv_contains(token_names, *t))
+                                        report("warning: %s: tokens: '%s' names no token in '%s' (a client whose "
+                                               "token is named otherwise gets 403; add one: skillrun token %s >> "
+                                               "'%s')", path, *t, s.tokens_file, *t, s.tokens_file);
                         if (!others_may(path, S_IROTH))
                                 report("warning: %s: not readable by other users: a worker under "
                                        "skillrun@.service (DynamicUser=) answers 500 for this skill", path);

@@ -546,6 +546,22 @@ def body(tap):
                 r.stderr.decode(errors="replace"))
     wb.stop(None, check=False)
 
+    # a manifest's "tokens" list naming no token of the tokens file (a typo): whoever it was meant
+    # for gets 403; a warning naming it, not the names that are there; none without a tokens file
+    wb = Worker(skills={}, raw_skills={"limited.json": json.dumps({"command": ["/bin/true"],
+                                                                   "tokens": ["ci", "c1-typo"]})})
+    p = wb.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 0, "check: a tokens list naming no token is a warning, not an error", out)
+    tap.contains(out, "warning: %s/limited.json: tokens: 'c1-typo' names no token in '%s' (a client whose token is "
+                 "named otherwise gets 403; add one: skillrun token c1-typo >> '%s')\n"
+                 % (wb.skills_dir, wb.tokens_file, wb.tokens_file), "check: ... naming the name and the file")
+    tap.is_(out.count("names no token"), 1, "check: ... and only that name ('ci' has a token)")
+    p = wb.cli("check", env={"SKILLRUN_TOKENS_FILE": os.path.join(wb.root, "no-tokens")})
+    tap.ok("names no token" not in p.stdout.decode(errors="replace"),
+           "check: ... and nothing of it where the tokens file cannot be read (warned about itself)")
+    wb.stop(None, check=False)
+
     # the skill abbot_skill names, unable to run Abbot code: every POST /api/v1/execute would be a
     # 500; check says so then (and of no other skill that lacks the same)
     wb = Worker(skills={}, raw_skills={
