@@ -631,6 +631,15 @@ int manifest_load(const Settings *s, const char *name, Manifest **ret, char **re
                 if (asprintf(&path, "%s%s%s.json", *d, n > 0 && (*d)[n - 1] == '/' ? "" : "/", name) < 0)
                         return -ENOMEM;
                 r = manifest_load_file(s, name, path, ret, ret_error);
+                if (r == -ENOTDIR) {
+                        struct stat st;
+                        /* the skills directory itself, not the skill: say which to fix */
+                        if (stat(*d, &st) >= 0 && !S_ISDIR(st.st_mode)) {
+                                if (ret_error)
+                                        free(*ret_error), *ret_error = NULL;
+                                return set_error(ret_error, r, "skills_dir entry '%s': not a directory", *d);
+                        }
+                }
                 if (r != -ENOENT)
                         return r;
         }

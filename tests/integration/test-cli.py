@@ -132,6 +132,19 @@ def body(tap):
     tap.contains(wn.all_log_text(), "Failed to list skills in '%s': Not a directory" % notdir,
                  "GET /v1/skills: the log names that directory")
     wn.stop(tap)
+    # ... and a run of a skill looked for there first blames that entry, not the skill
+    wn = Worker(skills={"echo": {"command": ["/bin/echo", "hi"], "input": "none"}})
+    wn.settings["skills_dir"] = "%s:%s" % (notdir, wn.skills_dir)
+    wn.start()
+    p = wn.cli("run", "echo")
+    tap.is_(p.returncode, 1, "run: a skills_dir entry that is a file, looked in first: exit 1")
+    tap.contains(p.stderr.decode(errors="replace"), "skills_dir entry '%s': not a directory" % notdir,
+                 "run: ... naming that entry")
+    r = wn.run("echo", {})
+    tap.is_(r.status, 500, "... and the worker answers 500")
+    tap.contains(wn.all_log_text(), "Skill 'echo' is broken: skills_dir entry '%s': not a directory" % notdir,
+                 "... its log naming that entry")
+    wn.stop(tap)
     wl.stop(None, check=False)
 
     # --- check: a good configuration

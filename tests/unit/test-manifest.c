@@ -728,8 +728,8 @@ static void test_load(void) {
                 strv_extend(&f.skills_dirs, path);
                 strv_extend(&f.skills_dirs, b);
                 is_int(manifest_load(&f, "wc", &m, &error), -ENOTDIR, "a file as skills dir: not skipped for the next");
-                snprintf(want, sizeof(want), "%s/notes.txt/wc.json: %s", a, strerror(ENOTDIR));
-                is_str(error, want, "... and the message names the path");
+                snprintf(want, sizeof(want), "skills_dir entry '%s/notes.txt': not a directory", a);
+                is_str(error, want, "... and the message names the entry, not the skill");
                 free(error);
                 error = NULL;
                 settings_done(&f);
