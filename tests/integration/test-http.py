@@ -97,6 +97,11 @@ def body(tap):
     head = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-F%d: v\r\n" % i for i in range(120))
     r = w.raw1(head + b"\r\n")
     check_error(tap, r, 431, "more than 100 header fields")
+    # the log names the setting each ran into, and its value (the client is told only the bound)
+    # (a worker writes its record after its answer: waited for)
+    for said in ("Request line too long (max_header is 16384)", "Request header too large (max_header is 16384)",
+                 "Too many header fields (max_header_fields is 100)"):
+        tap.ok(wait_for(lambda: said in w.all_log_text(), 5), "the log: %s" % said)
     head = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-F%d: v\r\n" % i for i in range(50))
     r = w.raw1(head + b"\r\n")
     tap.is_(r.status, 200, "51 header fields are fine")
@@ -110,6 +115,8 @@ def body(tap):
     r = w.raw1(("POST /v1/skills/echo/run HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\n"
                 "Content-Length: %d\r\n\r\n" % (auth, MAX_BODY + 1)).encode())
     check_error(tap, r, 413, "Content-Length over max_body (body never sent)")
+    tap.ok(wait_for(lambda: "Request body too large (max_body is %d)" % MAX_BODY in w.all_log_text(), 5),
+           "the log: ... naming max_body and its value")
     r = w.raw1(("POST /v1/skills/echo/run HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\n"
                 "Content-Length: 99999999999999999999999\r\n\r\n" % auth).encode())
     tap.ok(r.status in (400, 413), "absurd Content-Length: 400 or 413", "got %d" % r.status)
