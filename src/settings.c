@@ -349,14 +349,26 @@ static const SettingDef *setting_def_find(const char *key) {
 }
 
 /* 'label' is what the message names: the key, or the environment variable it came from. */
+/* How much of a refused value an error quotes: enough to recognise it, not a pasted file. */
+#define QUOTED_VALUE_MAX 128
+
 static int setting_apply(Settings *s, const SettingDef *def, const char *label, const char *value, char **ret_error) {
+        size_t n = strlen(value);
         int r;
 
         r = def->parse(value, (uint8_t *) s + def->offset);
         if (r == -ENOMEM)
                 return r;
-        if (r < 0)
+        if (r < 0 && n <= QUOTED_VALUE_MAX)
                 return set_error(ret_error, -EINVAL, "%s: invalid %s '%s'", label, def->kind, value);
+        if (r < 0) {
+                /* cut at a character's start, and say how long it was */
+                size_t k = QUOTED_VALUE_MAX;
+                while (k > 0 && ((unsigned char) value[k] & 0xc0) == 0x80)
+                        k--;
+                return set_error(ret_error, -EINVAL, "%s: invalid %s '%.*s'... (%zu bytes)", label, def->kind,
+                                 (int) k, value, n);
+        }
         return 0;
 }
 

@@ -231,6 +231,25 @@ static void test_set_messages(void) {
         }
 }
 
+/* A long refused value is quoted in part, cut at a character's start, with its length. */
+static void test_set_long_value(void) {
+        char value[300], want[300];
+        char *error = NULL;
+        Settings s;
+
+        /* 127 'x', then a 2-byte 'é' across byte 128, then more */
+        memset(value, 'x', 127);
+        strcpy(value + 127, "\xc3\xa9");
+        memset(value + 129, 'y', 100);
+        value[229] = 0;
+        settings_init(&s);
+        is_int(settings_set(&s, "tokens_file", value, &error), -EINVAL, "a 229-byte relative tokens_file is refused");
+        snprintf(want, sizeof(want), "tokens_file: invalid absolute path '%.127s'... (229 bytes)", value);
+        is_str(error, want, "... quoting its first 127 bytes, not half a character, and its length");
+        free(error);
+        settings_done(&s);
+}
+
 static void test_set_values(void) {
         Settings s;
         char *error = NULL;
@@ -565,6 +584,7 @@ int main(void) {
         test_defaults();
         test_set_messages();
         test_set_values();
+        test_set_long_value();
         test_format_size();
         test_parse_text();
         test_load();
