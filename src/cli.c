@@ -498,7 +498,10 @@ int cli_check(int argc, char **argv) {
                         if (!manifest_file_name(de->d_name) || n == strlen(".json"))
                                 continue;
                         name = strndup(de->d_name, n - strlen(".json"));
-                        if (!name || asprintf(&path, "%s/%s", *d, de->d_name) < 0) {
+                        /* as manifest_load() names it: a skills_dir given with a final '/' once */
+                        size_t dl = strlen(*d);
+                        if (!name || asprintf(&path, "%s%s%s", *d, dl > 0 && (*d)[dl - 1] == '/' ? "" : "/",
+                                              de->d_name) < 0) {
                                 closedir(dir);
                                 settings_done(&s);
                                 return 1;

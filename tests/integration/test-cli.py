@@ -464,6 +464,15 @@ def body(tap):
     tap.ok("gone" not in wb.all_log_text(), "GET /v1/skills: ... and no broken one in the log", wb.all_log_text())
     wb.stop(tap)
 
+    # a skills_dir written with a final '/': check names the manifest as the worker does, with one
+    wb = Worker(skills={}, raw_skills={"one.json": json.dumps({"command": ["/bin/true"]})})
+    wb.settings["skills_dir"] = wb.skills_dir + "/"
+    p = wb.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.ok(p.returncode == 0 and "ok: one (%s/one.json, " % wb.skills_dir in out and "//" not in out,
+           "check: a skills_dir with a final '/' names DIR/one.json, not DIR//one.json", out)
+    wb.stop(None, check=False)
+
     # the same skill in two directories: the earlier wins, for check as for the worker; the later
     # one is noted, and not checked (broken here, it is no error)
     wb = Worker(skills={}, raw_skills={"dup.json": json.dumps({"command": ["/bin/true"]})})
