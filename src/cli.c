@@ -460,10 +460,13 @@ int cli_check(int argc, char **argv) {
                 check_shared_tokens(&tokens, s.tokens_file);
                 check_token_blanks(&tokens, s.tokens_file);
                 check_tokens_mode(s.tokens_file);
-                /* for the manifests' "tokens" lists below ("" first: known, if none) */
-                (void) strv_extend(&token_names, "");
-                for (size_t i = 0; i < tokens.n; i++)
-                        (void) strv_extend(&token_names, tokens.tokens[i].name);
+                /* for the manifests' "tokens" lists below ("" first: known, if none); a list
+                 * cut short by a failed allocation would warn of names that are there */
+                bool listed = strv_extend(&token_names, "") >= 0;
+                for (size_t i = 0; listed && i < tokens.n; i++)
+                        listed = strv_extend(&token_names, tokens.tokens[i].name) >= 0;
+                if (!listed)
+                        token_names = strv_free(token_names);
         }
         for (char **w = warnings; w && *w; w++)
                 report("warning: %s", *w);

@@ -348,10 +348,10 @@ static const SettingDef *setting_def_find(const char *key) {
         return NULL;
 }
 
-/* 'label' is what the message names: the key, or the environment variable it came from. */
 /* How much of a refused value an error quotes: enough to recognise it, not a pasted file. */
 #define QUOTED_VALUE_MAX 128
 
+/* 'label' is what the message names: the key, or the environment variable it came from. */
 static int setting_apply(Settings *s, const SettingDef *def, const char *label, const char *value, char **ret_error) {
         size_t n = strlen(value);
         int r;
