@@ -109,7 +109,9 @@ int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
                                 *colon = 0;
                                 secret = colon + 1;
                                 if (!auth_token_name_valid(p))
-                                        add_warning(ret_warnings, "%s:%u: invalid token name, line ignored", path, line);
+                                        /* the name is not quoted: a line written "token:name" would show the token */
+                                        add_warning(ret_warnings, "%s:%u: invalid token name (want 1 to %d letters, digits, "
+                                                    "'_', '.' or '-'), line ignored", path, line, TOKEN_NAME_MAX);
                                 else if (*secret == ' ' || *secret == '\t')
                                         /* a client's "Bearer  x" loses its blanks: it could never match */
                                         add_warning(ret_warnings, "%s:%u: token '%s' starts with a blank, refused",

@@ -950,6 +950,9 @@ def check_framing(tap, r, what, content_type="application/json"):
     return ok
 
 
+# What the worker logs of a tokens file line whose name is not one (the name is not quoted)
+BAD_NAME = "invalid token name (want 1 to 64 letters, digits, '_', '.' or '-'), line ignored"
+
 ERROR_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 408: "request_timeout", 411: "length_required",

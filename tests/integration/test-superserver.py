@@ -17,9 +17,9 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from skillrun_test import (TOP_SRCDIR, Skip, Worker, build_request, cmdline_of, find_program, journal_in_use,  # noqa: E402
-                           main, one_response, parse_responses, ppid_of, processes_with, recv_all, sh_skill, skip_all,
-                           substitute, wait_for)
+from skillrun_test import (BAD_NAME, TOP_SRCDIR, Skip, Worker, build_request, cmdline_of, find_program,  # noqa: E402
+                           journal_in_use, main, one_response, parse_responses, ppid_of, processes_with, recv_all,
+                           sh_skill, skip_all, substitute, wait_for)
 
 CONTRIB = os.path.join(TOP_SRCDIR, "contrib")
 # this test's range, from a point of its own: another run of it may be choosing at the same time
@@ -295,7 +295,7 @@ def body(tap):
         if name == "tcpserver":
             # the worker's stderr is tcpserver's: its warning and its request records land there
             log = w.read_log()
-            tap.contains(log, "skillrun: %s:3: invalid token name, line ignored" % w.tokens_file,
+            tap.contains(log, "skillrun: %s:3: %s" % (w.tokens_file, BAD_NAME),
                          "tcpserver: the worker's warnings reach tcpserver's stderr")
             if journal_in_use():
                 tap.skip("the request records go to the journal here")

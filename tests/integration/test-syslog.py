@@ -17,7 +17,7 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from skillrun_test import (Worker, build_request, main, one_response, private_mounts_refused,  # noqa: E402
+from skillrun_test import (BAD_NAME, Worker, build_request, main, one_response, private_mounts_refused,  # noqa: E402
                            serve_like_xinetd, sh_skill, skip_all)
 
 BAD_LINE = "this line is not name:token-shaped enough"  # the worker warns about it (line 3)
@@ -92,7 +92,7 @@ def line_re(pri, pid, msg_re):
 
 
 def check_inetd(tap, w, d, log):
-    warning = re.escape("%s:3: invalid token name, line ignored" % w.tokens_file)
+    warning = re.escape("%s:3: %s" % (w.tokens_file, BAD_NAME))
 
     data, rc, pid = serve_like_xinetd(w, build_request("GET", "/v1/info", token="not-" + w.token), in_namespace(d))
     r = one_response(tap, "a bad token", data)
@@ -131,7 +131,7 @@ def check_stderr_closed(tap, w, d, log):
     r = one_response(tap, "stderr closed: a bad token", data)
     tap.is_(r.status if r else None, 401, "stderr closed: a bad token: 401")
     got = drain(log)
-    warning = re.escape("%s:3: invalid token name, line ignored" % w.tokens_file)
+    warning = re.escape("%s:3: %s" % (w.tokens_file, BAD_NAME))
     tap.ok(len(got) == 2 and re.match(line_re(28, pid, warning), got[0]) and
            re.match(line_re(29, pid, r"status=401 method=GET path=/v1/info .* error=unknown token"), got[1]),
            "... the warning <28> and the 401's record <29> to syslog", got)
@@ -152,7 +152,7 @@ def check_stderr_kept(tap, w, d, log):
         time.sleep(0.1)
     tap.is_(sorted((x.get("status"), x.get("path")) for x in w.records()),
             [("200", "/v1/skills/echo/run"), ("401", "/v1/info")], "... their records on stderr", w.read_log())
-    tap.ok("skillrun: %s:3: invalid token name, line ignored" % w.tokens_file in w.read_log(),
+    tap.ok("skillrun: %s:3: %s" % (w.tokens_file, BAD_NAME) in w.read_log(),
            "... and the warning", w.read_log())
     time.sleep(0.2)
     tap.is_(drain(log), [], "... and nothing to syslog")
@@ -167,7 +167,7 @@ def check_stream(tap, w, d, log):
     got = accept_all(log)
     tap.is_([g[-1:] for g in got], [b"\0", b"\0"], "... two connections, each line ended by its NUL", got)
     lines = [g[:-1].decode(errors="replace") for g in got]
-    warning = re.escape("%s:3: invalid token name, line ignored" % w.tokens_file)
+    warning = re.escape("%s:3: %s" % (w.tokens_file, BAD_NAME))
     tap.ok(len(lines) == 2 and re.match(line_re(28, pid, warning), lines[0]) and
            re.match(line_re(29, pid, r"status=401 method=GET path=/v1/info .* error=unknown token"), lines[1]),
            "... the warning <28> and the 401's record <29>, as in datagrams", lines)
