@@ -452,6 +452,24 @@ def body(tap):
                     "memory_max 64 as RLIMIT_AS (cgroup %s): the program dies of SIGSEGV, said so" % cg,
                     "body: %r" % r.body[:500])
 
+    # --- the bounds at 0, as skillrun.conf(5) says of them: output_max keeps nothing but the
+    # counts, max_body allows only an empty body, max_files no file
+    z = Worker(skills={"echo": sh_skill("echo hi", input="none")},
+               settings={"output_max": 0, "max_body": 0}).start()
+    r = z.run("echo")
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("stdout"), j.get("stdout_truncated"), j.get("stdout_bytes")),
+            (200, "ok", "", True, 3), "output_max 0: nothing kept, all counted; max_body 0: an empty body runs",
+            "body: %r" % r.body[:500])
+    check_error(tap, z.run("echo", {}), 413, "max_body 0: a body of 2 bytes")
+    z.stop(tap)
+    z = Worker(skills={"echo": sh_skill("echo hi", input="none")}, settings={"max_files": 0}).start()
+    r = z.run("echo", {"files": {"a.txt": "x"}})
+    check_error(tap, r, 400, "max_files 0: a file")
+    tap.is_((r.json or {}).get("message"), "files: more than 0 files", "... says so")
+    tap.is_(z.run("echo", {"files": {}}).status, 200, "max_files 0: an empty files object runs")
+    z.stop(tap)
+
     # --- environment: manifest env replaces the defaults, allowed request env replaces both
     r = w.run("envover", {})
     tap.is_((r.json or {}).get("stdout"), "FOO=from-manifest\nLANG=C\nPATH=/usr/bin:/bin\n",
