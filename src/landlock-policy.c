@@ -358,15 +358,15 @@ int landlock_policy_check(const Settings *s, const Manifest *m, char **ret_error
 
 /* A path the rules name on purpose (the manifest's, the skill's own directory): opened first,
  * then judged by where the open fd leads, so that what is checked is what is granted even if a
- * symlink on the way is swapped meanwhile. 1: granted; 0: missing (grants nothing); -EXDEV:
+ * symlink on the way is swapped meanwhile. 1: granted, its fd in *ret_fd; 0: missing (grants nothing); -EXDEV:
  * through a symlink not root's; -ESTALE: where it leads cannot be told; -EPERM: it would expose
  * a secret (ret_canon says where it leads). */
-static int allow_resolved(LandlockRuleset *rs, const Secrets *sec, const char *path, uint64_t access,
-                          bool manifest, char ret_canon[static PATH_MAX]) {
+static int open_granted(const Secrets *sec, const char *path, bool manifest, char ret_canon[static PATH_MAX],
+                        int *ret_fd) {
         _cleanup_close_ int fd = -1;
         bool foreign = false;
-        int r;
 
+        *ret_fd = -1;
         /* The walk notes the owner of every link it follows, in the path as written and inside
          * a root link's target (the operator's link onto one a skill planted in its write path):
          * through one not root's, the path grants nothing wherever it leads, even where the walk
@@ -383,6 +383,19 @@ static int allow_resolved(LandlockRuleset *rs, const Secrets *sec, const char *p
          * lies inside its skills directory on purpose. */
         if (secrets_exposed_by(sec, path, ret_canon) || (manifest && secrets_entered_by(sec, path, ret_canon)))
                 return -EPERM;
+        *ret_fd = TAKE_FD(fd);
+        return 1;
+}
+
+/* open_granted()'s path, given its rule: 1 granted, else what open_granted() said. */
+static int allow_resolved(LandlockRuleset *rs, const Secrets *sec, const char *path, uint64_t access,
+                          bool manifest, char ret_canon[static PATH_MAX]) {
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        r = open_granted(sec, path, manifest, ret_canon, &fd);
+        if (r <= 0)
+                return r;
         r = landlock_ruleset_allow_fd(rs, fd, -1, access);
         if (r < 0)
                 return r;
@@ -555,17 +568,29 @@ static bool below_resolved(const char *canon, const char *const *paths, size_t n
         return false;
 }
 
+/* Is canonical 'canon' at or below 'path', as allow_resolved() would grant it: never through a
+ * symlink not root's, nor where 'path' would expose what is kept out? */
+static bool granted_below(const Secrets *sec, const char *canon, const char *path, bool manifest) {
+        _cleanup_close_ int fd = -1;
+        char where[PATH_MAX];
+
+        return open_granted(sec, path, manifest, where, &fd) > 0 && path_at_or_below(canon, where);
+}
+
 /* Granted by name, whatever else is kept out: the skill's own directory and the manifest's paths. */
-static bool granted_by_name(const Manifest *m, const char *canon) {
+static bool granted_by_name(const Secrets *sec, const Manifest *m, const char *canon) {
         if (m->dir && m->name) {
                 _cleanup_free_ char *own = NULL;
                 if (asprintf(&own, "%s/%s", m->dir, m->name) < 0)
                         return false;
-                if (below_resolved(canon, (const char *const[]) { own }, 1))
+                if (granted_below(sec, canon, own, false))
                         return true;
         }
-        return below_resolved(canon, (const char *const *) m->read_paths, strv_length(m->read_paths)) ||
-               below_resolved(canon, (const char *const *) m->write_paths, strv_length(m->write_paths));
+        for (unsigned w = 0; w < 2; w++)
+                for (char **p = w ? m->write_paths : m->read_paths; p && *p; p++)
+                        if (granted_below(sec, canon, *p, true))
+                                return true;
+        return false;
 }
 
 int landlock_policy_unexecutable(const Settings *s, const Manifest *m, char **ret_path) {
@@ -588,7 +613,7 @@ int landlock_policy_unexecutable(const Settings *s, const Manifest *m, char **re
 
                 if (!canon)
                         continue; /* missing: check says so of the command and its #! interpreter */
-                if (granted_by_name(m, canon))
+                if (granted_by_name(&sec, m, canon))
                         continue;
                 if (m->policy == POLICY_PERMISSIVE)
                         granted = below_resolved(canon, system_dirs, ELEMENTSOF(system_dirs)) &&

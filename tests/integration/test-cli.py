@@ -522,6 +522,11 @@ def body(tap):
     shutil.copy("/bin/true", tool)
     shell = os.path.join(opt, "sh")
     shutil.copy(SH, shell)
+    # a symlink not root's grants nothing (a deploy user's "current" link, say)
+    userlink = os.path.join(wb.root, "userlink")
+    os.symlink(opt, userlink)
+    if os.geteuid() == 0:
+        os.lchown(userlink, 65534, 65534)
     loose = os.path.join(wb.skills_dir, "loose.sh")
     own = os.path.join(wb.skills_dir, "own", "own.sh")
     viaopt = os.path.join(wb.skills_dir, "viaopt", "viaopt.sh")
@@ -533,6 +538,7 @@ def body(tap):
     cases = {  # name: manifest, the path check names as not executable (None: ok)
         "outside": ({"command": [tool]}, tool),
         "outsideread": ({"command": [tool], "read_paths": [opt]}, None),
+        "userlink": ({"command": [tool], "read_paths": [userlink]}, tool),
         "outsiderestr": ({"command": [tool], "policy": "restrictive"}, None),
         "inskills": ({"command": [loose]}, loose),
         "inskillsrestr": ({"command": [loose], "policy": "restrictive"}, loose),
@@ -553,7 +559,8 @@ def body(tap):
             what = "it" if denied == manifest["command"][0] else \
                 "'%s', which running it needs (its #! interpreter or the loader)" % denied
             tap.contains(out, "error: %s/%s.json: command: '%s': policy %s does not let the skill execute %s (%s "
-                         "its own directory '%s/%s/', read_paths and write_paths are granted; never a skills "
+                         "its own directory '%s/%s/', read_paths and write_paths are granted, through root's "
+                         "symlinks only; never a skills "
                          "directory, the work root or skillrun's files): every run would end in sandbox_error "
                          "\"execve: Permission denied\"\n"
                          % (wb.skills_dir, name, manifest["command"][0], policy, what,
