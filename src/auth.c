@@ -139,7 +139,7 @@ int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
                                     TOKEN_MIN_LEN);
                 else if (!presentable(env))
                         add_warning(ret_warnings, "ABBOT_SKILL_RUNNER_TOKEN holds a control character, refused");
-                else if ((r = tokens_add(&t, "abbot", env, strlen(env))) < 0)
+                else if ((r = tokens_add(&t, AUTH_ABBOT_TOKEN_NAME, env, strlen(env))) < 0)
                         goto fail;
                 explicit_bzero(env, strlen(env));
         }

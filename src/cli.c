@@ -565,11 +565,20 @@ int cli_check(int argc, char **argv) {
                         report("ok: %s (%s, policy %s)", name, path, policy_to_string(m->policy));
                         /* a name no token has (a typo, or a client not added yet): whoever it was
                          * meant for presents a token of another name, and gets 403 */
-                        for (char **t = m->tokens; token_names && t && *t; t++)
-                                if (!strv_contains(token_names, *t))
+                        for (char **t = m->tokens; token_names && t && *t; t++) {
+                                if (strv_contains(token_names, *t))
+                                        continue;
+                                /* the README's way to keep Abbot's token: in the unit's
+                                 * environment, which check, run from a shell, does not see */
+                                if (streq(*t, AUTH_ABBOT_TOKEN_NAME) && !getenv("ABBOT_SKILL_RUNNER_TOKEN"))
+                                        report("note: %s: tokens: '%s' names no token in '%s': only a worker given "
+                                               "ABBOT_SKILL_RUNNER_TOKEN (the token named '%s') accepts it", path,
+                                               *t, s.tokens_file, *t);
+                                else
                                         report("warning: %s: tokens: '%s' names no token in '%s' (a client whose "
                                                "token is named otherwise gets 403; add one: skillrun token %s >> "
                                                "'%s')", path, *t, s.tokens_file, *t, s.tokens_file);
+                        }
                         if (!others_may(path, S_IROTH))
                                 report("warning: %s: not readable by other users: a worker under "
                                        "skillrun@.service (DynamicUser=) answers 500 for this skill", path);

@@ -586,6 +586,19 @@ def body(tap):
                  "named otherwise gets 403; add one: skillrun token c1-typo >> '%s')\n"
                  % (wb.skills_dir, wb.tokens_file, wb.tokens_file), "check: ... naming the name and the file")
     tap.is_(out.count("names no token"), 1, "check: ... and only that name ('ci' has a token)")
+    # "abbot": the README keeps Abbot's token in the unit's environment (ABBOT_SKILL_RUNNER_TOKEN),
+    # which check, run from a shell, does not have: a note saying so, not "add one"
+    with open(os.path.join(wb.skills_dir, "abbotonly.json"), "w") as f:
+        json.dump({"command": ["/bin/true"], "tokens": ["abbot"]}, f)
+    p = wb.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.contains(out, "note: %s/abbotonly.json: tokens: 'abbot' names no token in '%s': only a worker given "
+                 "ABBOT_SKILL_RUNNER_TOKEN (the token named 'abbot') accepts it\n" % (wb.skills_dir, wb.tokens_file),
+                 "check: tokens 'abbot' without such a token: a note naming ABBOT_SKILL_RUNNER_TOKEN, no warning")
+    p = wb.cli("check", env={"ABBOT_SKILL_RUNNER_TOKEN": "a" * 40})
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.ok("'abbot' names no token" not in out, "check: ... nothing where check has that token too", out)
+    os.unlink(os.path.join(wb.skills_dir, "abbotonly.json"))
     p = wb.cli("check", env={"SKILLRUN_TOKENS_FILE": os.path.join(wb.root, "no-tokens")})
     tap.ok("names no token" not in p.stdout.decode(errors="replace"),
            "check: ... and nothing of it where the tokens file cannot be read (warned about itself)")
