@@ -432,8 +432,9 @@ static int spawn_trampoline(void *userdata) {
 
 /* clone(CLONE_VM | CLONE_VFORK), as posix_spawn does: no page tables copied for the child and none
  * torn down again by its execve (≈ 0.15 ms a run on the test VM), and we sleep until it has
- * exec'd or died, which we would have waited for anyway. The child writes nothing we read
- * afterwards: it only makes syscalls (sandbox_enter() never allocates) on its own stack. */
+ * exec'd or died, which we would have waited for anyway. The child only makes syscalls
+ * (sandbox_enter() never allocates) on its own stack; the one thing of ours it writes is the
+ * ChildError run.c's child_fail() leaves for us before it exits, read once it has. */
 static pid_t spawn_vfork(void (*child)(void *userdata), void *userdata) {
         /* Mapped once, with its guard page, and kept for the life of the process (a worker
          * spawns one skill): the child may have run on it on another CPU, and unmapping it
