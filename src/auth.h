@@ -5,6 +5,8 @@
 
 #define TOKEN_MIN_LEN 32
 #define TOKEN_NAME_MAX 64
+/* The name ABBOT_SKILL_RUNNER_TOKEN's token gets (auth_load()). */
+#define AUTH_ABBOT_TOKEN_NAME "abbot"
 
 typedef struct AuthToken {
         char *name;
@@ -21,7 +23,6 @@ typedef struct AuthTokens {
  * whose token is shorter than TOKEN_MIN_LEN are refused; each refusal is appended to
  * *ret_warnings ("<path>:<line>: ..."), never with the token itself. If the environment has
  * ABBOT_SKILL_RUNNER_TOKEN (migration from the Abbot runner) it is added under the name "abbot". */
-#define AUTH_ABBOT_TOKEN_NAME "abbot"
 int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings);
 /* Why auth_load() failed, for a message: strerror(), but for a file that is not a regular file. */
 const char *auth_load_strerror(int r);

@@ -295,10 +295,9 @@ static int unexecutable_error(const char *path, const Manifest *m, const char *d
         if (!what)
                 return -ENOMEM;
         if (asprintf(ret, "%s: command: '%s': policy %s does not let the skill execute %s (%s "
-                     "its own directory '%s/%s/', read_paths and write_paths are granted, through root's symlinks "
-                     "only; never a skills "
-                     "directory, the work root or skillrun's files): every run would end in sandbox_error "
-                     "\"execve: Permission denied\"", path, m->command[0], p, what,
+                     "its own directory '%s/%s/', read_paths and write_paths are granted, through root's "
+                     "symlinks only; never a skills directory, the work root or skillrun's files): every run "
+                     "would end in sandbox_error \"execve: Permission denied\"", path, m->command[0], p, what,
                      m->policy == POLICY_PERMISSIVE ? "/usr, /bin, /sbin and /lib* are executable, and" :
                                                       "the command and what it needs are executable, and",
                      strempty(m->dir), strempty(m->name)) < 0)

@@ -358,9 +358,9 @@ int landlock_policy_check(const Settings *s, const Manifest *m, char **ret_error
 
 /* A path the rules name on purpose (the manifest's, the skill's own directory): opened first,
  * then judged by where the open fd leads, so that what is checked is what is granted even if a
- * symlink on the way is swapped meanwhile. 1: granted, its fd in *ret_fd; 0: missing (grants nothing); -EXDEV:
- * through a symlink not root's; -ESTALE: where it leads cannot be told; -EPERM: it would expose
- * a secret (ret_canon says where it leads). */
+ * symlink on the way is swapped meanwhile. 1: granted, its fd in *ret_fd; 0: missing (grants
+ * nothing); -EXDEV: through a symlink not root's; -ESTALE: where it leads cannot be told;
+ * -EPERM: it would expose a secret (ret_canon says where it leads). */
 static int open_granted(const Secrets *sec, const char *path, bool manifest, char ret_canon[static PATH_MAX],
                         int *ret_fd) {
         _cleanup_close_ int fd = -1;
