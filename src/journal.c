@@ -40,16 +40,6 @@ typedef struct Record {
         size_t size, len;
 } Record;
 
-/* Cut a value to at most max bytes without splitting a UTF-8 sequence, so that journald keeps
- * it as text. */
-static size_t utf8_cut(const char *v, size_t len, size_t max) {
-        if (len <= max)
-                return len;
-        while (max > 0 && ((unsigned char) v[max] & 0xc0) == 0x80)
-                max--;
-        return max;
-}
-
 static void put(Record *r, const void *p, size_t n) {
         memcpy(r->buf + r->len, p, n);
         r->len += n;

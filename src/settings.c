@@ -361,14 +361,9 @@ static int setting_apply(Settings *s, const SettingDef *def, const char *label, 
                 return r;
         if (r < 0 && n <= QUOTED_VALUE_MAX)
                 return set_error(ret_error, -EINVAL, "%s: invalid %s '%s'", label, def->kind, value);
-        if (r < 0) {
-                /* cut at a character's start, and say how long it was */
-                size_t k = QUOTED_VALUE_MAX;
-                while (k > 0 && ((unsigned char) value[k] & 0xc0) == 0x80)
-                        k--;
+        if (r < 0) /* cut at a character's start, and say how long it was */
                 return set_error(ret_error, -EINVAL, "%s: invalid %s '%.*s'... (%zu bytes)", label, def->kind,
-                                 (int) k, value, n);
-        }
+                                 (int) utf8_cut(value, n, QUOTED_VALUE_MAX), value, n);
         return 0;
 }
 

@@ -769,6 +769,14 @@ size_t utf8_complete_len(const char *s, size_t len) {
         return len;
 }
 
+size_t utf8_cut(const char *s, size_t len, size_t max) {
+        if (len <= max)
+                return len;
+        while (max > 0 && ((unsigned char) s[max] & 0xc0) == 0x80)
+                max--;
+        return max;
+}
+
 static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 char *base64_encode(const void *data, size_t len) {

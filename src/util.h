@@ -172,6 +172,9 @@ bool utf8_valid(const char *s, size_t len);
 /* len without an incomplete sequence at the end of s: the 1 to 3 bytes that start a valid
  * sequence, as a byte limit leaves them. len when the end is complete, or not UTF-8 at all. */
 size_t utf8_complete_len(const char *s, size_t len);
+/* How much of s (len bytes) to keep for at most max bytes without splitting a UTF-8 sequence:
+ * len when it fits, else max or less, at a character's start. */
+size_t utf8_cut(const char *s, size_t len, size_t max);
 
 /* Base64 (RFC 4648, with padding). */
 char *base64_encode(const void *data, size_t len);

@@ -241,6 +241,13 @@ static void test_base64_utf8(void) {
         for (size_t i = 0; i < ELEMENTSOF(cuts); i++)
                 is_int(utf8_complete_len(cuts[i].s, strlen(cuts[i].s)), cuts[i].want, "utf8_complete_len: %s",
                        cuts[i].what);
+
+        /* utf8_cut(): a bound of 3 bytes */
+        is_int(utf8_cut("ab", 2, 3), 2, "utf8_cut: what fits is kept whole");
+        is_int(utf8_cut("abcd", 4, 3), 3, "utf8_cut: ASCII cut at the bound");
+        is_int(utf8_cut("ab\xc3\xa9", 4, 3), 2, "utf8_cut: not inside a 2-byte character");
+        is_int(utf8_cut("a\xe2\x82\xac", 4, 3), 1, "utf8_cut: not inside a 3-byte character");
+        is_int(utf8_cut("\xe2\x82\xac\xe2", 4, 3), 3, "utf8_cut: a whole character up to the bound");
 }
 
 static void test_rm_rf(void) {
