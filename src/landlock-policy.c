@@ -434,18 +434,32 @@ static int allow_devices(LandlockRuleset *rs) {
         return allow_list(rs, readable, ELEMENTSOF(readable), LL_FS_READ_FILE | LL_FS_IOCTL_DEV);
 }
 
+/* The skill's own directory, "<manifest dir>/<name>", in *ret (allocated): 1, or 0 with NULL when
+ * the manifest was not loaded from a directory; -ENOMEM. */
+static int skill_own_dir(const Manifest *m, char **ret) {
+        *ret = NULL;
+        if (!m->dir || !m->name)
+                return 0;
+        if (asprintf(ret, "%s/%s", m->dir, m->name) < 0) {
+                *ret = NULL;
+                return -ENOMEM;
+        }
+        return 1;
+}
+
 /* What every policy grants last: the skill's own directory "<manifest dir>/<name>/" (where a
  * packaged skill keeps its scripts, unless that would expose a secret), the manifest's paths,
  * and the run's work dir. Never the manifest directory itself: other skills' manifests, their
  * env and token lists, are not this skill's to read. */
 static int allow_skill_paths(LandlockRuleset *rs, const Secrets *sec, const Manifest *m, const char *workdir,
                              char **ret_error) {
+        _cleanup_free_ char *own = NULL;
         int r;
 
-        if (m->dir && m->name) {
-                _cleanup_free_ char *own = NULL;
-                if (asprintf(&own, "%s/%s", m->dir, m->name) < 0)
-                        return -ENOMEM;
+        r = skill_own_dir(m, &own);
+        if (r < 0)
+                return r;
+        if (r > 0) {
                 char canon[PATH_MAX];
                 r = allow_resolved(rs, sec, own, LL_FS_READ_EXEC, false, canon);
                 if (r < 0 && r != -EPERM && r != -ESTALE && r != -EXDEV) /* not granted, nothing more */
@@ -482,6 +496,12 @@ static int landlock_permissive(LandlockRuleset *rs, const Secrets *sec, const Ma
         return allow_skill_paths(rs, sec, m, workdir, ret_error);
 }
 
+/* Is a dependency at 'path' (canonical 'canon') one restrictive does not grant by itself: a
+ * secret, or inside what is kept out? */
+static bool dep_kept_out(const Secrets *sec, const char *path, const char *canon) {
+        return secrets_exposed_by(sec, path, canon) || secrets_contain(sec, canon);
+}
+
 /* One of the command's dependencies (the program, its #! interpreters, their loader): named by
  * the skill's own files, so only ever a regular file, and never one of the secrets. */
 static int allow_dep(LandlockRuleset *rs, const Secrets *sec, const char *path) {
@@ -494,8 +514,7 @@ static int allow_dep(LandlockRuleset *rs, const Secrets *sec, const char *path) 
                 return 0; /* missing: the execve will say so */
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
                 return 0;
-        if (secrets_canonical_of(fd, path, canon) < 0 || secrets_exposed_by(sec, path, canon) ||
-            secrets_contain(sec, canon))
+        if (secrets_canonical_of(fd, path, canon) < 0 || dep_kept_out(sec, path, canon))
                 return 0;
         r = landlock_ruleset_allow_fd(rs, fd, 0, LL_FS_READ_FILE | LL_FS_EXECUTE);
         if (r < 0)
@@ -579,13 +598,10 @@ static bool granted_below(const Secrets *sec, const char *canon, const char *pat
 
 /* Granted by name, whatever else is kept out: the skill's own directory and the manifest's paths. */
 static bool granted_by_name(const Secrets *sec, const Manifest *m, const char *canon) {
-        if (m->dir && m->name) {
-                _cleanup_free_ char *own = NULL;
-                if (asprintf(&own, "%s/%s", m->dir, m->name) < 0)
-                        return false;
-                if (granted_below(sec, canon, own, false))
-                        return true;
-        }
+        _cleanup_free_ char *own = NULL;
+
+        if (skill_own_dir(m, &own) > 0 && granted_below(sec, canon, own, false))
+                return true;
         for (unsigned w = 0; w < 2; w++)
                 for (char **p = w ? m->write_paths : m->read_paths; p && *p; p++)
                         if (granted_below(sec, canon, *p, true))
@@ -618,8 +634,8 @@ int landlock_policy_unexecutable(const Settings *s, const Manifest *m, char **re
                 if (m->policy == POLICY_PERMISSIVE)
                         granted = below_resolved(canon, system_dirs, ELEMENTSOF(system_dirs)) &&
                                   !secrets_contain(&sec, canon);
-                else /* as allow_dep() judges it */
-                        granted = !secrets_exposed_by(&sec, *d, canon) && !secrets_contain(&sec, canon);
+                else
+                        granted = !dep_kept_out(&sec, *d, canon);
                 if (!granted) {
                         *ret_path = strdup(*d);
                         return *ret_path ? 1 : -ENOMEM;
