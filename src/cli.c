@@ -501,10 +501,8 @@ int cli_check(int argc, char **argv) {
                         if (!manifest_file_name(de->d_name) || n == strlen(".json"))
                                 continue;
                         name = strndup(de->d_name, n - strlen(".json"));
-                        /* as manifest_load() names it: a skills_dir given with a final '/' once */
-                        size_t dl = strlen(*d);
-                        if (!name || asprintf(&path, "%s%s%s", *d, dl > 0 && (*d)[dl - 1] == '/' ? "" : "/",
-                                              de->d_name) < 0) {
+                        path = manifest_file_path(*d, de->d_name, ""); /* as manifest_load() names it */
+                        if (!name || !path) {
                                 closedir(dir);
                                 settings_done(&s);
                                 return 1;

@@ -615,6 +615,15 @@ int manifest_load_file(const Settings *s, const char *name, const char *path, Ma
         return manifest_parse(s, name, path, text, len, ret, ret_error);
 }
 
+char *manifest_file_path(const char *dir, const char *file, const char *suffix) {
+        size_t n = strlen(dir);
+        char *path;
+
+        if (asprintf(&path, "%s%s%s%s", dir, n > 0 && dir[n - 1] == '/' ? "" : "/", file, suffix) < 0)
+                return NULL;
+        return path;
+}
+
 int manifest_load(const Settings *s, const char *name, Manifest **ret, char **ret_error) {
         if (ret_error)
                 *ret_error = NULL;
@@ -624,11 +633,10 @@ int manifest_load(const Settings *s, const char *name, Manifest **ret, char **re
                 return set_error(ret_error, -EINVAL, "invalid skill name '%s'", strempty(name));
 
         for (char **d = s->skills_dirs; d && *d; d++) {
-                _cleanup_free_ char *path = NULL;
-                size_t n = strlen(*d);
+                _cleanup_free_ char *path = manifest_file_path(*d, name, ".json");
                 int r;
 
-                if (asprintf(&path, "%s%s%s.json", *d, n > 0 && (*d)[n - 1] == '/' ? "" : "/", name) < 0)
+                if (!path)
                         return -ENOMEM;
                 r = manifest_load_file(s, name, path, ret, ret_error);
                 if (r == -ENOTDIR) {

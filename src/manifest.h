@@ -44,6 +44,9 @@ extern const char *const manifest_keys[];
 bool skill_name_valid(const char *name);
 /* Is this directory entry a manifest's file name ("<name>.json")? The name part is not judged. */
 bool manifest_file_name(const char *filename);
+/* "DIR/FILE<suffix>" (allocated; NULL on OOM), one '/' between however DIR is written: how a
+ * skills directory's files are named in every message. */
+char *manifest_file_path(const char *dir, const char *file, const char *suffix);
 
 Manifest *manifest_free(Manifest *m);
 static inline void manifest_freep(Manifest **m) {
