@@ -10,12 +10,21 @@
 typedef struct Parser {
         int status;
         const char *msg;
+        const char *limit;      /* the setting a refusal for a bound ran into, NULL for others */
+        uint64_t limit_value;
 } Parser;
 
 static int refuse(Parser *p, int status, const char *msg) {
         p->status = status;
         p->msg = msg;
         return -EBADMSG;
+}
+
+/* A refusal for one of the operator's bounds: which one, and its value, for the log. */
+static int refuse_bound(Parser *p, int status, const char *msg, const char *limit, uint64_t value) {
+        p->limit = limit;
+        p->limit_value = value;
+        return refuse(p, status, msg);
 }
 
 static bool is_digit(char c) {
@@ -195,7 +204,8 @@ static int scan_head(Parser *p, const char *buf, size_t len, const HttpLimits *l
                         if (first)
                                 r = check_request_line(p, buf + pos, n, false, &ret->rl);
                         else if (n > 0 && ret->n_fields >= lim->max_fields)
-                                r = refuse(p, 431, "Too many header fields");
+                                r = refuse_bound(p, 431, "Too many header fields", "max_header_fields",
+                                                 lim->max_fields);
                         else
                                 r = check_field_line(p, buf + pos, n, false);
                         if (r < 0)
@@ -204,8 +214,9 @@ static int scan_head(Parser *p, const char *buf, size_t len, const HttpLimits *l
                         if (len >= lim->max_header && first && n == 0)
                                 return refuse(p, 400, "Nothing but empty lines");
                         if (len >= lim->max_header)
-                                return first ? refuse(p, 414, "Request line too long")
-                                             : refuse(p, 431, "Request header too large");
+                                return refuse_bound(p, first ? 414 : 431,
+                                                    first ? "Request line too long" : "Request header too large",
+                                                    "max_header", lim->max_header);
                         return 0;
                 }
 
@@ -228,7 +239,8 @@ static int scan_head(Parser *p, const char *buf, size_t len, const HttpLimits *l
                         return 1;
                 } else {
                         if (ret->n_fields >= lim->max_fields)
-                                return refuse(p, 431, "Too many header fields");
+                                return refuse_bound(p, 431, "Too many header fields", "max_header_fields",
+                                                    lim->max_fields);
                         r = check_field_line(p, buf + pos, n, true);
                         if (r < 0)
                                 return r;
@@ -343,7 +355,7 @@ static int fill_request(Parser *p, const HeadScan *scan, const HttpLimits *lim, 
                 if (r < 0)
                         return refuse(p, 400, "Invalid Content-Length");
                 if (req->content_length > lim->max_body)
-                        return refuse(p, 413, "Request body too large");
+                        return refuse_bound(p, 413, "Request body too large", "max_body", lim->max_body);
                 req->has_content_length = true;
         } else if (streq(req->method, "POST") || streq(req->method, "PUT") || streq(req->method, "PATCH"))
                 return refuse(p, 411, "Content-Length required");
@@ -436,6 +448,8 @@ finish:
                         *ret_status = p.status;
                 if (ret_msg)
                         *ret_msg = p.msg;
+                req->refused_limit = p.limit;
+                req->refused_limit_value = p.limit_value;
         }
         return r;
 }

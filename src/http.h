@@ -41,6 +41,9 @@ typedef struct HttpRequest {
         size_t head_len;            /* bytes of the head in the input, empty lines before it and the terminator included */
         char *body;                 /* owned, filled by the caller (server.c) */
         size_t body_len;
+        /* a refusal for one of the bounds: the setting's name (static) and value, for the log */
+        const char *refused_limit;
+        uint64_t refused_limit_value;
 } HttpRequest;
 
 /* Parse the request head at the start of buf[0..len).

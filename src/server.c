@@ -310,24 +310,6 @@ static void lingering_close(int fd) {
         }
 }
 
-/* The setting a 413, 414 or 431 ran into, for the operator reading the log (the client is told
- * which bound, not its value): NULL for other refusals. */
-static const char *bound_hit(const Settings *s, int status, const char *msg, uint64_t *ret_value) {
-        if (status == 413) {
-                *ret_value = s->max_body;
-                return "max_body";
-        }
-        if (status == 431 && msg && strstr(msg, "fields")) {
-                *ret_value = s->max_header_fields;
-                return "max_header_fields";
-        }
-        if (status == 414 || status == 431) {
-                *ret_value = s->max_header;
-                return "max_header";
-        }
-        return NULL;
-}
-
 int server_main(void) {
         Server srv = {
                 .fd = -1,
@@ -390,11 +372,10 @@ int server_main(void) {
         } else if (status > 0) {
                 srv.log.method = srv.req.method;
                 srv.log.path = srv.req.path;
-                uint64_t bound = 0;
-                const char *setting = bound_hit(&srv.settings, status, msg, &bound);
-                if (setting)
+                /* the bound it ran into, for the operator (the client is told which, not its value) */
+                if (srv.req.refused_limit)
                         server_log_error(&srv, "%s (%s is %" PRIu64 ")", msg ? msg : http_status_reason(status),
-                                         setting, bound);
+                                         srv.req.refused_limit, srv.req.refused_limit_value);
                 else
                         server_log_error(&srv, "%s", msg ? msg : http_status_reason(status));
                 r = http_write_error(srv.fd, status, NULL, "%s", msg ? msg : http_status_reason(status));

@@ -1044,6 +1044,36 @@ static void test_writer_errors(void) {
         is_int(http_write_response(-1, 200, "text/plain", NULL, "x", 1), -EBADF, "bad fd → -EBADF");
 }
 
+/* A refusal for a bound names the setting and its value (the worker logs them); others none. */
+static void test_refused_limit(void) {
+        static const struct {
+                const char *s;
+                int status;
+                const char *limit;
+                uint64_t value;
+        } cases[] = {
+                { "GET /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa HTTP/1.1\r\n", 414, "max_header", 128 },
+                { "GET / HTTP/1.1\r\nHost: x\r\nX-Long: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n", 431, "max_header", 128 },
+                { "GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", 431, "max_header_fields", 4 },
+                { "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n", 413, "max_body", 100 },
+                { "GET / HTTP/1.1\r\nHost x\r\n\r\n", 400, NULL, 0 },
+                { "POST / HTTP/1.1\r\nHost: x\r\n\r\n", 411, NULL, 0 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                HttpRequest req;
+                int status = 0, r;
+
+                r = http_parse_head(cases[i].s, strlen(cases[i].s), &small, &req, &status, NULL);
+                ok(r == -EBADMSG && status == cases[i].status && streq_ptr(req.refused_limit, cases[i].limit) &&
+                   req.refused_limit_value == cases[i].value, "refused %d: the bound is %s (%" PRIu64 ")",
+                   cases[i].status, strempty(cases[i].limit), cases[i].value);
+                http_request_done(&req);
+        }
+}
+
 int main(void) {
         /* the worker ignores SIGPIPE too; EPIPE comes back as an error */
         signal(SIGPIPE, SIG_IGN);
@@ -1068,6 +1098,7 @@ int main(void) {
         test_credentials_wiped();
         test_tokens_file_wiped();
         test_refusal_keeps_request_line();
+        test_refused_limit();
         test_status_names();
         test_writer();
         test_writer_errors();
