@@ -386,6 +386,13 @@ static void check_token_blanks(const AuthTokens *t, const char *path) {
                                t->tokens[i].name);
 }
 
+static bool has_token_named(const AuthTokens *t, const char *name) {
+        for (size_t i = 0; i < t->n; i++)
+                if (streq(t->tokens[i].name, name))
+                        return true;
+        return false;
+}
+
 /* Any local user could take a client's token from it, or add one of their own: the file the
  * shipped tmpfiles.d entry makes is 0600, but one written with ">" under umask 022 is not. */
 static void check_tokens_mode(const char *path) {
@@ -419,12 +426,13 @@ static void check_environment(void) {
 }
 
 int cli_check(int argc, char **argv) {
-        _cleanup_strv_free_ char **warnings = NULL, **seen = NULL, **token_names = NULL;
+        _cleanup_strv_free_ char **warnings = NULL, **seen = NULL;
         _cleanup_free_ char *err = NULL;
+        _cleanup_(auth_done) AuthTokens tokens = {}; /* kept for the manifests' "tokens" lists */
         SandboxFeatures f = {};
-        AuthTokens tokens = {};
         Settings s;
         bool unlisted = false; /* a skills directory that could not be read */
+        bool tokens_read = false;
         int r, errors = 0;
 
         if (argc != 1) {
@@ -460,17 +468,10 @@ int cli_check(int argc, char **argv) {
                 check_shared_tokens(&tokens, s.tokens_file);
                 check_token_blanks(&tokens, s.tokens_file);
                 check_tokens_mode(s.tokens_file);
-                /* for the manifests' "tokens" lists below ("" first: known, if none); a list
-                 * cut short by a failed allocation would warn of names that are there */
-                bool listed = strv_extend(&token_names, "") >= 0;
-                for (size_t i = 0; listed && i < tokens.n; i++)
-                        listed = strv_extend(&token_names, tokens.tokens[i].name) >= 0;
-                if (!listed)
-                        token_names = strv_free(token_names);
+                tokens_read = true;
         }
         for (char **w = warnings; w && *w; w++)
                 report("warning: %s", *w);
-        auth_done(&tokens);
         check_run_settings(&s);
         check_environment();
 
@@ -562,8 +563,8 @@ int cli_check(int argc, char **argv) {
                         report("ok: %s (%s, policy %s)", name, path, policy_to_string(m->policy));
                         /* a name no token has (a typo, or a client not added yet): whoever it was
                          * meant for presents a token of another name, and gets 403 */
-                        for (char **t = m->tokens; token_names && t && *t; t++) {
-                                if (strv_contains(token_names, *t))
+                        for (char **t = m->tokens; tokens_read && t && *t; t++) {
+                                if (has_token_named(&tokens, *t))
                                         continue;
                                 /* the README's way to keep Abbot's token: in the unit's
                                  * environment, which check, run from a shell, does not see */
