@@ -554,11 +554,12 @@ int settings_load(Settings *s, char **ret_error) {
         /* Empty counts as unset, as systemd's "Environment=SKILLRUN_CONFIG=" would leave it. */
         e = getenv("SKILLRUN_CONFIG");
         if (e && e[0] != '\0') {
-                /* as every path setting: a worker's cwd is /, so a relative one would be read
-                 * there or, missing, silently mean the defaults */
-                if (e[0] != '/')
-                        return set_error(ret_error, -EINVAL, "SKILLRUN_CONFIG: invalid absolute path '%s'", e);
-                r = free_and_strdup(&s->config_path, e);
+                /* parsed as every path setting: a worker's cwd is /, so a relative one would be
+                 * read there or, missing, silently mean the defaults */
+                static const SettingDef config_def = {
+                        "SKILLRUN_CONFIG", "absolute path", parse_absolute_path_field, offsetof(Settings, config_path)
+                };
+                r = setting_apply(s, &config_def, "SKILLRUN_CONFIG", e, ret_error);
                 if (r < 0)
                         return r;
         }
