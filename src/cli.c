@@ -283,24 +283,30 @@ static int check_command(const char *path, char **ret_interp) {
 }
 
 /* What check says of a command that landlock_policy_unexecutable() found m's policy would not
- * let the skill execute ('denied': the command itself, or what running it needs). */
-static int unexecutable_error(const char *path, const Manifest *m, const char *denied, char **ret) {
+ * let the skill execute ('denied': the command itself, or what running it needs; 'by_env': a
+ * program its "#!/usr/bin/env" line runs, which env, not the kernel, fails to execute). */
+static int unexecutable_error(const char *path, const Manifest *m, const char *denied, bool by_env, char **ret) {
         _cleanup_free_ char *what = NULL;
         const char *p = policy_to_string(m->policy);
 
         if (streq(denied, m->command[0]))
                 what = strdup("it");
-        else if (asprintf(&what, "'%s', which running it needs (its #! interpreter or the loader)", denied) < 0)
+        else if (by_env) {
+                if (asprintf(&what, "'%s', the program its #!/usr/bin/env line runs", denied) < 0)
+                        what = NULL;
+        } else if (asprintf(&what, "'%s', which running it needs (its #! interpreter or the loader)", denied) < 0)
                 what = NULL;
         if (!what)
                 return -ENOMEM;
         if (asprintf(ret, "%s: command: '%s': policy %s does not let the skill execute %s (%s "
                      "its own directory '%s/%s/', read_paths and write_paths are granted, through root's "
                      "symlinks only; never a skills directory, the work root or skillrun's files): every run "
-                     "would end in sandbox_error \"execve: Permission denied\"", path, m->command[0], p, what,
+                     "would %s", path, m->command[0], p, what,
                      m->policy == POLICY_PERMISSIVE ? "/usr, /bin, /sbin and /lib* are executable, and" :
                                                       "the command and what it needs are executable, and",
-                     strempty(m->dir), strempty(m->name)) < 0)
+                     strempty(m->dir), strempty(m->name),
+                     by_env ? "fail with exit code 126 (env: Permission denied)" :
+                              "end in sandbox_error \"execve: Permission denied\"") < 0)
                 return -ENOMEM;
         return 0;
 }
@@ -550,9 +556,9 @@ int cli_check(int argc, char **argv) {
                                 _cleanup_free_ char *denied = NULL;
                                 r = landlock_policy_unexecutable(&s, m, &denied);
                                 if (r > 0) {
-                                        r = -EACCES;
-                                        if (unexecutable_error(path, m, denied, &merr) < 0)
+                                        if (unexecutable_error(path, m, denied, r == 2, &merr) < 0)
                                                 merr = NULL;
+                                        r = -EACCES;
                                 }
                         }
                         if (r < 0) {

@@ -8,8 +8,8 @@
 #include "execdeps.h"
 #include "util.h"
 
-/* The PATH a skill gets (see run.c's environment) is where "env NAME" is looked up. */
-#define EXECDEPS_PATH "/usr/local/bin:/usr/bin:/bin"
+/* Where glibc's execvp() looks when PATH is unset (env -i, env -u PATH): confstr's _CS_PATH. */
+#define EXECDEPS_UNSET_PATH "/bin:/usr/bin"
 #define EXECDEPS_MAX_DEPTH 4 /* the kernel allows 4 levels of interpreters too */
 #define EXECDEPS_HEAD 4096
 
@@ -154,8 +154,8 @@ bool execdeps_interpreter_missing(const char *command, char **ret_interp) {
         return true;
 }
 
-static int find_in_path(const char *name, char **ret) {
-        const char *p = EXECDEPS_PATH;
+static int find_in_path(const char *name, const char *path, char **ret) {
+        const char *p = path;
 
         if (strchr(name, '/'))
                 return (*ret = strdup(name)) ? 0 : -ENOMEM;
@@ -163,13 +163,17 @@ static int find_in_path(const char *name, char **ret) {
                 size_t n = strcspn(p, ":");
                 char *c;
 
-                if (asprintf(&c, "%.*s/%s", (int) n, p, name) < 0)
-                        return -ENOMEM;
-                if (access(c, X_OK) == 0) {
-                        *ret = c;
-                        return 0;
+                /* An empty or relative entry is looked up in the skill's working directory, the
+                 * work dir, which holds what the request sent: never followed, never granted. */
+                if (p[0] == '/') {
+                        if (asprintf(&c, "%.*s/%s", (int) n, p, name) < 0)
+                                return -ENOMEM;
+                        if (access(c, X_OK) == 0) {
+                                *ret = c;
+                                return 0;
+                        }
+                        free(c);
                 }
-                free(c);
                 p += n;
                 if (*p == ':')
                         p++;
@@ -177,14 +181,15 @@ static int find_in_path(const char *name, char **ret) {
         return -ENOENT;
 }
 
-/* "env [-S] [-i] [NAME=value…] prog …" → prog. */
-static int env_program(const char *arg, char **ret) {
+/* "env [-S] [-i] [NAME=value…] prog …" → prog, looked up where env's execvp() will look: in
+ * 'path' (the skill's PATH), or in what env sets PATH to, or unsets it to. */
+static int env_program(const char *arg, const char *path, char **ret) {
         _cleanup_strv_free_ char **words = NULL;
         int r = strv_split(arg, ' ', &words);
         if (r < 0)
                 return r;
         for (char **w = words; w && *w; w++) {
-                const char *word = *w;
+                const char *word = *w, *v;
 
                 /* The string of -S glued to its option, "--split-string=python3 -u" or
                  * "-Spython3" (after flags without a value, "-vS…"): its first word is env's
@@ -192,28 +197,42 @@ static int env_program(const char *arg, char **ret) {
                 const char *glued = startswith(word, "--split-string=");
                 if (!glued && word[0] == '-' && word[1] != '-') {
                         size_t k = 1 + strspn(word + 1, "iv0");
+                        if (memchr(word + 1, 'i', k - 1))
+                                path = EXECDEPS_UNSET_PATH; /* -i: an empty environment */
                         if (word[k] == 'S' && word[k + 1])
                                 glued = word + k + 1;
                 }
                 if (glued)
                         word = glued;
+                if (streq(word, "-") || streq(word, "--ignore-environment") || streq(word, "--unset=PATH")) {
+                        path = EXECDEPS_UNSET_PATH;
+                        continue;
+                }
                 /* env's options that take a value in the next word (GNU coreutils: -u NAME,
                  * -C DIR, -P PATH, --unset NAME, --chdir DIR, -S STRING is split above): that
-                 * word is no program. Others, "NAME=VALUE" and empty words are skipped. */
+                 * word is no program. Others and empty words are skipped; "NAME=VALUE" too, but
+                 * PATH's is where the program is looked up. */
                 if ((streq(word, "-u") || streq(word, "-C") || streq(word, "-P") || streq(word, "--unset") ||
                      streq(word, "--chdir")) && w[1]) {
+                        if ((streq(word, "-u") || streq(word, "--unset")) && streq(w[1], "PATH"))
+                                path = EXECDEPS_UNSET_PATH;
                         w++;
+                        continue;
+                }
+                if ((v = startswith(word, "PATH="))) {
+                        path = v;
                         continue;
                 }
                 if (*word == 0 || *word == '-' || strchr(word, '='))
                         continue;
-                return find_in_path(word, ret);
+                return find_in_path(word, path, ret);
         }
         return -ENOENT;
 }
 
-int execdeps_collect(const char *command, char ***ret) {
+int execdeps_collect(const char *command, const char *path, char ***ret, unsigned *ret_via_env) {
         _cleanup_strv_free_ char **deps = NULL;
+        unsigned via_env = 0;
         char buf[EXECDEPS_HEAD];
         int r;
 
@@ -237,7 +256,7 @@ int execdeps_collect(const char *command, char ***ret) {
                         const char *base = strrchr(interp, '/');
                         /* "#!/usr/bin/env python3": env runs a program found in PATH, follow it */
                         if (arg && streq(base ? base + 1 : interp, "env")) {
-                                r = env_program(arg, &prog);
+                                r = env_program(arg, path, &prog);
                                 if (r == -ENOMEM)
                                         return r;
                         }
@@ -256,9 +275,12 @@ int execdeps_collect(const char *command, char ***ret) {
                         r = strv_extend(&deps, prog);
                         if (r < 0)
                                 return r;
+                        via_env |= 1u << (strv_length(deps) - 1);
                 }
         }
 
         *ret = steal_pointer(&deps);
+        if (ret_via_env)
+                *ret_via_env = via_env;
         return 0;
 }

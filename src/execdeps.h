@@ -4,11 +4,13 @@
 #include <stdbool.h>
 
 /* What a command needs to be executed at all, for the restrictive policy's landlock rules: the
- * file itself, the "#!" interpreter chain (following "/usr/bin/env NAME" through a fixed PATH)
- * and the ELF program interpreter (PT_INTERP, the dynamic loader) of the binary that finally
- * runs. Paths are returned as found (symlinks unresolved: landlock rules follow them anyway).
- * A file that cannot be read is skipped; execve will say why. */
-int execdeps_collect(const char *command, char ***ret);
+ * file itself, the "#!" interpreter chain (following "/usr/bin/env NAME" through 'path', the
+ * skill's PATH, or the PATH env itself is told to use) and the ELF program interpreter
+ * (PT_INTERP, the dynamic loader) of the binary that finally runs. Paths are returned as found
+ * (symlinks unresolved: landlock rules follow them anyway). A file that cannot be read is
+ * skipped; execve will say why. Bit i of *ret_via_env (may be NULL) is set where (*ret)[i] is a
+ * program env runs, which env, not the kernel, executes. */
+int execdeps_collect(const char *command, const char *path, char ***ret, unsigned *ret_via_env);
 
 /* The interpreter the "#!" line of the regular file 'command' names (allocated): -EINVAL when
  * it has none, or the error reading it. */

@@ -529,7 +529,7 @@ static int landlock_restrictive(LandlockRuleset *rs, const Secrets *sec, const M
         int r;
 
         /* The command, its #! interpreters and its dynamic loader: read and execute. */
-        r = execdeps_collect(m->command[0], &deps);
+        r = execdeps_collect(m->command[0], manifest_skill_path(m), &deps, NULL);
         if (r < 0)
                 return r;
         for (char **d = deps; *d; d++) {
@@ -612,6 +612,7 @@ static bool granted_by_name(const Secrets *sec, const Manifest *m, const char *c
 int landlock_policy_unexecutable(const Settings *s, const Manifest *m, char **ret_path) {
         _cleanup_(secrets_done) Secrets sec = {};
         _cleanup_strv_free_ char **deps = NULL;
+        unsigned via_env;
         int r;
 
         *ret_path = NULL;
@@ -620,7 +621,7 @@ int landlock_policy_unexecutable(const Settings *s, const Manifest *m, char **re
         secrets_init(&sec, s);
         if (sec.error < 0)
                 return sec.error;
-        r = execdeps_collect(m->command[0], &deps);
+        r = execdeps_collect(m->command[0], manifest_skill_path(m), &deps, &via_env);
         if (r < 0)
                 return r;
         for (char **d = deps; *d; d++) {
@@ -638,7 +639,9 @@ int landlock_policy_unexecutable(const Settings *s, const Manifest *m, char **re
                         granted = !dep_kept_out(&sec, *d, canon);
                 if (!granted) {
                         *ret_path = strdup(*d);
-                        return *ret_path ? 1 : -ENOMEM;
+                        if (!*ret_path)
+                                return -ENOMEM;
+                        return via_env & (1u << (d - deps)) ? 2 : 1;
                 }
         }
         return 0;

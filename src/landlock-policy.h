@@ -15,10 +15,11 @@ int landlock_policy_build(LandlockRuleset *rs, const Settings *s, const Manifest
  * the path named; what `skillrun check` reports before any run would refuse it. */
 int landlock_policy_check(const Settings *s, const Manifest *m, char **ret_error);
 
-/* What executing m's command needs (the command, its #! interpreters, their loader: see
- * execdeps_collect()) that m's policy would not let the skill execute: the first such path, as
- * found, in *ret_path (allocated; 1 returned), or 0 when there is none, for `skillrun check`
- * (every run would end in sandbox_error "execve: Permission denied"). Judged as the rules are
+/* What executing m's command needs (the command, its #! interpreters, their loader, the program
+ * "#!/usr/bin/env NAME" runs: see execdeps_collect()) that m's policy would not let the skill
+ * execute: the first such path, as found, in *ret_path (allocated), for `skillrun check`; 1
+ * returned where the kernel executes it (every run would end in sandbox_error "execve:
+ * Permission denied"), 2 where env does (it fails with 126), 0 when there is none. Judged as the rules are
  * built: granted by name (the skill's own directory, read_paths, write_paths), else in
  * permissive below a system directory, in restrictive by itself, and never inside what is kept
  * out (the skills directories, the work root, skillrun's files, the host's secrets). */

@@ -249,6 +249,18 @@ static int parse_env(const ParseContext *c, const char *key, json_object *v, Man
                         return manifest_key_error(c->ret_error, c->path, key, "'%s': expected a string", name);
                 if (manifest_get_string(c, key, val, &s) < 0)
                         return -EINVAL;
+                /* An empty or relative entry would be the work dir, which holds the request's files:
+                 * "#!/usr/bin/env NAME" could run one of them. */
+                if (streq(name, "PATH"))
+                        for (const char *p = s;; p += strcspn(p, ":") + 1) {
+                                if (*p != '/')
+                                        return manifest_key_error(c->ret_error, c->path, key,
+                                                                  "PATH: '%.*s' is not an absolute directory: a "
+                                                                  "command looked up there could be a request's file",
+                                                                  (int) strcspn(p, ":"), p);
+                                if (!strchr(p, ':'))
+                                        break;
+                        }
                 if (asprintf(&l[n], "%s=%s", name, s) < 0) {
                         l[n] = NULL;
                         return -ENOMEM;
@@ -261,8 +273,20 @@ static int parse_env(const ParseContext *c, const char *key, json_object *v, Man
         return 0;
 }
 
+static int check_allow_env_name(const ParseContext *c, const char *key, const char *name) {
+        int r = manifest_check_env_name(c, key, name);
+        if (r < 0)
+                return r;
+        /* what "#!/usr/bin/env NAME" runs, and so what the sandbox's rules grant, is the manifest's */
+        if (streq(name, "PATH"))
+                return manifest_key_error(c->ret_error, c->path, key,
+                                          "a request may not set PATH: it chooses the programs the skill runs "
+                                          "by name (set it in \"env\")");
+        return 0;
+}
+
 static int parse_allow_env(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
-        return parse_strv(c, key, v, manifest_check_env_name, &m->allow_env);
+        return parse_strv(c, key, v, check_allow_env_name, &m->allow_env);
 }
 
 static int parse_code_file(const ParseContext *c, const char *key, json_object *v, Manifest *m) {
@@ -613,6 +637,15 @@ int manifest_load_file(const Settings *s, const char *name, const char *path, Ma
                 return set_error(ret_error, r, "%s: %s", path, strerror(-r));
 
         return manifest_parse(s, name, path, text, len, ret, ret_error);
+}
+
+const char *manifest_skill_path(const Manifest *m) {
+        for (char **e = m->env; e && *e; e++) {
+                const char *v = startswith(*e, "PATH=");
+                if (v)
+                        return v;
+        }
+        return SKILL_DEFAULT_PATH;
 }
 
 char *manifest_file_path(const char *dir, const char *file, const char *suffix) {

@@ -40,6 +40,11 @@ typedef struct Manifest {
 
 extern const char *const manifest_keys[];
 
+/* The PATH a skill gets unless its manifest's "env" sets one. */
+#define SKILL_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+/* The PATH m's runs get (a request may not set it): where "#!/usr/bin/env NAME" finds NAME. */
+const char *manifest_skill_path(const Manifest *m);
+
 #define SKILL_NAME_MAX 64
 bool skill_name_valid(const char *name);
 /* Is this directory entry a manifest's file name ("<name>.json")? The name part is not judged. */

@@ -15,8 +15,6 @@
 #include "supervise.h"
 #include "workdir.h"
 
-#define SKILL_PATH "/usr/local/bin:/usr/bin:/bin"
-
 /* What the child reports through the CLOEXEC pipe when a step before execve fails. */
 typedef struct ChildError {
         int error;
@@ -55,7 +53,7 @@ static int env_add(char ***env, const char *fmt, ...) {
 static int build_env(const Manifest *m, const RunRequest *req, const char *workdir, const char *run_id, char ***ret) {
         _cleanup_strv_free_ char **env = NULL;
 
-        if (env_add(&env, "PATH=%s", SKILL_PATH) < 0 || env_add(&env, "HOME=%s", workdir) < 0 ||
+        if (env_add(&env, "PATH=%s", SKILL_DEFAULT_PATH) < 0 || env_add(&env, "HOME=%s", workdir) < 0 ||
             env_add(&env, "TMPDIR=%s", workdir) < 0 || env_add(&env, "LANG=C.UTF-8") < 0 ||
             env_add(&env, "SKILLRUN_RUN_ID=%s", run_id) < 0 || env_add(&env, "SKILLRUN_SKILL=%s", m->name) < 0)
                 return -ENOMEM;

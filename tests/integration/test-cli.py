@@ -573,6 +573,44 @@ def body(tap):
         want = ("ok", None) if denied is None else ("sandbox_error", "execve: Permission denied")
         tap.is_((j.get("outcome"), j.get("sandbox_error")), want, "... and a run of %s: %s" % (name, want[0]),
                 r.stderr.decode(errors="replace"))
+    # "#!/usr/bin/env tool" finds tool in the PATH the manifest's env gives the skill, so the
+    # rules grant that tool (restrictive), and check judges that one; env, not the kernel,
+    # fails to execute it where the policy leaves it out (exit code 126)
+    for name in cases:
+        os.unlink(os.path.join(wb.skills_dir, name + ".json"))
+    envcases = {  # name: manifest, whether check and a run take it
+        "envrestr": ({"policy": "restrictive"}, True),
+        "envperm": ({}, False),
+        "envpermread": ({"read_paths": [opt]}, True),
+    }
+    for name, (extra, takes) in envcases.items():
+        script = os.path.join(wb.skills_dir, name, "run.sh")  # the skill's own directory
+        os.makedirs(os.path.dirname(script))
+        with open(script, "w") as f:
+            f.write("#!/usr/bin/env tool\n")
+        os.chmod(script, 0o755)
+        with open(os.path.join(wb.skills_dir, name + ".json"), "w") as f:
+            json.dump(dict({"command": [script], "env": {"PATH": opt + ":/usr/bin:/bin"}}, **extra), f)
+    p = wb.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 1, "check: a program #!/usr/bin/env finds in the manifest's PATH, left out, is an error", out)
+    for name, (extra, takes) in envcases.items():
+        if takes:
+            tap.contains(out, "ok: %s (" % name, "check: %s: ok" % name)
+        else:
+            tap.contains(out, "error: %s/%s.json: command: '%s': policy permissive does not let the skill execute "
+                         "'%s', the program its #!/usr/bin/env line runs (/usr, /bin, /sbin and /lib* are "
+                         "executable, and its own directory '%s/%s/', read_paths and write_paths are granted, "
+                         "through root's symlinks only; never a skills directory, the work root or skillrun's "
+                         "files): every run would fail with exit code 126 (env: Permission denied)\n"
+                         % (wb.skills_dir, name, os.path.join(wb.skills_dir, name, "run.sh"), tool, wb.skills_dir,
+                            name),
+                         "check: %s: an error naming the program env runs, and how a run fails" % name)
+        r = wb.cli("run", name)
+        j = json.loads(r.stdout or b"{}") if r.stdout.startswith(b"{") else {}
+        want = ("ok", 0) if takes else ("failed", 126)
+        tap.is_((j.get("outcome"), j.get("exit_code")), want, "... and a run of %s: %s" % (name, want),
+                r.stdout.decode(errors="replace"))
     wb.stop(None, check=False)
 
     # a manifest's "tokens" list naming no token of the tokens file (a typo): whoever it was meant

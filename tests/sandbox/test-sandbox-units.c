@@ -131,6 +131,18 @@ static void test_elf(void) {
         is_int(execdeps_parse_elf_interp(buf32, sizeof(buf32), &s), -EINVAL, "ELF class none: -EINVAL");
 }
 
+/* s with its "BIN" (at most one) replaced by bin (allocated) */
+static char *with_bin(const char *s, const char *bin) {
+        const char *at = strstr(s, "BIN");
+        char *r;
+
+        if (!at)
+                return strdup(s);
+        if (asprintf(&r, "%.*s%s%s", (int) (at - s), s, bin, at + 3) < 0)
+                return NULL;
+        return r;
+}
+
 static void test_collect(void) {
         char dir[] = "/tmp/skillrun-execdeps-XXXXXX", script[64];
         _cleanup_strv_free_ char **deps = NULL;
@@ -143,7 +155,7 @@ static void test_collect(void) {
         int r = write_file_at(AT_FDCWD, script, "#!/usr/bin/env sh\necho hi\n", 26, 0755);
         ok(r >= 0, "write a '#!/usr/bin/env sh' script");
 
-        r = execdeps_collect(script, &deps);
+        r = execdeps_collect(script, SKILL_DEFAULT_PATH, &deps, NULL);
         is_int(r, 0, "execdeps_collect");
         ok(deps && streq(deps[0], script), "the script itself comes first");
         ok(strv_contains(deps, "/usr/bin/env"), "…then its interpreter, /usr/bin/env");
@@ -171,7 +183,7 @@ static void test_collect(void) {
                 snprintf(path, sizeof(path), "%s/glued%zu", dir, i);
                 r = write_file_at(AT_FDCWD, path, glued[i], strlen(glued[i]), 0755);
                 if (r >= 0)
-                        r = execdeps_collect(path, &d);
+                        r = execdeps_collect(path, SKILL_DEFAULT_PATH, &d, NULL);
                 ok(r >= 0 && (strv_contains(d, "/usr/local/bin/sh") || strv_contains(d, "/usr/bin/sh") ||
                               strv_contains(d, "/bin/sh")),
                    "'%.*s': the program env runs, found in PATH", (int) strcspn(glued[i], "\n"), glued[i]);
@@ -195,7 +207,7 @@ static void test_collect(void) {
                 snprintf(path, sizeof(path), "%s/end%zu", dir, i);
                 r = write_file_at(AT_FDCWD, path, ends[i].text, strlen(ends[i].text), 0755);
                 if (r >= 0)
-                        r = execdeps_collect(path, &d);
+                        r = execdeps_collect(path, SKILL_DEFAULT_PATH, &d, NULL);
                 is_int(r, 0, "'%.*s': collected", (int) strcspn(ends[i].text, "\n"), ends[i].text);
                 ok(d && streq(d[0], path) && d[1] && streq(d[1], ends[i].deps),
                    "'%.*s': the script, then %s", (int) strcspn(ends[i].text, "\n"), ends[i].text, ends[i].deps);
@@ -204,6 +216,56 @@ static void test_collect(void) {
                 bool only_loader = n == 2 || (n == 3 && streq(ends[i].deps, "/usr/bin/env") &&
                                               (strstr(d[2], "/ld-") || strstr(d[2], "/ld.")));
                 ok(only_loader, "'%.*s': nothing more (%zu in all)", (int) strcspn(ends[i].text, "\n"), ends[i].text, n);
+        }
+
+        /* env's program is looked up where env's execvp() looks: the skill's PATH (its manifest's
+         * "env" may set one), what the #! line sets PATH to, or glibc's default where it unsets
+         * it; never in an empty or relative entry (the work dir, the request's files) */
+        char bin[80], tool[96];
+        snprintf(bin, sizeof(bin), "%s/bin", dir);
+        snprintf(tool, sizeof(tool), "%s/tool", bin);
+        r = mkdir(bin, 0755) < 0 ? -errno : 0;
+        if (r >= 0)
+                r = write_file_at(AT_FDCWD, tool, "#!/bin/sh\n", 10, 0755);
+        ok(r >= 0, "a program 'tool' in a directory of its own");
+        struct {
+                const char *text, *path;
+                bool found;
+        } lookups[] = {
+                { "#!/usr/bin/env tool\n", SKILL_DEFAULT_PATH, false },
+                { "#!/usr/bin/env tool\n", bin, true },
+                { "#!/usr/bin/env tool\n", "/nonexistent:BIN", true },
+                { "#!/usr/bin/env -S PATH=BIN tool\n", SKILL_DEFAULT_PATH, true },
+                { "#!/usr/bin/env -S PATH=/nonexistent tool\n", bin, false },
+                { "#!/usr/bin/env -S -i tool\n", bin, false },
+                { "#!/usr/bin/env -S -u PATH tool\n", bin, false },
+                { "#!/usr/bin/env -S --unset=PATH tool\n", bin, false },
+                { "#!/usr/bin/env -S - PATH=BIN tool\n", SKILL_DEFAULT_PATH, true },
+                { "#!/usr/bin/env tool\n", ".:bin::tool", false },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(lookups); i++) {
+                _cleanup_strv_free_ char **d = NULL;
+                _cleanup_free_ char *text = NULL, *path = NULL;
+                char script_i[64];
+                unsigned via_env = 0;
+
+                text = with_bin(lookups[i].text, bin);
+                path = with_bin(lookups[i].path, bin);
+                snprintf(script_i, sizeof(script_i), "%s/lookup%zu", dir, i);
+                r = text && path ? write_file_at(AT_FDCWD, script_i, text, strlen(text), 0755) : -ENOMEM;
+                /* the last case's relative entry "bin" names 'tool' from the cwd */
+                if (r >= 0 && chdir(dir) < 0)
+                        r = -errno;
+                if (r >= 0)
+                        r = execdeps_collect(script_i, path, &d, &via_env);
+                (void) chdir("/");
+                size_t at = 0;
+                for (char **e = d; e && *e; e++)
+                        if (streq(*e, tool))
+                                at = e - d;
+                ok(r >= 0 && (at > 0) == lookups[i].found && (!at || via_env == 1u << at),
+                   "'%.*s' with PATH '%s': %s", (int) strcspn(lookups[i].text, "\n"), lookups[i].text,
+                   lookups[i].path, lookups[i].found ? "finds it, marked as run by env" : "does not find it");
         }
         (void) rm_rf(dir);
 }

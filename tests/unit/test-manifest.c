@@ -220,6 +220,7 @@ static void test_full(void) {
         is_int(strv_length(m->env), 2, "env entries");
         is_str(m->env[0], "LC_ALL=C", "env in file order");
         is_str(m->env[1], "_X1=a=b", "env value with '='");
+        is_str(manifest_skill_path(m), SKILL_DEFAULT_PATH, "no PATH in env: the skill's PATH is the default");
         is_int(strv_length(m->allow_env), 2, "allow_env");
         is_str(m->allow_env[1], "lang", "lower-case env name allowed");
         ok(m->accepts_code, "accepts_code");
@@ -229,6 +230,18 @@ static void test_full(void) {
         ok(manifest_token_allowed(m, "chat.bot-1_x"), "chat.bot-1_x allowed");
         ok(!manifest_token_allowed(m, "other"), "other refused");
         ok(!manifest_token_allowed(m, NULL), "no token refused");
+        manifest_free(m);
+}
+
+static void test_skill_path(void) {
+        Manifest *m = NULL;
+        char *error = NULL;
+
+        is_int(parse("{\"command\": [\"/bin/true\"], \"env\": {\"A\": \"PATH=/x\", \"PATH\": \"/opt/x/bin:/usr/bin\"}}",
+                     &m, &error), 0, "env setting PATH to absolute directories");
+        is_str(error, NULL, "no message");
+        if (m)
+                is_str(manifest_skill_path(m), "/opt/x/bin:/usr/bin", "the skill's PATH is env's, not a value that looks like it");
         manifest_free(m);
 }
 
@@ -330,6 +343,16 @@ static void test_values(void) {
                 { "{\"allow_env\": [\"SKILLRUN_TOKENS_FILE\"]}",
                   P ": allow_env: variable 'SKILLRUN_TOKENS_FILE' is reserved" },
                 { "{\"allow_env\": [\"A B\"]}", P ": allow_env: invalid variable name 'A B'" },
+                { "{\"allow_env\": [\"PATH\"]}", P ": allow_env: a request may not set PATH: it chooses the "
+                  "programs the skill runs by name (set it in \"env\")" },
+                { "{\"env\": {\"PATH\": \"\"}}", P ": env: PATH: '' is not an absolute directory: a command "
+                  "looked up there could be a request's file" },
+                { "{\"env\": {\"PATH\": \"/usr/bin:bin\"}}", P ": env: PATH: 'bin' is not an absolute directory: "
+                  "a command looked up there could be a request's file" },
+                { "{\"env\": {\"PATH\": \"/usr/bin::/bin\"}}", P ": env: PATH: '' is not an absolute directory: "
+                  "a command looked up there could be a request's file" },
+                { "{\"env\": {\"PATH\": \"/usr/bin:\"}}", P ": env: PATH: '' is not an absolute directory: a "
+                  "command looked up there could be a request's file" },
                 { "{\"code_file\": \"a/b\"}", P ": code_file: invalid file name 'a/b'" },
                 { "{\"code_file\": \".\"}", P ": code_file: invalid file name '.'" },
                 { "{\"code_file\": \"..\"}", P ": code_file: invalid file name '..'" },
@@ -807,6 +830,7 @@ int main(void) {
         test_full();
         test_contradictions();
         test_types();
+        test_skill_path();
         test_values();
         test_ceilings();
         test_json();
