@@ -337,12 +337,19 @@ static void check_run_settings(const Settings *s) {
          * this user may not write */
         if (r == 0 && access(s->work_dir, W_OK | X_OK) < 0)
                 r = -errno;
-        if (r < 0 && getenv("SKILLRUN_WORK_DIR"))
-                report("warning: work_dir '%s': %s: every run fails (SKILLRUN_WORK_DIR names it)", s->work_dir,
-                       strerror(-r));
-        else if (r < 0)
-                report("warning: work_dir '%s': %s: every run fails unless SKILLRUN_WORK_DIR names another "
-                       "(skillrun@.service sets it)", s->work_dir, strerror(-r));
+        if (r == 0)
+                return;
+        /* a permission is this user's: a worker running as another may have it */
+        _cleanup_free_ char *who = NULL;
+        if (r == -EACCES && asprintf(&who, " to uid %u, which runs check: a worker running as it fails every run",
+                                     (unsigned) geteuid()) < 0)
+                who = NULL;
+        if (getenv("SKILLRUN_WORK_DIR"))
+                report("warning: work_dir '%s': %s%s (SKILLRUN_WORK_DIR names it)", s->work_dir, strerror(-r),
+                       who ? who : ": every run fails");
+        else
+                report("warning: work_dir '%s': %s%s unless SKILLRUN_WORK_DIR names another (skillrun@.service "
+                       "sets it)", s->work_dir, strerror(-r), who ? who : ": every run fails");
 }
 
 static bool same_secret(const AuthToken *x, const AuthToken *y) {

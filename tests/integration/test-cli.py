@@ -7,6 +7,7 @@
 import ctypes
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -908,8 +909,10 @@ def body(tap):
         p = subprocess.run(checked, capture_output=True, env=env, timeout=60)
         out = (p.stdout + p.stderr).decode(errors="replace")
         tap.is_(p.returncode, 0, "check with a work_dir it may not write: a warning, no error", out)
-        tap.contains(out, "warning: work_dir '%s': Permission denied: every run fails" % ro,
-                     "check with a work_dir it may not write says why runs would fail")
+        tap.contains(out, "warning: work_dir '%s': Permission denied to uid %d, which runs check: a worker running "
+                     "as it fails every run (SKILLRUN_WORK_DIR names it)\n"
+                     % (ro, pwd.getpwnam(wb.user).pw_uid if wb.user else os.geteuid()),
+                     "check with a work_dir it may not write says why runs would fail, for whom")
         p = subprocess.run(ran, capture_output=True, env=env, timeout=60)
         tap.is_(p.returncode, 1, "... and a run there fails", p.stderr.decode(errors="replace"))
         wb.stop(None, check=False)
