@@ -6,7 +6,7 @@
  * stderr. Checked: the result is one JSON object that json-c reads back strictly, whose "stdout"
  * and "stderr" give back exactly the bytes kept (as text, or base64 when said so); the Abbot
  * response is an object with its seven members; escape_line() leaves nothing a terminal or a
- * line splitter acts on, within the room it is promised. */
+ * line splitter acts on and no byte that is not UTF-8, within the room it is promised. */
 #include <string.h>
 
 #include "abbot.h"
@@ -88,6 +88,7 @@ static void check_escape(const char *s) {
         fuzz_check(out);
         for (int backslash = 0; backslash < 2; backslash++) {
                 escape_line(s, backslash, out);
+                fuzz_check(utf8_valid(out, strlen(out))); /* no byte journalctl would call a blob */
                 for (const unsigned char *p = (const unsigned char *) out; *p; p++) {
                         fuzz_check(*p >= 0x20 && *p != 0x7f);
                         fuzz_check(!(p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f));

@@ -688,9 +688,44 @@ int rm_rf(const char *path) {
         return r;
 }
 
+/* The length of the valid UTF-8 sequence at p (before e), strict as utf8_valid(); 0 if none. */
+static size_t utf8_char_len(const unsigned char *p, const unsigned char *e) {
+        unsigned c = *p;
+        size_t n;
+        uint32_t cp;
+
+        if (c < 0x80)
+                return 1;
+        else if ((c & 0xe0) == 0xc0) {
+                n = 1;
+                cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+                n = 2;
+                cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+                n = 3;
+                cp = c & 0x07;
+        } else
+                return 0;
+        if ((size_t) (e - p) <= n)
+                return 0;
+        for (size_t i = 1; i <= n; i++) {
+                if ((p[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        return n + 1;
+}
+
 void escape_line(const char *s, bool backslash, char *out) {
+        const unsigned char *e = (const unsigned char *) s + strlen(s);
+
         /* what log readers that split lines the Unicode way (Python's splitlines(), say) and
-         * terminals act on, besides the ASCII controls */
+         * terminals act on, besides the ASCII controls; and bytes that are no UTF-8, for which
+         * journalctl shows a whole message as "[blob data]" */
         for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
                 size_t n = 0;
                 if (*p < 0x20 || *p == 0x7f || (backslash && *p == '\\'))
@@ -699,6 +734,17 @@ void escape_line(const char *s, bool backslash, char *out) {
                         n = 2;
                 else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
                         n = 3;
+                else if (*p >= 0x80) {
+                        size_t k = utf8_char_len(p, e);
+                        if (k == 0)
+                                n = 1;
+                        else { /* a whole character: kept, never read again from its middle */
+                                memcpy(out, p, k);
+                                out += k;
+                                p += k - 1;
+                                continue;
+                        }
+                }
                 if (n == 0) {
                         *out++ = (char) *p;
                         continue;
@@ -714,35 +760,10 @@ bool utf8_valid(const char *s, size_t len) {
         const unsigned char *p = (const unsigned char *) s, *e = p + len;
 
         while (p < e) {
-                unsigned c = *p;
-                size_t n;
-                uint32_t cp;
-
-                if (c < 0x80) {
-                        p++;
-                        continue;
-                } else if ((c & 0xe0) == 0xc0) {
-                        n = 1;
-                        cp = c & 0x1f;
-                } else if ((c & 0xf0) == 0xe0) {
-                        n = 2;
-                        cp = c & 0x0f;
-                } else if ((c & 0xf8) == 0xf0) {
-                        n = 3;
-                        cp = c & 0x07;
-                } else
+                size_t n = *p < 0x80 ? 1 : utf8_char_len(p, e);
+                if (n == 0)
                         return false;
-                if ((size_t) (e - p) <= n)
-                        return false;
-                for (size_t i = 1; i <= n; i++) {
-                        if ((p[i] & 0xc0) != 0x80)
-                                return false;
-                        cp = (cp << 6) | (p[i] & 0x3f);
-                }
-                if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-                    (cp >= 0xd800 && cp <= 0xdfff))
-                        return false;
-                p += n + 1;
+                p += n;
         }
         return true;
 }

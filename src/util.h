@@ -162,9 +162,9 @@ int rm_rf(const char *path);
 int rm_rf_contents(int fd);
 
 /* 's' written to 'out' (room for 4 × strlen(s) + 1 bytes) as one line that acts on nothing:
- * every C0 control and DEL, the UTF-8 of the C1 controls (U+0085 NEL among them), U+2028 and
- * U+2029 as \xNN, bytes each; with 'backslash' the backslash too, so that the escapes can be
- * told from the text. */
+ * every C0 control and DEL, the UTF-8 of the C1 controls (U+0085 NEL among them), U+2028,
+ * U+2029 and each byte that is not part of valid UTF-8 as \xNN, bytes each; with 'backslash'
+ * the backslash too, so that the escapes can be told from the text. */
 void escape_line(const char *s, bool backslash, char *out);
 
 /* UTF-8 validation (strict: no overlongs, no surrogates). */

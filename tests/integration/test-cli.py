@@ -115,6 +115,20 @@ def body(tap):
     tap.is_((p.returncode, [l for l in err.splitlines() if "unknown key" in l]),
             (1, ["skillrun: %s: unknown key 'y\\x1b[2J\\xe2\\x80\\xa8z'" % os.path.join(wl2.skills_dir, "esc.json")]),
             "run: the log line quotes the key escaped, on one line", err)
+    # a file name that is no UTF-8 (Latin-1 "café"): its byte as \xNN too, where journalctl would
+    # show the whole line as "[blob data]" and a terminal may act on a byte such as 0x9b
+    latin1 = os.path.join(wl2.skills_dir.encode(), b"caf\xe9.json")
+    with open(latin1, "w") as f:
+        json.dump({"command": ["/bin/true"]}, f)
+    p = wl2.cli("check")
+    tap.contains(p.stdout, b"error: %s/caf\\xe9.json: invalid skill name 'caf\\xe9' (want [a-z0-9][a-z0-9_-]{0,63})\n"
+                 % wl2.skills_dir.encode(), "check: a file name's byte that is no UTF-8 is written as \\xNN")
+    try:
+        utf8 = p.stdout.decode("utf-8") is not None
+    except UnicodeDecodeError:
+        utf8 = False
+    tap.ok(utf8, "check: ... and the whole report is UTF-8")
+    os.unlink(latin1)
     wl2.stop(None, check=False)
     # a skills dir that cannot be listed is named (a file here: root reads any directory)
     notdir = os.path.join(wl.root, "not-a-dir")

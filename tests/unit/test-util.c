@@ -1424,6 +1424,26 @@ static void test_escape_line(void) {
         is_str(out, "\\x0a\\x0a\\x0a\\x0a", "four newlines take 16 bytes and the NUL");
         escape_line("", true, out);
         is_str(out, "", "empty");
+
+        /* bytes that are no UTF-8 (journalctl shows such a message as "[blob data]"): each one
+         * escaped, what is valid around them kept */
+        static const struct {
+                const char *in, *out, *what;
+        } invalid[] = {
+                { "a\xff" "b", "a\\xffb", "a lone 0xff" },
+                { "\x9b[2J", "\\x9b[2J", "a lone 0x9b (CSI in an 8-bit terminal)" },
+                { "caf\xe9", "caf\\xe9", "Latin-1 é" },
+                { "\xc3", "\\xc3", "a sequence cut at the end" },
+                { "\xc3(\xc3\xa9", "\\xc3(\xc3\xa9", "a cut sequence, then a whole é" },
+                { "\xc0\xaf", "\\xc0\\xaf", "an overlong '/'" },
+                { "\xed\xa0\x80", "\\xed\\xa0\\x80", "a surrogate (U+D800)" },
+                { "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80", "above U+10FFFF" },
+                { "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80", "U+1F600 kept" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(invalid); i++) {
+                escape_line(invalid[i].in, false, out);
+                is_str(out, invalid[i].out, "%s: as \\xNN", invalid[i].what);
+        }
 }
 
 int main(void) {
