@@ -415,8 +415,20 @@ static const char *const sysv_ipc[] = {
         "mq_timedreceive_time64", "mq_notify", "mq_getsetattr",
 };
 
+/* /proc/self by system call: the mount table (listmount, statmount: Linux 6.8) and the LSM
+ * attributes (lsm_get_self_attr, lsm_set_self_attr: 6.8) that /proc/self/mountinfo and
+ * /proc/self/attr hold, which landlock keeps from permissive skills. A libseccomp that knows
+ * them (2.6, Debian 13's) put them below the ENOSYS range, and the skill read the mount table
+ * (every mount point, device and option); one that does not (2.5, Debian 12's) left them above
+ * it. ENOSYS, then, whichever built the filter: what libmount and systemd take for an older
+ * kernel, falling back to /proc/self, where landlock answers. Not in the worker's filter: the
+ * worker calls statmount(2) itself, and "none" keeps them. */
+static const char *const proc_self_calls[] = {
+        "listmount", "statmount", "lsm_get_self_attr", "lsm_set_self_attr",
+};
+
 /* What permissive adds to the worker's deny-list, whole or as the remainder stacked on it: System
- * V IPC, and sockets by family. Without the network, no view of it either: no AF_NETLINK socket
+ * V IPC, /proc/self's system calls, and sockets by family. Without the network, no view of it either: no AF_NETLINK socket
  * then, and the same interfaces, addresses and ARP entries through ioctl(2) on an AF_UNIX socket
  * are refused too. With "network": true the route netlink socket shows them anyway. */
 static int deny_permissive_extras(scmp_filter_ctx ctx, SeccompProfile p) {
@@ -426,6 +438,11 @@ static int deny_permissive_extras(scmp_filter_ctx ctx, SeccompProfile p) {
         r = deny_all(ctx, p, sysv_ipc, ELEMENTSOF(sysv_ipc));
         if (r < 0)
                 return r;
+        for (size_t i = 0; i < ELEMENTSOF(proc_self_calls); i++) {
+                r = rule(ctx, SCMP_ACT_ERRNO(ENOSYS), proc_self_calls[i], 0, NULL);
+                if (r < 0)
+                        return r;
+        }
         if (!network) {
                 r = rule_range32(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, IOCTL_NET_FIRST, IOCTL_NET_END);
                 if (r < 0)

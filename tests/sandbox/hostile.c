@@ -47,6 +47,9 @@
  *   rlimit-self setaffinity-self nice-self  positive controls: prlimit(0)/setrlimit, sched_setaffinity(0),
  *                                    setpriority(PRIO_PROCESS, 0)
  *   int80 x32                        getpid through the i386 (int 0x80) and x32 syscall ABIs
+ *   listmount lsm-self               listmount(2) of the mounts below the root (the mount table,
+ *                                    "ok mounts=N"), lsm_get_self_attr(2) of LSM_ATTR_CURRENT (its
+ *                                    size only): what /proc/self/mountinfo and /proc/self/attr show
  *   above-max                        syscall SECCOMP_BPF_SYSCALL_MAX + 1, the first number the
  *                                    build's libseccomp does not know, all arguments 0
  *   setuid-exec:PATH                 run PATH (a setuid-root copy of this program) "euid"
@@ -103,6 +106,13 @@
 #endif
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
+#endif
+/* Linux 6.8: the number every architecture but alpha, ia64 and mips gives them */
+#ifndef SYS_listmount
+#define SYS_listmount 458
+#endif
+#ifndef SYS_lsm_get_self_attr
+#define SYS_lsm_get_self_attr 459
 #endif
 #ifndef FICLONE
 #define FICLONE _IOW(0x94, 9, int) /* <linux/fs.h>, which clashes with <sys/mount.h> */
@@ -347,6 +357,23 @@ static long do_pidfd_signal(pid_t pid) {
         close((int) fd);
         errno = e;
         return r;
+}
+
+static long do_listmount(char *detail, size_t size) {
+        /* struct mnt_id_req (<linux/mount.h> of Linux 6.8): size, spare, mnt_id, param */
+        struct { uint32_t size, spare; uint64_t mnt_id, param; } req = { .size = 24, .mnt_id = UINT64_MAX /* LSMT_ROOT */ };
+        uint64_t ids[256];
+        long n = syscall(SYS_listmount, &req, ids, 256, 0);
+        if (n >= 0)
+                snprintf(detail, size, "mounts=%ld", n);
+        return n;
+}
+
+static long do_lsm_self(void) {
+        uint32_t size = 0;
+        long r = syscall(SYS_lsm_get_self_attr, 100 /* LSM_ATTR_CURRENT */, NULL, &size, 0);
+        /* the size it asks for, where an LSM answers: the kernel took the call */
+        return r < 0 && errno == E2BIG ? 0 : r;
 }
 
 static long do_ptrace(pid_t pid) {
@@ -842,6 +869,11 @@ static void one(const char *a) {
                 report(do_int80(), NULL);
         else if (!strcmp(a, "x32"))
                 report(do_x32(), NULL);
+        else if (!strcmp(a, "listmount")) {
+                long r = do_listmount(detail, sizeof(detail));
+                report(r, r >= 0 ? detail : NULL);
+        } else if (!strcmp(a, "lsm-self"))
+                report(do_lsm_self(), NULL);
         else if (!strcmp(a, "above-max"))
                 report(syscall(SECCOMP_BPF_SYSCALL_MAX + 1, 0, 0, 0, 0, 0, 0), NULL);
         else if (!strncmp(a, "setuid-exec:", 12))

@@ -386,7 +386,7 @@ static const char *const fixed_attempts[] = {
         "personality-query-long", "bind:0", "udp", "netlink", "packet",
         exec_true, "caps", "uid", "prlimit-parent", "prlimit-child", "setaffinity-parent",
         "setaffinity-child", "setpriority-user", "setpriority-pgrp", "ioprio-child", "rlimit-self", "setaffinity-self",
-        "nice-self", "socketpair-unix", "socketpair-inet", "above-max",
+        "nice-self", "socketpair-unix", "socketpair-inet", "above-max", "listmount", "lsm-self",
 };
 
 /* Other processes' limits and priorities: EPERM under every policy, from the worker's own
@@ -472,6 +472,10 @@ static void test_permissive(bool network) {
         expect(&r, "personality-long", "denied errno=EPERM");
         /* newer than the build's libseccomp: "no such call", whatever it is (here statmount) */
         expect(&r, "above-max", "denied errno=ENOSYS");
+        /* the mount table and LSM attributes, /proc/self's by system call: the same answer
+         * whether this libseccomp knows them (2.6) or not (2.5, above-max) */
+        expect(&r, "listmount", "denied errno=ENOSYS");
+        expect(&r, "lsm-self", "denied errno=ENOSYS");
         /* network */
         /* where the C library goes through socketcall(2), no socket of any family (documented) */
         bool sockets = !libc_socketcall;
@@ -569,7 +573,8 @@ static void test_restrictive(void) {
 
         static const char *const killers[] = { "mount", "ptrace-parent", "unshare-user", "bpf", "perf", "keyctl",
                                                "io_uring", "sysv-shm", "mqueue", "personality", "personality-long", "clone-newuser", "int80", "x32",
-                                               "setpriority-user", "ioprio-child", "above-max" };
+                                               "setpriority-user", "ioprio-child", "above-max", "listmount",
+                                               "lsm-self" };
         for (size_t i = 0; i < ELEMENTSOF(killers); i++) {
 #if !defined(__x86_64__)
                 if (streq(killers[i], "int80") || streq(killers[i], "x32"))
