@@ -415,6 +415,17 @@ static const char *const sysv_ipc[] = {
         "mq_timedreceive_time64", "mq_notify", "mq_getsetattr",
 };
 
+/* The kernel's AIO: every context counts against fs.aio-max-nr, one limit for the whole host that
+ * neither a cgroup nor an rlimit bounds, and io_setup(2) takes at least as many events as the
+ * limit has left. One context of a skill took all 65536 (the default), and every other process
+ * of the host (databases, QEMU, other runs) got EAGAIN from io_setup(2) until the run ended.
+ * glibc's POSIX AIO (aio_read(3)) uses threads, not these. io_uring is denied outright. Not in
+ * the worker's filter: "none" keeps them. */
+static const char *const kernel_aio[] = {
+        "io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents", "io_pgetevents",
+        "io_pgetevents_time64",
+};
+
 /* /proc/self by system call: the mount table (listmount, statmount: Linux 6.8) and the LSM
  * attributes (lsm_get_self_attr, lsm_set_self_attr: 6.8) that /proc/self/mountinfo and
  * /proc/self/attr hold, which landlock keeps from permissive skills. A libseccomp that knows
@@ -428,7 +439,7 @@ static const char *const proc_self_calls[] = {
 };
 
 /* What permissive adds to the worker's deny-list, whole or as the remainder stacked on it: System
- * V IPC, /proc/self's system calls, and sockets by family. Without the network, no view of it either: no AF_NETLINK socket
+ * V IPC, the kernel's AIO, /proc/self's system calls, and sockets by family. Without the network, no view of it either: no AF_NETLINK socket
  * then, and the same interfaces, addresses and ARP entries through ioctl(2) on an AF_UNIX socket
  * are refused too. With "network": true the route netlink socket shows them anyway. */
 static int deny_permissive_extras(scmp_filter_ctx ctx, SeccompProfile p) {
@@ -436,6 +447,9 @@ static int deny_permissive_extras(scmp_filter_ctx ctx, SeccompProfile p) {
         int r;
 
         r = deny_all(ctx, p, sysv_ipc, ELEMENTSOF(sysv_ipc));
+        if (r < 0)
+                return r;
+        r = deny_all(ctx, p, kernel_aio, ELEMENTSOF(kernel_aio));
         if (r < 0)
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(proc_self_calls); i++) {

@@ -47,6 +47,9 @@
  *   rlimit-self setaffinity-self nice-self  positive controls: prlimit(0)/setrlimit, sched_setaffinity(0),
  *                                    setpriority(PRIO_PROCESS, 0)
  *   int80 x32                        getpid through the i386 (int 0x80) and x32 syscall ABIs
+ *   aio                              io_setup(2) of a one-event context (destroyed again at once):
+ *                                    the kernel's AIO, whose contexts count against the host's
+ *                                    fs.aio-max-nr
  *   listmount lsm-self               listmount(2) of the mounts below the root (the mount table,
  *                                    "ok mounts=N"), lsm_get_self_attr(2) of LSM_ATTR_CURRENT (its
  *                                    size only): what /proc/self/mountinfo and /proc/self/attr show
@@ -818,6 +821,12 @@ static void one(const char *a) {
                         (void) mq_close(q);
                         (void) mq_unlink(name);
                 }
+        } else if (!strcmp(a, "aio")) {
+                unsigned long ctx = 0;
+                long r = syscall(SYS_io_setup, 1, &ctx);
+                report(r, NULL);
+                if (r >= 0)
+                        (void) syscall(SYS_io_destroy, ctx);
         } else if (!strcmp(a, "io_uring")) {
                 char params[120] = {};
                 long fd = syscall(__NR_io_uring_setup, 1, params);

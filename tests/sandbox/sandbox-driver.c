@@ -386,7 +386,7 @@ static const char *const fixed_attempts[] = {
         "personality-query-long", "bind:0", "udp", "netlink", "packet",
         exec_true, "caps", "uid", "prlimit-parent", "prlimit-child", "setaffinity-parent",
         "setaffinity-child", "setpriority-user", "setpriority-pgrp", "ioprio-child", "rlimit-self", "setaffinity-self",
-        "nice-self", "socketpair-unix", "socketpair-inet", "above-max", "listmount", "lsm-self",
+        "nice-self", "socketpair-unix", "socketpair-inet", "above-max", "listmount", "lsm-self", "aio",
 };
 
 /* Other processes' limits and priorities: EPERM under every policy, from the worker's own
@@ -464,6 +464,7 @@ static void test_permissive(bool network) {
         expect(&r, "userfaultfd", "denied errno=EPERM");
         expect(&r, "sysv-shm", "denied errno=EPERM"); /* would outlive the run */
         expect(&r, "mqueue", "denied errno=EPERM");   /* as would this */
+        expect(&r, "aio", "denied errno=EPERM");      /* the host's fs.aio-max-nr */
         expect(&r, "personality", "denied errno=EPERM");
         expect(&r, "personality-query", "ok");
         /* the kernel reads an unsigned int: ~0UL, glibc's unsigned long all ones, is the query too,
@@ -574,7 +575,7 @@ static void test_restrictive(void) {
         static const char *const killers[] = { "mount", "ptrace-parent", "unshare-user", "bpf", "perf", "keyctl",
                                                "io_uring", "sysv-shm", "mqueue", "personality", "personality-long", "clone-newuser", "int80", "x32",
                                                "setpriority-user", "ioprio-child", "above-max", "listmount",
-                                               "lsm-self" };
+                                               "lsm-self", "aio" };
         for (size_t i = 0; i < ELEMENTSOF(killers); i++) {
 #if !defined(__x86_64__)
                 if (streq(killers[i], "int80") || streq(killers[i], "x32"))
@@ -622,6 +623,7 @@ static void test_none(void) {
         expect(&r, "personality-long", "denied errno=EPERM");
         expect(&r, "sysv-shm", "ok"); /* not in the worker's filter */
         expect(&r, "mqueue", "ok");
+        expect(&r, "aio", "ok");
         /* nor are syscalls newer than the build's libseccomp: the kernel answers, as it answers us
          * (all arguments 0: a NULL pointer or fd 0) */
         errno = 0;

@@ -604,8 +604,8 @@ static void test_seccomp_newer_syscalls(void) {
  * EPERM (the worker's filter, which "none" inherits, too), killed under restrictive. Run here on
  * the program, not tried in a child: most of them fail anyway for a skill without capabilities
  * (mount, ptrace of a non-dumpable parent, bpf and userfaultfd under the usual sysctls), so an
- * attempt could not tell a name dropped from the list. System V IPC and message queues are
- * permissive's only. Calls this arch does not have are left out. */
+ * attempt could not tell a name dropped from the list. System V IPC, message queues and the
+ * kernel's AIO are permissive's only. Calls this arch does not have are left out. */
 static void test_seccomp_deny_list(void) {
         static const char *const denied[] = {
                 "mount", "umount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen",
@@ -621,7 +621,8 @@ static void test_seccomp_deny_list(void) {
         static const char *const ipc[] = {
                 "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop",
                 "semtimedop", "semctl", "ipc", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive",
-                "mq_notify", "mq_getsetattr",
+                "mq_notify", "mq_getsetattr", "io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents",
+                "io_pgetevents",
         };
         static const struct {
                 SeccompProfile profile;

@@ -209,7 +209,7 @@ def body(tap, env):
     env.skill("hostile-permissive", "permissive")
     res = env.run("hostile-permissive", *(common + ["mount", "unshare-user", "ptrace-parent", "bpf", "keyctl",
                                                     "io_uring", "perf", "udp", unix_connect, "above-max",
-                                                    "listmount", "lsm-self",
+                                                    "listmount", "lsm-self", "aio",
                                                     "read:/proc/sys/kernel/ngroups_max", NET_SYSCTL] +
                                           list(OTHER_PRIORITIES)))
     tap.is_(res.get("outcome"), "ok", "permissive: outcome ok")
@@ -236,6 +236,8 @@ def body(tap, env):
         # the mount table and the LSM attributes are /proc/self's, which landlock keeps out: their
         # system calls answer as on an older kernel, whichever libseccomp built the filter
         "listmount": "denied errno=ENOSYS", "lsm-self": "denied errno=ENOSYS",
+        # one context takes the host's whole fs.aio-max-nr, which no cgroup bounds
+        "aio": "denied errno=EPERM",
         # documented: permissive keeps the uid's unix sockets (landlock < ABI 9 cannot rule them)
         unix_connect: "ok" if sockets else "denied errno=EPERM"}, **OTHER_PRIORITIES))
 
@@ -266,7 +268,7 @@ def body(tap, env):
         "clone3": "denied errno=ENOSYS", connect: "denied errno=EPERM"}))
     # int80: x86_64's i386 entry, a foreign arch there; on i386 the native one
     killers = ("mount", "ptrace-parent", "bpf") + (("int80",) if elf_machine(SKILLRUN) == 62 else ()) + \
-        ("setpriority-user", "above-max", "listmount")
+        ("setpriority-user", "above-max", "listmount", "aio")
     for killer in killers:
         res = env.run("hostile-restrictive", killer, "uid")
         tap.is_((res.get("outcome"), res.get("signal")), ("signaled", "SIGSYS"),
@@ -276,14 +278,14 @@ def body(tap, env):
     # none: as host for the run user, but never root and the worker's filter still holds
     env.skill("hostile-none", "none")
     res = env.run("hostile-none", *(common + ["mount", "unshare-user", "read:/proc/self/status", "above-max",
-                                              "listmount"] +
+                                              "listmount", "aio"] +
                                     list(OTHER_PRIORITIES)))
     tap.is_(res.get("outcome"), "ok", "none: outcome ok")
     tap.is_((res.get("sandbox", {}).get("landlock_abi"), res.get("sandbox", {}).get("seccomp")), (0, "none"),
             "none: report landlock 0, seccomp none")
     check_attempts(tap, "none", res, dict(privs, **{
         "read:/etc/passwd": "ok", read_secret: "ok", connect: "ok", "read:/proc/self/status": "ok", write_tmp: "ok",
-        "ifconf": "ok",
+        "ifconf": "ok", "aio": "ok",
         "mount": "denied errno=EPERM", "unshare-user": "denied errno=EPERM", "clone3": "denied errno=ENOSYS",
         "environ:parent": "denied errno=EACCES"}, **OTHER_PRIORITIES))
     # syscalls newer than the build's libseccomp are not in the worker's filter: the kernel
