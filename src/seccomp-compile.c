@@ -439,9 +439,10 @@ static const char *const proc_self_calls[] = {
 };
 
 /* What permissive adds to the worker's deny-list, whole or as the remainder stacked on it: System
- * V IPC, the kernel's AIO, /proc/self's system calls, and sockets by family. Without the network, no view of it either: no AF_NETLINK socket
- * then, and the same interfaces, addresses and ARP entries through ioctl(2) on an AF_UNIX socket
- * are refused too. With "network": true the route netlink socket shows them anyway. */
+ * V IPC, the kernel's AIO, /proc/self's system calls, and sockets by family. Without the
+ * network, no view of it either: no AF_NETLINK socket then, and the same interfaces, addresses
+ * and ARP entries through ioctl(2) on an AF_UNIX socket are refused too. With "network": true
+ * the route netlink socket shows them anyway. */
 static int deny_permissive_extras(scmp_filter_ctx ctx, SeccompProfile p) {
         bool network = p == SECCOMP_PROFILE_PERMISSIVE_NET || p == SECCOMP_PROFILE_SOCKETS_NET;
         int r;
