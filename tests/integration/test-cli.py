@@ -651,6 +651,12 @@ def body(tap):
     p = wb.cli("check", env={"ABBOT_SKILL_RUNNER_TOKEN": "a" * 40})
     out = (p.stdout + p.stderr).decode(errors="replace")
     tap.ok("'abbot' names no token" not in out, "check: ... nothing where check has that token too", out)
+    # ... but one it refused (too short) is no token: a warning as for any other name
+    p = wb.cli("check", env={"ABBOT_SKILL_RUNNER_TOKEN": "short"})
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.contains(out, "warning: %s/abbotonly.json: tokens: 'abbot' names no token in '%s'"
+                 % (wb.skills_dir, wb.tokens_file),
+                 "check: ... a warning where ABBOT_SKILL_RUNNER_TOKEN is there but refused")
     os.unlink(os.path.join(wb.skills_dir, "abbotonly.json"))
     p = wb.cli("check", env={"SKILLRUN_TOKENS_FILE": os.path.join(wb.root, "no-tokens")})
     tap.ok("names no token" not in p.stdout.decode(errors="replace"),
@@ -748,17 +754,19 @@ def body(tap):
 
     # a comment after a token is part of it (only whole lines are comments): no client sends that
     wt = Worker(skills={"echo": good["echo"]})
-    commented, plain = new_token(), new_token()
+    commented, plain, tabbed = new_token(), new_token(), new_token()
     with open(wt.tokens_file, "w") as f:
-        f.write("ci:%s  # the CI server\nother:%s\n" % (commented, plain))
+        f.write("ci:%s  # the CI server\nother:%s\nbackup:%s\t#backup\n" % (commented, plain, tabbed))
     p = wt.cli("check")
     out = (p.stdout + p.stderr).decode(errors="replace")
     tap.is_(p.returncode, 0, "check: a token with a blank in it is only a warning", out)
     tap.contains(out, "warning: tokens file '%s': the token of 'ci' holds a blank, which a client must send too "
                  "(a comment after it? only whole lines are comments)\n" % wt.tokens_file,
                  "check names the token's name and suspects a comment")
-    tap.is_(out.count("holds a blank"), 1, "... only of that one")
-    tap.ok(commented not in out and plain not in out, "... and prints no token")
+    tap.contains(out, "warning: tokens file '%s': the token of 'backup' holds a blank" % wt.tokens_file,
+                 "check: ... a tab too")
+    tap.is_(out.count("holds a blank"), 2, "... only of those two")
+    tap.ok(commented not in out and plain not in out and tabbed not in out, "... and prints no token")
     wt.stop(None, check=False)
 
     # an empty tokens file (as the Debian package installs it): fine to load, but no request can
