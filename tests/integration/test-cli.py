@@ -553,6 +553,7 @@ def body(tap):
     cases = {  # name: manifest, the path check names as not executable (None: ok)
         "outside": ({"command": [tool]}, tool),
         "outsideread": ({"command": [tool], "read_paths": [opt]}, None),
+        "outsidewrite": ({"command": [tool], "write_paths": [opt]}, None),
         "userlink": ({"command": [tool], "read_paths": [userlink]}, tool),
         "outsiderestr": ({"command": [tool], "policy": "restrictive"}, None),
         "inskills": ({"command": [loose]}, loose),
@@ -560,6 +561,16 @@ def body(tap):
         "own": ({"command": [own]}, None),
         "viaopt": ({"command": [viaopt]}, shell),
     }
+    if os.geteuid() == 0:
+        # the own directory a link of root's to another in the skills directory (a packaged
+        # skill's "current" version): granted by that name, as the rules grant it
+        os.mkdir(os.path.join(wb.skills_dir, "versioned-1.2"))
+        os.symlink("versioned-1.2", os.path.join(wb.skills_dir, "versioned"))
+        versioned = os.path.join(wb.skills_dir, "versioned", "run.sh")
+        with open(versioned, "w") as f:
+            f.write("#!/bin/sh\nexit 0\n")
+        os.chmod(versioned, 0o755)
+        cases["versioned"] = ({"command": [versioned]}, None)
     for name, (manifest, denied) in cases.items():
         with open(os.path.join(wb.skills_dir, name + ".json"), "w") as f:
             json.dump(manifest, f)
@@ -626,6 +637,33 @@ def body(tap):
         want = ("ok", 0) if takes else ("failed", 126)
         tap.is_((j.get("outcome"), j.get("exit_code")), want, "... and a run of %s: %s" % (name, want),
                 r.stdout.decode(errors="replace"))
+    # a skills directory below a system directory (a package's /usr/share/skillrun/skills) is
+    # kept out under permissive too, though /usr is executable: a command in it is an error
+    true = os.path.realpath(shutil.which("true"))
+    with open(os.path.join(wb.skills_dir, "insystem.json"), "w") as f:
+        json.dump({"command": [true]}, f)
+    env = {"SKILLRUN_SKILLS_DIR": "%s:%s" % (wb.skills_dir, os.path.dirname(true))}
+    p = wb.cli("check", env=env)
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.contains(out, "error: %s/insystem.json: command: '%s': policy permissive does not let the skill execute it"
+                 % (wb.skills_dir, true), "check: a command in a skills directory below /usr is an error")
+    r = wb.cli("run", "insystem", env=env)
+    j = json.loads(r.stdout or b"{}") if r.stdout.startswith(b"{") else {}
+    tap.is_((j.get("outcome"), j.get("sandbox_error")), ("sandbox_error", "execve: Permission denied"),
+            "... and a run of it: sandbox_error", r.stderr.decode(errors="replace"))
+    # a script landlock keeps from being executed says so, even where its #! interpreter is
+    # missing too (the kernel never read that far): no hint of the interpreter
+    gone = os.path.join(opt, "gone.sh")
+    with open(gone, "w") as f:
+        f.write("#!/nonexistent/python9\n")
+    os.chmod(gone, 0o755)
+    with open(os.path.join(wb.skills_dir, "deniedgone.json"), "w") as f:
+        json.dump({"command": [gone]}, f)
+    r = wb.cli("run", "deniedgone")
+    j = json.loads(r.stdout or b"{}") if r.stdout.startswith(b"{") else {}
+    tap.is_((j.get("outcome"), j.get("sandbox_error")), ("sandbox_error", "execve: Permission denied"),
+            "a run of a script landlock denies, its interpreter missing too: only Permission denied",
+            r.stderr.decode(errors="replace"))
     wb.stop(None, check=False)
 
     # a manifest's "tokens" list naming no token of the tokens file (a typo): whoever it was meant
