@@ -177,7 +177,10 @@ static void test_base64_utf8(void) {
                         { "\"\\x\"", "an escape JSON does not have" },
                         { "\"\\u12\"", "a malformed \\u escape" },
                         { "\"a\tb\"", "a control character not escaped in a string" },
+                        { "\"a\x1f\"", "a control character not escaped in a string" },
+                        { "\"\x7f\"", NULL },
                         { "{} {}", "trailing data" },
+                        { "[] x", "trailing data" },
                         { "\xEF\xBB\xBF{}", "a byte order mark (U+FEFF)" },
                         { "[1, \xEF\xBB\xBF]", "a byte order mark (U+FEFF)" },
                         { "[1", "unexpected end of data" },
@@ -187,6 +190,15 @@ static void test_base64_utf8(void) {
                         const char *why = json_text_grammar_problem(g[i].text, strlen(g[i].text), 3, NULL);
                         ok(streq_ptr(why, g[i].why), "grammar of %s: %s", g[i].text, why ? why : "(none)");
                 }
+                /* a NUL after a backslash is no escape (strchr() would find the string's end) */
+                is_str(json_text_grammar_problem("\"\\\0\"", 4, 3, NULL), "an escape JSON does not have",
+                       "grammar of a backslash before a NUL byte");
+                /* where the problem is, or where the value ended: what a manifest's error line counts */
+                size_t at = 0;
+                const char *why = json_text_grammar_problem("[1,\n 2,]", 8, 3, &at);
+                ok(why && at == 7, "grammar: the problem's offset, 7: %zu", at);
+                why = json_text_grammar_problem(" {} ", 4, 3, &at);
+                ok(!why && at == 4, "grammar: no problem, the text's end, 4: %zu", at);
         }
 
         /* \u pairs json-c makes U+FFFD (their code point's low 16 bits are D800-DFFF) become UTF-8
@@ -248,6 +260,10 @@ static void test_base64_utf8(void) {
         is_int(utf8_cut("ab\xc3\xa9", 4, 3), 2, "utf8_cut: not inside a 2-byte character");
         is_int(utf8_cut("a\xe2\x82\xac", 4, 3), 1, "utf8_cut: not inside a 3-byte character");
         is_int(utf8_cut("\xe2\x82\xac\xe2", 4, 3), 3, "utf8_cut: a whole character up to the bound");
+        is_int(utf8_cut("\xc3\xa9", 2, 1), 0, "utf8_cut: not inside the first character");
+        /* a value that fits exactly is kept whole: what follows it is not its own (nor there) */
+        const char exact[4] = { 'a', 'b', 'c', (char) 0x80 };
+        is_int(utf8_cut(exact, 3, 3), 3, "utf8_cut: what fits exactly is kept whole, the byte after it not read");
 }
 
 static void test_rm_rf(void) {
