@@ -132,6 +132,14 @@ static void test_send(void) {
         memset(toolong, 'a', sizeof toolong - 1);
         toolong[sizeof toolong - 1] = 0;
         is_int(log_syslog_send_to(toolong, LOG_ERR, "x"), -ENAMETOOLONG, "a socket path too long: -ENAMETOOLONG");
+        /* sun_path's size exactly leaves no room for its NUL; one byte less fits (and is not there) */
+        struct sockaddr_un sa;
+        toolong[sizeof sa.sun_path] = 0;
+        is_int(log_syslog_send_to(toolong, LOG_ERR, "x"), -ENAMETOOLONG, "a socket path of %zu bytes: -ENAMETOOLONG",
+               sizeof sa.sun_path);
+        toolong[sizeof sa.sun_path - 1] = 0;
+        is_int(log_syslog_send_to(toolong, LOG_ERR, "x"), -ENOENT, "a socket path of %zu bytes: tried, -ENOENT",
+               sizeof sa.sun_path - 1);
 }
 
 /* A syslogd listening on a stream socket gets each line over a connection of its own, ended by
@@ -158,6 +166,17 @@ static void test_send_stream(void) {
         ok(have > 0 && strlen(got) == have - 1 && sent_as(got, LOG_WARNING, "skills_dir: x ignored", before, time(NULL)),
            "the same text as a datagram, once, then the connection closed: %s", have > 0 ? got : "(nothing)");
         is_int(tap_open_fds(), fds, "no fd kept");
+
+        /* a line larger than the connection takes at once is not sent whole: -EAGAIN, not 0 */
+        size_t big = 4 << 20;
+        _cleanup_free_ char *huge = malloc(big);
+        assert_se(huge);
+        memset(huge, 'x', big);
+        is_int(unix_stream_send(k.path, huge, big), -EAGAIN, "a line the connection takes in part: -EAGAIN");
+        conn = accept4(k.fd, NULL, NULL, SOCK_CLOEXEC);
+        if (conn >= 0)
+                close(conn);
+        is_int(tap_open_fds(), fds, "no fd kept after it");
 
         /* nobody accepts: the backlog fills, and the next line is dropped at once */
         while (sent < 1000 && (r = log_syslog_send_to(k.path, LOG_INFO, "flood")) == 0)
