@@ -1057,6 +1057,8 @@ static void test_refused_limit(void) {
                 { "GET / HTTP/1.1\r\nHost: x\r\nX-Long: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n", 431, "max_header", 128 },
                 { "GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", 431, "max_header_fields", 4 },
+                /* ... and while the next field line is still arriving */
+                { "GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\nD", 431, "max_header_fields", 4 },
                 { "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n", 413, "max_body", 100 },
                 { "GET / HTTP/1.1\r\nHost x\r\n\r\n", 400, NULL, 0 },
                 { "POST / HTTP/1.1\r\nHost: x\r\n\r\n", 411, NULL, 0 },
