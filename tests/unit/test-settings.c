@@ -247,6 +247,15 @@ static void test_set_long_value(void) {
         snprintf(want, sizeof(want), "tokens_file: invalid absolute path '%.127s'... (229 bytes)", value);
         is_str(error, want, "... quoting its first 127 bytes, not half a character, and its length");
         free(error);
+        error = NULL;
+
+        /* 128 bytes, the bound itself, are quoted whole */
+        value[127] = 'x';
+        value[128] = 0;
+        is_int(settings_set(&s, "tokens_file", value, &error), -EINVAL, "a 128-byte relative tokens_file is refused");
+        snprintf(want, sizeof(want), "tokens_file: invalid absolute path '%.128s'", value);
+        is_str(error, want, "... quoted whole, as it is no longer than the bound");
+        free(error);
         settings_done(&s);
 }
 
