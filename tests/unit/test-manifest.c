@@ -464,6 +464,8 @@ static void test_json(void) {
                 /* valid UTF-8, but no JSON: not json-c's "invalid utf-8 string" */
                 { "\xEF\xBB\xBF{\"command\": [\"/x\"]}",
                   P ":1: invalid JSON: a byte order mark (U+FEFF) at the start: save the file without it" },
+                /* ... the whole file (an editor's save of an empty one) */
+                { "\xEF\xBB\xBF", P ":1: invalid JSON: a byte order mark (U+FEFF) at the start: save the file without it" },
         };
         Manifest *m = NULL;
         char *error = NULL;
