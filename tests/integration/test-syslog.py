@@ -135,6 +135,12 @@ def check_stderr_closed(tap, w, d, log):
     tap.ok(len(got) == 2 and re.match(line_re(28, pid, warning), got[0]) and
            re.match(line_re(29, pid, r"status=401 method=GET path=/v1/info .* error=unknown token"), got[1]),
            "... the warning <28> and the 401's record <29> to syslog", got)
+    # a command's user who closed its stderr meant it: its error goes nowhere, not to syslog
+    p = subprocess.run(in_namespace(d) + close_stderr + [w.bin, "run", "no-such-skill"], env=w.env(),
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, timeout=60)
+    tap.ok(p.returncode != 0, "stderr closed: skillrun run of no skill fails", p.returncode)
+    # a datagram it sent is queued before it exits
+    tap.is_(drain(log), [], "... and says nothing to syslog")
 
 
 def check_stderr_kept(tap, w, d, log):
