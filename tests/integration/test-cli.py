@@ -822,6 +822,12 @@ def body(tap):
     p = wt.cli("check")
     tap.ok(p.returncode == 0 and "no usable token" not in (p.stdout + p.stderr).decode(errors="replace"),
            "... and says nothing of it with one token")
+    # one past the bound (1 MiB): the bound in words, not the file system's "File too large"
+    with open(wt.tokens_file, "w") as f:
+        f.write("#" * 1048576 + "\n")
+    p = wt.cli("check")
+    tap.contains((p.stdout + p.stderr).decode(errors="replace"),
+                 "tokens file '%s': larger than 1048576 bytes" % wt.tokens_file, "check: a tokens file too large: the bound")
     wt.stop(None, check=False)
 
     # a tokens file every local user may read or write: its tokens are anyone's, check says so
