@@ -332,6 +332,13 @@ static int lock_tree(const char *top, const TreeDir *dirs, size_t n) {
         return 0;
 }
 
+/* In a child: a mount namespace of its own whose /proc is an empty tmpfs, as in a chroot
+ * without one. False where the kernel refuses a private / (a chroot whose / is no mount point). */
+static bool hide_proc_in_new_namespace(void) {
+        return unshare(CLONE_NEWNS) >= 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) >= 0 &&
+               mount("tmpfs", "/proc", "tmpfs", 0, NULL) >= 0;
+}
+
 /* What the worker meets under DynamicUser: a work dir the skill, with the worker's own uid,
  * made unreadable at every level. Removing it takes no CAP_DAC_OVERRIDE, only ownership; as
  * root the test drops to nobody for it, so that it means the same in CI. With hide_proc (root
@@ -362,8 +369,7 @@ static void test_rm_rf_owner(bool hide_proc) {
                 char p[256];
                 int r;
 
-                if (hide_proc && (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-                                  mount("tmpfs", "/proc", "tmpfs", 0, NULL) < 0))
+                if (hide_proc && !hide_proc_in_new_namespace())
                         _exit(99);
                 if (!drop_to_nobody())
                         _exit(100);
@@ -410,6 +416,50 @@ static void test_rm_rf_owner(bool hide_proc) {
                 is_int(code, 0, "rm_rf %s: a tree its owner made unreadable, removed by the owner", what);
                 assert_se(rmdir(tmpl) == 0);
         }
+}
+
+/* A work dir the skill renamed within the work root, where there is no /proc to show where
+ * its fd is now (a chroot without one): workdir_remove() finds it by its inode among the work
+ * root's entries, and removes it there once emptied. Root only (a mount namespace). */
+static void test_workdir_moved_without_proc(void) {
+        char base[] = "/tmp/test-util-moved-XXXXXX";
+        int status = -1, code;
+        pid_t pid;
+
+        if (geteuid() != 0) {
+                ok(1, "# SKIP workdir_remove of a moved work dir without /proc: needs root for a mount namespace");
+                return;
+        }
+        assert_se(mkdtemp(base));
+        pid = fork();
+        assert_se(pid >= 0);
+        if (pid == 0) {
+                char p[256], f[256], moved[256];
+                Workdir w;
+
+                if (!hide_proc_in_new_namespace())
+                        _exit(99);
+                snprintf(p, sizeof(p), "%s/w", base);
+                snprintf(f, sizeof(f), "%s/w/f", base);
+                snprintf(moved, sizeof(moved), "%s/w.x", base);
+                if (mkdir(p, 0700) < 0 || write_file_at(AT_FDCWD, f, "x", 1, 0600) < 0)
+                        _exit(100);
+                w = (Workdir) { .path = strdup(p), .fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC) };
+                if (!w.path || w.fd < 0 || rename(p, moved) < 0)
+                        _exit(101);
+                workdir_remove(&w);
+                /* 0: gone from both names; +1 the moved one stays; +2 the old name is back */
+                _exit((access(moved, F_OK) == 0 || errno != ENOENT ? 1 : 0) |
+                      (access(p, F_OK) == 0 || errno != ENOENT ? 2 : 0));
+        }
+        assert_se(waitpid(pid, &status, 0) == pid);
+        code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        if (code == 99)
+                ok(1, "# SKIP workdir_remove of a moved work dir without /proc: the kernel refuses a private / "
+                      "in a new mount namespace");
+        else
+                is_int(code, 0, "workdir_remove without /proc: a work dir moved within the work root is found and removed");
+        assert_se(rm_rf(base) == 0);
 }
 
 /* The same below the depth where rm_rf() moves subtrees up to the top (32, so that the fds it
@@ -1470,6 +1520,7 @@ int main(void) {
         test_rm_rf();
         test_rm_rf_owner(false);
         test_rm_rf_owner(true);
+        test_workdir_moved_without_proc();
         test_rm_rf_owner_deep(0500);
         test_rm_rf_owner_deep(0);
         test_rm_rf_mounts();
