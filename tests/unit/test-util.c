@@ -749,9 +749,9 @@ static int make_rdonly_tree(const char *tree) {
         return 0;
 }
 
-/* A read-only snapshot whose top its owner took every bit away from first (the snapshot's mode
- * cannot be changed): 'tree'/'sv', mode 0, with a file, and 'tree'/'ro', its read-only snapshot. */
-static int make_locked_snapshot(const char *tree) {
+/* 'tree'/'sv', a subvolume with a file whose top its owner gave 'mode', and 'tree'/'ro', its
+ * read-only snapshot (the snapshot's mode cannot be changed then). */
+static int make_snapshot_of_mode(const char *tree, mode_t mode) {
         char p[512];
         int fd, r;
 
@@ -762,11 +762,29 @@ static int make_locked_snapshot(const char *tree) {
                 return 122;
         snprintf(p, sizeof(p), "%s/sv", tree);
         fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0 || fchmod(fd, 0) < 0)
+        if (fd < 0 || fchmod(fd, mode) < 0)
                 return 123;
         r = btrfs_snapshot_fd(fd, tree, "ro", BTRFS_SUBVOL_RDONLY);
         close(fd);
         return r < 0 ? 124 : 0;
+}
+
+/* Its top with every bit taken away first: not even its owner can open it. */
+static int make_locked_snapshot(const char *tree) {
+        return make_snapshot_of_mode(tree, 0);
+}
+
+/* Its top read and search only (0500): opened, but nothing in it can be removed until the
+ * flag is cleared and the owner's write bit given back. */
+static int make_rx_snapshot(const char *tree) {
+        return make_snapshot_of_mode(tree, 0500);
+}
+
+/* rm_rf() of 'tree': 0, or +1 it failed, +2 the tree stayed */
+static int tree_removed(const char *tree) {
+        int code = rm_rf(tree) == 0 ? 0 : 1;
+
+        return code | (access(tree, F_OK) == 0 || errno != ENOENT ? 2 : 0);
 }
 
 /* make_rdonly_tree(), then rm_rf() of 'self' and of the whole tree. 0, make_rdonly_tree()'s code,
@@ -870,6 +888,11 @@ static void test_rm_rf_btrfs_rdonly(const char *mnt) {
         snprintf(tree, sizeof(tree), "%s/rdonly-owner", mnt);
         is_int(in_child(drop_to_nobody, rdonly_tree_removed, tree), 0,
                "rm_rf: read-only btrfs snapshots their owner (nobody) made, removed by the owner too");
+
+        snprintf(tree, sizeof(tree), "%s/rdonly-rx", mnt);
+        code = in_child(drop_to_nobody, make_rx_snapshot, tree);
+        is_int(code == 0 ? in_child(drop_to_nobody, tree_removed, tree) : code, 0,
+               "rm_rf: a read-only snapshot of a 0500 top, removed by its owner (write bit given back)");
 
         snprintf(tree, sizeof(tree), "%s/rdonly-others", mnt);
         code = in_child(drop_to_nobody, make_rdonly_tree, tree);
