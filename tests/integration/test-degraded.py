@@ -104,6 +104,14 @@ def body(tap):
                      "neither, %s: check names both" % mode)
     w.stop(tap)
 
+    # --- seccomp filters alone missing (prctl alone answering EINVAL): check names them alone
+    w = DegradedWorker("error=EINVAL", syscall="prctl").start()
+    out = w.cli("check").stdout.decode(errors="replace")
+    tap.contains(out, "warning: %s/perm.json: policy permissive needs seccomp filters, which this kernel lacks: "
+                 "every run is refused with 503 (sandbox strict)" % w.skills_dir,
+                 "no seccomp filters, strict: check names them, not landlock")
+    w.stop(tap)
+
     # --- no landlock, best-effort: permissive runs, without it, and says so; restrictive does not
     w = DegradedWorker("error=ENOSYS", settings={"sandbox": "best-effort"})
     # a command outside what landlock's rules would let a permissive skill execute: without
