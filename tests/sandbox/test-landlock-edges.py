@@ -94,6 +94,21 @@ def interpreters(tap, env):
         os.unlink(elsewhere)
 
 
+def etc_secret_link(tap, env):
+    """restrictive: a command that is a link of root's into a host secret of /etc (landlock
+    checks where a path resolves to) is never granted as a dependency, though the link itself
+    is no secret: here an executable bound over /etc/shadow in the run's mount namespace."""
+    link = os.path.join(env.bin, "zz-shadow-link")
+    os.symlink("/etc/shadow", link)
+    try:
+        env.skill("etclink", "restrictive", command=[link])
+        res = env.run("etclink", setup="mount --bind %s /etc/shadow" % env.hostile)
+        tap.is_((res.get("outcome"), res.get("sandbox_error")), ("sandbox_error", "execve: Permission denied"),
+                "restrictive: a command linked to /etc/shadow (an executable there): not granted", repr(brief(res)))
+    finally:
+        os.unlink(link)
+
+
 def manifest_paths(tap, env):
     data = os.path.join(env.root, "data")
     os.mkdir(data)
@@ -220,6 +235,7 @@ def etc_without_d_type(tap, env):
 
 def body(tap, env):
     interpreters(tap, env)
+    etc_secret_link(tap, env)
     manifest_paths(tap, env)
     no_proc(tap, env)
     tokens_in_etc(tap, env)
