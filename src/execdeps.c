@@ -148,7 +148,9 @@ int execdeps_script_interpreter(const char *command, char **ret) {
 bool execdeps_interpreter_missing(const char *command, char **ret_interp) {
         _cleanup_free_ char *interp = NULL;
 
-        if (execdeps_script_interpreter(command, &interp) < 0 || access(interp, F_OK) >= 0 || errno != ENOENT)
+        /* ENOTDIR: a path through a file ("#!/bin/sh/python3"), which no more exists */
+        if (execdeps_script_interpreter(command, &interp) < 0 || access(interp, F_OK) >= 0 ||
+            (errno != ENOENT && errno != ENOTDIR))
                 return false;
         *ret_interp = steal_pointer(&interp);
         return true;

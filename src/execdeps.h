@@ -15,8 +15,9 @@ int execdeps_collect(const char *command, const char *path, char ***ret, unsigne
 /* The interpreter the "#!" line of the regular file 'command' names (allocated): -EINVAL when
  * it has none, or the error reading it. */
 int execdeps_script_interpreter(const char *command, char **ret);
-/* Whether 'command' is a script whose #! interpreter does not exist (execve's ENOENT then names
- * no file): that interpreter in *ret_interp (allocated) when it is. */
+/* Whether 'command' is a script whose #! interpreter does not exist (execve's ENOENT, or ENOTDIR
+ * for a path through a file, then names no file): that interpreter in *ret_interp (allocated)
+ * when it is. */
 bool execdeps_interpreter_missing(const char *command, char **ret_interp);
 
 /* Pure parts, for tests. */

@@ -307,10 +307,11 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 (void) waitpid(pid, NULL, 0);
                 supervise_kill_descendants();
                 ret->outcome = OUTCOME_SANDBOX_ERROR;
-                /* The kernel's ENOENT for a script whose #! interpreter is missing names no file,
-                 * and the command is there: say which is not. */
+                /* The kernel's ENOENT (or ENOTDIR) for a script whose #! interpreter is missing
+                 * names no file, and the command is there: say which is not. */
                 _cleanup_free_ char *interp = NULL, *hint = NULL;
-                if (streq(ce.step, "execve") && ce.error == ENOENT && execdeps_interpreter_missing(argv[0], &interp)) {
+                if (streq(ce.step, "execve") && (ce.error == ENOENT || ce.error == ENOTDIR) &&
+                    execdeps_interpreter_missing(argv[0], &interp)) {
                         if (asprintf(&hint, " (the interpreter its #! line names, '%s')", interp) < 0)
                                 hint = NULL;
                 } else if (ce.error == ENOMEM) {

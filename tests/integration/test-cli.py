@@ -508,7 +508,8 @@ def body(tap):
     # or directory", so check says so, as of a missing command; an interpreter that is there (and
     # env, which finds its program only when run) passes
     wb = Worker(skills={})
-    for name, first in (("gone", "#!/nonexistent/python9"), ("there", "#!/bin/sh"), ("viaenv", "#!/usr/bin/env nope9")):
+    for name, first in (("gone", "#!/nonexistent/python9"), ("there", "#!/bin/sh"), ("viaenv", "#!/usr/bin/env nope9"),
+                        ("notdir", "#!/bin/sh/python9")):
         os.mkdir(os.path.join(wb.skills_dir, name))
         script = os.path.join(wb.skills_dir, name, name + ".sh")
         with open(script, "w") as f:
@@ -521,6 +522,15 @@ def body(tap):
     tap.is_(p.returncode, 1, "check: a script whose #! interpreter is missing is an error", out)
     tap.contains(out, "error: %s/gone.json: command: '%s/gone/gone.sh': the interpreter its #! line names, "
                  "'/nonexistent/python9', does not exist\n" % (wb.skills_dir, wb.skills_dir), "check: ... naming both")
+    # a path through a file: ENOTDIR, not ENOENT, from the kernel, the same mistake
+    tap.contains(out, "error: %s/notdir.json: command: '%s/notdir/notdir.sh': the interpreter its #! line names, "
+                 "'/bin/sh/python9', does not exist\n" % (wb.skills_dir, wb.skills_dir),
+                 "check: ... and of one whose path leads through a file")
+    r = wb.cli("run", "notdir")
+    j = json.loads(r.stdout or b"{}") if r.stdout.startswith(b"{") else {}
+    tap.is_((j.get("outcome"), j.get("sandbox_error")),
+            ("sandbox_error", "execve: Not a directory (the interpreter its #! line names, '/bin/sh/python9')"),
+            "run: ... and a run of it names that interpreter", r.stdout.decode(errors="replace"))
     tap.ok("ok: there (" in out and "ok: viaenv (" in out, "check: ... other scripts pass", out)
     wb.stop(None, check=False)
 
