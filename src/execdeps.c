@@ -166,11 +166,14 @@ static int find_in_path(const char *name, const char *path, char **ret) {
                 char *c;
 
                 /* An empty or relative entry is looked up in the skill's working directory, the
-                 * work dir, which holds what the request sent: never followed, never granted. */
+                 * work dir, which holds what the request sent: never followed, never granted.
+                 * What execve(2) refuses, a directory of that name say, execvp() passes by. */
                 if (p[0] == '/') {
+                        struct stat st;
+
                         if (asprintf(&c, "%.*s/%s", (int) n, p, name) < 0)
                                 return -ENOMEM;
-                        if (access(c, X_OK) == 0) {
+                        if (stat(c, &st) == 0 && S_ISREG(st.st_mode) && access(c, X_OK) == 0) {
                                 *ret = c;
                                 return 0;
                         }

@@ -131,14 +131,16 @@ static void test_elf(void) {
         is_int(execdeps_parse_elf_interp(buf32, sizeof(buf32), &s), -EINVAL, "ELF class none: -EINVAL");
 }
 
-/* s with its "BIN" (at most one) replaced by bin (allocated) */
+/* s with each "BIN" replaced by bin (allocated) */
 static char *with_bin(const char *s, const char *bin) {
         const char *at = strstr(s, "BIN");
+        _cleanup_free_ char *rest = NULL;
         char *r;
 
         if (!at)
                 return strdup(s);
-        if (asprintf(&r, "%.*s%s%s", (int) (at - s), s, bin, at + 3) < 0)
+        rest = with_bin(at + 3, bin);
+        if (!rest || asprintf(&r, "%.*s%s%s", (int) (at - s), s, bin, rest) < 0)
                 return NULL;
         return r;
 }
@@ -228,6 +230,14 @@ static void test_collect(void) {
         if (r >= 0)
                 r = write_file_at(AT_FDCWD, tool, "#!/bin/sh\n", 10, 0755);
         ok(r >= 0, "a program 'tool' in a directory of its own");
+        /* …and a directory of that name ahead of it, which execvp() passes by (EACCES) */
+        char shadow[96];
+        snprintf(shadow, sizeof(shadow), "%s/dirs", bin);
+        r = mkdir(shadow, 0755) < 0 ? -errno : 0;
+        strcat(shadow, "/tool");
+        if (r >= 0 && mkdir(shadow, 0755) < 0)
+                r = -errno;
+        ok(r >= 0, "a directory 'tool' in another");
         struct {
                 const char *text, *path;
                 bool found;
@@ -242,6 +252,7 @@ static void test_collect(void) {
                 { "#!/usr/bin/env -S --unset=PATH tool\n", bin, false },
                 { "#!/usr/bin/env -S - PATH=BIN tool\n", SKILL_DEFAULT_PATH, true },
                 { "#!/usr/bin/env tool\n", ".:bin::tool", false },
+                { "#!/usr/bin/env tool\n", "BIN/dirs:BIN", true },
         };
         for (size_t i = 0; i < ELEMENTSOF(lookups); i++) {
                 _cleanup_strv_free_ char **d = NULL;
