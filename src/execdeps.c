@@ -186,26 +186,58 @@ static int find_in_path(const char *name, const char *path, char **ret) {
         return -ENOENT;
 }
 
-/* "env [-S] [-i] [NAME=value…] prog …" → prog, looked up where env's execvp() will look: in
- * 'path' (the skill's PATH), or in what env sets PATH to, or unsets it to. */
+/* "#!/usr/bin/env ARG" → the program env runs, looked up where env's execvp() will look: in
+ * 'path' (the skill's PATH), or in what env sets PATH to, or unsets it to. The kernel passes
+ * ARG, the rest of the line, as one argument, which GNU env splits only after -S
+ * (--split-string, glued to it or after flags without a value: "-vS…"). Otherwise ARG is
+ * whole what env takes it for: a program named "python3 -u" (none), NAME=VALUE (after which
+ * env runs the script itself again), or options it refuses ("invalid option -- ' '"). */
 static int env_program(const char *arg, const char *path, char **ret) {
         _cleanup_strv_free_ char **words = NULL;
-        int r = strv_split(arg, ' ', &words);
+        _cleanup_free_ char *split = NULL;
+        const char *s = startswith(arg, "--split-string=");
+
+        if (!s && arg[0] == '-' && arg[1] != '-') {
+                size_t k = 1 + strspn(arg + 1, "iv0");
+                if (arg[k] == 'S') {
+                        s = arg + k + 1;
+                        if (memchr(arg + 1, 'i', k - 1))
+                                path = EXECDEPS_UNSET_PATH; /* -i: an empty environment */
+                }
+        }
+        if (!s)
+                return arg[0] == '-' || strchr(arg, '=') ? -ENOENT : find_in_path(arg, path, ret);
+
+        /* split at blanks: a tab as a space */
+        split = strdup(s);
+        if (!split)
+                return -ENOMEM;
+        for (char *t = split; (t = strchr(t, '\t')); t++)
+                *t = ' ';
+        int r = strv_split(split, ' ', &words);
         if (r < 0)
                 return r;
         for (char **w = words; w && *w; w++) {
                 const char *word = *w, *v;
 
-                /* The string of -S glued to its option, "--split-string=python3 -u" or
-                 * "-Spython3" (after flags without a value, "-vS…"): its first word is env's
-                 * next one. */
+                /* Options again, in a cluster ("-vi", "-iuPATH", "-vu PATH"), and -S's string
+                 * glued to its option ("--split-string=python3", "-Spython3"): its first word is
+                 * env's next one. */
                 const char *glued = startswith(word, "--split-string=");
-                if (!glued && word[0] == '-' && word[1] != '-') {
+                if (!glued && word[0] == '-' && word[1] && word[1] != '-') {
                         size_t k = 1 + strspn(word + 1, "iv0");
                         if (memchr(word + 1, 'i', k - 1))
-                                path = EXECDEPS_UNSET_PATH; /* -i: an empty environment */
+                                path = EXECDEPS_UNSET_PATH;
                         if (word[k] == 'S' && word[k + 1])
                                 glued = word + k + 1;
+                        else if (word[k] && strchr("uCP", word[k])) {
+                                /* an option that takes a value, in this word or the next: -u NAME,
+                                 * -C DIR (-P PATH: BSD's), none of them a program */
+                                const char *val = word[k + 1] ? word + k + 1 : w[1] ? *++w : "";
+                                if (word[k] == 'u' && streq(val, "PATH"))
+                                        path = EXECDEPS_UNSET_PATH;
+                                continue;
+                        }
                 }
                 if (glued)
                         word = glued;
@@ -213,13 +245,11 @@ static int env_program(const char *arg, const char *path, char **ret) {
                         path = EXECDEPS_UNSET_PATH;
                         continue;
                 }
-                /* env's options that take a value in the next word (GNU coreutils: -u NAME,
-                 * -C DIR, -P PATH, --unset NAME, --chdir DIR, -S STRING is split above): that
-                 * word is no program. Others and empty words are skipped; "NAME=VALUE" too, but
-                 * PATH's is where the program is looked up. */
-                if ((streq(word, "-u") || streq(word, "-C") || streq(word, "-P") || streq(word, "--unset") ||
-                     streq(word, "--chdir")) && w[1]) {
-                        if ((streq(word, "-u") || streq(word, "--unset")) && streq(w[1], "PATH"))
+                /* the long options that take a value in the next word (--unset NAME, --chdir DIR):
+                 * that word is no program. Others and empty words are skipped; "NAME=VALUE" too,
+                 * but PATH's is where the program is looked up. */
+                if ((streq(word, "--unset") || streq(word, "--chdir")) && w[1]) {
+                        if (streq(word, "--unset") && streq(w[1], "PATH"))
                                 path = EXECDEPS_UNSET_PATH;
                         w++;
                         continue;

@@ -253,6 +253,15 @@ static void test_collect(void) {
                 { "#!/usr/bin/env -S - PATH=BIN tool\n", SKILL_DEFAULT_PATH, true },
                 { "#!/usr/bin/env tool\n", ".:bin::tool", false },
                 { "#!/usr/bin/env tool\n", "BIN/dirs:BIN", true },
+                { "#!/usr/bin/env -S -uPATH tool\n", bin, false },
+                { "#!/usr/bin/env -S -vu PATH tool\n", bin, false },
+                { "#!/usr/bin/env -S\ttool\n", bin, true },
+                /* without -S, env takes the kernel's one argument whole: a program named
+                 * "tool -x", a PATH of "BIN tool" (then it runs the script itself again), or
+                 * options it refuses ("invalid option -- ' '") */
+                { "#!/usr/bin/env tool -x\n", bin, false },
+                { "#!/usr/bin/env PATH=BIN tool\n", SKILL_DEFAULT_PATH, false },
+                { "#!/usr/bin/env -i PATH=BIN tool\n", SKILL_DEFAULT_PATH, false },
         };
         for (size_t i = 0; i < ELEMENTSOF(lookups); i++) {
                 _cleanup_strv_free_ char **d = NULL;
