@@ -186,6 +186,30 @@ static int find_in_path(const char *name, const char *path, char **ret) {
         return -ENOENT;
 }
 
+/* A PATH value of -S's string as env sets it: "${PATH}" is the PATH env itself was given (the
+ * skill's, whatever -i or -u do after); another ${NAME} is left as written, which makes its
+ * entry no directory that exists, or no absolute one (never followed). */
+static char *env_path_value(const char *v, const char *path) {
+        size_t n = 0;
+        char *r, *o;
+
+        for (const char *p = v; (p = strstr(p, "${PATH}")); p += 7)
+                n++;
+        r = o = malloc(strlen(v) + n * strlen(path) + 1);
+        if (!r)
+                return NULL;
+        while (*v) {
+                const char *rest = startswith(v, "${PATH}");
+                if (rest) {
+                        o = stpcpy(o, path);
+                        v = rest;
+                } else
+                        *o++ = *v++;
+        }
+        *o = 0;
+        return r;
+}
+
 /* "#!/usr/bin/env ARG" → the program env runs, looked up where env's execvp() will look: in
  * 'path' (the skill's PATH), or in what env sets PATH to, or unsets it to. The kernel passes
  * ARG, the rest of the line, as one argument, which GNU env splits only after -S
@@ -194,8 +218,8 @@ static int find_in_path(const char *name, const char *path, char **ret) {
  * env runs the script itself again), or options it refuses ("invalid option -- ' '"). */
 static int env_program(const char *arg, const char *path, char **ret) {
         _cleanup_strv_free_ char **words = NULL;
-        _cleanup_free_ char *split = NULL;
-        const char *s = startswith(arg, "--split-string=");
+        _cleanup_free_ char *split = NULL, *set_path = NULL;
+        const char *s = startswith(arg, "--split-string="), *skill_path = path;
 
         if (!s && arg[0] == '-' && arg[1] != '-') {
                 size_t k = 1 + strspn(arg + 1, "iv0");
@@ -255,7 +279,10 @@ static int env_program(const char *arg, const char *path, char **ret) {
                         continue;
                 }
                 if ((v = startswith(word, "PATH="))) {
-                        path = v;
+                        free(set_path);
+                        path = set_path = env_path_value(v, skill_path);
+                        if (!set_path)
+                                return -ENOMEM;
                         continue;
                 }
                 if (*word == 0 || *word == '-' || strchr(word, '='))

@@ -256,6 +256,10 @@ static void test_collect(void) {
                 { "#!/usr/bin/env -S -uPATH tool\n", bin, false },
                 { "#!/usr/bin/env -S -vu PATH tool\n", bin, false },
                 { "#!/usr/bin/env -S\ttool\n", bin, true },
+                /* ${PATH} in -S's string: the PATH env was given, before any -i or -u */
+                { "#!/usr/bin/env -S PATH=/nonexistent:${PATH} tool\n", bin, true },
+                { "#!/usr/bin/env -S -i PATH=${PATH}:/nonexistent tool\n", bin, true },
+                { "#!/usr/bin/env -S PATH=${HOME}/x:${PATH}:${PATH} tool\n", SKILL_DEFAULT_PATH, false },
                 /* without -S, env takes the kernel's one argument whole: a program named
                  * "tool -x", a PATH of "BIN tool" (then it runs the script itself again), or
                  * options it refuses ("invalid option -- ' '") */
