@@ -254,9 +254,10 @@ static int env_program(const char *arg, const char *path, char **ret) {
                                 path = EXECDEPS_UNSET_PATH;
                         if (word[k] == 'S' && word[k + 1])
                                 glued = word + k + 1;
-                        else if (word[k] && strchr("uCP", word[k])) {
+                        else if (word[k] && strchr("uCaP", word[k])) {
                                 /* an option that takes a value, in this word or the next: -u NAME,
-                                 * -C DIR (-P PATH: BSD's), none of them a program */
+                                 * -C DIR, -a ARG (coreutils 9.6; -P PATH: BSD's), none of them a
+                                 * program */
                                 const char *val = word[k + 1] ? word + k + 1 : w[1] ? *++w : "";
                                 if (word[k] == 'u' && streq(val, "PATH"))
                                         path = EXECDEPS_UNSET_PATH;
@@ -269,10 +270,10 @@ static int env_program(const char *arg, const char *path, char **ret) {
                         path = EXECDEPS_UNSET_PATH;
                         continue;
                 }
-                /* the long options that take a value in the next word (--unset NAME, --chdir DIR):
-                 * that word is no program. Others and empty words are skipped; "NAME=VALUE" too,
-                 * but PATH's is where the program is looked up. */
-                if ((streq(word, "--unset") || streq(word, "--chdir")) && w[1]) {
+                /* the long options that take a value in the next word (--unset NAME, --chdir DIR,
+                 * --argv0 ARG): that word is no program. Others and empty words are skipped;
+                 * "NAME=VALUE" too, but PATH's is where the program is looked up. */
+                if ((streq(word, "--unset") || streq(word, "--chdir") || streq(word, "--argv0")) && w[1]) {
                         if (streq(word, "--unset") && streq(w[1], "PATH"))
                                 path = EXECDEPS_UNSET_PATH;
                         w++;

@@ -256,6 +256,9 @@ static void test_collect(void) {
                 { "#!/usr/bin/env -S -uPATH tool\n", bin, false },
                 { "#!/usr/bin/env -S -vu PATH tool\n", bin, false },
                 { "#!/usr/bin/env -S\ttool\n", bin, true },
+                /* -a ARG, --argv0 ARG (coreutils 9.6): the program's argv[0], not the program */
+                { "#!/usr/bin/env -S -a name tool\n", bin, true },
+                { "#!/usr/bin/env -S --argv0 name tool\n", bin, true },
                 /* ${PATH} in -S's string: the PATH env was given, before any -i or -u */
                 { "#!/usr/bin/env -S PATH=/nonexistent:${PATH} tool\n", bin, true },
                 { "#!/usr/bin/env -S -i PATH=${PATH}:/nonexistent tool\n", bin, true },
