@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -305,7 +306,8 @@ static int unexecutable_error(const char *path, const Manifest *m, const char *d
                      m->policy == POLICY_PERMISSIVE ? "/usr, /bin, /sbin and /lib* are executable, and" :
                                                       "the command and what it needs are executable, and",
                      strempty(m->dir), strempty(m->name),
-                     by_env ? "fail with exit code 126 (env: Permission denied)" :
+                     by_env ? "fail with exit code 126 (env: Permission denied), unless env finds another of "
+                              "that name further along PATH that the policy lets it execute, and runs that one" :
                               "end in sandbox_error \"execve: Permission denied\"") < 0)
                 return -ENOMEM;
         return 0;
@@ -335,7 +337,7 @@ static void check_run_settings(const Settings *s) {
         int r = stat(s->work_dir, &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
         /* a run makes its directory there: not on a read-only mount (root included), nor where
          * this user may not write */
-        if (r == 0 && access(s->work_dir, W_OK | X_OK) < 0)
+        if (r == 0 && faccessat(AT_FDCWD, s->work_dir, W_OK | X_OK, AT_EACCESS) < 0)
                 r = -errno;
         if (r == 0)
                 return;

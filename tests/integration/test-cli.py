@@ -638,7 +638,9 @@ def body(tap):
                          "'%s', the program its #!/usr/bin/env line runs (/usr, /bin, /sbin and /lib* are "
                          "executable, and its own directory '%s/%s/', read_paths and write_paths are granted, "
                          "through root's symlinks only; never a skills directory, the work root or skillrun's "
-                         "files): every run would fail with exit code 126 (env: Permission denied)\n"
+                         "files): every run would fail with exit code 126 (env: Permission denied), unless env "
+                         "finds another of that name further along PATH that the policy lets it execute, and runs "
+                         "that one\n"
                          % (wb.skills_dir, name, os.path.join(wb.skills_dir, name, "run.sh"), tool, wb.skills_dir,
                             name),
                          "check: %s: an error naming the program env runs, and how a run fails" % name)
