@@ -19,8 +19,9 @@ int landlock_policy_check(const Settings *s, const Manifest *m, char **ret_error
  * "#!/usr/bin/env NAME" runs: see execdeps_collect()) that m's policy would not let the skill
  * execute: the first such path, as found, in *ret_path (allocated), for `skillrun check`; 1
  * returned where the kernel executes it (every run would end in sandbox_error "execve:
- * Permission denied"), 2 where env does (it fails with 126), 0 when there is none. Judged as the rules are
- * built: granted by name (the skill's own directory, read_paths, write_paths), else in
- * permissive below a system directory, in restrictive by itself, and never inside what is kept
- * out (the skills directories, the work root, skillrun's files, the host's secrets). */
+ * Permission denied"), 2 where env does (it fails with 126, or runs another further along
+ * PATH), 0 when there is none. Judged as the rules are built: granted by name (the skill's own
+ * directory, read_paths, write_paths), else in permissive below a system directory, in
+ * restrictive by itself, and never inside what is kept out (the skills directories, the work
+ * root, skillrun's files, the host's secrets). */
 int landlock_policy_unexecutable(const Settings *s, const Manifest *m, char **ret_path);
