@@ -354,6 +354,14 @@ static void check_run_settings(const Settings *s) {
                        "sets it)", s->work_dir, strerror(-r), who ? who : ": every run fails");
 }
 
+/* Variables that make a shell, an interpreter or glibc load code from where they say (LD_PRELOAD
+ * and its kind are refused outright, PATH too: see manifest.c). */
+static const char *const code_loading_env[] = {
+        "BASH_ENV", "ENV", "GCONV_PATH", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PERL5LIB", "PERLLIB",
+        "PERL5OPT", "RUBYLIB", "RUBYOPT", "NODE_OPTIONS", "NODE_PATH", "LUA_PATH", "LUA_CPATH",
+        "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "CLASSPATH", NULL,
+};
+
 static bool same_secret(const AuthToken *x, const AuthToken *y) {
         return x->secret_len == y->secret_len && memcmp(x->secret, y->secret, x->secret_len) == 0;
 }
@@ -592,6 +600,13 @@ int cli_check(int argc, char **argv) {
                                                "token is named otherwise gets 403; add one: skillrun token %s >> "
                                                "'%s')", path, *t, s.tokens_file, *t, s.tokens_file);
                         }
+                        /* a name that makes the program load code from where its value says: with
+                         * "files", the caller sends that code, as if accepts_code were true */
+                        for (char **e = m->allow_env; !m->accepts_code && e && *e; e++)
+                                if (strv_contains((char *const *) code_loading_env, *e))
+                                        report("warning: %s: allow_env: '%s' makes the skill's program load code "
+                                               "from where a request says, its own files included: the caller "
+                                               "runs code of its own, though accepts_code is false", path, *e);
                         if (!others_may(path, S_IROTH))
                                 report("warning: %s: not readable by other users: a worker under "
                                        "skillrun@.service (DynamicUser=) answers 500 for this skill", path);

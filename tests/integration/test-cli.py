@@ -678,6 +678,22 @@ def body(tap):
             r.stderr.decode(errors="replace"))
     wb.stop(None, check=False)
 
+    # allow_env naming a variable that makes the program load code where it says (PYTHONPATH):
+    # with "files" a caller runs its own code; check warns, unless the skill takes code anyway
+    wb = Worker(skills={}, raw_skills={
+        "pyenv.json": json.dumps({"command": ["/bin/true"], "allow_env": ["DEBUG", "PYTHONPATH", "BASH_ENV"]}),
+        "pycode.json": json.dumps({"command": ["/bin/true"], "allow_env": ["PYTHONPATH"], "accepts_code": True})})
+    p = wb.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 0, "check: allow_env naming PYTHONPATH is a warning, not an error", out)
+    for name in ("PYTHONPATH", "BASH_ENV"):
+        tap.contains(out, "warning: %s/pyenv.json: allow_env: '%s' makes the skill's program load code from where a "
+                     "request says, its own files included: the caller runs code of its own, though accepts_code "
+                     "is false\n" % (wb.skills_dir, name), "check: ... naming the file and %s" % name)
+    tap.is_(out.count("makes the skill's program load code"), 2,
+            "check: ... and nothing of DEBUG, nor of a skill with accepts_code", out)
+    wb.stop(None, check=False)
+
     # a manifest's "tokens" list naming no token of the tokens file (a typo): whoever it was meant
     # for gets 403; a warning naming it, not the names that are there; none without a tokens file
     wb = Worker(skills={}, raw_skills={"limited.json": json.dumps({"command": ["/bin/true"],
