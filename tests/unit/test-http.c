@@ -376,6 +376,8 @@ static void test_fields(void) {
         refused("GET / HTTP/1.1\r\nX-A: a\r\n b\r\n\r\n", 400, "obsolete line folding (space)");
         refused("GET / HTTP/1.1\r\nX-A: a\r\n\tb\r\n\r\n", 400, "obsolete line folding (tab)");
         refused("GET / HTTP/1.1\r\n \r\n\r\n", 400, "whitespace-only line");
+        refused_because("GET / HTTP/1.1\r\nHost: h\r\n \r\n\r\n", 400, "Obsolete line folding is not accepted",
+                        "a line of one space is line folding, not a field name");
         accepted("GET / HTTP/1.1\r\nHost: h\r\n!#$%&'*+-.^_`|~09azAZ: v\r\n\r\n", "every tchar in a name");
 
         refused("GET / HTTP/1.1\r\nContent-Length: 1\r\ncontent-length: 1\r\n\r\n", 400, "duplicate Content-Length");
