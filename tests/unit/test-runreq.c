@@ -320,6 +320,8 @@ int main(void) {
                 ok(!run_file_name_valid(name), "a file name of 256 bytes is not");
         }
         ok(!run_file_name_valid("a\x7f" "b"), "DEL (a control character) invalid");
+        ok(!run_file_name_valid("a\x1f" "b"), "0x1f (the last control character) invalid");
+        ok(run_file_name_valid("a b"), "a space (the first character past them) valid");
         {
                 char body[8192] = "{\"files\": {";
                 for (uint64_t i = 0; i < s.max_files; i++)
