@@ -190,6 +190,8 @@ def body(tap):
     check_error(tap, w.run("true", {}, content_type="text/plain"), 415, "Content-Type text/plain")
     check_error(tap, w.run("true", {}, content_type="application/x-www-form-urlencoded"), 415,
                 "Content-Type form-urlencoded")
+    check_error(tap, w.run("true", {}, content_type="application/js"), 415,
+                "Content-Type application/js, a prefix of application/json")
     check_error(tap, w.run("true", {}, content_type=None), 415, "a body without Content-Type")
 
     # --- body shape
