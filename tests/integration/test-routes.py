@@ -125,6 +125,10 @@ def body(tap):
     r = w.get("/v1/skills", token="other")
     tap.is_(sorted(s.get("name") for s in (r.json or {}).get("skills", [])), ["coder", "echo", "envy"],
             "token 'other' does not see the ci-only skill")
+    # skillrun(8): /v1/skills/ with a trailing slash is the list, not a skill of an empty name
+    r = w.get("/v1/skills/")
+    tap.is_((r.status, sorted(s.get("name") for s in (r.json or {}).get("skills", []))),
+            (200, ["cionly", "coder", "echo", "envy"]), "GET /v1/skills/ (trailing slash): the list")
 
     # --- /v1/skills/{name}
     r = w.get("/v1/skills/envy")
