@@ -206,6 +206,12 @@ int main(void) {
         is_str(json_object_get_string(get(j, "stderr")), "YWL/", "truncated, not UTF-8: base64 of every byte");
         is_str(json_object_get_string(get(j, "stderr_encoding")), "base64", "... stderr_encoding base64");
         json_object_put(j);
+        /* not UTF-8 before the cut: the half character at the end is kept in the base64 too */
+        set_stream(&r.err, "a\xff" "b\xc3", 4);
+        j = result_json(&r);
+        is_str(json_object_get_string(get(j, "stderr")), "Yf9iww==",
+               "truncated in a character, not UTF-8 before it: base64 of every byte, the half character too");
+        json_object_put(j);
         set_stream(&r.out, "\xc3\xa9\xc3", 3);
         r.out.truncated = false;
         j = result_json(&r);
