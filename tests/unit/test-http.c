@@ -955,6 +955,10 @@ static int write_204(int fd, void *userdata) {
         return http_write_response(fd, 204, NULL, NULL, "ignored", 7);
 }
 
+static int write_100(int fd, void *userdata) {
+        return http_write_response(fd, 100, NULL, NULL, "ignored", 7);
+}
+
 #define COMMON "Connection: close\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
 
 static void test_writer(void) {
@@ -1012,6 +1016,11 @@ static void test_writer(void) {
 
         out = capture(write_204, NULL, &r, &len);
         is_str(out, "HTTP/1.1 204 No Content\r\n" COMMON "\r\n", "204 without length and body");
+        free(out);
+
+        /* RFC 9110 §8.6: no 1xx has a Content-Length or a body either */
+        out = capture(write_100, NULL, &r, &len);
+        is_str(out, "HTTP/1.1 100 Continue\r\n" COMMON "\r\n", "1xx without length and body");
         free(out);
 
         /* larger than any socket buffer: exercises short writes */
