@@ -92,13 +92,15 @@ def body(tap):
                            output_max="1K"),
         "bigfail": py_skill("import sys; sys.stdout.write('z' * 4096); sys.exit(4)", output_max="1K"),
         "exact": py_skill("import sys; sys.stdout.write('e' * 1024)", output_max="1K"),
+        # one byte over, in one write (one read of the pipe: under PIPE_BUF, so atomic)
+        "overbyone": py_skill("import sys; sys.stdout.write('o' * 1025)", output_max="1K"),
         "cututf8": py_skill("import sys; sys.stdout.buffer.write('\u00e9'.encode() * 100); "
                             "sys.stderr.buffer.write('\U0001d11e'.encode() * 10)", output_max=11),
         "small": probe_skill(workdir_max="4K"),
         "fat": py_skill("import sys; sys.stdout.write('f' * 300000); sys.stderr.write('g' * 300000)"),
-        # exactly output_max, then (in a later read of the pipe) more: still truncated
+        # exactly output_max, then (in a later read of the pipe) one byte more: still truncated
         "latemore": sh_skill("head -c 1024 /dev/zero | tr '\\0' a; head -c 1024 /dev/zero | tr '\\0' b >&2; "
-                             "sleep 0.3; echo more; echo more >&2", output_max="1K"),
+                             "sleep 0.3; printf m; printf m >&2", output_max="1K"),
         # the main process itself dies of SIGXFSZ writing a file beyond workdir_max (RLIMIT_FSIZE)
         "fsize": sh_skill("exec head -c 3000000 /dev/zero > big", workdir_max="1M"),
         "selfkill": sh_skill("echo before; kill -KILL $$; echo after"),
@@ -390,6 +392,9 @@ def body(tap):
     j = r.json or {}
     tap.is_((len(j.get("stdout") or ""), j.get("stdout_truncated")), (1024, False),
             "exactly output_max bytes: not truncated")
+    j = w.run("overbyone", {}).json or {}
+    tap.is_((len(j.get("stdout") or ""), j.get("stdout_truncated"), j.get("stdout_bytes")), (1024, True, 1025),
+            "output_max + 1 bytes in one write: cut at output_max, stdout_truncated")
     r = w.run("cututf8", {})
     j = r.json or {}
     tap.is_((j.get("outcome"), j.get("stdout"), "stdout_encoding" in j, j.get("stdout_truncated"),
@@ -405,9 +410,9 @@ def body(tap):
     r = w.run("latemore", {})
     j = r.json or {}
     tap.is_((j.get("outcome"), j.get("stdout"), j.get("stdout_truncated"), j.get("stdout_bytes")),
-            ("ok", "a" * 1024, True, 1029),
-            "exactly output_max bytes, then more in a later write: stdout_truncated, all counted")
-    tap.is_((j.get("stderr"), j.get("stderr_truncated"), j.get("stderr_bytes")), ("b" * 1024, True, 1029),
+            ("ok", "a" * 1024, True, 1025),
+            "exactly output_max bytes, then one more in a later write: stdout_truncated, all counted")
+    tap.is_((j.get("stderr"), j.get("stderr_truncated"), j.get("stderr_bytes")), ("b" * 1024, True, 1025),
             "... stderr likewise")
 
     # --- output_limit and killed, as skillrun.skill(5) defines them
