@@ -222,6 +222,10 @@ def body(tap):
     w = Worker(skills={"tree": tree_skill(timeout_ms=120000), "sleep": sh_skill("sleep 30", timeout_ms=20000),
                        "stopped": sh_skill("trap 'echo term; exit 7' TERM; echo stopping; kill -STOP $$; echo resumed",
                                            timeout_ms=20000),
+                       # a stopped process of the group that is not its leader
+                       "stoppedkid": sh_skill("sh -c 'trap \"echo kid-term; exit 0\" TERM; echo stopping; kill -STOP $$; "
+                                              "echo resumed' & k=$!; trap 'wait $k; exit 7' TERM; wait $k",
+                                              timeout_ms=20000),
                        "spawner": sh_skill("sleep 30 & sleep 30 & (sleep 30 &) ; wait", timeout_ms=20000),
                        "leaver": LEAVER, "deep128": nester(128), "deep129": nester(129)},
                settings={"kill_grace_ms": GRACE_MS, "timeout_ms": 120000}).start()
@@ -258,6 +262,11 @@ def body(tap):
     tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("signal"), j.get("stdout")),
             (200, "timeout", 7, None, "stopping\nterm\n"),
             "stopped at the timeout: SIGCONT after SIGTERM, its trap runs (exit 7), no SIGKILL")
+    r = w.run("stoppedkid", {"timeout_ms": 400})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("signal"), j.get("stdout")),
+            (200, "timeout", 7, None, "stopping\nkid-term\n"),
+            "a stopped child in the group at the timeout: the whole group is continued, its trap runs too")
 
     # --- plain children in the background
     t0 = time.monotonic()
