@@ -227,7 +227,13 @@ def body(tap):
                                               "echo resumed' & k=$!; trap 'wait $k; exit 7' TERM; wait $k",
                                               timeout_ms=20000),
                        "spawner": sh_skill("sleep 30 & sleep 30 & (sleep 30 &) ; wait", timeout_ms=20000),
-                       "leaver": LEAVER, "deep128": nester(128), "deep129": nester(129)},
+                       "leaver": LEAVER, "deep128": nester(128), "deep129": nester(129),
+                       # over workdir_max only together, each file under it (RLIMIT_FSIZE does not stop them)
+                       "twofiles": py_skill("import time\nfor n in 'ab': open(n, 'wb').write(b'x' * 700000)\n"
+                                            "time.sleep(10); print('done')", workdir_max="1M", timeout_ms=20000),
+                       # no block allocated to any, but each takes an inode: SUPERVISE_ENTRY_MIN apiece
+                       "empties": py_skill("import time\nfor i in range(600): open('e%d' % i, 'w').close()\n"
+                                           "time.sleep(10); print('done')", workdir_max="2M", timeout_ms=20000)},
                settings={"kill_grace_ms": GRACE_MS, "timeout_ms": 120000}).start()
 
     # --- timeout: the skill and its detached daemon both die
@@ -303,6 +309,12 @@ def body(tap):
             "work dir nested 129 directories deep: killed, outcome output_limit", "body: %r" % r.body[:500])
     dirs, procs = w.wait_no_leftovers(3.0)
     tap.is_(dirs, [], "... and the deep work dir is removed")
+    for skill, what in (("twofiles", "two files of 700 KB, each under workdir_max 1M"),
+                        ("empties", "600 empty files, counted 4 KiB each, under workdir_max 2M")):
+        r = w.run(skill, {})
+        j = r.json or {}
+        tap.is_((r.status, j.get("outcome"), j.get("signal"), j.get("stdout")), (200, "output_limit", "SIGKILL", ""),
+                "%s: killed, outcome output_limit" % what, "body: %r" % r.body[:500])
 
     # --- client hang-up during a run kills it at once
     pidfile = os.path.join(w.state_dir, "hangup.pid")
