@@ -131,6 +131,11 @@ def body(tap):
     st.check_error(tap, w.execute(reply, token=st.new_token(), header="X-Functions-Key"), 401,
                    "wrong X-Functions-Key")
     st.check_error(tap, w.execute(reply, token=None), 401, "no token")
+    # an empty X-Functions-Key is no token at all (RFC 6750 §3.1: no error code then), not a wrong one
+    r = w.raw1(st.build_request("POST", "/api/v1/execute", json.dumps(reply).encode(), [("X-Functions-Key", "")],
+                                None, content_type="application/json"), timeout=30)
+    tap.is_((r.status, r.header("WWW-Authenticate")), (401, 'Bearer realm="skillrun"'),
+            "an empty X-Functions-Key: 401 as for no token, no invalid_token")
     st.check_error(tap, w.execute(reply, token="other"), 403, "a token the Abbot skill does not allow")
 
     # --- malformed requests ---
