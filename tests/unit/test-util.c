@@ -1315,7 +1315,7 @@ static void test_auth(void) {
         int fd = mkstemp(tmpl);
         const char *text = "# comment\n"
                            "ci:0123456789abcdef0123456789abcdef\n"
-                           "short:tooshort\n"
+                           "short:0123456789abcdef0123456789abcde\n" /* one byte short of ci's */
                            "bad name:0123456789abcdef0123456789abcdef\n"
                            "nocolon\n"
                            "  other:abcdefabcdefabcdefabcdefabcdefabcdef  \r\n";
@@ -1330,7 +1330,7 @@ static void test_auth(void) {
         is_int(t.n, 2, "two usable tokens");
         is_int(strv_length(warn), 3, "three refused lines");
         contains_str(warn ? warn[0] : NULL, ":3: token 'short' is shorter than 32 bytes", "short token refused with line");
-        ok(warn && !strstr(warn[0], "tooshort"), "the refused token itself is not in the message");
+        ok(warn && !strstr(warn[0], "0123456789abcde"), "the refused token itself is not in the message");
         is_str(auth_check(&t, "0123456789abcdef0123456789abcdef"), "ci", "ci matches");
         is_str(auth_check(&t, "abcdefabcdefabcdefabcdefabcdefabcdef"), "other", "trailing space and CR trimmed");
         ok(auth_check(&t, "0123456789abcdef0123456789abcde") == NULL, "prefix does not match");
@@ -1444,6 +1444,8 @@ static void test_auth(void) {
                 name[65] = 0;
                 ok(!auth_token_name_valid(name), "a token name of 65 characters is not");
                 ok(!auth_token_name_valid(""), "an empty token name is not");
+                ok(auth_token_name_valid("az_AZ.09-"), "letters, digits, '_', '.' and '-' are valid");
+                ok(!auth_token_name_valid("a/b") && !auth_token_name_valid("a:b"), "'/' and ':' are not");
         }
 }
 
