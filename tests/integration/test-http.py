@@ -267,6 +267,7 @@ def body(tap):
                                "with Transfer-Encoding"),
                               (b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 9999999999\r\n\r\n", 413,
                                "with a Content-Length over max_body"),
+                              (b"HEAD /healthz HTTP/2.0\r\n\r\n", 505, "refused by its request line"),
                               (b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n", 408, "that never ends")]:
         _, got = w.raw(raw)
         head, sep, rest = got.partition(b"\r\n\r\n")
@@ -331,7 +332,8 @@ def body(tap):
         got = recv_all(s, timeout=10)
         dt = time.monotonic() - t0
     tap.ok(dt < 8.0, "a client that sends nothing is dropped, not kept until recv_all() gives up (%.2fs)" % dt)
-    tap.ok(got == b"" or got.split(b" ", 2)[1:2] == [b"408"], "... with a 408 or nothing", repr(got[:200]))
+    # it never spoke (a port probe, say): nothing to answer, as nothing was asked
+    tap.is_(got, b"", "... with nothing, not a 408")
 
     # A client that stops reading cannot hold the worker either: the answer must be taken within
     # read_timeout_ms, as the request had to come. Far more than the socket buffers hold.
