@@ -123,6 +123,14 @@ int main(void) {
         r.signal = SIGRTMIN + 3;
         j = result_json(&r);
         is_str(json_object_get_string(get(j, "signal")), "SIGRTMIN+3", "a real-time signal is named too");
+        json_object_put(j);
+        r.signal = SIGRTMAX;
+        j = result_json(&r);
+        {
+                char want[32];
+                snprintf(want, sizeof(want), "SIGRTMIN+%d", SIGRTMAX - SIGRTMIN);
+                is_str(json_object_get_string(get(j, "signal")), want, "SIGRTMAX, the last real-time signal, too");
+        }
         r.signal = SIGSEGV;
         ok(json_object_get_boolean(get(j, "stderr_truncated")), "stderr_truncated");
         is_int(json_object_get_int64(get(j, "stderr_bytes")), 100, "stderr_bytes counts all");
