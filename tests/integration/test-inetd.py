@@ -38,6 +38,19 @@ def body(tap):
            data[:300].decode(errors="replace"))
     tap.ok(b"skillrun:" not in data, "no log line in the refusal")
 
+    # the exit status says whether the worker failed, for the unit's state: HTTP/2 (505) and a
+    # chunked body (501) are the client's to change, a broken setting is ours (answered all the same)
+    for raw, status in ((b"GET /healthz HTTP/2.0\r\n\r\n", 505),
+                        (b"POST /v1/info HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 501)):
+        data, rc, _ = serve_like_xinetd(w, raw)
+        tap.is_((data[:12], rc), (b"HTTP/1.1 %d" % status, 0), "a %d refusal: worker exit status 0" % status)
+    w.settings["max_body"] = "lots"
+    data, rc, _ = serve_like_xinetd(w, build_request("GET", "/healthz"))
+    del w.settings["max_body"]
+    tap.ok(data.startswith(b"HTTP/1.1 500 ") and b"skillrun is misconfigured" in data,
+           "a broken setting: still answered, 500 misconfigured", data[:300].decode(errors="replace"))
+    tap.is_(rc, 1, "... and worker exit status 1")
+
     with socket.socket() as ls:
         ls.bind(("127.0.0.1", 0))
         ls.listen(1)
