@@ -103,7 +103,7 @@ static void test_basic(void) {
                 "GET /v1/skills/wc/run?x=1&y=%20 HTTP/1.1\r\n"
                 "Host: localhost:8080\r\n"
                 "authorization: Bearer abc\r\n"
-                "X-FUNCTIONS-KEY: key\r\n"
+                "X-FUNCTIONS-KEY: key \t \r\n"
                 "X-Abbot-SkillApiToken: tok\r\n"
                 "Content-Type:application/json \r\n"
                 "Accept: \t text/event-stream\t\r\n"
@@ -126,7 +126,7 @@ static void test_basic(void) {
         is_int(req.head_len, sizeof in - 1 - 4, "head_len ends at the blank line");
         is_str(req.host, "localhost:8080", "host");
         is_str(req.authorization, "Bearer abc", "authorization (lower-case name)");
-        is_str(req.x_functions_key, "key", "x-functions-key (upper-case name)");
+        is_str(req.x_functions_key, "key", "x-functions-key (upper-case name), every trailing blank cut");
         is_str(req.x_abbot_skillapitoken, "tok", "x-abbot-skillapitoken");
         is_str(req.content_type, "application/json", "content-type without OWS, trailing space cut");
         is_str(req.accept, "text/event-stream", "accept with tabs trimmed");
