@@ -1343,6 +1343,14 @@ static void test_auth(void) {
         is_int(auth_load(tmpl, &t, NULL), 0, "auth_load with ABBOT_SKILL_RUNNER_TOKEN");
         is_str(auth_check(&t, "abbotabbotabbotabbotabbotabbotabbot"), "abbot", "Abbot runner token is named 'abbot'");
         auth_done(&t);
+        is_str(getenv("ABBOT_SKILL_RUNNER_TOKEN"), "", "... and wiped from the environment once taken");
+        /* skillrun(8): a token besides those of the tokens file, which a migrating client may lack */
+        setenv("ABBOT_SKILL_RUNNER_TOKEN", "abbotabbotabbotabbotabbotabbotabbot", 1);
+        is_int(auth_load("/nonexistent/tokens", &t, NULL), 0, "no tokens file, ABBOT_SKILL_RUNNER_TOKEN set: loaded");
+        is_str(auth_check(&t, "abbotabbotabbotabbotabbotabbotabbot"), "abbot", "... with the Abbot runner token");
+        auth_done(&t);
+        unsetenv("ABBOT_SKILL_RUNNER_TOKEN");
+        is_int(auth_load("/nonexistent/tokens", &t, NULL), -ENOENT, "no tokens file and no other token: ENOENT");
         /* at least 32 bytes (skillrun(8)): 32 taken, 31 refused */
         setenv("ABBOT_SKILL_RUNNER_TOKEN", "abbotabbotabbotabbotabbotabbot12", 1);
         is_int(auth_load(tmpl, &t, NULL), 0, "auth_load with a 32-byte ABBOT_SKILL_RUNNER_TOKEN");
