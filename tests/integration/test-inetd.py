@@ -13,8 +13,8 @@ import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from skillrun_test import (Worker, build_request, main, parse_responses, recv_all, serve_like_xinetd,  # noqa: E402
-                           wait_for)
+from skillrun_test import (Worker, build_request, main, parse_responses, parse_stderr_records, recv_all,  # noqa: E402
+                           serve_like_xinetd, wait_for)
 
 LISTENING = "Got a listening socket, not a connection"
 
@@ -102,6 +102,27 @@ def body(tap):
         recs = w.records(stderr_text=err.decode(errors="replace"))
         tap.is_([r.get("peer") for r in recs if r.get("path") == "/healthz"], ["[::1]:%d" % port],
                 "over IPv6: the record names the peer as [::1]:port")
+
+    # stderr a socket, but not the connection (systemd's journal stream, tcpserver's log): it is
+    # the same kind of file as the connection, and still where the log goes
+    a, b = socket.socketpair()
+    with socket.socket() as ls, a, b:
+        ls.bind(("127.0.0.1", 0))
+        ls.listen(1)
+        c = socket.create_connection(ls.getsockname(), timeout=20)
+        conn, _ = ls.accept()
+        with c, conn:
+            q = subprocess.Popen([w.bin, "serve"], stdin=conn, stdout=conn, stderr=a, env=w.env())
+            w.extra_pids.add(str(q.pid))
+            conn.close()
+            a.close()
+            c.sendall(build_request("GET", "/healthz"))
+            got = recv_all(c)
+            q.wait(timeout=20)
+        err = recv_all(b)
+    tap.ok(got.startswith(b"HTTP/1.1 200 "), "stderr a socket of its own: 200", got[:200])
+    tap.is_([r.get("path") for r in parse_stderr_records(err.decode(errors="replace"))], ["/healthz"],
+            "... and the request's record on that stderr, not taken away as the connection's")
     w.stop(None, check=False)
 
     # Accept=no: systemd-socket-activate execs the worker itself, so its exit status is the worker's.
