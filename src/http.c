@@ -337,8 +337,6 @@ static int fill_request(Parser *p, const HeadScan *scan, const HttpLimits *lim, 
                 /* which one a proxy in front of us checked is anyone's guess */
                 else if (strcaseeq(h->name, "Content-Type"))
                         r = take_unique(p, &req->content_type, v, "Duplicate Content-Type header");
-                else if (strcaseeq(h->name, "Accept") && !req->accept)
-                        req->accept = v;
                 if (r < 0)
                         return r;
         }

@@ -33,7 +33,6 @@ typedef struct HttpRequest {
         const char *x_functions_key;
         const char *x_abbot_skillapitoken;
         const char *content_type;
-        const char *accept;
         const char *host;
         bool expect_continue;       /* "Expect: 100-continue" */
         bool has_content_length;
