@@ -168,6 +168,16 @@ static void test_find_dir(void) {
         is_int(cgroup_find_dir("0::/../../other\n", "25 1 0:22 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", NULL,
                                &dir, NULL),
                -ENOENT, "cgroup outside our cgroup namespace");
+        is_int(cgroup_parse_proc_cgroup("0::/a/b/..\n", NULL, &path), -ENOENT, "a path ending in '..' is outside too");
+        is_int(cgroup_parse_proc_cgroup("0::/a../b\n", NULL, &path), 0, "'a..' is a name, not '..'");
+        is_str(path, "/a../b", "... and the path is kept");
+        free(path), path = NULL;
+
+        /* cgroup.controllers and cgroup.subtree_control: whole words only */
+        is_int(cgroup_words_contain("cpuset cpu io", "cpu"), true, "'cpu' after 'cpuset'");
+        is_int(cgroup_words_contain("cpuset io memory", "cpu"), false, "'cpuset' is not 'cpu'");
+        is_int(cgroup_words_contain("io memory\n", "memoryx"), false, "'memory' is not 'memoryx'");
+        is_int(cgroup_words_contain("io\tpids\n", "pids"), true, "tab and newline separate words");
 
         /* The text is scanned in place: odd lines are passed over, the last needs no newline. */
         _cleanup_free_ char *crowded = strdup("90 1 0:40 / /x rw");
@@ -203,11 +213,31 @@ static void test_find_dir(void) {
                -ENOENT, "'memoryx' is not 'memory'");
         is_int(cgroup_find_dir("1::/a\n", "26 1 0:23 / /m rw - cgroup2 cgroup2 rw\n", NULL, &dir, NULL), -ENOENT,
                "a v1 hierarchy named by number is not the unified one");
+        /* an empty root would make every path below it */
         is_int(cgroup_find_dir("0::/a\n", "26 1 0:23 / m rw - cgroup2 cgroup2 rw\n26 1 0:23 a /n rw - cgroup2 cgroup2 rw\n"
+                               "26 1 0:23  /e rw - cgroup2 cgroup2 rw\n"
                                "27 1 0:24 / /srv/cg rw - cgroup2 cgroup2 rw\n", NULL, &dir, NULL), 0,
                "mounts with a relative mount point or root passed over");
         is_str(dir, "/srv/cg/a", "... for the absolute one");
         free(dir), dir = NULL;
+        is_int(cgroup_find_dir("0::/a\n", "26 1 0:23 / /srv/cg rw - cgroup2 cgroup2\n", NULL, &dir, NULL), -ENOENT,
+               "a line cut before its super options is passed over");
+
+        /* memory.events, memory.oom_control */
+        uint64_t v = 7;
+        is_int(cgroup_keyed_u64("oom 0\noom_kill 3\n", "oom_kill", &v), 0, "keyed: found");
+        is_int((int) v, 3, "keyed: its value");
+        is_int(cgroup_keyed_u64("oom_kill x\n", "oom_kill", &v), -EINVAL, "keyed: not a number");
+        is_int(cgroup_keyed_u64("oom_kill 18446744073709551616\n", "oom_kill", &v), -EINVAL,
+               "keyed: a number past 64 bits");
+        is_int((int) v, 3, "keyed: ... leaves the value");
+
+        /* run ids name directories: 64 characters at most */
+        char id[66];
+        memset(id, 'a', 64), id[64] = '\0';
+        is_int(cgroup_run_id_valid(id), true, "run id of 64 characters");
+        id[64] = 'a', id[65] = '\0';
+        is_int(cgroup_run_id_valid(id), false, "run id of 65 characters");
 }
 
 static void test_mode_strings(void) {
@@ -351,6 +381,19 @@ static void test_fake_v2_variants(void) {
         contains_str(text, "shared with other processes (pid 1)", "describe says why");
         free(text);
 
+        /* both are needed: a run limited in memory alone could fork without bound */
+        fake_v2("v2-memory-only", "/system.slice/u.service", "cpu io memory\n", mypid);
+        is_int(cgroup_detect(), CGROUP_MODE_NONE, "v2 with memory but not pids: not delegated");
+        fake_v2("v2-pids-only", "/system.slice/u.service", "pids\n", mypid);
+        is_int(cgroup_detect(), CGROUP_MODE_NONE, "v2 with pids but not memory: not delegated");
+
+        /* a cgroup named "worker" right below the root is a base, not a leaf of one */
+        fake_v2("v2-root-worker", "/worker", "memory pids\n", mypid);
+        is_int(cgroup_detect(), CGROUP_MODE_DELEGATED, "'/worker' delegated");
+        is_int(cgroup_describe(&text), 0, "describe");
+        contains_str(text, "v2-root-worker/sys/fs/cgroup/worker (controllers", "'/worker' is the base itself");
+        free(text);
+
         /* Already in the leaf (a second probe after the worker moved): the unit stays the base. */
         unit = fake_v2("v2-leaf", "/system.slice/u.service/worker", "", mypid);
         const char *base = strdup(pathf("%.*s", (int) (strlen(unit) - strlen("/worker")), unit));
@@ -453,6 +496,18 @@ static void test_fake_v1(void) {
         put(pathf("%s/proc/self/cgroup", root), "4:memory:/process_api/b835\n0::/\n");
         is_int(cgroup_set_root_for_test(root), 0, "reset");
         is_int(cgroup_detect(), CGROUP_MODE_NONE, "memory without pids: none");
+
+        /* v1 mounted away from /sys/fs/cgroup (older distributions' /cgroup): nothing at the
+         * usual places says it is refused, mountinfo finds it */
+        snprintf(root, sizeof root, "%s/v1-elsewhere", tmp_root);
+        mkdir_p(pathf("%s/proc/self", root));
+        put(pathf("%s/proc/self/cgroup", root), "6:pids:/a\n4:memory:/a\n0::/\n");
+        put(pathf("%s/proc/self/mountinfo", root), "30 1 0:30 / /cgroup/memory rw - cgroup cgroup rw,memory\n"
+                                                   "31 1 0:31 / /cgroup/pids rw - cgroup cgroup rw,pids\n");
+        mkdir_p(pathf("%s/cgroup/memory/a", root));
+        mkdir_p(pathf("%s/cgroup/pids/a", root));
+        is_int(cgroup_set_root_for_test(root), 0, "fake root 'v1-elsewhere'");
+        is_int(cgroup_detect(), CGROUP_MODE_V1, "v1 mounted at /cgroup: v1");
 }
 
 /* ---- real cgroups (root) ---- */
@@ -1264,6 +1319,10 @@ static void test_unit_mode(void) {
         is_int(cgroup_unit_mode(), CGROUP_MODE_DELEGATED, "memory and pids on cgroup v2: delegated");
         put(pathf("%s/sys/fs/cgroup/cgroup.controllers", root), "hugetlb\n");
         is_int(cgroup_unit_mode(), CGROUP_MODE_NONE, "cgroup v2 without them (hybrid's unified tree): rlimit");
+        put(pathf("%s/sys/fs/cgroup/cgroup.controllers", root), "cpu memory\n");
+        is_int(cgroup_unit_mode(), CGROUP_MODE_NONE, "memory without pids: rlimit");
+        put(pathf("%s/sys/fs/cgroup/cgroup.controllers", root), "cpu pids\n");
+        is_int(cgroup_unit_mode(), CGROUP_MODE_NONE, "pids without memory: rlimit");
         is_int(cgroup_set_root_for_test(NULL), 0, "back to the real system");
 }
 
