@@ -283,6 +283,35 @@ int main(void) {
                 ok(!json_writer_steal(&w, NULL), "... and is empty after");
         }
 
+        /* nesting: JSON_WRITER_DEPTH_MAX levels fit, one more is refused (its comma[] is full) */
+        {
+                char want[2 * JSON_WRITER_DEPTH_MAX + 1] = "";
+                JsonWriter w = {};
+
+                for (int i = 0; i < JSON_WRITER_DEPTH_MAX; i++)
+                        json_writer_array_begin(&w), strcat(want, "[");
+                for (int i = 0; i < JSON_WRITER_DEPTH_MAX; i++)
+                        json_writer_array_end(&w), strcat(want, "]");
+                char *text = json_writer_steal(&w, NULL);
+                is_str(text, want, "nested %d deep", JSON_WRITER_DEPTH_MAX);
+                free(text);
+                for (int i = 0; i <= JSON_WRITER_DEPTH_MAX; i++)
+                        json_writer_array_begin(&w);
+                for (int i = 0; i <= JSON_WRITER_DEPTH_MAX; i++)
+                        json_writer_array_end(&w);
+                ok(!json_writer_steal(&w, NULL), "one level deeper: refused");
+
+                /* signs: exit codes and the like are small, the one above was INT_MIN */
+                json_writer_array_begin(&w);
+                json_writer_int(&w, -1);
+                json_writer_int(&w, 0);
+                json_writer_int(&w, 1);
+                json_writer_array_end(&w);
+                text = json_writer_steal(&w, NULL);
+                is_str(text, "[-1,0,1]", "small ints, negative too");
+                free(text);
+        }
+
         run_result_done(&r);
         ok(r.skill == NULL && r.out.buf == NULL && r.exit_code == -1, "run_result_done resets");
         return done_testing();
