@@ -169,6 +169,7 @@ static void test_set_messages(void) {
                 { "cpu_max", "half", "cpu_max: invalid CPU percentage 'half'" },
                 { "cpu_max", "%", "cpu_max: invalid CPU percentage '%'" },
                 { "cpu_max", "50%%", "cpu_max: invalid CPU percentage '50%%'" },
+                { "cpu_max", "100000", NULL },
                 { "cpu_max", "100001", "cpu_max: invalid CPU percentage '100001'" },
                 { "output_max", "0", NULL },
                 { "output_max", "1T", "output_max: invalid size '1T'" },
@@ -197,6 +198,9 @@ static void test_set_messages(void) {
                 { "run_user", "skill", NULL },
                 { "run_user", "", "run_user: invalid user name ''" },
                 { "run_user", "a b", "run_user: invalid user name 'a b'" },
+                /* a ':' would shift the fields of a passwd line, a '/' a path made of the name */
+                { "run_user", "a:b", "run_user: invalid user name 'a:b'" },
+                { "run_user", "a/b", "run_user: invalid user name 'a/b'" },
                 { "work_dir", "/var/tmp", NULL },
                 { "work_dir", "tmp", "work_dir: invalid absolute path 'tmp'" },
                 { "abbot_skill", "my-abbot", NULL },
@@ -205,6 +209,7 @@ static void test_set_messages(void) {
                 { "abbot_api_base_url", "https://abbot.example/api", NULL },
                 { "abbot_api_base_url", "ftp://x", "abbot_api_base_url: invalid URL 'ftp://x'" },
                 { "abbot_api_base_url", "https://", "abbot_api_base_url: invalid URL 'https://'" },
+                { "abbot_api_base_url", "https:///api", "abbot_api_base_url: invalid URL 'https:///api'" },
                 /* a blank or a control character inside would split or smuggle a request line */
                 { "abbot_api_base_url", "https://abbot.example/a b", "abbot_api_base_url: invalid URL 'https://abbot.example/a b'" },
                 { "abbot_api_base_url", "http://x/\t", "abbot_api_base_url: invalid URL 'http://x/\t'" },
@@ -557,6 +562,14 @@ static void test_load(void) {
         is_int(settings_load(&s, &error), 0, "load under systemd");
         is_str(s.tokens_file, "/run/credentials/skillrun@1.service/tokens", "tokens_file from CREDENTIALS_DIRECTORY");
         is_str(s.work_dir, "/run/skillrun", "work_dir is the first RUNTIME_DIRECTORY entry");
+        settings_done(&s);
+
+        /* relative ones (not what systemd sets) would be read from the worker's cwd: ignored */
+        setenv("CREDENTIALS_DIRECTORY", "credentials", 1);
+        setenv("RUNTIME_DIRECTORY", "run/skillrun", 1);
+        is_int(settings_load(&s, &error), 0, "load with relative systemd directories");
+        is_str(s.tokens_file, DEFAULT_TOKENS_FILE, "relative CREDENTIALS_DIRECTORY ignored");
+        is_str(s.work_dir, "/tmp", "relative RUNTIME_DIRECTORY ignored");
         settings_done(&s);
 
         /* Explicit settings beat the systemd-derived defaults. */
