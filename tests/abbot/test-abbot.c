@@ -184,6 +184,20 @@ static void test_response(void) {
                 check_response(&r, body, "a long last stderr line: its end quoted, from a whole character on");
         }
 
+        /* 300 bytes are quoted whole, 301 lose their first */
+        {
+                char err[512], want[1024];
+
+                memset(err, 'a', 301), strcpy(err + 301, "\n");
+                err[0] = 'X';
+                r = result_with_output(OUTCOME_FAILED, 1, "", err);
+                snprintf(want, sizeof want, ERROR_BODY("RunnerError", "The skill runner exited with status 1 without a "
+                                                                      "result: %.300s"), err + 1);
+                check_response(&r, want, "a last stderr line of 301 bytes: its last 300");
+                r = result_with_output(OUTCOME_FAILED, 1, "", err + 1);
+                check_response(&r, want, "one of 300: whole");
+        }
+
         r = result_with_output(OUTCOME_OK, 0, "{\"success\":\"yes\",\"errors\":[],\"replies\":[]}", "a\xff\n");
         check_response(&r, ERROR_BODY("RunnerError", "The skill runner exited with status 0 without a result"),
                        "success must be a boolean; non-UTF-8 stderr is not quoted");
@@ -254,10 +268,21 @@ static void test_request(void) {
         is_int(strv_length(req.env), 1, "no token header: only the API URL");
         run_request_done(&req);
 
+        k = build(&s, &m, MESSAGE, "", &req, &error);
+        ok(k == 0 && strv_length(req.env) == 1 && !env_get(req.env, ABBOT_ENV_SKILL_API_TOKEN),
+           "an empty token header: no empty token either");
+        run_request_done(&req);
+
         m.env = menv;
         k = build(&s, &m, MESSAGE, "tok-1", &req, &error);
         ok(k == 0 && env_get(req.env, ABBOT_ENV_API_BASE_URL) == NULL && env_get(req.env, ABBOT_ENV_SKILL_API_TOKEN),
            "the manifest's own ABBOT_API_BASE_URL wins over the setting");
+        run_request_done(&req);
+        char *menv_other[] = { (char *) "ABBOT_API_BASE_URL_OLD=https://old.example/api", NULL };
+        m.env = menv_other;
+        k = build(&s, &m, MESSAGE, "tok-1", &req, &error);
+        is_str(k == 0 ? env_get(req.env, ABBOT_ENV_API_BASE_URL) : NULL, "https://ab.bot/api",
+               "a variable whose name only begins with ABBOT_API_BASE_URL does not hide the setting");
         run_request_done(&req);
         m.env = NULL;
 
@@ -330,6 +355,16 @@ static void test_request(void) {
                "... with a message for the log");
         free(error);
         m.accepts_code = true;
+
+        m.input = INPUT_NONE;
+        error = NULL;
+        k = build(&s, &m, MESSAGE, NULL, &req, &error);
+        is_int(k, -ENOEXEC, "a manifest with \"input\": \"none\" is a server fault");
+        is_str(error, "skill 'abbot-python' cannot run Abbot code: it takes no input on stdin",
+               "... with a message for the log");
+        ok(req.stdin_data == NULL && req.code == NULL, "... and no request");
+        free(error);
+        m.input = INPUT_STDIN;
 
         /* The fixture every other Abbot test uses parses too. */
         {
