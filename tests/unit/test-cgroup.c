@@ -196,6 +196,21 @@ static void test_find_dir(void) {
                "past a line of 70 optional fields, an empty line and a short one");
         is_str(dir, "/srv/cg/a", "the last line, without a newline");
         free(dir), dir = NULL;
+        /* 64 fields are not too many: 6, 54 optional ones, the separator and 3 */
+        _cleanup_free_ char *full = strdup("90 1 0:40 / /y rw");
+        for (int i = 0; i < 54 && full; i++) {
+                char *more = NULL;
+                if (asprintf(&more, "%s shared:%d", full, i) < 0)
+                        more = NULL;
+                free(full);
+                full = more;
+        }
+        _cleanup_free_ char *line64 = NULL;
+        if (full && asprintf(&line64, "%s - cgroup2 cgroup2 rw\n", full) < 0)
+                line64 = NULL;
+        is_int(line64 ? cgroup_find_dir("0::/a\n", line64, NULL, &dir, NULL) : -ENOMEM, 0, "a line of 64 fields");
+        is_str(dir, "/y/a", "... is read");
+        free(dir), dir = NULL;
         is_int(cgroup_find_dir("0::/a", "26 1 0:23 / /srv/cg rw - cgroup2 cgroup2 rw\n", NULL, &dir, NULL), 0,
                "/proc/self/cgroup without a final newline");
         is_str(dir, "/srv/cg/a", "its path whole");
