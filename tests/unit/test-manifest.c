@@ -441,6 +441,9 @@ static void test_ceilings(void) {
         if (m)
                 is_int(m->limits.cpu_max, 400, "cpu 400");
         m = manifest_free(m);
+        is_int(parse("{\"command\": [\"/x\"], \"cpu_max\": 100000}", &m, NULL), 0,
+               "cpu 100000 (SETTINGS_CPU_MAX_LIMIT) as a number");
+        m = manifest_free(m);
         is_int(parse("{\"command\": [\"/x\"], \"cpu_max\": \"max\"}", &m, NULL), 0, "cpu max without ceiling");
         if (m)
                 is_int(m->limits.cpu_max, 0, "cpu unlimited");
