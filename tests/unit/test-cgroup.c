@@ -116,6 +116,20 @@ static const char mountinfo_hybrid[] =
         "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd\n"
         "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
 
+/* head and n optional fields "shared:<i>" after it: a long mountinfo line's first part */
+static char *with_optional_fields(const char *head, int n) {
+        char *line = strdup(head);
+
+        for (int i = 0; i < n && line; i++) {
+                char *more = NULL;
+                if (asprintf(&more, "%s shared:%d", line, i) < 0)
+                        more = NULL;
+                free(line);
+                line = more;
+        }
+        return line;
+}
+
 static void test_find_dir(void) {
         char *dir = NULL, *path = NULL;
 
@@ -180,14 +194,7 @@ static void test_find_dir(void) {
         is_int(cgroup_words_contain("io\tpids\n", "pids"), true, "tab and newline separate words");
 
         /* The text is scanned in place: odd lines are passed over, the last needs no newline. */
-        _cleanup_free_ char *crowded = strdup("90 1 0:40 / /x rw");
-        for (int i = 0; i < 70 && crowded; i++) {
-                char *more = NULL;
-                if (asprintf(&more, "%s shared:%d", crowded, i) < 0)
-                        more = NULL;
-                free(crowded);
-                crowded = more;
-        }
+        _cleanup_free_ char *crowded = with_optional_fields("90 1 0:40 / /x rw", 70);
         _cleanup_free_ char *odd = NULL;
         if (crowded && asprintf(&odd, "%s - cgroup2 cgroup2 rw\n\n25 1 0:22 / /sys/fs/cgroup\n"
                                       "26 1 0:23 / /srv/cg rw - cgroup2 cgroup2 rw", crowded) < 0)
@@ -197,14 +204,7 @@ static void test_find_dir(void) {
         is_str(dir, "/srv/cg/a", "the last line, without a newline");
         free(dir), dir = NULL;
         /* 64 fields are not too many: 6, 54 optional ones, the separator and 3 */
-        _cleanup_free_ char *full = strdup("90 1 0:40 / /y rw");
-        for (int i = 0; i < 54 && full; i++) {
-                char *more = NULL;
-                if (asprintf(&more, "%s shared:%d", full, i) < 0)
-                        more = NULL;
-                free(full);
-                full = more;
-        }
+        _cleanup_free_ char *full = with_optional_fields("90 1 0:40 / /y rw", 54);
         _cleanup_free_ char *line64 = NULL;
         if (full && asprintf(&line64, "%s - cgroup2 cgroup2 rw\n", full) < 0)
                 line64 = NULL;
