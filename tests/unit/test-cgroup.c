@@ -480,6 +480,22 @@ static void test_fake_v1(void) {
         ok(!oom, "oom_kill 0: no oom (oom_kill_disable is not oom_kill)");
 
 
+        /* a listed pid that /proc does not show in the run cgroup (here a child of ours, in
+         * our own cgroup) is not killed: the number may have been reused */
+        pid_t child = fork();
+        if (child == 0) {
+                pause();
+                _exit(0);
+        }
+        int status;
+        put(pathf("%s/cgroup.procs", pids), pathf("%d\n", (int) child));
+        cgroup_kill(c);
+        is_int(waitpid(child, &status, WNOHANG), 0, "a pid listed but not in the run cgroup is not killed");
+        kill(child, SIGKILL);
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+                ;
+        put(pathf("%s/cgroup.procs", pids), "");
+
         cgroup_kill(c); /* empty cgroup.procs: returns at once */
         c = cgroup_free(c);
         ok(!exists(mem) && !exists(pids) && !exists(cpu), "all three removed");
@@ -488,6 +504,12 @@ static void test_fake_v1(void) {
         is_int(cgroup_create(&l2, "r2", &c, NULL), 0, "create without cpu_max");
         is_str(cgroup_path(c, 2), NULL, "no cpu cgroup without cpu_max");
         ok(!cgroup_cpu_limited(c), "cpu not limited");
+        c = cgroup_free(c);
+
+        Limits l0 = { .memory_max = 0, .tasks_max = 4 };
+        is_int(cgroup_create(&l0, "r0", &c, NULL), 0, "create without memory_max");
+        ok(!exists(pathf("%s/sys/fs/cgroup/memory/process_api/b835/skillrun-run-r0/memory.limit_in_bytes", root)),
+           "memory_max 0: memory.limit_in_bytes untouched (v1 takes no 'max')");
         c = cgroup_free(c);
 
         /* The cpu cgroup cannot be made (here: its name is taken): the run keeps its memory and
