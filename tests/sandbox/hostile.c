@@ -45,7 +45,8 @@
  *                                    (setpriority-user answers EDOM as root: every root process)
  *   ioprio-child                     ioprio_set(IOPRIO_WHO_PROCESS, a child of ours), best-effort 4
  *   rlimit-self setaffinity-self nice-self  positive controls: prlimit(0)/setrlimit, sched_setaffinity(0),
- *                                    setpriority(PRIO_PROCESS, 0)
+ *                                    setpriority(PRIO_PROCESS, 0); rlimit-self also says whether the
+ *                                    sandbox bounded RLIMIT_NOFILE (hard<=256) and RLIMIT_CORE (core=0)
  *   int80 x32                        getpid through the i386 (int 0x80) and x32 syscall ABIs
  *   aio                              io_setup(2) of a one-event context (destroyed again at once):
  *                                    the kernel's AIO, whose contexts count against the host's
@@ -587,16 +588,19 @@ static long do_setpriority(int which, int who) {
 }
 
 static void do_rlimit_self(void) {
-        struct rlimit rl, core = { 0, 0 };
+        struct rlimit rl, given_core, core = { 0, 0 };
         char detail[64];
-        if (prlimit(0, RLIMIT_NOFILE, NULL, &rl) < 0)
+        if (getrlimit(RLIMIT_CORE, &given_core) < 0 || prlimit(0, RLIMIT_NOFILE, NULL, &rl) < 0)
                 return report(-1, NULL);
+        /* what the sandbox set: no core dumps, at most SANDBOX_NOFILE (256) files */
+        bool bounded = rl.rlim_max != RLIM_INFINITY && rl.rlim_max <= 256;
         if (rl.rlim_cur > 64)
                 rl.rlim_cur = 64;
         if (prlimit(0, RLIMIT_NOFILE, &rl, NULL) < 0 || setrlimit(RLIMIT_CORE, &core) < 0 ||
             getrlimit(RLIMIT_NOFILE, &rl) < 0)
                 return report(-1, NULL);
-        snprintf(detail, sizeof(detail), "nofile=%llu", (unsigned long long) rl.rlim_cur);
+        snprintf(detail, sizeof(detail), "nofile=%llu%s core=%s", (unsigned long long) rl.rlim_cur,
+                 bounded ? " hard<=256" : "", given_core.rlim_max == 0 ? "0" : "allowed");
         report(0, detail);
 }
 

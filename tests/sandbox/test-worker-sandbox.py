@@ -128,7 +128,7 @@ def lines(res):
 # kernel refuses a root worker's, which holds capabilities the skill lacks.
 OTHER_PROCESSES = {"prlimit-parent": "denied errno=EPERM", "prlimit-child": "denied errno=EPERM",
                    "setaffinity-parent": "denied errno=EPERM", "setaffinity-child": "ok",
-                   "rlimit-self": "ok nofile=64", "setaffinity-self": "ok"}
+                   "rlimit-self": "ok nofile=64 hard<=256 core=0", "setaffinity-self": "ok"}
 # … nor their priorities (restrictive kills these: not on its allow-list)
 OTHER_PRIORITIES = {"setpriority-user": "denied errno=EPERM", "setpriority-pgrp": "denied errno=EPERM",
                     "ioprio-child": "denied errno=EPERM", "nice-self": "ok"}
