@@ -47,6 +47,7 @@
  *   rlimit-self setaffinity-self nice-self  positive controls: prlimit(0)/setrlimit, sched_setaffinity(0),
  *                                    setpriority(PRIO_PROCESS, 0); rlimit-self also says whether the
  *                                    sandbox bounded RLIMIT_NOFILE (hard<=256) and RLIMIT_CORE (core=0)
+ *   rlimit-cpu                       RLIMIT_CPU, soft/hard seconds ("cpu=unlimited" if either is)
  *   int80 x32                        getpid through the i386 (int 0x80) and x32 syscall ABIs
  *   aio                              io_setup(2) of a one-event context (destroyed again at once):
  *                                    the kernel's AIO, whose contexts count against the host's
@@ -604,6 +605,19 @@ static void do_rlimit_self(void) {
         report(0, detail);
 }
 
+/* RLIMIT_CPU as the sandbox left it: soft/hard seconds, or "unlimited". */
+static void do_rlimit_cpu(void) {
+        struct rlimit rl;
+        char detail[64];
+        if (getrlimit(RLIMIT_CPU, &rl) < 0)
+                return report(-1, NULL);
+        if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_max == RLIM_INFINITY)
+                return report(0, "cpu=unlimited");
+        snprintf(detail, sizeof(detail), "cpu=%llu/%llu", (unsigned long long) rl.rlim_cur,
+                 (unsigned long long) rl.rlim_max);
+        report(0, detail);
+}
+
 static void do_fork_bomb(void) {
         /* Children wait; the parent counts how many it got, then kills and reaps them. */
         static pid_t pids[4096];
@@ -878,6 +892,8 @@ static void one(const char *a) {
                 on_child(do_ioprio);
         else if (!strcmp(a, "rlimit-self"))
                 do_rlimit_self();
+        else if (!strcmp(a, "rlimit-cpu"))
+                do_rlimit_cpu();
         else if (!strcmp(a, "int80"))
                 report(do_int80(), NULL);
         else if (!strcmp(a, "x32"))

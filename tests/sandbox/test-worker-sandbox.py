@@ -363,12 +363,15 @@ def body(tap, env):
            "unknown run_user: exit 1 naming it (%r, %r)" % (res["_rc"], res.get("_stderr", "")[:200]))
 
     # without a cpu controller a CPU share cannot be enforced: the report must say so
-    env.skill("cpu-share", "permissive", cpu_max=50)
-    res = env.run("cpu-share", "uid", no_cgroups=True)
+    env.skill("cpu-share", "permissive", cpu_max=50, timeout_ms=1500)
+    res = env.run("cpu-share", "uid", "rlimit-cpu", no_cgroups=True)
     sbx = res.get("sandbox", {})
     tap.is_(sbx.get("cgroup"), "rlimit", "no cgroup: the rlimit fallback is reported")
     tap.ok("cpu_max" in (sbx.get("missing") or []), "cpu_max listed as missing (%r)" % sbx.get("missing"))
     tap.is_(lines(res).get("uid"), "ok uid=65534 euid=65534 gid=65534 groups=0", "…and the skill still ran")
+    # the fallback's RLIMIT_CPU bounds the skill's CPU time by its timeout, should supervision
+    # not end it: SIGXCPU at 1.5 s rounded up plus 1 s, SIGKILL a second later
+    tap.is_(lines(res).get("rlimit-cpu"), "ok cpu=3/4", "…with RLIMIT_CPU from timeout_ms 1500")
 
     # The fallback's RLIMIT_NPROC counts every process of the run user (other runs' skills):
     # with more of them than tasks_max, the skill's own forks fail, but it still runs. (Set
@@ -450,6 +453,13 @@ def nonroot_worker(tap, env):
         tap.is_((sbf.get("capabilities_dropped"), sbf.get("missing")),
                 (False, (sb.get("missing") or []) + ["capability-bounding-set"]),
                 "%s: capabilities_dropped false, capability-bounding-set missing" % label)
+
+    # A worker that is not root cannot raise a hard limit: one given fewer files than the skills'
+    # 256 (LimitNOFILE=, a container's) lowers to what it has instead of failing every run.
+    res = env.run("hostile-permissive", "rlimit-self", as_nobody=["prlimit", "--nofile=128:128"])
+    tap.is_((res.get("outcome"), res.get("sandbox_error"), lines(res).get("rlimit-self")),
+            ("ok", None, "ok nofile=64 hard<=256 core=0"),
+            "worker as nobody with 128 files at most: the skill runs, with as many")
 
 
 # btrfs' requests that snapshot a subvolume or change its flags, with and without the upper half of
