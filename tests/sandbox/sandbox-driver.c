@@ -922,6 +922,10 @@ int main(int argc, char **argv) {
                 printf("Bail out! sandbox_confine_worker: %s\n", strerror(-r));
                 return 1;
         }
+        /* what the worker keeps for itself (its skills get their own): no_new_privs, which the
+         * driver's being root would otherwise let its seccomp load without, and no dumps */
+        ok(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1, "sandbox_confine_worker: no_new_privs set");
+        ok(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0, "sandbox_confine_worker: not dumpable");
 
         if (argc > 2 && streq(argv[1], "bench"))
                 return bench(atoi(argv[2]));
