@@ -134,6 +134,47 @@ def manifest_paths(tap, env):
     tap.is_((res.get("outcome"), ws.lines(res).get("read:%s/f" % data)), ("ok", "ok"),
             "read path 'dir//': granted as 'dir'", repr(brief(res)))
 
+    # A read or write path naming a file: that file, with the rights a file can have (the
+    # kernel refuses a directory's rights on a file), and nothing else of its directory; writable
+    # only where the manifest says write. Everything here is open to all: only landlock decides.
+    rw = os.path.join(env.root, "rw")
+    os.mkdir(rw)
+    os.chmod(rw, 0o777)
+    for name in ("f", "other"):
+        with open(os.path.join(rw, name), "w") as f:
+            f.write("data\n")
+        os.chmod(os.path.join(rw, name), 0o666)
+    for key in ("read_paths", "write_paths"):
+        paths = {"read_paths": [env.bin], "write_paths": []}
+        paths[key].append(rw + "/f")
+        env.skill("onefile", "permissive", **paths)
+        res = env.run("onefile", "read:%s/f" % rw, "read:%s/other" % rw, "write:%s/f" % rw)
+        got = ws.lines(res)
+        tap.is_((res.get("outcome"), got.get("read:%s/f" % rw), got.get("read:%s/other" % rw)),
+                ("ok", "ok", "denied errno=EACCES"), "%s naming a file: that file alone" % key, repr(brief(res)))
+        tap.is_(got.get("write:%s/f" % rw), "ok" if key == "write_paths" else "denied errno=EACCES",
+                "%s naming a file: %s" % (key, "writable" if key == "write_paths" else "not writable"))
+    # nor anything in a directory only read_paths name
+    env.skill("readdir", "permissive", read_paths=[env.bin, rw])
+    res = env.run("readdir", "read:%s/f" % rw, "write:%s/f" % rw, "write:%s/new" % rw)
+    got = ws.lines(res)
+    tap.is_((got.get("read:%s/f" % rw), got.get("write:%s/f" % rw), got.get("write:%s/new" % rw)),
+            ("ok", "denied errno=EACCES", "denied errno=EACCES"),
+            "read_paths naming a directory: read, neither written nor added to", repr(brief(res)))
+
+    # restrictive grants the command and its interpreter to read and run, never to change: a
+    # script anyone could write (DAC aside) stays unwritable to the skill it starts
+    script = os.path.join(rw, "zz-wrap")
+    with open(script, "w") as f:
+        f.write('#!/bin/sh\nexec %s "$@"\n' % env.hostile)
+    os.chmod(script, 0o777)
+    env.skill("wrapped", "restrictive", command=[script])
+    res = env.run("wrapped", "read:%s" % script, "write:%s" % script)
+    got = ws.lines(res)
+    tap.is_((res.get("outcome"), got.get("read:%s" % script), got.get("write:%s" % script)),
+            ("ok", "ok", "denied errno=EACCES"), "restrictive: the command's script is read, not written",
+            repr(brief(res)))
+
     # a component longer than NAME_MAX, or a root link whose target and the rest of the path
     # make more than PATH_MAX: nothing to walk, nothing granted, and the run goes on
     long_link = os.path.join(env.root, "long-link")
