@@ -238,6 +238,14 @@ static void test_collect(void) {
         if (r >= 0 && mkdir(shadow, 0755) < 0)
                 r = -errno;
         ok(r >= 0, "a directory 'tool' in another");
+        /* …and a file of that name that may not be run, which execvp() passes by too */
+        char noexec[96];
+        snprintf(noexec, sizeof(noexec), "%s/noexec", bin);
+        r = mkdir(noexec, 0755) < 0 ? -errno : 0;
+        strcat(noexec, "/tool");
+        if (r >= 0)
+                r = write_file_at(AT_FDCWD, noexec, "#!/bin/sh\n", 10, 0644);
+        ok(r >= 0, "a file 'tool' not executable in another");
         struct {
                 const char *text, *path;
                 bool found;
@@ -253,6 +261,7 @@ static void test_collect(void) {
                 { "#!/usr/bin/env -S - PATH=BIN tool\n", SKILL_DEFAULT_PATH, true },
                 { "#!/usr/bin/env tool\n", ".:bin::tool", false },
                 { "#!/usr/bin/env tool\n", "BIN/dirs:BIN", true },
+                { "#!/usr/bin/env tool\n", "BIN/noexec:BIN", true },
                 { "#!/usr/bin/env -S -uPATH tool\n", bin, false },
                 { "#!/usr/bin/env -S -vu PATH tool\n", bin, false },
                 { "#!/usr/bin/env -S\ttool\n", bin, true },
