@@ -219,21 +219,15 @@ static char *env_path_value(const char *v, const char *path) {
 static int env_program(const char *arg, const char *path, char **ret) {
         _cleanup_strv_free_ char **words = NULL;
         _cleanup_free_ char *split = NULL, *set_path = NULL;
-        const char *s = startswith(arg, "--split-string="), *skill_path = path;
+        const char *skill_path = path;
 
-        if (!s && arg[0] == '-' && arg[1] != '-') {
-                size_t k = 1 + strspn(arg + 1, "iv0");
-                if (arg[k] == 'S') {
-                        s = arg + k + 1;
-                        if (memchr(arg + 1, 'i', k - 1))
-                                path = EXECDEPS_UNSET_PATH; /* -i: an empty environment */
-                }
-        }
-        if (!s)
+        /* -S first (after flags without a value, "-vS"), or env takes ARG whole */
+        if (!startswith(arg, "--split-string=") &&
+            !(arg[0] == '-' && arg[1] != '-' && arg[1 + strspn(arg + 1, "iv0")] == 'S'))
                 return arg[0] == '-' || strchr(arg, '=') ? -ENOENT : find_in_path(arg, path, ret);
 
-        /* split at blanks: a tab as a space */
-        split = strdup(s);
+        /* split at blanks, a tab as a space; the words below read the -S option itself again */
+        split = strdup(arg);
         if (!split)
                 return -ENOMEM;
         for (char *t = split; (t = strchr(t, '\t')); t++)
@@ -244,14 +238,14 @@ static int env_program(const char *arg, const char *path, char **ret) {
         for (char **w = words; w && *w; w++) {
                 const char *word = *w, *v;
 
-                /* Options again, in a cluster ("-vi", "-iuPATH", "-vu PATH"), and -S's string
+                /* Options, in a cluster ("-vi", "-iuPATH", "-vu PATH", "-iS"), and -S's string
                  * glued to its option ("--split-string=python3", "-Spython3"): its first word is
                  * env's next one. */
                 const char *glued = startswith(word, "--split-string=");
                 if (!glued && word[0] == '-' && word[1] && word[1] != '-') {
                         size_t k = 1 + strspn(word + 1, "iv0");
                         if (memchr(word + 1, 'i', k - 1))
-                                path = EXECDEPS_UNSET_PATH;
+                                path = EXECDEPS_UNSET_PATH; /* -i: an empty environment */
                         if (word[k] == 'S' && word[k + 1])
                                 glued = word + k + 1;
                         else if (word[k] && strchr("uCaP", word[k])) {

@@ -256,6 +256,7 @@ static void test_collect(void) {
                 { "#!/usr/bin/env -S PATH=BIN tool\n", SKILL_DEFAULT_PATH, true },
                 { "#!/usr/bin/env -S PATH=/nonexistent tool\n", bin, false },
                 { "#!/usr/bin/env -S -i tool\n", bin, false },
+                { "#!/usr/bin/env -iS tool\n", bin, false },
                 { "#!/usr/bin/env -S -u PATH tool\n", bin, false },
                 { "#!/usr/bin/env -S --unset=PATH tool\n", bin, false },
                 { "#!/usr/bin/env -S - PATH=BIN tool\n", SKILL_DEFAULT_PATH, true },
