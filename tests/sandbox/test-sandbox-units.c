@@ -661,7 +661,7 @@ static void test_seccomp_deny_list(void) {
                 "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop",
                 "semtimedop", "semctl", "ipc", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive",
                 "mq_notify", "mq_getsetattr", "io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents",
-                "io_pgetevents",
+                "io_pgetevents", "io_pgetevents_time64",
         };
         static const struct {
                 SeccompProfile profile;
