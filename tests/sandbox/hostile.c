@@ -22,6 +22,9 @@
  *   fd-open:PID/N                    open /proc/PID/fd/N write-only, closed at once: another
  *                                    process' pipe (its stdin, or its output to its worker)
  *   list:PATH                        read a directory: "ok entries=N" (besides . and ..)
+ *   isatty:PATH                      open PATH, then isatty(3), as stdio asks of every stream:
+ *                                    the driver's answer for what is no terminal (ENOTTY, EINVAL
+ *                                    from the random devices), or EACCES from the sandbox
  *   listen-abstract:NAME             listen on the abstract unix socket "@NAME" until exit (another
  *                                    run's socket, for abstract-unix:NAME)
  *   mount unshare-user unshare-net clone-newuser clone3 bpf perf keyctl io_uring userfaultfd
@@ -417,6 +420,16 @@ static long do_environ(const char *who) {
         return do_read(path);
 }
 
+static long do_isatty(const char *path) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -1;
+        int r = isatty(fd), e = errno;
+        close(fd);
+        errno = e;
+        return r ? 0 : -1;
+}
+
 static long do_int80(void) {
 #if defined(__x86_64__)
         long ret;
@@ -776,6 +789,8 @@ static void one(const char *a) {
                         ptrace(PTRACE_DETACH, getppid(), NULL, NULL);
         } else if (!strncmp(a, "environ:", 8))
                 report(do_environ(v), NULL);
+        else if (!strncmp(a, "isatty:", 7))
+                report(do_isatty(v), NULL);
         else if (!strcmp(a, "mount"))
                 report(mount("none", "/tmp", "tmpfs", 0, NULL), NULL);
         else if (!strcmp(a, "unshare-user"))

@@ -233,7 +233,7 @@ static int run_hostile(const char *policy, bool network, const char *mode, char 
         _cleanup_manifest_ Manifest *m = NULL;
         _cleanup_free_ char *err = NULL;
         char workdir[256] = "", id[33];
-        char *argv[64];
+        char *argv[96];
         char *envp[] = { (char *) "PATH=/usr/bin:/bin", NULL, NULL };
         char home[300];
         Settings s;
@@ -387,6 +387,7 @@ static const char *const fixed_attempts[] = {
         exec_true, "caps", "uid", "prlimit-parent", "prlimit-child", "setaffinity-parent",
         "setaffinity-child", "setpriority-user", "setpriority-pgrp", "ioprio-child", "rlimit-self", "setaffinity-self",
         "nice-self", "socketpair-unix", "socketpair-inet", "above-max", "listmount", "lsm-self", "aio",
+        "isatty:/dev/null", "isatty:/dev/zero", "isatty:/dev/full", "isatty:/dev/random", "isatty:/dev/urandom",
 };
 
 /* Other processes' limits and priorities: EPERM under every policy, from the worker's own
@@ -408,8 +409,35 @@ static void expect_other_processes(const Run *r, const char *policy_name, bool a
         expect(r, "nice-self", "ok");
 }
 
+/* The devices every landlock policy grants: isatty() on them (stdio asks it of every stream,
+ * Python of its standard streams) answers as on the host (ENOTTY; EINVAL from the random
+ * devices), never EACCES from landlock's ioctl right (LANDLOCK_ACCESS_FS_IOCTL_DEV, ABI 5), under
+ * every policy. */
+static const char *const devices[] = { "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom" };
+
+static void expect_devices_no_tty(const Run *r, const char *policy_name) {
+        for (size_t i = 0; i < ELEMENTSOF(devices); i++) {
+                char key[64], want[64];
+                /* the kernel's own answer, without a sandbox */
+                int fd = open(devices[i], O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+                if (fd < 0) {
+                        ok(1, "# SKIP %s: no %s here", policy_name, devices[i]);
+                        continue;
+                }
+                errno = 0;
+                if (isatty(fd))
+                        snprintf(want, sizeof(want), "ok");
+                else
+                        snprintf(want, sizeof(want), "denied errno=%s", strerrorname_np(errno) ?: "?");
+                close(fd);
+                snprintf(key, sizeof(key), "isatty:%s", devices[i]);
+                expect(r, key, want);
+        }
+}
+
 static int full_run(const char *policy, bool network, Run *r) {
-        char *a[64], bufs[8][PATH_MAX + 32];
+        char *a[96], bufs[8][PATH_MAX + 32];
         size_t n = 0;
         common_attempts(a, &n, &bufs[0][0], sizeof(bufs[0]));
         for (size_t i = 0; i < ELEMENTSOF(fixed_attempts); i++)
@@ -445,6 +473,7 @@ static void test_permissive(bool network) {
         expect(&r, "write:inside", "ok");             /* the work dir */
         expect(&r, "read:/proc/self/status", "denied errno=EACCES");
         expect(&r, exec_true, "ok status=0");
+        expect_devices_no_tty(&r, policy_name);
         /* other processes */
         expect(&r, "environ:parent", "denied errno=EACCES");
         expect(&r, "environ:1", "denied errno=EACCES");
@@ -524,7 +553,9 @@ static void test_restrictive(void) {
                                "write:/etc/escape", exec_true, "kill-parent", "environ:parent",
                                "clone3", "personality-query", "personality-query-long", "fsetxattr", "fremovexattr", "udp", "netlink", "caps", "uid",
                                "prlimit-parent", "prlimit-child", "setaffinity-parent", "setaffinity-child",
-                               "rlimit-self", "setaffinity-self", "socketpair-unix", "socketpair-inet" };
+                               "rlimit-self", "setaffinity-self", "socketpair-unix", "socketpair-inet",
+                               "isatty:/dev/null", "isatty:/dev/zero", "isatty:/dev/full", "isatty:/dev/random",
+                               "isatty:/dev/urandom" };
         for (size_t i = 0; i < ELEMENTSOF(safe); i++)
                 a[n++] = (char *) safe[i];
         a[n] = NULL;
@@ -545,6 +576,7 @@ static void test_restrictive(void) {
         snprintf(key, sizeof(key), "write:%s/open/escape", tmp);
         expect(&r, key, "denied errno=EACCES");
         expect(&r, exec_true, "denied errno=EACCES");
+        expect_devices_no_tty(&r, policy_name);
         expect(&r, "kill-parent", "denied errno=EPERM");
         expect(&r, "environ:parent", "denied errno=EACCES");
         expect(&r, "clone3", "denied errno=ENOSYS");
@@ -608,6 +640,7 @@ static void test_none(void) {
         expect(&r, key, "ok");
         expect(&r, "socketpair-inet", "denied errno=EOPNOTSUPP"); /* the kernel's answer: no rule */
         expect(&r, exec_true, "ok status=0");
+        expect_devices_no_tty(&r, policy_name); /* the kernel's own answer */
         expect(&r, "write:inside", "ok");
         snprintf(key, sizeof(key), "write:%s/open/escape", tmp);
         expect(&r, key, "ok");
