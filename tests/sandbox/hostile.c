@@ -18,6 +18,7 @@
  *   pidfd-signal:PID                 pidfd_open(PID), then pidfd_send_signal(0) through it
  *   ptrace-parent ptrace:PID         PTRACE_ATTACH to the parent, to PID
  *   environ:PID|parent               read /proc/PID/environ
+ *   mounts:PID|parent                read /proc/PID/mounts (its mount table, what /etc/mtab shows)
  *   mem:PID                          open /proc/PID/mem (where the kernel checks ptrace access)
  *   fd-open:PID/N                    open /proc/PID/fd/N write-only, closed at once: another
  *                                    process' pipe (its stdin, or its output to its worker)
@@ -414,9 +415,10 @@ static void do_list(const char *path) {
         report(0, detail);
 }
 
-static long do_environ(const char *who) {
+/* read /proc/WHO/NAME, WHO a pid or "parent" */
+static long do_proc_read(const char *who, const char *name) {
         char path[64];
-        snprintf(path, sizeof(path), "/proc/%ld/environ", strcmp(who, "parent") == 0 ? (long) getppid() : atol(who));
+        snprintf(path, sizeof(path), "/proc/%ld/%s", strcmp(who, "parent") == 0 ? (long) getppid() : atol(who), name);
         return do_read(path);
 }
 
@@ -788,7 +790,9 @@ static void one(const char *a) {
                 if (r >= 0)
                         ptrace(PTRACE_DETACH, getppid(), NULL, NULL);
         } else if (!strncmp(a, "environ:", 8))
-                report(do_environ(v), NULL);
+                report(do_proc_read(v, "environ"), NULL);
+        else if (!strncmp(a, "mounts:", 7))
+                report(do_proc_read(v, "mounts"), NULL);
         else if (!strncmp(a, "isatty:", 7))
                 report(do_isatty(v), NULL);
         else if (!strcmp(a, "mount"))

@@ -388,6 +388,7 @@ static const char *const fixed_attempts[] = {
         "setaffinity-child", "setpriority-user", "setpriority-pgrp", "ioprio-child", "rlimit-self", "setaffinity-self",
         "nice-self", "socketpair-unix", "socketpair-inet", "above-max", "listmount", "lsm-self", "aio",
         "isatty:/dev/null", "isatty:/dev/zero", "isatty:/dev/full", "isatty:/dev/random", "isatty:/dev/urandom",
+        "read:/etc/mtab", "read:/proc/self/mounts", "read:/proc/self/mountinfo", "mounts:parent",
 };
 
 /* Other processes' limits and priorities: EPERM under every policy, from the worker's own
@@ -414,6 +415,23 @@ static void expect_other_processes(const Run *r, const char *policy_name, bool a
  * devices), never EACCES from landlock's ioctl right (LANDLOCK_ACCESS_FS_IOCTL_DEV, ABI 5), under
  * every policy. */
 static const char *const devices[] = { "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom" };
+
+/* The mount table: /etc/mtab (a symlink to ../proc/self/mounts), /proc/self's own files and
+ * those of the process that built the rules (the worker; here the driver, hostile's parent),
+ * where /etc/mtab led when the /etc walk resolved it. Kept out by landlock; under none the
+ * positive controls. */
+static void expect_mount_table(const Run *r, const char *policy_name, bool landlock) {
+        const char *want = landlock ? "denied errno=EACCES" : "ok";
+        struct stat st;
+
+        if (lstat("/etc/mtab", &st) < 0)
+                ok(1, "# SKIP %s: no /etc/mtab here", policy_name);
+        else
+                expect(r, "read:/etc/mtab", want);
+        expect(r, "read:/proc/self/mounts", want);
+        expect(r, "read:/proc/self/mountinfo", want);
+        expect(r, "mounts:parent", want);
+}
 
 static void expect_devices_no_tty(const Run *r, const char *policy_name) {
         for (size_t i = 0; i < ELEMENTSOF(devices); i++) {
@@ -474,6 +492,7 @@ static void test_permissive(bool network) {
         expect(&r, "read:/proc/self/status", "denied errno=EACCES");
         expect(&r, exec_true, "ok status=0");
         expect_devices_no_tty(&r, policy_name);
+        expect_mount_table(&r, policy_name, true);
         /* other processes */
         expect(&r, "environ:parent", "denied errno=EACCES");
         expect(&r, "environ:1", "denied errno=EACCES");
@@ -555,7 +574,8 @@ static void test_restrictive(void) {
                                "prlimit-parent", "prlimit-child", "setaffinity-parent", "setaffinity-child",
                                "rlimit-self", "setaffinity-self", "socketpair-unix", "socketpair-inet",
                                "isatty:/dev/null", "isatty:/dev/zero", "isatty:/dev/full", "isatty:/dev/random",
-                               "isatty:/dev/urandom" };
+                               "isatty:/dev/urandom", "read:/etc/mtab", "read:/proc/self/mounts",
+                               "read:/proc/self/mountinfo", "mounts:parent" };
         for (size_t i = 0; i < ELEMENTSOF(safe); i++)
                 a[n++] = (char *) safe[i];
         a[n] = NULL;
@@ -577,6 +597,7 @@ static void test_restrictive(void) {
         expect(&r, key, "denied errno=EACCES");
         expect(&r, exec_true, "denied errno=EACCES");
         expect_devices_no_tty(&r, policy_name);
+        expect_mount_table(&r, policy_name, true);
         expect(&r, "kill-parent", "denied errno=EPERM");
         expect(&r, "environ:parent", "denied errno=EACCES");
         expect(&r, "clone3", "denied errno=ENOSYS");
@@ -641,6 +662,7 @@ static void test_none(void) {
         expect(&r, "socketpair-inet", "denied errno=EOPNOTSUPP"); /* the kernel's answer: no rule */
         expect(&r, exec_true, "ok status=0");
         expect_devices_no_tty(&r, policy_name); /* the kernel's own answer */
+        expect_mount_table(&r, policy_name, false);
         expect(&r, "write:inside", "ok");
         snprintf(key, sizeof(key), "write:%s/open/escape", tmp);
         expect(&r, key, "ok");

@@ -209,7 +209,7 @@ def body(tap, env):
     env.skill("hostile-permissive", "permissive")
     res = env.run("hostile-permissive", *(common + ["mount", "unshare-user", "ptrace-parent", "bpf", "keyctl",
                                                     "io_uring", "perf", "udp", unix_connect, "above-max",
-                                                    "listmount", "lsm-self", "aio",
+                                                    "listmount", "lsm-self", "aio", "mounts:parent",
                                                     "read:/proc/sys/kernel/ngroups_max", NET_SYSCTL] +
                                           list(OTHER_PRIORITIES)))
     tap.is_(res.get("outcome"), "ok", "permissive: outcome ok")
@@ -236,6 +236,9 @@ def body(tap, env):
         # the mount table and the LSM attributes are /proc/self's, which landlock keeps out: their
         # system calls answer as on an older kernel, whichever libseccomp built the filter
         "listmount": "denied errno=ENOSYS", "lsm-self": "denied errno=ENOSYS",
+        # nor by the worker's /proc/PID/mounts, where /etc/mtab (../proc/self/mounts) led when
+        # the worker walked /etc
+        "mounts:parent": "denied errno=EACCES",
         # one context takes the host's whole fs.aio-max-nr, which no cgroup bounds
         "aio": "denied errno=EPERM",
         # documented: permissive keeps the uid's unix sockets (landlock < ABI 9 cannot rule them)
