@@ -76,7 +76,8 @@ static void outside_add(Secrets *sec, const char *canon) {
                 if (canon[i] != '/' && canon[i] != 0)
                         continue;
                 buf[i] = 0;
-                if (stat(buf, &st) >= 0)
+                /* the last one as it is: a link (secret_links()) is itself, not where it leads */
+                if ((i < len ? stat(buf, &st) : lstat(buf, &st)) >= 0)
                         o->at[o->n++] = (typeof(o->at[0])) { .dev = st.st_dev, .ino = st.st_ino, .len = i };
                 buf[i] = canon[i];
         }
@@ -86,12 +87,95 @@ static void outside_add(Secrets *sec, const char *canon) {
 
 static void hidden_dir_links(Secrets *sec, const char *dir);
 
+/* What the walks keep out, 'path' (kept): by name when below /etc, else by identity. */
+static void place_add(Secrets *sec, const char *path) {
+        const char *rel = below_etc(path);
+
+        if (rel)
+                name_add(sec, rel);
+        else
+                outside_add(sec, path);
+}
+
+/* Record a symlink on the way to a secret (its directory resolved), as secret_add() does the
+ * secret. */
+static void link_add(Secrets *sec, const char *path) {
+        char *p;
+
+        for (size_t i = 0; i < sec->n_links; i++)
+                if (streq(path, sec->links[i]))
+                        return;
+        if (!grow(sec, (void **) &sec->links, sec->n_links, &sec->n_links_alloc, sizeof(*sec->links)))
+                return;
+        p = strdup(path);
+        if (!p) {
+                sec->error = -ENOMEM;
+                return;
+        }
+        sec->links[sec->n_links++] = p;
+        place_add(sec, p);
+}
+
+/* Every symlink 'path' leads through to a secret, where it lies: /etc/zz-skills -> zz-skills-real,
+ * a chain /etc/zz-sr -> zz-sr2 -> /usr/local/etc/sr, a key's link in /etc/ssh going on through
+ * /etc. None gets a rule (skip_link(), or landlock resolving it onto what is kept out), but a
+ * copy made of one ("zz-skills.bak", "zz-sr2~") is a copy of the secret: recorded as names of
+ * it, so that the copies beside every name of a secret are kept out, not only those beside the
+ * name it has where it is. The path is walked as the kernel walks it, one lstat a component. */
+static void secret_links(Secrets *sec, const char *path) {
+        char todo[PATH_MAX], at[PATH_MAX] = "", target[PATH_MAX];
+        const char *p = todo;
+        unsigned links = 0;
+
+        if (strlen(path) >= sizeof(todo) || path[0] != '/')
+                return;
+        strcpy(todo, path);
+        for (;;) {
+                size_t n, len = strlen(at), left;
+                struct stat st;
+                ssize_t l;
+
+                p += strspn(p, "/");
+                if (*p == 0)
+                        return;
+                n = strcspn(p, "/");
+                if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
+                        char *slash = strrchr(at, '/');
+                        if (n == 2 && slash)
+                                *slash = 0;
+                        p += n;
+                        continue;
+                }
+                if (len + 1 + n >= sizeof(at))
+                        return;
+                at[len] = '/';
+                memcpy(at + len + 1, p, n);
+                at[len + 1 + n] = 0;
+                p += n;
+                if (lstat(at, &st) < 0)
+                        return;
+                if (!S_ISLNK(st.st_mode))
+                        continue;
+                l = readlink(at, target, sizeof(target) - 1);
+                if (l <= 0 || ++links > 40)
+                        return;
+                link_add(sec, at);
+                /* the target, then what was left (empty, or from a '/'), from the link's
+                 * directory, or from / */
+                left = strlen(p);
+                if ((size_t) l + left >= sizeof(todo))
+                        return;
+                memmove(todo + l, p, left + 1);
+                memcpy(todo, target, l);
+                p = todo;
+                at[target[0] == '/' ? 0 : len] = 0;
+        }
+}
+
 /* Record a resolved secret (taking 'real'): by name when below /etc, else by identity. "/" and
  * "/etc" themselves cannot be kept out without taking everything. scan: a directory whose
  * symlinks lead to what it holds (hidden_dir_links()), read once, when first recorded. */
 static void secret_add(Secrets *sec, char *real, bool scan) {
-        const char *rel;
-
         if (!real)
                 return;
         for (size_t i = 0; i < sec->n_canon; i++)
@@ -105,11 +189,7 @@ static void secret_add(Secrets *sec, char *real, bool scan) {
                 return;
         }
         sec->canon[sec->n_canon++] = real;
-        rel = below_etc(real);
-        if (rel)
-                name_add(sec, rel);
-        else
-                outside_add(sec, real);
+        place_add(sec, real);
         if (scan)
                 hidden_dir_links(sec, real);
 }
@@ -154,6 +234,7 @@ static void secret_file(Secrets *sec, const char *path, bool any_in_etc) {
 
         if (!lex)
                 sec->error = -ENOMEM;
+        secret_links(sec, path);
         if (given) {
                 char *d = resolve(sec, given);
                 if (d && (named_skillrun(given) || named_skillrun(d) ||
@@ -200,6 +281,7 @@ static void hidden_dir_links(Secrets *sec, const char *dir) {
                         if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode) ||
                             fstatat(fd, de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
                                 continue;
+                        secret_links(sec, path);
                         secret_add(sec, resolve(sec, path), false);
                 }
         }
@@ -226,6 +308,7 @@ static void etc_secret_resolved(Secrets *sec, const char *name) {
                 if (r < 0)
                         return; /* not there: nothing below it either */
                 if (S_ISLNK(st.st_mode)) {
+                        secret_links(sec, path);
                         secret_add(sec, resolve(sec, path), true); /* the whole name, through the link */
                         return;
                 }
@@ -238,9 +321,9 @@ static void etc_secret_resolved(Secrets *sec, const char *name) {
         }
 }
 
-/* An operator's skills directory. One that is "/" or "/etc" itself cannot be hidden whole:
- * then its manifests are, one by one. */
-static void skills_dir(Secrets *sec, char *real) {
+/* An operator's skills directory ('given', resolved: 'real'). One that is "/" or "/etc" itself
+ * cannot be hidden whole: then its manifests are, one by one. */
+static void skills_dir(Secrets *sec, const char *given, char *real) {
         if (streq(real, "/") || streq(real, "/etc")) {
                 DIR *d = opendir(real);
                 struct dirent *de;
@@ -256,6 +339,7 @@ static void skills_dir(Secrets *sec, char *real) {
                 free(real);
                 return;
         }
+        secret_links(sec, given);
         secret_add(sec, real, true);
 }
 
@@ -304,7 +388,7 @@ void secrets_init(Secrets *sec, const Settings *s) {
                         free(real);
                         continue;
                 }
-                skills_dir(sec, real);
+                skills_dir(sec, *d, real);
         }
 
         /* The runs' work dirs: another run's files are not this skill's (all run as run_user).
@@ -317,6 +401,9 @@ void secrets_done(Secrets *sec) {
         for (size_t i = 0; i < sec->n_canon; i++)
                 free(sec->canon[i]);
         free(sec->canon);
+        for (size_t i = 0; i < sec->n_links; i++)
+                free(sec->links[i]);
+        free(sec->links);
         free(sec->names);
         free(sec->outside);
         *sec = (Secrets) {};

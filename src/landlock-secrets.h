@@ -28,7 +28,7 @@ typedef struct SecretOutside {
 } SecretOutside;
 
 typedef struct Secrets {
-        const char **names;  /* relative to /etc, as given and as resolved */
+        const char **names;  /* relative to /etc: as given, as resolved, and each link on the way */
         size_t n_names, n_names_alloc;
         char buf[2][PATH_MAX];
         const char *files[2]; /* absolute, as given: tokens file, config file */
@@ -36,6 +36,8 @@ typedef struct Secrets {
         size_t n_canon, n_canon_alloc;
         SecretOutside *outside;
         size_t n_outside, n_outside_alloc;
+        char **links;        /* the symlinks on the way to a secret, their directories resolved (owned) */
+        size_t n_links, n_links_alloc;
         int error;           /* -ENOMEM while recording: nothing may then be allowed */
 } Secrets;
 

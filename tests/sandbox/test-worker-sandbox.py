@@ -867,6 +867,47 @@ def secrets_elsewhere(tap, env):
     tap.is_(lines(res).get("read:/usr/local/lib/zz-cred"), "denied errno=EACCES",
             "restrictive, tokens' directory -> /usr/local: /usr/local/lib stays hidden with it")
 
+    # A name that leads to a secret through a symlink is one of its names: the copies beside it
+    # are the secret's copies, as those beside its own name are. A skills directory named by a
+    # link in /etc; the links of a chain to the tokens' directory; the config file a link in
+    # /usr/local/etc onto a link in /etc; a key's link in /etc/ssh leading on through /etc; a host
+    # secret of /etc that is a link onto one.
+    setup_5 = "\n".join([
+        "mount -t tmpfs -o mode=0755 none /usr/local",
+        "mkdir -p /usr/local/etc/tk /usr/local/keys && cp %s /usr/local/etc/tk/tokens" % env.secret,
+        "echo 'sandbox = strict' > /usr/local/etc/real.conf && echo k > /usr/local/keys/k && echo k > /usr/local/keys/krb",
+        "ln -sfn /etc/zz-l.conf /usr/local/etc/sr.conf && echo 'sandbox = strict' > /usr/local/etc/sr.conf.bak",
+        "echo other > /usr/local/etc/other.conf && chmod -R a+rX /usr/local",
+        etc_overlay(env, "overlay5"),
+        "mkdir -p /etc/zz-skills-real /etc/zz-skills.bak /etc/ssh /etc/zz-sr2.bak",
+        "echo '{}' > /etc/zz-skills-real/other.json && cp /etc/zz-skills-real/other.json /etc/zz-skills.bak/",
+        "ln -sfn zz-skills-real /etc/zz-skills",
+        "ln -sfn /usr/local/etc/tk /etc/zz-sr2 && ln -sfn zz-sr2 /etc/zz-sr && cp %s /etc/zz-sr2.bak/tokens" % env.secret,
+        "ln -sfn /usr/local/etc/real.conf /etc/zz-l.conf && echo 'sandbox = strict' > /etc/zz-l.conf.bak",
+        "ln -sfn /usr/local/keys/k /etc/zz-k1 && ln -sfn /etc/zz-k1 /etc/ssh/zz_key && echo k > /etc/zz-k1.bak",
+        "ln -sfn /usr/local/keys/krb /etc/zz-krb && ln -sfn zz-krb /etc/krb5.keytab && echo k > /etc/zz-krb.bak",
+        "mkdir -p /etc/zz-sr.bak && cp %s /etc/zz-sr.bak/tokens && echo other > /etc/zz-other" % env.secret,
+        "chmod -R a+rX /etc/zz-skills-real /etc/zz-skills.bak /etc/zz-sr2.bak /etc/zz-sr.bak /etc/zz-l.conf.bak "
+        "/etc/zz-k1.bak /etc/zz-krb.bak /etc/zz-other",
+    ])
+    att_5 = {"read:/etc/zz-skills/other.json": "denied errno=EACCES",
+             "read:/etc/zz-skills.bak/other.json": "denied errno=EACCES",
+             "read:/etc/zz-sr/tokens": "denied errno=EACCES",
+             "read:/etc/zz-sr2.bak/tokens": "denied errno=EACCES",
+             "read:/etc/zz-sr.bak/tokens": "denied errno=EACCES",
+             "read:/usr/local/etc/sr.conf.bak": "denied errno=EACCES",
+             "read:/etc/zz-l.conf.bak": "denied errno=EACCES",
+             "read:/etc/ssh/zz_key": "denied errno=EACCES",
+             "read:/etc/zz-k1.bak": "denied errno=EACCES",
+             "read:/etc/krb5.keytab": "denied errno=EACCES",
+             "read:/etc/zz-krb.bak": "denied errno=EACCES",
+             "read:/etc/zz-other": "ok", "read:/usr/local/etc/other.conf": "ok", "read:/etc/passwd": "ok"}
+    res = env.run("hostile-permissive", *att_5, setup=setup_5,
+                  extra_env={"SKILLRUN_CONFIG": "/usr/local/etc/sr.conf", "SKILLRUN_TOKENS_FILE": "/etc/zz-sr/tokens",
+                             "SKILLRUN_SKILLS_DIR": "%s:/etc/zz-skills" % env.skills})
+    tap.is_((res.get("outcome"), res["_rc"]), ("ok", 0), "names through symlinks: outcome ok")
+    check_attempts(tap, "copies of names through symlinks", res, att_5)
+
     # Fifth review. Restrictive: a #! line naming a secret (env's -u takes a value, not a
     # program) grants nothing. A read path through a symlink a skill could have made, or
     # leading into an /etc secret, or covering the runs' work dirs, is refused.
