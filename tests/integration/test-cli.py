@@ -581,6 +581,16 @@ def body(tap):
             f.write("#!/bin/sh\nexit 0\n")
         os.chmod(versioned, 0o755)
         cases["versioned"] = ({"command": [versioned]}, None)
+        # …but not through a link not root's (another user's in a skills directory of theirs, a
+        # Stow-style own directory): as a read path through one, it grants nothing
+        os.mkdir(os.path.join(wb.skills_dir, "foreign-1.2"))
+        os.symlink("foreign-1.2", os.path.join(wb.skills_dir, "foreign"))
+        os.lchown(os.path.join(wb.skills_dir, "foreign"), 65534, 65534)
+        foreign = os.path.join(wb.skills_dir, "foreign", "run.sh")
+        with open(foreign, "w") as f:
+            f.write("#!/bin/sh\nexit 0\n")
+        os.chmod(foreign, 0o755)
+        cases["foreign"] = ({"command": [foreign]}, foreign)
     for name, (manifest, denied) in cases.items():
         with open(os.path.join(wb.skills_dir, name + ".json"), "w") as f:
             json.dump(manifest, f)

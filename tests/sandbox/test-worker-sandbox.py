@@ -908,6 +908,27 @@ def secrets_elsewhere(tap, env):
     tap.is_((res.get("outcome"), res["_rc"]), ("ok", 0), "names through symlinks: outcome ok")
     check_attempts(tap, "copies of names through symlinks", res, att_5)
 
+    # The links of a hidden directory lead to what it holds, but only where root alone writes
+    # there: a tokens directory another user owns, or one its group may write to, has its links
+    # not followed, else whoever writes there could hide what every skill needs (libc).
+    libc = linked_libc(env.hostile)
+    for owner, mode in (("1000:1000", "0755"), ("0:0", "0775")):
+        label = "tokens' directory owned %s, mode %s, with a link to libc" % (owner, mode)
+        if not libc:
+            tap.skip("%s: no libc.so.6 that %s links to" % (label, env.hostile))
+            continue
+        setup_6 = "\n".join([
+            etc_overlay(env, "overlay6-" + mode),
+            "mkdir -p /etc/zz-sr && cp %s /etc/zz-sr/tokens && chmod 0644 /etc/zz-sr/tokens" % env.secret,
+            "ln -sfn %s /etc/zz-sr/libc && chown -h %s /etc/zz-sr /etc/zz-sr/libc && chmod %s /etc/zz-sr" %
+            (libc, owner, mode),
+        ])
+        att_6 = {"read:/etc/zz-sr/tokens": "denied errno=EACCES", "read:" + libc: "ok",
+                 "uid": "ok uid=65534 euid=65534 gid=65534 groups=0"}
+        res = env.run("hostile-permissive", *att_6, setup=setup_6, extra_env={"SKILLRUN_TOKENS_FILE": "/etc/zz-sr/tokens"})
+        tap.is_((res.get("outcome"), res["_rc"]), ("ok", 0), "%s: the skill runs" % label, repr(brief(res)))
+        check_attempts(tap, label, res, att_6)
+
     # Fifth review. Restrictive: a #! line naming a secret (env's -u takes a value, not a
     # program) grants nothing. A read path through a symlink a skill could have made, or
     # leading into an /etc secret, or covering the runs' work dirs, is refused.
