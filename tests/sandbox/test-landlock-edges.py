@@ -31,6 +31,14 @@ def write_script(env, name, text, mode=0o755):
     return path
 
 
+def env_name():
+    """How env(1) names itself in its messages: Debian 12's coreutils as it was run
+    ("/usr/bin/env"), Debian 13's by its base name ("env"). Asked of env itself, unconfined."""
+    p = subprocess.run(["/usr/bin/env", "no-such-program-zz"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       timeout=60)
+    return p.stderr.decode(errors="replace").split(":", 1)[0]
+
+
 def check(env, name):
     """`skillrun check` in the environment env.run() gives a skill: its exit status, and the
     lines that name the skill."""
@@ -65,7 +73,7 @@ def interpreters(tap, env):
     env.skill("envmissing", "restrictive", command=[script])
     res = env.run("envmissing")
     tap.is_((res.get("outcome"), res.get("exit_code"), res.get("stderr")),
-            ("failed", 127, "/usr/bin/env: \u2018no-such-program-zz\u2019: No such file or directory\n"),
+            ("failed", 127, "%s: \u2018no-such-program-zz\u2019: No such file or directory\n" % env_name()),
             "restrictive: '#!/usr/bin/env no-such-program-zz': env's own 127", repr(brief(res)))
 
     # A #! line naming what is kept out (a skill that may rewrite its own script could write
@@ -87,7 +95,7 @@ def interpreters(tap, env):
             tap.is_((res.get("outcome"), res.get("exit_code"), ws.lines(res).get("fd:0", "")[:2] or None), want,
                     what + ("not granted" if prog == kept_out else "granted, it runs"), repr(brief(res)))
             if prog == kept_out:
-                tap.is_(res.get("stderr"), "/usr/bin/env: \u2018%s\u2019: Permission denied\n" % prog,
+                tap.is_(res.get("stderr"), "%s: \u2018%s\u2019: Permission denied\n" % (env_name(), prog),
                         what + "env says it may not run it")
     finally:
         os.unlink(kept_out)
