@@ -310,6 +310,7 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
         pid_t group = pid;
         size_t in_off = 0;
         bool exited = false, timed_out = false, client_gone = false, too_big = false, stopped = false;
+        bool killed_alive = false; /* a hang-up or stop request's SIGKILL went out before we saw it exit */
         int status = 0;
         _cleanup_close_ int pidfd = pidfd_open_compat(pid);
         struct rusage ru = {};
@@ -379,8 +380,10 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                                 (void) !read(io->stop_fd, info, sizeof(info));
                                 stopped = true;
                                 stop_requested_set();
-                                if (!exited)
+                                if (!exited) {
                                         signal_run(group, plan, SIGKILL);
+                                        killed_alive = true;
+                                }
                                 kill_at = 0;
                         }
                         if (i_cl >= 0 && p[i_cl].revents) {
@@ -391,6 +394,7 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                                     (p[i_cl].revents & (POLLRDHUP | POLLHUP | POLLERR))) {
                                         client_gone = true;
                                         signal_run(group, plan, SIGKILL);
+                                        killed_alive = killed_alive || !exited;
                                         kill_at = 0;
                                 }
                         }
@@ -454,9 +458,9 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                 r->signal = WTERMSIG(status);
 
         /* A hang-up or stop request kills the run, unless its main process had already ended on
-         * its own (in the same poll round, or while we waited for its pipes): then the outcome
-         * is its own. */
-        r->killed_on_request = (client_gone || stopped) && !WIFEXITED(status);
+         * its own: while we waited for its pipes, or in the same poll round, by an exit or by a
+         * signal of its own (SIGABRT, SIGSEGV: not our SIGKILL). Then the outcome is its own. */
+        r->killed_on_request = killed_alive && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
         if (r->killed_on_request)
                 r->outcome = OUTCOME_KILLED;
         else if (timed_out)

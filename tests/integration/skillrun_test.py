@@ -264,17 +264,22 @@ def free_port():
         return s.getsockname()[1]
 
 
-def pid_alive(pid):
-    """True if pid exists and is not a zombie (a zombie is dead; PID 1 may never reap it)."""
+def proc_state(pid):
+    """The state letter of /proc/PID/stat (R, S, T, Z...); None when there is no such process,
+    "?" when it cannot be read."""
     try:
-        with open("/proc/%d/stat" % pid) as f:
+        with open("/proc/%d/stat" % int(pid)) as f:
             stat = f.read()
     except (FileNotFoundError, ProcessLookupError):
-        return False
+        return None
     except OSError:
-        return True
-    state = stat[stat.rfind(")") + 2:].split(" ", 1)[0]
-    return state not in ("Z", "X")
+        return "?"
+    return stat[stat.rfind(")") + 2:].split(" ", 1)[0]
+
+
+def pid_alive(pid):
+    """True if pid exists and is not a zombie (a zombie is dead; PID 1 may never reap it)."""
+    return proc_state(pid) not in (None, "Z", "X")
 
 
 def wait_gone(pids, timeout=3.0):

@@ -18,8 +18,8 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from skillrun_test import (Worker, b64, build_request, cmdline_of, main, ppid_of, private_mounts_refused,  # noqa: E402
-                           processes_with, py_skill, recv_all, parse_responses, sh_skill, wait_for,
-                           wait_gone)
+                           proc_state, processes_with, py_skill, recv_all, parse_responses, sh_skill,
+                           wait_for, wait_gone)
 
 SKILL = "sleep 30 & (setsid sleep 30 &) ; sleep 30"
 
@@ -130,6 +130,68 @@ def after_exit(tap):
     tap.is_((p.returncode, res.get("outcome"), res.get("exit_code"), res.get("signal"), res.get("stdout")),
             (0, "failed", 3, None, "bye\n"),
             "run: stopped after the skill exited by itself: its own outcome, not killed", err.decode(errors="replace"))
+    dirs, procs = w.wait_no_leftovers()
+    tap.is_((dirs, procs), ([], []), "... nothing left")
+    w.stop(tap)
+
+
+def own_signal_first(tap):
+    """A stop request or a hang-up that comes after the main process died of a signal of its own
+    (SIGABRT here) kills nothing of it: its outcome is its own, signaled, not killed. The worker
+    is held stopped (SIGSTOP) while the skill dies and the request comes, so that it sees both at
+    once when continued, whatever its speed."""
+    w = Worker()
+    fifo = os.path.join(w.state_dir, "abort")
+    os.mkfifo(fifo)
+    os.chmod(fifo, 0o666)
+    pidfile = os.path.join(w.state_dir, "abort.pid")
+    w.add_skill("aborts", sh_skill("echo $$ > %s; read x < %s; kill -ABRT $$" % (pidfile, fifo), timeout_ms=20000))
+    # held open here: the skill's open never waits, and a write never fails for want of a reader
+    hold = os.open(fifo, os.O_RDWR)
+
+    def skill_pid():
+        try:
+            with open(pidfile) as f:
+                return int(f.read())
+        except (OSError, ValueError):
+            return None
+
+    def abort_while_stopped(worker, request_stop):
+        """The skill has started: stop its worker, let the skill abort, request the stop while
+        the skill is a zombie, continue the worker."""
+        skill = wait_for(skill_pid, timeout=10)
+        os.kill(worker, signal.SIGSTOP)
+        held = wait_for(lambda: proc_state(worker) == "T", timeout=10)
+        os.write(hold, b"\n")
+        dead = wait_for(lambda: proc_state(skill) == "Z", timeout=10) if skill else False
+        request_stop()
+        os.kill(worker, signal.SIGCONT)
+        return held and dead
+
+    p = subprocess.Popen([w.bin, "run", "aborts"], env=w.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    dead = abort_while_stopped(p.pid, lambda: p.send_signal(signal.SIGTERM))
+    out, err = p.communicate(timeout=30)
+    try:
+        res = json.loads(out)
+    except ValueError:
+        res = {}
+    tap.ok(dead, "run: the skill died of SIGABRT while its worker was held stopped")
+    tap.is_((p.returncode, res.get("outcome"), res.get("exit_code"), res.get("signal")), (0, "signaled", None, "SIGABRT"),
+            "run: SIGTERM after the skill died of its own signal: outcome signaled, not killed",
+            err.decode(errors="replace"))
+
+    os.unlink(pidfile)
+    w.start()
+    s = socket.create_connection(("127.0.0.1", w.port), timeout=20)
+    s.sendall(build_request("POST", "/v1/skills/aborts/run", body=b"{}", token=w.token))
+    wait_for(skill_pid, timeout=10)
+    worker = ppid_of(skill_pid()) if skill_pid() else None
+    dead = abort_while_stopped(worker, s.close) if worker else False
+    tap.ok(dead, "serve: the skill died of SIGABRT while its worker was held stopped")
+    recs = wait_for(lambda: [x for x in w.records() if x.get("skill") == "aborts"], timeout=10) or []
+    tap.is_([x.get("outcome") for x in recs], ["signaled"],
+            "serve: a hang-up after the skill died of its own signal is logged as signaled, not killed")
+    os.close(hold)
     dirs, procs = w.wait_no_leftovers()
     tap.is_((dirs, procs), ([], []), "... nothing left")
     w.stop(tap)
@@ -396,6 +458,7 @@ def body(tap):
 
     during_grace(tap)
     after_exit(tap)
+    own_signal_first(tap)
     during_answer(tap)
     during_run_slow_answer(tap)
     during_log(tap)
