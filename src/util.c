@@ -372,10 +372,18 @@ uint64_t now_usec(void) {
 }
 
 void stop_signals_fill(sigset_t *ret) {
+        static const int stop[] = { SIGTERM, SIGINT, SIGHUP };
+
         sigemptyset(ret);
-        sigaddset(ret, SIGTERM);
-        sigaddset(ret, SIGINT);
-        sigaddset(ret, SIGHUP);
+        for (size_t i = 0; i < ELEMENTSOF(stop); i++) {
+                struct sigaction sa;
+                /* Ignored by whoever started us (nohup: SIGHUP; a shell's background job: SIGINT),
+                 * it asks nothing. Blocked, the kernel would keep it pending instead of dropping
+                 * it, and the run would end on it. */
+                if (sigaction(stop[i], NULL, &sa) == 0 && !(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_IGN)
+                        continue;
+                sigaddset(ret, stop[i]);
+        }
 }
 
 static bool stop_was_requested;

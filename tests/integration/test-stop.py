@@ -197,6 +197,46 @@ def own_signal_first(tap):
     w.stop(tap)
 
 
+def signal_pending(pid, sig):
+    with open("/proc/%d/status" % pid) as f:
+        masks = [int(l.split()[1], 16) for l in f if l.startswith(("SigPnd:", "ShdPnd:"))]
+    return any(m & (1 << (sig - 1)) for m in masks)
+
+
+def ignored(tap):
+    """A stop signal the worker was started with ignored (nohup ignores SIGHUP, a shell's
+    background job without job control SIGINT) stays ignored during a run: it is no request to
+    stop, and the run goes on to its own end."""
+    w = Worker()
+    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
+        name = sig.name.lower()
+        fifo = os.path.join(w.state_dir, name + ".go")
+        os.mkfifo(fifo)
+        os.chmod(fifo, 0o666)
+        hold = os.open(fifo, os.O_RDWR)  # the skill's open never waits
+        pidfile = os.path.join(w.state_dir, name + ".pid")
+        w.add_skill(name, sh_skill("echo $$ > %s; read x < %s; echo done" % (pidfile, fifo), timeout_ms=20000))
+        p = subprocess.Popen([w.bin, "run", name], env=w.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             preexec_fn=lambda: signal.signal(sig, signal.SIG_IGN))
+        started = wait_for(lambda: os.path.exists(pidfile) and os.path.getsize(pidfile) > 0, timeout=10)
+        os.kill(p.pid, sig)
+        # one the worker blocked stays pending until it takes it, and kills the run as it does
+        taken = wait_for(lambda: not signal_pending(p.pid, sig), timeout=10)
+        os.write(hold, b"\n")
+        out, err = p.communicate(timeout=30)
+        os.close(hold)
+        try:
+            res = json.loads(out)
+        except ValueError:
+            res = {}
+        tap.ok(started and taken, "run, %s ignored: the skill started, the worker got the signal" % sig.name)
+        tap.is_((p.returncode, res.get("outcome"), res.get("stdout")), (0, "ok", "done\n"),
+                "run, %s ignored: the signal does not end the run" % sig.name, err.decode(errors="replace"))
+    dirs, procs = w.wait_no_leftovers()
+    tap.is_((dirs, procs), ([], []), "... nothing left")
+    w.stop(tap)
+
+
 def slow_run(code, **kw):
     """A worker whose skill runs code (4 MB of output allowed, a 60 s read timeout, a 300 ms kill
     grace), and a client that asked for the run with a 4 KiB receive buffer, taking nothing yet."""
@@ -459,6 +499,7 @@ def body(tap):
     during_grace(tap)
     after_exit(tap)
     own_signal_first(tap)
+    ignored(tap)
     during_answer(tap)
     during_run_slow_answer(tap)
     during_log(tap)
