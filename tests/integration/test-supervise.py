@@ -14,8 +14,8 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from skillrun_test import (Worker, build_request, cmdline_of, main, pid_alive, require_python, sh_skill,  # noqa: E402
-                           py_skill, tree_skill, wait_for, wait_gone)
+from skillrun_test import (Worker, build_request, cmdline_of, main, pid_alive, proc_state, require_python,  # noqa: E402
+                           sh_skill, py_skill, tree_skill, wait_for, wait_gone)
 
 GRACE_MS = 300
 
@@ -216,6 +216,49 @@ def leavers(tap, w, who):
     tap.is_(procs, [], "... and none is left")
 
 
+# Until the process $1 names is stopped (state T in /proc/$1/stat; a shell's $! for $1).
+UNTIL_STOPPED = "until [ \"$(sed 's/.*) //' /proc/$1/stat | cut -d' ' -f1)\" = T ]; do sleep 0.01; done"
+
+
+def stopped_and_closed(tap):
+    """A skill that closes its stdout and stderr early is still waited for, and its exit status
+    read; processes that hold the output pipes while stopped (SIGSTOP), in its group or out of it
+    (setsid), die as the skill exits and hold up nothing; a main process that stopped itself dies
+    at a hang-up. Each state is reached before the skill goes on (it waits for it)."""
+    w = Worker(skills={
+        "closes": sh_skill("echo a; echo b >&2; exec >&- 2>&-; sleep 0.2; exit 3", timeout_ms=20000),
+        "stoppedkid": sh_skill("sh -c 'kill -STOP $$; echo late' & set -- $!; %s; echo early" % UNTIL_STOPPED,
+                               timeout_ms=20000),
+        "stoppeddaemon": sh_skill("setsid sh -c 'kill -STOP $$; echo late' & set -- $!; %s; echo early"
+                                  % UNTIL_STOPPED, timeout_ms=20000),
+    }, settings={"timeout_ms": 120000})
+    pidfile = os.path.join(w.state_dir, "stopped.pid")
+    w.add_skill("stopsself", sh_skill("echo $$ > %s; kill -STOP $$; echo resumed" % pidfile, timeout_ms=120000))
+    w.start()
+    r = w.run("closes", {})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("stdout"), j.get("stderr")),
+            (200, "failed", 3, "a\n", "b\n"), "a skill that closes stdout and stderr early: its own exit status")
+    for name, what in (("stoppedkid", "in its group"), ("stoppeddaemon", "that called setsid()")):
+        r = w.run(name, {})
+        j = r.json or {}
+        tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("stdout")), (200, "ok", 0, "early\n"),
+                "a stopped child %s holding stdout as the skill exits: ok, answered, nothing 'late'" % what,
+                "body: %r" % r.body[:500])
+        dirs, procs = w.wait_no_leftovers(3.0)
+        tap.is_(procs, [], "... and it was killed")
+    s = socket.create_connection(("127.0.0.1", w.port))
+    s.sendall(build_request("POST", "/v1/skills/stopsself/run", {}, token=w.token))
+    pid = wait_for(lambda: os.path.exists(pidfile) and open(pidfile).read().strip(), 15)
+    stopped = pid and wait_for(lambda: proc_state(pid) == "T", 10)
+    tap.ok(stopped, "a skill stopped itself (SIGSTOP)")
+    s.close()
+    tap.is_(wait_gone([int(pid)] if pid else [], 10.0), [], "... a hang-up kills it all the same")
+    dirs, procs = w.wait_no_leftovers(3.0)
+    tap.is_((dirs, procs), ([], []), "... nothing left")
+    w.stop(tap)
+
+
 def body(tap):
     require_python()
     # the tree's own timeout far above every bound below, so that reaching it fails them
@@ -361,6 +404,7 @@ def body(tap):
 
     w.stop(tap)
 
+    stopped_and_closed(tap)
     btrfs_subvolumes(tap)
     btrfs_subvolumes(tap, user="nobody")
 
