@@ -83,6 +83,7 @@ int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
         r = read_full_secret(path, TOKENS_FILE_MAX, &file.data, &file.size);
         if (r < 0 && !(r == -ENOENT && getenv("ABBOT_SKILL_RUNNER_TOKEN")))
                 return r;
+        t.file_missing = r < 0;
 
         /* the parse ends at a NUL byte (a file cut short by a crash can end in a run of them):
          * the lines before it still count, and what follows is said to be ignored */
@@ -141,6 +142,8 @@ int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
                         add_warning(ret_warnings, "ABBOT_SKILL_RUNNER_TOKEN holds a control character, refused");
                 else if ((r = tokens_add(&t, AUTH_ABBOT_TOKEN_NAME, env, strlen(env))) < 0)
                         goto fail;
+                else
+                        t.from_env = true;
                 explicit_bzero(env, strlen(env));
         }
         *ret = t;

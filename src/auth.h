@@ -17,6 +17,8 @@ typedef struct AuthToken {
 typedef struct AuthTokens {
         AuthToken *tokens;
         size_t n;
+        bool from_env;     /* the last token is ABBOT_SKILL_RUNNER_TOKEN's, not the file's */
+        bool file_missing; /* the file does not exist: the variable's token alone */
 } AuthTokens;
 
 /* Read "name:token" lines ('#' comments and blank lines ignored). Lines that are malformed or

@@ -483,7 +483,12 @@ int cli_check(int argc, char **argv) {
                 report("warning: tokens file '%s': %s (every authenticated request will be refused)",
                        s.tokens_file, auth_load_strerror(r));
         else {
-                report("tokens: %zu usable in '%s'", tokens.n, s.tokens_file);
+                /* the variable's token is no line of the file: counted into it, a missing file
+                 * would show one usable token */
+                report("tokens: %zu usable in '%s'%s%s%s%s", tokens.n - tokens.from_env, s.tokens_file,
+                       tokens.file_missing ? " (" : "", tokens.file_missing ? strerror(ENOENT) : "",
+                       tokens.file_missing ? ")" : "",
+                       tokens.from_env ? ", and ABBOT_SKILL_RUNNER_TOKEN's (named '" AUTH_ABBOT_TOKEN_NAME "')" : "");
                 if (tokens.n == 0)
                         report("warning: tokens file '%s' has no usable token: every request but GET /healthz "
                                "will be refused with 401 (add one: skillrun token NAME >> '%s')",

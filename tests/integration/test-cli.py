@@ -727,6 +727,16 @@ def body(tap):
     p = wb.cli("check", env={"ABBOT_SKILL_RUNNER_TOKEN": "a" * 40})
     out = (p.stdout + p.stderr).decode(errors="replace")
     tap.ok("'abbot' names no token" not in out, "check: ... nothing where check has that token too", out)
+    # the file's count is the file's: the variable's token is named apart, not counted into it
+    in_file = sum(1 for line in open(wb.tokens_file) if line.strip() and not line.startswith("#"))
+    tap.contains(out, "tokens: %d usable in '%s', and ABBOT_SKILL_RUNNER_TOKEN's (named 'abbot')\n"
+                 % (in_file, wb.tokens_file), "check: ... whose token is not counted as the tokens file's")
+    p = wb.cli("check", env={"ABBOT_SKILL_RUNNER_TOKEN": "a" * 40,
+                             "SKILLRUN_TOKENS_FILE": os.path.join(wb.root, "no-tokens")})
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.contains(out, "tokens: 0 usable in '%s' (No such file or directory), and ABBOT_SKILL_RUNNER_TOKEN's "
+                 "(named 'abbot')\n" % os.path.join(wb.root, "no-tokens"),
+                 "check: ... also where the tokens file is missing, which is said")
     # ... but one it refused (too short) is no token: a warning as for any other name
     p = wb.cli("check", env={"ABBOT_SKILL_RUNNER_TOKEN": "short"})
     out = (p.stdout + p.stderr).decode(errors="replace")
