@@ -12,12 +12,13 @@ if [ "${1:-}" = --tests ]; then
         # the super-servers test-superserver.py runs (xinetd is a service too),
         # rpmbuild and rpmlint for contrib/rpm/skillrun.spec (test-rpm-spec.sh; elfutils: Debian 13's
         # find-debuginfo runs eu-strip, which its debugedit does not depend on), and
-        # mkfs.btrfs for the work dir removal checks on btrfs (test-util, test-supervise.py),
+        # mkfs.btrfs for the work dir removal checks on btrfs (test-util, test-supervise.py), mkfs.ext2
+        # for an /etc without d_type (test-landlock-edges.py; e2fsprogs is not in a minimal chroot),
         # mount/losetup and pivot_root for those and the real-systemd tests (not Essential, and
         # pivot_root moved to util-linux-extra after Debian 13), and tclsh for the sandbox's
         # interpreter checks (test-worker-sandbox.py)
         PKGS="$PKGS debhelper lintian mandoc strace nginx haproxy xinetd ucspi-tcp openssl rpm rpmlint
-              elfutils btrfs-progs mount util-linux-extra tcl"
+              elfutils btrfs-progs e2fsprogs mount util-linux-extra tcl"
         no_start=1
 fi
 missing=""
