@@ -46,17 +46,29 @@ if [ -d /run/systemd/system ]; then
 else
         # no systemd as PID 1 (containers, chroots): the same per-connection worker under
         # systemd-socket-activate, which hands each accepted connection to a new skillrun
-        pkill -f "systemd-socket-activate --accept -l 127.0.0.1:$port" 2>/dev/null || true
         # 0711: the worker (root) makes each run's directory here; run_user may enter its own
         # but not list or watch the others'
         install -d -m 0711 /run/skillrun
         chmod 0711 /run/skillrun
+        # an earlier quick start's listener goes, found by the pid it noted, not by its command
+        # line: in a chroot or container that shares the host's processes, a match by name
+        # would stop the host's own listener too
+        pidfile=/run/skillrun/quickstart.pid
+        if pid=$(cat "$pidfile" 2>/dev/null) &&
+           tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q '^systemd-socket-activate --accept '; then
+                kill "$pid"
+                for _ in $(seq 50); do
+                        [ -d "/proc/$pid" ] || break
+                        sleep 0.1
+                done
+        fi
         # the tokens file itself, read at every connection as under the unit: a token added
         # or removed there counts at once (an earlier quickstart's copy here goes)
         rm -f /run/skillrun/tokens
         setsid nohup systemd-socket-activate --accept -l "127.0.0.1:$port" \
                 -E SKILLRUN_TOKENS_FILE=/etc/skillrun/tokens -E SKILLRUN_WORK_DIR=/run/skillrun \
                 /usr/bin/skillrun >/var/log/skillrun.log 2>&1 < /dev/null &
+        echo $! > "$pidfile"
         how="systemd-socket-activate (log: /var/log/skillrun.log)"
 fi
 for _ in $(seq 50); do
