@@ -195,6 +195,12 @@ static void test_format(void) {
         c.status = 0;
         check_priority(&c, "3", "skillrun run's sandbox_error");
 
+        /* the lowest client error is the client's too: notice, as a 404 is */
+        RequestLog c4 = REQUEST_LOG_INIT;
+        c4.status = 400;
+        c4.error = "bad JSON";
+        check_priority(&c4, "5", "a 400, the client's");
+
         /* what a client asked for and we do not do is its error, not ours: as for the exit status
          * (skillrun(8)), a 501 or 505 is no worker failure */
         static const int client_5xx[] = { 501, 505 };
@@ -373,6 +379,32 @@ static void test_line(void) {
         ok(line && strstr(line, " error=k") && strlen(strstr(line, " error=") + strlen(" error=")) == JOURNAL_VALUE_MAX,
            "a 100000-byte error is cut to %d bytes on stderr too", JOURNAL_VALUE_MAX);
         free(line);
+
+        /* ... and so is the path, which is the client's as well */
+        memset(big, 'p', 100000);
+        l.path = big;
+        l.error = NULL;
+        line = journal_format_line(&l);
+        const char *path = line ? strstr(line, " path=") : NULL;
+        ok(path && strspn(path + strlen(" path="), "p") == JOURNAL_VALUE_MAX &&
+           startswith(path + strlen(" path=") + JOURNAL_VALUE_MAX, " skill="),
+           "a 100000-byte path is cut to %d bytes on stderr", JOURNAL_VALUE_MAX);
+        free(line);
+
+        /* an error of control characters only: each one four bytes (\xNN), all of them there */
+        memset(big, '\x01', JOURNAL_VALUE_MAX);
+        big[JOURNAL_VALUE_MAX] = 0;
+        l.path = "/v1/skills/echo/run";
+        l.error = big;
+        line = journal_format_line(&l);
+        const char *err = line ? strstr(line, " error=") : NULL;
+        size_t k = 0;
+        if (err)
+                for (err += strlen(" error="); startswith(err, "\\x01"); err += 4)
+                        k++;
+        ok(err && *err == 0 && k == JOURNAL_VALUE_MAX, "%d control characters: each written as \\x01 (%zu)",
+           JOURNAL_VALUE_MAX, k);
+        free(line);
         free(big);
 }
 
@@ -508,6 +540,27 @@ static void test_bounds(void) {
         is_int(parse(buf, len, f, &n), 0, "... whole fields only");
         ok(!find(f, n, "MESSAGE") && !find(f, n, "SKILLRUN_PATH"), "... those that do not fit left out");
         is_str(value(f, n, "PRIORITY"), "5", "... a short one after them kept");
+        free_fields(f, n);
+
+        /* the last field, a multi-line error in the length-prefixed form: a buffer of exactly the
+         * record's size holds all of it; one byte less leaves that field out, its 8-byte length
+         * counted, and nothing is written past the end */
+        static char whole[JOURNAL_RECORD_MAX], cut[JOURNAL_RECORD_MAX];
+        size_t full;
+        l = (RequestLog) REQUEST_LOG_INIT;
+        l.method = "GET";
+        l.path = "/v1/skills/broken";
+        l.status = 500;
+        l.error = "manifest: line one\nline two";
+        full = journal_format_record(&l, whole, sizeof whole);
+        len = journal_format_record(&l, cut, full);
+        ok(len == full && memcmp(cut, whole, full) == 0, "a buffer of the record's size (%zu): all of it (%zu)", full,
+           len);
+        memset(cut, '#', sizeof cut);
+        len = journal_format_record(&l, cut, full - 1);
+        ok(len <= full - 1 && cut[full - 1] == '#', "one byte less: nothing past the end (%zu bytes written)", len);
+        is_int(parse(cut, len, f, &n), 0, "... whole fields only");
+        ok(!find(f, n, "SKILLRUN_ERROR") && find(f, n, "SKILLRUN_MAX_RSS_KB"), "... the error left out, the rest kept");
         free_fields(f, n);
 }
 
