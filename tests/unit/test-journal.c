@@ -22,6 +22,22 @@
 
 #define FIELDS_MAX 32
 
+/* journal_wait_taken()'s pauses (unit.am links this test with -Wl,--wrap=nanosleep): counted,
+ * and where drain_fd is set, the "journal" reads its queue during the pause. */
+int __real_nanosleep(const struct timespec *req, struct timespec *rem);
+int __wrap_nanosleep(const struct timespec *req, struct timespec *rem);
+static int drain_fd = -1;
+static unsigned pauses;
+int __wrap_nanosleep(const struct timespec *req, struct timespec *rem) {
+        char b[JOURNAL_RECORD_MAX + 1];
+
+        pauses++;
+        if (drain_fd >= 0)
+                while (recv(drain_fd, b, sizeof b, MSG_DONTWAIT) >= 0)
+                        ;
+        return __real_nanosleep(req, rem);
+}
+
 typedef struct Field {
         char key[64];
         char *value;
@@ -330,10 +346,22 @@ static void test_wait_taken(void) {
         ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the sender exits 0");
         close(p[0]);
 
+        /* a journal that takes both datagrams during the first pause: no second one (the wait
+         * ends when the queue is empty, not when its time is up) */
+        is_int(journal_send_record(path, &l), 0, "a record for a journal that reads it at once");
+        drain_fd = fd;
+        pauses = 0;
+        journal_wait_taken();
+        drain_fd = -1;
+        ok(pauses <= 1, "both taken during the first pause: the wait ends there (%u pauses)", pauses);
+        ok(recv(fd, buf, sizeof buf, MSG_DONTWAIT) < 0 && errno == EAGAIN, "... nothing left in the queue");
+
         /* a journal that never reads it: the wait ends, the socket is closed */
         int before = tap_open_fds();
         is_int(journal_send_record(path, &l), 0, "another record sent");
         is_int(tap_open_fds(), before + 1, "its socket stays open for the wait");
+        is_int(journal_send_record(path, &l), 0, "one more record before the wait");
+        is_int(tap_open_fds(), before + 1, "... the socket of the one before closed, not leaked");
         journal_wait_taken();
         ok(true, "a record left unread: journal_wait_taken() returns");
         is_int(tap_open_fds(), before, "... and closes the socket");
