@@ -312,6 +312,29 @@ int main(void) {
                 free(text);
         }
 
+        /* one value far longer than the buffer so far (its first growth is to 512 bytes): the
+         * buffer grows to hold it and its NUL (an ASan build sees a byte written past the end) */
+        {
+                static const size_t lens[] = { 510, 511, 1022, 1023, 3000 };
+                for (size_t i = 0; i < ELEMENTSOF(lens); i++) {
+                        char *s = malloc(lens[i]), *want = malloc(lens[i] + 3);
+                        JsonWriter w = {};
+                        size_t len = 0;
+
+                        assert_se(s && want);
+                        memset(s, 'v', lens[i]);
+                        want[0] = '"';
+                        memcpy(want + 1, s, lens[i]);
+                        memcpy(want + 1 + lens[i], "\"", 2);
+                        json_writer_string_len(&w, s, lens[i]);
+                        char *text = json_writer_steal(&w, &len);
+                        ok(text && len == lens[i] + 2 && streq(text, want), "a %zu-byte string in one go", lens[i]);
+                        free(text);
+                        free(want);
+                        free(s);
+                }
+        }
+
         run_result_done(&r);
         ok(r.skill == NULL && r.out.buf == NULL && r.exit_code == -1, "run_result_done resets");
         return done_testing();
