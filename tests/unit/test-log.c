@@ -213,6 +213,29 @@ static void log_some(void *userdata) {
         is_int(log_error_errno(-ENOENT, "Failed to open '%s': %m", "x"), -ENOENT, "the error comes back as ever");
 }
 
+/* the max level itself is written; below it nothing, and the error still comes back */
+static void log_levels(void *userdata) {
+        (void) userdata;
+        log_info("at the max level");
+        is_int(log_debug_errno(-EACCES, "below the max level"), -EACCES, "not written: the error comes back all the same");
+        is_int(log_debug_errno(EACCES, "below the max level"), -EACCES, "... negative, whichever sign it was given");
+}
+
+/* one warning with $JOURNAL_STREAM set to stderr's own "dev:ino", with the changes userdata
+ * names: "" none, "dev" or "ino" one more, "junk" a third field after them */
+static void log_journal_stream(void *userdata) {
+        const char *change = userdata;
+        struct stat st;
+        char js[96];
+
+        assert_se(fstat(STDERR_FILENO, &st) == 0);
+        snprintf(js, sizeof js, "%llu:%llu%s", (unsigned long long) st.st_dev + streq(change, "dev"),
+                 (unsigned long long) st.st_ino + streq(change, "ino"), streq(change, "junk") ? ":1" : "");
+        assert_se(setenv("JOURNAL_STREAM", js, 1) == 0);
+        log_warning("on stderr");
+        unsetenv("JOURNAL_STREAM");
+}
+
 /* a 401's record, through the journal socket userdata names */
 static void log_record(void *userdata) {
         RequestLog l = REQUEST_LOG_INIT;
@@ -296,8 +319,33 @@ static void test_detached(void) {
         free(err);
 }
 
+/* Messages on stderr: the max level is written, what is below it returns its error unwritten;
+ * under systemd (stderr the journal's stream: its device and inode both in $JOURNAL_STREAM, and
+ * nothing else) the level as a "<N>" prefix, else "skillrun: ". */
+static void stderr_is(void (*f)(void *), void *userdata, const char *want, const char *what) {
+        char *err = capture_stderr(f, userdata);
+
+        is_str(err, want, "%s", what);
+        free(err);
+}
+
+static void test_stderr(void) {
+        static const char *const other[][2] = { { "dev", "another device" }, { "ino", "another inode" },
+                                                  { "junk", "a third field" } };
+        char what[96];
+
+        unsetenv("JOURNAL_STREAM");
+        stderr_is(log_levels, NULL, "skillrun: at the max level\n", "the max level (info) written, debug not");
+        stderr_is(log_journal_stream, (void *) "", "<4>on stderr\n", "stderr the journal's stream: the level as a prefix");
+        for (size_t i = 0; i < ELEMENTSOF(other); i++) {
+                snprintf(what, sizeof what, "$JOURNAL_STREAM with %s: the plain line", other[i][1]);
+                stderr_is(log_journal_stream, (void *) other[i][0], "skillrun: on stderr\n", what);
+        }
+}
+
 int main(void) {
         test_format();
+        test_stderr();
         test_send();
         test_send_stream();
         test_detached();
