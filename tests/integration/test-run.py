@@ -115,6 +115,9 @@ def body(tap):
         # the environment exactly as execve() passed it, duplicates included
         "envover": sh_skill("tr '\\0' '\\n' < /proc/$$/environ | grep -E '^(LANG|PATH|FOO)=' | sort",
                             env={"LANG": "C", "PATH": "/usr/bin:/bin", "FOO": "from-manifest"}, allow_env=["FOO"]),
+        # names that begin another's: each its own variable
+        "envprefix": sh_skill("tr '\\0' '\\n' < /proc/$$/environ | grep -E '^(LANG?|PATH?|FOO?)=' | sort",
+                              env={"LAN": "x", "PAT": "y", "FOO": "from-manifest"}, allow_env=["FO"]),
     }
     w = Worker(skills=skills).start()
 
@@ -484,6 +487,10 @@ def body(tap):
     r = w.run("envover", {"env": {"FOO": "from-request"}})
     tap.is_((r.json or {}).get("stdout"), "FOO=from-request\nLANG=C\nPATH=/usr/bin:/bin\n",
             "allowed request env replaces the manifest's value (no duplicate entry)")
+    r = w.run("envprefix", {"env": {"FO": "from-request"}})
+    tap.is_((r.json or {}).get("stdout"),
+            "FO=from-request\nFOO=from-manifest\nLAN=x\nLANG=C.UTF-8\nPAT=y\nPATH=/usr/local/bin:/usr/bin:/bin\n",
+            "a name that begins another's (LAN, LANG) adds a variable, replaces none")
 
     # --- the log: one line per request, never the token, never the input
     secret = "input-that-must-not-be-logged-%s" % w.marker
