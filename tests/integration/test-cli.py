@@ -204,6 +204,16 @@ def body(tap):
     p = w.cli("run", "probe", "--arg", "a b", "--arg", "--c")
     tap.is_(((json.loads(p.stdout or b"null") or {}).get("output") or {}).get("argv"), ["a b", "--c"],
             "run --arg appends arguments")
+    # descriptors the caller left open without close-on-exec (a shell's 3<file, a supervisor's
+    # stray fd 1000) do not reach the skill: neither fd 3, the first one closed, nor one above
+    # every descriptor the sandbox keeps until execve
+    inherit = ("import os, sys\nfd = os.open('/dev/null', os.O_RDONLY)\nfor n in (3, 1000):\n"
+               "    if n != fd:\n        os.dup2(fd, n)\n    os.set_inheritable(n, True)\n"
+               "os.execv(sys.argv[1], sys.argv[1:])\n")
+    p = subprocess.run([sys.executable, "-c", inherit, w.bin, "run", "probe"], capture_output=True,
+                       env=w.env(None), timeout=60)
+    tap.is_(((json.loads(p.stdout or b"null") or {}).get("output") or {}).get("fds"), [0, 1, 2],
+            "run started with fds 3 and 1000 open: only 0-2 reach the skill", p.stderr.decode(errors="replace"))
     req = os.path.join(w.root, "req.json")
     with open(req, "w") as f:
         json.dump({"input": {"k": [1]}, "args": ["x"]}, f)
