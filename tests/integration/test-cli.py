@@ -936,6 +936,11 @@ def body(tap):
         tap.contains(p.stderr.decode(errors="replace"), "Usage: skillrun %s" % args[0],
                      "skillrun %s: the usage on stderr" % " ".join(args))
         tap.is_(p.stdout, b"", "skillrun %s: nothing on stdout" % " ".join(args))
+    # an unknown command is a usage error as well (skillrun(8): exit 2), not a failure of one
+    p = w.cli("frobnicate")
+    tap.is_((p.returncode, p.stdout), (2, b""), "skillrun frobnicate: exit 2, nothing on stdout")
+    tap.contains(p.stderr.decode(errors="replace"), "Unknown command 'frobnicate'",
+                 "skillrun frobnicate: said so on stderr")
 
     # the shipped example configuration (as built: it names the configured paths), every key
     # uncommented, is a valid configuration
