@@ -28,16 +28,19 @@
 static void test_parse(void) {
         uint64_t v = 0;
 
-        is_int(parse_size("0", &v), 0, "parse_size 0");
-        is_int(v, 0, "value 0");
-        is_int(parse_size("64K", &v), 0, "parse_size 64K");
-        is_int(v, 65536, "64K = 65536");
-        is_int(parse_size("256M", &v), 0, "parse_size 256M");
-        is_int(v, 256 << 20, "256M");
-        is_int(parse_size("1G", &v), 0, "parse_size 1G");
-        is_int(v, 1 << 30, "1G");
-        is_int(parse_size("12", &v), 0, "plain bytes");
-        is_int(v, 12, "12");
+        /* the suffix in either case, as skillrun.conf(5) says */
+        static const struct {
+                const char *s;
+                uint64_t v;
+        } sizes[] = {
+                { "0", 0 },           { "12", 12 },         { "64K", 65536 },    { "64k", 65536 },
+                { "256M", 256 << 20 }, { "256m", 256 << 20 }, { "1G", 1 << 30 }, { "1g", 1 << 30 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
+                v = 4242;
+                is_int(parse_size(sizes[i].s, &v), 0, "parse_size %s", sizes[i].s);
+                ok(v == sizes[i].v, "%s = %" PRIu64 " (got %" PRIu64 ")", sizes[i].s, sizes[i].v, v);
+        }
         is_int(parse_size("", &v), -EINVAL, "empty size refused");
         is_int(parse_size("M", &v), -EINVAL, "suffix alone refused");
         is_int(parse_size("-1", &v), -EINVAL, "negative refused");
@@ -46,6 +49,10 @@ static void test_parse(void) {
         is_int(parse_size(" 1", &v), -EINVAL, "leading space refused");
         is_int(parse_size("99999999999999999999", &v), -ERANGE, "overflow refused");
         is_int(parse_size("17179869184G", &v), -ERANGE, "suffix overflow refused");
+        /* 31 characters fit the copy parse_size() makes; 32 are refused, not copied past it */
+        is_int(parse_size("0000000000000000000000000000001", &v), 0, "31 characters parse");
+        is_int(v, 1, "... zeros in front");
+        is_int(parse_size("00000000000000000000000000000001", &v), -EINVAL, "32 characters refused");
         is_int(parse_u64("18446744073709551615", &v), 0, "UINT64_MAX parses");
         is_int(parse_u64("18446744073709551616", &v), -ERANGE, "UINT64_MAX+1 overflows");
         is_int(parse_u64("+1", &v), -EINVAL, "sign refused");
@@ -67,6 +74,9 @@ static void test_passwd_find(void) {
                            "skill:x:998:997::/nonexistent:/usr/sbin/nologin\n"
                            "dup:x:10:10::/:/bin/sh\n"
                            "dup:x:11:11::/:/bin/sh\n"
+                           /* "last" and one more letter: read from after "last", its password
+                            * field would be the uid */
+                           "lastz:1:2:3::/:\n"
                            "last:x:65534:65534::/:";
         uint32_t uid = 1, gid = 1;
 
@@ -81,7 +91,7 @@ static void test_passwd_find(void) {
         is_int(passwd_find(text, "dup", &uid, &gid), 0, "dup found");
         is_int(uid, 10, "the first of two lines wins, as with getpwnam");
         is_int(passwd_find(text, "last", &uid, &gid), 0, "a last line without a newline");
-        ok(uid == 65534 && gid == 65534, "last is 65534:65534");
+        ok(uid == 65534 && gid == 65534, "last is 65534:65534, not the line of 'lastz' before it");
         uid = gid = 4242;
         is_int(passwd_find(text, "broken", &uid, &gid), -ESRCH, "a line without a gid is skipped");
         is_int(passwd_find(text, "neg", &uid, &gid), -ESRCH, "a negative uid is skipped");
