@@ -207,23 +207,29 @@ typedef struct HostileChild {
         char **argv, **envp;
 } HostileChild;
 
+/* test_error_pipe_at_3(): the child's error pipe moved to fd 3 (closing what the child had
+ * there, a listener of ours), and the command replaced by one that does not exist */
+static bool ep_at_3, exec_missing;
+
 /* The child of sandbox_spawn(): syscalls only, it may share the driver's memory. */
 static void hostile_child(void *userdata) {
         const HostileChild *c = userdata;
         const char *step = "setup";
         char msg[256];
-        int r, nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        int r, ep = c->ep_fd, nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
         if (nul < 0 || dup2(nul, 0) < 0 || dup2(c->out_fd, 1) < 0 || chdir(c->workdir) < 0)
                 _exit(126);
-        r = sandbox_enter(c->plan, c->ep_fd, &step);
+        if (ep_at_3 && (ep = dup3(c->ep_fd, 3, O_CLOEXEC)) < 0)
+                _exit(126);
+        r = sandbox_enter(c->plan, ep, &step);
         if (r >= 0) {
-                execve(c->argv[0], c->argv, c->envp);
+                execve(exec_missing ? "/nonexistent/hostile" : c->argv[0], c->argv, c->envp);
                 r = -errno;
                 step = "execve";
         }
         snprintf(msg, sizeof(msg), "%s: %s", step, strerrorname_np(-r) ?: "?");
-        (void) !write(c->ep_fd, msg, strlen(msg));
+        (void) !write(ep, msg, strlen(msg));
         _exit(127);
 }
 
@@ -864,6 +870,37 @@ static void test_own_no_new_privs(void) {
         run_done(&r);
 }
 
+/* sandbox_enter() closes every fd but 0-2 and the ones it keeps: kept at fd 3 itself, the
+ * lowest it closes, the error pipe stays open through the closing (a failure after it still
+ * reaches the worker), and the range below it is empty, not an error. */
+static void test_error_pipe_at_3(void) {
+        const char *policy_name = "permissive, error pipe at fd 3";
+        char *a[] = { (char *) "uid", NULL };
+        int saved = fcntl(3, F_DUPFD_CLOEXEC, 10), nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        Run r;
+
+        /* fd 3 held (whatever was there, make's jobserver say, put back after) while the plan is
+         * made, so that the landlock ruleset is not the fd the child then moves the pipe to */
+        assert_se(nul >= 0 && (nul == 3 || dup3(nul, 3, O_CLOEXEC) == 3));
+        if (nul != 3)
+                close(nul);
+        ep_at_3 = true;
+        int k = run_hostile("permissive", false, "strict", a, &r);
+        ok(k >= 0 && !r.step && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "%s: hostile ran (%s)",
+           policy_name, r.step ? r.step : "no step");
+        run_done(&r);
+        exec_missing = true;
+        k = run_hostile("permissive", false, "strict", a, &r);
+        is_str(r.step, "execve: ENOENT", "%s: a command that is not there: said through fd 3", policy_name);
+        run_done(&r);
+        ep_at_3 = exec_missing = false;
+        if (saved >= 0) {
+                assert_se(dup3(saved, 3, O_CLOEXEC) == 3);
+                close(saved);
+        } else
+                close(3);
+}
+
 static void test_prepare_errors(void) {
         _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
         _cleanup_manifest_ Manifest *m = NULL;
@@ -991,6 +1028,7 @@ int main(int argc, char **argv) {
         test_none();
         test_status_lines();
         test_without_seccomp();
+        test_error_pipe_at_3();
         test_prepare_errors();
         return done_testing();
 }
