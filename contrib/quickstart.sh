@@ -68,7 +68,24 @@ else
         setsid nohup systemd-socket-activate --accept -l "127.0.0.1:$port" \
                 -E SKILLRUN_TOKENS_FILE=/etc/skillrun/tokens -E SKILLRUN_WORK_DIR=/run/skillrun \
                 /usr/bin/skillrun >/var/log/skillrun.log 2>&1 < /dev/null &
-        echo $! > "$pidfile"
+        pid=$!
+        # Where the port is held (a listener of a quick start from before the pid file, the
+        # host's own in a chroot sharing its network) this one exits at once, and the health
+        # check below would be answered by that other one, with other tokens: said instead.
+        # Gone is no process, or a zombie (ours, not reaped yet).
+        gone() { st=$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null) && [ "$st" != Z ] && return 1; return 0; }
+        for _ in $(seq 50); do
+                grep -qs '^Listening on ' /var/log/skillrun.log && break
+                gone && break
+                sleep 0.1
+        done
+        if gone; then
+                cat /var/log/skillrun.log >&2
+                echo "quickstart.sh: systemd-socket-activate does not listen on 127.0.0.1:$port (above): stop" \
+                        "what holds the port, or set QUICKSTART_PORT to a free one" >&2
+                exit 1
+        fi
+        echo "$pid" > "$pidfile"
         how="systemd-socket-activate (log: /var/log/skillrun.log)"
 fi
 for _ in $(seq 50); do
