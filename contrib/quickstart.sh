@@ -53,9 +53,11 @@ else
         # an earlier quick start's listener goes, found by the pid it noted, not by its command
         # line: in a chroot or container that shares the host's processes, a match by name
         # would stop the host's own listener too
+        # (2>/dev/null before the '<': dash reports a file it cannot open on the stderr it has
+        # then, and a noted listener may be long gone)
         pidfile=/run/skillrun/quickstart.pid
         if pid=$(cat "$pidfile" 2>/dev/null) &&
-           tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q '^systemd-socket-activate --accept '; then
+           tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" | grep -q '^systemd-socket-activate --accept '; then
                 kill "$pid"
                 for _ in $(seq 50); do
                         [ -d "/proc/$pid" ] || break
