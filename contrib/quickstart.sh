@@ -67,6 +67,9 @@ else
         # the tokens file itself, read at every connection as under the unit: a token added
         # or removed there counts at once (an earlier quickstart's copy here goes)
         rm -f /run/skillrun/tokens
+        # emptied here, not only by the listener's own redirection: the wait below must not
+        # find an earlier listener's "Listening on" before that one starts
+        : > /var/log/skillrun.log
         setsid nohup systemd-socket-activate --accept -l "127.0.0.1:$port" \
                 -E SKILLRUN_TOKENS_FILE=/etc/skillrun/tokens -E SKILLRUN_WORK_DIR=/run/skillrun \
                 /usr/bin/skillrun >/var/log/skillrun.log 2>&1 < /dev/null &
