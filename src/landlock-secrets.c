@@ -234,7 +234,9 @@ static void secret_file(Secrets *sec, const char *path, bool any_in_etc) {
 
         if (!lex)
                 sec->error = -ENOMEM;
-        secret_links(sec, path);
+        /* resolved as written (the usual layout): no symlink on the way, nothing to walk */
+        if (!real || !lex || !streq(real, lex))
+                secret_links(sec, path);
         if (given) {
                 char *d = resolve(sec, given);
                 if (d && (named_skillrun(given) || named_skillrun(d) ||
@@ -339,7 +341,9 @@ static void skills_dir(Secrets *sec, const char *given, char *real) {
                 free(real);
                 return;
         }
-        secret_links(sec, given);
+        _cleanup_free_ char *lex = path_lexical(given);
+        if (!lex || !streq(real, lex))
+                secret_links(sec, given);
         secret_add(sec, real, true);
 }
 
