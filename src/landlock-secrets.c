@@ -121,55 +121,90 @@ static void link_add(Secrets *sec, const char *path) {
  * /etc. None gets a rule (skip_link(), or landlock resolving it onto what is kept out), but a
  * copy made of one ("zz-skills.bak", "zz-sr2~") is a copy of the secret: recorded as names of
  * it, so that the copies beside every name of a secret are kept out, not only those beside the
- * name it has where it is. The path is walked as the kernel walks it, one lstat a component. */
-static void secret_links(Secrets *sec, const char *path) {
-        char todo[PATH_MAX], at[PATH_MAX] = "", target[PATH_MAX];
+ * name it has where it is. The path is walked as the kernel walks it, one lstat a component,
+ * in 'at' (PATH_MAX): true when it was walked to its end, 'at' then where it leads ("" for /)
+ * and *st what is there. root_only (the host's secrets): false at a symlink not root's, before
+ * recording it; whoever owns it chose where it leads, and would choose what is kept out. */
+static bool links_walk(Secrets *sec, const char *path, bool root_only, char *at, struct stat *st) {
+        char todo[PATH_MAX], target[PATH_MAX];
         const char *p = todo;
         unsigned links = 0;
+        bool st_at = false; /* *st is at's */
 
+        at[0] = 0;
         if (strlen(path) >= sizeof(todo) || path[0] != '/')
-                return;
+                return false;
         strcpy(todo, path);
         for (;;) {
                 size_t n, len = strlen(at), left;
-                struct stat st;
                 ssize_t l;
 
                 p += strspn(p, "/");
                 if (*p == 0)
-                        return;
+                        return st_at || lstat(at[0] ? at : "/", st) >= 0;
                 n = strcspn(p, "/");
                 if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
                         char *slash = strrchr(at, '/');
                         if (n == 2 && slash)
                                 *slash = 0;
                         p += n;
+                        st_at = st_at && n == 1;
                         continue;
                 }
-                if (len + 1 + n >= sizeof(at))
-                        return;
+                if (len + 1 + n >= PATH_MAX)
+                        return false;
                 at[len] = '/';
                 memcpy(at + len + 1, p, n);
                 at[len + 1 + n] = 0;
                 p += n;
-                if (lstat(at, &st) < 0)
-                        return;
-                if (!S_ISLNK(st.st_mode))
+                if (lstat(at, st) < 0)
+                        return false;
+                if (!S_ISLNK(st->st_mode)) {
+                        /* "file/": no file for the kernel (ENOTDIR) */
+                        if (*p == '/' && !S_ISDIR(st->st_mode))
+                                return false;
+                        st_at = true;
                         continue;
+                }
+                if (root_only && st->st_uid != 0)
+                        return false;
                 l = readlink(at, target, sizeof(target) - 1);
                 if (l <= 0 || ++links > 40)
-                        return;
+                        return false;
                 link_add(sec, at);
                 /* the target, then what was left (empty, or from a '/'), from the link's
                  * directory, or from / */
                 left = strlen(p);
                 if ((size_t) l + left >= sizeof(todo))
-                        return;
+                        return false;
                 memmove(todo + l, p, left + 1);
                 memcpy(todo, target, l);
                 p = todo;
                 at[target[0] == '/' ? 0 : len] = 0;
+                st_at = false;
         }
+}
+
+/* The links on the way to one of skillrun's files, as configured: whoever owns them already
+ * decides skillrun's tokens and manifests. */
+static void secret_links(Secrets *sec, const char *path) {
+        char at[PATH_MAX];
+        struct stat st;
+
+        (void) links_walk(sec, path, false, at, &st);
+}
+
+/* A host secret through its symlinks, root's alone (links_walk()): where it leads, or NULL;
+ * *st what is there. */
+static char *host_secret_resolved(Secrets *sec, const char *path, struct stat *st) {
+        char at[PATH_MAX], *r;
+
+        if (!links_walk(sec, path, true, at, st))
+                return NULL;
+        r = strdup(at[0] ? at : "/");
+        if (!r)
+                sec->error = -ENOMEM;
+        return r;
 }
 
 /* Record a resolved secret (taking 'real'): by name when below /etc, else by identity. "/" and
@@ -255,7 +290,8 @@ static void secret_file(Secrets *sec, const char *path, bool any_in_etc) {
 }
 
 /* A hidden directory's symlinks (one level: a Stow-style manifest, a key or a second credential
- * kept elsewhere) lead out of it: where they land on a regular file, that is kept out too. */
+ * kept elsewhere) lead out of it: where they land on a regular file through root's links alone,
+ * that is kept out too. */
 static void hidden_dir_links(Secrets *sec, const char *dir) {
         _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         char buf[8192] __attribute__((aligned(8)));
@@ -271,7 +307,7 @@ static void hidden_dir_links(Secrets *sec, const char *dir) {
                         return;
                 for (long off = 0; off < n;) {
                         struct dirent64 *de = (struct dirent64 *) (buf + off);
-                        char path[PATH_MAX];
+                        char path[PATH_MAX], *real;
                         struct stat st;
 
                         off += de->d_reclen;
@@ -279,19 +315,26 @@ static void hidden_dir_links(Secrets *sec, const char *dir) {
                                 continue;
                         if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int) sizeof(path))
                                 continue;
-                        /* a link to a directory (/usr/lib, say) would hide what every skill needs */
+                        /* a link to a directory (/usr/lib, say) would hide what every skill
+                         * needs; one not root's, whatever its owner points it to */
                         if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode) ||
-                            fstatat(fd, de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
+                            st.st_uid != 0 || fstatat(fd, de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
                                 continue;
-                        secret_links(sec, path);
-                        secret_add(sec, resolve(sec, path), false);
+                        /* through root's links alone, and (not changed meanwhile) to a file */
+                        real = host_secret_resolved(sec, path, &st);
+                        if (real && !S_ISREG(st.st_mode)) {
+                                free(real);
+                                continue;
+                        }
+                        secret_add(sec, real, false);
                 }
         }
 }
 
 /* The host's secrets are named below /etc, but a symlink on the way (/etc/ssh -> /usr/local/etc/ssh,
  * /etc/ssl/private -> /srv/keys) puts them elsewhere: where any component is one, the secret is
- * resolved and kept out where it lands. lstat only, unless a symlink is found. */
+ * resolved and kept out where it lands, through root's links alone. lstat only, unless a symlink is
+ * found. */
 static void etc_secret_resolved(Secrets *sec, const char *name) {
         char path[PATH_MAX];
         int n = snprintf(path, sizeof(path), "/etc/%s", name);
@@ -310,8 +353,8 @@ static void etc_secret_resolved(Secrets *sec, const char *name) {
                 if (r < 0)
                         return; /* not there: nothing below it either */
                 if (S_ISLNK(st.st_mode)) {
-                        secret_links(sec, path);
-                        secret_add(sec, resolve(sec, path), true); /* the whole name, through the link */
+                        /* the whole name, through root's links */
+                        secret_add(sec, host_secret_resolved(sec, path, &st), true);
                         return;
                 }
                 if (c == 0) {

@@ -929,6 +929,34 @@ def secrets_elsewhere(tap, env):
         tap.is_((res.get("outcome"), res["_rc"]), ("ok", 0), "%s: the skill runs" % label, repr(brief(res)))
         check_attempts(tap, label, res, att_6)
 
+    # A host secret's link leads to what it holds only through root's links: one of a chain that
+    # another user owns is his to point anywhere (deploy's link in his home onto libc, where
+    # root's link in /etc/ssl/private, or /etc/krb5.keytab, leads), and is not followed. A chain
+    # of root's links alone still hides the key it leads to.
+    label = "host secrets' links through a link not root's onto libc"
+    if libc:
+        setup_7 = "\n".join([
+            "mount -t tmpfs -o mode=0755 none /usr/local",
+            "mkdir -p /usr/local/deploy /usr/local/keys && echo k > /usr/local/keys/zz-real.key",
+            "echo o > /usr/local/zz-other && chmod -R a+rX /usr/local",
+            "ln -sfn %s /usr/local/deploy/site.key && ln -sfn %s /usr/local/deploy/krb" % (libc, libc),
+            "chown -R 1000:1000 /usr/local/deploy && chown -h 1000:1000 /usr/local/deploy/*",
+            "ln -sfn zz-real.key /usr/local/keys/zz-mid.key",
+            etc_overlay(env, "overlay7"),
+            "mkdir -p /etc/ssl/private && chmod 0755 /etc/ssl/private",
+            "ln -sfn /usr/local/deploy/site.key /etc/ssl/private/site.key",
+            "ln -sfn /usr/local/keys/zz-mid.key /etc/ssl/private/zz-root.key",
+            "rm -f /etc/krb5.keytab && ln -sfn /usr/local/deploy/krb /etc/krb5.keytab",
+        ])
+        att_7 = {"read:" + libc: "ok", "read:/usr/local/keys/zz-real.key": "denied errno=EACCES",
+                 "read:/etc/ssl/private/zz-root.key": "denied errno=EACCES",
+                 "read:/usr/local/zz-other": "ok", "uid": "ok uid=65534 euid=65534 gid=65534 groups=0"}
+        res = env.run("hostile-permissive", *att_7, setup=setup_7)
+        tap.is_((res.get("outcome"), res["_rc"]), ("ok", 0), "%s: the skill runs" % label, repr(brief(res)))
+        check_attempts(tap, label, res, att_7)
+    else:
+        tap.skip("%s: no libc.so.6 that %s links to" % (label, env.hostile))
+
     # Fifth review. Restrictive: a #! line naming a secret (env's -u takes a value, not a
     # program) grants nothing. A read path through a symlink a skill could have made, or
     # leading into an /etc secret, or covering the runs' work dirs, is refused.
