@@ -116,6 +116,20 @@ static void link_add(Secrets *sec, const char *path) {
         place_add(sec, p);
 }
 
+/* The directory 'at' holds the link of (its first len bytes, "" for /) is root's to change alone
+ * (or sticky): elsewhere a root's link is anyone's to bring there, renamed from beside it. */
+static bool root_only_dir(char *at, size_t len) {
+        struct stat d;
+        char c = at[len];
+        int r;
+
+        at[len] = 0;
+        r = lstat(len ? at : "/", &d);
+        at[len] = c;
+        return r >= 0 && S_ISDIR(d.st_mode) && d.st_uid == 0 &&
+               (!(d.st_mode & (S_IWGRP | S_IWOTH)) || (d.st_mode & S_ISVTX));
+}
+
 /* Every symlink 'path' leads through to a secret, where it lies: /etc/zz-skills -> zz-skills-real,
  * a chain /etc/zz-sr -> zz-sr2 -> /usr/local/etc/sr, a key's link in /etc/ssh going on through
  * /etc. None gets a rule (skip_link(), or landlock resolving it onto what is kept out), but a
@@ -123,8 +137,9 @@ static void link_add(Secrets *sec, const char *path) {
  * it, so that the copies beside every name of a secret are kept out, not only those beside the
  * name it has where it is. The path is walked as the kernel walks it, one lstat a component,
  * in 'at' (PATH_MAX): true when it was walked to its end, 'at' then where it leads ("" for /)
- * and *st what is there. root_only (the host's secrets): false at a symlink not root's, before
- * recording it; whoever owns it chose where it leads, and would choose what is kept out. */
+ * and *st what is there. root_only (the host's secrets): false at a symlink not root's, or in a
+ * directory not root's alone, before recording it; whoever owns it chose where it leads, and
+ * would choose what is kept out. */
 static bool links_walk(Secrets *sec, const char *path, bool root_only, char *at, struct stat *st) {
         char todo[PATH_MAX], target[PATH_MAX];
         const char *p = todo;
@@ -166,7 +181,7 @@ static bool links_walk(Secrets *sec, const char *path, bool root_only, char *at,
                         st_at = true;
                         continue;
                 }
-                if (root_only && st->st_uid != 0)
+                if (root_only && (st->st_uid != 0 || !root_only_dir(at, len)))
                         return false;
                 l = readlink(at, target, sizeof(target) - 1);
                 if (l <= 0 || ++links > 40)

@@ -941,10 +941,13 @@ def secrets_elsewhere(tap, env):
             "echo o > /usr/local/zz-other && chmod -R a+rX /usr/local",
             "ln -sfn %s /usr/local/deploy/site.key && ln -sfn %s /usr/local/deploy/krb" % (libc, libc),
             "chown -R 1000:1000 /usr/local/deploy && chown -h 1000:1000 /usr/local/deploy/*",
+            # root's own link onto libc, in deploy's directory (his to rename there from beside it)
+            "ln -sfn %s /usr/local/deploy/moved" % libc,
             "ln -sfn zz-real.key /usr/local/keys/zz-mid.key",
             etc_overlay(env, "overlay7"),
             "mkdir -p /etc/ssl/private && chmod 0755 /etc/ssl/private",
             "ln -sfn /usr/local/deploy/site.key /etc/ssl/private/site.key",
+            "ln -sfn /usr/local/deploy/moved /etc/ssl/private/moved.key",
             "ln -sfn /usr/local/keys/zz-mid.key /etc/ssl/private/zz-root.key",
             "rm -f /etc/krb5.keytab && ln -sfn /usr/local/deploy/krb /etc/krb5.keytab",
         ])
