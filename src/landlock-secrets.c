@@ -200,15 +200,6 @@ static bool links_walk(Secrets *sec, const char *path, bool root_only, char *at,
         }
 }
 
-/* The links on the way to one of skillrun's files, as configured: whoever owns them already
- * decides skillrun's tokens and manifests. */
-static void secret_links(Secrets *sec, const char *path) {
-        char at[PATH_MAX];
-        struct stat st;
-
-        (void) links_walk(sec, path, false, at, &st);
-}
-
 /* A host secret through its symlinks, root's alone (links_walk()): where it leads, or NULL;
  * *st what is there. */
 static char *host_secret_resolved(Secrets *sec, const char *path, struct stat *st) {
@@ -263,6 +254,19 @@ static char *path_lexical(const char *path) {
         return s;
 }
 
+/* The links on the way to one of skillrun's files, as configured ('real': where it resolved, or
+ * NULL): whoever owns them already decides skillrun's tokens and manifests. Resolved as written
+ * (the usual layout), it has none, and there is nothing to walk. */
+static void secret_links(Secrets *sec, const char *path, const char *real) {
+        _cleanup_free_ char *lex = real ? path_lexical(path) : NULL;
+        char at[PATH_MAX];
+        struct stat st;
+
+        if (lex && streq(real, lex))
+                return;
+        (void) links_walk(sec, path, false, at, &st);
+}
+
 static bool named_skillrun(const char *dir) {
         const char *slash = strrchr(dir, '/');
         return streq(slash ? slash + 1 : dir, "skillrun");
@@ -284,9 +288,7 @@ static void secret_file(Secrets *sec, const char *path, bool any_in_etc) {
 
         if (!lex)
                 sec->error = -ENOMEM;
-        /* resolved as written (the usual layout): no symlink on the way, nothing to walk */
-        if (!real || !lex || !streq(real, lex))
-                secret_links(sec, path);
+        secret_links(sec, path, real);
         if (given) {
                 char *d = resolve(sec, given);
                 if (d && (named_skillrun(given) || named_skillrun(d) ||
@@ -399,9 +401,7 @@ static void skills_dir(Secrets *sec, const char *given, char *real) {
                 free(real);
                 return;
         }
-        _cleanup_free_ char *lex = path_lexical(given);
-        if (!lex || !streq(real, lex))
-                secret_links(sec, given);
+        secret_links(sec, given, real);
         secret_add(sec, real, true);
 }
 
