@@ -42,6 +42,19 @@ static int add_warning(char ***w, const char *fmt, ...) {
         return s ? strv_push(w, s) : -ENOMEM;
 }
 
+/* A refused line: named by its file and number, and by its name only where that cannot be a
+ * token. "TOKEN:name", the two swapped, passes the name check (skillrun token's 44 characters are
+ * a valid name), and its short "token" is refused: quoting the name would print the secret in
+ * check's output and, on every request, in the journal. why finishes "token ...". */
+static void refuse_line(char ***w, const char *path, unsigned line, const char *name, const char *why,
+                        const char *hint) {
+        if (strlen(name) < TOKEN_MIN_LEN)
+                add_warning(w, "%s:%u: token '%s' %s, refused", path, line, name, why);
+        else
+                add_warning(w, "%s:%u: token %s, refused; its name is not shown, as long as a token%s", path, line,
+                            why, hint);
+}
+
 static int tokens_add(AuthTokens *t, const char *name, const char *secret, size_t len) {
         AuthToken *n = realloc(t->tokens, sizeof(AuthToken) * (t->n + 1));
 
@@ -115,16 +128,13 @@ int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
                                                     "'_', '.' or '-'), line ignored", path, line, TOKEN_NAME_MAX);
                                 else if (*secret == ' ' || *secret == '\t')
                                         /* a client's "Bearer  x" loses its blanks: it could never match */
-                                        add_warning(ret_warnings, "%s:%u: token '%s' starts with a blank, refused",
-                                                    path, line, p);
+                                        refuse_line(ret_warnings, path, line, p, "starts with a blank", "");
                                 else if (!presentable(secret))
-                                        add_warning(ret_warnings,
-                                                    "%s:%u: token '%s' holds a control character, refused", path,
-                                                    line, p);
+                                        refuse_line(ret_warnings, path, line, p, "holds a control character", "");
                                 else if (strlen(secret) < TOKEN_MIN_LEN)
-                                        add_warning(ret_warnings,
-                                                    "%s:%u: token '%s' is shorter than %d bytes, refused", path,
-                                                    line, p, TOKEN_MIN_LEN);
+                                        refuse_line(ret_warnings, path, line, p,
+                                                    "is shorter than " TEXT(TOKEN_MIN_LEN) " bytes",
+                                                    " (name and token swapped?)");
                                 else if ((r = tokens_add(&t, p, secret, strlen(secret))) < 0)
                                         goto fail;
                         }

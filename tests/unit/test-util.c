@@ -1418,6 +1418,37 @@ static void test_auth(void) {
                      "... and says that the rest is ignored");
         auth_done(&t);
 
+        /* "TOKEN:name", the two swapped: the token passes for a name (skillrun token makes 44
+         * characters a name may hold), and a refused line must not show it in check's output and
+         * the journal; a name that short is no token, and is shown */
+        static const char swapped[] = "Zq3v_8mN-4xR7tW2yB5kL9pD6hF1jG0cA2sE4uI8oQ0a:ci\n"
+                                      "Zq3v_8mN-4xR7tW2yB5kL9pD6hF1jG0cA2sE4uI8oQ0a: 0123456789abcdef0123456789abcdef\n"
+                                      "Zq3v_8mN-4xR7tW2yB5kL9pD6hF1jG0cA2sE4uI8oQ0a:0123456789abcdef\x01\n"
+                                      "0123456789abcdef0123456789abcde:ci\n";
+        _cleanup_strv_free_ char **warn7 = NULL;
+        _cleanup_free_ char *want7a = NULL, *want7b = NULL, *want7c = NULL, *want7d = NULL;
+        (void) unlink(tmpl);
+        assert_se(write_file_at(AT_FDCWD, tmpl, swapped, sizeof swapped - 1, 0600) >= 0);
+        is_int(auth_load(tmpl, &t, &warn7), 0, "a tokens file with name and token swapped");
+        is_int(t.n, 0, "... nothing usable");
+        is_int(warn7 ? (int) strv_length(warn7) : 0, 4, "... four warnings");
+        assert_se(asprintf(&want7a, "%s:1: token is shorter than 32 bytes, refused; its name is not shown, as long "
+                           "as a token (name and token swapped?)", tmpl) > 0);
+        assert_se(asprintf(&want7b, "%s:2: token starts with a blank, refused; its name is not shown, as long "
+                           "as a token", tmpl) > 0);
+        assert_se(asprintf(&want7c, "%s:3: token holds a control character, refused; its name is not shown, as "
+                           "long as a token", tmpl) > 0);
+        assert_se(asprintf(&want7d, "%s:4: token '0123456789abcdef0123456789abcde' is shorter than 32 bytes, "
+                           "refused", tmpl) > 0);
+        is_str(warn7 ? warn7[0] : NULL, want7a, "... a short token: the line, not the token that is its name");
+        is_str(warn7 && warn7[0] ? warn7[1] : NULL, want7b, "... a blank: the same");
+        is_str(warn7 && warn7[0] && warn7[1] ? warn7[2] : NULL, want7c, "... a control character: the same");
+        is_str(warn7 && warn7[0] && warn7[1] && warn7[2] ? warn7[3] : NULL, want7d,
+               "... a name of 31 bytes, which no token is, still shown");
+        for (char **w = warn7; w && *w; w++)
+                ok(!strstr(*w, "Zq3v_8mN"), "... no warning shows the token: %s", *w);
+        auth_done(&t);
+
         /* one token under two names: a client presenting it is the first (skillrun(8), check) */
         static const char shared[] = "first:0123456789abcdef0123456789abcdef\n"
                                      "second:0123456789abcdef0123456789abcdef\n";
