@@ -106,9 +106,11 @@ int manifest_get_string_array(const ParseContext *c, const char *key, json_objec
                 json_object *e = json_object_array_get_idx(v, i);
                 const char *s = NULL; /* gcc -O3 cannot see manifest_get_string() fail < 0 (set_error() is elsewhere) */
 
-                if (!json_object_is_type(e, json_type_string))
-                        return manifest_key_error(c->ret_error, c->path, key, "expected an array of strings");
-                if (manifest_get_string(c, key, e, &s) < 0)
+                /* which one, as a run request's "args[2]": the message quotes no value to find it by
+                 * (the keys are manifest_keys[]' short names) */
+                char at[64];
+                snprintf(at, sizeof(at), "%s[%zu]", key, i);
+                if (manifest_get_string(c, at, e, &s) < 0)
                         return -EINVAL;
                 l[i] = strdup(s);
                 if (!l[i])

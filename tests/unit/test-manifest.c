@@ -251,7 +251,8 @@ static void test_types(void) {
         } cases[] = {
                 { "{\"description\": 5}", P ": description: expected a string" },
                 { "{\"command\": \"/usr/bin/wc\"}", P ": command: expected an array of strings" },
-                { "{\"command\": [\"/usr/bin/wc\", 5]}", P ": command: expected an array of strings" },
+                { "{\"command\": [\"/usr/bin/wc\", 5]}", P ": command[1]: expected a string" },
+                { "{\"read_paths\": [\"/usr\", \"/opt\", {}]}", P ": read_paths[2]: expected a string" },
                 { "{\"input\": true}", P ": input: expected a string" },
                 { "{\"output\": [\"text\"]}", P ": output: expected a string" },
                 { "{\"policy\": 1}", P ": policy: expected a string" },
@@ -264,7 +265,7 @@ static void test_types(void) {
                 { "{\"output_max\": {}}", P ": output_max: expected an integer or a size string" },
                 { "{\"workdir_max\": []}", P ": workdir_max: expected an integer or a size string" },
                 { "{\"read_paths\": \"/usr\"}", P ": read_paths: expected an array of strings" },
-                { "{\"write_paths\": [null]}", P ": write_paths: expected an array of strings" },
+                { "{\"write_paths\": [null]}", P ": write_paths[0]: expected a string" },
                 { "{\"network\": \"yes\"}", P ": network: expected a boolean" },
                 { "{\"network\": 1}", P ": network: expected a boolean" },
                 { "{\"env\": [\"A=b\"]}", P ": env: expected an object of strings" },
@@ -273,7 +274,7 @@ static void test_types(void) {
                 { "{\"accepts_code\": null}", P ": accepts_code: expected a boolean" },
                 { "{\"code_file\": 7}", P ": code_file: expected a string" },
                 { "{\"tokens\": \"ci\"}", P ": tokens: expected an array of strings" },
-                { "{\"tokens\": [1]}", P ": tokens: expected an array of strings" },
+                { "{\"tokens\": [1]}", P ": tokens[0]: expected a string" },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++)
                 refused(cases[i].json, cases[i].error);
