@@ -24,15 +24,32 @@ static int get_plain_string(json_object *v, const char **ret, size_t *ret_len) {
         return 0;
 }
 
-bool run_file_name_valid(const char *name) {
+#define FILE_NAME_MAX 255
+#define TEXT_(x) #x
+#define TEXT(x) TEXT_(x)
+/* How much of a refused name a message quotes, as skillrun.conf's errors do: enough to know it. */
+#define QUOTED_NAME_MAX 128
+
+/* Why a request's file name is refused, or NULL: the rule it breaks, said as it is. */
+static const char *file_name_problem(const char *name) {
         size_t n = strlen(name);
 
-        if (n == 0 || n > 255 || streq(name, ".") || streq(name, ".."))
-                return false;
+        if (n == 0)
+                return "it is empty";
+        if (n > FILE_NAME_MAX)
+                return "it is longer than " TEXT(FILE_NAME_MAX) " bytes";
+        if (streq(name, ".") || streq(name, ".."))
+                return "'.' and '..' name no file";
+        if (strchr(name, '/'))
+                return "it holds a '/'";
         for (const char *p = name; *p; p++)
-                if (*p == '/' || (unsigned char) *p < 0x20 || *p == 0x7f)
-                        return false;
-        return true;
+                if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                        return "it holds a control character";
+        return NULL;
+}
+
+bool run_file_name_valid(const char *name) {
+        return !file_name_problem(name);
 }
 
 static int parse_args(json_object *v, RunRequest *r, char **ret_error) {
@@ -101,8 +118,13 @@ static int parse_files(const Settings *s, const Manifest *m, json_object *v, Run
                 size_t len;
                 int k;
 
-                if (!run_file_name_valid(name))
-                        return set_error(ret_error, -EINVAL, "files: invalid file name '%s' (no '/', '.' or '..')", name);
+                const char *why = file_name_problem(name);
+                size_t n = strlen(name);
+                if (why && n > QUOTED_NAME_MAX) /* cut at a character's start: the body is UTF-8 */
+                        return set_error(ret_error, -EINVAL, "files: invalid file name '%.*s'... (%zu bytes): %s",
+                                         (int) utf8_cut(name, n, QUOTED_NAME_MAX), name, n, why);
+                if (why)
+                        return set_error(ret_error, -EINVAL, "files: invalid file name '%s': %s", name, why);
                 if (r->has_code && m->code_file && streq(name, m->code_file))
                         return set_error(ret_error, -EINVAL, "files: '%s' would overwrite the code file", name);
                 if (get_plain_string(val, &b64, &len) < 0)

@@ -106,12 +106,29 @@ int main(void) {
         is_str(r.files[0].name, "data.csv", "file name");
         ok(r.files[0].len == 4 && memcmp(r.files[0].data, "a,b\n", 4) == 0, "file decoded");
         run_request_done(&r);
-        is_str(try(plain, "{\"files\": {\"../x\": \"\"}}", NULL), "-22 files: invalid file name '../x' (no '/', '.' or '..')",
+        is_str(try(plain, "{\"files\": {\"../x\": \"\"}}", NULL), "-22 files: invalid file name '../x': it holds a '/'",
                "'..' path refused");
-        is_str(try(plain, "{\"files\": {\"..\": \"\"}}", NULL), "-22 files: invalid file name '..' (no '/', '.' or '..')",
-               "'..' refused");
-        is_str(try(plain, "{\"files\": {\"a/b\": \"\"}}", NULL), "-22 files: invalid file name 'a/b' (no '/', '.' or '..')",
+        is_str(try(plain, "{\"files\": {\"..\": \"\"}}", NULL),
+               "-22 files: invalid file name '..': '.' and '..' name no file", "'..' refused");
+        is_str(try(plain, "{\"files\": {\".\": \"\"}}", NULL),
+               "-22 files: invalid file name '.': '.' and '..' name no file", "'.' refused");
+        is_str(try(plain, "{\"files\": {\"a/b\": \"\"}}", NULL), "-22 files: invalid file name 'a/b': it holds a '/'",
                "'/' refused");
+        /* each rule said as it is, not "(no '/', '.' or '..')" for a name that has none of them */
+        is_str(try(plain, "{\"files\": {\"\": \"\"}}", NULL), "-22 files: invalid file name '': it is empty",
+               "empty name refused");
+        is_str(try(plain, "{\"files\": {\"a\\tb\": \"\"}}", NULL),
+               "-22 files: invalid file name 'a\tb': it holds a control character", "control character refused");
+        {
+                char body[400], want[300];
+                /* 256 bytes: one too many; the message quotes 128 of them, not the whole name */
+                snprintf(body, sizeof(body), "{\"files\": {\"%0256d\": \"\"}}", 0);
+                snprintf(want, sizeof(want), "-22 files: invalid file name '%0128d'... (256 bytes): it is longer than "
+                         "255 bytes", 0);
+                is_str(try(plain, body, NULL), want, "a name of 256 bytes refused, quoted in part");
+                snprintf(body, sizeof(body), "{\"files\": {\"%0255d\": \"\"}}", 0);
+                is_str(try(plain, body, NULL), "OK", "... one of 255 taken");
+        }
         is_str(try(plain, "{\"files\": {\"x\": \"!!\"}}", NULL), "-22 files: 'x': invalid base64", "bad base64");
         {
                 char body[8192] = "{\"files\": {";
