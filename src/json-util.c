@@ -218,19 +218,27 @@ int json_unescape_misread_pairs(const char *s, size_t n, char **ret, size_t *ret
  * text it accepted, read as written; NULL if nothing. Outside strings such text holds only
  * structure, white space, numbers and literals. */
 const char *json_text_problem(const char *s, size_t n) {
+        return json_text_problem_at(s, n, NULL);
+}
+
+/* the problem's reason, and its offset through ret_offset (when not NULL) */
+#define PROBLEM_AT(why, at) (ret_offset ? (void) (*ret_offset = (at)) : (void) 0, (why))
+
+const char *json_text_problem_at(const char *s, size_t n, size_t *ret_offset) {
         bool in_string = false, nul_escape = false;
+        size_t string_start = 0;
 
         for (size_t i = 0; i < n; i++) {
                 char c = s[i];
 
                 if (in_string) {
                         if ((unsigned char) c < 0x20)
-                                return "a control character not escaped in a string";
+                                return PROBLEM_AT("a control character not escaped in a string", i);
                         if (c == '\\') {
                                 bool nul;
                                 int k = json_escape_len(s + i, n - i, &nul);
                                 if (k < 0)
-                                        return "half a UTF-16 surrogate pair in a \\u escape";
+                                        return PROBLEM_AT("half a UTF-16 surrogate pair in a \\u escape", i);
                                 nul_escape = nul_escape || nul;
                                 i += (size_t) k - 1;
                         } else if (c == '"') {
@@ -242,26 +250,27 @@ const char *json_text_problem(const char *s, size_t n) {
                                         while (j < n && is_json_ws(s[j]))
                                                 j++;
                                         if (j < n && s[j] == ':')
-                                                return "a key with \\u0000 in it";
+                                                return PROBLEM_AT("a key with \\u0000 in it", string_start);
                                 }
                         }
                 } else if (c == '"') {
                         in_string = true;
                         nul_escape = false;
+                        string_start = i;
                 } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
                         /* a literal: only these three (json-c also reads NaN and Infinity) */
                         size_t k = literal_len(s + i, n - i);
                         if (k == 0)
-                                return BAD_NUMBER;
+                                return PROBLEM_AT(BAD_NUMBER, i);
                         i += k - 1;
                 } else if (c == '-' || is_digit(c)) {
                         size_t j = i;
                         while (j < n && in_number(s[j]))
                                 j++;
                         if (!number_valid(s + i, j - i))
-                                return BAD_NUMBER;
+                                return PROBLEM_AT(BAD_NUMBER, i);
                         if (integer_too_large(s + i, j - i))
-                                return "an integer beyond 64 bits";
+                                return PROBLEM_AT("an integer beyond 64 bits", i);
                         i = j - 1;
                 }
         }
@@ -509,7 +518,7 @@ void json_read_done(JsonRead *r) {
 /* What the tokener's error e, its value v and where it stopped (end) say about the text
  * p[0..n) it read: 0, -EINVAL with *ret_why, or -ENOMEM. v stays the caller's. */
 static int json_parse_end_check(const char *p, size_t n, unsigned depth, size_t end, enum json_tokener_error e,
-                                json_object *v, const char **ret_why) {
+                                json_object *v, const char **ret_why, size_t *ret_offset) {
 #if HAVE_DECL_JSON_TOKENER_ERROR_MEMORY
         if (e == json_tokener_error_memory)
                 return -ENOMEM; /* ours, not the text's */
@@ -520,9 +529,10 @@ static int json_parse_end_check(const char *p, size_t n, unsigned depth, size_t 
                  * 0.19's strict mode refuse a raw control character in a string and an integer
                  * beyond 64 bits themselves, as "invalid string sequence" and "number expected",
                  * and take a bare such integer that ends the text for one cut short */
-                *ret_why = json_text_grammar_problem(p, n, depth, NULL) ?: json_text_problem(p, MIN(n, end + 1))
-                                                                     ?: eof ? "unexpected end of data"
-                                                                            : json_tokener_error_desc(e);
+                *ret_why = json_text_grammar_problem(p, n, depth, ret_offset)
+                                   ?: json_text_problem_at(p, MIN(n, end + 1), ret_offset)
+                                   ?: eof ? PROBLEM_AT("unexpected end of data", n)
+                                          : PROBLEM_AT(json_tokener_error_desc(e), end);
                 return -EINVAL;
         }
         /* json-c before 0.17 stops where an allocation failed and says nothing (no
@@ -536,16 +546,24 @@ static int json_parse_end_check(const char *p, size_t n, unsigned depth, size_t 
         while (end < n && is_json_ws(p[end]))
                 end++;
         if (end != n) {
-                *ret_why = "trailing data";
+                *ret_why = PROBLEM_AT("trailing data", end);
                 return -EINVAL;
         }
         return 0;
 }
 
 int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret, const char **ret_why) {
+        return json_parse_strict_at(buf, len, depth, ret, ret_why, NULL);
+}
+
+int json_parse_strict_at(const char *buf, size_t len, int depth, json_object **ret, const char **ret_why,
+                         size_t *ret_offset) {
         _cleanup_(json_read_done) JsonRead t = {};
+        size_t at = SIZE_MAX;
         int k;
 
+        if (ret_offset)
+                *ret_offset = SIZE_MAX;
         if (len > INT32_MAX) {
                 *ret_why = "too large";
                 return -EINVAL;
@@ -555,18 +573,32 @@ int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret,
         k = json_read(buf, len, depth, 0, &t);
         if (k < 0)
                 return k;
-        k = json_parse_end_check(t.text, t.len, (unsigned) depth + 1, t.end, t.error, t.value, ret_why);
-        if (k < 0)
+        k = json_parse_end_check(t.text, t.len, (unsigned) depth + 1, t.end, t.error, t.value, ret_why, &at);
+        if (k < 0) {
+                /* an offset into json-c's copy (shorter where it rewrote a \u pair) is none into buf:
+                 * there, the same reason found in buf itself says where */
+                if (ret_offset && t.text == buf)
+                        *ret_offset = at;
+                else if (ret_offset && k == -EINVAL &&
+                         (json_text_grammar_problem(buf, len, (unsigned) depth + 1, &at) ?:
+                                  json_text_problem_at(buf, len, &at)) == *ret_why)
+                        *ret_offset = at;
                 return k;
+        }
         /* what strict mode refuses (comments, single quotes, trailing commas, ...), for the
          * json-c whose strict mode cannot take UTF-8, then what even strict mode takes */
-        *ret_why = json_text_grammar_problem(buf, len, (unsigned) depth + 1, NULL) ?: json_text_problem(buf, len);
+        *ret_why = json_text_grammar_problem(buf, len, (unsigned) depth + 1, &at) ?: json_text_problem_at(buf, len, &at);
+        if (*ret_why) {
+                if (ret_offset)
+                        *ret_offset = at;
+                return -EINVAL;
+        }
         /* json-c keeps the last of a key given twice in one object, without a word: what a proxy
          * or another parser took for the request need not be what we run */
-        if (!*ret_why && json_has_repeated_key(buf, len, t.value))
+        if (json_has_repeated_key(buf, len, t.value)) {
                 *ret_why = "a key given twice in one object";
-        if (*ret_why)
                 return -EINVAL;
+        }
         *ret = steal_pointer(&t.value);
         return 0;
 }

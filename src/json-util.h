@@ -17,12 +17,18 @@ static inline void json_object_putp(json_object **o) {
  * surrogate pair U+FFFD and keeps the last of a key given twice in one object). 0 and *ret (NULL
  * for JSON null), -EINVAL with *ret_why a static reason, or -ENOMEM. */
 int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret, const char **ret_why);
+/* The same, and where in buf the problem is: *ret_offset, SIZE_MAX when it cannot say (a key given
+ * twice, or json-c read a copy of the text) or the text is fine; len for "unexpected end of data". */
+int json_parse_strict_at(const char *buf, size_t len, int depth, json_object **ret, const char **ret_why,
+                         size_t *ret_offset);
 
 /* What RFC 8259 does not allow, or json-c would not keep, in JSON text read as written (a raw
  * control character in a string, NaN, a leading zero, an integer beyond 64 bits, half a
  * surrogate pair, a key with \u0000): a static reason, or NULL. Outside strings the text is
  * taken to hold only structure, white space, numbers and literals. */
 const char *json_text_problem(const char *s, size_t n);
+/* The same, and where it is (ret_offset may be NULL; left as it was when there is no problem). */
+const char *json_text_problem_at(const char *s, size_t n, size_t *ret_offset);
 
 /* json-c 0.18's strict mode refuses every byte above 0x7f in a string (it compares a signed char
  * with 0x1f; json-c issue #875): valid UTF-8 such as "café" is an "invalid string sequence" there,

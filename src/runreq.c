@@ -52,6 +52,19 @@ bool run_file_name_valid(const char *name) {
         return !file_name_problem(name);
 }
 
+/* Line and column (1-based; columns count characters: the body is UTF-8) of offset in s. */
+static void text_position(const char *s, size_t offset, unsigned *ret_line, unsigned *ret_column) {
+        unsigned line = 1, column = 1;
+
+        for (size_t i = 0; i < offset; i++)
+                if (s[i] == '\n')
+                        line++, column = 1;
+                else if (((unsigned char) s[i] & 0xc0) != 0x80)
+                        column++;
+        *ret_line = line;
+        *ret_column = column;
+}
+
 static int parse_args(json_object *v, RunRequest *r, char **ret_error) {
         size_t n;
 
@@ -161,9 +174,16 @@ int run_request_parse(const Settings *s, const Manifest *m, const char *body, si
          * JSON_TOKENER_VALIDATE_UTF8 lets overlong forms and surrogates through. */
         if (!utf8_valid(body, len))
                 return set_error(ret_error, -EINVAL, "request body is not valid UTF-8");
-        k = json_parse_strict(body, len, JSON_TOKENER_DEFAULT_DEPTH, &root, &why);
+        size_t at;
+        k = json_parse_strict_at(body, len, JSON_TOKENER_DEFAULT_DEPTH, &root, &why, &at);
         if (k == -ENOMEM)
                 return k;
+        if (k < 0 && at < len) { /* where, for a body of many lines or one long one */
+                unsigned line, column;
+                text_position(body, at, &line, &column);
+                return set_error(ret_error, -EINVAL, "request body is not valid JSON: %s (line %u, column %u)", why,
+                                 line, column);
+        }
         if (k < 0)
                 return set_error(ret_error, -EINVAL, "request body is not valid JSON: %s", why);
         if (!json_object_is_type(root, json_type_object)) {

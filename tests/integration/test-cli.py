@@ -270,6 +270,13 @@ def body(tap):
     p = w.cli("run", "echo", "--request", bad)
     tap.ok(p.returncode != 0 and b"bogus" in p.stderr, "run --request with an unknown field: fails naming it",
            repr(p.stderr))
+    # a request written out over lines: the JSON error says where
+    with open(bad, "w") as f:
+        f.write('{\n  "stdin": "x",\n  "args" ["a"]\n}')
+    p = w.cli("run", "echo", "--request", bad)
+    tap.is_((p.returncode, p.stderr.decode(errors="replace")),
+            (1, "skillrun: %s: request body is not valid JSON: no ':' after an object key (line 3, column 10)\n" % bad),
+            "run --request with a JSON error: exit 1, the file, the line and the column")
     p = w.cli("run")
     tap.ok(p.returncode != 0, "run without a name fails")
 

@@ -219,7 +219,8 @@ def body(tap):
     r = w.run("cat", b'{"stdin":"\\ud800"}')
     check_error(tap, r, 400, "half a surrogate pair in a \\u escape")
     tap.is_((r.json or {}).get("message"),
-            "request body is not valid JSON: half a UTF-16 surrogate pair in a \\u escape", "... and the message says so")
+            "request body is not valid JSON: half a UTF-16 surrogate pair in a \\u escape (line 1, column 11)",
+            "... and the message says so, and where")
     r = w.run("cat", b'{"stdin":"\\ud83d\\ude00"}')
     tap.is_(((r.json or {}).get("outcome"), (r.json or {}).get("stdout")), ("ok", "\U0001f600"),
             "a whole pair reaches the skill as one code point")

@@ -172,53 +172,90 @@ int main(void) {
         is_str(try(plain, "{\"a\":", NULL), "-22 request body is not valid JSON: unexpected end of data",
                "truncated JSON refused, in words");
         contains_str(try(plain, "{} x", NULL), "-22 request body is not valid JSON", "trailing garbage refused");
-        is_str(try(plain, "\xEF\xBB\xBF{}", NULL), "-22 request body is not valid JSON: a byte order mark (U+FEFF)",
+        /* where: a request written out over lines (skillrun run --request FILE) or one long line;
+         * columns count characters, not bytes */
+        static const struct {
+                const char *body, *error, *what;
+        } placed[] = {
+                { "{\"a\":\n\n 1,,}", "an object key that is no string (line 3, column 4)", "its line and column" },
+                { "{\"args\": [1 2]}", "neither ',' nor the end of the object or array (line 1, column 13)",
+                  "a one-line body" },
+                { "{\"\xc3\xa9\": x}", "a number JSON does not allow (NaN, Infinity, a leading zero, no digit after "
+                  "'.') (line 1, column 7)", "a character of two bytes is one column" },
+                { "{\"stdin\": \"\xc3\xa9\ta\"}", "a control character not escaped in a string (line 1, column 13)",
+                  "what json-c refuses itself, placed by our reading of the text" },
+                { "{} x", "trailing data (line 1, column 4)", "trailing data" },
+                /* json-c reads a copy where it would misread a \u pair (U+1DF00 here) */
+                { "{\"stdin\": \"\\ud837\\udf00\",\n x}", "an object key that is no string (line 2, column 2)",
+                  "after a \\u pair json-c reads from a copy" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(placed); i++) {
+                char want[200];
+                snprintf(want, sizeof(want), "-22 request body is not valid JSON: %s", placed[i].error);
+                is_str(try(plain, placed[i].body, NULL), want, "a JSON error says where: %s", placed[i].what);
+        }
+        is_str(try(plain, "\xEF\xBB\xBF{}", NULL), "-22 request body is not valid JSON: a byte order mark (U+FEFF) (line 1, column 1)",
                "a leading byte order mark refused as one, not as a number");
         /* complete values at the end of the body: json-c waits for more after a number or literal */
         is_str(try(plain, "42", NULL), "-22 request body must be a JSON object", "a bare number is complete JSON");
         is_str(try(plain, "true", NULL), "-22 request body must be a JSON object", "a bare literal is complete JSON");
         is_str(try(plain, "{}\r\n", NULL), "OK", "white space after the object");
         /* numbers json-c takes even strictly, and would pass on as they came */
-        static const char *const bad_numbers[] = { "{\"input\": NaN}", "{\"input\": [Infinity]}",
-                                                   "{\"input\": {\"a\": -Infinity}}", "{\"input\": 1.}",
-                                                   "{\"input\": 2.e3}", "{\"input\": [00]}",
-                                                   "{\"input\": {\"a\": -007}}", "{\"input\": 00.5}" };
-        for (size_t i = 0; i < ELEMENTSOF(bad_numbers); i++)
-                is_str(try(plain, bad_numbers[i], NULL),
-                       "-22 request body is not valid JSON: a number JSON does not allow (NaN, Infinity, a leading "
-                       "zero, no digit after '.')",
-                       "%s", bad_numbers[i]);
+        static const struct {
+                const char *body;
+                unsigned column; /* of the number */
+        } bad_numbers[] = { { "{\"input\": NaN}", 11 },       { "{\"input\": [Infinity]}", 12 },
+                            { "{\"input\": {\"a\": -Infinity}}", 17 }, { "{\"input\": 1.}", 11 },
+                            { "{\"input\": 2.e3}", 11 },      { "{\"input\": [00]}", 12 },
+                            { "{\"input\": {\"a\": -007}}", 17 },   { "{\"input\": 00.5}", 11 } };
+        for (size_t i = 0; i < ELEMENTSOF(bad_numbers); i++) {
+                char want[200];
+                snprintf(want, sizeof(want), "-22 request body is not valid JSON: a number JSON does not allow (NaN, "
+                         "Infinity, a leading zero, no digit after '.') (line 1, column %u)", bad_numbers[i].column);
+                is_str(try(plain, bad_numbers[i].body, NULL), want, "%s", bad_numbers[i].body);
+        }
         /* what json-c takes and would change on the way */
         is_str(try(plain, "{\"stdin\": \"a\tb\"}", NULL),
-               "-22 request body is not valid JSON: a control character not escaped in a string", "a raw tab in a string");
+               "-22 request body is not valid JSON: a control character not escaped in a string (line 1, column 13)",
+               "a raw tab in a string");
         is_str(try(plain, "{\"input\": 123456789012345678901234567890}", NULL),
-               "-22 request body is not valid JSON: an integer beyond 64 bits", "an integer json-c would clamp");
+               "-22 request body is not valid JSON: an integer beyond 64 bits (line 1, column 11)",
+               "an integer json-c would clamp");
         is_str(try(plain, "{\"input\": -9223372036854775809}", NULL),
-               "-22 request body is not valid JSON: an integer beyond 64 bits", "... below INT64_MIN");
+               "-22 request body is not valid JSON: an integer beyond 64 bits (line 1, column 11)", "... below INT64_MIN");
         /* json-c 0.18 and 0.19's strict mode take such an integer that ends the text for one cut
          * short: the text is whole all the same */
         is_str(try(plain, "99999999999999999999999", NULL),
-               "-22 request body is not valid JSON: an integer beyond 64 bits", "... a bare one ending the text");
+               "-22 request body is not valid JSON: an integer beyond 64 bits (line 1, column 1)",
+               "... a bare one ending the text");
         is_str(try(plain, "-9223372036854775809", NULL),
-               "-22 request body is not valid JSON: an integer beyond 64 bits", "... a bare one below INT64_MIN");
+               "-22 request body is not valid JSON: an integer beyond 64 bits (line 1, column 1)",
+               "... a bare one below INT64_MIN");
         is_str(try(plain, "[\"\xc3\xa9\", 'x'", NULL),
-               "-22 request body is not valid JSON: a string in single quotes",
+               "-22 request body is not valid JSON: a string in single quotes (line 1, column 7)",
                "a text cut short after what strict mode refuses, with UTF-8 in it");
         is_str(try(plain, "{\"input\": [18446744073709551615, -9223372036854775808, 1e400]}", NULL), "OK",
                "the 64-bit bounds themselves, and a decimal json-c keeps as written");
         is_str(try(plain, "{\"input\": {\"a\\u0000b\": 1, \"a\": 2}}", NULL),
-               "-22 request body is not valid JSON: a key with \\u0000 in it", "a key json-c would cut short");
+               "-22 request body is not valid JSON: a key with \\u0000 in it (line 1, column 12)",
+               "a key json-c would cut short");
         is_str(try(plain, "{\"input\": [\"\\u0000\", {\"k\": \"\\u0000\"}]}", NULL), "OK", "a value keeps its \\u0000");
         /* half a surrogate pair: json-c makes it U+FFFD, where the same code point raw is no UTF-8 */
-        static const char *const lone[] = {
-                "{\"stdin\": \"\\ud800\"}",          "{\"stdin\": \"\\udc00\"}",
-                "{\"stdin\": \"\\uDBFFx\"}",         "{\"stdin\": \"\\ud800\\u0041\"}",
-                "{\"stdin\": \"\\ud800\\ud800\"}", "{\"stdin\": \"a\\ud83d\"}",
-                "{\"args\": [\"\\udfff\"]}",         "{\"input\": {\"\\ud800\": 1, \"\\ud801\": 2}}",
+        static const struct {
+                const char *body;
+                unsigned column; /* of the escape's backslash */
+        } lone[] = {
+                { "{\"stdin\": \"\\ud800\"}", 12 },          { "{\"stdin\": \"\\udc00\"}", 12 },
+                { "{\"stdin\": \"\\uDBFFx\"}", 12 },         { "{\"stdin\": \"\\ud800\\u0041\"}", 12 },
+                { "{\"stdin\": \"\\ud800\\ud800\"}", 12 }, { "{\"stdin\": \"a\\ud83d\"}", 13 },
+                { "{\"args\": [\"\\udfff\"]}", 12 },         { "{\"input\": {\"\\ud800\": 1, \"\\ud801\": 2}}", 13 },
         };
-        for (size_t i = 0; i < ELEMENTSOF(lone); i++)
-                is_str(try(plain, lone[i], NULL),
-                       "-22 request body is not valid JSON: half a UTF-16 surrogate pair in a \\u escape", "%s", lone[i]);
+        for (size_t i = 0; i < ELEMENTSOF(lone); i++) {
+                char want[128];
+                snprintf(want, sizeof(want), "-22 request body is not valid JSON: half a UTF-16 surrogate pair in a "
+                         "\\u escape (line 1, column %u)", lone[i].column);
+                is_str(try(plain, lone[i].body, NULL), want, "%s", lone[i].body);
+        }
         is_str(try(plain, "{\"stdin\": \"\\ud83d\\ude00 \\uD7FF \\uE000 \\\\ud800\"}", &r), "OK",
                "a whole pair, the code points around the surrogates, and an escaped backslash before \"ud800\"");
         is_str(r.stdin_data, "\xf0\x9f\x98\x80 \xed\x9f\xbf \xee\x80\x80 \\ud800", "... decoded as sent");
@@ -287,14 +324,15 @@ int main(void) {
         is_str(r.stdin_data, "\\ud837\\udf00 \\\xf0\x9d\xbc\x80", "... is no escape");
         run_request_done(&r);
         is_str(try(plain, "{\"stdin\": \"\\ud836\\udc00\\udc00\"}", NULL),
-               "-22 request body is not valid JSON: half a UTF-16 surrogate pair in a \\u escape",
+               "-22 request body is not valid JSON: half a UTF-16 surrogate pair in a \\u escape (line 1, column 24)",
                "U+1D800 escaped, then half a pair (json-c made the two U+10000)");
         /* what json-c's strict mode refuses, with UTF-8 in the text (json-c 0.18 is not strict then) */
         {
+                /* a trailing comma is seen at the '}' after it */
                 static const char *const not_strict[][2] = {
-                        { "{\"stdin\": \"\xc3\xa9\",}", "a trailing comma" },
-                        { "{\"stdin\": '\xc3\xa9'}", "a string in single quotes" },
-                        { "{\"stdin\": \"\xc3\xa9\" /* \xc3\xa9 */}", "a comment" },
+                        { "{\"stdin\": \"\xc3\xa9\",}", "a trailing comma (line 1, column 15)" },
+                        { "{\"stdin\": '\xc3\xa9'}", "a string in single quotes (line 1, column 11)" },
+                        { "{\"stdin\": \"\xc3\xa9\" /* \xc3\xa9 */}", "a comment (line 1, column 15)" },
                 };
                 for (size_t i = 0; i < ELEMENTSOF(not_strict); i++) {
                         char want[128];
@@ -412,9 +450,11 @@ int main(void) {
         contains_str(try(plain, "{} 1", NULL), "-22 request body is not valid JSON", "an object and a number");
         is_str(try(plain, "{} \t\r\n ", NULL), "OK", "every kind of white space after the object");
         is_str(try(plain, "{\"input\": {\"a\\u0000b\" :1}}", NULL),
-               "-22 request body is not valid JSON: a key with \\u0000 in it", "... a space before its ':'");
+               "-22 request body is not valid JSON: a key with \\u0000 in it (line 1, column 12)",
+               "... a space before its ':'");
         is_str(try(plain, "{\"input\": {\"a\\u0000b\"\t:1}}", NULL),
-               "-22 request body is not valid JSON: a key with \\u0000 in it", "... a tab before its ':'");
+               "-22 request body is not valid JSON: a key with \\u0000 in it (line 1, column 12)",
+               "... a tab before its ':'");
 
         settings_done(&s);
         return done_testing();
