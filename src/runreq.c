@@ -7,7 +7,8 @@
 #include "json-util.h"
 #include "run.h"
 
-/* A JSON string without embedded NULs (they would silently cut argv/env entries short). */
+/* A JSON string without embedded NULs (they would silently cut argv/env entries short): -EINVAL
+ * for another type, -EBADMSG for a string with a NUL, so that the message says which. */
 static int get_plain_string(json_object *v, const char **ret, size_t *ret_len) {
         const char *s;
         size_t n;
@@ -17,7 +18,7 @@ static int get_plain_string(json_object *v, const char **ret, size_t *ret_len) {
         s = json_object_get_string(v);
         n = (size_t) json_object_get_string_len(v);
         if (strlen(s) != n)
-                return -EINVAL;
+                return -EBADMSG;
         *ret = s;
         if (ret_len)
                 *ret_len = n;
@@ -47,6 +48,9 @@ static const char *file_name_problem(const char *name) {
                         return "it holds a control character";
         return NULL;
 }
+
+/* What get_plain_string()'s error k says, in a manifest's words */
+#define NOT_PLAIN_STRING(k) ((k) == -EBADMSG ? "unexpected NUL character (\\u0000)" : "expected a string")
 
 bool run_file_name_valid(const char *name) {
         return !file_name_problem(name);
@@ -79,8 +83,9 @@ static int parse_args(json_object *v, RunRequest *r, char **ret_error) {
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 const char *s;
-                if (get_plain_string(json_object_array_get_idx(v, i), &s, NULL) < 0)
-                        return set_error(ret_error, -EINVAL, "args[%zu]: expected a string without NUL bytes", i);
+                int k = get_plain_string(json_object_array_get_idx(v, i), &s, NULL);
+                if (k < 0)
+                        return set_error(ret_error, -EINVAL, "args[%zu]: %s", i, NOT_PLAIN_STRING(k));
                 r->args[i] = strdup(s);
                 if (!r->args[i])
                         return -ENOMEM;
@@ -107,8 +112,9 @@ static int parse_env(const Manifest *m, json_object *v, RunRequest *r, char **re
                         return set_error(ret_error, -EINVAL, "env: invalid variable name '%s'", name);
                 if (!strv_contains(m->allow_env, name))
                         return set_error(ret_error, -EINVAL, "env: '%s' is not allowed by skill '%s'", name, m->name);
-                if (get_plain_string(val, &s, NULL) < 0)
-                        return set_error(ret_error, -EINVAL, "env: '%s': expected a string without NUL bytes", name);
+                int k = get_plain_string(val, &s, NULL);
+                if (k < 0)
+                        return set_error(ret_error, -EINVAL, "env: '%s': %s", name, NOT_PLAIN_STRING(k));
                 if (asprintf(&e, "%s=%s", name, s) < 0 || strv_push(&r->env, e) < 0)
                         return -ENOMEM;
         }
