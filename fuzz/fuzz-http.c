@@ -32,6 +32,7 @@ static void check_request(const HttpRequest *req, size_t size, const HttpLimits 
         fuzz_check(req->head && req->head_len > 0 && req->head_len <= size && req->head_len <= lim->max_header);
         fuzz_check(req->method && strlen(req->method) >= 1 && strlen(req->method) <= HTTP_MAX_METHOD);
         fuzz_check(req->target && req->target[0] == '/');
+        fuzz_check(!streq(req->method, "CONNECT"));
         fuzz_check(req->path && req->path[0] == '/' && strlen(req->path) <= strlen(req->target));
         fuzz_check(strncmp(req->target, req->path, strlen(req->path)) == 0);
         fuzz_check(!req->query || req->target[strlen(req->path)] == '?');

@@ -149,6 +149,11 @@ static int check_request_line(Parser *p, const char *l, size_t n, bool complete,
                 return r;
         if (l[t] != '/')
                 return refuse(p, 400, "Request target must be an absolute path");
+        /* RFC 9110 §9.3.6, RFC 9112 §3.2.3: CONNECT takes host:port and has no content. A peer
+         * takes what follows its head as tunnel data, where a Content-Length would have us read
+         * a body: two framings of the same bytes, so a CONNECT with a path is refused too. */
+        if (ret->method_len == 7 && memcmp(l, "CONNECT", 7) == 0)
+                return refuse(p, 400, "CONNECT needs an authority-form target");
         return 0;
 }
 

@@ -314,6 +314,14 @@ static void test_request_line(void) {
         refused("GET\r\n\r\n", 400, "method only");
         refused("GET http://example.com/ HTTP/1.1\r\n\r\n", 400, "absolute-form target");
         refused("CONNECT example.com:443 HTTP/1.1\r\n\r\n", 400, "authority-form target");
+        /* RFC 9110 §9.3.6: a CONNECT has no content, and RFC 9112 §3.2.3 its target is host:port. A
+         * peer (llhttp, a proxy) takes what follows the head as tunnel data, where we read
+         * Content-Length bytes of it as a body: the framing differs, so no CONNECT is taken. */
+        refused_because("CONNECT / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello", 400,
+                        "CONNECT needs an authority-form target", "CONNECT with a path and a body");
+        refused_because("CONNECT /v1/skills/wc/run HTTP/1.0\r\n\r\n", 400, "CONNECT needs an authority-form target",
+                        "CONNECT with a path, HTTP/1.0, no body");
+        refused_lit(&lim, "CONNECT / HTTP/1.1", 0, "CONNECT with a path waits for the end of its line");
         refused("OPTIONS * HTTP/1.1\r\n\r\n", 400, "asterisk-form target");
         refused("GET /a#frag HTTP/1.1\r\n\r\n", 400, "fragment in target");
         refused("GET /caf\xc3\xa9 HTTP/1.1\r\n\r\n", 400, "raw non-ASCII in target");
