@@ -268,6 +268,37 @@ static bool host_value_ok(const char *v) {
         return true;
 }
 
+/* Expect = #expectation (RFC 9110 §10.1.1), and 100-continue is the only expectation defined.
+ * A list's empty elements are ignored (RFC 9110 §5.6.1.2): an empty value expects nothing.
+ * False for any other expectation; *ret_continue tells whether 100-continue was listed. */
+static bool expect_ok(const char *v, bool *ret_continue) {
+        static const char cont[] = "100-continue";
+        bool found = false;
+
+        for (;;) {
+                size_t n = strcspn(v, ",");
+                const char *s = v, *e = v + n;
+
+                while (s < e && is_ows(*s))
+                        s++;
+                while (e > s && is_ows(e[-1]))
+                        e--;
+                if (e > s) {
+                        if ((size_t) (e - s) != sizeof(cont) - 1)
+                                return false;
+                        for (size_t i = 0; i < sizeof(cont) - 1; i++)
+                                if (ascii_lower(s[i]) != cont[i])
+                                        return false;
+                        found = true;
+                }
+                if (v[n] == '\0')
+                        break;
+                v += n + 1;
+        }
+        *ret_continue = found;
+        return true;
+}
+
 /* Set a well-known header slot; a second occurrence is ambiguous and refused. */
 static int take_unique(Parser *p, const char **slot, const char *value, const char *msg) {
         if (*slot)
@@ -371,10 +402,12 @@ static int fill_request(Parser *p, const HeadScan *scan, const HttpLimits *lim, 
                 return refuse(p, 400, "Invalid Host header");
 
         if (expect) {
-                if (!strcaseeq(expect, "100-continue"))
+                bool cont;
+
+                if (!expect_ok(expect, &cont))
                         return refuse(p, 400, "Unsupported Expect header");
                 /* RFC 9110 §10.1.1: a 100-continue expectation from an HTTP/1.0 client is ignored. */
-                req->expect_continue = req->version_minor >= 1;
+                req->expect_continue = cont && req->version_minor >= 1;
         }
 
         return 0;

@@ -513,6 +513,20 @@ static void test_expect(void) {
                 "other expectation");
         refused_because("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nExpect: 100-continuex\r\n\r\n", 400,
                         "Unsupported Expect header", "an expectation that only starts like 100-continue, with Host");
+
+        /* Expect is a list (RFC 9110 §10.1.1): its empty elements are ignored (§5.6.1.2), so an
+         * empty value expects nothing, and a stray comma does not make 100-continue another one */
+        is_int(PARSE(&lim, "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nExpect:\r\n\r\n", &req, &status), 1,
+               "empty Expect parses");
+        ok(!req.expect_continue, "empty Expect: no expectation");
+        http_request_done(&req);
+        is_int(PARSE(&lim, "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nExpect: ,\t100-Continue , \r\n\r\n",
+                     &req, &status),
+               1, "Expect with empty list elements around 100-continue parses");
+        ok(req.expect_continue, "... and expects 100-continue");
+        http_request_done(&req);
+        refused_because("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nExpect: 100-continue, foo\r\n\r\n", 400,
+                        "Unsupported Expect header", "100-continue listed with another expectation");
 }
 
 /* "GET / HTTP/1.1\r\nHost: h\r\nX: <pad>\r\n\r\n" of exactly total bytes. */
