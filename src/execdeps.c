@@ -168,12 +168,18 @@ static int find_in_path(const char *name, const char *path, char **ret) {
                 /* An empty or relative entry is looked up in the skill's working directory, the
                  * work dir, which holds what the request sent: never followed, never granted.
                  * What execve(2) refuses, a directory of that name say, execvp() passes by.
-                 * An entry ending in "/" ("/" itself) gets no second one: the path is named in
-                 * check's messages and the run's sandbox_error. */
+                 * The path is named in check's messages: as the kernel takes it, without the
+                 * doubled slashes or "/./" an entry may hold ("/", "/usr/bin/", "/usr//bin/."). */
                 if (p[0] == '/') {
+                        _cleanup_free_ char *joined = NULL;
                         struct stat st;
 
-                        if (asprintf(&c, "%.*s%s%s", (int) n, p, p[n - 1] == '/' ? "" : "/", name) < 0)
+                        if (asprintf(&joined, "%.*s/%s", (int) n, p, name) < 0) {
+                                joined = NULL; /* undefined after a failure */
+                                return -ENOMEM;
+                        }
+                        c = path_lexical(joined);
+                        if (!c)
                                 return -ENOMEM;
                         if (stat(c, &st) == 0 && S_ISREG(st.st_mode) && access(c, X_OK) == 0) {
                                 *ret = c;

@@ -235,25 +235,6 @@ static void secret_add(Secrets *sec, char *real, bool scan) {
                 hidden_dir_links(sec, real);
 }
 
-/* 'path' with "//", "/./" and trailing slashes collapsed, nothing resolved: how it names things. */
-static char *path_lexical(const char *path) {
-        char *s = strdup(path), *w = s;
-
-        if (!s)
-                return NULL;
-        for (const char *p = path; *p;) {
-                if (*p == '/' && (p[1] == '/' || (p[1] == '.' && (p[2] == '/' || p[2] == 0)))) {
-                        p += p[1] == '/' ? 1 : 2;
-                        continue;
-                }
-                *w++ = *p++;
-        }
-        while (w > s + 1 && w[-1] == '/')
-                w--;
-        *w = 0;
-        return s;
-}
-
 /* The links on the way to one of skillrun's files, as configured ('real': where it resolved, or
  * NULL): whoever owns them already decides skillrun's tokens and manifests. Resolved as written
  * (the usual layout), it has none, and there is nothing to walk. */

@@ -27,6 +27,24 @@ const char *path_below(const char *path, const char *root) {
         return path + n;
 }
 
+char *path_lexical(const char *path) {
+        char *s = strdup(path), *w = s;
+
+        if (!s)
+                return NULL;
+        for (const char *p = path; *p;) {
+                if (*p == '/' && (p[1] == '/' || (p[1] == '.' && (p[2] == '/' || p[2] == 0)))) {
+                        p += p[1] == '/' ? 1 : 2;
+                        continue;
+                }
+                *w++ = *p++;
+        }
+        while (w > s + 1 && w[-1] == '/')
+                w--;
+        *w = 0;
+        return s;
+}
+
 char **strv_free(char **l) {
         if (!l)
                 return NULL;

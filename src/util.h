@@ -79,6 +79,9 @@ const char *path_below(const char *path, const char *root);
 static inline bool path_at_or_below(const char *path, const char *root) {
         return path_below(path, root) != NULL;
 }
+/* 'path' with "//", "/./" and trailing slashes collapsed, nothing resolved: how the kernel
+ * names what it resolves to, without the doubled slashes. Allocated; NULL on OOM. */
+char *path_lexical(const char *path);
 
 /* NULL-terminated string vectors. */
 char **strv_free(char **l);

@@ -645,6 +645,9 @@ def body(tap):
         "envrestr": ({"policy": "restrictive"}, True),
         "envperm": ({}, False),
         "envpermread": ({"read_paths": [opt]}, True),
+        # a PATH entry written with doubled slashes and "/./": check names the program as the
+        # kernel takes it, opt/tool
+        "envpermslashes": ({"env": {"PATH": "/%s/.//:/usr/bin:/bin" % opt}}, False),
     }
     for name, (extra, takes) in envcases.items():
         script = os.path.join(wb.skills_dir, name, "run.sh")  # the skill's own directory

@@ -263,8 +263,14 @@ static void test_collect(void) {
                 { "#!/usr/bin/env tool\n", ".:bin::tool", false },
                 { "#!/usr/bin/env tool\n", "BIN/dirs:BIN", true },
                 { "#!/usr/bin/env tool\n", "BIN/noexec:BIN", true },
-                /* an entry ending in "/": the program is BIN/tool, as check names it, not BIN//tool */
+                /* an entry ending in "/", or holding doubled slashes or "/./" (more than one
+                 * trailing slash, a leading "//"), also where -S sets PATH: the program is
+                 * BIN/tool, as check names it, not BIN//tool */
                 { "#!/usr/bin/env tool\n", "/nonexistent/:BIN/", true },
+                { "#!/usr/bin/env tool\n", "/nonexistent/:BIN//", true },
+                { "#!/usr/bin/env tool\n", "//BIN", true },
+                { "#!/usr/bin/env tool\n", "BIN/./", true },
+                { "#!/usr/bin/env -S PATH=//BIN/// tool\n", SKILL_DEFAULT_PATH, true },
                 { "#!/usr/bin/env -S -uPATH tool\n", bin, false },
                 { "#!/usr/bin/env -S -vu PATH tool\n", bin, false },
                 { "#!/usr/bin/env -S\ttool\n", bin, true },
