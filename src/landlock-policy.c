@@ -101,35 +101,60 @@ static bool matches(const char *prefix, const char *name, const char *secret, bo
         return copy_of(name, secret, slash ? (size_t) (slash - secret) : strlen(secret));
 }
 
-static bool skip_secret(const char *name, void *userdata) {
-        SkipCtx *ctx = userdata;
-        bool deeper = false;
+typedef enum EntryVerdict {
+        ENTRY_ALLOWED, /* a rule of its own */
+        ENTRY_HIDDEN,
+        ENTRY_WALKED,  /* its entries are judged in turn */
+} EntryVerdict;
 
-        /* the entry itself is a secret: whatever lies below it is hidden with it */
-        for (size_t i = 0; i < ctx->n_names; i++) {
+/* What the walk around the secrets (names, relative to root) does with entry 'name' of the
+ * directory 'prefix' ("" for root itself, 'depth' deep): allowed; hidden, as a secret or a copy
+ * of one (whatever lies below it is hidden with it); or, on the way to a secret deeper, walked,
+ * 'sub' (PATH_MAX) then naming it relative to root. So deep a walk (each level costs stack and
+ * rules) hides the rest of the way instead: fail closed. Only a real directory is walked:
+ * through a symlink the walk would allow the entries of wherever it points (a link to / gives
+ * everything), a name given through it having made it look like the way to a secret. The
+ * rules and check's prediction (tree_grants()) both ask this. */
+static EntryVerdict entry_verdict(const char *root, const char *const *names, size_t n_names, const char *prefix,
+                                  unsigned depth, const char *name, char sub[static PATH_MAX]) {
+        char full[PATH_MAX];
+        bool deeper = false;
+        struct stat st;
+
+        for (size_t i = 0; i < n_names; i++) {
                 bool below;
-                if (matches(ctx->prefix, name, ctx->names[i], &below)) {
+                if (matches(prefix, name, names[i], &below)) {
                         if (!below)
-                                return true;
+                                return ENTRY_HIDDEN;
                         deeper = true;
                 }
         }
         if (!deeper)
-                return false;
-
-        /* A secret lies deeper: allow this directory's other entries instead. So deep a walk
-         * (each level costs stack and rules) hides the rest of the way instead: fail closed. */
-        if (ctx->depth + 1 >= WALK_DEPTH_MAX || ctx->error < 0)
-                return true;
-        char sub[PATH_MAX], full[PATH_MAX];
-        struct stat st;
-        if (snprintf(sub, sizeof(sub), "%s%s%s", ctx->prefix, *ctx->prefix ? "/" : "", name) >= (int) sizeof(sub) ||
-            snprintf(full, sizeof(full), "%s/%s", ctx->root, sub) >= (int) sizeof(full))
-                return true; /* too long to walk: hidden */
-        /* Only a real directory is walked: through a symlink the walk would allow the entries of
-         * wherever it points (a link to / gives everything), a name given through it having made
-         * it look like the way to a secret. */
+                return ENTRY_ALLOWED;
+        if (depth + 1 >= WALK_DEPTH_MAX)
+                return ENTRY_HIDDEN;
+        if (snprintf(sub, PATH_MAX, "%s%s%s", prefix, *prefix ? "/" : "", name) >= PATH_MAX ||
+            snprintf(full, sizeof(full), "%s/%s", root, sub) >= (int) sizeof(full))
+                return ENTRY_HIDDEN; /* too long to walk */
         if (lstat(full, &st) < 0 || !S_ISDIR(st.st_mode))
+                return ENTRY_HIDDEN;
+        return ENTRY_WALKED;
+}
+
+static bool skip_secret(const char *name, void *userdata) {
+        SkipCtx *ctx = userdata;
+        char sub[PATH_MAX];
+
+        switch (entry_verdict(ctx->root, ctx->names, ctx->n_names, ctx->prefix, ctx->depth, name, sub)) {
+        case ENTRY_ALLOWED:
+                return false;
+        case ENTRY_HIDDEN:
+                return true;
+        case ENTRY_WALKED:
+                break;
+        }
+        /* a secret lies deeper: this directory's other entries are allowed instead */
+        if (ctx->error < 0)
                 return true;
         int r = allow_dir_except(ctx->rs, ctx->sec, ctx->root, ctx->names, ctx->n_names, sub, ctx->depth + 1,
                                  ctx->access);
@@ -176,39 +201,106 @@ static int allow_etc(LandlockRuleset *rs, const Secrets *sec, uint64_t access) {
         return allow_dir_except(rs, sec, "/etc", sec->names, sec->n_names, "", 0, access);
 }
 
-/* A tree the policy allows whole (system, library and /proc directories): one rule, unless a
- * configured secret lives inside it, then its entries but the secret. Missing: nothing. */
-static int allow_tree(LandlockRuleset *rs, const Secrets *sec, const char *path, uint64_t access) {
+/* How allow_tree() grants 'path', a tree the policy allows whole (system, library and /proc
+ * directories): 0 not at all (missing, or inside a hidden directory: /usr/local/lib when the
+ * tokens' directory is /usr/local); 1 whole, one rule on *ret_fd (*ret_st its stat); 2 its
+ * entries but the configured secrets inside it, those relative to it in *ret_below (allocated,
+ * *ret_n of them). */
+static int tree_plan(const Secrets *sec, const char *path, int *ret_fd, struct stat *ret_st, const char ***ret_below,
+                     size_t *ret_n) {
         _cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
-        _cleanup_free_ const char **below = NULL;
-        size_t n_below = 0;
-        struct stat st;
+        const char **below;
         int r;
 
+        *ret_fd = -1;
+        *ret_below = NULL;
+        *ret_n = 0;
         if (fd < 0)
                 return errno == ENOENT || errno == ENOTDIR || errno == EACCES ? 0 : negative_errno();
-        /* a tree inside a hidden directory (/usr/local/lib when the tokens' directory is
-         * /usr/local) stays hidden with it */
         if (secrets_contain(sec, path))
                 return 0;
-        if (fstat(fd, &st) < 0)
+        if (fstat(fd, ret_st) < 0)
                 return negative_errno();
         if (sec->n_outside > 0) {
                 below = calloc(sec->n_outside, sizeof(*below));
                 if (!below)
                         return -ENOMEM;
-                r = secrets_in_tree(sec, &st, below, sec->n_outside, &n_below);
+                r = secrets_in_tree(sec, ret_st, below, sec->n_outside, ret_n);
+                if (r == 1) {
+                        *ret_below = below;
+                        *ret_fd = TAKE_FD(fd);
+                        return 2;
+                }
+                free(below);
+                *ret_n = 0;
                 if (r == 2)
                         return 0; /* the secret itself */
-                if (r == 1)
-                        return allow_dir_except(rs, sec, path, below, n_below, "", 0, access);
         }
+        *ret_fd = TAKE_FD(fd);
+        return 1;
+}
 
+/* A tree the policy allows whole: one rule, unless a configured secret lives inside it, then
+ * its entries but the secret. Missing: nothing. */
+static int allow_tree(LandlockRuleset *rs, const Secrets *sec, const char *path, uint64_t access) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ const char **below = NULL;
+        size_t n_below = 0;
+        struct stat st;
+        int r;
+
+        r = tree_plan(sec, path, &fd, &st, &below, &n_below);
+        if (r <= 0)
+                return r;
+        if (r == 2)
+                return allow_dir_except(rs, sec, path, below, n_below, "", 0, access);
         r = landlock_ruleset_allow_fd(rs, fd, S_ISDIR(st.st_mode), access);
         if (r < 0)
                 return r;
         landlock_ruleset_hold_fd(rs, TAKE_FD(fd));
         return 0;
+}
+
+/* Does allow_tree()'s rule for 'path' reach canonical 'canon': the tree whole, or an entry its
+ * walk around the secrets allows, on canon's way? Each component as the walk judges it (a
+ * canonical path has no symlink on the way, which the walk would give no rule). */
+static bool tree_grants(const Secrets *sec, const char *path, const char *canon) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ const char **below = NULL;
+        char real[PATH_MAX], prefix[PATH_MAX] = "";
+        size_t n_below = 0;
+        unsigned depth = 0;
+        struct stat st;
+        const char *rest;
+        int plan;
+
+        plan = tree_plan(sec, path, &fd, &st, &below, &n_below);
+        if (plan <= 0 || secrets_canonical_of(fd, path, real) < 0 || !(rest = path_below(canon, real)))
+                return false;
+        if (plan == 1)
+                return true;
+        /* rest: "" (the tree itself, which the walk gives no rule) or "/a/b…" */
+        while (*rest == '/') {
+                char name[NAME_MAX + 1], sub[PATH_MAX];
+                size_t n = strcspn(++rest, "/");
+
+                if (n == 0 || n > NAME_MAX)
+                        return false;
+                memcpy(name, rest, n);
+                name[n] = 0;
+                rest += n;
+                switch (entry_verdict(path, below, n_below, prefix, depth, name, sub)) {
+                case ENTRY_ALLOWED:
+                        return true;
+                case ENTRY_HIDDEN:
+                        return false;
+                case ENTRY_WALKED:
+                        strcpy(prefix, sub);
+                        depth++;
+                        break;
+                }
+        }
+        return false;
 }
 
 static int allow_trees(LandlockRuleset *rs, const Secrets *sec, const char *const *paths, size_t n, uint64_t access) {
@@ -577,13 +669,11 @@ int landlock_policy_build(LandlockRuleset *rs, const Settings *s, const Manifest
         }
 }
 
-/* Is canonical 'canon' at or below one of paths, each resolved as the rules resolve it? */
-static bool below_resolved(const char *canon, const char *const *paths, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *real = realpath(paths[i], NULL);
-                if (real && path_at_or_below(canon, real))
+/* Does one of the system trees, as landlock_permissive() grants them, reach canonical 'canon'? */
+static bool system_grants(const Secrets *sec, const char *canon) {
+        for (size_t i = 0; i < ELEMENTSOF(system_dirs); i++)
+                if (tree_grants(sec, system_dirs[i], canon))
                         return true;
-        }
         return false;
 }
 
@@ -633,8 +723,7 @@ int landlock_policy_unexecutable(const Settings *s, const Manifest *m, char **re
                 if (granted_by_name(&sec, m, canon))
                         continue;
                 if (m->policy == POLICY_PERMISSIVE)
-                        granted = below_resolved(canon, system_dirs, ELEMENTSOF(system_dirs)) &&
-                                  !secrets_contain(&sec, canon);
+                        granted = system_grants(&sec, canon);
                 else
                         granted = !dep_kept_out(&sec, *d, canon);
                 if (!granted) {

@@ -39,10 +39,10 @@ def env_name():
     return p.stderr.decode(errors="replace").split(":", 1)[0]
 
 
-def check(env, name):
-    """`skillrun check` in the environment env.run() gives a skill: its exit status, and the
-    lines that name the skill."""
-    args, cenv = env.command(name, [])
+def check(env, name, **kw):
+    """`skillrun check` in the environment env.run() gives a skill (env.command()'s keywords:
+    a setup, extra_env): its exit status, and the lines that name the skill."""
+    args, cenv = env.command(name, [], **kw)
     args = args[:args.index(ws.SKILLRUN) + 1] + ["check"]
     p = subprocess.run(args, env=cenv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
     return p.returncode, [ln for ln in p.stdout.decode(errors="replace").splitlines() if name in ln]
@@ -244,6 +244,39 @@ def tokens_in_etc(tap, env):
                     extra_env={"SKILLRUN_TOKENS_FILE": "/etc/zz-tokens"})
 
 
+def secret_copies(tap, env):
+    """permissive: a command under a name the walk around a secret in a system tree hides as a
+    copy of it (the tokens' directory /usr/local/etc/skillrun: "skillrun.bak" beside it, ".etc~"
+    and "etc.old" beside the directory on the way to it) cannot be executed, as one in the
+    secret itself cannot: check says so, as a run finds it. A name that is no copy ("etcx") is
+    executable, and check finds nothing wrong. Set up in a private mount namespace (a tmpfs on
+    /usr/local), so the host's trees are left alone."""
+    tokens = "/usr/local/etc/skillrun/tokens"
+    dirs = {"/usr/local/etc/skillrun": False, "/usr/local/etc/skillrun.bak": False, "/usr/local/.etc~": False,
+            "/usr/local/etc.old": False, "/usr/local/etcx": True}
+    setup = "\n".join(["mount -t tmpfs -o mode=0755 none /usr/local",
+                       "mkdir -p %s" % " ".join(dirs),
+                       "cp %s %s && chmod 0644 %s" % (env.secret, tokens, tokens)] +
+                      ["printf '#!/bin/sh\\necho ran\\n' > %s/tool && chmod 0755 %s/tool" % (d, d) for d in dirs])
+    extra = {"SKILLRUN_TOKENS_FILE": tokens}
+    for i, (d, runs) in enumerate(dirs.items()):
+        name = "copy%d" % i
+        command = d + "/tool"
+        env.skill(name, "permissive", command=[command])
+        rc, said = check(env, name, setup=setup, extra_env=extra)
+        denied = "error: %s/%s.json: command: '%s': policy permissive does not let the skill execute it (" % \
+            (env.skills, name, command)
+        if runs:
+            tap.ok(said and said[0].startswith("ok: %s (" % name), "check: a command in %s: ok (%r)" % (d, said))
+        else:
+            tap.ok(any(ln.startswith(denied) for ln in said), "check: a command in %s: not executable (%r)" % (d, said))
+        res = env.run(name, setup=setup, extra_env=extra)
+        want = ("ok", None, "ran\n") if runs else ("sandbox_error", "execve: Permission denied", "")
+        tap.is_((res.get("outcome"), res.get("sandbox_error"), res.get("stdout")), want,
+                "... and a run of it: %s" % want[0], repr(brief(res)))
+        os.unlink(os.path.join(env.skills, name + ".json"))
+
+
 def etc_without_d_type(tap, env):
     """/etc on a file system whose directory entries carry no type (ext2 without 'filetype', XFS
     without ftype, ISO 9660): every entry is lstat'ed, so that a symlink is still known for one
@@ -288,6 +321,7 @@ def body(tap, env):
     manifest_paths(tap, env)
     no_proc(tap, env)
     tokens_in_etc(tap, env)
+    secret_copies(tap, env)
     etc_without_d_type(tap, env)
 
 
