@@ -15,6 +15,7 @@ import http.client
 import json
 import os
 import pwd
+import random
 import re
 import secrets
 import shutil
@@ -275,6 +276,35 @@ def proc_state(pid):
     except OSError:
         return "?"
     return stat[stat.rfind(")") + 2:].split(" ", 1)[0]
+
+
+def uids_running():
+    """The real uids of every process now."""
+    uids = set()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/status" % pid) as f:
+                for line in f:
+                    if line.startswith("Uid:"):
+                        uids.add(int(line.split()[1]))
+                        break
+        except (OSError, ValueError, IndexError):
+            pass  # gone meanwhile
+    return uids
+
+
+def unused_uid():
+    """A uid that no passwd entry names and no process runs as, as DynamicUser= would pick one:
+    a worker run as it (Worker(user=...)) has RLIMIT_NPROC, which counts a uid's processes
+    host-wide, to itself, whatever other suites run as nobody at the same time."""
+    taken = {pw.pw_uid for pw in pwd.getpwall()} | uids_running()
+    rng = random.SystemRandom()
+    while True:
+        uid = rng.randrange(0x10000000, 0x7fff0000)
+        if uid not in taken:
+            return uid
 
 
 def pid_alive(pid):
@@ -610,8 +640,9 @@ class Worker:
         settings: key -> value, passed as SKILLRUN_<KEY>;
         accept=False: no --accept, so the first connection execs the worker with the listening
         socket as fd 3 (Accept=no), a deployment mistake the worker must refuse;
-        user: run the worker as that user without capabilities, as the shipped unit does
-        (DynamicUser=, CapabilityBoundingSet=): no user switch, and no cgroup it may write to here;
+        user: run the worker as that user (a name, or a uid: unused_uid()) without capabilities,
+        as the shipped unit does (DynamicUser=, CapabilityBoundingSet=): no user switch, and no
+        cgroup it may write to here;
         activator=False: the test starts the workers its own way (a super-server), so
         systemd-socket-activate is not needed."""
         self.bin = skillrun_bin()
@@ -727,11 +758,15 @@ class Worker:
     def as_user(self, args):
         """args run as self.user with no capability in any set and no_new_privs; the worker's
         files become that user's."""
-        pw = pwd.getpwnam(self.user)
+        if isinstance(self.user, int):
+            uid = gid = self.user  # a uid of its own (unused_uid()), no passwd entry
+        else:
+            pw = pwd.getpwnam(self.user)
+            uid, gid = pw.pw_uid, pw.pw_gid
         for d, dirs, files in os.walk(self.root):
             for n in [d] + [os.path.join(d, x) for x in dirs + files]:
-                os.lchown(n, pw.pw_uid, pw.pw_gid)
-        return ["setpriv", "--reuid=%d" % pw.pw_uid, "--regid=%d" % pw.pw_gid, "--clear-groups",
+                os.lchown(n, uid, gid)
+        return ["setpriv", "--reuid=%d" % uid, "--regid=%d" % gid, "--clear-groups",
                 "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--no-new-privs",
                 "--pdeathsig=SIGTERM", "--"] + args
 

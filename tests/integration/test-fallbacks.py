@@ -16,7 +16,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from skillrun_test import (Skip, Worker, check_error, main, pid_alive, py_skill, sh_skill,  # noqa: E402
-                           skillrun_bin, wait_for, wait_gone)
+                           skillrun_bin, unused_uid, wait_for, wait_gone)
 
 
 def strace_args(syscall, inject):
@@ -144,11 +144,14 @@ CHAINER = py_skill("import os, time\n"
 
 def deep_chain(tap):
     """Without a run cgroup (an unprivileged worker), a process chain deeper than the walk's
-    bound is killed whole as the skill ends."""
+    bound is killed whole as the skill ends. The worker runs as a uid of its own: its
+    tasks_max becomes RLIMIT_NPROC, which counts every process of the uid on the host, and
+    nobody's are other suites' too."""
     if os.geteuid() != 0 or not shutil.which("setpriv"):
         tap.skip("an unprivileged worker needs root and setpriv to be started")
         return
-    w = Worker(skills={"chain": CHAINER}, settings={"tasks_max": CHAIN + 16}, user="nobody").start()
+    uid = unused_uid()
+    w = Worker(skills={"chain": CHAINER}, settings={"tasks_max": CHAIN + 16}, user=uid).start()
     r = w.run("chain", {})
     j = r.json or {}
     pids = [int(x) for x in (j.get("stdout") or "").split() if x.isdigit()]
