@@ -16,13 +16,38 @@
 #define DIR_CHECK_INTERVAL_USEC UINT64_C(200000)
 #define REAP_ROUNDS 200
 
+/* A pidfd, or -1 with errno (ENOSYS where the headers know no pidfd_open). */
 static int pidfd_open_compat(pid_t pid) {
 #ifdef SYS_pidfd_open
-        int fd = (int) syscall(SYS_pidfd_open, pid, 0);
-        if (fd >= 0)
-                return fd;
-#endif
+        return (int) syscall(SYS_pidfd_open, pid, 0);
+#else
+        (void) pid;
+        errno = ENOSYS;
         return -1;
+#endif
+}
+
+/* The parent of 'pid' by its /proc/<pid>/stat, or -1. */
+static pid_t proc_ppid(pid_t pid) {
+        char path[64], buf[512], *rp;
+        long ppid;
+        ssize_t k;
+        int fd;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        k = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (k <= 0)
+                return -1;
+        buf[k] = 0;
+        /* "pid (comm) state ppid ...": comm may hold anything, so from the last ')' */
+        rp = strrchr(buf, ')');
+        if (!rp || sscanf(rp + 1, " %*c %ld", &ppid) != 1)
+                return -1;
+        return (pid_t) ppid;
 }
 
 /* Without CONFIG_PROC_CHILDREN: every /proc/<pid>/stat whose parent is 'parent'. */
@@ -34,27 +59,13 @@ size_t supervise_scan_children(pid_t parent, pid_t *out, size_t max) {
         if (!d)
                 return 0;
         while ((de = readdir(d)) && n < max) {
-                char path[300], buf[512], *rp;
-                ssize_t k;
-                long pid, ppid;
-                int fd;
+                char *e;
+                long pid;
 
                 if (de->d_name[0] < '1' || de->d_name[0] > '9')
                         continue;
-                snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-                fd = open(path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0)
-                        continue;
-                k = read(fd, buf, sizeof(buf) - 1);
-                close(fd);
-                if (k <= 0)
-                        continue;
-                buf[k] = 0;
-                /* "pid (comm) state ppid ...": comm may hold anything, so from the last ')' */
-                rp = strrchr(buf, ')');
-                if (!rp || sscanf(buf, "%ld", &pid) != 1 || sscanf(rp + 1, " %*c %ld", &ppid) != 1)
-                        continue;
-                if (ppid == parent)
+                pid = strtol(de->d_name, &e, 10);
+                if (*e == 0 && pid > 0 && proc_ppid((pid_t) pid) == parent)
                         out[n++] = (pid_t) pid;
         }
         closedir(d);
@@ -91,11 +102,42 @@ static size_t list_children(pid_t parent, pid_t *out, size_t max) {
         return n;
 }
 
-static void kill_subtree(pid_t pid, int depth) {
+static int pidfd_signal(int pidfd, int sig) {
+#ifdef SYS_pidfd_send_signal
+        return (int) syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+#else
+        (void) pidfd;
+        (void) sig;
+        errno = ENOSYS;
+        return -1;
+#endif
+}
+
+/* SIGKILL 'pid' and what it started. At depth 0 it is our own child, whose number is its own
+ * until we reap it. Deeper, it was read from the children of 'parent' (parent_fd: its pidfd,
+ * or -1 when it is our child too, or had none): it may since have exited, been reaped and its
+ * number given to another process. So it is opened as a pidfd, and signalled through it only
+ * while its parent is still 'parent', a number that is still that process' own as long as its
+ * pidfd answers, or us, the subreaper 'parent' handed it to as it died. Without pidfd_open
+ * (ENOSYS before Linux 5.3, a seccomp filter's EPERM, EMFILE): kill(2), as kill_pid() in
+ * cgroup.c does; the window is then the few microseconds between the read and the kill. */
+static void kill_subtree(pid_t pid, pid_t parent, int parent_fd, int depth) {
+        _cleanup_close_ int fd = -1;
         pid_t kids[256];
         size_t n;
 
-        (void) kill(pid, SIGKILL);
+        if (depth > 0)
+                fd = pidfd_open_compat(pid);
+        if (fd >= 0) {
+                pid_t ppid = proc_ppid(pid);
+                if (ppid != getpid() && (ppid != parent || (parent_fd >= 0 && pidfd_signal(parent_fd, 0) < 0)))
+                        return; /* another process' now, or gone */
+                if (pidfd_signal(fd, SIGKILL) < 0 && errno != ESRCH)
+                        (void) kill(pid, SIGKILL); /* pidfd_send_signal(2) refused: as without pidfd */
+        } else if (depth == 0 || errno != ESRCH)
+                (void) kill(pid, SIGKILL);
+        else
+                return; /* gone already */
         /* Its children as far as it has not exited yet: those it hands to us (the subreaper) as
          * it exits, and those of its other threads, are found by supervise_kill_descendants()'s
          * next round. */
@@ -103,7 +145,7 @@ static void kill_subtree(pid_t pid, int depth) {
                 return;
         n = list_children(pid, kids, ELEMENTSOF(kids));
         for (size_t i = 0; i < n; i++)
-                kill_subtree(kids[i], depth + 1);
+                kill_subtree(kids[i], pid, fd, depth + 1);
 }
 
 size_t supervise_kill_descendants(void) {
@@ -121,7 +163,7 @@ size_t supervise_kill_descendants(void) {
                 n = list_children(self, kids, ELEMENTSOF(kids));
 
                 for (size_t i = 0; i < n; i++)
-                        kill_subtree(kids[i], 0);
+                        kill_subtree(kids[i], 0, -1, 0);
                 for (;;) {
                         pid_t p = waitpid(-1, NULL, WNOHANG);
                         if (p > 0) {
@@ -275,7 +317,7 @@ static void signal_run(pid_t pid, SandboxPlan *plan, int sig) {
                 pid_t kids[256];
                 size_t n = list_children(getpid(), kids, ELEMENTSOF(kids));
                 for (size_t i = 0; i < n; i++)
-                        kill_subtree(kids[i], 0);
+                        kill_subtree(kids[i], 0, -1, 0);
         } else if (pid > 0) {
                 (void) kill(pid, sig);
                 /* a stopped process acts on SIGTERM only once continued: wake the group now, as
