@@ -46,6 +46,21 @@ def serve_once(w, request, timeout=30):
     return (rs[0].status if rs else None), p.returncode, err.decode(errors="replace")
 
 
+def serve_gone(w, request, debug):
+    """`skillrun serve` with one end of a socketpair as stdin/stdout, the request already sent
+    and the other end closed: the answer finds the client gone (EPIPE). SKILLRUN_DEBUG as
+    debug (None: unset). Its standard error."""
+    a, b = socket.socketpair()
+    a.sendall(request)
+    a.close()
+    env = w.env({} if debug is None else {"SKILLRUN_DEBUG": debug})
+    p = subprocess.Popen([w.bin, "serve"], stdin=b, stdout=b, stderr=subprocess.PIPE, env=env, close_fds=True)
+    w.extra_pids.add(str(p.pid))  # its record, where a journal takes it
+    b.close()
+    _, err = p.communicate(timeout=30)
+    return err.decode(errors="replace")
+
+
 def body(tap):
     require_python()
     good = {"echo": sh_skill("cat", description="Echo stdin"),
@@ -109,12 +124,30 @@ def body(tap):
     tap.ok("\x1b" not in out and "\u2028" not in out and all(l.split(":")[0] in (
         "config", "tokens", "error", "ok", "note", "warning", "kernel", "cgroup", "limits", "policy", "2 error(s)")
         for l in out.splitlines()), "check: no raw control character, every line one of the report's", out)
+
+    def run_logs_key(name, key, what):
+        """`skillrun run NAME` of a manifest with the unknown key 'key': exit 1, one log line
+        quoting it as key (escaped as the log escapes it)"""
+        p = wl2.cli("run", name)
+        err = p.stderr.decode(errors="replace")
+        tap.is_((p.returncode, [l for l in err.splitlines() if "unknown key" in l]),
+                (1, ["skillrun: %s: unknown key '%s'" % (os.path.join(wl2.skills_dir, name + ".json"), key)]),
+                what, err)
+
     # a run of that skill logs the same error on one line, ESC escaped too
-    p = wl2.cli("run", "esc")
-    err = p.stderr.decode(errors="replace")
-    tap.is_((p.returncode, [l for l in err.splitlines() if "unknown key" in l]),
-            (1, ["skillrun: %s: unknown key 'y\\x1b[2J\\xe2\\x80\\xa8z'" % os.path.join(wl2.skills_dir, "esc.json")]),
-            "run: the log line quotes the key escaped, on one line", err)
+    run_logs_key("esc", "y\\x1b[2J\\xe2\\x80\\xa8z", "run: the log line quotes the key escaped, on one line")
+    # a backslash in what they quote is kept as it is, in check's report and the log's messages
+    # alike (skillrun(8)): only the request record's line writes it as \x5c
+    os.unlink(os.path.join(wl2.skills_dir, "esc.json"))
+    with open(os.path.join(wl2.skills_dir, "bs.json"), "w") as f:
+        json.dump({"command": ["/bin/true"], "k\\x0a\\": 1}, f)
+    p = wl2.cli("check")
+    out = p.stdout.decode(errors="replace")
+    tap.is_([l for l in out.splitlines() if "bs.json" in l],
+            ["error: %s: unknown key 'k\\x0a\\'" % os.path.join(wl2.skills_dir, "bs.json")],
+            "check: a key's backslash is kept as it is", out)
+    run_logs_key("bs", "k\\x0a\\", "run: the log line keeps the key's backslash as it is")
+    os.unlink(os.path.join(wl2.skills_dir, "bs.json"))
     # a file name that is no UTF-8 (Latin-1 "café"): its byte as \xNN too, where journalctl would
     # show the whole line as "[blob data]" and a terminal may act on a byte such as 0x9b
     latin1 = os.path.join(wl2.skills_dir.encode(), b"caf\xe9.json")
@@ -365,6 +398,13 @@ def body(tap):
     tap.is_((status, rc), (400, 0), "serve: 400 is exit 0")
     tap.ok(any(r.get("status") == "400" for r in w.records(stderr_text=err)),
            "serve logs the request (stderr without a journal)", err)
+    # SKILLRUN_DEBUG set, to anything ("0" and "" too), adds the debug messages: here that the
+    # answer found the client gone
+    for debug in (None, "1", "0", ""):
+        err = serve_gone(w, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", debug)
+        tap.is_("skillrun: Writing the response failed: Broken pipe\n" in err, debug is not None,
+                "SKILLRUN_DEBUG %s: the debug message that the client did not take the answer %s" %
+                ("unset" if debug is None else "%r" % debug, "not written" if debug is None else "written"), err)
     with open(os.path.join(w.skills_dir, "broken.json"), "w") as f:
         f.write('{"command": ["/bin/true"], "timeout_ms": "soon"}')
     status, rc, err = serve_once(w, build_request("POST", "/v1/skills/broken/run", {}, token=tap_token))

@@ -204,6 +204,12 @@ def body(tap):
                       (b'{"a":1}', "unknown field"), (b'{"stdin":"x"} {}', "trailing garbage"),
                       (b"\xff\xfe", "not UTF-8"), (b'{"input":1,"stdin":"x"}', "input and stdin together")]:
         check_error(tap, w.run("cat", bad), 400, "bad body: %s" % what)
+    # the client's key quoted in the message as it sent it: its backslash, before "x0a" here,
+    # is the JSON string's own (escaped as JSON escapes it), not a \xNN of the program's
+    r = w.run("cat", b'{"a\\\\x0ab\\\\":1}')
+    check_error(tap, r, 400, "bad body: an unknown field holding backslashes")
+    tap.is_(((r.json or {}).get("message"), b'\\\\x0ab\\\\' in r.body), ("unknown field 'a\\x0ab\\'", True),
+            "... the message quotes it as sent, each backslash escaped as JSON does", r.body)
     # json-c keeps the last of a key given twice: what a proxy checked need not be what runs
     r = w.run("cat", b'{"args":[],"args":["--evil"]}')
     check_error(tap, r, 400, "bad body: a key given twice")
