@@ -41,6 +41,8 @@ char *path_lexical(const char *path) {
         }
         while (w > s + 1 && w[-1] == '/')
                 w--;
+        if (w == s && path[0] == '/')
+                *w++ = '/'; /* "/." is the root too */
         *w = 0;
         return s;
 }

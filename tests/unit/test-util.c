@@ -1523,6 +1523,22 @@ static void test_path_below(void) {
         ok(!path_at_or_below("/process", "/proc"), "path_at_or_below: a longer name is not below");
 }
 
+static void test_path_lexical(void) {
+        static const struct {
+                const char *in, *out;
+        } cases[] = {
+                { "/usr//bin/", "/usr/bin" }, { "//usr/./bin//", "/usr/bin" }, { "/usr/bin/.", "/usr/bin" },
+                { "/usr/../bin", "/usr/../bin" }, { "/", "/" },      { "//", "/" },
+                { "/.", "/" },                    { "/./", "/" },    { "/.hidden/x", "/.hidden/x" },
+                { "rel//x/", "rel/x" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *s = path_lexical(cases[i].in);
+                is_str(s, cases[i].out, "path_lexical(\"%s\")", cases[i].in);
+        }
+}
+
 /* The masks skillrun reads from /proc/self/status instead of a syscall per signal or capability. */
 static void test_proc_status_mask(void) {
         static const char text[] = "Name:\tskillrun\nSigQ:\t0/63431\nSigPnd:\t0000000000000000\n"
@@ -1609,6 +1625,7 @@ int main(void) {
         test_auth();
         test_set_error_free_and_strdup();
         test_path_below();
+        test_path_lexical();
         test_proc_status_mask();
         test_escape_line();
         return done_testing();
