@@ -256,8 +256,9 @@ static int scan_head(Parser *p, const char *buf, size_t len, const HttpLimits *l
 }
 
 /* uri-host [ ":" port ] (RFC 3986 §3.2.2): a reg-name, an IPv4 address or an IP-literal in
- * brackets, and digits. Checked by alphabet only: enough to refuse spaces, lists, userinfo and
- * paths, and nothing downstream parses it further. */
+ * brackets, and digits. Checked by alphabet only: enough to refuse spaces (so a list as "a, b"),
+ * userinfo and paths, and nothing downstream parses it further. "a,b" passes: a comma is a
+ * sub-delim, which a reg-name may hold. */
 static bool host_value_ok(const char *v) {
         for (; *v; v++) {
                 char c = *v;
