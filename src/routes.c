@@ -423,6 +423,19 @@ static int route_abbot_execute(Server *srv, const char *token_name) {
         return status;
 }
 
+/* The methods HTTP defines (RFC 9110 §9, and PATCH, RFC 5789). Any other, lower-case ones
+ * included (methods are case-sensitive), is no method of any resource here: 501, not 405 (RFC
+ * 9110 §9.1), and so not worth the Allow of a route. */
+static bool method_known(const char *m) {
+        static const char *const known[] = { "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+                                             "PATCH" };
+
+        for (size_t i = 0; i < ELEMENTSOF(known); i++)
+                if (streq(m, known[i]))
+                        return true;
+        return false;
+}
+
 int routes_dispatch(Server *srv) {
         char *name = srv->skill_name, *token_name = srv->token_name;
         const char *allow = NULL, *method = srv->req.method;
@@ -430,6 +443,8 @@ int routes_dispatch(Server *srv) {
         bool get;
         int r;
 
+        if (!method_known(method))
+                return answer_error(srv, 501, NULL, "method %s is not implemented", method);
         if (route == ROUTE_NONE)
                 return answer_error(srv, 404, NULL, "no route for '%s'", srv->req.path);
         /* HEAD is GET without the body (the response writer drops it): RFC 9110 §9.3.2 */

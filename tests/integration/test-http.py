@@ -48,8 +48,9 @@ def body(tap):
     tap.is_(r.json.get("stdout") if r.json else None, "bare", "... and the body arrived intact")
 
     r = w.raw1(("get /healthz HTTP/1.1\r\nhOST: x\r\n\r\n").encode())
-    tap.ok(r.status in (400, 405, 501), "lowercase method is not GET (methods are case-sensitive)",
-           "got %d" % r.status)
+    check_error(tap, r, 501, "lowercase get (methods are case-sensitive: no method of ours)")
+    tap.is_(r.json.get("message") if r.json else None, "method get is not implemented", "... and says which method")
+    tap.is_(r.header("Allow"), None, "... with no Allow: no resource here has that method")
 
     r = w.raw1(("POST /v1/skills/echo/run HTTP/1.1\r\nhost: x\r\nauthorization: bearer %s\r\n"
                 "content-type: application/json\r\ncontent-length: 2\r\n\r\n{}" % tok).encode())
@@ -242,6 +243,10 @@ def body(tap):
     tap.like(r.header("Allow"), r"\bGET\b", "405 for /v1/skills says Allow: GET")
     r = w.request("PUT", "/v1/info", b"")
     check_error(tap, r, 405, "PUT /v1/info")
+    # --- a method HTTP does not define: 501 on every path, known or not (RFC 9110 §9.1)
+    for path in ("/v1/skills", "/nonexistent"):
+        r = w.raw1(b"BREW %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+        check_error(tap, r, 501, "BREW %s" % path)
     # --- HEAD: a GET route's status and headers, Content-Length included, and no body (RFC 9110 §9.3.2)
     _, got = w.raw(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
     get_head, _, get_body = got.partition(b"\r\n\r\n")
