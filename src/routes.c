@@ -281,7 +281,7 @@ static int load_skill(Server *srv, const char *name, const char *token_name, boo
 }
 
 /* The rest of the body, now that the request is accepted. Returns 0, the status already
- * answered (408, 500), or -errno when the client is gone. */
+ * answered (400, 408, 500), or -errno when the client is gone. */
 static int read_body(Server *srv) {
         const char *msg = NULL;
         int r = server_read_body(srv, &msg);

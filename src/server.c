@@ -122,6 +122,8 @@ static int wait_readable(int fd, uint64_t deadline) {
         }
 }
 
+/* Some bytes, 0 when none were there after all, -ETIMEDOUT past the deadline, -ENODATA at the
+ * end of the client's stream (it closed, or half-closed, its side), or another -errno. */
 static ssize_t read_some(int fd, char *buf, size_t n, uint64_t deadline) {
         int r = wait_readable(fd, deadline);
         ssize_t k;
@@ -136,7 +138,7 @@ static ssize_t read_some(int fd, char *buf, size_t n, uint64_t deadline) {
         if (k < 0)
                 return negative_errno();
         if (k == 0)
-                return -ECONNRESET;
+                return -ENODATA;
         return k;
 }
 
@@ -183,11 +185,16 @@ static int read_request(Server *srv, const char **ret_msg) {
                         return 431;
                 }
                 k = read_some(srv->fd, buf + len, cap - len, deadline);
-                if (k == -ETIMEDOUT) {
-                        *ret_msg = "the request did not arrive in time";
+                if (k == -ETIMEDOUT || k == -ENODATA) {
+                        /* nothing asked (a port probe, say): nothing to answer */
+                        if (len == 0)
+                                return k == -ENODATA ? -ECONNRESET : -ETIMEDOUT;
+                        /* a client that closed its side half-way may still read the answer */
+                        *ret_msg = k == -ETIMEDOUT ? "the request did not arrive in time"
+                                                   : "the request ended before its head was complete";
                         if (http_is_head_request(buf, len))
                                 http_response_head_only(srv->fd);
-                        return len > 0 ? 408 : -ETIMEDOUT;
+                        return k == -ETIMEDOUT ? 408 : 400;
                 }
                 if (k < 0)
                         return (int) k;
@@ -231,6 +238,10 @@ int server_read_body(Server *srv, const char **ret_msg) {
                 if (k == -ETIMEDOUT) {
                         *ret_msg = "the request body did not arrive in time";
                         return 408;
+                }
+                if (k == -ENODATA) {
+                        *ret_msg = "the request body ended before its Content-Length";
+                        return 400;
                 }
                 if (k < 0)
                         return (int) k;

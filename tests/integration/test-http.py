@@ -312,6 +312,25 @@ def body(tap):
         # not before the deadline; the upper bound only tells a dropped client from recv_all()'s 10 s
         tap.ok(0.4 <= dt < 8.0, "... after read_timeout_ms=%d (%.2fs)" % (READ_TIMEOUT_MS, dt))
 
+    # A client that closes its side before the request is whole (nc -N, a crashed proxy) is told
+    # so: 400, not the 408 of read_timeout_ms later, and nothing at all if it said nothing.
+    for what, data, want in [
+            ("half a head", b"GET /healthz HTTP/1.1\r\nHost: x\r\n",
+             "the request ended before its head was complete"),
+            ("half the body", ("POST /v1/skills/echo/run HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json"
+                               "\r\nContent-Length: 10\r\n\r\n{\"st" % auth).encode(),
+             "the request body ended before its Content-Length")]:
+        r = w.raw1(data, shut_wr=True)
+        check_error(tap, r, 400, "half-closed after %s" % what)
+        tap.is_((r.json or {}).get("message"), want, "... says the request ended early (no 408 after the deadline)")
+        tap.ok(wait_for(lambda: want in w.all_log_text(), 5), "... and logs it in the request's record")
+    _, got = w.raw(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n", shut_wr=True)
+    head, sep, rest = got.partition(b"\r\n\r\n")
+    tap.ok(head.startswith(b"HTTP/1.1 400 ") and sep and rest == b"", "HEAD half-closed half-way: 400, no body",
+           got[:300])
+    _, got = w.raw(b"", shut_wr=True)
+    tap.is_(got, b"", "a client that half-closes without a byte is asked nothing and told nothing")
+
     # A trickling client cannot extend the deadline: one byte every 100 ms, 14 s for all of it.
     with w.connect() as s:
         data = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"s" * 100
