@@ -147,13 +147,14 @@ static int check_request_line(Parser *p, const char *l, size_t n, bool complete,
         r = check_version(p, l + i, n - i, &ret->version_minor);
         if (r < 0)
                 return r;
-        if (l[t] != '/')
-                return refuse(p, 400, "Request target must be an absolute path");
         /* RFC 9110 §9.3.6, RFC 9112 §3.2.3: CONNECT takes host:port and has no content. A peer
          * takes what follows its head as tunnel data, where a Content-Length would have us read
-         * a body: two framings of the same bytes, so a CONNECT with a path is refused too. */
+         * a body: two framings of the same bytes, so a CONNECT with a path is refused too. Either
+         * form hears the same, before the target's: no advice to send the other one. */
         if (ret->method_len == 7 && memcmp(l, "CONNECT", 7) == 0)
-                return refuse(p, 400, "CONNECT needs an authority-form target");
+                return refuse(p, 400, "CONNECT is not supported (no tunnel)");
+        if (l[t] != '/')
+                return refuse(p, 400, "Request target must be an absolute path");
         return 0;
 }
 

@@ -58,7 +58,7 @@ typedef struct HttpRequest {
  * Rules: request line "METHOD SP origin-form SP HTTP/1.x", CRLF or bare LF line ends; a request
  * line longer than max_header → 414; head longer than max_header or more than max_fields fields
  * → 431; "HTTP/2.0" and higher → 505 whatever the target (the HTTP/2 preface "PRI * HTTP/2.0"
- * included), other versions/garbage → 400; CONNECT (its target is never origin-form) → 400;
+ * included), other versions/garbage → 400; CONNECT, whatever its target → 400;
  * obsolete line folding → 400;
  * Transfer-Encoding → 501, Transfer-Encoding with Content-Length → 400; duplicate Content-Length,
  * Authorization or Host → 400; bad Content-Length → 400; Content-Length above max_body → 413;

@@ -318,9 +318,14 @@ static void test_request_line(void) {
          * peer (llhttp, a proxy) takes what follows the head as tunnel data, where we read
          * Content-Length bytes of it as a body: the framing differs, so no CONNECT is taken. */
         refused_because("CONNECT / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello", 400,
-                        "CONNECT needs an authority-form target", "CONNECT with a path and a body");
-        refused_because("CONNECT /v1/skills/wc/run HTTP/1.0\r\n\r\n", 400, "CONNECT needs an authority-form target",
+                        "CONNECT is not supported (no tunnel)", "CONNECT with a path and a body");
+        refused_because("CONNECT /v1/skills/wc/run HTTP/1.0\r\n\r\n", 400, "CONNECT is not supported (no tunnel)",
                         "CONNECT with a path, HTTP/1.0, no body");
+        /* and the form CONNECT is meant to take is told the same, not to send a path instead */
+        refused_because("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", 400,
+                        "CONNECT is not supported (no tunnel)", "CONNECT with an authority-form target");
+        refused_because("CONNECT [::1]:443 HTTP/1.1\r\nHost: [::1]:443\r\n\r\n", 400,
+                        "CONNECT is not supported (no tunnel)", "CONNECT with an IPv6 authority-form target");
         refused_lit(&lim, "CONNECT / HTTP/1.1", 0, "CONNECT with a path waits for the end of its line");
         refused("OPTIONS * HTTP/1.1\r\n\r\n", 400, "asterisk-form target");
         refused("GET /a#frag HTTP/1.1\r\n\r\n", 400, "fragment in target");
