@@ -5,8 +5,9 @@
 # not know it), where the supervisor polls waitpid() and the run cgroup's kill uses kill(2); a
 # kernel without getrandom(2) for `skillrun token`; a skill that reads part of its input and
 # exits; a directory an unprivileged worker's skill makes readable but not searchable, which
-# workdir_max must still count; a process chain deeper than the supervisor's walk; a manifest
-# that is a symlink loop; a work root whose file system has no Unix owners.
+# workdir_max must still count; a process chain deeper than the supervisor's walk, and one of
+# subreapers of a skill's own; a manifest that is a symlink loop; a work root whose file system
+# has no Unix owners.
 import os
 import shutil
 import subprocess
@@ -161,6 +162,67 @@ def deep_chain(tap):
     w.stop(tap)
 
 
+# A skill that makes itself and its processes subreapers (PR_SET_CHILD_SUBREAPER, no privilege
+# needed), each in a session of its own, and processes that hop to a new pid as fast as they can
+# fork: the walk below the worker's children signals a grandchild only while its parent is still
+# the one it was listed under (be4e613), so an orphan that one of the skill's own subreapers
+# adopted meanwhile waits for a later round. Every one of them still dies with the run.
+HOPPER = py_skill("import ctypes, os, time\n"
+                  "prctl = ctypes.CDLL(None).prctl\n"
+                  "prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER\n"
+                  "def hop(reaper):\n"
+                  "    while True:\n"
+                  "        if reaper:\n"
+                  "            prctl(36, 1, 0, 0, 0)\n"
+                  "        if os.fork():\n"
+                  "            while reaper:  # stays, and reaps what comes to it\n"
+                  "                try:\n"
+                  "                    os.wait()\n"
+                  "                except ChildProcessError:\n"
+                  "                    time.sleep(0.001)\n"
+                  "            os._exit(0)\n"
+                  "        os.setsid()\n"
+                  "for i in range(6):\n"
+                  "    if os.fork() == 0:\n"
+                  "        hop(i % 2)\n"
+                  "print('started', flush=True)\n"
+                  "time.sleep(60)\n", input="none", tasks_max=150, timeout_ms=2000)
+
+
+def uid_pythons(uid):
+    """The pids of uid's python3 processes (its skill's; the worker's listener is none)."""
+    pids = []
+    for pid in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/status" % pid) as f:
+                st = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+        except (OSError, ValueError):
+            continue
+        if st.get("Name") == "python3" and st.get("Uid", "").split()[0] == str(uid) and st.get("State", "")[:1] != "Z":
+            pids.append(int(pid))
+    return pids
+
+
+def own_subreapers(tap):
+    """Without a run cgroup (an unprivileged worker), a skill's own subreapers and its pid-hopping
+    processes are all killed as its timeout ends it. A uid of its own, as in deep_chain()."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        tap.skip("an unprivileged worker needs root and setpriv to be started")
+        return
+    uid = unused_uid()
+    w = Worker(skills={"hop": HOPPER}, settings={"tasks_max": 150}, user=uid).start()
+    for attempt in range(3):
+        r = w.run("hop", {})
+        j = r.json or {}
+        tap.is_((r.status, j.get("outcome"), j.get("stdout")), (200, "timeout", "started\n"),
+                "subreapers and pid hoppers of their own (%d): the run times out" % attempt, "body: %r" % r.body[:300])
+        left = wait_gone(uid_pythons(uid), 3.0)
+        tap.is_(left, [], "... and none of its processes is left")
+        for pid in left:
+            os.kill(pid, 9)
+    w.stop(tap)
+
+
 def symlink_loop(tap):
     w = Worker(skills={"echo": sh_skill("echo hi", input="none")})
     loop = os.path.join(w.skills_dir, "loop.json")
@@ -198,8 +260,8 @@ def chown_refused(tap):
 
 
 def body(tap):
-    for part in (no_getrandom, partial_reader, unsearchable_dir, deep_chain, symlink_loop, chown_refused,
-                 no_pidfd):
+    for part in (no_getrandom, partial_reader, unsearchable_dir, deep_chain, own_subreapers, symlink_loop,
+                 chown_refused, no_pidfd):
         try:
             part(tap)
         except Skip as e:
