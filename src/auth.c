@@ -75,14 +75,12 @@ static int tokens_add(AuthTokens *t, const char *name, const char *secret, size_
 
 /* a file of name:token lines: far more is not one (a number, for the message) */
 #define TOKENS_FILE_MAX 1048576
-#define TEXT_(x) #x
-#define TEXT(x) TEXT_(x)
 
 const char *auth_load_strerror(int r) {
         /* read_full_secret()'s answer for a FIFO, a device or a socket; the bound, not the file
          * system's "File too large" */
         return r == -EBADFD ? "not a regular file"
-               : r == -EFBIG ? "larger than " TEXT(TOKENS_FILE_MAX) " bytes"
+               : r == -EFBIG ? "larger than " STRINGIFY(TOKENS_FILE_MAX) " bytes"
                              : strerror(-r);
 }
 
@@ -133,7 +131,7 @@ int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
                                         refuse_line(ret_warnings, path, line, p, "holds a control character", "");
                                 else if (strlen(secret) < TOKEN_MIN_LEN)
                                         refuse_line(ret_warnings, path, line, p,
-                                                    "is shorter than " TEXT(TOKEN_MIN_LEN) " bytes",
+                                                    "is shorter than " STRINGIFY(TOKEN_MIN_LEN) " bytes",
                                                     " (name and token swapped?)");
                                 else if ((r = tokens_add(&t, p, secret, strlen(secret))) < 0)
                                         goto fail;

@@ -26,8 +26,6 @@ static int get_plain_string(json_object *v, const char **ret, size_t *ret_len) {
 }
 
 #define FILE_NAME_MAX 255
-#define TEXT_(x) #x
-#define TEXT(x) TEXT_(x)
 /* How much of a refused name a message quotes, as skillrun.conf's errors do: enough to know it. */
 #define QUOTED_NAME_MAX 128
 
@@ -38,7 +36,7 @@ static const char *file_name_problem(const char *name) {
         if (n == 0)
                 return "it is empty";
         if (n > FILE_NAME_MAX)
-                return "it is longer than " TEXT(FILE_NAME_MAX) " bytes";
+                return "it is longer than " STRINGIFY(FILE_NAME_MAX) " bytes";
         if (streq(name, ".") || streq(name, ".."))
                 return "'.' and '..' name no file";
         if (strchr(name, '/'))

@@ -18,6 +18,9 @@
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _noreturn_ __attribute__((noreturn))
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+/* A macro's value as a string literal: "is shorter than " STRINGIFY(TOKEN_MIN_LEN) " bytes" */
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
