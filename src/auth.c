@@ -51,8 +51,8 @@ static void refuse_line(char ***w, const char *path, unsigned line, const char *
         if (strlen(name) < TOKEN_MIN_LEN)
                 add_warning(w, "%s:%u: token '%s' %s, refused", path, line, name, why);
         else
-                add_warning(w, "%s:%u: token %s, refused; its name is not shown, as long as a token%s", path, line,
-                            why, hint);
+                add_warning(w, "%s:%u: token %s, refused (the name is as long as a token: not shown%s)", path,
+                            line, why, hint);
 }
 
 static int tokens_add(AuthTokens *t, const char *name, const char *secret, size_t len) {
@@ -132,7 +132,7 @@ int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {
                                 else if (strlen(secret) < TOKEN_MIN_LEN)
                                         refuse_line(ret_warnings, path, line, p,
                                                     "is shorter than " STRINGIFY(TOKEN_MIN_LEN) " bytes",
-                                                    " (name and token swapped?)");
+                                                    "; name and token swapped?");
                                 else if ((r = tokens_add(&t, p, secret, strlen(secret))) < 0)
                                         goto fail;
                         }

@@ -1432,12 +1432,12 @@ static void test_auth(void) {
         is_int(auth_load(tmpl, &t, &warn7), 0, "a tokens file with name and token swapped");
         is_int(t.n, 0, "... nothing usable");
         is_int(warn7 ? (int) strv_length(warn7) : 0, 4, "... four warnings");
-        assert_se(asprintf(&want7a, "%s:1: token is shorter than 32 bytes, refused; its name is not shown, as long "
-                           "as a token (name and token swapped?)", tmpl) > 0);
-        assert_se(asprintf(&want7b, "%s:2: token starts with a blank, refused; its name is not shown, as long "
-                           "as a token", tmpl) > 0);
-        assert_se(asprintf(&want7c, "%s:3: token holds a control character, refused; its name is not shown, as "
-                           "long as a token", tmpl) > 0);
+        assert_se(asprintf(&want7a, "%s:1: token is shorter than 32 bytes, refused (the name is as long as a "
+                           "token: not shown; name and token swapped?)", tmpl) > 0);
+        assert_se(asprintf(&want7b, "%s:2: token starts with a blank, refused (the name is as long as a token: "
+                           "not shown)", tmpl) > 0);
+        assert_se(asprintf(&want7c, "%s:3: token holds a control character, refused (the name is as long as a "
+                           "token: not shown)", tmpl) > 0);
         assert_se(asprintf(&want7d, "%s:4: token '0123456789abcdef0123456789abcde' is shorter than 32 bytes, "
                            "refused", tmpl) > 0);
         is_str(warn7 ? warn7[0] : NULL, want7a, "... a short token: the line, not the token that is its name");
