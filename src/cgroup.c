@@ -8,7 +8,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 
 #include "cgroup-internal.h"
@@ -396,13 +395,11 @@ static bool pid_in_cgroup(pid_t pid, const RunDir *d) {
 
 /* Returns whether a SIGKILL went out. */
 static bool kill_pid(pid_t pid, const RunDir *d) {
-#if defined(SYS_pidfd_open) && defined(SYS_pidfd_send_signal)
-        _cleanup_close_ int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        _cleanup_close_ int pidfd = pidfd_open_compat(pid);
         if (pidfd >= 0)
-                return pid_in_cgroup(pid, d) && syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) >= 0;
+                return pid_in_cgroup(pid, d) && pidfd_signal(pidfd, SIGKILL) >= 0;
         if (errno == ESRCH)
                 return false; /* gone already */
-#endif
         /* Kernels before 5.3 (ENOSYS), a seccomp filter that does not know pidfd_open (EPERM, as
          * the unit's SystemCallErrorNumber= answers), no fd left (EMFILE): a pid read from
          * cgroup.procs could in theory be reused before the kill; the window is the few

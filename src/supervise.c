@@ -7,7 +7,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "log.h"
@@ -15,17 +14,6 @@
 
 #define DIR_CHECK_INTERVAL_USEC UINT64_C(200000)
 #define REAP_ROUNDS 200
-
-/* A pidfd, or -1 with errno (ENOSYS where the headers know no pidfd_open). */
-static int pidfd_open_compat(pid_t pid) {
-#ifdef SYS_pidfd_open
-        return (int) syscall(SYS_pidfd_open, pid, 0);
-#else
-        (void) pid;
-        errno = ENOSYS;
-        return -1;
-#endif
-}
 
 /* The parent of 'pid' by its /proc/<pid>/stat, or -1. */
 static pid_t proc_ppid(pid_t pid) {
@@ -100,17 +88,6 @@ static size_t list_children(pid_t parent, pid_t *out, size_t max) {
                         p++;
         }
         return n;
-}
-
-static int pidfd_signal(int pidfd, int sig) {
-#ifdef SYS_pidfd_send_signal
-        return (int) syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
-#else
-        (void) pidfd;
-        (void) sig;
-        errno = ENOSYS;
-        return -1;
-#endif
 }
 
 /* SIGKILL 'pid' and what it started. At depth 0 it is our own child, whose number is its own

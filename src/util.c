@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 
@@ -45,6 +46,27 @@ char *path_lexical(const char *path) {
                 *w++ = '/'; /* "/." is the root too */
         *w = 0;
         return s;
+}
+
+int pidfd_open_compat(pid_t pid) {
+#ifdef SYS_pidfd_open
+        return (int) syscall(SYS_pidfd_open, pid, 0);
+#else
+        (void) pid;
+        errno = ENOSYS;
+        return -1;
+#endif
+}
+
+int pidfd_signal(int pidfd, int sig) {
+#ifdef SYS_pidfd_send_signal
+        return (int) syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+#else
+        (void) pidfd;
+        (void) sig;
+        errno = ENOSYS;
+        return -1;
+#endif
 }
 
 char **strv_free(char **l) {

@@ -86,6 +86,10 @@ static inline bool path_at_or_below(const char *path, const char *root) {
  * names what it resolves to, without the doubled slashes. Allocated; NULL on OOM. */
 char *path_lexical(const char *path);
 
+/* pidfd_open(2) and pidfd_send_signal(2), or -1 with errno ENOSYS where the headers know none. */
+int pidfd_open_compat(pid_t pid);
+int pidfd_signal(int pidfd, int sig);
+
 /* NULL-terminated string vectors. */
 char **strv_free(char **l);
 static inline void strv_freep(char ***l) {
