@@ -3,7 +3,9 @@
  * sends, against fixed manifests. The first byte picks the parser and the manifest, the rest is
  * the body. What a parsed request may hold is checked as the worker relies on it: file names
  * safe to create in the work dir, within max_files and workdir_max in all, only env names the
- * manifest allows, code only for a skill that accepts it. */
+ * manifest allows, code only for a skill that accepts it and never overwritten by a file. The
+ * last manifest runs under tight settings and a small workdir_max, so that the file count and
+ * byte limits are reached by short inputs. */
 #include <string.h>
 
 #include "abbot.h"
@@ -16,16 +18,20 @@ static const char *const manifests[] = {
         ("{\"command\": [\"/usr/bin/python3\"], \"accepts_code\": true, \"input\": \"stdin\", \"code_file\": \"main.py\","
          " \"allow_env\": [\"ABBOT_SKILL_API_TOKEN\", \"ABBOT_API_BASE_URL\"], \"network\": true}"),
         "{\"command\": [\"/bin/true\"], \"input\": \"none\"}",
+        ("{\"command\": [\"/bin/sh\"], \"accepts_code\": true, \"code_file\": \"run.sh\", \"workdir_max\": 16,"
+         " \"allow_env\": [\"X\"]}"),
 };
+#define TIGHT_MANIFEST (ELEMENTSOF(manifests) - 1)
 
 static void check_request(const Settings *s, const Manifest *m, const RunRequest *r) {
         uint64_t total = 0;
 
         fuzz_check(r->stdin_data ? strlen(r->stdin_data) <= r->stdin_len : r->stdin_len == 0);
-        fuzz_check(!r->has_code || (m->accepts_code && r->code));
+        fuzz_check(!r->has_code || (m->accepts_code && r->code && strlen(r->code) <= r->code_len));
         fuzz_check(r->n_files <= s->max_files);
         for (size_t i = 0; i < r->n_files; i++) {
                 fuzz_check(run_file_name_valid(r->files[i].name));
+                fuzz_check(!r->has_code || !m->code_file || !streq(r->files[i].name, m->code_file));
                 total += r->files[i].len;
         }
         fuzz_check(total <= m->limits.workdir_max);
@@ -42,7 +48,7 @@ static void check_request(const Settings *s, const Manifest *m, const RunRequest
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        static Settings settings;
+        static Settings settings, tight;
         static Manifest *m[ELEMENTSOF(manifests)];
         static bool initialized;
         _cleanup_free_ char *error = NULL, *body = NULL;
@@ -55,9 +61,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 /* so that the Abbot path adds its env too */
                 free(settings.abbot_api_base_url);
                 settings.abbot_api_base_url = strdup("http://127.0.0.1:9");
+                settings_init(&tight);
+                tight.max_files = 3;
                 for (size_t i = 0; i < ELEMENTSOF(manifests); i++) {
                         _cleanup_free_ char *e = NULL;
-                        fuzz_check(manifest_parse(&settings, "fuzz", "/etc/skillrun/skills/fuzz.json", manifests[i],
+                        fuzz_check(manifest_parse(i == TIGHT_MANIFEST ? &tight : &settings, "fuzz", "/etc/skillrun/skills/fuzz.json", manifests[i],
                                                   strlen(manifests[i]), &m[i], &e) >= 0);
                 }
                 initialized = true;
@@ -72,13 +80,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fuzz_check(body);
         memcpy(body, data, size);
 
-        const Manifest *man = m[(pick & 0x7f) % ELEMENTSOF(manifests)];
+        size_t i = (pick & 0x7f) % ELEMENTSOF(manifests);
+        const Manifest *man = m[i];
+        const Settings *s = i == TIGHT_MANIFEST ? &tight : &settings;
         if (pick & 0x80)
-                k = abbot_build_run_request(&settings, man, body, size, "a-skill-api-token", &r, &error);
+                k = abbot_build_run_request(s, man, body, size, "a-skill-api-token", &r, &error);
         else
-                k = run_request_parse(&settings, man, body, size, &r, &error);
+                k = run_request_parse(s, man, body, size, &r, &error);
         if (k >= 0) {
-                check_request(&settings, man, &r);
+                check_request(s, man, &r);
                 run_request_done(&r);
         } else {
                 fuzz_check(k == -EINVAL || k == -ENOEXEC || k == -ENOMEM);
