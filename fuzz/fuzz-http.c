@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Fuzz the request-head parser. Besides memory errors it checks the parser's contract: what a
  * complete head looks like, which statuses a refusal may carry, and that the verdict on a prefix
- * never changes once more bytes arrive (what server.c relies on when it re-parses each read). */
+ * never changes once more bytes arrive (what server.c relies on when it re-parses each read).
+ * What server.c and routes.c read from the head besides are checked too: the bearer token taken
+ * from the Authorization field, and the HEAD test server.c makes on the raw bytes of a request it
+ * refuses, which must agree with the method the parser read. */
 #include <string.h>
 
+#include "auth.h"
 #include "fuzz.h"
 #include "http.h"
 
@@ -58,6 +62,14 @@ static void check_request(const HttpRequest *req, size_t size, const HttpLimits 
         fuzz_check(req->content_type == http_request_header(req, "Content-type"));
         fuzz_check(req->has_content_length == !!http_request_header(req, "content-length"));
         fuzz_check(!http_request_header(req, "transfer-encoding"));
+
+        const char *bearer = auth_bearer_token(req->authorization);
+        if (bearer) {
+                size_t n = strlen(req->authorization);
+                fuzz_check(strncasecmp(req->authorization, "bearer", 6) == 0);
+                fuzz_check(bearer > req->authorization + 6 && bearer < req->authorization + n);
+                fuzz_check(*bearer != ' ' && *bearer != '\t');
+        }
 }
 
 static Verdict parse(const char *buf, size_t size, const HttpLimits *lim, bool check) {
@@ -66,6 +78,9 @@ static Verdict parse(const char *buf, size_t size, const HttpLimits *lim, bool c
         Verdict v = { .status = -1 };
 
         v.r = http_parse_head(buf, size, lim, &req, &v.status, &msg);
+        /* what the parser read as the method is what server.c's raw test says */
+        if (v.r != 0 && req.method)
+                fuzz_check(streq(req.method, "HEAD") == http_is_head_request(buf, size));
         if (v.r == 1) {
                 if (check)
                         check_request(&req, size, lim);
