@@ -109,9 +109,16 @@ int abbot_build_run_request(const Settings *s, const Manifest *m, const char *bo
         if (!utf8_valid(body, len))
                 return set_error(ret_error, -EINVAL, "body is not valid UTF-8");
 
-        k = json_parse_strict(body, len, ABBOT_MAX_JSON_DEPTH, &root, &why);
+        size_t at;
+        k = json_parse_strict_at(body, len, ABBOT_MAX_JSON_DEPTH, &root, &why, &at);
         if (k == -ENOMEM)
                 return k;
+        if (k < 0 && at < len) { /* where, as for a run request */
+                unsigned line, column;
+                json_text_position(body, at, &line, &column);
+                return set_error(ret_error, -EINVAL, "body is not valid JSON: %s (line %u, column %u)", why, line,
+                                 column);
+        }
         if (k < 0)
                 return set_error(ret_error, -EINVAL, "body is not valid JSON: %s", why);
 

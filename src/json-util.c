@@ -217,6 +217,18 @@ int json_unescape_misread_pairs(const char *s, size_t n, char **ret, size_t *ret
 /* What json-c's strict mode takes and RFC 8259 does not, or what json-c would not keep, in the
  * text it accepted, read as written; NULL if nothing. Outside strings such text holds only
  * structure, white space, numbers and literals. */
+void json_text_position(const char *s, size_t offset, unsigned *ret_line, unsigned *ret_column) {
+        unsigned line = 1, column = 1;
+
+        for (size_t i = 0; i < offset; i++)
+                if (s[i] == '\n')
+                        line++, column = 1;
+                else if (((unsigned char) s[i] & 0xc0) != 0x80)
+                        column++;
+        *ret_line = line;
+        *ret_column = column;
+}
+
 const char *json_text_problem(const char *s, size_t n) {
         return json_text_problem_at(s, n, NULL);
 }

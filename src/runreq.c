@@ -54,19 +54,6 @@ bool run_file_name_valid(const char *name) {
         return !file_name_problem(name);
 }
 
-/* Line and column (1-based; columns count characters: the body is UTF-8) of offset in s. */
-static void text_position(const char *s, size_t offset, unsigned *ret_line, unsigned *ret_column) {
-        unsigned line = 1, column = 1;
-
-        for (size_t i = 0; i < offset; i++)
-                if (s[i] == '\n')
-                        line++, column = 1;
-                else if (((unsigned char) s[i] & 0xc0) != 0x80)
-                        column++;
-        *ret_line = line;
-        *ret_column = column;
-}
-
 static int parse_args(json_object *v, RunRequest *r, char **ret_error) {
         size_t n;
 
@@ -184,7 +171,7 @@ int run_request_parse(const Settings *s, const Manifest *m, const char *body, si
                 return k;
         if (k < 0 && at < len) { /* where, for a body of many lines or one long one */
                 unsigned line, column;
-                text_position(body, at, &line, &column);
+                json_text_position(body, at, &line, &column);
                 return set_error(ret_error, -EINVAL, "request body is not valid JSON: %s (line %u, column %u)", why,
                                  line, column);
         }

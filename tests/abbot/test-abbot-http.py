@@ -142,6 +142,11 @@ def body(tap):
     r = w.execute(None, body=b"{")
     st.check_error(tap, r, 400, "truncated SkillMessage")
     tap.is_((r.json or {}).get("message"), "body is not valid JSON: unexpected end of data", "400 says why")
+    # a SkillMessage of many lines says where it breaks, as a run request does
+    r = w.execute(None, body=b'{\n  "SkillInfo": {},\n  "RunnerInfo": {"Code": "x",}\n}\n')
+    st.check_error(tap, r, 400, "a trailing comma in a SkillMessage")
+    tap.is_((r.json or {}).get("message"), "body is not valid JSON: a trailing comma (line 3, column 30)",
+            "400 gives line and column")
     r = w.execute(None, body=json.dumps({"SkillInfo": {}, "RunnerInfo": {}}).encode())
     st.check_error(tap, r, 400, "SkillMessage without code")
     tap.is_((r.json or {}).get("message"), "RunnerInfo.Code: missing", "400 names the field")

@@ -319,7 +319,9 @@ static void test_request(void) {
                 { "{\"SkillInfo\":{},\"RunnerInfo\":{\"Code\":\"\"}} x", "body is not valid JSON: *" },
                 { "{\"SkillInfo\":{\"Arguments\":1.},\"RunnerInfo\":{\"Code\":\"\"}}",
                   "body is not valid JSON: a number JSON does not allow (NaN, Infinity, a leading zero, no digit "
-                  "after '.')" },
+                  "after '.') (line 1, column 27)" },
+                { "{\"SkillInfo\":{},\n \"RunnerInfo\":{\"Code\":\"é\" \"x\"}}",
+                  "body is not valid JSON: neither ',' nor the end of the object or array (line 2, column 27)" },
                 { "{\"RunnerInfo\":{\"Code\":\"\"}}", "SkillInfo: missing" },
                 { "{\"SkillInfo\":[],\"RunnerInfo\":{\"Code\":\"\"}}", "SkillInfo: expected an object" },
                 { "{\"SkillInfo\":{}}", "RunnerInfo: missing" },
