@@ -480,7 +480,9 @@ int cli_check(int argc, char **argv) {
 
         r = auth_load(s.tokens_file, &tokens, &warnings);
         if (r < 0)
-                report("warning: tokens file '%s': %s (every authenticated request will be refused)",
+                /* routes.c: no token presented is 401 before the file is read; one presented is 500 */
+                report("warning: tokens file '%s': %s: every request but GET /healthz will be refused "
+                       "(500 if it presents a token, 401 if not)",
                        s.tokens_file, auth_load_strerror(r));
         else {
                 /* the variable's token is no line of the file: counted into it, a missing file
@@ -489,7 +491,12 @@ int cli_check(int argc, char **argv) {
                        tokens.file_missing ? " (" : "", tokens.file_missing ? strerror(ENOENT) : "",
                        tokens.file_missing ? ")" : "",
                        tokens.from_env ? ", and ABBOT_SKILL_RUNNER_TOKEN's (named '" AUTH_ABBOT_TOKEN_NAME "')" : "");
-                if (tokens.n == 0)
+                if (tokens.n == 0 && tokens.file_missing) /* loaded only for the variable, which was refused */
+                        report("warning: tokens file '%s' does not exist and ABBOT_SKILL_RUNNER_TOKEN is refused: "
+                               "every request but GET /healthz will be refused with 401 (add a token: skillrun "
+                               "token NAME >> '%s')",
+                               s.tokens_file, s.tokens_file);
+                else if (tokens.n == 0)
                         report("warning: tokens file '%s' has no usable token: every request but GET /healthz "
                                "will be refused with 401 (add one: skillrun token NAME >> '%s')",
                                s.tokens_file, s.tokens_file);

@@ -935,7 +935,23 @@ def body(tap):
         f.write("#" * 1048576 + "\n")
     p = wt.cli("check")
     tap.contains((p.stdout + p.stderr).decode(errors="replace"),
-                 "tokens file '%s': larger than 1048576 bytes" % wt.tokens_file, "check: a tokens file too large: the bound")
+                 "tokens file '%s': larger than 1048576 bytes: every request but GET /healthz will be refused "
+                 "(500 if it presents a token, 401 if not)\n" % wt.tokens_file,
+                 "check: a tokens file too large: the bound, and what a client gets")
+    # no tokens file: every client is refused, and one with a token gets 500 (a server's fault)
+    os.unlink(wt.tokens_file)
+    p = wt.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.contains(out, "warning: tokens file '%s': No such file or directory: every request but GET /healthz will "
+                 "be refused (500 if it presents a token, 401 if not)\n" % wt.tokens_file,
+                 "check: a missing tokens file and what a client gets")
+    # ... and with ABBOT_SKILL_RUNNER_TOKEN refused: the file is said to be missing, not to hold nothing
+    p = wt.cli("check", env={"ABBOT_SKILL_RUNNER_TOKEN": "short"})
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.contains(out, "warning: tokens file '%s' does not exist and ABBOT_SKILL_RUNNER_TOKEN is refused: every "
+                 "request but GET /healthz will be refused with 401 (add a token: skillrun token NAME >> '%s')\n"
+                 % (wt.tokens_file, wt.tokens_file), "check: no file and a refused variable: both named")
+    tap.ok("has no usable token" not in out, "... and not 'has no usable token'", out)
     wt.stop(None, check=False)
 
     # a tokens file every local user may read or write: its tokens are anyone's, check says so

@@ -92,6 +92,18 @@ def body(tap):
         tap.is_(r.status, 200, "scheme %r is accepted" % scheme)
     r = w.get("/v1/info", token="other")
     tap.is_(r.status, 200, "the second token works too")
+    # no tokens file (read on every request): a token is 500, the server's fault, which check
+    # (test-cli.py) announces; no token is still 401, and /healthz needs none
+    os.rename(w.tokens_file, w.tokens_file + ".away")
+    try:
+        r = w.get("/v1/info")
+        check_error(tap, r, 500, "a token and no tokens file")
+        tap.is_((r.json or {}).get("message"), "no tokens are configured; see the journal",
+                "... says no tokens are configured")
+        unauthorized(w.get("/v1/info", token=None), "no token and no tokens file")
+        tap.is_(w.get("/healthz", token=None).status, 200, "no tokens file: /healthz still 200")
+    finally:
+        os.rename(w.tokens_file + ".away", w.tokens_file)
 
     # --- /v1/skills
     r = w.get("/v1/skills")
