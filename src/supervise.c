@@ -90,14 +90,23 @@ static size_t list_children(pid_t parent, pid_t *out, size_t max) {
         return n;
 }
 
+/* Has the process behind 'pidfd' ended? Its pidfd is readable then (pidfd_open(2)). Unlike
+ * pidfd_send_signal(2)'s signal 0, this needs no permission to signal it: a parent we may not
+ * kill (EPERM) is still alive. An error counts as ended, the safe side. */
+static bool pidfd_ended(int pidfd) {
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        return poll(&p, 1, 0) != 0;
+}
+
 /* SIGKILL 'pid' and what it started. At depth 0 it is our own child, whose number is its own
  * until we reap it. Deeper, it was read from the children of 'parent' (parent_fd: its pidfd,
  * or -1 when it is our child too, or had none): it may since have exited, been reaped and its
  * number given to another process. So it is opened as a pidfd, and signalled through it only
- * while its parent is still 'parent', a number that is still that process' own as long as its
- * pidfd answers, or us, the subreaper 'parent' handed it to as it died. Without pidfd_open
- * (ENOSYS before Linux 5.3, a seccomp filter's EPERM, EMFILE): kill(2), as kill_pid() in
- * cgroup.c does; the window is then the few microseconds between the read and the kill. */
+ * while its parent is still 'parent', a number that is still that process' own as long as it
+ * has not ended (its children are handed on as it ends), or us, the subreaper 'parent' handed
+ * it to as it died. Without pidfd_open (ENOSYS before Linux 5.3, a seccomp filter's EPERM,
+ * EMFILE): kill(2), as kill_pid() in cgroup.c does; the window is then the few microseconds
+ * between the read and the kill. */
 static void kill_subtree(pid_t pid, pid_t parent, int parent_fd, int depth) {
         _cleanup_close_ int fd = -1;
         pid_t kids[256];
@@ -107,7 +116,7 @@ static void kill_subtree(pid_t pid, pid_t parent, int parent_fd, int depth) {
                 fd = pidfd_open_compat(pid);
         if (fd >= 0) {
                 pid_t ppid = proc_ppid(pid);
-                if (ppid != getpid() && (ppid != parent || (parent_fd >= 0 && pidfd_signal(parent_fd, 0) < 0)))
+                if (ppid != getpid() && (ppid != parent || (parent_fd >= 0 && pidfd_ended(parent_fd))))
                         return; /* another process' now, or gone */
                 if (pidfd_signal(fd, SIGKILL) < 0 && errno != ESRCH)
                         (void) kill(pid, SIGKILL); /* pidfd_send_signal(2) refused: as without pidfd */

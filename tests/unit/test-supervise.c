@@ -359,6 +359,28 @@ static void reuse_of_the_parent(void) {
         sigs_diag(&d);
 }
 
+/* A - P - H, P root: the worker may not signal P (EPERM, to its SIGKILL and to the probe whether
+ * it still lives), but H it may, and P is alive: H dies of SIGKILL. */
+static void parent_not_signallable(void) {
+        Done d = {};
+        int wst = -1, st;
+
+        fresh(300);
+        pid_t w = start_worker(true, false);
+        assert_se(get_done(&d));
+        st = reported(d.p, d.leaf, 2000);
+        is_int(killed_by(st, SIGKILL), 1, "parent not signallable: H died of SIGKILL, reaped by P (status %#x)", st);
+        ok(count_sigs(&d, d.leaf, SIGKILL, 0) >= 1, "parent not signallable: through its pidfd");
+        ok(count_sigs(&d, d.p, SIGKILL, EPERM) >= 1, "parent not signallable: P's SIGKILL was refused (EPERM)");
+        if (st < 0) { /* left: end it all, from the bottom */
+                (void) kill(d.leaf, SIGKILL);
+                (void) reported(d.p, d.leaf, 10000);
+        }
+        assert_se(waitpid(w, &wst, 0) == w);
+        is_int(d.left, 0, "parent not signallable: supervise_kill_descendants() leaves nothing of its own");
+        sigs_diag(&d);
+}
+
 /* pid 1 of a PID namespace of its own, with its own /proc */
 static _noreturn_ void skip_all_now(const char *what) {
         printf("1..0 # SKIP %s: %s\n", what, strerror(errno));
@@ -386,6 +408,7 @@ static _noreturn_ void in_namespace(void) {
                   pipe2(ack, O_CLOEXEC) == 0 && pipe2(done, O_CLOEXEC) == 0 && pipe2(tree, O_CLOEXEC) == 0);
         reuse_by_another_parent();
         reuse_of_the_parent();
+        parent_not_signallable();
         int r = done_testing();
         fflush(stdout);
         _exit(r);
