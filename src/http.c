@@ -492,7 +492,7 @@ finish:
         return r;
 }
 
-bool http_is_head_request(const char *buf, size_t len) {
+size_t http_empty_lines(const char *buf, size_t len) {
         size_t i = 0;
 
         for (;;) {
@@ -501,8 +501,13 @@ bool http_is_head_request(const char *buf, size_t len) {
                 else if (len - i >= 2 && buf[i] == '\r' && buf[i + 1] == '\n')
                         i += 2;
                 else
-                        break;
+                        return i;
         }
+}
+
+bool http_is_head_request(const char *buf, size_t len) {
+        size_t i = http_empty_lines(buf, len);
+
         return len - i >= 5 && memcmp(buf + i, "HEAD ", 5) == 0;
 }
 

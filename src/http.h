@@ -71,6 +71,10 @@ int http_parse_head(const char *buf, size_t len, const HttpLimits *lim, HttpRequ
  * CR, DEL, ...) makes the request a 400. */
 bool http_field_char(char c);
 
+/* How many of the first bytes are empty lines (CRLF or bare LF), which the parser skips before
+ * the request line (RFC 9112 §2.2): len when nothing else was sent, no request begun. */
+size_t http_empty_lines(const char *buf, size_t len);
+
 /* Whether the bytes received so far begin a HEAD request (after the empty lines the parser skips):
  * true also for a head the parser refuses or that never completes, whose error answer must then
  * go without its body as well (RFC 9110 §9.3.2). */

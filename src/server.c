@@ -186,8 +186,9 @@ static int read_request(Server *srv, const char **ret_msg) {
                 }
                 k = read_some(srv->fd, buf + len, cap - len, deadline);
                 if (k == -ETIMEDOUT || k == -ENODATA) {
-                        /* nothing asked (a port probe, say): nothing to answer */
-                        if (len == 0)
+                        /* nothing asked (a port probe, say, or `echo | nc -N`'s empty line
+                         * alone): nothing to answer */
+                        if (http_empty_lines(buf, len) == len)
                                 return k == -ENODATA ? -ECONNRESET : -ETIMEDOUT;
                         /* a client that closed its side half-way may still read the answer */
                         *ret_msg = k == -ETIMEDOUT ? "the request did not arrive in time"

@@ -436,6 +436,13 @@ static void test_is_head(void) {
         ok(!http_is_head_request("GET / HTTP/1.1\r\n", 16), "GET");
         ok(!http_is_head_request("\rHEAD / HTTP/1.1\r\n", 18), "a bare CR is no empty line");
         ok(!http_is_head_request("", 0), "nothing");
+
+        /* server.c answers nothing to a client that sent only these: it asked nothing */
+        is_int((int) http_empty_lines("", 0), 0, "no empty lines in nothing");
+        is_int((int) http_empty_lines("\r\n\n\r\n", 5), 5, "CRLF, LF, CRLF: all empty lines");
+        is_int((int) http_empty_lines("\r\n\r", 3), 2, "a CR still waiting for its LF is not one yet");
+        is_int((int) http_empty_lines("\nGET / HTTP/1.1\r\n", 17), 1, "an empty line, then a request");
+        is_int((int) http_empty_lines(" \r\n", 3), 0, "a blank is no empty line");
 }
 
 static void test_content_length(void) {
