@@ -123,7 +123,8 @@ static int wait_readable(int fd, uint64_t deadline) {
 }
 
 /* Some bytes, 0 when none were there after all, -ETIMEDOUT past the deadline, -ENODATA at the
- * end of the client's stream (it closed, or half-closed, its side), or another -errno. */
+ * end of the client's stream (it closed, or half-closed, its side), -ECONNRESET when it reset
+ * the connection, or another -errno. */
 static ssize_t read_some(int fd, char *buf, size_t n, uint64_t deadline) {
         int r = wait_readable(fd, deadline);
         ssize_t k;
@@ -185,14 +186,16 @@ static int read_request(Server *srv, const char **ret_msg) {
                         return 431;
                 }
                 k = read_some(srv->fd, buf + len, cap - len, deadline);
-                if (k == -ETIMEDOUT || k == -ENODATA) {
+                if (k == -ETIMEDOUT || k == -ENODATA || k == -ECONNRESET) {
                         /* nothing asked (a port probe, say, or `echo | nc -N`'s empty line
                          * alone): nothing to answer */
                         if (http_empty_lines(buf, len) == len)
-                                return k == -ENODATA ? -ECONNRESET : -ETIMEDOUT;
-                        /* a client that closed its side half-way may still read the answer */
-                        *ret_msg = k == -ETIMEDOUT ? "the request did not arrive in time"
-                                                   : "the request ended before its head was complete";
+                                return k == -ETIMEDOUT ? -ETIMEDOUT : -ECONNRESET;
+                        /* a client that closed its side half-way may still read the answer; one
+                         * that reset it cannot, but what it began to ask is logged all the same */
+                        *ret_msg = k == -ETIMEDOUT   ? "the request did not arrive in time"
+                                   : k == -ENODATA ? "the request ended before its head was complete"
+                                                   : "the connection was reset before the head was complete";
                         if (http_is_head_request(buf, len))
                                 http_response_head_only(srv->fd);
                         return k == -ETIMEDOUT ? 408 : 400;
@@ -242,6 +245,11 @@ int server_read_body(Server *srv, const char **ret_msg) {
                 }
                 if (k == -ENODATA) {
                         *ret_msg = "the request body ended before its Content-Length";
+                        return 400;
+                }
+                if (k == -ECONNRESET) {
+                        /* no answer can reach it, but an accepted request leaves its record */
+                        *ret_msg = "the connection was reset before the body was complete";
                         return 400;
                 }
                 if (k < 0)

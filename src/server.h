@@ -36,8 +36,8 @@ int server_main(void);
  * skill, media type), so that a request refused for its head is answered before its body is
  * sent: no "100 Continue" for it (RFC 9110 §10.1.1), no megabyte read from an unknown client.
  * Returns 0 (req.body and req.body_len set; both empty without a body), 408 or (the client
- * closed its side before the body was whole) 400 with *ret_msg set, -ENOMEM, or another -errno
- * when the client is gone (nothing to answer). */
+ * closed its side, or reset the connection, before the body was whole) 400 with *ret_msg set,
+ * -ENOMEM, or another -errno when the client is gone (nothing to answer). */
 int server_read_body(Server *srv, const char **ret_msg);
 
 /* Set the record's reason text (copied). */

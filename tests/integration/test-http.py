@@ -4,6 +4,7 @@
 # bare LF, Expect: 100-continue, one request per connection, the 408 deadline.
 import os
 import socket
+import struct
 import sys
 import time
 
@@ -313,17 +314,28 @@ def body(tap):
         tap.ok(0.4 <= dt < 8.0, "... after read_timeout_ms=%d (%.2fs)" % (READ_TIMEOUT_MS, dt))
 
     # A client that closes its side before the request is whole (nc -N, a crashed proxy) is told
-    # so: 400, not the 408 of read_timeout_ms later, and nothing at all if it said nothing.
-    for what, data, want in [
-            ("half a head", b"GET /healthz HTTP/1.1\r\nHost: x\r\n",
-             "the request ended before its head was complete"),
-            ("half the body", ("POST /v1/skills/echo/run HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json"
-                               "\r\nContent-Length: 10\r\n\r\n{\"st" % auth).encode(),
-             "the request body ended before its Content-Length")]:
+    # so: 400, not the 408 of read_timeout_ms later, and nothing at all if it said nothing. One
+    # that resets the connection instead (SO_LINGER 0) can be told nothing, but the request, an
+    # authenticated run among them, still leaves its record.
+    cut_short = [("half a head", b"GET /healthz HTTP/1.1\r\nHost: x\r\n",
+                  "the request ended before its head was complete",
+                  "the connection was reset before the head was complete"),
+                 ("half the body", ("POST /v1/skills/echo/run HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json"
+                                    "\r\nContent-Length: 10\r\n\r\n{\"st" % auth).encode(),
+                  "the request body ended before its Content-Length",
+                  "the connection was reset before the body was complete")]
+    for what, data, want, _ in cut_short:
         r = w.raw1(data, shut_wr=True)
         check_error(tap, r, 400, "half-closed after %s" % what)
         tap.is_((r.json or {}).get("message"), want, "... says the request ended early (no 408 after the deadline)")
         tap.ok(wait_for(lambda: want in w.all_log_text(), 5), "... and logs it in the request's record")
+    for what, data, _, want in cut_short:
+        with w.connect() as s:
+            s.sendall(data)
+            time.sleep(0.2)  # the worker has read it all and waits for the rest
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        recs = wait_for(lambda: [r for r in w.records() if r.get("error") == want], 5)
+        tap.is_([str(r.get("status")) for r in recs], ["400"], "reset after %s: logged, as a 400" % what)
     _, got = w.raw(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n", shut_wr=True)
     head, sep, rest = got.partition(b"\r\n\r\n")
     tap.ok(head.startswith(b"HTTP/1.1 400 ") and sep and rest == b"", "HEAD half-closed half-way: 400, no body",
