@@ -23,7 +23,7 @@
 /* The socket activation protocol (sd_listen_fds(3)): $LISTEN_PID names us, $LISTEN_FDS counts
  * the fds from SD_LISTEN_FDS_START on. Read here rather than through libsystemd, whose
  * dependencies would double the start-up time of a process that lives for one request. */
-static int listen_fds(void) {
+static int listen_fds(char **ret_error) {
         const char *e;
         uint64_t pid, n;
         int r = 0;
@@ -31,12 +31,15 @@ static int listen_fds(void) {
         e = getenv("LISTEN_PID");
         if (!e)
                 return 0;
+        /* what is wrong said here: the variables are gone when the caller logs */
         if (parse_u64(e, &pid) < 0)
-                r = -EINVAL;
+                r = set_error(ret_error, -EINVAL, "LISTEN_PID '%s' is not a process ID", e);
         else if (pid != (uint64_t) getpid())
                 r = 0;
-        else if (!(e = getenv("LISTEN_FDS")) || parse_u64(e, &n) < 0 || n > INT_MAX - SD_LISTEN_FDS_START)
-                r = -EINVAL;
+        else if (!(e = getenv("LISTEN_FDS")))
+                r = set_error(ret_error, -EINVAL, "LISTEN_PID names this process, but LISTEN_FDS is not set");
+        else if (parse_u64(e, &n) < 0 || n > INT_MAX - SD_LISTEN_FDS_START)
+                r = set_error(ret_error, -EINVAL, "LISTEN_FDS '%s' is not a number of sockets", e);
         else
                 r = (int) n;
         /* nothing of the protocol must reach a skill or a child */
@@ -58,9 +61,9 @@ static int take_connection(int fd, int *ret_fd) {
         return 0;
 }
 
-int server_get_connection(int *ret_fd) {
+int server_get_connection(int *ret_fd, char **ret_error) {
         struct stat st;
-        int n = listen_fds();
+        int n = listen_fds(ret_error);
 
         if (n < 0)
                 return n;
@@ -335,11 +338,12 @@ int server_main(void) {
                 .fd = -1,
                 .log = REQUEST_LOG_INIT,
         };
+        _cleanup_free_ char *activation_error = NULL;
         const char *msg = NULL;
         int r, status, exit_code = 0;
 
         srv.start_usec = now_usec();
-        r = server_get_connection(&srv.fd);
+        r = server_get_connection(&srv.fd, &activation_error);
         if (r == -EISCONN) {
                 log_error("Got a listening socket, not a connection: skillrun never accepts itself; use "
                           "Accept=yes (systemd), --accept (systemd-socket-activate) or 'wait = no' (xinetd)");
@@ -347,6 +351,11 @@ int server_main(void) {
         }
         if (r == -E2BIG) {
                 log_error("Got more than one socket: skillrun serves one connection; use Accept=yes");
+                return 1;
+        }
+        if (r == -EINVAL && activation_error) {
+                log_error("Malformed socket activation variables: %s (systemd and systemd-socket-activate set "
+                          "LISTEN_PID and LISTEN_FDS together)", activation_error);
                 return 1;
         }
         if (r < 0) {

@@ -25,8 +25,9 @@ typedef struct Server {
 } Server;
 
 /* Find the connection: sd_listen_fds() (fd 3) or stdin when it is a socket. -EISCONN when that
- * is a listening socket, -E2BIG for more than one fd, -ENOTSOCK for none. */
-int server_get_connection(int *ret_fd);
+ * is a listening socket, -E2BIG for more than one fd, -ENOTSOCK for none, -EINVAL (with
+ * *ret_error) for LISTEN_PID or LISTEN_FDS malformed. */
+int server_get_connection(int *ret_fd, char **ret_error);
 
 /* `skillrun serve`: handle one connection end to end. Returns the process exit code:
  * 0 when a response was sent (4xx included), 1 on internal errors (5xx, I/O). */

@@ -67,6 +67,25 @@ def body(tap):
         tap.is_((p.returncode, p.stdout), (1, b""), "%s: exit status 1, nothing on stdout" % what)
         tap.contains(p.stderr.decode(errors="replace"), "No connection to serve: not socket-activated (LISTEN_FDS) "
                      "and stdin is not a socket", "%s: the log says why" % what)
+    # socket activation variables that say nothing usable (a hand-written unit's Environment=, an
+    # activator of one's own): refused, and the log names the variable, not "stdin is not a
+    # socket" of a stdin that is one
+    for what, env, why in (("LISTEN_PID not a number", "LISTEN_PID=abc LISTEN_FDS=1",
+                            "LISTEN_PID 'abc' is not a process ID"),
+                           ("LISTEN_PID ours, LISTEN_FDS missing", "LISTEN_PID=$$",
+                            "LISTEN_PID names this process, but LISTEN_FDS is not set"),
+                           ("LISTEN_PID ours, LISTEN_FDS not a number", "LISTEN_PID=$$ LISTEN_FDS=x",
+                            "LISTEN_FDS 'x' is not a number of sockets")):
+        a, b = socket.socketpair()
+        with a, b:
+            a.sendall(build_request("GET", "/healthz"))
+            p = subprocess.run(["sh", "-c", 'unset LISTEN_FDS; %s exec "$0" serve' % env, w.bin],
+                               stdin=b, stdout=b, stderr=subprocess.PIPE, env=w.env(), timeout=20)
+        err = p.stderr.decode(errors="replace")
+        tap.is_(p.returncode, 1, "%s: exit status 1" % what)
+        tap.is_([l for l in err.splitlines() if l.startswith("skillrun: ")],
+                ["skillrun: Malformed socket activation variables: %s (systemd and systemd-socket-activate "
+                 "set LISTEN_PID and LISTEN_FDS together)" % why], "%s: the log names the variable" % what, err)
     # two sockets handed over (Accept=no with two ListenStream=): one connection is what it serves
     a, b = socket.socketpair()
     with a, b:
