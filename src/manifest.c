@@ -516,6 +516,16 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
                 if (why)
                         return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: %s", label, line_of_offset(j.text, at), why);
         }
+        /* What even strict mode takes: a raw control character in a string, NaN, Infinity (json-c
+         * 0.18's refuses the first two itself, 0.16's none; a run request's body is refused for
+         * them everywhere). Up to where the value ends: what follows is trailing data, below. */
+        {
+                size_t at;
+                const char *why = json_text_problem_at(j.text, j.end, &at);
+                if (why)
+                        return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: %s", label, line_of_offset(j.text, at),
+                                         why);
+        }
         /* Strict mode refuses trailing characters itself but stops quietly at a NUL byte. */
         for (size_t i = j.end; i < j.len; i++)
                 if (!strchr(" \t\r\n", j.text[i]) || j.text[i] == '\0')

@@ -470,12 +470,30 @@ static void test_json(void) {
                   P ":1: invalid JSON: a byte order mark (U+FEFF) at the start: save the file without it" },
                 /* ... the whole file (an editor's save of an empty one) */
                 { "\xEF\xBB\xBF", P ":1: invalid JSON: a byte order mark (U+FEFF) at the start: save the file without it" },
+                /* RFC 8259 whichever json-c reads it: 0.18's strict mode refuses a raw control
+                 * character in a string, and NaN, itself; 0.16's took them, and a skill that
+                 * worked on Debian 12 would fail every request on Debian 13 */
+                { "{\"command\": [\"/x\"], \"description\": \"a\tb\"}",
+                  P ":1: invalid JSON: a control character not escaped in a string" },
+                { "{\"command\": [\"/x\"], \"env\": {\"A\": \"\x01\"}}",
+                  P ":1: invalid JSON: a control character not escaped in a string" },
+                { "{\"command\": [\"/x\"], \"timeout_ms\": NaN}",
+                  P ":1: invalid JSON: a number JSON does not allow (NaN, Infinity, a leading zero, no digit after '.')" },
+                { "{\"command\": [\"/x\"], \"tasks_max\": -Infinity}",
+                  P ":1: invalid JSON: a number JSON does not allow (NaN, Infinity, a leading zero, no digit after '.')" },
         };
         Manifest *m = NULL;
         char *error = NULL;
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++)
                 refused(cases[i].json, cases[i].error);
+
+        /* ... and the line named is the one the control character is on */
+        is_int(parse("{\"command\": [\"/x\",\n\"a\nb\"]}", &m, &error), -EINVAL, "a raw newline in a string");
+        is_str(error, P ":2: invalid JSON: a control character not escaped in a string", "... on line 2");
+        m = manifest_free(m);
+        free(error);
+        error = NULL;
 
         /* Trailing data is refused; json-c words the message. */
         is_int(parse("{\"command\": [\"/x\"]} {}", &m, &error), -EINVAL, "second object after the first");
