@@ -127,8 +127,37 @@ def full_work_dir(tap):
         shutil.rmtree(w.root, ignore_errors=True)
 
 
+def no_inode_work_dir(tap):
+    """The work dir's file system without an inode left (a tmpfs's nr_inodes, a full ext4's
+    inode table): the run's own directory cannot be made, the same 503 and the step named."""
+    if os.geteuid() != 0:
+        return tap.skip("mounting a small tmpfs for the work dir needs root")
+    w = Worker(skills={"echo": ECHO})
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,nr_inodes=1,mode=0755", "skillrun-test",
+                              w.work_dir], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode == 0
+    if not mounted:
+        w.stop(None, check=False)
+        return tap.skip("cannot mount a tmpfs here")
+    try:
+        w.start()
+        r = w.run("echo", {})
+        check_error(tap, r, 503, "no inode for the run's directory")
+        tap.is_(r.json.get("message") if isinstance(r.json, dict) else None,
+                "no room on the host for this run: No space left on device", "... saying the host has no room")
+        rec = wait_for(lambda: run_records(w), 5)
+        tap.is_([(x.get("status"), x.get("error")) for x in rec or []],
+                [("503", "no room on the host for this run: cannot create work directory in '%s': No space left "
+                  "on device" % w.work_dir)], "... logged as 503, the step and the work root named")
+        w.stop(tap)
+    finally:
+        w.stop(None, check=False)
+        subprocess.run(["umount", w.work_dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(w.root, ignore_errors=True)
+
+
 def body(tap):
     full_work_dir(tap)
+    no_inode_work_dir(tap)
     few_fds(tap)
     if sanitized_binary(skillrun_bin()):
         raise Skip("a sanitizer's runtime needs far more address space than these limits")
