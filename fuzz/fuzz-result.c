@@ -3,8 +3,12 @@
  * code is theirs): the run result (design §4), the Abbot response (design §6) and the log line
  * escape. The first byte picks the outcome, the output mode and which stream was truncated; the
  * next two give stdout's length (little endian, at most the rest), the rest after stdout is
- * stderr. Checked: the result is one JSON object that json-c reads back strictly, whose "stdout"
- * and "stderr" give back exactly the bytes kept (as text, or base64 when said so); the Abbot
+ * stderr. A truncated stream had more written than was kept (output_max cut it): one byte
+ * more, or with the first byte's top bit 1 + the number the input's last 8 bytes give for stdout
+ * and the 8 before them for stderr (little endian, cut off stderr), up to what a uint64_t holds.
+ * Checked: the result is one JSON object that json-c reads back strictly, whose "stdout" and
+ * "stderr" give back exactly the bytes kept (as text, or base64 when said so), "stdout_bytes" and
+ * "stderr_bytes" the bytes written, and "*_truncated" whether they were cut; the Abbot
  * response is an object with its seven members; escape_line() leaves nothing a terminal or a
  * line splitter acts on and no byte that is not UTF-8, within the room it is promised. */
 #include <string.h>
@@ -60,6 +64,14 @@ static void check_stream(json_object *result, const char *name, const OutputStre
         char key[32];
         json_object *v, *enc;
 
+        /* what was written, kept or not, and whether it was cut */
+        snprintf(key, sizeof(key), "%s_bytes", name);
+        fuzz_check(json_object_object_get_ex(result, key, &v) && json_object_is_type(v, json_type_int) &&
+                   json_object_get_uint64(v) == s->total);
+        snprintf(key, sizeof(key), "%s_truncated", name);
+        fuzz_check(json_object_object_get_ex(result, key, &v) && json_object_is_type(v, json_type_boolean) &&
+                   json_object_get_boolean(v) == s->truncated);
+
         fuzz_check(json_object_object_get_ex(result, name, &v) && json_object_is_type(v, json_type_string));
         snprintf(key, sizeof(key), "%s_encoding", name);
         if (json_object_object_get_ex(result, key, &enc)) {
@@ -98,6 +110,21 @@ static void check_escape(const char *s) {
         free(out);
 }
 
+static uint64_t le64(const uint8_t *p) {
+        uint64_t v = 0;
+
+        for (size_t i = 8; i > 0; i--)
+                v = v << 8 | p[i - 1];
+        return v;
+}
+
+/* As supervise.c counts: a truncated stream had more written than kept (total > len). */
+static uint64_t written(size_t len, bool truncated, uint64_t unkept) {
+        if (!truncated)
+                return len;
+        return len + 1 + MIN(unkept, UINT64_MAX - len - 1);
+}
+
 static char *copy(const uint8_t *data, size_t size) {
         /* exact size, no NUL: the code must respect len */
         char *p = malloc(size ? size : 1);
@@ -112,12 +139,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         RunResult r;
         unsigned flags;
         size_t out_len, len = 0;
+        uint64_t unkept_out = 0, unkept_err = 0;
         json_object *j, *v;
         const char *why;
 
         if (size < 3)
                 return 0;
         flags = data[0];
+        if ((flags & 0x80) && size >= 3 + 16) {
+                unkept_out = le64(data + size - 8);
+                unkept_err = le64(data + size - 16);
+                size -= 16;
+        }
         out_len = MIN((size_t) (data[1] | data[2] << 8), size - 3);
         data += 3;
         size -= 3;
@@ -130,9 +163,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         r.exit_code = r.outcome == OUTCOME_OK ? 0 : r.outcome == OUTCOME_FAILED ? 1 : -1;
         r.signal = r.outcome == OUTCOME_SIGNALED ? (flags & 0x40 ? 31 : 9) : 0;
         r.output_mode = flags & 8 ? OUTPUT_JSON : OUTPUT_TEXT;
-        r.out = (OutputStream) { .buf = copy(data, out_len), .len = out_len, .total = out_len, .truncated = flags & 0x10 };
+        r.out = (OutputStream) { .buf = copy(data, out_len), .len = out_len, .truncated = flags & 0x10 };
+        r.out.total = written(r.out.len, r.out.truncated, unkept_out);
         r.err = (OutputStream) { .buf = copy(data + out_len, size - out_len), .len = size - out_len,
-                                 .total = size - out_len, .truncated = flags & 0x20 };
+                                 .truncated = flags & 0x20 };
+        r.err.total = written(r.err.len, r.err.truncated, unkept_err);
         r.limits = (Limits) { .timeout_ms = 1000, .memory_max = UINT64_C(256) << 20, .tasks_max = 64,
                               .output_max = 1 << 20, .workdir_max = UINT64_C(64) << 20 };
         if (r.outcome == OUTCOME_SANDBOX_ERROR) {
