@@ -11,7 +11,11 @@
  * way the shipped unit runs skillrun: no supplementary groups, no capability in any set, an
  * empty bounding set, no_new_privs. Prints one line per worker: "p25 p50 p75" in microseconds,
  * then the median of its peak resident set in KiB (wait4's ru_maxrss: the worker's, or its
- * skill's if that was larger). An answer that is not "HTTP/1.1 200" stops everything (exit 1). */
+ * skill's if that was larger), of its CPU time in microseconds (wait4's user + system time: the
+ * worker's and its skill's together, which is what two workers on two CPUs compete for), and of
+ * the time from the answer's end to its exit (what it still does after the answer: cleanup, the
+ * log record, tearing the process down). An answer that is not "HTTP/1.1 200" stops everything
+ * (exit 1). */
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -52,9 +56,17 @@ static void become(unsigned uid, unsigned gid) {
                 _exit(126);
 }
 
-/* One request to worker path: its time in microseconds, or < 0; *ret_rss_kb its peak RSS. */
+typedef struct Cost {
+        double rss_kb, cpu_us, after_us;
+} Cost;
+
+static double tv_us(struct timeval tv) {
+        return (double) tv.tv_sec * 1e6 + (double) tv.tv_usec;
+}
+
+/* One request to worker path: its time in microseconds, or < 0; *ret the rest of what it cost. */
 static double one(const char *path, const char *req, size_t req_len, int as_user, unsigned uid, unsigned gid,
-                  double *ret_rss_kb) {
+                  Cost *ret) {
         struct rusage ru = {};
         char buf[8192], head[16] = "";
         size_t got = 0;
@@ -90,7 +102,9 @@ static double one(const char *path, const char *req, size_t req_len, int as_user
         close(sv[0]); /* a worker's lingering close waits for this */
         while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
                 ;
-        *ret_rss_kb = (double) ru.ru_maxrss;
+        ret->rss_kb = (double) ru.ru_maxrss;
+        ret->cpu_us = tv_us(ru.ru_utime) + tv_us(ru.ru_stime);
+        ret->after_us = now_us() - t1;
         if (strncmp(head, "HTTP/1.1 200", 12) != 0) {
                 fprintf(stderr, "ab-driver: %s answered '%s' (exit status %d)\n", path, head, status);
                 return -1;
@@ -103,7 +117,7 @@ int main(int argc, char **argv) {
         int as_user = 0, first, n, rounds, workers;
         char req[65536];
         size_t req_len;
-        double *t, *rss;
+        double *t, *rss, *cpu, *after;
         FILE *f;
 
         if (argc < 5)
@@ -132,7 +146,9 @@ int main(int argc, char **argv) {
         rounds = n / TURN;
         t = calloc((size_t) workers * (size_t) rounds * TURN, sizeof(double));
         rss = calloc((size_t) workers * (size_t) rounds * TURN, sizeof(double));
-        if (!t || !rss)
+        cpu = calloc((size_t) workers * (size_t) rounds * TURN, sizeof(double));
+        after = calloc((size_t) workers * (size_t) rounds * TURN, sizeof(double));
+        if (!t || !rss || !cpu || !after)
                 return 2;
 
         for (int r = 0; r < rounds; r++)
@@ -140,21 +156,29 @@ int main(int argc, char **argv) {
                         int which = r % 2 ? workers - 1 - w : w;
                         for (int i = 0; i < TURN; i++) {
                                 size_t at = ((size_t) which * rounds + r) * TURN + i;
-                                double us = one(argv[first + which], req, req_len, as_user, uid, gid, &rss[at]);
+                                Cost c;
+                                double us = one(argv[first + which], req, req_len, as_user, uid, gid, &c);
                                 if (us < 0)
                                         return 1;
                                 t[at] = us;
+                                rss[at] = c.rss_kb;
+                                cpu[at] = c.cpu_us;
+                                after[at] = c.after_us;
                         }
                 }
         for (int w = 0; w < workers; w++) {
-                double *s = t + (size_t) w * rounds * TURN, *kb = rss + (size_t) w * rounds * TURN;
-                size_t m = (size_t) rounds * TURN;
+                size_t m = (size_t) rounds * TURN, o = (size_t) w * m;
+                double *s = t + o, *kb = rss + o, *c = cpu + o, *a = after + o;
                 qsort(s, m, sizeof(double), cmp_double);
                 qsort(kb, m, sizeof(double), cmp_double);
-                printf("%.1f %.1f %.1f %.0f\n", s[m / 4], s[m / 2], s[m * 3 / 4], kb[m / 2]);
+                qsort(c, m, sizeof(double), cmp_double);
+                qsort(a, m, sizeof(double), cmp_double);
+                printf("%.1f %.1f %.1f %.0f %.0f %.0f\n", s[m / 4], s[m / 2], s[m * 3 / 4], kb[m / 2], c[m / 2], a[m / 2]);
         }
         free(t);
         free(rss);
+        free(cpu);
+        free(after);
         return 0;
 usage:
         fprintf(stderr, "usage: ab-driver N REQUEST-FILE [UID:GID] -- WORKER...\n");

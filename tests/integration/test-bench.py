@@ -109,12 +109,20 @@ def check_worker_ab(tap, skillrun, floor):
                        capture_output=True, text=True, timeout=300)
     out = p.stdout + p.stderr
     tap.is_(p.returncode, 0, "worker-ab exits 0", out)
-    # p25 p50 p75, the p50 difference and ratio, then the peak RSS in KiB and its ratio
-    row = r"(?m)^%s\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+\s+%s\s+%s\s+([0-9]+)\s+%s$"
-    tap.like(out, row % (re.escape(floor[-40:]), r"\+0\.0", r"1\.000", r"1\.000"), "worker-ab: the baseline's row")
-    tap.like(out, row % (re.escape(skillrun[-40:]), r"[-+][0-9.]+", r"[0-9.]+", r"[0-9.]+"), "worker-ab: skillrun's row")
-    rss = [int(m.group(1)) for w in (floor, skillrun) for m in [re.search(row % (re.escape(w[-40:]), r"\S+", r"\S+", r"\S+"), out)] if m]
+    # p25 p50 p75, the p50 difference and ratio, the peak RSS in KiB and its ratio, the CPU time
+    # in microseconds and its ratio, the time from the answer to the exit
+    row = (r"(?m)^%s\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+\s+%s\s+%s\s+([0-9]+)\s+%s\s+([0-9]+)\s+%s\s+([0-9]+)$")
+    tap.like(out, row % (re.escape(floor[-40:]), r"\+0\.0", r"1\.000", r"1\.000", r"1\.000"),
+             "worker-ab: the baseline's row")
+    any4 = (r"[-+][0-9.]+", r"[0-9.]+", r"[0-9.]+", r"[0-9.]+")
+    tap.like(out, row % ((re.escape(skillrun[-40:]),) + any4), "worker-ab: skillrun's row")
+    got = [m.groups() for w in (floor, skillrun) for m in [re.search(row % ((re.escape(w[-40:]),) + any4), out)] if m]
+    rss = [int(g[0]) for g in got]
     tap.ok(len(rss) == 2 and all(100 < kb < 1 << 20 for kb in rss), "worker-ab: each peak RSS is some KiB, not 0", rss)
+    # a worker and its /bin/true take some CPU time, not none and not seconds
+    cpu = [int(g[1]) for g in got]
+    tap.ok(len(cpu) == 2 and all(0 < us < 5000000 for us in cpu), "worker-ab: each CPU time is some microseconds",
+           cpu)
     # /bin/false answers nothing: exit status 1 and the driver says which worker
     p = subprocess.run([python3(), script, "-n", "20", "--driver", driver, floor, "/bin/false"],
                        capture_output=True, text=True, timeout=300)
