@@ -223,6 +223,8 @@ static int read_request(Server *srv, const char **ret_msg) {
         return 0;
 }
 
+#define RESET_BEFORE_BODY "the connection was reset before the body was complete"
+
 int server_read_body(Server *srv, const char **ret_msg) {
         uint64_t deadline = request_deadline(srv);
         size_t want = (size_t) srv->req.content_length;
@@ -237,6 +239,11 @@ int server_read_body(Server *srv, const char **ret_msg) {
         srv->req.body = body;
         if (srv->body_have < want && srv->req.expect_continue) {
                 r = http_write_continue(srv->fd);
+                if (r == -ECONNRESET || r == -EPIPE) {
+                        /* the reset came first: the same request as one reset while its body came */
+                        *ret_msg = RESET_BEFORE_BODY;
+                        return 400;
+                }
                 if (r < 0)
                         return r;
         }
@@ -252,7 +259,7 @@ int server_read_body(Server *srv, const char **ret_msg) {
                 }
                 if (k == -ECONNRESET) {
                         /* no answer can reach it, but an accepted request leaves its record */
-                        *ret_msg = "the connection was reset before the body was complete";
+                        *ret_msg = RESET_BEFORE_BODY;
                         return 400;
                 }
                 if (k < 0)

@@ -336,6 +336,15 @@ def body(tap):
             s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         recs = wait_for(lambda: [r for r in w.records() if r.get("error") == want], 5)
         tap.is_([str(r.get("status")) for r in recs], ["400"], "reset after %s: logged, as a 400" % what)
+    # ... also when the reset is there before the worker writes its 100 Continue, whose write then
+    # fails: an authenticated run request still leaves its record
+    body_reset = cut_short[1][3]
+    with w.connect() as s:
+        s.sendall(("POST /v1/skills/echo/run HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\n"
+                   "Expect: 100-continue\r\nContent-Length: 10\r\n\r\n" % auth).encode())
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    recs = wait_for(lambda: [r for r in w.records() if r.get("error") == body_reset][1:], 5)
+    tap.is_([str(r.get("status")) for r in recs], ["400"], "reset before the 100 Continue: logged, as a 400")
     _, got = w.raw(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n", shut_wr=True)
     head, sep, rest = got.partition(b"\r\n\r\n")
     tap.ok(head.startswith(b"HTTP/1.1 400 ") and sep and rest == b"", "HEAD half-closed half-way: 400, no body",
