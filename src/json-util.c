@@ -214,9 +214,6 @@ int json_unescape_misread_pairs(const char *s, size_t n, char **ret, size_t *ret
 
 #define BAD_NUMBER "a number JSON does not allow (NaN, Infinity, a leading zero, no digit after '.')"
 
-/* What json-c's strict mode takes and RFC 8259 does not, or what json-c would not keep, in the
- * text it accepted, read as written; NULL if nothing. Outside strings such text holds only
- * structure, white space, numbers and literals. */
 void json_text_position(const char *s, size_t offset, unsigned *ret_line, unsigned *ret_column) {
         unsigned line = 1, column = 1;
 
@@ -229,6 +226,9 @@ void json_text_position(const char *s, size_t offset, unsigned *ret_line, unsign
         *ret_column = column;
 }
 
+/* What json-c's strict mode takes and RFC 8259 does not, or what json-c would not keep, in the
+ * text it accepted, read as written; NULL if nothing. Outside strings such text holds only
+ * structure, white space, numbers and literals. */
 const char *json_text_problem(const char *s, size_t n) {
         return json_text_problem_at(s, n, NULL);
 }
