@@ -97,7 +97,6 @@ int abbot_build_run_request(const Settings *s, const Manifest *m, const char *bo
                             const char *skill_api_token, RunRequest *ret, char **ret_error) {
         _cleanup_(run_request_done) RunRequest r = {};
         json_object *root = NULL, *skill_info, *runner_info, *code;
-        const char *why;
         int k;
 
         k = abbot_manifest_check(m, ret_error);
@@ -109,18 +108,9 @@ int abbot_build_run_request(const Settings *s, const Manifest *m, const char *bo
         if (!utf8_valid(body, len))
                 return set_error(ret_error, -EINVAL, "body is not valid UTF-8");
 
-        size_t at;
-        k = json_parse_strict_at(body, len, ABBOT_MAX_JSON_DEPTH, &root, &why, &at);
-        if (k == -ENOMEM)
-                return k;
-        if (k < 0 && at < len) { /* where, as for a run request */
-                unsigned line, column;
-                json_text_position(body, at, &line, &column);
-                return set_error(ret_error, -EINVAL, "body is not valid JSON: %s (line %u, column %u)", why, line,
-                                 column);
-        }
+        k = json_parse_strict_said(body, len, ABBOT_MAX_JSON_DEPTH, "body", &root, ret_error);
         if (k < 0)
-                return set_error(ret_error, -EINVAL, "body is not valid JSON: %s", why);
+                return k;
 
         if (!json_object_is_type(root, json_type_object)) {
                 k = set_error(ret_error, -EINVAL, "body must be a JSON object (an Abbot SkillMessage)");

@@ -214,7 +214,8 @@ int json_unescape_misread_pairs(const char *s, size_t n, char **ret, size_t *ret
 
 #define BAD_NUMBER "a number JSON does not allow (NaN, Infinity, a leading zero, no digit after '.')"
 
-void json_text_position(const char *s, size_t offset, unsigned *ret_line, unsigned *ret_column) {
+/* Line and column (1-based; columns count characters: s is UTF-8) of offset in s. */
+static void text_position(const char *s, size_t offset, unsigned *ret_line, unsigned *ret_column) {
         unsigned line = 1, column = 1;
 
         for (size_t i = 0; i < offset; i++)
@@ -562,6 +563,23 @@ static int json_parse_end_check(const char *p, size_t n, unsigned depth, size_t 
                 return -EINVAL;
         }
         return 0;
+}
+
+int json_parse_strict_said(const char *buf, size_t len, int depth, const char *what, json_object **ret,
+                           char **ret_error) {
+        const char *why;
+        size_t at;
+        int k = json_parse_strict_at(buf, len, depth, ret, &why, &at);
+
+        if (k == -ENOMEM || k >= 0)
+                return k;
+        if (at < len) { /* where, for a text of many lines or one long one */
+                unsigned line, column;
+                text_position(buf, at, &line, &column);
+                return set_error(ret_error, -EINVAL, "%s is not valid JSON: %s (line %u, column %u)", what, why, line,
+                                 column);
+        }
+        return set_error(ret_error, -EINVAL, "%s is not valid JSON: %s", what, why);
 }
 
 int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret, const char **ret_why) {

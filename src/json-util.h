@@ -22,9 +22,11 @@ int json_parse_strict(const char *buf, size_t len, int depth, json_object **ret,
 int json_parse_strict_at(const char *buf, size_t len, int depth, json_object **ret, const char **ret_why,
                          size_t *ret_offset);
 
-/* Line and column (1-based; columns count characters: s is UTF-8) of offset in s, for an error
- * json_parse_strict_at() placed. */
-void json_text_position(const char *s, size_t offset, unsigned *ret_line, unsigned *ret_column);
+/* json_parse_strict_at(), its refusal worded for a client: "WHAT is not valid JSON: WHY", with
+ * "(line L, column C)" where the text says where (columns count characters). 0, -ENOMEM, or
+ * -EINVAL with *ret_error set. */
+int json_parse_strict_said(const char *buf, size_t len, int depth, const char *what, json_object **ret,
+                           char **ret_error);
 
 /* What RFC 8259 does not allow, or json-c would not keep, in JSON text read as written (a raw
  * control character in a string, NaN, a leading zero, an integer beyond 64 bits, half a

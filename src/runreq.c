@@ -152,7 +152,6 @@ static int parse_files(const Settings *s, const Manifest *m, json_object *v, Run
 int run_request_parse(const Settings *s, const Manifest *m, const char *body, size_t len, RunRequest *ret,
                       char **ret_error) {
         json_object *root = NULL, *v;
-        const char *why;
         RunRequest r = {};
         int k = 0;
 
@@ -165,18 +164,9 @@ int run_request_parse(const Settings *s, const Manifest *m, const char *body, si
          * JSON_TOKENER_VALIDATE_UTF8 lets overlong forms and surrogates through. */
         if (!utf8_valid(body, len))
                 return set_error(ret_error, -EINVAL, "request body is not valid UTF-8");
-        size_t at;
-        k = json_parse_strict_at(body, len, JSON_TOKENER_DEFAULT_DEPTH, &root, &why, &at);
-        if (k == -ENOMEM)
-                return k;
-        if (k < 0 && at < len) { /* where, for a body of many lines or one long one */
-                unsigned line, column;
-                json_text_position(body, at, &line, &column);
-                return set_error(ret_error, -EINVAL, "request body is not valid JSON: %s (line %u, column %u)", why,
-                                 line, column);
-        }
+        k = json_parse_strict_said(body, len, JSON_TOKENER_DEFAULT_DEPTH, "request body", &root, ret_error);
         if (k < 0)
-                return set_error(ret_error, -EINVAL, "request body is not valid JSON: %s", why);
+                return k;
         if (!json_object_is_type(root, json_type_object)) {
                 json_object_put(root);
                 return set_error(ret_error, -EINVAL, "request body must be a JSON object");
