@@ -40,6 +40,8 @@ static int listen_fds(char **ret_error) {
                 r = set_error(ret_error, -EINVAL, "LISTEN_PID names this process, but LISTEN_FDS is not set");
         else if (parse_u64(e, &n) < 0 || n > INT_MAX - SD_LISTEN_FDS_START)
                 r = set_error(ret_error, -EINVAL, "LISTEN_FDS '%s' is not a number of sockets", e);
+        else if (n == 0) /* invalid to sd_listen_fds() too: not a reason to serve stdin instead */
+                r = set_error(ret_error, -EINVAL, "LISTEN_PID names this process, but LISTEN_FDS is 0");
         else
                 r = (int) n;
         /* nothing of the protocol must reach a skill or a child */

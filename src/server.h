@@ -26,7 +26,7 @@ typedef struct Server {
 
 /* Find the connection: sd_listen_fds() (fd 3) or stdin when it is a socket. -EISCONN when that
  * is a listening socket, -E2BIG for more than one fd, -ENOTSOCK for none, -EINVAL (with
- * *ret_error) for LISTEN_PID or LISTEN_FDS malformed. */
+ * *ret_error) for LISTEN_PID or LISTEN_FDS malformed, LISTEN_FDS unset or 0 included. */
 int server_get_connection(int *ret_fd, char **ret_error);
 
 /* `skillrun serve`: handle one connection end to end. Returns the process exit code:

@@ -75,7 +75,11 @@ def body(tap):
                            ("LISTEN_PID ours, LISTEN_FDS missing", "LISTEN_PID=$$",
                             "LISTEN_PID names this process, but LISTEN_FDS is not set"),
                            ("LISTEN_PID ours, LISTEN_FDS not a number", "LISTEN_PID=$$ LISTEN_FDS=x",
-                            "LISTEN_FDS 'x' is not a number of sockets")):
+                            "LISTEN_FDS 'x' is not a number of sockets"),
+                           # sd_listen_fds(3) calls this invalid too; stdin, a socket here, is not
+                           # what a launcher that set them meant to hand over
+                           ("LISTEN_PID ours, LISTEN_FDS 0", "LISTEN_PID=$$ LISTEN_FDS=0",
+                            "LISTEN_PID names this process, but LISTEN_FDS is 0")):
         a, b = socket.socketpair()
         with a, b:
             a.sendall(build_request("GET", "/healthz"))
