@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Fuzz settings_load() with what the environment gives it: SKILLRUN_<KEY> for every key,
- * SKILLRUN_CONFIG, CREDENTIALS_DIRECTORY and RUNTIME_DIRECTORY. Their values reach the parsers
- * untrimmed and may hold what no line of skillrun.conf can (a newline, blanks at either end),
- * and they override the file. The input is split at its NUL bytes: the first piece is the
+ * SKILLRUN_CONFIG, CREDENTIALS_DIRECTORY and RUNTIME_DIRECTORY. Their values may hold what no
+ * line of skillrun.conf can (a newline), and they override the file. The input is split at its NUL bytes: the first piece is the
  * config file (a memfd, which SKILLRUN_CONFIG names unless a piece sets it to something not
  * absolute), each further piece a variable, picked by its first byte, and its value; a first
  * byte past the variables asks settings_env_var_known() about "SKILLRUN_" and the rest.
  * Checked: settings_load() fails exactly when the file or one of the values is refused, a
  * refusal names the variable or the file, and otherwise gives what settings_set() makes of each
- * value after the file, the variables winning. */
+ * value after the file, the variables winning; and a value a line of the file can hold is taken
+ * or refused alike from the variable and from the file (blanks around it trimmed in both). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,6 +69,32 @@ static bool settings_same(const Settings *a, const Settings *b) {
                streq_ptr(a->work_dir, b->work_dir) && streq_ptr(a->abbot_skill, b->abbot_skill) &&
                streq_ptr(a->abbot_api_base_url, b->abbot_api_base_url) &&
                streq_ptr(a->file_warning, b->file_warning);
+}
+
+/* SKILLRUN_<KEY>=value and the line "key = value" are one setting: the same value or the same
+ * refusal, which the file's message gives after its "path:line: ". */
+static void check_file_agrees(const char *key, const char *value) {
+        _cleanup_free_ char *line = NULL, *set_error = NULL, *file_error = NULL;
+        const char *rest;
+        Settings a, b;
+        int r, k;
+
+        if (strchr(value, '\n')) /* no line holds it */
+                return;
+        fuzz_check(asprintf(&line, "%s = %s", key, value) >= 0);
+        settings_init(&a);
+        settings_init(&b);
+        r = settings_set(&a, key, value, &set_error);
+        k = settings_parse_text(&b, "f", line, strlen(line), &file_error);
+        if (r != -ENOMEM && k != -ENOMEM) {
+                fuzz_check((r < 0) == (k < 0));
+                if (r < 0)
+                        fuzz_check(set_error && (rest = startswith(file_error, "f:1: ")) && streq(rest, set_error));
+                else
+                        fuzz_check(settings_same(&a, &b));
+        }
+        settings_done(&a);
+        settings_done(&b);
 }
 
 /* What settings_load() should give, step by step from what settings.h promises: the systemd
@@ -177,6 +203,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         r = settings_load(&s, &error);
         k = reference(&ref, file, file_len, values);
+        for (size_t i = 0; i < n_keys; i++)
+                if (values[i])
+                        check_file_agrees(settings_keys[i], values[i]);
 
         for (size_t i = 0; i < n_vars; i++) {
                 if (!assignments[i])

@@ -348,14 +348,39 @@ static const SettingDef *setting_def_find(const char *key) {
         return NULL;
 }
 
+#define BLANKS " \t\r\v\f"
+
+static bool is_blank(char c) {
+        return c != '\0' && strchr(BLANKS, c);
+}
+
+static char *trim(char *s) {
+        size_t n;
+
+        while (is_blank(*s))
+                s++;
+        n = strlen(s);
+        while (n > 0 && is_blank(s[n - 1]))
+                s[--n] = '\0';
+        return s;
+}
+
 /* How much of a refused value an error quotes: enough to recognise it, not a pasted file. */
 #define QUOTED_VALUE_MAX 128
 
-/* 'label' is what the message names: the key, or the environment variable it came from. */
+/* 'label' is what the message names: the key, or the environment variable it came from. The
+ * value is trimmed whatever its source, so a line of the file, settings_set() and a variable
+ * (systemd's Environment="SKILLRUN_X= 1" keeps the blank) take the same values. */
 static int setting_apply(Settings *s, const SettingDef *def, const char *label, const char *value, char **ret_error) {
-        size_t n = strlen(value);
+        _cleanup_free_ char *copy = NULL;
+        size_t n;
         int r;
 
+        copy = strdup(value);
+        if (!copy)
+                return -ENOMEM;
+        value = trim(copy);
+        n = strlen(value);
         r = def->parse(value, (uint8_t *) s + def->offset);
         if (r == -ENOMEM)
                 return r;
@@ -379,21 +404,6 @@ int settings_set(Settings *s, const char *key, const char *value, char **ret_err
         if (!def)
                 return set_error(ret_error, -ENOENT, "unknown key '%s'", key);
         return setting_apply(s, def, key, value, ret_error);
-}
-
-static bool is_blank(char c) {
-        return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-static char *trim(char *s) {
-        size_t n;
-
-        while (is_blank(*s))
-                s++;
-        n = strlen(s);
-        while (n > 0 && is_blank(s[n - 1]))
-                s[--n] = '\0';
-        return s;
 }
 
 int settings_parse_text(Settings *s, const char *path, const char *text, size_t len, char **ret_error) {
@@ -551,9 +561,10 @@ int settings_load(Settings *s, char **ret_error) {
         if (r < 0)
                 return r;
 
-        /* Empty counts as unset, as systemd's "Environment=SKILLRUN_CONFIG=" would leave it. */
+        /* Empty counts as unset, as systemd's "Environment=SKILLRUN_CONFIG=" would leave it; so
+         * do blanks alone, trimmed as every value is. */
         e = getenv("SKILLRUN_CONFIG");
-        if (e && e[0] != '\0') {
+        if (e && e[strspn(e, BLANKS)] != '\0') {
                 /* parsed as every path setting: a worker's cwd is /, so a relative one would be
                  * read there or, missing, silently mean the defaults */
                 static const SettingDef config_def = {

@@ -92,8 +92,9 @@ int settings_parse_cpu_max(const char *s, uint64_t *ret);
 /* Bytes as the shortest exact size text: 268435456 → "256M", 1000 → "1000". NULL on OOM. */
 char *settings_format_size(uint64_t bytes);
 
-/* Set one key from a string. On a malformed value returns -EINVAL and, if ret_error is not
- * NULL, a message naming the key ("memory_max: invalid size 'x'"). Unknown key: -ENOENT
+/* Set one key from a string, blanks around it trimmed as in the file. On a malformed value
+ * returns -EINVAL and, if ret_error is not NULL, a message naming the key ("memory_max: invalid
+ * size 'x'"). Unknown key: -ENOENT
  * (message "unknown key 'x'"). A failed set leaves the previous value. */
 int settings_set(Settings *s, const char *key, const char *value, char **ret_error);
 
@@ -103,7 +104,8 @@ int settings_parse_text(Settings *s, const char *path, const char *text, size_t 
 
 /* The whole thing: defaults, then the file ($SKILLRUN_CONFIG or the default path; missing is
  * fine), then SKILLRUN_<KEY> environment variables, which win. Also resolves $CREDENTIALS_DIRECTORY
- * and $RUNTIME_DIRECTORY defaults. No quoting: a value is the rest of its line, trimmed.
+ * and $RUNTIME_DIRECTORY defaults. No quoting: a value is the rest of its line, trimmed, and a
+ * variable's value is trimmed the same way.
  * Errors from the environment name the variable ("SKILLRUN_MEMORY_MAX: invalid ...").
  * *s is always initialised on return, even on failure: call settings_done() in every case. */
 int settings_load(Settings *s, char **ret_error);

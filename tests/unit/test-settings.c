@@ -203,6 +203,9 @@ static void test_set_messages(void) {
                 { "run_user", "a/b", "run_user: invalid user name 'a/b'" },
                 { "work_dir", "/var/tmp", NULL },
                 { "work_dir", "tmp", "work_dir: invalid absolute path 'tmp'" },
+                /* blanks around a value are trimmed wherever it comes from, as a line of the file is */
+                { "work_dir", " /var/tmp\t", NULL },
+                { "work_dir", " tmp ", "work_dir: invalid absolute path 'tmp'" },
                 { "abbot_skill", "my-abbot", NULL },
                 { "abbot_skill", "Abbot", "abbot_skill: invalid skill name 'Abbot'" },
                 { "abbot_skill", "", "abbot_skill: invalid skill name ''" },
@@ -212,7 +215,7 @@ static void test_set_messages(void) {
                 { "abbot_api_base_url", "https:///api", "abbot_api_base_url: invalid URL 'https:///api'" },
                 /* a blank or a control character inside would split or smuggle a request line */
                 { "abbot_api_base_url", "https://abbot.example/a b", "abbot_api_base_url: invalid URL 'https://abbot.example/a b'" },
-                { "abbot_api_base_url", "http://x/\t", "abbot_api_base_url: invalid URL 'http://x/\t'" },
+                { "abbot_api_base_url", "http://x/\ty", "abbot_api_base_url: invalid URL 'http://x/\ty'" },
                 { "abbot_api_base_url", "http://x/\x7f", "abbot_api_base_url: invalid URL 'http://x/\x7f'" },
         };
 
@@ -480,6 +483,22 @@ static void test_load(void) {
         free(error);
         error = NULL;
         settings_done(&s);
+
+        /* Blanks around an environment value are trimmed, as around a value in the file:
+         * systemd's Environment="SKILLRUN_MEMORY_MAX= 32M" keeps the space. */
+        setenv("SKILLRUN_MEMORY_MAX", " 32M\t", 1);
+        setenv("SKILLRUN_POLICY", "\tnone ", 1);
+        is_int(settings_load(&s, &error), 0, "env values with blanks around them are taken");
+        ok(error == NULL, "... with no message");
+        is_int(s.limits.memory_max, 32 << 20, "... memory_max ' 32M\\t' is 32M");
+        is_int(s.policy, POLICY_NONE, "... policy '\\tnone ' is none");
+        settings_done(&s);
+        setenv("SKILLRUN_MEMORY_MAX", "  lots ", 1);
+        is_int(settings_load(&s, &error), -EINVAL, "a bad env value with blanks around it");
+        is_str(error, "SKILLRUN_MEMORY_MAX: invalid positive size 'lots'", "... quoted trimmed, as from the file");
+        free(error);
+        error = NULL;
+        settings_done(&s);
         unsetenv("SKILLRUN_MEMORY_MAX");
         unsetenv("SKILLRUN_POLICY");
         unsetenv("SKILLRUN_ABBOT_API_BASE_URL");
@@ -582,13 +601,29 @@ static void test_load(void) {
         settings_done(&s);
         unsetenv("SKILLRUN_WORK_DIR");
 
-        /* Empty SKILLRUN_CONFIG counts as unset. */
+        /* Empty SKILLRUN_CONFIG counts as unset; so do blanks alone, trimmed as every value is. */
         setenv("SKILLRUN_CONFIG", "", 1);
         settings_load(&s, &error);
         is_str(s.config_path, DEFAULT_CONFIG_PATH, "empty SKILLRUN_CONFIG → default path");
         free(error);
         error = NULL;
         settings_done(&s);
+        setenv("SKILLRUN_CONFIG", " \t", 1);
+        settings_load(&s, &error);
+        is_str(s.config_path, DEFAULT_CONFIG_PATH, "blank SKILLRUN_CONFIG → default path");
+        ok(!error || !startswith(error, "SKILLRUN_CONFIG"), "... and no error about it (%s)", strempty(error));
+        free(error);
+        error = NULL;
+        settings_done(&s);
+        {
+                char padded[300];
+
+                snprintf(padded, sizeof(padded), " %s ", missing);
+                setenv("SKILLRUN_CONFIG", padded, 1);
+                is_int(settings_load(&s, &error), 0, "SKILLRUN_CONFIG with blanks around it");
+                is_str(s.config_path, missing, "... names the path without them");
+                settings_done(&s);
+        }
 
         clear_environment();
         unlink(conf);
