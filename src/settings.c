@@ -177,6 +177,17 @@ static int parse_sandbox_field(const char *value, void *field) {
         return 0;
 }
 
+/* Absolute, as a worker's cwd is /, and without a control character: only the environment can
+ * give one a line of the file cannot (a newline), and no file is meant by it. */
+static bool path_valid(const char *p) {
+        if (p[0] != '/')
+                return false;
+        for (; *p; p++)
+                if ((unsigned char) *p < ' ' || *p == 0x7f)
+                        return false;
+        return true;
+}
+
 static int parse_dir_list_field(const char *value, void *field) {
         _cleanup_strv_free_ char **dirs = NULL;
         char ***dirsp = field;
@@ -187,10 +198,10 @@ static int parse_dir_list_field(const char *value, void *field) {
                 return r;
         if (r < 0 || strv_length(dirs) == 0)
                 return -EINVAL;
-        /* Relative entries would depend on the worker's cwd. Empty ones (a doubled or trailing
-         * ":") are gone already: strv_split() skips them, where $PATH would read the cwd. */
+        /* Each is a path setting. Empty ones (a doubled or trailing ":") are gone already:
+         * strv_split() skips them, where $PATH would read the cwd. */
         for (char **d = dirs; *d; d++)
-                if ((*d)[0] != '/')
+                if (!path_valid(*d))
                         return -EINVAL;
 
         strv_free(*dirsp);
@@ -199,7 +210,7 @@ static int parse_dir_list_field(const char *value, void *field) {
 }
 
 static int parse_absolute_path_field(const char *value, void *field) {
-        if (value[0] != '/')
+        if (!path_valid(value))
                 return -EINVAL;
         return free_and_strdup(field, value);
 }

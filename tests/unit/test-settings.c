@@ -206,6 +206,12 @@ static void test_set_messages(void) {
                 /* blanks around a value are trimmed wherever it comes from, as a line of the file is */
                 { "work_dir", " /var/tmp\t", NULL },
                 { "work_dir", " tmp ", "work_dir: invalid absolute path 'tmp'" },
+                /* a control character in a path: a newline from the environment, a stray byte in
+                 * the file; no file is meant, and a log line quoting the path would be split */
+                { "tokens_file", "/etc/skillrun/\x01tokens", "tokens_file: invalid absolute path '/etc/skillrun/\x01tokens'" },
+                { "tokens_file", "/etc/skill\trun/tokens", "tokens_file: invalid absolute path '/etc/skill\trun/tokens'" },
+                { "tokens_file", "/etc/skillrun/tokens\x7f", "tokens_file: invalid absolute path '/etc/skillrun/tokens\x7f'" },
+                { "skills_dir", "/srv/\x1bskills", "skills_dir: invalid directory list '/srv/\x1bskills'" },
                 { "abbot_skill", "my-abbot", NULL },
                 { "abbot_skill", "Abbot", "abbot_skill: invalid skill name 'Abbot'" },
                 { "abbot_skill", "", "abbot_skill: invalid skill name ''" },
@@ -235,6 +241,30 @@ static void test_set_messages(void) {
                         is_int(r, 0, "%s = '%s' is accepted", c->key, c->value);
                         ok(error == NULL, "%s = '%s': no message", c->key, c->value);
                 }
+                settings_done(&s);
+        }
+}
+
+/* A newline in a path (one from the environment; a line of the file cannot hold one) is
+ * refused like the control characters of test_set_messages()' table, whose test names it would
+ * split in TAP. */
+static void test_set_newline(void) {
+        static const struct {
+                const char *key, *value, *error, *what;
+        } cases[] = {
+                { "work_dir", "/var/tmp\n", "work_dir: invalid absolute path '/var/tmp\n'", "work_dir '/var/tmp\\n'" },
+                { "skills_dir", "/srv/skills:/srv/more\r\n",
+                  "skills_dir: invalid directory list '/srv/skills:/srv/more\r\n'", "skills_dir '...:/srv/more\\r\\n'" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char *error = NULL;
+                Settings s;
+
+                settings_init(&s);
+                is_int(settings_set(&s, cases[i].key, cases[i].value, &error), -EINVAL, "%s is refused", cases[i].what);
+                is_str(error, cases[i].error, "%s: message", cases[i].what);
+                free(error);
                 settings_done(&s);
         }
 }
@@ -417,6 +447,9 @@ static void test_parse_text(void) {
         parse_case("policy = \"none\"\n", -EINVAL,
                    "/etc/skillrun/skillrun.conf:1: policy: invalid policy (none, permissive or restrictive) '\"none\"'",
                    "no quoting");
+        parse_case("work_dir = /var/\x01tmp\n", -EINVAL,
+                   "/etc/skillrun/skillrun.conf:1: work_dir: invalid absolute path '/var/\x01tmp'",
+                   "a control character in a path from the file");
         parse_case("timeout_ms = 5 # five\n", -EINVAL,
                    "/etc/skillrun/skillrun.conf:1: timeout_ms: invalid duration in ms (1 to 86400000) '5 # five'",
                    "no trailing comments");
@@ -502,6 +535,15 @@ static void test_load(void) {
         unsetenv("SKILLRUN_MEMORY_MAX");
         unsetenv("SKILLRUN_POLICY");
         unsetenv("SKILLRUN_ABBOT_API_BASE_URL");
+
+        /* A path from the environment may hold what no line of the file can: a newline. */
+        setenv("SKILLRUN_WORK_DIR", "/var/tmp\n", 1);
+        is_int(settings_load(&s, &error), -EINVAL, "an env path with a newline is refused");
+        is_str(error, "SKILLRUN_WORK_DIR: invalid absolute path '/var/tmp\n'", "... naming the variable");
+        free(error);
+        error = NULL;
+        settings_done(&s);
+        unsetenv("SKILLRUN_WORK_DIR");
 
         /* Bad file value. */
         write_file(conf, "# c\ntasks_max = 0\n");
@@ -641,6 +683,7 @@ int main(void) {
         test_defaults();
         test_set_messages();
         test_set_values();
+        test_set_newline();
         test_set_long_value();
         test_format_size();
         test_parse_text();
