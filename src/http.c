@@ -505,6 +505,12 @@ size_t http_empty_lines(const char *buf, size_t len) {
         }
 }
 
+bool http_nothing_asked(const char *buf, size_t len) {
+        size_t i = http_empty_lines(buf, len);
+
+        return i == len || (i + 1 == len && buf[i] == '\r');
+}
+
 bool http_is_head_request(const char *buf, size_t len) {
         size_t i = http_empty_lines(buf, len);
 

@@ -72,8 +72,12 @@ int http_parse_head(const char *buf, size_t len, const HttpLimits *lim, HttpRequ
 bool http_field_char(char c);
 
 /* How many of the first bytes are empty lines (CRLF or bare LF), which the parser skips before
- * the request line (RFC 9112 §2.2): len when nothing else was sent, no request begun. */
+ * the request line (RFC 9112 §2.2). */
 size_t http_empty_lines(const char *buf, size_t len);
+
+/* Whether the bytes that came before the client closed, reset or went quiet began no request:
+ * only empty lines, perhaps with a CR last, which could only have begun one more. */
+bool http_nothing_asked(const char *buf, size_t len);
 
 /* Whether the bytes received so far begin a HEAD request (after the empty lines the parser skips):
  * true also for a head the parser refuses or that never completes, whose error answer must then

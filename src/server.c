@@ -194,7 +194,7 @@ static int read_request(Server *srv, const char **ret_msg) {
                 if (k == -ETIMEDOUT || k == -ENODATA || k == -ECONNRESET) {
                         /* nothing asked (a port probe, say, or `echo | nc -N`'s empty line
                          * alone): nothing to answer */
-                        if (http_empty_lines(buf, len) == len)
+                        if (http_nothing_asked(buf, len))
                                 return k == -ETIMEDOUT ? -ETIMEDOUT : -ECONNRESET;
                         /* a client that closed its side half-way may still read the answer; one
                          * that reset it cannot, but what it began to ask is logged all the same */

@@ -437,12 +437,33 @@ static void test_is_head(void) {
         ok(!http_is_head_request("\rHEAD / HTTP/1.1\r\n", 18), "a bare CR is no empty line");
         ok(!http_is_head_request("", 0), "nothing");
 
-        /* server.c answers nothing to a client that sent only these: it asked nothing */
         is_int((int) http_empty_lines("", 0), 0, "no empty lines in nothing");
         is_int((int) http_empty_lines("\r\n\n\r\n", 5), 5, "CRLF, LF, CRLF: all empty lines");
         is_int((int) http_empty_lines("\r\n\r", 3), 2, "a CR still waiting for its LF is not one yet");
         is_int((int) http_empty_lines("\nGET / HTTP/1.1\r\n", 17), 1, "an empty line, then a request");
         is_int((int) http_empty_lines(" \r\n", 3), 0, "a blank is no empty line");
+}
+
+/* server.c answers nothing to a client that sent only what began no request before it closed,
+ * reset or went quiet */
+static void test_nothing_asked(void) {
+        static const struct {
+                const char *sent;
+                bool nothing;
+                const char *what;
+        } cases[] = {
+                { "", true, "nothing sent" },
+                { "\r\n\n", true, "empty lines alone" },
+                { "\r\n\r", true, "empty lines and a CR last, which began one more" },
+                { "\r", true, "a CR alone" },
+                { "\r\r", false, "a CR that no LF follows: a malformed request begun" },
+                { "\r\nG", false, "an empty line, then a request line begun" },
+                { "\r\n ", false, "a blank: a request begun" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                is_int(http_nothing_asked(cases[i].sent, strlen(cases[i].sent)), cases[i].nothing,
+                       "%s: %s", cases[i].what, cases[i].nothing ? "nothing asked" : "asked");
 }
 
 static void test_content_length(void) {
@@ -1136,6 +1157,7 @@ int main(void) {
         test_fields();
         test_content_length();
         test_is_head();
+        test_nothing_asked();
         test_expect();
         test_bounds(&small, "small");
         test_bounds(&lim, "default");
