@@ -400,16 +400,16 @@ static int route_abbot_execute(Server *srv, const char *token_name) {
         }
         if (srv->req.content_type && !is_json_media_type(srv->req.content_type))
                 return answer_error(srv, 415, NULL, "the SkillMessage must be application/json");
+        /* a manifest that cannot run Abbot code is known before the body, which is then not read
+         * (nor waited for); abbot_build_run_request() checks it again, with the same -ENOEXEC */
         r = abbot_manifest_check(m, &err);
-        if (r < 0) {
-                log_abbot_unfit(m, err);
-                return answer_error(srv, 500, NULL, "the Abbot skill is misconfigured; see the journal");
+        if (r >= 0) {
+                r = read_body(srv);
+                if (r != 0)
+                        return MAX(r, 0);
+                r = abbot_build_run_request(&srv->settings, m, srv->req.body ? srv->req.body : "",
+                                            srv->req.body_len, srv->req.x_abbot_skillapitoken, &req, &err);
         }
-        r = read_body(srv);
-        if (r != 0)
-                return MAX(r, 0);
-        r = abbot_build_run_request(&srv->settings, m, srv->req.body ? srv->req.body : "", srv->req.body_len,
-                                    srv->req.x_abbot_skillapitoken, &req, &err);
         if (r == -ENOMEM)
                 return answer_error(srv, 500, NULL, "out of memory");
         if (r == -ENOEXEC) {
