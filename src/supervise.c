@@ -14,6 +14,7 @@
 
 #define DIR_CHECK_INTERVAL_USEC UINT64_C(200000)
 #define REAP_ROUNDS 200
+#define LIST_TASKS_MAX 1024
 
 /* The parent of 'pid' by its /proc/<pid>/stat, or -1. */
 static pid_t proc_ppid(pid_t pid) {
@@ -60,34 +61,76 @@ size_t supervise_scan_children(pid_t parent, pid_t *out, size_t max) {
         return n;
 }
 
-/* Our children's pids, from /proc/self/task/<tid>/children (the worker is single-threaded). */
-static size_t list_children(pid_t parent, pid_t *out, size_t max) {
-        char path[64], buf[4096];
-        size_t n = 0;
+/* The pids in one task's children file (its first 4 KiB) that are not among out[0..n), appended
+ * to out[] up to 'max'. The new count, or -errno of the open. */
+static ssize_t read_children(const char *path, pid_t *out, size_t n, size_t max) {
+        char buf[4096];
+        size_t known = n;
         ssize_t k;
         int fd;
 
-        snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int) parent, (int) parent);
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
-                return errno == ENOENT ? supervise_scan_children(parent, out, max) : 0;
+                return -errno;
         k = read(fd, buf, sizeof(buf) - 1);
         close(fd);
         if (k <= 0)
-                return 0;
+                return (ssize_t) n;
         buf[k] = 0;
         for (char *p = buf; *p && n < max;) {
                 char *e;
                 long v = strtol(p, &e, 10);
+                size_t i = 0;
                 if (e == p)
                         break;
-                if (v > 0)
-                        out[n++] = (pid_t) v;
                 p = e;
                 while (*p == ' ')
                         p++;
+                /* a child is listed under the thread that forked it; one whose thread ended
+                 * while we read is listed again, under the thread it was handed to */
+                while (i < known && out[i] != (pid_t) v)
+                        i++;
+                if (v > 0 && i == known)
+                        out[n++] = (pid_t) v;
         }
-        return n;
+        return (ssize_t) n;
+}
+
+/* The children of 'parent', from /proc/<parent>/task/<tid>/children: those its main thread
+ * forked, and (all_threads) those of each of its other threads, which a parent we may not kill,
+ * or one stuck in the kernel, would otherwise hide for good. The worker's own: it is
+ * single-threaded, and one file is all that every run leaving a child behind pays. Without
+ * CONFIG_PROC_CHILDREN: by /proc/<pid>/stat, whose parent is the process, whichever thread
+ * forked it. At most LIST_TASKS_MAX entries of the task directory, more than tasks_max lets a
+ * run have under the shipped unit (TasksMax=96): one list takes bounded time without it too. */
+static size_t list_children(pid_t parent, bool all_threads, pid_t *out, size_t max) {
+        char path[64];
+        struct dirent *de;
+        ssize_t n;
+        DIR *d;
+
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int) parent, (int) parent);
+        n = read_children(path, out, 0, max);
+        if (n < 0)
+                return n == -ENOENT ? supervise_scan_children(parent, out, max) : 0;
+        if (!all_threads)
+                return (size_t) n;
+        snprintf(path, sizeof(path), "/proc/%d/task", (int) parent);
+        d = opendir(path);
+        if (!d)
+                return (size_t) n;
+        for (int tasks = 0; (de = readdir(d)) && (size_t) n < max && tasks < LIST_TASKS_MAX; tasks++) {
+                char *e;
+                long tid = strtol(de->d_name, &e, 10);
+                if (*e != 0 || tid <= 0 || tid == parent)
+                        continue; /* ".", "..", the main thread: read above */
+                snprintf(path, sizeof(path), "/proc/%d/task/%ld/children", (int) parent, tid);
+                ssize_t r = read_children(path, out, (size_t) n, max);
+                if (r >= 0) /* (else a thread that ended since: ENOENT) */
+                        n = r;
+        }
+        closedir(d);
+        return (size_t) n;
 }
 
 /* Has the process behind 'pidfd' ended? Its pidfd is readable then (pidfd_open(2)). Unlike
@@ -124,12 +167,11 @@ static void kill_subtree(pid_t pid, pid_t parent, int parent_fd, int depth) {
                 (void) kill(pid, SIGKILL);
         else
                 return; /* gone already */
-        /* Its children as far as it has not exited yet: those it hands to us (the subreaper) as
-         * it exits, and those of its other threads, are found by supervise_kill_descendants()'s
-         * next round. */
+        /* Its children, every thread's, as far as it has not exited yet: those it hands to us
+         * (the subreaper) as it exits are found by supervise_kill_descendants()'s next round. */
         if (depth > 64)
                 return;
-        n = list_children(pid, kids, ELEMENTSOF(kids));
+        n = list_children(pid, true, kids, ELEMENTSOF(kids));
         for (size_t i = 0; i < n; i++)
                 kill_subtree(kids[i], pid, fd, depth + 1);
 }
@@ -146,7 +188,7 @@ size_t supervise_kill_descendants(void) {
                 if (w < 0 && errno == ECHILD)
                         return 0;
                 reaped_any = w > 0;
-                n = list_children(self, kids, ELEMENTSOF(kids));
+                n = list_children(self, false, kids, ELEMENTSOF(kids));
 
                 for (size_t i = 0; i < n; i++)
                         kill_subtree(kids[i], 0, -1, 0);
@@ -165,7 +207,7 @@ size_t supervise_kill_descendants(void) {
         }
         /* Still there after a second of SIGKILLs: say so, or a leak would go unnoticed (a
          * process stuck in the kernel, uninterruptibly, or a worker starved of CPU). */
-        n = list_children(self, kids, ELEMENTSOF(kids));
+        n = list_children(self, false, kids, ELEMENTSOF(kids));
         if (n > 0)
                 log_warning("%zu process%s of the run survived %d rounds of SIGKILL and %s left running, the first pid %d",
                             n, n == 1 ? "" : "es", REAP_ROUNDS, n == 1 ? "is" : "are", (int) kids[0]);
@@ -301,7 +343,7 @@ static void signal_run(pid_t pid, SandboxPlan *plan, int sig) {
                 sandbox_kill(plan);
                 /* whatever left the process group (setsid) is still below us: walk the tree */
                 pid_t kids[256];
-                size_t n = list_children(getpid(), kids, ELEMENTSOF(kids));
+                size_t n = list_children(getpid(), false, kids, ELEMENTSOF(kids));
                 for (size_t i = 0; i < n; i++)
                         kill_subtree(kids[i], 0, -1, 0);
         } else if (pid > 0) {

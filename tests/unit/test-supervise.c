@@ -7,10 +7,12 @@
  * the pidfd_open(). The worker (W, here a child subreaper that calls supervise_kill_descendants())
  * runs as nobody, the run's top process (A) and the middle one (P) as root: W's SIGKILLs to
  * them fail with EPERM, so they stay and reap their children, and report each one's wait status.
- * Nothing is timed: which process got which signal is known exactly. Needs root. */
+ * Nothing is timed: which process got which signal is known exactly. Also: a child that P's
+ * second thread forked, listed only in that thread's children file, is found. Needs root. */
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -199,22 +201,50 @@ static int count_sigs(const Done *d, int pid, int sig, int err) {
 
 static int req[2], ack[2], done[2], tree[2];
 
-/* W: a child subreaper, whose child A (root) has two children, or (chain) one, P (root), with a
- * child of its own. With 'reuse', the test is asked to reuse the number of A's first child, or of
- * P's, at its pidfd_open. Sends its Done. */
-static _noreturn_ void worker(bool chain, bool reuse) {
+/* The shape of the run's tree below A (root): two children, both nobody; or a chain, P (root)
+ * and its child H (nobody); or P with H forked by P's second thread, not its main one. */
+typedef enum Shape { TWO_KIDS, CHAIN, CHAIN_THREAD } Shape;
+
+/* P's second thread: forks H, which ignores SIGTERM (only SIGKILL ends it), says so to P's main
+ * thread, and stays, so that H stays its child and not the main thread's. */
+static int forked[2];
+
+static void *fork_from_thread(void *arg) {
+        pid_t *kids = arg;
+
+        kids[1] = fork();
+        if (kids[1] == 0) {
+                (void) signal(SIGTERM, SIG_IGN);
+                nobody_pause();
+        }
+        if (write(forked[1], "x", 1) != 1)
+                _exit(98);
+        for (;;)
+                pause();
+}
+
+/* W: a child subreaper, whose child A (root) has the tree 'shape'. With 'reuse', the test is
+ * asked to reuse the number of A's first child, or of P's, at its pidfd_open. Sends its Done. */
+static _noreturn_ void worker(Shape shape, bool reuse) {
         Done d = {};
 
         (void) prctl(PR_SET_CHILD_SUBREAPER, 1);
         pid_t a = fork();
         if (a == 0) {
                 pid_t kids[2] = {};
-                if (chain) {
+                if (shape != TWO_KIDS) {
                         kids[0] = fork();
                         if (kids[0] == 0) {
+                                pthread_t t;
+                                char c;
                                 kids[0] = getpid();
-                                kids[1] = fork();
-                                if (kids[1] == 0)
+                                if (shape == CHAIN_THREAD) {
+                                        /* P's main thread reaps H: a wait covers the whole thread group's children */
+                                        if (pipe2(forked, O_CLOEXEC) < 0 ||
+                                            pthread_create(&t, NULL, fork_from_thread, kids) != 0 ||
+                                            read(forked[0], &c, 1) != 1)
+                                                _exit(99);
+                                } else if ((kids[1] = fork()) == 0)
                                         nobody_pause();
                                 if (write(tree[1], kids, sizeof kids) != sizeof kids)
                                         _exit(94);
@@ -234,8 +264,8 @@ static _noreturn_ void worker(bool chain, bool reuse) {
         assert_se(read(tree[0], kids, sizeof kids) == sizeof kids);
         d.p = kids[0];
         d.leaf = kids[1];
-        wait_ready(chain ? 1 : 2);
-        reuse_at = !reuse ? 0 : chain ? d.leaf : d.p;
+        wait_ready(shape == TWO_KIDS ? 2 : 1);
+        reuse_at = !reuse ? 0 : shape == TWO_KIDS ? d.p : d.leaf;
         req_fd = req[1];
         ack_fd = ack[0];
         become_nobody();
@@ -247,12 +277,12 @@ static _noreturn_ void worker(bool chain, bool reuse) {
         _exit(0);
 }
 
-static pid_t start_worker(bool chain, bool reuse) {
+static pid_t start_worker(Shape shape, bool reuse) {
         fflush(stdout);
         pid_t w = fork();
         assert_se(w >= 0);
         if (w == 0)
-                worker(chain, reuse);
+                worker(shape, reuse);
         return w;
 }
 
@@ -284,7 +314,7 @@ static void reuse_by_another_parent(void) {
         char c = 'k';
 
         fresh(100);
-        pid_t w = start_worker(false, true);
+        pid_t w = start_worker(TWO_KIDS, true);
         pid_t g = get_request();
         assert_se(g > 0);
         assert_se(kill(g, SIGKILL) == 0);
@@ -322,7 +352,7 @@ static void reuse_of_the_parent(void) {
         char c = 'k';
 
         fresh(200);
-        pid_t w = start_worker(true, true);
+        pid_t w = start_worker(CHAIN, true);
         pid_t h = get_request();
         assert_se(h > 0);
         pid_t p = proc_parent(h);
@@ -360,24 +390,26 @@ static void reuse_of_the_parent(void) {
 }
 
 /* A - P - H, P root: the worker may not signal P (EPERM, to its SIGKILL and to the probe whether
- * it still lives), but H it may, and P is alive: H dies of SIGKILL. */
-static void parent_not_signallable(void) {
+ * it still lives), but H it may, and P is alive: H dies of SIGKILL. With CHAIN_THREAD, H was
+ * forked by P's second thread, and is listed in that thread's children file, not in the main
+ * thread's: it must be found all the same. */
+static void parent_not_signallable(Shape shape, int base, const char *what) {
         Done d = {};
         int wst = -1, st;
 
-        fresh(300);
-        pid_t w = start_worker(true, false);
+        fresh(base);
+        pid_t w = start_worker(shape, false);
         assert_se(get_done(&d));
         st = reported(d.p, d.leaf, 2000);
-        is_int(killed_by(st, SIGKILL), 1, "parent not signallable: H died of SIGKILL, reaped by P (status %#x)", st);
-        ok(count_sigs(&d, d.leaf, SIGKILL, 0) >= 1, "parent not signallable: through its pidfd");
-        ok(count_sigs(&d, d.p, SIGKILL, EPERM) >= 1, "parent not signallable: P's SIGKILL was refused (EPERM)");
+        is_int(killed_by(st, SIGKILL), 1, "%s: H died of SIGKILL, reaped by P (status %#x)", what, st);
+        ok(count_sigs(&d, d.leaf, SIGKILL, 0) >= 1, "%s: through its pidfd", what);
+        ok(count_sigs(&d, d.p, SIGKILL, EPERM) >= 1, "%s: P's SIGKILL was refused (EPERM)", what);
         if (st < 0) { /* left: end it all, from the bottom */
                 (void) kill(d.leaf, SIGKILL);
                 (void) reported(d.p, d.leaf, 10000);
         }
         assert_se(waitpid(w, &wst, 0) == w);
-        is_int(d.left, 0, "parent not signallable: supervise_kill_descendants() leaves nothing of its own");
+        is_int(d.left, 0, "%s: supervise_kill_descendants() leaves nothing of its own", what);
         sigs_diag(&d);
 }
 
@@ -408,7 +440,8 @@ static _noreturn_ void in_namespace(void) {
                   pipe2(ack, O_CLOEXEC) == 0 && pipe2(done, O_CLOEXEC) == 0 && pipe2(tree, O_CLOEXEC) == 0);
         reuse_by_another_parent();
         reuse_of_the_parent();
-        parent_not_signallable();
+        parent_not_signallable(CHAIN, 300, "parent not signallable");
+        parent_not_signallable(CHAIN_THREAD, 400, "parent not signallable, child of its thread");
         int r = done_testing();
         fflush(stdout);
         _exit(r);
