@@ -161,8 +161,17 @@ static void kill_subtree(pid_t pid, pid_t parent, int parent_fd, int depth) {
                 pid_t ppid = proc_ppid(pid);
                 if (ppid != getpid() && (ppid != parent || (parent_fd >= 0 && pidfd_ended(parent_fd))))
                         return; /* another process' now, or gone */
-                if (pidfd_signal(fd, SIGKILL) < 0 && errno != ESRCH)
-                        (void) kill(pid, SIGKILL); /* pidfd_send_signal(2) refused: as without pidfd */
+                /* pidfd_send_signal(2) fails with ESRCH for a process reaped since, and with
+                 * EPERM for one we may not signal (kill(2) is refused the same way) or under a
+                 * seccomp filter that refuses this call but not kill(2), as one that does not
+                 * know it does (some answer ENOSYS). Then by number, as without a pidfd, but only
+                 * while the process has not ended: until then the number is its own; after, it
+                 * has handed its children on, and its number may be another's already. */
+                if (pidfd_signal(fd, SIGKILL) < 0) {
+                        if (pidfd_ended(fd))
+                                return;
+                        (void) kill(pid, SIGKILL);
+                }
         } else if (depth == 0 || errno != ESRCH)
                 (void) kill(pid, SIGKILL);
         else

@@ -8,7 +8,9 @@
  * runs as nobody, the run's top process (A) and the middle one (P) as root: W's SIGKILLs to
  * them fail with EPERM, so they stay and reap their children, and report each one's wait status.
  * Nothing is timed: which process got which signal is known exactly. Also: a child that P's
- * second thread forked, listed only in that thread's children file, is found. Needs root. */
+ * second thread forked, listed only in that thread's children file, is found; and with
+ * pidfd_signal() refused as a filter would, the fallback to kill(2) by number reaches a live
+ * process and no reused number. Needs root. */
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
@@ -31,19 +33,25 @@ typedef struct Sig {
 } Sig;
 
 static pid_t reuse_at; /* pidfd_open_compat() of this number: ask the test to reuse it first */
+static pid_t reuse_at_signal; /* pidfd_signal() to this number's pidfd: the same */
+static bool refuse_signal;    /* pidfd_signal(): EPERM, as a seccomp filter refusing only pidfd_send_signal */
 static int req_fd = -1, ack_fd = -1;
 static Sig sigs[64];
 static int n_sigs;
 
+static void ask_reuse(pid_t *at, pid_t pid) {
+        char c;
+        if (*at <= 0 || pid != *at)
+                return;
+        *at = 0;
+        if (write(req_fd, &pid, sizeof pid) != sizeof pid || read(ack_fd, &c, 1) != 1)
+                _exit(90);
+}
+
 int __real_pidfd_open_compat(pid_t pid);
 int __wrap_pidfd_open_compat(pid_t pid);
 int __wrap_pidfd_open_compat(pid_t pid) {
-        if (reuse_at > 0 && pid == reuse_at) {
-                char c;
-                reuse_at = 0;
-                if (write(req_fd, &pid, sizeof pid) != sizeof pid || read(ack_fd, &c, 1) != 1)
-                        _exit(90);
-        }
+        ask_reuse(&reuse_at, pid);
         return __real_pidfd_open_compat(pid);
 }
 
@@ -67,7 +75,16 @@ static int fdinfo_pid(int fd) {
 int __real_pidfd_signal(int pidfd, int sig);
 int __wrap_pidfd_signal(int pidfd, int sig);
 int __wrap_pidfd_signal(int pidfd, int sig) {
-        int pid = fdinfo_pid(pidfd), r = __real_pidfd_signal(pidfd, sig), e = errno;
+        int pid = fdinfo_pid(pidfd), r, e;
+
+        ask_reuse(&reuse_at_signal, pid);
+        if (refuse_signal) {
+                r = -1;
+                e = EPERM;
+        } else {
+                r = __real_pidfd_signal(pidfd, sig);
+                e = errno;
+        }
         if (n_sigs < (int) ELEMENTSOF(sigs))
                 sigs[n_sigs++] = (Sig) { pid, sig, r < 0 ? e : 0 };
         errno = e;
@@ -205,6 +222,11 @@ static int req[2], ack[2], done[2], tree[2];
  * and its child H (nobody); or P with H forked by P's second thread, not its main one. */
 typedef enum Shape { TWO_KIDS, CHAIN, CHAIN_THREAD } Shape;
 
+/* When the test is asked to reuse the number of A's first child (TWO_KIDS) or of P's child:
+ * never, at its pidfd_open, or at its pidfd_signal, which then (for every process) a filter
+ * refuses. */
+typedef enum Reuse { NO_REUSE, REUSE_AT_OPEN, REUSE_AT_REFUSED_SIGNAL } Reuse;
+
 /* P's second thread: forks H, which ignores SIGTERM (only SIGKILL ends it), says so to P's main
  * thread, and stays, so that H stays its child and not the main thread's. */
 static int forked[2];
@@ -223,9 +245,8 @@ static void *fork_from_thread(void *arg) {
                 pause();
 }
 
-/* W: a child subreaper, whose child A (root) has the tree 'shape'. With 'reuse', the test is
- * asked to reuse the number of A's first child, or of P's, at its pidfd_open. Sends its Done. */
-static _noreturn_ void worker(Shape shape, bool reuse) {
+/* W: a child subreaper, whose child A (root) has the tree 'shape'. Sends its Done. */
+static _noreturn_ void worker(Shape shape, Reuse reuse) {
         Done d = {};
 
         (void) prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -265,7 +286,10 @@ static _noreturn_ void worker(Shape shape, bool reuse) {
         d.p = kids[0];
         d.leaf = kids[1];
         wait_ready(shape == TWO_KIDS ? 2 : 1);
-        reuse_at = !reuse ? 0 : shape == TWO_KIDS ? d.p : d.leaf;
+        pid_t target = shape == TWO_KIDS ? d.p : d.leaf;
+        reuse_at = reuse == REUSE_AT_OPEN ? target : 0;
+        reuse_at_signal = reuse == REUSE_AT_REFUSED_SIGNAL ? target : 0;
+        refuse_signal = reuse == REUSE_AT_REFUSED_SIGNAL;
         req_fd = req[1];
         ack_fd = ack[0];
         become_nobody();
@@ -277,7 +301,7 @@ static _noreturn_ void worker(Shape shape, bool reuse) {
         _exit(0);
 }
 
-static pid_t start_worker(Shape shape, bool reuse) {
+static pid_t start_worker(Shape shape, Reuse reuse) {
         fflush(stdout);
         pid_t w = fork();
         assert_se(w >= 0);
@@ -307,18 +331,22 @@ static void sigs_diag(const Done *d) {
 }
 
 /* A's children G and G2 are read; before G's pidfd is opened, G dies, A reaps it and V, a child
- * of the test's (not A's), gets G's number. V must live on; G2 dies of the walk's SIGKILL. */
-static void reuse_by_another_parent(void) {
+ * of the test's (not A's), gets G's number. V must live on; G2 dies of the walk's SIGKILL. With
+ * REUSE_AT_REFUSED_SIGNAL, a filter refuses pidfd_send_signal(2) (EPERM) and the reuse comes
+ * after G's pidfd was opened, checked and signalled: the fallback to kill(2) by number must not
+ * reach V, and must still reach G2. */
+static void reuse_by_another_parent(Reuse when, int base, const char *what) {
+        int refused = when == REUSE_AT_REFUSED_SIGNAL ? EPERM : 0;
         Done d = {};
         int wst = -1, vst = -1;
         char c = 'k';
 
-        fresh(100);
-        pid_t w = start_worker(TWO_KIDS, true);
+        fresh(base);
+        pid_t w = start_worker(TWO_KIDS, when);
         pid_t g = get_request();
         assert_se(g > 0);
         assert_se(kill(g, SIGKILL) == 0);
-        is_int(killed_by(reported(0, g, 10000), SIGKILL), 1, "other parent: G is reaped by A (set-up)");
+        is_int(killed_by(reported(0, g, 10000), SIGKILL), 1, "%s: G is reaped by A (set-up)", what);
         pid_t v = fork_at(g);
         if (v == 0)
                 nobody_pause();
@@ -328,18 +356,20 @@ static void reuse_by_another_parent(void) {
 
         assert_se(get_done(&d));
         assert_se(waitpid(w, &wst, 0) == w);
-        is_int(wst, 0, "other parent: the worker ends");
-        is_int(d.left, 0, "other parent: supervise_kill_descendants() leaves nothing of its own");
-        is_int(waitpid(v, &vst, WNOHANG), 0, "other parent: V, now at G's number, is alive after the walk");
-        is_int(count_sigs(&d, g, SIGKILL, 0), 0, "other parent: no SIGKILL went to G's number");
+        is_int(wst, 0, "%s: the worker ends", what);
+        is_int(d.left, 0, "%s: supervise_kill_descendants() leaves nothing of its own", what);
+        is_int(waitpid(v, &vst, WNOHANG), 0, "%s: V, now at G's number, is alive after the walk", what);
+        is_int(count_sigs(&d, g, SIGKILL, refused), refused ? 1 : 0, "%s: %s", what,
+               refused ? "G's pidfd got one SIGKILL, refused" : "no SIGKILL went to G's number");
         is_int(reported(0, d.leaf, 0) >= 0 && killed_by(reported(0, d.leaf, 0), SIGKILL), 1,
-               "other parent: G2 (a real grandchild) died of SIGKILL, reaped by A");
-        ok(count_sigs(&d, d.leaf, SIGKILL, 0) >= 1, "other parent: through its pidfd");
+               "%s: G2 (a real grandchild) died of SIGKILL, reaped by A", what);
+        ok(count_sigs(&d, d.leaf, SIGKILL, refused) >= 1, "%s: %s", what,
+           refused ? "by kill(2), its pidfd's SIGKILL refused" : "through its pidfd");
         if (vst < 0 || waitpid(v, &vst, WNOHANG) == 0) {
                 (void) kill(v, SIGTERM);
                 (void) waitpid(v, &vst, 0);
         }
-        is_int(killed_by(vst, SIGTERM), 1, "other parent: V ends by the test's SIGTERM, not SIGKILL (status %#x)", vst);
+        is_int(killed_by(vst, SIGTERM), 1, "%s: V ends by the test's SIGTERM, not SIGKILL (status %#x)", what, vst);
         sigs_diag(&d);
 }
 
@@ -352,7 +382,7 @@ static void reuse_of_the_parent(void) {
         char c = 'k';
 
         fresh(200);
-        pid_t w = start_worker(CHAIN, true);
+        pid_t w = start_worker(CHAIN, REUSE_AT_OPEN);
         pid_t h = get_request();
         assert_se(h > 0);
         pid_t p = proc_parent(h);
@@ -398,7 +428,7 @@ static void parent_not_signallable(Shape shape, int base, const char *what) {
         int wst = -1, st;
 
         fresh(base);
-        pid_t w = start_worker(shape, false);
+        pid_t w = start_worker(shape, NO_REUSE);
         assert_se(get_done(&d));
         st = reported(d.p, d.leaf, 2000);
         is_int(killed_by(st, SIGKILL), 1, "%s: H died of SIGKILL, reaped by P (status %#x)", what, st);
@@ -438,7 +468,8 @@ static _noreturn_ void in_namespace(void) {
         }
         assert_se(pipe2(rep, O_CLOEXEC) == 0 && pipe2(ready, O_CLOEXEC) == 0 && pipe2(req, O_CLOEXEC) == 0 &&
                   pipe2(ack, O_CLOEXEC) == 0 && pipe2(done, O_CLOEXEC) == 0 && pipe2(tree, O_CLOEXEC) == 0);
-        reuse_by_another_parent();
+        reuse_by_another_parent(REUSE_AT_OPEN, 100, "other parent");
+        reuse_by_another_parent(REUSE_AT_REFUSED_SIGNAL, 500, "other parent, pidfd_send_signal refused");
         reuse_of_the_parent();
         parent_not_signallable(CHAIN, 300, "parent not signallable");
         parent_not_signallable(CHAIN_THREAD, 400, "parent not signallable, child of its thread");
