@@ -20,6 +20,7 @@
 #include "cgroup.h"
 #include "landlock-policy.h"
 #include "landlock.h"
+#include "log.h"
 #include "sandbox.h"
 #include "seccomp-filter.h"
 #include "util.h"
@@ -317,14 +318,20 @@ int sandbox_prepare(const Settings *s, const Manifest *m, const char *workdir, c
         }
 
         /* Limits hold for every policy: a per-run cgroup, else rlimits. A cgroup that cannot be
-         * made is no reason to refuse: the rlimits are the honest fallback and say so. */
+         * made is no reason to refuse: the rlimits are the honest fallback and say so, and the
+         * log says why for the operator (the result's "missing" cannot). */
         if (f.cgroup != CGROUP_MODE_NONE) {
+                _cleanup_free_ char *why = NULL;
                 char id[65];
                 r = cgroup_run_id(workdir, id);
                 if (r < 0)
                         return r;
-                r = cgroup_create(limits, id, &p->cgroup, NULL);
+                r = cgroup_create(limits, id, &p->cgroup, &why);
                 if (r < 0) {
+                        if (why)
+                                log_warning("No run cgroup, resource limits instead: %s", why);
+                        else
+                                log_warning_errno(r, "No run cgroup, resource limits instead: %m");
                         p->cgroup = NULL;
                         r = add_missing(report, "cgroup");
                         if (r < 0)

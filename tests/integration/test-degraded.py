@@ -8,7 +8,9 @@
 # /v1/info and `skillrun check` say what this kernel enforces. The test kernels all have
 # landlock ABI 6 or later, so without this none of those paths would ever run (the older
 # ABIs are skipped on a kernel older than they are).
+import errno
 import os
+import re
 import shutil
 import sys
 
@@ -188,6 +190,27 @@ def body(tap):
                      "ABI %d: check warns what it cannot scope" % abi)
         tap.ok("which this kernel lacks" not in out, "ABI %d: ... and of no skill refused or run without landlock" % abi)
         w.stop(tap)
+
+    # --- a run cgroup the kernel will not make (mkdirat(2) refused, as a cgroup tree made
+    # read-only or taken back would): the run falls back to rlimits and says so, and the worker's
+    # log says why, with the directory and the errno, for the operator
+    w = DegradedWorker("error=EACCES", syscall="mkdirat").start()
+    mode = ((w.get("/v1/info").json or {}).get("features") or {}).get("cgroup")
+    if mode not in ("v1", "delegated"):
+        tap.skip("no run cgroup to refuse: this worker's cgroup mode is %s" % mode)
+    else:
+        r = w.run("none", {})
+        j = r.json or {}
+        sb = j.get("sandbox", {})
+        tap.is_((r.status, j.get("outcome"), sb.get("cgroup"), "cgroup" in sb.get("missing", [])),
+                (200, "ok", "rlimit", True), "no run cgroup (%s): the run has rlimits and says cgroup is missing" % mode)
+        made = "skillrun-run-" if mode == "v1" else "worker"
+        tap.ok(re.search(r"No run cgroup, resource limits instead: cgroup: cannot create '/[^']*/%s[^']*': %s\n"
+                         % (made, re.escape(os.strerror(errno.EACCES))), w.all_log_text()),
+               "no run cgroup: the worker logs which directory it could not make, and why", w.read_log()[-2000:])
+        dirs, procs = w.wait_no_leftovers()
+        tap.is_((dirs, procs, w.run_cgroups(dirs)), ([], [], []), "no run cgroup: nothing left behind")
+    w.stop(tap)
 
 if __name__ == "__main__":
     main(body)
