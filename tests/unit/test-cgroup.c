@@ -1164,6 +1164,73 @@ static void real_left_behind(void) {
         ok(unchain(deep, dir), "left behind: cleanup");
 }
 
+/* rmdir(2) answers EBUSY while a process is still in the run cgroup, as one the kill has not
+ * yet taken out (a dying task the kernel still counts): cgroup_free() retries rather than
+ * leaving the directory. The process here is this test itself, which cgroup.c never kills,
+ * moved into the run cgroup of the kill hierarchy and moved back 150 ms later by a helper. In
+ * v1 only: a delegated tree's cgroup.kill would take the test with it. */
+static void real_rmdir_busy(void) {
+        Limits l = { .memory_max = 64 << 20, .tasks_max = 8 };
+        _cleanup_free_ char *self = NULL, *orig = NULL;
+        char *dirs[3] = {};
+        const char *procs_dir = NULL;
+        char said[1024] = "", mypid[32];
+        int go[2];
+        unsigned n = 0;
+        Cgroup *c = NULL;
+
+        if (cgroup_detect() != CGROUP_MODE_V1) {
+                skip("rmdir busy: cgroup.kill of a delegated run cgroup would kill this test");
+                return;
+        }
+        assert_se(read_full_file("/proc/self/cgroup", 65536, &self, NULL) >= 0);
+        is_int(cgroup_create(&l, real_id("t-rmbusy"), &c, NULL), 0, "rmdir busy: create");
+        if (!c)
+                return;
+        for (; n < 3 && cgroup_path(c, n); n++) {
+                assert_se((dirs[n] = strdup(cgroup_path(c, n))));
+                if (strstr(dirs[n], "/sys/fs/cgroup/pids/"))
+                        procs_dir = dirs[n];
+        }
+        /* our own pids cgroup, to come back to */
+        const char *line = strstr(self, ":pids:");
+        assert_se(line && procs_dir);
+        line += strlen(":pids:");
+        assert_se(asprintf(&orig, "/sys/fs/cgroup/pids%.*s", (int) strcspn(line, "\n"), line) >= 0);
+        snprintf(mypid, sizeof mypid, "%d", (int) getpid());
+
+        assert_se(pipe2(go, O_CLOEXEC) == 0);
+        pid_t helper = fork();
+        if (helper == 0) {
+                char b;
+                close(go[1]);
+                if (read(go[0], &b, 1) != 1)
+                        _exit(1);
+                usleep(150 * 1000);
+                _cleanup_close_ int fd = open(pathf("%s/cgroup.procs", orig), O_WRONLY | O_CLOEXEC);
+                _exit(fd >= 0 && write(fd, mypid, strlen(mypid)) == (ssize_t) strlen(mypid) ? 0 : 2);
+        }
+        close(go[0]);
+        put(pathf("%s/cgroup.procs", procs_dir), "0");
+        ok(strstr(get(pathf("%s/cgroup.procs", procs_dir)), mypid) != NULL, "rmdir busy: this test is in the run's pids cgroup");
+        uint64_t t0 = now_usec();
+        assert_se(write(go[1], "x", 1) == 1);
+        close(go[1]);
+        c = free_capturing_log(c, said, sizeof said);
+        uint64_t took_ms = (now_usec() - t0) / 1000;
+        is_int(wait_child(helper, NULL), 0, "rmdir busy: the helper moved this test back");
+        bool gone = true;
+        for (unsigned i = 0; i < n; i++)
+                gone = gone && !exists(dirs[i]);
+        ok(gone, "rmdir busy: every run cgroup removed, the busy one once it emptied (%" PRIu64 " ms)", took_ms);
+        ok(took_ms >= 100, "rmdir busy: ... after waiting for it");
+        is_str(said, "", "rmdir busy: nothing logged");
+        for (unsigned i = 0; i < n; i++) {
+                (void) rmdir(dirs[i]);
+                free(dirs[i]);
+        }
+}
+
 static void test_real(void) {
         char *own = NULL, *orig = NULL, *text = NULL;
 
@@ -1199,6 +1266,7 @@ static void test_real(void) {
         real_cpu_above_parent();
         real_children_removed();
         real_left_behind();
+        real_rmdir_busy();
         undo_own_v2_cgroup(own, orig);
 }
 
