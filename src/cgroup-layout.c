@@ -170,9 +170,13 @@ static void probe_v2(const char *self_cgroup, const char *mountinfo) {
                 if (!p)
                         return;
                 if (access(p, W_OK) < 0) {
-                        refused(errno);
-                        note("cgroup v2 '%s': '%s' not writable (%s): no Delegate=yes?", base, needed[i],
-                             strerror(errno));
+                        int e = errno;
+                        refused(e);
+                        /* EROFS: delegated perhaps, but seen through a read-only mount */
+                        note("cgroup v2 '%s': '%s' not writable (%s): %s", base, needed[i], strerror(e),
+                             e == EROFS ? "a read-only mount of it (a container's /sys/fs/cgroup, or "
+                                          "ProtectControlGroups= without ReadWritePaths= for it)"
+                                        : "no Delegate=yes?");
                         return;
                 }
         }

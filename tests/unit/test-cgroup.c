@@ -6,9 +6,11 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -1384,6 +1386,50 @@ static void test_fake_layout_notes(void) {
         (void) unit;
 }
 
+/* A delegated cgroup on a read-only mount (a container's /sys/fs/cgroup, as Docker mounts it;
+ * ProtectControlGroups= without the unit's ReadWritePaths= for it, as after a drop-in moved it
+ * to another Slice=): not used, and the note names the mount, not Delegate=. As root, in a
+ * private mount namespace of a child, the fake unit bind-mounted read-only onto itself. */
+static void test_fake_v2_read_only(void) {
+        char mypid[32], text[4096] = "";
+        int pfd[2];
+
+        snprintf(mypid, sizeof mypid, "%d\n", (int) getpid());
+        const char *unit = strdup(fake_v2("v2-read-only", "/system.slice/u.service", "memory pids\n", mypid));
+        assert_se(unit && pipe2(pfd, O_CLOEXEC) == 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+                _cleanup_free_ char *said = NULL;
+                close(pfd[0]);
+                if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+                    mount(unit, unit, NULL, MS_BIND, NULL) < 0 ||
+                    mount(NULL, unit, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+                        _exit(77);
+                (void) cgroup_set_root_for_test(cgroup_test_root);
+                if (cgroup_detect() != CGROUP_MODE_NONE)
+                        _exit(2);
+                if (cgroup_describe(&said) < 0)
+                        _exit(3);
+                _exit(write(pfd[1], said, strlen(said)) == (ssize_t) strlen(said) ? 0 : 4);
+        }
+        close(pfd[1]);
+        ssize_t n = read(pfd[0], text, sizeof text - 1);
+        close(pfd[0]);
+        text[n > 0 ? n : 0] = '\0';
+        int status = wait_child(pid, NULL);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+                skip("read-only cgroup v2: no private mount namespace here (needs root)");
+                free((char *) unit);
+                return;
+        }
+        is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0, "read-only cgroup v2: no layout (2), described (3, 4)");
+        contains_str(text, pathf("cgroup v2 '%s': '.' not writable (%s): a read-only mount of it "
+                                 "(a container's /sys/fs/cgroup, or ProtectControlGroups= without ReadWritePaths= for it)\n",
+                                 unit, strerror(EROFS)),
+                     "read-only cgroup v2: the note names the read-only mount");
+        free((char *) unit);
+}
+
 /* cgroup_own_oom_kills(): the OOM kills of our own cgroup, which tell a worker without a run
  * cgroup that its skill's SIGKILL was the unit's MemoryMax=. Found once, then read again. */
 static void test_own_oom_kills(void) {
@@ -1450,6 +1496,7 @@ int main(void) {
         test_fake_v1();
         test_fake_v2_refusals();
         test_fake_layout_notes();
+        test_fake_v2_read_only();
         test_own_oom_kills();
         test_unit_mode();
         test_real();
