@@ -88,3 +88,8 @@ int cgroup_find_dir(const char *self_cgroup, const char *mountinfo, const char *
  * written (a plain directory has no kernel-made cgroup files) and run directories are removed
  * recursively. NULL returns to the real system. Either way the detection cache is reset. */
 int cgroup_set_root_for_test(const char *root);
+/* Tests only: a delegated-mode Cgroup for dir, an existing cgroup v2 directory (cg_path: its path
+ * as /proc/<pid>/cgroup names it), as if cgroup_create() had made it without limits: attach,
+ * kill, collect and free (which removes it) act on it. For hosts whose cgroup v2 tree holds no
+ * memory and pids controllers (the hybrid layout), where cgroup_create() cannot make one. */
+int cgroup_adopt_for_test(const char *dir, const char *cg_path, Cgroup **ret);

@@ -1166,6 +1166,49 @@ static void real_left_behind(void) {
         ok(unchain(deep, dir), "left behind: cleanup");
 }
 
+/* The delegated mode's kill and removal on the real cgroup v2 tree of a host where cgroup_create()
+ * cannot make a delegated run cgroup (the hybrid layout's v2 tree holds no memory or pids
+ * controller): cgroup.kill takes a run process and one that moved into a child cgroup, and
+ * cgroup_free() removes the run cgroup and its children once they are out, logging nothing. */
+static void real_v2_kill(void) {
+        _cleanup_free_ char *self = NULL, *mi = NULL, *top = NULL, *path = NULL, *dir = NULL, *cg = NULL;
+        char said[1024] = "";
+        Cgroup *c = NULL;
+
+        if (read_full_file("/proc/self/cgroup", 1 << 20, &self, NULL) < 0 ||
+            read_full_file("/proc/self/mountinfo", 4 << 20, &mi, NULL) < 0 ||
+            cgroup_find_dir(self, mi, NULL, &top, &path) < 0) {
+                skip("v2 kill: no cgroup2 mount shows our cgroup");
+                return;
+        }
+        assert_se(asprintf(&dir, "%s/skillrun-test-v2kill-%s", top, uniq) >= 0);
+        assert_se((cg = cgroup_path_join(path, strrchr(dir, '/') + 1)));
+        if (mkdir(dir, 0755) < 0) {
+                skip(pathf("v2 kill: cannot make %s: %s", dir, strerror(errno)));
+                return;
+        }
+        if (!exists(pathf("%s/cgroup.kill", dir))) {
+                skip("v2 kill: no cgroup.kill (Linux 5.14)");
+                (void) rmdir(dir);
+                return;
+        }
+        assert_se(mkdir(pathf("%s/a", dir), 0755) == 0 && mkdir(pathf("%s/a/b", dir), 0755) == 0);
+        is_int(cgroup_adopt_for_test(dir, cg, &c), 0, "v2 kill: a delegated Cgroup for %s", dir);
+        if (c) {
+                pid_t run = sleeper_in(c, true, dir, ".");
+                pid_t moved = sleeper_in(c, true, dir, "a/b");
+                ok(run > 0 && moved > 0, "v2 kill: a run process in the run cgroup, another moved to a/b");
+                c = free_capturing_log(c, said, sizeof said);
+                ok(run > 0 && was_killed(run), "v2 kill: the run process was SIGKILLed");
+                ok(moved > 0 && was_killed(moved), "v2 kill: the moved one too");
+                ok(!exists(dir), "v2 kill: the run cgroup, a and a/b removed");
+                is_str(said, "", "v2 kill: nothing logged");
+        }
+        (void) rmdir(pathf("%s/a/b", dir));
+        (void) rmdir(pathf("%s/a", dir));
+        (void) rmdir(dir);
+}
+
 /* rmdir(2) answers EBUSY while a process is still in the run cgroup, as one the kill has not
  * yet taken out (a dying task the kernel still counts): cgroup_free() retries rather than
  * leaving the directory. The process here is this test itself, which cgroup.c never kills,
@@ -1269,6 +1312,8 @@ static void test_real(void) {
         real_children_removed();
         real_left_behind();
         real_rmdir_busy();
+        if (mode != CGROUP_MODE_DELEGATED)
+                real_v2_kill();
         undo_own_v2_cgroup(own, orig);
 }
 
