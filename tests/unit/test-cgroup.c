@@ -1166,33 +1166,51 @@ static void real_left_behind(void) {
         ok(unchain(deep, dir), "left behind: cleanup");
 }
 
+/* "<our cgroup v2 directory>/skillrun-test-<role>-<uniq>" made, with children a and a/b, its
+ * path in *ret_dir and as /proc/<pid>/cgroup names it in *ret_cg; false (skipped, saying why)
+ * where there is no such tree to make it in. */
+static bool v2_test_tree(const char *role, char **ret_dir, char **ret_cg) {
+        _cleanup_free_ char *self = NULL, *mi = NULL, *top = NULL, *path = NULL;
+
+        if (read_full_file("/proc/self/cgroup", 1 << 20, &self, NULL) < 0 ||
+            read_full_file("/proc/self/mountinfo", 4 << 20, &mi, NULL) < 0 ||
+            cgroup_find_dir(self, mi, NULL, &top, &path) < 0) {
+                skip(pathf("%s: no cgroup2 mount shows our cgroup", role));
+                return false;
+        }
+        assert_se(asprintf(ret_dir, "%s/skillrun-test-%s-%s", top, role, uniq) >= 0);
+        assert_se((*ret_cg = cgroup_path_join(path, strrchr(*ret_dir, '/') + 1)));
+        if (mkdir(*ret_dir, 0755) < 0) {
+                skip(pathf("%s: cannot make %s: %s", role, *ret_dir, strerror(errno)));
+                return false;
+        }
+        assert_se(mkdir(pathf("%s/a", *ret_dir), 0755) == 0 && mkdir(pathf("%s/a/b", *ret_dir), 0755) == 0);
+        return true;
+}
+
+/* rmdir what v2_test_tree() made and a failed test left. */
+static void v2_test_tree_done(const char *dir) {
+        (void) rmdir(pathf("%s/a/b", dir));
+        (void) rmdir(pathf("%s/a", dir));
+        (void) rmdir(dir);
+}
+
 /* The delegated mode's kill and removal on the real cgroup v2 tree of a host where cgroup_create()
  * cannot make a delegated run cgroup (the hybrid layout's v2 tree holds no memory or pids
  * controller): cgroup.kill takes a run process and one that moved into a child cgroup, and
  * cgroup_free() removes the run cgroup and its children once they are out, logging nothing. */
 static void real_v2_kill(void) {
-        _cleanup_free_ char *self = NULL, *mi = NULL, *top = NULL, *path = NULL, *dir = NULL, *cg = NULL;
+        _cleanup_free_ char *dir = NULL, *cg = NULL;
         char said[1024] = "";
         Cgroup *c = NULL;
 
-        if (read_full_file("/proc/self/cgroup", 1 << 20, &self, NULL) < 0 ||
-            read_full_file("/proc/self/mountinfo", 4 << 20, &mi, NULL) < 0 ||
-            cgroup_find_dir(self, mi, NULL, &top, &path) < 0) {
-                skip("v2 kill: no cgroup2 mount shows our cgroup");
+        if (!v2_test_tree("v2kill", &dir, &cg))
                 return;
-        }
-        assert_se(asprintf(&dir, "%s/skillrun-test-v2kill-%s", top, uniq) >= 0);
-        assert_se((cg = cgroup_path_join(path, strrchr(dir, '/') + 1)));
-        if (mkdir(dir, 0755) < 0) {
-                skip(pathf("v2 kill: cannot make %s: %s", dir, strerror(errno)));
-                return;
-        }
         if (!exists(pathf("%s/cgroup.kill", dir))) {
                 skip("v2 kill: no cgroup.kill (Linux 5.14)");
-                (void) rmdir(dir);
+                v2_test_tree_done(dir);
                 return;
         }
-        assert_se(mkdir(pathf("%s/a", dir), 0755) == 0 && mkdir(pathf("%s/a/b", dir), 0755) == 0);
         is_int(cgroup_adopt_for_test(dir, cg, &c), 0, "v2 kill: a delegated Cgroup for %s", dir);
         if (c) {
                 pid_t run = sleeper_in(c, true, dir, ".");
@@ -1204,9 +1222,55 @@ static void real_v2_kill(void) {
                 ok(!exists(dir), "v2 kill: the run cgroup, a and a/b removed");
                 is_str(said, "", "v2 kill: nothing logged");
         }
-        (void) rmdir(pathf("%s/a/b", dir));
-        (void) rmdir(pathf("%s/a", dir));
-        (void) rmdir(dir);
+        v2_test_tree_done(dir);
+}
+
+/* Kernels before 5.14 (Debian 11's 5.10) have no cgroup.kill: cgroup_kill() falls back to
+ * SIGKILLing what cgroup.procs lists, in the run cgroup and its children, matching each pid's
+ * "0::" line. Here cgroup.kill is refused (a read-only file bind-mounted over it in a child's
+ * private mount namespace, where the run lives); the mount goes before cgroup_free(). Exit
+ * status of the child: bit 0 the run process not killed, bit 1 the moved one, 8 set-up. */
+static void real_v2_kill_without_file(void) {
+        _cleanup_free_ char *dir = NULL, *cg = NULL;
+        const char *empty = pathf("%s/empty", tmp_root);
+
+        if (!v2_test_tree("v2nokill", &dir, &cg))
+                return;
+        put(empty, "");
+        pid_t pid = fork();
+        if (pid == 0) {
+                const char *kill_file = pathf("%s/cgroup.kill", dir);
+                Cgroup *c = NULL;
+                int status = 0;
+
+                (void) prctl(PR_SET_CHILD_SUBREAPER, 1);
+                if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+                    (exists(kill_file) && (mount(empty, kill_file, NULL, MS_BIND, NULL) < 0 ||
+                                           mount(NULL, kill_file, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)))
+                        _exit(77);
+                if (cgroup_adopt_for_test(dir, cg, &c) < 0)
+                        _exit(8);
+                pid_t run = sleeper_in(c, true, dir, ".");
+                pid_t moved = sleeper_in(c, true, dir, "a/b");
+                if (run < 0 || moved < 0)
+                        _exit(8);
+                cgroup_kill(c);
+                if (!was_killed(run))
+                        status |= 1;
+                if (!was_killed(moved))
+                        status |= 2;
+                (void) umount2(kill_file, MNT_DETACH);
+                c = cgroup_free(c);
+                _exit(status);
+        }
+        int status = wait_child(pid, NULL);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+                skip("v2 kill without cgroup.kill: no private mount namespace here");
+        else
+                is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0,
+                       "v2 kill without cgroup.kill: the run process and the one moved to a/b SIGKILLed from cgroup.procs");
+        ok(!exists(dir), "v2 kill without cgroup.kill: the run cgroup, a and a/b removed");
+        v2_test_tree_done(dir);
 }
 
 /* rmdir(2) answers EBUSY while a process is still in the run cgroup, as one the kill has not
@@ -1312,8 +1376,10 @@ static void test_real(void) {
         real_children_removed();
         real_left_behind();
         real_rmdir_busy();
-        if (mode != CGROUP_MODE_DELEGATED)
+        if (mode != CGROUP_MODE_DELEGATED) {
                 real_v2_kill();
+                real_v2_kill_without_file();
+        }
         undo_own_v2_cgroup(own, orig);
 }
 
