@@ -1383,6 +1383,41 @@ static void test_real(void) {
         undo_own_v2_cgroup(own, orig);
 }
 
+/* A v1 layout whose cpu hierarchy is not mounted (a container given memory and pids only): v1
+ * all the same, the run gets its memory and pids cgroups, and cpu_max is not claimed. */
+static void test_fake_v1_without_cpu(void) {
+        static const char mountinfo[] =
+                "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+                "39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n";
+        Limits l = { .memory_max = 32 << 20, .tasks_max = 4, .cpu_max = 25 };
+        const char *root = strdup(pathf("%s/v1-nocpu", tmp_root));
+        char *text = NULL;
+        Cgroup *c = NULL;
+
+        mkdir_p(pathf("%s/proc/self", root));
+        put(pathf("%s/proc/self/cgroup", root), self_hybrid);
+        put(pathf("%s/proc/self/mountinfo", root), mountinfo);
+        mkdir_p(pathf("%s/sys/fs/cgroup/memory/process_api/b835", root));
+        mkdir_p(pathf("%s/sys/fs/cgroup/pids", root));
+        is_int(cgroup_set_root_for_test(root), 0, "fake v1 root without cpu");
+        is_int(cgroup_detect(), CGROUP_MODE_V1, "no cpu hierarchy: v1 still");
+        is_int(cgroup_describe(&text), 0, "no cpu hierarchy: describe");
+        contains_str(text, "cpu: (not usable: cpu_max not enforced)\n", "no cpu hierarchy: describe says cpu_max is not enforced");
+        contains_str(text, "cgroup v1 cpu: not mounted\n", "no cpu hierarchy: ... and why");
+        free(text);
+        is_int(cgroup_create(&l, "r1", &c, NULL), 0, "no cpu hierarchy: create with cpu_max");
+        const char *mem = strdup(pathf("%s/sys/fs/cgroup/memory/process_api/b835/skillrun-run-r1", root));
+        const char *pids = strdup(pathf("%s/sys/fs/cgroup/pids/skillrun-run-r1", root));
+        is_str(cgroup_path(c, 0), mem, "no cpu hierarchy: memory run dir");
+        is_str(cgroup_path(c, 1), pids, "no cpu hierarchy: pids run dir");
+        is_str(cgroup_path(c, 2), NULL, "no cpu hierarchy: no third");
+        is_str(get(pathf("%s/pids.max", pids)), "4", "no cpu hierarchy: pids.max");
+        ok(!cgroup_cpu_limited(c), "no cpu hierarchy: cpu not limited");
+        c = cgroup_free(c);
+        ok(!exists(mem) && !exists(pids), "no cpu hierarchy: both removed");
+        free((char *) mem), free((char *) pids), free((char *) root);
+}
+
 /* What a delegated tree that refuses a step says: the step, the path and the errno, as the run's
  * error. Each refusal in a fresh fake unit, as the once-per-process preparation is not done. */
 static void v2_refused(const char *name, void (*spoil)(const char *unit), const char *before, const char *after,
@@ -1605,6 +1640,7 @@ int main(void) {
         test_fake_v2();
         test_fake_v2_variants();
         test_fake_v1();
+        test_fake_v1_without_cpu();
         test_fake_v2_refusals();
         test_fake_layout_notes();
         test_fake_v2_read_only();
