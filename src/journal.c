@@ -211,10 +211,7 @@ void journal_log_request_stderr(const RequestLog *l) {
         }
         /* journald's queue full, or journald restarting: stderr is still its stream under systemd,
          * which takes the record's priority from a "<N>" prefix, so that a 500 stays an error */
-        if (log_stderr_is_journal())
-                fprintf(stderr, "<%d>%s\n", record_priority(l), line);
-        else
-                fprintf(stderr, "%s\n", line);
+        log_stderr_line(record_priority(l), "", line);
 }
 
 void journal_log_request(const RequestLog *l) {

@@ -21,6 +21,9 @@ const char *log_get_syslog_socket(void);
  * systemd.exec(5)): not merely set, since a child of a service inherits it with its stderr
  * elsewhere (a shell started from a unit, say). */
 bool log_stderr_is_journal(void);
+/* text as one line on stderr, with one write: "<level>" before it when stderr is the journal's
+ * stream, else plain (as is; "" for none). */
+void log_stderr_line(int level, const char *plain, const char *text);
 int log_internal(int level, int error, const char *file, int line, const char *fmt, ...) _printf_(5, 6);
 
 #define log_full_errno(level, error, ...) log_internal((level), (error), __FILE__, __LINE__, __VA_ARGS__)

@@ -221,10 +221,9 @@ static void log_levels(void *userdata) {
         is_int(log_debug_errno(EACCES, "below the max level"), -EACCES, "... negative, whichever sign it was given");
 }
 
-/* one warning with $JOURNAL_STREAM set to stderr's own "dev:ino", with the changes userdata
- * names: "" none, "dev" or "ino" one more, "junk" a third field after them */
-static void log_journal_stream(void *userdata) {
-        const char *change = userdata;
+/* $JOURNAL_STREAM set to stderr's own "dev:ino", with the changes named: "" none, "dev" or "ino"
+ * one more, "junk" a third field after them */
+static void journal_stream_is_stderr(const char *change) {
         struct stat st;
         char js[96];
 
@@ -232,20 +231,30 @@ static void log_journal_stream(void *userdata) {
         snprintf(js, sizeof js, "%llu:%llu%s", (unsigned long long) st.st_dev + streq(change, "dev"),
                  (unsigned long long) st.st_ino + streq(change, "ino"), streq(change, "junk") ? ":1" : "");
         assert_se(setenv("JOURNAL_STREAM", js, 1) == 0);
+}
+
+/* one warning with $JOURNAL_STREAM as journal_stream_is_stderr(userdata) sets it */
+static void log_journal_stream(void *userdata) {
+        journal_stream_is_stderr(userdata);
         log_warning("on stderr");
         unsetenv("JOURNAL_STREAM");
 }
 
-/* a 401's record, through the journal socket userdata names */
-static void log_record(void *userdata) {
+/* a 401's record with the error given, through the journal socket named */
+static void log_record_to(const char *socket_path, const char *error) {
         RequestLog l = REQUEST_LOG_INIT;
 
         l.method = "GET";
         l.path = "/v1/info";
         l.status = 401;
-        l.error = "unauthorized\n\\";
+        l.error = error;
         l.peer = "127.0.0.1:4711";
-        journal_log_request_to(userdata, &l);
+        journal_log_request_to(socket_path, &l);
+}
+
+/* a 401's record, through the journal socket userdata names */
+static void log_record(void *userdata) {
+        log_record_to(userdata, "unauthorized\n\\");
 }
 
 /* Once stderr is detached, the messages and the record no journal took go to syslog, escaped as
@@ -343,9 +352,78 @@ static void test_stderr(void) {
         }
 }
 
+/* stderr a datagram socket while f runs, which keeps each write(2) apart: the datagrams, each
+ * NUL-terminated, into got[0..n), how many through the return value */
+static size_t stderr_writes(void (*f)(void *), void *userdata, char got[][1024], size_t n) {
+        int sv[2], saved = dup(STDERR_FILENO);
+        size_t i;
+
+        assert_se(saved >= 0 && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) == 0);
+        fflush(stderr);
+        assert_se(dup2(sv[1], STDERR_FILENO) == STDERR_FILENO);
+        f(userdata);
+        assert_se(dup2(saved, STDERR_FILENO) == STDERR_FILENO);
+        close(saved);
+        close(sv[1]);
+        for (i = 0; i < n; i++) {
+                ssize_t k = recv(sv[0], got[i], sizeof got[i] - 1, MSG_DONTWAIT);
+                if (k < 0)
+                        break;
+                got[i][k] = '\0';
+        }
+        close(sv[0]);
+        return i;
+}
+
+static void log_long(void *userdata) {
+        log_warning("%s", (const char *) userdata);
+}
+
+/* the same with $JOURNAL_STREAM naming stderr */
+static void log_long_journal(void *userdata) {
+        journal_stream_is_stderr("");
+        log_long(userdata);
+        unsetenv("JOURNAL_STREAM");
+}
+
+/* a 401's record whose error (userdata) makes it long, with no journal */
+static void log_long_record(void *userdata) {
+        log_record_to("/nonexistent/journal/socket", userdata);
+}
+
+/* A line is one write(2), however long: stdio (glibc 2.37 and later) writes an unbuffered stream's
+ * formatted output in 128-byte pieces, between which another process writing to the same stderr
+ * (systemd-socket-activate and the other workers it started) cut in and tore the record apart. */
+static void test_one_write(void) {
+        char got[4][1024], msg[301], want[512];
+        size_t n;
+
+        memset(msg, 'm', sizeof msg - 1);
+        msg[sizeof msg - 1] = '\0';
+        unsetenv("JOURNAL_STREAM");
+        n = stderr_writes(log_long, msg, got, ELEMENTSOF(got));
+        snprintf(want, sizeof want, "skillrun: %s\n", msg);
+        is_int(n, 1, "a 300-byte message: one write");
+        is_str(n > 0 ? got[0] : "", want, "... which holds the whole line");
+
+        n = stderr_writes(log_long_record, msg, got, ELEMENTSOF(got));
+        snprintf(want, sizeof want,
+                 "skillrun: status=401 method=GET path=/v1/info skill=- outcome=- exit_code=-1 run_id=- token=- "
+                 "peer=127.0.0.1:4711 duration_usec=0 max_rss_kb=0 error=%s\n", msg);
+        is_int(n, 1, "the request record's line of %zu bytes: one write", strlen(want));
+        is_str(n > 0 ? got[0] : "", want, "... which holds the whole line");
+
+        /* under systemd: the "<N>" prefix in the same write */
+        n = stderr_writes(log_long_journal, msg, got, ELEMENTSOF(got));
+        snprintf(want, sizeof want, "<4>%s\n", msg);
+        is_int(n, 1, "stderr the journal's stream: one write");
+        is_str(n > 0 ? got[0] : "", want, "... the level's prefix and the whole line");
+}
+
 int main(void) {
         test_format();
         test_stderr();
+        test_one_write();
         test_send();
         test_send_stream();
         test_detached();
