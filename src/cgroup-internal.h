@@ -23,7 +23,7 @@ typedef struct CgroupLayout {
         CgroupMode mode;
         char *v2_dir;       /* delegated: our cgroup (the parent of "worker/" once we moved) */
         char *v2_path;      /* the same as /proc/self/cgroup names it */
-        bool v2_cpu;        /* cpu in its cgroup.controllers */
+        bool v2_cpu;        /* cpu in its cgroup.controllers, and not refused by the kernel when enabled */
         bool v2_in_leaf;    /* we already live in v2_dir/worker */
         bool v2_ready;      /* ... and the controllers are enabled in v2_dir */
         bool v2_self_listed; /* our pid is in its cgroup.procs: v2_dir is surely ours */

@@ -95,10 +95,13 @@ int cgroup_write_attr(int dirfd, const char *name, const char *value) {
 }
 
 /* The delegated parent, once per process: move ourselves into the leaf "worker", then enable the
- * controllers for our children (the order the no-internal-process rule demands). */
+ * controllers for our children (the order the no-internal-process rule demands). memory and pids
+ * are needed; cpu is optional, as in v1: the kernel can refuse it (EINVAL for a realtime process
+ * under CONFIG_RT_GROUP_SCHED), and refuses the whole write then, so it is written again without
+ * cpu, and the process runs on with cpu_max unenforced. */
 static int v2_prepare(char **ret_error) {
         _cleanup_close_ int base = -1;
-        char cur[256], want[64] = "";
+        char cur[256], want[64] = "", all[64];
         int r;
 
         if (cgroup_layout.v2_ready)
@@ -127,21 +130,31 @@ static int v2_prepare(char **ret_error) {
                 return fail(ret_error, r, "cgroup: cannot read '%s/cgroup.subtree_control'", cgroup_layout.v2_dir);
         if (r < 0)
                 cur[0] = '\0';
-        static const char *const wanted[] = { "memory", "pids", "cpu" };
-        for (size_t i = 0; i < ELEMENTSOF(wanted); i++) {
-                if (streq(wanted[i], "cpu") && !cgroup_layout.v2_cpu)
-                        continue;
-                if (cgroup_words_contain(cur, wanted[i]))
+        static const char *const needed[] = { "memory", "pids" };
+        for (size_t i = 0; i < ELEMENTSOF(needed); i++) {
+                if (cgroup_words_contain(cur, needed[i]))
                         continue;
                 strcat(want, want[0] ? " +" : "+");
-                strcat(want, wanted[i]);
+                strcat(want, needed[i]);
         }
-        if (want[0]) {
-                r = cgroup_write_attr(base, "cgroup.subtree_control", want);
-                if (r < 0)
-                        return fail(ret_error, r, "cgroup: cannot enable '%s' in '%s/cgroup.subtree_control'",
-                                    want, cgroup_layout.v2_dir);
+        bool cpu = cgroup_layout.v2_cpu && !cgroup_words_contain(cur, "cpu");
+        snprintf(all, sizeof all, "%s%s", want, !cpu ? "" : want[0] ? " +cpu" : "+cpu");
+
+        /* one write where the kernel takes them all, as it usually does */
+        r = all[0] ? cgroup_write_attr(base, "cgroup.subtree_control", all) : 0;
+        if (r < 0 && cpu) {
+                int cpu_r = r;
+
+                r = want[0] ? cgroup_write_attr(base, "cgroup.subtree_control", want) : 0;
+                if (r >= 0) {
+                        cgroup_layout.v2_cpu = false;
+                        log_warning_errno(cpu_r, "Cannot enable the cpu controller in '%s/cgroup.subtree_control', "
+                                                 "cpu_max not enforced: %m", cgroup_layout.v2_dir);
+                }
         }
+        if (r < 0)
+                return fail(ret_error, r, "cgroup: cannot enable '%s' in '%s/cgroup.subtree_control'", want,
+                            cgroup_layout.v2_dir);
         cgroup_layout.v2_ready = true;
         return 0;
 }
@@ -228,10 +241,9 @@ static int create_v2(Cgroup *c, const Limits *l, const char *run_id, char **ret_
         if (l->cpu_max > 0 && cgroup_layout.v2_cpu) {
                 snprintf(buf, sizeof buf, "%" PRIu64 " %" PRIu64, l->cpu_max * CPU_PERIOD_USEC / 100,
                          CPU_PERIOD_USEC);
-                r = set_attr(d, "cpu.max", buf, false, ret_error);
-                if (r < 0)
-                        return r;
-                c->cpu_limited = true;
+                /* optional, as in v1: a quota the kernel refuses costs the run its cpu_max only,
+                 * which the report then lists as missing, never its memory and pids limits */
+                c->cpu_limited = cgroup_write_attr(d->dir_fd, "cpu.max", buf) >= 0;
         }
         c->kill_index = c->memory_index = 0;
         return run_dir_open_procs(d, ret_error);

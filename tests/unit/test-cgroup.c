@@ -42,6 +42,42 @@ static const char *real_id(const char *base) {
 
 static char tmp_root[] = "/tmp/test-cgroup-XXXXXX";
 
+/* write(2) is wrapped (cgroup.am): with refuse_cpu_enable, a write that enables the cpu
+ * controller in a cgroup.subtree_control fails with EINVAL, the whole write, as the kernel
+ * refuses it (a realtime process under CONFIG_RT_GROUP_SCHED); with refuse_cpu_max, a write to
+ * a cpu.max does. subtree_writes counts the writes to a cgroup.subtree_control. */
+static bool refuse_cpu_enable, refuse_cpu_max;
+static int subtree_writes;
+
+static bool ends_with(const char *s, const char *suffix) {
+        size_t a = strlen(s), b = strlen(suffix);
+        return a >= b && streq(s + a - b, suffix);
+}
+
+ssize_t __real_write(int fd, const void *buf, size_t n);
+ssize_t __wrap_write(int fd, const void *buf, size_t n);
+ssize_t __wrap_write(int fd, const void *buf, size_t n) {
+        char link[64], path[4096], text[256];
+        ssize_t k;
+
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        k = readlink(link, path, sizeof path - 1);
+        path[k > 0 ? k : 0] = '\0';
+        snprintf(text, sizeof text, "%.*s", (int) MIN(n, sizeof text - 1), (const char *) buf);
+        if (ends_with(path, "/cgroup.subtree_control")) {
+                subtree_writes++;
+                if (refuse_cpu_enable && cgroup_words_contain(text, "+cpu")) {
+                        errno = EINVAL;
+                        return -1;
+                }
+        }
+        if (refuse_cpu_max && ends_with(path, "/cpu.max")) {
+                errno = EINVAL;
+                return -1;
+        }
+        return __real_write(fd, buf, n);
+}
+
 static void skip(const char *why) {
         printf("ok %d # SKIP %s\n", ++tap_n, why);
 }
@@ -301,6 +337,7 @@ static void test_fake_v2(void) {
         contains_str(text, "/sys/fs/cgroup/system.slice/u.service (controllers: memory pids cpu)", "and the path");
         free(text);
 
+        subtree_writes = 0;
         is_int(cgroup_create(&l, "abc123", &c, &err), 0, "create");
         is_str(err, NULL, "no error");
         is_int(cgroup_mode(c), CGROUP_MODE_DELEGATED, "mode of the run");
@@ -311,6 +348,7 @@ static void test_fake_v2(void) {
         ok(cgroup_cpu_limited(c), "cpu limited");
         is_str(get(pathf("%s/worker/cgroup.procs", unit)), "0", "worker moved itself into the leaf");
         is_str(get(pathf("%s/cgroup.subtree_control", unit)), "+memory +pids +cpu", "controllers enabled");
+        is_int(subtree_writes, 1, "... in one write");
         is_str(get(pathf("%s/memory.max", run)), "33554432", "memory.max");
         is_str(get(pathf("%s/memory.swap.max", run)), "0", "memory.swap.max");
         is_str(get(pathf("%s/memory.oom.group", run)), "1", "memory.oom.group");
@@ -1006,20 +1044,38 @@ static void real_probe_unprivileged(void) {
                 is_int(got.mode, CGROUP_MODE_NONE, "...and no cgroup is used");
 }
 
-/* cgroup_free(c), with what it logs to stderr in said. */
-static Cgroup *free_capturing_log(Cgroup *c, char *said, size_t size) {
-        int fds[2], saved;
+/* stderr into a pipe, until captured() puts it back */
+typedef struct Capture {
+        int saved, read_fd;
+} Capture;
+
+static Capture capture_stderr(void) {
+        Capture cap;
+        int fds[2];
 
         assert_se(pipe(fds) == 0);
-        saved = dup(STDERR_FILENO);
-        assert_se(saved >= 0 && dup2(fds[1], STDERR_FILENO) >= 0);
+        cap.saved = dup(STDERR_FILENO);
+        assert_se(cap.saved >= 0 && dup2(fds[1], STDERR_FILENO) >= 0);
         close(fds[1]);
-        c = cgroup_free(c);
-        assert_se(dup2(saved, STDERR_FILENO) >= 0);
-        close(saved);
-        ssize_t n = read(fds[0], said, size - 1);
+        cap.read_fd = fds[0];
+        return cap;
+}
+
+/* stderr back, and what was written to it meanwhile in said */
+static void captured(Capture cap, char *said, size_t size) {
+        assert_se(dup2(cap.saved, STDERR_FILENO) >= 0);
+        close(cap.saved);
+        ssize_t n = read(cap.read_fd, said, size - 1);
         said[n > 0 ? n : 0] = '\0';
-        close(fds[0]);
+        close(cap.read_fd);
+}
+
+/* cgroup_free(c), with what it logs to stderr in said. */
+static Cgroup *free_capturing_log(Cgroup *c, char *said, size_t size) {
+        Capture cap = capture_stderr();
+
+        c = cgroup_free(c);
+        captured(cap, said, size);
         return c;
 }
 
@@ -1420,15 +1476,15 @@ static void test_fake_v1_without_cpu(void) {
 
 /* What a delegated tree that refuses a step says: the step, the path and the errno, as the run's
  * error. Each refusal in a fresh fake unit, as the once-per-process preparation is not done. */
-static void v2_refused(const char *name, void (*spoil)(const char *unit), const char *before, const char *after,
-                       int want_r) {
+static void v2_refused(const char *name, const char *controllers, void (*spoil)(const char *unit), const char *before,
+                       const char *after, int want_r) {
         Limits l = { .memory_max = 1 << 20, .tasks_max = 2 };
         char mypid[32], want[4096], *err = NULL;
         Cgroup *c = NULL;
         const char *unit;
 
         snprintf(mypid, sizeof mypid, "%d\n", (int) getpid());
-        unit = strdup(fake_v2(name, "/system.slice/u.service", "memory pids\n", mypid));
+        unit = strdup(fake_v2(name, "/system.slice/u.service", controllers, mypid));
         is_int(cgroup_detect(), CGROUP_MODE_DELEGATED, "%s: delegated", name);
         spoil(unit);
         is_int(cgroup_create(&l, "r", &c, &err), want_r, "%s: create refused", name);
@@ -1464,12 +1520,97 @@ static void spoil_subtree_full(const char *unit) {
 }
 
 static void test_fake_v2_refusals(void) {
-        v2_refused("v2-gone", spoil_gone, "cannot open ", "", -ENOENT);
-        v2_refused("v2-worker-file", spoil_worker_file, "cannot open ", "/worker", -ENOTDIR);
-        v2_refused("v2-worker-procs", spoil_worker_procs, "cannot move the worker into ", "/worker", -EISDIR);
-        v2_refused("v2-subtree-dir", spoil_subtree_dir, "cannot read ", "/cgroup.subtree_control", -EISDIR);
-        v2_refused("v2-subtree-full", spoil_subtree_full, "cannot enable '+memory +pids' in ",
+        static const char mp[] = "memory pids\n";
+
+        v2_refused("v2-gone", mp, spoil_gone, "cannot open ", "", -ENOENT);
+        v2_refused("v2-worker-file", mp, spoil_worker_file, "cannot open ", "/worker", -ENOTDIR);
+        v2_refused("v2-worker-procs", mp, spoil_worker_procs, "cannot move the worker into ", "/worker", -EISDIR);
+        v2_refused("v2-subtree-dir", mp, spoil_subtree_dir, "cannot read ", "/cgroup.subtree_control", -EISDIR);
+        v2_refused("v2-subtree-full", mp, spoil_subtree_full, "cannot enable '+memory +pids' in ",
                    "/cgroup.subtree_control", -ENOSPC);
+        /* with cpu available too: what failed is memory and pids, which the run cannot do without */
+        v2_refused("v2-subtree-full-cpu", "cpu memory pids\n", spoil_subtree_full, "cannot enable '+memory +pids' in ",
+                   "/cgroup.subtree_control", -ENOSPC);
+}
+
+/* The kernel refuses the cpu controller (EINVAL: a realtime process under CONFIG_RT_GROUP_SCHED)
+ * or a run's cpu.max: cpu is optional, as in v1. The run keeps its memory and pids limits and
+ * only cpu_max goes unenforced (sandbox.c reports it missing); a refused controller is not asked
+ * for again by the same process. */
+static void test_fake_v2_cpu_refused(void) {
+        Limits l = { .memory_max = 32 << 20, .tasks_max = 4, .cpu_max = 50 };
+        char mypid[32], said[1024] = "", *err = NULL;
+        Cgroup *c = NULL, *c2 = NULL;
+        const char *unit;
+
+        snprintf(mypid, sizeof mypid, "%d\n", (int) getpid());
+        unit = strdup(fake_v2("v2-cpu-refused", "/system.slice/u.service", "cpu io memory pids\n", mypid));
+        is_int(cgroup_detect(), CGROUP_MODE_DELEGATED, "cpu refused: delegated");
+        refuse_cpu_enable = true;
+        subtree_writes = 0;
+        Capture cap = capture_stderr();
+        int r = cgroup_create(&l, "r1", &c, &err);
+        captured(cap, said, sizeof said);
+        is_int(r, 0, "cpu refused: create");
+        is_str(err, NULL, "cpu refused: no error");
+        is_int(cgroup_mode(c), CGROUP_MODE_DELEGATED, "cpu refused: a delegated run cgroup, not the rlimits");
+        is_str(get(pathf("%s/cgroup.subtree_control", unit)), "+memory +pids", "cpu refused: memory and pids enabled");
+        is_int(subtree_writes, 2, "cpu refused: in a second write, after the one with cpu");
+        is_str(get(pathf("%s/run-r1/memory.max", unit)), "33554432", "cpu refused: memory.max");
+        is_str(get(pathf("%s/run-r1/pids.max", unit)), "4", "cpu refused: pids.max");
+        ok(!exists(pathf("%s/run-r1/cpu.max", unit)), "cpu refused: no cpu.max");
+        ok(!cgroup_cpu_limited(c), "cpu refused: cpu not limited");
+        contains_str(said,
+                     pathf("Cannot enable the cpu controller in '%s/cgroup.subtree_control', cpu_max not enforced: %s\n",
+                           unit, strerror(EINVAL)),
+                     "cpu refused: logged, with the path and the errno");
+
+        subtree_writes = 0;
+        is_int(cgroup_create(&l, "r2", &c2, NULL), 0, "cpu refused: second create");
+        is_int(subtree_writes, 0, "cpu refused: not asked for again");
+        ok(!exists(pathf("%s/run-r2/cpu.max", unit)), "cpu refused: second run: no cpu.max");
+        ok(!cgroup_cpu_limited(c2), "cpu refused: second run: cpu not limited");
+        refuse_cpu_enable = false;
+        c = cgroup_free(c);
+        c2 = cgroup_free(c2);
+        free((char *) unit);
+
+        /* memory and pids enabled already, cpu refused: nothing else to write, and the run made */
+        unit = strdup(fake_v2("v2-cpu-alone-refused", "/system.slice/u.service", "cpu memory pids\n", mypid));
+        put(pathf("%s/cgroup.subtree_control", unit), "memory pids\n");
+        is_int(cgroup_detect(), CGROUP_MODE_DELEGATED, "cpu alone refused: delegated");
+        refuse_cpu_enable = true;
+        subtree_writes = 0;
+        cap = capture_stderr();
+        r = cgroup_create(&l, "r1", &c, NULL);
+        captured(cap, said, sizeof said);
+        refuse_cpu_enable = false;
+        is_int(r, 0, "cpu alone refused: create");
+        is_int(subtree_writes, 1, "cpu alone refused: the one write, of '+cpu'");
+        ok(exists(pathf("%s/run-r1/pids.max", unit)) && !exists(pathf("%s/run-r1/cpu.max", unit)),
+           "cpu alone refused: pids.max, no cpu.max");
+        ok(!cgroup_cpu_limited(c), "cpu alone refused: cpu not limited");
+        c = cgroup_free(c);
+        free((char *) unit);
+
+        /* the controller enabled, the run's cpu.max refused */
+        unit = strdup(fake_v2("v2-cpu-max-refused", "/system.slice/u.service", "cpu memory pids\n", mypid));
+        is_int(cgroup_detect(), CGROUP_MODE_DELEGATED, "cpu.max refused: delegated");
+        refuse_cpu_max = true;
+        subtree_writes = 0;
+        is_int(cgroup_create(&l, "r1", &c, &err), 0, "cpu.max refused: create");
+        refuse_cpu_max = false;
+        is_str(err, NULL, "cpu.max refused: no error");
+        is_int(cgroup_mode(c), CGROUP_MODE_DELEGATED, "cpu.max refused: a delegated run cgroup");
+        is_str(get(pathf("%s/cgroup.subtree_control", unit)), "+memory +pids +cpu", "cpu.max refused: all three enabled");
+        is_int(subtree_writes, 1, "cpu.max refused: in one write");
+        is_str(get(pathf("%s/run-r1/memory.max", unit)), "33554432", "cpu.max refused: memory.max");
+        is_str(get(pathf("%s/run-r1/pids.max", unit)), "4", "cpu.max refused: pids.max");
+        ok(!cgroup_cpu_limited(c), "cpu.max refused: cpu not limited");
+        c = cgroup_free(c);
+        ok(!exists(pathf("%s/run-r1", unit)), "cpu.max refused: run directory removed");
+        free(err);
+        free((char *) unit);
 }
 
 /* Why the probe passed a layout over, in cgroup_describe()'s notes. */
@@ -1642,6 +1783,7 @@ int main(void) {
         test_fake_v1();
         test_fake_v1_without_cpu();
         test_fake_v2_refusals();
+        test_fake_v2_cpu_refused();
         test_fake_layout_notes();
         test_fake_v2_read_only();
         test_own_oom_kills();
