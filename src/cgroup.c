@@ -437,8 +437,16 @@ static bool pid_in_cgroup(pid_t pid, const RunDir *d) {
 /* Returns whether a SIGKILL went out. */
 static bool kill_pid(pid_t pid, const RunDir *d) {
         _cleanup_close_ int pidfd = pidfd_open_compat(pid);
-        if (pidfd >= 0)
-                return pid_in_cgroup(pid, d) && pidfd_signal(pidfd, SIGKILL) >= 0;
+        if (pidfd >= 0) {
+                if (!pid_in_cgroup(pid, d))
+                        return false;
+                if (pidfd_signal(pidfd, SIGKILL) >= 0)
+                        return true;
+                /* Refused by a seccomp filter that knows pidfd_open(2) but not this call (EPERM, or
+                 * ENOSYS), as supervise.c's kill_subtree() meets it: by number, but only while the
+                 * process has not ended, until when the number is its own. ESRCH: ended already. */
+                return !pidfd_ended(pidfd) && kill(pid, SIGKILL) >= 0;
+        }
         if (errno == ESRCH)
                 return false; /* gone already */
         /* Kernels before 5.3 (ENOSYS), a seccomp filter that does not know pidfd_open (EPERM, as

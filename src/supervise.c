@@ -133,14 +133,6 @@ static size_t list_children(pid_t parent, bool all_threads, pid_t *out, size_t m
         return (size_t) n;
 }
 
-/* Has the process behind 'pidfd' ended? Its pidfd is readable then (pidfd_open(2)). Unlike
- * pidfd_send_signal(2)'s signal 0, this needs no permission to signal it: a parent we may not
- * kill (EPERM) is still alive. An error counts as ended, the safe side. */
-static bool pidfd_ended(int pidfd) {
-        struct pollfd p = { .fd = pidfd, .events = POLLIN };
-        return poll(&p, 1, 0) != 0;
-}
-
 /* SIGKILL 'pid' and what it started. At depth 0 it is our own child, whose number is its own
  * until we reap it. Deeper, it was read from the children of 'parent' (parent_fd: its pidfd,
  * or -1 when it is our child too, or had none): it may since have exited, been reaped and its

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <linux/btrfs_tree.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -67,6 +68,11 @@ int pidfd_signal(int pidfd, int sig) {
         errno = ENOSYS;
         return -1;
 #endif
+}
+
+bool pidfd_ended(int pidfd) {
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        return poll(&p, 1, 0) != 0;
 }
 
 char **strv_free(char **l) {

@@ -89,6 +89,10 @@ char *path_lexical(const char *path);
 /* pidfd_open(2) and pidfd_send_signal(2), or -1 with errno ENOSYS where the headers know none. */
 int pidfd_open_compat(pid_t pid);
 int pidfd_signal(int pidfd, int sig);
+/* Has the process behind 'pidfd' ended? Its pidfd is readable then (pidfd_open(2)). Unlike
+ * pidfd_send_signal(2)'s signal 0, this needs no permission to signal it: a process we may not
+ * kill (EPERM) is still alive. An error counts as ended, the safe side. */
+bool pidfd_ended(int pidfd);
 
 /* NULL-terminated string vectors. */
 char **strv_free(char **l);

@@ -754,12 +754,13 @@ static uint64_t now_ms(void) {
         return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
-/* pidfd_open(2) refused as a seccomp filter that does not know it refuses it: with EPERM (the
- * shipped unit's SystemCallErrorNumber=, a systemd whose @system-service predates pidfd_open), not
- * ENOSYS. cgroup_kill() must still SIGKILL what the run cgroup holds, as on a kernel without
- * pidfd_open. In a child: the filter stays with the process that installed it. */
-static void real_kill_pidfd_refused(void) {
-#ifdef SYS_pidfd_open
+/* A system call of the kill refused as a seccomp filter that does not know it refuses it: with
+ * EPERM (the shipped unit's SystemCallErrorNumber=, a systemd whose @system-service predates the
+ * call), or ENOSYS. cgroup_kill() must still SIGKILL what the run cgroup holds: without
+ * pidfd_open(2) as on a kernel that lacks it, with a refused pidfd_send_signal(2) by kill(2) while
+ * the pidfd says the process lives. In a child: the filter stays with the process that installed
+ * it. In delegated mode cgroup.kill takes the run, and neither call is made. */
+static void real_kill_refused(long nr, int error, const char *what) {
         Limits l = { .memory_max = 256 << 20, .tasks_max = 16 };
         int ready[2];
 
@@ -771,11 +772,11 @@ static void real_kill_pidfd_refused(void) {
                 bool dead = false;
                 char b;
 
-                if (deny_syscall(SYS_pidfd_open, EPERM) < 0)
+                if (deny_syscall(nr, error) < 0)
                         _exit(10);
-                if (syscall(SYS_pidfd_open, getpid(), 0) >= 0 || errno != EPERM)
+                if (syscall(nr, -1, 0, NULL, 0) >= 0 || errno != error)
                         _exit(11);
-                if (cgroup_create(&l, real_id("t-nopidfd"), &c, NULL) < 0 || !c)
+                if (cgroup_create(&l, real_id("t-refused"), &c, NULL) < 0 || !c)
                         _exit(12);
                 pid_t s = fork();
                 if (s == 0) {
@@ -804,9 +805,17 @@ static void real_kill_pidfd_refused(void) {
         close(ready[1]);
         int status = wait_child(pid, NULL);
         is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0,
-               "pidfd_open refused with EPERM: cgroup_kill still SIGKILLs the run (10-13: set-up, 14: not killed)");
+               "%s refused with %s: cgroup_kill still SIGKILLs the run (10-13: set-up, 14: not killed)", what,
+               error == EPERM ? "EPERM" : "ENOSYS");
+}
+
+static void real_kill_syscalls_refused(void) {
+#if defined(SYS_pidfd_open) && defined(SYS_pidfd_send_signal)
+        real_kill_refused(SYS_pidfd_open, EPERM, "pidfd_open");
+        real_kill_refused(SYS_pidfd_send_signal, EPERM, "pidfd_send_signal");
+        real_kill_refused(SYS_pidfd_send_signal, ENOSYS, "pidfd_send_signal");
 #else
-        skip("no pidfd_open in these headers");
+        skip("no pidfd_open or pidfd_send_signal in these headers");
 #endif
 }
 
@@ -1426,7 +1435,7 @@ static void test_real(void) {
         real_memory();
         real_fork_bomb();
         real_kill_escaped();
-        real_kill_pidfd_refused();
+        real_kill_syscalls_refused();
         real_cpu();
         real_cpu_above_parent();
         real_children_removed();
