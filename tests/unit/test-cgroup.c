@@ -22,6 +22,7 @@
 
 #include "cgroup-internal.h"
 #include "deny-syscall.h"
+#include "next-pid.h"
 #include "tap.h"
 #include "util.h"
 
@@ -76,6 +77,29 @@ ssize_t __wrap_write(int fd, const void *buf, size_t n) {
                 return -1;
         }
         return __real_write(fd, buf, n);
+}
+
+/* pidfd_signal() is wrapped too: with reuse_at_signal set to the number of a child of ours, it is
+ * refused with EPERM, as by a seccomp filter refusing only pidfd_send_signal(2), right after that
+ * child was killed and reaped and its number given to 'reused', a new child of ours. */
+static pid_t reuse_at_signal, reused;
+
+int __real_pidfd_signal(int pidfd, int sig);
+int __wrap_pidfd_signal(int pidfd, int sig);
+int __wrap_pidfd_signal(int pidfd, int sig) {
+        pid_t victim = reuse_at_signal;
+
+        if (victim <= 0)
+                return __real_pidfd_signal(pidfd, sig);
+        reuse_at_signal = 0;
+        (void) kill(victim, SIGKILL);
+        (void) waitpid(victim, NULL, 0);
+        reused = fork_at(victim);
+        if (reused == 0)
+                for (;;)
+                        pause();
+        errno = EPERM;
+        return -1;
 }
 
 static void skip(const char *why) {
@@ -754,6 +778,49 @@ static uint64_t now_ms(void) {
         return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
+/* A process that moves itself into dir/rel (after joining the run's cgroups, if attach; dir NULL:
+ * only that) and waits there. Returns its pid once it is there, or -1. */
+static pid_t sleeper_in(Cgroup *c, bool attach, const char *dir, const char *rel) {
+        int ready[2];
+        char x;
+
+        assert_se(pipe2(ready, O_CLOEXEC) == 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+                if (attach && cgroup_attach_child(c) < 0)
+                        _exit(1);
+                _cleanup_close_ int procs = dir ? open(pathf("%s/%s/cgroup.procs", dir, rel), O_WRONLY | O_CLOEXEC) : -1;
+                if (dir && (procs < 0 || write(procs, "0", 1) != 1))
+                        _exit(2);
+                if (write(ready[1], "x", 1) != 1)
+                        _exit(3);
+                for (;;)
+                        pause();
+        }
+        close(ready[1]);
+        ssize_t n = read(ready[0], &x, 1);
+        close(ready[0]);
+        if (n != 1) {
+                (void) wait_child(pid, NULL);
+                return -1;
+        }
+        return pid;
+}
+
+/* Was pid SIGKILLed (waiting up to 2 s)? Kills and reaps it otherwise. */
+static bool was_killed(pid_t pid) {
+        int status = 0;
+
+        for (int i = 0; i < 2000; i++) {
+                if (waitpid(pid, &status, WNOHANG) == pid)
+                        return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+                usleep(1000);
+        }
+        (void) kill(pid, SIGKILL);
+        (void) wait_child(pid, NULL);
+        return false;
+}
+
 /* A system call of the kill refused as a seccomp filter that does not know it refuses it: with
  * EPERM (the shipped unit's SystemCallErrorNumber=, a systemd whose @system-service predates the
  * call), or ENOSYS. cgroup_kill() must still SIGKILL what the run cgroup holds: without
@@ -762,15 +829,10 @@ static uint64_t now_ms(void) {
  * it. In delegated mode cgroup.kill takes the run, and neither call is made. */
 static void real_kill_refused(long nr, int error, const char *what) {
         Limits l = { .memory_max = 256 << 20, .tasks_max = 16 };
-        int ready[2];
 
-        assert_se(pipe2(ready, O_CLOEXEC) == 0);
         pid_t pid = fork();
         if (pid == 0) {
                 Cgroup *c = NULL;
-                int st = 0;
-                bool dead = false;
-                char b;
 
                 if (deny_syscall(nr, error) < 0)
                         _exit(10);
@@ -778,35 +840,76 @@ static void real_kill_refused(long nr, int error, const char *what) {
                         _exit(11);
                 if (cgroup_create(&l, real_id("t-refused"), &c, NULL) < 0 || !c)
                         _exit(12);
-                pid_t s = fork();
-                if (s == 0) {
-                        if (cgroup_attach_child(c) < 0 || write(ready[1], "x", 1) != 1)
-                                _exit(1);
-                        for (;;)
-                                pause();
-                }
-                close(ready[1]);
-                if (read(ready[0], &b, 1) != 1)
+                pid_t s = sleeper_in(c, true, NULL, NULL);
+                if (s < 0)
                         _exit(13);
                 cgroup_kill(c);
-                for (int i = 0; i < 200 && !dead; i++)
-                        if (waitpid(s, &st, WNOHANG) == s)
-                                dead = true;
-                        else
-                                usleep(10000);
-                if (!dead) {
-                        (void) kill(s, SIGKILL);
-                        (void) waitpid(s, &st, 0);
-                }
+                bool killed = was_killed(s);
                 c = cgroup_free(c);
-                _exit(dead && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL ? 0 : 14);
+                _exit(killed ? 0 : 14);
         }
-        close(ready[0]);
-        close(ready[1]);
         int status = wait_child(pid, NULL);
         is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0,
                "%s refused with %s: cgroup_kill still SIGKILLs the run (10-13: set-up, 14: not killed)", what,
                error == EPERM ? "EPERM" : "ENOSYS");
+}
+
+/* As pid 1 of a PID namespace of its own: the run process S, listed in cgroup.procs, ends right
+ * at the refused pidfd signal, and its number goes to V, a process not of the run. Exit status:
+ * 0, 1 V was killed, 2 V did not get S's number, 3 the pidfd signal was not reached, 8 set-up,
+ * 77 no /proc of its own or no ns_last_pid. */
+static int reused_in_namespace(void) {
+        Limits l = { .memory_max = 64 << 20, .tasks_max = 8 };
+        Cgroup *c = NULL;
+        int r;
+
+        if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 || set_next_pid(2) < 0)
+                return 77;
+        if (cgroup_create(&l, real_id("t-reused"), &c, NULL) < 0 || !c)
+                return 8;
+        pid_t s = sleeper_in(c, true, NULL, NULL);
+        if (s < 0)
+                return 8;
+        reuse_at_signal = s;
+        cgroup_kill(c);
+        r = reuse_at_signal != 0 ? 3 : reused != s ? 2 : waitpid(reused, NULL, WNOHANG) != 0 ? 1 : 0;
+        if (reuse_at_signal != 0) {
+                (void) kill(s, SIGKILL);
+                (void) waitpid(s, NULL, 0);
+        }
+        if (reused > 0) {
+                (void) kill(reused, SIGKILL);
+                (void) waitpid(reused, NULL, 0);
+        }
+        c = cgroup_free(c);
+        return r;
+}
+
+/* kill_pid()'s kill(2) after a refused pidfd signal goes only to a process that has not ended:
+ * by then, its number may be another's. In v1 (a delegated run is killed by cgroup.kill). */
+static void real_kill_refused_reused(void) {
+        if (cgroup_detect() != CGROUP_MODE_V1) {
+                skip("refused pidfd signal and a reused pid: cgroup.kill kills a delegated run");
+                return;
+        }
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+                if (unshare(CLONE_NEWPID | CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                        _exit(77);
+                pid_t one = fork();
+                if (one == 0)
+                        _exit(reused_in_namespace());
+                int st = wait_child(one, NULL);
+                _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 9);
+        }
+        int status = wait_child(pid, NULL);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+                skip("refused pidfd signal and a reused pid: no PID namespace with a /proc of its own here");
+        else
+                is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0,
+                       "pidfd_send_signal refused, the run process' number reused meanwhile: no kill(2) to it "
+                       "(1: the reuser killed, 2, 3, 8: set-up)");
 }
 
 static void real_kill_syscalls_refused(void) {
@@ -814,6 +917,7 @@ static void real_kill_syscalls_refused(void) {
         real_kill_refused(SYS_pidfd_open, EPERM, "pidfd_open");
         real_kill_refused(SYS_pidfd_send_signal, EPERM, "pidfd_send_signal");
         real_kill_refused(SYS_pidfd_send_signal, ENOSYS, "pidfd_send_signal");
+        real_kill_refused_reused();
 #else
         skip("no pidfd_open or pidfd_send_signal in these headers");
 #endif
@@ -1086,49 +1190,6 @@ static Cgroup *free_capturing_log(Cgroup *c, char *said, size_t size) {
         c = cgroup_free(c);
         captured(cap, said, size);
         return c;
-}
-
-/* A process that moves itself into dir/rel (after joining the run's cgroups, if attach) and
- * waits there. Returns its pid once it is there, or -1. */
-static pid_t sleeper_in(Cgroup *c, bool attach, const char *dir, const char *rel) {
-        int ready[2];
-        char x;
-
-        assert_se(pipe2(ready, O_CLOEXEC) == 0);
-        pid_t pid = fork();
-        if (pid == 0) {
-                if (attach && cgroup_attach_child(c) < 0)
-                        _exit(1);
-                _cleanup_close_ int procs = open(pathf("%s/%s/cgroup.procs", dir, rel), O_WRONLY | O_CLOEXEC);
-                if (procs < 0 || write(procs, "0", 1) != 1)
-                        _exit(2);
-                if (write(ready[1], "x", 1) != 1)
-                        _exit(3);
-                for (;;)
-                        pause();
-        }
-        close(ready[1]);
-        ssize_t n = read(ready[0], &x, 1);
-        close(ready[0]);
-        if (n != 1) {
-                (void) wait_child(pid, NULL);
-                return -1;
-        }
-        return pid;
-}
-
-/* Was pid SIGKILLed (waiting up to 2 s)? Kills and reaps it otherwise. */
-static bool was_killed(pid_t pid) {
-        int status = 0;
-
-        for (int i = 0; i < 2000; i++) {
-                if (waitpid(pid, &status, WNOHANG) == pid)
-                        return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-                usleep(1000);
-        }
-        (void) kill(pid, SIGKILL);
-        (void) wait_child(pid, NULL);
-        return false;
 }
 
 /* mkdir dir/x/x/... depth levels deep; returns the deepest path (static buffer). */

@@ -22,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include "next-pid.h"
 #include "supervise.h"
 #include "tap.h"
 #include "util.h"
@@ -140,24 +141,6 @@ static void wait_ready(int n) {
         char c;
         for (int i = 0; i < n; i++)
                 assert_se(read(ready[0], &c, 1) == 1);
-}
-
-/* The next process of this namespace (which nothing else forks in meanwhile) is numbered 'next' */
-static int set_next_pid(pid_t next) {
-        char buf[32];
-        int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
-        int n = snprintf(buf, sizeof buf, "%d", (int) next - 1), r;
-
-        if (fd < 0)
-                return -1;
-        r = write(fd, buf, (size_t) n) == n ? 0 : -1;
-        close(fd);
-        return r;
-}
-
-/* fork(), the child numbered 'want' (free) */
-static pid_t fork_at(pid_t want) {
-        return set_next_pid(want) < 0 ? -1 : fork();
 }
 
 /* The status 'reaper' (0: any) reported for 'pid', waiting up to timeout_ms; -1 if none. */
