@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Fuzz settings_load() with what the environment gives it: SKILLRUN_<KEY> for every key,
  * SKILLRUN_CONFIG, CREDENTIALS_DIRECTORY and RUNTIME_DIRECTORY. Their values may hold what no
- * line of skillrun.conf can (a newline), and they override the file. The input is split at its NUL bytes: the first piece is the
- * config file (a memfd, which SKILLRUN_CONFIG names unless a piece sets it to something not
- * absolute), each further piece a variable, picked by its first byte, and its value; a first
- * byte past the variables asks settings_env_var_known() about "SKILLRUN_" and the rest.
+ * line of skillrun.conf can (a newline), and they override the file. The input is split at its
+ * NUL bytes: the first piece is the config file (a memfd, which SKILLRUN_CONFIG names, within
+ * the blanks a piece puts around it, unless that piece sets it to something not absolute), each
+ * further piece a variable, picked by its first byte, and its value; a first byte past the
+ * variables asks settings_env_var_known() about "SKILLRUN_" and the rest.
  * Checked: settings_load() fails exactly when the file or one of the values is refused, a
  * refusal names the variable or the file, and otherwise gives what settings_set() makes of each
  * value after the file, the variables winning; and a value a line of the file can hold is taken
@@ -19,6 +20,8 @@
 
 /* settings_keys[] has its NULL-terminated length only at run time: the keys, then these three */
 #define MAX_VARS 64
+/* what settings.h trims around a value, as around one in the file */
+#define BLANKS " \t\r\v\f"
 static size_t n_keys, n_vars, VAR_CONFIG, VAR_CREDENTIALS, VAR_RUNTIME;
 static char names[MAX_VARS][64];
 static char config_path[64];
@@ -119,7 +122,7 @@ static int reference(Settings *s, const char *file, size_t file_len, char *const
                 fuzz_check(s->work_dir);
         }
         e = values[VAR_CONFIG];
-        if (e && e[0] != '/')
+        if (e && e[strspn(e, BLANKS)] != '/')
                 return -EINVAL;
         free(s->config_path);
         s->config_path = strdup(config_path);
@@ -140,7 +143,7 @@ static int reference(Settings *s, const char *file, size_t file_len, char *const
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        _cleanup_free_ char *input = NULL, *error = NULL;
+        _cleanup_free_ char *input = NULL, *error = NULL, *config_value = NULL;
         char *values[MAX_VARS] = {}, *assignments[MAX_VARS] = {};
         const char *file, *end;
         size_t file_len;
@@ -185,9 +188,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 /* the last piece for a variable counts, as a later assignment would */
                 values[which] = (char *) p + 1;
         }
-        /* an absolute SKILLRUN_CONFIG (or an empty one, which counts as unset and would read the
-         * built-in path) names the memfd; the rest is refused before anything is read */
-        if (!values[VAR_CONFIG] || values[VAR_CONFIG][0] == '/' || values[VAR_CONFIG][0] == '\0')
+        /* an absolute SKILLRUN_CONFIG names the memfd, within the blanks it had (trimmed, as every
+         * value is); so does an empty or blank one, which counts as unset and would read the
+         * built-in path; the rest is refused before anything is read */
+        if (values[VAR_CONFIG] && values[VAR_CONFIG][strspn(values[VAR_CONFIG], BLANKS)] == '/') {
+                const char *v = values[VAR_CONFIG];
+                size_t lead = strspn(v, BLANKS), n = strlen(v);
+
+                while (strchr(BLANKS, v[n - 1]))
+                        n--;
+                fuzz_check(asprintf(&config_value, "%.*s%s%s", (int) lead, v, config_path, v + n) >= 0);
+                values[VAR_CONFIG] = config_value;
+        } else if (!values[VAR_CONFIG] || values[VAR_CONFIG][strspn(values[VAR_CONFIG], BLANKS)] == '\0')
                 values[VAR_CONFIG] = config_path;
 
         fuzz_check(ftruncate(config_fd, 0) == 0);
