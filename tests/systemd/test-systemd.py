@@ -436,12 +436,18 @@ try:
     # the worker only (KillMode=mixed), which kills the run and answers "killed". With systemd's
     # default KillMode=control-group the skill got the SIGTERM as well, and one that handles it
     # could end on its own first, reported as its own outcome. To take the race out, the worker
-    # is frozen (v1 freezer, which systemd does not use here) while systemd sends its signals.
-    rc, out = sdm.run("test", "-d", "/sys/fs/cgroup/freezer")
-    if rc != 0:
-        skip("a stop reaches the worker only: no v1 freezer hierarchy to hold the worker with")
+    # is frozen while systemd sends its signals, in a cgroup of its own that systemd does not
+    # freeze: a v1 freezer one, or where this systemd has cgroup v2 only (systemd 258 and later
+    # on any host, older ones on a v2 host) a child of the instance's delegated cgroup, frozen
+    # with cgroup.freeze (no controller needed), the worker still in the unit.
+    rc, out = sdm.run("sh", "-c", "test -d /sys/fs/cgroup/freezer && echo v1 || stat -fc %T /sys/fs/cgroup")
+    freezer = out.strip()
+    if freezer not in ("v1", "cgroup2fs"):
+        skip("a stop reaches the worker only: neither a v1 freezer hierarchy nor cgroup v2 (%s) to hold "
+             "the worker with" % (freezer or "?"))
     else:
         wait_idle()
+        hold = ""
         with ThreadPoolExecutor(1) as ex:
             fut = ex.submit(sd.request, port, "POST", "/v1/skills/trapterm/run", token=TOKEN, body={}, timeout=30)
             unit = ""
@@ -452,17 +458,25 @@ try:
                     unit = out.split()[0]
                     break
                 time.sleep(0.1)
-            rc, out = sdm.run("sh", "-c", "d=/sys/fs/cgroup/freezer/sdtest-hold; mkdir $d && echo %s > $d/cgroup.procs && "
-                              "echo FROZEN > $d/freezer.state && systemctl stop --no-block %s && sleep 0.5; "
-                              "echo THAWED > $d/freezer.state" % (sdm.show(unit, "MainPID") if unit else "none", unit))
+            if freezer == "v1":
+                hold = "/sys/fs/cgroup/freezer/sdtest-hold"
+            elif unit:
+                hold = "/sys/fs/cgroup%s/sdtest-hold" % sdm.show(unit, "ControlGroup")
+            frozen, thawed = ("freezer.state", ("FROZEN", "THAWED")) if freezer == "v1" else ("cgroup.freeze", ("1", "0"))
+            rc, out = sdm.run("sh", "-c", "d='%s'; mkdir $d && echo %s > $d/cgroup.procs && echo %s > $d/%s && "
+                              "systemctl stop --no-block %s && sleep 0.5; echo %s > $d/%s"
+                              % (hold or "/nonexistent", sdm.show(unit, "MainPID") if unit else "none", thawed[0],
+                                 frozen, unit, thawed[1], frozen))
             r = fut.result()
         res = body_json(r) or {}
         ok(unit and rc == 0 and r.status == 200 and res.get("outcome") == "killed"
            and "got TERM" not in res.get("stdout", ""),
-           "systemctl stop of an instance: the worker kills the run, the skill gets no SIGTERM of systemd's "
-           "(outcome %s)" % res.get("outcome"), out + r.raw[:600].decode(errors="replace"))
+           "systemctl stop of an instance (worker held in a %s freezer): the worker kills the run, the skill gets no "
+           "SIGTERM of systemd's (outcome %s)" % ("v1" if freezer == "v1" else "cgroup v2", res.get("outcome")),
+           out + r.raw[:600].decode(errors="replace"))
         wait_idle()
-        sdm.run("rmdir", "/sys/fs/cgroup/freezer/sdtest-hold")
+        if hold:
+            sdm.run("rmdir", hold)
 
     # --- a stop while a slow client takes the answer (skillrun(8)): the client gets kill_grace_ms
     # more, then the request is logged and the worker ends on its own. Waiting for the rest of
