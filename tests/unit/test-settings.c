@@ -212,6 +212,9 @@ static void test_set_messages(void) {
                 { "tokens_file", "/etc/skill\trun/tokens", "tokens_file: invalid absolute path '/etc/skill\trun/tokens'" },
                 { "tokens_file", "/etc/skillrun/tokens\x7f", "tokens_file: invalid absolute path '/etc/skillrun/tokens\x7f'" },
                 { "skills_dir", "/srv/\x1bskills", "skills_dir: invalid directory list '/srv/\x1bskills'" },
+                /* a blank is no control character: inside a path it is a name's, as in any file name */
+                { "tokens_file", "/etc/skill run/tokens", NULL },
+                { "skills_dir", "/srv/my skills:/srv/b", NULL },
                 { "abbot_skill", "my-abbot", NULL },
                 { "abbot_skill", "Abbot", "abbot_skill: invalid skill name 'Abbot'" },
                 { "abbot_skill", "", "abbot_skill: invalid skill name ''" },
