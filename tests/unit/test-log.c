@@ -2,12 +2,14 @@
 /* The log once stderr reaches no one (inetd style): syslog's datagram as glibc's syslog(3)
  * writes it, sent to a datagram socket of our own, for the program's messages and for the
  * request record that no journal took; and stderr left alone, then as before. */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -420,10 +422,67 @@ static void test_one_write(void) {
         is_str(n > 0 ? got[0] : "", want, "... the level's prefix and the whole line");
 }
 
+/* writev(2) wrapped (-Wl,--wrap=writev): the next call fails with EINTR 'eintr' times, then
+ * writes only the first 'short_at' bytes when that is not -1, as a pipe or a terminal may */
+static int eintr;
+static ssize_t short_at = -1;
+
+ssize_t __real_writev(int fd, const struct iovec *iov, int n);
+ssize_t __wrap_writev(int fd, const struct iovec *iov, int n);
+ssize_t __wrap_writev(int fd, const struct iovec *iov, int n) {
+        struct iovec cut[8];
+        size_t left;
+        int m = 0;
+
+        if (eintr > 0) {
+                eintr--;
+                errno = EINTR;
+                return -1;
+        }
+        if (short_at < 0 || n > (int) ELEMENTSOF(cut))
+                return __real_writev(fd, iov, n);
+        left = (size_t) short_at;
+        short_at = -1;
+        for (int i = 0; i < n && left > 0; i++, m++) {
+                cut[m] = iov[i];
+                if (cut[m].iov_len > left)
+                        cut[m].iov_len = left;
+                left -= cut[m].iov_len;
+        }
+        return m == 0 ? 0 : __real_writev(fd, cut, m);
+}
+
+static void log_short(void *userdata) {
+        (void) userdata;
+        log_warning("cut short");
+}
+
+/* What one writev(2) left is written after it, in order and once, wherever the cut falls: in
+ * the prefix, at a boundary, in the text, before the newline; and an EINTR is tried again. */
+static void test_short_writes(void) {
+        static const char want[] = "skillrun: cut short\n";
+        char *err;
+
+        unsetenv("JOURNAL_STREAM");
+        for (ssize_t k = 0; k < (ssize_t) strlen(want); k++) {
+                short_at = k;
+                err = capture_stderr(log_short, NULL);
+                is_str(err, want, "writev(2) wrote %zd of %zu bytes: the rest follows", k, strlen(want));
+                free(err);
+        }
+        short_at = -1;
+        eintr = 2;
+        err = capture_stderr(log_short, NULL);
+        is_str(err, want, "writev(2) interrupted twice: the line is written all the same");
+        free(err);
+        eintr = 0;
+}
+
 int main(void) {
         test_format();
         test_stderr();
         test_one_write();
+        test_short_writes();
         test_send();
         test_send_stream();
         test_detached();
