@@ -872,14 +872,20 @@ static int reused_in_namespace(void) {
                 return 8;
         reuse_at_signal = s;
         cgroup_kill(c);
-        r = reuse_at_signal != 0 ? 3 : reused != s ? 2 : waitpid(reused, NULL, WNOHANG) != 0 ? 1 : 0;
+        r = reuse_at_signal != 0 ? 3 : reused != s ? 2 : 0;
         if (reuse_at_signal != 0) {
                 (void) kill(s, SIGKILL);
                 (void) waitpid(s, NULL, 0);
         }
         if (reused > 0) {
-                (void) kill(reused, SIGKILL);
-                (void) waitpid(reused, NULL, 0);
+                int st = 0;
+
+                /* V ends by this SIGTERM unless a SIGKILL reached it first, which then wins; not a
+                 * WNOHANG wait, which can come before a SIGKILL sent a moment ago has ended V */
+                (void) kill(reused, SIGTERM);
+                (void) waitpid(reused, &st, 0);
+                if (r == 0 && !(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM))
+                        r = 1;
         }
         c = cgroup_free(c);
         return r;
