@@ -1669,6 +1669,22 @@ static void test_fake_v2_cpu_refused(void) {
         c = cgroup_free(c);
         free((char *) unit);
 
+        /* all three enabled already (by the unit's Delegate=, or a worker before): nothing is
+         * written, so a kernel that would refuse "+cpu" now does not cost the run its cpu_max */
+        unit = strdup(fake_v2("v2-cpu-enabled", "/system.slice/u.service", "cpu memory pids\n", mypid));
+        put(pathf("%s/cgroup.subtree_control", unit), "cpu memory pids\n");
+        is_int(cgroup_detect(), CGROUP_MODE_DELEGATED, "cpu enabled already: delegated");
+        refuse_cpu_enable = true;
+        subtree_writes = 0;
+        r = cgroup_create(&l, "r1", &c, NULL);
+        refuse_cpu_enable = false;
+        is_int(r, 0, "cpu enabled already: create");
+        is_int(subtree_writes, 0, "cpu enabled already: cgroup.subtree_control not written");
+        is_str(get(pathf("%s/run-r1/cpu.max", unit)), "50000 100000", "cpu enabled already: cpu.max");
+        ok(cgroup_cpu_limited(c), "cpu enabled already: cpu limited");
+        c = cgroup_free(c);
+        free((char *) unit);
+
         /* the controller enabled, the run's cpu.max refused */
         unit = strdup(fake_v2("v2-cpu-max-refused", "/system.slice/u.service", "cpu memory pids\n", mypid));
         is_int(cgroup_detect(), CGROUP_MODE_DELEGATED, "cpu.max refused: delegated");
