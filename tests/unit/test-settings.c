@@ -297,6 +297,14 @@ static void test_set_long_value(void) {
         snprintf(want, sizeof(want), "tokens_file: invalid absolute path '%.128s'", value);
         is_str(error, want, "... quoted whole, as it is no longer than the bound");
         free(error);
+        error = NULL;
+
+        /* the blanks around it are trimmed before it is measured, as in the file: still 128 */
+        char padded[sizeof(value) + 2];
+        snprintf(padded, sizeof(padded), " %s\t", value);
+        is_int(settings_set(&s, "tokens_file", padded, &error), -EINVAL, "the same with blanks around it is refused");
+        is_str(error, want, "... quoted whole still, without the blanks");
+        free(error);
         settings_done(&s);
 }
 
