@@ -83,12 +83,24 @@ ssize_t __wrap_write(int fd, const void *buf, size_t n) {
  * refused with EPERM, as by a seccomp filter refusing only pidfd_send_signal(2), right after that
  * child was killed and reaped and its number given to 'reused', a new child of ours. */
 static pid_t reuse_at_signal, reused;
+/* With join_at_signal set, the call is refused with EPERM too, once, after a new process
+ * ('joined') has joined join_cgroup's run, as a fork of the run between the read of cgroup.procs
+ * and the kill adds one. */
+static pid_t join_at_signal, joined;
+static Cgroup *join_cgroup;
+static pid_t sleeper_in(Cgroup *c, bool attach, const char *dir, const char *rel);
 
 int __real_pidfd_signal(int pidfd, int sig);
 int __wrap_pidfd_signal(int pidfd, int sig);
 int __wrap_pidfd_signal(int pidfd, int sig) {
         pid_t victim = reuse_at_signal;
 
+        if (join_at_signal > 0) {
+                join_at_signal = 0;
+                joined = sleeper_in(join_cgroup, true, NULL, NULL);
+                errno = EPERM;
+                return -1;
+        }
         if (victim <= 0)
                 return __real_pidfd_signal(pidfd, sig);
         reuse_at_signal = 0;
@@ -854,6 +866,31 @@ static void real_kill_refused(long nr, int error, const char *what) {
                error == EPERM ? "EPERM" : "ENOSYS");
 }
 
+/* A refused pidfd signal, and a process that joined the run meanwhile: the kill(2) that took its
+ * place counts as a kill, so cgroup_kill() reads cgroup.procs again and kills the newcomer too,
+ * not only what the first read listed. In v1 (a delegated run is killed by cgroup.kill). */
+static void real_kill_refused_joined(void) {
+        Limits l = { .memory_max = 64 << 20, .tasks_max = 8 };
+        Cgroup *c = NULL;
+
+        if (cgroup_detect() != CGROUP_MODE_V1) {
+                skip("refused pidfd signal and a process joining: cgroup.kill kills a delegated run");
+                return;
+        }
+        is_int(cgroup_create(&l, real_id("t-joined"), &c, NULL), 0, "refused pidfd signal, a process joining: create");
+        if (!c)
+                return;
+        pid_t s = sleeper_in(c, true, NULL, NULL);
+        joined = 0;
+        join_cgroup = c;
+        join_at_signal = s;
+        cgroup_kill(c);
+        join_at_signal = 0;
+        ok(s > 0 && was_killed(s), "refused pidfd signal, a process joining: the listed one SIGKILLed by number");
+        ok(joined > 0 && was_killed(joined), "... and the one that joined meanwhile, on a second read");
+        c = cgroup_free(c);
+}
+
 /* As pid 1 of a PID namespace of its own: the run process S, listed in cgroup.procs, ends right
  * at the refused pidfd signal, and its number goes to V, a process not of the run. Exit status:
  * 0, 1 V was killed, 2 V did not get S's number, 3 the pidfd signal was not reached, 8 set-up,
@@ -924,6 +961,7 @@ static void real_kill_syscalls_refused(void) {
         real_kill_refused(SYS_pidfd_send_signal, EPERM, "pidfd_send_signal");
         real_kill_refused(SYS_pidfd_send_signal, ENOSYS, "pidfd_send_signal");
         real_kill_refused_reused();
+        real_kill_refused_joined();
 #else
         skip("no pidfd_open or pidfd_send_signal in these headers");
 #endif
