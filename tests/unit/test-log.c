@@ -452,6 +452,20 @@ ssize_t __wrap_writev(int fd, const struct iovec *iov, int n) {
         return m == 0 ? 0 : __real_writev(fd, cut, m);
 }
 
+/* write(2) wrapped too (-Wl,--wrap=write): the next 'fail_writes' calls fail with EIO */
+static int fail_writes;
+
+ssize_t __real_write(int fd, const void *buf, size_t n);
+ssize_t __wrap_write(int fd, const void *buf, size_t n);
+ssize_t __wrap_write(int fd, const void *buf, size_t n) {
+        if (fail_writes > 0) {
+                fail_writes--;
+                errno = EIO;
+                return -1;
+        }
+        return __real_write(fd, buf, n);
+}
+
 static void log_short(void *userdata) {
         (void) userdata;
         log_warning("cut short");
@@ -476,6 +490,15 @@ static void test_short_writes(void) {
         is_str(err, want, "writev(2) interrupted twice: the line is written all the same");
         free(err);
         eintr = 0;
+
+        /* the write of what was left fails: the line ends there, no later piece glued on */
+        short_at = 5;
+        fail_writes = 1;
+        err = capture_stderr(log_short, NULL);
+        is_str(err, "skill", "writev(2) short, the write after it failing: nothing more of the line");
+        free(err);
+        short_at = -1;
+        fail_writes = 0;
 }
 
 int main(void) {
