@@ -3,8 +3,9 @@
  * complete head looks like, which statuses a refusal may carry, and that the verdict on a prefix
  * never changes once more bytes arrive (what server.c relies on when it re-parses each read).
  * What server.c and routes.c read from the head besides are checked too: the bearer token taken
- * from the Authorization field, and the HEAD test server.c makes on the raw bytes of a request it
- * refuses, which must agree with the method the parser read. */
+ * from the Authorization field, the HEAD test server.c makes on the raw bytes of a request it
+ * refuses, which must agree with the method the parser read, and its test of the bytes a client
+ * left undecided when it went away, that they asked nothing. */
 #include <string.h>
 
 #include "auth.h"
@@ -75,12 +76,29 @@ static void check_request(const HttpRequest *req, size_t size, const HttpLimits 
         }
 }
 
+/* What http_nothing_asked() is to say, spelled out byte by byte: only CR and LF, each CR followed
+ * by LF unless it is the last byte. */
+static bool only_empty_lines(const char *buf, size_t size) {
+        for (size_t i = 0; i < size; i++)
+                if (buf[i] != '\n' && !(buf[i] == '\r' && (i + 1 == size || buf[i + 1] == '\n')))
+                        return false;
+        return true;
+}
+
 static Verdict parse(const char *buf, size_t size, const HttpLimits *lim, bool check) {
         HttpRequest req;
         const char *msg = NULL;
         Verdict v = { .status = -1 };
 
         v.r = http_parse_head(buf, size, lim, &req, &v.status, &msg);
+        /* bytes that asked nothing are never a request, nor refused before they reach the bound;
+         * server.c closes quietly on them */
+        if (http_nothing_asked(buf, size)) {
+                fuzz_check(only_empty_lines(buf, size));
+                fuzz_check(v.r == 0 || (v.r == -EBADMSG && v.status == 400 && size >= lim->max_header));
+                fuzz_check(!http_is_head_request(buf, size));
+        } else
+                fuzz_check(!only_empty_lines(buf, size));
         /* what the parser read as the method is what server.c's raw test says */
         if (v.r != 0 && req.method)
                 fuzz_check(streq(req.method, "HEAD") == http_is_head_request(buf, size));
