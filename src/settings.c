@@ -449,12 +449,13 @@ int settings_parse_text(Settings *s, const char *path, const char *text, size_t 
                 if (key[0] == '\0' || key[0] == '#')
                         continue;
 
-                /* No quoting and no trailing comments: the value is the rest of the line, trimmed. */
+                /* No quoting and no trailing comments: the value is the rest of the line, trimmed
+                 * by setting_apply() as a value from any other source is. */
                 eq = strchr(key, '=');
                 if (!eq)
                         return set_error(ret_error, -EINVAL, "%s:%u: expected 'key = value'", path, line_no);
                 *eq = '\0';
-                value = trim(eq + 1);
+                value = eq + 1;
                 key = trim(key);
                 if (key[0] == '\0')
                         return set_error(ret_error, -EINVAL, "%s:%u: expected 'key = value'", path, line_no);
