@@ -17,10 +17,12 @@
 #include "util.h"
 
 /* What no sandboxed process needs and the kernel's biggest attack surface: EPERM, so programs
- * that probe (e.g. for io_uring) fall back instead of dying. */
+ * that probe (e.g. for io_uring) fall back instead of dying. Reviewed against the kernel's calls
+ * up to SECCOMP_REVIEWED_LAST (seccomp-filter.h), which a review of newer ones moves: calls
+ * above it get ENOSYS under permissive. */
 static const char *const deny_list[] = {
-        /* mounts and the root (open_tree_attr, Linux 6.15: once libseccomp knows it, below the
-         * ENOSYS range) */
+        /* mounts and the root (open_tree_attr, Linux 6.15: once libseccomp knows it, the top of
+         * what permissive rules by name, SECCOMP_REVIEWED_LAST) */
         "mount", "umount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "open_tree_attr",
         "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
         /* other processes' memory */
@@ -670,10 +672,13 @@ static int export(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret_len
         return 0;
 }
 
-/* A deny-list denies only what it names, and every kernel adds system calls this libseccomp
- * cannot name, variants of denied ones among them (open_tree_attr of open_tree, the *xattrat
- * calls, …): permissive's filters answer every number above the highest it knows with ENOSYS,
- * what the C library and programs take for an older kernel and fall back from. Up to x32's bit
+/* A deny-list denies only what it names, and every kernel adds system calls nobody reviewed for
+ * it, variants of denied ones among them (open_tree_attr of open_tree, the *xattrat calls,
+ * file_setattr, …): permissive's filters answer every number above the reviewed-last call
+ * (SECCOMP_REVIEWED_LAST), or above the highest libseccomp knows if that is lower, with ENOSYS,
+ * what the C library and programs take for an older kernel and fall back from. Not libseccomp's
+ * highest alone: a newer libseccomp at build time would let unreviewed calls through, and the
+ * same source would enforce another policy where it is built. Up to x32's bit
  * (arm: its private calls, seccomp_unknown_end()): from there on libseccomp's own check decides,
  * as before (x32 kills, -1 goes on). Not the worker's filter (the worker calls statmount(2),
  * cgroup-layout.c, and "none" skills inherit it as it is), nor restrictive's, whose allow-list
@@ -718,6 +723,23 @@ int seccomp_syscall_max(uint32_t arch) {
         cached_arch = arch;
         cached = max;
         return max;
+}
+
+/* Where the ENOSYS range starts: above the reviewed-last call, or above libseccomp's highest if
+ * that is lower. A negative reviewed_last (__NR_SCMP_ERROR, a pseudo number) is a call this
+ * libseccomp does not know, or not for this arch: its highest is older still. */
+int seccomp_reviewed_max(int libseccomp_max, int reviewed_last) {
+        return reviewed_last >= 0 ? MIN(libseccomp_max, reviewed_last) : libseccomp_max;
+}
+
+int seccomp_syscall_reviewed_max(uint32_t arch) {
+        if (arch == SCMP_ARCH_NATIVE)
+                arch = seccomp_arch_native();
+        int max = seccomp_syscall_max(arch);
+        if (max < 0)
+                return max;
+        /* by name: mips, alpha and others number the same call differently */
+        return seccomp_reviewed_max(max, seccomp_syscall_resolve_name_arch(arch, SECCOMP_REVIEWED_LAST));
 }
 
 /* libseccomp's program for one arch opens with "A = arch; if A == ARCH go on, else to the
@@ -796,7 +818,7 @@ int seccomp_profile_compile_arch(SeccompProfile p, uint32_t arch, struct sock_fi
         if (arch == SCMP_ARCH_NATIVE)
                 arch = seccomp_arch_native();
         if (seccomp_profile_enosys_above_max(p)) {
-                max = seccomp_syscall_max(arch);
+                max = seccomp_syscall_reviewed_max(arch);
                 if (max < 0)
                         return max;
         }

@@ -62,9 +62,19 @@ int seccomp_profile_compile_arch(SeccompProfile p, uint32_t arch, struct sock_fi
 /* The same for the architecture seccomp-gen runs on. */
 int seccomp_profile_compile(SeccompProfile p, struct sock_filter **ret, size_t *ret_len);
 /* The highest syscall number this libseccomp knows for the arch (0: the native one); -ENOENT if
- * it knows none. The profiles for which this is true answer every number above it with ENOSYS
- * (permissive's and what it adds to the worker's: the deny-lists a skill gets). */
+ * it knows none. */
 int seccomp_syscall_max(uint32_t arch);
+/* The newest system call (Linux 6.15's) that deny_list[] in seccomp-compile.c was reviewed
+ * against. Whoever reviews newer calls, and adds the dangerous ones to deny_list[], moves it to
+ * the newest they reviewed: until then, every call above it gets ENOSYS under permissive. */
+#define SECCOMP_REVIEWED_LAST "open_tree_attr"
+/* The lower of libseccomp's highest number and the reviewed-last call's (negative: libseccomp
+ * does not know it, or not for this arch) */
+int seccomp_reviewed_max(int libseccomp_max, int reviewed_last);
+/* That for the arch (0: the native one), the reviewed-last call resolved by name; -ENOENT if
+ * libseccomp knows no call of it. The profiles for which this is true answer every number above
+ * it with ENOSYS (permissive's and what it adds to the worker's: the deny-lists a skill gets). */
+int seccomp_syscall_reviewed_max(uint32_t arch);
 bool seccomp_profile_enosys_above_max(SeccompProfile p);
 /* …up to this (0: the native arch), x32's bit, or arm's private calls: from there on
  * libseccomp's program decides, as without the range */

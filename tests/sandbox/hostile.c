@@ -59,8 +59,8 @@
  *   listmount lsm-self               listmount(2) of the mounts below the root (the mount table,
  *                                    "ok mounts=N"), lsm_get_self_attr(2) of LSM_ATTR_CURRENT (its
  *                                    size only): what /proc/self/mountinfo and /proc/self/attr show
- *   above-max                        syscall SECCOMP_BPF_SYSCALL_MAX + 1, the first number the
- *                                    build's libseccomp does not know, all arguments 0
+ *   above-max                        syscall SECCOMP_BPF_SYSCALL_MAX + 1, the first number
+ *                                    permissive does not rule by name, all arguments 0
  *   setuid-exec:PATH                 run PATH (a setuid-root copy of this program) "euid"
  *   fd:N                             is fd N open?
  *   caps                             capability sets, no_new_privs, seccomp mode, securebits

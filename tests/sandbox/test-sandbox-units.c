@@ -548,9 +548,9 @@ static const char *action_name(uint32_t action) {
         return buf;
 }
 
-/* System calls newer than the build's libseccomp (SECCOMP_BPF_SYSCALL_MAX, from the generated
- * header): the skills' deny-lists answer them ENOSYS, the worker's lets them through (it calls
- * statmount(2) itself), restrictive's kills them. All arguments 0: whatever call the number is on
+/* System calls newer than the deny-list's review or the build's libseccomp, whichever is lower
+ * (SECCOMP_BPF_SYSCALL_MAX, from the generated header): the skills' deny-lists answer them
+ * ENOSYS, the worker's lets them through (it calls statmount(2) itself), restrictive's kills them. All arguments 0: whatever call the number is on
  * this kernel, it fails on a NULL pointer or fd 0 without harm. */
 static long syscall_above_max(void) {
         return syscall(SECCOMP_BPF_SYSCALL_MAX + 1, 0, 0, 0, 0, 0, 0);
@@ -562,7 +562,7 @@ static long syscall_max(void) {
 static long syscall_below_x32(void) {
         return syscall(0x3fffffffL, 0, 0, 0, 0, 0, 0);
 }
-/* an x32 call, and one of x32's numbers newer than the build's libseccomp */
+/* an x32 call, and one of x32's numbers above SECCOMP_BPF_SYSCALL_MAX */
 static long x32_getpid(void) {
         return syscall(0x40000000L | SYS_getpid);
 }
@@ -582,8 +582,9 @@ static void test_seccomp_newer_syscalls(void) {
                                                    SECCOMP_PROFILE_PERMISSIVE_NET, SECCOMP_PROFILE_RESTRICTIVE,
                                                    SECCOMP_PROFILE_SOCKETS_LOCAL, SECCOMP_PROFILE_SOCKETS_NET };
 
-        is_int(seccomp_syscall_max(0), SECCOMP_BPF_SYSCALL_MAX,
-               "the generated programs' SECCOMP_BPF_SYSCALL_MAX (%d) is what libseccomp knows now", SECCOMP_BPF_SYSCALL_MAX);
+        is_int(seccomp_syscall_reviewed_max(0), SECCOMP_BPF_SYSCALL_MAX,
+               "the generated programs' SECCOMP_BPF_SYSCALL_MAX (%d) is what this libseccomp and the deny-list's review give now",
+               SECCOMP_BPF_SYSCALL_MAX);
         int kernel = in_profile(NULL, syscall_above_max), at_max = in_profile(NULL, syscall_max);
         printf("# syscall %d (SECCOMP_BPF_SYSCALL_MAX + 1) without a filter: %s; %d: %s\n", SECCOMP_BPF_SYSCALL_MAX + 1,
                kernel ? strerrorname_np(kernel) : "ok", SECCOMP_BPF_SYSCALL_MAX, at_max ? strerrorname_np(at_max) : "ok");
@@ -621,11 +622,21 @@ static void test_seccomp_newer_syscalls(void) {
                         ok(got == want, "%s: its program answers syscall %#x with %s (expected %s)", name, nr,
                            action_name(got), action_name(want));
                 }
+                /* the range starts above the highest number, and stops below x32's bit: the
+                 * highest is the profile's rules' to answer (the deny-list names open_tree_attr,
+                 * the reviewed-last call), or the kernel's */
+                struct seccomp_data top = { .nr = SECCOMP_BPF_SYSCALL_MAX, .arch = SECCOMP_BPF_AUDIT_ARCH };
+                uint32_t rule = bpf_run(prog.fprog.filter, prog.fprog.len, &top);
                 seccomp_program_done(&prog);
-                /* the range starts above the highest number, and stops below x32's bit */
-                if (!restrictive)
-                        is_int(in_profile(&p, syscall_max), at_max, "%s: syscall %d → the kernel's answer, %s", name,
-                               SECCOMP_BPF_SYSCALL_MAX, at_max ? strerrorname_np(at_max) : "ok");
+                if (!restrictive) {
+                        ok(rule == SCMP_ACT_ALLOW || rule == SCMP_ACT_ERRNO(EPERM),
+                           "%s: its program answers syscall %d with %s (expected allow, or the deny-list's EPERM)", name,
+                           SECCOMP_BPF_SYSCALL_MAX, action_name(rule));
+                        int want = rule == SCMP_ACT_ALLOW ? at_max : EPERM;
+                        is_int(in_profile(&p, syscall_max), want, "%s: syscall %d → %s, %s", name, SECCOMP_BPF_SYSCALL_MAX,
+                               rule == SCMP_ACT_ALLOW ? "the kernel's answer" : "the deny-list's",
+                               want ? strerrorname_np(want) : "ok");
+                }
 #if defined(__x86_64__)
                 is_int(in_profile(&p, x32_getpid), -SIGSYS, "%s: x32 getpid → killed", name);
                 is_int(in_profile(&p, x32_above_max), -SIGSYS, "%s: x32 syscall %d → killed", name,
@@ -915,6 +926,81 @@ static struct sock_filter *profile_for(SeccompProfile p, uint32_t arch, const ch
         int r = seccomp_profile_compile_arch(p, arch, &f, ret_len);
         is_int(r, 0, "%s builds for %s", seccomp_profile_to_string(p), what);
         return r < 0 ? NULL : f;
+}
+
+/* The ENOSYS range starts above the newest call the deny-list was reviewed against
+ * (SECCOMP_REVIEWED_LAST, open_tree_attr) or above the highest number libseccomp knows, whichever
+ * is lower: the same source enforces the same policy whichever libseccomp built it. The rule
+ * itself, on the numbers each libseccomp gives: */
+static void test_seccomp_reviewed_max(void) {
+        is_int(seccomp_reviewed_max(456, __NR_SCMP_ERROR), 456,
+               "libseccomp knows up to 456 and not the reviewed-last call (2.5.4, x86_64): 456");
+        is_int(seccomp_reviewed_max(471, 467), 467, "libseccomp knows up to 471, the reviewed-last call is 467: 467");
+        is_int(seccomp_reviewed_max(467, 467), 467, "libseccomp knows up to the reviewed-last call, 467: 467");
+        is_int(seccomp_reviewed_max(4471, 4467), 4467, "mips' numbers (from 4000): 4467");
+        is_int(seccomp_reviewed_max(456, 467), 456, "the reviewed-last call above libseccomp's highest: 456");
+        is_int(seccomp_reviewed_max(471, -10251), 471, "the reviewed-last call a pseudo number (not on this arch): 471");
+}
+
+#if defined(__x86_64__)
+/* file_getattr(2) of fd 0 with no path, no struct and size 0: a kernel that has it refuses the size */
+static long file_getattr_zero(void) {
+        return syscall(468, 0, 0, 0, 0, 0, 0);
+}
+#endif
+
+/* file_getattr(2) and file_setattr(2) (Linux 6.17), newer than the deny-list's review: ENOSYS
+ * under permissive and the sockets-* remainders, for every arch and whichever libseccomp built
+ * the programs. A libseccomp that knew them (2.6.1) let them through, and file_setattr sets a
+ * file's flags by path, which landlock does not rule. The numbers are the kernel's tables'. */
+static void test_seccomp_unreviewed_calls(void) {
+        static const struct {
+                const char *name;
+                uint32_t arch;
+                int open_tree_attr; /* + 1: file_getattr, + 2: file_setattr */
+        } arches[] = {
+                { "x86_64", SCMP_ARCH_X86_64, 467 },  { "x86", SCMP_ARCH_X86, 467 },
+                { "aarch64", SCMP_ARCH_AARCH64, 467 }, { "arm", SCMP_ARCH_ARM, 467 },
+                { "riscv64", SCMP_ARCH_RISCV64, 467 }, { "ppc64le", SCMP_ARCH_PPC64LE, 467 },
+                { "mipsel", SCMP_ARCH_MIPSEL, 4467 },   { "mipsel64", SCMP_ARCH_MIPSEL64, 5467 },
+                { "mipsel64n32", SCMP_ARCH_MIPSEL64N32, 6467 },
+        };
+        static const SeccompProfile profiles[] = { SECCOMP_PROFILE_PERMISSIVE, SECCOMP_PROFILE_PERMISSIVE_NET,
+                                                   SECCOMP_PROFILE_SOCKETS_LOCAL, SECCOMP_PROFILE_SOCKETS_NET };
+
+        for (size_t i = 0; i < ELEMENTSOF(arches); i++) {
+                int known = seccomp_syscall_resolve_name_arch(arches[i].arch, SECCOMP_REVIEWED_LAST);
+                int max = seccomp_syscall_max(arches[i].arch);
+                /* libseccomp knows the reviewed-last call by the kernel's number, or not at all */
+                ok(known < 0 || known == arches[i].open_tree_attr, "%s: libseccomp numbers %s %d (the kernel: %d)",
+                   arches[i].name, SECCOMP_REVIEWED_LAST, known, arches[i].open_tree_attr);
+                is_int(seccomp_syscall_reviewed_max(arches[i].arch), known < 0 ? max : arches[i].open_tree_attr,
+                       "%s: the ENOSYS range starts above %s", arches[i].name,
+                       known < 0 ? "libseccomp's highest" : SECCOMP_REVIEWED_LAST);
+                for (size_t j = 0; j < ELEMENTSOF(profiles); j++) {
+                        const char *pname = seccomp_profile_to_string(profiles[j]);
+                        size_t len = 0;
+                        _cleanup_free_ struct sock_filter *f = profile_for(profiles[j], arches[i].arch, arches[i].name,
+                                                                           &len);
+                        if (!f)
+                                continue;
+                        for (int k = 1; k <= 2; k++) {
+                                struct seccomp_data d = { .nr = arches[i].open_tree_attr + k, .arch = arches[i].arch };
+                                uint32_t got = bpf_run(f, len, &d);
+                                ok(got == SCMP_ACT_ERRNO(ENOSYS), "%s: %s: %s (%d) → %s (expected ENOSYS)",
+                                   arches[i].name, pname, k == 1 ? "file_getattr" : "file_setattr", d.nr,
+                                   action_name(got));
+                        }
+                }
+        }
+#if defined(__x86_64__)
+        /* and on this kernel, which may have them (the no-filter answer tells) */
+        int kernel = in_profile(NULL, file_getattr_zero);
+        printf("# file_getattr (468) without a filter: %s\n", kernel ? strerrorname_np(kernel) : "ok");
+        for (size_t j = 0; j < ELEMENTSOF(profiles); j++)
+                is_int(in_profile(&profiles[j], file_getattr_zero), ENOSYS, "%s: file_getattr (468) → ENOSYS",
+                       seccomp_profile_to_string(profiles[j]));
+#endif
 }
 
 /* Calls of an arch's own that restrictive, which kills what it does not name, must name. Every
@@ -1491,6 +1577,8 @@ int main(void) {
         test_seccomp_personality();
         test_seccomp_xattr();
         test_seccomp_newer_syscalls_arm();
+        test_seccomp_reviewed_max();
+        test_seccomp_unreviewed_calls();
         test_seccomp_socketcall_arches();
         test_seccomp_arch_calls();
         test_seccomp_ioctl();
