@@ -288,7 +288,8 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 goto out;
         }
 
-        (void) setpgid(pid, pid); /* also done in the child: whoever is first closes the race */
+        /* No setpgid(pid, pid) here: the child's setsid() would fail as a group leader. Nothing
+         * signals its group before the error pipe below says it has exec'd. */
         close(in[0]), in[0] = -1;
         close(out[1]), out[1] = -1;
         close(err[1]), err[1] = -1;

@@ -629,9 +629,11 @@ int sandbox_enter(const SandboxPlan *p, int keep_fd, const char **ret_step) {
                         goto fail;         \
         } while (0)
 
-        /* 1. own process group, in the run's cgroup (a plain write: the fds were opened by
-         *    cgroup_create) */
-        STEP("setpgid", setpgid(0, 0) < 0 ? -errno : 0);
+        /* 1. own session and process group, in the run's cgroup (a plain write: the fds were
+         *    opened by cgroup_create). A session of its own has no controlling terminal: in the
+         *    worker's, started from a shell (skillrun run, systemd-socket-activate), a skill
+         *    could open /dev/tty, push input into that shell (TIOCSTI) or read what is typed. */
+        STEP("setsid", setsid() < 0 ? -errno : 0);
         if (p->cgroup && !p->cgroup_placed)
                 STEP("cgroup", cgroup_attach_child(p->cgroup));
 

@@ -10,8 +10,9 @@
  *   parent: sandbox_prepare() probes the kernel, decides (strict refuses), builds everything
  *           that can be built before fork: landlock ruleset fd, the seccomp program, the cgroup.
  *   child:  sandbox_enter() after sandbox_spawn(), before execve, in this order:
- *           own process group, cgroup placement → rlimits (CORE=0, NOFILE, FSIZE, and AS/NPROC/CPU
- *           when no cgroup can enforce memory/tasks/cpu) → every fd but 0-2 (and keep_fd) closed →
+ *           own session and process group (no controlling terminal), cgroup placement →
+ *           rlimits (CORE=0, NOFILE, FSIZE, and AS/NPROC/CPU when no cgroup can enforce
+ *           memory/tasks/cpu) → every fd but 0-2 (and keep_fd) closed →
  *           if root: securebits locked (while CAP_SETPCAP is still held), setgroups/setresgid/
  *           setresuid to run_user → all capabilities dropped, bounding (with CAP_SETPCAP) and
  *           ambient cleared → PR_SET_NO_NEW_PRIVS → landlock → seccomp.

@@ -281,9 +281,10 @@ static int socket_families(scmp_filter_ctx ctx, uint32_t deny_action, bool netwo
 }
 
 /* EPERM for a target other than the caller: self_only with a pid, and setpriority/ioprio_set
- * with another "which" than the process (PRIO_USER with who 0 means every process of the uid; a
- * skill can setpgid(2) itself into the worker's process group, in the same session, so the
- * caller's group is no boundary) or another "who" than 0. */
+ * with another "which" than the process (PRIO_USER with who 0 means every process of the uid;
+ * PRIO_PGRP is refused whole, who 0 included: with a session of its own that group is the
+ * skill's, but one rule on "which" is cheaper than telling who 0 apart) or another "who" than
+ * 0. */
 static int deny_other_processes(scmp_filter_ctx ctx) {
         struct scmp_arg_cmp not_self = SCMP_A0_32(SCMP_CMP_NE, 0);
         int r;

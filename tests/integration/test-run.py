@@ -179,6 +179,8 @@ def body(tap):
     tap.ok(not os.path.exists(cwd), "work dir removed after the run")
     tap.is_(out.get("argv"), ["fixed-arg"], "no request args: only the manifest's")
     tap.ok(out.get("pgid") == out.get("pid"), "skill leads its own process group")
+    # ... and its own session: none of the worker's controlling terminal (skillrun.skill(5))
+    tap.is_(out.get("sid"), out.get("pid"), "skill leads its own session")
     # skillrun.skill(5): no core dumps, at most 256 open files (never above the worker's own)
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     nofile = 256 if hard == resource.RLIM_INFINITY else min(256, hard)

@@ -63,6 +63,8 @@
  *                                    permissive does not rule by name, all arguments 0
  *   setuid-exec:PATH                 run PATH (a setuid-root copy of this program) "euid"
  *   fd:N                             is fd N open?
+ *   session                          "ok leader" when this process leads its session, which
+ *                                    then has no controlling terminal but one it opens itself
  *   caps                             capability sets, no_new_privs, seccomp mode, securebits
  *   status                           NoNewPrivs/Seccomp/Cap* lines of /proc/self/status
  *   uid euid                         ids ("euid" prints just the number: for setuid-exec)
@@ -928,7 +930,10 @@ static void one(const char *a) {
                 do_setuid_exec(v);
         else if (!strncmp(a, "fd:", 3))
                 report(fcntl(atoi(v), F_GETFD), NULL);
-        else if (!strcmp(a, "caps"))
+        else if (!strcmp(a, "session")) {
+                pid_t sid = getsid(0);
+                report(sid, sid == getpid() ? "leader" : "joined");
+        } else if (!strcmp(a, "caps"))
                 do_caps();
         else if (!strcmp(a, "status"))
                 do_status();

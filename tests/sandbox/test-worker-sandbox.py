@@ -8,6 +8,7 @@ fork bomb (tasks_max), memory bomb (oom, or ENOMEM under the rlimit fallback), d
 (workdir_max), CPU spin (timeout), and a restrictive kill reported as signaled/SIGSYS.
 Needs root (the skill switches to the run user, as in CI); skips otherwise.
 """
+import fcntl
 import json
 import os
 import shutil
@@ -16,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 
 sys.dont_write_bytecode = True  # keep the source tree clean
@@ -63,6 +65,23 @@ class Env:
     def run(self, name, *attempts, **kw):
         args, env = self.command(name, attempts, **kw)
         p = subprocess.run(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        return self.result(name, p.returncode, p.stdout, p.stderr)
+
+    def run_on_terminal(self, name, *attempts, **kw):
+        """run() with a terminal as the worker's controlling terminal, as for `skillrun run` or
+        systemd-socket-activate started from a shell: its output still goes to pipes"""
+        args, env = self.command(name, attempts, **kw)
+        master, slave = os.openpty()
+
+        def take_terminal():
+            fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+
+        try:
+            p = subprocess.run(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60,
+                               start_new_session=True, preexec_fn=take_terminal)
+        finally:
+            os.close(slave)
+            os.close(master)
         return self.result(name, p.returncode, p.stdout, p.stderr)
 
     def start(self, name, *attempts, **kw):
@@ -314,6 +333,7 @@ def body(tap, env):
             "restrictive: pkey_alloc answers as on the host (%s)" % host)
 
     nonroot_worker(tap, env)
+    controlling_terminal(tap, env)
     btrfs_requests(tap, env)
     other_runs(tap, env, abi, sockets, as_nobody=None)
     other_runs(tap, env, abi, sockets, as_nobody=["--bounding-set=-all"])
@@ -464,6 +484,23 @@ def nonroot_worker(tap, env):
     tap.is_((res.get("outcome"), res.get("sandbox_error"), lines(res).get("rlimit-self")),
             ("ok", None, "ok nofile=64 hard<=256 core=0"),
             "worker as nobody with 128 files at most: the skill runs, with as many")
+
+
+def controlling_terminal(tap, env):
+    """A worker with a controlling terminal (`skillrun run`, or systemd-socket-activate and
+    tcpserver started from a shell, as the README shows them): the skill is in a session of its
+    own, without it. In the worker's session, a "none" skill opened /dev/tty and, through it,
+    pushed input into the shell that started the worker (TIOCSTI), or read what is typed there:
+    a run user that types as root. Under every policy, the worker as root and as nobody; the
+    others' landlock refuses /dev/tty before the terminal is asked."""
+    for as_nobody in (None, ["--bounding-set=-all"]):
+        for policy in ("none", "permissive", "restrictive"):
+            label = "worker with a controlling terminal%s, %s" % (", as nobody" if as_nobody else "", policy)
+            res = env.run_on_terminal("hostile-" + policy, "isatty:/dev/tty", "session", as_nobody=as_nobody)
+            tap.is_(res.get("outcome"), "ok", "%s: outcome ok" % label, repr(brief(res)))
+            check_attempts(tap, label, res, {
+                "isatty:/dev/tty": "denied errno=ENXIO" if policy == "none" else "denied errno=EACCES",
+                "session": "ok leader"})
 
 
 # btrfs' requests that snapshot a subvolume or change its flags, with and without the upper half of

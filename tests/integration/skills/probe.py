@@ -37,6 +37,7 @@ out = {
     "fds": fds,
     "pid": os.getpid(),
     "pgid": os.getpgid(0),
+    "sid": os.getsid(0),
     "rlimits": {"core": list(resource.getrlimit(resource.RLIMIT_CORE)),
                 "nofile": list(resource.getrlimit(resource.RLIMIT_NOFILE))},
 }
