@@ -93,12 +93,17 @@ static int record_priority(const RequestLog *l) {
 size_t journal_format_record(const RequestLog *l, char *buf, size_t size) {
         Record r = { .buf = buf, .size = size };
         /* a UTF-8 sequence's worth beyond MESSAGE_MAX, so that utf8_cut() sees where it ends */
-        char message[MESSAGE_MAX + 4 + 1];
+        char raw[MESSAGE_MAX + 4 + 1], message[sizeof(raw) * 4];
         int prio = record_priority(l);
 
-        snprintf(message, sizeof(message), "%s %s → %d%s%s%s%s%s%s", strempty(l->method), strempty(l->path),
-                 l->status, l->skill ? " skill=" : "", strempty(l->skill), l->outcome ? " outcome=" : "",
-                 strempty(l->outcome), l->error ? ": " : "", strempty(l->error));
+        snprintf(raw, sizeof(raw), "%s %s → %d%s%s%s%s%s%s", strempty(l->method), strempty(l->path), l->status,
+                 l->skill ? " skill=" : "", strempty(l->skill), l->outcome ? " outcome=" : "", strempty(l->outcome),
+                 l->error ? ": " : "", strempty(l->error));
+        /* What journalctl shows, one line as the worker's messages are: the error can quote the
+         * client (a JSON key it sent), and journalctl shows a message with a control character
+         * but the newline as "[blob data]", and a newline as a line of its own. SKILLRUN_ERROR
+         * keeps the text as it was. */
+        escape_line(raw, false, message);
         message[utf8_cut(message, strlen(message), MESSAGE_MAX)] = '\0';
 
         field(&r, "MESSAGE", message);

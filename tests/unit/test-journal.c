@@ -182,11 +182,27 @@ static void test_format(void) {
         is_int(parse(buf, len, f, &n), 0, "a record with a multi-line value parses");
         is_str(value(f, n, "SKILLRUN_ERROR"), "manifest: line one\nline two", "multi-line value kept whole");
         ok(find(f, n, "SKILLRUN_ERROR") && find(f, n, "SKILLRUN_ERROR")->len == 27, "its length is exact");
-        is_str(value(f, n, "MESSAGE"), "GET /v1/skills/broken → 500: manifest: line one\nline two",
-               "MESSAGE multi-line too");
+        /* MESSAGE is what journalctl shows: one line, the newline written as \xNN (below) */
+        is_str(value(f, n, "MESSAGE"), "GET /v1/skills/broken → 500: manifest: line one\\x0aline two",
+               "MESSAGE one line, the newline written as \\x0a");
         is_str(value(f, n, "PRIORITY"), "3", "PRIORITY err for a 500");
         is_str(value(f, n, "SKILLRUN_EXIT_CODE"), "-1", "no exit code: -1");
         is_str(value(f, n, "SKILLRUN_SKILL"), "", "no skill: empty");
+        free_fields(f, n);
+
+        /* An error can quote the client (a JSON key it sent): journalctl shows a MESSAGE with a
+         * control character but the newline as "[blob data]" and a newline as a line of its own
+         * ("-o cat"), so MESSAGE is written as the stderr line's and the worker's messages are;
+         * SKILLRUN_ERROR keeps the text as it was */
+        const RequestLog q = { .method = "POST", .path = "/v1/skills/echo/run", .status = 400, .exit_code = -1,
+                               .error = "unknown field '\x1b[2Jx\nskillrun: status=200\t\x01\xc2\x85\xe2\x80\xa8\\ é'" };
+        is_int(parse(buf, journal_format_record(&q, buf, sizeof buf), f, &n), 0,
+               "a record quoting control characters parses");
+        is_str(value(f, n, "MESSAGE"),
+               "POST /v1/skills/echo/run → 400: unknown field '\\x1b[2Jx\\x0askillrun: status=200\\x09\\x01"
+               "\\xc2\\x85\\xe2\\x80\\xa8\\ é'",
+               "MESSAGE: control characters, NEL and U+2028 written as \\xNN, the backslash and other UTF-8 kept");
+        is_str(value(f, n, "SKILLRUN_ERROR"), q.error, "SKILLRUN_ERROR as it was");
         free_fields(f, n);
 
         /* skillrun run (status 0): info for a run, err for one that could not start */
