@@ -688,10 +688,15 @@ int cli_check(int argc, char **argv) {
         return 0;
 }
 
-/* One line per skill: newlines, tabs and other control characters become spaces. */
+/* One line per skill: newlines, tabs and other control characters (C1 and the Unicode line and
+ * paragraph separators too, as check's escape_line() sees them) become spaces. */
 static void print_one_line(const char *s) {
-        for (const char *c = strempty(s); *c; c++)
-                putchar((unsigned char) *c < 0x20 || *c == 0x7f ? ' ' : *c);
+        for (const char *c = strempty(s); *c; c++) {
+                size_t n = line_control_len(c);
+                putchar(n > 0 ? ' ' : *c);
+                if (n > 0)
+                        c += n - 1;
+        }
 }
 
 int cli_list(int argc, char **argv) {

@@ -776,21 +776,30 @@ static size_t utf8_char_len(const unsigned char *p, const unsigned char *e) {
         return n + 1;
 }
 
+size_t line_control_len(const char *s) {
+        const unsigned char *p = (const unsigned char *) s;
+
+        /* besides the ASCII controls, what log readers that split lines the Unicode way
+         * (Python's splitlines(), say) and terminals act on */
+        if (*p < 0x20 || *p == 0x7f)
+                return *p ? 1 : 0;
+        if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+                return 2;
+        if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+                return 3;
+        return 0;
+}
+
 void escape_line(const char *s, bool backslash, char *out) {
         const unsigned char *e = (const unsigned char *) s + strlen(s);
 
-        /* what log readers that split lines the Unicode way (Python's splitlines(), say) and
-         * terminals act on, besides the ASCII controls; and bytes that are no UTF-8, for which
-         * journalctl shows a whole message as "[blob data]" */
+        /* the controls, and bytes that are no UTF-8, for which journalctl shows a whole message
+         * as "[blob data]" */
         for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-                size_t n = 0;
-                if (*p < 0x20 || *p == 0x7f || (backslash && *p == '\\'))
+                size_t n = line_control_len((const char *) p);
+                if (n == 0 && backslash && *p == '\\')
                         n = 1;
-                else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-                        n = 2;
-                else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
-                        n = 3;
-                else if (*p >= 0x80) {
+                else if (n == 0 && *p >= 0x80) {
                         size_t k = utf8_char_len(p, e);
                         if (k == 0)
                                 n = 1;

@@ -175,6 +175,9 @@ int rm_rf(const char *path);
  * way; the directory itself stays. */
 int rm_rf_contents(int fd);
 
+/* The length of the character at s that no line may show as is: a C0 control (NUL excepted) or
+ * DEL, 1; the UTF-8 of a C1 control (U+0085 NEL among them), 2; U+2028 or U+2029, 3; else 0. */
+size_t line_control_len(const char *s);
 /* 's' written to 'out' (room for 4 × strlen(s) + 1 bytes) as one line that acts on nothing:
  * every C0 control and DEL, the UTF-8 of the C1 controls (U+0085 NEL among them), U+2028,
  * U+2029 and each byte that is not part of valid UTF-8 as \xNN, bytes each; with 'backslash'

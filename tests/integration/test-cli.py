@@ -105,6 +105,12 @@ def body(tap):
     p = wl.cli("list")
     tap.is_(p.stdout.decode(), "multi\tfirst line second part\n",
             "list: a description's newline and tab become spaces, one line per skill")
+    # so do the C1 controls (CSI, which a terminal acts on as ESC [ is, and NEL) and the Unicode
+    # line and paragraph separators, where splitlines() ends a line: as check escapes them
+    wl.add_skill("multi", sh_skill("true", description="a\u009b2Jb\u0085c\u2028d\u2029e \u00e9\u2026"))
+    p = wl.cli("list")
+    tap.is_(p.stdout.decode(), "multi\ta 2Jb c d e \u00e9\u2026\n",
+            "list: C1 controls, U+2028 and U+2029 in a description become spaces too, other UTF-8 kept")
     # an error that quotes a key holding a newline is one line too, not a second skill
     wl2 = Worker(skills={}, raw_skills={"nl.json": json.dumps({"command": ["/bin/true"], "x\nok\tfake": 1})})
     p = wl2.cli("list")
