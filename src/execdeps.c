@@ -108,22 +108,15 @@ int execdeps_parse_elf_interp(const char *buf, size_t len, char **ret) {
 
 static int read_head(const char *path, char *buf, size_t size, size_t *ret_len) {
         _cleanup_close_ int fd = -1;
-        struct stat st;
         ssize_t n;
 
         /* A #! line may name anything: only a regular file is read (opening a device as root
          * could have side effects, a FIFO could stall us). */
-        if (stat(path, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
+        fd = open_regular(path);
+        if (fd == -EBADFD)
                 return -ENOEXEC;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
-                return negative_errno();
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return -ENOEXEC;
+                return fd;
         do
                 n = read(fd, buf, size);
         while (n < 0 && errno == EINTR);

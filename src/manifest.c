@@ -620,21 +620,19 @@ int manifest_load_file(const Settings *s, const char *name, const char *path, Ma
         if (ret_error)
                 *ret_error = NULL;
 
-        /* Symlinks are followed: packagers and admins use them. O_NONBLOCK so a FIFO planted
-         * there cannot hang the worker before the type check below. */
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0) {
-                if (errno == ENOENT)
-                        return -ENOENT;
-                r = negative_errno();
-                return set_error(ret_error, r, "%s: %s", path, strerror(-r));
-        }
+        /* Symlinks are followed: packagers and admins use them. What is no regular file (a
+         * FIFO, a device a deploy user's symlink names) is never opened: check runs as root. */
+        fd = open_regular(path);
+        if (fd == -ENOENT)
+                return -ENOENT;
+        if (fd == -EBADFD)
+                return set_error(ret_error, -EINVAL, "%s: not a regular file", path);
+        if (fd < 0)
+                return set_error(ret_error, fd, "%s: %s", path, strerror(-fd));
         if (fstat(fd, &st) < 0) {
                 r = negative_errno();
                 return set_error(ret_error, r, "%s: %s", path, strerror(-r));
         }
-        if (!S_ISREG(st.st_mode))
-                return set_error(ret_error, -EINVAL, "%s: not a regular file", path);
         if ((uint64_t) st.st_size > MANIFEST_SIZE_MAX)
                 return set_error(ret_error, -EFBIG, "%s: larger than %" PRIu64 " bytes", path, MANIFEST_SIZE_MAX);
 

@@ -360,19 +360,46 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len) {
         return read_full_fd(fd, max, ret, ret_len);
 }
 
+int open_regular(const char *path) {
+        _cleanup_close_ int pfd = open(path, O_PATH | O_CLOEXEC);
+        char proc[sizeof("/proc/self/fd/") + 12];
+        struct stat st, again;
+        int fd;
+
+        if (pfd < 0)
+                return negative_errno();
+        if (fstat(pfd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+        fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd >= 0 || (errno != ENOENT && errno != EMFILE))
+                return fd >= 0 ? fd : negative_errno();
+        /* no /proc, or no second fd (a worker short of them reads the tokens file with the one
+         * it has, as before): by path, O_NONBLOCK should a FIFO have taken its place */
+        close(pfd);
+        pfd = -1;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &again) < 0 || again.st_dev != st.st_dev || again.st_ino != st.st_ino) {
+                close(fd);
+                return -EBADFD;
+        }
+        return fd;
+}
+
 int read_full_secret(const char *path, size_t max, char **ret, size_t *ret_len) {
-        /* O_NONBLOCK: a FIFO must not hang us in open() before the type check below */
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        _cleanup_close_ int fd = open_regular(path);
         struct stat st;
         char *buf;
         size_t len = 0;
 
         if (fd < 0)
-                return negative_errno();
+                return fd;
         if (fstat(fd, &st) < 0)
                 return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
         if ((uint64_t) st.st_size > max)
                 return -EFBIG;
         /* one buffer of the final size: no realloc leaves a copy of the secret in freed memory */

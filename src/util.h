@@ -146,7 +146,14 @@ int proc_status_mask(const char *text, const char *key, uint64_t *ret);
 int loop_write(int fd, const void *buf, size_t len);
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len);
 int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len);
-/* For secrets: one allocation of the file's size, no realloc copies; the caller wipes it. */
+/* A read-only fd for path, opened only once it is known to be a regular file: -EBADFD for
+ * anything else (a FIFO, a device, a directory), never opened itself, as opening a device can act
+ * (a watchdog starts, a tape rewinds) and a FIFO's open wakes its writer. Race-free: the type is
+ * read from an O_PATH fd, which /proc/self/fd/ then reopens; without /proc the path is opened
+ * again (also when out of fds for the second one) and must be the same file. */
+int open_regular(const char *path);
+/* For secrets: one allocation of the file's size, no realloc copies; the caller wipes it. The
+ * file is opened with open_regular(). */
 int read_full_secret(const char *path, size_t max, char **ret, size_t *ret_len);
 int write_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
 

@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -520,6 +521,29 @@ def body(tap):
     for name in ("fifo", "dir"):
         tap.contains(out, "%s\t(broken: %s: not a regular file)\n" % (name, os.path.join(wb.skills_dir, name + ".json")),
                      "list shows %s.json as broken" % name)
+
+    # ... and neither they nor the worker open what is no regular file: a device's open(2) can act
+    # (a watchdog starts, a tape rewinds on close), and a skills dir shared with a deploy user
+    # can hold a symlink to one. Seen with the FIFO: a writer blocked in open(2) wakes up only
+    # once a reader opens it.
+    fifo = os.path.join(wb.skills_dir, "fifo.json")
+
+    def opened_by(what, action):
+        woke = threading.Event()
+        writer = threading.Thread(target=lambda: (os.close(os.open(fifo, os.O_WRONLY)), woke.set()))
+        writer.start()
+        action()
+        opened = woke.wait(0.5)
+        if not opened:  # the writer's open returns once we are the reader
+            os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+        writer.join()
+        tap.ok(not opened, "%s does not open a FIFO named *.json (a writer waiting in open(2) still waits)" % what)
+
+    opened_by("check", lambda: wb.cli("check", timeout=20))
+    opened_by("list", lambda: wb.cli("list", timeout=20))
+    wb.start()
+    opened_by("GET /v1/skills/fifo", lambda: tap.is_(wb.get("/v1/skills/fifo").status, 500,
+                                                     "GET /v1/skills/fifo: 500, a broken skill"))
     wb.stop(None, check=False)
 
     # a dangling symlink named like a manifest: the worker looks on in the next directory, and

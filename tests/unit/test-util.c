@@ -1268,6 +1268,11 @@ static void test_read_secret(void) {
         is_int(read_full_secret(path, 8, &text, &len), -EBADFD, "a FIFO: refused");
         unlink(path);
         is_int(read_full_secret(path, 8, &text, &len), -ENOENT, "missing file");
+        is_int(open_regular("/tmp"), -EBADFD, "open_regular: a directory is refused");
+        int fd2 = open_regular("/proc/self/status"); /* through a symlink: /proc/self */
+        ok(fd2 >= 0 && read(fd2, (char[8]) {}, 8) == 8, "open_regular: a regular file, readable (%d)", fd2);
+        if (fd2 >= 0)
+                close(fd2);
         /* a tokens file over its bound: the bound is said, not "File too large" */
         is_str(auth_load_strerror(-EFBIG), "larger than 1048576 bytes", "auth_load_strerror(-EFBIG)");
         is_str(auth_load_strerror(-EBADFD), "not a regular file", "auth_load_strerror(-EBADFD)");
