@@ -1,11 +1,37 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Fuzz the skill manifest parser, with the built-in default settings and with tight ones: the
  * defaults leave cpu_max unlimited, so its ceiling check is only reached under a ceiling, and
- * small ceilings let short inputs go above the others. */
+ * small ceilings let short inputs go above the others. A manifest taken is JSON by RFC 8259
+ * (json_text_grammar_problem() and json_text_problem() find nothing in it), whichever json-c
+ * read it; and that grammar, which the parser falls back on where json-c's strict mode cannot
+ * read UTF-8 (json-c 0.18), takes nothing a strict mode that can read it refuses. */
 #include <string.h>
 
 #include "fuzz.h"
+#include "json-util.h"
 #include "manifest-internal.h"
+
+/* manifest.c's */
+#define DEPTH 16
+
+static bool json_valid(const char *text, size_t size) {
+        return !json_text_grammar_problem(text, size, DEPTH + 1, NULL) && !json_text_problem(text, size);
+}
+
+static void check_grammar(const char *text, size_t size) {
+        _cleanup_(json_read_done) JsonRead j = {};
+        bool taken;
+
+        /* json-c stops at a NUL byte; strict mode has to be the one that reads UTF-8 */
+        if (memchr(text, '\0', size) || json_tokener_flags_for(text, size) != JSON_TOKENER_STRICT ||
+            !json_valid(text, size))
+                return;
+        fuzz_check(json_read(text, size, DEPTH, 0, &j) == 0);
+        taken = j.error == json_tokener_success;
+        for (size_t i = j.end; taken && i < j.len; i++)
+                taken = strchr(" \t\r\n", j.text[i]);
+        fuzz_check(taken);
+}
 
 static void check_manifest(const Settings *s, const char *text, size_t size) {
         _cleanup_manifest_ Manifest *m = NULL;
@@ -26,6 +52,7 @@ static void check_manifest(const Settings *s, const char *text, size_t size) {
                 fuzz_check(!(m->network && m->policy == POLICY_RESTRICTIVE));
                 fuzz_check(m->code_file && manifest_file_name_valid(m->code_file));
                 (void) manifest_token_allowed(m, "ci");
+                fuzz_check(json_valid(text, size));
         } else if (r == -EINVAL)
                 fuzz_check(error && error[0] != '\0');
 }
@@ -55,5 +82,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         check_manifest(&defaults, text, size);
         check_manifest(&tight, text, size);
+        check_grammar(text, size);
         return 0;
 }
