@@ -3,7 +3,8 @@
  * (or the lines the worker writes from statmount(2) in their stead), scanned in place, and a
  * flat keyed file (memory.events, memory.oom_control). The input is the cgroup text, a NUL, then
  * the mountinfo; what comes after a second NUL is the keyed file. A directory found is checked as
- * the worker relies on it: absolute, without "..", below the mount point the mountinfo gives. */
+ * the worker relies on it: absolute, without "..", below the mount point the mountinfo gives, for
+ * the path cgroup_parse_proc_cgroup() reads from the same text. */
 #include <string.h>
 
 #include "cgroup-internal.h"
@@ -15,6 +16,23 @@ static void check_dir(const char *dir, const char *path) {
         fuzz_check(dir && dir[0] == '/');
         fuzz_check(path && path[0] == '/');
         fuzz_check(!strstr(path, "/../") && (strlen(path) < 3 || strcmp(path + strlen(path) - 3, "/..") != 0));
+}
+
+/* The lists against strtok(3): each word of the text (the first 16: the scan is linear) is in it,
+ * and the word asked for is in it exactly when one of the words is that word. */
+static void check_list(const char *text, const char *sep, const char *word) {
+        _cleanup_free_ char *copy = strdup(text);
+        bool found = false;
+        char *save = NULL;
+        unsigned n = 0;
+
+        fuzz_check(copy);
+        for (char *w = strtok_r(copy, sep, &save); w; w = strtok_r(NULL, sep, &save)) {
+                if (n++ < 16)
+                        fuzz_check(sep[1] ? cgroup_words_contain(text, w) : cgroup_list_contains(text, sep[0], w));
+                found = found || streq(w, word);
+        }
+        fuzz_check(found == (sep[1] ? cgroup_words_contain(text, word) : cgroup_list_contains(text, sep[0], word)));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -38,12 +56,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 fuzz_check(r == 0 || r == -ENOENT || r == -ENOMEM);
                 if (r == 0)
                         check_dir(dir, path);
-                r = cgroup_parse_proc_cgroup(self, controllers[i], &own);
-                fuzz_check(r == 0 || r == -ENOENT || r == -ENOMEM);
-                fuzz_check(r != 0 || (own && own[0] == '/'));
+                int k = cgroup_parse_proc_cgroup(self, controllers[i], &own);
+                fuzz_check(k == 0 || k == -ENOENT || k == -ENOMEM);
+                fuzz_check(k != 0 || (own && own[0] == '/'));
+                /* the directory is found for the path /proc/self/cgroup gives, no other */
+                fuzz_check(r != 0 || k == -ENOMEM || (k == 0 && streq(path, own)));
         }
         (void) cgroup_keyed_u64(keyed, "oom_kill", &v);
-        (void) cgroup_list_contains(keyed, ',', "memory");
-        (void) cgroup_words_contain(keyed, "pids");
+        check_list(keyed, ",", "memory");
+        check_list(keyed, " \t\n", "pids");
         return 0;
 }
