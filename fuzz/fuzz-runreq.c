@@ -5,7 +5,8 @@
  * safe to create in the work dir, within max_files and workdir_max in all, only env names the
  * manifest allows, code only for a skill that accepts it and never overwritten by a file. The
  * last manifest runs under tight settings and a small workdir_max, so that the file count and
- * byte limits are reached by short inputs. */
+ * byte limits are reached by short inputs. A JSON error says a line and column within the body. */
+#include <stdio.h>
 #include <string.h>
 
 #include "abbot.h"
@@ -45,6 +46,28 @@ static void check_request(const Settings *s, const Manifest *m, const RunRequest
                 name[n] = '\0';
                 fuzz_check(strv_contains(m->allow_env, name));
         }
+}
+
+/* A JSON error's "(line L, column C)" names a character of the body (or the newline ending
+ * line L): columns count characters, the body being UTF-8 by then. */
+static void check_position(const char *body, size_t size, const char *error) {
+        const char *p = strrchr(error, '(');
+        unsigned line, column, chars = 0;
+        size_t i = 0, end;
+
+        if (!(startswith(error, "request body is not valid JSON: ") || startswith(error, "body is not valid JSON: ")) ||
+            !p || !startswith(p, "(line "))
+                return;
+        fuzz_check(sscanf(p, "(line %u, column %u)", &line, &column) == 2 && line >= 1 && column >= 1);
+        for (unsigned l = 1; l < line; l++) {
+                const char *nl = memchr(body + i, '\n', size - i);
+                fuzz_check(nl);
+                i = (size_t) (nl - body) + 1;
+        }
+        for (end = i; end < size && body[end] != '\n'; end++)
+                if (((unsigned char) body[end] & 0xc0) != 0x80)
+                        chars++;
+        fuzz_check(column <= chars || (column == chars + 1 && end < size));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -93,6 +116,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         } else {
                 fuzz_check(k == -EINVAL || k == -ENOEXEC || k == -ENOMEM);
                 fuzz_check(k == -ENOMEM || (error && error[0] != '\0'));
+                if (k == -EINVAL)
+                        check_position(body, size, error);
         }
         return 0;
 }
