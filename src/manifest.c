@@ -505,14 +505,18 @@ int manifest_parse(const Settings *s, const char *name, const char *path, const 
                                          line_of_offset(j.text, j.end), why);
                 return set_error(ret_error, -EINVAL, "%s: invalid JSON: unexpected end of input", label);
         }
-        if (j.error != json_tokener_success)
+        /* RFC 8259's grammar, in its own words, whether json-c refused the text or not: its default
+         * mode (taken for UTF-8 where its strict mode refuses that: json-c 0.18) does not enforce
+         * it, nor does its strict mode all of it (json-c 0.16 takes a key in single quotes) */
+        {
+                size_t at = j.end;
+                const char *why = json_text_grammar_problem(j.text, j.len, MANIFEST_JSON_DEPTH + 1, &at);
                 /* json-c 0.18's strict mode refuses an integer beyond 64 bits itself, as "number
                  * expected": say what it is */
-                return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: %s", label, line_of_offset(j.text, j.end),
-                                 json_text_problem(j.text, MIN(j.len, j.end + 1)) ?: json_tokener_error_desc(j.error));
-        if (!(j.flags & JSON_TOKENER_STRICT)) {
-                size_t at;
-                const char *why = json_text_grammar_problem(j.text, j.len, MANIFEST_JSON_DEPTH + 1, &at);
+                if (!why && j.error != json_tokener_success) {
+                        at = j.end;
+                        why = json_text_problem_at(j.text, MIN(j.len, j.end + 1), &at) ?: json_tokener_error_desc(j.error);
+                }
                 if (why)
                         return set_error(ret_error, -EINVAL, "%s:%u: invalid JSON: %s", label, line_of_offset(j.text, at), why);
         }
