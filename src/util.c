@@ -823,6 +823,11 @@ void escape_line(const char *s, bool backslash, char *out) {
         /* the controls, and bytes that are no UTF-8, for which journalctl shows a whole message
          * as "[blob data]" */
         for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+                /* printable ASCII, nearly all of a line: as it is, without the checks below */
+                if (*p >= 0x20 && *p < 0x7f && !(backslash && *p == '\\')) {
+                        *out++ = (char) *p;
+                        continue;
+                }
                 size_t n = line_control_len((const char *) p);
                 if (n == 0 && backslash && *p == '\\')
                         n = 1;
