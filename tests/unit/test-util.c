@@ -472,6 +472,48 @@ static void test_workdir_moved_without_proc(void) {
         assert_se(rm_rf(base) == 0);
 }
 
+/* Without /proc (a chroot, a container that mounts none), open_regular() cannot reopen its
+ * O_PATH fd through /proc/self/fd: it opens the path again. A regular file must still open, and
+ * what is no regular file still be refused before any open of it. */
+static void test_open_regular_without_proc(void) {
+        char base[] = "/tmp/test-util-openreg-XXXXXX";
+        int status = -1, code;
+        pid_t pid;
+
+        if (geteuid() != 0) {
+                ok(1, "# SKIP open_regular without /proc: needs root for a mount namespace");
+                return;
+        }
+        assert_se(mkdtemp(base));
+        pid = fork();
+        assert_se(pid >= 0);
+        if (pid == 0) {
+                char f[256], fifo[256], gone[256], buf[8] = {};
+                int fd;
+
+                if (!hide_proc_in_new_namespace())
+                        _exit(99);
+                snprintf(f, sizeof(f), "%s/f", base);
+                snprintf(fifo, sizeof(fifo), "%s/fifo", base);
+                snprintf(gone, sizeof(gone), "%s/gone", base);
+                if (access("/proc/self/fd", F_OK) == 0 || write_file_at(AT_FDCWD, f, "abc", 3, 0600) < 0 ||
+                    mkfifo(fifo, 0600) < 0)
+                        _exit(100);
+                fd = open_regular(f);
+                /* +1 the regular file not opened or not readable; +2 the FIFO not refused; +4 a
+                 * missing file not ENOENT */
+                _exit((fd < 0 || read(fd, buf, sizeof(buf)) != 3 || strcmp(buf, "abc") != 0 ? 1 : 0) |
+                      (open_regular(fifo) != -EBADFD ? 2 : 0) | (open_regular(gone) != -ENOENT ? 4 : 0));
+        }
+        assert_se(waitpid(pid, &status, 0) == pid);
+        code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        if (code == 99)
+                ok(1, "# SKIP open_regular without /proc: the kernel refuses a private / in a new mount namespace");
+        else
+                is_int(code, 0, "open_regular without /proc: a regular file opened by path, a FIFO refused, ENOENT");
+        assert_se(rm_rf(base) == 0);
+}
+
 /* The same below the depth where rm_rf() moves subtrees up to the top (32, so that the fds it
  * holds stay bounded): a directory moved to a new parent must be writable, as its ".." entry
  * changes, and one its owner locked read-only (0500) or shut (0) must not stay behind. */
@@ -1616,6 +1658,7 @@ int main(void) {
         test_rm_rf_owner(false);
         test_rm_rf_owner(true);
         test_workdir_moved_without_proc();
+        test_open_regular_without_proc();
         test_rm_rf_owner_deep(0500);
         test_rm_rf_owner_deep(0);
         test_rm_rf_mounts();
