@@ -1612,6 +1612,35 @@ static void test_proc_status_mask(void) {
         is_int(proc_status_mask("", "SigIgn", &v), -ENOENT, "empty text: ENOENT");
 }
 
+/* What check's escape_line(), list's descriptions and the journal's MESSAGE take for a control:
+ * the bounds of each range, and what lies just outside them */
+static void test_line_control_len(void) {
+        static const struct {
+                const char *in;
+                size_t len;
+                const char *what;
+        } cases[] = {
+                { "", 0, "the NUL" },
+                { "\x01", 1, "U+0001" },
+                { "\x1f", 1, "U+001F" },
+                { " ", 0, "a space" },
+                { "~", 0, "a tilde" },
+                { "\x7f", 1, "DEL" },
+                { "\xc2\x80", 2, "U+0080, the first C1 control" },
+                { "\xc2\x9f", 2, "U+009F, the last C1 control" },
+                { "\xc2\xa0", 0, "U+00A0" },
+                { "\xc2\x7f", 0, "0xc2 before DEL" },
+                { "\xe2\x80\xa7", 0, "U+2027" },
+                { "\xe2\x80\xa8", 3, "U+2028" },
+                { "\xe2\x80\xa9", 3, "U+2029" },
+                { "\xe2\x80\xaa", 0, "U+202A" },
+                { "\xe2\x82\xa8", 0, "U+20A8, with U+2028's last byte" },
+                { "\xe2\x81\xa9", 0, "U+2069, with U+2029's last byte" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                is_int((int) line_control_len(cases[i].in), (int) cases[i].len, "line_control_len: %s", cases[i].what);
+}
+
 static void test_escape_line(void) {
         /* every byte of the input needing four of the output at most */
         const char *all = "a\nb\tc\x1b[0m\x7f\\d\xc2\x85" "e\xc2\x9f\xc2\xa0\xe2\x80\xa8\xe2\x80\xa9\xe2\x80\xa7\xc3\xa9";
@@ -1627,6 +1656,9 @@ static void test_escape_line(void) {
         is_str(out, "\\x0a\\x0a\\x0a\\x0a", "four newlines take 16 bytes and the NUL");
         escape_line("", true, out);
         is_str(out, "", "empty");
+        /* the ends of printable ASCII, which is copied as it is */
+        escape_line("\x1f \x7e\x7f", true, out);
+        is_str(out, "\\x1f ~\\x7f", "U+001F and DEL as \\xNN, the space and '~' kept");
 
         /* bytes that are no UTF-8 (journalctl shows such a message as "[blob data]"): each one
          * escaped, what is valid around them kept */
@@ -1675,6 +1707,7 @@ int main(void) {
         test_path_below();
         test_path_lexical();
         test_proc_status_mask();
+        test_line_control_len();
         test_escape_line();
         return done_testing();
 }
