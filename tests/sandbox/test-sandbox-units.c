@@ -940,6 +940,7 @@ static void test_seccomp_reviewed_max(void) {
         is_int(seccomp_reviewed_max(4471, 4467), 4467, "mips' numbers (from 4000): 4467");
         is_int(seccomp_reviewed_max(456, 467), 456, "the reviewed-last call above libseccomp's highest: 456");
         is_int(seccomp_reviewed_max(471, -10251), 471, "the reviewed-last call a pseudo number (not on this arch): 471");
+        is_int(seccomp_reviewed_max(471, 0), 0, "the reviewed-last call numbered 0, a real number (read on x86_64): 0");
 }
 
 #if defined(__x86_64__)
