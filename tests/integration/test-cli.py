@@ -621,6 +621,30 @@ def body(tap):
     tap.ok("ok: there (" in out and "ok: viaenv (" in out, "check: ... other scripts pass", out)
     wb.stop(None, check=False)
 
+    # ... and a #! line may name what is no regular file: check reads the head of what it names
+    # for a #! line of its own, but opens only a regular file (a device's open(2) can act, and
+    # check runs as root). Seen with a FIFO: a writer blocked in open(2) wakes once a reader opens it.
+    wb = Worker(skills={})
+    fifo = os.path.join(wb.skills_dir, "interp.fifo")
+    os.mkfifo(fifo)
+    script = os.path.join(wb.skills_dir, "fifo.sh")
+    with open(script, "w") as f:
+        f.write("#!%s\nexit 0\n" % fifo)
+    os.chmod(script, 0o755)
+    with open(os.path.join(wb.skills_dir, "fifo.json"), "w") as f:
+        json.dump({"command": [script]}, f)
+    woke = threading.Event()
+    writer = threading.Thread(target=lambda: (os.close(os.open(fifo, os.O_WRONLY)), woke.set()))
+    writer.start()
+    p = wb.cli("check", timeout=20)
+    opened = woke.wait(0.5)
+    if not opened:  # the writer's open returns once we are the reader
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+    writer.join()
+    tap.ok(not opened, "check does not open a FIFO a script's #! line names (a writer waiting in open(2) still "
+           "waits)", (p.stdout + p.stderr).decode(errors="replace"))
+    wb.stop(None, check=False)
+
     # what landlock's rules leave out cannot be executed: under permissive only what lies in the
     # system directories, the skill's own directory and its read or write paths, under
     # restrictive the command and what it needs by themselves, and under neither what lies in a
