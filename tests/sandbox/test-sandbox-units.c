@@ -577,6 +577,9 @@ static long open_tree_denied(void) {
         return syscall(SYS_open_tree, -1, "", 0);
 }
 
+/* src/seccomp-bpf.h as seccomp-gen wrote it, read from the build directory before a test moves */
+static char *generated_header;
+
 static void test_seccomp_newer_syscalls(void) {
         static const SeccompProfile profiles[] = { SECCOMP_PROFILE_WORKER, SECCOMP_PROFILE_PERMISSIVE,
                                                    SECCOMP_PROFILE_PERMISSIVE_NET, SECCOMP_PROFILE_RESTRICTIVE,
@@ -585,6 +588,16 @@ static void test_seccomp_newer_syscalls(void) {
         is_int(seccomp_syscall_reviewed_max(0), SECCOMP_BPF_SYSCALL_MAX,
                "the generated programs' SECCOMP_BPF_SYSCALL_MAX (%d) is what this libseccomp and the deny-list's review give now",
                SECCOMP_BPF_SYSCALL_MAX);
+        /* ... and the generated header's comment says which bound that is: what a packager reads
+         * to learn why the number is not libseccomp's highest, or is */
+        bool reviewed_known = seccomp_syscall_resolve_name(SECCOMP_REVIEWED_LAST) >= 0;
+        const char *bound = reviewed_known ? "The bound: " SECCOMP_REVIEWED_LAST "'s, the newest call the deny-list"
+                                           : "The bound: the highest that libseccomp";
+        if (!generated_header)
+                ok(1, "# SKIP src/seccomp-bpf.h was not in the working directory");
+        else
+                ok(strstr(generated_header, bound) != NULL, "src/seccomp-bpf.h: \"%s\" (libseccomp %s " SECCOMP_REVIEWED_LAST ")",
+                   bound, reviewed_known ? "knows" : "does not know");
         int kernel = in_profile(NULL, syscall_above_max), at_max = in_profile(NULL, syscall_max);
         printf("# syscall %d (SECCOMP_BPF_SYSCALL_MAX + 1) without a filter: %s; %d: %s\n", SECCOMP_BPF_SYSCALL_MAX + 1,
                kernel ? strerrorname_np(kernel) : "ok", SECCOMP_BPF_SYSCALL_MAX, at_max ? strerrorname_np(at_max) : "ok");
@@ -1568,6 +1581,9 @@ static void test_caps(void) {
 }
 
 int main(void) {
+        size_t len;
+        if (read_full_file("src/seccomp-bpf.h", 1 << 20, &generated_header, &len) < 0)
+                generated_header = NULL;
         test_shebang();
         test_elf();
         test_collect();
@@ -1590,5 +1606,6 @@ int main(void) {
         test_landlock_held_fds();
         test_landlock_unhandled_rights();
         test_caps();
+        free(generated_header);
         return done_testing();
 }
