@@ -428,90 +428,82 @@ static void test_rm_rf_owner(bool hide_proc) {
         }
 }
 
-/* A work dir the skill renamed within the work root, where there is no /proc to show where
- * its fd is now (a chroot without one): workdir_remove() finds it by its inode among the work
- * root's entries, and removes it there once emptied. Root only (a mount namespace). */
-static void test_workdir_moved_without_proc(void) {
-        char base[] = "/tmp/test-util-moved-XXXXXX";
+/* body(base) in a child with /proc hidden in a mount namespace of its own, base a fresh directory
+ * (removed afterwards): its exit code, or -1 when the test was skipped (not root, or a kernel that
+ * refuses a private / there). Root only. */
+static int without_proc(const char *what, int (*body)(const char *base)) {
+        char base[] = "/tmp/test-util-noproc-XXXXXX";
         int status = -1, code;
         pid_t pid;
 
         if (geteuid() != 0) {
-                ok(1, "# SKIP workdir_remove of a moved work dir without /proc: needs root for a mount namespace");
-                return;
+                ok(1, "# SKIP %s without /proc: needs root for a mount namespace", what);
+                return -1;
         }
         assert_se(mkdtemp(base));
         pid = fork();
         assert_se(pid >= 0);
-        if (pid == 0) {
-                char p[256], f[256], moved[256];
-                Workdir w;
-
-                if (!hide_proc_in_new_namespace())
-                        _exit(99);
-                snprintf(p, sizeof(p), "%s/w", base);
-                snprintf(f, sizeof(f), "%s/w/f", base);
-                snprintf(moved, sizeof(moved), "%s/w.x", base);
-                if (mkdir(p, 0700) < 0 || write_file_at(AT_FDCWD, f, "x", 1, 0600) < 0)
-                        _exit(100);
-                w = (Workdir) { .path = strdup(p), .fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC) };
-                if (!w.path || w.fd < 0 || rename(p, moved) < 0)
-                        _exit(101);
-                workdir_remove(&w);
-                /* 0: gone from both names; +1 the moved one stays; +2 the old name is back */
-                _exit((access(moved, F_OK) == 0 || errno != ENOENT ? 1 : 0) |
-                      (access(p, F_OK) == 0 || errno != ENOENT ? 2 : 0));
-        }
+        if (pid == 0)
+                _exit(hide_proc_in_new_namespace() ? body(base) : 99);
         assert_se(waitpid(pid, &status, 0) == pid);
-        code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        if (code == 99)
-                ok(1, "# SKIP workdir_remove of a moved work dir without /proc: the kernel refuses a private / "
-                      "in a new mount namespace");
-        else
-                is_int(code, 0, "workdir_remove without /proc: a work dir moved within the work root is found and removed");
+        code = WIFEXITED(status) ? WEXITSTATUS(status) : -2;
         assert_se(rm_rf(base) == 0);
+        if (code == 99) {
+                ok(1, "# SKIP %s without /proc: the kernel refuses a private / in a new mount namespace", what);
+                return -1;
+        }
+        return code;
+}
+
+/* 0: gone from both names; +1 the moved one stays; +2 the old name is back */
+static int workdir_moved(const char *base) {
+        char p[256], f[256], moved[256];
+        Workdir w;
+
+        snprintf(p, sizeof(p), "%s/w", base);
+        snprintf(f, sizeof(f), "%s/w/f", base);
+        snprintf(moved, sizeof(moved), "%s/w.x", base);
+        if (mkdir(p, 0700) < 0 || write_file_at(AT_FDCWD, f, "x", 1, 0600) < 0)
+                return 100;
+        w = (Workdir) { .path = strdup(p), .fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC) };
+        if (!w.path || w.fd < 0 || rename(p, moved) < 0)
+                return 101;
+        workdir_remove(&w);
+        return (access(moved, F_OK) == 0 || errno != ENOENT ? 1 : 0) | (access(p, F_OK) == 0 || errno != ENOENT ? 2 : 0);
+}
+
+/* A work dir the skill renamed within the work root, where there is no /proc to show where
+ * its fd is now (a chroot without one): workdir_remove() finds it by its inode among the work
+ * root's entries, and removes it there once emptied. */
+static void test_workdir_moved_without_proc(void) {
+        int code = without_proc("workdir_remove of a moved work dir", workdir_moved);
+        if (code >= 0)
+                is_int(code, 0, "workdir_remove without /proc: a work dir moved within the work root is found and removed");
+}
+
+/* +1 the regular file not opened or not readable; +2 the FIFO not refused; +4 a missing file
+ * not ENOENT */
+static int open_regular_files(const char *base) {
+        char f[256], fifo[256], gone[256], buf[8] = {};
+        int fd;
+
+        snprintf(f, sizeof(f), "%s/f", base);
+        snprintf(fifo, sizeof(fifo), "%s/fifo", base);
+        snprintf(gone, sizeof(gone), "%s/gone", base);
+        if (access("/proc/self/fd", F_OK) == 0 || write_file_at(AT_FDCWD, f, "abc", 3, 0600) < 0 || mkfifo(fifo, 0600) < 0)
+                return 100;
+        fd = open_regular(f);
+        return (fd < 0 || read(fd, buf, sizeof(buf)) != 3 || strcmp(buf, "abc") != 0 ? 1 : 0) |
+               (open_regular(fifo) != -EBADFD ? 2 : 0) | (open_regular(gone) != -ENOENT ? 4 : 0);
 }
 
 /* Without /proc (a chroot, a container that mounts none), open_regular() cannot reopen its
  * O_PATH fd through /proc/self/fd: it opens the path again. A regular file must still open, and
  * what is no regular file still be refused before any open of it. */
 static void test_open_regular_without_proc(void) {
-        char base[] = "/tmp/test-util-openreg-XXXXXX";
-        int status = -1, code;
-        pid_t pid;
-
-        if (geteuid() != 0) {
-                ok(1, "# SKIP open_regular without /proc: needs root for a mount namespace");
-                return;
-        }
-        assert_se(mkdtemp(base));
-        pid = fork();
-        assert_se(pid >= 0);
-        if (pid == 0) {
-                char f[256], fifo[256], gone[256], buf[8] = {};
-                int fd;
-
-                if (!hide_proc_in_new_namespace())
-                        _exit(99);
-                snprintf(f, sizeof(f), "%s/f", base);
-                snprintf(fifo, sizeof(fifo), "%s/fifo", base);
-                snprintf(gone, sizeof(gone), "%s/gone", base);
-                if (access("/proc/self/fd", F_OK) == 0 || write_file_at(AT_FDCWD, f, "abc", 3, 0600) < 0 ||
-                    mkfifo(fifo, 0600) < 0)
-                        _exit(100);
-                fd = open_regular(f);
-                /* +1 the regular file not opened or not readable; +2 the FIFO not refused; +4 a
-                 * missing file not ENOENT */
-                _exit((fd < 0 || read(fd, buf, sizeof(buf)) != 3 || strcmp(buf, "abc") != 0 ? 1 : 0) |
-                      (open_regular(fifo) != -EBADFD ? 2 : 0) | (open_regular(gone) != -ENOENT ? 4 : 0));
-        }
-        assert_se(waitpid(pid, &status, 0) == pid);
-        code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        if (code == 99)
-                ok(1, "# SKIP open_regular without /proc: the kernel refuses a private / in a new mount namespace");
-        else
+        int code = without_proc("open_regular", open_regular_files);
+        if (code >= 0)
                 is_int(code, 0, "open_regular without /proc: a regular file opened by path, a FIFO refused, ENOENT");
-        assert_se(rm_rf(base) == 0);
 }
 
 /* The same below the depth where rm_rf() moves subtrees up to the top (32, so that the fds it
