@@ -3,6 +3,7 @@
 #include <json-c/json.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "json-util.h"
 #include "run.h"
@@ -47,6 +48,14 @@ static const char *file_name_problem(const char *name) {
         return NULL;
 }
 
+/* The longest string execve(2) takes in argv or envp, its NUL not counted (MAX_ARG_STRLEN, 32
+ * pages): a longer one fails the exec, and the run would end in a sandbox_error that the journal
+ * records as the operator's to fix, when it is the request's. */
+static size_t exec_string_max(void) {
+        long page = sysconf(_SC_PAGESIZE);
+        return (size_t) (page > 0 ? page : 4096) * 32 - 1;
+}
+
 /* What get_plain_string()'s error k says, in a manifest's words */
 #define NOT_PLAIN_STRING(k) ((k) == -EBADMSG ? "unexpected NUL character (\\u0000)" : "expected a string")
 
@@ -71,6 +80,9 @@ static int parse_args(json_object *v, RunRequest *r, char **ret_error) {
                 int k = get_plain_string(json_object_array_get_idx(v, i), &s, NULL);
                 if (k < 0)
                         return set_error(ret_error, -EINVAL, "args[%zu]: %s", i, NOT_PLAIN_STRING(k));
+                if (strlen(s) > exec_string_max())
+                        return set_error(ret_error, -EINVAL, "args[%zu]: longer than %zu bytes, the most execve(2) takes",
+                                         i, exec_string_max());
                 r->args[i] = strdup(s);
                 if (!r->args[i])
                         return -ENOMEM;
@@ -100,6 +112,10 @@ static int parse_env(const Manifest *m, json_object *v, RunRequest *r, char **re
                 int k = get_plain_string(val, &s, NULL);
                 if (k < 0)
                         return set_error(ret_error, -EINVAL, "env: '%s': %s", name, NOT_PLAIN_STRING(k));
+                if (strlen(name) + 1 + strlen(s) > exec_string_max())
+                        return set_error(ret_error, -EINVAL,
+                                         "env: '%s': longer than %zu bytes with its name and '=', the most execve(2) takes",
+                                         name, exec_string_max());
                 if (asprintf(&e, "%s=%s", name, s) < 0 || strv_push(&r->env, e) < 0)
                         return -ENOMEM;
         }

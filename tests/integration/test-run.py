@@ -279,6 +279,16 @@ def body(tap):
     check_error(tap, w.run("probe", {"args": "x"}), 400, "args not an array")
     check_error(tap, w.run("probe", {"args": ["a", 1]}), 400, "args with a number")
     check_error(tap, w.run("probe", {"args": ["a\u0000b"]}), 400, "args with a NUL byte")
+    # execve(2) takes no string longer than 32 pages (NUL included): the caller's 400, never a run
+    # whose sandbox_error the journal records at priority err, as what the operator must fix
+    arg_max = os.sysconf("SC_PAGESIZE") * 32 - 1
+    r = w.run("probe", {"args": ["a" * arg_max]})
+    tap.is_(len((((r.json or {}).get("output") or {}).get("argv") or ["", ""])[-1]), arg_max,
+            "an arg of %d bytes, the most execve(2) takes, reaches the skill" % arg_max)
+    r = w.run("probe", {"args": ["a" * (arg_max + 1)]})
+    check_error(tap, r, 400, "an arg one byte longer")
+    tap.is_((r.json or {}).get("message"), "args[0]: longer than %d bytes, the most execve(2) takes" % arg_max,
+            "... said so")
 
     # --- env
     r = w.run("probe", {"env": {"FOO": "bar baz", "BAR_BAZ": ""}})
@@ -291,6 +301,14 @@ def body(tap):
     check_error(tap, w.run("probe", {"env": {"FOO": 1}}), 400, "env value not a string")
     check_error(tap, w.run("probe", {"env": ["FOO=x"]}), 400, "env not an object")
     check_error(tap, w.run("probe", {"env": {"FOO": "a\u0000b"}}), 400, "env value with NUL")
+    r = w.run("probe", {"env": {"FOO": "a" * (arg_max - len("FOO="))}})
+    tap.is_(len(((((r.json or {}).get("output") or {}).get("env") or {}).get("FOO")) or ""), arg_max - len("FOO="),
+            "FOO=value of %d bytes reaches the skill" % arg_max)
+    r = w.run("probe", {"env": {"FOO": "a" * (arg_max - len("FOO=") + 1)}})
+    check_error(tap, r, 400, "FOO=value one byte longer")
+    tap.is_((r.json or {}).get("message"),
+            "env: 'FOO': longer than %d bytes with its name and '=', the most execve(2) takes" % arg_max,
+            "... said so")
 
     # --- files
     blob = bytes(range(256)) * 4

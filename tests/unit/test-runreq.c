@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "manifest.h"
 #include "run.h"
@@ -42,6 +43,16 @@ static const char *try(const Manifest *m, const char *body, RunRequest *ret) {
         else
                 run_request_done(&r);
         return "OK";
+}
+
+/* before, n bytes of 'a', after: a body with one long string, or NULL */
+static char *body_with(const char *before, size_t n, const char *after) {
+        char *b;
+
+        if (asprintf(&b, "%s%*s%s", before, (int) n, "", after) < 0)
+                return NULL;
+        memset(b + strlen(before), 'a', n);
+        return b;
 }
 
 int main(void) {
@@ -102,6 +113,27 @@ int main(void) {
                "env value type");
         is_str(try(plain, "{\"env\": {\"FOO\": \"a\\u0000\"}}", NULL), "-22 env: 'FOO': unexpected NUL character (\\u0000)",
                "env value with a NUL byte: said so, not taken for a wrong type");
+
+        /* execve(2) takes no string (NUL included) longer than 32 pages: one more is the caller's
+         * 400, not a run that ends in sandbox_error, which the journal records as the operator's */
+        {
+                size_t max = (size_t) sysconf(_SC_PAGESIZE) * 32 - 1;
+                char want[128];
+                _cleanup_free_ char *arg_max = body_with("{\"args\": [\"x\", \"", max, "\"]}");
+                _cleanup_free_ char *arg_over = body_with("{\"args\": [\"x\", \"", max + 1, "\"]}");
+                _cleanup_free_ char *env_max = body_with("{\"env\": {\"FOO\": \"", max - strlen("FOO="), "\"}}");
+                _cleanup_free_ char *env_over = body_with("{\"env\": {\"FOO\": \"", max - strlen("FOO=") + 1, "\"}}");
+
+                if (!arg_max || !arg_over || !env_max || !env_over)
+                        return printf("Bail out! out of memory\n"), 1;
+                is_str(try(plain, arg_max, NULL), "OK", "an arg of %zu bytes, the most execve(2) takes", max);
+                snprintf(want, sizeof want, "-22 args[1]: longer than %zu bytes, the most execve(2) takes", max);
+                is_str(try(plain, arg_over, NULL), want, "an arg of %zu bytes refused", max + 1);
+                is_str(try(plain, env_max, NULL), "OK", "FOO=value of %zu bytes, the most execve(2) takes", max);
+                snprintf(want, sizeof want, "-22 env: 'FOO': longer than %zu bytes with its name and '=', the most "
+                         "execve(2) takes", max);
+                is_str(try(plain, env_over, NULL), want, "FOO=value of %zu bytes refused", max + 1);
+        }
 
         is_str(try(plain, "{\"files\": {\"data.csv\": \"YSxiCg==\"}}", &r), "OK", "files");
         is_int(r.n_files, 1, "one file");
