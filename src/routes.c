@@ -318,6 +318,8 @@ static int do_run(Server *srv, const Manifest *m, RunRequest *req, bool abbot) {
                                      ABBOT_MEDIA_TYPE);
         } else if (r == -EOPNOTSUPP)
                 status = answer_error(srv, 503, NULL, "%s", err ? err : "the sandbox cannot be built on this kernel");
+        else if (r == -E2BIG) /* the request's args and env together: more than execve(2) takes */
+                status = answer_error(srv, 400, NULL, "%s", err ? err : strerror(-r));
         else if (r == -ENOSPC || r == -EDQUOT) {
                 /* the work dir's file system is full (the request's files, code or the dir
                  * itself): what the host lacks, as a kernel without the sandbox, not a failed

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -32,6 +33,27 @@ static int build_argv(const Manifest *m, const RunRequest *req, const char *code
         if (strv_extend_n(&argv, req->args, strv_length(req->args)) < 0)
                 return -ENOMEM;
         *ret = steal_pointer(&argv);
+        return 0;
+}
+
+/* What execve(2) copies onto the new stack must fit a quarter of RLIMIT_STACK, at most 6 MiB
+ * and at least 128 KiB (fs/exec.c): the file name, the strings of argv and envp and a pointer to
+ * each. The sandbox leaves RLIMIT_STACK as the worker has it. -E2BIG, said, when they do not:
+ * a request's many args would otherwise make a run that ends in sandbox_error, the operator's
+ * to fix in the journal's eyes. */
+static int exec_size_check(char *const *argv, char *const *envp, char **ret_error) {
+        size_t limit = 6u << 20, need = strlen(argv[0]) + 1, n = 0;
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_STACK, &rl) >= 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 4 < limit)
+                limit = MAX((size_t) (rl.rlim_cur / 4), (size_t) 128u << 10);
+        for (int pass = 0; pass < 2; pass++)
+                for (char *const *e = pass == 0 ? argv : envp; e && *e; e++, n++)
+                        need += strlen(*e) + 1;
+        need += n * sizeof(char *);
+        if (need > limit)
+                return set_error(ret_error, -E2BIG, "args and env: %zu bytes with their pointers, more than the %zu "
+                                 "execve(2) takes", need, limit);
         return 0;
 }
 
@@ -250,6 +272,9 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
         if (r < 0)
                 goto out;
         r = build_env(m, req, w.path, ret->run_id, &envp);
+        if (r < 0)
+                goto out;
+        r = exec_size_check(argv, envp, ret_error);
         if (r < 0)
                 goto out;
 

@@ -289,6 +289,18 @@ def body(tap):
     check_error(tap, r, 400, "an arg one byte longer")
     tap.is_((r.json or {}).get("message"), "args[0]: longer than %d bytes, the most execve(2) takes" % arg_max,
             "... said so")
+    # ... nor, all together, more than it copies onto the new stack (a quarter of RLIMIT_STACK, at
+    # most 6 MiB): a quarter million empty args in a max_body of 1M are 2 MiB of pointers alone
+    stack = resource.getrlimit(resource.RLIMIT_STACK)[0]
+    if stack == resource.RLIM_INFINITY or stack // 4 >= (1 << 21) + (1 << 16):
+        tap.skip("RLIMIT_STACK here lets execve(2) take more than 2 MiB of args")
+    else:
+        r = w.run("probe", {"args": [""] * 260000})
+        check_error(tap, r, 400, "260000 empty args")
+        tap.like((r.json or {}).get("message"),
+                 r"^args and env: \d+ bytes with their pointers, more than the \d+ execve\(2\) takes$", "... said so")
+    r = w.run("probe", {"args": [""] * 10000})
+    tap.is_(len(((r.json or {}).get("output") or {}).get("argv") or []), 10001, "10000 empty args reach the skill")
 
     # --- env
     r = w.run("probe", {"env": {"FOO": "bar baz", "BAR_BAZ": ""}})
