@@ -7,6 +7,7 @@
 
 #include "json-util.h"
 #include "run.h"
+#include "supervise.h"
 
 /* A JSON string without embedded NULs (they would silently cut argv/env entries short): -EINVAL
  * for another type, -EBADMSG for a string with a NUL, so that the message says which. */
@@ -122,8 +123,16 @@ static int parse_env(const Manifest *m, json_object *v, RunRequest *r, char **re
         return 0;
 }
 
+/* What a file of len bytes adds to the work dir's usage as the supervisor counts it (whole blocks,
+ * one at least): counted so, what the request sends is refused here rather than accepted and the
+ * run killed for output_limit at its first look, the skill having written nothing. */
+static uint64_t file_usage(size_t len) {
+        uint64_t n = ((uint64_t) len + SUPERVISE_ENTRY_MIN - 1) / SUPERVISE_ENTRY_MIN;
+        return MAX(n, UINT64_C(1)) * SUPERVISE_ENTRY_MIN;
+}
+
 static int parse_files(const Settings *s, const Manifest *m, json_object *v, RunRequest *r, char **ret_error) {
-        uint64_t total = 0;
+        uint64_t total = r->has_code ? file_usage(r->code_len) : 0;
 
         if (!json_object_is_type(v, json_type_object))
                 return set_error(ret_error, -EINVAL, "files: expected an object of base64 strings");
@@ -158,9 +167,11 @@ static int parse_files(const Settings *s, const Manifest *m, json_object *v, Run
                         return k;
                 if (k < 0)
                         return set_error(ret_error, -EINVAL, "files: '%s': invalid base64", name);
-                total += f->len;
+                total += file_usage(f->len);
                 if (total > m->limits.workdir_max)
-                        return set_error(ret_error, -EINVAL, "files: more than %" PRIu64 " bytes in all", m->limits.workdir_max);
+                        return set_error(ret_error, -EINVAL,
+                                         "files: more than %" PRIu64 " bytes in all (each file in whole %" PRIu64
+                                         "-byte blocks, the code included)", m->limits.workdir_max, SUPERVISE_ENTRY_MIN);
         }
         return 0;
 }
@@ -210,6 +221,11 @@ int run_request_parse(const Settings *s, const Manifest *m, const char *body, si
                 memcpy(r.code, c, n + 1);
                 r.code_len = n;
                 r.has_code = true;
+                if (file_usage(n) > m->limits.workdir_max) {
+                        k = set_error(ret_error, -EINVAL, "code: more than %" PRIu64 " bytes (in whole %" PRIu64
+                                      "-byte blocks)", m->limits.workdir_max, SUPERVISE_ENTRY_MIN);
+                        goto out;
+                }
         }
 
         json_object_object_foreach(root, key, val) {

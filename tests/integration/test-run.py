@@ -344,6 +344,12 @@ def body(tap):
     check_error(tap, w.run("small", {"files": {"a": b64(b"a" * 5000)}}), 400, "a file over workdir_max")
     check_error(tap, w.run("small", {"files": {"a": b64(b"a" * 3000), "b": b64(b"b" * 3000)}}), 400,
                 "files adding up over workdir_max")
+    # counted as the work dir's usage is (whole blocks, one at least): two bytes in two files are
+    # 8K, and were a run killed at once for output_limit, the skill having written nothing
+    r = w.run("small", {"files": {"a": b64("a"), "b": b64("b")}})
+    check_error(tap, r, 400, "two one-byte files over workdir_max=4K")
+    tap.is_((r.json or {}).get("message"),
+            "files: more than 4096 bytes in all (each file in whole 4096-byte blocks, the code included)", "... said so")
 
     # --- code
     code = 'echo "$0"; echo "$@"; pwd; cat "$0"'

@@ -174,8 +174,29 @@ int main(void) {
         {
                 Manifest small = *plain;
                 small.limits.workdir_max = 3;
-                is_str(try(&small, "{\"files\": {\"a\": \"YWJjZA==\"}}", NULL), "-22 files: more than 3 bytes in all",
+                is_str(try(&small, "{\"files\": {\"a\": \"YWJjZA==\"}}", NULL),
+                       "-22 files: more than 3 bytes in all (each file in whole 4096-byte blocks, the code included)",
                        "file bytes bounded by workdir_max");
+                /* counted as the supervisor counts the work dir, or the run is killed for output_limit
+                 * with nothing written by the skill */
+                small.limits.workdir_max = 8191;
+                is_str(try(&small, "{\"files\": {\"a\": \"YQ==\", \"b\": \"Yg==\"}}", NULL),
+                       "-22 files: more than 8191 bytes in all (each file in whole 4096-byte blocks, the code included)",
+                       "two files of a byte take two blocks");
+                small.limits.workdir_max = 8192;
+                is_str(try(&small, "{\"files\": {\"a\": \"YQ==\", \"b\": \"Yg==\"}}", NULL), "OK",
+                       "... which fit 8192");
+        }
+        {
+                Manifest small = *code;
+                small.limits.workdir_max = 4096;
+                is_str(try(&small, "{\"code\": \"x\", \"files\": {\"a\": \"YQ==\"}}", NULL),
+                       "-22 files: more than 4096 bytes in all (each file in whole 4096-byte blocks, the code included)",
+                       "the code file counts with the files");
+                is_str(try(&small, "{\"code\": \"x\"}", NULL), "OK", "code alone in a block");
+                small.limits.workdir_max = 4095;
+                is_str(try(&small, "{\"code\": \"x\"}", NULL),
+                       "-22 code: more than 4095 bytes (in whole 4096-byte blocks)", "code alone over workdir_max");
         }
 
         is_str(try(plain, "{\"code\": \"print(1)\"}", NULL), "-22 code: skill 't' does not accept code",
@@ -423,9 +444,9 @@ int main(void) {
         }
         {
                 Manifest small = *plain;
-                small.limits.workdir_max = 4;
+                small.limits.workdir_max = 4096;
                 is_str(try(&small, "{\"files\": {\"a\": \"YWJjZA==\"}}", &r), "OK",
-                       "files of exactly workdir_max bytes");
+                       "files of exactly workdir_max bytes, in blocks");
                 is_int(r.files[0].len, 4, "... decoded");
                 run_request_done(&r);
         }
