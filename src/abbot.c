@@ -129,6 +129,11 @@ int abbot_build_run_request(const Settings *s, const Manifest *m, const char *bo
             (k = check_member(skill_info, "SkillInfo", "Request", json_type_object, false, NULL, ret_error)) < 0)
                 goto out;
 
+        /* as the native route's code: counted against workdir_max before anything is written */
+        k = run_code_size_check(m, (size_t) json_object_get_string_len(code), "RunnerInfo.Code", ret_error);
+        if (k < 0)
+                goto out;
+
         r.stdin_data = malloc(len + 1);
         if (!r.stdin_data) {
                 k = -ENOMEM;

@@ -27,6 +27,10 @@ typedef struct RunRequest {
         uint64_t timeout_ms;  /* 0 = not given */
 } RunRequest;
 
+/* -EINVAL, with a message naming the field as what, for code of len bytes that would put the work
+ * dir's usage, as the supervisor counts it, over the manifest's workdir_max. */
+int run_code_size_check(const Manifest *m, size_t len, const char *what, char **ret_error);
+
 /* -EINVAL with a message for the client (→ 400) when the body breaks the rules. */
 bool run_file_name_valid(const char *name);
 int run_request_parse(const Settings *s, const Manifest *m, const char *body, size_t len, RunRequest *ret,

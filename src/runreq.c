@@ -131,6 +131,13 @@ static uint64_t file_usage(size_t len) {
         return MAX(n, UINT64_C(1)) * SUPERVISE_ENTRY_MIN;
 }
 
+int run_code_size_check(const Manifest *m, size_t len, const char *what, char **ret_error) {
+        if (file_usage(len) > m->limits.workdir_max)
+                return set_error(ret_error, -EINVAL, "%s: more than %" PRIu64 " bytes (in whole %" PRIu64 "-byte blocks)",
+                                 what, m->limits.workdir_max, SUPERVISE_ENTRY_MIN);
+        return 0;
+}
+
 static int parse_files(const Settings *s, const Manifest *m, json_object *v, RunRequest *r, char **ret_error) {
         uint64_t total = r->has_code ? file_usage(r->code_len) : 0;
 
@@ -221,11 +228,9 @@ int run_request_parse(const Settings *s, const Manifest *m, const char *body, si
                 memcpy(r.code, c, n + 1);
                 r.code_len = n;
                 r.has_code = true;
-                if (file_usage(n) > m->limits.workdir_max) {
-                        k = set_error(ret_error, -EINVAL, "code: more than %" PRIu64 " bytes (in whole %" PRIu64
-                                      "-byte blocks)", m->limits.workdir_max, SUPERVISE_ENTRY_MIN);
+                k = run_code_size_check(m, n, "code", ret_error);
+                if (k < 0)
                         goto out;
-                }
         }
 
         json_object_object_foreach(root, key, val) {

@@ -239,6 +239,7 @@ static void test_request(void) {
                 .policy = POLICY_PERMISSIVE,
                 .allow_env = allow,
                 .accepts_code = true,
+                .limits = { .workdir_max = 4096 },
         };
         Settings s = { .abbot_api_base_url = (char *) "https://ab.bot/api" };
         RunRequest req = {};
@@ -367,6 +368,17 @@ static void test_request(void) {
         ok(req.stdin_data == NULL && req.code == NULL, "... and no request");
         free(error);
         m.input = INPUT_STDIN;
+
+        /* The code file counts against workdir_max as the native route's does: refused here, not
+         * a run killed at once for OutputLimit, the skill having written nothing */
+        m.limits.workdir_max = 4095;
+        error = NULL;
+        k = build(&s, &m, MESSAGE, NULL, &req, &error);
+        is_int(k, -EINVAL, "RunnerInfo.Code over workdir_max (in blocks) refused");
+        is_str(error, "RunnerInfo.Code: more than 4095 bytes (in whole 4096-byte blocks)", "... said so");
+        ok(req.stdin_data == NULL && req.code == NULL, "... and no request");
+        free(error);
+        m.limits.workdir_max = 4096;
 
         /* The fixture every other Abbot test uses parses too. */
         {
