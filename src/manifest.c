@@ -626,17 +626,13 @@ int manifest_load_file(const Settings *s, const char *name, const char *path, Ma
 
         /* Symlinks are followed: packagers and admins use them. What is no regular file (a
          * FIFO, a device a deploy user's symlink names) is never opened: check runs as root. */
-        fd = open_regular(path);
+        fd = open_regular(path, &st);
         if (fd == -ENOENT)
                 return -ENOENT;
         if (fd == -EBADFD)
                 return set_error(ret_error, -EINVAL, "%s: not a regular file", path);
         if (fd < 0)
                 return set_error(ret_error, fd, "%s: %s", path, strerror(-fd));
-        if (fstat(fd, &st) < 0) {
-                r = negative_errno();
-                return set_error(ret_error, r, "%s: %s", path, strerror(-r));
-        }
         if ((uint64_t) st.st_size > MANIFEST_SIZE_MAX)
                 return set_error(ret_error, -EFBIG, "%s: larger than %" PRIu64 " bytes", path, MANIFEST_SIZE_MAX);
 

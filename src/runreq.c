@@ -76,14 +76,16 @@ static int parse_args(json_object *v, RunRequest *r, char **ret_error) {
         r->args = calloc(n + 1, sizeof(char *));
         if (!r->args)
                 return -ENOMEM;
+        const size_t longest = exec_string_max();
         for (size_t i = 0; i < n; i++) {
                 const char *s;
-                int k = get_plain_string(json_object_array_get_idx(v, i), &s, NULL);
+                size_t len;
+                int k = get_plain_string(json_object_array_get_idx(v, i), &s, &len);
                 if (k < 0)
                         return set_error(ret_error, -EINVAL, "args[%zu]: %s", i, NOT_PLAIN_STRING(k));
-                if (strlen(s) > exec_string_max())
+                if (len > longest)
                         return set_error(ret_error, -EINVAL, "args[%zu]: longer than %zu bytes, the most execve(2) takes",
-                                         i, exec_string_max());
+                                         i, longest);
                 r->args[i] = strdup(s);
                 if (!r->args[i])
                         return -ENOMEM;

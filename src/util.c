@@ -360,7 +360,7 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len) {
         return read_full_fd(fd, max, ret, ret_len);
 }
 
-int open_regular(const char *path) {
+int open_regular(const char *path, struct stat *ret_st) {
         _cleanup_close_ int pfd = open(path, O_PATH | O_CLOEXEC);
         char proc[sizeof("/proc/self/fd/") + 12];
         struct stat st, again;
@@ -374,8 +374,13 @@ int open_regular(const char *path) {
                 return -EBADFD;
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
         fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd >= 0 || (errno != ENOENT && errno != EMFILE))
-                return fd >= 0 ? fd : negative_errno();
+        if (fd < 0 && errno != ENOENT && errno != EMFILE)
+                return negative_errno();
+        if (fd >= 0) {
+                if (ret_st)
+                        *ret_st = st; /* the file fd is: no second fstat() */
+                return fd;
+        }
         /* no /proc, or no second fd (a worker short of them reads the tokens file with the one
          * it has, as before): by path, O_NONBLOCK should a FIFO have taken its place */
         close(pfd);
@@ -387,19 +392,19 @@ int open_regular(const char *path) {
                 close(fd);
                 return -EBADFD;
         }
+        if (ret_st)
+                *ret_st = again;
         return fd;
 }
 
 int read_full_secret(const char *path, size_t max, char **ret, size_t *ret_len) {
-        _cleanup_close_ int fd = open_regular(path);
         struct stat st;
+        _cleanup_close_ int fd = open_regular(path, &st);
         char *buf;
         size_t len = 0;
 
         if (fd < 0)
                 return fd;
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
         if ((uint64_t) st.st_size > max)
                 return -EFBIG;
         /* one buffer of the final size: no realloc leaves a copy of the secret in freed memory */

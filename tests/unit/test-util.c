@@ -492,9 +492,9 @@ static int open_regular_files(const char *base) {
         snprintf(gone, sizeof(gone), "%s/gone", base);
         if (access("/proc/self/fd", F_OK) == 0 || write_file_at(AT_FDCWD, f, "abc", 3, 0600) < 0 || mkfifo(fifo, 0600) < 0)
                 return 100;
-        fd = open_regular(f);
+        fd = open_regular(f, NULL);
         return (fd < 0 || read(fd, buf, sizeof(buf)) != 3 || strcmp(buf, "abc") != 0 ? 1 : 0) |
-               (open_regular(fifo) != -EBADFD ? 2 : 0) | (open_regular(gone) != -ENOENT ? 4 : 0);
+               (open_regular(fifo, NULL) != -EBADFD ? 2 : 0) | (open_regular(gone, NULL) != -ENOENT ? 4 : 0);
 }
 
 /* Without /proc (a chroot, a container that mounts none), open_regular() cannot reopen its
@@ -1302,9 +1302,12 @@ static void test_read_secret(void) {
         is_int(read_full_secret(path, 8, &text, &len), -EBADFD, "a FIFO: refused");
         unlink(path);
         is_int(read_full_secret(path, 8, &text, &len), -ENOENT, "missing file");
-        is_int(open_regular("/tmp"), -EBADFD, "open_regular: a directory is refused");
-        int fd2 = open_regular("/proc/self/status"); /* through a symlink: /proc/self */
+        is_int(open_regular("/tmp", NULL), -EBADFD, "open_regular: a directory is refused");
+        struct stat said = {}, seen = {};
+        int fd2 = open_regular("/proc/self/status", &said); /* through a symlink: /proc/self */
         ok(fd2 >= 0 && read(fd2, (char[8]) {}, 8) == 8, "open_regular: a regular file, readable (%d)", fd2);
+        ok(fd2 >= 0 && fstat(fd2, &seen) == 0 && said.st_dev == seen.st_dev && said.st_ino == seen.st_ino &&
+           S_ISREG(said.st_mode), "open_regular: the stat it gives is the opened file's");
         if (fd2 >= 0)
                 close(fd2);
         /* a tokens file over its bound: the bound is said, not "File too large" */
