@@ -146,20 +146,32 @@ int journal_send_record(const char *socket_path, const RequestLog *l) {
 void journal_wait_taken(void) {
         uint64_t start;
         long pause_usec = 20;
+        bool comment_sent = false;
 
         if (last_fd < 0)
                 return;
         /* A second datagram of a comment line only, which journald reads and logs nothing of
          * (native protocol: lines starting with '#' are ignored): journald takes a datagram
          * only once it is done with the one before, /proc read, so once this one is taken the
-         * record has its sender's unit. If it does not fit in the queue, the record alone is
-         * waited for. */
-        (void) sendto(last_fd, "#\n", 2, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *) &last_sa, last_sa_len);
+         * record has its sender's unit. The record being taken is not enough: journald reads
+         * the sender's /proc after it. When journald's queue is full (net.unix.max_dgram_qlen
+         * is 10 where systemd-sysctl has not raised it, and PID 1 writes there too while units
+         * stop), the comment is sent again after each pause until it fits. */
         start = now_usec();
         for (;;) {
                 int queued = 0;
+                if (!comment_sent) {
+                        ssize_t k = sendto(last_fd, "#\n", 2, MSG_DONTWAIT | MSG_NOSIGNAL,
+                                           (struct sockaddr *) &last_sa, last_sa_len);
+                        /* anything but a full queue: the journal is gone, nothing to wait for */
+                        if (k < 0 && errno != EAGAIN)
+                                break;
+                        comment_sent = k >= 0;
+                }
                 /* a datagram is charged to the socket that sent it until the reader has it */
-                if (ioctl(last_fd, SIOCOUTQ, &queued) < 0 || queued <= 0)
+                if (ioctl(last_fd, SIOCOUTQ, &queued) < 0)
+                        break;
+                if (queued <= 0 && comment_sent)
                         break;
                 if (now_usec() - start >= TAKE_WAIT_USEC)
                         break;

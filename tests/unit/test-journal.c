@@ -27,14 +27,21 @@
 int __real_nanosleep(const struct timespec *req, struct timespec *rem);
 int __wrap_nanosleep(const struct timespec *req, struct timespec *rem);
 static int drain_fd = -1;
+static bool drain_one; /* one datagram a pause, as a busy journal would */
+static bool comment_taken;
 static unsigned pauses;
 int __wrap_nanosleep(const struct timespec *req, struct timespec *rem) {
         char b[JOURNAL_RECORD_MAX + 1];
+        ssize_t k;
 
         pauses++;
         if (drain_fd >= 0)
-                while (recv(drain_fd, b, sizeof b, MSG_DONTWAIT) >= 0)
-                        ;
+                while ((k = recv(drain_fd, b, sizeof b, MSG_DONTWAIT)) >= 0) {
+                        if (k == 2 && memcmp(b, "#\n", 2) == 0)
+                                comment_taken = true;
+                        if (drain_one)
+                                break;
+                }
         return __real_nanosleep(req, rem);
 }
 
@@ -371,6 +378,27 @@ static void test_wait_taken(void) {
         drain_fd = -1;
         ok(pauses <= 1, "both taken during the first pause: the wait ends there (%u pauses)", pauses);
         ok(recv(fd, buf, sizeof buf, MSG_DONTWAIT) < 0 && errno == EAGAIN, "... nothing left in the queue");
+
+        /* a journal whose queue the record filled (PID 1 writes there too while units stop):
+         * the comment does not fit at first, and is sent once the journal has made room, so
+         * that the wait still ends only once the journal is done with the record */
+        int filler = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        assert_se(filler >= 0);
+        is_int(journal_send_record(path, &l), 0, "a record for a journal with a full queue");
+        unsigned fillers = 0;
+        while (sendto(filler, "x", 1, MSG_DONTWAIT, (struct sockaddr *) &sa, sizeof sa) == 1)
+                fillers++;
+        is_int(errno, EAGAIN, "the journal's queue is full after %u more datagrams", fillers);
+        drain_fd = fd;
+        drain_one = true;
+        comment_taken = false;
+        pauses = 0;
+        journal_wait_taken();
+        drain_fd = -1;
+        drain_one = false;
+        ok(comment_taken, "the comment was sent once there was room, and taken (%u pauses)", pauses);
+        ok(recv(fd, buf, sizeof buf, MSG_DONTWAIT) < 0 && errno == EAGAIN, "... nothing left in the queue");
+        close(filler);
 
         /* a journal that never reads it: the wait ends, the socket is closed */
         int before = tap_open_fds();
