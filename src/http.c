@@ -4,8 +4,10 @@
 
 /* The parser works in two passes over the caller's buffer. The first pass validates line by line
  * without allocating, so a refusal can be decided as early as the bytes allow (an endless request
- * line is refused once it passes the bound, not when the read timeout fires). The second pass runs
- * only on a complete, syntactically valid head: it copies the head and cuts it into strings. */
+ * line is refused once it passes the bound, not when the read timeout fires). It goes on where the
+ * last call on fewer of the same bytes left off (HttpHeadScan), the line still arriving included,
+ * so that a head read in many pieces costs no more than one read whole. The second pass runs only
+ * on a complete, syntactically valid head: it copies the head and cuts it into strings. */
 
 typedef struct Parser {
         int status;
@@ -66,12 +68,6 @@ static bool is_ows(char c) {
         return c == ' ' || c == '\t';
 }
 
-typedef struct RequestLine {
-        size_t method_len;
-        size_t target_start, target_len;
-        int version_minor;
-} RequestLine;
-
 /* "HTTP/1.0" and "HTTP/1.1" are ours, and a later HTTP/1.x is taken as 1.1 (RFC 9110 §6.2: the
  * highest minor version we implement); a well-formed HTTP/2 or later gets 505 so the client
  * learns to downgrade; everything else is garbage. */
@@ -103,47 +99,54 @@ static int check_version(Parser *p, const char *s, size_t n, int *ret_minor) {
 }
 
 /* Validate the request line l[0..n) (line end already cut off). With complete == false the line
- * is still arriving: refuse only what no further byte can repair. */
-static int check_request_line(Parser *p, const char *l, size_t n, bool complete, RequestLine *ret) {
-        size_t i = 0, t;
+ * is still arriving: refuse only what no further byte can repair. l[0..from) passed already, and
+ * *ret holds what was found in it: a part is known once the space after it came. */
+static int check_request_line(Parser *p, const char *l, size_t n, bool complete, size_t from, HttpRequestLine *ret) {
+        size_t i = from, t;
         int r;
 
-        while (i < n && is_tchar(l[i]))
+        if (ret->method_len == 0) {
+                while (i < n && is_tchar(l[i]))
+                        i++;
+                if (i > HTTP_MAX_METHOD)
+                        return refuse(p, 400, "Request method too long");
+                if (i == n) {
+                        if (!complete)
+                                return 0;
+                        return refuse(p, 400, n == 0 ? "Empty request line" : "Malformed request line");
+                }
+                if (i == 0 || l[i] != ' ')
+                        return refuse(p, 400, "Invalid request method");
+                ret->method_len = i;
+                ret->target_start = ++i;
+        }
+
+        t = ret->target_start;
+        if (ret->target_len == 0) {
+                for (; i < n && l[i] != ' '; i++)
+                        if (!is_target_char(l[i]))
+                                return refuse(p, 400, "Invalid character in request target");
+                /* A target in another form waits for the version, which is judged first: the HTTP/2
+                 * preface "PRI * HTTP/2.0" and "GET http://... HTTP/2.0" learn 505 however the line
+                 * arrives in pieces. */
+                if (i == n) {
+                        if (!complete)
+                                return 0;
+                        return refuse(p, 400, "Malformed request line");
+                }
+                if (i == t)
+                        return refuse(p, 400, "Empty request target");
+                ret->target_len = i - t;
                 i++;
-        if (i > HTTP_MAX_METHOD)
-                return refuse(p, 400, "Request method too long");
-        if (i == n) {
-                if (!complete)
-                        return 0;
-                return refuse(p, 400, n == 0 ? "Empty request line" : "Malformed request line");
         }
-        if (i == 0 || l[i] != ' ')
-                return refuse(p, 400, "Invalid request method");
-        ret->method_len = i;
 
-        t = ++i;
-        for (; i < n && l[i] != ' '; i++)
-                if (!is_target_char(l[i]))
-                        return refuse(p, 400, "Invalid character in request target");
-        /* A target in another form waits for the version, which is judged first: the HTTP/2
-         * preface "PRI * HTTP/2.0" and "GET http://... HTTP/2.0" learn 505 however the line
-         * arrives in pieces. */
-        if (i == n) {
-                if (!complete)
-                        return 0;
-                return refuse(p, 400, "Malformed request line");
-        }
-        if (i == t)
-                return refuse(p, 400, "Empty request target");
-        ret->target_start = t;
-        ret->target_len = i - t;
-
-        for (size_t v = ++i; v < n; v++)
-                if (!is_tchar(l[v]) && l[v] != '/')
+        for (; i < n; i++)
+                if (!is_tchar(l[i]) && l[i] != '/')
                         return refuse(p, 400, "Malformed HTTP version");
         if (!complete)
                 return 0;
         /* the version first: a client of another protocol learns that rather than our syntax */
+        i = t + ret->target_len + 1;
         r = check_version(p, l + i, n - i, &ret->version_minor);
         if (r < 0)
                 return r;
@@ -158,101 +161,99 @@ static int check_request_line(Parser *p, const char *l, size_t n, bool complete,
         return 0;
 }
 
-/* Validate one header field line "name:value"; partial lines as above. */
-static int check_field_line(Parser *p, const char *l, size_t n, bool complete) {
-        size_t i = 0;
+/* Validate one header field line "name:value"; partial lines, from and *name_len (0 until the ':'
+ * came) as above. */
+static int check_field_line(Parser *p, const char *l, size_t n, bool complete, size_t from, size_t *name_len) {
+        size_t i = from;
 
-        if (n > 0 && is_ows(l[0]))
-                return refuse(p, 400, "Obsolete line folding is not accepted");
-        while (i < n && is_tchar(l[i]))
-                i++;
-        if (i == n) {
-                if (!complete)
-                        return 0;
-                return refuse(p, 400, "Header field without ':'");
+        if (*name_len == 0) {
+                if (n > 0 && is_ows(l[0]))
+                        return refuse(p, 400, "Obsolete line folding is not accepted");
+                while (i < n && is_tchar(l[i]))
+                        i++;
+                if (i == n) {
+                        if (!complete)
+                                return 0;
+                        return refuse(p, 400, "Header field without ':'");
+                }
+                if (l[i] != ':') {
+                        if (is_ows(l[i]))
+                                return refuse(p, 400, "Whitespace between header field name and ':'");
+                        return refuse(p, 400, "Invalid character in header field name");
+                }
+                if (i == 0)
+                        return refuse(p, 400, "Empty header field name");
+                *name_len = i++;
         }
-        if (l[i] != ':') {
-                if (is_ows(l[i]))
-                        return refuse(p, 400, "Whitespace between header field name and ':'");
-                return refuse(p, 400, "Invalid character in header field name");
-        }
-        if (i == 0)
-                return refuse(p, 400, "Empty header field name");
-        for (size_t j = i + 1; j < n; j++)
-                if (!http_field_char(l[j]))
+        for (; i < n; i++)
+                if (!http_field_char(l[i]))
                         return refuse(p, 400, "Invalid character in header field value");
         return 0;
 }
 
-typedef struct HeadScan {
-        RequestLine rl;
-        size_t n_fields;
-        size_t start;      /* where the request line begins, after any empty lines */
-        bool line_done;    /* the request line is whole and valid */
-        size_t head_len;   /* where the head ends, its terminator included */
-} HeadScan;
-
-/* Pass one. Returns 1 with *ret filled when the head is complete, 0 when more bytes are needed. */
-static int scan_head(Parser *p, const char *buf, size_t len, const HttpLimits *lim, HeadScan *ret) {
-        size_t window = MIN(len, lim->max_header), pos = 0;
-        bool first = true;
+/* Pass one, from where the last call left off. Returns 1 with *s filled when the head is complete,
+ * 0 when more bytes are needed. */
+static int scan_head(Parser *p, const char *buf, size_t len, const HttpLimits *lim, HttpHeadScan *s) {
+        size_t window = MIN(len, lim->max_header);
         int r;
 
         for (;;) {
-                const char *nl = memchr(buf + pos, '\n', window - pos);
+                /* what passed of this line holds no LF: search the rest (a CR last was not passed) */
+                const char *l = buf + s->pos, *nl = memchr(l + s->checked, '\n', window - s->pos - s->checked);
                 size_t n;
 
                 if (!nl) {
                         /* The line is still arriving. Strip a CR that may yet be followed by LF. */
-                        n = window - pos;
+                        n = window - s->pos;
                         if (n > 0 && buf[window - 1] == '\r')
                                 n--;
-                        if (first)
-                                r = check_request_line(p, buf + pos, n, false, &ret->rl);
-                        else if (n > 0 && ret->n_fields >= lim->max_fields)
+                        if (!s->line_done)
+                                r = check_request_line(p, l, n, false, s->checked, &s->rl);
+                        else if (n > 0 && s->n_fields >= lim->max_fields)
                                 r = refuse_bound(p, 431, "Too many header fields", "max_header_fields",
                                                  lim->max_fields);
                         else
-                                r = check_field_line(p, buf + pos, n, false);
+                                r = check_field_line(p, l, n, false, s->checked, &s->name_len);
                         if (r < 0)
                                 return r;
+                        s->checked = n;
                         /* Nothing after the window can complete a head that fits in max_header. */
-                        if (len >= lim->max_header && first && n == 0)
+                        if (len >= lim->max_header && !s->line_done && n == 0)
                                 return refuse(p, 400, "Nothing but empty lines");
                         if (len >= lim->max_header)
-                                return refuse_bound(p, first ? 414 : 431,
-                                                    first ? "Request line too long" : "Request header too large",
+                                return refuse_bound(p, s->line_done ? 431 : 414,
+                                                    s->line_done ? "Request header too large" : "Request line too long",
                                                     "max_header", lim->max_header);
                         return 0;
                 }
 
-                n = (size_t) (nl - (buf + pos));
-                if (n > 0 && buf[pos + n - 1] == '\r')
+                n = (size_t) (nl - l);
+                if (n > 0 && l[n - 1] == '\r')
                         n--;
 
-                if (first && n == 0) {
+                if (!s->line_done && n == 0) {
                         /* RFC 9112 §2.2: empty lines before the request line are ignored; they
                          * count toward the head's bound all the same */
-                } else if (first) {
-                        r = check_request_line(p, buf + pos, n, true, &ret->rl);
+                } else if (!s->line_done) {
+                        r = check_request_line(p, l, n, true, s->checked, &s->rl);
                         if (r < 0)
                                 return r;
-                        ret->start = pos;
-                        ret->line_done = true;
-                        first = false;
+                        s->start = s->pos;
+                        s->line_done = true;
                 } else if (n == 0) {
-                        ret->head_len = (size_t) (nl - buf) + 1;
+                        s->head_len = (size_t) (nl - buf) + 1;
                         return 1;
                 } else {
-                        if (ret->n_fields >= lim->max_fields)
+                        if (s->n_fields >= lim->max_fields)
                                 return refuse_bound(p, 431, "Too many header fields", "max_header_fields",
                                                     lim->max_fields);
-                        r = check_field_line(p, buf + pos, n, true);
+                        r = check_field_line(p, l, n, true, s->checked, &s->name_len);
                         if (r < 0)
                                 return r;
-                        ret->n_fields++;
+                        s->n_fields++;
                 }
-                pos = (size_t) (nl - buf) + 1;
+                s->pos = (size_t) (nl - buf) + 1;
+                s->checked = s->name_len = 0;
         }
 }
 
@@ -310,7 +311,7 @@ static int take_unique(Parser *p, const char **slot, const char *value, const ch
 }
 
 /* Pass two: cut the copied head into strings and apply the per-field rules. */
-static int fill_request(Parser *p, const HeadScan *scan, const HttpLimits *lim, HttpRequest *req) {
+static int fill_request(Parser *p, const HttpHeadScan *scan, const HttpLimits *lim, HttpRequest *req) {
         const char *transfer_encoding = NULL, *content_length = NULL, *expect = NULL;
         char *line, *end;
         int r;
@@ -417,7 +418,7 @@ static int fill_request(Parser *p, const HeadScan *scan, const HttpLimits *lim, 
 
 /* A request refused after its request line keeps its method and path (no query, no header), so
  * that the refusal can be logged with them. Nothing when out of memory: they are only for the log. */
-static void keep_request_line(const char *buf, const HeadScan *scan, HttpRequest *req) {
+static void keep_request_line(const char *buf, const HttpHeadScan *scan, HttpRequest *req) {
         const char *line = buf + scan->start, *target = line + scan->rl.target_start;
         const char *q = memchr(target, '?', scan->rl.target_len);
         size_t m = scan->rl.method_len, t = q ? (size_t) (q - target) : scan->rl.target_len;
@@ -436,15 +437,14 @@ static void keep_request_line(const char *buf, const HeadScan *scan, HttpRequest
         req->path = req->head + m + 1;
 }
 
-int http_parse_head(const char *buf, size_t len, const HttpLimits *lim, HttpRequest *req, int *ret_status,
-                    const char **ret_msg) {
+int http_parse_head_more(HttpHeadScan *scan, const char *buf, size_t len, const HttpLimits *lim, HttpRequest *req,
+                         int *ret_status, const char **ret_msg) {
         static const HttpLimits default_limits = {
                 .max_header = DEFAULT_MAX_HEADER,
                 .max_fields = DEFAULT_MAX_HEADER_FIELDS,
                 .max_body = DEFAULT_MAX_BODY,
         };
         Parser p = {};
-        HeadScan scan = {};
         int r;
 
         *req = (HttpRequest) {};
@@ -453,22 +453,22 @@ int http_parse_head(const char *buf, size_t len, const HttpLimits *lim, HttpRequ
         if (len == 0)
                 return 0;
 
-        r = scan_head(&p, buf, len, lim, &scan);
+        r = scan_head(&p, buf, len, lim, scan);
         if (r <= 0)
                 goto finish;
 
         /* head, NUL, then a copy of the target to cut into path and query */
-        req->head_size = scan.head_len - scan.start + 1 + scan.rl.target_len + 1;
+        req->head_size = scan->head_len - scan->start + 1 + scan->rl.target_len + 1;
         req->head = malloc(req->head_size);
         if (!req->head) {
                 r = -ENOMEM;
                 goto finish;
         }
-        memcpy(req->head, buf + scan.start, scan.head_len - scan.start);
-        req->head[scan.head_len - scan.start] = '\0';
-        req->head_len = scan.head_len;
+        memcpy(req->head, buf + scan->start, scan->head_len - scan->start);
+        req->head[scan->head_len - scan->start] = '\0';
+        req->head_len = scan->head_len;
 
-        r = fill_request(&p, &scan, lim, req);
+        r = fill_request(&p, scan, lim, req);
         if (r < 0) {
                 http_request_done(req);
                 goto finish;
@@ -479,8 +479,8 @@ finish:
         /* Any failure comes with a status to answer, so a caller can never mistake it for 0. */
         if (r < 0 && r != -EBADMSG)
                 (void) refuse(&p, 500, "Out of memory");
-        if (r == -EBADMSG && scan.line_done)
-                keep_request_line(buf, &scan, req);
+        if (r == -EBADMSG && scan->line_done)
+                keep_request_line(buf, scan, req);
         if (r < 0) {
                 if (ret_status)
                         *ret_status = p.status;
@@ -490,6 +490,13 @@ finish:
                 req->refused_limit_value = p.limit_value;
         }
         return r;
+}
+
+int http_parse_head(const char *buf, size_t len, const HttpLimits *lim, HttpRequest *req, int *ret_status,
+                    const char **ret_msg) {
+        HttpHeadScan scan = {};
+
+        return http_parse_head_more(&scan, buf, len, lim, req, ret_status, ret_msg);
 }
 
 size_t http_empty_lines(const char *buf, size_t len) {

@@ -45,6 +45,25 @@ typedef struct HttpRequest {
         uint64_t refused_limit_value;
 } HttpRequest;
 
+/* A request line's parts, as offsets into it. */
+typedef struct HttpRequestLine {
+        size_t method_len;
+        size_t target_start, target_len;
+        int version_minor;
+} HttpRequestLine;
+
+/* How far http_parse_head_more() got in a head that is still arriving (private to http.c). */
+typedef struct HttpHeadScan {
+        HttpRequestLine rl;
+        size_t n_fields;
+        size_t start;       /* where the request line begins, after any empty lines */
+        bool line_done;     /* the request line is whole and valid */
+        size_t head_len;    /* where the head ends, its terminator included */
+        size_t pos;         /* where the line still arriving begins */
+        size_t checked;     /* how many of its bytes passed already */
+        size_t name_len;    /* its field name's length once the ':' came, 0 before */
+} HttpHeadScan;
+
 /* Parse the request head at the start of buf[0..len).
  *   returns 0       the head is not complete yet and still within bounds: read more
  *   returns 1       complete; *req is filled, req->head_len tells where the body starts
@@ -66,6 +85,14 @@ typedef struct HttpRequest {
  * our set, so → 400. */
 int http_parse_head(const char *buf, size_t len, const HttpLimits *lim, HttpRequest *req, int *ret_status,
                     const char **ret_msg);
+
+/* http_parse_head() for a caller that reads a head in pieces: *scan carries what was checked of
+ * buf before, so that each byte is looked at once however the head arrives (a byte per segment
+ * would otherwise cost a scan of all that came before it, each time). Zero *scan first, then call
+ * it with the same lim and the same buf grown by each read, until it returns other than 0. What
+ * it returns for buf[0..len) is what http_parse_head() would. */
+int http_parse_head_more(HttpHeadScan *scan, const char *buf, size_t len, const HttpLimits *lim, HttpRequest *req,
+                         int *ret_status, const char **ret_msg);
 
 /* Whether a header field value may hold c: VCHAR, obs-text, SP, HTAB. Anything else (NUL, bare
  * CR, DEL, ...) makes the request a 400. */

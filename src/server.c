@@ -169,6 +169,9 @@ static int read_request(Server *srv, const char **ret_msg) {
          * far as it was read into: a head of a few hundred bytes in a buffer of max_header */
         _cleanup_secret_buffer_ SecretBuffer raw = { .data = malloc(cap + 1) };
         char *buf = raw.data;
+        /* each parse goes on where the last one left off: a head sent a byte per segment costs no
+         * more to parse than one sent whole */
+        HttpHeadScan scan = {};
         int status = 0, r;
 
         if (!buf)
@@ -176,7 +179,7 @@ static int read_request(Server *srv, const char **ret_msg) {
         for (;;) {
                 ssize_t k;
                 if (len > 0) {
-                        r = http_parse_head(buf, len, &lim, &srv->req, &status, ret_msg);
+                        r = http_parse_head_more(&scan, buf, len, &lim, &srv->req, &status, ret_msg);
                         if (r < 0) {
                                 /* refused, but still a HEAD: the error goes without its body */
                                 if (http_is_head_request(buf, len))

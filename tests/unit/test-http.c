@@ -760,6 +760,161 @@ static void test_early_refusal(void) {
         refused_lit(&lim, "", 0, "empty input: read more");
 }
 
+/* Parsed a byte more at a time, as read_request() parses after each read, with the scan carried
+ * from one call to the next: the first verdict comes with the same byte as it does for a parse of
+ * the whole, and says the same (status, reason, the request and its fields). */
+static void fed_bytewise(const HttpLimits *l, const char *s, size_t n, const char *what) {
+        HttpHeadScan scan = {};
+        HttpRequest a = {}, b;
+        const char *msg_a = NULL, *msg_b = NULL;
+        int status_a = 0, status_b = 0, ra = 0, rb;
+        size_t k = 0;
+        bool same;
+
+        while (k < n) {
+                ra = http_parse_head_more(&scan, s, ++k, l, &a, &status_a, &msg_a);
+                if (ra != 0)
+                        break;
+        }
+        rb = http_parse_head(s, k, l, &b, &status_b, &msg_b);
+        same = ra == rb;
+        if (same && ra < 0)
+                same = status_a == status_b && msg_a == msg_b && a.refused_limit == b.refused_limit &&
+                       streq_ptr(a.method, b.method) && streq_ptr(a.path, b.path);
+        if (same && ra == 1) {
+                same = a.head_len == b.head_len && streq(a.method, b.method) && streq(a.target, b.target) &&
+                       streq(a.path, b.path) && streq_ptr(a.query, b.query) && a.version_minor == b.version_minor &&
+                       a.n_headers == b.n_headers && streq_ptr(a.host, b.host) &&
+                       a.content_length == b.content_length && a.expect_continue == b.expect_continue;
+                for (size_t i = 0; same && i < a.n_headers; i++)
+                        same = streq(a.headers[i].name, b.headers[i].name) &&
+                               streq(a.headers[i].value, b.headers[i].value);
+        }
+        if (!ok(same, "%s: fed a byte at a time, as parsed whole (%d after %zu bytes)", what, ra, k))
+                printf("#   a byte at a time: %d (%d \"%s\"); whole: %d (%d \"%s\")\n", ra, status_a, strempty(msg_a),
+                       rb, status_b, strempty(msg_b));
+        http_request_done(&a);
+        http_request_done(&b);
+        if (k > 0 && ra != 0) {
+                rb = http_parse_head(s, k - 1, l, &b, &status_b, &msg_b);
+                is_int(rb, 0, "%s: ... and a byte less parsed whole is no verdict yet", what);
+                http_request_done(&b);
+        }
+}
+
+#define fed_bytewise_lit(l, s, what) fed_bytewise(l, s, sizeof(s) - 1, what)
+
+static void test_fed_bytewise(void) {
+        static const char tls[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";
+        char many[2048];
+        char *t;
+        size_t n;
+
+        fed_bytewise_lit(&lim,
+                         "POST /v1/skills/wc/run?x=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                         "Expect: 100-continue\r\nX-E:\r\nX-Sp: \t a b \r\n\r\nhello",
+                         "a POST with its body");
+        fed_bytewise_lit(&lim, "\r\n\n\r\nGET /a HTTP/1.0\nA:b\n\n", "empty lines first, bare LFs");
+        fed_bytewise_lit(&lim, "GET / HTTP/1.1\r\nHost: x\r\n", "a head cut short");
+        fed_bytewise_lit(&lim, "G(", "bad method byte");
+        fed_bytewise(&lim, tls, sizeof tls - 1, "TLS handshake");
+        fed_bytewise_lit(&lim, "ABCDEFGHIJKLMNOPQ R", "over-long method");
+        fed_bytewise_lit(&lim, "GET\r / HTTP/1.1\r\n", "CR in the method");
+        fed_bytewise_lit(&lim, "GET  / HTTP/1.1\r\n", "empty target");
+        fed_bytewise_lit(&lim, "GET /a\r HTTP/1.1\r\n", "CR in the target");
+        fed_bytewise_lit(&lim, "GET /a\r\n\r\n", "no version");
+        fed_bytewise_lit(&lim, "GET x HTTP/1.1\r\n", "target not starting with '/'");
+        fed_bytewise_lit(&lim, "GET / HTTP/1.1(\r\n", "bad version byte");
+        fed_bytewise_lit(&lim, "GET / HTTP/1.1\r\r\n", "CR in the version");
+        fed_bytewise_lit(&lim, "E % HTTP/2.0\n", "'%' target with HTTP/2.0");
+        fed_bytewise_lit(&lim, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "HTTP/2 preface");
+        fed_bytewise_lit(&lim, "CONNECT h:1 HTTP/1.1\r\nHost: h\r\n\r\n", "CONNECT");
+        fed_bytewise_lit(&lim, "GET / HTTP/1.1\r\n X: y\r\n\r\n", "line folding");
+        fed_bytewise_lit(&lim, "GET / HTTP/1.1\r\nHost : x\r\n\r\n", "space after a name");
+        fed_bytewise_lit(&lim, "GET / HTTP/1.1\r\nHo\rst: x\r\n\r\n", "CR in a name");
+        fed_bytewise_lit(&lim, "GET / HTTP/1.1\r\n: x\r\n\r\n", "empty name");
+        fed_bytewise_lit(&lim, "GET / HTTP/1.1\r\nHost\r\n\r\n", "field without ':'");
+        fed_bytewise_lit(&lim, "GET / HTTP/1.1\r\nX: a\rb\r\n\r\n", "bare CR in a value");
+        fed_bytewise_lit(&lim, "GET / HTTP/1.1\r\nX: a\r\r\n\r\n", "CR CR LF after a value");
+        fed_bytewise_lit(&lim, "GET / HTTP/1.1\r\nX: a\0b\r\n\r\n", "NUL in a value");
+        fed_bytewise_lit(&lim, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "duplicate Host");
+        fed_bytewise_lit(&lim, "POST / HTTP/1.1\r\nHost: a\r\n\r\n", "POST without length");
+        fed_bytewise_lit(&small, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 101\r\n\r\n", "body over max_body");
+        fed_bytewise_lit(&small, "GET / HTTP/1.0\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", "max_fields fields");
+        fed_bytewise_lit(&small, "GET / HTTP/1.0\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n",
+                         "max_fields + 1 fields");
+
+        t = padded_request(small.max_header);
+        fed_bytewise(&small, t, small.max_header, "head of max_header");
+        free(t);
+        t = padded_request(small.max_header + 1);
+        fed_bytewise(&small, t, small.max_header + 1, "head of max_header + 1");
+        free(t);
+        t = long_request_line(small.max_header + 10);
+        fed_bytewise(&small, t, small.max_header + 10, "request line over max_header");
+        free(t);
+        n = 0;
+        while (n < small.max_header + 10)
+                n += (size_t) snprintf(many + n, sizeof many - n, "\r\n");
+        fed_bytewise(&small, many, n, "nothing but empty lines");
+}
+
+/* Every memchr() linked into this program goes through __wrap_memchr (unit.am links it with
+ * -Wl,--wrap=memchr), which adds up the bytes the parser asks it to search for a line end. */
+void *__real_memchr(const void *p, int c, size_t n);
+void *__wrap_memchr(const void *p, int c, size_t n);
+
+/* volatile: the compiler knows that memchr() leaves it alone (see watched_secret below) */
+static volatile size_t memchr_bytes;
+
+void *__wrap_memchr(const void *p, int c, size_t n) {
+        memchr_bytes += n;
+        return __real_memchr(p, c, n);
+}
+
+/* A client that sends its head a byte per segment has it parsed after each byte: each call goes
+ * on where the last one left off, or the head (up to max_header, 16 KiB by default) would be
+ * looked at again on each byte, a worker's CPU time quadratic in its size. Seen from here: the
+ * bytes searched for line ends add up to the head once, and the bytes of a line still arriving
+ * are not checked again: made invalid once they passed (DEL in a value), they go unseen. */
+static void test_fed_bytewise_once(void) {
+        HttpHeadScan scan = {};
+        HttpRequest req;
+        size_t n = 0, k, value, searched;
+        char *s = malloc(lim.max_header);
+        int r = 0, status;
+
+        assert_se(s);
+        n += (size_t) snprintf(s + n, lim.max_header - n, "GET /healthz HTTP/1.1\r\nHost: x\r\n");
+        for (int i = 0; i < 40; i++)
+                n += (size_t) snprintf(s + n, lim.max_header - n, "X%d: %0100d\r\n", i, i);
+        n += (size_t) snprintf(s + n, lim.max_header - n, "Xlong: ");
+        value = n;
+        memset(s + n, 'a', 4000);
+        n += 4000;
+        n += (size_t) snprintf(s + n, lim.max_header - n, "\r\n\r\n");
+
+        memchr_bytes = 0;
+        for (k = 1; k <= n && r == 0; k++) {
+                /* the value so far but its last byte, while its line is still arriving */
+                size_t passed = k > value && k <= value + 4000 ? k - 1 - value : 0;
+
+                memset(s + value, 0x7f, passed);
+                r = http_parse_head_more(&scan, s, k, &lim, &req, &status, NULL);
+                memset(s + value, 'a', passed);
+                if (r == 0)
+                        http_request_done(&req);
+        }
+        searched = memchr_bytes;
+        is_int(r, 1, "a %zu-byte head fed a byte at a time is parsed, its value's bytes checked once", n);
+        is_int(req.n_headers, 42, "... with its 42 fields");
+        is_int(k - 1, n, "... once its last byte came");
+        http_request_done(&req);
+        if (!ok(searched <= 2 * n, "... searched for line ends once, not again on each byte"))
+                printf("#   %zu bytes searched for a %zu-byte head\n", searched, n);
+        free(s);
+}
+
 /* Every free() linked into this program, the parser's included, goes through __wrap_free (unit.am
  * links it with -Wl,--wrap=free), which counts the freed blocks that still hold the secret. */
 void __real_free(void *p);
@@ -1164,6 +1319,8 @@ int main(void) {
         test_field_count();
         test_host();
         test_early_refusal();
+        test_fed_bytewise();
+        test_fed_bytewise_once();
         test_credentials_wiped();
         test_tokens_file_wiped();
         test_refusal_keeps_request_line();
