@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Fuzz the request-head parser. Besides memory errors it checks the parser's contract: what a
- * complete head looks like, which statuses a refusal may carry, and that the verdict on a prefix
- * never changes once more bytes arrive (what server.c relies on when it re-parses each read).
+ * complete head looks like, which statuses a refusal may carry, that the verdict on a prefix
+ * never changes once more bytes arrive, and that the same bytes fed in pieces, a scan carried from
+ * one to the next as server.c does after each read, get that verdict with the same byte, to the
+ * last field.
  * What server.c and routes.c read from the head besides are checked too: the bearer token taken
  * from the Authorization field, the HEAD test server.c makes on the raw bytes of a request it
  * refuses, which must agree with the method the parser read, and its test of the bytes a client
@@ -125,6 +127,52 @@ static bool same(Verdict a, Verdict b) {
         return a.r == b.r && (a.r >= 0 || a.status == b.status) && (a.r != 1 || a.head_len == b.head_len);
 }
 
+/* All that a parse gives back, as strings: the two heads are apart. */
+static bool same_request(const HttpRequest *a, const HttpRequest *b) {
+        if (a->head_size != b->head_size || a->head_len != b->head_len || !streq_ptr(a->method, b->method) ||
+            !streq_ptr(a->target, b->target) || !streq_ptr(a->path, b->path) || !streq_ptr(a->query, b->query) ||
+            a->version_minor != b->version_minor || a->n_headers != b->n_headers ||
+            !streq_ptr(a->authorization, b->authorization) || !streq_ptr(a->x_functions_key, b->x_functions_key) ||
+            !streq_ptr(a->x_abbot_skillapitoken, b->x_abbot_skillapitoken) ||
+            !streq_ptr(a->content_type, b->content_type) || !streq_ptr(a->host, b->host) ||
+            a->expect_continue != b->expect_continue || a->has_content_length != b->has_content_length ||
+            a->content_length != b->content_length || a->refused_limit != b->refused_limit ||
+            a->refused_limit_value != b->refused_limit_value || a->body || b->body)
+                return false;
+        for (size_t i = 0; i < a->n_headers; i++)
+                if (!streq(a->headers[i].name, b->headers[i].name) || !streq(a->headers[i].value, b->headers[i].value))
+                        return false;
+        return true;
+}
+
+/* Feed buf to http_parse_head_more() in pieces, one byte each (bytewise) or as many as the byte
+ * before says, until a verdict: it is the one a parse of the bytes so far whole gives, status,
+ * reason and request alike, and that parse of the bytes before the last piece gave none. */
+static void check_pieces(const char *buf, size_t size, const HttpLimits *lim, bool bytewise) {
+        HttpHeadScan scan = {};
+        HttpRequest a = {}, b; /* a: as a parse of no bytes leaves it, for an empty input */
+        const char *msg_a = NULL, *msg_b = NULL;
+        int status_a = -1, status_b = -1, r = 0;
+        size_t k = 0, before = 0;
+
+        while (k < size && r == 0) {
+                before = k;
+                k = bytewise || k == 0 ? k + 1 : MIN(size, k + 1 + (unsigned char) buf[k - 1] % 16);
+                r = http_parse_head_more(&scan, buf, k, lim, &a, &status_a, &msg_a);
+                if (r == 0)
+                        fuzz_check(!a.head && !a.headers);
+        }
+        fuzz_check(http_parse_head(buf, k, lim, &b, &status_b, &msg_b) == r);
+        fuzz_check(r >= 0 || (status_a == status_b && msg_a == msg_b));
+        fuzz_check(same_request(&a, &b));
+        http_request_done(&a);
+        http_request_done(&b);
+        if (r != 0) {
+                fuzz_check(http_parse_head(buf, before, lim, &b, &status_b, &msg_b) == 0);
+                http_request_done(&b);
+        }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         /* An exact-size copy, so reading one byte past the input is caught by ASan. */
         char *buf = malloc(size ? size : 1);
@@ -145,6 +193,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 /* a verdict reached on a prefix stands */
                 v = parse(buf, size / 2, lim, false);
                 fuzz_check(v.r == 0 || same(v, full));
+
+                check_pieces(buf, size, lim, true);
+                check_pieces(buf, size, lim, false);
         }
 
         free(buf);
