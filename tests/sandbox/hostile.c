@@ -70,6 +70,9 @@
  *   uid euid                         ids ("euid" prints just the number: for setuid-exec)
  *   fork-bomb alloc:MB fill:MB touch:N spin sleep:MS    for the limit tests (touch: N empty
  *                                    files in the work dir)
+ *   falloc-keep:MB falloc-punch      fallocate(2) of MB past the end of a file of the work dir
+ *                                    unlinked first (FALLOC_FL_KEEP_SIZE: blocks, no size); a hole
+ *                                    punched in a file of one block (PUNCH_HOLE|KEEP_SIZE)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -725,6 +728,35 @@ static void do_fill(long mb) {
         report(0, detail);
 }
 
+/* Blocks past the end of a file nobody sees: unlinked, so that no walk of the work dir finds
+ * it, and its size stays 0 for RLIMIT_FSIZE to compare. */
+static void do_falloc_keep(long mb) {
+        int fd = open("falloc.bin", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return report(-1, NULL);
+        (void) unlink("falloc.bin");
+        long r = fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t) mb << 20);
+        int e = errno;
+        close(fd);
+        errno = e;
+        report(r, NULL);
+}
+
+static void do_falloc_punch(void) {
+        static const char block[4096];
+        int fd = open("punch.bin", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return report(-1, NULL);
+        long r = write(fd, block, sizeof(block)) == (ssize_t) sizeof(block) ? 0 : -1;
+        if (r == 0)
+                r = fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, sizeof(block));
+        int e = errno;
+        close(fd);
+        (void) unlink("punch.bin");
+        errno = e;
+        report(r, NULL);
+}
+
 static void one(const char *a) {
         const char *v = strchr(a, ':');
         char detail[64], path[64];
@@ -951,6 +983,10 @@ static void one(const char *a) {
                 do_fill(atol(v));
         else if (!strncmp(a, "touch:", 6))
                 do_touch(atol(v));
+        else if (!strncmp(a, "falloc-keep:", 12))
+                do_falloc_keep(atol(v));
+        else if (!strcmp(a, "falloc-punch"))
+                do_falloc_punch();
         else if (!strcmp(a, "spin"))
                 /* a constant controlling expression: C11 (6.8.5p6) keeps the loop, no counter
                  * needed (gcc 16 warns about one that is only incremented) */
