@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -36,6 +37,7 @@ struct Cgroup {
         RunDir dirs[_V1_MAX];
         int kill_index;      /* the directory whose cgroup.procs lists the run's processes */
         int memory_index;    /* the directory with the memory controller's files */
+        int oom_event_fd;    /* v1: eventfd of memory.oom_control, or -1 */
         bool cpu_limited;
 };
 
@@ -273,6 +275,29 @@ static int create_v1_cpu(RunDir *d, const Limits *l, const char *name) {
         return r;
 }
 
+/* v1 has no memory.oom.group: its OOM killer ends one process of the run, and the rest run on,
+ * the main process too, which could then exit 0 with a result the killed one never gave. The
+ * memory cgroup's OOM event (an eventfd registered in cgroup.event_control for
+ * memory.oom_control) wakes the supervisor, which kills the rest once memory.oom_control counts
+ * the kill (the event comes first, and for an ancestor's OOM too, whose victim may be no process
+ * of the run). Where the kernel takes no such event, the run is as before: -1. The registration
+ * holds until the eventfd is closed or the cgroup removed. */
+static int v1_oom_event_fd(RunDir *d) {
+        _cleanup_close_ int efd = -1, ofd = -1;
+        char buf[64];
+
+        if (cgroup_test_root)
+                return -1; /* a plain file takes any text: nothing would ever fire */
+        efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        ofd = openat(d->dir_fd, "memory.oom_control", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (efd < 0 || ofd < 0)
+                return -1;
+        snprintf(buf, sizeof buf, "%d %d", efd, ofd);
+        if (cgroup_write_attr(d->dir_fd, "cgroup.event_control", buf) < 0)
+                return -1;
+        return TAKE_FD(efd);
+}
+
 static int create_v1(Cgroup *c, const Limits *l, const char *run_id, char **ret_error) {
         _cleanup_free_ char *name = NULL;
         char buf[64];
@@ -304,6 +329,7 @@ static int create_v1(Cgroup *c, const Limits *l, const char *run_id, char **ret_
                 switch (i) {
                 case V1_MEMORY:
                         c->memory_index = (int) (d - c->dirs);
+                        c->oom_event_fd = v1_oom_event_fd(d);
                         if (l->memory_max == 0)
                                 break;
                         cgroup_format_limit(buf, sizeof buf, l->memory_max);
@@ -351,6 +377,7 @@ int cgroup_create(const Limits *l, const char *run_id, Cgroup **ret, char **ret_
         if (!c)
                 return -ENOMEM;
         c->mode = mode;
+        c->oom_event_fd = -1;
         for (int i = 0; i < _V1_MAX; i++)
                 c->dirs[i].dir_fd = c->dirs[i].procs_fd = -1;
 
@@ -372,6 +399,7 @@ int cgroup_adopt_for_test(const char *dir, const char *cg_path, Cgroup **ret) {
         for (int i = 0; i < _V1_MAX; i++)
                 c->dirs[i].dir_fd = c->dirs[i].procs_fd = -1;
         c->mode = CGROUP_MODE_DELEGATED;
+        c->oom_event_fd = -1;
         c->n = 1;
         d = &c->dirs[0];
         d->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -397,6 +425,10 @@ CgroupMode cgroup_mode(const Cgroup *c) {
 
 int cgroup_dir_fd(const Cgroup *c) {
         return c && c->mode == CGROUP_MODE_DELEGATED ? c->dirs[0].dir_fd : -1;
+}
+
+int cgroup_oom_event_fd(const Cgroup *c) {
+        return c ? c->oom_event_fd : -1;
 }
 
 bool cgroup_cpu_limited(const Cgroup *c) {
@@ -647,6 +679,8 @@ Cgroup *cgroup_free(Cgroup *c) {
                         kill_tree(&c->dirs[i], deadline);
         for (unsigned i = 0; i < c->n; i++)
                 run_dir_done(&c->dirs[i], deadline);
+        if (c->oom_event_fd >= 0)
+                close(c->oom_event_fd);
         free(c);
         return NULL;
 }

@@ -37,6 +37,11 @@ int cgroup_create(const Limits *l, const char *run_id, Cgroup **ret, char **ret_
 CgroupMode cgroup_mode(const Cgroup *c);
 /* v2 run directory fd (O_RDONLY|O_DIRECTORY|O_CLOEXEC) for clone3(CLONE_INTO_CGROUP), or -1. */
 int cgroup_dir_fd(const Cgroup *c);
+/* v1: an eventfd (O_NONBLOCK) that becomes readable when the run's memory cgroup meets the OOM
+ * killer, for the supervisor to kill the whole run (in v2 memory.oom.group has the kernel do
+ * that); -1 in v2, without a cgroup, or where the kernel took no such event. Closed by
+ * cgroup_free(). */
+int cgroup_oom_event_fd(const Cgroup *c);
 /* True when cpu_max was written to a cpu controller (else the sandbox should use RLIMIT_CPU). */
 bool cgroup_cpu_limited(const Cgroup *c);
 /* The i-th run directory (v2: one; v1: memory, pids, then cpu if made), NULL past the end.

@@ -360,6 +360,7 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 .client_fd = client_fd,
                 .workdir_fd = w.fd,
                 .stop_fd = stop_fd,
+                .oom_fd = sandbox_oom_event_fd(plan),
         };
         in[1] = out[0] = err[0] = -1;
         step = "supervision";

@@ -690,6 +690,10 @@ void sandbox_kill(SandboxPlan *p) {
                 cgroup_kill(p->cgroup);
 }
 
+int sandbox_oom_event_fd(const SandboxPlan *p) {
+        return cgroup_oom_event_fd(p ? p->cgroup : NULL);
+}
+
 void sandbox_collect(SandboxPlan *p, bool *ret_oom, uint64_t *ret_peak_bytes) {
         cgroup_collect(p ? p->cgroup : NULL, ret_oom, ret_peak_bytes);
 }

@@ -80,6 +80,9 @@ int sandbox_enter(const SandboxPlan *p, int keep_fd, const char **ret_step);
 
 /* Kill everything in the run's cgroup (cgroup.kill, or v1 freezer-less loop). No-op without one. */
 void sandbox_kill(SandboxPlan *p);
+/* cgroup_oom_event_fd() of the run's cgroup: -1 without one, or where the kernel kills the
+ * whole run itself. */
+int sandbox_oom_event_fd(const SandboxPlan *p);
 /* After the run: did the cgroup see an OOM kill, and its peak memory (0 if unknown). */
 void sandbox_collect(SandboxPlan *p, bool *ret_oom, uint64_t *ret_peak_bytes);
 /* Remove the cgroup, close fds, free. */

@@ -15,6 +15,9 @@
 #define DIR_CHECK_INTERVAL_USEC UINT64_C(200000)
 #define REAP_ROUNDS 200
 #define LIST_TASKS_MAX 1024
+/* How long after an OOM event its kill is looked for in the run's cgroup, and how often */
+#define OOM_WATCH_USEC UINT64_C(1000000)
+#define OOM_RECHECK_USEC UINT64_C(5000)
 
 /* The parent of 'pid' by its /proc/<pid>/stat, or -1. */
 static pid_t proc_ppid(pid_t pid) {
@@ -381,6 +384,8 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
         pid_t group = pid;
         size_t in_off = 0;
         bool exited = false, timed_out = false, client_gone = false, too_big = false, stopped = false;
+        bool oom = false;
+        uint64_t oom_watch_until = 0; /* after an OOM event: until when to look for its kill */
         bool killed_alive = false; /* a hang-up or stop request's SIGKILL went out before we saw it exit */
         int status = 0;
         _cleanup_close_ int pidfd = pidfd_open_compat(pid);
@@ -393,8 +398,8 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                 close_fd(&io->stdin_fd);
 
         while (!exited || io->stdout_fd >= 0 || io->stderr_fd >= 0) {
-                struct pollfd p[6];
-                int n = 0, i_pid = -1, i_in = -1, i_out = -1, i_err = -1, i_cl = -1, i_stop = -1, k;
+                struct pollfd p[7];
+                int n = 0, i_pid = -1, i_in = -1, i_out = -1, i_err = -1, i_cl = -1, i_stop = -1, i_oom = -1, k;
                 uint64_t now = now_usec(), wake = UINT64_MAX;
 
                 if (!exited && pidfd >= 0)
@@ -409,6 +414,8 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                         p[i_cl = n++] = (struct pollfd) { .fd = io->client_fd, .events = POLLIN | POLLRDHUP };
                 if (io->stop_fd >= 0 && !stopped)
                         p[i_stop = n++] = (struct pollfd) { .fd = io->stop_fd, .events = POLLIN };
+                if (io->oom_fd >= 0 && !oom && !exited)
+                        p[i_oom = n++] = (struct pollfd) { .fd = io->oom_fd, .events = POLLIN };
 
                 if (!exited && !timed_out && !client_gone && !stopped)
                         wake = MIN(wake, deadline);
@@ -416,6 +423,8 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                         wake = MIN(wake, kill_at);
                 if (io->workdir_fd >= 0 && !exited)
                         wake = MIN(wake, next_dir_check);
+                if (oom_watch_until && !exited)
+                        wake = MIN(wake, now + OOM_RECHECK_USEC);
                 if (!exited && pidfd < 0)
                         wake = MIN(wake, now + 20000);      /* no pidfd: poll waitpid */
                 if (exited)
@@ -456,6 +465,11 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                                         killed_alive = true;
                                 }
                                 kill_at = 0;
+                        }
+                        if (i_oom >= 0 && p[i_oom].revents) {
+                                uint64_t count;
+                                (void) !read(io->oom_fd, &count, sizeof(count));
+                                oom_watch_until = now_usec() + OOM_WATCH_USEC;
                         }
                         if (i_cl >= 0 && p[i_cl].revents) {
                                 char scratch[4096];
@@ -501,6 +515,22 @@ int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_gra
                 if (kill_at && now >= kill_at) {
                         signal_run(group, plan, SIGKILL);
                         kill_at = 0;
+                }
+                /* The OOM event comes as the OOM killer starts, before it has picked anyone, and
+                 * for an ancestor's OOM too, whose victim may be elsewhere: once a process of the
+                 * run is the one killed (cgroup v1: one process, the rest run on), the rest of
+                 * the run goes with it, as memory.oom.group has it in v2, rather than go on and
+                 * answer as if nothing had been lost. */
+                if (oom_watch_until && !exited) {
+                        bool killed = false;
+                        sandbox_collect(plan, &killed, NULL);
+                        if (killed) {
+                                oom = true;
+                                signal_run(group, plan, SIGKILL);
+                                kill_at = 0;
+                        }
+                        if (killed || now >= oom_watch_until)
+                                oom_watch_until = 0;
                 }
                 if (io->workdir_fd >= 0 && !exited && now >= next_dir_check) {
                         next_dir_check = now + DIR_CHECK_INTERVAL_USEC;

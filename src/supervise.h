@@ -15,13 +15,15 @@ typedef struct SuperviseIO {
         int client_fd;       /* watched for hang-up, -1 for none */
         int workdir_fd;      /* the work dir, open for reading, watched for size; -1 for none */
         int stop_fd;         /* signalfd of SIGTERM/SIGINT/SIGHUP to the worker, or -1 */
+        int oom_fd;          /* readable when the run meets the OOM killer (sandbox_oom_event_fd()), or -1 */
 } SuperviseIO;
 
 /* Pump stdin/stdout/stderr of the skill 'pid' (leader of its own process group) without
  * deadlock, enforce the wall-clock timeout (SIGTERM, then SIGKILL after kill_grace_ms), the
- * output caps and the work dir size, kill the run at once when the client hangs up, and at the
- * end kill and reap every descendant (the worker is a child subreaper, so setsid()/double-fork
- * cannot escape). Fills outcome, exit_code, signal, out/err, duration, cpu, rss. */
+ * output caps and the work dir size, kill the run at once when the client hangs up or the OOM
+ * killer ends one of its processes (oom_fd), and at the end kill and reap every descendant
+ * (the worker is a child subreaper, so setsid()/double-fork cannot escape). Fills outcome,
+ * exit_code, signal, out/err, duration, cpu, rss. */
 int supervise_run(pid_t pid, SuperviseIO *io, const Limits *l, uint64_t kill_grace_ms, SandboxPlan *plan,
                   RunResult *r);
 

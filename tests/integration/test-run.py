@@ -106,6 +106,14 @@ def body(tap):
         "selfkill": sh_skill("echo before; kill -KILL $$; echo after"),
         # an OOM kill: at once, or only in the grace period after a timeout (which then wins)
         "oomnow": py_skill("x = b'x' * (256 << 20)", memory_max="32M"),
+        # a child of the skill reaches memory_max: the whole run ends with it, not only the child
+        # the OOM killer picks (cgroup v1 has no memory.oom.group)
+        "oomchild": py_skill("import os, time\n"
+                             "pid = os.fork()\n"
+                             "if pid == 0:\n    x = b'x' * (256 << 20)\n    os._exit(0)\n"
+                             "os.waitpid(pid, 0)\n"
+                             "time.sleep(3)\n"
+                             "print('after')", memory_max="32M"),
         # 64 meant as 64M: the sandbox's own set-up spends it before anything is executed
         "tiny": sh_skill("echo hi", memory_max=64, policy="permissive"),
         "oomgrace": py_skill("import signal, time\n"
@@ -482,6 +490,14 @@ def body(tap):
         j = r.json or {}
         tap.is_((r.status, j.get("outcome"), j.get("signal")), (200, "timeout", "SIGKILL"),
                 "memory_max reached in the grace period after a timeout: outcome timeout, not oom")
+        r = w.run("oomchild", {})
+        j = r.json or {}
+        tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("signal"), j.get("stdout")),
+                (200, "oom", None, "SIGKILL", ""),
+                "memory_max reached by a child: the whole run is killed, outcome oom (cgroup %s)"
+                % j.get("sandbox", {}).get("cgroup"), "body: %r" % r.body[:500])
+        tap.ok(j.get("duration_ms", 0) < 2500, "... at once, not after the main process' 3 s (%r ms)"
+               % j.get("duration_ms"))
     else:
         tap.skip("no run cgroup (%r): no OOM kill to tell apart" % (j.get("sandbox") or {}).get("cgroup"))
 

@@ -658,6 +658,12 @@ static void real_memory(void) {
             exists(pathf("%s/memory.memsw.limit_in_bytes", cgroup_path(c, 0))))
                 is_str(get(pathf("%s/memory.memsw.limit_in_bytes", cgroup_path(c, 0))), "33554432\n",
                        "memory+swap limited too");
+        /* v1 kills one process at an OOM: the supervisor learns of it from this eventfd */
+        int efd = cgroup_oom_event_fd(c);
+        if (cgroup_mode(c) == CGROUP_MODE_V1)
+                ok(efd >= 0, "v1: an OOM event fd");
+        else
+                is_int(efd, -1, "delegated: no OOM event fd (memory.oom.group kills the whole run)");
 
         pid_t pid = fork();
         if (pid == 0) {
@@ -673,6 +679,11 @@ static void real_memory(void) {
         }
         int status = wait_child(pid, NULL);
         ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "memory bomb SIGKILLed (status 0x%x)", status);
+        if (efd >= 0) {
+                uint64_t events = 0;
+                ssize_t k = read(efd, &events, sizeof(events));
+                ok(k == (ssize_t) sizeof(events) && events >= 1, "v1: the OOM event came (%" PRIu64 ")", events);
+        }
         cgroup_collect(c, &oom, &peak);
         ok(oom, "OOM reported");
         ok(peak >= (16u << 20) && peak <= (33u << 20), "peak %" PRIu64 " near the 32M limit", peak);
