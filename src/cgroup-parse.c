@@ -206,16 +206,22 @@ int cgroup_find_dir(const char *self_cgroup, const char *mountinfo, const char *
         return -ENOENT;
 }
 
-/* "key N" line of a flat keyed file (memory.events, memory.oom_control). */
+/* "key N" line of a flat keyed file (memory.events, memory.oom_control). N is digits and nothing
+ * else, as the kernel writes it: strtoull(3) alone would also take a sign ("-1" as 2^64-1), skip
+ * blanks into the next line, and stop before junk. */
 int cgroup_keyed_u64(const char *text, const char *key, uint64_t *ret) {
         size_t n = strlen(key);
 
         for (const char *line = text; line && *line;) {
                 if (strncmp(line, key, n) == 0 && line[n] == ' ') {
+                        const char *value = line + n + 1;
                         char *end;
+
+                        if (*value < '0' || *value > '9')
+                                return -EINVAL;
                         errno = 0;
-                        unsigned long long v = strtoull(line + n + 1, &end, 10);
-                        if (errno != 0 || end == line + n + 1)
+                        unsigned long long v = strtoull(value, &end, 10);
+                        if (errno != 0 || (*end != '\n' && *end != '\0'))
                                 return -EINVAL;
                         *ret = v;
                         return 0;

@@ -320,6 +320,18 @@ static void test_find_dir(void) {
         is_int(cgroup_keyed_u64("oom_kill 18446744073709551616\n", "oom_kill", &v), -EINVAL,
                "keyed: a number past 64 bits");
         is_int((int) v, 3, "keyed: ... leaves the value");
+        /* strtoull(3) alone would take these: -1 as 2^64-1 (an OOM kill on every read), the
+         * next line's number past a blank value, a number with something after it */
+        is_int(cgroup_keyed_u64("oom_kill -1\n", "oom_kill", &v), -EINVAL, "keyed: a sign is not a number");
+        is_int(cgroup_keyed_u64("oom_kill +1\n", "oom_kill", &v), -EINVAL, "keyed: nor a plus");
+        is_int(cgroup_keyed_u64("oom_kill \n5\n", "oom_kill", &v), -EINVAL,
+               "keyed: an empty value is not the next line's number");
+        is_int(cgroup_keyed_u64("oom_kill  5\n", "oom_kill", &v), -EINVAL, "keyed: nor one after two spaces");
+        is_int(cgroup_keyed_u64("oom_kill 5x\n", "oom_kill", &v), -EINVAL, "keyed: nor a number with more after it");
+        is_int((int) v, 3, "keyed: ... all of them leave the value");
+        is_int(cgroup_keyed_u64("oom_kill 18446744073709551615", "oom_kill", &v), 0,
+               "keyed: 2^64-1, at the end of the text without a newline");
+        ok(v == UINT64_MAX, "keyed: ... is its value");
 
         /* run ids name directories: 64 characters at most */
         char id[66];
