@@ -470,19 +470,33 @@ static int deny_permissive_extras(scmp_filter_ctx ctx, SeccompProfile p) {
         return socket_families(ctx, SCMP_ACT_ERRNO(EPERM), network);
 }
 
-/* fallocate(2) with FALLOC_FL_KEEP_SIZE (alone, or with ZERO_RANGE or UNSHARE_RANGE): blocks past
- * the end of a file, without the size RLIMIT_FSIZE is checked against. On ext4 a skill held 4G
- * after 12 ms with workdir_max 8M; in a file it had unlinked, which no walk of the work dir
- * counts, 20G for the whole run, outcome "ok": as much as the work root's disk has, every other
- * run's and the host's (tmpfs checks the limit itself). EOPNOTSUPP, the answer of a file system
- * without the mode, which programs that preallocate are ready for. Mode 0 (posix_fallocate(3))
- * grows the size, which the limit bounds, and stays, as does punching a hole
- * (PUNCH_HOLE|KEEP_SIZE), which frees blocks. In the worker's filter, which every skill
- * inherits, restrictive's included (its allow-list has fallocate(2) as such). */
-static int deny_fallocate_past_eof(scmp_filter_ctx ctx) {
-        struct scmp_arg_cmp c = SCMP_A1_32(SCMP_CMP_MASKED_EQ, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE,
-                                           FALLOC_FL_KEEP_SIZE);
-        return rule(ctx, SCMP_ACT_ERRNO(EOPNOTSUPP), "fallocate", 1, &c);
+/* fallocate(2) modes that put blocks or size past what RLIMIT_FSIZE allows, which it checks
+ * against a new size only. FALLOC_FL_KEEP_SIZE (alone, or with ZERO_RANGE or UNSHARE_RANGE):
+ * blocks past the end of a file, its size unchanged. On ext4 a skill held 4G after 12 ms with
+ * workdir_max 8M; in a file it had unlinked, which no walk of the work dir counts, 20G for the
+ * whole run, outcome "ok": as much as the work root's disk has, every other run's and the
+ * host's (tmpfs checks the limit itself). FALLOC_FL_INSERT_RANGE: the size grows by the length
+ * inserted, unchecked on ext4, and a shared mapping of the file then allocates blocks up to
+ * there, which no write would (1G in a second, the file unlinked, "ok"). EOPNOTSUPP, the answer
+ * of a file system without the mode, which programs that use them are ready for. Mode 0
+ * (posix_fallocate(3)) grows the size, which the limit bounds, and stays, as do punching a hole
+ * (PUNCH_HOLE|KEEP_SIZE), which frees blocks, and collapsing a range. In the worker's filter,
+ * which every skill inherits, restrictive's included (its allow-list has fallocate(2) as such). */
+static int deny_fallocate_past_limit(scmp_filter_ctx ctx) {
+        static const struct {
+                uint32_t mask, value;
+        } modes[] = {
+                { FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, FALLOC_FL_KEEP_SIZE },
+                { FALLOC_FL_INSERT_RANGE, FALLOC_FL_INSERT_RANGE },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(modes); i++) {
+                struct scmp_arg_cmp c = SCMP_A1_32(SCMP_CMP_MASKED_EQ, modes[i].mask, modes[i].value);
+                int r = rule(ctx, SCMP_ACT_ERRNO(EOPNOTSUPP), "fallocate", 1, &c);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 static int build_deny(scmp_filter_ctx ctx, SeccompProfile p, uint32_t arch) {
@@ -507,7 +521,7 @@ static int build_deny(scmp_filter_ctx ctx, SeccompProfile p, uint32_t arch) {
         r = deny_btrfs_snapshots(ctx, arch);
         if (r < 0)
                 return r;
-        r = deny_fallocate_past_eof(ctx);
+        r = deny_fallocate_past_limit(ctx);
         if (r < 0)
                 return r;
         if (p == SECCOMP_PROFILE_WORKER)

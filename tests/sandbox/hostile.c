@@ -73,6 +73,9 @@
  *   falloc-keep:MB falloc-punch      fallocate(2) of MB past the end of a file of the work dir
  *                                    unlinked first (FALLOC_FL_KEEP_SIZE: blocks, no size); a hole
  *                                    punched in a file of one block (PUNCH_HOLE|KEEP_SIZE)
+ *   falloc-insert:MB                 FALLOC_FL_INSERT_RANGE of MB at the start of an unlinked file
+ *                                    of one block: its size grows by MB, unchecked, and a mapping
+ *                                    of it could then allocate blocks up to there ("ok size=N")
  */
 #include <dirent.h>
 #include <errno.h>
@@ -100,6 +103,7 @@
 #include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -742,6 +746,27 @@ static void do_falloc_keep(long mb) {
         report(r, NULL);
 }
 
+static void do_falloc_insert(long mb) {
+        static const char block[4096];
+        char detail[64];
+        struct stat st;
+        int fd = open("insert.bin", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return report(-1, NULL);
+        (void) unlink("insert.bin");
+        long r = write(fd, block, sizeof(block)) == (ssize_t) sizeof(block) ? 0 : -1;
+        if (r == 0)
+                r = fallocate(fd, FALLOC_FL_INSERT_RANGE, 0, (off_t) mb << 20);
+        if (r == 0)
+                r = fstat(fd, &st);
+        int e = errno;
+        close(fd);
+        errno = e;
+        if (r == 0)
+                snprintf(detail, sizeof(detail), "size=%lld", (long long) st.st_size);
+        report(r, r == 0 ? detail : NULL);
+}
+
 static void do_falloc_punch(void) {
         static const char block[4096];
         int fd = open("punch.bin", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -985,6 +1010,8 @@ static void one(const char *a) {
                 do_touch(atol(v));
         else if (!strncmp(a, "falloc-keep:", 12))
                 do_falloc_keep(atol(v));
+        else if (!strncmp(a, "falloc-insert:", 14))
+                do_falloc_insert(atol(v));
         else if (!strcmp(a, "falloc-punch"))
                 do_falloc_punch();
         else if (!strcmp(a, "spin"))

@@ -361,12 +361,15 @@ def body(tap, env):
     tap.is_(lines(res).get("fill:64"), "denied errno=EFBIG", "disk fill stopped at workdir_max 16M")
     # fallocate(FALLOC_FL_KEEP_SIZE) allocates past the end of a file without growing it, so that
     # RLIMIT_FSIZE never sees it; the file unlinked, the work dir's walk does not either: 20G of the
-    # work root's disk held for the whole run, outcome ok. Refused by the worker's filter under
-    # every policy; punching a hole (which frees blocks) stays.
+    # work root's disk held for the whole run, outcome ok. FALLOC_FL_INSERT_RANGE grows the size
+    # with no check of RLIMIT_FSIZE (ext4), and a shared mapping of the file then allocates blocks
+    # up to there (1G in a second). Refused by the worker's filter under every policy; punching a
+    # hole (which frees blocks) stays.
     for name in ("bomb", "hostile-restrictive", "hostile-none"):
-        res = env.run(name, "falloc-keep:1024", "falloc-punch")
-        tap.is_((lines(res).get("falloc-keep:1024"), lines(res).get("falloc-punch")),
-                ("denied errno=EOPNOTSUPP", "ok"), "%s: fallocate past the end refused, a hole punched" % name)
+        res = env.run(name, "falloc-keep:1024", "falloc-insert:1024", "falloc-punch")
+        tap.is_((lines(res).get("falloc-keep:1024"), lines(res).get("falloc-insert:1024"), lines(res).get("falloc-punch")),
+                ("denied errno=EOPNOTSUPP", "denied errno=EOPNOTSUPP", "ok"),
+                "%s: fallocate past the end or growing the size by an insert refused, a hole punched" % name)
     # empty files allocate no block but each takes an inode: 2048 of them count as 8M, over
     # workdir_max 1M (else a skill could use up the inodes of the work root's file system).
     # Killed while it makes them, or sleeps after.
