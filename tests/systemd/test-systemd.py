@@ -183,6 +183,11 @@ inst.skill("cgprobe", {
                 "if [ \"${d##*/}\" = \"$own\" ]; then echo \"own $r $d\"; else echo \"other $r $d\"; fi; "
                 "done; done"],
     "policy": "none", "input": "none"})
+# /dev/shm as skillrun.skill(5) suggests it, for POSIX shared memory and semaphores
+inst.skill("shm", {
+    "description": "lists /dev/shm, then leaves a file there named after its run",
+    "command": ["/bin/sh", "-c", "ls -A /dev/shm; echo x > /dev/shm/run-$SKILLRUN_RUN_ID && echo wrote"],
+    "policy": "permissive", "write_paths": ["/dev/shm"], "input": "none"})
 inst.skill("sleeper", {"command": ["/bin/sleep", "20"], "input": "none", "timeout_ms": 25000})
 inst.skill("cionly", {"command": ["/bin/true"], "input": "none", "tokens": ["ci"]})
 inst.skill("trapterm", {
@@ -304,6 +309,19 @@ try:
        and any(l.startswith("own writable ") for l in lines),
        "an instance can make cgroups in its own delegated cgroup only, not in the %d other instances'" % len(others),
        r.raw[:1500])
+    # /dev/shm is the instance's own too: the host's would hand one run's files to the next
+    # runs' skills and keep them, charged to skillrun.slice, until no instance is left (the held
+    # connections keep the dynamic user, and so RemoveIPC= from removing them, here)
+    shm = []
+    for _ in range(2):
+        r = sd.request(port, "POST", "/v1/skills/shm/run", token=TOKEN, body={})
+        shm.append((r, body_json(r) or {}))
+    (r1, res1), (r2, res2) = shm
+    rc, out = sdm.run("sh", "-c", "ls -A /dev/shm")
+    ok(r1.status == 200 and res1.get("stdout") == "wrote\n" and r2.status == 200
+       and res2.get("stdout") == "wrote\n" and out.strip() == "",
+       "a skill's /dev/shm is its instance's own: empty for the next run, not the host's",
+       "first: %r\nsecond: %r\nhost /dev/shm: %r" % (res1.get("stdout"), res2.get("stdout"), out))
     for s in held:
         s.close()
     rc, out = sdm.run("sh", "-c", "ls -A /run/skillrun 2>/dev/null")
