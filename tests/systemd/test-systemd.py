@@ -188,6 +188,15 @@ inst.skill("shm", {
     "description": "lists /dev/shm, then leaves a file there named after its run",
     "command": ["/bin/sh", "-c", "ls -A /dev/shm; echo x > /dev/shm/run-$SKILLRUN_RUN_ID && echo wrote"],
     "policy": "permissive", "write_paths": ["/dev/shm"], "input": "none"})
+inst.write(helpers + "/journalflood.py", """import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+for i in range(int(sys.argv[1])):
+    s.sendto(b"MESSAGE=journalflood %d\\n" % i, "/run/systemd/journal/socket")
+print("sent", sys.argv[1], flush=True)
+""")
+inst.skill("journalflood", {
+    "description": "writes to the journal itself, more than journald's rate limit lets through",
+    "command": ["/usr/bin/python3", helpers + "/journalflood.py", "150000"], "input": "none"})
 inst.skill("sleeper", {"command": ["/bin/sleep", "20"], "input": "none", "timeout_ms": 25000})
 inst.skill("cionly", {"command": ["/bin/true"], "input": "none", "tokens": ["ci"]})
 inst.skill("trapterm", {
@@ -342,6 +351,17 @@ try:
        and "no-such-skill" in rec.get("SKILLRUN_ERROR", "") and rec.get("SYSLOG_IDENTIFIER") == "skillrun"
        and rec.get("MESSAGE", "").startswith("GET /v1/skills/no-such-skill → 404"),
        "the 404's record has SKILLRUN_ERROR, PRIORITY 5 and its MESSAGE", json.dumps(rec))
+
+    # a skill reaches journald too (landlock does not govern connecting to a named socket): one
+    # that sends more than the burst journald lets through per unit must not have the worker's
+    # record of its run dropped
+    r = sd.request(port, "POST", "/v1/skills/journalflood/run", token=TOKEN, body={}, timeout=60)
+    res = body_json(r) or {}
+    flood_id = res.get("run_id")
+    rec = journal_record(sdm, "SKILLRUN_SKILL=journalflood", lambda j: j.get("SKILLRUN_RUN_ID") == flood_id)
+    ok(r.status == 200 and res.get("stdout") == "sent 150000\n" and rec is not None
+       and rec.get("SKILLRUN_OUTCOME") == "ok",
+       "a skill that floods the journal does not suppress its run's record", r.raw[:600])
 
     # --- MaxConnectionsPerSource= / MaxConnections=
     wait_idle()
@@ -554,8 +574,8 @@ try:
     ok(len(recs) >= 10 and not unitless,
        "all %d request records name their skillrun@ unit (%d do not)" % (len(recs), len(unitless)), unitless[:5])
     # ...and the comment datagram a worker sends after its record, to learn when journald is done
-    # with it, is no entry of its own
-    extra = [json.dumps(j)[:300] for j in journal_entries(sdm, "_TRANSPORT=journal")
+    # with it, is no entry of its own (the workers' entries only: journalflood's are its skill's)
+    extra = [json.dumps(j)[:300] for j in journal_entries(sdm, "_TRANSPORT=journal", "_COMM=skillrun")
              if j.get("_SYSTEMD_UNIT", "").startswith("skillrun@") and j.get("SYSLOG_IDENTIFIER") != "skillrun"]
     ok(not extra, "the workers' native-protocol entries are their request records only (%d others)" % len(extra),
        extra[:3])
