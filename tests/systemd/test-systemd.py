@@ -363,6 +363,26 @@ try:
        and rec.get("SKILLRUN_OUTCOME") == "ok",
        "a skill that floods the journal does not suppress its run's record", r.raw[:600])
 
+    # --- what a client that sends nothing costs (skillrun.socket's DeferAcceptSec=5s): systemd gets
+    # the connection only once data came, the client closed it (a port scan's connect and close
+    # starts a worker, which finds nothing to read), or the kernel gave up deferring it (its SYN-ACK
+    # retransmissions: 7 s), and its worker then waits read_timeout_ms for a request
+    wait_idle()
+    accepted0 = int(sdm.show("skillrun.socket", "NAccepted") or 0)
+    silent = socket.socket()
+    silent.connect(("127.0.0.1", port))
+    time.sleep(3)
+    held_back = int(sdm.show("skillrun.socket", "NAccepted") or 0) - accepted0
+    silent.close()
+    for _ in range(30):
+        on_close = int(sdm.show("skillrun.socket", "NAccepted") or 0) - accepted0
+        if on_close:
+            break
+        time.sleep(0.1)
+    ok(held_back == 0 and on_close == 1,
+       "a silent connection reaches systemd not in 3 s (DeferAcceptSec=5s) but once it is closed (%d, then %d)"
+       % (held_back, on_close))
+
     # --- MaxConnectionsPerSource= / MaxConnections=
     wait_idle()
     before = int(sdm.show("skillrun.socket", "NRefused") or 0)
