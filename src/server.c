@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -97,6 +98,15 @@ static void describe_peer(int fd, char *buf, size_t n) {
         snprintf(buf, n, "-");
         if (getpeername(fd, (struct sockaddr *) &sa, &len) < 0)
                 return;
+        if (sa.ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&((struct sockaddr_in6 *) &sa)->sin6_addr)) {
+                /* An IPv4 client of a dual-stack listener: named as over IPv4, as systemd names
+                 * its instance, not [::ffff:a.b.c.d]:port */
+                struct sockaddr_in6 in6 = *(struct sockaddr_in6 *) &sa;
+                struct sockaddr_in *in = (struct sockaddr_in *) &sa;
+
+                *in = (struct sockaddr_in) { .sin_family = AF_INET, .sin_port = in6.sin6_port };
+                memcpy(&in->sin_addr, &in6.sin6_addr.s6_addr[12], sizeof(in->sin_addr));
+        }
         if (sa.ss_family == AF_INET) {
                 struct sockaddr_in *in = (struct sockaddr_in *) &sa;
                 inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));

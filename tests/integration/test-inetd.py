@@ -99,19 +99,27 @@ def body(tap):
     tap.contains(p.stderr.decode(errors="replace"), "Got more than one socket: skillrun serves one connection; "
                  "use Accept=yes", "two sockets handed over: the log says why")
 
-    # a client over IPv6: its address in the record as [addr]:port
-    ls = None
-    try:
-        ls = socket.socket(socket.AF_INET6)
-        ls.bind(("::1", 0))
-    except OSError as e:
-        if ls is not None:
-            ls.close()
-        tap.skip("no IPv6 loopback here: %s" % e)
-    else:
+    # a client over IPv6: its address in the record as [addr]:port; an IPv4 client of a dual-stack
+    # listener (ListenStream=8080 or [::]:8080 binds one) as a.b.c.d:port, the form systemd's
+    # instance name and an IPv4 listener give it, not the v4-mapped [::ffff:a.b.c.d]:port
+    for listen, client, want, what in (("::1", "::1", "[::1]:%d", "over IPv6: the record names the peer as [::1]:port"),
+                                       ("::", "127.0.0.1", "127.0.0.1:%d",
+                                        "IPv4 to a dual-stack listener: the record names the peer as "
+                                        "127.0.0.1:port, not [::ffff:127.0.0.1]:port")):
+        ls = None
+        try:
+            ls = socket.socket(socket.AF_INET6)
+            ls.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            ls.bind((listen, 0))
+        except OSError as e:
+            if ls is not None:
+                ls.close()
+            tap.skip("no IPv6 here: %s" % e)
+            tap.skip("no IPv6 here")
+            continue
         with ls:
             ls.listen(1)
-            c = socket.create_connection(ls.getsockname()[:2], timeout=20)
+            c = socket.create_connection((client, ls.getsockname()[1]), timeout=20)
             conn, _ = ls.accept()
         port = c.getsockname()[1]
         with c, conn:
@@ -120,11 +128,10 @@ def body(tap):
             c.sendall(build_request("GET", "/healthz"))
             got = recv_all(c)
             _, err = q.communicate(timeout=20)
-        tap.ok(got.startswith(b"HTTP/1.1 200 "), "over IPv6: 200", got[:200])
+        tap.ok(got.startswith(b"HTTP/1.1 200 "), "%s: 200" % what.split(":")[0], got[:200])
         w.extra_pids.add(str(q.pid))
         recs = w.records(stderr_text=err.decode(errors="replace"))
-        tap.is_([r.get("peer") for r in recs if r.get("path") == "/healthz"], ["[::1]:%d" % port],
-                "over IPv6: the record names the peer as [::1]:port")
+        tap.is_([r.get("peer") for r in recs if r.get("path") == "/healthz"], [want % port], what)
 
     # stderr a socket, but not the connection (systemd's journal stream, tcpserver's log): it is
     # the same kind of file as the connection, and still where the log goes
