@@ -439,13 +439,10 @@ static int check_manifest_paths(const Secrets *sec, const Manifest *m, char **re
         return 0;
 }
 
-int landlock_policy_check(const Settings *s, const Manifest *m, char **ret_error) {
-        _cleanup_(secrets_done) Secrets sec;
-
-        secrets_init(&sec, s);
-        if (sec.error < 0)
-                return sec.error;
-        return check_manifest_paths(&sec, m, ret_error);
+int landlock_policy_check(const Secrets *sec, const Manifest *m, char **ret_error) {
+        if (sec->error < 0)
+                return sec->error;
+        return check_manifest_paths(sec, m, ret_error);
 }
 
 /* A path the rules name on purpose (the manifest's, the skill's own directory): opened first,
@@ -699,8 +696,7 @@ static bool granted_by_name(const Secrets *sec, const Manifest *m, const char *c
         return false;
 }
 
-int landlock_policy_unexecutable(const Settings *s, const Manifest *m, char **ret_path) {
-        _cleanup_(secrets_done) Secrets sec = {};
+int landlock_policy_unexecutable(const Secrets *sec, const Manifest *m, char **ret_path) {
         _cleanup_strv_free_ char **deps = NULL;
         unsigned via_env;
         int r;
@@ -708,9 +704,8 @@ int landlock_policy_unexecutable(const Settings *s, const Manifest *m, char **re
         *ret_path = NULL;
         if (m->policy != POLICY_PERMISSIVE && m->policy != POLICY_RESTRICTIVE)
                 return 0;
-        secrets_init(&sec, s);
-        if (sec.error < 0)
-                return sec.error;
+        if (sec->error < 0)
+                return sec->error;
         r = execdeps_collect(m->command[0], manifest_skill_path(m), &deps, &via_env);
         if (r < 0)
                 return r;
@@ -720,12 +715,12 @@ int landlock_policy_unexecutable(const Settings *s, const Manifest *m, char **re
 
                 if (!canon)
                         continue; /* missing: check says so of the command and its #! interpreter */
-                if (granted_by_name(&sec, m, canon))
+                if (granted_by_name(sec, m, canon))
                         continue;
                 if (m->policy == POLICY_PERMISSIVE)
-                        granted = system_grants(&sec, canon);
+                        granted = system_grants(sec, canon);
                 else
-                        granted = !dep_kept_out(&sec, *d, canon);
+                        granted = !dep_kept_out(sec, *d, canon);
                 if (!granted) {
                         *ret_path = strdup(*d);
                         if (!*ret_path)

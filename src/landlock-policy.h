@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "landlock-secrets.h"
 #include "landlock.h"
 #include "manifest.h"
 
@@ -12,8 +13,9 @@ int landlock_policy_build(LandlockRuleset *rs, const Settings *s, const Manifest
                           char **ret_error);
 
 /* Would the manifest's read_paths/write_paths expose the tokens or the configuration? -EPERM with
- * the path named; what `skillrun check` reports before any run would refuse it. */
-int landlock_policy_check(const Settings *s, const Manifest *m, char **ret_error);
+ * the path named; what `skillrun check` reports before any run would refuse it. 'sec' is what
+ * secrets_init() found for the settings: check reads it once for all its manifests. */
+int landlock_policy_check(const Secrets *sec, const Manifest *m, char **ret_error);
 
 /* What executing m's command needs (the command, its #! interpreters, their loader, the program
  * "#!/usr/bin/env NAME" runs: see execdeps_collect()) that m's policy would not let the skill
@@ -24,4 +26,4 @@ int landlock_policy_check(const Settings *s, const Manifest *m, char **ret_error
  * directory, read_paths, write_paths), else in permissive below a system directory, in
  * restrictive by itself, and never inside what is kept out (the skills directories, the work
  * root, skillrun's files, the host's secrets). */
-int landlock_policy_unexecutable(const Settings *s, const Manifest *m, char **ret_path);
+int landlock_policy_unexecutable(const Secrets *sec, const Manifest *m, char **ret_path);
