@@ -35,7 +35,7 @@ def body(tap):
     tap.is_(complete(w, ["skillrun", ""]), ["check", "list", "run", "serve", "token"], "the commands")
     tap.is_(complete(w, ["skillrun", "r"]), ["run"], "'r' completes to run")
     tap.is_(complete(w, ["skillrun", "--"]), ["--help", "--version"], "the global options")
-    for opt in ("--version", "--help"):
+    for opt in ("--version", "--help", "-h"):
         tap.is_(complete(w, ["skillrun", opt, ""]), [], "nothing after %s, which takes no argument" % opt)
     tap.is_(complete(w, ["skillrun", "run", ""]), ["alpha", "alps", "beta"], "run: the skills `skillrun list` knows")
     tap.is_(complete(w, ["skillrun", "run", "al"]), ["alpha", "alps"], "run: skill names by prefix")
@@ -44,6 +44,16 @@ def body(tap):
     tap.is_(complete(w, ["skillrun", "run", "--arg", "x", ""]), ["alpha", "alps", "beta"],
             "run: an option's value is not the skill name")
     tap.is_(complete(w, ["skillrun", "run", "--arg", ""]), [], "run --arg: free text, nothing offered")
+    # getopt takes the word after --arg whatever it is: "--input" there is an argument, no option
+    tap.is_(complete(w, ["skillrun", "run", "--arg", "--input", "al"]), ["alpha", "alps"],
+            "run --arg --input: the skill name follows, no file")
+    tap.is_(complete(w, ["skillrun", "run", "--arg", "--input", "alpha", ""]), [],
+            "run --arg --input NAME: one skill name only")
+    # after "--" nothing is an option: the first word is the skill name, whatever it starts with
+    tap.is_(complete(w, ["skillrun", "run", "--", "al"]), ["alpha", "alps"], "run --: the skill names")
+    tap.is_(complete(w, ["skillrun", "run", "--", "-"]), [], "run -- -: no option offered after --")
+    tap.is_(complete(w, ["skillrun", "run", "--", "--input", ""]), [],
+            "run -- --input: that is the skill name, nothing after it")
     tap.is_(complete(w, ["skillrun", "check", ""]), [], "check takes no argument")
 
     d = os.path.join(w.root, "files")
