@@ -452,7 +452,9 @@ uint64_t now_usec(void) {
 }
 
 void stop_signals_fill(sigset_t *ret) {
-        static const int stop[] = { SIGTERM, SIGINT, SIGHUP };
+        /* SIGQUIT's default action would end a `skillrun run` (^\) and leave the skill running,
+         * its work dir and cgroups behind */
+        static const int stop[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
 
         sigemptyset(ret);
         for (size_t i = 0; i < ELEMENTSOF(stop); i++) {

@@ -163,7 +163,8 @@ int write_file_at(int dirfd, const char *name, const void *data, size_t len, mod
 uint64_t now_usec(void);
 
 /* The signals that ask a worker to stop: SIGTERM (systemd's stop, RuntimeMaxSec=, shutdown),
- * SIGINT (^C on `skillrun run`) and SIGHUP, each unless we were started with it ignored. */
+ * SIGINT and SIGQUIT (^C and ^\ on `skillrun run`) and SIGHUP, each unless we were started with
+ * it ignored. */
 void stop_signals_fill(sigset_t *ret);
 /* Whether one of them was taken (supervision takes it to end the run): the worker is stopping,
  * and the answer still to be written gets only the grace a skill gets. */

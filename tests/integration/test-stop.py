@@ -208,7 +208,7 @@ def ignored(tap):
     background job without job control SIGINT) stays ignored during a run: it is no request to
     stop, and the run goes on to its own end."""
     w = Worker()
-    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
         name = sig.name.lower()
         fifo = os.path.join(w.state_dir, name + ".go")
         os.mkfifo(fifo)
@@ -410,25 +410,30 @@ def during_log(tap):
 def body(tap):
     w = Worker(skills={"sleepy": sh_skill(SKILL, timeout_ms=20000), "quick": sh_skill("true")})
 
-    # --- skillrun run, stopped with SIGTERM
-    p = subprocess.Popen([w.bin, "run", "sleepy"], env=w.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    skill = wait_for(lambda: [q for q in processes_with(w.marker) if q != p.pid], timeout=10)
-    tap.ok(len(skill) >= 1, "run: the skill started (%r)" % skill)
-    t0 = time.monotonic()
-    p.send_signal(signal.SIGTERM)
-    out, err = p.communicate(timeout=30)  # the skill's timeout is 20 s: the bound below decides
-    dt = time.monotonic() - t0
-    tap.is_(p.returncode, 0, "run: SIGTERM ends the run, not the command: exit 0", err.decode(errors="replace"))
-    try:
-        res = json.loads(out)
-    except ValueError:
-        res = {}
-    tap.is_(res.get("outcome"), "killed", "run: outcome killed")
-    tap.is_(res.get("signal"), "SIGKILL", "run: the skill died of SIGKILL")
-    tap.ok(dt < 15, "run: answered at once, not at the skill's 20 s timeout (%.2fs)" % dt)
-    dirs, procs = w.wait_no_leftovers()
-    tap.is_(dirs, [], "run: no work dir left")
-    tap.is_(procs, [], "run: no skill process left (setsid one included)")
+    # --- skillrun run, stopped with SIGTERM, or by ^\ (SIGQUIT, whose default action would end
+    # the command and leave the run's work dir and cgroups behind)
+    for sig in (signal.SIGTERM, signal.SIGQUIT):
+        p = subprocess.Popen([w.bin, "run", "sleepy"], env=w.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        skill = wait_for(lambda: [q for q in processes_with(w.marker) if q != p.pid], timeout=10)
+        tap.ok(len(skill) >= 1, "run: the skill started (%r)" % skill)
+        t0 = time.monotonic()
+        p.send_signal(sig)
+        out, err = p.communicate(timeout=30)  # the skill's timeout is 20 s: the bound below decides
+        dt = time.monotonic() - t0
+        tap.is_(p.returncode, 0, "run: %s ends the run, not the command: exit 0" % sig.name,
+                err.decode(errors="replace"))
+        try:
+            res = json.loads(out)
+        except ValueError:
+            res = {}
+        tap.is_(res.get("outcome"), "killed", "run, %s: outcome killed" % sig.name)
+        tap.is_(res.get("signal"), "SIGKILL", "run, %s: the skill died of SIGKILL" % sig.name)
+        tap.ok(dt < 15, "run, %s: answered at once, not at the skill's 20 s timeout (%.2fs)" % (sig.name, dt))
+        dirs, procs = w.wait_no_leftovers()
+        tap.is_(dirs, [], "run, %s: no work dir left" % sig.name)
+        tap.is_(procs, [], "run, %s: no skill process left (setsid one included)" % sig.name)
+        tap.is_(w.run_cgroups(dirs + ["skillrun-" + str(res.get("run_id"))]), [],
+                "run, %s: no run cgroup left" % sig.name)
 
     # --- skillrun run, stopped at any moment: also while the work dir and the cgroup are being
     # made, before the skill runs (a request with files makes that take a while)
