@@ -614,8 +614,9 @@ int cli_check(int argc, char **argv) {
                                                *t, s.tokens_file, *t);
                                 else
                                         report("warning: %s: tokens: '%s' names no token in '%s' (a client whose "
-                                               "token is named otherwise gets 403; add one: skillrun token %s >> "
-                                               "'%s')", path, *t, s.tokens_file, *t, s.tokens_file);
+                                               "token is named otherwise gets 403; add one: skillrun token %s%s >> "
+                                               "'%s')", path, *t, s.tokens_file, (*t)[0] == '-' ? "-- " : "", *t,
+                                               s.tokens_file);
                         }
                         /* a name that makes the program load code from where its value says: with
                          * "files", the caller sends that code, as if accepts_code were true */
@@ -748,16 +749,22 @@ int cli_list(int argc, char **argv) {
 
 int cli_token(int argc, char **argv) {
         _cleanup_free_ char *line = NULL;
+        const char *name;
         int r;
 
-        if (argc != 2 || argv[1][0] == '-') {
-                /* "skillrun token --help" is a question, not a token for a client named "--help" */
-                log_error("Usage: skillrun token NAME");
+        /* "skillrun token --help" is a question, not a token for a client named "--help"; a name
+         * that starts with '-', valid as any other, follows "--" */
+        if (argc == 3 && streq(argv[1], "--"))
+                name = argv[2];
+        else if (argc == 2 && argv[1][0] != '-')
+                name = argv[1];
+        else {
+                log_error("Usage: skillrun token [--] NAME");
                 return 2;
         }
-        r = auth_generate(argv[1], &line);
+        r = auth_generate(name, &line);
         if (r == -EINVAL) {
-                log_error("Invalid token name '%s' (letters, digits, '_', '.', '-'; at most %d)", argv[1], TOKEN_NAME_MAX);
+                log_error("Invalid token name '%s' (letters, digits, '_', '.', '-'; at most %d)", name, TOKEN_NAME_MAX);
                 return 2;
         }
         if (r < 0) {

@@ -95,6 +95,15 @@ def body(tap):
     tap.ok(p.returncode != 0 and p.stderr, "token with an invalid name fails with a message")
     p = w.cli("token")
     tap.ok(p.returncode != 0, "token without a name fails")
+    # a name may start with '-' (skillrun(8)): after "--", which an option cannot be confused with
+    p = w.cli("token", "--", "-ci")
+    tap.is_((p.returncode, p.stdout.decode()[:4], p.stderr.decode()), (0, "-ci:", ""),
+            "token -- -ci: a token named '-ci'")
+    for args in (("-ci",), ("--verbose",), ("--", "-ci", "x"), ("--",), ("x", "--")):
+        p = w.cli("token", *args)
+        tap.is_((p.returncode, p.stdout.decode(), p.stderr.decode()),
+                (2, "", "skillrun: Usage: skillrun token [--] NAME\n"),
+                "token %s: usage, exit 2, no token" % " ".join(args))
     # the generated line is a working tokens file entry
     newtok = line.strip().split(":", 1)[1]
 
@@ -822,14 +831,18 @@ def body(tap):
     # a manifest's "tokens" list naming no token of the tokens file (a typo): whoever it was meant
     # for gets 403; a warning naming it, not the names that are there; none without a tokens file
     wb = Worker(skills={}, raw_skills={"limited.json": json.dumps({"command": ["/bin/true"],
-                                                                   "tokens": ["ci", "c1-typo"]})})
+                                                                   "tokens": ["ci", "c1-typo", "-ci"]})})
     p = wb.cli("check")
     out = (p.stdout + p.stderr).decode(errors="replace")
     tap.is_(p.returncode, 0, "check: a tokens list naming no token is a warning, not an error", out)
     tap.contains(out, "warning: %s/limited.json: tokens: 'c1-typo' names no token in '%s' (a client whose token is "
                  "named otherwise gets 403; add one: skillrun token c1-typo >> '%s')\n"
                  % (wb.skills_dir, wb.tokens_file, wb.tokens_file), "check: ... naming the name and the file")
-    tap.is_(out.count("names no token"), 1, "check: ... and only that name ('ci' has a token)")
+    # the command it offers works for a name that starts with '-' too
+    tap.contains(out, "warning: %s/limited.json: tokens: '-ci' names no token in '%s' (a client whose token is "
+                 "named otherwise gets 403; add one: skillrun token -- -ci >> '%s')\n"
+                 % (wb.skills_dir, wb.tokens_file, wb.tokens_file), "check: ... 'skillrun token -- -ci' for '-ci'")
+    tap.is_(out.count("names no token"), 2, "check: ... and only those names ('ci' has a token)")
     # "abbot": the README keeps Abbot's token in the unit's environment (ABBOT_SKILL_RUNNER_TOKEN),
     # which check, run from a shell, does not have: a note saying so, not "add one"
     with open(os.path.join(wb.skills_dir, "abbotonly.json"), "w") as f:
