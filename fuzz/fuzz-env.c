@@ -71,7 +71,7 @@ static bool settings_same(const Settings *a, const Settings *b) {
                a->max_files == b->max_files && streq_ptr(a->run_user, b->run_user) &&
                streq_ptr(a->work_dir, b->work_dir) && streq_ptr(a->abbot_skill, b->abbot_skill) &&
                streq_ptr(a->abbot_api_base_url, b->abbot_api_base_url) &&
-               streq_ptr(a->file_warning, b->file_warning);
+               strv_same(a->file_warnings, b->file_warnings);
 }
 
 /* SKILLRUN_<KEY>=value and the line "key = value" are one setting: the same value or the same

@@ -474,8 +474,8 @@ int cli_check(int argc, char **argv) {
         /* fine (skillrun.conf(5)), but a typo in SKILLRUN_CONFIG looks the same: say it was not read */
         if (s.config_path && access(s.config_path, F_OK) < 0 && errno == ENOENT)
                 report("note: %s: no such file, built-in defaults and SKILLRUN_<KEY> variables only", s.config_path);
-        if (s.file_warning)
-                report("warning: %s", s.file_warning);
+        for (char **w = s.file_warnings; w && *w; w++)
+                report("warning: %s", *w);
         if (s.config_path && !others_may(s.config_path, S_IROTH))
                 report("warning: %s: not readable by other users: a worker under skillrun@.service "
                        "(DynamicUser=) cannot read it and answers every request with 500", s.config_path);

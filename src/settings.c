@@ -347,7 +347,7 @@ void settings_done(Settings *s) {
         free(s->work_dir);
         free(s->abbot_skill);
         free(s->abbot_api_base_url);
-        free(s->file_warning);
+        strv_free(s->file_warnings);
         /* Safe to call twice, and after a failed settings_load(). */
         *s = (Settings) {};
 }
@@ -463,15 +463,18 @@ int settings_parse_text(Settings *s, const char *path, const char *text, size_t 
                 const SettingDef *def = setting_def_find(key);
                 if (!def)
                         return set_error(ret_error, -EINVAL, "%s:%u: unknown key '%s'", path, line_no, key);
-                /* the last one counts, as in systemd's files; likely a slip all the same */
+                /* the last one counts, as in systemd's files; likely a slip all the same: each
+                 * said, not only the first, to be found by the next check */
                 unsigned *first = &first_line[def - setting_defs];
                 if (*first == 0)
                         *first = line_no;
-                else if (!s->file_warning &&
-                         asprintf(&s->file_warning, "%s:%u: '%s' is given again (first on line %u); the last one counts",
-                                  path, line_no, key, *first) < 0) {
-                        s->file_warning = NULL;
-                        return -ENOMEM;
+                else {
+                        _cleanup_free_ char *warning = NULL;
+                        if (asprintf(&warning, "%s:%u: '%s' is given again (first on line %u); the last one counts",
+                                     path, line_no, key, *first) < 0)
+                                return -ENOMEM;
+                        if (strv_push(&s->file_warnings, steal_pointer(&warning)) < 0)
+                                return -ENOMEM;
                 }
 
                 r = setting_apply(s, def, key, value, &error);

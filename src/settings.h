@@ -72,7 +72,7 @@ typedef struct Settings {
         char *work_dir;
         char *abbot_skill;
         char *abbot_api_base_url; /* optional: where Abbot skills post replies; NULL = inline only */
-        char *file_warning;     /* the first key the file gives twice (the last one counts), for check */
+        char **file_warnings;   /* each line giving a key again (the last one counts), for check */
 } Settings;
 
 /* Every key skillrun.conf knows, in documentation order (used by the man page test); NULL-terminated. */

@@ -1254,6 +1254,16 @@ def body(tap):
     tap.contains(out, "warning: %s:3: 'timeout_ms' is given again (first on line 1); the last one counts\n" % twice,
                  "check: ... but a warning naming both lines")
     tap.contains(out, '"timeout_ms":2000', "... and the last one counts")
+    # every key given again, each time: not only the first, to be found on the next check
+    with open(twice, "a") as f:
+        f.write("memory_max = 1M\nmemory_max = 2M\ntimeout_ms = 3000\n")
+    p = wb.cli("check", env={"SKILLRUN_CONFIG": twice})
+    out = p.stdout.decode(errors="replace")
+    tap.is_([l for l in out.splitlines() if "given again" in l],
+            ["warning: %s:3: 'timeout_ms' is given again (first on line 1); the last one counts" % twice,
+             "warning: %s:5: 'memory_max' is given again (first on line 4); the last one counts" % twice,
+             "warning: %s:6: 'timeout_ms' is given again (first on line 1); the last one counts" % twice],
+            "check: a warning for every key given again, each time", out)
     tap.ok("no such file, built-in defaults" not in out, "check: a configuration file read is not noted as missing",
            out)
     # a missing file is fine, but a typo in SKILLRUN_CONFIG must not look like a file read

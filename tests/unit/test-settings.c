@@ -433,13 +433,14 @@ static void test_parse_text(void) {
         is_int(s.limits.cpu_max, 0, "empty value accepted where it means something");
         is_str(s.abbot_api_base_url, "https://example.com/a#b", "'#' inside a value is kept");
         is_str(s.skills_dirs[0], "/srv/skills", "skills_dir from file");
-        is_str(s.file_warning, "t.conf:7: 'policy' is given again (first on line 1); the last one counts",
-               "a key given twice is a warning, for check");
+        is_int(strv_length(s.file_warnings), 1, "a key given twice is a warning, for check");
+        is_str(s.file_warnings ? s.file_warnings[0] : NULL,
+               "t.conf:7: 'policy' is given again (first on line 1); the last one counts", "... naming both lines");
         settings_done(&s);
         settings_init(&s);
         is_int(settings_parse_text(&s, "t.conf", good2, strlen(good2) - strlen("policy = none"), &error), 0,
                "good file without its last line parses");
-        ok(s.file_warning == NULL, "... and a file giving each key once has no warning");
+        ok(s.file_warnings == NULL, "... and a file giving each key once has no warning");
         settings_done(&s);
 
         parse_case(good, -EINVAL, "/etc/skillrun/skillrun.conf:7: run_user: invalid user name 'skill user ok?'",
