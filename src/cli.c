@@ -66,7 +66,7 @@ static int read_input(const char *path, size_t max, char **ret, size_t *ret_len)
 
 #define RUN_USAGE "Usage: skillrun run NAME [--input FILE|-] [--request FILE|-] [--arg ARG]..."
 
-int cli_run(int argc, char **argv) {
+int cli_run(int argc, char **argv, bool stdin_closed) {
         static const struct option options[] = {
                 { "input", required_argument, NULL, 'i' },
                 { "request", required_argument, NULL, 'r' },
@@ -127,6 +127,12 @@ int cli_run(int argc, char **argv) {
                 return 2;
         }
         name = argv[optind];
+        /* "<&-": the input asked for is missing, not empty (as cat says of it), and no skill runs
+         * on the /dev/null in its place */
+        if (stdin_closed && streq_ptr(request ? request : input, "-")) {
+                log_error("--%s -: standard input is closed", request ? "request" : "input");
+                return 1;
+        }
 
         if (load_settings(&s) < 0)
                 return 1;

@@ -21,21 +21,23 @@ static bool extra_arguments(int argc, const char *cmd, const char *why) {
  * files we open would get those numbers: the run's cgroup.procs, the landlock ruleset or a pipe,
  * which the skill's child then overwrites with its stdio before it uses them (not placed in its
  * cgroup, landlock failing with EBADFD), or which our logging writes into. /dev/null holds them.
- * Whether stderr was one of them. */
-static bool fill_std_fds(void) {
+ * Which of them were closed: bit 1 << fd. */
+static unsigned fill_std_fds(void) {
         /* one poll() tells all three: a closed fd comes back POLLNVAL */
         struct pollfd p[3] = { { .fd = 0 }, { .fd = 1 }, { .fd = 2 } };
+        unsigned closed = 0;
 
         if (poll(p, 3, 0) < 0)
-                return false;
+                return 0;
         for (int fd = 0; fd <= 2; fd++) {
                 if (!(p[fd].revents & POLLNVAL))
                         continue;
+                closed |= 1u << fd;
                 int null = open("/dev/null", O_RDWR | O_NOCTTY); /* the lowest free one: fd */
                 if (null >= 0 && null != fd)
                         (void) close(null);
         }
-        return p[STDERR_FILENO].revents & POLLNVAL;
+        return closed;
 }
 
 /* What a command printed must have reached its standard output: "skillrun token ci >> tokens"
@@ -51,10 +53,11 @@ static int stdout_done(int r) {
 
 int main(int argc, char **argv) {
         const char *cmd = argc > 1 ? argv[1] : "serve";
+        unsigned closed = fill_std_fds();
 
         /* a worker whose stderr was closed logs to syslog, as under inetd (server.c): nothing
          * reads /dev/null. A command's user closed it on purpose. */
-        if (fill_std_fds() && streq(cmd, "serve"))
+        if ((closed & (1u << STDERR_FILENO)) && streq(cmd, "serve"))
                 log_set_syslog_socket(LOG_SYSLOG_SOCKET);
         if (getenv("SKILLRUN_DEBUG"))
                 log_set_max_level(LOG_DEBUG);
@@ -67,7 +70,7 @@ int main(int argc, char **argv) {
         if (streq(cmd, "serve"))
                 return extra_arguments(argc, cmd, ": the connection comes on fd 3 or on stdin") ? 2 : server_main();
         if (streq(cmd, "run"))
-                return cli_run(argc - 1, argv + 1);
+                return cli_run(argc - 1, argv + 1, closed & (1u << STDIN_FILENO));
         if (streq(cmd, "check"))
                 return stdout_done(cli_check(argc - 1, argv + 1));
         if (streq(cmd, "list"))

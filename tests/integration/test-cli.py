@@ -302,6 +302,14 @@ def body(tap):
            "rc %d, stderr %r" % (p.returncode, p.stderr))
     p = w.cli("run", "echo", "--input", os.path.join(w.root, "missing"))
     tap.ok(p.returncode != 0 and p.stderr, "run --input of a missing file fails with a message")
+    # "-" with standard input closed (<&-) reads no input: it is missing, not empty (the /dev/null
+    # skillrun puts in its place is no input anybody gave), and nothing is run
+    for opt in ("--input", "--request"):
+        p = subprocess.run([w.bin, "run", "echo", opt, "-"], capture_output=True, env=w.env(), timeout=60,
+                           stdin=subprocess.DEVNULL, preexec_fn=lambda: os.close(0))
+        tap.is_((p.returncode, p.stdout, p.stderr.decode(errors="replace")),
+                (1, b"", "skillrun: %s -: standard input is closed\n" % opt),
+                "run %s - with standard input closed: exit 1, a message, nothing run" % opt)
     # more than max_body: the setting named, not the file system's "File too large"
     p = w.cli("run", "echo", "--input", inp, env={"SKILLRUN_MAX_BODY": "4"})
     tap.ok(p.returncode == 1 and ("'%s' is larger than max_body (4)" % inp).encode() in p.stderr and not p.stdout,
