@@ -539,7 +539,9 @@ int cli_check(int argc, char **argv) {
                 if (!others_may(*d, S_IROTH | S_IXOTH))
                         report("warning: %s: not readable and searchable by other users: a worker under "
                                "skillrun@.service (DynamicUser=) cannot list or load its skills (500)", *d);
-                while ((de = readdir(dir))) {
+                /* errno tells a failed read (EIO, an NFS server gone) from the end: the manifests
+                 * not read are not checked, as list and the worker refuse to list them */
+                while ((errno = 0, de = readdir(dir))) {
                         _cleanup_free_ char *path = NULL, *name = NULL, *merr = NULL;
                         _cleanup_manifest_ Manifest *m = NULL;
                         size_t n = strlen(de->d_name);
@@ -662,6 +664,11 @@ int cli_check(int argc, char **argv) {
                                        "can, the tokens included when skillrun does not run as root, and is "
                                        "not kept apart from other runs (skillrun.skill(5))",
                                        path);
+                }
+                if (errno > 0) {
+                        report("error: %s: %s", *d, strerror(errno));
+                        errors++;
+                        unlisted = true;
                 }
                 closedir(dir);
         }

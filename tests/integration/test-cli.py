@@ -1367,6 +1367,30 @@ def body(tap):
             tap.skip("%s: no run cgroup here (%s)" % (who, mode))
         wn.stop(None, check=False)
 
+    # --- a skills directory whose reading fails part way (EIO, an NFS server gone: strace makes
+    # its first getdents64 fail) is an unreadable directory to check, as it is to list: an error,
+    # exit 1, not the broken manifest it holds passed over in silence with exit 0. Group-writable,
+    # the directory is not one whose links the policies read (landlock-secrets.c): check alone
+    # reads it.
+    strace = shutil.which("strace")
+    wr = Worker(skills={}, raw_skills={"bad.json": json.dumps({"command": ["/nonexistent"]})})
+    os.chmod(wr.skills_dir, 0o775)
+    inject = ["-qq", "-o", "/dev/null", "-f", "-P", wr.skills_dir, "-e", "trace=getdents64",
+              "-e", "inject=getdents64:error=EIO:when=1"]
+    if strace and subprocess.run([strace] + inject + ["true"], capture_output=True).returncode == 0:
+        # (LeakSanitizer cannot work under ptrace: it would fail the ASan build's exit status)
+        env = wr.env({"ASAN_OPTIONS": (os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0").lstrip(":")})
+        for cmd in ("check", "list"):
+            p = subprocess.run([strace] + inject + [wr.bin, cmd], env=env, capture_output=True, timeout=60)
+            out = (p.stdout + p.stderr).decode(errors="replace")
+            tap.is_((p.returncode, [l for l in out.splitlines() if wr.skills_dir in l]),
+                    (1, ["error: %s: Input/output error" % wr.skills_dir] if cmd == "check" else
+                        ["skillrun: Failed to list skills in '%s': Input/output error" % wr.skills_dir]),
+                    "%s: a skills directory that cannot be read to its end: exit 1, an error naming it" % cmd, out)
+    else:
+        tap.skip("no strace that injects errors")
+    wr.stop(None, check=False)
+
     # --- check of many manifests: what the policies keep out (the skills directories' links,
     # the host's secrets) is read once, not once per manifest, which made check quadratic (a
     # minute for 10 000 skills, nearly all of it in the kernel reading the directory again)
