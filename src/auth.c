@@ -77,11 +77,12 @@ static int tokens_add(AuthTokens *t, const char *name, const char *secret, size_
 #define TOKENS_FILE_MAX 1048576
 
 const char *auth_load_strerror(int r) {
-        /* read_full_secret()'s answer for a FIFO, a device or a socket; the bound, not the file
-         * system's "File too large" */
-        return r == -EBADFD ? "not a regular file"
-               : r == -EFBIG ? "larger than " STRINGIFY(TOKENS_FILE_MAX) " bytes"
-                             : strerror(-r);
+        /* read_full_secret()'s answers for a FIFO, a device or a socket, and for a file of /proc;
+         * the bound, not the file system's "File too large" */
+        return r == -EBADFD        ? "not a regular file"
+               : r == -EMEDIUMTYPE ? "a file of the kernel's (/proc, /sys), not a tokens file"
+               : r == -EFBIG       ? "larger than " STRINGIFY(TOKENS_FILE_MAX) " bytes"
+                                   : strerror(-r);
 }
 
 int auth_load(const char *path, AuthTokens *ret, char ***ret_warnings) {

@@ -113,7 +113,7 @@ static int read_head(const char *path, char *buf, size_t size, size_t *ret_len) 
         /* A #! line may name anything: only a regular file is read (opening a device as root
          * could have side effects, a FIFO could stall us). */
         fd = open_regular(path, NULL);
-        if (fd == -EBADFD)
+        if (fd == -EBADFD || fd == -EMEDIUMTYPE)
                 return -ENOEXEC;
         if (fd < 0)
                 return fd;

@@ -631,6 +631,8 @@ int manifest_load_file(const Settings *s, const char *name, const char *path, Ma
                 return -ENOENT;
         if (fd == -EBADFD)
                 return set_error(ret_error, -EINVAL, "%s: not a regular file", path);
+        if (fd == -EMEDIUMTYPE)
+                return set_error(ret_error, -EINVAL, "%s: a file of the kernel's (/proc, /sys), not a manifest", path);
         if (fd < 0)
                 return set_error(ret_error, fd, "%s: %s", path, strerror(-fd));
         if ((uint64_t) st.st_size > MANIFEST_SIZE_MAX)

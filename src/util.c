@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <linux/btrfs_tree.h>
+#include <linux/magic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/vfs.h>
 #include <time.h>
 
 #include "util.h"
@@ -360,6 +362,26 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len) {
         return read_full_fd(fd, max, ret, ret_len);
 }
 
+/* A file of the kernel's interfaces: regular by its type, but no text to read. Some block and take
+ * what they give from everyone else (/proc/kmsg, the kernel's messages, from syslog; tracefs'
+ * trace_pipe), some act when read. A deploy user's symlink could name one. */
+static bool kernel_interface_file(int fd) {
+        struct statfs sf;
+
+        if (fstatfs(fd, &sf) < 0)
+                return false;
+        switch ((unsigned long) sf.f_type) {
+        case PROC_SUPER_MAGIC:
+        case SYSFS_MAGIC:
+        case TRACEFS_MAGIC:
+        case DEBUGFS_MAGIC:
+        case SECURITYFS_MAGIC:
+                return true;
+        default:
+                return false;
+        }
+}
+
 int open_regular(const char *path, struct stat *ret_st) {
         _cleanup_close_ int pfd = open(path, O_PATH | O_CLOEXEC);
         char proc[sizeof("/proc/self/fd/") + 12];
@@ -372,6 +394,8 @@ int open_regular(const char *path, struct stat *ret_st) {
                 return negative_errno();
         if (!S_ISREG(st.st_mode))
                 return -EBADFD;
+        if (kernel_interface_file(pfd))
+                return -EMEDIUMTYPE;
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
         fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0 && errno != ENOENT && errno != EMFILE)

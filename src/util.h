@@ -151,8 +151,10 @@ int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len);
  * anything else (a FIFO, a device, a directory), never opened itself, as opening a device can act
  * (a watchdog starts, a tape rewinds) and a FIFO's open wakes its writer. Race-free: the type is
  * read from an O_PATH fd, which /proc/self/fd/ then reopens; without /proc the path is opened
- * again (also when out of fds for the second one) and must be the same file. ret_st (may be
- * NULL): the file's stat, so that callers need no fstat() of their own. */
+ * again (also when out of fds for the second one) and must be the same file. -EMEDIUMTYPE for a
+ * regular file of /proc, /sys, tracefs, debugfs or securityfs, never opened either: reading
+ * /proc/kmsg blocks, and takes the kernel's messages from syslog. ret_st (may be NULL): the
+ * file's stat, so that callers need no fstat() of their own. */
 int open_regular(const char *path, struct stat *ret_st);
 /* For secrets: one allocation of the file's size, no realloc copies; the caller wipes it. The
  * file is opened with open_regular(). */

@@ -524,10 +524,14 @@ def body(tap):
                                        "big.json": " " * (1 << 20) + "{}"})
     os.mkfifo(os.path.join(wb.skills_dir, "fifo.json"))
     os.mkdir(os.path.join(wb.skills_dir, "dir.json"))
+    # regular by its type, but the kernel's: a symlink to /proc/kmsg would block check as root and
+    # take the kernel's messages from syslog (a harmless file of /proc stands in for it)
+    os.symlink("/proc/self/status", os.path.join(wb.skills_dir, "kern.json"))
     p = wb.cli("check", timeout=20)
     out = (p.stdout + p.stderr).decode(errors="replace")
-    tap.is_(p.returncode, 1, "check: a FIFO, a directory and a big file named *.json exit 1", out)
+    tap.is_(p.returncode, 1, "check: a FIFO, a directory, a file of /proc and a big file named *.json exit 1", out)
     for name, why in (("fifo.json", "not a regular file"), ("dir.json", "not a regular file"),
+                      ("kern.json", "a file of the kernel's (/proc, /sys), not a manifest"),
                       ("big.json", "larger than 1048576 bytes")):
         tap.contains(out, "error: %s: %s" % (os.path.join(wb.skills_dir, name), why),
                      "check names %s and says why" % name)
@@ -956,6 +960,14 @@ def body(tap):
     status, rc, err = serve_once(wb, build_request("GET", "/v1/skills", token=new_token()), timeout=20)
     tap.is_((status, rc), (500, 1), "serve: a FIFO as the tokens file is a 500, exit 1", err)
     tap.contains(err, "Failed to read tokens file '%s': not a regular file" % fifo, "serve: the log says why")
+    # ... and a file of /proc, which the worker must not read either
+    wb.settings["tokens_file"] = "/proc/self/status"
+    p = wb.cli("check", timeout=20)
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.contains(out, "warning: tokens file '/proc/self/status': a file of the kernel's (/proc, /sys), not a "
+                 "tokens file", "check: a file of /proc as the tokens file is named and refused")
+    status, rc, err = serve_once(wb, build_request("GET", "/v1/skills", token=new_token()), timeout=20)
+    tap.is_((status, rc), (500, 1), "serve: a file of /proc as the tokens file is a 500, exit 1", err)
     wb.stop(None, check=False)
 
     # one token under two names: the second can never be told apart (a client presenting it is

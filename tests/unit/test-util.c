@@ -1303,9 +1303,23 @@ static void test_read_secret(void) {
         unlink(path);
         is_int(read_full_secret(path, 8, &text, &len), -ENOENT, "missing file");
         is_int(open_regular("/tmp", NULL), -EBADFD, "open_regular: a directory is refused");
+        /* regular by type, but the kernel's: /proc/kmsg would block, and take syslog's messages */
+        is_int(open_regular("/proc/self/status", NULL), -EMEDIUMTYPE, "open_regular: a file of /proc is refused");
+        if (access("/sys/kernel/uevent_seqnum", F_OK) == 0)
+                is_int(open_regular("/sys/kernel/uevent_seqnum", NULL), -EMEDIUMTYPE,
+                       "open_regular: a file of /sys is refused");
+        else
+                printf("ok %d # SKIP no /sys/kernel/uevent_seqnum: /sys not mounted\n", ++tap_n);
+        is_int(read_full_secret("/proc/self/status", 8, &text, &len), -EMEDIUMTYPE, "read_full_secret: not of /proc");
+        is_str(auth_load_strerror(-EMEDIUMTYPE), "a file of the kernel's (/proc, /sys), not a tokens file",
+               "auth_load_strerror(-EMEDIUMTYPE)");
+        char link[PATH_MAX];
+        snprintf(link, sizeof link, "%s.link", path);
+        assert_se(symlink("/etc/passwd", link) == 0);
         struct stat said = {}, seen = {};
-        int fd2 = open_regular("/proc/self/status", &said); /* through a symlink: /proc/self */
+        int fd2 = open_regular(link, &said); /* through a symlink */
         ok(fd2 >= 0 && read(fd2, (char[8]) {}, 8) == 8, "open_regular: a regular file, readable (%d)", fd2);
+        unlink(link);
         ok(fd2 >= 0 && fstat(fd2, &seen) == 0 && said.st_dev == seen.st_dev && said.st_ino == seen.st_ino &&
            S_ISREG(said.st_mode), "open_regular: the stat it gives is the opened file's");
         if (fd2 >= 0)
