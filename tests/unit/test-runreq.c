@@ -162,6 +162,14 @@ int main(void) {
                 is_str(try(plain, body, NULL), want, "a name of 256 bytes refused, quoted in part");
                 snprintf(body, sizeof(body), "{\"files\": {\"%0255d\": \"\"}}", 0);
                 is_str(try(plain, body, NULL), "OK", "... one of 255 taken");
+                /* a name of 128 bytes, the most quoted, is quoted whole: no "..." nor its length */
+                snprintf(body, sizeof(body), "{\"files\": {\"%0127d\\t\": \"\"}}", 0);
+                snprintf(want, sizeof(want), "-22 files: invalid file name '%0127d\t': it holds a control character", 0);
+                is_str(try(plain, body, NULL), want, "a refused name of 128 bytes quoted whole");
+                snprintf(body, sizeof(body), "{\"files\": {\"%0128d\\t\": \"\"}}", 0);
+                snprintf(want, sizeof(want), "-22 files: invalid file name '%0128d'... (129 bytes): it holds a control "
+                         "character", 0);
+                is_str(try(plain, body, NULL), want, "... one of 129 bytes quoted in part");
         }
         is_str(try(plain, "{\"files\": {\"x\": \"!!\"}}", NULL), "-22 files: 'x': invalid base64", "bad base64");
         {
@@ -197,6 +205,20 @@ int main(void) {
                 small.limits.workdir_max = 4095;
                 is_str(try(&small, "{\"code\": \"x\"}", NULL),
                        "-22 code: more than 4095 bytes (in whole 4096-byte blocks)", "code alone over workdir_max");
+                /* an empty file takes an inode, counted a block: never nothing */
+                is_str(try(&small, "{\"code\": \"\"}", NULL),
+                       "-22 code: more than 4095 bytes (in whole 4096-byte blocks)", "empty code: a block all the same");
+                small.limits.workdir_max = 4096;
+                is_str(try(&small, "{\"code\": \"\", \"files\": {\"a\": \"\"}}", NULL),
+                       "-22 files: more than 4096 bytes in all (each file in whole 4096-byte blocks, the code included)",
+                       "empty code and an empty file: a block each");
+                /* a file of exactly a block fills one, not two */
+                _cleanup_free_ char *block = body_with("{\"code\": \"", 4096, "\"}");
+                _cleanup_free_ char *more = body_with("{\"code\": \"", 4097, "\"}");
+                assert_se(block && more);
+                is_str(try(&small, block, NULL), "OK", "code of 4096 bytes fits workdir_max 4096");
+                is_str(try(&small, more, NULL), "-22 code: more than 4096 bytes (in whole 4096-byte blocks)",
+                       "... one of 4097 bytes takes two blocks");
         }
 
         is_str(try(plain, "{\"code\": \"print(1)\"}", NULL), "-22 code: skill 't' does not accept code",
