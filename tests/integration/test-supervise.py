@@ -15,7 +15,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from skillrun_test import (Worker, build_request, cmdline_of, main, pid_alive, proc_state, require_python,  # noqa: E402
-                           sh_skill, py_skill, tree_skill, wait_for, wait_gone)
+                           sh_skill, py_skill, skillrun_bin, tree_skill, wait_for, wait_gone)
 
 GRACE_MS = 300
 
@@ -52,6 +52,10 @@ HIDERS = {
     "move-workdir": hider('mv "$PWD" "$PWD.x" || exit 7'),
     "move-workdir-file": hider('mv "$PWD" "$PWD.x" && : > "$PWD" || exit 7'),
 }
+
+# A tree made readable but not searchable (0600): the worker gives the search bit back and counts
+# it, small as it is, rather than taking what it cannot stat for over workdir_max.
+UNSEARCHABLE = sh_skill("mkdir d && echo x > d/f && chmod 600 d . && sleep 1 && echo done", workdir_max="2M")
 
 
 # A worker that owns its work root (one under RuntimeDirectory=, or started by hand as its owner)
@@ -276,7 +280,13 @@ def body(tap):
                                             "time.sleep(10); print('done')", workdir_max="1M", timeout_ms=20000),
                        # no block allocated to any, but each takes an inode: SUPERVISE_ENTRY_MIN apiece
                        "empties": py_skill("import time\nfor i in range(600): open('e%d' % i, 'w').close()\n"
-                                           "time.sleep(10); print('done')", workdir_max="2M", timeout_ms=20000)},
+                                           "time.sleep(10); print('done')", workdir_max="2M", timeout_ms=20000),
+                       # 512 of them: exactly workdir_max, which is not over it
+                       "empties512": py_skill("import time\nfor i in range(512): open('e%d' % i, 'w').close()\n"
+                                              "time.sleep(1); print('done')", workdir_max="2M", timeout_ms=20000),
+                       # a symlink counts as itself, never as what it points to (the worker binary here)
+                       "biglink": sh_skill("ln -s %s big && sleep 1 && echo done" % skillrun_bin(),
+                                           workdir_max="64K", timeout_ms=20000)},
                settings={"kill_grace_ms": GRACE_MS, "timeout_ms": 120000}).start()
 
     # --- timeout: the skill and its detached daemon both die
@@ -358,6 +368,13 @@ def body(tap):
         j = r.json or {}
         tap.is_((r.status, j.get("outcome"), j.get("signal"), j.get("stdout")), (200, "output_limit", "SIGKILL", ""),
                 "%s: killed, outcome output_limit" % what, "body: %r" % r.body[:500])
+    for skill, what in (("empties512", "512 empty files, 4 KiB each, exactly workdir_max 2M"),
+                        ("biglink", "a symlink to the worker binary (%d KiB) under workdir_max 64K" %
+                         (os.path.getsize(skillrun_bin()) // 1024))):
+        r = w.run(skill, {})
+        j = r.json or {}
+        tap.is_((r.status, j.get("outcome"), j.get("signal"), j.get("stdout")), (200, "ok", None, "done\n"),
+                "%s: not over it, outcome ok" % what, "body: %r" % r.body[:500])
 
     # --- client hang-up during a run kills it at once
     pidfile = os.path.join(w.state_dir, "hangup.pid")
@@ -415,7 +432,7 @@ def body(tap):
         return
     w = Worker(skills=dict(HIDERS, leaver=LEAVER, tree=tree_skill(),
                            rmwd=sh_skill('rmdir "$PWD" && sleep 0.5 && echo done', workdir_max="2M"),
-                           lockroot=LOCKROOT),
+                           lockroot=LOCKROOT, unsearchable=UNSEARCHABLE),
                user="nobody").start()
     leavers(tap, w, "unprivileged worker, no cgroup")
     r = w.run("tree", {"args": ["--exit"]})
@@ -436,12 +453,14 @@ def body(tap):
     j = r.json or {}
     tap.is_((r.status, j.get("outcome"), j.get("stdout")), (200, "ok", "done\n"),
             "unprivileged: a skill that removes its own work dir runs on", "body: %r" % r.body[:500])
-    r = w.run("lockroot", {})
-    j = r.json or {}
-    tap.is_((r.status, j.get("outcome"), j.get("stdout")), (200, "ok", "locked\n"),
-            "unprivileged: a permissive skill locks the work root it shares an owner with", "body: %r" % r.body[:500])
-    dirs, procs = w.wait_no_leftovers(3.0)
-    tap.is_(dirs, [], "... its work dir is removed all the same")
+    for name, out, what in (("unsearchable", "done\n", "a small tree made 0600, the work dir too: counted, outcome ok"),
+                            ("lockroot", "locked\n", "a permissive skill locks the work root it shares an owner with")):
+        r = w.run(name, {})
+        j = r.json or {}
+        tap.is_((r.status, j.get("outcome"), j.get("stdout")), (200, "ok", out), "unprivileged: " + what,
+                "body: %r" % r.body[:500])
+        dirs, procs = w.wait_no_leftovers(3.0)
+        tap.is_(dirs, [], "... its work dir is removed all the same")
     r = w.run("rmwd", {})
     tap.is_((r.status, (r.json or {}).get("outcome")), (200, "ok"), "... and the next run gets a work dir",
             "body: %r" % r.body[:500])
