@@ -395,6 +395,12 @@ def body(tap):
     tap.ok(isinstance(j.get("duration_ms"), int) and 290 <= j["duration_ms"] < 3000,
            "duration_ms about the timeout (%r)" % j.get("duration_ms"))
     tap.is_(j.get("stdout"), "started\n", "output before the timeout kept")
+    # the deadline is a wake-up of its own, not noticed only at the next look at the work dir
+    # (every 200 ms): a run of 30 ms takes about that, 150 ms leaves room for a loaded host
+    r = w.run("sleep", {"timeout_ms": 30})
+    j = r.json or {}
+    tap.ok(j.get("outcome") == "timeout" and isinstance(j.get("duration_ms"), int) and 30 <= j["duration_ms"] < 150,
+           "timeout_ms 30: outcome timeout, duration_ms 30 to 150 (%r)" % j.get("duration_ms"))
     r = w.run("true", {"timeout_ms": 10 ** 9})
     j = r.json or {}
     tap.is_((r.status, (j.get("limits") or {}).get("timeout_ms")), (200, 30000),
