@@ -51,6 +51,10 @@ HIDERS = {
     # what it writes is still counted, and the renamed copy removed
     "move-workdir": hider('mv "$PWD" "$PWD.x" || exit 7'),
     "move-workdir-file": hider('mv "$PWD" "$PWD.x" && : > "$PWD" || exit 7'),
+    # an empty directory at its path: that one removed alone would leave the moved one, 10 MB
+    "move-workdir-dir": hider('mv "$PWD" "$PWD.x" && mkdir "$PWD" || exit 7'),
+    # the moved one made unwritable: emptied only once its mode is given back
+    "move-workdir-locked": hider('mv "$PWD" "$PWD.x" && mkdir d && chmod 500 . || exit 7', "d/"),
 }
 
 # A tree made readable but not searchable (0600): the worker gives the search bit back and counts
