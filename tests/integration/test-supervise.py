@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 sys.dont_write_bytecode = True
@@ -241,6 +242,11 @@ def stopped_and_closed(tap):
                                   % UNTIL_STOPPED, timeout_ms=20000),
     }, settings={"timeout_ms": 120000})
     pidfile = os.path.join(w.state_dir, "stopped.pid")
+    # its stdout and stderr handed (SCM_RIGHTS) to a process outside the run, which no kill reaches
+    holder_path = os.path.join(w.state_dir, "holder.sock")
+    w.add_skill("handsout", py_skill("import socket\ns = socket.socket(socket.AF_UNIX)\ns.connect(%r)\n"
+                                     "socket.send_fds(s, [b'x'], [1, 2])\nprint('handed')" % holder_path,
+                                     timeout_ms=20000))
     w.add_skill("stopsself", sh_skill("echo $$ > %s; kill -STOP $$; echo resumed" % pidfile, timeout_ms=120000))
     w.start()
     r = w.run("closes", {})
@@ -255,6 +261,33 @@ def stopped_and_closed(tap):
                 "body: %r" % r.body[:500])
         dirs, procs = w.wait_no_leftovers(3.0)
         tap.is_(procs, [], "... and it was killed")
+    held = []
+    with socket.socket(socket.AF_UNIX) as srv:
+        srv.bind(holder_path)
+        os.chmod(holder_path, 0o777)
+        srv.listen(1)
+        srv.settimeout(20)
+
+        def hold():
+            try:
+                c, _ = srv.accept()
+                with c:
+                    held.extend(socket.recv_fds(c, 16, 4)[1])
+            except OSError:
+                pass
+        holder = threading.Thread(target=hold)
+        holder.start()
+        t0 = time.monotonic()
+        r = w.run("handsout", {})
+        dt = time.monotonic() - t0
+        holder.join()
+    j = r.json or {}
+    tap.is_((len(held), r.status, j.get("outcome"), j.get("stdout")), (2, 200, "ok", "handed\n"),
+            "a skill that handed its output pipes to a process outside the run: ok", "body: %r" % r.body[:500])
+    # the pipes are closed 2 s after the skill exits, not held until the holder lets go
+    tap.ok(dt < 6.0, "... answered %.2fs after the request, its pipes still held" % dt)
+    for fd in held:
+        os.close(fd)
     s = socket.create_connection(("127.0.0.1", w.port))
     s.sendall(build_request("POST", "/v1/skills/stopsself/run", {}, token=w.token))
     pid = wait_for(lambda: os.path.exists(pidfile) and open(pidfile).read().strip(), 15)
