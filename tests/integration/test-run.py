@@ -9,6 +9,7 @@ import os
 import resource
 import socket
 import sys
+import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -56,6 +57,46 @@ def tokens_wiped(tap):
     rs = parse_responses(recv_all(s))
     s.close()
     tap.is_([r.status for r in rs], [200], "tokens wiped: the run answered")
+    w.stop(tap)
+
+
+def cpu_seconds(pid):
+    """The user and system CPU time of pid so far, or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+        fields = stat[stat.rfind(")") + 2:].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def stdin_closed_early(tap):
+    """A skill that closes its stdin unread with input left to write: poll() then says POLLERR
+    alone, the pipe being full; the worker gives up the input and waits for the skill, rather
+    than spinning on a pipe that will take nothing until the skill exits."""
+    w = Worker()
+    pidfile = os.path.join(w.state_dir, "worker.pid")
+    w.add_skill("closes", sh_skill("exec <&-; echo $PPID > %s.new && mv %s.new %s; sleep 1.5; echo done"
+                                   % (pidfile, pidfile, pidfile)))
+    w.start()
+    s = socket.create_connection(("127.0.0.1", w.port), timeout=20)
+    # far more than a pipe holds: the worker is still writing when the skill closes its end
+    s.sendall(build_request("POST", "/v1/skills/closes/run", {"stdin": "x" * 1000000}, token=w.token))
+    ppid = wait_for(lambda: os.path.exists(pidfile) and open(pidfile).read().strip(), timeout=10)
+    worker = int(ppid) if ppid else None
+    is_worker = worker is not None and cmdline_of(worker).split(" ")[0] == w.bin
+    tap.ok(is_worker, "stdin closed early: the skill's parent is the worker", "ppid %r" % ppid)
+    before = cpu_seconds(worker) if is_worker else None
+    time.sleep(0.8)
+    after = cpu_seconds(worker) if is_worker else None
+    used = after - before if before is not None and after is not None else None
+    tap.ok(used is not None and used < 0.3, "... the worker idles while the skill sleeps (%r s of CPU in 0.8 s)" % used)
+    rs = parse_responses(recv_all(s))
+    s.close()
+    j = rs[0].json if rs else {}
+    tap.is_(([r.status for r in rs], (j or {}).get("outcome"), (j or {}).get("stdout")), ([200], "ok", "done\n"),
+            "... and answers ok when it is done")
     w.stop(tap)
 
 
@@ -577,6 +618,7 @@ def body(tap):
 
     w.stop(tap)
     tokens_wiped(tap)
+    stdin_closed_early(tap)
 
 
 main(body)
