@@ -113,6 +113,7 @@ def body(tap):
         "pycode": {"description": "runs python code", "command": [PY, "-I", "-S"], "accepts_code": True,
                    "code_file": "main.py", "policy": "none"},
         "exit3": sh_skill("echo out; echo err >&2; exit 3"),
+        "exit1": sh_skill("exit 1"),
         "segv": sh_skill("echo before; kill -SEGV $$; echo after"),
         "sleep": sh_skill("echo started; sleep 20", timeout_ms=5000),
         "jsonout": sh_skill("echo '{\"a\": [1, 2], \"b\": \"x\"}'", output="json"),
@@ -424,6 +425,10 @@ def body(tap):
     tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("signal")), (200, "failed", 3, None),
             "exit 3: 200, outcome failed, exit_code 3, signal null")
     tap.is_((j.get("stdout"), j.get("stderr")), ("out\n", "err\n"), "stdout and stderr kept apart")
+    r = w.run("exit1", {})
+    j = r.json or {}
+    tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("signal")), (200, "failed", 1, None),
+            "exit 1, the least failure: outcome failed, exit_code 1")
     r = w.run("segv", {})
     j = r.json or {}
     tap.is_((r.status, j.get("outcome"), j.get("exit_code"), j.get("signal")), (200, "signaled", None, "SIGSEGV"),
