@@ -219,7 +219,7 @@ def leavers(tap, w, who):
     r = w.run("leaver", {})
     j = r.json or {}
     tap.is_((r.status, j.get("outcome"), j.get("exit_code")), (200, "ok", 0),
-            "%s: skill that leaves writers behind: ok" % who)
+            "%s: skill that leaves writers behind: ok" % who, "body: %r" % r.body[:1000])
     tap.is_(j.get("stdout"), "early\n", "... they were killed when it exited (nothing 'late' on stdout)")
     dirs, procs = w.wait_no_leftovers(2.0)
     tap.is_(procs, [], "... and none is left")
