@@ -32,6 +32,11 @@ def pids_of(stdout):
 # Writers left behind by a skill that exits: in its group, in the group below a parent that waits
 # for them, out of it (setsid) below a parent that waits for them. Killed as the skill exits, none
 # may write "late".
+# Without a run cgroup tasks_max is RLIMIT_NPROC, which counts every process of the user: the
+# default 64 let the other tests make -j2 check runs beside this one as nobody (a fork bomb held
+# to its own 64) fail the leaver's forks ("Cannot fork", exit 2). Nothing here tests tasks_max.
+NO_NPROC_SQUEEZE = 4096
+
 LEAVER = sh_skill("(sleep 1; echo late) & for i in 1 2 3 4; do (sh -c 'sleep 1; echo late$0' $i; true) & done; "
                   "(setsid sh -c '(sleep 1; echo late-s; true); true' &); sleep 0.1; echo early", timeout_ms=20000)
 
@@ -324,7 +329,7 @@ def body(tap):
                        # a symlink counts as itself, never as what it points to (the worker binary here)
                        "biglink": sh_skill("ln -s %s big && sleep 1 && echo done" % skillrun_bin(),
                                            workdir_max="64K", timeout_ms=20000)},
-               settings={"kill_grace_ms": GRACE_MS, "timeout_ms": 120000}).start()
+               settings={"kill_grace_ms": GRACE_MS, "timeout_ms": 120000, "tasks_max": NO_NPROC_SQUEEZE}).start()
 
     # --- timeout: the skill and its detached daemon both die
     t0 = time.monotonic()
@@ -385,7 +390,7 @@ def body(tap):
     tap.is_(wait_gone(pids[1:], 2.0), [], "the daemon left behind is killed")
 
     # --- background children still holding stdout die when the skill exits, before they write
-    leavers(tap, w, "root worker, run cgroup")
+    leavers(tap, w, "root worker, run cgroup" if os.geteuid() == 0 else "unprivileged worker")
 
     # --- workdir_max: nesting depth
     r = w.run("deep128", {})
@@ -470,7 +475,7 @@ def body(tap):
     w = Worker(skills=dict(HIDERS, leaver=LEAVER, tree=tree_skill(),
                            rmwd=sh_skill('rmdir "$PWD" && sleep 0.5 && echo done', workdir_max="2M"),
                            lockroot=LOCKROOT, unsearchable=UNSEARCHABLE),
-               user="nobody").start()
+               settings={"tasks_max": NO_NPROC_SQUEEZE}, user="nobody").start()
     leavers(tap, w, "unprivileged worker, no cgroup")
     r = w.run("tree", {"args": ["--exit"]})
     j = r.json or {}
