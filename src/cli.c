@@ -276,18 +276,48 @@ static void print_cgroup_layout(void) {
 }
 
 /* Can the command be executed at all: a file, with an execute bit, and for a script its #!
- * interpreter there (-ENOENT with *ret_interp, allocated, when not)? (Who may run it is the
- * sandbox's business; root's access(X_OK) would say yes to nearly anything.) */
-static int check_command(const char *path, char **ret_interp) {
+ * interpreters as execve(2) follows them, each of them there, a file with an execute bit, and the
+ * last one ELF. When not, check's error in *ret (allocated). (Who may run it is the sandbox's
+ * business; root's access(X_OK) would say yes to nearly anything.) */
+static int check_command(const char *file, const char *cmd, char **ret) {
+        _cleanup_free_ char *bad = NULL, *via = NULL, *what = NULL;
         struct stat st;
+        int r;
 
-        if (stat(path, &st) < 0)
-                return -errno;
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
-                return -ENOEXEC;
-        return execdeps_interpreter_missing(path, ret_interp) ? -ENOENT : 0;
+        if (stat(cmd, &st) < 0)
+                r = -errno;
+        else if (S_ISDIR(st.st_mode))
+                r = -EISDIR;
+        else if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+                r = -ENOEXEC;
+        else
+                r = 0;
+        if (r < 0) {
+                if (asprintf(ret, "%s: command: '%s': %s", file, cmd,
+                             r == -ENOEXEC ? "not executable" : strerror(-r)) < 0)
+                        *ret = NULL; /* undefined after a failure */
+                return r;
+        }
+        r = execdeps_chain_fault(cmd, &bad, &via);
+        if (r >= 0 || r == -ENOMEM)
+                return r;
+        /* the file at fault: the command, the interpreter its #! line names, or one further on */
+        if (!via)
+                what = strdup("it");
+        else if (streq(via, cmd) && asprintf(&what, "the interpreter its #! line names, '%s',", bad) < 0)
+                what = NULL;
+        else if (!streq(via, cmd) && asprintf(&what, "'%s', the interpreter the #! line of '%s' names,", bad, via) < 0)
+                what = NULL;
+        if (!what)
+                *ret = NULL;
+        else if (asprintf(ret, "%s: command: '%s': %s %s", file, cmd, what,
+                              r == -ENOENT ? "does not exist" :
+                              r == -EACCES ? "is not an executable file: every run would end in sandbox_error "
+                                             "\"execve: Permission denied\"" :
+                                             "is neither an ELF binary nor a script with a #! line: every run "
+                                             "would end in sandbox_error \"execve: Exec format error\"") < 0)
+                *ret = NULL; /* undefined after a failure; the caller says strerror(-r) */
+        return r;
 }
 
 /* What check says of a command that landlock_policy_unexecutable() found m's policy would not
@@ -582,16 +612,7 @@ int cli_check(int argc, char **argv) {
                         }
                         if (r >= 0) {
                                 /* every run would end in sandbox_error "execve: ..." */
-                                _cleanup_free_ char *interp = NULL;
-                                r = check_command(m->command[0], &interp);
-                                if (r < 0 && interp &&
-                                    asprintf(&merr, "%s: command: '%s': the interpreter its #! line names, '%s', "
-                                             "does not exist", path, m->command[0], interp) < 0)
-                                        merr = NULL;
-                                else if (r < 0 && !interp &&
-                                         asprintf(&merr, "%s: command: '%s': %s", path, m->command[0],
-                                                  r == -ENOEXEC ? "not executable" : strerror(-r)) < 0)
-                                        merr = NULL;
+                                r = check_command(path, m->command[0], &merr);
                         }
                         if (r >= 0 && f.landlock_abi > 0) {
                                 /* ... or "execve: Permission denied", where landlock's rules leave it out */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -147,6 +148,66 @@ bool execdeps_interpreter_missing(const char *command, char **ret_interp) {
                 return false;
         *ret_interp = steal_pointer(&interp);
         return true;
+}
+
+/* Whether binfmt_misc may take a file the kernel's own formats refuse (a Java jar, a Windows
+ * binary, a foreign architecture's under qemu): any handler registered. Not mounted, none is. */
+static bool binfmt_misc_handlers(void) {
+        DIR *d = opendir("/proc/sys/fs/binfmt_misc");
+        struct dirent *de;
+        bool any = false;
+
+        if (!d)
+                return false;
+        while (!any && (de = readdir(d)))
+                any = !streq(de->d_name, ".") && !streq(de->d_name, "..") && !streq(de->d_name, "register") &&
+                      !streq(de->d_name, "status");
+        closedir(d);
+        return any;
+}
+
+int execdeps_chain_fault(const char *command, char **ret_path, char **ret_via) {
+        _cleanup_free_ char *cur = strdup(command), *via = NULL;
+        char buf[EXECDEPS_HEAD];
+
+        *ret_path = *ret_via = NULL;
+        if (!cur)
+                return -ENOMEM;
+        for (unsigned depth = 0; depth <= EXECDEPS_MAX_DEPTH; depth++) {
+                _cleanup_free_ char *interp = NULL, *arg = NULL;
+                struct stat st;
+                size_t len;
+                int r;
+
+                /* what cannot be read here (a file only its owner may read) is not judged */
+                if (read_head(cur, buf, sizeof(buf), &len) < 0)
+                        return 0;
+                r = execdeps_parse_shebang(buf, len, &interp, &arg);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        /* the kernel's own formats: ELF (whatever its machine) and #! */
+                        if ((len >= SELFMAG && memcmp(buf, ELFMAG, SELFMAG) == 0) || binfmt_misc_handlers())
+                                return 0;
+                        r = -ENOEXEC;
+                } else if (stat(interp, &st) < 0)
+                        /* ENOTDIR: a path through a file ("#!/bin/sh/python3"), which names no file */
+                        r = errno == ENOENT || errno == ENOTDIR ? -ENOENT : 0;
+                else if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+                        r = -EACCES;
+                else {
+                        free(via);
+                        via = steal_pointer(&cur);
+                        cur = steal_pointer(&interp);
+                        continue;
+                }
+                if (r == 0)
+                        return 0;
+                *ret_path = r == -ENOEXEC ? steal_pointer(&cur) : steal_pointer(&interp);
+                *ret_via = r == -ENOEXEC ? steal_pointer(&via) : steal_pointer(&cur);
+                return r;
+        }
+        return 0;
 }
 
 static int find_in_path(const char *name, const char *path, char **ret) {

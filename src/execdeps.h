@@ -19,6 +19,14 @@ int execdeps_script_interpreter(const char *command, char **ret);
  * for a path through a file, then names no file): that interpreter in *ret_interp (allocated)
  * when it is. */
 bool execdeps_interpreter_missing(const char *command, char **ret_interp);
+/* Why execve(2) would refuse the executable regular file 'command', followed along its #! chain
+ * as the kernel follows it: 0 no reason seen (or a file on the way cannot be read here);
+ * -ENOENT a #! interpreter that does not exist; -EACCES one that is no regular file with an
+ * execute bit; -ENOEXEC a file that is neither ELF nor a #! script (a shell script without its
+ * #! line, which a shell runs but execve(2) does not), unless binfmt_misc has a handler that
+ * may take it. *ret_path (allocated): the interpreter at fault, or for -ENOEXEC the file;
+ * *ret_via: the file whose #! line names it (NULL for the command itself). */
+int execdeps_chain_fault(const char *command, char **ret_path, char **ret_via);
 
 /* Pure parts, for tests. */
 /* "#!/usr/bin/env -S python3 -u\n" → interpreter "/usr/bin/env", argument "-S python3 -u".

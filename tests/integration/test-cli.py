@@ -643,6 +643,65 @@ def body(tap):
     tap.ok("ok: there (" in out and "ok: viaenv (" in out, "check: ... other scripts pass", out)
     wb.stop(None, check=False)
 
+    # ... and the kernel follows the chain further: an interpreter that is itself a script needs
+    # its own interpreter, each one a file with an execute bit, and the last one ELF; a file with
+    # no #! line (a shell runs it, execve(2) does not) is "Exec format error". Check follows the
+    # chain too, and says what each run of these ends in; a chain three deep passes
+    wb = Worker(skills={})
+    lib = os.path.join(wb.root, "lib")
+    os.mkdir(lib)
+    os.chmod(lib, 0o755)
+    files = {"deep1": "#!%s/deep2\n" % lib, "deep2": "#!/nonexistent/sh9\n", "ok1": "#!%s/ok2\n" % lib,
+             "ok2": "#!/bin/sh\nexit 0\n", "plain": "exit 0\n", "readonly": "#!/bin/sh\nexit 0\n"}
+    for name, text in files.items():
+        with open(os.path.join(lib, name), "w") as f:
+            f.write(text)
+        os.chmod(os.path.join(lib, name), 0o644 if name == "readonly" else 0o755)
+    binfmt = [e for e in (os.listdir("/proc/sys/fs/binfmt_misc") if os.path.isdir("/proc/sys/fs/binfmt_misc") else [])
+              if e not in ("register", "status")]
+    cases = {  # name: first line, what check says, the run's sandbox_error (None: it runs)
+        "deep": ("#!%s/deep1" % lib, "'/nonexistent/sh9', the interpreter the #! line of '%s/deep2' names, does not "
+                 "exist" % lib, "execve: No such file or directory"),
+        "chain3": ("#!%s/ok1" % lib, None, None),
+        "readonly": ("#!%s/readonly" % lib, "the interpreter its #! line names, '%s/readonly', is not an executable "
+                     "file: every run would end in sandbox_error \"execve: Permission denied\"" % lib,
+                     "execve: Permission denied"),
+        "dirinterp": ("#!%s" % lib, "the interpreter its #! line names, '%s', is not an executable file: every run "
+                      "would end in sandbox_error \"execve: Permission denied\"" % lib, "execve: Permission denied"),
+    }
+    if binfmt:  # a binfmt_misc handler may take a file without a #! line: check says nothing of them
+        tap.skip("binfmt_misc has handlers (%s): no Exec format error to foresee" % ", ".join(binfmt))
+    else:
+        cases["noshebang"] = ("", "it is neither an ELF binary nor a script with a #! line: every run would end in "
+                              "sandbox_error \"execve: Exec format error\"", "execve: Exec format error")
+        cases["plaininterp"] = ("#!%s/plain" % lib, "the interpreter its #! line names, '%s/plain', is neither an ELF "
+                                "binary nor a script with a #! line: every run would end in sandbox_error \"execve: "
+                                "Exec format error\"" % lib, "execve: Exec format error")
+    for name, (first, _, _) in cases.items():
+        os.mkdir(os.path.join(wb.skills_dir, name))
+        script = os.path.join(wb.skills_dir, name, "run")
+        with open(script, "w") as f:
+            f.write((first + "\n" if first else "") + "exit 0\n")
+        os.chmod(script, 0o755)
+        with open(os.path.join(wb.skills_dir, name + ".json"), "w") as f:
+            json.dump({"command": [script], "policy": "none"}, f)
+    p = wb.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.is_(p.returncode, 1, "check: a #! chain the kernel would refuse is an error", out)
+    for name, (_, said, failure) in cases.items():
+        if said is None:
+            tap.contains(out, "ok: %s (" % name, "check: %s: ok" % name)
+        else:
+            tap.contains(out, "error: %s/%s.json: command: '%s/%s/run': %s\n" % (wb.skills_dir, name, wb.skills_dir,
+                                                                                name, said),
+                         "check: %s: an error naming what the kernel would refuse" % name)
+        r = wb.cli("run", name)
+        j = json.loads(r.stdout or b"{}") if r.stdout.startswith(b"{") else {}
+        want = ("ok", None) if failure is None else ("sandbox_error", failure)
+        tap.is_((j.get("outcome"), j.get("sandbox_error")), want, "... and a run of %s: %s" % (name, want),
+                r.stderr.decode(errors="replace"))
+    wb.stop(None, check=False)
+
     # ... and a #! line may name what is no regular file: check reads the head of what it names
     # for a #! line of its own, but opens only a regular file (a device's open(2) can act, and
     # check runs as root). Seen with a FIFO: a writer blocked in open(2) wakes once a reader opens it.
