@@ -321,16 +321,22 @@ static int check_command(const char *file, const char *cmd, char **ret) {
 }
 
 /* What check says of a command that landlock_policy_unexecutable() found m's policy would not
- * let the skill execute ('denied': the command itself, or what running it needs; 'by_env': a
- * program its "#!/usr/bin/env" line runs, which env, not the kernel, fails to execute). */
-static int unexecutable_error(const char *path, const Manifest *m, const char *denied, bool by_env, char **ret) {
+ * let the skill execute ('denied': the command itself, or what running it needs; 'how' what it
+ * returned: 2 a program its "#!/usr/bin/env" line runs, 3 what that program needs, which env, not
+ * the kernel, fails to execute). */
+static int unexecutable_error(const char *path, const Manifest *m, const char *denied, int how, char **ret) {
         _cleanup_free_ char *what = NULL;
         const char *p = policy_to_string(m->policy);
+        bool by_env = how >= 2;
 
         if (streq(denied, m->command[0]))
                 what = strdup("it");
-        else if (by_env) {
+        else if (how == 2) {
                 if (asprintf(&what, "'%s', the program its #!/usr/bin/env line runs", denied) < 0)
+                        what = NULL;
+        } else if (how == 3) {
+                if (asprintf(&what, "'%s', which the program its #!/usr/bin/env line runs needs (its #! interpreter "
+                             "or the loader)", denied) < 0)
                         what = NULL;
         } else if (asprintf(&what, "'%s', which running it needs (its #! interpreter or the loader)", denied) < 0)
                 what = NULL;
@@ -619,7 +625,7 @@ int cli_check(int argc, char **argv) {
                                 _cleanup_free_ char *denied = NULL;
                                 r = landlock_policy_unexecutable(&sec, m, &denied);
                                 if (r > 0) {
-                                        if (unexecutable_error(path, m, denied, r == 2, &merr) < 0)
+                                        if (unexecutable_error(path, m, denied, r, &merr) < 0)
                                                 merr = NULL;
                                         r = -EACCES;
                                 }

@@ -349,9 +349,10 @@ static int env_program(const char *arg, const char *path, char **ret) {
         return -ENOENT;
 }
 
-int execdeps_collect(const char *command, const char *path, char ***ret, unsigned *ret_via_env) {
+int execdeps_collect(const char *command, const char *path, char ***ret, unsigned *ret_via_env,
+                     unsigned *ret_env_needs) {
         _cleanup_strv_free_ char **deps = NULL;
-        unsigned via_env = 0;
+        unsigned via_env = 0, env_needs = 0;
         char buf[EXECDEPS_HEAD];
         int r;
 
@@ -385,10 +386,15 @@ int execdeps_collect(const char *command, const char *path, char ***ret, unsigne
                                 return r;
                 }
 
+                /* what env's program needs, env executes too (its execvp() fails, not the kernel's
+                 * execve of the command) */
+                bool by_env = (via_env | env_needs) & (1u << i);
                 if (interp && !strv_contains(deps, interp)) {
                         r = strv_extend(&deps, interp);
                         if (r < 0)
                                 return r;
+                        if (by_env)
+                                env_needs |= 1u << (strv_length(deps) - 1);
                 }
                 if (prog && !strv_contains(deps, prog)) {
                         r = strv_extend(&deps, prog);
@@ -401,5 +407,7 @@ int execdeps_collect(const char *command, const char *path, char ***ret, unsigne
         *ret = steal_pointer(&deps);
         if (ret_via_env)
                 *ret_via_env = via_env;
+        if (ret_env_needs)
+                *ret_env_needs = env_needs;
         return 0;
 }

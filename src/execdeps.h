@@ -9,8 +9,11 @@
  * (PT_INTERP, the dynamic loader) of the binary that finally runs. Paths are returned as found
  * (symlinks unresolved: landlock rules follow them anyway). A file that cannot be read is
  * skipped; execve will say why. Bit i of *ret_via_env (may be NULL) is set where (*ret)[i] is a
- * program env runs, which env, not the kernel, executes. */
-int execdeps_collect(const char *command, const char *path, char ***ret, unsigned *ret_via_env);
+ * program env runs, which env, not the kernel, executes; bit i of *ret_env_needs (may be NULL)
+ * where it is what such a program needs (its #! interpreter, its loader), which env's execvp()
+ * fails on too. */
+int execdeps_collect(const char *command, const char *path, char ***ret, unsigned *ret_via_env,
+                     unsigned *ret_env_needs);
 
 /* The interpreter the "#!" line of the regular file 'command' names (allocated): -EINVAL when
  * it has none, or the error reading it. */

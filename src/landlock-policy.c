@@ -618,7 +618,7 @@ static int landlock_restrictive(LandlockRuleset *rs, const Secrets *sec, const M
         int r;
 
         /* The command, its #! interpreters and its dynamic loader: read and execute. */
-        r = execdeps_collect(m->command[0], manifest_skill_path(m), &deps, NULL);
+        r = execdeps_collect(m->command[0], manifest_skill_path(m), &deps, NULL, NULL);
         if (r < 0)
                 return r;
         for (char **d = deps; *d; d++) {
@@ -698,7 +698,7 @@ static bool granted_by_name(const Secrets *sec, const Manifest *m, const char *c
 
 int landlock_policy_unexecutable(const Secrets *sec, const Manifest *m, char **ret_path) {
         _cleanup_strv_free_ char **deps = NULL;
-        unsigned via_env;
+        unsigned via_env, env_needs;
         int r;
 
         *ret_path = NULL;
@@ -706,7 +706,7 @@ int landlock_policy_unexecutable(const Secrets *sec, const Manifest *m, char **r
                 return 0;
         if (sec->error < 0)
                 return sec->error;
-        r = execdeps_collect(m->command[0], manifest_skill_path(m), &deps, &via_env);
+        r = execdeps_collect(m->command[0], manifest_skill_path(m), &deps, &via_env, &env_needs);
         if (r < 0)
                 return r;
         for (char **d = deps; *d; d++) {
@@ -725,7 +725,7 @@ int landlock_policy_unexecutable(const Secrets *sec, const Manifest *m, char **r
                         *ret_path = strdup(*d);
                         if (!*ret_path)
                                 return -ENOMEM;
-                        return via_env & (1u << (d - deps)) ? 2 : 1;
+                        return via_env & (1u << (d - deps)) ? 2 : env_needs & (1u << (d - deps)) ? 3 : 1;
                 }
         }
         return 0;

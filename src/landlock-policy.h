@@ -22,7 +22,8 @@ int landlock_policy_check(const Secrets *sec, const Manifest *m, char **ret_erro
  * execute: the first such path, as found, in *ret_path (allocated), for `skillrun check`; 1
  * returned where the kernel executes it (every run would end in sandbox_error "execve:
  * Permission denied"), 2 where env does (it fails with 126, or runs another further along
- * PATH), 0 when there is none. Judged as the rules are built: granted by name (the skill's own
+ * PATH), 3 where it is what the program env runs needs (env's execvp() fails on it the same way),
+ * 0 when there is none. Judged as the rules are built: granted by name (the skill's own
  * directory, read_paths, write_paths), else in permissive below a system directory, in
  * restrictive by itself, and never inside what is kept out (the skills directories, the work
  * root, skillrun's files, the host's secrets). */

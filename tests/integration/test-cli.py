@@ -854,6 +854,36 @@ def body(tap):
         want = ("ok", 0) if takes else ("failed", 126)
         tap.is_((j.get("outcome"), j.get("exit_code")), want, "... and a run of %s: %s" % (name, want),
                 r.stdout.decode(errors="replace"))
+    # what that program needs (its #! interpreter, here opt's shell), left out: env's execvp()
+    # fails on it, not the kernel's execve of the command, so a run fails with 126 too, as check
+    # says, where it said sandbox_error
+    envbin = os.path.join(wb.root, "envbin")
+    os.mkdir(envbin)
+    os.chmod(envbin, 0o755)
+    with open(os.path.join(envbin, "viash"), "w") as f:
+        f.write("#!%s\nexit 0\n" % shell)
+    os.chmod(os.path.join(envbin, "viash"), 0o755)
+    script = os.path.join(wb.skills_dir, "envneeds", "run.sh")
+    os.makedirs(os.path.dirname(script))
+    with open(script, "w") as f:
+        f.write("#!/usr/bin/env viash\n")
+    os.chmod(script, 0o755)
+    with open(os.path.join(wb.skills_dir, "envneeds.json"), "w") as f:
+        json.dump({"command": [script], "env": {"PATH": envbin + ":/usr/bin:/bin"}, "read_paths": [envbin]}, f)
+    p = wb.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.contains(out, "error: %s/envneeds.json: command: '%s': policy permissive does not let the skill execute '%s', "
+                 "which the program its #!/usr/bin/env line runs needs (its #! interpreter or the loader) (/usr, /bin, "
+                 "/sbin and /lib* are executable, and its own directory '%s/envneeds/', read_paths and write_paths "
+                 "are granted, through root's symlinks only; never a skills directory, the work root or skillrun's "
+                 "files): every run would fail with exit code 126 (env: Permission denied), unless env finds another "
+                 "of that name further along PATH that the policy lets it execute, and runs that one\n"
+                 % (wb.skills_dir, script, shell, wb.skills_dir),
+                 "check: the #! interpreter of the program env runs, left out: an error saying a run fails with 126")
+    r = wb.cli("run", "envneeds")
+    j = json.loads(r.stdout or b"{}") if r.stdout.startswith(b"{") else {}
+    tap.is_((j.get("outcome"), j.get("exit_code")), ("failed", 126), "... and a run of it: failed, 126",
+            r.stdout.decode(errors="replace"))
     # a skills directory below a system directory (a package's /usr/share/skillrun/skills) is
     # kept out under permissive too, though /usr is executable: a command in it is an error
     true = os.path.realpath(shutil.which("true"))

@@ -157,7 +157,7 @@ static void test_collect(void) {
         int r = write_file_at(AT_FDCWD, script, "#!/usr/bin/env sh\necho hi\n", 26, 0755);
         ok(r >= 0, "write a '#!/usr/bin/env sh' script");
 
-        r = execdeps_collect(script, SKILL_DEFAULT_PATH, &deps, NULL);
+        r = execdeps_collect(script, SKILL_DEFAULT_PATH, &deps, NULL, NULL);
         is_int(r, 0, "execdeps_collect");
         ok(deps && streq(deps[0], script), "the script itself comes first");
         ok(strv_contains(deps, "/usr/bin/env"), "…then its interpreter, /usr/bin/env");
@@ -185,7 +185,7 @@ static void test_collect(void) {
                 snprintf(path, sizeof(path), "%s/glued%zu", dir, i);
                 r = write_file_at(AT_FDCWD, path, glued[i], strlen(glued[i]), 0755);
                 if (r >= 0)
-                        r = execdeps_collect(path, SKILL_DEFAULT_PATH, &d, NULL);
+                        r = execdeps_collect(path, SKILL_DEFAULT_PATH, &d, NULL, NULL);
                 ok(r >= 0 && (strv_contains(d, "/usr/local/bin/sh") || strv_contains(d, "/usr/bin/sh") ||
                               strv_contains(d, "/bin/sh")),
                    "'%.*s': the program env runs, found in PATH", (int) strcspn(glued[i], "\n"), glued[i]);
@@ -209,7 +209,7 @@ static void test_collect(void) {
                 snprintf(path, sizeof(path), "%s/end%zu", dir, i);
                 r = write_file_at(AT_FDCWD, path, ends[i].text, strlen(ends[i].text), 0755);
                 if (r >= 0)
-                        r = execdeps_collect(path, SKILL_DEFAULT_PATH, &d, NULL);
+                        r = execdeps_collect(path, SKILL_DEFAULT_PATH, &d, NULL, NULL);
                 is_int(r, 0, "'%.*s': collected", (int) strcspn(ends[i].text, "\n"), ends[i].text);
                 ok(d && streq(d[0], path) && d[1] && streq(d[1], ends[i].deps),
                    "'%.*s': the script, then %s", (int) strcspn(ends[i].text, "\n"), ends[i].text, ends[i].deps);
@@ -302,7 +302,7 @@ static void test_collect(void) {
                 if (r >= 0 && chdir(dir) < 0)
                         r = -errno;
                 if (r >= 0)
-                        r = execdeps_collect(script_i, path, &d, &via_env);
+                        r = execdeps_collect(script_i, path, &d, &via_env, NULL);
                 assert_se(chdir("/") == 0);
                 size_t at = 0;
                 for (char **e = d; e && *e; e++)
