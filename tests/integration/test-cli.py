@@ -1394,6 +1394,23 @@ def body(tap):
     tap.contains(out, "%s: read_paths: '%s' would expose what skillrun keeps out"
                  % (os.path.join(wb.skills_dir, "exposing.json"), wb.root),
                  "check names the file and the exposing path")
+    # ... but read_paths and write_paths are landlock's: under policy none a run never looks at
+    # them, and runs fine; no error then, but for abbot_skill, which the Abbot route may run under
+    # ABBOT_SANDBOX_POLICY's policy instead
+    for name in ("exposingnone", "abbot-python"):
+        with open(os.path.join(wb.skills_dir, name + ".json"), "w") as f:
+            json.dump({"command": ["/bin/true"], "policy": "none", "read_paths": [wb.root], "write_paths": [wb.root],
+                       "input": "none"}, f)
+    p = wb.cli("check")
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    tap.contains(out, "ok: exposingnone (%s/exposingnone.json, policy none)\n" % wb.skills_dir,
+                 "check: read_paths over the tokens under policy none: ok")
+    tap.contains(out, "error: %s/abbot-python.json: read_paths: '%s' would expose what skillrun keeps out"
+                 % (wb.skills_dir, wb.root), "check: ... but an error for abbot_skill")
+    r = wb.cli("run", "exposingnone")
+    j = json.loads(r.stdout or b"{}") if r.stdout.startswith(b"{") else {}
+    tap.is_((j.get("outcome"), j.get("exit_code")), ("ok", 0), "... and a run of the none skill: ok",
+            r.stderr.decode(errors="replace"))
     wb.stop(None, check=False)
 
     wb = Worker(skills={}, raw_skills={"notjson.json": "{ nope", "Bad_Name.json": json.dumps({"command": [SH]})})
