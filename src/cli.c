@@ -366,6 +366,40 @@ static bool others_may(const char *path, mode_t want) {
         return stat(path, &st) < 0 || (st.st_mode & want) == want;
 }
 
+/* Is 'path' a script, which its interpreter opens to read? */
+static bool is_script(const char *path) {
+        _cleanup_free_ char *interp = NULL;
+
+        return execdeps_script_interpreter(path, &interp) >= 0;
+}
+
+/* What running the command needs beyond itself (its #! interpreters, the loader, the program a
+ * "#!/usr/bin/env" line runs) that other users may not execute, and every script on the way that
+ * they may not read (its interpreter opens it as the skill's user): as of the command, a warning
+ * for each, not an error. */
+static void check_others_may_run(const char *path, const Manifest *m) {
+        _cleanup_strv_free_ char **deps = NULL;
+        unsigned via_env = 0, env_needs = 0;
+
+        if (execdeps_collect(m->command[0], manifest_skill_path(m), &deps, &via_env, &env_needs) < 0)
+                return;
+        for (size_t i = 0; deps && deps[i]; i++) {
+                const char *how = (via_env | env_needs) & (1u << i) ? "exit code 126 from env" : "sandbox_error";
+                _cleanup_free_ char *what = NULL;
+
+                if (i > 0 && asprintf(&what, "'%s', which running it needs,", deps[i]) < 0)
+                        return;
+                if (i > 0 && !others_may(deps[i], S_IXOTH))
+                        report("warning: %s: command '%s': %s is not executable by other users: the skill runs as "
+                               "the unit's DynamicUser= or as run_user, which cannot execute it (%s)", path,
+                               m->command[0], what, how);
+                else if (!others_may(deps[i], S_IROTH) && is_script(deps[i]))
+                        report("warning: %s: command '%s': %s is a script not readable by other users: its "
+                               "interpreter runs as the unit's DynamicUser= or as run_user, which cannot read it "
+                               "(the run fails)", path, m->command[0], what ? what : "it");
+        }
+}
+
 /* Settings that pass their own syntax but make runs fail: warnings, as the environment the
  * worker really gets (a unit's Environment=, DynamicUser=) may not be this shell's. */
 static void check_run_settings(const Settings *s) {
@@ -670,6 +704,7 @@ int cli_check(int argc, char **argv) {
                                 report("warning: %s: command '%s': not executable by other users: the skill runs "
                                        "as the unit's DynamicUser= or as run_user, which cannot execute it "
                                        "(sandbox_error)", path, m->command[0]);
+                        check_others_may_run(path, m);
                         bool refused;
                         const char *lacks = sandbox_policy_lacks(&f, s.sandbox, m->policy, &refused);
                         if (lacks && refused)

@@ -1312,6 +1312,21 @@ def body(tap):
     os.chmod(prog, 0o750)
     with open(os.path.join(wb.skills_dir, "px.json"), "w") as f:
         json.dump({"command": [prog]}, f)
+    # ... and so of what running a command needs: a #! interpreter only its owner may execute, a
+    # script only its owner may read (its interpreter opens it as the skill's user)
+    interp = os.path.join(wb.skills_dir, "px", "owner-only-sh")
+    shutil.copy(SH, interp)
+    os.chmod(interp, 0o750)
+    pint = os.path.join(wb.skills_dir, "px", "pint.sh")
+    pscript = os.path.join(wb.skills_dir, "px", "pscript.sh")
+    for script, first, mode in ((pint, "#!" + interp, 0o755), (pscript, "#!/bin/sh", 0o711)):
+        with open(script, "w") as f:
+            f.write(first + "\nexit 0\n")
+        os.chmod(script, mode)
+    with open(os.path.join(wb.skills_dir, "pint.json"), "w") as f:
+        json.dump({"command": [pint], "read_paths": [os.path.dirname(pint)], "input": "none"}, f)
+    with open(os.path.join(wb.skills_dir, "pscript.json"), "w") as f:
+        json.dump({"command": [pscript], "read_paths": [os.path.dirname(pint)], "input": "none"}, f)
     closed = os.path.join(wb.root, "closed-skills")
     os.mkdir(closed, 0o700)
     os.chmod(closed, 0o700)
@@ -1329,8 +1344,22 @@ def body(tap):
                        ("a 0750 command", "warning: %s: command '%s': not executable by other users"
                         % (os.path.join(wb.skills_dir, "px.json"), prog)),
                        ("a 0700 skills directory", "warning: %s: not readable and searchable by other users"
-                        % closed)):
+                        % closed),
+                       ("a 0750 #! interpreter", "warning: %s: command '%s': '%s', which running it needs, is not "
+                        "executable by other users: the skill runs as the unit's DynamicUser= or as run_user, which "
+                        "cannot execute it (sandbox_error)\n" % (os.path.join(wb.skills_dir, "pint.json"), pint, interp)),
+                       ("a 0711 script", "warning: %s: command '%s': it is a script not readable by other users: its "
+                        "interpreter runs as the unit's DynamicUser= or as run_user, which cannot read it (the run "
+                        "fails)\n" % (os.path.join(wb.skills_dir, "pscript.json"), pscript))):
         tap.contains(out, want, "check warns about %s" % what)
+    if os.geteuid() == 0:  # a run as run_user: what check warned of
+        for name, want in (("pint", ("sandbox_error", "execve: Permission denied")), ("pscript", ("failed", None))):
+            r = wb.cli("run", name)
+            j = json.loads(r.stdout or b"{}") if r.stdout.startswith(b"{") else {}
+            tap.is_((j.get("outcome"), j.get("sandbox_error")), want, "... and a run of %s as run_user: %s" % (name, want),
+                    r.stdout.decode(errors="replace") + r.stderr.decode(errors="replace"))
+    else:
+        tap.skip("a run as run_user of what others may not execute or read: needs root")
     tap.ok("ok.json: not" not in out and "%s: not" % wb.skills_dir not in out,
            "... and not about what others may read", out)
 
