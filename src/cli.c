@@ -373,10 +373,40 @@ static bool is_script(const char *path) {
         return execdeps_script_interpreter(path, &interp) >= 0;
 }
 
+/* The first directory on the way to 'path' that other users may not search (a 0700 /root, say),
+ * allocated in *ret: by the path as written, and as it resolves (both are walked). 1 when there
+ * is one, 0 when not, or where that cannot be told (a path missing, not absolute). */
+static int dir_closed_to_others(const char *path, char **ret) {
+        _cleanup_free_ char *canon = realpath(path, NULL);
+        const char *ways[] = { path, canon };
+
+        *ret = NULL;
+        for (size_t w = 0; w < ELEMENTSOF(ways); w++) {
+                const char *p = ways[w];
+                if (!p || p[0] != '/')
+                        continue;
+                for (const char *slash = strchr(p + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+                        _cleanup_free_ char *dir = strndup(p, slash - p);
+                        struct stat st;
+
+                        if (!dir)
+                                return -ENOMEM;
+                        if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+                                break;
+                        if (!(st.st_mode & S_IXOTH)) {
+                                *ret = steal_pointer(&dir);
+                                return 1;
+                        }
+                }
+        }
+        return 0;
+}
+
 /* What running the command needs beyond itself (its #! interpreters, the loader, the program a
- * "#!/usr/bin/env" line runs) that other users may not execute, and every script on the way that
- * they may not read (its interpreter opens it as the skill's user): as of the command, a warning
- * for each, not an error. */
+ * "#!/usr/bin/env" line runs) that other users may not execute, every script on the way that
+ * they may not read (its interpreter opens it as the skill's user), and of all those and the
+ * command, one in a directory they may not search: as of the command, a warning for each, not
+ * an error. */
 static void check_others_may_run(const char *path, const Manifest *m) {
         _cleanup_strv_free_ char **deps = NULL;
         unsigned via_env = 0, env_needs = 0;
@@ -385,11 +415,15 @@ static void check_others_may_run(const char *path, const Manifest *m) {
                 return;
         for (size_t i = 0; deps && deps[i]; i++) {
                 const char *how = (via_env | env_needs) & (1u << i) ? "exit code 126 from env" : "sandbox_error";
-                _cleanup_free_ char *what = NULL;
+                _cleanup_free_ char *what = NULL, *closed = NULL;
 
                 if (i > 0 && asprintf(&what, "'%s', which running it needs,", deps[i]) < 0)
                         return;
-                if (i > 0 && !others_may(deps[i], S_IXOTH))
+                if (dir_closed_to_others(deps[i], &closed) > 0)
+                        report("warning: %s: command '%s': %s lies in '%s', which other users may not search: the "
+                               "skill runs as the unit's DynamicUser= or as run_user, which cannot execute it (%s)",
+                               path, m->command[0], what ? what : "it", closed, how);
+                else if (i > 0 && !others_may(deps[i], S_IXOTH))
                         report("warning: %s: command '%s': %s is not executable by other users: the skill runs as "
                                "the unit's DynamicUser= or as run_user, which cannot execute it (%s)", path,
                                m->command[0], what, how);

@@ -1327,6 +1327,15 @@ def body(tap):
         json.dump({"command": [pint], "read_paths": [os.path.dirname(pint)], "input": "none"}, f)
     with open(os.path.join(wb.skills_dir, "pscript.json"), "w") as f:
         json.dump({"command": [pscript], "read_paths": [os.path.dirname(pint)], "input": "none"}, f)
+    # ... or a command in a directory they may not search (root's home, say)
+    closedbin = os.path.join(wb.root, "closed-bin")
+    os.mkdir(closedbin)
+    os.chmod(closedbin, 0o700)
+    pdir = os.path.join(closedbin, "true")
+    shutil.copy("/bin/true", pdir)
+    os.chmod(pdir, 0o755)
+    with open(os.path.join(wb.skills_dir, "pdir.json"), "w") as f:
+        json.dump({"command": [pdir], "read_paths": [closedbin], "input": "none"}, f)
     closed = os.path.join(wb.root, "closed-skills")
     os.mkdir(closed, 0o700)
     os.chmod(closed, 0o700)
@@ -1350,10 +1359,14 @@ def body(tap):
                         "cannot execute it (sandbox_error)\n" % (os.path.join(wb.skills_dir, "pint.json"), pint, interp)),
                        ("a 0711 script", "warning: %s: command '%s': it is a script not readable by other users: its "
                         "interpreter runs as the unit's DynamicUser= or as run_user, which cannot read it (the run "
-                        "fails)\n" % (os.path.join(wb.skills_dir, "pscript.json"), pscript))):
+                        "fails)\n" % (os.path.join(wb.skills_dir, "pscript.json"), pscript)),
+                       ("a command in a 0700 directory", "warning: %s: command '%s': it lies in '%s', which other users "
+                        "may not search: the skill runs as the unit's DynamicUser= or as run_user, which cannot execute "
+                        "it (sandbox_error)\n" % (os.path.join(wb.skills_dir, "pdir.json"), pdir, closedbin))):
         tap.contains(out, want, "check warns about %s" % what)
     if os.geteuid() == 0:  # a run as run_user: what check warned of
-        for name, want in (("pint", ("sandbox_error", "execve: Permission denied")), ("pscript", ("failed", None))):
+        for name, want in (("pint", ("sandbox_error", "execve: Permission denied")), ("pscript", ("failed", None)),
+                           ("pdir", ("sandbox_error", "execve: Permission denied"))):
             r = wb.cli("run", name)
             j = json.loads(r.stdout or b"{}") if r.stdout.startswith(b"{") else {}
             tap.is_((j.get("outcome"), j.get("sandbox_error")), want, "... and a run of %s as run_user: %s" % (name, want),
