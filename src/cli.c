@@ -301,6 +301,13 @@ static int check_command(const char *file, const char *cmd, char **ret) {
         r = execdeps_chain_fault(cmd, &bad, &via);
         if (r >= 0 || r == -ENOMEM)
                 return r;
+        if (r == -ELOOP) {
+                if (asprintf(ret, "%s: command: '%s': its #! line leads through more than five nested scripts "
+                             "('%s' is the sixth), more than the kernel executes: every run would end in "
+                             "sandbox_error \"execve: Too many levels of symbolic links\"", file, cmd, via) < 0)
+                        *ret = NULL; /* undefined after a failure */
+                return r;
+        }
         /* the file at fault: the command, the interpreter its #! line names, or one further on */
         if (!via)
                 what = strdup("it");
@@ -314,6 +321,7 @@ static int check_command(const char *file, const char *cmd, char **ret) {
                               r == -ENOENT ? "does not exist" :
                               r == -EACCES ? "is not an executable file: every run would end in sandbox_error "
                                              "\"execve: Permission denied\"" :
+
                                              "is neither an ELF binary nor a script with a #! line: every run "
                                              "would end in sandbox_error \"execve: Exec format error\"") < 0)
                 *ret = NULL; /* undefined after a failure; the caller says strerror(-r) */

@@ -12,6 +12,9 @@
 /* Where glibc's execvp() looks when PATH is unset (env -i, env -u PATH): confstr's _CS_PATH. */
 #define EXECDEPS_UNSET_PATH "/bin:/usr/bin"
 #define EXECDEPS_MAX_DEPTH 4 /* the kernel allows 4 levels of interpreters too */
+/* exec_binprm(): the command's format handler runs at depth 0, each #! interpreter's one deeper,
+ * and one deeper than this is ELOOP: five nested scripts run, six do not */
+#define EXECDEPS_KERNEL_DEPTH 5
 #define EXECDEPS_HEAD 4096
 
 int execdeps_parse_shebang(const char *buf, size_t len, char **ret_interp, char **ret_arg) {
@@ -173,7 +176,7 @@ int execdeps_chain_fault(const char *command, char **ret_path, char **ret_via) {
         *ret_path = *ret_via = NULL;
         if (!cur)
                 return -ENOMEM;
-        for (unsigned depth = 0; depth <= EXECDEPS_MAX_DEPTH; depth++) {
+        for (unsigned depth = 0;; depth++) {
                 _cleanup_free_ char *interp = NULL, *arg = NULL;
                 struct stat st;
                 size_t len;
@@ -195,6 +198,8 @@ int execdeps_chain_fault(const char *command, char **ret_path, char **ret_via) {
                         r = errno == ENOENT || errno == ENOTDIR ? -ENOENT : 0;
                 else if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
                         r = -EACCES;
+                else if (depth >= EXECDEPS_KERNEL_DEPTH)
+                        r = -ELOOP; /* opened, then not executed */
                 else {
                         free(via);
                         via = steal_pointer(&cur);
@@ -207,7 +212,6 @@ int execdeps_chain_fault(const char *command, char **ret_path, char **ret_via) {
                 *ret_via = r == -ENOEXEC ? steal_pointer(&via) : steal_pointer(&cur);
                 return r;
         }
-        return 0;
 }
 
 static int find_in_path(const char *name, const char *path, char **ret) {

@@ -653,6 +653,8 @@ def body(tap):
     os.chmod(lib, 0o755)
     files = {"deep1": "#!%s/deep2\n" % lib, "deep2": "#!/nonexistent/sh9\n", "ok1": "#!%s/ok2\n" % lib,
              "ok2": "#!/bin/sh\nexit 0\n", "plain": "exit 0\n", "readonly": "#!/bin/sh\nexit 0\n"}
+    for i in range(1, 6):  # nest1 runs /bin/sh, nest2 nest1, ...: the command on nest5 is six deep
+        files["nest%d" % i] = "#!%s\nexit 0\n" % (os.path.join(lib, "nest%d" % (i - 1)) if i > 1 else "/bin/sh")
     for name, text in files.items():
         with open(os.path.join(lib, name), "w") as f:
             f.write(text)
@@ -663,6 +665,11 @@ def body(tap):
         "deep": ("#!%s/deep1" % lib, "'/nonexistent/sh9', the interpreter the #! line of '%s/deep2' names, does not "
                  "exist" % lib, "execve: No such file or directory"),
         "chain3": ("#!%s/ok1" % lib, None, None),
+        # five nested scripts the kernel executes, six not: ELOOP
+        "nest5": ("#!%s/nest4" % lib, None, None),
+        "nest6": ("#!%s/nest5" % lib, "its #! line leads through more than five nested scripts ('%s/nest1' is the "
+                  "sixth), more than the kernel executes: every run would end in sandbox_error \"execve: Too many "
+                  "levels of symbolic links\"" % lib, "execve: Too many levels of symbolic links"),
         "readonly": ("#!%s/readonly" % lib, "the interpreter its #! line names, '%s/readonly', is not an executable "
                      "file: every run would end in sandbox_error \"execve: Permission denied\"" % lib,
                      "execve: Permission denied"),
