@@ -321,7 +321,9 @@ static int check_command(const char *file, const char *cmd, char **ret) {
                               r == -ENOENT ? "does not exist" :
                               r == -EACCES ? "is not an executable file: every run would end in sandbox_error "
                                              "\"execve: Permission denied\"" :
-
+                              r == -ELIBBAD ? "is an ELF file this machine does not execute (another "
+                                              "architecture's, or no program): every run would end in sandbox_error "
+                                              "\"execve: Exec format error\"" :
                                              "is neither an ELF binary nor a script with a #! line: every run "
                                              "would end in sandbox_error \"execve: Exec format error\"") < 0)
                 *ret = NULL; /* undefined after a failure; the caller says strerror(-r) */

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <elf.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -169,6 +170,44 @@ static bool binfmt_misc_handlers(void) {
         return any;
 }
 
+/* This host's own ELF machine, class and byte order; 0 where unknown here (nothing is judged). */
+#if defined(__x86_64__)
+#  define EXECDEPS_EM EM_X86_64
+#elif defined(__aarch64__)
+#  define EXECDEPS_EM EM_AARCH64
+#elif defined(__i386__)
+#  define EXECDEPS_EM EM_386
+#elif defined(__arm__)
+#  define EXECDEPS_EM EM_ARM
+#elif defined(__riscv)
+#  define EXECDEPS_EM EM_RISCV
+#elif defined(__powerpc64__)
+#  define EXECDEPS_EM EM_PPC64
+#elif defined(__s390x__)
+#  define EXECDEPS_EM EM_S390
+#else
+#  define EXECDEPS_EM 0
+#endif
+#define EXECDEPS_CLASS (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32)
+#define EXECDEPS_DATA (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB)
+
+/* An ELF file the kernel's loaders refuse outright (ENOEXEC): a class neither of them knows, or,
+ * of this host's class and byte order, another machine's (an arm64 binary on x86-64) or no
+ * program (an object file). Another class is not judged further: x86-64 runs i386's. */
+static bool elf_refused(const char *buf, size_t len) {
+        uint16_t type, machine;
+
+        if (len < EI_NIDENT || (buf[EI_CLASS] != ELFCLASS32 && buf[EI_CLASS] != ELFCLASS64))
+                return true;
+        if (EXECDEPS_EM == 0 || buf[EI_CLASS] != EXECDEPS_CLASS || buf[EI_DATA] != EXECDEPS_DATA ||
+            len < sizeof(Elf32_Ehdr))
+                return false;
+        /* e_type and e_machine: at the same place in either class */
+        memcpy(&type, buf + offsetof(Elf32_Ehdr, e_type), sizeof(type));
+        memcpy(&machine, buf + offsetof(Elf32_Ehdr, e_machine), sizeof(machine));
+        return (type != ET_EXEC && type != ET_DYN) || machine != EXECDEPS_EM;
+}
+
 int execdeps_chain_fault(const char *command, char **ret_path, char **ret_via) {
         _cleanup_free_ char *cur = strdup(command), *via = NULL;
         char buf[EXECDEPS_HEAD];
@@ -189,10 +228,11 @@ int execdeps_chain_fault(const char *command, char **ret_path, char **ret_via) {
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {
-                        /* the kernel's own formats: ELF (whatever its machine) and #! */
-                        if ((len >= SELFMAG && memcmp(buf, ELFMAG, SELFMAG) == 0) || binfmt_misc_handlers())
+                        /* the kernel's own formats: ELF, of this host, and #! */
+                        bool elf = len >= SELFMAG && memcmp(buf, ELFMAG, SELFMAG) == 0;
+                        if ((elf && !elf_refused(buf, len)) || binfmt_misc_handlers())
                                 return 0;
-                        r = -ENOEXEC;
+                        r = elf ? -ELIBBAD : -ENOEXEC;
                 } else if (stat(interp, &st) < 0)
                         /* ENOTDIR: a path through a file ("#!/bin/sh/python3"), which names no file */
                         r = errno == ENOENT || errno == ENOTDIR ? -ENOENT : 0;
@@ -208,8 +248,9 @@ int execdeps_chain_fault(const char *command, char **ret_path, char **ret_via) {
                 }
                 if (r == 0)
                         return 0;
-                *ret_path = r == -ENOEXEC ? steal_pointer(&cur) : steal_pointer(&interp);
-                *ret_via = r == -ENOEXEC ? steal_pointer(&via) : steal_pointer(&cur);
+                bool self = r == -ENOEXEC || r == -ELIBBAD; /* the file examined, not its interpreter */
+                *ret_path = self ? steal_pointer(&cur) : steal_pointer(&interp);
+                *ret_via = self ? steal_pointer(&via) : steal_pointer(&cur);
                 return r;
         }
 }

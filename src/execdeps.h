@@ -27,8 +27,9 @@ bool execdeps_interpreter_missing(const char *command, char **ret_interp);
  * -ENOENT a #! interpreter that does not exist; -EACCES one that is no regular file with an
  * execute bit; -ENOEXEC a file that is neither ELF nor a #! script (a shell script without its
  * #! line, which a shell runs but execve(2) does not), unless binfmt_misc has a handler that
- * may take it; -ELOOP an interpreter one level deeper than the kernel goes (below five nested
- * scripts). *ret_path (allocated): the interpreter at fault, or for -ENOEXEC the file;
+ * may take it; -ELIBBAD, unless the same, an ELF file the kernel does not execute (another
+ * machine's, an object file); -ELOOP an interpreter one level deeper than the kernel goes (below five nested
+ * scripts). *ret_path (allocated): the interpreter at fault, or for -ENOEXEC and -ELIBBAD the file;
  * *ret_via: the file whose #! line names it (NULL for the command itself). */
 int execdeps_chain_fault(const char *command, char **ret_path, char **ret_via);
 

@@ -692,6 +692,21 @@ def body(tap):
         os.chmod(script, 0o755)
         with open(os.path.join(wb.skills_dir, name + ".json"), "w") as f:
             json.dump({"command": [script], "policy": "none"}, f)
+    # an ELF binary of another machine (arm64's on x86-64; x86-64's elsewhere), as a release
+    # download of the wrong architecture is: the kernel refuses it too
+    if not binfmt:
+        cases["foreign"] = (None, "it is an ELF file this machine does not execute (another architecture's, or no "
+                            "program): every run would end in sandbox_error \"execve: Exec format error\"",
+                            "execve: Exec format error")
+        os.mkdir(os.path.join(wb.skills_dir, "foreign"))
+        with open(os.path.realpath(shutil.which("true")), "rb") as f:
+            elf = bytearray(f.read())
+        elf[18:20] = (183 if os.uname().machine == "x86_64" else 62).to_bytes(2, sys.byteorder)  # e_machine
+        with open(os.path.join(wb.skills_dir, "foreign", "run"), "wb") as f:
+            f.write(elf)
+        os.chmod(os.path.join(wb.skills_dir, "foreign", "run"), 0o755)
+        with open(os.path.join(wb.skills_dir, "foreign.json"), "w") as f:
+            json.dump({"command": [os.path.join(wb.skills_dir, "foreign", "run")], "policy": "none"}, f)
     p = wb.cli("check")
     out = (p.stdout + p.stderr).decode(errors="replace")
     tap.is_(p.returncode, 1, "check: a #! chain the kernel would refuse is an error", out)
