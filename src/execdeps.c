@@ -143,17 +143,6 @@ int execdeps_script_interpreter(const char *command, char **ret) {
         return execdeps_parse_shebang(buf, len, ret, &arg);
 }
 
-bool execdeps_interpreter_missing(const char *command, char **ret_interp) {
-        _cleanup_free_ char *interp = NULL;
-
-        /* ENOTDIR: a path through a file ("#!/bin/sh/python3"), which no more exists */
-        if (execdeps_script_interpreter(command, &interp) < 0 || access(interp, F_OK) >= 0 ||
-            (errno != ENOENT && errno != ENOTDIR))
-                return false;
-        *ret_interp = steal_pointer(&interp);
-        return true;
-}
-
 /* Whether binfmt_misc may take a file the kernel's own formats refuse (a Java jar, a Windows
  * binary, a foreign architecture's under qemu): any handler registered. Not mounted, none is. */
 static bool binfmt_misc_handlers(void) {

@@ -18,10 +18,6 @@ int execdeps_collect(const char *command, const char *path, char ***ret, unsigne
 /* The interpreter the "#!" line of the regular file 'command' names (allocated): -EINVAL when
  * it has none, or the error reading it. */
 int execdeps_script_interpreter(const char *command, char **ret);
-/* Whether 'command' is a script whose #! interpreter does not exist (execve's ENOENT, or ENOTDIR
- * for a path through a file, then names no file): that interpreter in *ret_interp (allocated)
- * when it is. */
-bool execdeps_interpreter_missing(const char *command, char **ret_interp);
 /* Why execve(2) would refuse the executable regular file 'command', followed along its #! chain
  * as the kernel follows it: 0 no reason seen (or a file on the way cannot be read here);
  * -ENOENT a #! interpreter that does not exist; -EACCES one that is no regular file with an

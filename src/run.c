@@ -334,11 +334,15 @@ int run_skill(const Settings *s, const Manifest *m, const RunRequest *req, int c
                 supervise_kill_descendants();
                 ret->outcome = OUTCOME_SANDBOX_ERROR;
                 /* The kernel's ENOENT (or ENOTDIR) for a script whose #! interpreter is missing
-                 * names no file, and the command is there: say which is not. */
-                _cleanup_free_ char *interp = NULL, *hint = NULL;
+                 * names no file, and the command is there: say which is not, also where it is
+                 * the interpreter of an interpreter (check says the same). */
+                _cleanup_free_ char *interp = NULL, *via = NULL, *hint = NULL;
                 if (streq(ce.step, "execve") && (ce.error == ENOENT || ce.error == ENOTDIR) &&
-                    execdeps_interpreter_missing(argv[0], &interp)) {
-                        if (asprintf(&hint, " (the interpreter its #! line names, '%s')", interp) < 0)
+                    execdeps_chain_fault(argv[0], &interp, &via) == -ENOENT) {
+                        if (streq(via, argv[0]) ?
+                                    asprintf(&hint, " (the interpreter its #! line names, '%s')", interp) < 0 :
+                                    asprintf(&hint, " (the interpreter the #! line of '%s' names, '%s')", via,
+                                             interp) < 0)
                                 hint = NULL;
                 } else if (ce.error == ENOMEM) {
                         /* a memory_max so small that the set-up alone spends it (64 meant as 64M) */

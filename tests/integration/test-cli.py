@@ -662,8 +662,10 @@ def body(tap):
     binfmt = [e for e in (os.listdir("/proc/sys/fs/binfmt_misc") if os.path.isdir("/proc/sys/fs/binfmt_misc") else [])
               if e not in ("register", "status")]
     cases = {  # name: first line, what check says, the run's sandbox_error (None: it runs)
+        # the run's sandbox_error names it too
         "deep": ("#!%s/deep1" % lib, "'/nonexistent/sh9', the interpreter the #! line of '%s/deep2' names, does not "
-                 "exist" % lib, "execve: No such file or directory"),
+                 "exist" % lib, "execve: No such file or directory (the interpreter the #! line of '%s/deep2' names, "
+                 "'/nonexistent/sh9')" % lib),
         "chain3": ("#!%s/ok1" % lib, None, None),
         # five nested scripts the kernel executes, six not: ELOOP
         "nest5": ("#!%s/nest4" % lib, None, None),
