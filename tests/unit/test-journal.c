@@ -29,6 +29,9 @@ int __wrap_nanosleep(const struct timespec *req, struct timespec *rem);
 static int drain_fd = -1;
 static bool drain_one; /* one datagram a pause, as a busy journal would */
 static bool comment_taken;
+/* another sender that fills the slot the journal's first read frees, at once (PID 1) */
+static int refill_fd = -1;
+static const struct sockaddr_un *refill_sa;
 static unsigned pauses;
 int __wrap_nanosleep(const struct timespec *req, struct timespec *rem) {
         char b[JOURNAL_RECORD_MAX + 1];
@@ -39,6 +42,11 @@ int __wrap_nanosleep(const struct timespec *req, struct timespec *rem) {
                 while ((k = recv(drain_fd, b, sizeof b, MSG_DONTWAIT)) >= 0) {
                         if (k == 2 && memcmp(b, "#\n", 2) == 0)
                                 comment_taken = true;
+                        if (refill_fd >= 0) {
+                                assert_se(sendto(refill_fd, "y", 1, MSG_DONTWAIT, (const struct sockaddr *) refill_sa,
+                                                 sizeof *refill_sa) == 1);
+                                refill_fd = -1;
+                        }
                         if (drain_one)
                                 break;
                 }
@@ -398,7 +406,41 @@ static void test_wait_taken(void) {
         drain_one = false;
         ok(comment_taken, "the comment was sent once there was room, and taken (%u pauses)", pauses);
         ok(recv(fd, buf, sizeof buf, MSG_DONTWAIT) < 0 && errno == EAGAIN, "... nothing left in the queue");
+
+        /* the slot the record leaves is taken at once by another sender: the record is read, the
+         * comment still does not fit, and the wait goes on until it does and is taken (journald
+         * reads the record's /proc only after it) */
+        is_int(journal_send_record(path, &l), 0, "a record for a journal whose queue another sender keeps full");
+        while (sendto(filler, "x", 1, MSG_DONTWAIT, (struct sockaddr *) &sa, sizeof sa) == 1)
+                ;
+        is_int(errno, EAGAIN, "... full");
+        drain_fd = fd;
+        drain_one = true;
+        refill_fd = filler;
+        refill_sa = &sa;
+        comment_taken = false;
+        journal_wait_taken();
+        drain_fd = refill_fd = -1;
+        drain_one = false;
+        ok(comment_taken, "the record taken while the queue stays full: the wait goes on until the comment is taken");
+        ok(recv(fd, buf, sizeof buf, MSG_DONTWAIT) < 0 && errno == EAGAIN, "... nothing left in the queue");
         close(filler);
+
+        /* a journal gone after the record (journald restarted: its socket not read by anyone, the
+         * comment refused with ECONNREFUSED): nothing to wait for, no pause */
+        char gone_path[PATH_MAX];
+        struct sockaddr_un gone_sa = { .sun_family = AF_UNIX };
+        snprintf(gone_path, sizeof gone_path, "%s/gone", dir);
+        strcpy(gone_sa.sun_path, gone_path);
+        int gone_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        assert_se(gone_fd >= 0);
+        assert_se(bind(gone_fd, (struct sockaddr *) &gone_sa, sizeof gone_sa) == 0);
+        is_int(journal_send_record(gone_path, &l), 0, "a record for a journal that then goes away");
+        close(gone_fd);
+        pauses = 0;
+        journal_wait_taken();
+        is_int(pauses, 0, "the journal gone: journal_wait_taken() returns at once, without a pause");
+        unlink(gone_path);
 
         /* a journal that never reads it: the wait ends, the socket is closed */
         int before = tap_open_fds();
