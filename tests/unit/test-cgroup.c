@@ -320,6 +320,12 @@ static void test_find_dir(void) {
         is_int(cgroup_keyed_u64("oom_kill 18446744073709551616\n", "oom_kill", &v), -EINVAL,
                "keyed: a number past 64 bits");
         is_int((int) v, 3, "keyed: ... leaves the value");
+        /* every digit starts a value: 0 (no OOM kill yet, the usual line) and 9 are the bounds */
+        is_int(cgroup_keyed_u64("oom_kill 0\n", "oom_kill", &v), 0, "keyed: 0, the value before any OOM kill");
+        is_int((int) v, 0, "keyed: ... is 0");
+        is_int(cgroup_keyed_u64("oom_kill 9\n", "oom_kill", &v), 0, "keyed: a value that starts with 9");
+        is_int((int) v, 9, "keyed: ... is 9");
+        v = 3;
         /* strtoull(3) alone would take these: -1 as 2^64-1 (an OOM kill on every read), the
          * next line's number past a blank value, a number with something after it */
         is_int(cgroup_keyed_u64("oom_kill -1\n", "oom_kill", &v), -EINVAL, "keyed: a sign is not a number");
