@@ -395,6 +395,9 @@ static void test_fake_v2(void) {
         is_int(cgroup_create(&l, "abc123", &c, &err), 0, "create");
         is_str(err, NULL, "no error");
         is_int(cgroup_mode(c), CGROUP_MODE_DELEGATED, "mode of the run");
+        /* memory.oom.group kills the whole run: no OOM event for the supervisor to poll, and
+         * neither fd 0 (its stdin) nor another taken for one */
+        is_int(cgroup_oom_event_fd(c), -1, "delegated: no OOM event fd");
         run = strdup(pathf("%s/run-abc123", unit));
         is_str(cgroup_path(c, 0), run, "run directory");
         is_str(cgroup_path(c, 1), NULL, "one directory only");
@@ -667,6 +670,8 @@ static void real_memory(void) {
         bool oom = false;
         uint64_t peak = 0;
 
+        int fds = tap_open_fds();
+
         is_int(cgroup_create(&l, real_id("t-mem"), &c, &err), 0, "memory: create");
         if (err)
                 printf("# %s\n", err);
@@ -706,6 +711,8 @@ static void real_memory(void) {
         ok(oom, "OOM reported");
         ok(peak >= (16u << 20) && peak <= (33u << 20), "peak %" PRIu64 " near the 32M limit", peak);
         c = cgroup_free(c);
+        /* a worker runs one skill, but skillrun run and the tests run many in one process */
+        is_int(tap_open_fds(), fds, "memory: cgroup_free() closes what the run opened, the OOM event fd too");
 }
 
 static void real_fork_bomb(void) {
