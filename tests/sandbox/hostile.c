@@ -76,6 +76,9 @@
  *   falloc-insert:MB                 FALLOC_FL_INSERT_RANGE of MB at the start of an unlinked file
  *                                    of one block: its size grows by MB, unchecked, and a mapping
  *                                    of it could then allocate blocks up to there ("ok size=N")
+ *   falloc-mode:MODE                 fallocate(2) of MODE (0x11: ZERO_RANGE|KEEP_SIZE) on fd -1:
+ *                                    the seccomp filter's answer (EOPNOTSUPP) before the kernel's
+ *                                    EBADF, whatever modes the work dir's file system has
  */
 #include <dirent.h>
 #include <errno.h>
@@ -782,6 +785,10 @@ static void do_falloc_punch(void) {
         report(r, NULL);
 }
 
+static void do_falloc_mode(const char *mode) {
+        report(fallocate(-1, (int) strtol(mode, NULL, 0), 0, 4096), NULL);
+}
+
 static void one(const char *a) {
         const char *v = strchr(a, ':');
         char detail[64], path[64];
@@ -1014,6 +1021,8 @@ static void one(const char *a) {
                 do_falloc_insert(atol(v));
         else if (!strcmp(a, "falloc-punch"))
                 do_falloc_punch();
+        else if (!strncmp(a, "falloc-mode:", 12))
+                do_falloc_mode(v);
         else if (!strcmp(a, "spin"))
                 /* a constant controlling expression: C11 (6.8.5p6) keeps the loop, no counter
                  * needed (gcc 16 warns about one that is only incremented) */

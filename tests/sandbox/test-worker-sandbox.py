@@ -370,6 +370,15 @@ def body(tap, env):
         tap.is_((lines(res).get("falloc-keep:1024"), lines(res).get("falloc-insert:1024"), lines(res).get("falloc-punch")),
                 ("denied errno=EOPNOTSUPP", "denied errno=EOPNOTSUPP", "ok"),
                 "%s: fallocate past the end or growing the size by an insert refused, a hole punched" % name)
+        # each mode by the filter's answer on fd -1 (EBADF: let through to the kernel), whatever the
+        # work dir's file system has: KEEP_SIZE with ZERO_RANGE or UNSHARE_RANGE is refused too;
+        # mode 0 (posix_fallocate(3)), a zeroed range that grows the size, and collapsing a range pass
+        modes = (("0", "EBADF"), ("0x1", "EOPNOTSUPP"), ("0x3", "EBADF"), ("0x8", "EBADF"), ("0x10", "EBADF"),
+                 ("0x11", "EOPNOTSUPP"), ("0x20", "EOPNOTSUPP"), ("0x41", "EOPNOTSUPP"))
+        res = env.run(name, *["falloc-mode:" + m for m, _ in modes])
+        tap.is_([(m, lines(res).get("falloc-mode:" + m)) for m, _ in modes],
+                [(m, "denied errno=" + e) for m, e in modes],
+                "%s: fallocate modes refused (EOPNOTSUPP) or let through to the kernel (EBADF)" % name)
     # empty files allocate no block but each takes an inode: 2048 of them count as 8M, over
     # workdir_max 1M (else a skill could use up the inodes of the work root's file system).
     # Killed while it makes them, or sleeps after.
