@@ -1571,6 +1571,14 @@ def body(tap):
                     (1, ["error: %s: Input/output error" % wr.skills_dir] if cmd == "check" else
                         ["skillrun: Failed to list skills in '%s': Input/output error" % wr.skills_dir]),
                     "%s: a skills directory that cannot be read to its end: exit 1, an error naming it" % cmd, out)
+            if cmd == "check":
+                # what was read before the error is no listing of the directory: no abbot_skill
+                # note drawn from it, which check does give when it reads the directory whole
+                tap.is_([l for l in out.splitlines() if "abbot_skill" in l], [],
+                        "check: ... and no note that abbot_skill names no skill in it", out)
+                whole = wr.cli("check").stdout.decode(errors="replace")
+                tap.contains(whole, "note: abbot_skill 'abbot-python' names no skill in the skills directories",
+                             "check: ... which it gives when the directory is read to its end")
     else:
         tap.skip("no strace that injects errors")
     wr.stop(None, check=False)
