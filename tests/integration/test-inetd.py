@@ -19,6 +19,19 @@ from skillrun_test import (Worker, build_request, main, parse_responses, parse_s
 LISTENING = "Got a listening socket, not a connection"
 
 
+def global_ipv6():
+    """A global IPv6 address of this host that is usable (not tentative, DAD not failed), or None."""
+    try:
+        with open("/proc/net/if_inet6") as f:
+            for line in f:
+                fields = line.split()
+                if len(fields) >= 5 and fields[3] == "00" and not int(fields[4], 16) & 0x48:
+                    return socket.inet_ntop(socket.AF_INET6, bytes.fromhex(fields[0]))
+    except OSError:
+        pass
+    return None
+
+
 def body(tap):
     w = Worker(skills={})
     # a malformed line makes the worker log a warning while it authenticates
@@ -102,10 +115,18 @@ def body(tap):
     # a client over IPv6: its address in the record as [addr]:port; an IPv4 client of a dual-stack
     # listener (ListenStream=8080 or [::]:8080 binds one) as a.b.c.d:port, the form systemd's
     # instance name and an IPv4 listener give it, not the v4-mapped [::ffff:a.b.c.d]:port
-    for listen, client, want, what in (("::1", "::1", "[::1]:%d", "over IPv6: the record names the peer as [::1]:port"),
-                                       ("::", "127.0.0.1", "127.0.0.1:%d",
-                                        "IPv4 to a dual-stack listener: the record names the peer as "
-                                        "127.0.0.1:port, not [::ffff:127.0.0.1]:port")):
+    # ... and a client from an IPv6 address that is neither loopback nor v4-mapped stays [addr]:port
+    cases = [("::1", "::1", "[::1]:%d", "over IPv6: the record names the peer as [::1]:port"),
+             ("::", "127.0.0.1", "127.0.0.1:%d",
+              "IPv4 to a dual-stack listener: the record names the peer as 127.0.0.1:port, not [::ffff:127.0.0.1]:port")]
+    addr6 = global_ipv6()
+    if addr6:
+        cases.append(("::", addr6, "[%s]:%%d" % addr6,
+                      "IPv6 from a global address to a dual-stack listener: the record names the peer as [addr]:port"))
+    else:
+        tap.skip("no global IPv6 address here")
+        tap.skip("no global IPv6 address here")
+    for listen, client, want, what in cases:
         ls = None
         try:
             ls = socket.socket(socket.AF_INET6)
