@@ -146,4 +146,12 @@ check "removal stops a running socket and keeps the configuration and tokens" \
 	 ! curl -s -o /dev/null http://127.0.0.1:8080/healthz"
 check "purge removes the configuration, the tokens and /etc/skillrun" \
 	"dpkg -P skillrun && ! [ -e /etc/skillrun ]"
+# Where no systemd-tmpfiles is installed (a host or container without systemd, which the
+# xinetd and tcpserver examples serve), the token file must still be there, empty and
+# root-only: else the description's `skillrun token NAME >> /etc/skillrun/tokens` makes it
+# under the shell's umask, readable by every local user. Hidden for this install only.
+check "an install without systemd-tmpfiles still makes an empty token file only root reads" \
+	"umask 022 && t=\$(command -v systemd-tmpfiles) && mv \"\$t\" \"\$t.hidden\" &&
+	 { dpkg -i $at/skillrun.deb; r=\$?; mv \"\$t.hidden\" \"\$t\"; [ \$r = 0 ]; } &&
+	 [ \"\$(stat -c '%a %U %s' /etc/skillrun/tokens)\" = '600 root 0' ] && dpkg -P skillrun && ! [ -e /etc/skillrun ]"
 exit $rc
