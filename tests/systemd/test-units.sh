@@ -24,6 +24,17 @@ left=$(grep -En 'contrib/|@[a-z_]+@' "$builddir/units/skillrun@.service" "$build
 if [ -z "$left" ]; then ok "the generated units name no source-tree path and no @placeholder@"
 else not_ok "the generated units name no source-tree path and no @placeholder@"; echo "$left" | sed 's/^/# /'; fi
 
+# systemd-analyze verify and security run a test instance of the manager, which in systemd
+# 262 (sid; not 252) first makes /run/systemd: as a user in a chroot whose /run is empty (a
+# packager's clean build chroot) that fails for any unit, ours or not, and the package's
+# build failed with it. A trivial unit that cannot be verified either says so: skipped.
+printf '[Service]\nExecStart=%s\n' "$bin" > "$t/probe.service"
+if ! why=$(cd "$t" && systemd-analyze verify --man=no ./probe.service 2>&1); then
+        ok "systemd-analyze verify, security # SKIP it verifies no unit here: $(printf '%s\n' "$why" | head -n 1)"
+        echo "1..$n"
+        exit $failed
+fi
+
 out=$(cd "$t" && systemd-analyze verify --man=no ./skillrun.socket ./skillrun@.service ./skillrun.slice 2>&1)
 rc=$?
 if [ $rc -eq 0 ] && [ -z "$out" ]; then ok "systemd-analyze verify: socket, service, slice"
