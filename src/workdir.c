@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include "log.h"
 #include "workdir.h"
@@ -23,11 +24,30 @@ int workdir_create(const char *base, const char *run_id, Workdir *ret) {
         (void) umask(mask);
         if (r < 0)
                 return r;
-        fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        /* A default ACL of the work root, not the umask, decides what mkdir's mode narrows: one
+         * whose owner entry grants nothing leaves the directory mode 0, which a worker without
+         * CAP_DAC_OVERRIDE cannot open. Its owner may set one, and a skill sharing that owner
+         * (a worker under RuntimeDirectory=, or started by hand as the root's owner) can, as
+         * landlock does not rule setxattr(2). So the owner's bits are given back for the open,
+         * and an inherited ACL is dropped: the directory is plain 0700, what the skill makes
+         * there follows its umask. */
+        fd = open_dir_granting(AT_FDCWD, path, S_IRWXU);
         if (fd < 0) {
-                r = negative_errno();
                 (void) rmdir(path);
-                return r;
+                return fd;
+        }
+        /* asked first: removing an ACL that is not there succeeds on some file systems (tmpfs) */
+        if (fgetxattr(fd, "system.posix_acl_default", NULL, 0) >= 0) {
+                (void) fremovexattr(fd, "system.posix_acl_default");
+                log_warning("Work directory %s inherited a default ACL from its work root, which a skill may have set: "
+                            "removed, with its access ACL, mode 0700", path);
+                (void) fremovexattr(fd, "system.posix_acl_access");
+                if (fchmod(fd, 0700) < 0) {
+                        r = negative_errno();
+                        close(fd);
+                        (void) rmdir(path);
+                        return r;
+                }
         }
         ret->path = steal_pointer(&path);
         ret->fd = fd;

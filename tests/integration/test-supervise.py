@@ -72,6 +72,18 @@ UNSEARCHABLE = sh_skill("mkdir d && echo x > d/f && chmod 600 d . && sleep 1 && 
 # shares that owner with its skills: landlock does not rule chmod(2), so a sandboxed skill can take
 # every bit of the root away. Its own work dir must still go, and the next run must get one.
 LOCKROOT = sh_skill('chmod 0 "${PWD%/*}" && echo locked', policy="permissive")
+# Nor does it rule setxattr(2): a default ACL on the root whose owner entry grants nothing would give
+# every later run's work dir mode 0 (mkdir's mode only narrows what the ACL gives), which the worker,
+# without CAP_DAC_OVERRIDE, could then not open. "unsupported" where the file system has no ACLs.
+ACLROOT = py_skill("import os, struct\n"
+                   "acl = struct.pack('<I', 2) + b''.join(struct.pack('<HHI', tag, 0, 0xffffffff) for tag in (1, 4, 0x20))\n"
+                   "try:\n"
+                   "    os.setxattr('..', 'system.posix_acl_default', acl)\n"
+                   "    print('set')\n"
+                   "except OSError as e:\n"
+                   "    print('unsupported' if e.errno == 95 else e)\n", policy="permissive")
+# what the next run's work dir and a file made there are like
+WDMODE = sh_skill('stat -c %a . && umask 022 && : > f && stat -c %a f', policy="permissive")
 
 
 # skillrun.conf(5), workdir_max: a work dir nested deeper than 128 directories counts as over it.
@@ -474,7 +486,7 @@ def body(tap):
         return
     w = Worker(skills=dict(HIDERS, leaver=LEAVER, tree=tree_skill(),
                            rmwd=sh_skill('rmdir "$PWD" && sleep 0.5 && echo done', workdir_max="2M"),
-                           lockroot=LOCKROOT, unsearchable=UNSEARCHABLE),
+                           lockroot=LOCKROOT, aclroot=ACLROOT, wdmode=WDMODE, unsearchable=UNSEARCHABLE),
                settings={"tasks_max": NO_NPROC_SQUEEZE}, user="nobody").start()
     leavers(tap, w, "unprivileged worker, no cgroup")
     r = w.run("tree", {"args": ["--exit"]})
@@ -506,6 +518,19 @@ def body(tap):
     r = w.run("rmwd", {})
     tap.is_((r.status, (r.json or {}).get("outcome")), (200, "ok"), "... and the next run gets a work dir",
             "body: %r" % r.body[:500])
+    r = w.run("aclroot", {})
+    j = r.json or {}
+    if j.get("stdout") == "unsupported\n":
+        tap.skip("the work root's file system has no POSIX ACLs")
+    else:
+        tap.is_((r.status, j.get("outcome"), j.get("stdout")), (200, "ok", "set\n"),
+                "unprivileged: a permissive skill gives the work root a default ACL that grants its owner nothing",
+                "body: %r" % r.body[:500])
+        r = w.run("wdmode", {})
+        j = r.json or {}
+        tap.is_((r.status, j.get("outcome"), j.get("stdout")), (200, "ok", "700\n644\n"),
+                "... the next run's work dir is still 0700, without the ACL, and what it makes there as umask says",
+                "body: %r" % r.body[:500])
     w.stop(tap)
 
 
