@@ -17,26 +17,42 @@
  * and one deeper than this is ELOOP: five nested scripts run, six do not */
 #define EXECDEPS_KERNEL_DEPTH 5
 #define EXECDEPS_HEAD 4096
+/* BINPRM_BUF_SIZE: the bytes of a file the kernel reads its #! line from */
+#define EXECDEPS_BINPRM_BUF 256
 
 int execdeps_parse_shebang(const char *buf, size_t len, char **ret_interp, char **ret_arg) {
-        size_t i = 2, start, end;
+        size_t i = 2, start, end, eol;
+        const char *nl;
+        bool cut = false;
 
         if (len < 3 || buf[0] != '#' || buf[1] != '!')
                 return -EINVAL;
 
-        /* Like the kernel: the line up to '\n', interpreter up to the first blank, the rest (trimmed)
-         * is one argument. */
-        size_t eol = 2;
-        while (eol < len && buf[eol] != '\n')
-                eol++;
+        /* Like the kernel: of its first BINPRM_BUF_SIZE bytes, the line up to '\n', interpreter
+         * up to the first blank or NUL, the rest (trimmed, up to a NUL) is one argument. A line
+         * the buffer cuts ends before its last byte, and only an argument may be cut there: an
+         * interpreter that has not ended by it (a blank or NUL there ends it) is refused
+         * (ENOEXEC), not run truncated. */
+        nl = memchr(buf, '\n', MIN(len, (size_t) EXECDEPS_BINPRM_BUF));
+        if (nl)
+                eol = (size_t) (nl - buf);
+        else if (len < EXECDEPS_BINPRM_BUF)
+                eol = len;
+        else {
+                eol = EXECDEPS_BINPRM_BUF - 1;
+                cut = true;
+        }
         while (i < eol && (buf[i] == ' ' || buf[i] == '\t'))
                 i++;
         start = i;
-        while (i < eol && buf[i] != ' ' && buf[i] != '\t')
+        while (i < eol && buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\0')
                 i++;
-        if (i == start)
+        if (i == start || (cut && i == eol && buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\0'))
                 return -EINVAL;
         end = i;
+        /* after a NUL the kernel looks no further */
+        if (i < eol && buf[i] == '\0')
+                i = eol;
         while (i < eol && (buf[i] == ' ' || buf[i] == '\t'))
                 i++;
         size_t arg_end = eol;

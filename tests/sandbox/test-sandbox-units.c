@@ -61,6 +61,49 @@ static void test_shebang(void) {
                 is_str(interp, cases[i].interp, "shebang case %zu: interpreter", i);
                 is_str(arg, cases[i].arg, "shebang case %zu: argument", i);
         }
+
+        /* The kernel reads the #! line from the first 256 bytes (BINPRM_BUF_SIZE) only, and a
+         * NUL ends the interpreter and the line. */
+        char buf[512];
+        _cleanup_free_ char *interp = NULL, *arg = NULL;
+        int r = execdeps_parse_shebang("#!/bin/sh\0 -e\n", 14, &interp, &arg);
+        is_int(r, 0, "shebang with a NUL after the interpreter: return");
+        is_str(interp, "/bin/sh", "…the interpreter ends at the NUL");
+        is_str(arg, NULL, "…and the line too: no argument");
+        free(interp);
+        interp = NULL;
+        r = execdeps_parse_shebang("#!\0/bin/sh\n", 11, &interp, &arg);
+        is_int(r, -EINVAL, "shebang with a NUL for the interpreter");
+
+        /* an interpreter not ended by the 256th byte would run cut: refused */
+        memset(buf, 'a', sizeof(buf));
+        memcpy(buf, "#!/", 3);
+        buf[300] = '\n';
+        r = execdeps_parse_shebang(buf, sizeof(buf), &interp, &arg);
+        is_int(r, -EINVAL, "shebang with a 298-byte interpreter");
+        buf[255] = ' ';
+        r = execdeps_parse_shebang(buf, sizeof(buf), &interp, &arg);
+        is_int(r, 0, "shebang with a 253-byte interpreter, then a blank as the 256th byte: return");
+        ok(interp && strlen(interp) == 253, "…the interpreter whole (%zu bytes)", strlen(strempty(interp)));
+        free(interp);
+        interp = NULL;
+        buf[254] = ' ';
+        r = execdeps_parse_shebang(buf, sizeof(buf), &interp, &arg);
+        is_int(r, 0, "shebang with a 252-byte interpreter, then a blank: return");
+        ok(interp && strlen(interp) == 252, "…the interpreter whole (%zu bytes)", strlen(strempty(interp)));
+        is_str(arg, NULL, "…the argument cut to nothing at the 255th byte");
+        free(interp);
+        interp = NULL;
+
+        /* an argument the buffer cuts is cut where the kernel cuts it */
+        memcpy(buf, "#!/bin/sh ", 10);
+        buf[254] = 'a';
+        r = execdeps_parse_shebang(buf, sizeof(buf), &interp, &arg);
+        is_int(r, 0, "shebang with a 290-byte argument: return");
+        is_str(interp, "/bin/sh", "…interpreter");
+        ok(arg && strlen(arg) == 245, "…the argument cut at the 255th byte (%zu bytes)", strlen(strempty(arg)));
+        free(arg);
+        arg = NULL;
 }
 
 static void test_elf(void) {
