@@ -4,7 +4,8 @@
  * flat keyed file (memory.events, memory.oom_control). The input is the cgroup text, a NUL, then
  * the mountinfo; what comes after a second NUL is the keyed file. A directory found is checked as
  * the worker relies on it: absolute, without "..", below the mount point the mountinfo gives, for
- * the path cgroup_parse_proc_cgroup() reads from the same text. */
+ * the path cgroup_parse_proc_cgroup() reads from the same text; a value read from the keyed file is
+ * one of digits only to its line's end, in 64 bits. */
 #include <string.h>
 
 #include "cgroup-internal.h"
@@ -16,6 +17,32 @@ static void check_dir(const char *dir, const char *path) {
         fuzz_check(dir && dir[0] == '/');
         fuzz_check(path && path[0] == '/');
         fuzz_check(!strstr(path, "/../") && (strlen(path) < 3 || strcmp(path + strlen(path) - 3, "/..") != 0));
+}
+
+/* cgroup_keyed_u64() against the rule: the first line that starts with the key and a space gives
+ * its value, taken exactly when it is decimal digits to the line's end and fits in 64 bits (no
+ * sign, no blank, no base prefix). */
+static void check_keyed(const char *text, const char *key) {
+        size_t n = strlen(key);
+        const char *line = text;
+        uint64_t v = 0, got = UINT64_MAX;
+        int r = cgroup_keyed_u64(text, key, &got);
+
+        while (*line && !(strncmp(line, key, n) == 0 && line[n] == ' ')) {
+                line = strchr(line, '\n');
+                line = line ? line + 1 : "";
+        }
+        if (*line == '\0') {
+                fuzz_check(r == -ENOENT && got == UINT64_MAX);
+                return;
+        }
+        const char *p = line + n + 1;
+        bool taken = *p >= '0' && *p <= '9';
+        for (; taken && *p && *p != '\n'; p++) {
+                taken = *p >= '0' && *p <= '9' && v <= (UINT64_MAX - (uint64_t) (*p - '0')) / 10;
+                v = v * 10 + (uint64_t) (*p - '0');
+        }
+        fuzz_check(taken ? r == 0 && got == v : r == -EINVAL && got == UINT64_MAX);
 }
 
 /* The lists against strtok(3): each word of the text (the first 16: the scan is linear) is in it,
@@ -38,7 +65,6 @@ static void check_list(const char *text, const char *sep, const char *word) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         _cleanup_free_ char *text = malloc(size + 2);
         const char *self, *mountinfo, *keyed;
-        uint64_t v;
 
         if (!text)
                 return 0;
@@ -62,7 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 /* the directory is found for the path /proc/self/cgroup gives, no other */
                 fuzz_check(r != 0 || k == -ENOMEM || (k == 0 && streq(path, own)));
         }
-        (void) cgroup_keyed_u64(keyed, "oom_kill", &v);
+        check_keyed(keyed, "oom_kill");
+        check_keyed(keyed, "oom");
         check_list(keyed, ",", "memory");
         check_list(keyed, " \t\n", "pids");
         return 0;
