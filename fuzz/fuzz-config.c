@@ -4,7 +4,7 @@
  * the rest is the file. Checked: a refusal says why; what the settings accept stays within the
  * bounds design §2 gives; every token loaded is one the tokens file may hold (a valid name, no
  * blank to start or end, no control character but the tab, at least TOKEN_MIN_LEN bytes) and is found again by
- * auth_check(). */
+ * auth_check(); a file taken warns once for each line that gives a key again, naming it. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +13,54 @@
 #include "auth.h"
 #include "fuzz.h"
 #include "settings.h"
+
+#define BLANKS " \t\r\v\f"
+#define MAX_KEYS 64
+
+/* The warnings a file the settings take gives: one for each line whose key an earlier line gave,
+ * naming that line and the first, in the order of the lines. */
+static void check_warnings(const Settings *s, const char *text, size_t len) {
+        _cleanup_free_ char *copy = strndup(text, len);
+        char keys[MAX_KEYS][64];
+        unsigned first[MAX_KEYS], n_keys = 0, line_no = 0;
+        size_t n_warnings = 0;
+
+        fuzz_check(copy);
+        /* strtok would merge the empty lines the numbers count: split by hand */
+        for (char *line = (char *) skip_utf8_bom(copy, copy + len), *next; line; line = next) {
+                char *eq, *key, *e;
+                size_t i;
+
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                line_no++;
+                key = line + strspn(line, BLANKS);
+                if (key[0] == '\0' || key[0] == '#')
+                        continue;
+                eq = strchr(key, '=');
+                fuzz_check(eq);
+                for (e = eq; e > key && strchr(BLANKS, e[-1]); e--)
+                        ;
+                *e = '\0';
+                fuzz_check(strlen(key) < sizeof(keys[0]));
+                for (i = 0; i < n_keys && !streq(keys[i], key); i++)
+                        ;
+                if (i == n_keys) {
+                        fuzz_check(n_keys < MAX_KEYS);
+                        strcpy(keys[n_keys], key);
+                        first[n_keys++] = line_no;
+                        continue;
+                }
+                _cleanup_free_ char *want = NULL;
+                fuzz_check(asprintf(&want, "skillrun.conf:%u: '%s' is given again (first on line %u); the last one counts",
+                                    line_no, key, first[i]) >= 0);
+                fuzz_check(s->file_warnings && s->file_warnings[n_warnings] &&
+                           streq(s->file_warnings[n_warnings], want));
+                n_warnings++;
+        }
+        fuzz_check(!s->file_warnings ? n_warnings == 0 : !s->file_warnings[n_warnings]);
+}
 
 static void fuzz_settings(const char *text, size_t len) {
         _cleanup_free_ char *error = NULL;
@@ -28,6 +76,7 @@ static void fuzz_settings(const char *text, size_t len) {
                 fuzz_check(s.max_body <= (UINT64_C(1) << 30));
                 fuzz_check(s.max_header_fields >= 1);
                 fuzz_check(s.read_timeout_ms >= 1 && s.read_timeout_ms <= UINT64_C(86400000));
+                check_warnings(&s, text, len);
         }
         settings_done(&s);
 }
