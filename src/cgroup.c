@@ -610,7 +610,8 @@ void cgroup_collect(Cgroup *c, bool *ret_oom, uint64_t *ret_peak_bytes) {
                         (void) cgroup_keyed_u64(text, "oom_kill", &kills);
                 const char *peak_file = v2 ? "memory.peak" : "memory.max_usage_in_bytes";
 
-                if (cgroup_read_attr(d->dir_fd, peak_file, text, sizeof text) >= 0)
+                /* not while the run goes on: supervise_run()'s OOM watch asks for the count alone */
+                if (ret_peak_bytes && cgroup_read_attr(d->dir_fd, peak_file, text, sizeof text) >= 0)
                         peak = strtoull(text, NULL, 10);
         }
         if (ret_oom)
